@@ -1,0 +1,109 @@
+"""Errors raised by edu_quality.
+
+Every problem with a user's data raises :class:`DataError`, which names the
+file, the row the user sees in Excel or a text editor, and the column, and
+lists every problem found in the file (up to :data:`MAX_PROBLEMS`), so that a
+methodologist can fix a file in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["MAX_PROBLEMS", "DataError", "EduQualityError", "Problem"]
+
+#: How many problems one error lists at most; the count of the rest is given.
+MAX_PROBLEMS = 50
+
+
+class EduQualityError(Exception):
+    """Base class of every error raised by edu_quality."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a data file.
+
+    Parameters
+    ----------
+    row : int or None
+        Row number as the user sees it (1-based, counting title and header
+        rows), or None when the problem concerns the whole file or column.
+    column : str or None
+        Column header as written in the file, or None.
+    message : str
+        What is wrong, in Russian, for a methodologist.
+
+    Examples
+    --------
+    >>> str(Problem(14, "Отметка", "значение «6» вне диапазона 2–5"))
+    'строка 14, столбец «Отметка»: значение «6» вне диапазона 2–5'
+    """
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"строка {self.row}")
+        if self.column is not None:
+            where.append(f"столбец «{self.column}»")
+        return (", ".join(where) + ": " if where else "") + self.message
+
+
+class DataError(EduQualityError, ValueError):
+    """A data file cannot be used as it is.
+
+    Attributes
+    ----------
+    file : str or None
+        File name (without the folder, as the user knows it).
+    row, column : int or str or None
+        Where the first problem is.
+    problems : list of Problem
+        Every problem found, up to :data:`MAX_PROBLEMS`.
+    total : int
+        How many problems were found in all.
+
+    Examples
+    --------
+    >>> err = DataError("results.csv", [Problem(14, "Отметка", "значение «6» вне диапазона 2–5")])
+    >>> str(err)
+    'results.csv, строка 14, столбец «Отметка»: значение «6» вне диапазона 2–5'
+    >>> (err.file, err.row, err.column)
+    ('results.csv', 14, 'Отметка')
+    """
+
+    def __init__(
+        self,
+        file: str | None,
+        problems: Iterable[Problem] | Problem | str,
+        *,
+        total: int | None = None,
+    ):
+        if isinstance(problems, str):
+            problems = [Problem(None, None, problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        problems = sorted(
+            problems, key=lambda p: (p.row is None, p.row or 0, p.column or "")
+        )
+        self.file = file
+        self.total = max(total or 0, len(problems))
+        self.problems = problems[:MAX_PROBLEMS]
+        first = self.problems[0] if self.problems else Problem(None, None, "ошибка данных")
+        self.row = first.row
+        self.column = first.column
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        prefix = f"{self.file}, " if self.file else ""
+        lines = [prefix + str(p) for p in self.problems]
+        if self.total > len(self.problems):
+            lines.append(f"… и ещё {self.total - len(self.problems)} проблем(ы) в этом файле")
+        elif self.total > 1:
+            lines.insert(0, f"Найдено проблем: {self.total}.")
+        return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""Shared fixtures: the Agg backend, closed figures, a seeded generator, file writers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.pop("EDU_QUALITY_PUPIL_KEY", None)
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "data_samples"
+ALTAI = ROOT.parent / "shared" / "real" / "altai"
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20240901)
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write text to a file in tmp_path with the given encoding; return the path."""
+
+    def _write(name: str, text: str, encoding: str = "utf-8") -> Path:
+        path = tmp_path / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def write_xlsx(tmp_path):
+    """Write rows (lists) to an xlsx sheet with openpyxl; return the path."""
+
+    def _write(name: str, rows: list[list[object]], sheet: str = "Лист1", **extra_sheets):
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = sheet
+        for row in rows:
+            ws.append(row)
+        for title, spec in extra_sheets.items():
+            other = wb.create_sheet(title)
+            for row in spec.get("rows", []):
+                other.append(row)
+            if spec.get("hidden"):
+                other.sheet_state = "hidden"
+        path = tmp_path / name
+        wb.save(path)
+        return path
+
+    return _write

@@ -1,0 +1,333 @@
+"""Loaders: every quirk of methodologists' files, and one bad-input test per error kind."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import edu_quality as eq
+from edu_quality import DataError
+
+PUPILS_HEADER = "Учебный год;Процедура;Предмет;Класс;Код ОО;Код участника;ФИО;Первичный балл;Отметка;Отметка по журналу"
+
+
+def pupils_csv(*rows: str) -> str:
+    return "\n".join([PUPILS_HEADER, *rows]) + "\n"
+
+
+# ------------------------------------------------------------------ encodings, separators
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1251"])
+@pytest.mark.parametrize("sep", [";", ",", "\t"])
+def test_schools_any_encoding_and_separator(write, encoding, sep):
+    text = sep.join(["Код ОО", "Наименование ОО", "Муниципалитет", "Группа", "Местность"]) + "\n"
+    text += sep.join(["5", "МБОУ «СОШ № 5»", "МОГО «Инта»", "СОШ", "город"]) + "\n"
+    text += sep.join(["7", "МКОУ «Ёлкинская ООШ»", "МОГО «Инта»", "малокомплектная", "село"]) + "\n"
+    df = eq.read_schools(write("schools.csv", text, encoding))
+    assert df["school_id"].tolist() == ["5", "7"]
+    assert df["name"].tolist() == ["МБОУ «СОШ № 5»", "МКОУ «Ёлкинская ООШ»"]
+    assert df["group"].tolist() == ["обычная", "малокомплектная сельская"]
+    assert df["locality"].tolist() == ["город", "село"]
+
+
+def test_headers_any_case_and_stray_spaces(write):
+    text = "  КОД  оо ;НАИМЕНОВАНИЕ ОО\xa0; муниципалитет \n5;Школа;Инта\n"
+    df = eq.read_schools(write("s.csv", text))
+    assert list(df.columns[:3]) == ["school_id", "name", "municipality"]
+
+
+def test_title_rows_above_header_are_skipped(write):
+    text = "Реестр школ МОГО «Инта»\nпо состоянию на 01.09.2022\n\nКод ОО;Наименование ОО;Муниципалитет\n5;Школа;Инта\n"
+    assert eq.read_schools(write("s.csv", text))["school_id"].tolist() == ["5"]
+
+
+def test_decimal_comma_percent_and_spaces_in_numbers(write):
+    text = ("Учебный год;Процедура;Предмет;Класс;Код ОО;Количество участников;2;Средний балл\n"
+            "2021-2022;ОГЭ;Математика;9;5;1\xa0024;12;12,5\n"
+            "2021/22;ОГЭ;Русский язык;9;5;\" 24 \";0;25\n")
+    df = eq.read_results(write("r.csv", text))
+    assert df["participants"].tolist() == [1024, 24]
+    assert df["mean_score"].tolist() == [12.5, 25.0]
+    assert df["year"].tolist() == [2022, 2022]
+
+
+@pytest.mark.parametrize(
+    ("written", "year"),
+    [("2021-2022", 2022), ("2021/22", 2022), ("2021/2022", 2022), ("2022", 2022),
+     ("2021 - 2022 уч. г.", 2022), ("2022 г.", 2022), ("2019-2020", 2020)],
+)
+def test_school_year_means_calendar_year_of_its_end(write, written, year):
+    text = f"Код ОО;Учебный год;Уровень;Обучающихся\n5;{written};НОО;100\n"
+    assert eq.read_enrolment(write("e.csv", text)).loc[0, "year"] == year
+
+
+def test_year_span_that_is_not_one_year_is_an_error(write):
+    text = "Код ОО;Учебный год;Уровень;Обучающихся\n5;2020-2022;НОО;100\n"
+    with pytest.raises(DataError, match=r"строка 2, столбец «Учебный год»: значение «2020-2022»"):
+        eq.read_enrolment(write("e.csv", text))
+
+
+def test_percent_shares_in_context(write):
+    text = "Код ОО;Учебный год;tzhs;доля обучающихся из многодетных семей (3 и более детей)\n8;2022-2023;29,3 %;0,12\n"
+    df = eq.read_context(write("context.csv", text))
+    assert df.loc[0, "tzhs"] == pytest.approx(0.293)
+    assert df.loc[0, "large_family"] == pytest.approx(0.12)  # Russian label → canonical name
+
+
+def test_marks_written_as_text_and_words(write):
+    text = pupils_csv(
+        "2021;ВПР;Математика;4;5;1;Иванов Иван;12;«5»;отлично",
+        "2021;ВПР;Математика;4;5;2;Петров Пётр;8;3;удовл",
+        "2021;ВПР;Математика;4;5;3;Сидоров Сидор;2;неуд;нет отметки",
+        "2021;ВПР;Математика;4;5;4;Кузнецов Кузьма;9;4.0;4",
+    ).replace("«5»", "5")
+    df = eq.read_results(write("r.csv", text))
+    assert df["mark"].tolist() == [5, 3, 2, 4]
+    assert df["journal_mark"].tolist()[:2] == [5, 3]
+    assert pd.isna(df["journal_mark"].iloc[2])
+
+
+def test_pupil_names_are_dropped_and_never_stored(write):
+    text = pupils_csv("2021;ВПР;Математика;4;5;17;Иванов Иван Иванович;12;4;4")
+    df = eq.read_results(write("r.csv", text))
+    assert "Иванов" not in df.to_csv()
+    assert not any("фио" in c.lower() for c in df.columns)
+    assert df.attrs["kind"] == "pupils"
+
+
+def test_pupil_ids_hashed_with_a_key(write, monkeypatch):
+    text = pupils_csv("2021;ВПР;Математика;4;5;17;;12;4;4", "2022;ВПР;Математика;5;5;17;;10;4;4")
+    plain = eq.read_results(write("r.csv", text))
+    assert plain["pupil_id"].tolist() == ["17", "17"]
+    hashed = eq.read_results(write("r.csv", text), pseudonymize_ids="secret")
+    assert hashed["pupil_id"].iloc[0] == hashed["pupil_id"].iloc[1] != "17"
+    monkeypatch.setenv("EDU_QUALITY_PUPIL_KEY", "secret")
+    assert eq.read_results(write("r.csv", text))["pupil_id"].tolist() == hashed["pupil_id"].tolist()
+    monkeypatch.setenv("EDU_QUALITY_PUPIL_KEY", "other")
+    assert eq.read_results(write("r.csv", text))["pupil_id"].iloc[0] != hashed["pupil_id"].iloc[0]
+
+
+def test_assessment_filled_and_normalised(write):
+    text = "Учебный год;Предмет;Класс;Код ОО;Количество участников\n2022;Математика;9;5;24\n"
+    assert eq.read_results(write("r.csv", text), assessment="гиа-9").loc[0, "assessment"] == "ОГЭ"
+    text2 = "Учебный год;Процедура;Предмет;Класс;Код ОО;Количество участников\n2022;огэ;Математика;9;5;24\n"
+    assert eq.read_results(write("r2.csv", text2)).loc[0, "assessment"] == "ОГЭ"
+
+
+def test_every_canonical_column_present_even_when_absent_from_file(write):
+    text = "Учебный год;Процедура;Предмет;Класс;Код ОО;Количество участников;2\n2022;ОГЭ;Математика;9;5;24;15\n"
+    df = eq.read_results(write("r.csv", text))
+    assert {"n3", "n4", "n5", "not_admitted", "mean_score"} <= set(df.columns)
+    assert df[["n3", "n4", "n5"]].isna().all().all()  # unknown, never 0
+
+
+# ------------------------------------------------------------------ Excel
+
+
+def test_xlsx_with_title_row_numbers_and_dates(write_xlsx):
+    path = write_xlsx(
+        "enrolment.xlsx",
+        [
+            ["Контингент по уровням образования"],
+            [],
+            ["Код ОО", "Учебный год", "Уровень образования", "Количество обучающихся"],
+            [5, "2022-2023", "НОО", 88.0],
+            ["6", 2023, "ООО", "48"],
+            [8, datetime(2022, 9, 1), "СОО", 41],  # a date in the school year 2022/23
+            [8, datetime(1905, 7, 15), "НОО", 186],  # 2023 typed into a date-formatted cell
+        ],
+    )
+    df = eq.read_enrolment(path)
+    assert df["school_id"].tolist() == ["5", "6", "8", "8"]
+    assert df["year"].tolist() == [2023] * 4
+    assert df["pupils"].tolist() == [88, 48, 41, 186]
+
+
+def test_xlsx_error_reports_excel_row_number(write_xlsx):
+    path = write_xlsx(
+        "enrolment.xlsx",
+        [["Заголовок отчёта"], ["Код ОО", "Учебный год", "Уровень", "Обучающихся"],
+         [5, "2022-2023", "НОО", 88], [6, "2022-2023", "НОО", -3]],
+    )
+    with pytest.raises(DataError) as info:
+        eq.read_enrolment(path)
+    err = info.value
+    assert (err.file, err.row, err.column) == ("enrolment.xlsx", 4, "Обучающихся")
+    assert "отрицательное" in str(err)
+
+
+def test_xlsx_first_visible_sheet_and_named_sheet(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    hidden = wb.active
+    hidden.title = "служебный"
+    hidden.append(["мусор"])
+    hidden.sheet_state = "hidden"
+    ws = wb.create_sheet("Реестр")
+    ws.append(["Код ОО", "Наименование ОО", "Муниципалитет"])
+    ws.append([5, "Школа", "Инта"])
+    path = tmp_path / "schools.xlsx"
+    wb.save(path)
+    assert eq.read_schools(path)["school_id"].tolist() == ["5"]
+    assert eq.read_schools(path, sheet="Реестр")["school_id"].tolist() == ["5"]
+    with pytest.raises(DataError, match="нет листа «Другой»"):
+        eq.read_schools(path, sheet="Другой")
+
+
+def test_parquet_roundtrip(tmp_path):
+    df = pd.DataFrame({"school_id": ["5"], "year": [2023], "level": ["НОО"], "pupils": [88]})
+    path = tmp_path / "enrolment.parquet"
+    df.to_parquet(path)
+    assert eq.read_enrolment(path)["pupils"].tolist() == [88]
+
+
+# ------------------------------------------------------------------ errors: file, row, column
+
+
+def test_mark_out_of_range(write):
+    text = pupils_csv(*[f"2021;ВПР;Математика;4;5;{i};;10;4;4" for i in range(1, 12)],
+                      "2021;ВПР;Математика;4;5;12;;10;6;4")
+    with pytest.raises(DataError) as info:
+        eq.read_results(write("results.csv", text))
+    err = info.value
+    assert (err.file, err.row, err.column) == ("results.csv", 13, "Отметка")
+    assert str(err) == "results.csv, строка 13, столбец «Отметка»: значение «6»: отметка вне диапазона 2–5"
+    assert isinstance(err, ValueError)
+
+
+def test_all_problems_reported_not_only_the_first(write):
+    text = pupils_csv("2021;ВПР;Математика;4;5;1;;10;7;4", "2021;ВПР;Математика;4;5;2;;abc;4;4",
+                      "2021;ВПР;Математика;4;5;3;;10;4;9")
+    with pytest.raises(DataError) as info:
+        eq.read_results(write("results.csv", text))
+    found = {(p.row, p.column) for p in info.value.problems}
+    # the unparsable score is reported first (it stops validation), with its place
+    assert (3, "Первичный балл") in found
+
+
+def test_range_problems_all_listed(write):
+    text = pupils_csv("2021;ВПР;Математика;4;5;1;;10;7;4", "2021;ВПР;Математика;4;5;2;;10;4;4",
+                      "2021;ВПР;Математика;4;5;3;;10;4;9")
+    with pytest.raises(DataError) as info:
+        eq.read_results(write("results.csv", text))
+    found = {(p.row, p.column) for p in info.value.problems}
+    assert found == {(2, "Отметка"), (4, "Отметка по журналу")}
+    assert info.value.total == 2
+
+
+def test_unparsable_number(write):
+    text = "Код ОО;Учебный год;Уровень;Обучающихся\n5;2023;НОО;много\n"
+    with pytest.raises(DataError, match=r"строка 2, столбец «Обучающихся»: значение «много» не распознано: ожидается целое число"):
+        eq.read_enrolment(write("e.csv", text))
+
+
+def test_fractional_count(write):
+    text = "Код ОО;Учебный год;Уровень;Обучающихся\n5;2023;НОО;12,5\n"
+    with pytest.raises(DataError, match="строка 2, столбец «Обучающихся»"):
+        eq.read_enrolment(write("e.csv", text))
+
+
+def test_duplicated_pupils(write):
+    text = pupils_csv("2021;ВПР;Математика;4;5;1;;10;4;4", "2021;ВПР;Математика;4;5;2;;10;4;4",
+                      "2021;ВПР;Математика;4;5;1;;11;4;4")
+    with pytest.raises(DataError) as info:
+        eq.read_results(write("results.csv", text))
+    rows = sorted(p.row for p in info.value.problems)
+    assert rows == [2, 4]
+    assert "повторяющаяся запись" in str(info.value)
+
+
+def test_participants_fewer_than_sum_of_marks(write):
+    text = ("Учебный год;Процедура;Предмет;Класс;Код ОО;Количество участников;2;3;4;5\n"
+            "2022;ОГЭ;Математика;9;5;24;15;5;3;1\n"
+            "2022;ОГЭ;Математика;9;6;7;6;1;1;0\n")
+    with pytest.raises(DataError) as info:
+        eq.read_results(write("oge.csv", text))
+    assert info.value.row == 3
+    assert "участников меньше, чем сумма отметок" in str(info.value)
+
+
+def test_share_outside_0_1(write):
+    text = "Код ОО;Учебный год;tzhs\n8;2023;29,3\n"
+    with pytest.raises(DataError) as info:
+        eq.read_context(write("context.csv", text))
+    assert (info.value.row, info.value.column) == (2, "tzhs")
+    assert "вне диапазона 0–1" in str(info.value)
+
+
+def test_missing_required_column(write):
+    text = "Код ОО;Муниципалитет\n5;Инта\n"
+    with pytest.raises(DataError) as info:
+        eq.read_schools(write("schools.csv", text))
+    assert info.value.column == "Наименование ОО"
+    assert "нет обязательного столбца «Наименование ОО»" in str(info.value)
+
+
+def test_empty_file(write):
+    with pytest.raises(DataError, match="schools.csv.*пуст"):
+        eq.read_schools(write("schools.csv", "  \n"))
+
+
+def test_corrupt_xlsx(tmp_path):
+    path = tmp_path / "schools.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(DataError, match="schools.xlsx.*повреждён"):
+        eq.read_schools(path)
+
+
+def test_no_header_found(write):
+    with pytest.raises(DataError, match="не найдена строка заголовков"):
+        eq.read_schools(write("schools.csv", "a;b;c\n1;2;3\n"))
+
+
+def test_unknown_category(write):
+    text = "Код ОО;Наименование ОО;Муниципалитет;Группа\n5;Школа;Инта;частная\n"
+    with pytest.raises(DataError, match=r"строка 2, столбец «Группа»: значение «частная»"):
+        eq.read_schools(write("schools.csv", text))
+
+
+def test_empty_required_value(write):
+    text = "Код ОО;Наименование ОО;Муниципалитет\n5;Школа;\n"
+    with pytest.raises(DataError, match=r"строка 2, столбец «Муниципалитет»: пустое значение"):
+        eq.read_schools(write("schools.csv", text))
+
+
+def test_row_numbers_count_blank_lines(write):
+    text = "Код ОО;Учебный год;Уровень;Обучающихся\n5;2023;НОО;1\n\n6;2023;НОО;x\n"
+    with pytest.raises(DataError) as info:
+        eq.read_enrolment(write("e.csv", text))
+    assert info.value.row == 4
+
+
+def test_value_in_a_column_without_header_is_refused(write):
+    text = "Код ОО;Учебный год;Уровень;Обучающихся\n5;2023;НОО;1\n6;2023;НОО;1;лишнее\n"
+    with pytest.raises(DataError) as info:
+        eq.read_enrolment(write("e.csv", text))
+    assert (info.value.row, info.value.column) == (3, "№ 5")
+
+
+def test_trailing_separators_are_layout(write):
+    text = "Отчёт;;;;;\nКод ОО;Учебный год;Уровень;Обучающихся;;\n5;2023;НОО;1;;\n6;2023;НОО;2;;;\n"
+    assert eq.read_enrolment(write("e.csv", text))["pupils"].tolist() == [1, 2]
+
+
+def test_error_list_is_capped_with_a_count(write):
+    rows = [f"2021;ВПР;Математика;4;5;{i};;10;7;4" for i in range(200)]
+    with pytest.raises(DataError) as info:
+        eq.read_results(write("results.csv", pupils_csv(*rows)))
+    assert info.value.total == 200
+    assert len(info.value.problems) == eq.errors.MAX_PROBLEMS
+    assert "и ещё 150" in str(info.value)
+
+
+def test_input_file_unchanged_and_returns_new_frame(write):
+    path = write("e.csv", "Код ОО;Учебный год;Уровень;Обучающихся\n5;2023;НОО;1\n")
+    before = path.read_bytes()
+    df = eq.read_enrolment(path)
+    assert path.read_bytes() == before
+    assert df["year"].dtype == np.int64
