@@ -1,0 +1,547 @@
+"""Dynamics: year-over-year change, trends, schools with positive dynamics,
+enrolment change and cohort progress.
+
+A change is called «положительная» or «отрицательная» only when it is
+distinguishable from noise (its 95 % interval excludes zero); otherwise it is
+«стабильная». Each metric knows its good direction: for the share of «2» a
+fall is positive. ОГЭ and ЕГЭ of 2020 were not exams
+(:data:`edu_quality.metrics.NO_EXAM_YEARS`) and are left out by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import DataError
+from .intervals import newcombe, wilson
+from .metrics import METRICS, exam_not_held
+
+__all__ = [
+    "CohortProgress",
+    "KDR_LEVELS",
+    "VERDICTS",
+    "cohort_progress",
+    "enrolment_change",
+    "positive_share",
+    "trend",
+    "verdict",
+    "year_over_year",
+]
+
+VERDICTS = ("положительная", "стабильная", "отрицательная")
+
+#: Levels of the КДР (regional diagnostics), from lowest to highest.
+KDR_LEVELS = ("недостаточный", "пониженный", "базовый", "повышенный")
+
+# share metric → (numerator, denominator) in a summarize() table
+_SHARES = {
+    "share_2": (("n2",), "participants"),
+    "success_rate": (("n3", "n4", "n5"), "participants"),
+    "quality_rate": (("n4", "n5"), "participants"),
+    "not_admitted_share": (("not_admitted",), "_registered"),
+}
+_MEANS = {"mean_score": ("mean_score", "score_sd", "score_n")}
+
+
+def verdict(low: np.ndarray | pd.Series, high: np.ndarray | pd.Series, metric: str) -> np.ndarray:
+    """Verdict on a change from its interval and the metric's good direction.
+
+    Returns «положительная» / «отрицательная» when the interval lies wholly on
+    one side of zero, «стабильная» when it covers zero, and None when there
+    is no interval.
+
+    Examples
+    --------
+    >>> verdict([0.05], [0.20], "share_2").tolist()   # the share of «2» rose
+    ['отрицательная']
+    >>> verdict([-0.05], [0.20], "quality_rate").tolist()
+    ['стабильная']
+    """
+    if metric not in METRICS:
+        raise ValueError(f"Параметр `metric` должен быть одним из {list(METRICS)}, передано {metric!r}")
+    good = METRICS[metric][1]
+    low = np.asarray(low, dtype="float64")
+    high = np.asarray(high, dtype="float64")
+    up = low > 0
+    down = high < 0
+    out = np.where(np.isnan(low) | np.isnan(high), None, "стабильная").astype(object)
+    out[up] = "положительная" if good > 0 else "отрицательная"
+    out[down] = "отрицательная" if good > 0 else "положительная"
+    return out
+
+
+def _check_metrics(metrics: Sequence[str], allowed: Sequence[str]) -> None:
+    bad = [m for m in metrics if m not in allowed]
+    if bad:
+        raise ValueError(
+            f"Параметр `metrics` должен содержать только {list(allowed)}, передано {bad!r}"
+        )
+
+
+def _prepare(summary: pd.DataFrame, include_no_exam: bool) -> tuple[pd.DataFrame, int]:
+    if "year" not in summary.columns:
+        raise DataError(None, "для динамики нужна таблица summarize() со столбцом year")
+    s = summary.copy()
+    dropped = 0
+    if not include_no_exam:
+        mask = exam_not_held(s)
+        dropped = int(mask.sum())
+        s = s.loc[~mask]
+    s["_registered"] = s["participants"] + s["not_admitted"].astype("float64")
+    return s, dropped
+
+
+def _keys(summary: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
+    if by is None:
+        known = ("school_id", "municipality", "group", "assessment", "subject", "grade")
+        by = [c for c in known if c in summary.columns]
+    return [c for c in by if c != "year"]
+
+
+def year_over_year(
+    summary: pd.DataFrame,
+    *,
+    by: Sequence[str] | None = None,
+    metrics: Sequence[str] = ("share_2", "success_rate", "quality_rate", "mean_score"),
+    alpha: float = 0.05,
+    include_no_exam: bool = False,
+) -> pd.DataFrame:
+    """Change of each metric from one year to the next, with its interval and verdict.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Output of :func:`edu_quality.metrics.summarize` with ``year`` among
+        its groups.
+    by : sequence of str, optional
+        Columns that identify a series (default: those of ``school_id``,
+        ``municipality``, ``group``, ``assessment``, ``subject``, ``grade``
+        present in ``summary``).
+    metrics : sequence of str
+        Shares (``share_2``, ``success_rate``, ``quality_rate``,
+        ``not_admitted_share``) and ``mean_score``.
+    alpha : float
+        1 − confidence level.
+    include_no_exam : bool
+        Keep ОГЭ/ЕГЭ of 2020 (not exams). By default they are left out and
+        ``attrs["note"]`` says so.
+
+    Returns
+    -------
+    DataFrame
+        One row per series, metric and pair of consecutive years with data:
+        the ``by`` columns, ``metric``, ``label`` (Russian), ``year_from``,
+        ``year_to``, ``value_from``, ``value_to``, ``change`` (``value_to −
+        value_from``; for shares in share units — ×100 for percentage
+        points), ``change_low``, ``change_high`` and ``verdict``.
+
+    Notes
+    -----
+    Shares: difference of independent proportions with Newcombe's hybrid
+    score interval (Newcombe 1998, method 10). Mean scores: Welch's
+    t-interval from the means, standard deviations and counts (pupil-level
+    data only; NaN otherwise).
+
+    Examples
+    --------
+    >>> from edu_quality.metrics import summarize
+    >>> agg = pd.DataFrame({"school_id": "5", "assessment": "ОГЭ", "subject": "Математика",
+    ...     "grade": 9, "year": [2019, 2022], "participants": [25, 24], "not_admitted": [2, 0],
+    ...     "n2": [5, 15]})
+    >>> yoy = year_over_year(summarize(agg), metrics=["share_2"])
+    >>> yoy[["year_from", "year_to", "verdict"]].values.tolist()
+    [[2019, 2022, 'отрицательная']]
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"Параметр `alpha` должен быть между 0 и 1, передано {alpha!r}")
+    _check_metrics(metrics, [*_SHARES, *_MEANS])
+    s, dropped = _prepare(summary, include_no_exam)
+    keys = _keys(s, by)
+    s = s.sort_values([*keys, "year"])
+    prev = s.groupby(keys, sort=False, dropna=False).shift(1) if keys else s.shift(1)
+    frames = []
+    for metric in metrics:
+        if metric in _SHARES:
+            nums, den = _SHARES[metric]
+            c_to = sum(s[c].astype("float64") for c in nums)
+            c_from = sum(prev[c].astype("float64") for c in nums)
+            n_to = s[den].astype("float64")
+            n_from = prev[den].astype("float64")
+            change, low, high = newcombe(c_from, n_from, c_to, n_to, alpha=alpha)
+            v_from = (c_from / n_from.where(n_from > 0)).to_numpy()
+            v_to = (c_to / n_to.where(n_to > 0)).to_numpy()
+        else:
+            mean, sd, n = _MEANS[metric]
+            v_to = s[mean].to_numpy(dtype="float64")
+            v_from = prev[mean].to_numpy(dtype="float64")
+            change, low, high = _welch(
+                v_from, prev[sd].to_numpy(dtype="float64"), prev[n].to_numpy(dtype="float64"),
+                v_to, s[sd].to_numpy(dtype="float64"), s[n].to_numpy(dtype="float64"), alpha,
+            )
+        frame = s[keys].copy()
+        frame["metric"] = metric
+        frame["label"] = METRICS[metric][0]
+        frame["year_from"] = prev["year"]
+        frame["year_to"] = s["year"]
+        frame["value_from"] = v_from
+        frame["value_to"] = v_to
+        frame["change"] = change
+        frame["change_low"] = low
+        frame["change_high"] = high
+        frame["verdict"] = verdict(low, high, metric)
+        frames.append(frame.loc[prev["year"].notna().to_numpy()])
+    out = pd.concat(frames, ignore_index=True)
+    out["year_from"] = out["year_from"].astype("int64")
+    out.attrs["note"] = _note(dropped)
+    return out
+
+
+def _note(dropped: int) -> str:
+    if not dropped:
+        return ""
+    return (
+        f"ОГЭ и ЕГЭ 2020 года не проводились как экзамены: {dropped} строк(и) "
+        "не учтены в динамике"
+    )
+
+
+def _welch(m1, s1, n1, m2, s2, n2, alpha):
+    v1 = s1**2 / n1
+    v2 = s2**2 / n2
+    diff = m2 - m1
+    se = np.sqrt(v1 + v2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+        t = stats.t.ppf(1 - alpha / 2, df)
+    return diff, diff - t * se, diff + t * se
+
+
+def trend(
+    summary: pd.DataFrame,
+    *,
+    metric: str = "share_2",
+    by: Sequence[str] | None = None,
+    min_years: int = 3,
+    alpha: float = 0.05,
+    include_no_exam: bool = False,
+) -> pd.DataFrame:
+    """Linear trend of a share over three or more years: weighted slope with its interval.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Output of :func:`edu_quality.metrics.summarize` with ``year``.
+    metric : str
+        A share: ``share_2``, ``success_rate``, ``quality_rate`` or
+        ``not_admitted_share``.
+    by : sequence of str, optional
+        Series columns (as in :func:`year_over_year`).
+    min_years : int
+        Series with fewer years get no trend.
+    alpha : float
+        1 − confidence level.
+    include_no_exam : bool
+        Keep ОГЭ/ЕГЭ of 2020.
+
+    Returns
+    -------
+    DataFrame
+        One row per series: the ``by`` columns, ``metric``, ``years``
+        (count), ``first_year``, ``last_year``, ``slope`` (change of the
+        share per year), ``slope_low``, ``slope_high``, ``p_value``,
+        ``verdict``.
+
+    Notes
+    -----
+    Weighted least squares of the yearly share on the year, each year
+    weighted by the inverse of its binomial variance n / (p̄(1 − p̄)) with p̄
+    the series' pooled share, and the scale fixed at 1 so that the interval
+    reflects sampling error of the shares (statsmodels ``WLS`` with
+    ``cov_type="fixed scale"``). A series whose pooled share is 0 or 1 has no
+    variance and gets no trend.
+
+    Examples
+    --------
+    >>> from edu_quality.metrics import summarize
+    >>> agg = pd.DataFrame({"school_id": "8", "assessment": "ОГЭ", "subject": "Математика",
+    ...     "grade": 9, "year": [2019, 2021, 2022], "participants": [46, 39, 24],
+    ...     "not_admitted": [2, 1, 0], "n2": [6, 15, 18]})
+    >>> t = trend(summarize(agg)).iloc[0]
+    >>> round(float(t["slope"]), 3), t["verdict"]
+    (0.183, 'отрицательная')
+    """
+    import statsmodels.api as sm
+
+    if metric not in _SHARES:
+        raise ValueError(f"Параметр `metric` должен быть одним из {list(_SHARES)}, передано {metric!r}")
+    s, dropped = _prepare(summary, include_no_exam)
+    keys = _keys(s, by)
+    nums, den = _SHARES[metric]
+    s["_count"] = sum(s[c].astype("float64") for c in nums)
+    s["_n"] = s[den].astype("float64")
+    s = s.loc[s["_count"].notna() & (s["_n"] > 0)]
+    rows = []
+    groups = s.groupby(keys, sort=True, dropna=False) if keys else [((), s)]
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(keys, key))
+        row.update(metric=metric, years=len(g), first_year=int(g["year"].min()) if len(g) else None,
+                   last_year=int(g["year"].max()) if len(g) else None)
+        pooled = g["_count"].sum() / g["_n"].sum()
+        slope = low = high = p = np.nan
+        if len(g) >= min_years and 0 < pooled < 1:
+            x = sm.add_constant(g["year"].to_numpy(dtype="float64") - g["year"].min())
+            y = (g["_count"] / g["_n"]).to_numpy()
+            w = g["_n"].to_numpy() / (pooled * (1 - pooled))
+            fit = sm.WLS(y, x, weights=w).fit(cov_type="fixed scale", cov_kwds={"scale": 1.0})
+            slope = float(fit.params[1])
+            low, high = (float(v) for v in fit.conf_int(alpha=alpha)[1])
+            p = float(fit.pvalues[1])
+        row.update(slope=slope, slope_low=low, slope_high=high, p_value=p)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["verdict"] = verdict(out["slope_low"], out["slope_high"], metric)
+    out.attrs["note"] = _note(dropped)
+    return out
+
+
+def positive_share(
+    changes: pd.DataFrame, *, unit: str = "school_id", alpha: float = 0.05
+) -> pd.DataFrame:
+    """Share of units (schools) with positive dynamics, per metric and pair of years.
+
+    Parameters
+    ----------
+    changes : DataFrame
+        Output of :func:`year_over_year` (or :func:`trend`, then per metric).
+    unit : str
+        The column that identifies the units counted.
+    alpha : float
+        1 − confidence level.
+
+    Returns
+    -------
+    DataFrame
+        Per ``metric`` (and ``year_from``/``year_to`` when present): ``units``
+        with a verdict, ``positive``, ``negative``, ``stable``, ``share_positive``
+        with Wilson ``share_positive_low`` / ``share_positive_high``. A unit
+        counts as positive when any of its series (subjects, grades) is
+        positive and none is negative.
+
+    Examples
+    --------
+    >>> ch = pd.DataFrame({"school_id": ["1", "2", "3"], "metric": "share_2",
+    ...                    "verdict": ["положительная", "стабильная", "отрицательная"]})
+    >>> r = positive_share(ch).iloc[0]
+    >>> int(r["units"]), int(r["positive"]), round(float(r["share_positive"]), 3)
+    (3, 1, 0.333)
+    """
+    if unit not in changes.columns:
+        raise ValueError(f"Параметр `unit`: столбца {unit!r} нет в таблице")
+    keys = [c for c in ("metric", "year_from", "year_to") if c in changes.columns]
+    c = changes.loc[changes["verdict"].notna()]
+    per_unit = c.groupby([*keys, unit], dropna=False)["verdict"].agg(
+        pos=lambda v: (v == "положительная").any(), neg=lambda v: (v == "отрицательная").any()
+    )
+    per_unit["positive"] = per_unit["pos"] & ~per_unit["neg"]
+    per_unit["negative"] = per_unit["neg"]
+    per_unit["stable"] = ~per_unit["pos"] & ~per_unit["neg"]
+    out = per_unit.groupby(keys, dropna=False)[["positive", "negative", "stable"]].sum()
+    out["units"] = per_unit.groupby(keys, dropna=False).size()
+    out = out.reset_index()
+    out["share_positive"] = out["positive"] / out["units"]
+    out["share_positive_low"], out["share_positive_high"] = wilson(out["positive"], out["units"],
+                                                                   alpha=alpha)
+    return out[[*keys, "units", "positive", "negative", "stable", "share_positive",
+                "share_positive_low", "share_positive_high"]]
+
+
+def enrolment_change(
+    enrolment: pd.DataFrame,
+    *,
+    by: Sequence[str] = ("school_id",),
+    start: int | None = None,
+    end: int | None = None,
+) -> pd.DataFrame:
+    """Enrolment change by level between two years (default: first and last).
+
+    Parameters
+    ----------
+    enrolment : DataFrame
+        ``school_id``, ``year``, ``level``, ``pupils`` (:func:`edu_quality.read_enrolment`).
+    by : sequence of str
+        Units (``()`` for the whole table).
+    start, end : int, optional
+        The years compared.
+
+    Returns
+    -------
+    DataFrame
+        Per unit and level (with «всего» for all levels): ``pupils_start``,
+        ``pupils_end``, ``change`` (pupils), ``change_share`` (relative, e.g.
+        −0.09 for −9 %).
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"school_id": "5", "year": [2020, 2023], "level": "НОО",
+    ...                   "pupils": [133, 88]})
+    >>> enrolment_change(e).query("level == 'НОО'")["change"].tolist()
+    [-45]
+    """
+    by = list(by)
+    years = sorted(enrolment["year"].unique())
+    if not years:
+        raise DataError(None, "таблица контингента пуста")
+    start = years[0] if start is None else start
+    end = years[-1] if end is None else end
+    for name, y in (("start", start), ("end", end)):
+        if y not in years:
+            raise ValueError(f"Параметр `{name}`: нет данных за {y} год (есть: {list(years)})")
+    total = enrolment.assign(level="всего")
+    data = pd.concat([enrolment, total], ignore_index=True)
+    pivot = data.pivot_table(index=[*by, "level"], columns="year", values="pupils", aggfunc="sum")
+    out = pd.DataFrame({"pupils_start": pivot[start], "pupils_end": pivot[end]}).reset_index()
+    out["start"], out["end"] = start, end
+    out["change"] = out["pupils_end"] - out["pupils_start"]
+    out["change_share"] = out["change"] / out["pupils_start"].where(out["pupils_start"] > 0)
+    return out[[*by, "level", "start", "end", "pupils_start", "pupils_end", "change",
+                "change_share"]]
+
+
+@dataclass(frozen=True)
+class CohortProgress:
+    """The same pupils at two points of time (see :func:`cohort_progress`).
+
+    Attributes
+    ----------
+    transitions : DataFrame
+        ``level_from``, ``level_to``, ``n``, ``share_of_from`` (share of the
+        pupils at ``level_from`` who are at ``level_to`` later) with Wilson
+        bounds ``share_low``/``share_high``.
+    shares : DataFrame
+        ``stage`` («до» / «после»), ``year``, ``grade``, ``level``, ``n``,
+        ``share`` with ``share_low``/``share_high``, over the matched pupils.
+    matched : int
+        Pupils found at both points.
+    only_before, only_after : int
+        Pupils found at one point only (left out of both tables).
+    """
+
+    transitions: pd.DataFrame
+    shares: pd.DataFrame
+    matched: int
+    only_before: int
+    only_after: int
+
+    def table(self) -> pd.DataFrame:
+        """The transition table as a level × level crosstab of counts."""
+        return self.transitions.pivot_table(
+            index="level_from", columns="level_to", values="n", aggfunc="sum", fill_value=0,
+            observed=False,
+        )
+
+
+def cohort_progress(
+    results: pd.DataFrame,
+    *,
+    before: tuple[int, int],
+    after: tuple[int, int],
+    subject: str | None = None,
+    assessment: str | None = "КДР",
+    levels: Sequence[str] = KDR_LEVELS,
+    by_school: bool = True,
+    alpha: float = 0.05,
+) -> CohortProgress:
+    """Progress of one cohort: the same pupils' levels at two times.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Pupil-level results with ``year``, ``grade``, ``pupil_id``, ``level``
+        (and ``school_id``, ``subject``, ``assessment``).
+    before, after : (year, grade)
+        The two points, e.g. ``(2017, 4)`` and ``(2019, 6)``.
+    subject, assessment : str, optional
+        Filters.
+    levels : sequence of str
+        The levels in order from lowest to highest.
+    by_school : bool
+        Match pupils on (school_id, pupil_id) — ids are unique within a
+        school in most exports; False matches on pupil_id alone (pupils who
+        changed school).
+    alpha : float
+        1 − confidence level.
+
+    Returns
+    -------
+    CohortProgress
+
+    Notes
+    -----
+    As in the Назарово district programme («соотнесение результатов одних и
+    тех же учащихся по читательской грамотности в разные годы обучения»):
+    the shares at each level among the same pupils before and after, and
+    where the pupils of each level went.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"year": [2017, 2017, 2019, 2019], "grade": [4, 4, 6, 6],
+    ...     "school_id": "1", "pupil_id": ["a", "b", "a", "b"], "assessment": "КДР",
+    ...     "level": ["повышенный", "базовый", "базовый", "базовый"]})
+    >>> cp = cohort_progress(r, before=(2017, 4), after=(2019, 6))
+    >>> cp.matched, cp.table().loc["повышенный", "базовый"]
+    (2, np.int64(1))
+    """
+    need = ["year", "grade", "pupil_id", "level"] + (["school_id"] if by_school else [])
+    missing = [c for c in need if c not in results.columns]
+    if missing:
+        raise DataError(None, f"cohort_progress: нет столбцов {', '.join(missing)}")
+    r = results
+    if subject is not None and "subject" in r.columns:
+        r = r.loc[r["subject"] == subject]
+    if assessment is not None and "assessment" in r.columns:
+        r = r.loc[r["assessment"] == assessment]
+    r = r.loc[r["level"].notna()]
+    unknown = sorted(set(r["level"]) - set(levels))
+    if unknown:
+        raise DataError(None, f"неизвестные уровни: {', '.join(map(str, unknown))}; "
+                              f"ожидаются: {', '.join(levels)}")
+    key = ["school_id", "pupil_id"] if by_school else ["pupil_id"]
+    first = r.loc[(r["year"] == before[0]) & (r["grade"] == before[1]), [*key, "level"]]
+    second = r.loc[(r["year"] == after[0]) & (r["grade"] == after[1]), [*key, "level"]]
+    for name, part in (("до", first), ("после", second)):
+        if part.duplicated(key).any():
+            raise DataError(None, f"в точке «{name}» у ученика несколько результатов")
+    both = first.merge(second, on=key, suffixes=("_from", "_to"))
+    cat = pd.CategoricalDtype(list(levels), ordered=True)
+    lf = both["level_from"].astype(cat)
+    lt = both["level_to"].astype(cat)
+    counts = pd.crosstab(lf, lt, dropna=False).reindex(index=list(levels), columns=list(levels),
+                                                       fill_value=0)
+    trans = counts.stack().rename("n").reset_index()
+    trans.columns = ["level_from", "level_to", "n"]
+    row_tot = trans.groupby("level_from")["n"].transform("sum")
+    trans["share_of_from"] = trans["n"] / row_tot.where(row_tot > 0)
+    trans["share_low"], trans["share_high"] = wilson(trans["n"], row_tot, alpha=alpha)
+    frames = []
+    for stage, (year, grade), col in (("до", before, lf), ("после", after, lt)):
+        vc = col.value_counts().reindex(list(levels), fill_value=0)
+        f = pd.DataFrame({"stage": stage, "year": year, "grade": grade, "level": list(levels),
+                          "n": vc.to_numpy()})
+        f["share"] = f["n"] / max(len(both), 1) if len(both) else np.nan
+        f["share_low"], f["share_high"] = wilson(f["n"], len(both), alpha=alpha)
+        frames.append(f)
+    shares = pd.concat(frames, ignore_index=True)
+    return CohortProgress(
+        transitions=trans,
+        shares=shares,
+        matched=len(both),
+        only_before=len(first) - len(both),
+        only_after=len(second) - len(both),
+    )

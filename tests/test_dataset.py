@@ -1,0 +1,116 @@
+"""load_dataset: the Inta files, cross-table checks, indicators."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+import edu_quality as eq
+from edu_quality.indicators import evaluate_indicators
+from conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def inta():
+    return eq.load_dataset(SAMPLES / "inta")
+
+
+def test_inta_tables(inta):
+    names = set(inta.schools["name"])
+    assert {"МБОУ «СОШ № 5»", "МБОУ «СОШ № 6»", "МБОУ «СОШ № 8»"} <= names
+    assert inta.results.empty and len(inta.aggregates) == 12
+    assert inta.years == [2019, 2020, 2021, 2022]
+    # Inta seed: risk profiles, six factors × three schools
+    rp = inta.risk_profiles
+    assert len(rp) == 18 and rp["risk_factor"].nunique() == 6
+    row = rp.query("school_id == 'INT06' and risk_factor.str.startswith('Высокая доля')").iloc[0]
+    assert (row["score"], row["significance"]) == (6, "высокая")
+    # teacher categories (2022-2023): highest 1/2/1, first 6/3/11
+    staff = inta.staff.query("year == 2023").set_index("school_id")
+    assert staff.loc[["INT05", "INT06", "INT08"], "category_first"].tolist() == [6, 3, 11]
+    # contingent features: 132 of 450 pupils of СОШ № 8 in a difficult life situation (29,3 %)
+    ctx = inta.context.set_index("school_id")
+    assert ctx.loc["INT08", "tzhs"] == pytest.approx(0.293)
+    assert set(inta.plan["track"]) <= {"1", "2", "3"} and len(inta.plan) > 10
+    assert inta.files["results"] == ["results_oge_math.csv"]
+
+
+def test_inta_summary_text(inta):
+    text = inta.summary()
+    assert "школ: 6" in text and "ОГЭ: 2019: 3, 2020: 3, 2021: 3, 2022: 3" in text
+
+
+def test_inta_indicators(inta):
+    ev = evaluate_indicators(inta.indicators)
+    assert set(ev["status"]) <= {"достигнут", "не достигнут", "нет данных"}
+    share = ev.loc[ev["actual"].notna()].iloc[0]
+    # 3 of 9 schools are ШНОР (33,3 %) against «не более 11 %»
+    assert share["direction"] == "≤" and share["status"] == "не достигнут"
+    assert share["shortfall"] == pytest.approx(33.3 - 11, abs=0.1)
+
+
+def test_evaluate_indicators_directions():
+    ind = pd.DataFrame({"indicator": ["a", "b", "c", "d"], "scope": "x", "year": 2023,
+                        "target": [30.0, 30.0, 5.0, 5.0], "actual": [35.0, 20.0, 4.0, 7.0],
+                        "direction": ["≥", "≥", "≤", "≤"], "unit": "%"})
+    ev = evaluate_indicators(ind)
+    assert ev["attained"].tolist() == [True, False, True, False]
+    assert ev["shortfall"].tolist() == [0, 10, 0, 2]
+    assert ev["gap"].tolist() == [5, -10, -1, 2]
+
+
+def copy_inta(tmp_path):
+    folder = tmp_path / "inta"
+    shutil.copytree(SAMPLES / "inta", folder)
+    return folder
+
+
+def test_unknown_school_in_results(tmp_path):
+    folder = copy_inta(tmp_path)
+    path = folder / "results_oge_math.csv"
+    text = path.read_bytes().decode("cp1251").replace("INT06", "INT99", 1)
+    path.write_bytes(text.encode("cp1251"))
+    with pytest.raises(eq.DataError) as info:
+        eq.load_dataset(folder)
+    err = info.value
+    assert err.file == "results_oge_math.csv" and err.column == "Код ОО"
+    assert "школа «INT99» не найдена в реестре" in str(err)
+    assert err.row is not None and err.row > 2
+
+
+def test_required_files(tmp_path):
+    folder = copy_inta(tmp_path)
+    (folder / "schools.xlsx").unlink()
+    with pytest.raises(eq.DataError, match="нет файла «schools»"):
+        eq.load_dataset(folder)
+
+
+def test_two_files_for_one_table(tmp_path):
+    folder = copy_inta(tmp_path)
+    shutil.copy(folder / "staff.csv", folder / "STAFF.xlsx")
+    with pytest.raises(eq.DataError, match="несколько файлов таблицы «staff»"):
+        eq.load_dataset(folder)
+
+
+def test_same_results_in_two_files(tmp_path):
+    folder = copy_inta(tmp_path)
+    shutil.copy(folder / "results_oge_math.csv", folder / "results_copy.csv")
+    with pytest.raises(eq.DataError, match="в нескольких файлах"):
+        eq.load_dataset(folder)
+
+
+def test_optional_tables_empty_with_columns(tmp_path):
+    folder = copy_inta(tmp_path)
+    for name in ("context.csv", "staff.csv", "plan.xlsx"):
+        (folder / name).unlink()
+    ds = eq.load_dataset(folder)
+    assert ds.context.empty and list(ds.context.columns) == ["school_id", "year"]
+    assert ds.plan.empty and "measure" in ds.plan.columns
+
+
+def test_excel_lock_files_ignored(tmp_path):
+    folder = copy_inta(tmp_path)
+    (folder / "~$schools.xlsx").write_bytes(b"lock")
+    assert len(eq.load_dataset(folder).schools) == 6

@@ -1,0 +1,156 @@
+"""Metrics: the Inta seed's published numbers, Wilson bounds, pupil vs aggregate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import edu_quality as eq
+from edu_quality.metrics import summarize
+from edu_quality.intervals import newcombe, wilson
+from conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def inta():
+    return eq.load_dataset(SAMPLES / "inta")
+
+
+@pytest.fixture(scope="module")
+def inta_summary(inta):
+    s = summarize(inta.aggregates).merge(inta.schools[["school_id", "name"]], on="school_id")
+    return s.set_index(["name", "year"])
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    # Inta seed, table «Результативность участия в ОГЭ по математике в основные сроки»
+    [(2019, {"МБОУ «СОШ № 5»": 0.20, "МБОУ «СОШ № 6»": 0.375, "МБОУ «СОШ № 8»": 0.130}),
+     (2022, {"МБОУ «СОШ № 5»": 0.625, "МБОУ «СОШ № 6»": 0.857, "МБОУ «СОШ № 8»": 0.75})],
+)
+def test_inta_share_of_2(inta_summary, year, expected):
+    for name, share in expected.items():
+        assert inta_summary.loc[(name, year), "share_2"] == pytest.approx(share, abs=5e-4)
+
+
+def test_inta_not_admitted_2021(inta_summary):
+    # Inta seed, table «Допуск к ГИА-9», 2021: 3/25 = 12 %, 1/10 = 10 %, 1/40 = 2,5 %
+    got = [inta_summary.loc[(n, 2021), "not_admitted_share"]
+           for n in ("МБОУ «СОШ № 5»", "МБОУ «СОШ № 6»", "МБОУ «СОШ № 8»")]
+    assert got == pytest.approx([0.12, 0.10, 0.025])
+
+
+def test_inta_unknown_counts_give_nan_not_a_guess(inta_summary):
+    row = inta_summary.loc[("МБОУ «СОШ № 5»", 2022)]
+    assert pd.isna(row["n3"]) and pd.isna(row["quality_rate"]) and pd.isna(row["success_rate"])
+    assert np.isnan(row["sou"]) and np.isnan(row["mean_mark"]) and np.isnan(row["mean_score"])
+
+
+def test_inta_2020_marked_as_not_an_exam(inta_summary):
+    assert inta_summary.xs(2020, level="year")["exam_not_held"].all()
+    assert not inta_summary.xs(2019, level="year")["exam_not_held"].any()
+
+
+def test_wilson_bounds_against_independent_formula(inta_summary):
+    # Wilson (1927): (p + z²/2n ± z·sqrt(p(1−p)/n + z²/4n²)) / (1 + z²/n)
+    z = stats.norm.ppf(0.975)
+    for _, row in inta_summary.iterrows():
+        n, p = row["participants"], row["share_2"]
+        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+        assert row["share_2_low"] == pytest.approx(max(centre - half, 0), abs=1e-12)
+        assert row["share_2_high"] == pytest.approx(min(centre + half, 1), abs=1e-12)
+        assert row["share_2_low"] <= p <= row["share_2_high"]
+
+
+def test_newcombe_against_independent_formula():
+    # Newcombe (1998) method 10 written out from the Wilson bounds of each share
+    x1, n1, x2, n2 = 5, 25, 15, 24
+    (l1,), (u1,) = wilson([x1], [n1])
+    (l2,), (u2,) = wilson([x2], [n2])
+    p1, p2 = x1 / n1, x2 / n2
+    low = (p2 - p1) - np.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
+    high = (p2 - p1) + np.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
+    d, lo, hi = newcombe([x1], [n1], [x2], [n2])
+    assert (d[0], lo[0], hi[0]) == pytest.approx((p2 - p1, low, high), abs=1e-10)
+
+
+def pupils(rng, n_schools=4, size=(3, 30)):
+    rows = []
+    for s in range(n_schools):
+        n = int(rng.integers(*size))
+        marks = rng.choice([2, 3, 4, 5], size=n, p=[0.15, 0.4, 0.3, 0.15])
+        for i, m in enumerate(marks):
+            rows.append({"school_id": f"S{s}", "assessment": "ВПР", "subject": "Математика",
+                         "grade": 5, "year": 2021, "pupil_id": f"{s}-{i}", "mark": m,
+                         "score": float(m * 3 + rng.integers(0, 3)), "admitted": True})
+    return pd.DataFrame(rows)
+
+
+def test_pupil_level_equals_its_aggregate(rng):
+    p = pupils(rng)
+    by_pupil = summarize(p)
+    agg = (p.assign(**{f"n{k}": (p["mark"] == k).astype(int) for k in (2, 3, 4, 5)})
+           .groupby(["school_id", "assessment", "subject", "grade", "year"], as_index=False)
+           .agg(participants=("mark", "size"), n2=("n2", "sum"), n3=("n3", "sum"),
+                n4=("n4", "sum"), n5=("n5", "sum"), mean_score=("score", "mean")))
+    agg["not_admitted"] = 0
+    by_agg = summarize(agg)
+    cols = ["participants", "share_2", "success_rate", "quality_rate", "sou", "mean_mark",
+            "mean_score", "share_2_low", "quality_rate_high"]
+    pd.testing.assert_frame_equal(by_pupil[cols].astype(float), by_agg[cols].astype(float))
+
+
+def test_sou_and_mean_mark_formulas():
+    agg = pd.DataFrame({"school_id": ["1"], "assessment": "ВПР", "subject": "М", "grade": 4,
+                        "year": 2021, "participants": [10], "n2": [1], "n3": [2], "n4": [3],
+                        "n5": [4]})
+    row = summarize(agg).iloc[0]
+    assert row["sou"] == pytest.approx((100 * 4 + 64 * 3 + 36 * 2 + 16 * 1) / 10)
+    assert row["mean_mark"] == pytest.approx((2 + 6 + 12 + 20) / 10)
+    assert row["success_rate"] == pytest.approx(0.9)
+    assert row["quality_rate"] == pytest.approx(0.7)
+
+
+def test_not_admitted_and_absent_pupils_are_not_participants():
+    p = pd.DataFrame({"school_id": "1", "assessment": "ОГЭ", "subject": "М", "grade": 9,
+                      "year": 2022, "pupil_id": ["a", "b", "c", "d"],
+                      "mark": [2, 4, None, None], "score": [3.0, 15.0, None, None],
+                      "admitted": [True, True, False, True]})
+    row = summarize(p).iloc[0]
+    assert row["participants"] == 2
+    assert row["not_admitted"] == 1
+    assert row["share_2"] == 0.5
+    assert row["not_admitted_share"] == pytest.approx(1 / 3)
+
+
+def test_small_groups_flagged(rng):
+    s = summarize(pupils(rng, n_schools=6, size=(2, 9)), min_n=5)
+    assert (s["small"] == (s["participants"] < 5)).all()
+    assert s["small"].any()
+
+
+def test_marks_unknown_for_some_pupils_give_nan_counts():
+    p = pd.DataFrame({"school_id": "1", "assessment": "ЕГЭ", "subject": "Русский язык",
+                      "grade": 11, "year": 2022, "pupil_id": ["a", "b"], "mark": [None, None],
+                      "score": [70.0, 40.0]})
+    row = summarize(p).iloc[0]
+    assert row["participants"] == 2
+    assert pd.isna(row["n2"]) and np.isnan(row["share_2"])
+    assert row["mean_score"] == 55.0
+
+
+def test_summary_does_not_mutate_input(rng):
+    p = pupils(rng)
+    before = p.copy()
+    summarize(p, by=["school_id"])
+    pd.testing.assert_frame_equal(p, before)
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="Параметр `alpha`"):
+        summarize(pd.DataFrame({"school_id": [], "participants": []}), by=["school_id"], alpha=2)
+    with pytest.raises(eq.DataError, match="нет столбцов municipality"):
+        summarize(pd.DataFrame({"school_id": ["1"], "participants": [3]}), by=["municipality"])
