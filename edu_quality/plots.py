@@ -1,0 +1,275 @@
+"""Charts on the tables of edu_quality, with Russian labels and intervals drawn.
+
+Every function takes a tidy table, draws on ``ax`` (a new figure when None) and
+returns the Axes; it never shows or saves (saving belongs to reports). Text
+uses DejaVu Sans, which ships with matplotlib and covers Cyrillic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .dynamics import CohortProgress
+from .metrics import METRICS
+
+__all__ = [
+    "FONT",
+    "percent",
+    "plot_dynamics",
+    "plot_levels",
+    "plot_objectivity",
+    "plot_school_vs_reference",
+    "plot_transitions",
+]
+
+#: Font family used for every chart (covers Cyrillic).
+FONT = "DejaVu Sans"
+_SHARES = ("share_2", "success_rate", "quality_rate", "not_admitted_share")
+
+
+def percent(value: float, digits: int = 1) -> str:
+    """A share as a Russian percentage: 0.625 → «62,5 %».
+
+    Examples
+    --------
+    >>> print(percent(0.625))   # with a non-breaking space
+    62,5 %
+    >>> percent(float("nan"))
+    '—'
+    """
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{value * 100:.{digits}f}".replace(".", ",") + "\u00a0%"
+
+
+def _ax(ax, size=(7, 4)):
+    plt.rcParams["font.family"] = FONT
+    if ax is None:
+        _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def _label(metric: str) -> str:
+    return METRICS.get(metric, (metric, 0))[0]
+
+
+def _errors(table: pd.DataFrame, metric: str) -> np.ndarray | None:
+    lo, hi = f"{metric}_low", f"{metric}_high"
+    if lo not in table.columns:
+        return None
+    v = table[metric].to_numpy(dtype="float64")
+    return np.vstack([v - table[lo].to_numpy(dtype="float64"),
+                      table[hi].to_numpy(dtype="float64") - v])
+
+
+def _axis_format(ax, metric: str, axis: str = "y") -> None:
+    if metric in _SHARES:
+        fmt = matplotlib.ticker.FuncFormatter(lambda v, _: percent(v, 0))
+        (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def plot_dynamics(
+    summary: pd.DataFrame,
+    metric: str = "share_2",
+    *,
+    hue: str = "school_id",
+    labels: dict[str, str] | None = None,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Lines of a metric over the years, one per ``hue`` value, with interval bars.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`edu_quality.metrics.summarize` output with ``year``.
+    metric : str
+        Column to draw (shares are drawn in per cent).
+    hue : str
+        Column that makes one line each.
+    labels : dict, optional
+        Display names for ``hue`` values (e.g. school names).
+    ax : Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"school_id": ["5", "5"], "year": [2021, 2022],
+    ...                   "share_2": [0.45, 0.62], "share_2_low": [0.27, 0.43],
+    ...                   "share_2_high": [0.65, 0.79]})
+    >>> plot_dynamics(s).get_ylabel()
+    'доля «2»'
+    """
+    ax = _ax(ax)
+    for key, g in summary.sort_values("year").groupby(hue, sort=True):
+        name = (labels or {}).get(key, str(key))
+        err = _errors(g, metric)
+        ax.errorbar(g["year"], g[metric], yerr=err, marker="o", capsize=3, label=name)
+    years = sorted(summary["year"].unique())
+    ax.set_xticks(years, [str(y) for y in years])
+    ax.set_xlabel("год")
+    ax.set_ylabel(_label(metric))
+    _axis_format(ax, metric)
+    if summary[hue].nunique() > 1:
+        ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_school_vs_reference(
+    table: pd.DataFrame,
+    metric: str = "quality_rate",
+    *,
+    label: str = "unit",
+    category: str = "subject",
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """A school against its municipality and region: points with intervals per category.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per unit and category with ``label`` (e.g. «Школа»,
+        «Муниципалитет», «Регион»), ``category`` (e.g. subject), ``metric``
+        and its ``_low``/``_high`` bounds.
+    metric, label, category : str
+        Columns.
+    ax : Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"unit": ["Школа", "Муниципалитет"], "subject": "Математика",
+    ...     "quality_rate": [0.3, 0.5], "quality_rate_low": [0.2, 0.48],
+    ...     "quality_rate_high": [0.42, 0.52]})
+    >>> len(plot_school_vs_reference(t).get_legend().get_texts())
+    2
+    """
+    ax = _ax(ax)
+    cats = list(dict.fromkeys(table[category]))
+    units = list(dict.fromkeys(table[label]))
+    width = 0.8 / max(len(units), 1)
+    for i, unit in enumerate(units):
+        g = table.loc[table[label] == unit].set_index(category).reindex(cats)
+        x = np.arange(len(cats)) + (i - (len(units) - 1) / 2) * width
+        ax.errorbar(x, g[metric], yerr=_errors(g.reset_index(), metric), fmt="o", capsize=3,
+                    label=unit)
+    ax.set_xticks(np.arange(len(cats)), cats)
+    ax.set_ylabel(_label(metric))
+    _axis_format(ax, metric)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3, axis="y")
+    return ax
+
+
+def plot_levels(
+    shares: pd.DataFrame,
+    *,
+    stage: str = "stage",
+    level: str = "level",
+    value: str = "share",
+    levels: Sequence[str] | None = None,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Stacked bars of the distribution of levels (e.g. КДР) at each stage or year.
+
+    Examples
+    --------
+    >>> sh = pd.DataFrame({"stage": ["до", "до", "после", "после"],
+    ...     "level": ["базовый", "повышенный"] * 2, "share": [0.8, 0.2, 0.9, 0.1]})
+    >>> len(plot_levels(sh).patches)
+    4
+    """
+    ax = _ax(ax)
+    levels = list(levels) if levels is not None else list(dict.fromkeys(shares[level]))
+    wide = shares.pivot_table(index=stage, columns=level, values=value, aggfunc="sum",
+                              sort=False).reindex(columns=levels).fillna(0)
+    colours = plt.get_cmap("RdYlGn")(np.linspace(0.1, 0.9, len(levels)))
+    left = np.zeros(len(wide))
+    for lv, colour in zip(levels, colours):
+        vals = wide[lv].to_numpy()
+        bars = ax.barh([str(i) for i in wide.index], vals, left=left, color=colour, label=lv)
+        for rect, v in zip(bars, vals):
+            if v >= 0.06:
+                ax.text(rect.get_x() + rect.get_width() / 2, rect.get_y() + rect.get_height() / 2,
+                        percent(v, 0), ha="center", va="center", fontsize="small")
+        left += vals
+    ax.set_xlim(0, 1)
+    _axis_format(ax, "share_2", axis="x")
+    ax.legend(ncols=len(levels), loc="upper center", bbox_to_anchor=(0.5, -0.12),
+              fontsize="small")
+    ax.invert_yaxis()
+    return ax
+
+
+def plot_transitions(cohort: CohortProgress, *, ax: plt.Axes | None = None) -> plt.Axes:
+    """Heatmap of a cohort's transitions between levels (counts and row shares).
+
+    Examples
+    --------
+    >>> from edu_quality.dynamics import cohort_progress
+    >>> r = pd.DataFrame({"year": [2017, 2019], "grade": [4, 6], "school_id": "1",
+    ...     "pupil_id": "a", "assessment": "КДР", "level": ["базовый", "повышенный"]})
+    >>> plot_transitions(cohort_progress(r, before=(2017, 4), after=(2019, 6))).get_xlabel()
+    'уровень после'
+    """
+    import seaborn as sns
+
+    ax = _ax(ax, size=(6, 5))
+    counts = cohort.table()
+    shares = counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0)
+    annot = counts.astype(str) + "\n" + shares.map(lambda v: percent(v, 0))
+    sns.heatmap(shares.fillna(0), annot=annot, fmt="", cmap="Blues", vmin=0, vmax=1, cbar=False,
+                ax=ax, linewidths=0.5)
+    ax.set_xlabel("уровень после")
+    ax.set_ylabel("уровень до")
+    return ax
+
+
+def plot_objectivity(
+    table: pd.DataFrame,
+    *,
+    label: str = "school_id",
+    labels: dict[str, str] | None = None,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Stacked bars: shares of pupils whose ВПР mark is below, equal to, above the journal mark.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``share_lower``, ``share_equal``, ``share_higher`` per ``label``
+        (:func:`edu_quality.objectivity.marks_vs_journal`).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"school_id": ["1"], "share_lower": [0.2], "share_equal": [0.7],
+    ...                   "share_higher": [0.1]})
+    >>> len(plot_objectivity(t).patches)
+    3
+    """
+    ax = _ax(ax, size=(7, max(2.5, 0.4 * len(table) + 1)))
+    names = [(labels or {}).get(k, str(k)) for k in table[label]]
+    left = np.zeros(len(table))
+    for col, name, colour in (("share_lower", "понизили", "#d95f02"),
+                              ("share_equal", "подтвердили", "#a6a6a6"),
+                              ("share_higher", "повысили", "#1b9e77")):
+        vals = table[col].to_numpy(dtype="float64")
+        ax.barh(names, vals, left=left, color=colour, label=name)
+        left += np.nan_to_num(vals)
+    ax.set_xlim(0, 1)
+    _axis_format(ax, "share_2", axis="x")
+    ax.set_xlabel("доля обучающихся: отметка ВПР относительно отметки по журналу")
+    ax.legend(ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small")
+    ax.invert_yaxis()
+    return ax
