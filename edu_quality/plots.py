@@ -37,8 +37,8 @@ def percent(value: float, digits: int = 1) -> str:
 
     Examples
     --------
-    >>> print(percent(0.625))   # with a non-breaking space
-    62,5 %
+    >>> percent(0.625) == "62,5\u00a0%"   # a non-breaking space before «%»
+    True
     >>> percent(float("nan"))
     '—'
     """
