@@ -1,9 +1,14 @@
 """The catalogue of social context factors.
 
 Each canonical factor name (the column of the ``context`` table) has a Russian
-label and the direction of its influence on results found in the sources:
-``negative``, ``positive``, ``none`` (no significant influence found), or
-empty when unknown. The catalogue starts from the Nazarovo district's
+label, the direction of its influence on results found in the sources
+(``negative``, ``positive``, ``none`` — no significant influence found — or
+empty when unknown), and its ``context_sign``: ``+`` when a higher share means
+more favourable social conditions (parents with higher education, good
+housing), ``-`` when it means less favourable ones. The two differ: the
+Назарово programme found no significant influence of low income on results,
+yet a high share of low-income families is an unfavourable context; the social
+well-being index is oriented by ``context_sign``. The catalogue starts from the Nazarovo district's
 programme (Приложение 1: factors with an influence; Приложение 2: factors
 without a significant one) and adds the contingent features of the Inta
 programme. It ships as ``edu_quality/data/factors.csv``.
@@ -16,7 +21,7 @@ from importlib.resources import files
 
 import pandas as pd
 
-__all__ = ["factor_catalogue", "factor_label"]
+__all__ = ["context_signs", "factor_catalogue", "factor_label"]
 
 
 @lru_cache(maxsize=1)
@@ -33,7 +38,8 @@ def factor_catalogue() -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``factor`` (canonical name), ``label`` (Russian), ``expected_direction``
-        (``negative`` / ``positive`` / ``none`` / empty), ``source``.
+        (``negative`` / ``positive`` / ``none`` / empty), ``context_sign``
+        (``+`` / ``-``), ``source``.
 
     Examples
     --------
@@ -57,3 +63,17 @@ def factor_label(factor: str) -> str:
     cat = _catalogue()
     hit = cat.loc[cat["factor"] == factor, "label"]
     return str(hit.iloc[0]) if len(hit) else factor
+
+
+def context_signs() -> dict[str, int]:
+    """Factor → +1 when a higher share is a more favourable context, −1 when less.
+
+    Examples
+    --------
+    >>> signs = context_signs()
+    >>> signs["both_parents_higher_ed"], signs["low_income"], signs["tzhs"]
+    (1, -1, -1)
+    """
+    cat = _catalogue()
+    return {f: (1 if s == "+" else -1) for f, s in zip(cat["factor"], cat["context_sign"])
+            if s in ("+", "-")}

@@ -273,3 +273,188 @@ def plot_objectivity(
     ax.legend(ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small")
     ax.invert_yaxis()
     return ax
+
+
+# --- factor influence, social index, multilevel school effects -------------------------
+
+__all__ += ["plot_coefficients", "plot_expected", "plot_school_effects"]
+
+_DIRECTION_COLOURS = {"положительное": "#1b9e77", "отрицательное": "#d95f02",
+                      "незначимое": "#8c8c8c"}
+
+
+def _wrap(text: str, width: int = 45) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def plot_coefficients(
+    result: pd.DataFrame,
+    ax: plt.Axes | None = None,
+    *,
+    label: str = "label",
+) -> plt.Axes:
+    """Coefficients of the factors with their intervals, coloured by direction.
+
+    Parameters
+    ----------
+    result : DataFrame
+        :func:`edu_quality.factors.influence` output (``coef``, ``ci_low``,
+        ``ci_high``, ``direction`` and ``label``).
+    ax : Axes, optional
+    label : str
+        Column with the names drawn on the axis (wrapped).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"label": ["доля обучающихся из многодетных семей", "доля Б"],
+    ...     "coef": [-2.0, 0.3], "ci_low": [-3.0, -0.5], "ci_high": [-1.0, 1.1],
+    ...     "direction": ["отрицательное", "незначимое"]})
+    >>> ax = plot_coefficients(r)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['отрицательное', 'незначимое']
+    """
+    ax = _ax(ax, size=(8, max(2.5, 0.55 * len(result) + 1.2)))
+    pos = np.arange(len(result))[::-1]
+    coef = result["coef"].to_numpy(dtype="float64")
+    err = np.vstack([coef - result["ci_low"].to_numpy(dtype="float64"),
+                     result["ci_high"].to_numpy(dtype="float64") - coef])
+    directions = result["direction"].astype(str).to_numpy()
+    for direction, colour in _DIRECTION_COLOURS.items():
+        sel = directions == direction
+        if sel.any():
+            ax.errorbar(coef[sel], pos[sel], xerr=err[:, sel], fmt="o", capsize=3,
+                        color=colour, label=direction)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(pos, [_wrap(t) for t in result[label]], fontsize="small")
+    level = round(100 * (1 - float(result.attrs.get("alpha", 0.05))))
+    ax.set_xlabel(f"коэффициент и его {level}\u00a0% интервал")
+    ax.legend(title="влияние", fontsize="small", loc="best")
+    ax.grid(alpha=0.3, axis="x")
+    return ax
+
+
+def plot_expected(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    labels: str | None = None,
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """Results against the social index with the expected line; schools above and below.
+
+    The expected line is the OLS fit of ``y`` on ``x`` (statsmodels) with its 95 %
+    confidence band; points above the line (results better than expected when a
+    higher ``y`` is better) and below it are coloured differently.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per school with ``x`` and ``y``.
+    x, y : str
+        Columns: the index (e.g. ``index_z``) and the result (e.g. ``mean_score``).
+    labels : str, optional
+        Column with the text written next to each point; rows where it is missing
+        or empty are not labelled (put names only for the schools to show).
+    ax : Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"index_z": [-1.0, 0.0, 1.0, 2.0], "mean_score": [10, 13, 12, 16],
+    ...                   "name": ["МБОУ «СОШ № 1»", None, None, "Гимназия"]})
+    >>> ax = plot_expected(d, "index_z", "mean_score", labels="name")
+    >>> len(ax.texts)
+    2
+    """
+    import statsmodels.api as sm
+
+    ax = _ax(ax)
+    d = data[[x, y] + ([labels] if labels else [])].copy()
+    d = d.loc[d[x].notna() & d[y].notna()]
+    xs = d[x].to_numpy(dtype="float64")
+    ys = d[y].to_numpy(dtype="float64")
+    fit = sm.OLS(ys, sm.add_constant(xs, has_constant="add")).fit()
+    grid = np.linspace(xs.min(), xs.max(), 100)
+    pred = fit.get_prediction(sm.add_constant(grid, has_constant="add")).summary_frame(0.05)
+    ax.fill_between(grid, pred["mean_ci_lower"], pred["mean_ci_upper"], color="#bdbdbd",
+                    alpha=0.4, linewidth=0)
+    ax.plot(grid, pred["mean"], color="black", linewidth=1.2, label="ожидаемый результат")
+    above = ys >= fit.predict(sm.add_constant(xs, has_constant="add"))
+    ax.scatter(xs[above], ys[above], color="#1b9e77", label="выше ожидаемого", zorder=3)
+    ax.scatter(xs[~above], ys[~above], color="#d95f02", label="ниже ожидаемого", zorder=3)
+    if labels:
+        for xv, yv, text in zip(xs, ys, d[labels], strict=True):
+            if text is not None and not pd.isna(text) and str(text).strip():
+                ax.annotate(str(text), (xv, yv), xytext=(4, 4), textcoords="offset points",
+                            fontsize="small")
+    ax.set_xlabel("индекс социального благополучия" if x.startswith("index") else x)
+    ax.set_ylabel(_label(y))
+    _axis_format(ax, y)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_school_effects(
+    effects,
+    ax: plt.Axes | None = None,
+    *,
+    labels: dict | None = None,
+) -> plt.Axes:
+    """Caterpillar plot: school effects of a multilevel model, sorted, with intervals.
+
+    Parameters
+    ----------
+    effects : DataFrame or MultilevelResult
+        ``school_effects`` of :func:`edu_quality.factors.multilevel` (``group``,
+        ``effect``, ``ci_low``, ``ci_high``), or the result itself.
+    ax : Axes, optional
+    labels : dict, optional
+        School → name, written next to those schools.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"group": ["1", "2", "3"], "effect": [0.5, -1.0, 0.1],
+    ...                   "ci_low": [0.1, -1.8, -0.5], "ci_high": [0.9, -0.2, 0.7]})
+    >>> ax = plot_school_effects(e, labels={"2": "МКОУ «ООШ»"})
+    >>> ax.get_ylabel()
+    'эффект школы'
+    """
+    if hasattr(effects, "school_effects"):
+        effects = effects.school_effects
+    ax = _ax(ax, size=(8, 4))
+    d = effects.sort_values("effect", kind="stable").reset_index(drop=True)
+    pos = np.arange(1, len(d) + 1)
+    eff = d["effect"].to_numpy(dtype="float64")
+    lo, hi = d["ci_low"].to_numpy(dtype="float64"), d["ci_high"].to_numpy(dtype="float64")
+    groups = (("выше среднего", lo > 0, "#1b9e77"), ("ниже среднего", hi < 0, "#d95f02"),
+              ("не отличается от среднего", (lo <= 0) & (hi >= 0), "#8c8c8c"))
+    for name, sel, colour in groups:
+        if sel.any():
+            ax.errorbar(pos[sel], eff[sel], yerr=np.vstack([eff[sel] - lo[sel],
+                                                             hi[sel] - eff[sel]]),
+                        fmt="o", markersize=3, capsize=0, color=colour, label=name)
+    ax.axhline(0, color="black", linewidth=0.8)
+    for p, g, v in zip(pos, d["group"], eff, strict=True):
+        if labels and g in labels:
+            ax.annotate(str(labels[g]), (p, v), xytext=(4, 4), textcoords="offset points",
+                        fontsize="small")
+    ax.set_xlabel("школы по возрастанию эффекта")
+    ax.set_ylabel("эффект школы")
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3, axis="y")
+    return ax
