@@ -81,8 +81,9 @@ Recorded in :class:`Truth`.
   last three). Schools in a very unfavourable context can be low as well
   without being planted: their low results are explained by the context
   (:attr:`Truth.schools` has each school's ``expected`` ability).
-* **Resilient schools** (ordinary or small rural, well-being in the bottom
-  quartile of the region): ability 0.9 sd above what their context predicts.
+* **Resilient schools** (ordinary or small rural, a clearly unfavourable
+  context: the contribution of the effect factors in the bottom 15 % of the
+  region): ability 1.2 sd above what their context predicts.
 
 Sizes
 -----
@@ -279,7 +280,7 @@ _TEST_NOISE = 0.5  # pupil-test noise (pupil sd)
 _JOURNAL_CUTS = (-2.1, -0.2, 1.05)  # journal latent → marks 3, 4, 5
 _INFLATION = {4: 1.8, 5: 0.9}  # latent push of an inflating school's ВПР
 _INFLATION_SLOPE = -0.6  # reported result against real ability within the school
-_RESILIENT_BOOST = 0.9
+_RESILIENT_BOOST = 1.2  # sd of pupil ability above what the context predicts
 _SCHOOL_SD = 0.18  # sd of the school effect u_s
 _ABSENT = 0.04  # share of pupils absent from a ВПР or КДР
 
@@ -1472,7 +1473,9 @@ def make_region(
     ordinary = gi == 0
     rank = w.argsort().argsort() / max(n - 1, 1)
     taken = np.zeros(n, bool)
-    res_pool = np.flatnonzero((rank < 0.25) & ((gi == 0) | (gi == 2)))
+    # resilient: the context as measured (the effect factors) in the bottom 15 %
+    context_rank = contribution.argsort().argsort() / max(n - 1, 1)
+    res_pool = np.flatnonzero((context_rank < 0.15) & ((gi == 0) | (gi == 2)))
     resilient = _pick(r_plant, res_pool, n_resilient, "устойчивые школы")
     taken[resilient] = True
     inf_pool = np.flatnonzero(ordinary & (rank > 0.3) & (rank < 0.7) & ~taken)

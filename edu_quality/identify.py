@@ -1,0 +1,406 @@
+"""Identification: schools with low results (ШНОР), in difficult social conditions (ШНСУ),
+in the risk zone, and resilient schools — each with the reasons behind it.
+
+The rules and their defaults (each a parameter of :func:`classify`):
+
+* **Composite result.** For every procedure (assessment, subject, grade) of a
+  year, a school's mean score (or, where only counts exist, its share of
+  «2», sign reversed) is standardised across the schools of the region that
+  wrote it; the school's composite is the mean of these z-scores weighted by
+  participants, with its standard error from the pupils' spread.
+* **Comparison within groups** (ХМАО model: обычные, углублённые,
+  малокомплектные сельские, ОВЗ): a school is *low* in a year when its
+  composite is among the bottom ``low_share`` of its group, rounded up to
+  whole schools (default 10 %; the ХМАО seed lists 22 stably-low schools of
+  290, 7,6 %). A group with fewer than ``min_group`` schools is compared with
+  nobody: its schools are not judged low (said so in the reasons) — an ОВЗ
+  school compared with ordinary schools would always look low.
+* **Stably low** (ШНОР): low in at least ``k`` of the last ``n`` years with
+  results (default 2 of 3, DOMAIN.md). Years without real exams (ОГЭ and ЕГЭ
+  of 2020) do not count as results. A school that meets Рособрнадзор's rule
+  and is low in its group this year is a ШНОР too.
+* **Рособрнадзор's rule**: at least 30 % of participants with «2» in two
+  procedures (assessment, subject, grade) of one year, or in the same
+  procedure two years running (``rosobrnadzor_share``), in the federal
+  procedures (ВПР, ОГЭ, ЕГЭ); groups under ``min_n`` pupils are not judged.
+* **ШНСУ**: the school social well-being index (:func:`edu_quality.index.social_index`)
+  in the unfavourable tail: the bottom ``unfavourable_share`` (default 25 %).
+* **Context-adjusted result**: the composite minus what the social index
+  predicts (weighted least squares over all schools of the year), with a
+  95 % interval from the school's sampling error and the line's.
+* **Risk zone** (track 2): a decline distinguishable from noise (a Newcombe
+  interval of the share of «2» excluding zero, against the year before), a
+  composite close to the low-results threshold (the bottom ``near_share`` of
+  the group, default 25 %), low this year but not stably, or Рособрнадзор's
+  rule met without low results within the group (the rule ignores groups).
+* **Resilient** («beating the odds»): unfavourable context, and the
+  context-adjusted result above zero with its interval excluding zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .dataset import Dataset
+from .catalogue import factor_catalogue
+from .dynamics import year_over_year
+from .metrics import exam_not_held, summarize
+
+__all__ = ["STATUSES", "classify", "composite_results"]
+
+STATUSES = ("ШНОР и ШНСУ", "ШНОР", "резильентная", "ШНСУ", "зона риска", "")
+_PROCEDURE = ["assessment", "subject", "grade"]
+
+
+def _summaries(dataset: Dataset, min_n: int) -> pd.DataFrame:
+    by = ["school_id", *_PROCEDURE, "year"]
+    parts = [summarize(t, by, min_n=min_n) for t in (dataset.results, dataset.aggregates) if len(t)]
+    if not parts:
+        return summarize(dataset.aggregates, by, min_n=min_n)
+    s = pd.concat(parts, ignore_index=True)
+    return s.loc[~exam_not_held(s)]
+
+
+def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> pd.DataFrame:
+    """Composite result of each school and year: participant-weighted mean of z-scores.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`edu_quality.metrics.summarize` by school, assessment, subject,
+        grade and year.
+    metric : str
+        ``mean_score`` (higher is better) or ``share_2`` (lower is better;
+        used automatically for procedures without scores).
+
+    Returns
+    -------
+    DataFrame
+        ``school_id``, ``year``, ``composite`` (z units, higher = better),
+        ``composite_se``, ``procedures``, ``participants``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"school_id": ["a", "b", "c"], "assessment": "ВПР", "subject": "М",
+    ...     "grade": 4, "year": 2021, "participants": 20, "mean_score": [10.0, 12.0, 14.0],
+    ...     "score_sd": 3.0, "share_2": [0.3, 0.2, 0.1]})
+    >>> composite_results(s)["composite"].round(3).tolist()
+    [-1.0, 0.0, 1.0]
+    """
+    if metric not in ("mean_score", "share_2"):
+        raise ValueError(f"Параметр `metric` должен быть одним из ['mean_score', 'share_2'], "
+                         f"передано {metric!r}")
+    s = summary.loc[summary["participants"] > 0].copy()
+    cell = ["assessment", "subject", "grade", "year"]
+    use_score = s["mean_score"].notna() if metric == "mean_score" else pd.Series(False, index=s.index)
+    score_cell = use_score.groupby([s[c] for c in cell]).transform("all")
+    v = np.where(score_cell, s["mean_score"], -s["share_2"].astype("float64"))
+    p = s["share_2"].astype("float64")
+    se = np.where(score_cell, s["score_sd"] / np.sqrt(s["participants"]),
+                  np.sqrt(p * (1 - p) / s["participants"]))
+    s["_v"] = v
+    s["_se"] = se
+    g = s.groupby(cell)["_v"]
+    sd = g.transform("std")
+    s["_z"] = (s["_v"] - g.transform("mean")) / sd.where(sd > 0)
+    s["_sez"] = s["_se"] / sd.where(sd > 0)
+    s = s.loc[s["_z"].notna()]
+    w = s["participants"].astype("float64")
+    s["_wz"] = w * s["_z"]
+    s["_w2se2"] = (w * s["_sez"].fillna(0)) ** 2
+    s["_w"] = w
+    out = s.groupby(["school_id", "year"]).agg(
+        _wz=("_wz", "sum"), _w=("_w", "sum"), _w2se2=("_w2se2", "sum"),
+        procedures=("_z", "size"), participants=("participants", "sum"),
+    ).reset_index()
+    out["composite"] = out["_wz"] / out["_w"]
+    out["composite_se"] = np.sqrt(out["_w2se2"]) / out["_w"]
+    return out[["school_id", "year", "composite", "composite_se", "procedures", "participants"]]
+
+
+def _low_within_groups(comp: pd.DataFrame, schools: pd.DataFrame, low_share: float,
+                       near_share: float, min_group: int) -> pd.DataFrame:
+    c = comp.merge(schools[["school_id", "group"]], on="school_id", how="left")
+    c["group"] = c["group"].fillna("обычная")
+    grp = c.groupby(["year", "group"])["composite"]
+    rank = grp.rank(method="max")
+    size = grp.transform("size")
+    judged = size >= min_group
+    c["compared_with"] = np.where(judged, c["group"], "")
+    # the bottom share of the group, at least one school of a group (rounded up)
+    c["rank_pct"] = rank / size
+    c["low"] = judged & (rank <= np.ceil(low_share * size))
+    c["near_low"] = judged & (rank <= np.ceil(near_share * size)) & ~c["low"]
+    return c
+
+
+def _rosobrnadzor(summary: pd.DataFrame, year: int, share: float, min_n: int,
+                  assessments: Sequence[str]) -> pd.DataFrame:
+    s = summary.loc[(summary["participants"] >= min_n) & summary["share_2"].notna()
+                    & summary["assessment"].isin(assessments)]
+    high = s.loc[s["share_2"] >= share, ["school_id", *_PROCEDURE, "year", "share_2"]]
+    this = high.loc[high["year"] == year]
+    prev = high.loc[high["year"] == year - 1]
+    two_proc = this.groupby("school_id").size()
+    both = this.merge(prev, on=["school_id", *_PROCEDURE], suffixes=("", "_prev"))
+    rows = {}
+    for sid, n in two_proc.items():
+        if n >= 2:
+            cells = this.loc[this["school_id"] == sid]
+            rows.setdefault(sid, []).append(
+                f"доля «2» не ниже {share:.0%} в {n} процедурах {year} года: "
+                + "; ".join(f"{r.assessment} {r.subject} {r.grade} кл. — {r.share_2:.0%}"
+                            for r in cells.itertuples())
+            )
+    for r in both.itertuples():
+        rows.setdefault(r.school_id, []).append(
+            f"доля «2» не ниже {share:.0%} два года подряд: {r.assessment} {r.subject} "
+            f"{r.grade} кл. — {r.share_2_prev:.0%} в {year - 1} и {r.share_2:.0%} в {year}"
+        )
+    return pd.DataFrame({"school_id": list(rows), "rosobrnadzor": True,
+                         "rosobrnadzor_reason": ["; ".join(v) for v in rows.values()]})
+
+
+def _index_factors(context: pd.DataFrame, factors: Sequence[str] | None) -> list[str]:
+    present = [c for c in context.columns if c not in ("school_id", "year")]
+    if factors is not None:
+        return list(factors)
+    cat = factor_catalogue()
+    influential = set(cat.loc[cat["expected_direction"].isin(["positive", "negative"]), "factor"])
+    chosen = [c for c in present if c in influential]
+    return chosen if len(chosen) >= 2 else present
+
+
+def _context_index(dataset: Dataset, year: int, unfavourable_share: float,
+                   factors: Sequence[str] | None) -> pd.DataFrame:
+    ctx = dataset.context
+    if ctx.empty or len([c for c in ctx.columns if c not in ("school_id", "year")]) == 0:
+        return pd.DataFrame(columns=["school_id", "index_z", "unfavourable", "context_year"])
+    years = sorted(y for y in ctx["year"].unique() if y <= year) or sorted(ctx["year"].unique())
+    cy = years[-1]
+    from .index import social_index
+
+    idx = social_index(ctx.loc[ctx["year"] == cy], _index_factors(ctx, factors))
+    table = idx if isinstance(idx, pd.DataFrame) else idx.table
+    t = table[["school_id", "index_z"]].copy()
+    t["unfavourable"] = t["index_z"].rank(pct=True, method="max") <= unfavourable_share
+    t["context_year"] = cy
+    return t
+
+
+def _fmt(v: float) -> str:
+    return f"{v:+.2f}".replace(".", ",").replace("-", "−")
+
+
+def classify(
+    dataset: Dataset,
+    year: int,
+    *,
+    metric: str = "mean_score",
+    low_share: float = 0.10,
+    k: int = 2,
+    n: int = 3,
+    near_share: float = 0.25,
+    min_group: int = 5,
+    rosobrnadzor_share: float = 0.30,
+    rosobrnadzor_assessments: Sequence[str] = ("ВПР", "ОГЭ", "ЕГЭ"),
+    unfavourable_share: float = 0.25,
+    index_factors: Sequence[str] | None = None,
+    min_n: int = 5,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Identify ШНОР, ШНСУ, risk-zone and resilient schools for a year, with reasons.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        From :func:`edu_quality.load_dataset`.
+    year : int
+        The year judged (calendar year of the end of the school year).
+    metric : str
+        ``mean_score`` or ``share_2`` for the composite result.
+    low_share : float
+        Bottom share of the group that is *low* in a year.
+    k, n : int
+        Stably low = low in at least ``k`` of the last ``n`` years with results.
+    near_share : float
+        Bottom share of the group that is *close to the threshold* (risk zone).
+    min_group : int
+        Schools of smaller groups are not judged low within their group.
+    rosobrnadzor_share : float
+        Share of «2» of Рособрнадзор's rule (default 30 %).
+    rosobrnadzor_assessments : sequence of str
+        Federal procedures the rule looks at (regional КДР are not among them).
+    unfavourable_share : float
+        Bottom share of the social index that is an unfavourable context.
+    index_factors : sequence of str, optional
+        Context factors of the social index; by default those the catalogue
+        knows to influence results (Назарово, Приложение 1) when the context
+        has at least two of them, else every factor of the context.
+    min_n : int
+        Procedures with fewer participants are not judged by Рособрнадзор's
+        rule and flagged small elsewhere.
+    alpha : float
+        1 − confidence level.
+
+    Returns
+    -------
+    DataFrame
+        One row per school with results in ``year``: ``school_id``, ``name``,
+        ``group``, ``status`` (one of :data:`STATUSES`), ``reasons`` (Russian
+        sentences with the numbers), ``actual`` (composite, z units),
+        ``expected`` (from the social index), ``adjusted`` with
+        ``adjusted_low`` / ``adjusted_high``, ``index_z``, and the criteria
+        ``low_years``, ``stably_low``, ``rosobrnadzor``, ``unfavourable``,
+        ``risk_zone``, ``resilient``. ``attrs["rules"]`` holds the parameters.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality import load_dataset
+    >>> c = classify(load_dataset(sample_folder("inta")), 2022, metric="share_2", min_group=2)
+    >>> c.set_index("school_id").loc["INT06", "rosobrnadzor"]
+    np.True_
+    """
+    for name, v in (("low_share", low_share), ("near_share", near_share),
+                    ("unfavourable_share", unfavourable_share),
+                    ("rosobrnadzor_share", rosobrnadzor_share), ("alpha", alpha)):
+        if not 0 < v < 1:
+            raise ValueError(f"Параметр `{name}` должен быть между 0 и 1, передано {v!r}")
+    if not 1 <= k <= n:
+        raise ValueError(f"Параметры `k` и `n`: нужно 1 ≤ k ≤ n, передано k={k}, n={n}")
+    summary = _summaries(dataset, min_n)
+    if year not in set(summary["year"]):
+        raise ValueError(f"Параметр `year`: нет результатов за {year} год "
+                         f"(есть: {sorted(summary['year'].unique().tolist())})")
+    comp = composite_results(summary, metric=metric)
+    comp = _low_within_groups(comp, dataset.schools, low_share, near_share, min_group)
+    years = sorted(y for y in comp["year"].unique() if y <= year)[-n:]
+    window = comp.loc[comp["year"].isin(years)]
+    low_years = window.loc[window["low"]].groupby("school_id")["year"].apply(sorted)
+    now = comp.loc[comp["year"] == year].copy()
+    now["low_years"] = now["school_id"].map(low_years).apply(lambda v: v if isinstance(v, list) else [])
+    now["stably_low"] = now["low_years"].str.len() >= k
+
+    ros = _rosobrnadzor(summary, year, rosobrnadzor_share, min_n, rosobrnadzor_assessments)
+    now = now.merge(ros, on="school_id", how="left")
+    now["rosobrnadzor"] = now["rosobrnadzor"].fillna(False).astype(bool)
+
+    ctx = _context_index(dataset, year, unfavourable_share, index_factors)
+    now = now.merge(ctx, on="school_id", how="left")
+    now["unfavourable"] = now["unfavourable"].fillna(False).astype(bool)
+    now = _adjust(now, alpha)
+
+    decline = _declines(summary, year, alpha)
+    now = now.merge(decline, on="school_id", how="left")
+    now["decline"] = now["decline"].fillna(False).astype(bool)
+    now["risk_zone"] = now["decline"] | now["near_low"] | now["low"] | now["rosobrnadzor"]
+    now["resilient"] = now["unfavourable"] & (now["adjusted_low"] > 0)
+    # Рособрнадзор's rule ignores comparison groups: alone it puts a school in the risk
+    # zone; together with low results in its group this year it makes a ШНОР
+    shnor = now["stably_low"] | (now["rosobrnadzor"] & now["low"])
+    now["status"] = np.select(
+        [shnor & now["unfavourable"], shnor, now["resilient"], now["unfavourable"],
+         now["risk_zone"]],
+        ["ШНОР и ШНСУ", "ШНОР", "резильентная", "ШНСУ", "зона риска"], default="",
+    )
+    now["reasons"] = [_reasons(r, k, n, years, low_share, near_share, unfavourable_share)
+                      for r in now.itertuples()]
+    now = now.merge(dataset.schools[["school_id", "name"]], on="school_id", how="left")
+    now = now.rename(columns={"composite": "actual"})
+    cols = ["school_id", "name", "group", "compared_with", "status", "reasons", "actual",
+            "composite_se", "expected", "adjusted", "adjusted_low", "adjusted_high", "index_z",
+            "low_years", "low", "stably_low", "rosobrnadzor", "unfavourable", "decline",
+            "near_low", "risk_zone", "resilient", "participants"]
+    out = now[cols].sort_values(["status", "actual"], key=_status_order).reset_index(drop=True)
+    out.attrs["rules"] = dict(metric=metric, low_share=low_share, k=k, n=n, near_share=near_share,
+                              min_group=min_group, rosobrnadzor_share=rosobrnadzor_share,
+                              unfavourable_share=unfavourable_share, min_n=min_n, alpha=alpha,
+                              years=years)
+    return out
+
+
+def _status_order(col: pd.Series) -> pd.Series:
+    if col.name == "status":
+        return col.map({s: i for i, s in enumerate(STATUSES)})
+    return col
+
+
+def _adjust(now: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    from scipy import stats
+
+    now = now.copy()
+    ok = now["index_z"].notna() & now["composite"].notna()
+    now["expected"] = np.nan
+    now["adjusted"] = np.nan
+    now["adjusted_low"] = np.nan
+    now["adjusted_high"] = np.nan
+    if ok.sum() >= 5:
+        import statsmodels.api as sm
+
+        x = sm.add_constant(now.loc[ok, "index_z"].astype("float64"))
+        fit = sm.WLS(now.loc[ok, "composite"], x, weights=now.loc[ok, "participants"]).fit()
+        pred = fit.get_prediction(x).summary_frame(alpha=alpha)
+        z = stats.norm.ppf(1 - alpha / 2)
+        se = np.sqrt(now.loc[ok, "composite_se"].to_numpy() ** 2 + pred["mean_se"].to_numpy() ** 2)
+        now.loc[ok, "expected"] = pred["mean"].to_numpy()
+        adj = now.loc[ok, "composite"].to_numpy() - pred["mean"].to_numpy()
+        now.loc[ok, "adjusted"] = adj
+        now.loc[ok, "adjusted_low"] = adj - z * se
+        now.loc[ok, "adjusted_high"] = adj + z * se
+    return now
+
+
+def _declines(summary: pd.DataFrame, year: int, alpha: float) -> pd.DataFrame:
+    s = summary.loc[summary["year"].isin([year - 1, year])]
+    if s.empty:
+        return pd.DataFrame(columns=["school_id", "decline", "decline_reason"])
+    yoy = year_over_year(s, by=["school_id", *_PROCEDURE], metrics=["share_2"], alpha=alpha)
+    bad = yoy.loc[(yoy["verdict"] == "отрицательная") & (yoy["year_to"] == year)]
+    rows = {}
+    for r in bad.itertuples():
+        rows.setdefault(r.school_id, []).append(
+            f"{r.assessment} {r.subject} {r.grade} кл.: доля «2» выросла с {r.value_from:.0%} "
+            f"до {r.value_to:.0%}"
+        )
+    return pd.DataFrame({"school_id": list(rows), "decline": True,
+                         "decline_reason": ["; ".join(v) for v in rows.values()]})
+
+
+def _reasons(r, k: int, n: int, years: Sequence[int], low_share: float, near_share: float,
+             unfavourable_share: float) -> str:
+    out = []
+    cmp = f"группой «{r.group}»"
+    if not r.compared_with:
+        out.append(f"в группе «{r.group}» меньше школ, чем нужно для сравнения: "
+                   "низкие результаты внутри группы не оцениваются")
+    if r.stably_low:
+        out.append(
+            f"низкие результаты в {len(r.low_years)} из {len(years)} последних лет "
+            f"({', '.join(map(str, r.low_years))}): в нижних {low_share:.0%} в сравнении с {cmp} "
+            f"(правило: не менее {k} из {n})"
+        )
+    elif r.low:
+        out.append(f"в {years[-1]} году в нижних {low_share:.0%} в сравнении с {cmp}, "
+                   f"но не устойчиво (низкие годы: {len(r.low_years)} из {len(years)})")
+    if r.rosobrnadzor:
+        out.append("правило Рособрнадзора: " + r.rosobrnadzor_reason)
+    if r.unfavourable:
+        out.append(
+            f"неблагоприятный социальный контекст: индекс социального благополучия "
+            f"{_fmt(r.index_z)} (нижние {unfavourable_share:.0%} школ)"
+        )
+    if pd.notna(r.adjusted):
+        side = "выше" if r.adjusted_low > 0 else "ниже" if r.adjusted_high < 0 else "в пределах"
+        out.append(
+            f"результат с учётом контекста {_fmt(r.adjusted)} "
+            f"[{_fmt(r.adjusted_low)}; {_fmt(r.adjusted_high)}]: {side} ожидаемого"
+        )
+    if r.decline:
+        out.append("значимое ухудшение: " + r.decline_reason)
+    if r.near_low and not r.stably_low:
+        out.append(f"результат близок к порогу низких результатов (нижние {near_share:.0%} группы)")
+    return "; ".join(out)
