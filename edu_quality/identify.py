@@ -23,6 +23,9 @@ The rules and their defaults (each a parameter of :func:`classify`):
   procedures (assessment, subject, grade) of one year, or in the same
   procedure two years running (``rosobrnadzor_share``), in the federal
   procedures (ВПР, ОГЭ, ЕГЭ); groups under ``min_n`` pupils are not judged.
+  The rule ignores comparison groups, so alone it puts a school in the risk
+  zone; with low results in its group this year, or in a group too small to
+  compare within, it makes the school a ШНОР.
 * **ШНСУ**: the school social well-being index (:func:`edu_quality.index.social_index`)
   in the unfavourable tail: the bottom ``unfavourable_share`` (default 25 %).
 * **Context-adjusted result**: the composite minus what the social index
@@ -137,6 +140,15 @@ def _low_within_groups(comp: pd.DataFrame, schools: pd.DataFrame, low_share: flo
     return c
 
 
+def _pct(v: float) -> str:
+    return f"{v * 100:.0f}\u00a0%"
+
+
+def _listing(items: list[str], most: int = 4) -> str:
+    more = f" и ещё {len(items) - most}" if len(items) > most else ""
+    return ", ".join(items[:most]) + more
+
+
 def _rosobrnadzor(summary: pd.DataFrame, year: int, share: float, min_n: int,
                   assessments: Sequence[str]) -> pd.DataFrame:
     s = summary.loc[(summary["participants"] >= min_n) & summary["share_2"].notna()
@@ -144,21 +156,20 @@ def _rosobrnadzor(summary: pd.DataFrame, year: int, share: float, min_n: int,
     high = s.loc[s["share_2"] >= share, ["school_id", *_PROCEDURE, "year", "share_2"]]
     this = high.loc[high["year"] == year]
     prev = high.loc[high["year"] == year - 1]
-    two_proc = this.groupby("school_id").size()
     both = this.merge(prev, on=["school_id", *_PROCEDURE], suffixes=("", "_prev"))
-    rows = {}
-    for sid, n in two_proc.items():
-        if n >= 2:
-            cells = this.loc[this["school_id"] == sid]
+    rows: dict[str, list[str]] = {}
+    for sid, cells in this.groupby("school_id", sort=False):
+        if len(cells) >= 2:
             rows.setdefault(sid, []).append(
-                f"доля «2» не ниже {share:.0%} в {n} процедурах {year} года: "
-                + "; ".join(f"{r.assessment} {r.subject} {r.grade} кл. — {r.share_2:.0%}"
-                            for r in cells.itertuples())
+                f"доля «2» не ниже {_pct(share)} в {len(cells)} процедурах {year} года ("
+                + _listing([f"{r.assessment} {r.subject} {r.grade} кл. — {_pct(r.share_2)}"
+                            for r in cells.itertuples()]) + ")"
             )
-    for r in both.itertuples():
-        rows.setdefault(r.school_id, []).append(
-            f"доля «2» не ниже {share:.0%} два года подряд: {r.assessment} {r.subject} "
-            f"{r.grade} кл. — {r.share_2_prev:.0%} в {year - 1} и {r.share_2:.0%} в {year}"
+    for sid, cells in both.groupby("school_id", sort=False):
+        rows.setdefault(sid, []).append(
+            f"доля «2» не ниже {_pct(share)} два года подряд ({year - 1} и {year}): "
+            + _listing([f"{r.assessment} {r.subject} {r.grade} кл. — {_pct(r.share_2_prev)} и "
+                        f"{_pct(r.share_2)}" for r in cells.itertuples()])
         )
     return pd.DataFrame({"school_id": list(rows), "rosobrnadzor": True,
                          "rosobrnadzor_reason": ["; ".join(v) for v in rows.values()]})
@@ -300,8 +311,10 @@ def classify(
     now["risk_zone"] = now["decline"] | now["near_low"] | now["low"] | now["rosobrnadzor"]
     now["resilient"] = now["unfavourable"] & (now["adjusted_low"] > 0)
     # Рособрнадзор's rule ignores comparison groups: alone it puts a school in the risk
-    # zone; together with low results in its group this year it makes a ШНОР
-    shnor = now["stably_low"] | (now["rosobrnadzor"] & now["low"])
+    # zone; together with low results in its group this year — or where the group is too
+    # small to compare within — it makes a ШНОР
+    not_judged = now["compared_with"] == ""
+    shnor = now["stably_low"] | (now["rosobrnadzor"] & (now["low"] | not_judged))
     now["status"] = np.select(
         [shnor & now["unfavourable"], shnor, now["resilient"], now["unfavourable"],
          now["risk_zone"]],
@@ -360,14 +373,14 @@ def _declines(summary: pd.DataFrame, year: int, alpha: float) -> pd.DataFrame:
         return pd.DataFrame(columns=["school_id", "decline", "decline_reason"])
     yoy = year_over_year(s, by=["school_id", *_PROCEDURE], metrics=["share_2"], alpha=alpha)
     bad = yoy.loc[(yoy["verdict"] == "отрицательная") & (yoy["year_to"] == year)]
-    rows = {}
+    rows: dict[str, list[str]] = {}
     for r in bad.itertuples():
         rows.setdefault(r.school_id, []).append(
-            f"{r.assessment} {r.subject} {r.grade} кл.: доля «2» выросла с {r.value_from:.0%} "
-            f"до {r.value_to:.0%}"
+            f"{r.assessment} {r.subject} {r.grade} кл. — доля «2» выросла с {_pct(r.value_from)} "
+            f"до {_pct(r.value_to)}"
         )
     return pd.DataFrame({"school_id": list(rows), "decline": True,
-                         "decline_reason": ["; ".join(v) for v in rows.values()]})
+                         "decline_reason": [_listing(v) for v in rows.values()]})
 
 
 def _reasons(r, k: int, n: int, years: Sequence[int], low_share: float, near_share: float,
@@ -380,18 +393,18 @@ def _reasons(r, k: int, n: int, years: Sequence[int], low_share: float, near_sha
     if r.stably_low:
         out.append(
             f"низкие результаты в {len(r.low_years)} из {len(years)} последних лет "
-            f"({', '.join(map(str, r.low_years))}): в нижних {low_share:.0%} в сравнении с {cmp} "
+            f"({', '.join(map(str, r.low_years))}): в нижних {_pct(low_share)} в сравнении с {cmp} "
             f"(правило: не менее {k} из {n})"
         )
     elif r.low:
-        out.append(f"в {years[-1]} году в нижних {low_share:.0%} в сравнении с {cmp}, "
+        out.append(f"в {years[-1]} году в нижних {_pct(low_share)} в сравнении с {cmp}, "
                    f"но не устойчиво (низкие годы: {len(r.low_years)} из {len(years)})")
     if r.rosobrnadzor:
         out.append("правило Рособрнадзора: " + r.rosobrnadzor_reason)
     if r.unfavourable:
         out.append(
             f"неблагоприятный социальный контекст: индекс социального благополучия "
-            f"{_fmt(r.index_z)} (нижние {unfavourable_share:.0%} школ)"
+            f"{_fmt(r.index_z)} (нижние {_pct(unfavourable_share)} школ)"
         )
     if pd.notna(r.adjusted):
         side = "выше" if r.adjusted_low > 0 else "ниже" if r.adjusted_high < 0 else "в пределах"
@@ -402,5 +415,6 @@ def _reasons(r, k: int, n: int, years: Sequence[int], low_share: float, near_sha
     if r.decline:
         out.append("значимое ухудшение: " + r.decline_reason)
     if r.near_low and not r.stably_low:
-        out.append(f"результат близок к порогу низких результатов (нижние {near_share:.0%} группы)")
+        out.append(f"результат близок к порогу низких результатов (нижние {_pct(near_share)} "
+                   "группы)")
     return "; ".join(out)

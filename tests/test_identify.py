@@ -90,7 +90,7 @@ def test_rosobrnadzor_rule_hand_example():
                                     ("Русский язык", 2024): 0.30}))
     got = _rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",)).iloc[0]["rosobrnadzor_reason"]
     assert "в 2 процедурах 2024 года" in got
-    assert "два года подряд: ВПР Математика 5 кл. — 35% в 2023 и 30% в 2024" in got
+    assert "два года подряд (2023 и 2024): ВПР Математика 5 кл. — 35\u00a0% и 30\u00a0%" in got
     below = summarize(_procedure_table({("Математика", 2023): 0.25, ("Математика", 2024): 0.30}))
     assert _rosobrnadzor(below, 2024, 0.30, 5, ("ВПР",)).empty
     tiny = summarize(_procedure_table({("Математика", 2024): 0.5, ("Русский язык", 2024): 0.5}, n=4))
@@ -112,7 +112,7 @@ def test_inta_2022_rosobrnadzor_reasons():
     # ОГЭ mathematics: «2» 45 % → 62,5 % (СОШ № 5), 89 % → 86 % (СОШ № 6), 38 % → 75 % (СОШ № 8)
     for sid in ("INT05", "INT06", "INT08"):
         assert c.loc[sid, "rosobrnadzor"]
-        assert "два года подряд: ОГЭ Математика 9 кл." in c.loc[sid, "reasons"]
+        assert "два года подряд (2021 и 2022): ОГЭ Математика 9 кл." in c.loc[sid, "reasons"]
 
 
 def test_composite_is_a_weighted_mean_of_z_scores():

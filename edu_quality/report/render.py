@@ -1,0 +1,190 @@
+"""Report building blocks: sections of text, tables and figures rendered to HTML.
+
+A report section is a :class:`Section`: a title, a one-line explanation for a
+school director, and blocks (paragraphs, tables, figures, notes). It renders
+itself to HTML (``_repr_html_``), so a notebook cell that displays it and a
+batch run that renders it without a kernel produce the same page. Figures are
+embedded as PNG data URIs: the page needs nothing from the network. All text
+is escaped: a school name with ``<script>`` in it stays text.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "CSS",
+    "Section",
+    "fmt_interval",
+    "fmt_number",
+    "fmt_percent",
+    "page",
+]
+
+#: Style sheet of every report page (inline: the page opens offline).
+CSS = """
+body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1100px;margin:0 auto;padding:1em 2em;
+color:#222;line-height:1.45;font-size:15px}
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:2px solid #3b6ea5;
+padding-bottom:.15em;margin-top:1.6em}h3{font-size:1.05em}
+.eq-intro{color:#555;font-style:italic;margin:.3em 0 .8em}
+.eq-note{background:#f4f6f9;border-left:4px solid #9aa9bd;padding:.4em .8em;margin:.6em 0;
+font-size:.92em}
+.eq-warn{background:#fff6e5;border-left:4px solid #e0a100;padding:.4em .8em;margin:.6em 0}
+table.eq-table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
+table.eq-table th,table.eq-table td{border:1px solid #ccd;padding:.25em .5em;text-align:left;
+vertical-align:top}
+table.eq-table th{background:#e8eef6}table.eq-table td.num{text-align:right;white-space:nowrap}
+img.eq-figure{max-width:100%;height:auto;display:block;margin:.6em 0}
+.eq-status{font-weight:bold;font-size:1.1em}
+.eq-high{background:#f8d7d7}.eq-medium{background:#fff0c2}.eq-low{background:#dff0d8}
+footer{margin-top:3em;color:#777;font-size:.85em;border-top:1px solid #ddd;padding-top:.5em}
+"""
+
+
+def fmt_percent(value: object, digits: int = 1) -> str:
+    """A share as a Russian percentage: 0.625 → «62,5 %»; missing → «—».
+
+    Examples
+    --------
+    >>> fmt_percent(0.625) == "62,5\\u00a0%"
+    True
+    """
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{float(value) * 100:.{digits}f}".replace(".", ",") + "\u00a0%"
+
+
+def fmt_number(value: object, digits: int = 1) -> str:
+    """A number in Russian style: 12.345 → «12,3»; whole numbers without decimals.
+
+    Examples
+    --------
+    >>> fmt_number(12.345), fmt_number(24), fmt_number(-0.5)
+    ('12,3', '24', '−0,5')
+    """
+    if value is None or pd.isna(value):
+        return "—"
+    v = float(value)
+    text = f"{v:.0f}" if v.is_integer() and digits >= 0 else f"{v:.{digits}f}"
+    return text.replace(".", ",").replace("-", "−")
+
+
+def fmt_interval(low: object, high: object, *, percent: bool = True, digits: int = 1) -> str:
+    """An interval «[45,2 %; 79,1 %]».
+
+    Examples
+    --------
+    >>> fmt_interval(0.452, 0.791).replace("\\u00a0", " ")
+    '[45,2 %; 79,1 %]'
+    """
+    f = fmt_percent if percent else fmt_number
+    if low is None or pd.isna(low):
+        return "—"
+    return f"[{f(low, digits)}; {f(high, digits)}]"
+
+
+def _figure_html(fig) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img class="eq-figure" alt="" src="data:image/png;base64,{data}">'
+
+
+def _table_html(table: pd.DataFrame, numeric: Iterable[str] = ()) -> str:
+    numeric = set(numeric)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    rows = []
+    for rec in table.itertuples(index=False):
+        cells = []
+        for col, v in zip(table.columns, rec):
+            text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+            cls = ' class="num"' if col in numeric else ""
+            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="eq-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+@dataclass
+class Section:
+    """A report section: title, one-line explanation, and blocks.
+
+    Examples
+    --------
+    >>> s = Section("Проба", "Что здесь показано.")
+    >>> s.text("Школа <b>№ 5</b>")
+    >>> "&lt;b&gt;" in s.html()
+    True
+    """
+
+    title: str
+    intro: str = ""
+    level: int = 2
+    blocks: list[str] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def text(self, text: str) -> None:
+        """Add a paragraph (escaped)."""
+        self.blocks.append(f"<p>{html.escape(text)}</p>")
+
+    def items(self, items: Sequence[str]) -> None:
+        """Add a bulleted list (escaped)."""
+        if items:
+            self.blocks.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items)
+                               + "</ul>")
+
+    def note(self, text: str, *, warn: bool = False) -> None:
+        """Add a highlighted note (escaped)."""
+        cls = "eq-warn" if warn else "eq-note"
+        self.blocks.append(f'<div class="{cls}">{html.escape(text)}</div>')
+
+    def subtitle(self, text: str) -> None:
+        """Add a sub-heading."""
+        self.blocks.append(f"<h{self.level + 1}>{html.escape(text)}</h{self.level + 1}>")
+
+    def table(self, table: pd.DataFrame, *, name: str | None = None,
+              numeric: Iterable[str] = ()) -> None:
+        """Add a display table (already formatted); keep it under ``name`` for export."""
+        if name:
+            self.tables[name] = table
+        self.blocks.append(_table_html(table, numeric))
+
+    def figure(self, fig) -> None:
+        """Add a matplotlib figure as an embedded PNG (the figure is closed)."""
+        self.blocks.append(_figure_html(fig))
+
+    def html(self) -> str:
+        """The section as an HTML fragment."""
+        intro = f'<p class="eq-intro">{html.escape(self.intro)}</p>' if self.intro else ""
+        return (f'<section><h{self.level}>{html.escape(self.title)}</h{self.level}>{intro}'
+                + "".join(self.blocks) + "</section>")
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+def page(title: str, sections: Sequence[Section], *, footer: str = "") -> str:
+    """A whole self-contained HTML page from sections (the in-process renderer).
+
+    Examples
+    --------
+    >>> p = page("Отчёт", [Section("Раздел")])
+    >>> p.startswith("<!DOCTYPE html>") and "<script" not in p
+    True
+    """
+    body = "".join(s.html() for s in sections)
+    foot = f"<footer>{html.escape(footer)}</footer>" if footer else ""
+    return (f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head>"
+            f"<body><main>{body}</main>{foot}</body></html>")

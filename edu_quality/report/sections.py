@@ -1,0 +1,701 @@
+"""Report sections for school directors and municipal methodologists.
+
+Every function takes a :class:`ReportData` (the dataset and the tables computed
+once for all reports of a batch) and returns a :class:`~edu_quality.report.render.Section`.
+A notebook displays them; the batch renderer joins them into a page. Groups
+under the small-group threshold are hidden everywhere; no pupil id or name is
+ever shown — only aggregates.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset, load_dataset
+from ..dynamics import enrolment_change, positive_share, year_over_year
+from ..errors import DataError
+from ..identify import classify
+from ..indicators import evaluate_indicators
+from ..metrics import exam_not_held, summarize
+from .render import Section, fmt_interval, fmt_number, fmt_percent
+
+__all__ = [
+    "ReportData",
+    "analytic_note",
+    "context_section",
+    "contingent_section",
+    "dynamics_overview_section",
+    "dynamics_section",
+    "factors_section",
+    "identification_section",
+    "indicators_section",
+    "key_metrics_section",
+    "municipality_header",
+    "municipality_report",
+    "objectivity_section",
+    "plan_section",
+    "report_data",
+    "risk_section",
+    "school_header",
+    "school_report",
+    "schools_overview_section",
+    "status_section",
+]
+
+_PROC = ["assessment", "subject", "grade"]
+_HIDDEN = "скрыто: меньше {n} участников"
+_STATUS_TEXT = {
+    "ШНОР": "школа с низкими образовательными результатами",
+    "ШНОР и ШНСУ": "школа с низкими результатами, работающая в неблагоприятных социальных условиях",
+    "ШНСУ": "школа, работающая в неблагоприятных социальных условиях",
+    "зона риска": "школа в зоне риска снижения результатов",
+    "резильентная": "резильентная школа: результаты выше ожидаемых при неблагоприятном контексте",
+    "": "не входит в списки",
+}
+
+
+class ReportData:
+    """A dataset and the tables every report of one year needs, computed once.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    year : int
+    min_n : int
+        Small-group threshold: groups with fewer participants are hidden.
+    """
+
+    def __init__(self, dataset: Dataset, year: int, *, min_n: int = 5):
+        self.dataset = dataset
+        self.year = int(year)
+        self.min_n = min_n
+        self.names = dict(zip(dataset.schools["school_id"], dataset.schools["name"]))
+        self.municipality_of = dict(zip(dataset.schools["school_id"],
+                                        dataset.schools["municipality"]))
+
+    def _results(self) -> list[pd.DataFrame]:
+        return [t for t in (self.dataset.results, self.dataset.aggregates) if len(t)]
+
+    def _summ(self, by: list[str]) -> pd.DataFrame:
+        parts = []
+        for t in self._results():
+            if "municipality" in by:
+                t = t.assign(municipality=t["school_id"].map(self.municipality_of))
+            parts.append(summarize(t, by, min_n=self.min_n))
+        return pd.concat(parts, ignore_index=True)
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Metrics per school, procedure and year."""
+        return self._summ(["school_id", *_PROC, "year"])
+
+    @cached_property
+    def summary_municipality(self) -> pd.DataFrame:
+        """Metrics per municipality, procedure and year."""
+        return self._summ(["municipality", *_PROC, "year"])
+
+    @cached_property
+    def summary_region(self) -> pd.DataFrame:
+        """Metrics of the whole region per procedure and year."""
+        return self._summ([*_PROC, "year"])
+
+    @cached_property
+    def classified(self) -> pd.DataFrame | None:
+        """:func:`edu_quality.classify` for the year (None when it cannot be computed)."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return classify(self.dataset, self.year, min_n=self.min_n).set_index("school_id")
+        except (DataError, ValueError) as exc:
+            self.classify_error = str(exc)
+            return None
+
+    @cached_property
+    def objectivity(self):
+        """:func:`edu_quality.objectivity_index` on the ВПР pupil results (or None)."""
+        from ..objectivity import objectivity_index
+        from ..scales import max_scores
+
+        r = self.dataset.results
+        if r.empty or not (r["assessment"] == "ВПР").any() or r["journal_mark"].isna().all():
+            return None
+        top = (max_scores().sort_values("year").groupby(["subject", "grade"], as_index=False)
+               .last()[["subject", "grade", "max_score"]])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return objectivity_index(r, max_scores=top)
+            except (DataError, ValueError):
+                return None
+
+    @cached_property
+    def journal(self) -> pd.DataFrame | None:
+        """ВПР marks against journal marks per school, subject, grade and year."""
+        from ..objectivity import marks_vs_journal
+
+        r = self.dataset.results
+        if r.empty or r["journal_mark"].isna().all():
+            return None
+        return marks_vs_journal(r, min_n=self.min_n)
+
+    def schools_of(self, municipality: str) -> list[str]:
+        """School ids of a municipality."""
+        s = self.dataset.schools
+        return s.loc[s["municipality"] == municipality, "school_id"].tolist()
+
+
+_CACHE: dict[tuple, ReportData] = {}
+
+
+def report_data(data_dir: str | Path, year: int, *, min_n: int = 5) -> ReportData:
+    """Load a dataset folder once per process and year (reused across reports of a batch).
+
+    The cache key includes every file's size and modification time, so a
+    changed file is read again.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> report_data(sample_folder("inta"), 2022) is report_data(sample_folder("inta"), 2022)
+    True
+    """
+    folder = Path(data_dir).resolve()
+    if not folder.is_dir():
+        raise DataError(folder.name, f"папка с данными не найдена: {folder}")
+    stamp = tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                         for p in folder.iterdir() if p.is_file()))
+    key = (str(folder), stamp, int(year), min_n)
+    if key not in _CACHE:
+        if len(_CACHE) > 8:
+            _CACHE.clear()
+        _CACHE[key] = ReportData(load_dataset(folder), year, min_n=min_n)
+    return _CACHE[key]
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _proc_label(row) -> str:
+    return f"{row.assessment}, {row.subject}, {row.grade} кл."
+
+
+def _check_school(data: ReportData, school_id: str) -> None:
+    if school_id not in data.names:
+        raise DataError(None, f"школа «{school_id}» не найдена в реестре")
+
+
+def _value(v, share: bool, hidden: bool, n: int) -> str:
+    if hidden:
+        return _HIDDEN.format(n=n)
+    return fmt_percent(v) if share else fmt_number(v)
+
+
+def _school_year(data: ReportData, school_id: str) -> pd.DataFrame:
+    s = data.summary
+    return s.loc[(s["school_id"] == school_id) & (s["year"] == data.year)]
+
+
+# ------------------------------------------------------------------ school report
+
+
+def school_header(data: ReportData, school_id: str) -> Section:
+    """Title block: name, municipality, group, year, and the identification status."""
+    _check_school(data, school_id)
+    row = data.dataset.schools.set_index("school_id").loc[school_id]
+    sec = Section(str(row["name"]), level=1)
+    group = row["group"] if pd.notna(row["group"]) else "не указана"
+    sec.text(f"Муниципалитет: {row['municipality']}. Группа для сравнения: {group}. "
+             f"Учебный год: {data.year - 1}/{data.year}.")
+    c = data.classified
+    if c is not None and school_id in c.index:
+        status = c.loc[school_id, "status"]
+        sec.blocks.append(f'<p class="eq-status">Статус: {_STATUS_TEXT[status]}</p>')
+    sec.note("Проценты даны с 95-процентным доверительным интервалом в квадратных скобках: "
+             "при малом числе участников доля может случайно колебаться в этих пределах. "
+             f"Группы меньше {data.min_n} участников скрыты.")
+    return sec
+
+
+def key_metrics_section(data: ReportData, school_id: str) -> Section:
+    """Key metrics of the year against the municipality and the region, with intervals."""
+    _check_school(data, school_id)
+    sec = Section("Ключевые показатели",
+                  "Доля «2», успеваемость и качество знаний школы рядом с муниципалитетом и "
+                  "регионом по каждой работе этого года.")
+    mine = _school_year(data, school_id)
+    if mine.empty:
+        sec.note(f"Нет результатов школы за {data.year} год.")
+        return sec
+    muni = data.municipality_of[school_id]
+    m = data.summary_municipality
+    m = m.loc[(m["municipality"] == muni) & (m["year"] == data.year)].set_index(_PROC)
+    r = data.summary_region
+    r = r.loc[r["year"] == data.year].set_index(_PROC)
+    rows = []
+    for row in mine.itertuples():
+        key = (row.assessment, row.subject, row.grade)
+        small = bool(row.small)
+        for metric, label in (("share_2", "доля «2»"), ("success_rate", "успеваемость"),
+                              ("quality_rate", "качество знаний")):
+            v = getattr(row, metric)
+            if pd.isna(v) and not small:
+                continue
+            rows.append({
+                "Работа": _proc_label(row), "Показатель": label,
+                "Участников": str(row.participants),
+                "Школа": _value(v, True, small, data.min_n),
+                "Интервал": "" if small else fmt_interval(getattr(row, f"{metric}_low"),
+                                                          getattr(row, f"{metric}_high")),
+                "Муниципалитет": fmt_percent(m[metric].get(key)) if key in m.index else "—",
+                "Регион": fmt_percent(r[metric].get(key)) if key in r.index else "—",
+            })
+    sec.table(pd.DataFrame(rows), name="key_metrics",
+              numeric=["Участников", "Школа", "Муниципалитет", "Регион"])
+    if mine["exam_not_held"].any():
+        sec.note("ОГЭ и ЕГЭ 2020 года не проводились как экзамены: эти строки не являются "
+                 "результатами экзамена.")
+    return sec
+
+
+def dynamics_section(data: ReportData, school_id: str) -> Section:
+    """Share of «2» over the years with intervals, and the verdict of the last change."""
+    from ..plots import plot_dynamics
+
+    _check_school(data, school_id)
+    sec = Section("Динамика результатов",
+                  "«Стабильная динамика» значит, что изменение не отличимо от случайных "
+                  "колебаний; «положительная» и «отрицательная» — что отличимо.")
+    s = data.summary
+    mine = s.loc[(s["school_id"] == school_id) & (s["year"] <= data.year)]
+    mine = mine.loc[~mine["small"]]
+    if mine["year"].nunique() < 2:
+        sec.note("Для динамики нужны результаты хотя бы двух лет.")
+        return sec
+    yoy = year_over_year(mine, by=_PROC, metrics=["share_2", "quality_rate"])
+    last = yoy.loc[yoy["year_to"] == yoy["year_to"].max()].dropna(subset=["value_to"])
+    rows = [{"Работа": _proc_label(r), "Показатель": r.label,
+             "Было": f"{fmt_percent(r.value_from)} ({r.year_from})",
+             "Стало": f"{fmt_percent(r.value_to)} ({r.year_to})",
+             "Изменение, п.п.": fmt_number(r.change * 100),
+             "Интервал, п.п.": fmt_interval(r.change_low * 100, r.change_high * 100,
+                                            percent=False),
+             "Динамика": r.verdict or "—"}
+            for r in last.itertuples() if pd.notna(r.change)]
+    if rows:
+        sec.table(pd.DataFrame(rows), name="dynamics")
+    if yoy.attrs.get("note"):
+        sec.note(yoy.attrs["note"])
+    main = (mine.loc[~exam_not_held(mine)].groupby(_PROC)["participants"].sum()
+            .sort_values(ascending=False).index[:4])
+    plot = mine.loc[mine.set_index(_PROC).index.isin(main) & ~exam_not_held(mine)].copy()
+    if plot["share_2"].notna().any():
+        plot["series"] = plot.apply(_proc_label, axis=1)
+        ax = plot_dynamics(plot, "share_2", hue="series")
+        ax.set_title("Доля «2» по годам (вертикальные отрезки — 95-процентный интервал)")
+        sec.figure(ax.figure)
+    return sec
+
+
+def objectivity_section(data: ReportData, school_id: str) -> Section:
+    """ВПР marks against journal marks, and the federal signs of non-objectivity."""
+    _check_school(data, school_id)
+    sec = Section("Объективность оценивания (ВПР)",
+                  "Сравнение отметок за ВПР с отметками по журналу: «понизили» — отметка за ВПР "
+                  "ниже журнальной, «повысили» — выше.")
+    j = data.journal
+    if j is None:
+        sec.note("Нет данных ВПР с отметками по журналу.")
+        return sec
+    mine = j.loc[(j["school_id"] == school_id) & (j["year"] == data.year)]
+    rows = []
+    for r in mine.itertuples():
+        hidden = bool(r.small)
+        rows.append({"Работа": f"{r.subject}, {r.grade} кл.", "Участников": str(r.n),
+                     "Понизили": _value(r.share_lower, True, hidden, data.min_n),
+                     "Подтвердили": _value(r.share_equal, True, hidden, data.min_n),
+                     "Повысили": _value(r.share_higher, True, hidden, data.min_n)})
+    if rows:
+        sec.table(pd.DataFrame(rows), name="objectivity")
+    oi = data.objectivity
+    if oi is not None:
+        o = oi.schools
+        o = o.loc[(o["school_id"] == school_id) & (o["year"] == data.year)]
+        if len(o):
+            sec.note(str(o.iloc[0]["message"]), warn=bool(o.iloc[0]["flagged"]))
+            sec.text("Признаки по федеральной методике «Уровень объективности оценки "
+                     "образовательных результатов»: это повод для проверки, а не вывод.")
+    return sec
+
+
+def contingent_section(data: ReportData, school_id: str) -> Section:
+    """Enrolment by level over the years and the staff."""
+    _check_school(data, school_id)
+    sec = Section("Контингент и кадры", "Численность обучающихся по уровням образования "
+                                        "и кадровый состав.")
+    e = data.dataset.enrolment
+    e = e.loc[e["school_id"] == school_id]
+    if len(e):
+        ch = enrolment_change(e)
+        rows = [{"Уровень": r.level, f"{r.start}": str(int(r.pupils_start)),
+                 f"{r.end}": str(int(r.pupils_end)), "Изменение": fmt_number(r.change),
+                 "Изменение, %": fmt_percent(r.change_share)}
+                for r in ch.itertuples() if pd.notna(r.pupils_start) and pd.notna(r.pupils_end)]
+        if rows:
+            sec.table(pd.DataFrame(rows), name="enrolment")
+    st = data.dataset.staff
+    st = st.loc[st["school_id"] == school_id].sort_values("year")
+    if len(st):
+        rows = []
+        for r in st.itertuples():
+            t = r.teachers
+            rows.append({"Год": str(r.year), "Педагогов": fmt_number(t),
+                         "Высшая категория": fmt_number(r.category_highest),
+                         "Первая категория": fmt_number(r.category_first),
+                         "Прошли КПК": fmt_number(r.trained),
+                         "Совместители": fmt_number(r.part_time)})
+        sec.table(pd.DataFrame(rows), name="staff")
+    if not len(e) and not len(st):
+        sec.note("Нет данных о контингенте и кадрах.")
+    return sec
+
+
+def risk_section(data: ReportData, school_id: str) -> Section:
+    """The school's 500+ risk profile, significance coloured."""
+    _check_school(data, school_id)
+    sec = Section("Рисковый профиль", "Результаты анкетирования «500+»: чем ниже сумма баллов, "
+                                      "тем выше риск.")
+    rp = data.dataset.risk_profiles
+    rp = rp.loc[rp["school_id"] == school_id]
+    if rp.empty:
+        sec.note("Рисковый профиль школы не загружен.")
+        return sec
+    rp = rp.loc[rp["year"] == rp["year"].max()]
+    order = {"высокая": 0, "средняя": 1, "низкая": 2}
+    rp = rp.sort_values("significance", key=lambda s: s.map(order))
+    head = "<tr><th>Фактор риска</th><th>Сумма баллов</th><th>Значимость</th></tr>"
+    import html as _html
+
+    body = "".join(
+        f'<tr class="eq-{ {"высокая": "high", "средняя": "medium", "низкая": "low"}[r.significance] }">'
+        f"<td>{_html.escape(r.risk_factor)}</td><td class=\"num\">{fmt_number(r.score)}</td>"
+        f"<td>{r.significance}</td></tr>"
+        for r in rp.itertuples())
+    sec.tables["risk_profile"] = rp
+    sec.blocks.append(f'<table class="eq-table"><thead>{head}</thead><tbody>{body}</tbody></table>')
+    high = rp.loc[rp["significance"] == "высокая", "risk_factor"].tolist()
+    if high:
+        sec.note("Факторы высокой значимости: " + "; ".join(high) + ".", warn=True)
+    return sec
+
+
+def context_section(data: ReportData, school_id: str) -> Section:
+    """Social context and the result against what the context predicts."""
+    from ..plots import plot_expected
+
+    _check_school(data, school_id)
+    sec = Section("Социальный контекст и ожидаемый результат",
+                  "Результат школы сравнивается с тем, что ожидается при её социальном "
+                  "контексте: так видно, что зависит от работы школы, а что — от условий.")
+    c = data.classified
+    if c is None or school_id not in c.index or pd.isna(c.loc[school_id, "index_z"]):
+        sec.note("Нет данных о социальном контексте школы: ожидаемый результат не рассчитан.")
+        return sec
+    row = c.loc[school_id]
+    sec.text(f"Индекс социального благополучия: {fmt_number(row['index_z'], 2)} "
+             "(0 — средний по региону, ниже нуля — менее благоприятный контекст).")
+    if pd.notna(row["adjusted"]):
+        side = ("выше ожидаемого" if row["adjusted_low"] > 0 else
+                "ниже ожидаемого" if row["adjusted_high"] < 0 else "на уровне ожидаемого")
+        sec.text(f"Результат с учётом контекста: {fmt_number(row['adjusted'], 2)} "
+                 f"{fmt_interval(row['adjusted_low'], row['adjusted_high'], percent=False, digits=2)}"
+                 f" — {side}.")
+        plot = c.reset_index()[["school_id", "index_z", "actual"]].dropna()
+        plot["label"] = plot["school_id"].map({school_id: data.names[school_id]})
+        ax = plot_expected(plot, "index_z", "actual", labels="label")
+        ax.set_xlabel("индекс социального благополучия")
+        ax.set_ylabel("результат (стандартизованный)")
+        sec.figure(ax.figure)
+    return sec
+
+
+def status_section(data: ReportData, school_id: str) -> Section:
+    """Identification status and why the school is or is not on a list."""
+    _check_school(data, school_id)
+    sec = Section("Статус школы", "Почему школа входит или не входит в списки ШНОР, ШНСУ, "
+                                  "зоны риска или резильентных школ.")
+    c = data.classified
+    if c is None or school_id not in c.index:
+        sec.note("Статус не определён: " + getattr(data, "classify_error",
+                                                   "нет результатов школы за этот год"))
+        return sec
+    row = c.loc[school_id]
+    sec.blocks.append(f'<p class="eq-status">{_STATUS_TEXT[row["status"]]}</p>')
+    reasons = [r for r in str(row["reasons"]).split("; ") if r]
+    if reasons:
+        sec.items(reasons)
+    else:
+        sec.text("Ни одно из правил не выполнено: результаты не ниже, чем у большинства школ "
+                 "группы, без значимого ухудшения.")
+    return sec
+
+
+def indicators_section(data: ReportData, school_id: str | None = None,
+                       municipality: str | None = None) -> Section:
+    """Programme indicators against their targets."""
+    sec = Section("Показатели программы", "Целевые значения показателей и их достижение.")
+    ind = data.dataset.indicators
+    if ind.empty:
+        sec.note("Показатели программы не загружены.")
+        return sec
+    muni = municipality or (data.municipality_of.get(school_id) if school_id else None)
+    scope = ind["scope"].fillna("")
+    keep = ind.loc[(scope == "") | (scope == muni) | scope.str.contains("регион", case=False)
+                   | ~scope.isin(data.dataset.schools["municipality"])]
+    keep = keep.loc[keep["year"] <= data.year + 1]
+    if keep.empty:
+        sec.note("Нет показателей для этой территории.")
+        return sec
+    ev = evaluate_indicators(keep)
+    rows = [{"Показатель": r.indicator, "Охват": r.scope if isinstance(r.scope, str) else "",
+             "Год": str(r.year), "Цель": f"{r.direction} {fmt_number(r.target)} {r.unit or ''}".strip(),
+             "Факт": fmt_number(r.actual), "Статус": r.status}
+            for r in ev.itertuples()]
+    sec.table(pd.DataFrame(rows), name="indicators")
+    return sec
+
+
+def school_report(data: ReportData, school_id: str) -> list[Section]:
+    """Every section of a school's report, in order."""
+    return [school_header(data, school_id), status_section(data, school_id),
+            key_metrics_section(data, school_id), dynamics_section(data, school_id),
+            objectivity_section(data, school_id), context_section(data, school_id),
+            contingent_section(data, school_id), risk_section(data, school_id),
+            indicators_section(data, school_id)]
+
+
+# ------------------------------------------------------------------ municipality report
+
+
+def _check_municipality(data: ReportData, municipality: str) -> list[str]:
+    ids = data.schools_of(municipality)
+    if not ids:
+        raise DataError(None, f"муниципалитет «{municipality}» не найден в реестре; есть: "
+                              + ", ".join(data.dataset.municipalities))
+    return ids
+
+
+def municipality_header(data: ReportData, municipality: str) -> Section:
+    """Title block of a municipality report."""
+    ids = _check_municipality(data, municipality)
+    sec = Section(f"{municipality}: аналитический отчёт", level=1)
+    sec.text(f"Учебный год: {data.year - 1}/{data.year}. Школ: {len(ids)}.")
+    sec.note("Проценты даны с 95-процентным доверительным интервалом; группы меньше "
+             f"{data.min_n} участников скрыты.")
+    return sec
+
+
+def schools_overview_section(data: ReportData, municipality: str) -> Section:
+    """Every school of the municipality side by side."""
+    ids = _check_municipality(data, municipality)
+    sec = Section("Школы муниципалитета", "Все школы рядом: участники, доля «2» и качество "
+                                          "знаний по всем работам года, статус.")
+    s = data.summary
+    s = s.loc[s["school_id"].isin(ids) & (s["year"] == data.year) & ~s["exam_not_held"]]
+    agg = s.groupby("school_id").agg(participants=("participants", "sum"),
+                                     n2=("n2", lambda v: v.sum(min_count=1)),
+                                     n_quality=("n4", lambda v: v.sum(min_count=1)),
+                                     n5=("n5", lambda v: v.sum(min_count=1)))
+    c = data.classified
+    rows = []
+    for sid in ids:
+        row = {"Школа": data.names[sid]}
+        if sid in agg.index:
+            a = agg.loc[sid]
+            n = a["participants"]
+            small = n < data.min_n
+            row["Участников"] = str(int(n))
+            row["Доля «2»"] = _value(a["n2"] / n if n else np.nan, True, small, data.min_n)
+            q = (a["n_quality"] + a["n5"]) / n if n else np.nan
+            row["Качество знаний"] = _value(q, True, small, data.min_n)
+        else:
+            row.update({"Участников": "0", "Доля «2»": "—", "Качество знаний": "—"})
+        row["Статус"] = c.loc[sid, "status"] if c is not None and sid in c.index else ""
+        rows.append(row)
+    sec.table(pd.DataFrame(rows), name="schools", numeric=["Участников", "Доля «2»",
+                                                           "Качество знаний"])
+    return sec
+
+
+def identification_section(data: ReportData, municipality: str) -> Section:
+    """The lists of ШНОР, ШНСУ, risk-zone and resilient schools, with reasons."""
+    ids = _check_municipality(data, municipality)
+    sec = Section("Списки школ", "Кто входит в списки и почему: причины с цифрами.")
+    c = data.classified
+    if c is None:
+        sec.note("Списки не составлены: " + getattr(data, "classify_error", ""))
+        return sec
+    mine = c.loc[c.index.isin(ids)]
+    for status in ("ШНОР и ШНСУ", "ШНОР", "ШНСУ", "зона риска", "резильентная"):
+        part = mine.loc[mine["status"] == status]
+        if part.empty:
+            continue
+        sec.subtitle(f"{status} ({len(part)})")
+        sec.table(pd.DataFrame({"Школа": [data.names[s] for s in part.index],
+                                "Причины": part["reasons"].tolist()}), name=f"list_{status}")
+    if (mine["status"] == "").all():
+        sec.text("Ни одна школа муниципалитета не вошла в списки.")
+    rules = c.attrs.get("rules", {})
+    if rules:
+        sec.note(f"Правила: низкие результаты — нижние {fmt_percent(rules['low_share'], 0)} "
+                 f"группы; устойчиво — не менее {rules['k']} из {rules['n']} лет; "
+                 f"неблагоприятный контекст — нижние "
+                 f"{fmt_percent(rules['unfavourable_share'], 0)} по индексу.")
+    return sec
+
+
+def factors_section(data: ReportData, municipality: str | None = None) -> Section:
+    """Factor influence over the region's schools: direction table and coefficient plot."""
+    from ..factors import direction_table, influence
+    from ..plots import plot_coefficients
+
+    sec = Section("Влияние социальных факторов",
+                  "Какие особенности контингента связаны с долей «2» в школах региона: "
+                  "направление влияния и его значимость.")
+    ctx = data.dataset.context
+    factors = [c for c in ctx.columns if c not in ("school_id", "year")]
+    s = data.summary
+    s = s.loc[(s["year"] == data.year) & ~s["exam_not_held"] & s["n2"].notna()]
+    school = s.groupby("school_id").agg(n2=("n2", "sum"), participants=("participants", "sum"))
+    if ctx.empty or not factors or len(school) < 10:
+        sec.note("Для оценки влияния факторов нужны контекстные данные хотя бы по 10 школам.")
+        return sec
+    cy = max([y for y in ctx["year"].unique() if y <= data.year] or [ctx["year"].max()])
+    table = ctx.loc[ctx["year"] == cy].merge(school.reset_index(), on="school_id")
+    table["share_2"] = table["n2"] / table["participants"]
+    varying = [f for f in factors if table[f].nunique() > 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = influence(table, "share_2", varying, trials="participants", family="binomial")
+        except (DataError, ValueError) as exc:
+            sec.note(f"Модель не оценена: {exc}")
+            return sec
+    sec.table(direction_table(res), name="factor_directions")
+    ax = plot_coefficients(res)
+    sec.figure(ax.figure)
+    sec.note(f"Оценено по {res.attrs.get('n')} школам региона (биномиальная модель доли «2», "
+             "поправка Холма на множественные сравнения). Связь не доказывает причину.")
+    return sec
+
+
+def dynamics_overview_section(data: ReportData, municipality: str) -> Section:
+    """Share of the municipality's schools with positive dynamics."""
+    ids = _check_municipality(data, municipality)
+    sec = Section("Динамика по муниципалитету", "Доля школ с положительной динамикой доли «2» "
+                                                "к прошлому году.")
+    s = data.summary
+    s = s.loc[s["school_id"].isin(ids) & s["year"].isin([data.year - 1, data.year]) & ~s["small"]]
+    if s["year"].nunique() < 2:
+        sec.note("Нет данных за прошлый год.")
+        return sec
+    yoy = year_over_year(s, by=["school_id", *_PROC], metrics=["share_2"])
+    ps = positive_share(yoy.loc[yoy["year_to"] == data.year])
+    for r in ps.itertuples():
+        sec.text(f"Школ с положительной динамикой: {r.positive} из {r.units} "
+                 f"({fmt_percent(r.share_positive)} {fmt_interval(r.share_positive_low, r.share_positive_high)}); "
+                 f"с отрицательной: {r.negative}; стабильной: {r.stable}.")
+    return sec
+
+
+def plan_section(data: ReportData) -> Section:
+    """The plan of measures by track."""
+    sec = Section("План мероприятий по трекам", "1 — адресная поддержка ШНОР; 2 — школы в зоне "
+                                               "риска; 3 — профилактика учебной неуспешности.")
+    plan = data.dataset.plan
+    if plan.empty:
+        sec.note("План мероприятий не загружен.")
+        return sec
+    for track, part in plan.groupby("track", sort=True):
+        sec.subtitle(f"Трек {track}")
+        sec.table(pd.DataFrame({"Мероприятие": part["measure"].fillna(""),
+                                "Срок": part["deadline"].fillna(""),
+                                "Ответственный": part["responsible"].fillna(""),
+                                "Ожидаемый результат": part["expected_result"].fillna("")}),
+                  name=f"plan_{track}")
+    return sec
+
+
+def analytic_note(data: ReportData, municipality: str) -> Section:
+    """«Аналитическая справка»: problems, likely causes, measures by track, deadlines."""
+    from ..risk import risk_summary
+
+    ids = _check_municipality(data, municipality)
+    sec = Section("Аналитическая справка", "Выводы из данных: проблемы, вероятные причины, "
+                                           "меры по трём трекам и сроки.")
+    c = data.classified
+    problems, causes = [], []
+    if c is not None:
+        mine = c.loc[c.index.isin(ids)]
+        for status in ("ШНОР и ШНСУ", "ШНОР"):
+            names = [data.names[s] for s in mine.index[mine["status"] == status]]
+            if names:
+                problems.append(f"{status}: {', '.join(names)}.")
+        risk = [data.names[s] for s in mine.index[mine["status"] == "зона риска"]]
+        if risk:
+            problems.append(f"В зоне риска снижения результатов: {', '.join(risk)}.")
+        declined = mine.loc[mine["decline"]]
+        if len(declined):
+            problems.append(f"Значимое ухудшение доли «2» к прошлому году: {len(declined)} "
+                            "школ(ы).")
+        unfav = mine.loc[mine["unfavourable"] & mine["status"].isin(["ШНОР и ШНСУ"])]
+        if len(unfav):
+            causes.append("Часть школ с низкими результатами работает в неблагоприятном "
+                          "социальном контексте: нужна поддержка с учётом контингента.")
+        own = mine.loc[mine["status"].eq("ШНОР") & (mine["adjusted_high"] < 0)]
+        if len(own):
+            causes.append("Результаты части ШНОР ниже ожидаемых при их контексте: вероятны "
+                          "внутришкольные причины (преподавание, управление).")
+    oi = data.objectivity
+    if oi is not None:
+        o = oi.schools
+        o = o.loc[o["school_id"].isin(ids) & (o["year"] == data.year) & o["flagged"].fillna(False)]
+        if len(o):
+            problems.append(f"Признаки необъективности ВПР (требуется проверка): {len(o)} "
+                            "школ(ы).")
+    rp = data.dataset.risk_profiles
+    rp = rp.loc[rp["school_id"].isin(ids)]
+    if len(rp):
+        top = risk_summary(rp.loc[rp["year"] == rp["year"].max()]).iloc[0]
+        if top["n_high"] > 0:
+            causes.append(f"Чаще всего высокой значимости фактор риска «{top['risk_factor']}» "
+                          f"({int(top['n_high'])} из {int(top['schools'])} школ).")
+    sec.subtitle("Выявленные проблемы")
+    sec.items(problems or ["Существенных проблем по данным не выявлено."])
+    sec.subtitle("Вероятные причины")
+    sec.items(causes or ["Данных для суждения о причинах недостаточно."])
+    sec.subtitle("Меры по трекам и сроки")
+    plan = data.dataset.plan
+    if plan.empty:
+        sec.text("План мероприятий не загружен: меры и сроки не определены.")
+    else:
+        measures = [f"Трек {r.track}: {r.measure}" + (f" — {r.deadline}" if isinstance(r.deadline, str) else "")
+                    for r in plan.itertuples()]
+        sec.items(measures)
+    return sec
+
+
+def municipality_report(data: ReportData, municipality: str) -> list[Section]:
+    """Every section of a municipality's report, in order (the analytic note last)."""
+    return [municipality_header(data, municipality),
+            schools_overview_section(data, municipality),
+            identification_section(data, municipality),
+            dynamics_overview_section(data, municipality),
+            factors_section(data, municipality),
+            indicators_section(data, municipality=municipality),
+            plan_section(data),
+            analytic_note(data, municipality)]
