@@ -409,8 +409,8 @@ def _reasons(r, k: int, n: int, years: Sequence[int], low_share: float, near_sha
     if pd.notna(r.adjusted):
         side = "выше" if r.adjusted_low > 0 else "ниже" if r.adjusted_high < 0 else "в пределах"
         out.append(
-            f"результат с учётом контекста {_fmt(r.adjusted)} "
-            f"[{_fmt(r.adjusted_low)}; {_fmt(r.adjusted_high)}]: {side} ожидаемого"
+            f"результат с учётом контекста {_fmt(r.adjusted)} (95-процентный интервал от "
+            f"{_fmt(r.adjusted_low)} до {_fmt(r.adjusted_high)}): {side} ожидаемого"
         )
     if r.decline:
         out.append("значимое ухудшение: " + r.decline_reason)

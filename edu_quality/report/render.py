@@ -173,6 +173,9 @@ class Section:
     def _repr_html_(self) -> str:
         return self.html()
 
+    def __repr__(self) -> str:
+        return f"<Раздел «{self.title}»>"
+
 
 def page(title: str, sections: Sequence[Section], *, footer: str = "") -> str:
     """A whole self-contained HTML page from sections (the in-process renderer).

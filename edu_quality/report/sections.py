@@ -240,22 +240,20 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
     for row in mine.itertuples():
         key = (row.assessment, row.subject, row.grade)
         small = bool(row.small)
-        for metric, label in (("share_2", "доля «2»"), ("success_rate", "успеваемость"),
-                              ("quality_rate", "качество знаний")):
+        rec = {"Работа": _proc_label(row), "Участников": str(row.participants),
+               "Средний балл": _value(row.mean_score, False, small, data.min_n)}
+        for metric, label in (("share_2", "Доля «2»"), ("quality_rate", "Качество знаний")):
             v = getattr(row, metric)
-            if pd.isna(v) and not small:
-                continue
-            rows.append({
-                "Работа": _proc_label(row), "Показатель": label,
-                "Участников": str(row.participants),
-                "Школа": _value(v, True, small, data.min_n),
-                "Интервал": "" if small else fmt_interval(getattr(row, f"{metric}_low"),
-                                                          getattr(row, f"{metric}_high")),
-                "Муниципалитет": fmt_percent(m[metric].get(key)) if key in m.index else "—",
-                "Регион": fmt_percent(r[metric].get(key)) if key in r.index else "—",
-            })
-    sec.table(pd.DataFrame(rows), name="key_metrics",
-              numeric=["Участников", "Школа", "Муниципалитет", "Регион"])
+            rec[f"{label}: школа"] = _value(v, True, small, data.min_n)
+            rec[f"{label}: интервал"] = ("" if small else
+                                         fmt_interval(getattr(row, f"{metric}_low"),
+                                                      getattr(row, f"{metric}_high")))
+            rec[f"{label}: муниципалитет"] = (fmt_percent(m[metric].get(key))
+                                              if key in m.index else "—")
+            rec[f"{label}: регион"] = fmt_percent(r[metric].get(key)) if key in r.index else "—"
+        rows.append(rec)
+    table = pd.DataFrame(rows)
+    sec.table(table, name="key_metrics", numeric=[c for c in table.columns if c != "Работа"])
     if mine["exam_not_held"].any():
         sec.note("ОГЭ и ЕГЭ 2020 года не проводились как экзамены: эти строки не являются "
                  "результатами экзамена.")
