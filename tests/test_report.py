@@ -1,0 +1,174 @@
+"""Reports: sections' content, papermill execution, HTML without code or pupil ids, batches."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+import edu_quality as eq
+from edu_quality.report import page, report_data
+from edu_quality.report import sections as s
+from edu_quality.report.runner import (
+    Job,
+    ParameterError,
+    check_parameters,
+    job_for,
+    notebook_path,
+    plan_jobs,
+    render_report,
+    run_batch,
+    safe_name,
+)
+from conftest import SAMPLES
+
+
+class _Text(HTMLParser):
+    """Collects visible text, headings, and tags of an HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.text, self.headings, self.tags, self._in = [], [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("h1", "h2", "h3"):
+            self._in = tag
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._in:
+            self.headings.append(data.strip())
+
+
+def parse(html: str) -> _Text:
+    p = _Text()
+    p.feed(html)
+    return p
+
+
+@pytest.fixture(scope="module")
+def inta():
+    return report_data(SAMPLES / "inta", 2022)
+
+
+@pytest.fixture(scope="module")
+def region():
+    return report_data(SAMPLES / "region", 2024)
+
+
+def test_school_sections_inta(inta):
+    html = page("x", s.school_report(inta, "INT05"))
+    doc = parse(html)
+    text = " ".join(doc.text)
+    assert "МБОУ «СОШ № 5»" in doc.headings
+    for heading in ("Статус школы", "Ключевые показатели", "Динамика результатов",
+                    "Контингент и кадры", "Рисковый профиль", "Показатели программы"):
+        assert heading in doc.headings
+    assert "62,5\u00a0%" in text  # Inta seed: «2» of СОШ № 5 in 2022, 15 of 24
+    assert "школа с низкими образовательными результатами" in text
+    assert "232" in text  # enrolment 2022-2023
+    assert "ОГЭ и ЕГЭ 2020 года не проводились как экзамены" in text
+    assert not [t for t, _ in doc.tags if t == "script"]
+
+
+def test_small_groups_hidden(region):
+    sid = next(x for x in region.dataset.schools["school_id"]
+               if region.summary.query("school_id == @x and year == 2024")["small"].any())
+    html = page("x", [s.key_metrics_section(region, sid)])
+    assert "скрыто: меньше 5 участников" in html
+
+
+def test_no_pupil_ids_in_any_report(region):
+    ids = set(region.dataset.results["pupil_id"])
+    sid = region.dataset.schools["school_id"].iloc[0]
+    muni = region.municipality_of[sid]
+    html = page("x", s.school_report(region, sid) + s.municipality_report(region, muni))
+    tokens = set(re.findall(r"[A-Za-z0-9]{6,}", re.sub(r"base64,[^\"]+", "", html)))
+    assert not (tokens & ids)
+
+
+def test_municipality_report_ends_with_analytic_note(region):
+    muni = region.dataset.municipalities[0]
+    secs = s.municipality_report(region, muni)
+    assert secs[-1].title == "Аналитическая справка"
+    text = " ".join(parse(secs[-1].html()).text)
+    for part in ("Выявленные проблемы", "Вероятные причины", "Меры по трекам и сроки"):
+        assert part in text
+    assert "Трек 1:" in text  # measures come from the plan table
+
+
+def test_html_in_school_names_is_escaped(inta):
+    data = report_data(SAMPLES / "inta", 2022)
+    data.names["INT05"] = "<script>alert(1)</script>"
+    sec = s.identification_section(data, "МОГО «Инта»")
+    assert "<script>" not in sec.html() and "&lt;script&gt;" in sec.html()
+
+
+def test_unknown_school_is_a_clear_error(inta):
+    with pytest.raises(eq.DataError, match="школа «NOPE» не найдена"):
+        s.school_header(inta, "NOPE")
+
+
+def test_safe_names():
+    assert safe_name("01016") == "01016"
+    for bad in ("../x", "a/b", "a b", "<x>", "..", "CON"):
+        name = safe_name(bad)
+        assert "/" not in name and ".." not in name and " " not in name
+    assert safe_name("a/b") != safe_name("a_b")
+
+
+def test_unknown_parameter_refused():
+    with pytest.raises(ParameterError, match="Неизвестные параметры.*school"):
+        check_parameters(notebook_path("school"), {"school": "5"})
+    check_parameters(notebook_path("school"), {"school_id": "5", "year": 2022, "data_dir": "."})
+
+
+def test_papermill_school_and_municipality_reports(tmp_path):
+    for job in (job_for("school", SAMPLES / "inta", 2022, school_id="INT08"),
+                job_for("municipality", SAMPLES / "inta", 2022, municipality="МОГО «Инта»")):
+        out = render_report(job, tmp_path)
+        html = out.read_text(encoding="utf-8")
+        doc = parse(html)
+        assert not [a for t, a in doc.tags if t == "div" and "input" in a.get("class", "").split()]
+        assert "display(" not in html and "report_data(" not in html  # no code
+        assert not [t for t, _ in doc.tags if t == "script"]
+        plain = re.sub(r"base64,[^\"]+", "", html)
+        assert "http://" not in plain and "https://" not in plain  # nothing from the network
+        assert all(a.get("src", "").startswith("data:image/png;base64,")
+                   for t, a in doc.tags if t == "img")
+        assert (tmp_path / f"{job.name}.ipynb").exists()  # executed notebook kept for audit
+    school = (tmp_path / "school_INT08.html").read_text(encoding="utf-8")
+    assert "75,0\u00a0%" in school  # Inta seed: 18 of 24 with «2» at СОШ № 8 in 2022
+    muni = parse(next(tmp_path.glob("municipality_*.html")).read_text(encoding="utf-8"))
+    assert "Аналитическая справка" in muni.headings
+
+
+def test_batch_with_a_broken_school(tmp_path):
+    def plan(data_dir, year, municipality):
+        jobs = [j for j in plan_jobs(data_dir, year, municipality) if j.kind == "school"][:2]
+        broken = Job("school", {"data_dir": str(data_dir), "school_id": "BROKEN", "year": year},
+                     "school_BROKEN", "Сломанная школа")
+        return [*jobs, broken]
+
+    out = tmp_path / "reports"
+    result = run_batch(SAMPLES / "inta", 2022, out, jobs=2, progress=False, plan=plan)
+    assert len(result.done) == 2 and list(result.failed) == ["school_BROKEN"]
+    assert "BROKEN" in result.failed["school_BROKEN"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["reports"]["school_BROKEN"]["status"] == "failed"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "ошибка" in index and "Сломанная школа" in index
+    assert (out / "batch.log").read_text(encoding="utf-8").count("school_BROKEN") == 1
+    assert not list(out.glob(".*.tmp")) and not list(out.glob(".*.ipynb"))
+    # a re-run skips what did not change and retries only the failure
+    again = run_batch(SAMPLES / "inta", 2022, out, jobs=1, progress=False, plan=plan)
+    assert sorted(again.skipped) == sorted(result.done) and list(again.failed) == ["school_BROKEN"]
+    forced = run_batch(SAMPLES / "inta", 2022, out, jobs=1, progress=False, plan=plan, force=True)
+    assert len(forced.done) == 2
