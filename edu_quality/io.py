@@ -291,7 +291,8 @@ def _text(s: pd.Series) -> pd.Series:
         return out.where(s.notna(), "")
     if s.dtype == object:
         s = s.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v)
-    return s.astype(str).str.replace("\xa0", " ", regex=False).str.strip()
+    # missing values (None, NaN, pd.NA of Parquet columns) stay missing under astype(str)
+    return s.astype(str).fillna("").str.replace("\xa0", " ", regex=False).str.strip()
 
 
 def _missing(t: pd.Series) -> pd.Series:
@@ -642,12 +643,19 @@ def read_results(
     subject: str | None = None,
     grade: int | None = None,
     pseudonymize_ids: bool | str | None = None,
+    strict: bool = False,
+    invalid_results: str = "raise",
+    scales: pd.DataFrame | str | Path | None = None,
 ) -> pd.DataFrame:
     """Read assessment results, pupil-level or aggregated per school.
 
     The two forms are told apart by their columns: a pupil id column
     («Код участника») means pupil level; counts («Количество участников»,
-    «2»…«5») mean aggregated.
+    «2»…«5») mean aggregated. ВПР exports of ФИС ОКО (``.xlsx`` in any of
+    the three layouts of :mod:`edu_quality.fisoko`) are recognised by their
+    columns and read with :func:`edu_quality.fisoko.read_fisoko_vpr`: the
+    participants' results, with the mark from the score-to-mark scale and
+    the data-quality report in ``attrs["quality"]``.
 
     Parameters
     ----------
@@ -662,6 +670,11 @@ def read_results(
         Replace pupil ids by a keyed hash: a key, or True to use the key in
         ``EDU_QUALITY_PUPIL_KEY``. By default ids are hashed when that
         variable is set and kept otherwise.
+    strict, invalid_results, scales : optional
+        For ФИС ОКО exports only (see :func:`edu_quality.fisoko.read_fisoko_vpr`):
+        raise on invalid secondary fields (``strict``); raise on invalid
+        results or leave them out (``"raise"`` / ``"exclude"``); a user's
+        score-to-mark scales.
 
     Returns
     -------
@@ -673,7 +686,9 @@ def read_results(
         ``grade``, ``school_id``, ``participants`` (pupils who wrote the
         work), ``not_admitted``, ``n2``…``n5`` (missing when unknown),
         ``mean_score``. ``attrs["kind"]`` is ``"pupils"`` or
-        ``"aggregated"``. Pupil names are never read.
+        ``"aggregated"``. Pupil names are never read. ФИС ОКО exports add
+        ``work_grade``, ``variant`` and ``gender``, and ``attrs["quality"]``,
+        ``attrs["absent"]``, ``attrs["notes"]``.
 
     Raises
     ------
@@ -693,12 +708,21 @@ def read_results(
     ('aggregated', np.int64(2019), 'ОГЭ', np.int64(5))
     """
     loaded = _load_results(path, assessment=assessment, sheet=sheet, year=year, subject=subject,
-                           grade=grade, pseudonymize_ids=pseudonymize_ids)
+                           grade=grade, pseudonymize_ids=pseudonymize_ids, strict=strict,
+                           invalid_results=invalid_results, scales=scales)
     return loaded.table
 
 
 def _load_results(path, *, assessment=None, sheet=None, year=None, subject=None, grade=None,
-                  pseudonymize_ids=None) -> _Loaded:
+                  pseudonymize_ids=None, strict=False, invalid_results="raise",
+                  scales=None) -> _Loaded:
+    from . import fisoko
+
+    vpr = fisoko._sniff(path, sheet, year=year, subject=subject, grade=grade, strict=strict,
+                        invalid_results=invalid_results, scales=scales,
+                        pseudonymize_ids=pseudonymize_ids)
+    if vpr is not None:
+        return _Loaded(vpr.results, vpr.source_rows, vpr.headers, vpr.file, RESULTS_PUPILS)
     fill = {"assessment": assessment, "year": year, "subject": subject, "grade": grade}
     loaded = _load(path, [RESULTS_PUPILS, RESULTS_AGGREGATED], sheet=sheet, fill=fill)
     table = loaded.table

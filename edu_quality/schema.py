@@ -299,6 +299,8 @@ RESULTS_PUPILS = TableSpec(
         _c("level", "text", "уровень", "уровень достижений", "уровень подготовки",
            label="Уровень"),
         _c("admitted", "bool", "допущен", "допуск", "допущен к гиа", label="Допущен"),
+        # the grade of the work when it differs from the pupils' (ВПР autumn 2020)
+        _c("work_grade", "int", "класс работы", label="Класс работы"),
     ),
     key=("year", "assessment", "subject", "grade", "school_id", "pupil_id"),
     description="one row per pupil and assessment",

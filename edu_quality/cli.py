@@ -1,0 +1,308 @@
+"""The ``edu-quality`` command.
+
+Commands are argparse subcommands, one handler each, so that new ones
+(``report …``) are added beside ``import``::
+
+    edu-quality import fis-oko --registry schools_registry.xlsx \\
+        --context context_2022.xlsx --vpr vpr_2020 vpr_2021 vpr_2022 \\
+        --out dataset [--scales scales_2022.csv] [--strict] [--exclude-invalid-results]
+
+Errors are one line a person understands and a non-zero exit code (1 for a
+problem in the data or the files, 2 for wrong parameters); no traceback
+unless the environment variable ``EDU_QUALITY_DEBUG`` is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+__all__ = ["build_parser", "main"]
+
+_ARGPARSE_RU = (
+    (r"the following arguments are required: (.*)", r"не указаны обязательные параметры: \1"),
+    (r"unrecognized arguments: (.*)", r"неизвестные параметры: \1"),
+    (r"argument (\S+): invalid int value: (.*)", r"параметр \1: \2 — не целое число"),
+    (
+        r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)",
+        r"неизвестная команда \2; возможны: \3",
+    ),
+    (
+        r"argument (\S+): expected at least one argument",
+        r"параметр \1: укажите хотя бы одно значение",
+    ),
+    (r"argument (\S+): expected one argument", r"параметр \1: укажите значение"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser that speaks Russian on errors and does not exit by itself."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        for pattern, repl in _ARGPARSE_RU:
+            message = re.sub(pattern, repl, message)
+        raise _UsageError(f"{message} (справка: {self.prog} --help)")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of ``edu-quality``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["import", "fis-oko", "--registry", "r.xlsx",
+    ...                                   "--vpr", "a", "b", "--out", "o"])
+    >>> args.command, args.source, [str(p) for p in args.vpr], args.strict
+    ('import', 'fis-oko', ['a', 'b'], False)
+    """
+    parser = _Parser(
+        prog="edu-quality", description="Аналитика программы «500+»: импорт данных и отчёты."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser)
+    commands.required = True
+    imp = commands.add_parser(
+        "import",
+        help="преобразовать исходные файлы в таблицы набора данных (Parquet)",
+        description="Преобразовать исходные файлы в таблицы набора данных.",
+    )
+    sources = imp.add_subparsers(dest="source", metavar="ИСТОЧНИК", parser_class=_Parser)
+    sources.required = True
+    fis = sources.add_parser(
+        "fis-oko",
+        help="выгрузки ФИС ОКО: реестр, анкета, ВПР",
+        description="Выгрузки ФИС ОКО (реестр школ, анкета контекстных данных, ВПР в трёх "
+        "формах) → таблицы schools, results_vpr, tasks, vpr_absent, staff, "
+        "data_quality в папке --out; их читает load_dataset.",
+    )
+    fis.add_argument(
+        "--registry",
+        required=True,
+        type=Path,
+        metavar="ФАЙЛ",
+        help="реестр школ (логин, имя, регион)",
+    )
+    fis.add_argument(
+        "--context",
+        type=Path,
+        metavar="ФАЙЛ",
+        help="анкета «Сбор контекстных данных об ОО» (группы школ, кадры)",
+    )
+    fis.add_argument(
+        "--vpr",
+        required=True,
+        nargs="+",
+        type=Path,
+        metavar="ПАПКА",
+        help="папки (или файлы) выгрузок ВПР .xlsx",
+    )
+    fis.add_argument(
+        "--out", required=True, type=Path, metavar="ПАПКА", help="куда записать таблицы"
+    )
+    fis.add_argument(
+        "--scales",
+        type=Path,
+        metavar="ФАЙЛ",
+        help="своя шкала перевода баллов в отметки (нужна для 2022)",
+    )
+    fis.add_argument(
+        "--strict",
+        action="store_true",
+        help="считать ошибкой и неверные значения второстепенных полей (отметка по журналу, пол)",
+    )
+    fis.add_argument(
+        "--exclude-invalid-results",
+        action="store_true",
+        help="не останавливаться на неверных результатах (балл выше максимума, "
+        "неизвестный вариант): исключить их и перечислить в data_quality",
+    )
+    fis.add_argument(
+        "--small-rural-max",
+        type=int,
+        default=100,
+        metavar="N",
+        help="наибольшее число обучающихся малокомплектной сельской школы (по умолчанию 100)",
+    )
+    fis.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        metavar="N",
+        help="процессов для чтения файлов ВПР (по умолчанию 2)",
+    )
+    fis.add_argument("--no-cache", action="store_true", help="не использовать кэш")
+    fis.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
+    fis.set_defaults(handler=_import_fis_oko)
+    return parser
+
+
+def _fmt_int(n: object) -> str:
+    return f"{int(n):,}".replace(",", "\u202f")
+
+
+def _import_fis_oko(args: argparse.Namespace) -> int:
+    from .fisoko import import_fisoko
+
+    result = import_fisoko(
+        args.registry,
+        args.context,
+        args.vpr,
+        args.out,
+        scales=args.scales,
+        strict=args.strict,
+        invalid_results="exclude" if args.exclude_invalid_results else "raise",
+        small_rural_max=args.small_rural_max,
+        cache=not args.no_cache,
+        workers=args.workers,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
+    files = result.files
+    seconds = f"{result.seconds:.1f}".replace(".", ",")
+    if result.from_cache:
+        print(
+            f"Исходные файлы не изменились: таблицы в {result.out} актуальны "
+            f"(из кэша, {seconds} с)."
+        )
+    else:
+        print(
+            f"Импорт ФИС ОКО → {result.out}: {len(files)} файлов ВПР за {seconds} с "
+            f"(из кэша {result.cache_hits})."
+        )
+    header = (
+        f"{'файл':<44} {'год':>4} {'класс':>5} {'участн.':>8} {'школ':>5} "
+        f"{'отсутств.':>9} {'исключ.':>7} {'журн.':>5} {'предупр.':>8}"
+    )
+    print(header)
+    for r in files.itertuples(index=False):
+        grade = f"{r.grade}" if r.grade == r.work_grade else f"{r.grade}({r.work_grade})"
+        name = r.file if len(r.file) <= 44 else r.file[:43] + "…"
+        print(
+            f"{name:<44} {r.year:>4} {grade:>5} {_fmt_int(r.participants):>8} "
+            f"{r.schools:>5} {_fmt_int(r.absent):>9} {r.excluded:>7} "
+            f"{r.journal_invalid:>5} {r.warnings:>8}"
+        )
+    q = result.quality_counts
+    print(
+        f"Итого: участников {_fmt_int(files['participants'].sum())}, отсутствовали "
+        f"{_fmt_int(files['absent'].sum())}, исключено результатов с ошибками "
+        f"{_fmt_int(files['excluded'].sum())}."
+    )
+    print(
+        f"Качество данных: ошибок {_fmt_int(q.get('ошибка', 0))}, предупреждений "
+        f"{_fmt_int(q.get('предупреждение', 0))} (из них отметок по журналу "
+        f"{_fmt_int(files['journal_invalid'].sum())}), примечаний "
+        f"{_fmt_int(q.get('примечание', 0))} — подробно в data_quality.parquet. "
+        "«класс 6(5)»: обучающиеся 6 класса писали работу за 5 класс (осень 2020)."
+    )
+    return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    from .errors import DataError
+
+    if isinstance(exc, DataError):
+        from .fisoko import _OTHER_FILES
+
+        where = f"{exc.file}: " if exc.file else ""
+        own = [p for p in exc.problems if not p.message.startswith(_OTHER_FILES)]
+        other = [p for p in exc.problems if p.message.startswith(_OTHER_FILES)]
+        first = str(own[0]) if own else str(exc)
+        more = exc.total - 1 - len(other)
+        text = f"{where}{first}"
+        if more > 0:
+            text += f" (и ещё {more} в этом файле)"
+        if other:
+            m = re.search(r"\((\d+)\)", other[0].message)
+            text += f"; ошибки есть ещё в {m.group(1) if m else 'других'} файлах"
+        return " ".join(text.split())
+    return " ".join(str(exc).split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``edu-quality`` with ``argv`` (the command line by default).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name.
+
+    Returns
+    -------
+    int
+        Exit code: 0 — done, 1 — a problem with the data or the files,
+        2 — wrong parameters, 130 — interrupted.
+
+    Examples
+    --------
+    >>> main(["import", "fis-oko", "--registry", "нет.xlsx", "--vpr", "нет", "--out", "x"])
+    1
+    """
+    from .errors import DataError, EduQualityError
+
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure: Callable[..., None] | None = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+    debug = bool(os.environ.get("EDU_QUALITY_DEBUG"))
+    try:
+        args = build_parser().parse_args(argv)
+    except _UsageError as exc:
+        print(f"edu-quality: ошибка в параметрах: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    try:
+        return args.handler(args)
+    except BrokenPipeError:  # output piped into `head`: not an error
+        with contextlib.suppress(OSError):
+            sys.stdout = Path(os.devnull).open("w")  # silence the final flush
+        return 0
+    except DataError as exc:
+        if debug:
+            raise
+        hint = ""
+        if not getattr(args, "strict", False) and any(
+            p.message.startswith(("балл", "неизвестный вариант", "не указан вариант", "нет баллов"))
+            for p in exc.problems
+        ):
+            hint = (
+                " — чтобы исключить такие результаты и перечислить их в data_quality, "
+                "добавьте --exclude-invalid-results"
+            )
+        print(f"edu-quality: ошибка: {_one_line(exc)}{hint}", file=sys.stderr)
+        return 1
+    except (EduQualityError, ValueError, OSError) as exc:
+        if debug:
+            raise
+        print(f"edu-quality: ошибка: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("edu-quality: прервано", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line, the traceback on request
+        if debug:
+            raise
+        print(
+            f"edu-quality: внутренняя ошибка ({type(exc).__name__}: {_one_line(exc)}); "
+            "подробности: EDU_QUALITY_DEBUG=1",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,2427 @@
+"""ФИС ОКО exports: ВПР results, the school registry and the context questionnaire.
+
+ФИС ОКО (the federal information system for quality assessment) gives a
+region's methodologists their ВПР results as Excel files in three layouts,
+told apart here by their columns (:func:`detect_layout`):
+
+``ru``
+    Spring 2021: Russian headers — «логин школы», «регион», «номер
+    обучающегося», «код обучающегося», «отметка за предыдущую
+    четверть/триместр», «пол», «класс», «вариант», «всего баллов», «балл за 1» …
+``codes``
+    Autumn 2020: English codes — ``groups``, ``user`` (school), ``id``,
+    ``code``, ``otc`` (journal mark), ``gender``, ``klass``, ``var-1``,
+    ``var-2``, ``sum`` (primary score), ``a-1-grade`` … per task.
+``protocol``
+    2022, the upload form, sheet «Протокол»: «Пользователь» (``edu…``),
+    «Муниципалитет», «Школа», «Код», «Вариант», task columns named with
+    their maximum («1 (1б)», «5(1) (1б)»).
+
+:func:`read_fisoko_vpr` reads any of them into a :class:`FisOkoVpr`: the
+canonical pupil-level ``results`` (what :func:`edu_quality.read_results`
+returns for such a file), the per-task scores ``tasks``, the absent pupils per
+school ``absent`` and a data-quality report ``quality``.
+
+Rules
+-----
+Year, subject, grade
+    Taken from the arguments, else from the file name: the year is a
+    four-digit 20xx in the name («ВПР 2021», «(осень 2020)»), else in the name
+    of the folder or its parent (``vpr_2022``), else (``protocol``) the date of
+    upload: the school year it falls in (September–August), named by the
+    calendar year of its end. The subject is recognised by its stem
+    («по математике», «Русский язык»); the grade is the number before
+    «класс». The ВПР year is the campaign's year as ФИС ОКО names it: the
+    autumn-2020 files are ВПР 2020.
+Autumn 2020
+    The spring-2020 works were written in autumn 2020 a grade later: pupils of
+    grade g wrote the work of grade g − 1. The file name gives the grade of
+    the **work** («Математика 5 класс (осень 2020)» holds pupils of grade 6,
+    as their codes 6xxxx show). The results keep ``grade`` = the pupils'
+    grade and ``work_grade`` = the work's grade; the mark uses the scale of
+    the work (:mod:`edu_quality.scales`); a note in ``quality`` says so. The
+    pupils' grade is the first digit(s) of the 5-digit pupil code when the
+    codes agree, else work grade + 1. In every other file ``work_grade`` =
+    ``grade``.
+Pupils and schools
+    ``pupil_id`` is the pupil code of the file («код обучающегося», ``code``,
+    «Код»), unique within a school, not across schools: the results key
+    includes ``school_id``. School ids ``edu22NNNN`` (context, 2022 protocol)
+    and ``sch22NNNN`` (registry, results) are the same school; the canonical
+    id is ``sch22NNNN`` (:func:`canonical_school_id`).
+Absent pupils
+    A variant «отсутствовал» means the pupil was absent: the row is not a
+    participant (it is not in ``results``) and is counted per school in
+    ``absent`` and in ``results.attrs["absent"]``. A pupil row with neither a
+    variant nor any score is not counted at all and is listed in ``quality``
+    (a warning: the pupil was probably never entered).
+Scores
+    The primary score is the file's total («всего баллов», ``sum``). When a
+    row has none, and always in the ``protocol`` layout (whose «Итого баллов»
+    is a formula cell that is not always computed), it is the sum of the task
+    scores. A task marked «X» (not attempted) or «не пройд.» (topic not
+    studied) scores 0, as in the totals of ФИС ОКО; the ``tasks`` table keeps
+    the code in ``note``.
+Task maxima
+    ``protocol``: from the headers («(2б)»). The other layouts do not name
+    them: they are taken from ``task_max`` when given, else from the data —
+    the largest score given to at least 0.5 % of the pupils with a score for
+    the task (for fewer than 1 000 pupils, the largest score given), which
+    drops the rare mistyped values. The sum is checked against the top of the
+    scale; a mismatch is noted in ``quality``.
+Marks
+    The files carry no ВПР mark: ``mark`` comes from the score-to-mark scale
+    of the year, subject and work grade (:func:`edu_quality.scales.score_to_mark`).
+    A result without a scale raises :class:`DataError`.
+Invalid values
+    *Results* — an unknown variant (not a positive whole number: «0», empty
+    with scores present, text), a total that is not a whole number ≥ 0, a
+    score above the maximum of the scale, a ``protocol`` task score above its
+    maximum, a missing school or pupil code, a duplicated pupil — are errors
+    (severity «ошибка»). By default (``invalid_results="raise"``) they raise
+    :class:`DataError` naming file, Excel row and column; with
+    ``invalid_results="exclude"`` the pupil's result is left out of the
+    participants and listed in ``quality``.
+    *Secondary fields* — a journal mark other than 2–5 («8», «ж», «1»: the
+    ВПР compare marks 2–5; «нет отметки» is simply missing), gender other
+    than м/ж, an unreadable
+    task cell («?») or a task score above its inferred maximum in ``ru`` and
+    ``codes`` — do not stop the load: the value becomes missing, the result is
+    kept, and the cell is listed in ``quality`` (severity «предупреждение»);
+    ``strict=True`` turns them into :class:`DataError`.
+    *Notes* (severity «примечание») record what was done without an error:
+    totals computed from tasks, totals that disagree with the task sum,
+    inferred maxima, the autumn-2020 shift, absent pupils with scores.
+
+The region-wide import (:func:`import_fisoko`, command
+``edu-quality import fis-oko``) converts a registry, a context questionnaire
+and folders of ВПР exports into the canonical tables of a dataset folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pickle
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, Problem
+from .scales import (
+    _SUBJECTS,
+    max_scores,
+    merge_scales,
+    normalize_subject,
+    read_scales,
+    score_to_mark,
+)
+from .schema import RESULTS_PUPILS, dtype_of, normalize_header
+
+__all__ = [
+    "LAYOUTS",
+    "QUALITY_COLUMNS",
+    "FileInfo",
+    "FisOkoContext",
+    "FisOkoVpr",
+    "ImportResult",
+    "canonical_school_id",
+    "detect_layout",
+    "fisoko_schools",
+    "import_fisoko",
+    "parse_file_name",
+    "read_fisoko_context",
+    "read_fisoko_registry",
+    "read_fisoko_vpr",
+    "school_groups",
+]
+
+#: The ВПР layouts of ФИС ОКО that :func:`detect_layout` recognises.
+LAYOUTS: dict[str, str] = {
+    "ru": "ВПР, русские заголовки (ФИС ОКО, весна 2021)",
+    "codes": "ВПР, английские коды столбцов (ФИС ОКО, осень 2020)",
+    "protocol": "ВПР, форма загрузки, лист «Протокол» (ФИС ОКО, 2022)",
+}
+
+#: Columns of a data-quality report.
+QUALITY_COLUMNS = ["file", "row", "column", "value", "problem", "action", "severity", "school_id"]
+
+ERROR, WARNING, NOTE = "ошибка", "предупреждение", "примечание"
+
+_ABSENT = "отсутств"
+_NO_MARK = frozenset({"нет отметки", "н/а", "не аттестован", "осв", "зачет", "зачёт", "нет"})
+_MARK_WORDS = {"отлично": 5, "хорошо": 4, "удовлетворительно": 3, "неудовлетворительно": 2}
+_GENDER = {
+    "м": "м",
+    "муж": "м",
+    "мужской": "м",
+    "m": "м",
+    "ж": "ж",
+    "жен": "ж",
+    "женский": "ж",
+    "f": "ж",
+}
+_NOTES = {1: "не приступал", 2: "тема не пройдена"}
+_TASK_PROTOCOL = re.compile(r"^\s*(.+?)\s*\(\s*(\d+)\s*б\s*\)\s*$", re.IGNORECASE)
+_TASK_CODES = re.compile(r"^a-(\d+)-grade$")
+_TASK_RU = re.compile(r"^балл за\s+(.+)$")
+_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+_GRADE = re.compile(r"(?<!\d)(\d{1,2})\s*(?:-?\s*(?:й|го|ый))?\s*класс", re.IGNORECASE)
+_GRADE_AFTER = re.compile(r"класс\w*\s*(\d{1,2})(?!\d)", re.IGNORECASE)
+_SCHOOL_ID = re.compile(r"^(?:sch|edu)(\d+)$", re.IGNORECASE)
+_INFER_SHARE = 0.005
+_INFER_MIN_PUPILS = 1000
+
+
+# ------------------------------------------------------------------ small helpers
+
+
+def canonical_school_id(ids: pd.Series | Iterable[object]) -> pd.Series:
+    """Map ФИС ОКО school logins to the canonical school id.
+
+    The same school is ``sch22NNNN`` in the registry and the results and
+    ``edu22NNNN`` in the context questionnaire and the 2022 protocol; the
+    canonical id is ``sch22NNNN``. Text such as «edu224052 | МБОУ …» is cut at
+    « | ». Other ids are kept as they are (stripped).
+
+    Parameters
+    ----------
+    ids : Series or iterable
+        School ids as written.
+
+    Returns
+    -------
+    pandas.Series
+        Canonical ids (``str``; missing stays missing).
+
+    Examples
+    --------
+    >>> canonical_school_id(["edu224052", "sch224052", "EDU224052 | МБОУ «СОШ»", "7"]).tolist()
+    ['sch224052', 'sch224052', 'sch224052', '7']
+    """
+    s = pd.Series(ids, dtype="object") if not isinstance(ids, pd.Series) else ids
+    codes, uniques = _factor(s)
+    canon = [_canon_id(u) for u in uniques]
+    out = np.asarray([*canon, None], dtype=object)[codes]
+    return pd.Series(out, index=s.index, dtype="str")
+
+
+def _canon_id(text: str) -> str | None:
+    t = text.split("|", 1)[0].strip()
+    if not t:
+        return None
+    m = _SCHOOL_ID.match(t)
+    return "sch" + m.group(1) if m else t
+
+
+def _text_of(v: object) -> str:
+    """One cell as stripped text; an Excel number without «.0»; missing as ''."""
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if v != v:  # NaN
+            return ""
+        return str(int(v)) if v.is_integer() else repr(v)
+    t = str(v).replace("\xa0", " ").strip()
+    return "" if t in ("None", "nan", "NaN", "NaT") else t
+
+
+def _factor(values: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Codes and normalised texts of the distinct cells (code -1 → index len(uniques)).
+
+    Cells repeat a handful of values (scores 0–4, «X», «м»/«ж»), so the text
+    is cleaned once per distinct value, not once per cell.
+    """
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    texts = [_text_of(u) for u in uniques]
+    codes = np.where(codes < 0, len(texts), codes)
+    return codes, texts
+
+
+def _cells(s: pd.Series) -> pd.Series:
+    """Cells as stripped text; Excel numbers without «.0»; missing as ''."""
+    codes, texts = _factor(s)
+    out = pd.array([*texts, ""], dtype="str").take(codes)
+    return pd.Series(out, index=s.index)
+
+
+class FileInfo(NamedTuple):
+    """What a file's name (and folder) say about a ВПР export."""
+
+    year: int | None
+    subject: str | None
+    grade: int | None
+    autumn: bool
+    year_from: str | None
+
+
+def parse_file_name(path: str | Path) -> FileInfo:
+    """Read year, subject and grade from the name of a ВПР export.
+
+    Rules: the year is a four-digit 20xx in the file name, else in the name
+    of its folder or the folder above (``vpr_2022``); the subject is
+    recognised by its stem (:func:`edu_quality.scales.normalize_subject`);
+    the grade is the number before «класс» (or after it); «осен» in the name
+    marks the autumn-2020 campaign.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    FileInfo
+        ``year``, ``subject``, ``grade`` (each None when not found),
+        ``autumn`` and ``year_from`` («имя файла» or «папка»).
+
+    Examples
+    --------
+    >>> parse_file_name("Проведение работы по математике, 4 класс. ВПР 2021.xlsx")
+    FileInfo(year=2021, subject='Математика', grade=4, autumn=False, year_from='имя файла')
+    >>> parse_file_name("Математика 5 класс (осень 2020).xlsx").autumn
+    True
+    >>> parse_file_name("vpr_2022/Русский язык 6 класс.xlsx")[:3]
+    (2022, 'Русский язык', 6)
+    """
+    p = Path(path)
+    name = p.stem
+    year, year_from = None, None
+    m = _YEAR.search(name)
+    if m:
+        year, year_from = int(m.group(1)), "имя файла"
+    else:
+        for parent in (p.parent, p.parent.parent):
+            m = _YEAR.search(parent.name)
+            if m:
+                year, year_from = int(m.group(1)), "папка"
+                break
+    low = name.lower().replace("ё", "е")
+    subject = next((nm for stem, nm in _SUBJECTS if stem in low), None)
+    gm = _GRADE.search(name) or _GRADE_AFTER.search(name)
+    grade = int(gm.group(1)) if gm else None
+    return FileInfo(year, subject, grade, "осен" in name.lower(), year_from)
+
+
+def detect_layout(headers: Sequence[object]) -> str | None:
+    """Tell which ФИС ОКО ВПР layout a header row belongs to.
+
+    Parameters
+    ----------
+    headers : sequence
+        The header row as read.
+
+    Returns
+    -------
+    str or None
+        ``"ru"``, ``"codes"`` or ``"protocol"`` (see :data:`LAYOUTS`), or None
+        when the row is none of them.
+
+    Examples
+    --------
+    >>> detect_layout(["groups", "user", "id", "code", "otc", "gender", "klass", "var-1",
+    ...                "var-2", "sum", "a-1-grade"])
+    'codes'
+    >>> detect_layout(["логин школы", "код обучающегося", "вариант", "всего баллов", "балл за 1"])
+    'ru'
+    >>> detect_layout(["Пользователь", "Муниципалитет", "Школа", "Код", "Вариант", "1 (1б)"])
+    'protocol'
+    >>> detect_layout(["Код ОО", "Балл"]) is None
+    True
+    """
+    raw = ["" if h is None else str(h).strip() for h in headers]
+    h = {normalize_header(x) for x in raw}
+    if (
+        {"user", "code", "sum"} <= h
+        and ("var-1" in h or "var-2" in h)
+        and any(_TASK_CODES.match(x) for x in h)
+    ):
+        return "codes"
+    if (
+        {"логин школы", "вариант"} <= h
+        and h & {"код обучающегося", "номер обучающегося"}
+        and any(_TASK_RU.match(x) for x in h)
+    ):
+        return "ru"
+    if {"пользователь", "код", "вариант"} <= h and any(_TASK_PROTOCOL.match(x) for x in raw):
+        return "protocol"
+    return None
+
+
+# ------------------------------------------------------------------ reading a ВПР file
+
+
+@dataclass(frozen=True)
+class FisOkoVpr:
+    """One ФИС ОКО ВПР export, read.
+
+    Attributes
+    ----------
+    results : DataFrame
+        Canonical pupil-level results (:data:`edu_quality.schema.RESULTS_PUPILS`),
+        participants only: ``year``, ``assessment`` («ВПР»), ``subject``,
+        ``grade`` (the pupils' grade), ``school_id`` (``sch…``), ``pupil_id``
+        (the pupil code, unique within the school), ``score`` (primary score),
+        ``mark`` (2–5, from the scale), ``journal_mark`` (2–5 or missing),
+        ``level``, ``admitted`` (empty), ``work_grade`` (the grade of the
+        work), and ``variant``, ``gender`` (м / ж). ``attrs``: ``kind``
+        («pupils»), ``file``, ``layout``, ``absent`` (count), ``notes``,
+        ``quality``.
+    tasks : DataFrame
+        One row per participant and task with a score: ``year``, ``subject``,
+        ``grade``, ``work_grade``, ``school_id``, ``pupil_id``, ``task_no``
+        (position 1, 2, … in the work), ``task`` (the label in the file: the
+        number in ``ru``/``codes``, «5(1)» in ``protocol``), ``score``,
+        ``max_score``, ``note`` («не приступал», «тема не пройдена» or
+        missing). String columns are categorical.
+    quality : DataFrame
+        The data-quality report, columns :data:`QUALITY_COLUMNS`: ``file``,
+        ``row`` (Excel row; missing for notes on the whole file), ``column``
+        (header in the file), ``value``, ``problem``, ``action`` (what was
+        done), ``severity`` (ошибка / предупреждение / примечание),
+        ``school_id``.
+    absent : DataFrame
+        Absent pupils per school: ``year``, ``assessment``, ``subject``,
+        ``grade``, ``work_grade``, ``school_id``, ``absent``.
+    file, layout : str
+        File name and layout (:data:`LAYOUTS`).
+    year, grade, work_grade : int
+    subject : str
+    notes : tuple of str
+        Remarks on the whole file (also in ``quality`` as «примечание»).
+    counts : dict
+        ``rows`` (pupil rows), ``participants``, ``absent``, ``empty`` (rows
+        with neither variant nor score), ``excluded`` (results with errors
+        left out), ``schools`` (schools with participants), ``warnings``.
+    """
+
+    results: pd.DataFrame
+    tasks: pd.DataFrame
+    quality: pd.DataFrame
+    absent: pd.DataFrame
+    file: str
+    layout: str
+    year: int
+    subject: str
+    grade: int
+    work_grade: int
+    notes: tuple[str, ...] = ()
+    counts: dict[str, int] = field(default_factory=dict)
+    source_rows: np.ndarray = field(default_factory=lambda: np.array([], dtype=int), repr=False)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def _check_option(name: str, value: object, allowed: Sequence[object]) -> None:
+    if value not in allowed:
+        raise ValueError(
+            f"Параметр `{name}` должен быть одним из {list(allowed)}, передано {value!r}"
+        )
+
+
+def _open_sheet(
+    path: Path,
+    file: str,
+    sheet: str | int | None,
+) -> tuple[str | None, int, list[list[Any]]]:
+    """Return (layout, header row index, grid) of the sheet with a ВПР layout."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types for corrupt files
+        raise DataError(file, f"файл Excel повреждён или не является XLSX ({exc})") from None
+    names = list(wb.sheet_names)
+    if sheet is None:
+        protocol = [n for n in names if n.strip().lower() == "протокол"]
+        visible = [m.name for m in wb.sheets_metadata if "hidden" not in str(m.visible).lower()]
+        order = protocol + [n for n in visible if n not in protocol]
+        order = order[:2] if order else names[:1]
+    elif isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise DataError(file, f"нет листа № {sheet + 1}; листы: {', '.join(names)}")
+        order = [names[sheet]]
+    else:
+        if sheet not in names:
+            raise DataError(file, f"нет листа «{sheet}»; листы: {', '.join(names)}")
+        order = [sheet]
+    first: list[list[Any]] = []
+    for name in order:
+        try:
+            grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise DataError(file, f"не удалось прочитать лист «{name}» ({exc})") from None
+        first = first or grid
+        for h, row in enumerate(grid[:10]):
+            layout = detect_layout(row)
+            if layout is not None:
+                return layout, h, grid
+    return None, 0, first
+
+
+def _read_grid(
+    path: str | Path, sheet: str | int | None
+) -> tuple[Path, str, str | None, int, list[list[Any]]]:
+    path = Path(path)
+    file = path.name
+    if not path.exists():
+        raise DataError(file, f"файл не найден: {path}")
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise DataError(file, "выгрузка ФИС ОКО ожидается в формате .xlsx")
+    layout, h, grid = _open_sheet(path, file, sheet)
+    return path, file, layout, h, grid
+
+
+def read_fisoko_vpr(
+    path: str | Path,
+    *,
+    year: int | None = None,
+    subject: str | None = None,
+    grade: int | None = None,
+    scales: pd.DataFrame | str | Path | None = None,
+    strict: bool = False,
+    invalid_results: Literal["raise", "exclude"] = "raise",
+    task_max: Sequence[int] | None = None,
+    sheet: str | int | None = None,
+    pseudonymize_ids: bool | str | None = None,
+) -> FisOkoVpr:
+    """Read a ФИС ОКО ВПР export in any of its three layouts.
+
+    See the module docstring for every rule (year, subject and grade; the
+    autumn-2020 shift; absent pupils; totals; task maxima; invalid values).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xlsx`` export.
+    year, subject, grade : optional
+        Override what the file name and contents say. ``grade`` is the
+        pupils' grade (for autumn 2020 the work is of ``grade - 1``).
+    scales : DataFrame or path, optional
+        A user's score-to-mark scales (:func:`edu_quality.scales.read_scales`),
+        added to the shipped official ones (the user's rows win for the works
+        they cover; :func:`edu_quality.scales.merge_scales`).
+    strict : bool
+        Raise on invalid secondary fields too, instead of reporting them.
+    invalid_results : {"raise", "exclude"}
+        What an invalid result does: raise :class:`DataError` (default), or
+        leave the pupil out of the participants and list it in ``quality``.
+    task_max : sequence of int, optional
+        Maximum score of each task, in order, for layouts whose headers do
+        not give it.
+    sheet : str or int, optional
+        The sheet; by default «Протокол» if there is one, else the first
+        visible sheet.
+    pseudonymize_ids : bool or str, optional
+        As in :func:`edu_quality.read_results`.
+
+    Returns
+    -------
+    FisOkoVpr
+
+    Raises
+    ------
+    DataError
+        Not a ФИС ОКО ВПР export; year, subject or grade unknown; no scale
+        for the work; invalid results (unless excluded); invalid secondary
+        fields with ``strict=True``. Each problem names the Excel row and the
+        column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from openpyxl import Workbook
+    >>> wb = Workbook(); ws = wb.active
+    >>> ws.append(["логин школы", "код обучающегося", "отметка за предыдущую четверть/триместр",
+    ...            "пол", "вариант", "всего баллов", "балл за 1", "балл за 2"])
+    >>> ws.append(["sch220001", "40001", "8", "м", "1", "15", "1", "2"])
+    >>> ws.append(["sch220001", "40002", "4", "ж", "отсутствовал", None, None, None])
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "Проведение работы по математике, 4 класс. ВПР 2021.xlsx"
+    >>> wb.save(p)
+    >>> vpr = read_fisoko_vpr(p)
+    >>> vpr.results[["school_id", "pupil_id", "score", "mark", "journal_mark"]].values.tolist()
+    [['sch220001', '40001', 15.0, 5, <NA>]]
+    >>> vpr.counts["absent"]
+    1
+    >>> warn = vpr.quality[vpr.quality["severity"] == "предупреждение"]
+    >>> warn[["row", "column", "value", "action"]].values.tolist()
+    [[2, 'отметка за предыдущую четверть/триместр', '8', 'поле оставлено пустым, результат сохранён']]
+    """
+    _check_option("invalid_results", invalid_results, ("raise", "exclude"))
+    path, file, layout, h, grid = _read_grid(path, sheet)
+    if layout is None:
+        raise DataError(
+            file,
+            "это не выгрузка ВПР из ФИС ОКО: нет столбцов ни одного из "
+            "известных видов (" + "; ".join(LAYOUTS.values()) + ")",
+        )
+    if isinstance(scales, (str, Path)):
+        scales = read_scales(scales)
+    return _parse_vpr(
+        grid,
+        h,
+        layout,
+        path,
+        file,
+        year=year,
+        subject=subject,
+        grade=grade,
+        scales=scales,
+        strict=strict,
+        invalid_results=invalid_results,
+        task_max=task_max,
+        pseudonymize_ids=pseudonymize_ids,
+    )
+
+
+def _sniff(path: str | Path, sheet: str | int | None, **options: Any) -> FisOkoVpr | None:
+    """Read ``path`` as a ФИС ОКО export if it is one, else return None."""
+    p = Path(path)
+    if p.suffix.lower() not in (".xlsx", ".xlsm") or not p.is_file():
+        return None
+    try:
+        path, file, layout, h, grid = _read_grid(p, sheet)
+    except DataError:
+        return None
+    if layout is None:
+        return None
+    _check_option("invalid_results", options.get("invalid_results", "raise"), ("raise", "exclude"))
+    scales = options.pop("scales", None)
+    if isinstance(scales, (str, Path)):
+        scales = read_scales(scales)
+    return _parse_vpr(grid, h, layout, path, file, scales=scales, **options)
+
+
+class _Quality:
+    """Collects the rows of a data-quality report."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.parts: list[pd.DataFrame] = []
+
+    def add(
+        self,
+        rows: np.ndarray,
+        column: str | None,
+        values: Sequence[object] | np.ndarray,
+        problem: str | Sequence[str] | np.ndarray,
+        action: str,
+        severity: str,
+        schools: Sequence[object] | np.ndarray | None = None,
+    ) -> None:
+        n = len(rows)
+        if n == 0:
+            return
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "file": self.file,
+                    "row": pd.array(rows, dtype="Int64"),
+                    "column": column,
+                    "value": pd.Series(np.asarray(values, dtype=object)).astype("str"),
+                    "problem": np.broadcast_to(np.asarray(problem, dtype=object), (n,)),
+                    "action": action,
+                    "severity": severity,
+                    "school_id": (
+                        np.asarray(schools, dtype=object)
+                        if schools is not None
+                        else np.full(n, None, dtype=object)
+                    ),
+                }
+            )
+        )
+
+    def note(self, text: str, column: str | None = None, value: object = None) -> None:
+        self.add(
+            np.array([pd.NA], dtype=object), column, [value], text, "учтено при загрузке", NOTE
+        )
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return _empty_quality()
+        out = pd.concat(self.parts, ignore_index=True)
+        for c in ("file", "column", "value", "problem", "action", "severity", "school_id"):
+            out[c] = out[c].astype("str")
+        return out
+
+
+def _empty_quality() -> pd.DataFrame:
+    return pd.DataFrame(
+        {c: pd.Series(dtype="Int64" if c == "row" else "str") for c in QUALITY_COLUMNS}
+    )
+
+
+def _find(norm: list[str], *names: str, prefix: str | None = None) -> int | None:
+    for name in names:
+        if name in norm:
+            return norm.index(name)
+    if prefix is not None:
+        for i, h in enumerate(norm):
+            if h.startswith(prefix):
+                return i
+    return None
+
+
+def _code_grade(codes: pd.Series) -> int | None:
+    v = pd.to_numeric(codes, errors="coerce")
+    v = v[(v >= 10000) & (v < 1_000_000) & (v % 1 == 0)]
+    if len(v) == 0:
+        return None
+    g = (v // 10000).astype("int64")
+    top = g.value_counts()
+    if top.iloc[0] / len(v) < 0.95:
+        return None
+    return int(top.index[0])
+
+
+def _year_from_dates(values: pd.Series) -> int | None:
+    years = []
+    for v in values.head(50):
+        d = None
+        if isinstance(v, (datetime, date)):
+            d = v
+        else:
+            m = re.match(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})", str(v))
+            if m:
+                with contextlib.suppress(ValueError):
+                    d = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if d is not None:
+            years.append(d.year + 1 if d.month >= 9 else d.year)
+    if not years:
+        return None
+    return max(set(years), key=years.count)
+
+
+def _parse_vpr(
+    grid: list[list[Any]],
+    h: int,
+    layout: str,
+    path: Path,
+    file: str,
+    *,
+    year: int | None = None,
+    subject: str | None = None,
+    grade: int | None = None,
+    scales: pd.DataFrame | None = None,
+    strict: bool = False,
+    invalid_results: str = "raise",
+    task_max: Sequence[int] | None = None,
+    pseudonymize_ids: bool | str | None = None,
+) -> FisOkoVpr:
+    headers = ["" if v is None else str(v).strip() for v in grid[h]]
+    norm = [normalize_header(x) for x in headers]
+    width = len(headers)
+    body = grid[h + 1 :]
+    data = pd.DataFrame(body, dtype=object) if body else pd.DataFrame(columns=range(width))
+    rows = np.arange(h + 2, h + 2 + len(data))
+    q = _Quality(file)
+    notes: list[str] = []
+
+    # --- columns of the layout
+    var2 = total_col = date_col = None
+    if layout == "ru":
+        school_col = _find(norm, "логин школы")
+        pupil_col = _find(norm, "код обучающегося", "номер обучающегося")
+        journal_col = _find(
+            norm, "отметка за предыдущую четверть/триместр", prefix="отметка за предыдущ"
+        )
+        gender_col = _find(norm, "пол")
+        variant_col = _find(norm, "вариант")
+        total_col = _find(norm, "всего баллов")
+        task_cols = [
+            (i, _TASK_RU.match(x).group(1)) for i, x in enumerate(norm) if _TASK_RU.match(x)
+        ]
+        header_max = None
+    elif layout == "codes":
+        school_col = _find(norm, "user")
+        pupil_col = _find(norm, "code", "id")
+        journal_col = _find(norm, "otc")
+        gender_col = _find(norm, "gender")
+        variant_col = _find(norm, "var-1")
+        var2 = _find(norm, "var-2")
+        total_col = _find(norm, "sum")
+        task_cols = []
+        started = False
+        stray: list[int] = []
+        for i, x in enumerate(norm):
+            m = _TASK_CODES.match(x)
+            if m and not stray and (started or m.group(1) == "1"):
+                task_cols.append((i, m.group(1)))
+                started = True
+            elif started:
+                stray.append(i)
+        stray = [i for i in stray if _TASK_CODES.match(norm[i])]
+        header_max = None
+    else:  # protocol
+        school_col = _find(norm, "пользователь")
+        pupil_col = _find(norm, "код")
+        journal_col = _find(norm, prefix="отметка за предыдущ")
+        gender_col = _find(norm, "пол")
+        variant_col = _find(norm, "вариант")
+        total_col = _find(norm, "итого баллов")
+        date_col = _find(norm, "дата загрузки")
+        task_cols, header_max = [], []
+        for i, x in enumerate(headers):
+            m = _TASK_PROTOCOL.match(x)
+            if m and i != variant_col:
+                task_cols.append((i, re.sub(r"\s+", "", m.group(1))))
+                header_max.append(int(m.group(2)))
+    for label, pos in (
+        ("код школы", school_col),
+        ("код участника", pupil_col),
+        ("вариант", variant_col),
+    ):
+        if pos is None:
+            raise DataError(file, f"нет столбца «{label}» ({LAYOUTS[layout]})")
+    if not task_cols:
+        raise DataError(file, "нет столбцов с баллами за задания")
+
+    def cells(pos: int | None) -> pd.Series:
+        if pos is None or pos >= data.shape[1]:
+            return pd.Series("", index=data.index, dtype="str")
+        return _cells(data[pos])
+
+    school_raw = cells(school_col)
+    if layout == "protocol":
+        alt = _find(norm, "школа")
+        if alt is not None:
+            school_raw = school_raw.where(school_raw != "", cells(alt))
+    school = canonical_school_id(school_raw)
+    pupil = cells(pupil_col)
+    variant = cells(variant_col)
+    if var2 is not None:
+        variant = variant.where(variant != "", cells(var2))
+    total_text = cells(total_col)
+    k = len(task_cols)
+    n = len(data)
+    positions = [pos for pos, _ in task_cols]
+    raw_tasks = (
+        data.iloc[:, [p for p in positions if p < data.shape[1]]].to_numpy(dtype=object)
+        if n
+        else np.empty((0, k), dtype=object)
+    )
+    if raw_tasks.shape[1] < k:  # short rows
+        raw_tasks = np.hstack([raw_tasks, np.full((n, k - raw_tasks.shape[1]), None)])
+    tcodes, ttexts = _factor(raw_tasks.reshape(-1))
+    ttexts = np.asarray([*ttexts, ""], dtype=object)
+    tcodes = tcodes.reshape(n, k)
+    tmat = ttexts[tcodes]
+
+    # --- drop layout rows (nothing at all in them)
+    task_empty = (ttexts == "")[tcodes] if n else np.zeros((0, k), bool)
+    blank = (
+        (school_raw == "") & (pupil == "") & (variant == "") & (total_text == "")
+    ).to_numpy() & task_empty.all(axis=1)
+    if blank.any():
+        keep = ~blank
+        data = data.loc[keep].reset_index(drop=True)
+        rows = rows[keep]
+        school, school_raw, pupil, variant, total_text = (
+            s.loc[keep].reset_index(drop=True)
+            for s in (school, school_raw, pupil, variant, total_text)
+        )
+        tmat = tmat[keep]
+        tcodes = tcodes[keep]
+        task_empty = task_empty[keep]
+        n = len(data)
+
+    # --- year, subject, grade
+    info = parse_file_name(path)
+    if year is None:
+        year = info.year
+        if year is None and date_col is not None:
+            year = _year_from_dates(data[date_col]) if n else None
+            if year is not None:
+                notes.append(f"год {year} определён по дате загрузки")
+        if year is None:
+            raise DataError(
+                file,
+                "не удалось определить год ВПР: его нет ни в имени файла, "
+                "ни в имени папки; укажите его (year=…)",
+            )
+    else:
+        year = int(year)
+    subj = normalize_subject(subject) if subject is not None else info.subject
+    if subj is None:
+        raise DataError(
+            file, "не удалось определить предмет по имени файла; укажите его (subject=…)"
+        )
+    codes_grade = _code_grade(pupil) if n else None
+    autumn = info.autumn or (layout == "codes" and year == 2020)
+    if grade is not None:
+        pupils_grade = int(grade)
+        work_grade = pupils_grade - 1 if autumn else pupils_grade
+    elif info.grade is not None:
+        if autumn:
+            if codes_grade == info.grade:
+                pupils_grade, work_grade = info.grade, info.grade - 1
+            else:
+                work_grade, pupils_grade = info.grade, info.grade + 1
+                if codes_grade is not None and codes_grade != pupils_grade:
+                    notes.append(
+                        f"коды участников указывают на {codes_grade} класс, "
+                        f"а имя файла — на работу за {info.grade} класс"
+                    )
+        else:
+            pupils_grade = work_grade = info.grade
+            if codes_grade is not None and codes_grade != info.grade:
+                notes.append(
+                    f"коды участников указывают на {codes_grade} класс, а имя "
+                    f"файла — на {info.grade} класс; взят класс из имени файла"
+                )
+    elif codes_grade is not None:
+        pupils_grade = codes_grade
+        work_grade = pupils_grade - 1 if autumn else pupils_grade
+        notes.append(f"класс {pupils_grade} определён по кодам участников")
+    else:
+        raise DataError(file, "не удалось определить класс по имени файла; укажите его (grade=…)")
+    if autumn:
+        notes.append(
+            f"ВПР осень 2020: обучающиеся {pupils_grade} класса писали работу за "
+            f"{work_grade} класс (перенос весенних ВПР 2020); grade — класс "
+            f"обучающихся, work_grade — класс работы, отметка — по шкале работы "
+            f"{work_grade} класса"
+        )
+
+    # --- scale: the maximum of the work (raises the clear error without a scale)
+    scale = merge_scales(scales)
+    mx = max_scores(scale)
+    found = mx[(mx["year"] == year) & (mx["subject"] == subj) & (mx["grade"] == work_grade)]
+    if found.empty:
+        score_to_mark(
+            pd.DataFrame(
+                {"year": [year], "subject": [subj], "work_grade": [work_grade], "score": [0.0]}
+            ),
+            scale,
+            file=file,
+        )
+    work_max = int(found["max_score"].iloc[0])
+    src = scale[
+        (scale["year"] == year) & (scale["subject"] == subj) & (scale["grade"] == work_grade)
+    ]["source"].iloc[0]
+    if "допущение" in str(src).lower():
+        notes.append(f"шкала перевода в отметки: {src}")
+
+    # --- row status
+    vlow = variant.str.lower()
+    absent = vlow.str.startswith(_ABSENT).to_numpy()
+    total_num = pd.to_numeric(
+        total_text.str.replace(",", ".", regex=False), errors="coerce"
+    ).to_numpy()
+    has_total = (total_text != "").to_numpy()
+    has_task = ~task_empty.all(axis=1) if k else np.zeros(n, bool)
+    empty_row = ~absent & (variant == "").to_numpy() & ~has_total & ~has_task
+    writer = ~absent & ~empty_row
+    vnum = pd.to_numeric(variant, errors="coerce").to_numpy()
+    variant_ok = ~np.isnan(vnum) & (vnum >= 1) & (vnum % 1 == 0)
+
+    # --- task cells (classified once per distinct text)
+    u = pd.Series(ttexts, dtype="str")
+    ulow = u.str.lower()
+    unum = pd.to_numeric(u.str.replace(",", ".", regex=False), errors="coerce").to_numpy()
+    u_x = ulow.isin(("x", "х")).to_numpy()
+    u_np = (ulow.str.startswith("не пройд") | ulow.isin(("н/п", "нп"))).to_numpy()
+    u_valid = ~np.isnan(unum) & (unum >= 0) & (unum % 1 == 0)
+    u_junk = (u != "").to_numpy() & ~u_x & ~u_np & ~u_valid
+    num, valid, junk = unum[tcodes], u_valid[tcodes], u_junk[tcodes]
+    is_x, is_np = u_x[tcodes], u_np[tcodes]
+    labels = [lbl for _, lbl in task_cols]
+    theaders = [headers[pos] for pos, _ in task_cols]
+    if header_max is not None:
+        tmax = np.asarray(header_max, dtype=float)
+        max_from = "заголовки"
+    elif task_max is not None:
+        if len(task_max) != k:
+            raise DataError(
+                file, f"параметр task_max: {len(task_max)} значений, а заданий в файле {k}"
+            )
+        tmax = np.asarray(task_max, dtype=float)
+        max_from = "параметр"
+    else:
+        tmax = np.zeros(k)
+        for j in range(k):
+            v = num[writer & valid[:, j], j].astype("int64")
+            if len(v) == 0:
+                continue
+            counts = np.bincount(v)
+            if len(v) >= _INFER_MIN_PUPILS:
+                ok = np.flatnonzero(counts >= _INFER_SHARE * len(v))
+                tmax[j] = ok.max() if len(ok) else v.max()
+            else:
+                tmax[j] = v.max()
+        max_from = "данные"
+        if tmax.sum() != work_max:
+            notes.append(
+                f"максимумы заданий выведены из данных (сумма {tmax.sum():g}) и не "
+                f"совпадают с максимумом шкалы ({work_max})"
+            )
+    if header_max is not None and tmax.sum() != work_max:
+        raise DataError(
+            file,
+            f"шкала не подходит к работе: по шкале максимум {work_max} "
+            f"баллов, по заданиям файла {tmax.sum():g} (ВПР {year}, "
+            f"«{subj}», {work_grade} класс)",
+        )
+    over = valid & (num > tmax[None, :])
+    bad_task = junk | over
+    value = np.where(valid & ~over, num, np.nan)
+    value = np.where(is_x | is_np, 0.0, value)
+    note = np.where(is_x, 1, np.where(is_np, 2, 0)).astype("int8")
+    scored = ~np.isnan(value)
+    computed = np.where(scored.any(axis=1), np.nansum(np.where(scored, value, 0.0), axis=1), np.nan)
+
+    # --- scores
+    school_arr = school.to_numpy(dtype=object)
+    err = np.zeros(n, bool)
+    err_parts: list[tuple[np.ndarray, str | None, np.ndarray, list[str]]] = []
+
+    def error(
+        mask: np.ndarray,
+        column: str | None,
+        values: np.ndarray,
+        problem: str | Callable[[Any], str],
+    ) -> None:
+        """Record a result error on the writers' rows of ``mask``."""
+        nonlocal err
+        mask = mask & writer
+        if mask.any():
+            err |= mask
+            vals = values[mask]
+            probs = [problem(v) for v in vals] if callable(problem) else [problem] * len(vals)
+            err_parts.append((mask, column, vals, probs))
+
+    var_header = headers[variant_col]
+    vtext = variant.to_numpy(dtype=object)
+    error(
+        ~variant_ok & (variant == "").to_numpy(),
+        var_header,
+        vtext,
+        "не указан вариант, хотя есть баллы",
+    )
+    error(
+        ~variant_ok & (variant != "").to_numpy() & ~absent,
+        var_header,
+        vtext,
+        lambda v: (
+            f"неизвестный вариант «{v}» (ожидается номер варианта 1, 2, … или «отсутствовал»)"
+        ),
+    )
+    total_header = headers[total_col] if total_col is not None else "всего баллов"
+    ttext = total_text.to_numpy(dtype=object)
+    if layout == "protocol":
+        score = computed.copy()
+        tval = np.where(has_total, total_num, np.nan)
+        diff = writer & ~np.isnan(tval) & ~np.isnan(computed) & (tval != computed)
+        if diff.any():
+            q.add(
+                rows[diff],
+                total_header,
+                ttext[diff],
+                [
+                    f"итог в файле ({t:g}) не совпадает с суммой баллов за задания ({c:g})"
+                    for t, c in zip(tval[diff], computed[diff], strict=True)
+                ],
+                "взята сумма баллов за задания",
+                NOTE,
+                school_arr[diff],
+            )
+        for j in range(k):
+            lbl, top = labels[j], tmax[j]
+            error(
+                bad_task[:, j],
+                theaders[j],
+                tmat[:, j],
+                lambda v, lbl=lbl, top=top: (
+                    f"балл «{v}» за задание {lbl} не распознан или больше максимума {top:g}"
+                ),
+            )
+        shown = np.array([f"{v:g}" if not np.isnan(v) else "" for v in score], dtype=object)
+    else:
+        bad_total = has_total & (np.isnan(total_num) | (total_num < 0) | (total_num % 1 != 0))
+        error(
+            bad_total,
+            total_header,
+            ttext,
+            lambda v: f"балл «{v}» не распознан: ожидается целое число ≥ 0",
+        )
+        score = np.where(has_total & ~bad_total, total_num, np.nan)
+        fill = writer & ~has_total & ~np.isnan(computed)
+        if fill.any():
+            score = np.where(fill, computed, score)
+            q.add(
+                rows[fill],
+                total_header,
+                np.full(fill.sum(), "", dtype=object),
+                "нет итогового балла",
+                "итог вычислен по заданиям",
+                NOTE,
+                school_arr[fill],
+            )
+        diff = writer & has_total & ~bad_total & ~np.isnan(computed) & (computed != total_num)
+        diff &= ~bad_task.any(axis=1)
+        if diff.any():
+            q.add(
+                rows[diff],
+                total_header,
+                ttext[diff],
+                [
+                    f"сумма баллов за задания ({c:g}) не совпадает с итогом ({t:g})"
+                    for c, t in zip(computed[diff], total_num[diff], strict=True)
+                ],
+                "оставлен итог файла",
+                NOTE,
+                school_arr[diff],
+            )
+        for j in np.flatnonzero((bad_task & writer[:, None]).any(axis=0)):
+            mask = bad_task[:, j] & writer
+            vals = tmat[mask, j]
+            probs = [
+                f"балл «{v}» за задание {labels[j]} больше максимума {tmax[j]:g}"
+                if o
+                else f"балл «{v}» за задание {labels[j]} не распознан"
+                for v, o in zip(vals, over[mask, j], strict=True)
+            ]
+            q.add(
+                rows[mask],
+                theaders[j],
+                vals,
+                probs,
+                "балл за задание не учтён",
+                WARNING,
+                school_arr[mask],
+            )
+        shown = ttext.copy()
+        shown[fill] = [f"{v:g}" for v in score[fill]]
+    over_max = ~np.isnan(score) & (score > work_max)
+    error(
+        over_max,
+        total_header,
+        shown,
+        lambda v: (
+            f"балл {v} больше максимума {work_max} (ВПР {year}, «{subj}», {work_grade} класс)"
+        ),
+    )
+    error(variant_ok & np.isnan(score) & ~err, total_header, ttext, "нет баллов за работу")
+    pupil_arr = pupil.to_numpy(dtype=object)
+    error((pupil == "").to_numpy(), headers[pupil_col], pupil_arr, "нет кода участника")
+    error(
+        school.isna().to_numpy(),
+        headers[school_col],
+        school_raw.to_numpy(dtype=object),
+        "нет кода школы",
+    )
+    wi = np.flatnonzero(writer & (pupil != "").to_numpy())
+    dup = np.zeros(n, bool)
+    dup[wi] = (
+        pd.DataFrame({"s": school_arr[wi], "p": pupil_arr[wi]}).duplicated(keep=False).to_numpy()
+    )
+    error(dup, headers[pupil_col], pupil_arr, "участник с этим кодом уже есть в этой школе")
+
+    # --- secondary fields (participants' rows)
+    jm_text = cells(journal_col)
+    jm_low = jm_text.str.lower().str.rstrip(".")
+    jm_words = jm_low.map(_MARK_WORDS)
+    jm_num = pd.to_numeric(jm_low, errors="coerce")
+    jm = jm_words.astype("float64").where(jm_words.notna(), jm_num).to_numpy()
+    jm_missing = ((jm_low == "") | jm_low.isin(_NO_MARK)).to_numpy()
+    jm_bad = ~jm_missing & ~np.isin(jm, (2, 3, 4, 5)) & writer
+    jm = np.where(jm_bad | jm_missing, np.nan, jm)
+    jm_header = headers[journal_col] if journal_col is not None else "отметка по журналу"
+    if jm_bad.any():
+        vals = jm_text.to_numpy(dtype=object)[jm_bad]
+        q.add(
+            rows[jm_bad],
+            jm_header,
+            vals,
+            [
+                f"отметка по журналу «{v}» не распознана (ожидается 2–5 или «нет отметки»)"
+                for v in vals
+            ],
+            "поле оставлено пустым, результат сохранён",
+            WARNING,
+            school_arr[jm_bad],
+        )
+    g_text = cells(gender_col)
+    g_low = g_text.str.lower().str.rstrip(".").str.strip()
+    gender = g_low.map(_GENDER)
+    g_bad = (g_low != "").to_numpy() & gender.isna().to_numpy() & writer
+    if g_bad.any():
+        vals = g_text.to_numpy(dtype=object)[g_bad]
+        q.add(
+            rows[g_bad],
+            headers[gender_col],
+            vals,
+            [f"пол «{v}» не распознан (ожидается «м» или «ж»)" for v in vals],
+            "поле оставлено пустым, результат сохранён",
+            WARNING,
+            school_arr[g_bad],
+        )
+
+    # --- absent pupils with scores, empty rows, stray cells
+    absent_data = absent & (has_task | (has_total & (np.nan_to_num(total_num) > 0)))
+    if absent_data.any():
+        q.add(
+            rows[absent_data],
+            var_header,
+            vtext[absent_data],
+            "отмечен как отсутствовавший, но в строке есть баллы",
+            "баллы не учтены",
+            NOTE,
+            school_arr[absent_data],
+        )
+    if empty_row.any():
+        q.add(
+            rows[empty_row],
+            var_header,
+            np.full(empty_row.sum(), "", dtype=object),
+            "нет ни варианта, ни баллов",
+            "строка не учтена",
+            WARNING,
+            school_arr[empty_row],
+        )
+    if layout == "codes":
+        for pos in stray:
+            t = cells(pos)
+            filled = (t != "").to_numpy() & writer
+            if filled.any():
+                q.note(
+                    f"{int(filled.sum())} знач. в столбце после заданий работы — не учтены",
+                    headers[pos],
+                    "",
+                )
+
+    # --- errors: raise or exclude
+    if err_parts:
+        for mask, column, values, problem in err_parts:
+            q.add(
+                rows[mask],
+                column,
+                values,
+                problem,
+                "результат исключён" if invalid_results == "exclude" else "загрузка остановлена",
+                ERROR,
+                school_arr[mask],
+            )
+    for text in notes:
+        q.note(text)
+    quality = q.frame()
+    severe = quality["severity"] == ERROR
+    warn = quality["severity"] == WARNING
+    raise_mask = (severe | warn) if strict else (severe if invalid_results == "raise" else None)
+    if raise_mask is not None and raise_mask.any():
+        bad = quality[raise_mask]
+        problems = [
+            Problem(
+                None if pd.isna(r.row) else int(r.row),
+                None if pd.isna(r.column) else str(r.column),
+                str(r.problem),
+            )
+            for r in bad.itertuples(index=False)
+        ]
+        raise DataError(file, problems)
+
+    # --- the tables
+    part = writer & ~err
+    idx = np.flatnonzero(part)
+    key = pseudonymize_ids if isinstance(pseudonymize_ids, str) else None
+    from .privacy import pseudonymize, pupil_key
+
+    pkey = None if pseudonymize_ids is False else pupil_key(key)
+    if pseudonymize_ids is True and pkey is None:
+        raise DataError(
+            file,
+            "псевдонимизация запрошена, но ключ не задан "
+            "(переменная окружения EDU_QUALITY_PUPIL_KEY)",
+        )
+    pupil_ids = pd.Series(pupil_arr[idx], dtype="str")
+    if pkey is not None:
+        pupil_ids = pseudonymize(pupil_ids, pkey).astype("str")
+    m = len(idx)
+    results = pd.DataFrame(
+        {
+            "year": np.full(m, year, dtype="int64"),
+            "assessment": pd.Series(["ВПР"] * m, dtype="str"),
+            "subject": pd.Series([subj] * m, dtype="str"),
+            "grade": np.full(m, pupils_grade, dtype="int64"),
+            "school_id": pd.Series(school_arr[idx], dtype="str"),
+            "pupil_id": pupil_ids,
+            "score": score[idx].astype("float64"),
+            "mark": pd.array([pd.NA] * m, dtype="Int64"),
+            "journal_mark": pd.array(jm[idx], dtype="Float64").astype("Int64"),
+            "level": pd.Series([None] * m, dtype="str"),
+            "admitted": pd.array([pd.NA] * m, dtype="boolean"),
+            "work_grade": pd.array(np.full(m, work_grade), dtype="Int64"),
+            "variant": pd.array(np.where(variant_ok, vnum, np.nan)[idx], dtype="Float64").astype(
+                "Int64"
+            ),
+            "gender": pd.Series(gender.to_numpy(dtype=object)[idx], dtype="str"),
+        }
+    )
+    for col in RESULTS_PUPILS.columns:  # canonical dtypes
+        results[col.name] = results[col.name].astype(dtype_of(col))
+    results = score_to_mark(results, scale, file=file)
+    absent_frame = (
+        pd.DataFrame({"school_id": school_arr[absent]})
+        .dropna()
+        .groupby("school_id", sort=True)
+        .size()
+        .rename("absent")
+        .reset_index()
+    )
+    absent_frame.insert(0, "year", year)
+    absent_frame.insert(1, "assessment", "ВПР")
+    absent_frame.insert(2, "subject", subj)
+    absent_frame.insert(3, "grade", pupils_grade)
+    absent_frame.insert(4, "work_grade", work_grade)
+    absent_frame = absent_frame.astype(
+        {
+            "year": "int64",
+            "assessment": "str",
+            "subject": "str",
+            "grade": "int64",
+            "work_grade": "int64",
+            "school_id": "str",
+            "absent": "int64",
+        }
+    )
+    tasks = _task_table(
+        value[idx], note[idx], tmax, labels, results, year, subj, pupils_grade, work_grade
+    )
+    counts = {
+        "rows": int(n),
+        "participants": int(m),
+        "absent": int(absent.sum()),
+        "empty": int(empty_row.sum()),
+        "excluded": int((writer & err).sum()),
+        "schools": int(results["school_id"].nunique()),
+        "warnings": int(warn.sum()),
+    }
+    results.attrs = {
+        "kind": "pupils",
+        "file": file,
+        "layout": layout,
+        "absent": counts["absent"],
+        "notes": tuple(notes),
+        "quality": quality,
+        "task_max_from": max_from,
+    }
+    header_map = {
+        "school_id": headers[school_col],
+        "pupil_id": headers[pupil_col],
+        "score": total_header,
+        "journal_mark": jm_header,
+        "variant": var_header,
+    }
+    return FisOkoVpr(
+        results=results,
+        tasks=tasks,
+        quality=quality,
+        absent=absent_frame,
+        file=file,
+        layout=layout,
+        year=int(year),
+        subject=subj,
+        grade=int(pupils_grade),
+        work_grade=int(work_grade),
+        notes=tuple(notes),
+        counts=counts,
+        source_rows=rows[idx],
+        headers=header_map,
+    )
+
+
+def _task_table(
+    value: np.ndarray,
+    note: np.ndarray,
+    tmax: np.ndarray,
+    labels: list[str],
+    results: pd.DataFrame,
+    year: int,
+    subject: str,
+    grade: int,
+    work_grade: int,
+) -> pd.DataFrame:
+    m, k = value.shape
+    has = ~np.isnan(value)
+    i, j = np.nonzero(has)
+    school = pd.Categorical(results["school_id"].to_numpy(dtype=object)[i])
+    pupil = pd.Categorical(results["pupil_id"].to_numpy(dtype=object)[i])
+    note_codes = note[i, j]
+    note_cat = pd.Categorical.from_codes(
+        np.where(note_codes == 0, -1, note_codes - 1).astype("int8"),
+        categories=[_NOTES[1], _NOTES[2]],
+    )
+    return pd.DataFrame(
+        {
+            "year": np.full(len(i), year, dtype="int16"),
+            "subject": pd.Categorical([subject] * len(i)),
+            "grade": np.full(len(i), grade, dtype="int8"),
+            "work_grade": np.full(len(i), work_grade, dtype="int8"),
+            "school_id": school,
+            "pupil_id": pupil,
+            "task_no": (j + 1).astype("int16"),
+            "task": pd.Categorical.from_codes(
+                j.astype("int16"),
+                categories=list(dict.fromkeys(labels))
+                if len(set(labels)) == len(labels)
+                else [f"{lbl}#{n + 1}" for n, lbl in enumerate(labels)],
+            ),
+            "score": value[i, j].astype("float32"),
+            "max_score": tmax[j].astype("float32"),
+            "note": note_cat,
+        }
+    )
+
+
+# ------------------------------------------------------------------ registry and context
+
+
+def read_fisoko_registry(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read the ФИС ОКО school registry (``логин``, ``имя``, ``регион``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The registry (``.xlsx``, ``.csv`` or ``.parquet``).
+    sheet : str or int, optional
+        Excel sheet.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id`` (canonical ``sch…``), ``name`` (short name),
+        ``municipality`` (as the registry writes it, e.g. «г. Барнаул»,
+        «Павловский район»), ``group`` and ``locality`` (empty: the registry
+        does not have them).
+
+    Raises
+    ------
+    DataError
+        A missing column or a duplicated login.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "schools_registry.csv"
+    >>> _ = p.write_text("логин;имя;регион\\nedu224145;МБОУ СОШ №7;г. Алейск\\n", encoding="utf-8")
+    >>> read_fisoko_registry(p).iloc[0, :3].tolist()
+    ['sch224145', 'МБОУ СОШ №7', 'г. Алейск']
+    """
+    from .io import read_schools
+
+    table = read_schools(path, sheet=sheet)
+    out = table[["school_id", "name", "municipality", "group", "locality"]].copy()
+    out["school_id"] = canonical_school_id(out["school_id"])
+    dup = out["school_id"].duplicated(keep=False)
+    if dup.any():
+        raise DataError(
+            Path(path).name,
+            "одна и та же школа записана дважды (логины sch… и "
+            "edu… одной школы): " + ", ".join(sorted(set(out.loc[dup, "school_id"]))[:10]),
+        )
+    return out
+
+
+#: Questions of the context questionnaire (ФИС ОКО «Сбор контекстных данных об ОО»)
+#: that :func:`read_fisoko_context` reads: question number → (column, kind).
+CONTEXT_QUESTIONS: dict[str, tuple[str, str]] = {
+    "1": ("name_full", "text"),
+    "2": ("name_short", "text"),
+    "14": ("locality_type", "choice"),
+    "15": ("settlement_size", "choice"),
+    "16": ("transport", "choice"),
+    "17.1": ("aop", "bool"),
+    "17.2": ("aop_separate", "bool"),
+    "17.3": ("aop_classes", "bool"),
+    "17.4": ("aop_inclusive", "bool"),
+    "19.1": ("deep_study", "bool"),
+    "19.2": ("deep_primary", "bool"),
+    "19.3": ("deep_basic", "bool"),
+    "19.4": ("deep_senior", "bool"),
+    "20": ("pupils", "int"),
+    "25": ("teachers", "int"),
+    "26": ("teachers_5_9", "int"),
+    "27": ("teachers_category", "int"),
+}
+_QUESTION = re.compile(r"^\s*(\d+(?:\.\d+)?)\.?\s")
+_CHOICE = re.compile(r"^\s*(\d+)\)\s*(.*)$", re.DOTALL)
+_YES = {"да": True, "нет": False}
+
+
+@dataclass(frozen=True)
+class FisOkoContext:
+    """The context questionnaire of ФИС ОКО, read.
+
+    Attributes
+    ----------
+    features : DataFrame
+        One row per school (see :func:`read_fisoko_context`).
+    quality : DataFrame
+        Cells that could not be read (:data:`QUALITY_COLUMNS`).
+    year : int
+        School year of the questionnaire (calendar year of its end).
+    file : str
+    """
+
+    features: pd.DataFrame
+    quality: pd.DataFrame
+    year: int
+    file: str
+
+
+def read_fisoko_context(path: str | Path, *, strict: bool = False) -> FisOkoContext:
+    """Read the ФИС ОКО context questionnaire («Сбор контекстных данных об ОО»).
+
+    Every sheet is read; columns are found by the number of their question
+    («14. Где расположена …»), so reworded questions still match. Answers
+    such as «4) Населенный пункт сельского типа …» keep their text without
+    the number; «Да»/«Нет» become True/False.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xlsx`` file.
+    strict : bool
+        Raise :class:`DataError` on unreadable cells instead of listing them.
+
+    Returns
+    -------
+    FisOkoContext
+        ``features`` columns: ``school_id`` (canonical ``sch…``),
+        ``municipality_context`` (the text after « | »), ``name_full``,
+        ``name_short``, ``locality`` (город for answers 1–3 of q14 — the
+        regional centre, a town, an urban-type settlement —, село for answer
+        4), ``locality_type``, ``settlement_size``, ``settlement_size_code``
+        (q15, 1 = under 1 000 people … 8 = over 680 000), ``transport``,
+        ``transport_code`` (q16), ``aop``, ``aop_separate``, ``aop_classes``,
+        ``aop_inclusive`` (q17.1–17.4), ``deep_study``, ``deep_primary``,
+        ``deep_basic``, ``deep_senior`` (q19.1–19.4), ``pupils`` (q20),
+        ``teachers`` (q25), ``teachers_5_9`` (q26), ``teachers_category``
+        (q27: teachers of the first or highest category), ``category_share``
+        (q27 / q25).
+
+    Raises
+    ------
+    DataError
+        No school id column, no question found, or (``strict``) unreadable
+        cells.
+
+    Examples
+    --------
+    >>> from edu_quality.fisoko import CONTEXT_QUESTIONS
+    >>> CONTEXT_QUESTIONS["14"]
+    ('locality_type', 'choice')
+    """
+    from python_calamine import CalamineWorkbook
+
+    path = Path(path)
+    file = path.name
+    if not path.exists():
+        raise DataError(file, f"файл не найден: {path}")
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise DataError(file, f"файл Excel повреждён или не является XLSX ({exc})") from None
+    q = _Quality(file)
+    merged: pd.DataFrame | None = None
+    year: int | None = None
+    found: set[str] = set()
+    for name in wb.sheet_names:
+        grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        if not grid:
+            continue
+        headers = ["" if v is None else str(v).strip() for v in grid[0]]
+        norm = [normalize_header(h) for h in headers]
+        user = _find(norm, "пользователь")
+        if user is None:
+            continue
+        data = pd.DataFrame(grid[1:], dtype=object)
+        rows = np.arange(2, 2 + len(data))
+        ids = canonical_school_id(_cells(data[user]))
+        part = pd.DataFrame({"school_id": ids})
+        muni = _find(norm, "муниципалитет")
+        if muni is not None:
+            part["municipality_context"] = _after_bar(_cells(data[muni]))
+        school_text = _find(norm, "школа")
+        if school_text is not None:
+            part["name_fisoko"] = _after_bar(_cells(data[school_text]))
+        for pos, header in enumerate(headers):
+            m = _QUESTION.match(header.replace("\t", " "))
+            if not m or m.group(1) not in CONTEXT_QUESTIONS:
+                continue
+            qid = m.group(1)
+            column, kind = CONTEXT_QUESTIONS[qid]
+            if column in part.columns:
+                continue
+            found.add(qid)
+            if year is None:
+                ym = re.search(r"(\d{4})\s*/\s*(\d{4})", header)
+                year = int(ym.group(2)) if ym else None
+            t = _cells(data[pos])
+            if kind == "text":
+                part[column] = t.where(t != "").astype("str")
+                continue
+            if kind == "bool":
+                v = t.str.lower().map(_YES)
+                bad = (t != "") & v.isna()
+                part[column] = v.astype("boolean")
+                what = "«Да» или «Нет»"
+            elif kind == "choice":
+                parts = t.str.extract(_CHOICE)
+                code = pd.to_numeric(parts[0], errors="coerce")
+                bad = (t != "") & code.isna()
+                part[column] = parts[1].str.strip().where(code.notna()).astype("str")
+                part[column + "_code"] = code.astype("Int64")
+                what = "ответ вида «1) …»"
+            else:
+                v = pd.to_numeric(
+                    t.str.replace(",", ".", regex=False).str.replace(" ", ""), errors="coerce"
+                )
+                bad = (t != "") & (v.isna() | (v < 0) | (v % 1 != 0))
+                part[column] = v.where(~bad).astype("Int64")
+                what = "целое число ≥ 0"
+            if bad.any():
+                mask = bad.to_numpy()
+                vals = t.to_numpy(dtype=object)[mask]
+                q.add(
+                    rows[mask],
+                    header,
+                    vals,
+                    [f"ответ «{v}» не распознан (ожидается {what})" for v in vals],
+                    "поле оставлено пустым",
+                    WARNING,
+                    ids.to_numpy(dtype=object)[mask],
+                )
+        part = part[part["school_id"].notna()].drop_duplicates("school_id")
+        merged = (
+            part
+            if merged is None
+            else merged.merge(
+                part.drop(
+                    columns=[c for c in part.columns if c in merged.columns and c != "school_id"]
+                ),
+                on="school_id",
+                how="outer",
+            )
+        )
+    if merged is None or not found:
+        raise DataError(
+            file,
+            "это не анкета контекстных данных ФИС ОКО: нет столбца "
+            "«Пользователь» и вопросов вида «14. …»",
+        )
+    if year is None:
+        info = parse_file_name(path)
+        year = info.year
+    if year is None:
+        raise DataError(file, "не удалось определить учебный год анкеты")
+    out = merged.copy()
+    if "name_fisoko" in out.columns:
+        if "name_short" in out.columns:
+            out["name_short"] = out["name_short"].where(
+                out["name_short"].notna(), out["name_fisoko"]
+            )
+        else:
+            out["name_short"] = out["name_fisoko"]
+        out = out.drop(columns="name_fisoko")
+    for column, kind in CONTEXT_QUESTIONS.values():
+        if column not in out.columns:
+            dtype = {"text": "str", "choice": "str", "bool": "boolean", "int": "Int64"}[kind]
+            out[column] = pd.Series(index=out.index, dtype=dtype)
+            if kind == "choice":
+                out[column + "_code"] = pd.Series(index=out.index, dtype="Int64")
+    code = out["locality_type_code"]
+    out["locality"] = pd.Series(
+        np.where(code.isna(), None, np.where(code.fillna(0) >= 4, "село", "город")),
+        index=out.index,
+        dtype="str",
+    )
+    teachers = out["teachers"].astype("Float64")
+    cat = out["teachers_category"].astype("Float64")
+    over = (cat > teachers).fillna(False).to_numpy()
+    if over.any():
+        q.add(
+            np.full(over.sum(), pd.NA, dtype=object),
+            "27",
+            cat[over].astype("str"),
+            "учителей первой и высшей категорий больше, чем всех учителей (вопросы 25 и 27)",
+            "доля не вычислена",
+            WARNING,
+            out.loc[over, "school_id"].to_numpy(dtype=object),
+        )
+    share = (cat / teachers.where(teachers > 0)).where(~over)
+    out["category_share"] = share.astype("float64")
+    quality = q.frame()
+    if strict and (quality["severity"] == WARNING).any():
+        bad = quality[quality["severity"] == WARNING]
+        raise DataError(
+            file,
+            [
+                Problem(None if pd.isna(r.row) else int(r.row), str(r.column), str(r.problem))
+                for r in bad.itertuples(index=False)
+            ],
+        )
+    order = [
+        "school_id",
+        "municipality_context",
+        "name_full",
+        "name_short",
+        "locality",
+        "locality_type",
+        "locality_type_code",
+        "settlement_size",
+        "settlement_size_code",
+        "transport",
+        "transport_code",
+        "aop",
+        "aop_separate",
+        "aop_classes",
+        "aop_inclusive",
+        "deep_study",
+        "deep_primary",
+        "deep_basic",
+        "deep_senior",
+        "pupils",
+        "teachers",
+        "teachers_5_9",
+        "teachers_category",
+        "category_share",
+    ]
+    out = out[[c for c in order if c in out.columns]].sort_values("school_id")
+    return FisOkoContext(out.reset_index(drop=True), quality, int(year), file)
+
+
+def _after_bar(t: pd.Series) -> pd.Series:
+    """«reg22_m056 | Целинный муниципальный район» → «Целинный муниципальный район»."""
+    out = t.str.split("|", n=1).str[-1].str.strip()
+    return out.where(out != "").astype("str")
+
+
+_DEEP_NAME = re.compile(r"гимнази|лице[йяюе]|кадет", re.IGNORECASE)
+
+
+def school_groups(
+    features: pd.DataFrame,
+    *,
+    small_rural_max: int = 100,
+    deep_from_senior: bool = False,
+) -> pd.DataFrame:
+    """Derive the comparison group of every school from its context features.
+
+    Groups (ХМАО seed; the first that applies wins):
+
+    1. «ОВЗ» — a separate organisation for pupils on adapted programmes
+       (q17.2 «Да»).
+    2. «углублённая» — deepened study of subjects from grades 1–4 or 5–9
+       (q19.2 or q19.3 «Да»), or «гимназия», «лицей», «кадетская» in the name.
+       Deepened study in grades 10–11 only (q19.4) is profile education that
+       most secondary schools have, so it counts only with
+       ``deep_from_senior=True``.
+    3. «малокомплектная сельская» — a rural locality (q14, answer 4) and at
+       most ``small_rural_max`` pupils (q20).
+    4. «обычная» — none of these.
+
+    The threshold of a small school is set by each region (273-ФЗ «Об
+    образовании в РФ», ст. 99, ч. 4 leaves the criteria to the regions, and
+    their laws differ); the default of 100 pupils is the traditional upper
+    bound for a small rural secondary school. Set ``small_rural_max`` to
+    your region's criterion.
+
+    Parameters
+    ----------
+    features : DataFrame
+        ``read_fisoko_context(...).features`` (needs ``school_id``,
+        ``aop_separate``, ``deep_primary``, ``deep_basic``, ``deep_senior``,
+        ``locality``, ``pupils``; names in ``name_full``/``name_short``/``name``
+        are used when present).
+    small_rural_max : int
+        Largest enrolment of a «малокомплектная сельская» school.
+    deep_from_senior : bool
+        Whether deepened study in grades 10–11 only makes a school
+        «углублённая».
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id``, ``group``, ``group_reason`` (why, in Russian).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"school_id": ["a", "b", "c", "d"],
+    ...                   "aop_separate": [True, False, False, False],
+    ...                   "deep_primary": [False, True, False, False],
+    ...                   "deep_basic": [False, False, False, False],
+    ...                   "deep_senior": [False, False, True, True],
+    ...                   "locality": ["город", "город", "село", "село"],
+    ...                   "pupils": [80, 900, 45, 300]})
+    >>> school_groups(f)["group"].tolist()
+    ['ОВЗ', 'углублённая', 'малокомплектная сельская', 'обычная']
+    """
+    if not isinstance(small_rural_max, (int, np.integer)) or small_rural_max < 0:
+        raise ValueError(
+            f"Параметр `small_rural_max` должен быть целым числом ≥ 0, передано {small_rural_max!r}"
+        )
+
+    def flag(col: str) -> pd.Series:
+        if col not in features.columns:
+            return pd.Series(False, index=features.index)
+        return features[col].astype("boolean").fillna(False).astype(bool)
+
+    names = pd.Series("", index=features.index, dtype="str")
+    for col in ("name", "name_full", "name_short"):
+        if col in features.columns:
+            names = names + " " + features[col].fillna("").astype("str")
+    by_name = names.str.contains(_DEEP_NAME)
+    ovz = flag("aop_separate")
+    deep = flag("deep_primary") | flag("deep_basic") | (flag("deep_senior") & deep_from_senior)
+    pupils = (
+        features["pupils"].astype("Float64")
+        if "pupils" in features.columns
+        else pd.Series(pd.NA, index=features.index, dtype="Float64")
+    )
+    rural = (
+        features["locality"].eq("село").fillna(False)
+        if "locality" in features.columns
+        else pd.Series(False, index=features.index)
+    )
+    small = rural & (pupils <= small_rural_max).fillna(False).astype(bool)
+    known = pd.Series(True, index=features.index)
+    for col in ("locality", "pupils"):  # q17.2 is skipped when q17.1 is «Нет»: that is «Нет»
+        if col in features.columns:
+            known &= features[col].notna()
+    group = np.select(
+        [ovz, deep | by_name, small], ["ОВЗ", "углублённая", "малокомплектная сельская"], "обычная"
+    )
+    reason = np.select(
+        [ovz, deep, by_name, small],
+        [
+            "отдельная организация, обучающая по АОП (вопрос 17.2)",
+            "углублённое изучение предметов с начальной или основной школы (вопросы 19.2–19.3)"
+            + (" или только в 10–11 классах (19.4)" if deep_from_senior else ""),
+            "гимназия, лицей или кадетская школа (по названию)",
+            "сельский населённый пункт (вопрос 14), обучающихся "
+            + pupils.astype("str").str.removesuffix(".0").fillna("")
+            + f" ≤ {small_rural_max} "
+            "(вопрос 20)",
+        ],
+        "нет признаков других групп",
+    )
+    unknown = ~known & (group == "обычная")
+    group = np.where(unknown, None, group)
+    reason = np.where(unknown, "нет ответов анкеты на вопросы 14 или 20", reason)
+    return pd.DataFrame(
+        {
+            "school_id": features["school_id"].astype("str"),
+            "group": pd.Series(group, dtype="str"),
+            "group_reason": pd.Series(reason, dtype="str"),
+        }
+    )
+
+
+def fisoko_schools(
+    registry: pd.DataFrame,
+    context: FisOkoContext | pd.DataFrame | None = None,
+    *,
+    small_rural_max: int = 100,
+    deep_from_senior: bool = False,
+) -> pd.DataFrame:
+    """The canonical ``schools`` table: registry and context together.
+
+    Every school of the registry and of the context questionnaire is kept.
+    ``name`` and ``municipality`` come from the registry; for a school that is
+    only in the questionnaire, the name is its short name and the
+    municipality is the questionnaire's («reg22_m056 | Целинный
+    муниципальный район» → the text after « | »), translated to the
+    registry's spelling («Целинный район») when the schools the two files
+    share show which registry name it is. ``group`` comes from
+    :func:`school_groups`.
+
+    Parameters
+    ----------
+    registry : DataFrame
+        :func:`read_fisoko_registry`.
+    context : FisOkoContext or DataFrame, optional
+        :func:`read_fisoko_context` (or its ``features``).
+    small_rural_max, deep_from_senior
+        Passed to :func:`school_groups`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id``, ``name``, ``municipality``, ``group``, ``locality`` and
+        the context features (see :func:`read_fisoko_context`) plus
+        ``group_reason``, ``in_registry``, ``in_context``.
+
+    Examples
+    --------
+    >>> reg = pd.DataFrame({"school_id": ["sch1", "sch2"], "name": ["СОШ 1", "СОШ 2"],
+    ...                     "municipality": ["Целинный район"] * 2})
+    >>> ctx = pd.DataFrame({"school_id": ["sch2", "sch3"], "name_short": ["СОШ 2", "ООШ 3"],
+    ...                     "municipality_context": ["Целинный муниципальный район"] * 2,
+    ...                     "locality": ["село", "село"], "pupils": [300, 40],
+    ...                     "aop_separate": [False, False]})
+    >>> out = fisoko_schools(reg, ctx)
+    >>> out["municipality"].tolist()
+    ['Целинный район', 'Целинный район', 'Целинный район']
+    >>> out["group"].fillna("нет данных").tolist()
+    ['нет данных', 'обычная', 'малокомплектная сельская']
+    """
+    reg = registry[["school_id", "name", "municipality"]].copy()
+    reg["school_id"] = canonical_school_id(reg["school_id"])
+    features = context.features if isinstance(context, FisOkoContext) else context
+    if features is None or len(features) == 0:
+        out = reg.assign(
+            group=pd.Series(None, index=reg.index, dtype="str"),
+            locality=pd.Series(None, index=reg.index, dtype="str"),
+            in_registry=True,
+            in_context=False,
+        )
+        return out.sort_values("school_id").reset_index(drop=True)
+    f = features.copy()
+    f["school_id"] = canonical_school_id(f["school_id"])
+    groups = school_groups(
+        f.assign(name=f["school_id"].map(dict(zip(reg["school_id"], reg["name"], strict=True)))),
+        small_rural_max=small_rural_max,
+        deep_from_senior=deep_from_senior,
+    )
+    f = f.merge(groups, on="school_id", how="left")
+    out = reg.merge(f, on="school_id", how="outer", indicator=True)
+    out["in_registry"] = out["_merge"].isin(["both", "left_only"])
+    out["in_context"] = out["_merge"].isin(["both", "right_only"])
+    out = out.drop(columns="_merge")
+    if "municipality_context" in out.columns:
+        both = out[out["in_registry"] & out["in_context"]]
+        names = both.groupby("municipality_context")["municipality"].agg(
+            lambda s: s.value_counts().index[0]
+        )
+        mapped = out["municipality_context"].map(names)
+        guess = mapped.where(mapped.notna(), out["municipality_context"])
+        out["municipality"] = out["municipality"].where(out["municipality"].notna(), guess)
+    if "name_short" in out.columns:
+        out["name"] = out["name"].where(out["name"].notna(), out["name_short"])
+    out["name"] = out["name"].where(out["name"].notna(), out["school_id"])
+    first = ["school_id", "name", "municipality", "group", "locality"]
+    rest = [c for c in out.columns if c not in first]
+    out = out[first + rest].sort_values("school_id").reset_index(drop=True)
+    for c in ("school_id", "name", "municipality", "group", "locality", "municipality_context"):
+        if c in out.columns:
+            out[c] = out[c].astype("str")
+    out["group_reason"] = out["group_reason"].fillna("школы нет в анкете контекстных данных")
+    return out
+
+
+# ------------------------------------------------------------------ region-wide import
+
+#: Files written by :func:`import_fisoko` (table → file name in the output folder).
+OUTPUTS = {
+    "schools": "schools.parquet",
+    "results": "results_vpr.parquet",
+    "tasks": "tasks.parquet",
+    "absent": "vpr_absent.parquet",
+    "files": "vpr_files.parquet",
+    "staff": "staff.parquet",
+    "quality": "data_quality.parquet",
+}
+_CACHE_DIR = ".cache"
+_OTHER_FILES = "ошибки есть и в других файлах"
+_MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :func:`import_fisoko` did.
+
+    Attributes
+    ----------
+    out : Path
+        The output folder.
+    written : dict
+        Table → path of the file written (see :data:`OUTPUTS`).
+    files : DataFrame
+        One row per ВПР file: ``file``, ``layout``, ``year``, ``subject``,
+        ``grade``, ``work_grade``, ``rows``, ``participants``, ``schools``,
+        ``absent``, ``empty``, ``excluded``, ``warnings``, ``journal_invalid``
+        (invalid journal marks reported), ``gender_invalid``,
+        ``task_invalid``, ``notes``.
+    quality_counts : dict
+        Rows of the data-quality report by severity.
+    from_cache : bool
+        Whether nothing had changed and the outputs were kept as they were.
+    cache_hits : int
+        ВПР files read from the cache.
+    seconds : float
+        Wall time.
+    """
+
+    out: Path
+    written: dict[str, Path]
+    files: pd.DataFrame
+    quality_counts: dict[str, int]
+    from_cache: bool
+    cache_hits: int
+    seconds: float
+
+    def quality(self) -> pd.DataFrame:
+        """Read the data-quality report that was written."""
+        return pd.read_parquet(self.written["quality"])
+
+
+def _code_version() -> str:
+    from . import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    here = Path(__file__).resolve().parent
+    for name in (
+        "fisoko.py",
+        "scales.py",
+        "io.py",
+        "schema.py",
+        "privacy.py",
+        "data/vpr_scales.csv",
+    ):
+        p = here / name
+        if p.exists():
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _stat(path: Path | None) -> list[object]:
+    if path is None:
+        return [None]
+    st = path.stat()
+    return [str(path.resolve()), st.st_size, st.st_mtime_ns]
+
+
+def _digest(obj: object) -> str:
+    return hashlib.sha256(
+        json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str).encode()
+    ).hexdigest()
+
+
+def _vpr_files(vpr: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for item in vpr:
+        p = Path(item)
+        if p.is_dir():
+            files += sorted(
+                x
+                for x in p.iterdir()
+                if x.suffix.lower() in (".xlsx", ".xlsm") and not x.name.startswith(("~$", "."))
+            )
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise DataError(p.name, f"папка или файл не найдены: {p}")
+    if not files:
+        raise DataError(None, "в указанных папках ВПР нет файлов .xlsx")
+    return files
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write to a temporary file in the same folder, then rename it over ``path``."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        tmp.chmod(0o666 & ~_umask())  # mkstemp makes the file private
+        tmp.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    _atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+
+
+def _write_tasks(parts: Sequence[pd.DataFrame], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cat = pa.dictionary(pa.int32(), pa.string())
+    schema = pa.schema(
+        [
+            ("year", pa.int16()),
+            ("subject", cat),
+            ("grade", pa.int8()),
+            ("work_grade", pa.int8()),
+            ("school_id", cat),
+            ("pupil_id", cat),
+            ("task_no", pa.int16()),
+            ("task", cat),
+            ("score", pa.float32()),
+            ("max_score", pa.float32()),
+            ("note", cat),
+        ]
+    )
+
+    def write(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for part in parts:
+                table = pa.Table.from_pandas(part, preserve_index=False)
+                table = table.replace_schema_metadata(None).select(schema.names).cast(schema)
+                writer.write_table(table)
+
+    _atomic_write(path, write)
+
+
+def _worker(
+    path: str, options: dict[str, Any], entry: str | None = None
+) -> tuple[str, FisOkoVpr | None, Any]:
+    """Read one ВПР file (in a worker process); keep it in the cache ``entry``."""
+    try:
+        value = read_fisoko_vpr(path, **options)
+    except DataError as exc:
+        return path, None, (exc.file, exc.problems, exc.total)
+    if entry is not None:
+        target = Path(entry)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(
+            target,
+            lambda tmp: tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)),
+        )
+    return path, value, None
+
+
+def _summary_row(v: FisOkoVpr, path: Path) -> dict[str, Any]:
+    q = v.quality
+    problem = q["problem"].fillna("")
+    warn = q["severity"] == WARNING
+    return {
+        "file": v.file,
+        "folder": path.parent.name,
+        "layout": v.layout,
+        "year": v.year,
+        "subject": v.subject,
+        "grade": v.grade,
+        "work_grade": v.work_grade,
+        **v.counts,
+        "journal_invalid": int((warn & problem.str.startswith("отметка по журналу")).sum()),
+        "gender_invalid": int((warn & problem.str.startswith("пол ")).sum()),
+        "task_invalid": int((warn & problem.str.contains("за задание")).sum()),
+        "notes": int((q["severity"] == NOTE).sum()),
+    }
+
+
+def import_fisoko(
+    registry: str | Path,
+    context: str | Path | None,
+    vpr: Iterable[str | Path],
+    out: str | Path,
+    *,
+    scales: str | Path | None = None,
+    strict: bool = False,
+    invalid_results: Literal["raise", "exclude"] = "raise",
+    small_rural_max: int = 100,
+    cache: bool = True,
+    workers: int = 2,
+    progress: bool = False,
+) -> ImportResult:
+    """Convert a region's ФИС ОКО files into the canonical tables of a dataset folder.
+
+    Reads the registry (:func:`read_fisoko_registry`), the context
+    questionnaire (:func:`read_fisoko_context`) and every ``.xlsx`` of the
+    ВПР folders (:func:`read_fisoko_vpr`, in ``workers`` processes), and
+    writes Parquet files that :func:`edu_quality.load_dataset` reads:
+    ``schools``, ``results_vpr`` (pupil-level results), ``tasks``
+    (per-task scores), ``vpr_absent`` (absent pupils per school),
+    ``vpr_files`` (one row per ВПР file), ``staff`` (teachers, from the
+    questionnaire) and ``data_quality`` (the data-quality report of every
+    file). Each file is written to a temporary file in the same folder and
+    then renamed, so a reader never sees half a file.
+
+    Cache: every ВПР file read is kept in ``out/.cache`` under a key made of
+    its path, size, modification time, the code version (a hash of the
+    package's reading code and shipped scales) and the options. A second
+    import of unchanged files reads them from there; when nothing at all has
+    changed and the outputs are as written, nothing is rewritten. The cache
+    holds Python pickles written by this function: like the outputs, it is
+    trusted local data — do not fill ``out/.cache`` from elsewhere.
+
+    Parameters
+    ----------
+    registry : str or Path
+        ``schools_registry.xlsx``.
+    context : str or Path, optional
+        The context questionnaire (``context_2022.xlsx``); without it the
+        schools have no group and there is no ``staff`` table.
+    vpr : iterable of str or Path
+        Folders (or files) of ВПР exports.
+    out : str or Path
+        Output folder (created if needed).
+    scales : str or Path, optional
+        A user's score-to-mark scales (:func:`edu_quality.scales.read_scales`),
+        added to the shipped ones (the user's rows win); needed for 2022.
+    strict, invalid_results
+        As in :func:`read_fisoko_vpr`.
+    small_rural_max : int
+        As in :func:`school_groups`.
+    cache : bool
+        Use and fill the cache.
+    workers : int
+        Processes reading ВПР files in parallel.
+    progress : bool
+        Show a progress bar (tqdm) on standard error.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    DataError
+        The first file that cannot be read (the message names the other
+        failing files); nothing is written then, but the files that were read
+        are cached.
+
+    Examples
+    --------
+    >>> from edu_quality.fisoko import OUTPUTS
+    >>> OUTPUTS["results"]
+    'results_vpr.parquet'
+    """
+    import time
+
+    from tqdm import tqdm
+
+    from .privacy import pupil_key
+
+    start = time.perf_counter()
+    _check_option("invalid_results", invalid_results, ("raise", "exclude"))
+    if not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ValueError(f"Параметр `workers` должен быть целым числом ≥ 1, передано {workers!r}")
+    registry = Path(registry)
+    context = Path(context) if context is not None else None
+    scales_path = Path(scales) if scales is not None else None
+    for p in (registry, context, scales_path):
+        if p is not None and not p.is_file():
+            raise DataError(p.name, f"файл не найден: {p}")
+    files = _vpr_files(vpr)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cache_dir = out / _CACHE_DIR
+    key = pupil_key()
+    options = {
+        "strict": bool(strict),
+        "invalid_results": invalid_results,
+        "small_rural_max": int(small_rural_max),
+        "pseudonymize": hashlib.sha256(b"edu-quality-cache:" + key).hexdigest() if key else None,
+    }
+    version = _code_version()
+    inputs = {
+        "registry": _stat(registry),
+        "context": _stat(context),
+        "scales": _stat(scales_path),
+        "vpr": [_stat(f) for f in files],
+    }
+    overall = _digest([version, options, inputs])
+    manifest_path = cache_dir / _MANIFEST
+    written = {name: out / fname for name, fname in OUTPUTS.items()}
+    if cache and manifest_path.is_file():
+        with contextlib.suppress(ValueError, OSError, KeyError):
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            outputs = manifest["outputs"]
+            same = manifest["key"] == overall and all(
+                (out / fname).is_file()
+                and [(out / fname).stat().st_size, (out / fname).stat().st_mtime_ns] == stat
+                for fname, stat in outputs.items()
+            )
+            if same:
+                return ImportResult(
+                    out=out,
+                    written={n: p for n, p in written.items() if p.name in outputs},
+                    files=pd.DataFrame(manifest["files"]),
+                    quality_counts=manifest["quality_counts"],
+                    from_cache=True,
+                    cache_hits=len(files),
+                    seconds=time.perf_counter() - start,
+                )
+
+    user_scales = read_scales(scales_path) if scales_path is not None else None
+    read_options = {"strict": strict, "invalid_results": invalid_results, "scales": user_scales}
+    scales_key = _stat(scales_path)
+    loaded: dict[str, FisOkoVpr] = {}
+    failed: dict[str, tuple] = {}
+    todo: list[Path] = []
+    keys: dict[str, str] = {}
+    for f in files:
+        keys[str(f)] = _digest([version, options, scales_key, _stat(f)])
+    bar = tqdm(total=len(files), desc="ВПР", unit="файл", disable=not progress, leave=False)
+    hits = 0
+    vpr_cache = cache_dir / "vpr"
+    for f in files:
+        entry = vpr_cache / f"{keys[str(f)]}.pkl"
+        if cache and entry.is_file():
+            try:
+                with entry.open("rb") as fh:
+                    loaded[str(f)] = pickle.load(fh)
+                hits += 1
+                bar.update(1)
+                continue
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+                pass
+        todo.append(f)
+
+    def done(path: str, value: FisOkoVpr | None, error: Any) -> None:
+        if value is not None:
+            loaded[path] = value
+        else:
+            failed[path] = error
+        bar.update(1)
+
+    def entry(f: Path) -> str | None:
+        return str(vpr_cache / f"{keys[str(f)]}.pkl") if cache else None
+
+    todo.sort(key=lambda p: -p.stat().st_size)
+    if workers > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+            futures = [pool.submit(_worker, str(f), read_options, entry(f)) for f in todo]
+            for fut in as_completed(futures):
+                done(*fut.result())
+    else:
+        for f in todo:
+            done(*_worker(str(f), read_options, entry(f)))
+    bar.close()
+    if failed:
+        order = [str(f) for f in files if str(f) in failed]
+        file, problems, total = failed[order[0]]
+        if len(order) > 1:
+            problems = [
+                *problems,
+                Problem(
+                    None,
+                    None,
+                    f"{_OTHER_FILES} ({len(order) - 1}): "
+                    + ", ".join(Path(p).name for p in order[1:]),
+                ),
+            ]
+        raise DataError(file, problems, total=total)
+
+    reg = read_fisoko_registry(registry)
+    ctx = read_fisoko_context(context, strict=strict) if context is not None else None
+    schools = fisoko_schools(reg, ctx, small_rural_max=small_rural_max)
+    vprs = [loaded[str(f)] for f in files]
+    results = pd.concat([v.results for v in vprs], ignore_index=True)
+    results.attrs = {}
+    key_cols = list(RESULTS_PUPILS.key)
+    dup = results.duplicated(key_cols, keep=False)
+    if dup.any():
+        first = results.loc[dup].iloc[0]
+        raise DataError(
+            None,
+            "одни и те же результаты есть в нескольких файлах ВПР ("
+            f"{int(dup.sum())} строк), например " + ", ".join(f"{k}={first[k]}" for k in key_cols),
+        )
+    unknown = sorted(set(results["school_id"]) - set(schools["school_id"]))
+    if unknown:
+        extra = pd.DataFrame(
+            {
+                "school_id": unknown,
+                "name": unknown,
+                "municipality": pd.Series([None] * len(unknown), dtype="str"),
+                "group": pd.Series([None] * len(unknown), dtype="str"),
+                "locality": pd.Series([None] * len(unknown), dtype="str"),
+                "group_reason": "школы нет в реестре",
+                "in_registry": False,
+                "in_context": False,
+            }
+        )
+        schools = pd.concat([schools, extra], ignore_index=True)
+    quality_parts = [v.quality for v in vprs] + ([ctx.quality] if ctx is not None else [])
+    quality = pd.concat(
+        [q for q in quality_parts if len(q)] or [_empty_quality()], ignore_index=True
+    )
+    if unknown:
+        quality = pd.concat(
+            [
+                quality,
+                pd.DataFrame(
+                    {
+                        "file": registry.name,
+                        "row": pd.array([pd.NA] * len(unknown), dtype="Int64"),
+                        "column": None,
+                        "value": unknown,
+                        "problem": "школа есть в результатах ВПР, но не в реестре",
+                        "action": "добавлена в таблицу школ без названия и муниципалитета",
+                        "severity": WARNING,
+                        "school_id": unknown,
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    for c in QUALITY_COLUMNS:
+        if c != "row":
+            quality[c] = quality[c].astype("str")
+    absent = pd.concat([v.absent for v in vprs], ignore_index=True)
+    summary = pd.DataFrame([_summary_row(v, f) for v, f in zip(vprs, files, strict=True)])
+    _write_parquet(schools, written["schools"])
+    _write_parquet(results, written["results"])
+    _write_tasks([v.tasks for v in vprs], written["tasks"])
+    _write_parquet(absent, written["absent"])
+    _write_parquet(summary, written["files"])
+    _write_parquet(quality, written["quality"])
+    if ctx is not None:
+        f = ctx.features
+        staff = pd.DataFrame(
+            {
+                "school_id": f["school_id"].astype("str"),
+                "year": np.full(len(f), ctx.year, dtype="int64"),
+                "teachers": f["teachers"].astype("Int64"),
+            }
+        )
+        _write_parquet(staff, written["staff"])
+    else:
+        written.pop("staff")
+        with contextlib.suppress(FileNotFoundError):
+            (out / OUTPUTS["staff"]).unlink()
+    counts = {k: int(v) for k, v in quality["severity"].value_counts().items()}
+    if cache:
+        used = {f"{keys[str(f)]}.pkl" for f in files}
+        if vpr_cache.is_dir():
+            for old in vpr_cache.glob("*.pkl"):
+                if old.name not in used:
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        manifest = {
+            "key": overall,
+            "version": version,
+            "outputs": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in written.values()},
+            "files": json.loads(summary.to_json(orient="records", force_ascii=False)),
+            "quality_counts": counts,
+        }
+        _atomic_write(
+            manifest_path,
+            lambda tmp: tmp.write_text(
+                json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
+            ),
+        )
+    return ImportResult(
+        out=out,
+        written=written,
+        files=summary,
+        quality_counts=counts,
+        from_cache=False,
+        cache_hits=hits,
+        seconds=time.perf_counter() - start,
+    )
