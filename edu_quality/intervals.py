@@ -48,6 +48,9 @@ def wilson(count, nobs, *, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]
     if ok.any():
         c, n = np.broadcast_arrays(count, nobs)
         lo, hi = proportion_confint(c[ok], n[ok], alpha=alpha, method="wilson")
+        # exact ends where the share is 0 or 1 (the closed form leaves 1e-17 residues)
+        lo = np.where(c[ok] <= 0, 0.0, lo)
+        hi = np.where(c[ok] >= n[ok], 1.0, hi)
         low[ok], high[ok] = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
     return low, high
 

@@ -63,8 +63,9 @@ def _errors(table: pd.DataFrame, metric: str) -> np.ndarray | None:
     if lo not in table.columns:
         return None
     v = table[metric].to_numpy(dtype="float64")
-    return np.vstack([v - table[lo].to_numpy(dtype="float64"),
-                      table[hi].to_numpy(dtype="float64") - v])
+    err = np.vstack([v - table[lo].to_numpy(dtype="float64"),
+                     table[hi].to_numpy(dtype="float64") - v])
+    return np.clip(err, 0, None)  # rounding can leave −1e−17
 
 
 def _axis_format(ax, metric: str, axis: str = "y") -> None:

@@ -78,3 +78,13 @@ def test_plots_do_not_open_new_figures_when_given_ax():
 @pytest.mark.parametrize(("value", "text"), [(0.625, "62,5\u00a0%"), (0.0, "0,0\u00a0%"), (1, "100,0\u00a0%")])
 def test_percent_russian_style(value, text):
     assert plots.percent(value) == text
+
+
+def test_dynamics_chart_with_zero_shares():
+    from edu_quality.intervals import wilson
+
+    low, high = wilson([0, 7], [7, 7])
+    assert low[0] == 0.0 and high[1] == 1.0
+    s = pd.DataFrame({"school_id": ["5", "5"], "year": [2021, 2022], "share_2": [0.0, 1.0],
+                      "share_2_low": low, "share_2_high": high})
+    render(plots.plot_dynamics(s))
