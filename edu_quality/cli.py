@@ -1,11 +1,13 @@
 """The ``edu-quality`` command.
 
-Commands are argparse subcommands, one handler each, so that new ones
-(``report …``) are added beside ``import``::
+Commands are argparse subcommands, one handler each::
 
     edu-quality import fis-oko --registry schools_registry.xlsx \\
         --context context_2022.xlsx --vpr vpr_2020 vpr_2021 vpr_2022 \\
         --out dataset [--scales scales_2022.csv] [--strict] [--exclude-invalid-results]
+    edu-quality report school --data DIR --school ID --year Y --out DIR [--xlsx]
+    edu-quality report municipality --data DIR --municipality M --year Y --out DIR
+    edu-quality report batch --data DIR --year Y [--municipality M] [--jobs N] --out DIR
 
 Errors are one line a person understands and a non-zero exit code (1 for a
 problem in the data or the files, 2 for wrong parameters); no traceback
@@ -144,7 +146,88 @@ def build_parser() -> argparse.ArgumentParser:
     fis.add_argument("--no-cache", action="store_true", help="не использовать кэш")
     fis.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
     fis.set_defaults(handler=_import_fis_oko)
+    _add_report_commands(commands)
     return parser
+
+
+def _add_report_commands(commands) -> None:
+    rep = commands.add_parser(
+        "report",
+        help="построить отчёты (HTML без кода) из набора данных",
+        description="Построить отчёты: школы, муниципалитета или все сразу (batch).",
+    )
+    kinds = rep.add_subparsers(dest="kind", metavar="ВИД", parser_class=_Parser)
+    kinds.required = True
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", required=True, type=Path, metavar="ПАПКА",
+                       help="папка набора данных (читается load_dataset)")
+        p.add_argument("--year", required=True, type=int, metavar="ГОД",
+                       help="учебный год: год его окончания (2022 = 2021/22)")
+        p.add_argument("--out", required=True, type=Path, metavar="ПАПКА",
+                       help="куда записать отчёты")
+        p.add_argument("--no-notebooks", action="store_true",
+                       help="не сохранять выполненные блокноты рядом с HTML")
+        p.add_argument("--xlsx", action="store_true",
+                       help="выгрузить основные таблицы в Excel рядом с отчётом")
+        p.add_argument("--timeout", type=int, default=600, metavar="С",
+                       help="предельное время одного отчёта, секунд (по умолчанию 600)")
+
+    school = kinds.add_parser("school", help="отчёт одной школы",
+                              description="Отчёт одной школы для директора.")
+    common(school)
+    school.add_argument("--school", required=True, metavar="КОД", help="код ОО")
+    school.set_defaults(handler=_report_one)
+    muni = kinds.add_parser("municipality", help="отчёт муниципалитета",
+                            description="Отчёт муниципалитета с аналитической справкой.")
+    common(muni)
+    muni.add_argument("--municipality", required=True, metavar="МО", help="муниципалитет")
+    muni.set_defaults(handler=_report_one)
+    batch = kinds.add_parser(
+        "batch", help="все отчёты: каждая школа и каждый муниципалитет",
+        description="Все отчёты набора данных (или одного муниципалитета) параллельно, с "
+        "оглавлением index.html и manifest.json. Неизменившиеся отчёты пропускаются.")
+    common(batch)
+    batch.add_argument("--municipality", metavar="МО", help="только этот муниципалитет")
+    batch.add_argument("--jobs", type=int, default=2, metavar="N",
+                       help="параллельных процессов (по умолчанию 2)")
+    batch.add_argument("--force", action="store_true", help="пересоздать все отчёты")
+    batch.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
+    batch.set_defaults(handler=_report_batch)
+
+
+def _report_one(args: argparse.Namespace) -> int:
+    from .report.runner import job_for, render_report
+
+    job = job_for(args.kind, args.data, args.year, school_id=getattr(args, "school", None),
+                  municipality=getattr(args, "municipality", None))
+    path = render_report(job, args.out, keep_notebook=not args.no_notebooks,
+                         timeout=args.timeout)
+    print(f"Отчёт: {path}")
+    if args.xlsx:
+        from .report.export import export_xlsx
+
+        print(f"Таблицы Excel: {export_xlsx(job, args.out)}")
+    return 0
+
+
+def _report_batch(args: argparse.Namespace) -> int:
+    from .report.runner import run_batch
+
+    result = run_batch(args.data, args.year, args.out, municipality=args.municipality,
+                       jobs=args.jobs, force=args.force, keep_notebooks=not args.no_notebooks,
+                       timeout=args.timeout, progress=not args.quiet and sys.stderr.isatty())
+    if args.xlsx:
+        from .report.export import export_batch_xlsx
+
+        print(f"Таблицы Excel: {export_batch_xlsx(args.data, args.year, args.out, args.municipality)}")
+    print(f"Готово: {len(result.done)}, без изменений: {len(result.skipped)}, "
+          f"с ошибкой: {len(result.failed)}. Оглавление: {args.out / 'index.html'}")
+    for name, error in result.failed.items():
+        print(f"edu-quality: ошибка в отчёте {name}: {error}", file=sys.stderr)
+    if result.failed:
+        print(f"Подробности: {args.out / 'batch.log'}", file=sys.stderr)
+    return 0 if result.ok else 1
 
 
 def _fmt_int(n: object) -> str:

@@ -1,15 +1,20 @@
-"""The demo: load every sample dataset of ``data_samples/`` and summarise it.
+"""The demo: summarise every sample dataset of ``data_samples/`` and build its reports.
 
-Run as ``python -m edu_quality.demo`` (``make demo``).
+Run as ``python -m edu_quality.demo`` (``make demo``): for each sample, a summary
+is printed and every school and municipality report of its latest year is built
+into ``reports/<sample>/``; ``reports/index.html`` links them all.
 """
 
 from __future__ import annotations
 
+import argparse
+import html
 import sys
 from pathlib import Path
 
 from .dataset import load_dataset
 from .errors import DataError
+from .report.render import CSS
 
 __all__ = ["SAMPLES", "main", "sample_folder"]
 
@@ -30,17 +35,64 @@ def sample_folder(name: str) -> Path:
     return Path(__file__).resolve().parent.parent / "data_samples" / name
 
 
+def reports_folder() -> Path:
+    """The source tree's ``reports/`` folder."""
+    return Path(__file__).resolve().parent.parent / "reports"
+
+
+def _write_top_index(out: Path, built: dict[str, tuple[int, int, int]]) -> Path:
+    rows = "".join(
+        f'<li><a href="{html.escape(name)}/index.html">{html.escape(name)}</a>: '
+        f"{year - 1}/{year} учебный год, отчётов {n}, с ошибкой {failed}</li>"
+        for name, (year, n, failed) in built.items()
+    )
+    page = (f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Отчёты</title>'
+            f"<style>{CSS}</style></head><body><main><h1>Отчёты по примерам данных</h1>"
+            f"<ul>{rows}</ul></main></body></html>")
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the summary of every sample dataset; return the exit code."""
-    names = argv if argv else [n for n in SAMPLES if sample_folder(n).is_dir()]
+    """Summarise the samples and build their reports; return the exit code."""
+    from .report.runner import run_batch
+
+    parser = argparse.ArgumentParser(prog="python -m edu_quality.demo",
+                                     description="Сводка и отчёты по примерам данных.")
+    parser.add_argument("samples", nargs="*", help=f"примеры: {', '.join(SAMPLES)} (по умолчанию все)")
+    parser.add_argument("--no-reports", action="store_true", help="только сводка, без отчётов")
+    parser.add_argument("--jobs", type=int, default=2, help="параллельных процессов")
+    parser.add_argument("--out", type=Path, default=reports_folder(), help="куда писать отчёты")
+    args = parser.parse_args(argv)
     status = 0
-    for name in names:
+    built: dict[str, tuple[int, int, int]] = {}
+    for name in args.samples or SAMPLES:
+        if name not in SAMPLES:
+            parser.error(f"нет примера «{name}»; есть: {', '.join(SAMPLES)}")
+        folder = sample_folder(name)
         try:
-            print(load_dataset(sample_folder(name)).summary())
+            ds = load_dataset(folder)
         except DataError as exc:
             print(f"Ошибка в данных «{name}»:\n{exc}", file=sys.stderr)
             status = 1
+            continue
+        print(ds.summary())
         print()
+        if args.no_reports:
+            continue
+        year = ds.years[-1]
+        result = run_batch(folder, year, args.out / name, jobs=args.jobs)
+        n = len(result.done) + len(result.skipped) + len(result.failed)
+        built[name] = (year, n, len(result.failed))
+        print(f"Отчёты «{name}» за {year}: готово {len(result.done)}, без изменений "
+              f"{len(result.skipped)}, с ошибкой {len(result.failed)}")
+        for job, error in result.failed.items():
+            print(f"  {job}: {error}", file=sys.stderr)
+        status = status or (0 if result.ok else 1)
+    if built:
+        index = _write_top_index(args.out, built)
+        print(f"\nОглавление отчётов: {index}")
     return status
 
 

@@ -453,5 +453,6 @@ def job_for(kind: str, data_dir: str | Path, year: int, *, school_id: str | None
         if job.kind == kind and (p.get("school_id") == school_id if kind == "school"
                                  else p.get("municipality") == municipality):
             return job
-    what = f"школа «{school_id}»" if kind == "school" else f"муниципалитет «{municipality}»"
-    raise DataError(None, f"{what} не найден(а) в реестре школ")
+    what = (f"школа «{school_id}» не найдена" if kind == "school"
+            else f"муниципалитет «{municipality}» не найден")
+    raise DataError(None, f"{what} в реестре школ")

@@ -1,0 +1,139 @@
+"""Excel export of the main tables, for methodologists who continue in Excel.
+
+Numbers stay numbers (shares as 0–1 with a percent format), small groups are
+suppressed as in the reports, no pupil-level row is written, and a text cell
+that starts with ``=``, ``+``, ``-`` or ``@`` is written with a leading
+apostrophe so that Excel never takes it for a formula.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .runner import Job, safe_name
+from .sections import ReportData, report_data
+
+__all__ = ["export_batch_xlsx", "export_xlsx", "neutralize_formulas", "suppress_small"]
+
+_SHARE_COLUMNS = ("share_2", "success_rate", "quality_rate", "not_admitted_share")
+_RU = {
+    "school_id": "Код ОО", "name": "Наименование ОО", "municipality": "Муниципалитет",
+    "assessment": "Процедура", "subject": "Предмет", "grade": "Класс", "year": "Год",
+    "participants": "Участников", "not_admitted": "Не допущены", "n2": "«2»", "n3": "«3»",
+    "n4": "«4»", "n5": "«5»", "share_2": "Доля «2»", "share_2_low": "Доля «2»: от",
+    "share_2_high": "Доля «2»: до", "success_rate": "Успеваемость",
+    "success_rate_low": "Успеваемость: от", "success_rate_high": "Успеваемость: до",
+    "quality_rate": "Качество знаний", "quality_rate_low": "Качество: от",
+    "quality_rate_high": "Качество: до", "sou": "СОУ, %", "mean_mark": "Средняя отметка",
+    "mean_score": "Средний балл", "not_admitted_share": "Доля не допущенных",
+    "exam_not_held": "Экзамен не проводился", "small": "Малая группа", "status": "Статус",
+    "reasons": "Причины", "group": "Группа", "adjusted": "Результат с учётом контекста",
+    "adjusted_low": "С учётом контекста: от", "adjusted_high": "С учётом контекста: до",
+    "index_z": "Индекс социального благополучия",
+}
+
+
+def neutralize_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells starting with ``=``, ``+``, ``-`` or ``@`` with an apostrophe.
+
+    Examples
+    --------
+    >>> neutralize_formulas(pd.DataFrame({"a": ["=1+1", "ok", "-x"]}))["a"].tolist()
+    ["'=1+1", 'ok', "'-x"]
+    """
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            s = out[col].astype("object")
+            risky = s.map(lambda v: isinstance(v, str) and v[:1] in ("=", "+", "-", "@"))
+            out[col] = s.where(~risky, "'" + s.astype(str))
+    return out
+
+
+def suppress_small(summary: pd.DataFrame) -> pd.DataFrame:
+    """Blank every count and metric of a group flagged ``small`` (only N stays).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"participants": [3, 20], "n2": [1, 5], "share_2": [1 / 3, 0.25],
+    ...                   "small": [True, False]})
+    >>> suppress_small(s)["share_2"].isna().tolist()
+    [True, False]
+    """
+    out = summary.copy()
+    hidden = out["small"].astype(bool).to_numpy()
+    keep = {"participants", "small", "exam_not_held", "school_id", "municipality", "assessment",
+            "subject", "grade", "year", "name"}
+    for col in out.columns:
+        if col not in keep and pd.api.types.is_numeric_dtype(out[col].dtype):
+            out[col] = out[col].astype("float64").where(~hidden, np.nan)
+    return out
+
+
+def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, table in sheets.items():
+                t = neutralize_formulas(table).rename(columns=_RU)
+                t.to_excel(writer, sheet_name=name[:31], index=False)
+                ws = writer.sheets[name[:31]]
+                for j, col in enumerate(table.columns, start=1):
+                    if str(col).startswith(_SHARE_COLUMNS):
+                        for cell in ws.iter_cols(min_col=j, max_col=j, min_row=2):
+                            for c in cell:
+                                c.number_format = "0.0%"
+                    ws.column_dimensions[ws.cell(1, j).column_letter].width = 16
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def _school_sheets(data: ReportData, ids: list[str]) -> dict[str, pd.DataFrame]:
+    s = data.summary
+    s = suppress_small(s.loc[s["school_id"].isin(ids)])
+    s.insert(1, "name", s["school_id"].map(data.names))
+    sheets = {"Показатели": s}
+    c = data.classified
+    if c is not None:
+        cols = ["name", "group", "status", "reasons", "adjusted", "adjusted_low",
+                "adjusted_high", "index_z"]
+        sheets["Статус"] = c.loc[c.index.isin(ids), cols].reset_index()
+    return sheets
+
+
+def export_xlsx(job: Job, out_dir: str | Path) -> Path:
+    """Write the main tables of one report's school or municipality to ``<name>.xlsx``."""
+    p = job.parameters
+    data = report_data(p["data_dir"], int(p["year"]))
+    if job.kind == "school":
+        ids = [p["school_id"]]
+    else:
+        ids = data.schools_of(p["municipality"])
+    sheets = _school_sheets(data, ids)
+    if job.kind == "municipality":
+        m = data.summary_municipality
+        sheets["Муниципалитет"] = suppress_small(m.loc[m["municipality"] == p["municipality"]])
+    return _write(Path(out_dir) / f"{job.name}.xlsx", sheets)
+
+
+def export_batch_xlsx(data_dir: str | Path, year: int, out_dir: str | Path,
+                      municipality: str | None = None) -> Path:
+    """Write the main tables of every school (or one municipality) to ``tables.xlsx``."""
+    data = report_data(data_dir, year)
+    ids = (data.schools_of(municipality) if municipality
+           else data.dataset.schools["school_id"].tolist())
+    sheets = _school_sheets(data, ids)
+    sheets["Муниципалитеты"] = suppress_small(data.summary_municipality)
+    sheets["Регион"] = suppress_small(data.summary_region)
+    name = f"tables_{safe_name(municipality)}.xlsx" if municipality else "tables.xlsx"
+    return _write(Path(out_dir) / name, sheets)
