@@ -134,3 +134,16 @@ def test_bad_rules(region):
         classify(region, 2024, low_share=1.5)
     with pytest.raises(ValueError, match="1 ≤ k ≤ n"):
         classify(region, 2024, k=4, n=3)
+
+
+def test_rosobrnadzor_rule_on_pooled_subjects():
+    from edu_quality.identify import _rosobrnadzor
+
+    rows = []
+    for grade, n2 in ((5, 8), (6, 2)):  # grade 5: 40 %, grade 6: 10 % → pooled 25 %
+        for subject in ("Математика", "Русский язык"):
+            rows.append({"school_id": "A", "assessment": "ВПР", "subject": subject,
+                         "grade": grade, "year": 2024, "participants": 20, "n2": n2})
+    s = summarize(pd.DataFrame(rows))
+    assert len(_rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",))) == 1  # two grade-5 works at 40 %
+    assert _rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",), ("assessment", "subject")).empty
