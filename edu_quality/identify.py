@@ -416,6 +416,9 @@ def _reasons(r, k: int, n: int, years: Sequence[int], low_share: float, near_sha
             f"неблагоприятный социальный контекст: индекс социального благополучия "
             f"{_fmt(r.index_z)} (нижние {_pct(unfavourable_share)} школ)"
         )
+    if pd.isna(r.index_z):
+        out.append("нет данных о социальном контексте: принадлежность к ШНСУ и результат с "
+                   "учётом контекста не определяются")
     if pd.notna(r.adjusted):
         side = "выше" if r.adjusted_low > 0 else "ниже" if r.adjusted_high < 0 else "в пределах"
         out.append(
