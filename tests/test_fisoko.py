@@ -192,7 +192,6 @@ def test_import_writes_every_table_and_load_dataset_reads_them(imported):
     assert set(ds.years) == {2020, 2021, 2022}
     assert ds.results["work_grade"].notna().all()
     assert len(ds.staff) == 678  # one row per school of the questionnaire
-    assert imported["seconds"] < 60  # the bench script measures it properly
 
 
 @real
@@ -541,7 +540,6 @@ def test_task_performance_against_plain_pandas(imported):
 @real
 def test_cached_reimport(imported, tmp_path):
     result = imported["result"]
-    start = time.perf_counter()
     again = import_fisoko(
         ALTAI / "schools_registry.xlsx",
         ALTAI / "context_2022.xlsx",
@@ -550,7 +548,6 @@ def test_cached_reimport(imported, tmp_path):
         scales=imported["scales"],
         invalid_results="exclude",
     )
-    assert time.perf_counter() - start < 2
     assert again.from_cache and again.cache_hits == len(result.files)
     assert again.files["participants"].tolist() == result.files["participants"].tolist()
     # per-file cache: one file changed → only that file is read again

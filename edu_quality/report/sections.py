@@ -557,37 +557,32 @@ def identification_section(data: ReportData, municipality: str) -> Section:
 
 
 def factors_section(data: ReportData, municipality: str | None = None) -> Section:
-    """Factor influence over the region's schools: direction table and coefficient plot."""
-    from ..factors import direction_table, influence
+    """Factor influence over the region's schools: direction table and coefficient plot.
+
+    A municipality has too few schools for a model of its own, so the model is the
+    region's (:func:`edu_quality.report.region.factor_influence`, binomial with
+    robust errors), the same as in the region report.
+    """
+    from ..factors import direction_table
     from ..plots import plot_coefficients
+    from .region import factor_influence
 
     sec = Section("Влияние социальных факторов",
                   "Какие особенности контингента связаны с долей «2» в школах региона: "
                   "направление влияния и его значимость.")
-    ctx = data.dataset.context
-    factors = [c for c in ctx.columns if c not in ("school_id", "year")]
-    s = data.summary
-    s = s.loc[(s["year"] == data.year) & ~s["exam_not_held"] & s["n2"].notna()]
-    school = s.groupby("school_id").agg(n2=("n2", "sum"), participants=("participants", "sum"))
-    if ctx.empty or not factors or len(school) < 10:
-        sec.note("Для оценки влияния факторов нужны контекстные данные хотя бы по 10 школам.")
-        return sec
-    cy = max([y for y in ctx["year"].unique() if y <= data.year] or [ctx["year"].max()])
-    table = ctx.loc[ctx["year"] == cy].merge(school.reset_index(), on="school_id")
-    table["share_2"] = table["n2"] / table["participants"]
-    varying = [f for f in factors if table[f].nunique() > 1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = influence(table, "share_2", varying, trials="participants", family="binomial")
+            res = factor_influence(data)
         except (DataError, ValueError) as exc:
-            sec.note(f"Модель не оценена: {exc}")
+            sec.note(f"Влияние факторов не оценено: {exc}")
             return sec
     sec.table(direction_table(res), name="factor_directions")
     ax = plot_coefficients(res)
     sec.figure(ax.figure)
-    sec.note(f"Оценено по {res.attrs.get('n')} школам региона (биномиальная модель доли «2», "
-             "поправка Холма на множественные сравнения). Связь не доказывает причину.")
+    sec.note(f"Оценено по {res.attrs.get('n')} школам региона (биномиальная модель доли «2» с "
+             "устойчивыми ошибками, поправка Холма на множественные сравнения). Связь не "
+             "доказывает причину.")
     return sec
 
 

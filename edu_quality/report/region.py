@@ -1,0 +1,666 @@
+"""Sections of the region report: factor influence, the social index, identification.
+
+The report for a regional methodologist (notebook ``region_factors.ipynb``):
+which context factors go with the share of «2» across all schools of the
+region, the school social well-being index and its weights, results against the
+index, how many schools are on each list and why, and — from pupil-level ВПР —
+how much of the spread of results lies between schools.
+
+Every ``*_section`` function takes a :class:`~edu_quality.report.sections.ReportData`
+and returns a :class:`~edu_quality.report.render.Section`; the computations
+behind them (:func:`school_factor_table`, :func:`factor_influence`,
+:func:`region_social_index`, :func:`vpr_pupil_scores`) return tables and are
+usable on their own. Only aggregates are shown; groups under the small-group
+threshold are left out of the school tables.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, EduQualityError
+from ..identify import STATUSES, _index_factors
+from ..index import SocialIndex, social_index
+from .render import Section, fmt_interval, fmt_number, fmt_percent
+from .sections import ReportData
+
+__all__ = [
+    "MIN_SCHOOLS",
+    "factor_influence",
+    "factor_influence_section",
+    "identification_summary",
+    "multilevel_section",
+    "region_header",
+    "region_report",
+    "region_social_index",
+    "school_factor_table",
+    "social_index_section",
+    "vpr_pupil_scores",
+]
+
+#: Fewest schools with results and context for the region-wide models.
+MIN_SCHOOLS = 10
+
+_NOT_LISTED = "не входит в списки"
+
+
+def _context_year(data: ReportData) -> int | None:
+    """The latest context year not after the report year (else the earliest one)."""
+    ctx = data.dataset.context
+    if ctx.empty:
+        return None
+    years = sorted(int(y) for y in ctx["year"].unique())
+    before = [y for y in years if y <= data.year]
+    return before[-1] if before else years[0]
+
+
+def _factors(data: ReportData) -> list[str]:
+    return [c for c in data.dataset.context.columns if c not in ("school_id", "year")]
+
+
+def _p_text(p: float) -> str:
+    if pd.isna(p):
+        return "—"
+    return "< 0,001" if p < 0.001 else fmt_number(p, 3)
+
+
+# ------------------------------------------------------------------ tables
+
+
+def school_factor_table(data: ReportData) -> pd.DataFrame:
+    """One row per school of the region: share of «2» of the year and its context factors.
+
+    The share of «2» pools every work of the report year with marks (ОГЭ and
+    ЕГЭ of years when they were not exams are left out); the factors are those
+    of the latest context year not after the report year.
+
+    Parameters
+    ----------
+    data : ReportData
+
+    Returns
+    -------
+    DataFrame
+        ``school_id``, ``name``, ``municipality``, ``group``, ``n2`` (pupils
+        with «2»), ``participants`` (pupils with a mark), ``share_2`` = n2 /
+        participants, then one column per context factor (shares 0–1).
+        ``attrs["context_year"]`` is the context year used. Empty (with these
+        columns) when there is no context table.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality.report import report_data
+    >>> t = school_factor_table(report_data(sample_folder("region"), 2024))
+    >>> len(t), t.attrs["context_year"], bool(t["share_2"].between(0, 1).all())
+    (44, 2024, True)
+    """
+    cols = ["school_id", "name", "municipality", "group", "n2", "participants", "share_2"]
+    factors = _factors(data)
+    cy = _context_year(data)
+    if cy is None or not factors:
+        out = pd.DataFrame(columns=cols + factors)
+        out.attrs["context_year"] = cy
+        return out
+    s = data.summary
+    s = s.loc[(s["year"] == data.year) & ~s["exam_not_held"] & s["n2"].notna()]
+    per_school = s.groupby("school_id", as_index=False).agg(
+        n2=("n2", "sum"), participants=("participants", "sum")
+    )
+    per_school = per_school.loc[per_school["participants"] > 0]
+    per_school = per_school.assign(
+        n2=per_school["n2"].astype("int64"),
+        share_2=per_school["n2"].astype("float64") / per_school["participants"],
+    )
+    ctx = data.dataset.context
+    ctx = ctx.loc[ctx["year"] == cy, ["school_id", *factors]]
+    reg = data.dataset.schools[["school_id", "name", "municipality", "group"]]
+    out = reg.merge(per_school, on="school_id").merge(ctx, on="school_id")
+    out = out[cols + factors].reset_index(drop=True)
+    out.attrs["context_year"] = cy
+    return out
+
+
+def factor_influence(
+    data: ReportData, *, robust: str | None = "HC0", alpha: float = 0.05
+) -> pd.DataFrame:
+    """Binomial model of the share of «2» of the region's schools on their context factors.
+
+    :func:`edu_quality.influence` with ``family="binomial"`` on
+    :func:`school_factor_table` (successes: pupils with «2», trials: pupils
+    with a mark), every factor that varies between schools, Holm's correction.
+
+    Parameters
+    ----------
+    data : ReportData
+    robust : {"HC0", None}
+        Standard errors. The default sandwich (``"HC0"``) stays valid when the
+        schools differ more than a binomial model allows (overdispersion: pupils
+        of one school are not independent draws), which is the rule for school
+        results; None uses the plain binomial errors, which are then far too small
+        and make nearly every factor «significant».
+    alpha : float
+        Significance level.
+
+    Returns
+    -------
+    DataFrame
+        The :func:`edu_quality.influence` table (one row per factor: ``label``,
+        ``coef``, ``ci_low``, ``ci_high``, ``p_adjusted``, ``vif``, ``direction``,
+        ``expected_direction``, ``agrees``…); its ``attrs`` gain
+        ``context_year`` and ``dispersion`` (deviance / residual degrees of
+        freedom: about 1 for a binomial spread, larger with overdispersion).
+
+    Raises
+    ------
+    edu_quality.errors.DataError
+        No context data, or fewer than :data:`MIN_SCHOOLS` schools with results
+        and context.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality.report import report_data
+    >>> res = factor_influence(report_data(sample_folder("region"), 2024))
+    >>> res.attrs["n"], res.attrs["cov_type"], res.attrs["dispersion"] > 2
+    (44, 'HC0', True)
+
+    The sample region has planted effects (its README): with the sandwich errors
+    no factor comes out against its planted direction (``low_income``, planted
+    without an effect, is one false positive); with the plain binomial errors
+    (``robust=None``) nine of the fourteen are «significant», two of them
+    (``non_native_russian``, ``sop_family``) with the sign opposite to the planted one.
+
+    >>> res.loc[res["direction"] != "незначимое", ["factor", "direction"]]
+                        factor      direction
+    3   both_parents_higher_ed  положительное
+    8           kdn_registered  отрицательное
+    10              low_income  отрицательное
+    """
+    from ..factors import influence
+
+    table = school_factor_table(data)
+    if len(table) < MIN_SCHOOLS:
+        raise DataError(
+            None,
+            f"для оценки влияния факторов нужны результаты и социальный "
+            f"контекст хотя бы {MIN_SCHOOLS} школ, есть {len(table)}",
+        )
+    factors = [f for f in _factors(data) if table[f].min() < table[f].max()]
+    if not factors:
+        raise DataError(None, "ни один социальный фактор не меняется между школами")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = influence(
+            table,
+            "share_2",
+            factors,
+            trials="participants",
+            family="binomial",
+            robust=robust,
+            alpha=alpha,
+        )
+    df = res.attrs["n"] - res.attrs["k"] - 1
+    res.attrs["context_year"] = table.attrs["context_year"]
+    res.attrs["dispersion"] = res.attrs["deviance"] / df if df > 0 else float("nan")
+    return res
+
+
+def region_social_index(data: ReportData) -> SocialIndex:
+    """The school social well-being index of the context year, as identification builds it.
+
+    The factors and the method are those of :func:`edu_quality.classify`: the
+    first principal component (``method="pca"``) of the factors the catalogue
+    knows to influence results (every factor when fewer than two of them are
+    present), so ``table["index_z"]`` equals the ``index_z`` of the
+    identification.
+
+    Raises
+    ------
+    edu_quality.errors.DataError
+        No context data.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality.report import report_data
+    >>> si = region_social_index(report_data(sample_folder("region"), 2024))
+    >>> si.method, len(si.table)
+    ('pca', 44)
+    """
+    cy = _context_year(data)
+    if cy is None or not _factors(data):
+        raise DataError(None, "нет данных о социальном контексте школ")
+    ctx = data.dataset.context
+    ctx = ctx.loc[ctx["year"] == cy]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return social_index(ctx, _index_factors(ctx, None))
+
+
+def vpr_pupil_scores(data: ReportData) -> pd.DataFrame:
+    """Pupil-level ВПР scores of the report year, standardised within subject and grade.
+
+    Parameters
+    ----------
+    data : ReportData
+
+    Returns
+    -------
+    DataFrame
+        One row per pupil and work: ``school_id``, ``subject``, ``grade``,
+        ``score`` (primary score) and ``score_z`` = (score − mean) / sd over
+        the region's pupils of the same subject and grade, so that works with
+        different maximum scores can be pooled. Empty when the dataset has no
+        pupil-level ВПР scores for the year.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality.report import report_data
+    >>> v = vpr_pupil_scores(report_data(sample_folder("region"), 2024))
+    >>> round(float(v["score_z"].mean()), 6) == 0, v["school_id"].nunique()
+    (True, 44)
+    """
+    r = data.dataset.results
+    cols = ["school_id", "subject", "grade", "score"]
+    if r.empty:
+        return pd.DataFrame(columns=[*cols, "score_z"])
+    admitted = r["admitted"].fillna(True).astype(bool)
+    keep = (r["assessment"] == "ВПР") & (r["year"] == data.year) & r["score"].notna() & admitted
+    v = r.loc[keep, cols].reset_index(drop=True)
+    score = v["score"].astype("float64")
+    g = score.groupby([v["subject"], v["grade"]])
+    sd = g.transform("std")
+    v["score_z"] = (score - g.transform("mean")) / sd.where(sd > 0)
+    return v.loc[v["score_z"].notna()].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ sections
+
+
+def region_header(data: ReportData) -> Section:
+    """Title block: the year, the schools by municipality and group, what the report holds.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality.report import report_data
+    >>> region_header(report_data(sample_folder("region"), 2024)).title
+    'Регион: социальные факторы и выявление школ'
+    """
+    s = data.dataset.schools
+    sec = Section("Регион: социальные факторы и выявление школ", level=1)
+    sec.text(
+        f"Учебный год: {data.year - 1}/{data.year}. Школ: {len(s)}, "
+        f"муниципалитетов: {s['municipality'].nunique()}."
+    )
+    counts = s.groupby("municipality").size()
+    sec.items([f"{m}: {n} школ(ы)" for m, n in counts.items()])
+    groups = s["group"].fillna("не указана").value_counts()
+    sec.text("Группы для сравнения: " + "; ".join(f"{g} — {n}" for g, n in groups.items()) + ".")
+    sec.note(
+        "Связь фактора с результатами не доказывает, что фактор их вызывает. Проценты "
+        "даны с 95-процентным доверительным интервалом; группы меньше "
+        f"{data.min_n} участников в таблицах по школам скрыты."
+    )
+    return sec
+
+
+def factor_influence_section(data: ReportData) -> Section:
+    """Influence of the context factors on the share of «2» across the region's schools.
+
+    The direction table in the form of the Nazarovo programme (factors with an
+    influence first), the coefficient chart, and the model's details for
+    methodologists: coefficient, interval, corrected p-value, VIF and the
+    direction expected from the catalogue. See :func:`factor_influence`.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality.report import report_data
+    >>> sec = factor_influence_section(report_data(sample_folder("region"), 2024))
+    >>> list(sec.tables["factor_directions"].columns)
+    ['Фактор', 'Направление влияния']
+    """
+    from ..factors import direction_table
+    from ..plots import plot_coefficients
+
+    sec = Section(
+        "Влияние социальных факторов на долю «2»",
+        "Какие особенности контингента связаны с долей «2» в школах региона: "
+        "направление влияния и его значимость.",
+    )
+    try:
+        res = factor_influence(data)
+    except (DataError, ValueError) as exc:
+        sec.note(f"Модель не оценена: {exc}")
+        return sec
+    sec.table(direction_table(res), name="factor_directions")
+    ax = plot_coefficients(res)
+    ax.set_title("Коэффициенты модели доли «2» (логит) с 95-процентными интервалами")
+    sec.figure(ax.figure)
+    sec.subtitle("Подробности модели")
+    yes_no = {True: "да", False: "нет"}
+    details = pd.DataFrame(
+        {
+            "Фактор": res["label"],
+            "Коэффициент": [fmt_number(v, 2) for v in res["coef"]],
+            "Интервал": [
+                fmt_interval(lo, hi, percent=False, digits=2)
+                for lo, hi in zip(res["ci_low"], res["ci_high"], strict=True)
+            ],
+            "p (поправка Холма)": [_p_text(p) for p in res["p_adjusted"]],
+            "VIF": [fmt_number(v, 1) for v in res["vif"]],
+            "Влияние": res["direction"],
+            "Ожидалось": res["expected_direction"].fillna("—"),
+            "Совпадает": [yes_no.get(a, "—") if pd.notna(a) else "—" for a in res["agrees"]],
+        }
+    )
+    sec.table(
+        details,
+        name="factor_model",
+        numeric=["Коэффициент", "Интервал", "p (поправка Холма)", "VIF"],
+    )
+    a = res.attrs
+    sec.note(
+        f"Оценено по {a['n']} школам (контекст {a['context_year']} года): биномиальная "
+        "модель доли «2» на все факторы сразу, робастные стандартные ошибки (HC0), "
+        "поправка Холма на множественные сравнения. Коэффициент — изменение логарифма "
+        "шансов получить «2» при росте доли фактора от 0 до 1. «Ожидалось» — направление "
+        "из программы Назаровского района (Приложения 1 и 2)."
+    )
+    if np.isfinite(a["dispersion"]) and a["dispersion"] > 1.5:
+        sec.note(
+            f"Школы различаются сильнее, чем допускает биномиальная модель (девианс на "
+            f"степень свободы {fmt_number(a['dispersion'], 1)}): поэтому ошибки "
+            "робастные — без этой поправки они были бы занижены, и значимыми оказались бы "
+            "факторы, которые на деле с результатами не связаны."
+        )
+    for message in a.get("warnings", []):
+        sec.note(message, warn=True)
+    return sec
+
+
+def social_index_section(data: ReportData) -> Section:
+    """The social well-being index: its weights, its spread by municipality, results against it.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality.report import report_data
+    >>> sec = social_index_section(report_data(sample_folder("region"), 2024))
+    >>> sorted(sec.tables)
+    ['index_municipalities', 'index_weights']
+    """
+    from ..plots import plot_expected
+
+    sec = Section(
+        "Индекс социального благополучия школ",
+        "Сводная оценка социального контекста школы: выше нуля — благоприятнее "
+        "среднего по региону, ниже — менее благоприятный.",
+    )
+    try:
+        si = region_social_index(data)
+    except (DataError, ValueError) as exc:
+        sec.note(f"Индекс не построен: {exc}")
+        return sec
+    w = si.weights.sort_values("weight", key=np.abs, ascending=False)
+    sec.table(
+        pd.DataFrame(
+            {
+                "Фактор": w["label"],
+                "Вес": [fmt_number(v, 2) for v in w["weight"]],
+                "Действие на индекс": np.where(w["sign"] > 0, "повышает", "понижает"),
+                "Влияние на результаты (каталог)": w["expected_direction"].fillna("—"),
+            }
+        ),
+        name="index_weights",
+        numeric=["Вес"],
+    )
+    sec.note(
+        f"Метод: первая главная компонента {len(w)} факторов, знак выбран так, что "
+        "благоприятные факторы повышают индекс; она объясняет "
+        f"{fmt_percent(si.explained)} их общего разброса. Школ: {si.n}."
+    )
+    c = data.classified
+    t = si.table[["school_id", "index_z"]].merge(
+        data.dataset.schools[["school_id", "municipality"]], on="school_id"
+    )
+    if c is not None and "unfavourable" in c.columns:
+        t["unfavourable"] = t["school_id"].map(c["unfavourable"]).fillna(False).astype(bool)
+    else:
+        t["unfavourable"] = False
+    by_muni = t.groupby("municipality").agg(
+        schools=("school_id", "size"),
+        mean=("index_z", "mean"),
+        low=("index_z", "min"),
+        high=("index_z", "max"),
+        unfav=("unfavourable", "sum"),
+    )
+    sec.subtitle("По муниципалитетам")
+    sec.table(
+        pd.DataFrame(
+            {
+                "Муниципалитет": by_muni.index,
+                "Школ": by_muni["schools"].astype(str).to_numpy(),
+                "Средний индекс": [fmt_number(v, 2) for v in by_muni["mean"]],
+                "От": [fmt_number(v, 2) for v in by_muni["low"]],
+                "До": [fmt_number(v, 2) for v in by_muni["high"]],
+                "В неблагоприятном контексте": by_muni["unfav"].astype(int).astype(str).to_numpy(),
+            }
+        ),
+        name="index_municipalities",
+        numeric=["Школ", "Средний индекс", "От", "До", "В неблагоприятном контексте"],
+    )
+    if c is not None and c["actual"].notna().sum() >= 3:
+        sec.subtitle("Результаты и социальный контекст")
+        plot = c.reset_index()[["school_id", "index_z", "actual", "status"]].dropna(
+            subset=["index_z", "actual"]
+        )
+        shown = plot["status"].isin(["резильентная", "ШНОР"])
+        plot["label"] = plot["school_id"].map(data.names).where(shown)
+        ax = plot_expected(plot, "index_z", "actual", labels="label")
+        ax.set_ylabel("результат школы (стандартизованный)")
+        sec.figure(ax.figure)
+        sec.text(
+            "Точки выше линии — школы с результатами выше ожидаемых при их контексте, ниже "
+            "линии — ниже ожидаемых. Подписаны резильентные школы и ШНОР, работающие в "
+            "обычном контексте."
+        )
+    return sec
+
+
+def identification_summary(data: ReportData) -> Section:
+    """Schools by status and comparison group, and the lists of the region with reasons.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality.report import report_data
+    >>> sec = identification_summary(report_data(sample_folder("region"), 2024))
+    >>> sec.tables["status_counts"].iloc[-1]["Статус"]
+    'Всего'
+    """
+    sec = Section(
+        "Выявление школ по региону",
+        "Сколько школ в каждом списке по группам сравнения, и почему каждая школа в него вошла.",
+    )
+    c = data.classified
+    if c is None:
+        sec.note("Списки не составлены: " + getattr(data, "classify_error", ""))
+        return sec
+    c = c.assign(
+        municipality=c.index.map(data.municipality_of), group=c["group"].fillna("не указана")
+    )
+    order = [s for s in STATUSES if s in set(c["status"])]
+    counts = pd.crosstab(
+        pd.Categorical(c["status"], categories=order),
+        c["group"],
+        margins=True,
+        margins_name="Всего",
+    )
+    labels = [s or _NOT_LISTED for s in order] + ["Всего"]
+    table = counts.astype(int).astype(str).reset_index(drop=True)
+    table.insert(0, "Статус", labels)
+    table.columns.name = None
+    sec.table(
+        table, name="status_counts", numeric=[col for col in table.columns if col != "Статус"]
+    )
+    by_muni = pd.crosstab(c["municipality"], pd.Categorical(c["status"], categories=order))
+    by_muni.columns = [s or _NOT_LISTED for s in order]
+    by_muni = by_muni.astype(str).reset_index().rename(columns={"municipality": "Муниципалитет"})
+    sec.table(
+        by_muni,
+        name="status_municipalities",
+        numeric=[col for col in by_muni.columns if col != "Муниципалитет"],
+    )
+    for status in [s for s in order if s]:
+        part = c.loc[c["status"] == status].sort_values(["municipality", "actual"])
+        sec.subtitle(f"{status} ({len(part)})")
+        sec.table(
+            pd.DataFrame(
+                {
+                    "Школа": [data.names[s] for s in part.index],
+                    "Муниципалитет": part["municipality"].to_numpy(),
+                    "Группа": part["group"].to_numpy(),
+                    "Причины": part["reasons"].to_numpy(),
+                }
+            ),
+            name=f"list_{status}",
+        )
+    if (c["status"] == "").all():
+        sec.text("Ни одна школа региона не вошла в списки.")
+    rules = data.classified.attrs.get("rules", {})
+    if rules:
+        sec.note(
+            f"Правила: низкие результаты — нижние {fmt_percent(rules['low_share'], 0)} "
+            f"группы сравнения; устойчиво — не менее {rules['k']} из {rules['n']} лет; "
+            "неблагоприятный контекст — нижние "
+            f"{fmt_percent(rules['unfavourable_share'], 0)} школ по индексу; правило "
+            f"Рособрнадзора — не менее {fmt_percent(rules['rosobrnadzor_share'], 0)} «2»."
+        )
+    return sec
+
+
+def multilevel_section(data: ReportData) -> Section:
+    """Pupils in schools (ВПР of the year): the share of the spread between schools and school effects.
+
+    Two random-intercept models of the standardised ВПР score
+    (:func:`vpr_pupil_scores`, :func:`edu_quality.multilevel`): without
+    predictors (its intraclass correlation is the share of the spread that lies
+    between schools) and with the school's social index (its school effects are
+    the results against what the context predicts, shrunk towards zero for small
+    schools).
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality.report import report_data
+    >>> sec = multilevel_section(report_data(sample_folder("region"), 2024))
+    >>> sec.tables["school_effects"].columns[0]
+    'Школа'
+    """
+    from ..factors import multilevel
+    from ..plots import plot_school_effects
+
+    sec = Section(
+        "Различия между школами (многоуровневая модель, ВПР)",
+        "Какая часть различий в баллах ВПР приходится на школы, и какие школы пишут "
+        "лучше или хуже ожидаемого при их социальном контексте.",
+    )
+    pupils = vpr_pupil_scores(data)
+    if pupils["school_id"].nunique() < MIN_SCHOOLS:
+        sec.note(f"Нужны баллы ВПР по ученикам хотя бы {MIN_SCHOOLS} школ за {data.year} год.")
+        return sec
+    try:
+        index = region_social_index(data).table[["school_id", "index_z"]]
+    except (DataError, ValueError):
+        index = pd.DataFrame(columns=["school_id", "index_z"])
+    pupils = pupils.merge(index, on="school_id", how="left")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            null = multilevel(pupils, "score_z")
+            with_index = (
+                multilevel(pupils, "score_z", school_factors=["index_z"])
+                if pupils["index_z"].notna().any()
+                else None
+            )
+        except (DataError, EduQualityError) as exc:
+            sec.note(f"Модель не оценена: {exc}")
+            return sec
+    sec.text(
+        f"Учеников: {null.n}, школ: {null.n_groups}. На различия между школами "
+        f"приходится {fmt_percent(null.icc)} разброса баллов (внутриклассовая корреляция), "
+        "остальное — различия между учениками одной школы."
+    )
+    model = null
+    if with_index is not None and null.variance["tau00"] > 0:
+        model = with_index
+        explained = 1 - with_index.variance["tau00"] / null.variance["tau00"]
+        row = with_index.fixed.set_index("term").loc["index_z"]
+        sec.text(
+            f"Социальный индекс объясняет {fmt_percent(max(explained, 0.0))} различий "
+            f"между школами; рост индекса на 1 связан с изменением балла на "
+            f"{fmt_number(row['coef'], 2)} "
+            f"{fmt_interval(row['ci_low'], row['ci_high'], percent=False, digits=2)} "
+            "стандартного отклонения."
+        )
+    adjusted = model is not null
+    eff = model.school_effects.assign(name=lambda t: t["group"].map(data.names))
+    lowest = eff.loc[eff["ci_high"] < 0].nsmallest(3, "effect")
+    ax = plot_school_effects(eff, labels=dict(zip(lowest["group"], lowest["name"], strict=True)))
+    ax.set_title(
+        "Эффекты школ с 95-процентными интервалами"
+        + (" (с учётом социального индекса)" if adjusted else "")
+    )
+    ax.set_ylabel("эффект школы, стандартных отклонений балла")
+    sec.figure(ax.figure)
+    shown = eff.loc[((eff["ci_low"] > 0) | (eff["ci_high"] < 0)) & (eff["n"] >= data.min_n)]
+    shown = shown.sort_values("effect")
+    if len(shown):
+        sec.table(
+            pd.DataFrame(
+                {
+                    "Школа": shown["name"].to_numpy(),
+                    "Муниципалитет": shown["group"].map(data.municipality_of).to_numpy(),
+                    "Учеников": shown["n"].astype(str).to_numpy(),
+                    "Эффект": [fmt_number(v, 2) for v in shown["effect"]],
+                    "Интервал": [
+                        fmt_interval(lo, hi, percent=False, digits=2)
+                        for lo, hi in zip(shown["ci_low"], shown["ci_high"], strict=True)
+                    ],
+                    "Вывод": np.where(shown["effect"] > 0, "выше ", "ниже ")
+                    + ("ожидаемого" if adjusted else "среднего"),
+                }
+            ),
+            name="school_effects",
+            numeric=["Учеников", "Эффект", "Интервал"],
+        )
+    else:
+        sec.text(
+            "Ни одна школа значимо не отличается от "
+            + ("ожидаемого уровня." if adjusted else "среднего уровня.")
+        )
+    sec.note(
+        "Баллы стандартизованы внутри каждого предмета и класса; каждая работа ученика — "
+        "отдельное наблюдение. Эффект школы сжат к нулю тем сильнее, чем меньше в ней "
+        "учеников: у малой школы случайные колебания велики. Модель: MixedLM (statsmodels), "
+        f"оптимизатор {model.optimizer}."
+    )
+    return sec
+
+
+def region_report(data: ReportData) -> list[Section]:
+    """Every section of the region report, in order."""
+    return [
+        region_header(data),
+        factor_influence_section(data),
+        social_index_section(data),
+        identification_summary(data),
+        multilevel_section(data),
+    ]
