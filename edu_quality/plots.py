@@ -23,6 +23,7 @@ __all__ = [
     "plot_dynamics",
     "plot_levels",
     "plot_objectivity",
+    "plot_risk_profile",
     "plot_school_vs_reference",
     "plot_transitions",
 ]
@@ -458,4 +459,51 @@ def plot_school_effects(
     ax.set_ylabel("эффект школы")
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3, axis="y")
+    return ax
+
+
+#: Colours of the significance of a risk factor.
+SIGNIFICANCE_COLOURS = {"высокая": "#d7301f", "средняя": "#fdae61", "низкая": "#91cf60"}
+
+
+def plot_risk_profile(
+    profile: pd.DataFrame, *, ax: plt.Axes | None = None
+) -> plt.Axes:
+    """A school's 500+ risk profile: one bar per factor, coloured by significance.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        ``risk_factor``, ``score``, ``significance`` of one school and year
+        (:func:`edu_quality.read_risk_profiles`). A lower score is a higher risk.
+    ax : Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> rp = pd.DataFrame({"risk_factor": ["Низкий уровень оснащения школы",
+    ...     "Высокая доля обучающихся с рисками учебной неуспешности"],
+    ...     "score": [20, 6], "significance": ["средняя", "высокая"]})
+    >>> [p.get_facecolor()[:3] != (0, 0, 0) for p in plot_risk_profile(rp).patches]
+    [True, True]
+    """
+    import textwrap
+
+    from matplotlib.patches import Patch
+
+    ax = _ax(ax, size=(8, max(2.5, 0.55 * len(profile) + 1)))
+    order = {"высокая": 0, "средняя": 1, "низкая": 2}
+    p = profile.sort_values("significance", key=lambda s: s.map(order), kind="stable")
+    names = [textwrap.fill(str(f), 45) for f in p["risk_factor"]]
+    colours = [SIGNIFICANCE_COLOURS.get(s, "#bbbbbb") for s in p["significance"]]
+    ax.barh(names, p["score"], color=colours)
+    for y, score in enumerate(p["score"]):
+        ax.text(score, y, f" {score:g}", va="center", fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlabel("сумма баллов (чем ниже, тем выше риск)")
+    ax.legend(handles=[Patch(color=c, label=s) for s, c in SIGNIFICANCE_COLOURS.items()],
+              title="значимость", fontsize="small", loc="lower right")
     return ax

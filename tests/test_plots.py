@@ -88,3 +88,12 @@ def test_dynamics_chart_with_zero_shares():
     s = pd.DataFrame({"school_id": ["5", "5"], "year": [2021, 2022], "share_2": [0.0, 1.0],
                       "share_2_low": low, "share_2_high": high})
     render(plots.plot_dynamics(s))
+
+
+def test_risk_profile_chart_on_inta():
+    ds = eq.load_dataset(SAMPLES / "inta")
+    rp = ds.risk_profiles.query("school_id == 'INT08'")
+    ax = plots.plot_risk_profile(rp)
+    render(ax)
+    colours = {tuple(round(c, 3) for c in p.get_facecolor()[:3]) for p in ax.patches}
+    assert len(ax.patches) == 6 and len(colours) == 3  # СОШ № 8 has all three levels

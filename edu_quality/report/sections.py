@@ -385,6 +385,9 @@ def risk_section(data: ReportData, school_id: str) -> Section:
         for r in rp.itertuples())
     sec.tables["risk_profile"] = rp
     sec.blocks.append(f'<table class="eq-table"><thead>{head}</thead><tbody>{body}</tbody></table>')
+    from ..plots import plot_risk_profile
+
+    sec.figure(plot_risk_profile(rp).figure)
     high = rp.loc[rp["significance"] == "высокая", "risk_factor"].tolist()
     if high:
         sec.note("Факторы высокой значимости: " + "; ".join(high) + ".", warn=True)
