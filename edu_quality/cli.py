@@ -186,11 +186,15 @@ def _add_report_commands(commands) -> None:
     batch = kinds.add_parser(
         "batch", help="все отчёты: каждая школа и каждый муниципалитет",
         description="Все отчёты набора данных (или одного муниципалитета) параллельно, с "
-        "оглавлением index.html и manifest.json. Неизменившиеся отчёты пропускаются.")
+        "оглавлением index.html и manifest.json. Неизменившиеся отчёты пропускаются; отчёт "
+        "с ошибкой не останавливает остальные (причина — в index.html, подробности — в "
+        "batch.log). Ctrl+C или SIGTERM: начатые отчёты прерываются, оглавление записывается, "
+        "повторный запуск строит только недостающие.")
     common(batch)
     batch.add_argument("--municipality", metavar="МО", help="только этот муниципалитет")
     batch.add_argument("--jobs", type=int, default=2, metavar="N",
-                       help="параллельных процессов (по умолчанию 2)")
+                       help="сколько отчётов строить одновременно (по ядру Python на каждый; "
+                       "по умолчанию 2)")
     batch.add_argument("--force", action="store_true", help="пересоздать все отчёты")
     batch.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
     batch.set_defaults(handler=_report_batch)
@@ -212,21 +216,31 @@ def _report_one(args: argparse.Namespace) -> int:
 
 
 def _report_batch(args: argparse.Namespace) -> int:
+    import signal
+
     from .report.runner import run_batch
 
     result = run_batch(args.data, args.year, args.out, municipality=args.municipality,
                        jobs=args.jobs, force=args.force, keep_notebooks=not args.no_notebooks,
                        timeout=args.timeout, progress=not args.quiet and sys.stderr.isatty())
+    index, log = args.out / "index.html", args.out / "batch.log"
+    for name, error in result.failed.items():
+        title = result.titles.get(name, name)
+        print(f"edu-quality: отчёт «{title}» ({name}) не построен: {error}", file=sys.stderr)
+    if result.interrupted is not None:
+        print(f"edu-quality: прервано ({signal.Signals(result.interrupted).name}): готово "
+              f"{len(result.done)}, с ошибкой {len(result.failed)}, не выполнено "
+              f"{len(result.pending)} — повторный запуск построит только недостающие; "
+              f"оглавление: {index}", file=sys.stderr)
+        return 128 + int(result.interrupted)
     if args.xlsx:
         from .report.export import export_batch_xlsx
 
         print(f"Таблицы Excel: {export_batch_xlsx(args.data, args.year, args.out, args.municipality)}")
     print(f"Готово: {len(result.done)}, без изменений: {len(result.skipped)}, "
-          f"с ошибкой: {len(result.failed)}. Оглавление: {args.out / 'index.html'}")
-    for name, error in result.failed.items():
-        print(f"edu-quality: ошибка в отчёте {name}: {error}", file=sys.stderr)
+          f"с ошибкой: {len(result.failed)}. Оглавление: {index}")
     if result.failed:
-        print(f"Подробности: {args.out / 'batch.log'}", file=sys.stderr)
+        print(f"Подробности ошибок: {log}", file=sys.stderr)
     return 0 if result.ok else 1
 
 

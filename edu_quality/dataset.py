@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from . import io as _io
 from .errors import DataError, Problem
@@ -22,6 +26,7 @@ from .schema import (
     STAFF,
     TableSpec,
     dtype_of,
+    match_columns,
 )
 
 __all__ = ["Dataset", "load_dataset"]
@@ -160,9 +165,93 @@ def _files(folder: Path, stem: str, *, prefix: bool = False) -> list[Path]:
     return out
 
 
+#: Columns a results folder can be partitioned by (``results_vpr/year=2022/…``): the
+#: values :func:`edu_quality.read_results` can fill for a file that lacks the column.
+PARTITION_KEYS = ("year", "assessment", "subject", "grade")
+
+
+def _result_folders(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.iterdir())
+            if p.is_dir() and p.name.lower().startswith("results")
+            and not p.name.startswith(("~$", ".", "_"))]
+
+
+def _partitions(root: Path, base: Path) -> list[tuple[Path, dict[str, str], str]]:
+    """Parquet files of a folder partitioned Hive-style, each with its partition values.
+
+    Returns (file, {column: value}, name shown in messages), the values decoded
+    from the folder names (``subject=%D0%A0…`` → «Р…»).
+    """
+    out = []
+    for path in sorted(root.rglob("*.parquet")):
+        rel = path.relative_to(root)
+        if any(part.startswith((".", "_")) for part in rel.parts):
+            continue
+        values: dict[str, str] = {}
+        for part in rel.parts[:-1]:
+            key, eq, value = part.partition("=")
+            if not eq or key not in PARTITION_KEYS:
+                raise DataError(
+                    root.name,
+                    f"папка «{part}» не является разбиением по столбцу (ожидается «столбец=значение», "
+                    f"столбцы: {', '.join(PARTITION_KEYS)})",
+                )
+            values[key] = unquote(value)
+        out.append((path, values, path.relative_to(base).as_posix()))
+    if not out:
+        raise DataError(root.name, "в папке результатов нет файлов Parquet")
+    return out
+
+
+def _load_part(path: Path, partition: dict[str, str], shown: str,
+               pseudonymize_ids: bool | str | None, known: set[str],
+               ) -> tuple[_io._Loaded, list[Problem], frozenset | None, int]:
+    """Read one results file; a partition's values fill the columns the file lacks.
+
+    Returns the table, its schools missing from the registry (:func:`_check_ids`),
+    its works (:func:`_cells`) and, for pupils, the count of
+    :func:`_ids_in_several_schools` within it.
+    """
+    fill: dict[str, str] = {}
+    if partition:
+        names = pq.read_schema(path).names
+        have = set(match_columns(names, RESULTS_PUPILS).values())
+        have |= set(match_columns(names, RESULTS_AGGREGATED).values())
+        fill = {k: v for k, v in partition.items() if k not in have}
+    try:
+        loaded = _io._load_results(path, pseudonymize_ids=pseudonymize_ids, **fill)
+    except DataError as err:
+        if err.file == shown:
+            raise
+        raise DataError(shown, err.problems, total=err.total) from None
+    loaded.file = shown
+    shared = _ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
+    return loaded, _check_ids(loaded, known), _cells(loaded.table, loaded.spec), shared
+
+
+def _cells(table: pd.DataFrame, spec: TableSpec) -> frozenset | None:
+    """The distinct works of a results table: its key without school and pupil.
+
+    None when a work is not fully known (a missing value), so that nothing is
+    concluded from it.
+    """
+    cell = table[[k for k in spec.key if k not in ("school_id", "pupil_id")]].drop_duplicates()
+    if cell.isna().to_numpy().any():
+        return None
+    return frozenset(cell.itertuples(index=False, name=None))
+
+
+def _apart(cells: list[frozenset | None]) -> bool:
+    """Whether the tables' works are known and no two tables share one."""
+    return None not in cells and sum(map(len, cells)) == len(frozenset().union(*cells))
+
+
 def _check_ids(loaded: _io._Loaded, known: set[str]) -> list[Problem]:
     ids = loaded.table["school_id"]
-    unknown = ~ids.isin(known) & ids.notna()
+    absent = set(ids.dropna().unique().tolist()) - known
+    if not absent:
+        return []
+    unknown = ids.isin(list(absent))
     header = loaded.headers.get("school_id", "Код ОО")
     return [
         Problem(int(loaded.rows[i]), header, f"школа «{ids.iloc[i]}» не найдена в реестре школ")
@@ -176,7 +265,12 @@ def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = No
     Files are found by name (any case), each as ``.csv``, ``.xlsx`` or
     ``.parquet``: ``schools`` and ``results*`` (one or more files) are
     required; ``context``, ``staff``, ``enrolment``, ``risk_profiles``,
-    ``indicators`` and ``plan`` are optional.
+    ``indicators`` and ``plan`` are optional. A ``results*`` entry can also
+    be a folder of Parquet files partitioned Hive-style by
+    :data:`PARTITION_KEYS` (``results_vpr/year=2022/part-0.parquet``, as
+    :func:`edu_quality.synthetic.write_region` writes with
+    ``partition_by_year=True``): the values in the folder names fill the
+    columns the files lack. Results files are read two at a time.
 
     Parameters
     ----------
@@ -192,8 +286,20 @@ def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = No
     Raises
     ------
     DataError
-        A required file is missing, a table is read with errors, or a table
-        names a school that is not in the registry.
+        A required file is missing, a table is read with errors, a table
+        names a school that is not in the registry, the same results are in
+        two files, or a school's results for one work are given both per
+        pupil and as counts (they would be counted twice).
+
+    Notes
+    -----
+    Pupil ids are codes within a school, as in ФИС ОКО exports (the results
+    key includes the school): the same code in two schools is two pupils,
+    and a keyed pseudonym (:func:`edu_quality.privacy.pseudonymize`, a hash
+    of the code) keeps that property. Such codes are no error, but they
+    cannot link a pupil across schools: the dataset says so in ``notes``,
+    and :func:`edu_quality.cohort_progress` with ``by_school=False`` refuses
+    them.
 
     Examples
     --------
@@ -206,7 +312,7 @@ def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = No
     if not folder.is_dir():
         raise DataError(folder.name, f"папка с данными не найдена: {folder}")
     found: dict[str, list[Path]] = {"schools": _files(folder, "schools")}
-    found["results"] = _files(folder, "results", prefix=True)
+    found["results"] = _files(folder, "results", prefix=True) + _result_folders(folder)
     for name in _OPTIONAL:
         found[name] = _files(folder, name)
     for name in ("schools", "results"):
@@ -227,27 +333,62 @@ def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = No
     known = set(schools.table["school_id"].dropna())
     pupils, aggregates, notes = [], [], []
     id_errors: dict[str, list[Problem]] = {}
+    parts = []
+    every: list[_io._Loaded] = []  # every results file read, for messages naming rows
     for path in found["results"]:
-        loaded = _io._load_results(path, pseudonymize_ids=pseudonymize_ids)
-        id_errors[loaded.file] = _check_ids(loaded, known)
-        (pupils if loaded.spec is RESULTS_PUPILS else aggregates).append(loaded.table)
+        parts += _partitions(path, folder) if path.is_dir() else [(path, {}, path.name)]
+    shared_in_part: list[int] = []
     optional: dict[str, pd.DataFrame] = {}
-    for name, spec in _OPTIONAL.items():
-        if not found[name]:
-            optional[name] = empty_table(spec)
-            continue
-        extra = _io._context_extra if spec is CONTEXT else None
-        loaded = _io._load(found[name][0], [spec], extra=extra)
-        if "school_id" in loaded.table.columns:
-            id_errors[loaded.file] = _check_ids(loaded, known)
-        optional[name] = loaded.table
+    workers = min(2, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # the first error in file order wins
+        futures = [pool.submit(_load_part, path, partition, shown, pseudonymize_ids, known)
+                   for path, partition, shown in parts]
+        later = {name: pool.submit(_io._load, found[name][0], [spec],
+                                   extra=_io._context_extra if spec is CONTEXT else None)
+                 for name, spec in _OPTIONAL.items() if found[name]}
+        try:
+            for (path, _, shown), future in zip(parts, futures, strict=True):
+                loaded, id_errors[shown], cells, shared = future.result()
+                # a ФИС ОКО export (.xlsx) checks its pupils per school only: see _concat
+                target = pupils if loaded.spec is RESULTS_PUPILS else aggregates
+                target.append((loaded.table, path.suffix.lower() in (".csv", ".parquet"), cells))
+                if loaded.spec is RESULTS_PUPILS:
+                    shared_in_part.append(shared)
+                every.append(loaded)
+            for name, spec in _OPTIONAL.items():
+                if not found[name]:
+                    optional[name] = empty_table(spec)
+                    continue
+                loaded = later[name].result()
+                if "school_id" in loaded.table.columns:
+                    id_errors[loaded.file] = _check_ids(loaded, known)
+                optional[name] = loaded.table
+        except BaseException:  # an error: the files not read yet are not read
+            for future in [*futures, *later.values()]:
+                future.cancel()
+            raise
     for file, problems in id_errors.items():
         if problems:
             raise DataError(file, problems)
 
-    results = _concat(pupils, RESULTS_PUPILS)
-    aggregated = _concat(aggregates, RESULTS_AGGREGATED)
-    result_years = set(results["year"]) | set(aggregated["year"])
+    try:
+        results = _concat(pupils, RESULTS_PUPILS)
+        aggregated = _concat(aggregates, RESULTS_AGGREGATED)
+    except DataError:  # name the file, row and column of the repeats
+        _check_repeated(every)
+        raise
+    _check_counted_twice(every)
+    # works that are in one table each: count table by table (done while reading)
+    shared = (sum(shared_in_part) if _apart([c for _, _, c in pupils])
+              else _ids_in_several_schools(results))
+    if shared:
+        notes.append(
+            f"кодов участников, которые встречаются в одной работе одного года в нескольких "
+            f"школах: {shared}; это коды внутри школы (как в выгрузках ФИС ОКО), то есть разные "
+            "ученики, — сопоставлять по ним учеников между школами нельзя"
+        )
+    result_years = set(results["year"].unique().tolist()) | set(
+        aggregated["year"].unique().tolist())
     for name, table in optional.items():
         if "year" in table.columns and len(table) and result_years:
             outside = sorted(set(table["year"]) - result_years)
@@ -267,14 +408,24 @@ def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = No
     )
 
 
-def _concat(tables: list[pd.DataFrame], spec: TableSpec) -> pd.DataFrame:
+def _concat(parts: list[tuple[pd.DataFrame, bool, frozenset | None]],
+            spec: TableSpec) -> pd.DataFrame:
+    """The tables in one; an error if two rows have the same key.
+
+    ``parts`` are (table, whether its reader already refused repeated keys within
+    it, its works from :func:`_cells`). Tables that each refused repeats and
+    share no work cannot repeat a key, and are not compared row by row.
+    """
+    tables = [t for t, _, _ in parts]
     if not tables:
         return empty_table(spec)
     if len(tables) == 1:
         out = tables[0]
     else:
         out = pd.concat(tables, ignore_index=True)
-        dup = out.duplicated(list(spec.key), keep=False)
+        separate = all(checked for _, checked, _ in parts) and _apart([c for _, _, c in parts])
+        dup = (pd.Series(False, index=out.index) if separate
+               else _duplicated(out, [(t, checked) for t, checked, _ in parts], list(spec.key)))
         if dup.any():
             first = out.loc[dup].iloc[0]
             key = ", ".join(f"{k}={first[k]}" for k in spec.key)
@@ -285,3 +436,130 @@ def _concat(tables: list[pd.DataFrame], spec: TableSpec) -> pd.DataFrame:
             )
     out.attrs = {"kind": tables[0].attrs.get("kind")}
     return out
+
+
+def _duplicated(out: pd.DataFrame, parts: list[tuple[pd.DataFrame, bool]],
+                key: list[str]) -> pd.Series:
+    """``out.duplicated(key, keep=False)``, looking only where a repeat can be.
+
+    Two rows with one key share its cell (the key without ``school_id`` and
+    ``pupil_id``: year, assessment, subject, grade). A table whose reader
+    refused repeated keys can only repeat a key of another table, so only rows
+    of cells that two tables share, and the rows of unchecked tables, are compared.
+    """
+    cell = [k for k in key if k not in ("school_id", "pupil_id")]
+    lengths = [len(t) for t, _ in parts]
+    code = np.zeros(len(out), dtype=np.int64)
+    for c in cell:
+        codes, uniques = pd.factorize(out[c], use_na_sentinel=False)
+        code = code * max(len(uniques), 1) + codes
+    code, cells = pd.factorize(code)
+    part = np.repeat(np.arange(len(parts), dtype=np.int64), lengths)
+    pairs = pd.unique(code * len(parts) + part)  # (cell, table) present
+    shared = np.bincount(pairs // len(parts), minlength=len(cells)) > 1
+    look = shared[code] | np.repeat([not checked for _, checked in parts], lengths)
+    dup = np.zeros(len(out), dtype=bool)
+    if look.any():
+        dup[look] = out.loc[look].duplicated(key, keep=False).to_numpy()
+    return pd.Series(dup, index=out.index)
+
+
+# ------------------------------------------------ checks across results files (robustness)
+
+_WORK = ["year", "assessment", "subject", "grade", "school_id"]
+
+
+def _sources(loaded: list[_io._Loaded]) -> tuple[np.ndarray, np.ndarray]:
+    """File index and row number of every row of the loaded tables, concatenated."""
+    file = np.repeat(np.arange(len(loaded)), [len(x.table) for x in loaded])
+    rows = np.concatenate([np.asarray(x.rows) for x in loaded])
+    return file, rows
+
+
+def _check_repeated(loaded: list[_io._Loaded]) -> None:
+    """The same results in two files: an error naming the later file's rows and column."""
+    for spec in (RESULTS_PUPILS, RESULTS_AGGREGATED):
+        mine = [x for x in loaded if x.spec is spec]
+        if len(mine) < 2:
+            continue
+        key = list(spec.key)
+        out = pd.concat([x.table[key] for x in mine], ignore_index=True)
+        later = np.flatnonzero(out.duplicated(key, keep="first").to_numpy())
+        if not len(later):
+            continue
+        file, rows = _sources(mine)
+        group = out.groupby(key, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+        first = pd.Series(np.arange(len(out))).groupby(group).transform("min").to_numpy()
+        f = file[later[0]]
+        these = later[file[later] == f]
+        where = mine[f]
+        header = where.headers.get(key[-1], key[-1])
+        raise DataError(where.file, [
+            Problem(int(rows[i]), header,
+                    "одни и те же результаты есть в нескольких файлах: эти уже есть в файле "
+                    f"«{mine[file[first[i]]].file}», строка {int(rows[first[i]])} — оставьте "
+                    "их в одном файле")
+            for i in these[:200]
+        ], total=len(these))
+
+
+def _check_counted_twice(loaded: list[_io._Loaded]) -> None:
+    """A school's work given per pupil and as counts would be summarised twice: refuse it."""
+    pupils = [x for x in loaded if x.spec is RESULTS_PUPILS]
+    counts = [x for x in loaded if x.spec is RESULTS_AGGREGATED]
+    if not pupils or not counts:
+        return
+    per_pupil = pd.concat([x.table[_WORK].assign(pupil_file=i) for i, x in enumerate(pupils)],
+                          ignore_index=True).drop_duplicates(_WORK)
+    file, rows = _sources(counts)
+    both = (pd.concat([x.table[_WORK] for x in counts], ignore_index=True)
+            .reset_index().merge(per_pupil, on=_WORK, how="inner"))
+    if both.empty:
+        return
+    f = file[both["index"].iloc[0]]
+    these = both.loc[file[both["index"].to_numpy()] == f]
+    where = counts[f]
+    raise DataError(where.file, [
+        Problem(int(rows[r.index]), where.headers.get("school_id", "Код ОО"),
+                f"результаты школы «{r.school_id}» ({r.assessment}, {r.subject}, {r.grade} кл., "
+                f"{r.year}) есть и по участникам в файле «{pupils[r.pupil_file].file}»: "
+                "они были бы посчитаны дважды — оставьте одну форму")
+        for r in these.head(200).itertuples()
+    ], total=len(these))
+
+
+def _ids_in_several_schools(results: pd.DataFrame) -> int:
+    """How many pupil ids occur in more than one school in one work of one year."""
+    if results.empty:
+        return 0
+    work = ["year", "assessment", "subject", "grade", "pupil_id"]
+    known = results["pupil_id"].notna()
+    r = results if known.all() else results.loc[known]
+    if r.empty:
+        return 0
+    # one number per work and pupil, one per school; sorted, a work and pupil with two
+    # schools is a run of equal numbers with two different schools
+    code = _code(r, work)
+    school, schools = pd.factorize(r["school_id"], use_na_sentinel=False)
+    k = max(len(schools), 1)
+    if int(code.max()) >= 2**62 // k:
+        code = pd.factorize(code)[0]
+    pair = np.sort(code * k + school)
+    pair = pair[np.r_[True, pair[1:] != pair[:-1]]]  # sorted distinct (work and pupil, school)
+    same = pair[1:] // k == pair[:-1] // k  # the next pair has the same work and pupil
+    return int((same & ~np.r_[False, same[:-1]]).sum())  # runs of such pairs
+
+
+def _code(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One integer per row, equal for rows equal in ``columns`` (missing values alike)."""
+    code = np.zeros(len(table), dtype=np.int64)
+    size = 1
+    for c in columns:
+        codes, uniques = pd.factorize(table[c], use_na_sentinel=False)
+        k = max(len(uniques), 1)
+        if size * k >= 2**62:
+            code, distinct = pd.factorize(code)
+            size = max(len(distinct), 1)
+        code = code * k + codes
+        size *= k
+    return code

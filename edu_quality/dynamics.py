@@ -11,6 +11,7 @@ fall is positive. ОГЭ and ЕГЭ of 2020 were not exams
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ from scipy import stats
 
 from .errors import DataError
 from .intervals import newcombe, wilson
-from .metrics import METRICS, exam_not_held
+from .metrics import METRICS, _factorize, _groups, _on_distinct, exam_not_held
 
 __all__ = [
     "CohortProgress",
@@ -62,17 +63,30 @@ def verdict(low: np.ndarray | pd.Series, high: np.ndarray | pd.Series, metric: s
     >>> verdict([-0.05], [0.20], "quality_rate").tolist()
     ['стабильная']
     """
+    codes = _verdict_codes(low, high, metric)
+    return np.array([*VERDICTS, None], dtype=object)[codes]
+
+
+def _verdict_codes(low, high, metric: str) -> np.ndarray:
+    """Verdicts as positions in :data:`VERDICTS`, −1 (the last) for no interval."""
     if metric not in METRICS:
         raise ValueError(f"Параметр `metric` должен быть одним из {list(METRICS)}, передано {metric!r}")
     good = METRICS[metric][1]
     low = np.asarray(low, dtype="float64")
     high = np.asarray(high, dtype="float64")
-    up = low > 0
-    down = high < 0
-    out = np.where(np.isnan(low) | np.isnan(high), None, "стабильная").astype(object)
-    out[up] = "положительная" if good > 0 else "отрицательная"
-    out[down] = "отрицательная" if good > 0 else "положительная"
+    out = np.where(np.isnan(low) | np.isnan(high), -1, 1)
+    out[low > 0] = 0 if good > 0 else 2
+    out[high < 0] = 2 if good > 0 else 0
     return out
+
+
+def _text(codes: np.ndarray, labels: Sequence[str]) -> pd.Series:
+    """A text column from positions in ``labels`` (−1: missing), built by Arrow."""
+    import pyarrow as pa
+
+    dictionary = pa.DictionaryArray.from_arrays(
+        pa.array(codes, type=pa.int32(), mask=codes < 0), pa.array(list(labels), pa.large_string()))
+    return pd.Series(pd.array(dictionary.cast(pa.large_string()), dtype="str"))
 
 
 def _check_metrics(metrics: Sequence[str], allowed: Sequence[str]) -> None:
@@ -86,13 +100,14 @@ def _check_metrics(metrics: Sequence[str], allowed: Sequence[str]) -> None:
 def _prepare(summary: pd.DataFrame, include_no_exam: bool) -> tuple[pd.DataFrame, int]:
     if "year" not in summary.columns:
         raise DataError(None, "для динамики нужна таблица summarize() со столбцом year")
-    s = summary.copy()
+    s = summary
     dropped = 0
     if not include_no_exam:
         mask = exam_not_held(s)
         dropped = int(mask.sum())
-        s = s.loc[~mask]
-    s["_registered"] = s["participants"] + s["not_admitted"].astype("float64")
+        if dropped:
+            s = s.loc[~mask]
+    s = s.assign(_registered=s["participants"] + s["not_admitted"].astype("float64"))
     return s, dropped
 
 
@@ -162,42 +177,69 @@ def year_over_year(
     _check_metrics(metrics, [*_SHARES, *_MEANS])
     s, dropped = _prepare(summary, include_no_exam)
     keys = _keys(s, by)
-    s = s.sort_values([*keys, "year"])
-    prev = s.groupby(keys, sort=False, dropna=False).shift(1) if keys else s.shift(1)
-    frames = []
+    needed = {c for m in metrics for c in (
+        (*_SHARES[m][0], _SHARES[m][1]) if m in _SHARES else _MEANS[m])}
+    s = s[[*keys, "year", *sorted(needed - {*keys, "year"})]]
+    # rows in series order, then year (as sort_values: stable, missing last); the
+    # year before is the row above in the same series
+    if keys:
+        ids = _groups(s, keys)[0]
+        order = np.lexsort((_factorize(s["year"])[0], ids))
+        ids = ids[order]
+        has_prev = np.r_[False, ids[1:] == ids[:-1]]
+        s = s.take(order)
+    else:
+        s = s.sort_values(["year"])
+        has_prev = np.r_[False, np.ones(max(len(s) - 1, 0), dtype=bool)]
+    year = s["year"].to_numpy(dtype="float64", na_value=np.nan)
+    has_prev[1:] &= ~np.isnan(year[:-1])
+    rows = np.flatnonzero(has_prev)
+
+    def now(col: str) -> np.ndarray:
+        return s[col].to_numpy(dtype="float64", na_value=np.nan)[rows]
+
+    def before(col: str) -> np.ndarray:
+        return s[col].to_numpy(dtype="float64", na_value=np.nan)[rows - 1]
+
+    columns: dict[str, list[np.ndarray]] = {c: [] for c in (
+        "value_from", "value_to", "change", "change_low", "change_high", "verdict")}
     for metric in metrics:
         if metric in _SHARES:
             nums, den = _SHARES[metric]
-            c_to = sum(s[c].astype("float64") for c in nums)
-            c_from = sum(prev[c].astype("float64") for c in nums)
-            n_to = s[den].astype("float64")
-            n_from = prev[den].astype("float64")
-            change, low, high = newcombe(c_from, n_from, c_to, n_to, alpha=alpha)
-            v_from = (c_from / n_from.where(n_from > 0)).to_numpy()
-            v_to = (c_to / n_to.where(n_to > 0)).to_numpy()
+            c_to = sum(now(c) for c in nums)
+            c_from = sum(before(c) for c in nums)
+            n_to = now(den)
+            n_from = before(den)
+            change, low, high = _on_distinct(lambda *a: newcombe(*a, alpha=alpha),
+                                             c_from, n_from, c_to, n_to)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v_from = c_from / np.where(n_from > 0, n_from, np.nan)
+                v_to = c_to / np.where(n_to > 0, n_to, np.nan)
         else:
             mean, sd, n = _MEANS[metric]
-            v_to = s[mean].to_numpy(dtype="float64")
-            v_from = prev[mean].to_numpy(dtype="float64")
-            change, low, high = _welch(
-                v_from, prev[sd].to_numpy(dtype="float64"), prev[n].to_numpy(dtype="float64"),
-                v_to, s[sd].to_numpy(dtype="float64"), s[n].to_numpy(dtype="float64"), alpha,
-            )
-        frame = s[keys].copy()
-        frame["metric"] = metric
-        frame["label"] = METRICS[metric][0]
-        frame["year_from"] = prev["year"]
-        frame["year_to"] = s["year"]
-        frame["value_from"] = v_from
-        frame["value_to"] = v_to
-        frame["change"] = change
-        frame["change_low"] = low
-        frame["change_high"] = high
-        frame["verdict"] = verdict(low, high, metric)
-        frames.append(frame.loc[prev["year"].notna().to_numpy()])
-    out = pd.concat(frames, ignore_index=True)
-    out["year_from"] = out["year_from"].astype("int64")
-    out.attrs["note"] = _note(dropped)
+            v_to = now(mean)
+            v_from = before(mean)
+            change, low, high = _welch(v_from, before(sd), before(n), v_to, now(sd), now(n),
+                                       alpha)
+        for name, values in (("value_from", v_from), ("value_to", v_to), ("change", change),
+                             ("change_low", low), ("change_high", high),
+                             ("verdict", _verdict_codes(low, high, metric))):
+            columns[name].append(values)
+    # metric after metric, each with every pair of years of every series
+    k, m = len(metrics), len(rows)
+    series = s[keys].take(rows).reset_index(drop=True)
+    series = pd.concat([series] * k, ignore_index=True) if k else series.iloc[:0]
+    which = np.repeat(np.arange(k), m)
+    data = {c: series[c] for c in keys}
+    data["metric"] = _text(which, metrics)
+    data["label"] = _text(which, [METRICS[x][0] for x in metrics])
+    data["year_from"] = np.tile(before("year"), k).astype("int64")
+    data["year_to"] = np.tile(s["year"].to_numpy()[rows], k)
+    for name, parts in columns.items():
+        values = np.concatenate(parts) if parts else np.array([], dtype="float64")
+        data[name] = _text(values, VERDICTS) if name == "verdict" else values
+    out = pd.DataFrame(data, index=pd.RangeIndex(k * m))
+    out.attrs = {**deepcopy(s.attrs), "note": _note(dropped)}  # as taken from the summary
     return out
 
 
@@ -265,6 +307,13 @@ def trend(
     ``cov_type="fixed scale"``). A series whose pooled share is 0 or 1 has no
     variance and gets no trend.
 
+    With weights w, x the year and weighted means x̄, ȳ, the slope is
+    Σw(x − x̄)(y − ȳ) / Σw(x − x̄)², its variance 1 / Σw(x − x̄)², the interval
+    and p-value normal (z). This closed form of that ``WLS`` fit is computed
+    for every series at once, so that a region of 40 000 schools takes
+    seconds; the tests check it against statsmodels on every series of a
+    synthetic region (to 1e-10).
+
     Examples
     --------
     >>> from edu_quality.metrics import summarize
@@ -275,40 +324,99 @@ def trend(
     >>> round(float(t["slope"]), 3), t["verdict"]
     (0.183, 'отрицательная')
     """
-    import statsmodels.api as sm
-
     if metric not in _SHARES:
         raise ValueError(f"Параметр `metric` должен быть одним из {list(_SHARES)}, передано {metric!r}")
     s, dropped = _prepare(summary, include_no_exam)
     keys = _keys(s, by)
     nums, den = _SHARES[metric]
-    s["_count"] = sum(s[c].astype("float64") for c in nums)
-    s["_n"] = s[den].astype("float64")
-    s = s.loc[s["_count"].notna() & (s["_n"] > 0)]
-    rows = []
-    groups = s.groupby(keys, sort=True, dropna=False) if keys else [((), s)]
-    for key, g in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        row = dict(zip(keys, key))
-        row.update(metric=metric, years=len(g), first_year=int(g["year"].min()) if len(g) else None,
-                   last_year=int(g["year"].max()) if len(g) else None)
-        pooled = g["_count"].sum() / g["_n"].sum()
-        slope = low = high = p = np.nan
-        if len(g) >= min_years and 0 < pooled < 1:
-            x = sm.add_constant(g["year"].to_numpy(dtype="float64") - g["year"].min())
-            y = (g["_count"] / g["_n"]).to_numpy()
-            w = g["_n"].to_numpy() / (pooled * (1 - pooled))
-            fit = sm.WLS(y, x, weights=w).fit(cov_type="fixed scale", cov_kwds={"scale": 1.0})
-            slope = float(fit.params[1])
-            low, high = (float(v) for v in fit.conf_int(alpha=alpha)[1])
-            p = float(fit.pvalues[1])
-        row.update(slope=slope, slope_low=low, slope_high=high, p_value=p)
-        rows.append(row)
-    out = pd.DataFrame(rows)
+    count = sum(s[c].to_numpy(dtype="float64", na_value=np.nan) for c in nums)
+    n = s[den].to_numpy(dtype="float64", na_value=np.nan)
+    use = ~np.isnan(count) & (n > 0)
+    s = s.loc[use]
+    if not keys:
+        out = pd.DataFrame([_trend_row({}, s["year"].to_numpy(dtype="float64"), count[use],
+                                       n[use], metric, min_years, alpha)])
+    elif not len(s):
+        out = pd.DataFrame()
+    else:
+        out = _trends(s, keys, count[use], n[use], metric, min_years, alpha)
     if len(out):
         out["verdict"] = verdict(out["slope_low"], out["slope_high"], metric)
     out.attrs["note"] = _note(dropped)
     return out
+
+
+def _trends(s: pd.DataFrame, keys: list[str], count: np.ndarray, n: np.ndarray, metric: str,
+            min_years: int, alpha: float) -> pd.DataFrame:
+    """Every series' weighted slope at once, in closed form (see :func:`trend`)."""
+    ids, out = _groups(s, keys)
+    g = len(out)
+    year = s["year"].to_numpy(dtype="float64")
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(ids, weights=values, minlength=g)
+
+    years = np.bincount(ids, minlength=g)
+    first = np.full(g, np.inf)
+    np.minimum.at(first, ids, year)
+    last = np.full(g, -np.inf)
+    np.maximum.at(last, ids, year)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = total(count) / total(n)
+        fit = (years >= min_years) & (pooled > 0) & (pooled < 1)
+        # weighted least squares of p on x = year − first year, weights n / (p̄(1 − p̄))
+        w = n / (pooled * (1 - pooled))[ids]
+        x = year - first[ids]
+        y = count / n
+        sw = total(w)
+        xm = total(w * x) / sw
+        ym = total(w * y) / sw
+        dx = x - xm[ids]
+        sxx = total(w * dx * dx)
+        sxy = total(w * dx * (y - ym[ids]))
+        slope = sxy / sxx
+        se = np.sqrt(1 / sxx)
+    # a series whose years do not vary has no slope: statsmodels decides, as before
+    odd = np.flatnonzero(fit & ~(sxx > 0))
+    z = stats.norm.ppf(1 - alpha / 2)
+    out["metric"] = metric
+    out["years"] = years.astype("int64")
+    out["first_year"] = first.astype("int64")
+    out["last_year"] = last.astype("int64")
+    out["slope"] = np.where(fit, slope, np.nan)
+    out["slope_low"] = np.where(fit, slope - z * se, np.nan)
+    out["slope_high"] = np.where(fit, slope + z * se, np.nan)
+    out["p_value"] = np.where(fit, 2 * stats.norm.sf(np.abs(slope / se)), np.nan)
+    if len(odd):
+        order = np.argsort(ids, kind="stable")
+        starts = np.searchsorted(ids[order], odd)
+        for i, start in zip(odd, starts, strict=True):
+            rows = order[start:start + years[i]]
+            row = _trend_row({}, year[rows], count[rows], n[rows], metric, min_years, alpha)
+            for c in ("slope", "slope_low", "slope_high", "p_value"):
+                out.loc[i, c] = row[c]
+    return out
+
+
+def _trend_row(key: dict, year: np.ndarray, count: np.ndarray, n: np.ndarray, metric: str,
+               min_years: int, alpha: float) -> dict:
+    """One series' trend by statsmodels ``WLS`` (the reference the closed form follows)."""
+    import statsmodels.api as sm
+
+    row = dict(key)
+    row.update(metric=metric, years=len(year), first_year=int(year.min()) if len(year) else None,
+               last_year=int(year.max()) if len(year) else None)
+    pooled = count.sum() / n.sum()
+    slope = low = high = p = np.nan
+    if len(year) >= min_years and 0 < pooled < 1:
+        x = sm.add_constant(year - year.min())
+        fit = sm.WLS(count / n, x, weights=n / (pooled * (1 - pooled))).fit(
+            cov_type="fixed scale", cov_kwds={"scale": 1.0})
+        slope = float(fit.params[1])
+        low, high = (float(v) for v in fit.conf_int(alpha=alpha)[1])
+        p = float(fit.pvalues[1])
+    row.update(slope=slope, slope_low=low, slope_high=high, p_value=p)
+    return row
 
 
 def positive_share(

@@ -47,10 +47,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .dataset import Dataset
 from .catalogue import factor_catalogue
+from .dataset import Dataset
 from .dynamics import year_over_year
-from .metrics import exam_not_held, summarize
+from .metrics import _by_group, _groups, exam_not_held, summarize
 
 __all__ = ["STATUSES", "classify", "composite_results"]
 
@@ -96,32 +96,43 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
     if metric not in ("mean_score", "share_2"):
         raise ValueError(f"Параметр `metric` должен быть одним из ['mean_score', 'share_2'], "
                          f"передано {metric!r}")
-    s = summary.loc[summary["participants"] > 0].copy()
     cell = ["assessment", "subject", "grade", "year"]
-    use_score = s["mean_score"].notna() if metric == "mean_score" else pd.Series(False, index=s.index)
-    score_cell = use_score.groupby([s[c] for c in cell]).transform("all")
-    v = np.where(score_cell, s["mean_score"], -s["share_2"].astype("float64"))
-    p = s["share_2"].astype("float64")
-    se = np.where(score_cell, s["score_sd"] / np.sqrt(s["participants"]),
-                  np.sqrt(p * (1 - p) / s["participants"]))
-    s["_v"] = v
-    s["_se"] = se
-    g = s.groupby(cell)["_v"]
-    sd = g.transform("std")
-    s["_z"] = (s["_v"] - g.transform("mean")) / sd.where(sd > 0)
-    s["_sez"] = s["_se"] / sd.where(sd > 0)
-    s = s.loc[s["_z"].notna()]
-    w = s["participants"].astype("float64")
-    s["_wz"] = w * s["_z"]
-    s["_w2se2"] = (w * s["_sez"].fillna(0)) ** 2
-    s["_w"] = w
-    out = s.groupby(["school_id", "year"]).agg(
-        _wz=("_wz", "sum"), _w=("_w", "sum"), _w2se2=("_w2se2", "sum"),
-        procedures=("_z", "size"), participants=("participants", "sum"),
-    ).reset_index()
-    out["composite"] = out["_wz"] / out["_w"]
-    out["composite_se"] = np.sqrt(out["_w2se2"]) / out["_w"]
-    return out[["school_id", "year", "composite", "composite_se", "procedures", "participants"]]
+    unit = ["school_id", "year"]
+    # rows of a cell with a missing key have no z-score (pandas drops such groups)
+    s = summary.loc[(summary["participants"] > 0) & summary[cell].notna().all(axis=1)]
+    n = s["participants"].to_numpy(dtype="float64")
+    mean_score = s["mean_score"].to_numpy(dtype="float64", na_value=np.nan)
+    p = s["share_2"].to_numpy(dtype="float64", na_value=np.nan)
+    ids, cells = _groups(s, cell)
+    if metric == "mean_score":  # by score where every school of the cell has one
+        no_score = np.bincount(ids, weights=np.isnan(mean_score), minlength=len(cells))
+        score_cell = (no_score == 0)[ids]
+    else:
+        score_cell = np.zeros(len(s), dtype=bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = np.where(score_cell, mean_score, -p)
+        se = np.where(score_cell, s["score_sd"].to_numpy(dtype="float64", na_value=np.nan)
+                      / np.sqrt(n), np.sqrt(p * (1 - p) / n))
+        g = _by_group(v, ids, len(cells))
+        sd = g.std().to_numpy()[ids]
+        sd = np.where(sd > 0, sd, np.nan)
+        z = (v - g.mean().to_numpy()[ids]) / sd
+        sez = se / sd
+    keep = ~np.isnan(z) & s[unit].notna().all(axis=1).to_numpy()
+    s = s.loc[keep]
+    z, sez, w = z[keep], sez[keep], n[keep]
+    ids, out = _groups(s, unit)
+    k = len(out)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return _by_group(values, ids, k).sum().to_numpy()
+
+    wz, sw, w2se2 = total(w * z), total(w), total((w * np.where(np.isnan(sez), 0.0, sez)) ** 2)
+    out["composite"] = wz / sw
+    out["composite_se"] = np.sqrt(w2se2) / sw
+    out["procedures"] = np.bincount(ids, minlength=k).astype("int64")
+    out["participants"] = _by_group(s["participants"].to_numpy(), ids, k).sum().to_numpy()
+    return out
 
 
 def _low_within_groups(comp: pd.DataFrame, schools: pd.DataFrame, low_share: float,
@@ -161,21 +172,37 @@ def _rosobrnadzor(summary: pd.DataFrame, year: int, share: float, min_n: int,
     prev = high.loc[high["year"] == year - 1]
     both = this.merge(prev, on=["school_id", *_PROCEDURE], suffixes=("", "_prev"))
     rows: dict[str, list[str]] = {}
-    for sid, cells in this.groupby("school_id", sort=False):
-        if len(cells) >= 2:
+    cells = _per_school(this, [f"{a} {s} {g} кл. — {_pct(v)}" for a, s, g, v in _columns(
+        this, "assessment", "subject", "grade", "share_2")])
+    for sid, items in cells.items():
+        if len(items) >= 2:
             rows.setdefault(sid, []).append(
-                f"доля «2» не ниже {_pct(share)} в {len(cells)} процедурах {year} года ("
-                + _listing([f"{r.assessment} {r.subject} {r.grade} кл. — {_pct(r.share_2)}"
-                            for r in cells.itertuples()]) + ")"
+                f"доля «2» не ниже {_pct(share)} в {len(items)} процедурах {year} года ("
+                + _listing(items) + ")"
             )
-    for sid, cells in both.groupby("school_id", sort=False):
+    cells = _per_school(both, [f"{a} {s} {g} кл. — {_pct(v0)} и {_pct(v)}" for a, s, g, v0, v
+                               in _columns(both, "assessment", "subject", "grade", "share_2_prev",
+                                           "share_2")])
+    for sid, items in cells.items():
         rows.setdefault(sid, []).append(
             f"доля «2» не ниже {_pct(share)} два года подряд ({year - 1} и {year}): "
-            + _listing([f"{r.assessment} {r.subject} {r.grade} кл. — {_pct(r.share_2_prev)} и "
-                        f"{_pct(r.share_2)}" for r in cells.itertuples()])
+            + _listing(items)
         )
     return pd.DataFrame({"school_id": list(rows), "rosobrnadzor": True,
                          "rosobrnadzor_reason": ["; ".join(v) for v in rows.values()]})
+
+
+def _columns(table: pd.DataFrame, *names: str):
+    """The rows of some columns as tuples of Python values (as ``itertuples`` gives them)."""
+    return zip(*(table[c].tolist() for c in names), strict=True)
+
+
+def _per_school(table: pd.DataFrame, items: list[str]) -> dict[str, list[str]]:
+    """Items of the rows by school: schools in order of appearance, items in row order."""
+    out: dict[str, list[str]] = {}
+    for sid, item in zip(table["school_id"].tolist(), items, strict=True):
+        out.setdefault(sid, []).append(item)
+    return out
 
 
 def _index_factors(context: pd.DataFrame, factors: Sequence[str] | None) -> list[str]:
@@ -383,12 +410,10 @@ def _declines(summary: pd.DataFrame, year: int, alpha: float) -> pd.DataFrame:
         return pd.DataFrame(columns=["school_id", "decline", "decline_reason"])
     yoy = year_over_year(s, by=["school_id", *_PROCEDURE], metrics=["share_2"], alpha=alpha)
     bad = yoy.loc[(yoy["verdict"] == "отрицательная") & (yoy["year_to"] == year)]
-    rows: dict[str, list[str]] = {}
-    for r in bad.itertuples():
-        rows.setdefault(r.school_id, []).append(
-            f"{r.assessment} {r.subject} {r.grade} кл. — доля «2» выросла с {_pct(r.value_from)} "
-            f"до {_pct(r.value_to)}"
-        )
+    rows = _per_school(bad, [
+        f"{a} {s} {g} кл. — доля «2» выросла с {_pct(v0)} до {_pct(v)}"
+        for a, s, g, v0, v in _columns(bad, "assessment", "subject", "grade", "value_from",
+                                       "value_to")])
     return pd.DataFrame({"school_id": list(rows), "decline": True,
                          "decline_reason": [_listing(v) for v in rows.values()]})
 

@@ -10,7 +10,17 @@ schema and returns a tidy DataFrame.
 
 Every problem raises :class:`edu_quality.errors.DataError` naming the file, the
 row as the user sees it and the column, with all the problems of the file
-listed. Columns of pupil names (ФИО) are dropped on reading and never stored.
+listed. Columns of pupil names (ФИО, фамилия, имя, отчество in any spelling) are
+dropped on reading and never stored; the headers a reader did not use are listed
+in ``attrs["ignored_columns"]``.
+
+Broken files are read as Excel shows them or refused, never half-read
+(``tests/hostile`` holds one file per case): UTF-16, KOI8-R and CP866 text is
+recognised; text decoded twice («ÐšÐ¾Ð´»), mixed encodings, formulas saved
+without their values, Excel error values, a second table beside or below the
+first, a table on several sheets or only on a hidden one, an «Итого» row and a
+number merged over several rows are errors; a header over two rows of merged
+cells, merged labels and numbers typed as headers (2, 3, 4, 5) are read.
 """
 
 from __future__ import annotations
@@ -18,8 +28,9 @@ from __future__ import annotations
 import csv
 import io as _io
 import re
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +45,6 @@ from .schema import (
     CONTEXT,
     ENROLMENT,
     INDICATORS,
-    NAME_HEADERS,
     PLAN,
     RESULTS_AGGREGATED,
     RESULTS_PUPILS,
@@ -44,6 +54,7 @@ from .schema import (
     Column,
     TableSpec,
     dtype_of,
+    is_name_header,
     match_columns,
     normalize_header,
     pandera_schema,
@@ -76,6 +87,9 @@ class _Raw:
     headers: list[str]
     data: pd.DataFrame  # columns 0..k-1
     rows: np.ndarray  # row numbers the user sees, one per data row
+    header_row: int | None = None  # row number of the header the user sees
+    uncomputed: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, pos) → why
+    merged: set[tuple[int, int]] = field(default_factory=set)  # (row, pos) filled from a merge
 
 
 @dataclass
@@ -97,16 +111,11 @@ def _display_name(path: Path) -> str:
 
 
 def _decode(raw: bytes, file: str) -> str:
-    if not raw.strip():
-        raise DataError(file, "файл пуст")
-    if b"\x00" in raw[:4096]:
-        raise DataError(file, "файл не является текстовым (CSV): сохраните его как CSV или XLSX")
-    for enc in ("utf-8-sig", "cp1251"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise DataError(file, "не удалось определить кодировку (ожидается UTF-8 или Windows-1251)")
+    """Decode a text file (see :func:`_decode_csv`); an unreadable place is an error."""
+    text, issue = _decode_csv(raw, file)
+    if issue is not None:
+        raise DataError(file, issue[1])
+    return text
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -141,13 +150,25 @@ def _find_header(
 
 
 def _read_csv(path: Path, file: str, score: Callable, expected: str) -> _Raw:
-    text = _decode(path.read_bytes(), file)
-    head_lines = text.splitlines()[: _HEADER_SEARCH_ROWS + 20]
-    delim = _sniff_delimiter(head_lines)
-    candidates = list(csv.reader(head_lines[:_HEADER_SEARCH_ROWS], delimiter=delim))
+    text, issue = _decode_csv(path.read_bytes(), file)
+    # split as the parser does: a form feed or U+2028 in a title is no line end for it
+    head_lines = _LINE_BREAKS.split(text, maxsplit=_HEADER_SEARCH_ROWS + 20)
+    head_lines = head_lines[: _HEADER_SEARCH_ROWS + 20]
+    with _FieldLimit():  # a long cell near the top is no reason to fail
+        delim = _sniff_delimiter(head_lines)
+        candidates = list(csv.reader(head_lines[:_HEADER_SEARCH_ROWS], delimiter=delim))
+    if issue is not None:
+        try:
+            found = _find_header(candidates, score, file, expected)
+        except DataError:
+            found = None
+        named = None if found is None else _sub_header(candidates, found, score)[0]
+        raise _text_issue(file, text, issue, delim, named)
+    if any(ch in text for ch in "\u200b\u200c\u200d\u2060\ufeff"):
+        text = text.translate(_INVISIBLE)
     h = _find_header(candidates, score, file, expected)
-    headers = [c.strip() for c in candidates[h]]
-    width = len(headers)
+    headers, depth = _sub_header(candidates, h, score)
+    width = max(len(headers), 1)
     while headers and not headers[-1]:
         headers.pop()
     for _ in range(20):  # rows wider than the header: widen, then check the extra cells
@@ -156,7 +177,7 @@ def _read_csv(path: Path, file: str, score: Callable, expected: str) -> _Raw:
                 _io.StringIO(text),
                 sep=delim,
                 header=None,
-                skiprows=h + 1,
+                skiprows=h + depth,
                 names=range(width),
                 dtype=str,
                 keep_default_na=False,
@@ -166,16 +187,20 @@ def _read_csv(path: Path, file: str, score: Callable, expected: str) -> _Raw:
             )
             break
         except pd.errors.ParserError as exc:
+            quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+            if quote:
+                raise _unclosed_quote(file, text, int(quote.group(1)) + 1, delim,
+                                      headers) from None
             m = re.search(r"saw (\d+)", str(exc))
             if not m:
                 raise DataError(file, f"файл CSV повреждён: {exc}") from None
             width = max(width + 1, int(m.group(1)))
     else:
         raise DataError(file, "файл CSV повреждён: строки разной длины")
-    rows = np.arange(h + 2, h + 2 + len(data))
+    rows = np.arange(h + depth + 1, h + depth + 1 + len(data))
     _check_unnamed(data, headers, rows, file)
     data = data.iloc[:, : len(headers)]
-    return _Raw(file, headers, data, rows)
+    return _Raw(file, headers, data, rows, header_row=h + 1)
 
 
 def _check_unnamed(data: pd.DataFrame, headers: list[str], rows: np.ndarray, file: str) -> None:
@@ -192,7 +217,7 @@ def _check_unnamed(data: pd.DataFrame, headers: list[str], rows: np.ndarray, fil
 
 def _excel_value(v: object) -> object:
     if isinstance(v, str):
-        return v
+        return v.translate(_INVISIBLE)
     if v is None:
         return ""
     return v
@@ -205,34 +230,42 @@ def _read_xlsx(path: Path, file: str, sheet: str | int | None, score: Callable,
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own types for corrupt files
-        raise DataError(file, f"файл Excel повреждён или не является XLSX ({exc})") from None
+        raise DataError(file, _not_xlsx(path, exc)) from None
     names = list(wb.sheet_names)
-    if sheet is None:
-        visible = [m.name for m in wb.sheets_metadata if str(m.visible).lower().endswith("visible")
-                   and "hidden" not in str(m.visible).lower()]
-        sheet = visible[0] if visible else names[0]
-    if isinstance(sheet, int):
-        if not 0 <= sheet < len(names):
-            raise DataError(file, f"нет листа № {sheet + 1}; листы: {', '.join(names)}")
-        sheet = names[sheet]
-    if sheet not in names:
-        raise DataError(file, f"нет листа «{sheet}»; листы: {', '.join(names)}")
-    try:
-        grid = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-    except Exception as exc:
-        raise DataError(file, f"не удалось прочитать лист «{sheet}» ({exc})") from None
-    if not grid:
-        raise DataError(file, f"лист «{sheet}» пуст")
-    h = _find_header(grid[:_HEADER_SEARCH_ROWS], score, file, expected)
-    headers = [str(v).strip() if v is not None else "" for v in grid[h]]
+    if sheet is None:  # the one visible sheet with the table
+        sheet, grid, h = _pick_sheet(wb, file, score, expected)
+    else:
+        if isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise DataError(file, f"нет листа № {sheet + 1}; листы: {', '.join(names)}")
+            sheet = names[sheet]
+        if sheet not in names:
+            raise DataError(file, f"нет листа «{sheet}»; листы: {', '.join(names)}")
+        grid = _sheet_grid(wb, sheet, file)
+        if not grid:
+            raise DataError(file, f"лист «{sheet}» пуст")
+        h = _find_header(grid[:_HEADER_SEARCH_ROWS], score, file, expected)
+    merged = _fill_merged(wb.get_sheet_by_name(sheet), grid)
+    headers, depth = _sub_header(grid[:_HEADER_SEARCH_ROWS], h, score)
     while headers and not headers[-1]:
         headers.pop()
+    start = h + depth
+    uncomputed = {(r + 1, c): message for (r, c), message in _uncomputed_cells(path, sheet).items()
+                  if r >= h and (r >= len(grid) or c >= len(grid[r])
+                                 or grid[r][c] in ("", None))}
+    in_header = [Problem(r, headers[c] if c < len(headers) and headers[c] else f"№ {c + 1}",
+                         message)
+                 for (r, c), message in sorted(uncomputed.items()) if r <= start]
+    if in_header:
+        raise DataError(file, in_header)
     width = max(len(r) for r in grid)
-    body = [[_excel_value(v) for v in (r + [""] * (width - len(r)))] for r in grid[h + 1:]]
+    body = [[_excel_value(v) for v in (r + [""] * (width - len(r)))] for r in grid[start:]]
     data = pd.DataFrame(body, columns=range(width), dtype=object)
-    rows = np.arange(h + 2, h + 2 + len(data))
+    rows = np.arange(start + 1, start + 1 + len(data))
     _check_unnamed(data, headers, rows, file)
-    return _Raw(file, headers, data.iloc[:, : len(headers)], rows)
+    return _Raw(file, headers, data.iloc[:, : len(headers)], rows, header_row=h + 1,
+                uncomputed=uncomputed,
+                merged={(r + 1, c) for r, c in merged if r >= start and c < len(headers)})
 
 
 def _read_parquet(path: Path, file: str) -> _Raw:
@@ -243,6 +276,81 @@ def _read_parquet(path: Path, file: str) -> _Raw:
     headers = [str(c) for c in data.columns]
     data.columns = range(len(headers))
     return _Raw(file, headers, data.reset_index(drop=True), np.arange(2, 2 + len(data)))
+
+
+# Parquet fast path. A Parquet file arrives typed and may hold millions of rows with few
+# distinct values in most columns. Each helper gives exactly what the general path gives:
+# rows are tested for emptiness only while they may still be empty; a column is parsed
+# once per distinct value (parsing is cell by cell) and spread back; a table is checked
+# by the pandera schema's own checks run on whole columns, and only a table that fails
+# one goes through pandera, which then reports every problem as for any other file.
+
+_DISTINCT_SAMPLE = 10_000  # rows looked at to decide whether distinct values are few
+
+
+def _empty_rows(data: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell, as stripped text, is "", "nan" or "None" (see :func:`_read_raw`)."""
+    empty = np.ones(len(data), dtype=bool)
+    text_first = sorted(data.columns, key=lambda c: pd.api.types.is_numeric_dtype(data[c]))
+    for c in text_first:
+        idx = np.flatnonzero(empty)
+        if not len(idx):
+            break
+        part = data[c].iloc[idx].astype(str).str.strip()
+        empty[idx] = part.isin(("", "nan", "None")).to_numpy()
+    return empty
+
+
+def _parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+    """:func:`_parse` of a typed column, parsing each distinct value once."""
+    if (s.dtype == object or col.kind in ("int", "float", "share") or len(s) < _DISTINCT_SAMPLE
+            or s.iloc[:_DISTINCT_SAMPLE].nunique(dropna=False) > _DISTINCT_SAMPLE // 10):
+        return _parse(col, s)
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    values, bad, expected = _parse(col, pd.Series(uniques))
+    return (values.take(codes).set_axis(s.index), bad.take(codes).set_axis(s.index),
+            expected)
+
+
+def _passes(schema: pa.DataFrameSchema, table: pd.DataFrame) -> bool:
+    """Whether pandera would accept ``table``: the schema's checks, run on whole columns."""
+    try:  # columns and their dtypes
+        schema.validate(table.iloc[:0], lazy=True)
+    except pa.errors.SchemaErrors:
+        return False
+    for name, column in schema.columns.items():
+        if name not in table.columns:
+            continue
+        s = table[name]
+        if not column.nullable and s.isna().any():
+            return False
+        if column.unique and s.duplicated().any():
+            return False
+        if not all(check(s).check_passed for check in column.checks):
+            return False
+    if not all(check(table).check_passed for check in schema.checks):
+        return False
+    unique = schema.unique
+    return not (unique and _duplicated_any(table, [unique] if isinstance(unique, str) else unique))
+
+
+def _duplicated_any(table: pd.DataFrame, keys: Sequence[str]) -> bool:
+    """``table.duplicated(keys).any()``, on one integer code per row."""
+    code = np.zeros(len(table), dtype=np.int64)
+    size = 1
+    for k in keys:
+        s = table[k]
+        if s.dtype == np.int64 and len(s) and int(s.max()) - int(s.min()) < 2**20:
+            codes, k_size = s.to_numpy() - int(s.min()), int(s.max()) - int(s.min()) + 1
+        else:
+            codes, uniques = pd.factorize(s, use_na_sentinel=False)
+            k_size = max(len(uniques), 1)
+        size *= k_size
+        if size >= 2**62:
+            return bool(table.duplicated(list(keys)).any())
+        code = code * k_size + codes
+    code = np.sort(code)  # equal keys are neighbours
+    return bool((code[1:] == code[:-1]).any())
 
 
 def _read_raw(path: str | Path, sheet: str | int | None, specs: Sequence[TableSpec]) -> _Raw:
@@ -269,7 +377,9 @@ def _read_raw(path: str | Path, sheet: str | int | None, specs: Sequence[TableSp
     else:
         raise DataError(file, f"неизвестный формат «{suffix}»: ожидается .csv, .xlsx или .parquet")
     # fully empty rows are layout, not data: drop them (their numbers stay with the others)
-    if len(raw.data):
+    if len(raw.data) and suffix == ".parquet":
+        empty = pd.Series(_empty_rows(raw.data))
+    elif len(raw.data):
         as_text = raw.data.astype(str)
         empty = as_text.apply(lambda c: c.str.strip().isin(("", "nan", "None"))).all(axis=1)
         if empty.any():
@@ -376,6 +486,8 @@ def _parse(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
         return v, bad, "учебный год (например, «2021-2022» или 2022)"
     if kind in ("int", "float", "share"):
         v, bad, pct = _parse_number(s)
+        # «inf», «1e400» and numbers beyond float precision (2**53) are no counts or scores
+        bad = bad | (v.abs() >= 2**53).to_numpy()
         if kind == "share":
             v = v.where(~pct, v / 100)
             return v, bad, "доля (например, 0,25 или «25 %»)"
@@ -431,6 +543,7 @@ def _problem_cells(rows: np.ndarray, header: str, raw: pd.Series, bad: pd.Series
     out = []
     for i in idx[:_PER_COLUMN_PROBLEMS]:
         value = raw.iloc[i]
+        value = value if len(value) <= 80 else value[:80] + "…"  # a cell may hold a novel
         out.append(Problem(int(rows[i]), header, f"значение «{value}» не распознано: ожидается "
                                                  f"{expected}"))
     return out, len(idx)
@@ -451,6 +564,7 @@ def _load(
     """
     raw = _read_raw(path, sheet, specs)
     file = raw.file
+    typed = Path(path).suffix.lower() == ".parquet"
     fill = {k: v for k, v in (fill or {}).items() if v is not None}
     spec = max(
         specs,
@@ -471,6 +585,11 @@ def _load(
         ]
         raise DataError(file, problems)
 
+    used = _used_columns(raw.headers, mapping, spec, extra)
+    layout = _layout_problems(raw, used, spec)
+    if layout:
+        raise DataError(file, layout)
+
     problems: list[Problem] = []
     total = 0
     columns: dict[str, pd.Series] = {}
@@ -480,7 +599,7 @@ def _load(
         name = mapping.get(pos)
         if name is not None:
             col = spec.column(name)
-        elif extra is not None and normalize_header(header) not in NAME_HEADERS:
+        elif extra is not None and not is_name_header(header):
             xname = extra(header)
             if xname is None or xname in columns:
                 continue
@@ -488,19 +607,24 @@ def _load(
             extras.append(col)
         else:
             continue
-        values, bad, expected = _parse(col, raw.data[pos])
+        values, bad, expected = (_parse_distinct if typed else _parse)(col, raw.data[pos])
         if bad.any():
             found, n = _problem_cells(raw.rows, header, _text(raw.data[pos]), bad, expected)
             problems += found
             total += n
+        if raw.uncomputed or raw.merged:
+            found = _cell_problems(raw, pos, header, col)
+            problems += found
+            total += len(found)
         columns[col.name] = values
         headers[col.name] = header
     n = len(raw.data)
     for name, value in fill.items():
         col = spec.column(name)
-        values, bad, expected = _parse(col, pd.Series([value] * n, dtype=object))
+        values, bad, expected = _parse(col, pd.Series([value], dtype=object))
         if n and bad.iloc[0]:
             raise DataError(file, f"параметр {name}={value!r}: ожидается {expected}")
+        values = values.take(np.zeros(n, dtype=np.intp)).set_axis(pd.RangeIndex(n))
         columns[name] = values
         headers.setdefault(name, col.label)
     if problems:
@@ -510,11 +634,15 @@ def _load(
     table = pd.DataFrame(
         {c.name: _cast(c, columns[c.name]) for c in ordered}, index=pd.RangeIndex(n)
     )
-    _validate(table, spec, raw.rows, headers, file, extra_kind="share" if extras else None)
+    _validate(table, spec, raw.rows, headers, file, extra_kind="share" if extras else None,
+              typed=typed)
     for i, col in enumerate(spec.columns):  # every canonical column, empty when absent
         if col.name not in table.columns:
             table.insert(min(i, table.shape[1]), col.name, pd.Series(index=table.index,
                                                                      dtype=dtype_of(col)))
+    # headers the loader did not use (pupil names among them): said, not lost silently
+    table.attrs["ignored_columns"] = [h for pos, h in enumerate(raw.headers)
+                                      if h and pos not in used]
     return _Loaded(table, raw.rows, headers, file, spec)
 
 
@@ -526,9 +654,11 @@ _CHECK_TEXT = {
 
 
 def _validate(table: pd.DataFrame, spec: TableSpec, rows: np.ndarray, headers: dict[str, str],
-              file: str, extra_kind: str | None = None) -> None:
+              file: str, extra_kind: str | None = None, typed: bool = False) -> None:
     schema = pandera_schema(spec, table.columns, extra_kind=extra_kind,
                             checks=_table_checks(spec, table))
+    if typed and _passes(schema, table):
+        return
     try:
         schema.validate(table, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -555,6 +685,11 @@ def _table_checks(spec: TableSpec, table: pd.DataFrame) -> list[pa.Check]:
     return checks
 
 
+# the column a table-wide check is about (a problem names a column, not only a row)
+_CHECK_COLUMNS = {"участников меньше, чем сумма отметок «2»–«5»": "participants"} | {
+    f"«{c.label}» больше, чем педагогов": c.name for c in STAFF.columns if c.kind == "int"}
+
+
 def _failures_to_problems(fc: pd.DataFrame, table: pd.DataFrame, spec: TableSpec,
                           rows: np.ndarray, headers: dict[str, str]) -> list[Problem]:
     problems: dict[tuple, Problem] = {}
@@ -565,15 +700,19 @@ def _failures_to_problems(fc: pd.DataFrame, table: pd.DataFrame, spec: TableSpec
         if rec.schema_context == "DataFrameSchema" and check not in _CHECK_TEXT:
             key = (row, check)
             if key not in problems:
-                problems[key] = Problem(row, None, check)
+                about = _CHECK_COLUMNS.get(check)
+                header = headers.get(about, about) if about in table.columns else None
+                problems[key] = Problem(row, header, check)
             continue
         column = rec.column if isinstance(rec.column, str) else None
         header = headers.get(column, column) if column else None
         if check == "multiple_fields_uniqueness":
-            key_cols = ", ".join(headers.get(k, k) for k in spec.key if k in table.columns)
+            present = [k for k in spec.key if k in table.columns]
+            key_cols = ", ".join(headers.get(k, k) for k in present)
             key = (row, "dup")
-            if key not in problems:
-                problems[key] = Problem(row, None, f"повторяющаяся запись: совпадают {key_cols}")
+            if key not in problems:  # named by the most specific column of the key
+                problems[key] = Problem(row, headers.get(present[-1], present[-1]),
+                                        f"повторяющаяся запись: совпадают {key_cols}")
             continue
         text = _CHECK_TEXT.get(check, check)
         if check.startswith("column_in_dataframe") or check.startswith("dtype"):
@@ -585,11 +724,532 @@ def _failures_to_problems(fc: pd.DataFrame, table: pd.DataFrame, spec: TableSpec
 
 
 def _fmt(v: object) -> str:
+    if isinstance(v, str) and len(v) > 80:
+        return v[:80] + "…"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     if isinstance(v, float):
         return f"{v:g}".replace(".", ",")
     return str(v)
+
+
+# ------------------------------------------------- hostile input: guards against silent loss
+#
+# Files pass through many hands and arrive broken in ways a reader must not paper over:
+# a wrong or doubled encoding, formulas saved without their values, a second table
+# beside or below the first, a header split over two rows of merged cells, an «Итого»
+# row. Each guard reads such a file as the methodologist sees it in Excel, or raises a
+# DataError naming the row and the column. ``tests/hostile`` holds one file per case.
+
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")  # the record ends the CSV parser knows (not \f, \u2028)
+_LEGACY_ENCODINGS = ("cp1251", "koi8_r", "cp866")  # tried in this order when UTF-8 fails
+_COMMON_SIGNS = "«»№–—“”„‘’…•°§±\xa0\u202f"  # non-ASCII, non-letter signs of Russian texts
+_JUNK = re.compile(f"[^\\x00-\\x7f\u0400-\u04ff{_COMMON_SIGNS}]")
+_CASE_FLIP = re.compile(r"[а-яё][А-ЯЁ]")  # «лПД»: KOI8-R read as Windows-1251 and back
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# frequent letter pairs of Russian: the right decoding has many, a wrong one few
+_BIGRAMS = re.compile("(?=(ст|но|то|на|ен|ов|ни|ра|во|ко|ал|ро|пр|ли|ре|ос|ка|ол|ер|он|ва|та|"
+                      "ти|не|ор|ве|го|ан|ом|по|ел|ле|ет|ит|ла|ог|ес|од))")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # zero-width, BOM
+
+
+def _high_half(encoding: str) -> str:
+    return "".join(sorted(set(bytes(range(0x80, 0xC0)).decode(encoding, errors="replace"))))
+
+
+# UTF-8 Cyrillic decoded as Windows-1252 / Latin-1 («ÐšÐ¾Ð´») or as Windows-1251 («РљРѕРґ») and
+# saved again: two such pairs in a row never occur in Russian text
+_MOJIBAKE = (
+    (re.compile(f"(?:[ÐÑ][{re.escape(_high_half('cp1252') + _high_half('latin-1'))}]){{2,}}"),
+     ("cp1252", "latin-1")),
+    (re.compile(f"(?:[РС][{re.escape(_high_half('cp1251'))}]){{2,}}"), ("cp1251",)),
+)
+
+
+def _decode_csv(raw: bytes, file: str) -> tuple[str, tuple[int, str] | None]:
+    """Decode a text file; return the text and the first unreadable place (offset, message).
+
+    UTF-8 (with or without BOM) and UTF-16 (Excel's «Юникод-текст») are read as
+    they are; otherwise Windows-1251, KOI8-R or CP866, whichever gives Russian
+    text (fewest signs foreign to it and no «лПД»-like case flips). A file in
+    UTF-8 but for some bytes (two files glued together), and text decoded twice
+    («ÐšÐ¾Ð´» for «Код»), are not guessed at: their first place is returned.
+    """
+    if not raw.strip():
+        raise DataError(file, "файл пуст")
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if raw.startswith(bom):
+            return _decode_utf16(raw[2:], encoding, file), None
+    if b"\x00" in raw[:4096]:
+        encoding = _utf16_without_bom(raw[:4096])
+        if encoding is None:
+            raise DataError(file, _not_text(raw))
+        return _decode_utf16(raw, encoding, file), None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if _mostly_utf8(raw):
+            text = raw.decode("utf-8-sig", errors="replace")
+            pos = len(raw[: exc.start].decode("utf-8-sig", errors="replace"))
+            return text, (pos, f"байты «{raw[exc.start:exc.start + 4].hex(' ')}» не в кодировке "
+                               "UTF-8, хотя остальной файл в UTF-8: в файле смешаны кодировки "
+                               "(например, склеены два файла) — сохраните его в одной кодировке")
+        text = _decode_legacy(raw, file)
+    return text, _find_mojibake(text)
+
+
+def _decode_utf16(raw: bytes, encoding: str, file: str) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        raise DataError(file, "файл в кодировке UTF-16 повреждён: сохраните его как CSV UTF-8 "
+                              "или XLSX") from None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 without a BOM: zero bytes on one side of every pair (ASCII digits, separators)."""
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    pairs = len(head) // 2
+    if odd >= 0.1 * pairs and even <= odd // 20:
+        return "utf-16-le"
+    if even >= 0.1 * pairs and odd <= even // 20:
+        return "utf-16-be"
+    return None
+
+
+def _not_text(raw: bytes) -> str:
+    if raw.startswith(b"PK\x03\x04"):
+        return ("это книга Excel (XLSX) или другой ZIP-архив, а не текст CSV: дайте файлу "
+                "расширение .xlsx")
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        return ("это файл старого формата Excel (.xls) или книга с паролем, а не текст CSV: "
+                "сохраните его как .xlsx без пароля")
+    if raw.startswith(b"PAR1"):
+        return "это файл Parquet, а не текст CSV: дайте файлу расширение .parquet"
+    return "файл не является текстовым (CSV): сохраните его как CSV или XLSX"
+
+
+def _mostly_utf8(raw: bytes) -> bool:
+    """Whether much of the non-ASCII text is valid UTF-8 (so the rest is another encoding).
+
+    Counted are UTF-8 Cyrillic letters and the usual signs (NBSP, «», dashes, №):
+    Windows-1251, KOI8-R and CP866 text almost never forms them.
+    """
+    sample = raw[:1_000_000]
+    high = len(sample) - len(sample.translate(None, bytes(range(0x80, 0x100))))
+    valid = re.findall(rb"[\xd0\xd1][\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x90-\xbf]|\xe2\x84\x96",
+                       sample)
+    return len(valid) >= 3 and sum(map(len, valid)) >= 0.2 * high
+
+
+def _decode_legacy(raw: bytes, file: str) -> str:
+    """The one-byte encoding in which the file reads as Russian text (judged on its start)."""
+    ranked = []
+    for order, encoding in enumerate(_LEGACY_ENCODINGS):
+        sample = raw[:200_000].decode(encoding, errors="replace")
+        foreign = len(_JUNK.findall(sample)) + len(_CASE_FLIP.findall(sample))
+        score = 2 * foreign - len(_BIGRAMS.findall(sample.lower()))
+        if foreign <= 3 + 0.05 * len(_CYRILLIC.findall(sample)):
+            ranked.append((score, order, encoding))
+    for _, _, encoding in sorted(ranked):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:  # a byte Windows-1251 lacks further on
+            continue
+    raise DataError(file, "не удалось определить кодировку: текст не читается ни в UTF-8, ни в "
+                          "Windows-1251, ни в KOI8-R, ни в CP866 — сохраните файл как CSV UTF-8")
+
+
+def _find_mojibake(text: str) -> tuple[int, str] | None:
+    sample = text[:2_000_000]  # a file decoded twice is so from its first line
+    found = [(m.start(), m.group(), encodings) for pattern, encodings in _MOJIBAKE
+             if (m := pattern.search(sample))]
+    if not found:
+        return None
+    pos, bad, encodings = min(found)
+    end = text.find("\n", pos)
+    bad = text[pos:end if 0 <= end < pos + 40 else pos + 40].split(";")[0].strip()
+    fixed = ""
+    for encoding in encodings:
+        try:
+            fixed = bad.encode(encoding).decode("utf-8", errors="replace")
+            break
+        except UnicodeEncodeError:
+            continue
+    hint = f" — по-видимому, «{fixed}»" if fixed else ""
+    return pos, (f"текст в неверной кодировке: «{bad}»{hint}; файл был перекодирован дважды — "
+                 "сохраните исходную таблицу заново как CSV (UTF-8 или Windows-1251)")
+
+
+class _FieldLimit:
+    """Let the csv module read cells of any length (its default limit is 128 KiB).
+
+    The limit is the process's: raised and restored under a lock, as results
+    files are read in threads.
+    """
+
+    _lock = threading.Lock()
+
+    def __enter__(self):
+        self._lock.acquire()
+        self.old = csv.field_size_limit()
+        csv.field_size_limit(2**31 - 1)
+
+    def __exit__(self, *exc):
+        csv.field_size_limit(self.old)
+        self._lock.release()
+
+
+def _text_issue(file: str, text: str, issue: tuple[int, str], delim: str,
+                headers: list[str] | None) -> DataError:
+    """The DataError for an unreadable place of a text file, with its row and column."""
+    pos, message = issue
+    row, start = 1, 0
+    for m in _LINE_BREAKS.finditer(text, 0, pos):
+        row, start = row + 1, m.end()
+    with _FieldLimit():
+        field = len(next(csv.reader([text[start:pos]], delimiter=delim), [""])) - 1
+    field = max(field, 0)
+    name = headers[field] if headers and field < len(headers) and headers[field] else ""
+    return DataError(file, Problem(row, name or f"№ {field + 1}", message))
+
+
+def _cell_text(v: object) -> str:
+    """A header cell as text: Excel's number 2 is «2», not «2.0»."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).translate(_INVISIBLE).strip()
+
+
+def _sub_header(rows: list[list[object]], h: int, score: Callable[[list[str]], int]
+                ) -> tuple[list[str], int]:
+    """Headers of row ``h``, completed by the row below when the header spans two rows.
+
+    A header over merged cells («Количество отметок» over «2», «3», «4», «5»)
+    leaves the names of some columns in the row below, which is empty (or
+    repeats the cell above) under every column already named. Return the
+    headers and how many rows they take (1 or 2).
+    """
+    top = [_cell_text(v) for v in rows[h]]
+    if h + 1 >= len(rows):
+        return top, 1
+    sub = [_cell_text(v) for v in rows[h + 1]]
+    width = max(len(top), len(sub))
+    top += [""] * (width - len(top))
+    sub += [""] * (width - len(sub))
+    named = 0
+    for t, s in zip(top, sub, strict=True):
+        if not s or normalize_header(s) == normalize_header(t):
+            continue
+        if t and score([t]) > 0:
+            return top, 1  # a value under a column's header: the row is data
+        named += score([s]) > 0
+    if named < 2:
+        return top, 1
+    merged, parent = [], ""
+    for t, s in zip(top, sub, strict=True):
+        parent = t or parent
+        if not s or normalize_header(s) == normalize_header(t):
+            merged.append(t)
+        elif score([s]) > 0:
+            merged.append(s)
+        else:
+            merged.append(f"{parent} {s}".strip())
+    return merged, 2
+
+
+def _unclosed_quote(file: str, text: str, row: int, delim: str, headers: list[str]) -> DataError:
+    line = (_LINE_BREAKS.split(text, maxsplit=row)[row - 1:row] or [""])[0]
+    opening = [m.start() for m in re.finditer(f'(?:^|{re.escape(delim)})"', line)]
+    field = line[: opening[-1] + 1].count(delim) if opening else 0
+    name = headers[field] if field < len(headers) and headers[field] else f"№ {field + 1}"
+    return DataError(file, Problem(row, name, "кавычка открыта и не закрыта до конца файла: "
+                                              "проверьте кавычки в этой ячейке"))
+
+
+# --------------------------------------------------------------------- Excel specifics
+
+
+def _not_xlsx(path: Path, exc: Exception) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if not head.strip():
+        return "файл пуст"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return ("файл старого формата Excel (.xls) или книга с паролем: сохраните его как .xlsx "
+                "без пароля")
+    if not head.startswith(b"PK"):
+        if b"\x00" not in head:
+            return ("это не книга Excel, а текстовый файл с расширением .xlsx: если это CSV, "
+                    "дайте ему расширение .csv")
+        return f"файл не является книгой Excel (XLSX) ({exc})"
+    return f"файл Excel повреждён (обрезан?) или не является книгой XLSX ({exc})"
+
+
+def _sheet_grid(wb, name: str, file: str) -> list[list[object]]:
+    try:
+        return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine's own error types
+        raise DataError(file, f"не удалось прочитать лист «{name}» ({exc})") from None
+
+
+def _pick_sheet(wb, file: str, score: Callable, expected: str) -> tuple[str, list, int]:
+    """The one visible sheet with the table; an error when there are several, or none."""
+    meta = list(wb.sheets_metadata)
+    visible = [m.name for m in meta if "hidden" not in str(m.visible).lower()]
+    hidden = [m.name for m in meta if m.name not in visible]
+    found, first_error = [], None
+    for name in visible:
+        grid = _sheet_grid(wb, name, file)
+        if not grid:
+            first_error = first_error or DataError(file, f"лист «{name}» пуст")
+            continue
+        try:
+            found.append((name, grid, _find_header(grid[:_HEADER_SEARCH_ROWS], score, file,
+                                                   expected)))
+        except DataError as exc:
+            first_error = first_error or exc
+    if len(found) == 1:
+        return found[0]
+    if found:
+        names = ", ".join(f"«{n}»" for n, _, _ in found)
+        raise DataError(file, f"таблица есть на нескольких листах ({names}): укажите нужный лист "
+                              "(параметр sheet) или сведите данные на один лист")
+    for name in hidden:
+        grid = _sheet_grid(wb, name, file)
+        try:
+            _find_header(grid[:_HEADER_SEARCH_ROWS], score, file, expected)
+        except DataError:
+            continue
+        raise DataError(file, f"на видимых листах нет таблицы; она есть на скрытом листе «{name}»"
+                              ": покажите лист или укажите его (параметр sheet)")
+    raise first_error or DataError(file, "в книге нет листов")
+
+
+def _fill_merged(sheet, grid: list[list[object]]) -> set[tuple[int, int]]:
+    """Give every cell of a merged range its top-left value, as Excel shows it.
+
+    Returns the (row, column) of the cells filled so (0-based, in ``grid``).
+    """
+    filled: set[tuple[int, int]] = set()
+    try:
+        ranges = sheet.merged_cell_ranges or []
+    except Exception:  # a format without merge information
+        return filled
+    for (r0, c0), (r1, c1) in ranges:
+        if r0 >= len(grid):
+            continue
+        top = grid[r0][c0] if c0 < len(grid[r0]) else ""
+        if top is None or top == "":
+            continue
+        for r in range(r0, min(r1, len(grid) - 1) + 1):
+            row = grid[r]
+            for c in range(c0, c1 + 1):
+                if (r, c) == (r0, c0):
+                    continue
+                if c >= len(row):
+                    row.extend([""] * (c + 1 - len(row)))
+                if row[c] is None or row[c] == "":
+                    row[c] = top
+                    filled.add((r, c))
+    return filled
+
+
+_FORMULA_OR_ERROR = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=\"e\"")
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _sheet_part(z, sheet: str) -> str | None:
+    import xml.etree.ElementTree as ET
+
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    book = ET.fromstring(z.read("xl/workbook.xml"))
+    rid = next((s.get(rel) for s in book.iter() if s.tag.endswith("}sheet")
+                and s.get("name") == sheet), None)
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _uncomputed_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """Cells whose value Excel would compute but the file does not hold.
+
+    A formula saved without its value (as openpyxl and some exporters write
+    them) and an Excel error («#ДЕЛ/0!», «#ССЫЛКА!») read as empty cells: the
+    number is lost. Returns {(row, column): message}, 0-based.
+    """
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            part = _sheet_part(z, sheet)
+            data = z.read(part) if part else b""
+    except (zipfile.BadZipFile, KeyError, OSError, ET.ParseError):
+        return {}
+    if not _FORMULA_OR_ERROR.search(data):
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    row, col = -1, -1
+    try:
+        for event, el in ET.iterparse(_io.BytesIO(data), events=("start", "end")):
+            tag = el.tag.rsplit("}", 1)[-1]
+            if event == "start" and tag == "row":
+                row = int(el.get("r")) - 1 if el.get("r") else row + 1
+                col = -1
+            elif event == "end" and tag == "c":
+                m = _CELL_REF.fullmatch(el.get("r") or "")
+                if m:
+                    col = _column_index(m.group(1))
+                    row = int(m.group(2)) - 1
+                else:
+                    col += 1
+                f = v = None
+                for child in el:
+                    name = child.tag.rsplit("}", 1)[-1]
+                    if name == "f":
+                        f = child
+                    elif name == "v":
+                        v = child
+                value = v.text if v is not None else None
+                if el.get("t") == "e":
+                    out[(row, col)] = f"ошибка Excel «{value}» вместо значения"
+                elif f is not None and not value and el.get("t") != "str":
+                    formula = f"«={f.text}»" if f.text else "(общая формула)"
+                    out[(row, col)] = (f"формула {formula} сохранена без вычисленного значения "
+                                       "(файл записан программой, которая не считает формулы): "
+                                       "откройте его в Excel или LibreOffice и сохраните")
+                el.clear()
+    except ET.ParseError:
+        return out
+    return out
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+# --------------------------------------------------------------------- table layout
+
+_TOTAL_ROW = r"^\s*(?:итого|всего|итог)(?:\s*[:.]|\s+по\b|\s*$)"
+_NUMERIC_KINDS = frozenset({"int", "float", "share", "mark", "bool", "year"})
+
+
+def _layout_problems(raw: _Raw, names: dict[int, str], spec: TableSpec) -> list[Problem]:
+    """Problems of the table's layout, found before any cell is parsed.
+
+    ``names`` maps positions of used columns to their (canonical or extra) names.
+    A column named twice (a second table beside the first), a repeated header
+    row (a second table below the first) and an «Итого» row would otherwise be
+    read as data or lost.
+    """
+    header_row = raw.header_row
+    problems: list[Problem] = []
+    by_name: dict[str, list[int]] = {}
+    for pos, name in names.items():
+        by_name.setdefault(name, []).append(pos)
+    for positions in by_name.values():
+        if len(positions) > 1:
+            first, *others = positions
+            for pos in others:
+                problems.append(Problem(
+                    header_row, raw.headers[pos],
+                    f"столбец № {pos + 1} «{raw.headers[pos]}» повторяет столбец № {first + 1} "
+                    f"«{raw.headers[first]}»: оставьте один (если рядом вторая таблица, "
+                    "перенесите её под первую или в отдельный файл)"))
+    if problems or not len(raw.data):
+        return problems
+    text_cols = [pos for pos in names if raw.data[pos].dtype == object
+                 or pd.api.types.is_string_dtype(raw.data[pos].dtype)]
+    if len(names) >= 2 and len(text_cols) >= 2:
+        repeats = sum((raw.data[pos] == raw.headers[pos]).to_numpy(dtype=bool, na_value=False)
+                      .astype(np.int64) for pos in text_cols)
+        for i in np.flatnonzero(repeats >= 2)[:_PER_COLUMN_PROBLEMS]:
+            problems.append(Problem(
+                int(raw.rows[i]), raw.headers[text_cols[0]],
+                "повтор строки заголовков: похоже, в файле несколько таблиц одна под другой — "
+                "оставьте одну таблицу (остальные перенесите на отдельные листы или в файлы)"))
+    total_row = re.compile(_TOTAL_ROW, re.IGNORECASE)
+    for pos in text_cols:
+        col = _spec_column(spec, names[pos])
+        if col is None or col.kind in _NUMERIC_KINDS or col.name == "pupil_id":
+            continue
+        s = raw.data[pos]
+        totals = [u for u in pd.unique(s) if isinstance(u, str) and total_row.match(u)]
+        if not totals:
+            continue
+        for i in np.flatnonzero(s.isin(totals).to_numpy(dtype=bool))[:_PER_COLUMN_PROBLEMS]:
+            problems.append(Problem(
+                int(raw.rows[i]), raw.headers[pos],
+                f"строка итогов «{str(s.iloc[i]).strip()}»: итоги программа считает сама — удалите "
+                "строку, иначе она будет посчитана как ещё одна запись"))
+    return problems
+
+
+def _spec_column(spec: TableSpec, name: str) -> Column | None:
+    try:
+        return spec.column(name)
+    except KeyError:
+        return None
+
+
+def _cell_problems(raw: _Raw, pos: int, header: str, col: Column) -> list[Problem]:
+    """Problems of one used column known from reading: uncomputed cells, merged numbers."""
+    out = [Problem(row, header, message) for (row, p), message in raw.uncomputed.items()
+           if p == pos]
+    if col.kind in _NUMERIC_KINDS and col.kind != "year":
+        for row, p in sorted(raw.merged):
+            if p == pos:
+                out.append(Problem(row, header, "объединённая ячейка: одно число на несколько "
+                                                "строк — разъедините ячейки и впишите значение "
+                                                "в каждую строку"))
+    return out[:_PER_COLUMN_PROBLEMS]
+
+
+# «Иванов Иван», «Петрова А. С.»: two or more capitalised Cyrillic words or initials
+_PERSON = re.compile(r"^[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?(?:\s+(?:[А-ЯЁ][а-яё]+|[А-ЯЁ]\.\s*)){1,3}$")
+
+
+def _refuse_names_as_ids(loaded: _Loaded) -> None:
+    """Pupil codes that are people's names: refused, and the names are not repeated."""
+    ids = loaded.table["pupil_id"]
+    if not len(ids) or not ids.str.contains("[А-ЯЁа-яё]", regex=True, na=False).any():
+        return
+    person = ids.str.strip().str.match(_PERSON.pattern, na=False).to_numpy(dtype=bool)
+    if not person.any():
+        return
+    header = loaded.headers.get("pupil_id", "Код участника")
+    where = np.flatnonzero(person)
+    raise DataError(loaded.file, [
+        Problem(int(loaded.rows[i]), header, "значение похоже на фамилию и имя: в этом столбце "
+                                             "должен быть код участника, а не ФИО (ФИО в "
+                                             "программу не загружаются)")
+        for i in where[:_PER_COLUMN_PROBLEMS]
+    ], total=len(where))
+
+
+def _used_columns(headers: list[str], mapping: dict[int, str], spec: TableSpec,
+                  extra: Callable[[str], str | None] | None) -> dict[int, str]:
+    """Position → column name of every header the loader uses, repeats included."""
+    names = dict(mapping)
+    for pos, header in enumerate(headers):
+        if pos in names or not header:
+            continue
+        alone = match_columns([header], spec, keep_names=spec is SCHOOLS)
+        if alone:
+            names[pos] = alone[0]
+        elif extra is not None and not is_name_header(header):
+            xname = extra(header)
+            if xname is not None:
+                names[pos] = xname
+    return names
 
 
 # ------------------------------------------------------------ public readers
@@ -727,6 +1387,7 @@ def _load_results(path, *, assessment=None, sheet=None, year=None, subject=None,
     loaded = _load(path, [RESULTS_PUPILS, RESULTS_AGGREGATED], sheet=sheet, fill=fill)
     table = loaded.table
     if loaded.spec is RESULTS_PUPILS:
+        _refuse_names_as_ids(loaded)
         key = pseudonymize_ids if isinstance(pseudonymize_ids, str) else None
         key = pupil_key(key)
         if pseudonymize_ids is False:

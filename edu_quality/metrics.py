@@ -17,6 +17,7 @@ n2…n5 the counts of each mark:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
 
 import numpy as np
 import pandas as pd
@@ -95,59 +96,166 @@ def _check_columns(data: pd.DataFrame, needed: Sequence[str], what: str) -> None
         raise DataError(None, f"{what}: нет столбцов {', '.join(missing)}")
 
 
+def _groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group number of every row and the groups' keys, one row per group.
+
+    The groups and their order are those of ``frame.groupby(by, sort=True,
+    observed=True, dropna=False)``: each key is factorised as pandas does
+    (sorted, missing last), the codes are combined into one integer per row and
+    the distinct integers sorted — without the per-column passes of a pandas
+    aggregation. Categorical keys go through pandas itself.
+    """
+    by = list(by)
+    if not by or any(isinstance(frame[b].dtype, pd.CategoricalDtype) for b in by):
+        g = frame.groupby(by, sort=True, observed=True, dropna=False)
+        return g.ngroup().to_numpy(), g.size().index.to_frame(index=False)
+    n = len(frame)
+    code = np.zeros(n, dtype=np.int64)
+    uniques_of, size = [], 1
+    for b in by:
+        codes, uniques = _factorize(frame[b])
+        k = max(len(uniques), 1)
+        size *= k
+        if size >= 2**62:  # too many combinations for one integer: let pandas do it
+            g = frame.groupby(by, sort=True, observed=True, dropna=False)
+            return g.ngroup().to_numpy(), g.size().index.to_frame(index=False)
+        code = code * k + codes
+        uniques_of.append(uniques)
+    ids, distinct = _dense(code, size)
+    keys = {}
+    for b, uniques in zip(reversed(by), reversed(uniques_of), strict=True):
+        k = max(len(uniques), 1)
+        keys[b] = uniques.take(distinct % k)
+        distinct = distinct // k
+    return ids, pd.DataFrame({b: keys[b] for b in by})
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values, sort=True, use_na_sentinel=False)``, faster for small integers."""
+    if values.dtype == np.int64 and len(values):
+        v = values.to_numpy()
+        low, high = int(v.min()), int(v.max())
+        if high - low < 1_000_000:
+            present = np.bincount(v - low, minlength=high - low + 1) > 0
+            rank = np.cumsum(present) - 1
+            return rank[v - low], pd.Index(np.flatnonzero(present) + low, dtype=values.dtype)
+    return pd.factorize(values, sort=True, use_na_sentinel=False)
+
+
+def _dense(code: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rank of each code among the distinct codes (ascending), and the distinct codes."""
+    if size <= max(4 * len(code), 1024):
+        present = np.bincount(code, minlength=size) > 0
+        rank = np.cumsum(present) - 1
+        return rank[code], np.flatnonzero(present)
+    ids, distinct = pd.factorize(code)
+    order = np.argsort(distinct, kind="stable")
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return rank[ids], distinct[order]
+
+
+def _by_group(values: np.ndarray, ids: np.ndarray, n_groups: int) -> pd.core.groupby.SeriesGroupBy:
+    """``values`` grouped by group number, for pandas' own group kernels (row order kept)."""
+    groups = pd.Categorical.from_codes(ids, categories=pd.RangeIndex(n_groups))
+    return pd.Series(values).groupby(groups, observed=False, sort=True)
+
+
+def _on_distinct(func, *arrays) -> tuple[np.ndarray, ...]:
+    """``func(*arrays)`` evaluated once per distinct combination of the arrays' values.
+
+    ``func`` must work element by element and return a tuple of arrays (as the
+    interval functions of :mod:`edu_quality.intervals` do); a region's counts
+    repeat a lot (a class of 25 with 3 «2» is everywhere), so this saves most
+    of the work and gives the same numbers.
+    """
+    frame = pd.DataFrame({i: np.asarray(a, dtype="float64") for i, a in enumerate(arrays)})
+    ids, distinct = _groups(frame, list(frame.columns))
+    results = func(*(distinct[c].to_numpy() for c in frame.columns))
+    return tuple(np.asarray(r)[ids] for r in results)
+
+
+def _tally(ids: np.ndarray, n_groups: int, state: np.ndarray, n_states: int) -> np.ndarray:
+    """Rows per group and state (0 … n_states − 1): an array n_groups × n_states."""
+    flat = np.bincount(ids * n_states + state, minlength=n_groups * n_states)
+    return flat.reshape(n_groups, n_states).astype("int64")
+
+
 def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    n = len(results)
     admitted = (
-        results["admitted"].fillna(True).astype(bool)
+        results["admitted"].fillna(True).astype(bool).to_numpy()
         if "admitted" in results.columns
-        else pd.Series(True, index=results.index)
+        else np.ones(n, dtype=bool)
     )
-    mark = results["mark"] if "mark" in results.columns else pd.Series(np.nan, index=results.index)
+    mark = (
+        results["mark"].to_numpy(dtype="float64", na_value=np.nan)
+        if "mark" in results.columns
+        else np.full(n, np.nan)
+    )
     score = (
-        results["score"] if "score" in results.columns else pd.Series(np.nan, index=results.index)
+        results["score"].to_numpy(dtype="float64", na_value=np.nan)
+        if "score" in results.columns
+        else np.full(n, np.nan)
     )
-    wrote = admitted & (mark.notna() | score.notna())
-    frame = results[by].copy()
-    frame["participants"] = wrote.astype("int64")
-    frame["not_admitted"] = (~admitted).astype("int64")
-    marked = wrote & mark.notna()
-    frame["_marked"] = marked.astype("int64")
+    has_mark = ~np.isnan(mark)
+    has_score = ~np.isnan(score)
+    wrote = admitted & (has_mark | has_score)
+    marked = wrote & has_mark
+    ids, out = _groups(results, by)
+    g = len(out)
+    # flags of a row: 1 wrote the work, 2 not admitted, 4 has a score
+    flags = _tally(ids, g, wrote * 1 + ~admitted * 2 + (wrote & has_score) * 4, 8)
+    # mark of a participant: 0 none, 1–4 the marks 2–5, 5 another mark
+    which = np.where(marked, 5, 0)
     for k in (2, 3, 4, 5):
-        frame[f"n{k}"] = (marked & (mark == k)).astype("int64")
-    frame["_score"] = score.where(wrote).astype("float64")
-    frame["_score_n"] = (wrote & score.notna()).astype("int64")
-    g = frame.groupby(by, sort=True, observed=True, dropna=False)
-    out = g[["participants", "not_admitted", "_marked", *_COUNTS]].sum()
-    out["mean_score"] = g["_score"].mean()
-    out["score_sd"] = g["_score"].std(ddof=1)
-    out["score_n"] = g["_score_n"].sum()
+        which[marked & (mark == k)] = k - 1
+    marks = _tally(ids, g, which, 6)
+    out["participants"] = flags[:, 1::2].sum(axis=1)
+    out["not_admitted"] = flags[:, [2, 3, 6, 7]].sum(axis=1)
+    for k in (2, 3, 4, 5):
+        out[f"n{k}"] = marks[:, k - 1]
+    stats = _by_group(np.where(wrote, score, np.nan), ids, g).agg(["mean", "std"])
+    out["mean_score"] = stats["mean"].to_numpy()
+    out["score_sd"] = stats["std"].to_numpy()
+    out["score_n"] = flags[:, 4:].sum(axis=1)
     # marks unknown for some participants (e.g. ЕГЭ has no marks): counts unknown
-    unknown = out["_marked"] < out["participants"]
+    unknown = marks[:, 1:].sum(axis=1) < out["participants"].to_numpy()
     for c in _COUNTS:
         out[c] = out[c].astype("float64").where(~unknown)
-    return out.drop(columns="_marked")
+    return out
 
 
 def _aggregated_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    frame = results[by].copy()
-    frame["participants"] = results["participants"].astype("float64")
-    for c in ("not_admitted", *_COUNTS):
-        frame[c] = (
-            results[c].astype("float64") if c in results.columns else np.nan
-        )
+    participants = results["participants"].astype("float64").to_numpy()
     has_mean = "mean_score" in results.columns
-    ms = results["mean_score"].astype("float64") if has_mean else pd.Series(np.nan, index=results.index)
-    frame["_score_sum"] = ms * frame["participants"]
-    frame["_score_n"] = frame["participants"].where(ms.notna(), 0)
-    g = frame.groupby(by, sort=True, observed=True, dropna=False)
-    out = g[["participants", "_score_n", "_score_sum"]].sum()
+    ms = (results["mean_score"].to_numpy(dtype="float64", na_value=np.nan) if has_mean
+          else np.full(len(results), np.nan))
+    ids, out = _groups(results, by)
+    g = len(out)
+    size = np.bincount(ids, minlength=g)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(ids, weights=values, minlength=g)
+
+    out["participants"] = total(participants)
     # a count is known for a group only when it is known in every row of the group
     for c in ("not_admitted", *_COUNTS):
-        known = frame[c].notna().groupby([frame[b] for b in by], observed=True, dropna=False).all()
-        out[c] = g[c].sum().where(known)
-    out["mean_score"] = (out["_score_sum"] / out["_score_n"]).where(out["_score_n"] == out["participants"])
+        if c not in results.columns:
+            out[c] = np.nan
+            continue
+        v = results[c].to_numpy(dtype="float64", na_value=np.nan)
+        known = np.bincount(ids[~np.isnan(v)], minlength=g) == size
+        out[c] = np.where(known, total(np.nan_to_num(v)), np.nan)
+    score_n = total(np.where(np.isnan(ms), 0.0, participants))
+    # pandas' group sum (compensated) of the non-integer products
+    score_sum = _by_group(ms * participants, ids, g).sum().to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = score_sum / score_n
+    out["mean_score"] = np.where(score_n == out["participants"], mean, np.nan)
     out["score_sd"] = np.nan
-    out["score_n"] = out["_score_n"]
-    return out.drop(columns=["_score_sum", "_score_n"])
+    out["score_n"] = score_n
+    return out
 
 
 def summarize(
@@ -232,7 +340,8 @@ def summarize(
     else:
         _check_columns(results, ["participants"], "summarize")
         counts = _aggregated_counts(results, by)
-    out = counts.reset_index()
+    out = counts
+    out.attrs = deepcopy(results.attrs)  # as pandas passes them on through a groupby
     n = out["participants"].astype("float64")
     n_marked = out[list(_COUNTS)].sum(axis=1, min_count=4)  # NaN if any count unknown
     n2 = out["n2"]
@@ -251,7 +360,8 @@ def summarize(
         ("quality_rate", quality, n),
         ("not_admitted_share", out["not_admitted"], registered),
     ):
-        out[f"{name}_low"], out[f"{name}_high"] = wilson(count, total, alpha=alpha)
+        out[f"{name}_low"], out[f"{name}_high"] = _on_distinct(
+            lambda c, t: wilson(c, t, alpha=alpha), count, total)
     out["exam_not_held"] = exam_not_held(out) if {"assessment", "year"} <= set(by) else False
     out["small"] = n < min_n
     out["participants"] = out["participants"].astype("int64")

@@ -37,6 +37,7 @@ __all__ = [
     "TABLES",
     "Column",
     "TableSpec",
+    "is_name_header",
     "match_columns",
     "normalize_header",
     "pandera_schema",
@@ -169,6 +170,8 @@ class Column:
         Russian name used in messages.
     values : Mapping, optional
         For ``category``: normalised synonym → canonical value.
+    minimum : float, optional
+        For ``float``: the smallest valid value (scores are never negative).
     """
 
     name: str
@@ -177,6 +180,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     label: str = ""
     values: Mapping[str, str] | None = None
+    minimum: float | None = None
 
     def headers(self) -> set[str]:
         """Normalised headers that map to this column, its own name included."""
@@ -247,8 +251,8 @@ def normalize_header(text: object) -> str:
 
 
 def _c(name: str, kind: str, *aliases: str, required: bool = False, label: str = "",
-       values: Mapping[str, str] | None = None) -> Column:
-    return Column(name, kind, required, tuple(aliases), label or name, values)
+       values: Mapping[str, str] | None = None, minimum: float | None = None) -> Column:
+    return Column(name, kind, required, tuple(aliases), label or name, values, minimum)
 
 
 _SCHOOL_ID = _c("school_id", "id", "код оо", "код школы", "код", "id школы", "school id",
@@ -290,7 +294,7 @@ RESULTS_PUPILS = TableSpec(
         _c("pupil_id", "id", "код участника", "код обучающегося", "номер обучающегося",
            "код ученика", "ид участника", "участник", required=True, label="Код участника"),
         _c("score", "float", "первичный балл", "балл", "всего баллов", "сумма баллов",
-           "тестовый балл", "итоговый балл", label="Балл"),
+           "тестовый балл", "итоговый балл", label="Балл", minimum=0),
         _c("mark", "mark", "отметка", "оценка", "отметка за работу", "отметка по 5-балльной шкале",
            "отметка впр", label="Отметка"),
         _c("journal_mark", "mark", "отметка по журналу", "отметка за предыдущую четверть/триместр",
@@ -330,7 +334,7 @@ RESULTS_AGGREGATED = TableSpec(
         _c("n5", "int", "5", "«5»", "отметка 5", "количество 5", "кол-во 5", "получили 5",
            "количество отметок 5", label="«5»"),
         _c("mean_score", "float", "средний балл", "средний первичный балл",
-           "средний тестовый балл", label="Средний балл"),
+           "средний тестовый балл", label="Средний балл", minimum=0),
     ),
     key=("year", "assessment", "subject", "grade", "school_id"),
     description="one row per school, assessment, subject, grade and year",
@@ -457,6 +461,26 @@ NAME_HEADERS = frozenset(
 )
 
 
+_NAME_WORDS = re.compile(r"(?<!\w)(?:фио|ф и о|фамили[яи]|имя|имена|отчеств[оа])(?!\w)")
+
+
+def is_name_header(text: object) -> bool:
+    """Whether a header names a column of people's names (never loaded).
+
+    Any header with the word «ФИО» (also «Ф.И.О.»), «фамилия», «имя» or
+    «отчество» in it, in any case: «ФИО ребёнка», «Фамилия, имя
+    обучающегося», «ИМЯ».
+
+    Examples
+    --------
+    >>> [is_name_header(h) for h in ("Ф.И.О. обучающегося", "ИМЯ", "Наименование ОО")]
+    [True, True, False]
+    """
+    key = normalize_header(text)
+    words = re.sub(r"\s+", " ", re.sub(r"[.,]", " ", key))
+    return key in NAME_HEADERS or bool(_NAME_WORDS.search(words))
+
+
 def match_columns(
     headers: Sequence[object], spec: TableSpec, *, keep_names: bool = False
 ) -> dict[int, str]:
@@ -491,7 +515,7 @@ def match_columns(
     used: set[str] = set()
     for i, h in enumerate(headers):
         key = normalize_header(h)
-        if key in NAME_HEADERS and not keep_names:
+        if not keep_names and is_name_header(h):
             continue
         name = lookup.get(key)
         if name is not None and name not in used:
@@ -541,6 +565,8 @@ def _checks(col: Column) -> list[pa.Check]:
         return [pa.Check.ge(0, error="отрицательное количество")]
     if col.kind == "share":
         return [pa.Check.in_range(0, 1, error="доля вне диапазона 0–1")]
+    if col.kind == "float" and col.minimum is not None:
+        return [pa.Check.ge(col.minimum, error=f"значение меньше {col.minimum:g}")]
     if col.kind == "category" and col.values:
         allowed = sorted(set(col.values.values()))
         return [pa.Check.isin(allowed, error="допустимые значения: " + ", ".join(allowed))]

@@ -6,23 +6,29 @@ import json
 import re
 from html.parser import HTMLParser
 
+import nbformat
+import papermill
 import pytest
+from conftest import SAMPLES
 
 import edu_quality as eq
 from edu_quality.report import page, report_data
 from edu_quality.report import sections as s
+from edu_quality.report.engine import WarmKernel
 from edu_quality.report.runner import (
     Job,
     ParameterError,
     check_parameters,
+    ensure_kernel,
+    export_html,
     job_for,
     notebook_path,
+    notebooks_dir,
     plan_jobs,
     render_report,
     run_batch,
     safe_name,
 )
-from conftest import SAMPLES
 
 
 class _Text(HTMLParser):
@@ -131,23 +137,62 @@ def test_unknown_parameter_refused():
 
 
 def test_papermill_school_and_municipality_reports(tmp_path):
-    for job in (job_for("school", SAMPLES / "inta", 2022, school_id="INT08"),
-                job_for("municipality", SAMPLES / "inta", 2022, municipality="МОГО «Инта»")):
-        out = render_report(job, tmp_path)
-        html = out.read_text(encoding="utf-8")
-        doc = parse(html)
-        assert not [a for t, a in doc.tags if t == "div" and "input" in a.get("class", "").split()]
-        assert "display(" not in html and "report_data(" not in html  # no code
-        assert not [t for t, _ in doc.tags if t == "script"]
-        plain = re.sub(r"base64,[^\"]+", "", html)
-        assert "http://" not in plain and "https://" not in plain  # nothing from the network
-        assert all(a.get("src", "").startswith("data:image/png;base64,")
-                   for t, a in doc.tags if t == "img")
-        assert (tmp_path / f"{job.name}.ipynb").exists()  # executed notebook kept for audit
+    with WarmKernel(ensure_kernel(), cwd=notebooks_dir()) as kernel:
+        # one warm kernel for both: the school report runs on a kernel already used
+        for job in (job_for("municipality", SAMPLES / "inta", 2022, municipality="МОГО «Инта»"),
+                    job_for("school", SAMPLES / "inta", 2022, school_id="INT08")):
+            out = render_report(job, tmp_path, kernel=kernel)
+            html = out.read_text(encoding="utf-8")
+            doc = parse(html)
+            assert not [a for t, a in doc.tags
+                        if t == "div" and "input" in a.get("class", "").split()]
+            assert "display(" not in html and "report_data(" not in html  # no code
+            assert not [t for t, _ in doc.tags if t == "script"]
+            plain = re.sub(r"base64,[^\"]+", "", html)
+            assert "http://" not in plain and "https://" not in plain  # nothing from the network
+            assert all(a.get("src", "").startswith("data:image/png;base64,")
+                       for t, a in doc.tags if t == "img")
+            assert (tmp_path / f"{job.name}.ipynb").exists()  # executed notebook kept for audit
+        assert kernel.starts == 1 and kernel.reports == 2
     school = (tmp_path / "school_INT08.html").read_text(encoding="utf-8")
     assert "75,0\u00a0%" in school  # Inta seed: 18 of 24 with «2» at СОШ № 8 in 2022
     muni = parse(next(tmp_path.glob("municipality_*.html")).read_text(encoding="utf-8"))
     assert "Аналитическая справка" in muni.headings
+
+    # the executed notebook: papermill's injected parameters, counts from 1 as in a new kernel
+    nb = nbformat.read(tmp_path / "school_INT08.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and 'school_id = "INT08"' in injected[0].source
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1))
+    assert nb.metadata.papermill["parameters"]["school_id"] == "INT08"
+
+    # the same report by plain papermill on a new kernel: the same page but for its time stamp
+    # (and the random id papermill gives its injected cell, a new one on every run)
+    cold = papermill.execute_notebook(
+        str(notebook_path("school")), None, parameters=dict(nb.metadata.papermill["parameters"]),
+        kernel_name=ensure_kernel(), report_mode=True, progress_bar=False,
+        cwd=str(notebooks_dir()))
+    stamp = re.compile(r"<footer>.*?</footer>|cell-id=[0-9a-f-]+", re.S)
+    assert stamp.sub("", export_html(cold, title=job.title)) == stamp.sub("", school)
+
+
+def test_warm_kernel_namespace_is_cleared_between_reports(tmp_path):
+    probe = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('tag: str = ""')
+    params.metadata["tags"] = ["parameters"]
+    probe.cells = [params, nbformat.v4.new_code_cell(
+        'leak = sorted(n for n in globals() if not n.startswith("_") and n not in '
+        '("In", "Out", "get_ipython", "exit", "quit", "open", "tag"))\n'
+        'secret = 42\nleak')]
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(probe, path)
+    with WarmKernel(ensure_kernel(), cwd=tmp_path) as kernel:
+        first = kernel.run(path, None, {"tag": "a"})
+        second = kernel.run(path, None, {"tag": "b"})
+    for nb in (first, second):
+        assert nb.cells[-1].outputs[0]["data"]["text/plain"] == "[]"  # no «secret», no «leak»
+    assert kernel.reports == 2 and kernel.starts == 1
 
 
 def test_batch_with_a_broken_school(tmp_path):

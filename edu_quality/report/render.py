@@ -93,7 +93,12 @@ def fmt_interval(low: object, high: object, *, percent: bool = True, digits: int
 
 def _figure_html(fig) -> str:
     import matplotlib.pyplot as plt
+    from matplotlib.text import Text
 
+    # texts come from the data (school names, subjects): «$…$» in them is no formula —
+    # as mathtext it would be drawn altered, or fail to parse and stop the report
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)

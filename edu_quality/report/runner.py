@@ -1,35 +1,51 @@
-"""Executing the report notebooks: papermill on the project's own kernel, HTML export
-without code, and batches over every school and municipality.
+"""Executing the report notebooks: papermill on warm kernels of the project, HTML export
+without code, and fault-tolerant batches over every school and municipality.
 
-* Parameters are checked with :func:`papermill.inspect_notebook` before a run:
-  an unknown parameter is refused (papermill itself only warns).
+* Parameters are checked with :func:`papermill.inspect_notebook` before a run
+  (once per notebook file): an unknown parameter is refused (papermill itself
+  only warns). Papermill injects them as usual: every executed notebook has
+  its ``injected-parameters`` cell for audit.
 * The kernel is the project's own environment: a kernelspec ``edu-quality``
   pointing at this Python is installed into ``sys.prefix`` when missing, so a
   machine's unrelated ``python3`` kernel is never used.
-* HTML is exported by nbconvert with the ``edu_report`` template: no input
-  cells, no prompts, no scripts or CDN links, images embedded — the file opens
-  offline on its own.
+* Kernels are kept warm and reused from one report to the next
+  (:mod:`edu_quality.report.engine`: the papermill engine
+  ``edu-quality-warm``, the namespace cleared between reports, the dataset and
+  region-wide tables loaded once per kernel). This is what makes a batch fast;
+  the module documents the choice and the measured figures.
+* HTML is exported in this process by nbconvert with the ``edu_report``
+  template and one reused exporter: no input cells, no prompts, no scripts or
+  CDN links, images embedded — the file opens offline on its own.
 * Every output file is written atomically (a temporary file in the same
-  folder, then :func:`os.replace`).
-* A batch runs reports in parallel with a progress bar, retries a kernel that
-  fails to start, records a failing report with its error and carries on,
-  skips reports whose inputs and parameters did not change (``force`` redoes
-  them), writes ``index.html`` and ``manifest.json``, and returns the failures.
+  folder, then :func:`os.replace`): a report is either whole or absent.
+
+A batch (:func:`run_batch`) runs reports on ``jobs`` warm kernels with a
+progress bar and carries on past every kind of failure — a cell that raises,
+a kernel that dies, a report that overruns ``timeout`` (its kernel is killed
+and replaced) — recording each with a one-line reason in ``manifest.json``
+and ``index.html`` and the full details in ``batch.log``. Reports whose inputs
+and parameters did not change since a successful run are skipped (``force``
+redoes them), so a re-run completes only what is missing. On SIGINT or SIGTERM
+it launches nothing more, kills its kernels, writes ``manifest.json`` and
+``index.html`` with the unfinished reports as «не выполнен», and returns with
+:attr:`BatchResult.interrupted` set (the command exits 130 or 143).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import html
 import json
 import os
+import queue
 import re
-import sys
+import signal
 import tempfile
-import time
+import threading
 import traceback
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +60,7 @@ __all__ = [
     "Job",
     "ParameterError",
     "check_parameters",
+    "describe_failure",
     "job_for",
     "ensure_kernel",
     "export_html",
@@ -61,7 +78,10 @@ NOTEBOOKS = {
     "region": "region_factors.ipynb",
     "explore": "explore.ipynb",
 }
-_RETRIES = 2
+#: Run in every new kernel before its first report: the imports every report needs.
+_WARMUP = "import edu_quality.report.sections, edu_quality.plots"
+#: Status of a report in the manifest → its label in ``index.html``.
+STATUS_LABELS = {"ok": "готов", "failed": "ошибка", "pending": "не выполнен"}
 
 
 class ParameterError(EduQualityError, ValueError):
@@ -113,8 +133,8 @@ def _atomic_write(path: Path, data: bytes | str) -> None:
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
             fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -126,6 +146,8 @@ def ensure_kernel() -> str:
     The kernelspec runs ``sys.executable -m ipykernel_launcher``: the reports
     execute with exactly the packages of this environment.
     """
+    import sys
+
     from jupyter_client.kernelspec import KernelSpecManager
 
     ksm = KernelSpecManager()
@@ -141,120 +163,193 @@ def ensure_kernel() -> str:
     return KERNEL_NAME
 
 
+@functools.lru_cache(maxsize=64)
+def _known_parameters(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    import papermill
+
+    return tuple(sorted(papermill.inspect_notebook(path)))
+
+
 def check_parameters(notebook: str | Path, parameters: dict[str, object]) -> None:
     """Refuse parameters the notebook's ``parameters`` cell does not declare.
+
+    The notebook is inspected with :func:`papermill.inspect_notebook` once per
+    version of the file.
 
     Raises
     ------
     ParameterError
         Naming the unknown parameters and the known ones.
     """
-    import papermill
-
-    known = papermill.inspect_notebook(str(notebook))
+    path = Path(notebook).resolve()
+    st = path.stat()
+    known = _known_parameters(str(path), st.st_mtime_ns, st.st_size)
     unknown = sorted(set(parameters) - set(known))
     if unknown:
         raise ParameterError(
-            f"Неизвестные параметры отчёта {Path(notebook).name}: {', '.join(unknown)}; "
-            f"допустимые: {', '.join(sorted(known))}"
+            f"Неизвестные параметры отчёта {path.name}: {', '.join(unknown)}; "
+            f"допустимые: {', '.join(known)}"
         )
 
 
 _EXPORTER = None
+_EXPORT_LOCK = threading.Lock()
 
 
 def export_html(notebook, *, title: str = "") -> str:
     """Export an executed notebook to a self-contained HTML page without code.
 
-    One exporter is built per process and reused.
+    One exporter is built per process and reused (by one thread at a time).
     """
     global _EXPORTER
-    if _EXPORTER is None:
-        from nbconvert import HTMLExporter
+    with _EXPORT_LOCK:
+        if _EXPORTER is None:
+            from nbconvert import HTMLExporter
+            from nbconvert.preprocessors import TagRemovePreprocessor
 
-        from nbconvert.preprocessors import TagRemovePreprocessor
-
-        _EXPORTER = HTMLExporter(
-            template_name="edu_report",
-            extra_template_basedirs=[str(Path(__file__).resolve().parents[1] / "templates")],
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-            anchor_link_text="",
-        )
-        # cells tagged «remove» (notes for people exploring the notebook) stay out of reports
-        _EXPORTER.register_preprocessor(
-            TagRemovePreprocessor(remove_cell_tags={"remove"}, enabled=True), enabled=True)
-    resources = {"metadata": {"name": title or "Отчёт"}, "edu_css": CSS,
-                 "edu_footer": f"edu_quality · {datetime.now():%d.%m.%Y %H:%M}"}
-    body, _ = _EXPORTER.from_notebook_node(notebook, resources=resources)
+            exporter = HTMLExporter(
+                template_name="edu_report",
+                extra_template_basedirs=[str(Path(__file__).resolve().parents[1] / "templates")],
+                exclude_input=True,
+                exclude_input_prompt=True,
+                exclude_output_prompt=True,
+                anchor_link_text="",
+            )
+            # cells tagged «remove» (notes for people exploring the notebook) stay out of reports
+            exporter.register_preprocessor(
+                TagRemovePreprocessor(remove_cell_tags={"remove"}, enabled=True), enabled=True)
+            _EXPORTER = exporter
+        resources = {"metadata": {"name": title or "Отчёт"}, "edu_css": CSS,
+                     "edu_footer": f"edu_quality · {datetime.now():%d.%m.%Y %H:%M}"}
+        body, _ = _EXPORTER.from_notebook_node(notebook, resources=resources)
     return body
 
 
 @dataclass
 class Job:
-    """One report to produce."""
+    """One report to produce.
+
+    ``notebook`` names the template explicitly; by default it is the notebook
+    of ``kind`` (:data:`NOTEBOOKS`).
+    """
 
     kind: str
     parameters: dict[str, object]
     name: str  # file stem
     title: str
+    notebook: str | None = None
+
+    def template(self) -> Path:
+        """The notebook this job executes."""
+        return Path(self.notebook) if self.notebook else notebook_path(self.kind)
 
 
-def _kernel_start_failure(exc: BaseException) -> bool:
-    text = f"{type(exc).__name__}: {exc}"
-    return any(s in text for s in ("Kernel didn't respond", "kernel died", "Kernel died",
-                                    "DeadKernelError", "TimeoutError", "failed to start"))
+# ------------------------------------------------------------------ one report
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: Errors whose message is written for a methodologist: shown without the class name.
+_OWN_ERRORS = {"DataError", "EduQualityError", "ParameterError"}
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(_ANSI.sub("", text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line a person understands about why a report failed.
+
+    Examples
+    --------
+    >>> describe_failure(DataError(None, "школа «X» не найдена в реестре"))
+    'школа «X» не найдена в реестре'
+    >>> describe_failure(KeyError("year"))
+    "KeyError: 'year'"
+    """
+    from papermill import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        lines = [ln for ln in _ANSI.sub("", str(exc.evalue or "")).splitlines() if ln.strip()]
+        value = "; ".join(lines)
+        what = value if exc.ename in _OWN_ERRORS and value else (
+            f"{exc.ename}: {value}" if value else exc.ename)
+        where = f"ячейка [{exc.exec_count}]" if exc.exec_count else "блокнот"
+        return _one_line(f"ошибка при выполнении блокнота ({where}): {what}")
+    if isinstance(exc, EduQualityError):
+        return _one_line("; ".join(ln for ln in str(exc).splitlines() if ln.strip())
+                         or type(exc).__name__)
+    return _one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
+
+def _failure_detail(exc: BaseException) -> str:
+    detail = traceback.format_exc() if exc.__traceback__ else repr(exc)
+    return _ANSI.sub("", detail)
 
 
 def render_report(job: Job, out_dir: str | Path, *, keep_notebook: bool = True,
-                  timeout: int = 600) -> Path:
+                  timeout: float | None = 600, kernel=None) -> Path:
     """Execute one report notebook with papermill and export its HTML; return the HTML path.
+
+    Parameters
+    ----------
+    job : Job
+    out_dir : str or Path
+        Folder of ``<name>.html`` and (``keep_notebook``) the executed
+        ``<name>.ipynb``.
+    timeout : float, optional
+        Seconds the report may take (its kernel is killed on overrun).
+    kernel : WarmKernel, optional
+        A warm kernel to run on (a batch passes its own); by default a kernel
+        is started for this report and shut down after it.
 
     Raises
     ------
     ParameterError
         An unknown parameter.
     papermill.PapermillExecutionError
-        A cell failed (the executed notebook is kept for audit).
+        A cell failed (the executed notebook, with its error, is kept for audit).
+    KernelDied, ReportTimeout
+        The kernel died or the report overran ``timeout`` (what was executed
+        so far is kept for audit).
     """
     import nbformat
     import papermill
 
+    from .engine import KernelDied, ReportTimeout, WarmKernel
+
     out_dir = Path(out_dir)
-    nb_in = notebook_path(job.kind)
+    nb_in = job.template()
     check_parameters(nb_in, job.parameters)
-    kernel = ensure_kernel()
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f"{job.name}.ipynb"
+    own = kernel is None
+    if own:
+        kernel = WarmKernel(ensure_kernel(), cwd=nb_in.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{job.name}.", suffix=".ipynb", dir=out_dir)
     os.close(fd)
     try:
-        for attempt in range(_RETRIES + 1):
-            try:
-                papermill.execute_notebook(
-                    str(nb_in), tmp, parameters=job.parameters, kernel_name=kernel,
-                    progress_bar=False, log_output=False, cwd=str(nb_in.parent),
-                    execution_timeout=timeout, report_mode=True,
-                )
-                break
-            except Exception as exc:
-                if attempt < _RETRIES and _kernel_start_failure(exc):
-                    time.sleep(0.5 * (attempt + 1))
-                    continue
-                if keep_notebook and Path(tmp).exists() and Path(tmp).stat().st_size:
-                    os.replace(tmp, executed)
-                raise
-        nb = nbformat.read(tmp, as_version=4)
+        try:
+            nb = kernel.run(nb_in, tmp, job.parameters, timeout=timeout)
+        except papermill.PapermillExecutionError:
+            if keep_notebook and Path(tmp).stat().st_size:
+                Path(tmp).chmod(0o644)
+                Path(tmp).replace(executed)
+            raise
+        except (KernelDied, ReportTimeout):
+            if keep_notebook and kernel.notebook is not None:
+                _atomic_write(executed, nbformat.writes(kernel.notebook))
+            raise
+        nb.metadata.setdefault("papermill", {})["output_path"] = str(executed)
         page = export_html(nb, title=job.title)
         html_path = out_dir / f"{job.name}.html"
-        _atomic_write(html_path, page)
         if keep_notebook:
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, executed)
+            _atomic_write(executed, nbformat.writes(nb))
+        _atomic_write(html_path, page)
         return html_path
     finally:
         Path(tmp).unlink(missing_ok=True)
+        if own:
+            kernel.shutdown()
 
 
 # ------------------------------------------------------------------------ batch
@@ -262,27 +357,48 @@ def render_report(job: Job, out_dir: str | Path, *, keep_notebook: bool = True,
 
 @dataclass
 class BatchResult:
-    """What a batch did."""
+    """What a batch did.
+
+    Attributes
+    ----------
+    done, skipped : list of str
+        Report names produced now, and unchanged since the last run.
+    failed : dict
+        Report name → one-line reason (details in ``batch.log``).
+    pending : list of str
+        Reports not run because the batch was interrupted.
+    interrupted : int or None
+        The signal that stopped the batch (``signal.SIGINT``, ``signal.SIGTERM``).
+    titles : dict
+        Report name → title.
+    workers : list of dict
+        Per kernel slot: reports run, kernel starts, peak memory (bytes).
+    """
 
     out_dir: Path
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)
+    interrupted: int | None = None
+    titles: dict[str, str] = field(default_factory=dict)
+    workers: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when no report failed."""
-        return not self.failed
+        """True when every report is done and none failed."""
+        return not self.failed and not self.pending and self.interrupted is None
 
 
-def _inputs_stamp(data_dir: Path) -> str:
+def _inputs_stamp(data_dir: Path, notebooks: list[Path]) -> str:
     h = hashlib.sha256()
     for p in sorted(data_dir.iterdir()):
         if p.is_file():
             st = p.stat()
             h.update(f"{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    for nb in sorted(notebooks_dir().glob("*.ipynb")):
-        h.update(nb.read_bytes())
+    for nb in sorted({*notebooks_dir().glob("*.ipynb"), *notebooks}):
+        if nb.is_file():
+            h.update(nb.read_bytes())
     pkg = Path(__file__).resolve().parents[1]
     for src in sorted(pkg.rglob("*.py")):
         h.update(src.read_bytes())
@@ -306,23 +422,81 @@ def plan_jobs(data_dir: str | Path, year: int, municipality: str | None = None) 
         jobs.append(Job("municipality", {"data_dir": str(data_dir), "municipality": muni,
                                          "year": int(year)},
                         f"municipality_{safe_name(muni)}", f"{muni}: аналитический отчёт"))
-    for sid, name in zip(schools["school_id"], schools["name"]):
+    for sid, name in zip(schools["school_id"], schools["name"], strict=True):
         jobs.append(Job("school", {"data_dir": str(data_dir), "school_id": sid,
                                    "year": int(year)},
                         f"school_{safe_name(sid)}", f"{name}: отчёт школы"))
     return jobs
 
 
-def _run_one(job: Job, out_dir: str, keep_notebook: bool, timeout: int) -> tuple[str, str | None]:
+class _Stop:
+    """The batch's stop flag, set by a signal: kills every kernel of the batch."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signum: int | None = None
+        self.kernels: list = []
+
+    def __call__(self, signum: int, frame=None) -> None:
+        if self.signum is None:
+            self.signum = signum
+        self.event.set()
+        for k in self.kernels:
+            k.kill("stop")
+
+    def is_set(self) -> bool:
+        return self.event.is_set()
+
+
+@contextlib.contextmanager
+def _signals_stop(stop: _Stop) -> Iterator[None]:
+    """SIGINT and SIGTERM set ``stop`` while the batch runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for s in old:
+        signal.signal(s, stop)
     try:
-        render_report(job, out_dir, keep_notebook=keep_notebook, timeout=timeout)
-        return job.name, None
-    except Exception as exc:  # recorded, the batch carries on
-        lines = [ln for ln in str(exc).strip().splitlines() if ln.strip()]
-        short = next((ln for ln in reversed(lines) if "Error" in ln or "Ошибка" in ln),
-                     lines[-1] if lines else type(exc).__name__)
-        detail = traceback.format_exc()
-        return job.name, json.dumps({"message": short[:500], "detail": detail[-4000:]})
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+def _slot(kernel, start: threading.Event, todo: queue.Queue, results: queue.Queue,
+          stop: _Stop, out: Path, keep_notebooks: bool, timeout: float | None,
+          stats: dict) -> None:
+    """One worker: warm its kernel up, then take jobs until none is left or the batch stops."""
+    from .engine import ReportStopped
+
+    try:
+        try:
+            kernel.start()  # in parallel with the planning of the batch
+        except Exception:  # noqa: BLE001 - a report retries the start and records the error
+            pass
+        start.wait()
+        while not stop.is_set() and not kernel.stopped:
+            try:
+                job = todo.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                render_report(job, out, keep_notebook=keep_notebooks, timeout=timeout,
+                              kernel=kernel)
+                results.put((job.name, "ok", None, None))
+            except ReportStopped:
+                results.put((job.name, "pending", None, None))
+            except Exception as exc:  # recorded, the batch carries on
+                if stop.is_set():
+                    results.put((job.name, "pending", None, None))
+                else:
+                    results.put((job.name, "failed", describe_failure(exc),
+                                 _failure_detail(exc)))
+    finally:
+        kernel.shutdown()
+        stats.update(reports=kernel.reports, starts=kernel.starts,
+                     peak=kernel.peak_memory() or 0)
 
 
 def run_batch(
@@ -334,98 +508,189 @@ def run_batch(
     jobs: int = 2,
     force: bool = False,
     keep_notebooks: bool = True,
-    timeout: int = 600,
+    timeout: float | None = 600,
     progress: bool = True,
     plan: Callable[..., list[Job]] = plan_jobs,
 ) -> BatchResult:
     """Produce every report of a dataset (or one municipality) into ``out_dir``.
 
+    Parameters
+    ----------
+    jobs : int
+        Reports run at the same time (one warm kernel each).
+    timeout : float, optional
+        Seconds one report may take; an overrunning report fails and its
+        kernel is replaced.
+    plan : callable
+        ``plan(data_dir, year, municipality)`` → the list of :class:`Job`.
+
     Returns
     -------
     BatchResult
-        Names done, skipped (unchanged since the last run) and failed (with
-        the error); ``index.html`` and ``manifest.json`` are written to
-        ``out_dir``.
+        Names done, skipped (unchanged since the last successful run), failed
+        (with a one-line reason) and pending (not run: the batch was
+        interrupted). ``index.html`` and ``manifest.json`` are written to
+        ``out_dir`` (also when interrupted), failure details to ``batch.log``.
     """
     from tqdm.auto import tqdm
+
+    from .engine import WarmKernel
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(data_dir).resolve()
-    all_jobs = plan(data_dir, year, municipality)
-    manifest_path = out / "manifest.json"
-    old = {}
-    if manifest_path.exists():
-        try:
-            old = json.loads(manifest_path.read_text(encoding="utf-8")).get("reports", {})
-        except (OSError, ValueError):
-            old = {}
-    stamp = _inputs_stamp(data_dir)
+    stop = _Stop()
     result = BatchResult(out)
-    todo = []
     entries: dict[str, dict] = {}
-    for job in all_jobs:
-        key = hashlib.sha256((stamp + json.dumps(job.parameters, sort_keys=True,
-                                                 ensure_ascii=False)).encode()).hexdigest()
-        entries[job.name] = {"kind": job.kind, "title": job.title, "parameters": job.parameters,
-                             "key": key, "status": "pending", "error": None}
-        prev = old.get(job.name, {})
-        if (not force and prev.get("key") == key and prev.get("status") == "ok"
-                and (out / f"{job.name}.html").exists()):
-            entries[job.name]["status"] = "ok"
-            result.skipped.append(job.name)
-        else:
-            todo.append(job)
-    ensure_kernel()
-    bar = tqdm(total=len(todo), desc="Отчёты", unit="отчёт", disable=not progress)
-    try:
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(_run_one, job, str(out), keep_notebooks, timeout): job
-                       for job in todo}
-            for fut in as_completed(futures):
-                name, error = fut.result()
-                if error is None:
-                    entries[name]["status"] = "ok"
-                    result.done.append(name)
+    manifest_path = out / "manifest.json"
+    kernel_name = ensure_kernel()
+    slots: list[tuple[threading.Thread, dict]] = []
+    go = threading.Event()
+    todo: queue.Queue = queue.Queue()
+    results: queue.Queue = queue.Queue()
+    bar = None
+    completed = False
+    with _signals_stop(stop), (out / "batch.log").open("a", encoding="utf-8") as log:
+        try:
+            # kernels start and import while the batch is planned
+            for _ in range(max(1, jobs)):
+                if stop.is_set():
+                    break
+                kernel = WarmKernel(kernel_name, cwd=notebooks_dir(), warmup=_WARMUP, output=log)
+                stop.kernels.append(kernel)
+                stats = {"peak": 0, "reports": 0, "starts": 0}
+                t = threading.Thread(target=_slot, daemon=True, name=f"edu-quality-kernel-{_}",
+                                     args=(kernel, go, todo, results, stop, out, keep_notebooks,
+                                           timeout, stats))
+                t.start()
+                slots.append((t, stats))
+            all_jobs = plan(data_dir, year, municipality)
+            old = _read_manifest(manifest_path)
+            stamp = _inputs_stamp(data_dir, [j.template() for j in all_jobs])
+            for job in all_jobs:
+                key = hashlib.sha256((stamp + json.dumps(job.parameters, sort_keys=True,
+                                                         ensure_ascii=False)).encode()).hexdigest()
+                entries[job.name] = {"kind": job.kind, "title": job.title,
+                                     "parameters": job.parameters, "key": key,
+                                     "status": "pending", "error": None}
+                result.titles[job.name] = job.title
+                prev = old.get(job.name, {})
+                if (not force and prev.get("key") == key and prev.get("status") == "ok"
+                        and (out / f"{job.name}.html").exists()):
+                    entries[job.name]["status"] = "ok"
+                    result.skipped.append(job.name)
                 else:
-                    err = json.loads(error)
-                    entries[name].update(status="failed", error=err["message"])
-                    result.failed[name] = err["message"]
-                    _append_log(out, name, err["detail"])
+                    todo.put(job)
+            n_todo = todo.qsize()
+            for kernel in stop.kernels[n_todo:]:  # more slots than reports: not needed
+                kernel.kill("stop")
+            go.set()
+            bar = tqdm(total=n_todo, desc="Отчёты", unit="отчёт", disable=not progress)
+            received = 0
+            while received < n_todo:
+                try:
+                    name, status, message, detail = results.get(timeout=0.2)
+                except queue.Empty:
+                    if not any(t.is_alive() for t, _ in slots):
+                        break
+                    continue
+                received += 1
+                entries[name].update(status=status, error=message)
+                if status == "ok":
+                    result.done.append(name)
+                elif status == "failed":
+                    result.failed[name] = message
+                    _append_log(log, name, entries[name]["title"], message, detail)
                 bar.update()
                 _write_manifest(manifest_path, year, entries)
-    finally:
-        bar.close()
-        _write_manifest(manifest_path, year, entries)
-        write_index(out, entries, year)
+            completed = True
+        finally:
+            if not completed:  # an exception or a signal: stop the kernels now
+                for kernel in stop.kernels:
+                    kernel.kill("stop")
+            stop.event.set()  # nothing more is launched; the slots shut their kernels down
+            go.set()
+            for t, _ in slots:
+                t.join(timeout=30)
+            for kernel in stop.kernels:  # a slot that did not finish in time
+                kernel.kill("stop")
+            if bar is not None:
+                bar.close()
+            while True:  # results that came after the loop
+                try:
+                    name, status, message, detail = results.get_nowait()
+                except queue.Empty:
+                    break
+                entries[name].update(status=status, error=message)
+                if status == "ok":
+                    result.done.append(name)
+                elif status == "failed":
+                    result.failed[name] = message
+                    _append_log(log, name, entries[name]["title"], message, detail)
+            result.interrupted = stop.signum
+            result.pending = [n for n, e in entries.items() if e["status"] == "pending"]
+            result.workers = [{"reports": s["reports"], "kernel_starts": s["starts"],
+                               "peak_memory": s["peak"]} for _, s in slots]
+            if result.interrupted is not None:
+                _append_log(log, "(пакет)", "", f"прерван сигналом "
+                            f"{signal.Signals(result.interrupted).name}; не выполнено: "
+                            f"{len(result.pending)}", "")
+            if entries:
+                _write_manifest(manifest_path, year, entries, interrupted=result.interrupted,
+                                workers=result.workers)
+                write_index(out, entries, year, interrupted=result.interrupted)
     return result
 
 
-def _append_log(out: Path, name: str, detail: str) -> None:
-    with (out / "batch.log").open("a", encoding="utf-8") as fh:
-        fh.write(f"==== {datetime.now():%Y-%m-%d %H:%M:%S} {name}\n{detail}\n")
+def _read_manifest(path: Path) -> dict[str, dict]:
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("reports", {})
+    except (OSError, ValueError):
+        return {}
 
 
-def _write_manifest(path: Path, year: int, entries: dict[str, dict]) -> None:
-    _atomic_write(path, json.dumps({"year": year, "reports": entries}, ensure_ascii=False,
-                                   indent=1))
+def _append_log(log, name: str, title: str, message: str, detail: str) -> None:
+    head = f"==== {datetime.now():%Y-%m-%d %H:%M:%S} {name}"
+    if title:
+        head += f" «{title}»"
+    log.write(f"{head}\n{message}\n{detail}\n")
+    log.flush()
 
 
-def write_index(out: Path, entries: dict[str, dict], year: int) -> Path:
-    """Write ``index.html`` listing every report with its status."""
+def _write_manifest(path: Path, year: int, entries: dict[str, dict], *,
+                    interrupted: int | None = None, workers: list | None = None) -> None:
+    doc: dict[str, object] = {"year": year, "reports": entries}
+    if interrupted is not None:
+        doc["interrupted"] = signal.Signals(interrupted).name
+    if workers is not None:
+        doc["workers"] = workers
+    _atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1))
+
+
+def write_index(out: Path, entries: dict[str, dict], year: int, *,
+                interrupted: int | None = None) -> Path:
+    """Write ``index.html`` listing every report with its status and the reason of a failure."""
     rows = []
     order = sorted(entries.items(), key=lambda kv: (kv[1]["kind"] != "municipality", kv[1]["title"]))
     for name, e in order:
-        status = {"ok": "готов", "failed": "ошибка", "pending": "не выполнен"}[e["status"]]
+        status = STATUS_LABELS[e["status"]]
         link = (f'<a href="{html.escape(name)}.html">{html.escape(e["title"])}</a>'
                 if e["status"] == "ok" else html.escape(e["title"]))
         err = html.escape(e.get("error") or "")
         cls = {"ok": "eq-low", "failed": "eq-high", "pending": "eq-medium"}[e["status"]]
         rows.append(f'<tr class="{cls}"><td>{link}</td><td>{status}</td><td>{err}</td></tr>')
     failed = sum(e["status"] == "failed" for e in entries.values())
-    body = (f"<h1>Отчёты за {year - 1}/{year} учебный год</h1>"
-            f"<p>Всего: {len(entries)}; с ошибкой: {failed}.</p>"
-            '<table class="eq-table"><thead><tr><th>Отчёт</th><th>Статус</th><th>Ошибка</th>'
+    pending = sum(e["status"] == "pending" for e in entries.values())
+    note = ""
+    if interrupted is not None:
+        note = (f'<p class="eq-warn">Построение прервано ({signal.Signals(interrupted).name}): '
+                f"не выполнено отчётов: {pending}. Повторный запуск построит только их.</p>")
+    body = (f"<h1>Отчёты за {year - 1}/{year} учебный год</h1>{note}"
+            f"<p>Всего: {len(entries)}; с ошибкой: {failed}; не выполнено: {pending}. "
+            "Подробности ошибок — в batch.log.</p>"
+            '<table class="eq-table"><thead><tr><th>Отчёт</th><th>Статус</th><th>Причина</th>'
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
     page = (f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Отчёты</title>'
             f"<style>{CSS}</style></head><body><main>{body}</main></body></html>")

@@ -195,6 +195,18 @@ def _value(v, share: bool, hidden: bool, n: int) -> str:
     return fmt_percent(v) if share else fmt_number(v)
 
 
+def _compared(table: pd.DataFrame, key: tuple, metric: str, own_n: int, min_n: int) -> str:
+    """A municipality's or the region's share beside a school's, hidden when it reveals a
+    small group: its own (fewer than ``min_n`` participants) or, by subtracting the
+    school's shown numbers, that of the other schools (fewer than ``min_n`` besides it)."""
+    if key not in table.index:
+        return "—"
+    n = int(table["participants"].get(key))
+    if n < min_n or 0 < n - own_n < min_n:
+        return _HIDDEN.format(n=min_n)
+    return fmt_percent(table[metric].get(key))
+
+
 def _school_year(data: ReportData, school_id: str) -> pd.DataFrame:
     s = data.summary
     return s.loc[(s["school_id"] == school_id) & (s["year"] == data.year)]
@@ -248,9 +260,9 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
             rec[f"{label}: интервал"] = ("" if small else
                                          fmt_interval(getattr(row, f"{metric}_low"),
                                                       getattr(row, f"{metric}_high")))
-            rec[f"{label}: муниципалитет"] = (fmt_percent(m[metric].get(key))
-                                              if key in m.index else "—")
-            rec[f"{label}: регион"] = fmt_percent(r[metric].get(key)) if key in r.index else "—"
+            rec[f"{label}: муниципалитет"] = _compared(m, key, metric, row.participants,
+                                                      data.min_n)
+            rec[f"{label}: регион"] = _compared(r, key, metric, row.participants, data.min_n)
         rows.append(rec)
     table = pd.DataFrame(rows)
     sec.table(table, name="key_metrics", numeric=[c for c in table.columns if c != "Работа"])
@@ -457,6 +469,10 @@ def indicators_section(data: ReportData, school_id: str | None = None,
     scope = ind["scope"].fillna("")
     keep = ind.loc[(scope == "") | (scope == muni) | scope.str.contains("регион", case=False)
                    | ~scope.isin(data.dataset.schools["municipality"])]
+    if school_id is not None:  # a director sees no other school's indicators
+        schools = data.dataset.schools
+        others = schools.loc[schools["school_id"] != school_id, ["school_id", "name"]]
+        keep = keep.loc[~keep["scope"].fillna("").isin(set(others.stack()))]
     keep = keep.loc[keep["year"] <= data.year + 1]
     if keep.empty:
         sec.note("Нет показателей для этой территории.")

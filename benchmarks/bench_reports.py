@@ -1,0 +1,313 @@
+"""Time the school reports of a synthetic municipality three ways, in one run.
+
+Usage::
+
+    python benchmarks/bench_reports.py [--schools 60] [--naive 10] [--jobs 2] [--out FILE]
+
+The data: :func:`edu_quality.synthetic.make_region` with one municipality of
+``--schools`` schools (seed 2024), written to a temporary folder; the reports
+are those of ``edu-quality report batch`` for it: every school and the
+municipality (``--schools`` + 1).
+
+(a) the naive loop — per report, the ``papermill`` command, then ``jupyter
+    nbconvert --to html --no-input``, one after the other; timed on the first
+    ``--naive`` school reports (it is slow) and given per report;
+(b) ``edu-quality report batch --jobs N`` (a new process, as a person runs
+    it), total wall time divided by the number of reports;
+(c) the in-process limit — the same sections rendered to HTML by library
+    calls (:func:`~edu_quality.report.sections.school_report` or
+    ``municipality_report``, then :func:`~edu_quality.report.render.page`) in
+    N worker processes started fresh (``spawn``: they import and load the
+    data themselves, as the kernels do), no kernel, no notebook.
+
+Peak memory per worker: (a) the kernel of each papermill run, sampled with
+psutil every 0.05 s; (b) each kernel's ``VmHWM`` (recorded by the batch in
+``manifest.json``) and the batch process itself (sampled); (c) each worker's
+``ru_maxrss``. The report sections of (a), (b) and (c) are compared: they must
+be the same HTML (the pages differ only in their frame and time stamp).
+
+Prints a table and writes it to ``reports/bench.md`` (``--out``). Exits 1 only
+when the reports differ or a run fails; the timings are reported, not judged
+(they depend on the machine and its load).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+YEAR = 2024
+MB = 1024 * 1024
+
+
+# ------------------------------------------------------------------ measuring
+
+
+class _Sampler:
+    """Peak resident memory of a process tree, sampled with psutil in a thread."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval = interval
+        self.peaks: dict[int, tuple[str, int]] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, pid: int) -> None:
+        import psutil
+
+        def loop():
+            try:
+                root = psutil.Process(pid)
+            except psutil.NoSuchProcess:
+                return
+            while not self._stop.is_set():
+                try:
+                    procs = [root, *root.children(recursive=True)]
+                except psutil.NoSuchProcess:
+                    return
+                for p in procs:
+                    try:
+                        rss = p.memory_info().rss
+                        kind = "kernel" if "ipykernel_launcher" in " ".join(p.cmdline()) else "driver"
+                    except (psutil.NoSuchProcess, psutil.AccessDenied):
+                        continue
+                    old = self.peaks.get(p.pid, (kind, 0))
+                    self.peaks[p.pid] = (kind, max(old[1], rss))
+                time.sleep(self.interval)
+
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def peak(self, kind: str, root: int | None = None) -> int:
+        return max([rss for pid, (k, rss) in self.peaks.items() if k == kind
+                    and (root is None or pid == root)] or [0])
+
+
+def _run(cmd: list[str], sampler: _Sampler | None = None, **kw) -> float:
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    if sampler is not None:
+        sampler.watch(proc.pid)
+    out, err = proc.communicate()
+    seconds = time.perf_counter() - t
+    if sampler is not None:
+        sampler.stop()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])}… вернула {proc.returncode}:\n{err[-3000:]}")
+    return seconds
+
+
+# ------------------------------------------------------------------ (a) naive loop
+
+
+def naive(jobs, out: Path) -> tuple[float, int, dict[str, Path]]:
+    """papermill, then jupyter nbconvert, per report; (seconds, peak kernel bytes, html)."""
+    from edu_quality.report.runner import KERNEL_NAME, ensure_kernel
+
+    ensure_kernel()
+    out.mkdir(parents=True, exist_ok=True)
+    pages, total, peak = {}, 0.0, 0
+    for job in jobs:
+        nb_in = job.template()
+        executed = out / f"{job.name}.ipynb"
+        params = []
+        for key, value in job.parameters.items():
+            params += (["-p", key, str(value)] if isinstance(value, int)
+                       else ["-r", key, str(value)])
+        sampler = _Sampler()
+        total += _run([str(BIN / "papermill"), str(nb_in), str(executed), *params,
+                       "-k", KERNEL_NAME, "--cwd", str(nb_in.parent), "--no-progress-bar"],
+                      sampler)
+        peak = max(peak, sampler.peak("kernel"))
+        total += _run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
+                       str(executed)])
+        pages[job.name] = executed.with_suffix(".html")
+    return total, peak, pages
+
+
+# ------------------------------------------------------------------ (b) the batch command
+
+
+def batch(data: Path, out: Path, jobs: int) -> tuple[float, list[int], int, int]:
+    """``edu-quality report batch``; (seconds, kernel peaks, driver peak, reports)."""
+    sampler = _Sampler()
+    seconds = _run([str(BIN / "edu-quality"), "report", "batch", "--data", str(data),
+                    "--year", str(YEAR), "--out", str(out), "--jobs", str(jobs), "--quiet"],
+                   sampler)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    bad = {k: v["error"] for k, v in manifest["reports"].items() if v["status"] != "ok"}
+    if bad:
+        raise RuntimeError(f"отчёты с ошибкой: {bad}")
+    kernels = [w["peak_memory"] for w in manifest["workers"]]
+    drivers = [rss for k, rss in sampler.peaks.values() if k == "driver"]
+    return seconds, kernels, max(drivers or [0]), len(manifest["reports"])
+
+
+# ------------------------------------------------------------------ (c) in-process limit
+
+
+def _limit_init() -> None:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _limit_one(kind: str, data_dir: str, key: str, path: str) -> tuple[int, int]:
+    from edu_quality.report import municipality_report, page, report_data, school_report
+
+    data = report_data(data_dir, YEAR)
+    sections = (school_report(data, key) if kind == "school"
+                else municipality_report(data, key))
+    Path(path).write_text(page(key, sections), encoding="utf-8")
+    return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def limit(jobs, data: Path, out: Path, workers: int) -> tuple[float, list[int], dict[str, Path]]:
+    """Library calls in fresh worker processes; (seconds, worker peaks, html)."""
+    out.mkdir(parents=True, exist_ok=True)
+    pages = {j.name: out / f"{j.name}.html" for j in jobs}
+    t = time.perf_counter()
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                             initializer=_limit_init) as pool:
+        futures = [pool.submit(_limit_one, j.kind, str(data),
+                               j.parameters.get("school_id") or j.parameters["municipality"],
+                               str(pages[j.name])) for j in jobs]
+        peaks: dict[int, int] = {}
+        for f in futures:
+            pid, rss = f.result()
+            peaks[pid] = max(peaks.get(pid, 0), rss)
+    return time.perf_counter() - t, sorted(peaks.values()), pages
+
+
+# ------------------------------------------------------------------ comparison
+
+
+def sections_of(path: Path) -> list[tuple]:
+    """The report content of a page: its ``<section>`` elements as a list of tokens.
+
+    Tags with their attributes (sorted), and text, so that two serialisations of
+    the same HTML compare equal (nbconvert writes attributes in its own order);
+    the frame and footer (with its time stamp) are left out.
+    """
+    from html.parser import HTMLParser
+
+    class Tokens(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.depth, self.out = 0, []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "section":
+                self.depth += 1
+            if self.depth:
+                self.out.append(("<", tag, tuple(sorted(attrs))))
+
+        def handle_startendtag(self, tag, attrs):
+            self.handle_starttag(tag, attrs)
+
+        def handle_endtag(self, tag):
+            if self.depth:
+                self.out.append((">", tag))
+            if tag == "section":
+                self.depth -= 1
+
+        def handle_data(self, data):
+            if self.depth and data.strip():
+                self.out.append(("t", data.strip()))
+
+    p = Tokens()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p.out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Время построения отчётов школ.")
+    parser.add_argument("--schools", type=int, default=60, help="школ в муниципалитете")
+    parser.add_argument("--naive", type=int, default=10,
+                        help="на скольких отчётах засечь наивный цикл (a)")
+    parser.add_argument("--jobs", type=int, default=2, help="параллельных работников (b), (c)")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench.md")
+    args = parser.parse_args(argv)
+
+    from edu_quality.report.runner import plan_jobs
+    from edu_quality.synthetic import make_region, write_region
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        data = tmp / "data"
+        write_region(make_region(n_municipalities=1, schools_per_municipality=args.schools), data)
+        jobs = plan_jobs(data, YEAR)
+        schools = [j for j in jobs if j.kind == "school"]
+        n = len(jobs)
+        print(f"Муниципалитет: {len(schools)} школ, отчётов в пакете: {n}; ядер CPU: "
+              f"{os.cpu_count()}", flush=True)
+
+        b_s, b_kernels, b_driver, b_n = batch(data, tmp / "b", args.jobs)
+        print(f"(b) report batch: {b_s:.1f} с", flush=True)
+        c_s, c_peaks, c_pages = limit(jobs, data, tmp / "c", args.jobs)
+        print(f"(c) в процессе: {c_s:.1f} с", flush=True)
+        sample = schools[: args.naive]
+        a_s, a_peak, a_pages = naive(sample, tmp / "a")
+        print(f"(a) наивный цикл: {a_s:.1f} с на {len(sample)} отчётах", flush=True)
+
+        same_bc = all(sections_of(tmp / "b" / f"{j.name}.html") == sections_of(c_pages[j.name])
+                      for j in jobs)
+        same_ab = all(sections_of(a_pages[j.name]) == sections_of(tmp / "b" / f"{j.name}.html")
+                      for j in sample)
+        non_empty = all(sections_of(c_pages[j.name]) for j in jobs)
+
+    a, b, c = a_s / len(sample), b_s / b_n, c_s / n
+    rows = [
+        ("(a) papermill + jupyter nbconvert, по очереди", f"{a:.2f}",
+         f"{a_peak / MB:.0f} (ядро)", f"на {len(sample)} отчётах школ"),
+        (f"(b) edu-quality report batch --jobs {args.jobs}", f"{b:.2f}",
+         " / ".join(f"{p / MB:.0f}" for p in b_kernels) + f" (ядра); {b_driver / MB:.0f} (пакет)",
+         f"{b_n} отчётов за {b_s:.1f} с"),
+        (f"(c) библиотека в {args.jobs} процессах, без ядра", f"{c:.2f}",
+         " / ".join(f"{p / MB:.0f}" for p in c_peaks), f"{n} отчётов за {c_s:.1f} с"),
+    ]
+    lines = [
+        f"# Время отчётов школ: синтетический муниципалитет, {len(schools)} школ",
+        "",
+        f"Отчётов: {n} (школы и муниципалитет), год {YEAR}, ядер CPU: {os.cpu_count()}, "
+        f"Python {sys.version.split()[0]}. Создано `make bench` "
+        f"({time.strftime('%Y-%m-%d %H:%M')}).",
+        "",
+        "| способ | с на отчёт | пик памяти на работника, МБ | примечание |",
+        "|---|---:|---|---|",
+        *(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} |" for r in rows),
+        "",
+        f"- a/b = {a / b:.1f} (цель ≥ 5: {'да' if a / b >= 5 else 'НЕТ'})",
+        f"- b/c = {b / c:.2f} (цель ≤ 1,5: {'да' if b / c <= 1.5 else 'НЕТ'})",
+        f"- разделы отчётов (b) и (c) совпадают: {'да' if same_bc and non_empty else 'НЕТ'}; "
+        f"(a) и (b): {'да' if same_ab else 'НЕТ'}",
+        "",
+    ]
+    text = "\n".join(lines)
+    print()
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"Записано: {args.out}")
+    # a benchmark: timings depend on the machine and its load, only different content fails
+    return 0 if same_bc and same_ab and non_empty else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
