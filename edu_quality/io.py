@@ -1445,7 +1445,7 @@ def read_context(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     return _load(path, [CONTEXT], sheet=sheet, extra=_context_extra).table
 
 
-def _reader(spec: TableSpec, what: str) -> Callable[..., pd.DataFrame]:
+def _reader(spec: TableSpec, what: str, sample: str) -> Callable[..., pd.DataFrame]:
     def read(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
         return _load(path, [spec], sheet=sheet).table
 
@@ -1476,15 +1476,17 @@ def _reader(spec: TableSpec, what: str) -> Callable[..., pd.DataFrame]:
 
     Examples
     --------
+    >>> from edu_quality.demo import sample_folder
     >>> from edu_quality.io import read_{spec.name}
-    >>> callable(read_{spec.name})
+    >>> table = read_{spec.name}(sample_folder("inta") / "{sample}")
+    >>> len(table) > 0 and {spec.required!r} == [c for c in table.columns if c in {spec.required!r}]
     True
     """
     return read
 
 
-read_staff = _reader(STAFF, "teachers and their qualification per school and year")
-read_enrolment = _reader(ENROLMENT, "enrolment by level of education")
-read_risk_profiles = _reader(RISK_PROFILES, "500+ risk profiles")
-read_indicators = _reader(INDICATORS, "programme indicators with their targets")
-read_plan = _reader(PLAN, "the plan of measures by track (дорожная карта)")
+read_staff = _reader(STAFF, "teachers and their qualification per school and year", "staff.csv")
+read_enrolment = _reader(ENROLMENT, "enrolment by level of education", "enrolment.xlsx")
+read_risk_profiles = _reader(RISK_PROFILES, "500+ risk profiles", "risk_profiles.csv")
+read_indicators = _reader(INDICATORS, "programme indicators with their targets", "indicators.xlsx")
+read_plan = _reader(PLAN, "the plan of measures by track (дорожная карта)", "plan.xlsx")
