@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from . import io as _io
-from .errors import DataError, Problem
+from .errors import MAX_PROBLEMS, DataError, Problem
 from .schema import (
     CONTEXT,
     ENROLMENT,
@@ -246,17 +246,21 @@ def _apart(cells: list[frozenset | None]) -> bool:
     return None not in cells and sum(map(len, cells)) == len(frozenset().union(*cells))
 
 
-def _check_ids(loaded: _io._Loaded, known: set[str]) -> list[Problem]:
+def _check_ids(loaded: _io._Loaded, known: set[str]) -> tuple[list[Problem], int]:
+    """Rows naming a school missing from the registry: the first ones a DataError shows
+    (:data:`edu_quality.errors.MAX_PROBLEMS`, by row) and how many there are."""
     ids = loaded.table["school_id"]
     absent = set(ids.dropna().unique().tolist()) - known
     if not absent:
-        return []
-    unknown = ids.isin(list(absent))
+        return [], 0
+    where = np.flatnonzero(ids.isin(list(absent)).to_numpy())
+    rows = np.asarray(loaded.rows)[where]
+    first = np.argsort(rows, kind="stable")[:MAX_PROBLEMS]
     header = loaded.headers.get("school_id", "Код ОО")
     return [
-        Problem(int(loaded.rows[i]), header, f"школа «{ids.iloc[i]}» не найдена в реестре школ")
-        for i in np.flatnonzero(unknown.to_numpy())
-    ]
+        Problem(int(rows[j]), header, f"школа «{ids.iloc[where[j]]}» не найдена в реестре школ")
+        for j in first
+    ], len(where)
 
 
 def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = None) -> Dataset:
@@ -332,7 +336,7 @@ def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = No
     schools = _io._load(found["schools"][0], [SCHOOLS], extra=_io._text_extra)
     known = set(schools.table["school_id"].dropna())
     pupils, aggregates, notes = [], [], []
-    id_errors: dict[str, list[Problem]] = {}
+    id_errors: dict[str, tuple[list[Problem], int]] = {}
     parts = []
     every: list[_io._Loaded] = []  # every results file read, for messages naming rows
     for path in found["results"]:
@@ -367,9 +371,9 @@ def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = No
             for future in [*futures, *later.values()]:
                 future.cancel()
             raise
-    for file, problems in id_errors.items():
+    for file, (problems, total) in id_errors.items():
         if problems:
-            raise DataError(file, problems)
+            raise DataError(file, problems, total=total)
 
     try:
         results = _concat(pupils, RESULTS_PUPILS)

@@ -19,7 +19,7 @@ import edu_quality as eq
 from edu_quality import dataset as dataset_module
 from edu_quality import io as io_module
 from edu_quality.dynamics import _trend_row, trend, year_over_year
-from edu_quality.errors import DataError
+from edu_quality.errors import DataError, Problem
 from edu_quality.factors import _vif, influence
 from edu_quality.identify import classify, composite_results
 from edu_quality.intervals import newcombe, wilson
@@ -537,3 +537,26 @@ def test_command_line_writes_partitioned_parquet(tmp_path, capsys):
     assert len(eq.load_dataset(out).schools) == 44
     with pytest.raises(SystemExit):
         main([str(tmp_path / "csv"), "--partition-by-year"])
+
+
+def test_unknown_schools_error_as_before(region, tmp_path):
+    # a registry without most schools: every row of them is a problem; the error shows the
+    # first ones and counts the rest, as when every problem was listed
+    write_region(region, tmp_path, format="parquet", partition_by_year=True)
+    schools = region.schools.head(3)
+    schools.to_parquet(tmp_path / "schools.parquet", index=False)
+    with pytest.raises(DataError) as info:
+        eq.load_dataset(tmp_path)
+    err = info.value
+    first = next((tmp_path / "results_ege" / "year=2021").glob("*.parquet"))
+    table = pd.read_parquet(first)
+    unknown = ~table["school_id"].isin(schools["school_id"])
+    assert err.file == f"results_ege/year=2021/{first.name}" and err.total == unknown.sum()
+    expected = DataError(
+        err.file,
+        [
+            Problem(int(i) + 2, "school_id", f"школа «{sid}» не найдена в реестре школ")
+            for i, sid in table.loc[unknown, "school_id"].items()
+        ],
+    )
+    assert str(err) == str(expected)
