@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import MAX_PROBLEMS, DataError, Problem
+from .errors import DataError, Problem
 from .privacy import pseudonymize, pupil_key
 from .schema import (
     CONTEXT,
@@ -108,14 +108,6 @@ class _Loaded:
 
 def _display_name(path: Path) -> str:
     return path.name
-
-
-def _decode(raw: bytes, file: str) -> str:
-    """Decode a text file (see :func:`_decode_csv`); an unreadable place is an error."""
-    text, issue = _decode_csv(raw, file)
-    if issue is not None:
-        raise DataError(file, issue[1])
-    return text
 
 
 def _sniff_delimiter(lines: list[str]) -> str:

@@ -46,7 +46,7 @@ import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -697,11 +697,6 @@ def write_index(out: Path, entries: dict[str, dict], year: int, *,
     path = out / "index.html"
     _atomic_write(path, page)
     return path
-
-
-def job_summary(result: BatchResult) -> dict[str, object]:
-    """A JSON-ready summary of a batch."""
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(result).items()}
 
 
 def job_for(kind: str, data_dir: str | Path, year: int, *, school_id: str | None = None,

@@ -576,33 +576,18 @@ def identification_section(data: ReportData, municipality: str) -> Section:
 
 
 def factors_section(data: ReportData, municipality: str | None = None) -> Section:
-    """Factor influence over the region's schools: direction table and coefficient plot.
+    """Factor influence on the share of «2»: the region's model, as in the region report.
 
-    A municipality has too few schools for a model of its own, so the model is the
-    region's (:func:`edu_quality.report.region.factor_influence`, binomial with
-    robust errors), the same as in the region report.
+    A municipality has too few schools for a model of its own, so its report shows
+    :func:`edu_quality.report.region.factor_influence_section` — the same section, the
+    same numbers, as the region report. ``municipality`` is accepted for the notebook's
+    uniform call and does not change the model.
     """
-    from ..factors import direction_table
-    from ..plots import plot_coefficients
-    from .region import factor_influence
+    from .region import factor_influence_section
 
-    sec = Section("Влияние социальных факторов",
-                  "Какие особенности контингента связаны с долей «2» в школах региона: "
-                  "направление влияния и его значимость.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            res = factor_influence(data)
-        except (DataError, ValueError) as exc:
-            sec.note(f"Влияние факторов не оценено: {exc}")
-            return sec
-    sec.table(direction_table(res), name="factor_directions")
-    ax = plot_coefficients(res)
-    sec.figure(ax.figure)
-    sec.note(f"Оценено по {res.attrs.get('n')} школам региона (биномиальная модель доли «2» с "
-             "устойчивыми ошибками, поправка Холма на множественные сравнения). Связь не "
-             "доказывает причину.")
-    return sec
+        return factor_influence_section(data)
 
 
 def dynamics_overview_section(data: ReportData, municipality: str) -> Section:
