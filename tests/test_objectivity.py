@@ -14,6 +14,7 @@ from edu_quality.errors import DataError
 from edu_quality.objectivity import (
     FEDERAL_METHOD,
     MESSAGE_FLAGGED,
+    MESSAGE_SINGLE_SIGN,
     SOURCE_EXTRA,
     ObjectivityIndex,
     extra_signs,
@@ -26,6 +27,9 @@ from edu_quality.objectivity import (
 
 MATH = "Математика"
 RUSSIAN = "Русский язык"
+#: The literal reading of the federal method: one sign marks, any negative correlation counts.
+LITERAL = {"min_signs": 1, "require_significance": False}
+SINGLE = "отдельный признак (для отметки нужно совпадение не менее 2 признаков)"
 
 # Maximum primary scores of ВПР 2021 (ФИОКО descriptions of the works, «Рекомендации
 # по переводу первичных баллов в отметки»).
@@ -342,7 +346,8 @@ def index_results():
 
 
 def test_objectivity_index_arithmetic(index_results):
-    res = objectivity_index(index_results, max_scores=MAX_SCORES)
+    # the literal reading: one sign is enough
+    res = objectivity_index(index_results, max_scores=MAX_SCORES, **LITERAL)
     assert isinstance(res, ObjectivityIndex)
     schools = res.schools.set_index(["year", "school_id"])
     assert schools.loc[(2023, "A"), "high_mean"] and schools.loc[(2023, "B"), "journal_mismatch"]
@@ -362,14 +367,29 @@ def test_objectivity_index_arithmetic(index_results):
         1,
         0,
     ]
+    assert region.loc[2023, ["n_one_sign", "index_one_sign"]].tolist() == pytest.approx([2, 50.0])
     assert region.loc[2024, "index"] == pytest.approx(100.0)
     assert (res.region["source"] == FEDERAL_METHOD).all()
     assert set(res.signs) == {"high_mean", "journal_mismatch", "cohort_change"}
+    assert res.region.attrs == {"min_signs": 1, "require_significance": False}
+
+    # the defaults: A and B each show one sign (B's reversal is significant, p < 0.01),
+    # no school two, so none is marked; the one-sign reading is shown beside the index
+    default = objectivity_index(index_results, max_scores=MAX_SCORES)
+    schools = default.schools.set_index(["year", "school_id"])
+    assert schools.loc[[(2023, "A"), (2023, "B")], "n_signs"].tolist() == [1, 1]
+    assert not default.schools["flagged"].any()
+    region = default.region.set_index("year")
+    assert region.loc[2023, ["n_schools", "n_flagged", "n_one_sign"]].tolist() == [4, 0, 2]
+    assert region.loc[2023, "index"] == pytest.approx(100.0)
+    assert region.loc[2023, "index_one_sign"] == pytest.approx(50.0)
+    assert default.schools.attrs == {"min_signs": 2, "require_significance": True}
 
 
 def test_objectivity_messages_are_signs_to_check(index_results):
-    schools = objectivity_index(index_results, max_scores=MAX_SCORES).schools
+    schools = objectivity_index(index_results, max_scores=MAX_SCORES, **LITERAL).schools
     flagged = schools[schools["flagged"]]
+    assert set(flagged["school_id"]) == {"A", "B"}
     assert flagged["message"].str.startswith(MESSAGE_FLAGGED).all()
     assert MESSAGE_FLAGGED == "признаки необъективности: требуется проверка"
     a = flagged.set_index("school_id").loc["A", "message"]
@@ -381,6 +401,71 @@ def test_objectivity_messages_are_signs_to_check(index_results):
     # never a verdict such as «результаты необъективны»
     assert not schools["message"].str.contains(r"необъективн(?:ы|ые|ая|ый)\b").any()
     assert not schools["message"].str.contains("нарушен|завыш").any()
+    # by default a single sign is a note, not a mark, and is worded so
+    default = objectivity_index(index_results, max_scores=MAX_SCORES).schools
+    single = default[default["n_signs"] == 1]
+    assert set(single["school_id"]) == {"A", "B"}
+    assert single["message"].str.startswith(SINGLE + ": ").all()
+    assert not default["message"].str.contains(MESSAGE_FLAGGED).any()
+    assert not default["message"].str.contains(r"необъективн(?:ы|ые|ая|ый)\b|нарушен|завыш").any()
+
+
+@pytest.fixture
+def coinciding_results():
+    return concat(
+        pupils("A", [18, 19, 20, 19, 20], journal=[4, 4, 5, 5, 5]),  # high results only
+        pupils("C", [8, 9, 10, 11, 12], journal=[3, 3, 4, 4, 5]),
+        pupils("D", [9, 8, 11, 12, 10], journal=[3, 3, 4, 5, 4]),
+        # high results and journal marks against the scores, significantly
+        pupils("F", [18, 19, 20, 19, 20], journal=[5, 4, 3, 4, 2]),
+        # high results and a weak, non-significant negative correlation
+        pupils("W", [18, 19, 20, 19, 20, 18], journal=[5, 4, 4, 5, 4, 4]),
+    )
+
+
+def test_min_signs_asks_for_coinciding_signs(coinciding_results):
+    res = objectivity_index(coinciding_results, max_scores=MAX_SCORES)
+    high = res.signs["high_mean"].set_index("school_id")
+    assert set(high.index[high["flag"]]) == {"A", "F", "W"}
+    journal = res.signs["journal_mismatch"].set_index("school_id")
+    assert journal.loc["F", "rho"] < 0 and journal.loc["F", "p_value"] < 0.05
+    assert journal.loc["W", "rho"] < 0 and journal.loc["W", "p_value"] > 0.05
+    assert set(journal.index[journal["flag"]]) == {"F"}
+
+    schools = res.schools.set_index("school_id")
+    assert schools["n_signs"].to_dict() == {"A": 1, "C": 0, "D": 0, "F": 2, "W": 1}
+    assert schools["flagged"].to_dict() == {"A": False, "C": False, "D": False, "F": True, "W": False}
+    assert schools.loc["A", "message"] == f"{SINGLE}: высокие результаты: ВПР, {MATH}, 4 класс"
+    assert schools.loc["W", "message"] == schools.loc["A", "message"]
+    assert schools.loc["F", "message"] == (
+        f"{MESSAGE_FLAGGED} — высокие результаты: ВПР, {MATH}, 4 класс; "
+        f"отрицательная корреляция отметок по журналу и баллов ВПР: {MATH}, 4 класс"
+    )
+    assert schools.loc["C", "message"] == "признаков необъективности не выявлено"
+    row = res.region.iloc[0]
+    # 5 schools judged; F marked: 100 − 100·1/5; A, F, W with a sign: 100 − 100·3/5
+    assert [row[c] for c in ("n_schools", "n_flagged", "n_one_sign")] == [5, 1, 3]
+    assert [row[c] for c in ("n_high_mean", "n_journal_mismatch", "n_cohort_change")] == [3, 1, 0]
+    assert (row["share_flagged"], row["index"], row["index_one_sign"]) == pytest.approx(
+        (20.0, 80.0, 40.0)
+    )
+
+    def region(**options):
+        return objectivity_index(coinciding_results, max_scores=MAX_SCORES, **options).region.iloc[0]
+
+    # two signs with the literal journal sign: W's weak correlation now counts
+    loose = region(require_significance=False)
+    assert (loose["n_flagged"], loose["n_journal_mismatch"], loose["index"]) == (2, 2, 60.0)
+    # the literal reading: every school with a sign, the index equal to the one-sign one
+    literal = region(**LITERAL)
+    assert (literal["n_flagged"], literal["index"], literal["index_one_sign"]) == (3, 40.0, 40.0)
+    # three signs: none here (the cohort sign cannot be judged), F's two signs are a note
+    strict = objectivity_index(coinciding_results, max_scores=MAX_SCORES, min_signs=3)
+    assert not strict.schools["flagged"].any()
+    assert strict.region.loc[0, "index"] == pytest.approx(100.0)
+    assert strict.schools.set_index("school_id").loc["F", "message"].startswith(
+        MESSAGE_SINGLE_SIGN.format(what="отдельные признаки", min_signs=3) + ": высокие"
+    )
 
 
 def test_extra_signs_are_kept_out_of_the_federal_index():
@@ -435,6 +520,26 @@ def test_extra_signs_are_kept_out_of_the_federal_index():
         ),
         (lambda r: extra_signs(r, higher_threshold=1.5), "Параметр `higher_threshold`"),
         (lambda r: marks_vs_journal(r, by=[]), "Параметр `by`"),
+        (
+            lambda r: objectivity_index(r, max_scores=MAX_SCORES, min_signs=0),
+            "Параметр `min_signs` должен быть целым числом от 1 до 3",
+        ),
+        (
+            lambda r: objectivity_index(r, max_scores=MAX_SCORES, min_signs=4),
+            "передано 4",
+        ),
+        (
+            lambda r: objectivity_index(r, max_scores=MAX_SCORES, min_signs=2.0),
+            "Параметр `min_signs`",
+        ),
+        (
+            lambda r: objectivity_index(r, max_scores=MAX_SCORES, min_signs=True),
+            "Параметр `min_signs`",
+        ),
+        (
+            lambda r: objectivity_index(r, max_scores=MAX_SCORES, require_significance=1),
+            "Параметр `require_significance` должен быть True или False",
+        ),
     ],
 )
 def test_bad_options_name_the_parameter(call, message):
@@ -475,6 +580,7 @@ def test_no_matching_rows_give_empty_tables():
     out = objectivity_index(res, max_scores=MAX_SCORES)
     assert out.schools.empty and out.region.empty
     assert "index" in out.region.columns and "message" in out.schools.columns
+    assert {"n_one_sign", "index_one_sign"} <= set(out.region.columns)
 
 
 # ---------------------------------------------------------------- the synthetic region
@@ -493,46 +599,75 @@ def test_synthetic_region_planted_inflation_is_found(region):
     inflating = set(truth.inflating)
     assert inflating
     results = concat(region.results_vpr, region.results_oge)
+
+    # the defaults (two coinciding signs, significant journal sign): the planted
+    # inflating schools are marked, every year, and the honest ones never
     res = objectivity_index(results, max_scores=MAX_SCORES)
     schools = res.schools[res.schools["evaluated"]]
+    planted = schools[schools["school_id"].isin(inflating)]
     honest = schools[~schools["school_id"].isin(inflating)]
-    n_honest = honest["school_id"].nunique()
+    n_years = schools["year"].nunique()
+    assert n_years >= 3
+    assert set(planted["school_id"]) == inflating
+    assert (planted.groupby("school_id")["year"].nunique() == n_years).all()
+    assert planted["flagged"].all(), planted.loc[~planted["flagged"], ["year", "school_id"]]
+    assert planted["message"].str.startswith(MESSAGE_FLAGGED + " — ").all()
+    assert honest["school_id"].nunique() >= 30
+    assert not honest["flagged"].any(), honest.loc[honest["flagged"], ["year", "school_id"]]
+    # honest schools with a single sign are listed with a note, not marked
+    single = honest[honest["n_signs"] > 0]
+    assert len(single) > 0
+    assert single["message"].str.startswith(SINGLE + ": ").all()
 
-    # every planted inflating school is marked, in most of its years
-    marked = schools[schools["school_id"].isin(inflating)].groupby("school_id")["flagged"].mean()
-    assert set(marked.index) == inflating
-    assert (marked >= 0.5).all(), marked
+    # the literal reading (one sign, any negative correlation)
+    literal = objectivity_index(results, max_scores=MAX_SCORES, **LITERAL)
+    lschools = literal.schools[literal.schools["evaluated"]]
+    assert lschools.loc[lschools["school_id"].isin(inflating), "flagged"].all()
+    lhonest = lschools[~lschools["school_id"].isin(inflating)]
+    marked_honest = set(lhonest.loc[lhonest["flagged"], "school_id"])
+    # it marks many honest schools, almost all by sign (a) alone ...
+    assert len(marked_honest) >= 0.25 * lhonest["school_id"].nunique()
+    marked_rows = lhonest[lhonest["flagged"]]
+    assert (marked_rows["high_mean"].fillna(False) & (marked_rows["n_signs"] == 1)).mean() > 0.9
+    # ... and the honest schools it marks are genuinely strong ones: «high results»
+    # compares levels and cannot tell them from inflation
+    ability = truth.schools.set_index("school_id")["ability"]
+    others = set(lhonest["school_id"]) - marked_honest
+    assert ability[sorted(marked_honest)].mean() > ability[sorted(others)].mean() + 0.3
+    high = literal.signs["high_mean"]
+    high_honest = set(high.loc[high["flag"], "school_id"]) - inflating
+    others = set(lhonest["school_id"]) - high_honest
+    assert ability[sorted(high_honest)].mean() > ability[sorted(others)].mean() + 0.3
 
     # the signs aimed at inflation (journal mismatch, cohort change) almost spare honest
-    # schools. Stably low schools are left out here: their planted teaching effect jumps
-    # between low and ordinary years, a real sharp change the cohort sign is meant to see.
-    steady = honest[~honest["school_id"].isin(set(getattr(truth, "stably_low", ())))]
+    # schools even when read literally. Stably low schools are left out here: their planted
+    # teaching effect jumps between low and ordinary years, a real sharp change the cohort
+    # sign is meant to see.
+    steady = lhonest[~lhonest["school_id"].isin(set(getattr(truth, "stably_low", ())))]
     targeted = steady["journal_mismatch"].fillna(False) | steady["cohort_change"].fillna(False)
     # over 4 years × 2 subjects × 2 grades a school has 16 chances: a few small honest
     # schools get a negative rank correlation by chance at least once
     assert steady.loc[targeted, "school_id"].nunique() <= 0.15 * steady["school_id"].nunique()
-    journal = res.signs["journal_mismatch"]
+    journal = literal.signs["journal_mismatch"]
     judged = journal[(journal["note"] == "") & ~journal["school_id"].isin(inflating)]
     assert judged["flag"].mean() < 0.02
     # requiring significance removes the chance marks and keeps the planted ones
-    strict = sign_journal_mismatch(results, require_significance=True)
+    strict = res.signs["journal_mismatch"]
     strict_marked = set(strict.loc[strict["flag"], "school_id"])
     assert inflating <= strict_marked
-    assert len(strict_marked - inflating) <= 0.05 * n_honest
+    assert len(strict_marked - inflating) <= 0.05 * honest["school_id"].nunique()
 
-    # «high results» compares levels: the honest schools it marks are genuinely strong
-    # ones (the rule cannot tell them from inflation: that is why a mark is a reason
-    # for a check, not a verdict)
-    high = res.signs["high_mean"]
-    high_honest = set(high.loc[high["flag"], "school_id"]) - inflating
-    truth_schools = getattr(truth, "schools", None)
-    if high_honest and truth_schools is not None and "ability" in truth_schools.columns:
-        ability = truth_schools.set_index("school_id")["ability"]
-        others = set(honest["school_id"]) - high_honest
-        assert ability[sorted(high_honest)].mean() > ability[sorted(others)].mean() + 0.3
-
-    # the index agrees with the school table
-    for year, row in res.region.set_index("year").iterrows():
-        in_year = schools[schools["year"] == year]
-        assert row["n_schools"] == len(in_year)
-        assert row["index"] == pytest.approx(100 - 100 * in_year["flagged"].mean())
+    # the index agrees with the school table, both ways; the one-sign index of the
+    # literal reading is its index
+    for table, flagged in ((res, schools), (literal, lschools)):
+        for year, row in table.region.set_index("year").iterrows():
+            in_year = flagged[flagged["year"] == year]
+            assert row["n_schools"] == len(in_year)
+            assert row["index"] == pytest.approx(100 - 100 * in_year["flagged"].mean())
+            assert row["index_one_sign"] == pytest.approx(
+                100 - 100 * (in_year["n_signs"] > 0).mean()
+            )
+    pd.testing.assert_series_equal(
+        literal.region["index"], literal.region["index_one_sign"], check_names=False
+    )
+    assert (res.region["index"] > literal.region["index"]).all()

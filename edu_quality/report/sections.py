@@ -311,6 +311,17 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
     return sec
 
 
+_HOW_MANY_SIGNS = {1: "одного", 2: "двух", 3: "трёх"}
+
+
+def _objectivity_rule(min_signs: int) -> str:
+    """How a school is marked by :func:`edu_quality.objectivity_index`, in words."""
+    if min_signs <= 1:
+        return "школа отмечается при наличии хотя бы одного признака"
+    return (f"школа отмечается при совпадении в одном году не менее "
+            f"{_HOW_MANY_SIGNS.get(min_signs, str(min_signs))} признаков")
+
+
 def objectivity_section(data: ReportData, school_id: str) -> Section:
     """ВПР marks against journal marks, and the federal signs of non-objectivity."""
     _check_school(data, school_id)
@@ -336,9 +347,14 @@ def objectivity_section(data: ReportData, school_id: str) -> Section:
         o = oi.schools
         o = o.loc[(o["school_id"] == school_id) & (o["year"] == data.year)]
         if len(o):
+            # marked → warning; a single sign or none → a neutral note
             sec.note(str(o.iloc[0]["message"]), warn=bool(o.iloc[0]["flagged"]))
+            rule = _objectivity_rule(int(oi.region.attrs.get("min_signs", 1)))
             sec.text("Признаки по федеральной методике «Уровень объективности оценки "
-                     "образовательных результатов»: это повод для проверки, а не вывод.")
+                     "образовательных результатов»: это повод для проверки, а не вывод. "
+                     f"{rule[0].upper()}{rule[1:]}: один признак — например, высокие "
+                     "результаты — бывает и у сильной школы, совпадение признаков — "
+                     "реже.")
     return sec
 
 
@@ -660,10 +676,16 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
     oi = data.objectivity
     if oi is not None:
         o = oi.schools
-        o = o.loc[o["school_id"].isin(ids) & (o["year"] == data.year) & o["flagged"].fillna(False)]
-        if len(o):
-            problems.append(f"Признаки необъективности ВПР (требуется проверка): {len(o)} "
-                            "школ(ы).")
+        o = o.loc[o["school_id"].isin(ids) & (o["year"] == data.year) & o["evaluated"]]
+        flagged = int(o["flagged"].fillna(False).sum())
+        if flagged:
+            n, one = len(o), int((o["n_signs"] > 0).sum())
+            rule = _objectivity_rule(int(oi.region.attrs.get("min_signs", 1)))
+            problems.append(
+                f"Признаки необъективности ВПР (требуется проверка): {flagged} школ(ы) из {n}; "
+                f"индекс объективности муниципалитета {fmt_number(100 - 100 * flagged / n)} "
+                f"({rule}; по одному признаку индекс был бы "
+                f"{fmt_number(100 - 100 * one / n)}).")
     rp = data.dataset.risk_profiles
     rp = rp.loc[rp["school_id"].isin(ids)]
     if len(rp):
