@@ -18,7 +18,10 @@ municipality (``--schools`` + 1).
     calls (:func:`~edu_quality.report.sections.school_report` or
     ``municipality_report``, then :func:`~edu_quality.report.render.page`) in
     N worker processes started fresh (``spawn``: they import and load the
-    data themselves, as the kernels do), no kernel, no notebook.
+    data themselves, as the kernels do), no kernel, no notebook;
+(d) ``edu-quality report batch --executor dask --jobs N``: the same batch on a
+    local Dask distributed cluster of N worker processes (what a region's
+    cluster adds: task shipping, pages sent back as bytes).
 
 Peak memory per worker: (a) the kernel of each papermill run, sampled with
 psutil every 0.05 s; (b) each kernel's ``VmHWM`` (recorded by the batch in
@@ -146,12 +149,13 @@ def naive(jobs, out: Path) -> tuple[float, int, dict[str, Path]]:
 # ------------------------------------------------------------------ (b) the batch command
 
 
-def batch(data: Path, out: Path, jobs: int) -> tuple[float, list[int], int, int]:
+def batch(data: Path, out: Path, jobs: int,
+          *extra: str) -> tuple[float, list[int], int, int]:
     """``edu-quality report batch``; (seconds, kernel peaks, driver peak, reports)."""
     sampler = _Sampler()
     seconds = _run([str(BIN / "edu-quality"), "report", "batch", "--data", str(data),
-                    "--year", str(YEAR), "--out", str(out), "--jobs", str(jobs), "--quiet"],
-                   sampler)
+                    "--year", str(YEAR), "--out", str(out), "--jobs", str(jobs), "--quiet",
+                    *extra], sampler)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     bad = {k: v["error"] for k, v in manifest["reports"].items() if v["status"] != "ok"}
     if bad:
@@ -260,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
 
         b_s, b_kernels, b_driver, b_n = batch(data, tmp / "b", args.jobs)
         print(f"(b) report batch: {b_s:.1f} с", flush=True)
+        d_s, d_kernels, d_driver, d_n = batch(data, tmp / "d", args.jobs, "--executor", "dask")
+        print(f"(d) report batch --executor dask: {d_s:.1f} с", flush=True)
         c_s, c_peaks, c_pages = limit(jobs, data, tmp / "c", args.jobs)
         print(f"(c) в процессе: {c_s:.1f} с", flush=True)
         sample = schools[: args.naive]
@@ -270,9 +276,11 @@ def main(argv: list[str] | None = None) -> int:
                       for j in jobs)
         same_ab = all(sections_of(a_pages[j.name]) == sections_of(tmp / "b" / f"{j.name}.html")
                       for j in sample)
+        same_bd = all(sections_of(tmp / "b" / f"{j.name}.html")
+                      == sections_of(tmp / "d" / f"{j.name}.html") for j in jobs)
         non_empty = all(sections_of(c_pages[j.name]) for j in jobs)
 
-    a, b, c = a_s / len(sample), b_s / b_n, c_s / n
+    a, b, c, d = a_s / len(sample), b_s / b_n, c_s / n, d_s / d_n
     rows = [
         ("(a) papermill + jupyter nbconvert, по очереди", f"{a:.2f}",
          f"{a_peak / MB:.0f} (ядро)", f"на {len(sample)} отчётах школ"),
@@ -281,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
          f"{b_n} отчётов за {b_s:.1f} с"),
         (f"(c) библиотека в {args.jobs} процессах, без ядра", f"{c:.2f}",
          " / ".join(f"{p / MB:.0f}" for p in c_peaks), f"{n} отчётов за {c_s:.1f} с"),
+        (f"(d) edu-quality report batch --executor dask --jobs {args.jobs}", f"{d:.2f}",
+         " / ".join(f"{p / MB:.0f}" for p in d_kernels) + f" (ядра); {d_driver / MB:.0f} (пакет)",
+         f"{d_n} отчётов за {d_s:.1f} с; локальный кластер Dask из {args.jobs} процессов"),
     ]
     lines = [
         f"# Время отчётов школ: синтетический муниципалитет, {len(schools)} школ",
@@ -296,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         f"- a/b = {a / b:.1f} (цель ≥ 5: {'да' if a / b >= 5 else 'НЕТ'})",
         f"- b/c = {b / c:.2f} (цель ≤ 1,5: {'да' if b / c <= 1.5 else 'НЕТ'})",
         f"- разделы отчётов (b) и (c) совпадают: {'да' if same_bc and non_empty else 'НЕТ'}; "
-        f"(a) и (b): {'да' if same_ab else 'НЕТ'}",
+        f"(a) и (b): {'да' if same_ab else 'НЕТ'}; (b) и (d): {'да' if same_bd else 'НЕТ'}",
         "",
     ]
     text = "\n".join(lines)
@@ -306,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(text, encoding="utf-8")
     print(f"Записано: {args.out}")
     # a benchmark: timings depend on the machine and its load, only different content fails
-    return 0 if same_bc and same_ab and non_empty else 1
+    return 0 if same_bc and same_ab and same_bd and non_empty else 1
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Commands are argparse subcommands, one handler each::
     edu-quality report school --data DIR --school ID --year Y --out DIR [--xlsx]
     edu-quality report municipality --data DIR --municipality M --year Y --out DIR
     edu-quality report batch --data DIR --year Y [--municipality M] [--jobs N] --out DIR
+                             [--executor dask [--scheduler tcp://HOST:8786]]
 
 Errors are one line a person understands and a non-zero exit code (1 for a
 problem in the data or the files, 2 for wrong parameters); no traceback
@@ -196,6 +197,12 @@ def _add_report_commands(commands) -> None:
                        help="сколько отчётов строить одновременно (по ядру Python на каждый; "
                        "по умолчанию 2)")
     batch.add_argument("--force", action="store_true", help="пересоздать все отчёты")
+    batch.add_argument("--executor", choices=("local", "dask"), default="local",
+                       help="где строить отчёты: local — ядра Python этой машины (по "
+                       "умолчанию), dask — рабочие узлы кластера Dask distributed")
+    batch.add_argument("--scheduler", metavar="АДРЕС",
+                       help="адрес планировщика Dask (tcp://узел:8786) для --executor dask; "
+                       "без него запускается локальный кластер из --jobs процессов")
     batch.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
     batch.set_defaults(handler=_report_batch)
 
@@ -222,7 +229,9 @@ def _report_batch(args: argparse.Namespace) -> int:
 
     result = run_batch(args.data, args.year, args.out, municipality=args.municipality,
                        jobs=args.jobs, force=args.force, keep_notebooks=not args.no_notebooks,
-                       timeout=args.timeout, progress=not args.quiet and sys.stderr.isatty())
+                       timeout=args.timeout, progress=not args.quiet and sys.stderr.isatty(),
+                       executor="dask" if args.scheduler else args.executor,
+                       scheduler=args.scheduler)
     index, log = args.out / "index.html", args.out / "batch.log"
     for name, error in result.failed.items():
         title = result.titles.get(name, name)

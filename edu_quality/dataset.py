@@ -6,6 +6,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
 import numpy as np
@@ -14,6 +15,8 @@ import pyarrow.parquet as pq
 
 from . import io as _io
 from .errors import MAX_PROBLEMS, DataError, Problem
+from .metrics import _is_dask
+from .privacy import KEY_VARIABLE
 from .schema import (
     CONTEXT,
     ENROLMENT,
@@ -28,6 +31,9 @@ from .schema import (
     dtype_of,
     match_columns,
 )
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 __all__ = ["Dataset", "load_dataset"]
 
@@ -60,8 +66,10 @@ class Dataset:
     ----------
     schools : DataFrame
         The registry (:func:`edu_quality.read_schools`).
-    results : DataFrame
-        Pupil-level results of every ``results*`` file that has them.
+    results : DataFrame or dask.dataframe.DataFrame
+        Pupil-level results of every ``results*`` file that has them; a Dask
+        DataFrame (one partition per file) when loaded with
+        ``load_dataset(..., results_engine="dask")``.
     aggregates : DataFrame
         Aggregated results (counts per school) of every ``results*`` file
         that has them.
@@ -78,7 +86,7 @@ class Dataset:
     """
 
     schools: pd.DataFrame
-    results: pd.DataFrame
+    results: pd.DataFrame | dd.DataFrame
     aggregates: pd.DataFrame
     context: pd.DataFrame
     staff: pd.DataFrame
@@ -93,7 +101,10 @@ class Dataset:
     @property
     def years(self) -> list[int]:
         """Years with results, ascending."""
-        years = set(self.results["year"].unique()) | set(self.aggregates["year"].unique())
+        pupils = self.results["year"].unique()
+        if _is_dask(self.results):
+            pupils = pupils.compute()
+        years = set(pupils) | set(self.aggregates["year"].unique())
         return sorted(int(y) for y in years)
 
     @property
@@ -125,13 +136,10 @@ class Dataset:
         )
         for name, table in (("результаты (по участникам)", self.results),
                             ("результаты (по школам)", self.aggregates)):
-            if len(table):
-                by = (
-                    table.groupby(["assessment", "year"], observed=True)
-                    .size()
-                    .unstack("year", fill_value=0)
-                )
-                lines.append(f"  {name}: {len(table)} строк")
+            rows, size = _rows_per_work(table)
+            if rows:
+                by = size.unstack("year", fill_value=0)  # noqa: PD010
+                lines.append(f"  {name}: {rows} строк")
                 for assessment, row in by.iterrows():
                     years = ", ".join(f"{y}: {n}" for y, n in row.items() if n)
                     lines.append(f"    {assessment}: {years}")
@@ -142,6 +150,19 @@ class Dataset:
         for note in self.notes:
             lines.append(f"  примечание: {note}")
         return "\n".join(lines)
+
+
+def _rows_per_work(table: pd.DataFrame | dd.DataFrame) -> tuple[int, pd.Series | None]:
+    """Rows of a results table, and rows per assessment and year (sorted)."""
+    if _is_dask(table):  # one pass over the files for both
+        import dask
+
+        rows, size = dask.compute(
+            table.shape[0], table.groupby(["assessment", "year"], observed=True).size())
+        return int(rows), size.sort_index()
+    if not len(table):
+        return 0, None
+    return len(table), table.groupby(["assessment", "year"], observed=True).size()
 
 
 _TITLES = {
@@ -212,6 +233,14 @@ def _load_part(path: Path, partition: dict[str, str], shown: str,
     its works (:func:`_cells`) and, for pupils, the count of
     :func:`_ids_in_several_schools` within it.
     """
+    loaded = _read_part(path, partition, shown, pseudonymize_ids)
+    shared = _ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
+    return loaded, _check_ids(loaded, known), _cells(loaded.table, loaded.spec), shared
+
+
+def _read_part(path: Path, partition: dict[str, str], shown: str,
+               pseudonymize_ids: bool | str | None) -> _io._Loaded:
+    """Read one results file, named ``shown`` in messages (see :func:`_load_part`)."""
     fill: dict[str, str] = {}
     if partition:
         names = pq.read_schema(path).names
@@ -225,8 +254,7 @@ def _load_part(path: Path, partition: dict[str, str], shown: str,
             raise
         raise DataError(shown, err.problems, total=err.total) from None
     loaded.file = shown
-    shared = _ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
-    return loaded, _check_ids(loaded, known), _cells(loaded.table, loaded.spec), shared
+    return loaded
 
 
 def _cells(table: pd.DataFrame, spec: TableSpec) -> frozenset | None:
@@ -263,7 +291,12 @@ def _check_ids(loaded: _io._Loaded, known: set[str]) -> tuple[list[Problem], int
     ], len(where)
 
 
-def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = None) -> Dataset:
+def load_dataset(
+    folder: str | Path,
+    *,
+    pseudonymize_ids: bool | str | None = None,
+    results_engine: Literal["pandas", "dask"] = "pandas",
+) -> Dataset:
     """Read every table of a folder and check them against each other.
 
     Files are found by name (any case), each as ``.csv``, ``.xlsx`` or
@@ -282,6 +315,11 @@ def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = No
         The dataset folder.
     pseudonymize_ids : bool or str, optional
         Passed to :func:`edu_quality.read_results`.
+    results_engine : {"pandas", "dask"}
+        ``"pandas"`` (default): every table in memory. ``"dask"``: the
+        pupil-level results as a :class:`dask.dataframe.DataFrame`, for
+        results larger than one machine's memory; see Notes. Needs
+        ``pip install 'edu_quality[dask]'``.
 
     Returns
     -------
@@ -305,13 +343,45 @@ def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = No
     and :func:`edu_quality.cohort_progress` with ``by_school=False`` refuses
     them.
 
+    With ``results_engine="dask"`` each results file (each Parquet file of a
+    partitioned folder; CSV and Excel files too) is one partition of
+    ``results``, read on the workers of the Dask cluster the caller is
+    connected to (``distributed.Client``), else by Dask's local threads: the
+    files must be at the same path for the workers. The pupil results are
+    read twice: once now, file by file on the workers, for every check above
+    — the files themselves (marks, keys, ids), schools missing from the
+    registry, the same results in two files, results given both per pupil and
+    as counts, the pupil ids note — of which only small summaries (the works,
+    schools and years of each file, the problems found) come back; and again
+    whenever ``results`` is computed, lazily. Files that share a work (year,
+    assessment, subject, grade) are compared row by row on one worker, so
+    such a group of files must fit in a worker's memory, as must each file;
+    write large results partitioned (:func:`edu_quality.synthetic.write_region`
+    with ``partition_by_year=True``), which gives works apart. The key of
+    ``EDU_QUALITY_PUPIL_KEY`` is read in this process and sent to the workers
+    with the tasks. The other tables, aggregated results included, are
+    pandas DataFrames as with ``"pandas"``; ``results.compute()`` equals the
+    pandas loader's ``results`` (columns, dtypes, index). :func:`summarize
+    <edu_quality.metrics.summarize>` and :func:`classify
+    <edu_quality.identify.classify>` take such a dataset; other functions
+    need ``dataclasses.replace(ds, results=ds.results.compute())``.
+
     Examples
     --------
     >>> from edu_quality.demo import sample_folder
     >>> ds = load_dataset(sample_folder("inta"))
     >>> sorted(ds.aggregates["year"].unique().tolist())
     [2019, 2020, 2021, 2022]
+
+    The same folder with the pupil results as a Dask DataFrame:
+
+    >>> dds = load_dataset(sample_folder("region"), results_engine="dask")
+    >>> dds.results.npartitions, type(dds.results).__name__
+    (4, 'DataFrame')
     """
+    if results_engine not in ("pandas", "dask"):
+        raise ValueError("Параметр `results_engine` должен быть одним из ['pandas', 'dask'], "
+                         f"передано {results_engine!r}")
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(folder.name, f"папка с данными не найдена: {folder}")
@@ -341,6 +411,8 @@ def load_dataset(folder: str | Path, *, pseudonymize_ids: bool | str | None = No
     every: list[_io._Loaded] = []  # every results file read, for messages naming rows
     for path in found["results"]:
         parts += _partitions(path, folder) if path.is_dir() else [(path, {}, path.name)]
+    if results_engine == "dask":
+        return _load_with_dask(folder, found, schools.table, known, parts, pseudonymize_ids)
     shared_in_part: list[int] = []
     optional: dict[str, pd.DataFrame] = {}
     workers = min(2, os.cpu_count() or 1)
@@ -567,3 +639,266 @@ def _code(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
         code = code * k + codes
         size *= k
     return code
+
+
+# ------------------------------------------------ pupil results as a Dask DataFrame
+
+
+def _key_for_workers(pseudonymize_ids: bool | str | None) -> bool | str:
+    """``pseudonymize_ids`` as workers must get it: the key of this process's environment.
+
+    Examples
+    --------
+    >>> _key_for_workers("secret"), _key_for_workers(False)
+    ('secret', False)
+    """
+    if pseudonymize_ids is False or isinstance(pseudonymize_ids, str):
+        return pseudonymize_ids
+    key = os.environ.get(KEY_VARIABLE) or None
+    if key is not None:
+        return key
+    return pseudonymize_ids is True  # True: the reader says the key is missing
+
+
+def _works(table: pd.DataFrame, spec: TableSpec) -> frozenset:
+    """The distinct works of a table as :func:`_cells`, a missing value as None (never None).
+
+    Two tables share a work here when pandas would group their rows together
+    (missing values equal), as :func:`_duplicated` compares them.
+    """
+    cell = table[[k for k in spec.key if k not in ("school_id", "pupil_id")]].drop_duplicates()
+    return frozenset(tuple(None if pd.isna(v) else v for v in row)
+                     for row in cell.itertuples(index=False, name=None))
+
+
+def _inspect_part(path: Path, partition: dict[str, str], shown: str,
+                  pseudonymize_ids: bool | str, known: frozenset[str]) -> dict[str, Any]:
+    """Read one results file on a worker and return what the checks need of it.
+
+    Everything :func:`load_dataset` checks file by file, and small summaries for
+    the checks across files; the whole table only for aggregated results (one row
+    per school and work). An error is returned, not raised, so that the caller
+    reports the first one in file order.
+    """
+    try:
+        loaded, id_errors, cells, shared = _load_part(path, partition, shown, pseudonymize_ids,
+                                                      set(known))
+    except DataError as err:
+        return {"error": (err.file, err.problems, err.total)}
+    except Exception as err:  # noqa: BLE001 - raised by the caller, in file order
+        return {"exception": err}
+    table = loaded.table
+    info: dict[str, Any] = {
+        "pupils": loaded.spec is RESULTS_PUPILS, "id_errors": id_errors, "cells": cells,
+        "checked": path.suffix.lower() in (".csv", ".parquet"), "shown": shown,
+    }
+    if info["pupils"]:
+        info.update(
+            shared=shared, rows=len(table), head=table.iloc[:0], works=_works(table, loaded.spec),
+            years=table["year"].unique().tolist(),
+            # the schools' works, for _check_counted_twice
+            per_school=_io._Loaded(table[_WORK].drop_duplicates(), np.empty(0, dtype=np.int64),
+                                   {}, loaded.file, RESULTS_PUPILS),
+        )
+    else:
+        info["loaded"] = loaded
+    return info
+
+
+def _connected(works: list[frozenset]) -> list[list[int]]:
+    """Tables linked by a shared work, directly or through others: lists of indices.
+
+    Examples
+    --------
+    >>> _connected([frozenset({1}), frozenset({2}), frozenset({1, 3}), frozenset({3})])
+    [[0, 2, 3], [1]]
+    """
+    parent = list(range(len(works)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[object, int] = {}
+    for i, cells in enumerate(works):
+        for cell in cells:
+            j = owner.setdefault(cell, i)
+            if root(j) != root(i):
+                parent[root(i)] = root(j)
+    out: dict[int, list[int]] = {}
+    for i in range(len(works)):
+        out.setdefault(root(i), []).append(i)
+    return list(out.values())
+
+
+def _check_together(members: list[tuple[Path, dict[str, str], str]], checked: list[bool],
+                    pseudonymize_ids: bool | str) -> dict[str, Any]:
+    """On a worker: the checks of :func:`load_dataset` across pupil files that share works.
+
+    Returns the error the pandas loader raises for repeated results (as a
+    value), or the count of :func:`_ids_in_several_schools` in these files.
+    """
+    try:
+        loaded = [_read_part(path, partition, shown, pseudonymize_ids)
+                  for path, partition, shown in members]
+        # a lone unchecked file: compared with itself, as the pandas loader does when
+        # there are other files (an empty table keeps the comparison from being skipped)
+        pad = ([] if len(loaded) > 1 else
+               [_io._Loaded(loaded[0].table.iloc[:0], np.empty(0, dtype=np.int64), {}, "",
+                            RESULTS_PUPILS)])
+        flags = checked + [True] * len(pad)
+        try:
+            results = _concat([(x.table, c, None) for x, c in zip(loaded + pad, flags, strict=True)],
+                              RESULTS_PUPILS)
+        except DataError as repeated:
+            error = repeated
+            try:
+                _check_repeated(loaded + pad)
+            except DataError as named:  # naming the files, rows and column, as the pandas loader
+                error = named
+            return {"error": (error.file, error.problems, error.total)}
+    except DataError as err:
+        return {"error": (err.file, err.problems, err.total)}
+    return {"shared": _ids_in_several_schools(results)}
+
+
+def _pupil_partition(part: tuple[Path, dict[str, str], str], offset: int,
+                     pseudonymize_ids: bool | str, meta: pd.DataFrame) -> pd.DataFrame:
+    """One partition of the Dask results: one file, read on a worker as the pandas loader does.
+
+    Its index continues the previous files' (``offset``), as in the pandas
+    loader's concatenation.
+    """
+    path, partition, shown = part
+    error = None
+    try:
+        table = _read_part(path, partition, shown, pseudonymize_ids).table
+    except DataError as err:  # e.g. the file was changed since the dataset was loaded
+        error = DataError(err.file, err.problems, total=err.total)
+    if error is not None:  # raised here, without the reader's exceptions as its context
+        raise error
+    if list(table.columns) != list(meta.columns) or not table.dtypes.equals(meta.dtypes):
+        table = table.reindex(columns=meta.columns).astype(meta.dtypes.to_dict())
+    table.index = pd.RangeIndex(offset, offset + len(table))
+    table.attrs = dict(meta.attrs)
+    return table
+
+
+def _load_with_dask(folder: Path, found: dict[str, list[Path]], schools: pd.DataFrame,
+                    known: set[str], parts: list[tuple[Path, dict[str, str], str]],
+                    pseudonymize_ids: bool | str | None) -> Dataset:
+    """:func:`load_dataset` with ``results_engine="dask"`` (after the registry is read)."""
+    try:
+        import dask
+        import dask.dataframe as dd
+    except ImportError as exc:
+        raise ImportError("для results_engine='dask' нужен пакет dask[dataframe]: "
+                          "pip install 'edu_quality[dask]'") from exc
+    key = _key_for_workers(pseudonymize_ids)
+    registry = dask.delayed(frozenset(known), pure=True)
+    inspect = [dask.delayed(_inspect_part, pure=False)(path, partition, shown, key, registry)
+               for path, partition, shown in parts]
+    optional: dict[str, pd.DataFrame] = {}
+    id_errors: dict[str, tuple[list[Problem], int]] = {}
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        later = {name: pool.submit(_io._load, found[name][0], [spec],
+                                   extra=_io._context_extra if spec is CONTEXT else None)
+                 for name, spec in _OPTIONAL.items() if found[name]}
+        try:
+            infos = dask.compute(*inspect)
+            for info in infos:  # the first error in file order wins
+                if "error" in info:
+                    file, problems, total = info["error"]
+                    raise DataError(file, problems, total=total)
+                if "exception" in info:
+                    raise info["exception"]
+                id_errors[info["shown"]] = info["id_errors"]
+            for name, spec in _OPTIONAL.items():
+                if not found[name]:
+                    optional[name] = empty_table(spec)
+                    continue
+                loaded = later[name].result()
+                if "school_id" in loaded.table.columns:
+                    id_errors[loaded.file] = _check_ids(loaded, known)
+                optional[name] = loaded.table
+        except BaseException:
+            for future in later.values():
+                future.cancel()
+            raise
+    for file, (problems, total) in id_errors.items():
+        if problems:
+            raise DataError(file, problems, total=total)
+
+    pupils = [(part, info) for part, info in zip(parts, infos, strict=True) if info["pupils"]]
+    counted = [(part, info) for part, info in zip(parts, infos, strict=True)
+               if not info["pupils"]]
+    # pupil files that may repeat each other's rows: those sharing works (and unchecked
+    # files), compared on a worker group by group; the others count their pupil ids alone
+    shared = sum(info["shared"] for _, info in pupils)
+    if len(pupils) > 1 and not (all(info["checked"] for _, info in pupils)
+                                and _apart([info["cells"] for _, info in pupils])):
+        groups = [g for g in _connected([info["works"] for _, info in pupils])
+                  if len(g) > 1 or not pupils[g[0]][1]["checked"]]
+        together = dask.compute(*[
+            dask.delayed(_check_together, pure=False)(
+                [pupils[i][0] for i in g], [pupils[i][1]["checked"] for i in g], key)
+            for g in groups])
+        position = {info["shown"]: i for i, (_, info) in enumerate(pupils)}
+        errors = [(position.get(t["error"][0], g[0]), t["error"])
+                  for g, t in zip(groups, together, strict=True) if "error" in t]
+        if errors:  # the error of the earliest file, as the pandas loader reports it
+            file, problems, total = min(errors, key=lambda e: e[0])[1]
+            raise DataError(file, problems, total=total)
+        shared += sum(t["shared"] for t in together)
+        shared -= sum(pupils[i][1]["shared"] for g in groups for i in g)
+
+    try:  # aggregated results are small: in memory, as with pandas
+        aggregated = _concat([(info["loaded"].table, info["checked"], info["cells"])
+                              for _, info in counted], RESULTS_AGGREGATED)
+    except DataError:
+        _check_repeated([info["loaded"] for _, info in counted])
+        raise
+    _check_counted_twice([info["per_school"] if info["pupils"] else info["loaded"]
+                          for info in infos])
+
+    notes = []
+    if shared:
+        notes.append(
+            f"кодов участников, которые встречаются в одной работе одного года в нескольких "
+            f"школах: {shared}; это коды внутри школы (как в выгрузках ФИС ОКО), то есть разные "
+            "ученики, — сопоставлять по ним учеников между школами нельзя"
+        )
+    result_years = {y for _, info in pupils for y in info["years"]} | set(
+        aggregated["year"].unique().tolist())
+    for name, table in optional.items():
+        if "year" in table.columns and len(table) and result_years:
+            outside = sorted(set(table["year"]) - result_years)
+            if outside:
+                notes.append(
+                    f"в таблице «{name}» есть годы без результатов: "
+                    + ", ".join(str(int(y)) for y in outside)
+                )
+
+    with dask.config.set({"dataframe.convert-string": False}):  # keep pandas' own dtypes
+        if pupils:
+            heads = [info["head"] for _, info in pupils]
+            meta = heads[0] if len(heads) == 1 else pd.concat(heads, ignore_index=True)
+            meta.attrs = {"kind": heads[0].attrs.get("kind")}
+            rows = [info["rows"] for _, info in pupils]
+            offsets = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
+            results = dd.from_map(_pupil_partition, [part for part, _ in pupils], offsets,
+                                  args=(key, meta), meta=meta, label="results",
+                                  enforce_metadata=False)
+        else:
+            results = dd.from_pandas(empty_table(RESULTS_PUPILS), npartitions=1)
+    return Dataset(
+        schools=schools,
+        results=results,
+        aggregates=aggregated,
+        folder=folder,
+        files={k: [p.name for p in v] for k, v in found.items() if v},
+        notes=tuple(notes),
+        **optional,
+    )

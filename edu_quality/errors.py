@@ -99,6 +99,10 @@ class DataError(EduQualityError, ValueError):
         self.column = first.column
         super().__init__(self._text())
 
+    def __reduce__(self):
+        # pickled whole (e.g. from a Dask worker to the caller): ``total`` is keyword-only
+        return _restore, (type(self), self.file, self.problems, self.total)
+
     def _text(self) -> str:
         prefix = f"{self.file}, " if self.file else ""
         lines = [prefix + str(p) for p in self.problems]
@@ -107,3 +111,9 @@ class DataError(EduQualityError, ValueError):
         elif self.total > 1:
             lines.insert(0, f"Найдено проблем: {self.total}.")
         return "\n".join(lines)
+
+
+def _restore(cls: type[DataError], file: str | None, problems: list[Problem],
+             total: int) -> DataError:
+    """Rebuild a pickled :class:`DataError` (see :meth:`DataError.__reduce__`)."""
+    return cls(file, problems, total=total)

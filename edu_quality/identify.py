@@ -50,7 +50,7 @@ import pandas as pd
 from .catalogue import factor_catalogue
 from .dataset import Dataset
 from .dynamics import year_over_year
-from .metrics import _by_group, _groups, exam_not_held, summarize
+from .metrics import _by_group, _groups, _is_dask, exam_not_held, summarize
 
 __all__ = ["STATUSES", "classify", "composite_results"]
 
@@ -59,8 +59,22 @@ _PROCEDURE = ["assessment", "subject", "grade"]
 
 
 def _summaries(dataset: Dataset, min_n: int) -> pd.DataFrame:
+    """Metrics per school and procedure of a dataset's results, pupil-level and aggregated.
+
+    Pupil results in a Dask DataFrame (``load_dataset(..., results_engine="dask")``)
+    are summarised partition by partition (:func:`edu_quality.metrics.summarize`);
+    only the summary, one row per school and procedure, comes back. Nothing
+    else of :func:`classify` reads the pupil rows.
+    """
     by = ["school_id", *_PROCEDURE, "year"]
-    parts = [summarize(t, by, min_n=min_n) for t in (dataset.results, dataset.aggregates) if len(t)]
+    parts = []
+    for t in (dataset.results, dataset.aggregates):
+        if _is_dask(t):  # its length would cost a pass over the files: look at the summary
+            s = summarize(t, by, min_n=min_n)
+            if len(s):
+                parts.append(s)
+        elif len(t):
+            parts.append(summarize(t, by, min_n=min_n))
     if not parts:
         return summarize(dataset.aggregates, by, min_n=min_n)
     s = pd.concat(parts, ignore_index=True)
@@ -259,7 +273,9 @@ def classify(
     Parameters
     ----------
     dataset : Dataset
-        From :func:`edu_quality.load_dataset`.
+        From :func:`edu_quality.load_dataset`; its pupil results may be a Dask
+        DataFrame (``results_engine="dask"``): they are then summarised on the
+        cluster, with the same result.
     year : int
         The year judged (calendar year of the end of the school year).
     metric : str

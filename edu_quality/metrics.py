@@ -16,14 +16,19 @@ n2…n5 the counts of each mark:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from copy import deepcopy
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import DataError
 from .intervals import wilson
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 __all__ = [
     "DEFAULT_BY",
@@ -88,6 +93,21 @@ def exam_not_held(results: pd.DataFrame) -> pd.Series:
     for assessment, years in NO_EXAM_YEARS.items():
         out |= (results["assessment"] == assessment) & results["year"].isin(years)
     return out
+
+
+def _is_dask(obj: Any) -> bool:
+    """Whether ``obj`` is a Dask DataFrame, without importing Dask.
+
+    A Dask DataFrame exists only once ``dask.dataframe`` has been imported, so a
+    look at :data:`sys.modules` is enough, and a pandas user never imports Dask.
+
+    Examples
+    --------
+    >>> _is_dask(pd.DataFrame())
+    False
+    """
+    dd = sys.modules.get("dask.dataframe")
+    return dd is not None and isinstance(obj, dd.DataFrame)
 
 
 def _check_columns(data: pd.DataFrame, needed: Sequence[str], what: str) -> None:
@@ -258,8 +278,115 @@ def _aggregated_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out
 
 
+def _dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The counts of :func:`_pupil_counts` or :func:`_aggregated_counts` of a Dask DataFrame.
+
+    Each partition is counted on its own (on the cluster, if there is one); only
+    the counts per group and partition come back, and :func:`_combine_counts`
+    makes them the counts of the whole groups.
+    """
+    pupils = is_pupil_level(results)
+    if not pupils:
+        _check_columns(results, ["participants"], "summarize")
+    count = _pupil_counts if pupils else _aggregated_counts
+    # the counts of a made-up non-empty partition give the dtypes (an empty one gives
+    # integer sums where a real one gives floats)
+    meta = count(results._meta_nonempty, by).iloc[:0]
+    partials = results.map_partitions(count, by, meta=meta).compute()
+    return _combine_counts(partials, by, aggregated=not pupils)
+
+
+def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) -> pd.DataFrame:
+    """Counts per group from counts per group and part of the rows (vectorised, no loop).
+
+    ``partials`` are the outputs of :func:`_pupil_counts` (``aggregated=False``)
+    or :func:`_aggregated_counts` on disjoint parts of one table, concatenated; a
+    group may have a row in several parts. The result is what that function
+    gives on the whole table: the groups in the same order with the same key
+    dtypes (:func:`_groups`), the counts exactly, the mean and standard
+    deviation to rounding.
+
+    * ``participants``, ``score_n`` — summed;
+    * ``not_admitted``, ``n2``…``n5`` — summed, and unknown (NaN) when unknown
+      in any part: a count is known only when it is known everywhere, and the
+      marks are unknown when they are unknown for some participants;
+    * ``mean_score`` — the mean of the parts' means weighted by their ``score_n``
+      (parts with ``score_n`` > 0); unknown when such a part's mean is
+      unknown, and (aggregated) when the participants with a mean are not all
+      the participants;
+    * ``score_sd`` (pupil level) — the pairwise update of Chan, Golub &
+      LeVeque (1979): with :math:`M_{2,i} = s_i^2 (n_i - 1)` (0 when
+      :math:`n_i \\le 1`), :math:`M_2 = \\sum_i M_{2,i} + \\sum_i n_i (\\bar x_i - \\bar x)^2`
+      and :math:`s = \\sqrt{M_2 / (n - 1)}`; unknown when :math:`n \\le 1` or a
+      part with :math:`n_i > 1` has none. Aggregated tables have no standard
+      deviation.
+
+    A group with one contributing part keeps that part's mean and standard
+    deviation as they are (no rounding added).
+
+    References
+    ----------
+    T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise
+    algorithm for computing sample variances", Stanford University, report
+    STAN-CS-79-773, 1979.
+
+    Examples
+    --------
+    >>> pupils = pd.DataFrame({"school_id": ["1", "1", "1", "2"], "mark": [2, 3, 5, 4],
+    ...                        "score": [4.0, 9.0, 20.0, 15.0]})
+    >>> parts = pd.concat([_pupil_counts(pupils[:2], ["school_id"]),
+    ...                    _pupil_counts(pupils[2:], ["school_id"])], ignore_index=True)
+    >>> c = _combine_counts(parts, ["school_id"], aggregated=False)
+    >>> c[["participants", "n2", "n5", "mean_score"]].to_numpy().tolist()
+    [[3.0, 1.0, 1.0, 11.0], [1.0, 0.0, 0.0, 15.0]]
+    >>> bool(np.isclose(c.loc[0, "score_sd"], pupils["score"][:3].std()))
+    True
+    """
+    ids, out = _groups(partials, by)
+    g = len(out)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(ids, weights=values, minlength=g)
+
+    def column(name: str) -> np.ndarray:
+        return partials[name].to_numpy(dtype="float64", na_value=np.nan)
+
+    def like(values: np.ndarray, name: str) -> np.ndarray:
+        dtype = partials[name].dtype  # integer sums stay integers (they have no NaN)
+        return values.astype(dtype) if pd.api.types.is_integer_dtype(dtype) else values
+
+    participants = column("participants")
+    out["participants"] = like(total(participants), "participants")
+    for c in ("not_admitted", *_COUNTS):
+        v = column(c)
+        unknown = total(np.isnan(v)) > 0
+        out[c] = like(np.where(unknown, np.nan, total(np.where(np.isnan(v), 0.0, v))), c)
+    n, mean, sd = column("score_n"), column("mean_score"), column("score_sd")
+    has = n > 0
+    score_n = total(n)
+    single = total(has) == 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        combined = total(np.where(has, n * mean, 0.0)) / total(np.where(has, n, 0.0))
+        own = total(np.where(has, mean, 0.0))  # the one contributing part's mean, exactly
+        mean_all = np.where(single, own, combined)
+        mean_all[(total(has & np.isnan(mean)) > 0) | (score_n == 0)] = np.nan
+        if aggregated:
+            mean_all[score_n != total(participants)] = np.nan
+            sd_all = np.full(g, np.nan)
+        else:
+            m2 = np.where(n > 1, sd**2 * (n - 1), 0.0)
+            dev = np.where(has, n * (mean - mean_all[ids]) ** 2, 0.0)
+            sd_all = np.sqrt((total(m2) + total(dev)) / (score_n - 1))
+            sd_all = np.where(single, total(np.where(has, sd, 0.0)), sd_all)
+            sd_all[(total((n > 1) & np.isnan(sd)) > 0) | (score_n <= 1) | np.isnan(mean_all)] = np.nan
+    out["mean_score"] = mean_all
+    out["score_sd"] = sd_all
+    out["score_n"] = like(score_n, "score_n")
+    return out
+
+
 def summarize(
-    results: pd.DataFrame,
+    results: pd.DataFrame | dd.DataFrame,
     by: Sequence[str] = DEFAULT_BY,
     *,
     min_n: int = 5,
@@ -269,10 +396,12 @@ def summarize(
 
     Parameters
     ----------
-    results : DataFrame
+    results : DataFrame or dask.dataframe.DataFrame
         Pupil level (``mark``, ``score``, ``admitted``; one row per pupil) or
         aggregated (``participants``, ``not_admitted``, ``n2``…``n5``,
-        ``mean_score``), as returned by :func:`edu_quality.read_results`.
+        ``mean_score``), as returned by :func:`edu_quality.read_results`. A
+        Dask DataFrame (e.g. ``load_dataset(..., results_engine="dask").results``)
+        is summarised partition by partition: see Notes.
     by : sequence of str
         Grouping columns (they must be in ``results``; merge the school
         registry first to group by municipality or group).
@@ -321,6 +450,27 @@ def summarize(
     В. П. Симонов). Shares of marks use N as the denominator; intervals are
     Wilson score intervals (:func:`edu_quality.intervals.wilson`).
 
+    A Dask DataFrame is counted partition by partition (``map_partitions``, on
+    the cluster of the active ``distributed.Client`` if any): each partition
+    gives the counts, mean score and standard deviation of its groups, and
+    only these rows — one per group and partition, far fewer than the pupils
+    — are brought to this process and combined per group: counts summed
+    (unknown when unknown in a partition), means weighted by their pupils,
+    standard deviations by the pairwise update of Chan, Golub & LeVeque
+    (1979). The table is the one of the pandas DataFrame (same rows, order
+    and dtypes; counts exact, means and deviations to rounding, about
+    1e-15 relative, exact for a group within one partition). String columns
+    compare as Dask gives them: ``dd.from_pandas`` and ``dd.read_parquet``
+    turn ``str`` into ``string[pyarrow]`` unless
+    ``dask.config.set({"dataframe.convert-string": False})``; the keys of
+    the table then have that dtype.
+
+    References
+    ----------
+    T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise
+    algorithm for computing sample variances", Stanford University, report
+    STAN-CS-79-773, 1979.
+
     Examples
     --------
     >>> agg = pd.DataFrame({"school_id": ["5"], "assessment": ["ОГЭ"], "subject": ["Математика"],
@@ -328,6 +478,18 @@ def summarize(
     >>> row = summarize(agg).iloc[0]   # Inta seed: СОШ № 5, ОГЭ 2022
     >>> float(row["share_2"]), bool(np.isnan(row["quality_rate"]))
     (0.625, True)
+
+    The same table from a Dask DataFrame, a school's pupils in two partitions:
+
+    >>> import dask.dataframe as dd
+    >>> pupils = pd.DataFrame({"school_id": ["1", "1", "2", "1"], "mark": [2, 4, 5, 5],
+    ...                        "score": [5.0, 14.0, 19.0, 18.0]})
+    >>> s = summarize(dd.from_pandas(pupils, npartitions=2), ["school_id"])
+    >>> s[["participants", "n2", "n5"]].to_numpy().tolist()
+    [[3, 1, 1], [1, 0, 1]]
+    >>> bool(np.allclose(s["score_sd"], summarize(pupils, ["school_id"])["score_sd"],
+    ...                  equal_nan=True))
+    True
     """
     by = list(by)
     if not 0 < alpha < 1:
@@ -335,13 +497,21 @@ def summarize(
     if min_n < 0:
         raise ValueError(f"Параметр `min_n` должен быть неотрицательным, передано {min_n!r}")
     _check_columns(results, by, "summarize")
+    if _is_dask(results):
+        return _finish(_dask_counts(results, by), results._meta.attrs, by, min_n, alpha)
     if is_pupil_level(results):
         counts = _pupil_counts(results, by)
     else:
         _check_columns(results, ["participants"], "summarize")
         counts = _aggregated_counts(results, by)
+    return _finish(counts, results.attrs, by, min_n, alpha)
+
+
+def _finish(counts: pd.DataFrame, attrs: dict, by: list[str], min_n: int,
+            alpha: float) -> pd.DataFrame:
+    """The metrics of :func:`summarize` from the counts per group (``counts`` is changed)."""
     out = counts
-    out.attrs = deepcopy(results.attrs)  # as pandas passes them on through a groupby
+    out.attrs = deepcopy(attrs)  # as pandas passes them on through a groupby
     n = out["participants"].astype("float64")
     n_marked = out[list(_COUNTS)].sum(axis=1, min_count=4)  # NaN if any count unknown
     n2 = out["n2"]

@@ -65,3 +65,25 @@ def write_xlsx(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A two-worker ``distributed.LocalCluster`` (separate processes) for the whole session."""
+    distributed = pytest.importorskip("distributed")
+
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=40)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def dask_client(dask_cluster):
+    """A client of :func:`dask_cluster`, closed after the test."""
+    import distributed
+
+    with distributed.Client(dask_cluster) as client:
+        yield client

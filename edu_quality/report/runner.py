@@ -29,6 +29,10 @@ redoes them), so a re-run completes only what is missing. On SIGINT or SIGTERM
 it launches nothing more, kills its kernels, writes ``manifest.json`` and
 ``index.html`` with the unfinished reports as «не выполнен», and returns with
 :attr:`BatchResult.interrupted` set (the command exits 130 or 143).
+
+With ``executor="dask"`` the same batch sends its reports to the workers of a
+Dask distributed cluster (:mod:`edu_quality.report.cluster`); everything else
+— skipping, the manifest, the index, the log, signals — is unchanged.
 """
 
 from __future__ import annotations
@@ -372,7 +376,8 @@ class BatchResult:
     titles : dict
         Report name → title.
     workers : list of dict
-        Per kernel slot: reports run, kernel starts, peak memory (bytes).
+        Per kernel slot (or Dask worker, with its ``worker`` address): reports
+        run, kernel starts, peak kernel memory (bytes).
     """
 
     out_dir: Path
@@ -495,8 +500,88 @@ def _slot(kernel, start: threading.Event, todo: queue.Queue, results: queue.Queu
                                  _failure_detail(exc)))
     finally:
         kernel.shutdown()
-        stats.update(reports=kernel.reports, starts=kernel.starts,
-                     peak=kernel.peak_memory() or 0)
+        stats["workers"] = [{"reports": kernel.reports, "kernel_starts": kernel.starts,
+                             "peak_memory": kernel.peak_memory() or 0}]
+
+
+def _dask_slot(client, start: threading.Event, todo: queue.Queue, results: queue.Queue,
+               stop: _Stop, out: Path, keep_notebooks: bool, timeout: float | None,
+               stats: dict) -> None:
+    """The batch's link to a Dask cluster: submit every job, write back what comes.
+
+    Reports run on the workers (:func:`edu_quality.report.cluster.render_on_worker`);
+    their pages come back as bytes and are written here. On a stop, reports not
+    yet finished are cancelled, the workers' kernels killed, and the reports
+    counted as pending.
+    """
+    import uuid
+
+    from .cluster import (
+        PLUGIN_NAME,
+        kernel_plugin,
+        kernel_stats,
+        kill_kernels,
+        render_on_worker,
+        warm_up,
+    )
+
+    futures: dict = {}
+    warming: list = []
+    registered = False
+    try:
+        client.register_plugin(kernel_plugin(), name=PLUGIN_NAME)
+        registered = True
+        # every worker thread starts a kernel while the batch is planned (the futures are
+        # kept: a task whose future is dropped is forgotten by the scheduler)
+        warming = [client.submit(warm_up, pure=False, workers=[addr], allow_other_workers=True)
+                   for addr, info in client.scheduler_info()["workers"].items()
+                   for _ in range(int(info.get("nthreads", 1)))]
+        start.wait()
+        tag = uuid.uuid4().hex[:8]
+        while not stop.is_set():
+            try:
+                job = todo.get_nowait()
+            except queue.Empty:
+                break
+            future = client.submit(render_on_worker, job, timeout=timeout,
+                                   keep_notebook=keep_notebooks, pure=False,
+                                   key=f"edu-quality-{job.name}-{tag}")
+            futures[future] = job
+        remaining = set(futures)
+        while remaining and not stop.is_set():
+            finished = [f for f in remaining if f.done()]
+            if not finished:
+                stop.event.wait(0.2)
+                continue
+            for future in finished:
+                remaining.discard(future)
+                job = futures[future]
+                try:
+                    payload = future.result()
+                except Exception as exc:  # noqa: BLE001 - a lost worker, a cancelled task
+                    results.put((job.name, "failed", "узел кластера: " + describe_failure(exc),
+                                 _failure_detail(exc)))
+                    continue
+                if payload["notebook"] is not None:
+                    _atomic_write(out / f"{job.name}.ipynb", payload["notebook"])
+                if payload["status"] == "ok":
+                    _atomic_write(out / f"{job.name}.html", payload["html"])
+                    results.put((job.name, "ok", None, None))
+                else:
+                    results.put((job.name, "failed", payload["message"], payload["detail"]))
+        if remaining:  # stopped: nothing more is written
+            client.cancel([*remaining, *warming], force=True)
+            with contextlib.suppress(Exception):
+                client.run(kill_kernels)
+            for future in remaining:
+                results.put((futures[future].name, "pending", None, None))
+    finally:
+        with contextlib.suppress(Exception):
+            stats["workers"] = [{"worker": addr, **s}
+                                for addr, s in sorted(client.run(kernel_stats).items())]
+        if registered:
+            with contextlib.suppress(Exception):
+                client.unregister_worker_plugin(PLUGIN_NAME)
 
 
 def run_batch(
@@ -511,18 +596,31 @@ def run_batch(
     timeout: float | None = 600,
     progress: bool = True,
     plan: Callable[..., list[Job]] = plan_jobs,
+    executor: str = "local",
+    scheduler=None,
 ) -> BatchResult:
     """Produce every report of a dataset (or one municipality) into ``out_dir``.
 
     Parameters
     ----------
     jobs : int
-        Reports run at the same time (one warm kernel each).
+        Reports run at the same time (one warm kernel each); with
+        ``executor="dask"`` and no ``scheduler``, the worker processes of the
+        local cluster.
     timeout : float, optional
         Seconds one report may take; an overrunning report fails and its
         kernel is replaced.
     plan : callable
         ``plan(data_dir, year, municipality)`` → the list of :class:`Job`.
+    executor : {"local", "dask"}
+        Where reports run: warm kernels of this machine, or the workers of a
+        Dask distributed cluster (:mod:`edu_quality.report.cluster`: same
+        reports, written here; the workers must see ``data_dir`` at the same
+        path and have the same edu_quality).
+    scheduler : str or distributed.Client, optional
+        With ``executor="dask"``: the scheduler's address
+        (``tcp://host:8786``) or a connected client; None starts a local
+        cluster of ``jobs`` processes for this batch.
 
     Returns
     -------
@@ -536,6 +634,10 @@ def run_batch(
 
     from .engine import WarmKernel
 
+    if executor not in ("local", "dask"):
+        raise ValueError(f"Параметр `executor` должен быть 'local' или 'dask', передано {executor!r}")
+    if scheduler is not None and executor != "dask":
+        raise ValueError("Параметр `scheduler` нужен только с executor='dask'")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(data_dir).resolve()
@@ -543,22 +645,34 @@ def run_batch(
     result = BatchResult(out)
     entries: dict[str, dict] = {}
     manifest_path = out / "manifest.json"
-    kernel_name = ensure_kernel()
+    kernel_name = ensure_kernel() if executor == "local" else ""
     slots: list[tuple[threading.Thread, dict]] = []
     go = threading.Event()
     todo: queue.Queue = queue.Queue()
     results: queue.Queue = queue.Queue()
     bar = None
     completed = False
+    close_client: Callable[[], None] | None = None
     with _signals_stop(stop), (out / "batch.log").open("a", encoding="utf-8") as log:
         try:
+            if executor == "dask":
+                from .cluster import check_workers, connect
+
+                client, close_client = connect(scheduler, workers=jobs)
+                check_workers(client, data_dir)
+                stats: dict = {}
+                t = threading.Thread(target=_dask_slot, daemon=True, name="edu-quality-dask",
+                                     args=(client, go, todo, results, stop, out, keep_notebooks,
+                                           timeout, stats))
+                t.start()
+                slots.append((t, stats))
             # kernels start and import while the batch is planned
-            for _ in range(max(1, jobs)):
+            for _ in range(max(1, jobs) if executor == "local" else 0):
                 if stop.is_set():
                     break
                 kernel = WarmKernel(kernel_name, cwd=notebooks_dir(), warmup=_WARMUP, output=log)
                 stop.kernels.append(kernel)
-                stats = {"peak": 0, "reports": 0, "starts": 0}
+                stats = {}
                 t = threading.Thread(target=_slot, daemon=True, name=f"edu-quality-kernel-{_}",
                                      args=(kernel, go, todo, results, stop, out, keep_notebooks,
                                            timeout, stats))
@@ -629,8 +743,9 @@ def run_batch(
                     _append_log(log, name, entries[name]["title"], message, detail)
             result.interrupted = stop.signum
             result.pending = [n for n, e in entries.items() if e["status"] == "pending"]
-            result.workers = [{"reports": s["reports"], "kernel_starts": s["starts"],
-                               "peak_memory": s["peak"]} for _, s in slots]
+            result.workers = [w for _, s in slots for w in s.get("workers", [])]
+            if close_client is not None:
+                close_client()
             if result.interrupted is not None:
                 _append_log(log, "(пакет)", "", f"прерван сигналом "
                             f"{signal.Signals(result.interrupted).name}; не выполнено: "

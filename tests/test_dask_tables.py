@@ -1,0 +1,352 @@
+"""Heavy aggregations on Dask DataFrames: the same tables as the local (pandas) run.
+
+The cluster tests use the session's two-worker ``distributed.LocalCluster``
+(``dask_client`` in conftest.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import edu_quality as eq
+from edu_quality.dataset import _connected
+from edu_quality.identify import classify
+from edu_quality.metrics import (
+    DEFAULT_BY,
+    _aggregated_counts,
+    _combine_counts,
+    _pupil_counts,
+    summarize,
+)
+from edu_quality.synthetic import make_region, write_region
+
+dask = pytest.importorskip("dask")
+dd = pytest.importorskip("dask.dataframe")
+
+COUNTS = ["participants", "not_admitted", "n2", "n3", "n4", "n5"]
+BYS = [list(DEFAULT_BY), ["assessment", "subject", "grade", "year"], ["school_id", "year"]]
+
+
+def to_dask(frame: pd.DataFrame, npartitions: int) -> dd.DataFrame:
+    """A Dask DataFrame of the same columns and dtypes (no conversion of ``str``)."""
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.from_pandas(frame, npartitions=npartitions, sort=False)
+
+
+def assert_same_summary(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Equal tables: counts exactly, means and deviations to 1e-12 relative."""
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(got[[*COUNTS, "small"]], expected[[*COUNTS, "small"]],
+                                  check_exact=True)
+    assert got.attrs == expected.attrs
+
+
+def spans_partitions(ddf: dd.DataFrame, by: list[str]) -> int:
+    """How many groups have rows in more than one partition."""
+    keys = ddf[by].map_partitions(lambda p: p.drop_duplicates()).compute()
+    return int(keys.duplicated(by, keep=False).sum())
+
+
+@pytest.fixture(scope="module")
+def region():
+    return make_region()
+
+
+@pytest.fixture(scope="module")
+def small_region():
+    """A smaller region, for the tests of files and errors."""
+    return make_region(years=(2023, 2024), pupils_scale=0.3)
+
+
+@pytest.fixture(scope="module")
+def pupils(region) -> pd.DataFrame:
+    """Every pupil result of the region, shuffled (a group's rows in every partition), with
+    some marks unknown; ЕГЭ has no marks, ОГЭ/ЕГЭ have pupils not admitted."""
+    rng = np.random.default_rng(7)
+    frame = pd.concat([region.results_vpr, region.results_oge, region.results_ege,
+                       region.results_kdr], ignore_index=True)
+    frame.loc[rng.choice(len(frame), 60, replace=False), "mark"] = pd.NA
+    frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    frame.attrs = {"kind": "pupils"}
+    return frame
+
+
+@pytest.fixture(scope="module")
+def aggregated(pupils) -> pd.DataFrame:
+    """Counts per school, some unknown, some means missing, shuffled."""
+    rng = np.random.default_rng(8)
+    cols = [*DEFAULT_BY, "participants", "not_admitted", "n2", "n3", "n4", "n5", "mean_score"]
+    agg = summarize(pupils)[cols]
+    agg.loc[rng.choice(len(agg), 40, replace=False), "n3"] = pd.NA
+    agg.loc[rng.choice(len(agg), 40, replace=False), "not_admitted"] = pd.NA
+    agg.loc[rng.choice(len(agg), 40, replace=False), "mean_score"] = np.nan
+    return agg.iloc[rng.permutation(len(agg))].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def folder(region, tmp_path_factory):
+    """The region written as Parquet, results partitioned by year (one file per table and
+    year), as a large region would be."""
+    path = tmp_path_factory.mktemp("region")
+    write_region(region, path, format="parquet", partition_by_year=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def local(folder):
+    return eq.load_dataset(folder)
+
+
+@pytest.fixture(scope="module")
+def remote(dask_cluster, folder):
+    """The same folder loaded with ``results_engine="dask"``, checked on the cluster."""
+    import distributed
+
+    with distributed.Client(dask_cluster):
+        return eq.load_dataset(folder, results_engine="dask")
+
+
+# ------------------------------------------------------------- no Dask needed to import
+
+
+def test_importing_edu_quality_does_not_import_dask():
+    code = ("import sys, edu_quality, edu_quality.metrics, edu_quality.identify, "
+            "edu_quality.dataset; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# ------------------------------------------- combining partial counts (pandas, no cluster)
+
+
+def tiny_pupils() -> pd.DataFrame:
+    """Hand-made pupils: unknown marks, not admitted pupils, ЕГЭ without marks, a group in
+    several pieces and groups in one piece only, a group with one pupil."""
+    rows = [
+        # school, assessment, year, mark, score, admitted
+        ("1", "ОГЭ", 2022, 2, 6.0, True),
+        ("1", "ОГЭ", 2022, 3, 11.0, True),
+        ("1", "ОГЭ", 2022, None, None, False),
+        ("1", "ОГЭ", 2022, 5, 27.0, True),
+        ("1", "ОГЭ", 2022, 4, 19.0, True),
+        ("1", "ОГЭ", 2022, None, 9.0, True),  # mark unknown: counts unknown
+        ("2", "ОГЭ", 2022, 3, 12.0, True),
+        ("2", "ОГЭ", 2022, 4, 17.0, True),
+        ("2", "ОГЭ", 2022, 4, 17.0, True),
+        ("2", "ОГЭ", 2022, None, None, False),
+        ("1", "ЕГЭ", 2022, None, 61.0, True),  # ЕГЭ: no marks
+        ("1", "ЕГЭ", 2022, None, 72.0, True),
+        ("1", "ЕГЭ", 2022, None, 55.0, True),
+        ("3", "ОГЭ", 2022, 5, 30.0, True),  # one pupil
+        ("3", "ОГЭ", 2023, 2, 3.0, True),
+        ("3", "ОГЭ", 2023, 3, None, True),  # a mark without a score
+        ("2", "ЕГЭ", 2022, None, None, False),  # nobody wrote
+    ]
+    frame = pd.DataFrame(rows, columns=["school_id", "assessment", "year", "mark", "score",
+                                        "admitted"])
+    frame["mark"] = frame["mark"].astype("Int64")
+    frame["subject"], frame["grade"] = "Математика", 9
+    return frame
+
+
+@pytest.mark.parametrize("pieces", [1, 2, 3, 5, 17])
+def test_partial_pupil_counts_combine_to_the_whole(pieces):
+    frame = tiny_pupils()
+    rng = np.random.default_rng(pieces)
+    for by in ([*DEFAULT_BY], ["assessment", "year"], ["school_id"]):
+        for _ in range(5):
+            cuts = np.sort(rng.choice(np.arange(1, len(frame)), pieces - 1, replace=False))
+            parts = pd.concat([_pupil_counts(frame.iloc[i], by)
+                               for i in np.split(np.arange(len(frame)), cuts)], ignore_index=True)
+            got = _combine_counts(parts, by, aggregated=False)
+            expected = _pupil_counts(frame, by)
+            pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+            pd.testing.assert_frame_equal(got[COUNTS], expected[COUNTS], check_exact=True)
+
+
+def test_partial_counts_of_the_region(pupils, aggregated):
+    rng = np.random.default_rng(3)
+    for frame, count, agg in ((pupils, _pupil_counts, False),
+                              (aggregated, _aggregated_counts, True)):
+        for by in BYS:
+            cuts = np.sort(rng.choice(np.arange(1, len(frame)), 6, replace=False))
+            parts = pd.concat([count(frame.iloc[i], by)
+                               for i in np.split(np.arange(len(frame)), cuts)], ignore_index=True)
+            got = _combine_counts(parts, by, aggregated=agg)
+            expected = count(frame, by)
+            pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+            pd.testing.assert_frame_equal(got[COUNTS], expected[COUNTS], check_exact=True)
+
+
+def test_a_group_in_one_piece_keeps_its_numbers_exactly(pupils):
+    by = list(DEFAULT_BY)
+    # pieces by year: every group in one piece
+    parts = pd.concat([_pupil_counts(g, by) for _, g in pupils.groupby("year")],
+                      ignore_index=True)
+    pd.testing.assert_frame_equal(_combine_counts(parts, by, aggregated=False),
+                                  _pupil_counts(pupils, by), check_exact=True)
+
+
+def test_connected_files():
+    assert _connected([]) == []
+    assert _connected([frozenset({(2022, "ОГЭ")}), frozenset({(2023, "ОГЭ")})]) == [[0], [1]]
+    assert _connected([frozenset({1, 2}), frozenset({3}), frozenset({4, 3}), frozenset({2}),
+                       frozenset()]) == [[0, 3], [1, 2], [4]]
+
+
+# ------------------------------------------------------------------ on the LocalCluster
+
+
+@pytest.mark.filterwarnings("ignore:Sending large graph")  # from_pandas of 44 000 pupils
+def test_summarize_pupils_on_the_cluster(dask_client, pupils):
+    ddf = to_dask(pupils, npartitions=5).persist()  # on the workers once
+    assert ddf.npartitions >= 3
+    for by in BYS:
+        assert spans_partitions(ddf, by) > 0
+        assert_same_summary(summarize(ddf, by, min_n=7, alpha=0.1),
+                            summarize(pupils, by, min_n=7, alpha=0.1))
+
+
+def test_summarize_aggregated_on_the_cluster(dask_client, aggregated):
+    ddf = to_dask(aggregated, npartitions=4)
+    for by in BYS[1:]:
+        assert spans_partitions(ddf, by) > 0
+        assert_same_summary(summarize(ddf, by), summarize(aggregated, by))
+    # one row per group: every group in one partition
+    assert_same_summary(summarize(ddf), summarize(aggregated))
+
+
+def test_summarize_groups_in_one_partition_are_exact(dask_client, local, remote):
+    # the loader's partitions are files, one per table and year: groups do not span them
+    pd.testing.assert_frame_equal(summarize(remote.results), summarize(local.results),
+                                  check_exact=True)
+
+
+def test_summarize_empty_and_missing_keys(dask_client, pupils):
+    empty = pupils.iloc[:0]
+    pd.testing.assert_frame_equal(summarize(to_dask(empty, 2)), summarize(empty))
+    holes = pupils.copy()
+    holes.loc[holes.index[::97], "school_id"] = np.nan  # missing keys: a group of their own, last
+    assert_same_summary(summarize(to_dask(holes, 3)), summarize(holes))
+
+
+def test_summarize_checks_columns_without_computing(dask_client, pupils):
+    with pytest.raises(eq.DataError, match="нет столбцов municipality"):
+        summarize(to_dask(pupils, 3), ["municipality"])
+
+
+def test_summarize_with_dask_string_conversion(dask_client, pupils):
+    """Dask's default turns ``str`` into ``string[pyarrow]``: same values, keys of that dtype."""
+    got = summarize(dd.from_pandas(pupils, npartitions=3), ["assessment", "year"])
+    expected = summarize(pupils, ["assessment", "year"])
+    assert got["assessment"].dtype == "string"
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_exact=False,
+                                  rtol=1e-12)
+
+
+def test_load_dataset_with_dask_results(dask_client, local, remote):
+    ds = remote
+    assert isinstance(ds.results, dd.DataFrame)
+    assert ds.results.npartitions == 16  # 4 tables × 4 years
+    results = ds.results.compute()
+    pd.testing.assert_frame_equal(results, local.results, check_exact=True)
+    assert results.attrs == local.results.attrs
+    for f in dataclasses.fields(local):
+        if f.name != "results":
+            a, b = getattr(local, f.name), getattr(ds, f.name)
+            if isinstance(a, pd.DataFrame):
+                pd.testing.assert_frame_equal(b, a, check_exact=True)
+            else:
+                assert b == a, f.name
+    assert ds.years == local.years
+    assert ds.summary() == local.summary()
+
+
+def test_classify_with_dask_results(dask_client, local, remote):
+    expected = classify(local, 2024)
+    got = classify(remote, 2024)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got.attrs == expected.attrs
+    assert set(got["status"]) > {"", "ШНОР"}
+
+
+def test_classify_with_groups_across_partitions(dask_client, local):
+    rng = np.random.default_rng(11)
+    shuffled = local.results.iloc[rng.permutation(len(local.results))]
+    ds = dataclasses.replace(local, results=to_dask(shuffled, 6))
+    expected = classify(local, 2023, metric="mean_score", min_group=3)
+    got = classify(ds, 2023, metric="mean_score", min_group=3)
+    assert got["school_id"].tolist() == expected["school_id"].tolist()
+    assert got["status"].tolist() == expected["status"].tolist()
+    assert got["reasons"].tolist() == expected["reasons"].tolist()
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
+def test_load_dataset_csv_with_dask(dask_client, small_region, tmp_path):
+    write_region(small_region, tmp_path, format="csv")
+    ds = eq.load_dataset(tmp_path, results_engine="dask")
+    assert ds.results.npartitions == 4
+    pd.testing.assert_frame_equal(ds.results.compute(), eq.load_dataset(tmp_path).results)
+
+
+def errors(folder) -> list:
+    out = []
+    for engine in ("pandas", "dask"):
+        with pytest.raises(eq.DataError) as info:
+            eq.load_dataset(folder, results_engine=engine)
+        out.append((info.value.file, str(info.value), info.value.total))
+    return out
+
+
+def test_load_dataset_errors_with_dask(dask_client, small_region, tmp_path):
+    folder = tmp_path / "region"
+    write_region(small_region, folder, format="parquet", partition_by_year=True)
+    # a school missing from the registry, in one file of a partitioned folder
+    bad = tmp_path / "unknown"
+    shutil.copytree(folder, bad)
+    path = sorted((bad / "results_vpr").rglob("*.parquet"))[1]
+    table = pd.read_parquet(path)
+    table.loc[5, "school_id"] = "99999"
+    table.to_parquet(path)
+    (pandas_error, dask_error) = errors(bad)
+    assert dask_error == pandas_error and "«99999» не найдена" in dask_error[1]
+    # the same results in two folders: found, and named by file, row and column
+    twice = tmp_path / "twice"
+    shutil.copytree(folder, twice)
+    shutil.copytree(twice / "results_oge", twice / "results_oge_copy")
+    (pandas_error, dask_error) = errors(twice)
+    assert dask_error == pandas_error and "в нескольких файлах" in dask_error[1]
+
+
+def test_shared_works_across_files_with_dask(dask_client, small_region, tmp_path):
+    """Two files of one work (schools split between them): compared row by row on a worker."""
+    write_region(small_region, tmp_path, format="csv")
+    vpr = pd.read_csv(tmp_path / "results_vpr.csv", dtype=str)
+    work = ["year", "assessment", "subject", "grade"]
+    first = vpr[vpr[work].eq(vpr.iloc[0][work]).all(axis=1)].drop_duplicates("school_id").index
+    vpr.loc[first, "pupil_id"] = "общий код"  # one code in many schools: a note
+    schools = sorted(vpr["school_id"].unique())
+    half = vpr["school_id"].isin(schools[::2])
+    vpr[half].to_csv(tmp_path / "results_vpr.csv", index=False)
+    vpr[~half].to_csv(tmp_path / "results_vpr_b.csv", index=False)
+    local, ds = eq.load_dataset(tmp_path), eq.load_dataset(tmp_path, results_engine="dask")
+    assert ds.notes == local.notes and "кодов участников" in ds.notes[0]
+    pd.testing.assert_frame_equal(ds.results.compute(), local.results)
+    # one row of the first file repeated in the second
+    again = pd.concat([vpr[~half], vpr[half].iloc[[3]]])
+    again.to_csv(tmp_path / "results_vpr_b.csv", index=False)
+    (pandas_error, dask_error) = errors(tmp_path)
+    assert dask_error == pandas_error and dask_error[0] == "results_vpr_b.csv"
+
+
+def test_results_engine_is_checked(folder):
+    with pytest.raises(ValueError, match="results_engine"):
+        eq.load_dataset(folder, results_engine="spark")
