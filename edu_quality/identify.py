@@ -165,6 +165,36 @@ def _low_within_groups(comp: pd.DataFrame, schools: pd.DataFrame, low_share: flo
     return c
 
 
+def _with_uncompared(now: pd.DataFrame, summary: pd.DataFrame, schools: pd.DataFrame,
+                     year: int) -> pd.DataFrame:
+    """The composites of ``year``, plus a row for each school with participants but none.
+
+    A school has no composite when no result of its procedures can be
+    standardised (every school of the procedure has the same result): it is
+    still listed, not compared (``compared_with`` empty, ``low`` False), so
+    that Рособрнадзор's rule and the context still apply to it.
+    """
+    present = summary.loc[(summary["year"] == year) & (summary["participants"] > 0),
+                          ["school_id", "participants"]]
+    present = present.groupby("school_id", sort=True)["participants"].sum()
+    present.index = present.index.astype("str")  # also when empty (ids are text)
+    missing = present.index.difference(now["school_id"].astype("str"))
+    if not len(missing) and len(now):
+        return now.copy()
+    extra = pd.DataFrame({"school_id": missing, "year": year, "composite": np.nan,
+                          "composite_se": np.nan, "procedures": 0,
+                          "participants": present.loc[missing].to_numpy()})
+    extra = extra.merge(schools[["school_id", "group"]], on="school_id", how="left")
+    extra["group"] = extra["group"].fillna("обычная")
+    extra["compared_with"] = ""
+    extra["rank_pct"] = np.nan
+    extra["low"] = False
+    extra["near_low"] = False
+    extra["school_id"] = extra["school_id"].astype("str")
+    parts = [now.astype({"school_id": "str"}), extra] if len(now) else [extra]
+    return pd.concat(parts, ignore_index=True)
+
+
 def _pct(v: float) -> str:
     return f"{v * 100:.0f}\u00a0%"
 
@@ -202,7 +232,7 @@ def _rosobrnadzor(summary: pd.DataFrame, year: int, share: float, min_n: int,
             f"доля «2» не ниже {_pct(share)} два года подряд ({year - 1} и {year}): "
             + _listing(items)
         )
-    return pd.DataFrame({"school_id": list(rows), "rosobrnadzor": True,
+    return pd.DataFrame({"school_id": pd.Series(list(rows), dtype="str"), "rosobrnadzor": True,
                          "rosobrnadzor_reason": ["; ".join(v) for v in rows.values()]})
 
 
@@ -344,7 +374,7 @@ def classify(
     years = sorted(y for y in comp["year"].unique() if y <= year)[-n:]
     window = comp.loc[comp["year"].isin(years)]
     low_years = window.loc[window["low"]].groupby("school_id")["year"].apply(sorted)
-    now = comp.loc[comp["year"] == year].copy()
+    now = _with_uncompared(comp.loc[comp["year"] == year], summary, dataset.schools, year)
     now["low_years"] = now["school_id"].map(low_years).apply(lambda v: v if isinstance(v, list) else [])
     now["stably_low"] = now["low_years"].str.len() >= k
 
@@ -430,7 +460,7 @@ def _declines(summary: pd.DataFrame, year: int, alpha: float) -> pd.DataFrame:
         f"{a} {s} {g} кл. — доля «2» выросла с {_pct(v0)} до {_pct(v)}"
         for a, s, g, v0, v in _columns(bad, "assessment", "subject", "grade", "value_from",
                                        "value_to")])
-    return pd.DataFrame({"school_id": list(rows), "decline": True,
+    return pd.DataFrame({"school_id": pd.Series(list(rows), dtype="str"), "decline": True,
                          "decline_reason": [_listing(v) for v in rows.values()]})
 
 
@@ -438,7 +468,10 @@ def _reasons(r, k: int, n: int, years: Sequence[int], low_share: float, near_sha
              unfavourable_share: float) -> str:
     out = []
     cmp = f"группой «{r.group}»"
-    if not r.compared_with:
+    if pd.isna(r.composite):
+        out.append("составной результат за год не вычислен (в процедурах школы нет различий "
+                   "между школами): низкие результаты не оцениваются")
+    elif not r.compared_with:
         out.append(f"в группе «{r.group}» меньше школ, чем нужно для сравнения: "
                    "низкие результаты внутри группы не оцениваются")
     if r.stably_low:

@@ -187,7 +187,7 @@ def test_classify_does_not_depend_on_row_order(rows, random):
     year = int(agg["year"].max())
     now = agg.loc[agg["year"] == year]
     shares = (now["n2"] / now["participants"]).to_numpy()
-    assume(shares.min() < shares.max())  # else: the xfail below
+    assume(shares.min() < shares.max())  # else: no composite (the test below)
     first = classify(_dataset(agg, schools), year, metric="share_2").set_index("school_id")
     again = classify(_dataset(agg.iloc[order].reset_index(drop=True), schools), year,
                      metric="share_2").set_index("school_id").loc[first.index]
@@ -197,16 +197,26 @@ def test_classify_does_not_depend_on_row_order(rows, random):
                                rtol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="identify.classify: a year whose composite cannot be computed (no "
-                          "school with participants, or every school with the same result) "
-                          "fails in a pandas merge (str vs float64 school_id)")
-@pytest.mark.parametrize("counts", [(0, 1, [0, 0, 0]), (1, 0, [0, 0, 0])],
-                         ids=["no participants", "no variation"])
-def test_classify_a_year_without_a_composite(counts):
+def test_classify_a_year_without_a_composite():
     schools = [f"s{i}" for i in range(6)]
-    agg = _aggregated([counts] * 12, schools=schools)
-    classify(_dataset(agg, schools), 2021, metric="share_2")
+    # no participants in any school: nobody to classify, an empty table (not an error)
+    agg = _aggregated([(0, 1, [0, 0, 0])] * 12, schools=schools)
+    out = classify(_dataset(agg, schools), 2021, metric="share_2")
+    assert out.empty and {"school_id", "status", "reasons"} <= set(out.columns)
+
+    # every school with the same result: no composite, every school listed, none judged low
+    agg = _aggregated([(1, 0, [0, 0, 0])] * 12, schools=schools)
+    out = classify(_dataset(agg, schools), 2021, metric="share_2")
+    assert sorted(out["school_id"]) == schools
+    assert out["actual"].isna().all() and not out["low"].any() and not out["stably_low"].any()
+    assert (out["status"] == "").all()
+    assert out["reasons"].str.contains("составной результат за год не вычислен").all()
+
+    # ... and Рособрнадзор's rule still applies to them (all «2» two years running)
+    agg = _aggregated([(10, 0, [10, 10, 10])] * 18, schools=schools)
+    out = classify(_dataset(agg, schools), 2022, metric="share_2")
+    assert out["rosobrnadzor"].all() and (out["status"] == "ШНОР").all()
+    assert out["reasons"].str.contains("два года подряд").all()
 
 
 # ------------------------------------------------------------------ dynamics
