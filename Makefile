@@ -26,15 +26,17 @@ test: $(STAMP)
 	    >$(VENV)/chromium-install.log 2>&1 || echo "Chromium не установлен: тест в браузере будет пропущен"; }
 	$(BIN)/python -m pytest
 
-# Benchmarks, not tests: school reports three ways — the naive papermill + nbconvert loop,
-# `edu-quality report batch`, the in-process limit — table in reports/bench.md; then the
-# ФИС ОКО import when the folder of real data is there.
+# Benchmarks, not tests: school reports four ways — the naive papermill + nbconvert loop,
+# `edu-quality report batch`, the in-process limit, the batch on a local Dask cluster — table
+# in reports/bench.md; the ФИС ОКО import when the folder of real data is there; the
+# national-scale analysis in pandas and on a local Dask cluster.
 ALTAI ?= ../shared/real/altai
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_reports.py
 	@if [ -d "$(ALTAI)" ]; then $(BIN)/python benchmarks/bench_import.py "$(ALTAI)"; \
 	else echo "bench_import: нет папки $(ALTAI), импорт не замерен"; fi
-	@if [ -f benchmarks/bench_national.py ]; then $(BIN)/python benchmarks/bench_national.py; fi
+	$(BIN)/python benchmarks/bench_national.py
+	$(BIN)/python benchmarks/bench_dask.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check edu_quality tests

@@ -678,8 +678,12 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
         o = oi.schools
         o = o.loc[o["school_id"].isin(ids) & (o["year"] == data.year) & o["evaluated"]]
         flagged = int(o["flagged"].fillna(False).sum())
+        n, one = len(o), int((o["n_signs"] > 0).sum())
+        if not flagged and one:
+            problems.append(
+                f"Отдельные признаки необъективности ВПР без совпадения признаков: {one} "
+                f"школ(ы) из {n} (отметка не ставится; подробности — в отчётах школ).")
         if flagged:
-            n, one = len(o), int((o["n_signs"] > 0).sum())
             rule = _objectivity_rule(int(oi.region.attrs.get("min_signs", 1)))
             problems.append(
                 f"Признаки необъективности ВПР (требуется проверка): {flagged} школ(ы) из {n}; "

@@ -1,0 +1,121 @@
+"""The national-scale analysis on a Dask cluster: time, and memory of the client and workers.
+
+Usage::
+
+    python benchmarks/bench_dask.py [--schools 40000] [--workers 2] [--scheduler ADDRESS]
+
+Writes the same synthetic region as ``bench_national.py`` (Parquet partitioned
+by year; 40 000 schools give about 12 million pupil results), then, connected
+to a Dask cluster — a local one of ``--workers`` processes (one thread each),
+or the scheduler at ``--scheduler`` — times
+
+* ``load_dataset(folder, results_engine="dask")``: every file read and checked
+  on the workers, only summaries sent back;
+* ``summarize(ds.results)``: counts per partition on the workers, combined here;
+* ``classify(ds, year)``.
+
+It reports each step's wall time, this process's peak resident memory (the
+pupil rows never come here: compare with the pandas run of
+``bench_national.py``) and the workers' peak memory. The table is printed and
+appended to ``reports/bench_dask.md``. A benchmark: nothing is judged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+import warnings
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_national import GIB, MUNICIPALITIES, _generate, _n, _Sampler  # noqa: E402
+
+REPORT = ROOT / "reports" / "bench_dask.md"
+
+
+def _worker_peak() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Анализ в национальном масштабе на кластере Dask.")
+    parser.add_argument("--schools", type=int, default=40_000)
+    parser.add_argument("--pupils-scale", type=float, default=0.35)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scheduler", help="адрес планировщика (по умолчанию — локальный кластер)")
+    args = parser.parse_args(argv)
+
+    import distributed
+
+    import edu_quality as eq
+
+    warnings.simplefilter("ignore")
+    with tempfile.TemporaryDirectory(prefix="edu-quality-dask-") as tmp:
+        folder = Path(tmp) / "region"
+        made = _generate(args.schools, args.pupils_scale, 2024, folder)
+        print(f"Регион: {_n(args.schools)} школ, записан за {made:.0f} с", flush=True)
+        if args.scheduler:
+            client, cluster = distributed.Client(args.scheduler), None
+        else:
+            cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                               processes=True, dashboard_address=":0",
+                                               silence_logs=40, memory_limit=0)
+            client = distributed.Client(cluster)
+        rows, state = [], {}
+        steps = (
+            ("load_dataset (dask)", lambda: state.setdefault(
+                "ds", eq.load_dataset(folder, results_engine="dask"))),
+            ("summarize", lambda: state.setdefault("summary", eq.summarize(state["ds"].results))),
+            ("classify", lambda: eq.classify(state["ds"], max(state["ds"].years))),
+        )
+        try:
+            for label, action in steps:
+                with _Sampler() as sampler:
+                    start = time.perf_counter()
+                    action()
+                    seconds = time.perf_counter() - start
+                rows.append((label, seconds, sampler.peak))
+                print(f"{label}: {seconds:.1f} с", flush=True)
+            workers = client.run(_worker_peak)
+            n_workers = len(workers)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    total = sum(r[1] for r in rows)
+    lines = [
+        f"# Национальный масштаб на кластере Dask: {_n(args.schools)} школ "
+        f"({MUNICIPALITIES} муниципалитетов), {datetime.now():%Y-%m-%d %H:%M}",
+        "",
+        f"Рабочих процессов: {n_workers} "
+        f"({'планировщик ' + args.scheduler if args.scheduler else 'локальный кластер'}); "
+        f"групп в сводке: {_n(len(state['summary']))}.",
+        "",
+        "| шаг | с | пик памяти этого процесса, ГиБ |",
+        "|---|---:|---:|",
+        *(f"| {label} | {s:.1f} | {peak / GIB:.2f} |" for label, s, peak in rows),
+        f"| всего | {total:.1f} | |",
+        "",
+        "Пик памяти рабочих процессов, ГиБ: "
+        + ", ".join(f"{p / GIB:.2f}" for p in sorted(workers.values())),
+        "",
+    ]
+    text = "\n".join(lines)
+    print()
+    print(text)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    with REPORT.open("a", encoding="utf-8") as fh:
+        fh.write(text + "\n")
+    print(f"Добавлено в {REPORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
