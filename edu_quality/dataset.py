@@ -257,6 +257,24 @@ def _read_part(path: Path, partition: dict[str, str], shown: str,
     return loaded
 
 
+def _optional_tables(found: dict[str, list[Path]], later: dict, known: set[str],
+                     id_errors: dict[str, tuple[list[Problem], int]]) -> dict[str, pd.DataFrame]:
+    """The optional tables (read in ``later``, futures by name), empty where absent.
+
+    The school ids of each are checked against the registry into ``id_errors``.
+    """
+    optional: dict[str, pd.DataFrame] = {}
+    for name, spec in _OPTIONAL.items():
+        if not found[name]:
+            optional[name] = empty_table(spec)
+            continue
+        loaded = later[name].result()
+        if "school_id" in loaded.table.columns:
+            id_errors[loaded.file] = _check_ids(loaded, known)
+        optional[name] = loaded.table
+    return optional
+
+
 def _cells(table: pd.DataFrame, spec: TableSpec) -> frozenset | None:
     """The distinct works of a results table: its key without school and pupil.
 
@@ -414,7 +432,6 @@ def load_dataset(
     if results_engine == "dask":
         return _load_with_dask(folder, found, schools.table, known, parts, pseudonymize_ids)
     shared_in_part: list[int] = []
-    optional: dict[str, pd.DataFrame] = {}
     workers = min(2, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:  # the first error in file order wins
         futures = [pool.submit(_load_part, path, partition, shown, pseudonymize_ids, known)
@@ -431,14 +448,7 @@ def load_dataset(
                 if loaded.spec is RESULTS_PUPILS:
                     shared_in_part.append(shared)
                 every.append(loaded)
-            for name, spec in _OPTIONAL.items():
-                if not found[name]:
-                    optional[name] = empty_table(spec)
-                    continue
-                loaded = later[name].result()
-                if "school_id" in loaded.table.columns:
-                    id_errors[loaded.file] = _check_ids(loaded, known)
-                optional[name] = loaded.table
+            optional = _optional_tables(found, later, known, id_errors)
         except BaseException:  # an error: the files not read yet are not read
             for future in [*futures, *later.values()]:
                 future.cancel()
@@ -800,7 +810,6 @@ def _load_with_dask(folder: Path, found: dict[str, list[Path]], schools: pd.Data
     registry = dask.delayed(frozenset(known), pure=True)
     inspect = [dask.delayed(_inspect_part, pure=False)(path, partition, shown, key, registry)
                for path, partition, shown in parts]
-    optional: dict[str, pd.DataFrame] = {}
     id_errors: dict[str, tuple[list[Problem], int]] = {}
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         later = {name: pool.submit(_io._load, found[name][0], [spec],
@@ -815,14 +824,7 @@ def _load_with_dask(folder: Path, found: dict[str, list[Path]], schools: pd.Data
                 if "exception" in info:
                     raise info["exception"]
                 id_errors[info["shown"]] = info["id_errors"]
-            for name, spec in _OPTIONAL.items():
-                if not found[name]:
-                    optional[name] = empty_table(spec)
-                    continue
-                loaded = later[name].result()
-                if "school_id" in loaded.table.columns:
-                    id_errors[loaded.file] = _check_ids(loaded, known)
-                optional[name] = loaded.table
+            optional = _optional_tables(found, later, known, id_errors)
         except BaseException:
             for future in later.values():
                 future.cancel()

@@ -77,6 +77,7 @@ a Ctrl+C in the terminal reaches the batch process only, which decides.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -85,8 +86,6 @@ import threading
 import time
 from pathlib import Path
 from typing import IO, Any
-
-from papermill.engines import Engine, papermill_engines
 
 from ..errors import EduQualityError
 
@@ -98,6 +97,7 @@ __all__ = [
     "ReportTimeout",
     "WarmKernel",
     "WarmKernelEngine",
+    "register_engine",
 ]
 
 #: Name under which :class:`WarmKernelEngine` is registered with papermill.
@@ -144,36 +144,51 @@ class ReportStopped(EduQualityError, RuntimeError):
     """A report was stopped from outside (the batch is being interrupted)."""
 
 
-class WarmKernelEngine(Engine):
-    """A papermill engine that executes on a :class:`WarmKernel` given as ``kernel=``.
+@functools.lru_cache(maxsize=1)
+def register_engine() -> type:
+    """Define :class:`WarmKernelEngine` and register it with papermill; return the class.
 
-    Use through papermill::
-
-        papermill.execute_notebook(src, dst, parameters=..., engine_name=ENGINE_NAME,
-                                   kernel=warm_kernel)
-
-    Everything papermill does around execution (parameters, metadata, error
-    markers) is unchanged; the kernel is not started or shut down here.
+    Done on first use, not at import: papermill takes about a second to
+    import, and a batch starts its kernels before it needs papermill.
     """
+    from papermill.engines import Engine, papermill_engines
 
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, *, kernel: WarmKernel,
-                                 log_output: bool = False, stdout_file=None, stderr_file=None,
-                                 start_timeout: int = 60, execution_timeout: int | None = None,
-                                 **kwargs):
-        """Execute ``nb_man.nb`` on the warm kernel (papermill's engine interface)."""
-        from papermill.clientwrap import PapermillNotebookClient
+    class WarmKernelEngine(Engine):
+        """A papermill engine that executes on a :class:`WarmKernel` given as ``kernel=``.
 
-        kernel.notebook = nb_man.nb  # kept for audit if the kernel dies mid-report
-        client = PapermillNotebookClient(
-            nb_man, km=kernel.km, kernel_name=kernel_name, timeout=execution_timeout,
-            startup_timeout=start_timeout, log=_log, log_output=log_output,
-            stdout_file=stdout_file, stderr_file=stderr_file)
-        client.kc = kernel.kc
-        return client.execute()
+        Use through papermill::
+
+            papermill.execute_notebook(src, dst, parameters=..., engine_name=ENGINE_NAME,
+                                       kernel=warm_kernel)
+
+        Everything papermill does around execution (parameters, metadata, error
+        markers) is unchanged; the kernel is not started or shut down here.
+        """
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, *, kernel: WarmKernel,
+                                     log_output: bool = False, stdout_file=None, stderr_file=None,
+                                     start_timeout: int = 60, execution_timeout: int | None = None,
+                                     **kwargs):
+            """Execute ``nb_man.nb`` on the warm kernel (papermill's engine interface)."""
+            from papermill.clientwrap import PapermillNotebookClient
+
+            kernel.notebook = nb_man.nb  # kept for audit if the kernel dies mid-report
+            client = PapermillNotebookClient(
+                nb_man, km=kernel.km, kernel_name=kernel_name, timeout=execution_timeout,
+                startup_timeout=start_timeout, log=_log, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file)
+            client.kc = kernel.kc
+            return client.execute()
+
+    papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+    return WarmKernelEngine
 
 
-papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+def __getattr__(name: str):
+    if name == "WarmKernelEngine":  # defined on first use, see register_engine
+        return register_engine()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class WarmKernel:
@@ -417,6 +432,7 @@ class WarmKernel:
         import papermill
         from nbclient.exceptions import DeadKernelError
 
+        register_engine()
         if self._why_killed == "stop":
             raise ReportStopped("пакет остановлен")
         if self._why_killed == "timeout":  # the previous report's: its kernel is gone

@@ -678,6 +678,10 @@ def run_batch(
                                            timeout, stats))
                 t.start()
                 slots.append((t, stats))
+            if executor == "local":  # papermill imports while the kernels start
+                from .engine import register_engine
+
+                register_engine()
             all_jobs = plan(data_dir, year, municipality)
             old = _read_manifest(manifest_path)
             stamp = _inputs_stamp(data_dir, [j.template() for j in all_jobs])
