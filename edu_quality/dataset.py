@@ -257,6 +257,26 @@ def _read_part(path: Path, partition: dict[str, str], shown: str,
     return loaded
 
 
+def _notes(shared: int, result_years: set, optional: dict[str, pd.DataFrame]) -> list[str]:
+    """Notes of a loaded dataset: shared pupil codes, years of tables without results."""
+    notes = []
+    if shared:
+        notes.append(
+            f"кодов участников, которые встречаются в одной работе одного года в нескольких "
+            f"школах: {shared}; это коды внутри школы (как в выгрузках ФИС ОКО), то есть разные "
+            "ученики, — сопоставлять по ним учеников между школами нельзя"
+        )
+    for name, table in optional.items():
+        if "year" in table.columns and len(table) and result_years:
+            outside = sorted(set(table["year"]) - result_years)
+            if outside:
+                notes.append(
+                    f"в таблице «{name}» есть годы без результатов: "
+                    + ", ".join(str(int(y)) for y in outside)
+                )
+    return notes
+
+
 def _optional_tables(found: dict[str, list[Path]], later: dict, known: set[str],
                      id_errors: dict[str, tuple[list[Problem], int]]) -> dict[str, pd.DataFrame]:
     """The optional tables (read in ``later``, futures by name), empty where absent.
@@ -467,22 +487,9 @@ def load_dataset(
     # works that are in one table each: count table by table (done while reading)
     shared = (sum(shared_in_part) if _apart([c for _, _, c in pupils])
               else _ids_in_several_schools(results))
-    if shared:
-        notes.append(
-            f"кодов участников, которые встречаются в одной работе одного года в нескольких "
-            f"школах: {shared}; это коды внутри школы (как в выгрузках ФИС ОКО), то есть разные "
-            "ученики, — сопоставлять по ним учеников между школами нельзя"
-        )
     result_years = set(results["year"].unique().tolist()) | set(
         aggregated["year"].unique().tolist())
-    for name, table in optional.items():
-        if "year" in table.columns and len(table) and result_years:
-            outside = sorted(set(table["year"]) - result_years)
-            if outside:
-                notes.append(
-                    f"в таблице «{name}» есть годы без результатов: "
-                    + ", ".join(str(int(y)) for y in outside)
-                )
+    notes += _notes(shared, result_years, optional)
     return Dataset(
         schools=schools.table,
         results=results,
@@ -865,23 +872,9 @@ def _load_with_dask(folder: Path, found: dict[str, list[Path]], schools: pd.Data
     _check_counted_twice([info["per_school"] if info["pupils"] else info["loaded"]
                           for info in infos])
 
-    notes = []
-    if shared:
-        notes.append(
-            f"кодов участников, которые встречаются в одной работе одного года в нескольких "
-            f"школах: {shared}; это коды внутри школы (как в выгрузках ФИС ОКО), то есть разные "
-            "ученики, — сопоставлять по ним учеников между школами нельзя"
-        )
     result_years = {y for _, info in pupils for y in info["years"]} | set(
         aggregated["year"].unique().tolist())
-    for name, table in optional.items():
-        if "year" in table.columns and len(table) and result_years:
-            outside = sorted(set(table["year"]) - result_years)
-            if outside:
-                notes.append(
-                    f"в таблице «{name}» есть годы без результатов: "
-                    + ", ".join(str(int(y)) for y in outside)
-                )
+    notes = _notes(shared, result_years, optional)
 
     with dask.config.set({"dataframe.convert-string": False}):  # keep pandas' own dtypes
         if pupils:
