@@ -713,12 +713,7 @@ def run_batch(
                         break
                     continue
                 received += 1
-                entries[name].update(status=status, error=message)
-                if status == "ok":
-                    result.done.append(name)
-                elif status == "failed":
-                    result.failed[name] = message
-                    _append_log(log, name, entries[name]["title"], message, detail)
+                _record(entries, result, log, name, status, message, detail)
                 bar.update()
                 _write_manifest(manifest_path, year, entries)
             completed = True
@@ -739,12 +734,7 @@ def run_batch(
                     name, status, message, detail = results.get_nowait()
                 except queue.Empty:
                     break
-                entries[name].update(status=status, error=message)
-                if status == "ok":
-                    result.done.append(name)
-                elif status == "failed":
-                    result.failed[name] = message
-                    _append_log(log, name, entries[name]["title"], message, detail)
+                _record(entries, result, log, name, status, message, detail)
             result.interrupted = stop.signum
             result.pending = [n for n, e in entries.items() if e["status"] == "pending"]
             result.workers = [w for _, s in slots for w in s.get("workers", [])]
@@ -759,6 +749,17 @@ def run_batch(
                                 workers=result.workers)
                 write_index(out, entries, year, interrupted=result.interrupted)
     return result
+
+
+def _record(entries: dict[str, dict], result: BatchResult, log, name: str, status: str,
+            message: str | None, detail: str | None) -> None:
+    """Record what a slot reported about one report (failures also in ``batch.log``)."""
+    entries[name].update(status=status, error=message)
+    if status == "ok":
+        result.done.append(name)
+    elif status == "failed":
+        result.failed[name] = message
+        _append_log(log, name, entries[name]["title"], message, detail)
 
 
 def _read_manifest(path: Path) -> dict[str, dict]:
