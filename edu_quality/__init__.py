@@ -12,27 +12,55 @@ The modules: ``io`` (readers), ``schema``, ``dataset``, ``metrics``,
 also importable from the package itself.
 """
 
-from . import dynamics, identify, indicators, metrics, objectivity, risk
-from .catalogue import context_signs, factor_catalogue, factor_label
-from .dataset import Dataset, load_dataset
-from .dynamics import cohort_progress, enrolment_change, positive_share, trend, year_over_year
-from .errors import DataError, EduQualityError, Problem
-from .factors import direction_table, influence, multilevel
-from .identify import classify
-from .index import SocialIndex, social_index, unfavourable
-from .indicators import evaluate_indicators
-from .io import (
-    read_context,
-    read_enrolment,
-    read_indicators,
-    read_plan,
-    read_results,
-    read_risk_profiles,
-    read_schools,
-    read_staff,
-)
-from .metrics import summarize
-from .objectivity import marks_vs_journal, objectivity_index
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
+
+#: Public name → the module it lives in. Imported on first use (PEP 562), so
+#: that a command which needs only the loaders — or a report batch starting
+#: its kernels — does not pay for statsmodels and SciPy at start-up.
+_EXPORTS = {
+    "DataError": "errors", "EduQualityError": "errors", "Problem": "errors",
+    "Dataset": "dataset", "load_dataset": "dataset",
+    "context_signs": "catalogue", "factor_catalogue": "catalogue", "factor_label": "catalogue",
+    "cohort_progress": "dynamics", "enrolment_change": "dynamics",
+    "positive_share": "dynamics", "trend": "dynamics", "year_over_year": "dynamics",
+    "direction_table": "factors", "influence": "factors", "multilevel": "factors",
+    "classify": "identify",
+    "SocialIndex": "index", "social_index": "index", "unfavourable": "index",
+    "evaluate_indicators": "indicators",
+    "read_context": "io", "read_enrolment": "io", "read_indicators": "io", "read_plan": "io",
+    "read_results": "io", "read_risk_profiles": "io", "read_schools": "io", "read_staff": "io",
+    "summarize": "metrics",
+    "marks_vs_journal": "objectivity", "objectivity_index": "objectivity",
+}
+_SUBMODULES = ("dynamics", "identify", "indicators", "metrics", "objectivity", "risk")
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
+    from . import dynamics, identify, indicators, metrics, objectivity, risk
+    from .catalogue import context_signs, factor_catalogue, factor_label
+    from .dataset import Dataset, load_dataset
+    from .dynamics import cohort_progress, enrolment_change, positive_share, trend, year_over_year
+    from .errors import DataError, EduQualityError, Problem
+    from .factors import direction_table, influence, multilevel
+    from .identify import classify
+    from .index import SocialIndex, social_index, unfavourable
+    from .indicators import evaluate_indicators
+    from .io import (
+        read_context,
+        read_enrolment,
+        read_indicators,
+        read_plan,
+        read_results,
+        read_risk_profiles,
+        read_schools,
+        read_staff,
+    )
+    from .metrics import summarize
+    from .objectivity import marks_vs_journal, objectivity_index
+
 
 __all__ = [
     "DataError",
@@ -76,3 +104,5 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, _SUBMODULES, __all__)

@@ -401,7 +401,7 @@ def _trends(s: pd.DataFrame, keys: list[str], count: np.ndarray, n: np.ndarray, 
 def _trend_row(key: dict, year: np.ndarray, count: np.ndarray, n: np.ndarray, metric: str,
                min_years: int, alpha: float) -> dict:
     """One series' trend by statsmodels ``WLS`` (the reference the closed form follows)."""
-    import statsmodels.api as sm
+    from . import _sm as sm
 
     row = dict(key)
     row.update(metric=metric, years=len(year), first_year=int(year.min()) if len(year) else None,

@@ -35,11 +35,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
+from . import _sm as sm
 from .catalogue import factor_catalogue, factor_label
 from .errors import DataError, EduQualityError, Problem
 from .metrics import METRICS

@@ -435,7 +435,7 @@ def _adjust(now: pd.DataFrame, alpha: float) -> pd.DataFrame:
     now["adjusted_low"] = np.nan
     now["adjusted_high"] = np.nan
     if ok.sum() >= 5:
-        import statsmodels.api as sm
+        from . import _sm as sm
 
         x = sm.add_constant(now.loc[ok, "index_z"].astype("float64"))
         fit = sm.WLS(now.loc[ok, "composite"], x, weights=now.loc[ok, "participants"]).fit()

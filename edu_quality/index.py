@@ -26,10 +26,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
-from .catalogue import factor_label, context_signs
+from . import _sm as sm
+from .catalogue import context_signs, factor_label
 from .errors import DataError, Problem
 from .factors import (
     _check_option,

@@ -378,7 +378,7 @@ def plot_expected(
     >>> len(ax.texts)
     2
     """
-    import statsmodels.api as sm
+    from . import _sm as sm
 
     ax = _ax(ax)
     d = data[[x, y] + ([labels] if labels else [])].copy()

@@ -9,7 +9,9 @@ from html.parser import HTMLParser
 import nbformat
 import papermill
 import pytest
+from bs4 import BeautifulSoup
 from conftest import SAMPLES
+from nbconvert import HTMLExporter
 
 import edu_quality as eq
 from edu_quality.report import page, report_data
@@ -21,11 +23,13 @@ from edu_quality.report.runner import (
     check_parameters,
     ensure_kernel,
     export_html,
+    export_resources,
     job_for,
     notebook_path,
     notebooks_dir,
     plan_jobs,
     render_report,
+    report_exporter,
     run_batch,
     safe_name,
 )
@@ -154,6 +158,13 @@ def test_papermill_school_and_municipality_reports(tmp_path):
                        for t, a in doc.tags if t == "img")
             assert (tmp_path / f"{job.name}.ipynb").exists()  # executed notebook kept for audit
         assert kernel.starts == 1 and kernel.reports == 2
+    # the page is nbconvert's HTMLExporter document, less its BeautifulSoup re-serialisation
+    for executed in sorted(tmp_path.glob("*.ipynb")):
+        nb = nbformat.read(executed, as_version=4)
+        resources = export_resources("Отчёт")
+        fast, _ = report_exporter().from_notebook_node(nb, resources=dict(resources))
+        full, _ = report_exporter(HTMLExporter).from_notebook_node(nb, resources=dict(resources))
+        assert fast != full and str(BeautifulSoup(fast, "html.parser")) == full
     school = (tmp_path / "school_INT08.html").read_text(encoding="utf-8")
     assert "75,0\u00a0%" in school  # Inta seed: 18 of 24 with «2» at СОШ № 8 in 2022
     muni = parse(next(tmp_path.glob("municipality_*.html")).read_text(encoding="utf-8"))

@@ -1,7 +1,26 @@
 """Reports: sections (library functions returning tables and figures), rendering to
-self-contained HTML, and batch execution of the report notebooks."""
+self-contained HTML, and batch execution of the report notebooks.
 
-from .render import Section, page
-from .sections import ReportData, municipality_report, report_data, school_report
+The names below are imported on first use (PEP 562): a batch process, which
+only plans and drives the kernels, does not import the analytics.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+_EXPORTS = {
+    "Section": "render", "page": "render",
+    "ReportData": "sections", "municipality_report": "sections", "report_data": "sections",
+    "school_report": "sections",
+}
+
+if TYPE_CHECKING:
+    from .render import Section, page
+    from .sections import ReportData, municipality_report, report_data, school_report
 
 __all__ = ["ReportData", "Section", "municipality_report", "page", "report_data", "school_report"]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, public=__all__)

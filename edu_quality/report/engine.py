@@ -240,6 +240,7 @@ class WarmKernel:
         self.starts = 0
         self._peak = 0
         self._fresh = False
+        self._extra_warmup: list[str] = []
         self._why_killed: str | None = None
         self._lock = threading.Lock()
 
@@ -290,9 +291,28 @@ class WarmKernel:
         self.kc = kc
         run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
         self._fresh = True
-        if self.warmup:  # then a reset: the first report starts from a clean namespace too
-            self._run_silently(self.warmup)
+        if self.warmup or self._extra_warmup:  # then a reset: the first report starts clean too
+            if self.warmup:
+                self._run_silently(self.warmup)
+            for code in self._extra_warmup:
+                self._try_silently(code)
             self.reset()
+
+    def extend_warmup(self, code: str) -> None:
+        """Add ``code`` to the warm-up: run now on the running kernel, and after every restart.
+
+        A failure here is not an error: the code only prepares (e.g. takes a
+        dataset that the reports would otherwise read themselves).
+        """
+        self._extra_warmup.append(code)
+        if self.kc is not None and self.alive:
+            self._try_silently(code)
+
+    def _try_silently(self, code: str) -> None:
+        try:
+            self._run_silently(code)
+        except Exception:  # noqa: BLE001 - a report still runs without it
+            _log.debug("optional warm-up code failed", exc_info=True)
 
     @property
     def alive(self) -> bool:

@@ -45,6 +45,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import tempfile
 import threading
@@ -82,8 +83,12 @@ NOTEBOOKS = {
     "region": "region_factors.ipynb",
     "explore": "explore.ipynb",
 }
-#: Run in every new kernel before its first report: the imports every report needs.
-_WARMUP = "import edu_quality.report.sections, edu_quality.plots"
+#: Run in every new kernel before its first report: the imports every report needs (the
+#: package imports its modules on first use; here they all are, while the batch plans).
+_WARMUP = ("import edu_quality, edu_quality.report.sections, edu_quality.plots, "
+           "edu_quality.intervals\n"
+           "[getattr(edu_quality, _n) for _n in edu_quality.__all__]\n"
+           "edu_quality.intervals.wilson([1], [2])")
 #: Status of a report in the manifest → its label in ``index.html``.
 STATUS_LABELS = {"ok": "готов", "failed": "ошибка", "pending": "не выполнен"}
 
@@ -200,32 +205,81 @@ _EXPORTER = None
 _EXPORT_LOCK = threading.Lock()
 
 
+@functools.cache
+def report_exporter_class() -> type:
+    """nbconvert's :class:`~nbconvert.exporters.HTMLExporter` without its final HTML re-parse.
+
+    ``HTMLExporter.from_notebook_node`` renders the template, then parses the
+    page with BeautifulSoup to add ``alt`` to images that lack it and
+    ``tabindex`` to the ``jp-`` cells of the JupyterLab template, and
+    serialises it again: 80 % of the export time (≈0.04 s of a ≈0.05 s
+    report), in the batch process that shares the CPU with the kernels. The
+    ``edu_report`` template has no ``jp-`` cells and every figure of a report
+    has its ``alt``, so for our pages the pass changes nothing but the
+    serialisation; this class renders the same template with the same filters
+    and skips it. ``tests/test_report.py`` checks that the two give the same
+    document.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        """HTML of a report notebook: the template's output as it is rendered."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            """Render ``nb`` (what ``HTMLExporter`` does, less the BeautifulSoup pass)."""
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            resources = self._init_resources(resources)
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportExporter
+
+
+def report_exporter(cls: type | None = None):
+    """The exporter of report pages: the ``edu_report`` template, no input, no prompts.
+
+    ``cls`` is the exporter class (:func:`report_exporter_class` by default).
+    """
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = (cls or report_exporter_class())(
+        template_name="edu_report",
+        extra_template_basedirs=[str(Path(__file__).resolve().parents[1] / "templates")],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        anchor_link_text="",
+    )
+    # cells tagged «remove» (notes for people exploring the notebook) stay out of reports
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags={"remove"}, enabled=True), enabled=True)
+    return exporter
+
+
+def export_resources(title: str = "") -> dict:
+    """The resources a report page is rendered with: title, style sheet, footer."""
+    return {"metadata": {"name": title or "Отчёт"}, "edu_css": CSS,
+            "edu_footer": f"edu_quality · {datetime.now():%d.%m.%Y %H:%M}"}
+
+
 def export_html(notebook, *, title: str = "") -> str:
     """Export an executed notebook to a self-contained HTML page without code.
 
-    One exporter is built per process and reused (by one thread at a time).
+    One exporter (:func:`report_exporter`) is built per process and reused (by
+    one thread at a time).
     """
     global _EXPORTER
     with _EXPORT_LOCK:
         if _EXPORTER is None:
-            from nbconvert import HTMLExporter
-            from nbconvert.preprocessors import TagRemovePreprocessor
-
-            exporter = HTMLExporter(
-                template_name="edu_report",
-                extra_template_basedirs=[str(Path(__file__).resolve().parents[1] / "templates")],
-                exclude_input=True,
-                exclude_input_prompt=True,
-                exclude_output_prompt=True,
-                anchor_link_text="",
-            )
-            # cells tagged «remove» (notes for people exploring the notebook) stay out of reports
-            exporter.register_preprocessor(
-                TagRemovePreprocessor(remove_cell_tags={"remove"}, enabled=True), enabled=True)
-            _EXPORTER = exporter
-        resources = {"metadata": {"name": title or "Отчёт"}, "edu_css": CSS,
-                     "edu_footer": f"edu_quality · {datetime.now():%d.%m.%Y %H:%M}"}
-        body, _ = _EXPORTER.from_notebook_node(notebook, resources=resources)
+            _EXPORTER = report_exporter()
+        body, _ = _EXPORTER.from_notebook_node(notebook, resources=export_resources(title))
     return body
 
 
@@ -411,11 +465,15 @@ def _inputs_stamp(data_dir: Path, notebooks: list[Path]) -> str:
 
 
 def plan_jobs(data_dir: str | Path, year: int, municipality: str | None = None) -> list[Job]:
-    """Every school and municipality report of a dataset (one municipality if given)."""
-    from ..dataset import load_dataset
+    """Every school and municipality report of a dataset (one municipality if given).
+
+    The dataset is loaded (and checked) once per process: a batch hands it to
+    its kernels (:func:`~edu_quality.report.cache.share_dataset`).
+    """
+    from .cache import cached_dataset
 
     data_dir = Path(data_dir).resolve()
-    ds = load_dataset(data_dir)
+    ds = cached_dataset(data_dir)
     schools = ds.schools
     if municipality is not None:
         if municipality not in set(schools["municipality"]):
@@ -471,8 +529,12 @@ def _signals_stop(stop: _Stop) -> Iterator[None]:
 
 def _slot(kernel, start: threading.Event, todo: queue.Queue, results: queue.Queue,
           stop: _Stop, out: Path, keep_notebooks: bool, timeout: float | None,
-          stats: dict) -> None:
-    """One worker: warm its kernel up, then take jobs until none is left or the batch stops."""
+          stats: dict, prime: dict) -> None:
+    """One worker: warm its kernel up, then take jobs until none is left or the batch stops.
+
+    ``prime["code"]``, set by the batch once it has planned, is added to the
+    kernel's warm-up (it takes the dataset the batch loaded).
+    """
     from .engine import ReportStopped
 
     try:
@@ -481,6 +543,8 @@ def _slot(kernel, start: threading.Event, todo: queue.Queue, results: queue.Queu
         except Exception:  # noqa: BLE001 - a report retries the start and records the error
             pass
         start.wait()
+        if prime.get("code") and not stop.is_set():
+            kernel.extend_warmup(prime["code"])
         while not stop.is_set() and not kernel.stopped:
             try:
                 job = todo.get_nowait()
@@ -653,6 +717,8 @@ def run_batch(
     bar = None
     completed = False
     close_client: Callable[[], None] | None = None
+    prime: dict[str, str] = {}
+    handoff = Path(tempfile.mkdtemp(prefix="edu-quality-batch-")) if executor == "local" else None
     with _signals_stop(stop), (out / "batch.log").open("a", encoding="utf-8") as log:
         try:
             if executor == "dask":
@@ -675,7 +741,7 @@ def run_batch(
                 stats = {}
                 t = threading.Thread(target=_slot, daemon=True, name=f"edu-quality-kernel-{_}",
                                      args=(kernel, go, todo, results, stop, out, keep_notebooks,
-                                           timeout, stats))
+                                           timeout, stats, prime))
                 t.start()
                 slots.append((t, stats))
             if executor == "local":  # papermill imports while the kernels start
@@ -702,6 +768,8 @@ def run_batch(
             n_todo = todo.qsize()
             for kernel in stop.kernels[n_todo:]:  # more slots than reports: not needed
                 kernel.kill("stop")
+            if handoff is not None and n_todo:
+                prime["code"] = _share_with_kernels(data_dir, handoff) or ""
             go.set()
             bar = tqdm(total=n_todo, desc="Отчёты", unit="отчёт", disable=not progress)
             received = 0
@@ -740,6 +808,8 @@ def run_batch(
             result.workers = [w for _, s in slots for w in s.get("workers", [])]
             if close_client is not None:
                 close_client()
+            if handoff is not None:
+                shutil.rmtree(handoff, ignore_errors=True)
             if result.interrupted is not None:
                 _append_log(log, "(пакет)", "", f"прерван сигналом "
                             f"{signal.Signals(result.interrupted).name}; не выполнено: "
@@ -749,6 +819,24 @@ def run_batch(
                                 workers=result.workers)
                 write_index(out, entries, year, interrupted=result.interrupted)
     return result
+
+
+def _share_with_kernels(data_dir: Path, folder: Path) -> str | None:
+    """Code that makes a kernel take the dataset the batch loaded while planning.
+
+    None when the batch did not load it (a plan of its own) or it could not be
+    written: the kernels then read the files themselves.
+    """
+    from .cache import share_dataset
+
+    path = folder / "dataset.pickle"
+    try:
+        if not share_dataset(data_dir, path):
+            return None
+    except Exception:  # noqa: BLE001 - an optimisation only: the kernels read the files
+        return None
+    return ("__import__('edu_quality.report.cache', fromlist=['preload_dataset'])"
+            f".preload_dataset({str(data_dir)!r}, {str(path)!r})")
 
 
 def _record(entries: dict[str, dict], result: BatchResult, log, name: str, status: str,

@@ -16,12 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset, load_dataset
+from ..dataset import Dataset
 from ..dynamics import enrolment_change, positive_share, year_over_year
 from ..errors import DataError
 from ..identify import classify
 from ..indicators import evaluate_indicators
 from ..metrics import exam_not_held, summarize
+from .cache import _data_folder, _dataset, _folder_stamp
 from .render import Section, fmt_interval, fmt_number, fmt_percent
 
 __all__ = [
@@ -151,7 +152,6 @@ class ReportData:
 
 _CACHE: dict[tuple, ReportData] = {}
 
-
 def report_data(data_dir: str | Path, year: int, *, min_n: int = 5) -> ReportData:
     """Load a dataset folder once per process and year (reused across reports of a batch).
 
@@ -164,16 +164,13 @@ def report_data(data_dir: str | Path, year: int, *, min_n: int = 5) -> ReportDat
     >>> report_data(sample_folder("inta"), 2022) is report_data(sample_folder("inta"), 2022)
     True
     """
-    folder = Path(data_dir).resolve()
-    if not folder.is_dir():
-        raise DataError(folder.name, f"папка с данными не найдена: {folder}")
-    stamp = tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                         for p in folder.iterdir() if p.is_file()))
+    folder = _data_folder(data_dir)
+    stamp = _folder_stamp(folder)
     key = (str(folder), stamp, int(year), min_n)
     if key not in _CACHE:
         if len(_CACHE) > 8:
             _CACHE.clear()
-        _CACHE[key] = ReportData(load_dataset(folder), year, min_n=min_n)
+        _CACHE[key] = ReportData(_dataset(folder, stamp), year, min_n=min_n)
     return _CACHE[key]
 
 

@@ -1,0 +1,123 @@
+"""What makes a batch start fast: light imports, the dataset loaded once and handed to the
+kernels, warm-up code that survives a kernel restart."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import nbformat
+import pytest
+from conftest import SAMPLES
+
+import edu_quality as eq
+from edu_quality.report import cache
+from edu_quality.report.engine import WarmKernel
+from edu_quality.report.runner import Job, ensure_kernel, plan_jobs, run_batch
+
+
+@pytest.fixture
+def inta_copy(tmp_path):
+    folder = tmp_path / "inta"
+    shutil.copytree(SAMPLES / "inta", folder)
+    return folder
+
+
+def test_batch_process_does_not_import_the_analytics():
+    code = ("import sys, edu_quality.report.runner, edu_quality.dataset, edu_quality.report; "
+            "print(sorted(m for m in ('statsmodels', 'scipy', 'matplotlib', 'seaborn') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_package_names_resolve_on_first_use():
+    assert set(eq.__all__) <= set(dir(eq))
+    for name in eq.__all__:
+        assert getattr(eq, name) is not None
+    from edu_quality import metrics, summarize
+
+    assert summarize is metrics.summarize
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        eq.nope  # noqa: B018
+
+
+def test_shared_dataset_is_taken_only_as_it_was_read(inta_copy, tmp_path):
+    handoff = tmp_path / "dataset.pickle"
+    assert not cache.share_dataset(inta_copy, handoff)  # not loaded here: nothing is written
+    loaded = cache.cached_dataset(inta_copy)
+    assert cache.cached_dataset(inta_copy) is loaded
+    assert cache.share_dataset(inta_copy, handoff) and handoff.stat().st_size
+    assert cache.preload_dataset(inta_copy, handoff)
+    taken = cache.cached_dataset(inta_copy)  # from the file, not read again
+    assert taken is not loaded and taken.schools.equals(loaded.schools)
+    assert taken.results.equals(loaded.results)
+
+    assert cache.share_dataset(inta_copy, handoff)
+    staff = inta_copy / "staff.csv"
+    staff.write_bytes(staff.read_bytes() + b"\n")  # the folder changed after the hand-over
+    assert not cache.preload_dataset(inta_copy, handoff)
+    assert not cache.preload_dataset(SAMPLES / "region", handoff)  # another folder
+
+
+def test_extra_warmup_runs_now_and_after_a_restart(tmp_path):
+    probe = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('tag: str = ""')
+    params.metadata["tags"] = ["parameters"]
+    probe.cells = [params, nbformat.v4.new_code_cell(
+        'import os\nos.environ.get("EQ_PROBE", "none")')]
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(probe, path)
+
+    def seen(nb) -> str:
+        return nb.cells[-1].outputs[0]["data"]["text/plain"]
+
+    with WarmKernel(ensure_kernel(), cwd=tmp_path) as kernel:
+        kernel.start()
+        kernel.extend_warmup("raise RuntimeError('optional code may fail')")
+        kernel.extend_warmup("__import__('os').environ['EQ_PROBE'] = 'warm'")
+        assert seen(kernel.run(path, None, {"tag": "a"})) == "'warm'"
+        kernel.kill("timeout")  # the kernel is gone; the next report starts a new one
+        assert seen(kernel.run(path, None, {"tag": "b"})) == "'warm'"
+        assert kernel.starts == 2
+
+
+def test_batch_kernels_take_the_dataset_the_batch_loaded(inta_copy, tmp_path):
+    probe = tmp_path / "probe.ipynb"
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('data_dir: str = ""\nschool_id: str = ""\nyear: int = 0')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(textwrap.dedent("""\
+        from IPython.display import HTML
+        from edu_quality.report import cache
+        HTML(f"<p id='probe'>taken={len(cache._DATASETS)}</p>")"""))]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, probe)
+
+    def plan(data_dir, year, municipality):
+        jobs = [j for j in plan_jobs(data_dir, year, municipality) if j.kind == "school"][:2]
+        return [Job(j.kind, j.parameters, j.name, j.title, notebook=str(probe)) for j in jobs]
+
+    def handoffs() -> set[str]:
+        return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("edu-quality-batch-")}
+
+    before = handoffs()
+    out = tmp_path / "reports"
+    result = run_batch(inta_copy, 2022, out, jobs=2, progress=False, plan=plan)
+    assert result.ok and len(result.done) == 2
+    for name in result.done:  # each kernel had the dataset before any report read a file
+        assert "taken=1" in (out / f"{name}.html").read_text(encoding="utf-8")
+    assert handoffs() == before  # the hand-over file is removed with the batch
+
+    fixed = [Job("school", {"data_dir": str(inta_copy), "school_id": "INT08", "year": 2022},
+                 "probe", "Проба", notebook=str(probe))]
+    own = run_batch(inta_copy, 2022, tmp_path / "own", jobs=1, progress=False,
+                    plan=lambda *_: fixed)
+    assert own.ok  # a plan that loads nothing hands nothing over: the report reads the files
+    assert "taken=0" in (tmp_path / "own" / "probe.html").read_text(encoding="utf-8")
