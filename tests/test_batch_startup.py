@@ -121,3 +121,23 @@ def test_batch_kernels_take_the_dataset_the_batch_loaded(inta_copy, tmp_path):
                     plan=lambda *_: fixed)
     assert own.ok  # a plan that loads nothing hands nothing over: the report reads the files
     assert "taken=0" in (tmp_path / "own" / "probe.html").read_text(encoding="utf-8")
+
+
+def test_report_commands_decline_the_iri_grammar_and_still_validate_notebooks():
+    code = textwrap.dedent("""\
+        import sys
+        from edu_quality.cli import _decline_unused_imports
+        _decline_unused_imports()
+        import nbformat, papermill  # noqa: F401
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+        nbformat.validate(nb)
+        bad = nbformat.from_dict({**nb, "cells": [{"cell_type": "nope"}]})
+        try:
+            nbformat.validate(bad)
+        except nbformat.ValidationError:
+            print("refused")
+        print(sys.modules.get("rfc3987_syntax", "absent"))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["refused", "None"]
