@@ -74,11 +74,11 @@ cores; the table is written to ``reports/bench.md``):
 
 Measured by ``make bench`` on a 60-school synthetic municipality (61 reports:
 the schools and the municipality), two cores shared with other work, seconds
-per report in two runs under different load: (a) the naive loop 9.0 and 9.9;
-(b) ``report batch --jobs 2`` 0.67 and 1.09; (c) the in-process limit with two
-worker processes 0.53 and 0.89 — a/b = 13 and 9, b/c = 1.26 and 1.21. Peak
-memory per kernel ≈ 370 MB, as for a worker of (c). The report sections of
-(a), (b) and (c) are the same HTML.
+per report: (a) the naive loop 11.6; (b) ``report batch --jobs 2`` 0.49; (c)
+the in-process limit with two worker processes 0.41 — a/b = 23, b/c = 1.20
+(1.10–1.27 over repeated runs; 1.37–1.61 before the start-up work above).
+Peak memory per kernel ≈ 340 MB, a worker of (c) ≈ 370 MB. The report
+sections of (a), (b) and (c) are the same HTML.
 
 Faults
 ------
