@@ -20,22 +20,31 @@ from ..errors import DataError
 if TYPE_CHECKING:
     from ..dataset import Dataset
 
-__all__ = ["cached_dataset", "preload_dataset", "share_dataset"]
+__all__ = ["cached_dataset", "folder_version", "preload_dataset", "share_dataset"]
 
 _DATASETS: dict[tuple, Dataset] = {}
 
 
-def _folder_stamp(folder: Path) -> tuple:
-    """Name, size and modification time of every file of a folder: its version."""
-    return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                        for p in folder.iterdir() if p.is_file()))
+def folder_version(data_dir: str | Path) -> tuple[Path, tuple]:
+    """The resolved folder and its version: name, size and modification time of every file.
 
+    Raises
+    ------
+    DataError
+        The folder does not exist.
 
-def _data_folder(data_dir: str | Path) -> Path:
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> folder, version = folder_version(sample_folder("inta"))
+    >>> "schools.xlsx" in [name for name, size, mtime in version]
+    True
+    """
     folder = Path(data_dir).resolve()
     if not folder.is_dir():
         raise DataError(folder.name, f"папка с данными не найдена: {folder}")
-    return folder
+    return folder, tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                                for p in folder.iterdir() if p.is_file()))
 
 
 def cached_dataset(data_dir: str | Path) -> Dataset:
@@ -47,12 +56,8 @@ def cached_dataset(data_dir: str | Path) -> Dataset:
     >>> cached_dataset(sample_folder("inta")) is cached_dataset(sample_folder("inta"))
     True
     """
-    folder = _data_folder(data_dir)
-    return _dataset(folder, _folder_stamp(folder))
-
-
-def _dataset(folder: Path, stamp: tuple) -> Dataset:
-    key = (str(folder), stamp)
+    folder, version = folder_version(data_dir)
+    key = (str(folder), version)
     if key not in _DATASETS:
         from ..dataset import load_dataset
 
@@ -70,8 +75,7 @@ def share_dataset(data_dir: str | Path, path: str | Path) -> bool:
     and drops it from this process. Nothing is loaded here: returns False
     when this process has not loaded the folder (or it changed since).
     """
-    folder = _data_folder(data_dir)
-    stamp = _folder_stamp(folder)
+    folder, stamp = folder_version(data_dir)
     dataset = _DATASETS.pop((str(folder), stamp), None)
     if dataset is None:
         return False
@@ -89,10 +93,10 @@ def preload_dataset(data_dir: str | Path, path: str | Path) -> bool:
     was taken. The file is written by the batch process itself, in a folder of
     its own: it is never a file from elsewhere.
     """
-    folder = _data_folder(data_dir)
+    folder, version = folder_version(data_dir)
     with Path(path).open("rb") as fh:
         source, stamp, dataset = pickle.load(fh)
-    if source != str(folder) or stamp != _folder_stamp(folder):
+    if source != str(folder) or stamp != version:
         return False
     _DATASETS[(source, stamp)] = dataset
     return True

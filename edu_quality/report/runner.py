@@ -718,7 +718,7 @@ def run_batch(
     completed = False
     close_client: Callable[[], None] | None = None
     prime: dict[str, str] = {}
-    handoff = Path(tempfile.mkdtemp(prefix="edu-quality-batch-")) if executor == "local" else None
+    handoff: Path | None = None  # the folder of the dataset handed to the kernels
     with _signals_stop(stop), (out / "batch.log").open("a", encoding="utf-8") as log:
         try:
             if executor == "dask":
@@ -768,7 +768,8 @@ def run_batch(
             n_todo = todo.qsize()
             for kernel in stop.kernels[n_todo:]:  # more slots than reports: not needed
                 kernel.kill("stop")
-            if handoff is not None and n_todo:
+            if executor == "local" and n_todo:
+                handoff = Path(tempfile.mkdtemp(prefix="edu-quality-batch-"))
                 prime["code"] = _share_with_kernels(data_dir, handoff) or ""
             go.set()
             bar = tqdm(total=n_todo, desc="Отчёты", unit="отчёт", disable=not progress)

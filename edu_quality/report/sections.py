@@ -22,7 +22,7 @@ from ..errors import DataError
 from ..identify import classify
 from ..indicators import evaluate_indicators
 from ..metrics import exam_not_held, summarize
-from .cache import _data_folder, _dataset, _folder_stamp
+from .cache import cached_dataset, folder_version
 from .render import Section, fmt_interval, fmt_number, fmt_percent
 
 __all__ = [
@@ -152,6 +152,7 @@ class ReportData:
 
 _CACHE: dict[tuple, ReportData] = {}
 
+
 def report_data(data_dir: str | Path, year: int, *, min_n: int = 5) -> ReportData:
     """Load a dataset folder once per process and year (reused across reports of a batch).
 
@@ -164,13 +165,12 @@ def report_data(data_dir: str | Path, year: int, *, min_n: int = 5) -> ReportDat
     >>> report_data(sample_folder("inta"), 2022) is report_data(sample_folder("inta"), 2022)
     True
     """
-    folder = _data_folder(data_dir)
-    stamp = _folder_stamp(folder)
-    key = (str(folder), stamp, int(year), min_n)
+    folder, version = folder_version(data_dir)
+    key = (str(folder), version, int(year), min_n)
     if key not in _CACHE:
         if len(_CACHE) > 8:
             _CACHE.clear()
-        _CACHE[key] = ReportData(_dataset(folder, stamp), year, min_n=min_n)
+        _CACHE[key] = ReportData(cached_dataset(folder), year, min_n=min_n)
     return _CACHE[key]
 
 
