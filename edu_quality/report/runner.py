@@ -256,6 +256,9 @@ def report_exporter(cls: type | None = None):
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         anchor_link_text="",
+        # the notebook is validated once, after all preprocessors, not after each of them
+        # (nbconvert's own option; half of the export time otherwise)
+        optimistic_validation=True,
     )
     # cells tagged «remove» (notes for people exploring the notebook) stay out of reports
     exporter.register_preprocessor(
