@@ -44,8 +44,10 @@ cores; the table is written to ``reports/bench.md``):
   that pass only adds ``alt`` to images without one and ``tabindex`` to the
   ``jp-`` cells of the JupyterLab template — our template has no such cells
   and every figure has its ``alt`` — and re-serialises the page: 0.04 s of
-  the 0.05 s export, in the process that shares the cores with the kernels. A
-  test checks that the page is ``HTMLExporter``'s document.
+  the 0.05 s export, in the process that shares the cores with the kernels;
+  and the notebook is validated once, not after every preprocessor
+  (``optimistic_validation``): 0.003 s a page in all. A test checks that the
+  page is ``HTMLExporter``'s document.
 * **kept** — the dataset is loaded and checked once per batch, not once per
   kernel: the batch loads it to plan the reports anyway, then hands it to the
   kernels as a pickle in a folder of its own (:mod:`edu_quality.report.cache`;
@@ -74,11 +76,11 @@ cores; the table is written to ``reports/bench.md``):
 
 Measured by ``make bench`` on a 60-school synthetic municipality (61 reports:
 the schools and the municipality), two cores shared with other work, seconds
-per report: (a) the naive loop 11.6; (b) ``report batch --jobs 2`` 0.49; (c)
-the in-process limit with two worker processes 0.41 — a/b = 23, b/c = 1.20
-(1.10–1.27 over repeated runs; 1.37–1.61 before the start-up work above).
-Peak memory per kernel ≈ 340 MB, a worker of (c) ≈ 370 MB. The report
-sections of (a), (b) and (c) are the same HTML.
+per report over three runs: (a) the naive loop 11.6–15.1; (b) ``report batch
+--jobs 2`` 0.49–0.59; (c) the in-process limit with two worker processes
+0.41–0.48 — a/b = 23–26, b/c = 1.20–1.30 (1.37–1.61 before the start-up work
+above). Peak memory per kernel ≈ 300–340 MB, a worker of (c) ≈ 330–370 MB.
+The report sections of (a), (b) and (c) are the same HTML.
 
 Faults
 ------
