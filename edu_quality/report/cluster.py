@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import logging
 import socket
 import tempfile
 import threading
@@ -120,7 +121,10 @@ def connect(scheduler, *, workers: int = 2) -> tuple[object, Callable[[], None]]
     if scheduler is None:
         cluster = distributed.LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
                                            processes=True, dashboard_address=":0",
-                                           silence_logs=40)
+                                           # the batch's own cluster: its workers' ERROR lines
+                                           # (a heartbeat that meets a scheduler shutting down on
+                                           # Ctrl+C) are noise; report failures go to batch.log
+                                           silence_logs=logging.CRITICAL)
         client = distributed.Client(cluster)
 
         def close() -> None:

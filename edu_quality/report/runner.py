@@ -86,9 +86,8 @@ NOTEBOOKS = {
 #: Run in every new kernel before its first report: the imports every report needs (the
 #: package imports its modules on first use; here they all are, while the batch plans).
 _WARMUP = ("import edu_quality, edu_quality.report.sections, edu_quality.plots, "
-           "edu_quality.intervals\n"
-           "[getattr(edu_quality, _n) for _n in edu_quality.__all__]\n"
-           "edu_quality.intervals.wilson([1], [2])")
+           "statsmodels.stats.proportion\n"  # imported by the intervals when first computed
+           "[getattr(edu_quality, _n) for _n in edu_quality.__all__]")
 #: Status of a report in the manifest → its label in ``index.html``.
 STATUS_LABELS = {"ok": "готов", "failed": "ошибка", "pending": "не выполнен"}
 
