@@ -334,22 +334,18 @@ def _import_fis_oko(args: argparse.Namespace) -> int:
 
 
 def _one_line(exc: BaseException) -> str:
+    from ._russian import plural
     from .errors import DataError
 
     if isinstance(exc, DataError):
-        from .fisoko import _OTHER_FILES
-
         where = f"{exc.file}: " if exc.file else ""
-        own = [p for p in exc.problems if not p.message.startswith(_OTHER_FILES)]
-        other = [p for p in exc.problems if p.message.startswith(_OTHER_FILES)]
-        first = str(own[0]) if own else str(exc)
-        more = exc.total - 1 - len(other)
+        first = str(exc.problems[0]) if exc.problems else str(exc)
         text = f"{where}{first}"
-        if more > 0:
-            text += f" (и ещё {more} в этом файле)"
-        if other:
-            m = re.search(r"\((\d+)\)", other[0].message)
-            text += f"; ошибки есть ещё в {m.group(1) if m else 'других'} файлах"
+        if exc.total > 1:
+            text += f" (и ещё {exc.total - 1} в этом файле)"
+        if exc.other_files:
+            n = len(exc.other_files)
+            text += f"; ошибки есть ещё в {n} {plural(n, 'файле', 'файлах', 'файлах')}"
         return " ".join(text.split())
     return " ".join(str(exc).split())
 

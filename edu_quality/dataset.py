@@ -14,8 +14,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from . import io as _io
+from ._checks import check_option
+from ._grouping import is_dask
 from .errors import MAX_PROBLEMS, DataError, Problem
-from .metrics import _is_dask
 from .privacy import KEY_VARIABLE
 from .schema import (
     CONTEXT,
@@ -102,7 +103,7 @@ class Dataset:
     def years(self) -> list[int]:
         """Years with results, ascending."""
         pupils = self.results["year"].unique()
-        if _is_dask(self.results):
+        if is_dask(self.results):
             pupils = pupils.compute()
         years = set(pupils) | set(self.aggregates["year"].unique())
         return sorted(int(y) for y in years)
@@ -154,7 +155,7 @@ class Dataset:
 
 def _rows_per_work(table: pd.DataFrame | dd.DataFrame) -> tuple[int, pd.Series | None]:
     """Rows of a results table, and rows per assessment and year (sorted)."""
-    if _is_dask(table):  # one pass over the files for both
+    if is_dask(table):  # one pass over the files for both
         import dask
 
         rows, size = dask.compute(
@@ -417,9 +418,7 @@ def load_dataset(
     >>> dds.results.npartitions, type(dds.results).__name__
     (4, 'DataFrame')
     """
-    if results_engine not in ("pandas", "dask"):
-        raise ValueError("Параметр `results_engine` должен быть одним из ['pandas', 'dask'], "
-                         f"передано {results_engine!r}")
+    check_option("results_engine", results_engine, ("pandas", "dask"))
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(folder.name, f"папка с данными не найдена: {folder}")

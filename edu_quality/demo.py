@@ -12,6 +12,7 @@ import html
 import sys
 from pathlib import Path
 
+from ._checks import check_option
 from .dataset import load_dataset
 from .errors import DataError
 from .report.render import CSS
@@ -30,8 +31,7 @@ def sample_folder(name: str) -> Path:
     >>> sample_folder("inta").name
     'inta'
     """
-    if name not in SAMPLES:
-        raise ValueError(f"Параметр `name` должен быть одним из {list(SAMPLES)}, передано {name!r}")
+    check_option("name", name, SAMPLES)
     return Path(__file__).resolve().parent.parent / "data_samples" / name
 
 

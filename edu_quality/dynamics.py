@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._checks import check_fraction, check_option
+from ._grouping import factorize, groups, on_distinct
 from .errors import DataError
 from .intervals import newcombe, wilson
-from .metrics import METRICS, _factorize, _groups, _on_distinct, exam_not_held
+from .metrics import METRICS, exam_not_held
 
 __all__ = [
     "CohortProgress",
@@ -69,8 +71,7 @@ def verdict(low: np.ndarray | pd.Series, high: np.ndarray | pd.Series, metric: s
 
 def _verdict_codes(low, high, metric: str) -> np.ndarray:
     """Verdicts as positions in :data:`VERDICTS`, −1 (the last) for no interval."""
-    if metric not in METRICS:
-        raise ValueError(f"Параметр `metric` должен быть одним из {list(METRICS)}, передано {metric!r}")
+    check_option("metric", metric, list(METRICS))
     good = METRICS[metric][1]
     low = np.asarray(low, dtype="float64")
     high = np.asarray(high, dtype="float64")
@@ -172,8 +173,7 @@ def year_over_year(
     >>> yoy[["year_from", "year_to", "verdict"]].values.tolist()
     [[2019, 2022, 'отрицательная']]
     """
-    if not 0 < alpha < 1:
-        raise ValueError(f"Параметр `alpha` должен быть между 0 и 1, передано {alpha!r}")
+    check_fraction("alpha", alpha)
     _check_metrics(metrics, [*_SHARES, *_MEANS])
     s, dropped = _prepare(summary, include_no_exam)
     keys = _keys(s, by)
@@ -183,8 +183,8 @@ def year_over_year(
     # rows in series order, then year (as sort_values: stable, missing last); the
     # year before is the row above in the same series
     if keys:
-        ids = _groups(s, keys)[0]
-        order = np.lexsort((_factorize(s["year"])[0], ids))
+        ids = groups(s, keys)[0]
+        order = np.lexsort((factorize(s["year"])[0], ids))
         ids = ids[order]
         has_prev = np.r_[False, ids[1:] == ids[:-1]]
         s = s.take(order)
@@ -210,7 +210,7 @@ def year_over_year(
             c_from = sum(before(c) for c in nums)
             n_to = now(den)
             n_from = before(den)
-            change, low, high = _on_distinct(lambda *a: newcombe(*a, alpha=alpha),
+            change, low, high = on_distinct(lambda *a: newcombe(*a, alpha=alpha),
                                              c_from, n_from, c_to, n_to)
             with np.errstate(invalid="ignore", divide="ignore"):
                 v_from = c_from / np.where(n_from > 0, n_from, np.nan)
@@ -324,8 +324,7 @@ def trend(
     >>> round(float(t["slope"]), 3), t["verdict"]
     (0.183, 'отрицательная')
     """
-    if metric not in _SHARES:
-        raise ValueError(f"Параметр `metric` должен быть одним из {list(_SHARES)}, передано {metric!r}")
+    check_option("metric", metric, list(_SHARES))
     s, dropped = _prepare(summary, include_no_exam)
     keys = _keys(s, by)
     nums, den = _SHARES[metric]
@@ -349,7 +348,7 @@ def trend(
 def _trends(s: pd.DataFrame, keys: list[str], count: np.ndarray, n: np.ndarray, metric: str,
             min_years: int, alpha: float) -> pd.DataFrame:
     """Every series' weighted slope at once, in closed form (see :func:`trend`)."""
-    ids, out = _groups(s, keys)
+    ids, out = groups(s, keys)
     g = len(out)
     year = s["year"].to_numpy(dtype="float64")
 

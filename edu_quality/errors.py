@@ -67,6 +67,9 @@ class DataError(EduQualityError, ValueError):
         Every problem found, up to :data:`MAX_PROBLEMS`.
     total : int
         How many problems were found in all.
+    other_files : tuple of str
+        Names of further files that have problems too (an import of several files
+        reports the first file's problems and names the others).
 
     Examples
     --------
@@ -75,6 +78,8 @@ class DataError(EduQualityError, ValueError):
     'results.csv, строка 14, столбец «Отметка»: значение «6» вне диапазона 2–5'
     >>> (err.file, err.row, err.column)
     ('results.csv', 14, 'Отметка')
+    >>> DataError("a.xlsx", "пустой файл", other_files=["b.xlsx"]).other_files
+    ('b.xlsx',)
     """
 
     def __init__(
@@ -83,6 +88,7 @@ class DataError(EduQualityError, ValueError):
         problems: Iterable[Problem] | Problem | str,
         *,
         total: int | None = None,
+        other_files: Iterable[str] = (),
     ):
         if isinstance(problems, str):
             problems = [Problem(None, None, problems)]
@@ -94,6 +100,7 @@ class DataError(EduQualityError, ValueError):
         self.file = file
         self.total = max(total or 0, len(problems))
         self.problems = problems[:MAX_PROBLEMS]
+        self.other_files = tuple(other_files)
         first = self.problems[0] if self.problems else Problem(None, None, "ошибка данных")
         self.row = first.row
         self.column = first.column
@@ -101,7 +108,7 @@ class DataError(EduQualityError, ValueError):
 
     def __reduce__(self):
         # pickled whole (e.g. from a Dask worker to the caller): ``total`` is keyword-only
-        return _restore, (type(self), self.file, self.problems, self.total)
+        return _restore, (type(self), self.file, self.problems, self.total, self.other_files)
 
     def _text(self) -> str:
         prefix = f"{self.file}, " if self.file else ""
@@ -110,10 +117,13 @@ class DataError(EduQualityError, ValueError):
             lines.append(f"… и ещё {self.total - len(self.problems)} проблем(ы) в этом файле")
         elif self.total > 1:
             lines.insert(0, f"Найдено проблем: {self.total}.")
+        if self.other_files:
+            lines.append(f"ошибки есть и в других файлах ({len(self.other_files)}): "
+                         + ", ".join(self.other_files))
         return "\n".join(lines)
 
 
 def _restore(cls: type[DataError], file: str | None, problems: list[Problem],
-             total: int) -> DataError:
+             total: int, other_files: tuple[str, ...] = ()) -> DataError:
     """Rebuild a pickled :class:`DataError` (see :meth:`DataError.__reduce__`)."""
-    return cls(file, problems, total=total)
+    return cls(file, problems, total=total, other_files=other_files)

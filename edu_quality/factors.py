@@ -40,6 +40,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 from . import _sm as sm
+from ._checks import check_fraction, check_option, is_constant, numeric_columns, require_columns
 from .catalogue import factor_catalogue, factor_label
 from .errors import DataError, EduQualityError, Problem
 from .metrics import METRICS
@@ -88,11 +89,6 @@ class FactorWarning(UserWarning):
 # helpers
 
 
-def _check_option(name: str, value, allowed: Sequence) -> None:
-    if value not in allowed:
-        raise ValueError(
-            f"Параметр `{name}` должен быть одним из {list(allowed)}, передано {value!r}"
-        )
 
 
 def _columns(names) -> list[str]:
@@ -103,45 +99,18 @@ def _columns(names) -> list[str]:
     return list(names)
 
 
-def _require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
-    if missing:
-        have = ", ".join(map(str, data.columns))
-        raise DataError(None, [Problem(None, c, f"столбец не найден в таблице (есть: {have})")
-                               for c in missing])
 
 
-def _numeric(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """Convert the columns to float64; a DataError lists values that are not numbers."""
-    out = {}
-    problems = []
-    for c in dict.fromkeys(columns):
-        col = data[c]
-        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
-            out[c] = col.astype("float64")
-            continue
-        num = pd.to_numeric(col, errors="coerce")
-        bad = col.notna() & num.isna()
-        if bad.any():
-            examples = ", ".join(f"«{v}»" for v in col[bad].astype(str).unique()[:3])
-            problems.append(Problem(None, c, f"нечисловые значения: {examples}"))
-        out[c] = num.astype("float64")
-    if problems:
-        raise DataError(None, problems)
-    return pd.DataFrame(out, index=data.index)
 
 
-def _is_constant(values: pd.Series) -> bool:
-    """Tell whether a column takes a single value (or none)."""
-    v = values.to_numpy()
-    return len(v) == 0 or bool(np.all(v == v[0]))
 
 
 def _fmt(value: float, digits: int = 1) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
 
-def _warn(message: str, messages: list[str]) -> None:
+def record_warning(message: str, messages: list[str]) -> None:
+    """Keep ``message`` for the model's notes and warn with :class:`FactorWarning`."""
     messages.append(message)
     warnings.warn(message, FactorWarning, stacklevel=3)
 
@@ -352,16 +321,15 @@ def influence(
     >>> res.attrs["n"], res.attrs["model"]
     (60, 'OLS')
     """
-    _check_option("family", family, FAMILIES)
-    _check_option("correction", correction, CORRECTIONS)
-    _check_option("robust", robust, ROBUST)
+    check_option("family", family, FAMILIES)
+    check_option("correction", correction, CORRECTIONS)
+    check_option("robust", robust, ROBUST)
     if family == "binomial" and robust not in (None, "HC0"):
         raise ValueError(
             f"Параметр `robust` при family='binomial' должен быть одним из [None, 'HC0'], "
             f"передано {robust!r} (для GLM statsmodels вычисляет только HC0)"
         )
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise ValueError(f"Параметр `alpha` должен быть числом между 0 и 1, передано {alpha!r}")
+    check_fraction("alpha", alpha)
     if family == "binomial" and trials is None:
         raise ValueError("Параметр `trials` обязателен при family='binomial': "
                          "укажите столбец с числом участников")
@@ -382,8 +350,8 @@ def influence(
 
     extra = [c for c in (weights, trials) if c is not None]
     used = [outcome, *factors, *extra]
-    _require_columns(data, used)
-    num = _numeric(data, used)
+    require_columns(data, used)
+    num = numeric_columns(data, used)
     messages: list[str] = []
 
     keep = num.notna().all(axis=1)
@@ -393,7 +361,7 @@ def influence(
     num = num.loc[keep]
     n_dropped = n_total - len(num)
     if n_dropped:
-        _warn(f"Исключено строк с пропусками{' или без участников' if trials else ''}: "
+        record_warning(f"Исключено строк с пропусками{' или без участников' if trials else ''}: "
               f"{n_dropped} из {n_total}; в модели {len(num)}.", messages)
 
     problems: list[Problem] = []
@@ -406,7 +374,7 @@ def influence(
         y = num[outcome]
         if ((y < 0) | (y > 1)).any():
             problems.append(Problem(None, outcome, "доля должна быть от 0 до 1"))
-    constant = [f for f in factors if _is_constant(num[f])]
+    constant = [f for f in factors if is_constant(num[f])]
     problems += [Problem(None, f, "фактор не меняется между строками: его влияние не оценить")
                  for f in constant]
     k = len(factors)
@@ -481,12 +449,12 @@ def influence(
     })
 
     if n < min_per_factor * k:
-        _warn(f"Мало наблюдений для {k} факторов: n = {n}, нужно не меньше "
+        record_warning(f"Мало наблюдений для {k} факторов: n = {n}, нужно не меньше "
               f"{min_per_factor} на фактор ({min_per_factor * k}); оценки неустойчивы.",
               messages)
     high = [f for f, v in zip(factors, vif, strict=True) if v > vif_max]
     if high:
-        _warn(f"Коллинеарность: VIF > {_fmt(vif_max)} у факторов {', '.join(high)}; "
+        record_warning(f"Коллинеарность: VIF > {_fmt(vif_max)} у факторов {', '.join(high)}; "
               "их отдельные эффекты оценены неточно.", messages)
 
     gaussian = family == "gaussian"
@@ -557,7 +525,7 @@ def direction_table(
     >>> list(direction_table(res, which="none")["Фактор"])
     ['доля А']
     """
-    _check_option("which", which, ("all", "influential", "none"))
+    check_option("which", which, ("all", "influential", "none"))
     influential = result["direction"] != "незначимое"
     if which == "influential":
         part = result.loc[influential]
@@ -757,24 +725,22 @@ def multilevel(
     >>> list(m.fixed["term"])
     ['const']
     """
-    _check_option("center", center, _CENTERS)
+    check_option("center", center, _CENTERS)
     bad = [m for m in methods if m not in OPTIMIZERS]
     if bad or not methods:
         raise ValueError(f"Параметр `methods` должен состоять из {list(OPTIMIZERS)}, "
                          f"передано {list(methods)!r}")
     pupil_factors, school_factors = _columns(pupil_factors), _columns(school_factors)
-    if random_slope is not None and random_slope not in pupil_factors:
-        raise ValueError(f"Параметр `random_slope` должен быть одним из {pupil_factors}, "
-                         f"передано {random_slope!r}")
-    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
-        raise ValueError(f"Параметр `alpha` должен быть числом между 0 и 1, передано {alpha!r}")
+    if random_slope is not None:
+        check_option("random_slope", random_slope, pupil_factors)
+    check_fraction("alpha", alpha)
     factors = [*pupil_factors, *school_factors]
     dupes = sorted({f for f in factors if factors.count(f) > 1} | ({outcome, group} & set(factors)))
     if dupes:
         raise ValueError(f"Столбцы повторяются или совпадают с результатом/группой: {dupes}")
-    _require_columns(data, [outcome, group, *factors])
+    require_columns(data, [outcome, group, *factors])
 
-    num = _numeric(data, [outcome, *factors])
+    num = numeric_columns(data, [outcome, *factors])
     groups = data[group]
     keep = num.notna().all(axis=1) & groups.notna()
     n_total = len(num)
@@ -782,7 +748,7 @@ def multilevel(
     messages: list[str] = []
     n_dropped = n_total - len(num)
     if n_dropped:
-        _warn(f"Исключено строк с пропусками: {n_dropped} из {n_total}; в модели {len(num)}.",
+        record_warning(f"Исключено строк с пропусками: {n_dropped} из {n_total}; в модели {len(num)}.",
               messages)
     if num.empty:
         raise DataError(None, "нет строк без пропусков: модель не оценить")
@@ -820,7 +786,7 @@ def multilevel(
                 "Модель не удалось оценить ни одним методом оптимизации: "
                 + "; ".join(f"{m}: {msg}" for m, msg in zip(attempts["method"],
                                                             attempts["message"], strict=True)))
-        _warn("Ни один метод оптимизации не сошёлся; взята оценка с наибольшим "
+        record_warning("Ни один метод оптимизации не сошёлся; взята оценка с наибольшим "
               "правдоподобием — читайте её с осторожностью.", messages)
     best = pool.loc[pool["llf"].idxmax(), "method"]
     attempts["chosen"] = attempts["method"] == best

@@ -103,10 +103,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import pickle
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -116,9 +114,12 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ._checks import check_option
+from ._files import atomic_write
 from .errors import DataError, Problem
+from .marks import parse_marks
 from .scales import (
-    _SUBJECTS,
+    SUBJECT_STEMS,
     max_scores,
     merge_scales,
     normalize_subject,
@@ -158,8 +159,6 @@ QUALITY_COLUMNS = ["file", "row", "column", "value", "problem", "action", "sever
 ERROR, WARNING, NOTE = "ошибка", "предупреждение", "примечание"
 
 _ABSENT = "отсутств"
-_NO_MARK = frozenset({"нет отметки", "н/а", "не аттестован", "осв", "зачет", "зачёт", "нет"})
-_MARK_WORDS = {"отлично": 5, "хорошо": 4, "удовлетворительно": 3, "неудовлетворительно": 2}
 _GENDER = {
     "м": "м",
     "муж": "м",
@@ -307,7 +306,7 @@ def parse_file_name(path: str | Path) -> FileInfo:
                 year, year_from = int(m.group(1)), "папка"
                 break
     low = name.lower().replace("ё", "е")
-    subject = next((nm for stem, nm in _SUBJECTS if stem in low), None)
+    subject = next((nm for stem, nm in SUBJECT_STEMS if stem in low), None)
     gm = _GRADE.search(name) or _GRADE_AFTER.search(name)
     grade = int(gm.group(1)) if gm else None
     return FileInfo(year, subject, grade, "осен" in name.lower(), year_from)
@@ -421,11 +420,6 @@ class FisOkoVpr:
     headers: dict[str, str] = field(default_factory=dict, repr=False)
 
 
-def _check_option(name: str, value: object, allowed: Sequence[object]) -> None:
-    if value not in allowed:
-        raise ValueError(
-            f"Параметр `{name}` должен быть одним из {list(allowed)}, передано {value!r}"
-        )
 
 
 def _open_sheet(
@@ -556,7 +550,7 @@ def read_fisoko_vpr(
     >>> warn[["row", "column", "value", "action"]].values.tolist()
     [[2, 'отметка за предыдущую четверть/триместр', '8', 'поле оставлено пустым, результат сохранён']]
     """
-    _check_option("invalid_results", invalid_results, ("raise", "exclude"))
+    check_option("invalid_results", invalid_results, ("raise", "exclude"))
     path, file, layout, h, grid = _read_grid(path, sheet)
     if layout is None:
         raise DataError(
@@ -583,7 +577,7 @@ def read_fisoko_vpr(
     )
 
 
-def _sniff(path: str | Path, sheet: str | int | None, **options: Any) -> FisOkoVpr | None:
+def sniff_vpr(path: str | Path, sheet: str | int | None, **options: Any) -> FisOkoVpr | None:
     """Read ``path`` as a ФИС ОКО export if it is one, else return None."""
     p = Path(path)
     if p.suffix.lower() not in (".xlsx", ".xlsm") or not p.is_file():
@@ -594,7 +588,7 @@ def _sniff(path: str | Path, sheet: str | int | None, **options: Any) -> FisOkoV
         return None
     if layout is None:
         return None
-    _check_option("invalid_results", options.get("invalid_results", "raise"), ("raise", "exclude"))
+    check_option("invalid_results", options.get("invalid_results", "raise"), ("raise", "exclude"))
     scales = options.pop("scales", None)
     if isinstance(scales, (str, Path)):
         scales = read_scales(scales)
@@ -1128,11 +1122,8 @@ def _parse_vpr(
 
     # --- secondary fields (participants' rows)
     jm_text = cells(journal_col)
-    jm_low = jm_text.str.lower().str.rstrip(".")
-    jm_words = jm_low.map(_MARK_WORDS)
-    jm_num = pd.to_numeric(jm_low, errors="coerce")
-    jm = jm_words.astype("float64").where(jm_words.notna(), jm_num).to_numpy()
-    jm_missing = ((jm_low == "") | jm_low.isin(_NO_MARK)).to_numpy()
+    jm_values, jm_missing, _ = parse_marks(jm_text)
+    jm, jm_missing = jm_values.to_numpy(), jm_missing.to_numpy()
     jm_bad = ~jm_missing & ~np.isin(jm, (2, 3, 4, 5)) & writer
     jm = np.where(jm_bad | jm_missing, np.nan, jm)
     jm_header = headers[journal_col] if journal_col is not None else "отметка по журналу"
@@ -1932,7 +1923,6 @@ OUTPUTS = {
     "quality": "data_quality.parquet",
 }
 _CACHE_DIR = ".cache"
-_OTHER_FILES = "ошибки есть и в других файлах"
 _MANIFEST = "manifest.json"
 
 
@@ -2026,29 +2016,12 @@ def _vpr_files(vpr: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write to a temporary file in the same folder, then rename it over ``path``."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        tmp.chmod(0o666 & ~_umask())  # mkstemp makes the file private
-        tmp.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
-    _atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+    atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
 
 
 def _write_tasks(parts: Sequence[pd.DataFrame], path: Path) -> None:
@@ -2079,7 +2052,7 @@ def _write_tasks(parts: Sequence[pd.DataFrame], path: Path) -> None:
                 table = table.replace_schema_metadata(None).select(schema.names).cast(schema)
                 writer.write_table(table)
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 def _worker(
@@ -2091,12 +2064,7 @@ def _worker(
     except DataError as exc:
         return path, None, (exc.file, exc.problems, exc.total)
     if entry is not None:
-        target = Path(entry)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(
-            target,
-            lambda tmp: tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)),
-        )
+        atomic_write(entry, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     return path, value, None
 
 
@@ -2204,7 +2172,7 @@ def import_fisoko(
     from .privacy import pupil_key
 
     start = time.perf_counter()
-    _check_option("invalid_results", invalid_results, ("raise", "exclude"))
+    check_option("invalid_results", invalid_results, ("raise", "exclude"))
     if not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ValueError(f"Параметр `workers` должен быть целым числом ≥ 1, передано {workers!r}")
     registry = Path(registry)
@@ -2304,17 +2272,8 @@ def import_fisoko(
     if failed:
         order = [str(f) for f in files if str(f) in failed]
         file, problems, total = failed[order[0]]
-        if len(order) > 1:
-            problems = [
-                *problems,
-                Problem(
-                    None,
-                    None,
-                    f"{_OTHER_FILES} ({len(order) - 1}): "
-                    + ", ".join(Path(p).name for p in order[1:]),
-                ),
-            ]
-        raise DataError(file, problems, total=total)
+        raise DataError(file, problems, total=total,
+                        other_files=[Path(p).name for p in order[1:]])
 
     reg = read_fisoko_registry(registry)
     ctx = read_fisoko_context(context, strict=strict) if context is not None else None
@@ -2410,12 +2369,7 @@ def import_fisoko(
             "files": json.loads(summary.to_json(orient="records", force_ascii=False)),
             "quality_counts": counts,
         }
-        _atomic_write(
-            manifest_path,
-            lambda tmp: tmp.write_text(
-                json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
-            ),
-        )
+        atomic_write(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=1))
     return ImportResult(
         out=out,
         written=written,

@@ -47,10 +47,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .catalogue import factor_catalogue
+from ._checks import check_fraction, check_option
+from ._grouping import by_group, groups, is_dask
 from .dataset import Dataset
 from .dynamics import year_over_year
-from .metrics import _by_group, _groups, _is_dask, exam_not_held, summarize
+from .metrics import exam_not_held, summarize
 
 __all__ = ["STATUSES", "classify", "composite_results"]
 
@@ -69,7 +70,7 @@ def _summaries(dataset: Dataset, min_n: int) -> pd.DataFrame:
     by = ["school_id", *_PROCEDURE, "year"]
     parts = []
     for t in (dataset.results, dataset.aggregates):
-        if _is_dask(t):  # its length would cost a pass over the files: look at the summary
+        if is_dask(t):  # its length would cost a pass over the files: look at the summary
             s = summarize(t, by, min_n=min_n)
             if len(s):
                 parts.append(s)
@@ -107,9 +108,7 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
     >>> composite_results(s)["composite"].round(3).tolist()
     [-1.0, 0.0, 1.0]
     """
-    if metric not in ("mean_score", "share_2"):
-        raise ValueError(f"Параметр `metric` должен быть одним из ['mean_score', 'share_2'], "
-                         f"передано {metric!r}")
+    check_option("metric", metric, ("mean_score", "share_2"))
     cell = ["assessment", "subject", "grade", "year"]
     unit = ["school_id", "year"]
     # rows of a cell with a missing key have no z-score (pandas drops such groups)
@@ -117,7 +116,7 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
     n = s["participants"].to_numpy(dtype="float64")
     mean_score = s["mean_score"].to_numpy(dtype="float64", na_value=np.nan)
     p = s["share_2"].to_numpy(dtype="float64", na_value=np.nan)
-    ids, cells = _groups(s, cell)
+    ids, cells = groups(s, cell)
     if metric == "mean_score":  # by score where every school of the cell has one
         no_score = np.bincount(ids, weights=np.isnan(mean_score), minlength=len(cells))
         score_cell = (no_score == 0)[ids]
@@ -127,7 +126,7 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
         v = np.where(score_cell, mean_score, -p)
         se = np.where(score_cell, s["score_sd"].to_numpy(dtype="float64", na_value=np.nan)
                       / np.sqrt(n), np.sqrt(p * (1 - p) / n))
-        g = _by_group(v, ids, len(cells))
+        g = by_group(v, ids, len(cells))
         sd = g.std().to_numpy()[ids]
         sd = np.where(sd > 0, sd, np.nan)
         z = (v - g.mean().to_numpy()[ids]) / sd
@@ -135,17 +134,17 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
     keep = ~np.isnan(z) & s[unit].notna().all(axis=1).to_numpy()
     s = s.loc[keep]
     z, sez, w = z[keep], sez[keep], n[keep]
-    ids, out = _groups(s, unit)
+    ids, out = groups(s, unit)
     k = len(out)
 
     def total(values: np.ndarray) -> np.ndarray:
-        return _by_group(values, ids, k).sum().to_numpy()
+        return by_group(values, ids, k).sum().to_numpy()
 
     wz, sw, w2se2 = total(w * z), total(w), total((w * np.where(np.isnan(sez), 0.0, sez)) ** 2)
     out["composite"] = wz / sw
     out["composite_se"] = np.sqrt(w2se2) / sw
     out["procedures"] = np.bincount(ids, minlength=k).astype("int64")
-    out["participants"] = _by_group(s["participants"].to_numpy(), ids, k).sum().to_numpy()
+    out["participants"] = by_group(s["participants"].to_numpy(), ids, k).sum().to_numpy()
     return out
 
 
@@ -249,16 +248,6 @@ def _per_school(table: pd.DataFrame, items: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _index_factors(context: pd.DataFrame, factors: Sequence[str] | None) -> list[str]:
-    present = [c for c in context.columns if c not in ("school_id", "year")]
-    if factors is not None:
-        return list(factors)
-    cat = factor_catalogue()
-    influential = set(cat.loc[cat["expected_direction"].isin(["positive", "negative"]), "factor"])
-    chosen = [c for c in present if c in influential]
-    return chosen if len(chosen) >= 2 else present
-
-
 def _context_index(dataset: Dataset, year: int, unfavourable_share: float,
                    factors: Sequence[str] | None) -> pd.DataFrame:
     ctx = dataset.context
@@ -266,9 +255,10 @@ def _context_index(dataset: Dataset, year: int, unfavourable_share: float,
         return pd.DataFrame(columns=["school_id", "index_z", "unfavourable", "context_year"])
     years = sorted(y for y in ctx["year"].unique() if y <= year) or sorted(ctx["year"].unique())
     cy = years[-1]
-    from .index import social_index
+    from .index import default_factors, social_index
 
-    idx = social_index(ctx.loc[ctx["year"] == cy], _index_factors(ctx, factors))
+    chosen = list(factors) if factors is not None else default_factors(ctx)
+    idx = social_index(ctx.loc[ctx["year"] == cy], chosen)
     table = idx if isinstance(idx, pd.DataFrame) else idx.table
     t = table[["school_id", "index_z"]].copy()
     t["unfavourable"] = t["index_z"].rank(pct=True, method="max") <= unfavourable_share
@@ -361,8 +351,7 @@ def classify(
     for name, v in (("low_share", low_share), ("near_share", near_share),
                     ("unfavourable_share", unfavourable_share),
                     ("rosobrnadzor_share", rosobrnadzor_share), ("alpha", alpha)):
-        if not 0 < v < 1:
-            raise ValueError(f"Параметр `{name}` должен быть между 0 и 1, передано {v!r}")
+        check_fraction(name, v)
     if not 1 <= k <= n:
         raise ValueError(f"Параметры `k` и `n`: нужно 1 ≤ k ≤ n, передано k={k}, n={n}")
     summary = _summaries(dataset, min_n)

@@ -29,19 +29,13 @@ import pandas as pd
 from scipy import stats
 
 from . import _sm as sm
-from .catalogue import context_signs, factor_label
+from ._checks import check_fraction, check_option, is_constant, numeric_columns, require_columns
+from .catalogue import context_signs, factor_catalogue, factor_label
 from .errors import DataError, Problem
-from .factors import (
-    _check_option,
-    _is_constant,
-    _numeric,
-    _require_columns,
-    _warn,
-    expected_directions,
-)
+from .factors import expected_directions, record_warning
 from .metrics import METRICS
 
-__all__ = ["METHODS", "SocialIndex", "social_index", "unfavourable"]
+__all__ = ["METHODS", "SocialIndex", "default_factors", "social_index", "unfavourable"]
 
 #: Methods of :func:`social_index`.
 METHODS = ("pca", "regression")
@@ -105,8 +99,8 @@ class SocialIndex:
         [1.0]
         """
         w = self.weights
-        _require_columns(context, list(w["factor"]))
-        x = _numeric(context, list(w["factor"]))
+        require_columns(context, list(w["factor"]))
+        x = numeric_columns(context, list(w["factor"]))
         z = (x - w["mean"].to_numpy()) / w["sd"].to_numpy()
         return pd.Series(z.to_numpy() @ w["weight"].to_numpy(), index=context.index,
                          name="index_z")
@@ -117,20 +111,41 @@ def _aligned(context: pd.DataFrame, value, name: str) -> pd.Series | None:
     if value is None:
         return None
     if isinstance(value, str):
-        _require_columns(context, [value])
-        return _numeric(context, [value])[value]
+        require_columns(context, [value])
+        return numeric_columns(context, [value])[value]
     if isinstance(value, pd.Series):
         if not value.index.equals(context.index):
             if len(value) != len(context):
                 raise ValueError(f"Параметр `{name}` должен иметь столько же строк, сколько "
                                  f"`context` ({len(context)}), передано {len(value)}")
             value = pd.Series(value.to_numpy(), index=context.index, name=value.name)
-        return _numeric(value.to_frame(name), [name])[name]
+        return numeric_columns(value.to_frame(name), [name])[name]
     arr = np.asarray(value)
     if arr.ndim != 1 or len(arr) != len(context):
         raise ValueError(f"Параметр `{name}` должен иметь столько же строк, сколько "
                          f"`context` ({len(context)}), передано {arr.shape}")
-    return _numeric(pd.DataFrame({name: arr}, index=context.index), [name])[name]
+    return numeric_columns(pd.DataFrame({name: arr}, index=context.index), [name])[name]
+
+
+def default_factors(context: pd.DataFrame) -> list[str]:
+    """The context factors a social index is built on when none are named.
+
+    The columns of ``context`` (other than ``school_id`` and ``year``) whose expected
+    influence on results is known from the factor catalogue (``expected_direction``
+    positive or negative); all of them when fewer than two are known.
+
+    Examples
+    --------
+    >>> ctx = pd.DataFrame({"school_id": ["a"], "year": [2021], "large_family": [0.2],
+    ...                     "non_native_russian": [0.1], "note": [1]})
+    >>> default_factors(ctx)
+    ['large_family', 'non_native_russian']
+    """
+    present = [c for c in context.columns if c not in ("school_id", "year")]
+    cat = factor_catalogue()
+    influential = set(cat.loc[cat["expected_direction"].isin(["positive", "negative"]), "factor"])
+    chosen = [c for c in present if c in influential]
+    return chosen if len(chosen) >= 2 else present
 
 
 def social_index(
@@ -247,9 +262,9 @@ def social_index(
     0            large_family    -1    True
     1  both_parents_higher_ed     1    True
     """
-    _check_option("method", method, METHODS)
+    check_option("method", method, METHODS)
     keys = [keys] if isinstance(keys, str) else list(keys)
-    _require_columns(context, keys)
+    require_columns(context, keys)
     if method == "regression" and outcome is None:
         raise ValueError("Параметр `outcome` обязателен при method='regression': "
                          "укажите результат школы (столбец или значения по строкам)")
@@ -265,25 +280,25 @@ def social_index(
         factors = [factors] if isinstance(factors, str) else list(factors)
     if not factors:
         raise ValueError("Параметр `factors` должен содержать хотя бы один столбец, передано []")
-    _require_columns(context, factors)
-    x = _numeric(context, factors)
+    require_columns(context, factors)
+    x = numeric_columns(context, factors)
     y = _aligned(context, outcome, "outcome")
     w = _aligned(context, weights, "weights")
 
     messages: list[str] = []
     complete = x.notna().all(axis=1)
     if not complete.all():
-        _warn(f"Индекс не рассчитан для {int((~complete).sum())} из {len(x)} строк: "
+        record_warning(f"Индекс не рассчитан для {int((~complete).sum())} из {len(x)} строк: "
               "не известны все факторы.", messages)
     xc = x.loc[complete]
     if len(xc) < 3:
         raise DataError(None, f"строк со всеми факторами {len(xc)}: индекс не построить")
-    constant = [f for f in factors if _is_constant(xc[f])]
+    constant = [f for f in factors if is_constant(xc[f])]
     if constant:
         if len(constant) == len(factors):
             raise DataError(None, [Problem(None, f, "фактор не меняется между строками")
                                    for f in constant])
-        _warn(f"Факторы не меняются между школами и не входят в индекс: {', '.join(constant)}.",
+        record_warning(f"Факторы не меняются между школами и не входят в индекс: {', '.join(constant)}.",
               messages)
         factors = [f for f in factors if f not in constant]
         xc = xc[factors]
@@ -424,11 +439,10 @@ def unfavourable(
     6         G  2023          True
     7         H  2023         False
     """
-    if not (isinstance(share, int | float) and 0 < share < 1):
-        raise ValueError(f"Параметр `share` должен быть числом между 0 и 1, передано {share!r}")
+    check_fraction("share", share)
     table = index.table if isinstance(index, SocialIndex) else index
     by = [by] if isinstance(by, str) else (list(by) if by is not None else [])
-    _require_columns(table, [column, *by])
+    require_columns(table, [column, *by])
     out = table.copy()
     values = pd.to_numeric(out[column], errors="coerce")
     if by:

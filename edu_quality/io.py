@@ -40,6 +40,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .errors import DataError, Problem
+from .marks import parse_marks
 from .privacy import pseudonymize, pupil_key
 from .schema import (
     CONTEXT,
@@ -420,11 +421,6 @@ def _parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     return v, bad, pct & ~bad
 
 
-_MARK_WORDS = {
-    "отлично": 5, "отл": 5, "хорошо": 4, "хор": 4, "удовлетворительно": 3, "удовл": 3,
-    "уд": 3, "неудовлетворительно": 2, "неуд": 2, "неудовл": 2,
-}
-_NO_MARK = frozenset({"нет отметки", "н/а", "не аттестован", "н/а.", "осв", "зачет", "зачёт"})
 _BOOL = {
     "да": True, "нет": False, "yes": True, "no": False, "true": True, "false": False,
     "1": True, "0": False, "+": True, "допущен": True, "не допущен": False, "истина": True,
@@ -489,14 +485,8 @@ def _parse(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
         return v, bad, "число"
     if kind == "mark":
         t = _text(s)
-        low = t.str.lower()
-        miss = _missing(t) | low.isin(_NO_MARK)
-        words = low.map(_MARK_WORDS)
-        num = pd.to_numeric(t.str.replace(",", ".", regex=False).where(~miss & words.isna()),
-                            errors="coerce")
-        v = words.astype("float64").where(words.notna(), num)
-        bad = ~miss & (v.isna() | (v % 1 != 0))
-        return v.where(~bad), bad, "отметка 2–5"
+        v, _, bad = parse_marks(t.where(~_missing(t), ""))
+        return v, bad, "отметка 2–5"
     if kind == "bool":
         t = _text(s).str.lower()
         miss = _missing(t)
@@ -1370,7 +1360,7 @@ def _load_results(path, *, assessment=None, sheet=None, year=None, subject=None,
                   scales=None) -> _Loaded:
     from . import fisoko
 
-    vpr = fisoko._sniff(path, sheet, year=year, subject=subject, grade=grade, strict=strict,
+    vpr = fisoko.sniff_vpr(path, sheet, year=year, subject=subject, grade=grade, strict=strict,
                         invalid_results=invalid_results, scales=scales,
                         pseudonymize_ids=pseudonymize_ids)
     if vpr is not None:

@@ -16,14 +16,15 @@ n2…n5 the counts of each mark:
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from copy import deepcopy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ._checks import check_fraction
+from ._grouping import by_group, groups, is_dask, on_distinct
 from .errors import DataError
 from .intervals import wilson
 
@@ -95,104 +96,10 @@ def exam_not_held(results: pd.DataFrame) -> pd.Series:
     return out
 
 
-def _is_dask(obj: Any) -> bool:
-    """Whether ``obj`` is a Dask DataFrame, without importing Dask.
-
-    A Dask DataFrame exists only once ``dask.dataframe`` has been imported, so a
-    look at :data:`sys.modules` is enough, and a pandas user never imports Dask.
-
-    Examples
-    --------
-    >>> _is_dask(pd.DataFrame())
-    False
-    """
-    dd = sys.modules.get("dask.dataframe")
-    return dd is not None and isinstance(obj, dd.DataFrame)
-
-
 def _check_columns(data: pd.DataFrame, needed: Sequence[str], what: str) -> None:
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise DataError(None, f"{what}: нет столбцов {', '.join(missing)}")
-
-
-def _groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Group number of every row and the groups' keys, one row per group.
-
-    The groups and their order are those of ``frame.groupby(by, sort=True,
-    observed=True, dropna=False)``: each key is factorised as pandas does
-    (sorted, missing last), the codes are combined into one integer per row and
-    the distinct integers sorted — without the per-column passes of a pandas
-    aggregation. Categorical keys go through pandas itself.
-    """
-    by = list(by)
-    if not by or any(isinstance(frame[b].dtype, pd.CategoricalDtype) for b in by):
-        g = frame.groupby(by, sort=True, observed=True, dropna=False)
-        return g.ngroup().to_numpy(), g.size().index.to_frame(index=False)
-    n = len(frame)
-    code = np.zeros(n, dtype=np.int64)
-    uniques_of, size = [], 1
-    for b in by:
-        codes, uniques = _factorize(frame[b])
-        k = max(len(uniques), 1)
-        size *= k
-        if size >= 2**62:  # too many combinations for one integer: let pandas do it
-            g = frame.groupby(by, sort=True, observed=True, dropna=False)
-            return g.ngroup().to_numpy(), g.size().index.to_frame(index=False)
-        code = code * k + codes
-        uniques_of.append(uniques)
-    ids, distinct = _dense(code, size)
-    keys = {}
-    for b, uniques in zip(reversed(by), reversed(uniques_of), strict=True):
-        k = max(len(uniques), 1)
-        keys[b] = uniques.take(distinct % k)
-        distinct = distinct // k
-    return ids, pd.DataFrame({b: keys[b] for b in by})
-
-
-def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize(values, sort=True, use_na_sentinel=False)``, faster for small integers."""
-    if values.dtype == np.int64 and len(values):
-        v = values.to_numpy()
-        low, high = int(v.min()), int(v.max())
-        if high - low < 1_000_000:
-            present = np.bincount(v - low, minlength=high - low + 1) > 0
-            rank = np.cumsum(present) - 1
-            return rank[v - low], pd.Index(np.flatnonzero(present) + low, dtype=values.dtype)
-    return pd.factorize(values, sort=True, use_na_sentinel=False)
-
-
-def _dense(code: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rank of each code among the distinct codes (ascending), and the distinct codes."""
-    if size <= max(4 * len(code), 1024):
-        present = np.bincount(code, minlength=size) > 0
-        rank = np.cumsum(present) - 1
-        return rank[code], np.flatnonzero(present)
-    ids, distinct = pd.factorize(code)
-    order = np.argsort(distinct, kind="stable")
-    rank = np.empty(len(order), dtype=np.intp)
-    rank[order] = np.arange(len(order))
-    return rank[ids], distinct[order]
-
-
-def _by_group(values: np.ndarray, ids: np.ndarray, n_groups: int) -> pd.core.groupby.SeriesGroupBy:
-    """``values`` grouped by group number, for pandas' own group kernels (row order kept)."""
-    groups = pd.Categorical.from_codes(ids, categories=pd.RangeIndex(n_groups))
-    return pd.Series(values).groupby(groups, observed=False, sort=True)
-
-
-def _on_distinct(func, *arrays) -> tuple[np.ndarray, ...]:
-    """``func(*arrays)`` evaluated once per distinct combination of the arrays' values.
-
-    ``func`` must work element by element and return a tuple of arrays (as the
-    interval functions of :mod:`edu_quality.intervals` do); a region's counts
-    repeat a lot (a class of 25 with 3 «2» is everywhere), so this saves most
-    of the work and gives the same numbers.
-    """
-    frame = pd.DataFrame({i: np.asarray(a, dtype="float64") for i, a in enumerate(arrays)})
-    ids, distinct = _groups(frame, list(frame.columns))
-    results = func(*(distinct[c].to_numpy() for c in frame.columns))
-    return tuple(np.asarray(r)[ids] for r in results)
 
 
 def _tally(ids: np.ndarray, n_groups: int, state: np.ndarray, n_states: int) -> np.ndarray:
@@ -222,7 +129,7 @@ def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     has_score = ~np.isnan(score)
     wrote = admitted & (has_mark | has_score)
     marked = wrote & has_mark
-    ids, out = _groups(results, by)
+    ids, out = groups(results, by)
     g = len(out)
     # flags of a row: 1 wrote the work, 2 not admitted, 4 has a score
     flags = _tally(ids, g, wrote * 1 + ~admitted * 2 + (wrote & has_score) * 4, 8)
@@ -235,7 +142,7 @@ def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     out["not_admitted"] = flags[:, [2, 3, 6, 7]].sum(axis=1)
     for k in (2, 3, 4, 5):
         out[f"n{k}"] = marks[:, k - 1]
-    stats = _by_group(np.where(wrote, score, np.nan), ids, g).agg(["mean", "std"])
+    stats = by_group(np.where(wrote, score, np.nan), ids, g).agg(["mean", "std"])
     out["mean_score"] = stats["mean"].to_numpy()
     out["score_sd"] = stats["std"].to_numpy()
     out["score_n"] = flags[:, 4:].sum(axis=1)
@@ -251,7 +158,7 @@ def _aggregated_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     has_mean = "mean_score" in results.columns
     ms = (results["mean_score"].to_numpy(dtype="float64", na_value=np.nan) if has_mean
           else np.full(len(results), np.nan))
-    ids, out = _groups(results, by)
+    ids, out = groups(results, by)
     g = len(out)
     size = np.bincount(ids, minlength=g)
 
@@ -269,7 +176,7 @@ def _aggregated_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         out[c] = np.where(known, total(np.nan_to_num(v)), np.nan)
     score_n = total(np.where(np.isnan(ms), 0.0, participants))
     # pandas' group sum (compensated) of the non-integer products
-    score_sum = _by_group(ms * participants, ids, g).sum().to_numpy()
+    score_sum = by_group(ms * participants, ids, g).sum().to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = score_sum / score_n
     out["mean_score"] = np.where(score_n == out["participants"], mean, np.nan)
@@ -303,7 +210,7 @@ def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) 
     or :func:`_aggregated_counts` on disjoint parts of one table, concatenated; a
     group may have a row in several parts. The result is what that function
     gives on the whole table: the groups in the same order with the same key
-    dtypes (:func:`_groups`), the counts exactly, the mean and standard
+    dtypes (:func:`groups`), the counts exactly, the mean and standard
     deviation to rounding.
 
     * ``participants``, ``score_n`` — summed;
@@ -342,7 +249,7 @@ def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) 
     >>> bool(np.isclose(c.loc[0, "score_sd"], pupils["score"][:3].std()))
     True
     """
-    ids, out = _groups(partials, by)
+    ids, out = groups(partials, by)
     g = len(out)
 
     def total(values: np.ndarray) -> np.ndarray:
@@ -492,12 +399,11 @@ def summarize(
     True
     """
     by = list(by)
-    if not 0 < alpha < 1:
-        raise ValueError(f"Параметр `alpha` должен быть между 0 и 1, передано {alpha!r}")
+    check_fraction("alpha", alpha)
     if min_n < 0:
         raise ValueError(f"Параметр `min_n` должен быть неотрицательным, передано {min_n!r}")
     _check_columns(results, by, "summarize")
-    if _is_dask(results):
+    if is_dask(results):
         return _finish(_dask_counts(results, by), results._meta.attrs, by, min_n, alpha)
     if is_pupil_level(results):
         counts = _pupil_counts(results, by)
@@ -530,7 +436,7 @@ def _finish(counts: pd.DataFrame, attrs: dict, by: list[str], min_n: int,
         ("quality_rate", quality, n),
         ("not_admitted_share", out["not_admitted"], registered),
     ):
-        out[f"{name}_low"], out[f"{name}_high"] = _on_distinct(
+        out[f"{name}_low"], out[f"{name}_high"] = on_distinct(
             lambda c, t: wilson(c, t, alpha=alpha), count, total)
     out["exam_not_held"] = exam_not_held(out) if {"assessment", "year"} <= set(by) else False
     out["small"] = n < min_n

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._checks import check_fraction
 from .errors import DataError, Problem
 from .intervals import wilson
 from .schema import RESULTS_PUPILS
@@ -117,9 +118,7 @@ def _is_number(value: object) -> bool:
 
 
 def _check_alpha(alpha: object) -> float:
-    if not _is_number(alpha) or not 0 < alpha < 1:
-        raise ValueError(f"Параметр `alpha` должен быть между 0 и 1, передано {alpha!r}")
-    return float(alpha)
+    return check_fraction("alpha", alpha)
 
 
 def _check_min_n(min_n: object, *, minimum: int = 1) -> int:

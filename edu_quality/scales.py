@@ -64,7 +64,8 @@ _ALIASES = {
     "source": ("source", "источник"),
 }
 
-_SUBJECTS = (
+#: Word stems of subject names (lower case) → the subject as the tables name it.
+SUBJECT_STEMS = (
     ("математик", "Математика"),
     ("русск", "Русский язык"),
     ("окружающ", "Окружающий мир"),
@@ -112,7 +113,7 @@ def normalize_subject(text: object) -> str | None:
     if not s:
         return None
     low = s.lower().replace("ё", "е")
-    for stem, name in _SUBJECTS:
+    for stem, name in SUBJECT_STEMS:
         if stem in low:
             return name
     return s[:1].upper() + s[1:].lower()

@@ -105,6 +105,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ._checks import option_error
+
 __all__ = [
     "EGE_MINIMUM",
     "FACTOR_EFFECTS",
@@ -473,10 +475,6 @@ def _expit(x: np.ndarray) -> np.ndarray:
 
 def _marks(score: np.ndarray, m3: int, m4: int, m5: int) -> np.ndarray:
     return 2 + (score >= m3).astype(np.int8) + (score >= m4) + (score >= m5)
-
-
-def _option_error(name: str, allowed: Sequence[object], given: object) -> ValueError:
-    return ValueError(f"Параметр `{name}` должен быть одним из {list(allowed)}, передано {given!r}")
 
 
 def _nullable_int(values: np.ndarray, missing: np.ndarray | None = None) -> pd.arrays.IntegerArray:
@@ -1618,7 +1616,7 @@ def write_region(
     ['schools.csv', 'results_vpr.csv', 'results_oge.csv']
     """
     if format not in ("csv", "parquet"):
-        raise _option_error("format", ["csv", "parquet"], format)
+        raise option_error("format", format, ["csv", "parquet"])
     if partition_by_year and format != "parquet":
         raise ValueError("`partition_by_year` возможно только при format='parquet'")
     out = Path(folder)

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ._checks import check_fraction
 from .errors import DataError
 
 __all__ = ["task_performance"]
@@ -106,8 +107,7 @@ def task_performance(
     >>> r[["school_id", "share", "region_share", "behind_region"]].values.tolist()
     [['a', 0.2, 0.55, True], ['b', 0.9, 0.55, False]]
     """
-    if not 0 < level < 1:
-        raise ValueError(f"Параметр `level` должен быть между 0 и 1, передано {level!r}")
+    check_fraction("level", level)
     by = [c for c in _DEFAULT_BY if c in tasks.columns] if by is None else list(by)
     need = [*by, "school_id", "task_no", "score", "max_score"]
     missing = [c for c in need if c not in tasks.columns]

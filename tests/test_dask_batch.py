@@ -125,7 +125,7 @@ def test_cli_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
 def test_scheduler_needs_the_dask_executor(tmp_path):
     with pytest.raises(ValueError, match="executor='dask'"):
         run_batch(INTA, 2022, tmp_path, scheduler="tcp://127.0.0.1:9", progress=False)
-    with pytest.raises(ValueError, match="'local' или 'dask'"):
+    with pytest.raises(ValueError, match=r"\['local', 'dask'\]"):
         run_batch(INTA, 2022, tmp_path, executor="ray", progress=False)
 
 

@@ -500,9 +500,9 @@ def test_extra_signs_are_kept_out_of_the_federal_index():
     [
         (
             lambda r: marks_vs_journal(r, alpha=2),
-            "Параметр `alpha` должен быть между 0 и 1, передано 2",
+            "Параметр `alpha` должен быть числом между 0 и 1, передано 2",
         ),
-        (lambda r: sign_high_mean(r, alpha=0), "Параметр `alpha` должен быть между 0 и 1"),
+        (lambda r: sign_high_mean(r, alpha=0), "Параметр `alpha` должен быть числом между 0 и 1"),
         (
             lambda r: sign_high_mean(r, min_n=0),
             "Параметр `min_n` должен быть целым числом не меньше 1, передано 0",

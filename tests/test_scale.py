@@ -23,7 +23,8 @@ from edu_quality.errors import DataError, Problem
 from edu_quality.factors import _vif, influence
 from edu_quality.identify import classify, composite_results
 from edu_quality.intervals import newcombe, wilson
-from edu_quality.metrics import _groups, _on_distinct, summarize
+from edu_quality._grouping import groups, on_distinct
+from edu_quality.metrics import summarize
 from edu_quality.schema import RESULTS_PUPILS, pandera_schema
 from edu_quality.synthetic import make_region, write_region
 
@@ -320,7 +321,7 @@ def test_summarize_counts_as_pandas_groupby(loaded, by):
 def test_groups_as_pandas(loaded):
     results = loaded["csv"].results
     for by in (["school_id", "grade"], ["level", "year"], ["subject"]):
-        ids, keys = _groups(results, by)
+        ids, keys = groups(results, by)
         g = results.groupby(by, sort=True, observed=True, dropna=False)
         np.testing.assert_array_equal(ids, g.ngroup().to_numpy())
         pd.testing.assert_frame_equal(keys, g.size().index.to_frame(index=False))
@@ -329,11 +330,11 @@ def test_groups_as_pandas(loaded):
 def test_intervals_on_distinct_values(summary):
     n = summary["participants"].to_numpy()
     c = summary["n2"].to_numpy(dtype="float64", na_value=np.nan)
-    for fast, slow in zip(_on_distinct(wilson, c, n), wilson(c, n), strict=True):
+    for fast, slow in zip(on_distinct(wilson, c, n), wilson(c, n), strict=True):
         np.testing.assert_array_equal(fast, slow)
     m = len(n) // 2
     args = (c[:m], n[:m], c[m : 2 * m], n[m : 2 * m])
-    for fast, slow in zip(_on_distinct(newcombe, *args), newcombe(*args), strict=True):
+    for fast, slow in zip(on_distinct(newcombe, *args), newcombe(*args), strict=True):
         np.testing.assert_array_equal(fast, slow)
 
 

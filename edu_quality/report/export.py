@@ -8,13 +8,12 @@ apostrophe so that Excel never takes it for a formula.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .._files import atomic_write
 from .runner import Job, safe_name
 from .sections import ReportData, report_data
 
@@ -76,10 +75,7 @@ def suppress_small(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
+    def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, table in sheets.items():
                 t = neutralize_formulas(table).rename(columns=_RU)
@@ -91,10 +87,8 @@ def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
                             for c in cell:
                                 c.number_format = "0.0%"
                     ws.column_dimensions[ws.cell(1, j).column_letter].width = 16
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+
+    atomic_write(path, write, suffix=".xlsx")
     return path
 
 

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, EduQualityError
-from ..identify import STATUSES, _index_factors
-from ..index import SocialIndex, social_index
+from ..identify import STATUSES
+from ..index import SocialIndex, default_factors, social_index
 from .render import Section, fmt_interval, fmt_number, fmt_percent
 from .sections import ReportData
 
@@ -238,7 +238,7 @@ def region_social_index(data: ReportData) -> SocialIndex:
     ctx = ctx.loc[ctx["year"] == cy]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return social_index(ctx, _index_factors(ctx, None))
+        return social_index(ctx, default_factors(ctx))
 
 
 def vpr_pupil_scores(data: ReportData) -> pd.DataFrame:

@@ -55,6 +55,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from .._checks import check_option, option_error
+from .._files import atomic_write
 from ..errors import DataError, EduQualityError
 from .render import CSS
 
@@ -110,7 +112,7 @@ def notebook_path(kind: str) -> Path:
     'school_report.ipynb'
     """
     if kind not in NOTEBOOKS:
-        raise ValueError(f"Параметр `kind` должен быть одним из {list(NOTEBOOKS)}, передано {kind!r}")
+        raise option_error("kind", kind, list(NOTEBOOKS))
     return notebooks_dir() / NOTEBOOKS[kind]
 
 
@@ -134,18 +136,6 @@ def safe_name(text: str) -> str:
     return f"{clean}-{digest}"
 
 
-def _atomic_write(path: Path, data: bytes | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
-            fh.write(data)
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def ensure_kernel() -> str:
@@ -397,14 +387,14 @@ def render_report(job: Job, out_dir: str | Path, *, keep_notebook: bool = True,
             raise
         except (KernelDied, ReportTimeout):
             if keep_notebook and kernel.notebook is not None:
-                _atomic_write(executed, nbformat.writes(kernel.notebook))
+                atomic_write(executed, nbformat.writes(kernel.notebook))
             raise
         nb.metadata.setdefault("papermill", {})["output_path"] = str(executed)
         page = export_html(nb, title=job.title)
         html_path = out_dir / f"{job.name}.html"
         if keep_notebook:
-            _atomic_write(executed, nbformat.writes(nb))
-        _atomic_write(html_path, page)
+            atomic_write(executed, nbformat.writes(nb))
+        atomic_write(html_path, page)
         return html_path
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -629,9 +619,9 @@ def _dask_slot(client, start: threading.Event, todo: queue.Queue, results: queue
                                  _failure_detail(exc)))
                     continue
                 if payload["notebook"] is not None:
-                    _atomic_write(out / f"{job.name}.ipynb", payload["notebook"])
+                    atomic_write(out / f"{job.name}.ipynb", payload["notebook"])
                 if payload["status"] == "ok":
-                    _atomic_write(out / f"{job.name}.html", payload["html"])
+                    atomic_write(out / f"{job.name}.html", payload["html"])
                     results.put((job.name, "ok", None, None))
                 else:
                     results.put((job.name, "failed", payload["message"], payload["detail"]))
@@ -700,8 +690,7 @@ def run_batch(
 
     from .engine import WarmKernel
 
-    if executor not in ("local", "dask"):
-        raise ValueError(f"Параметр `executor` должен быть 'local' или 'dask', передано {executor!r}")
+    check_option("executor", executor, ("local", "dask"))
     if scheduler is not None and executor != "dask":
         raise ValueError("Параметр `scheduler` нужен только с executor='dask'")
     out = Path(out_dir)
@@ -877,7 +866,7 @@ def _write_manifest(path: Path, year: int, entries: dict[str, dict], *,
         doc["interrupted"] = signal.Signals(interrupted).name
     if workers is not None:
         doc["workers"] = workers
-    _atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1))
+    atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1))
 
 
 def write_index(out: Path, entries: dict[str, dict], year: int, *,
@@ -906,7 +895,7 @@ def write_index(out: Path, entries: dict[str, dict], year: int, *,
     page = (f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Отчёты</title>'
             f"<style>{CSS}</style></head><body><main>{body}</main></body></html>")
     path = out / "index.html"
-    _atomic_write(path, page)
+    atomic_write(path, page)
     return path
 
 

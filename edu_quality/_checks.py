@@ -1,0 +1,134 @@
+"""Checks of options and columns, worded as seaborn words them, in Russian.
+
+One home for the messages a user sees when a parameter or a table is not what a
+function takes: «Параметр `family` должен быть одним из ['gaussian', 'binomial'],
+передано 'poisson'».
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, Problem
+
+__all__ = ["check_fraction", "check_option", "is_constant", "numeric_columns", "option_error",
+           "require_columns"]
+
+
+def option_error(name: str, value: object, allowed: Sequence[object]) -> ValueError:
+    """The error for an option outside its allowed values (raise it, or return it).
+
+    Examples
+    --------
+    >>> str(option_error("family", "poisson", ("gaussian", "binomial")))
+    "Параметр `family` должен быть одним из ['gaussian', 'binomial'], передано 'poisson'"
+    """
+    return ValueError(f"Параметр `{name}` должен быть одним из {list(allowed)}, передано {value!r}")
+
+
+def check_option(name: str, value: object, allowed: Sequence[object]) -> None:
+    """Refuse ``value`` unless it is one of ``allowed``.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, the allowed values and what was passed.
+
+    Examples
+    --------
+    >>> check_option("method", "pca", ("pca", "regression"))
+    >>> check_option("method", "svd", ("pca", "regression"))
+    Traceback (most recent call last):
+    ...
+    ValueError: Параметр `method` должен быть одним из ['pca', 'regression'], передано 'svd'
+    """
+    try:
+        known = bool(value in allowed)
+    except (TypeError, ValueError):  # an array or another value with no plain equality
+        known = False
+    if not known:
+        raise option_error(name, value, allowed)
+
+
+def check_fraction(name: str, value: object) -> float:
+    """Refuse ``value`` unless it is a number strictly between 0 and 1; return it as float.
+
+    Examples
+    --------
+    >>> check_fraction("alpha", 0.05)
+    0.05
+    >>> check_fraction("alpha", 5)
+    Traceback (most recent call last):
+    ...
+    ValueError: Параметр `alpha` должен быть числом между 0 и 1, передано 5
+    """
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not 0 < float(value) < 1:
+        raise ValueError(f"Параметр `{name}` должен быть числом между 0 и 1, передано {value!r}")
+    return float(value)
+
+
+def require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
+    """Refuse a table that lacks any of ``columns``, naming each missing one.
+
+    Raises
+    ------
+    DataError
+        One problem per missing column, with the columns the table has.
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a"])
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    edu_quality.errors.DataError: столбец «b»: столбец не найден в таблице (есть: a)
+    """
+    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
+    if missing:
+        have = ", ".join(map(str, data.columns))
+        raise DataError(None, [Problem(None, c, f"столбец не найден в таблице (есть: {have})")
+                               for c in missing])
+
+
+def numeric_columns(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """The columns as float64; a DataError lists the values that are not numbers.
+
+    Examples
+    --------
+    >>> numeric_columns(pd.DataFrame({"x": ["1", "2,5"]}), ["x"])
+    Traceback (most recent call last):
+    ...
+    edu_quality.errors.DataError: столбец «x»: нечисловые значения: «2,5»
+    """
+    out = {}
+    problems = []
+    for c in dict.fromkeys(columns):
+        col = data[c]
+        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+            out[c] = col.astype("float64")
+            continue
+        num = pd.to_numeric(col, errors="coerce")
+        bad = col.notna() & num.isna()
+        if bad.any():
+            examples = ", ".join(f"«{v}»" for v in col[bad].astype(str).unique()[:3])
+            problems.append(Problem(None, c, f"нечисловые значения: {examples}"))
+        out[c] = num.astype("float64")
+    if problems:
+        raise DataError(None, problems)
+    return pd.DataFrame(out, index=data.index)
+
+
+def is_constant(values: pd.Series) -> bool:
+    """Tell whether a column takes a single value (or none).
+
+    Examples
+    --------
+    >>> is_constant(pd.Series([3, 3])), is_constant(pd.Series([3, 4]))
+    (True, False)
+    """
+    v = values.to_numpy()
+    return len(v) == 0 or bool(np.all(v == v[0]))
