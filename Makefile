@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean venv
+.PHONY: demo test test-fast bench lint clean venv
 
 venv: $(STAMP)
 
@@ -25,6 +25,10 @@ test: $(STAMP)
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
 	    >$(VENV)/chromium-install.log 2>&1 || echo "Chromium не установлен: тест в браузере будет пропущен"; }
 	$(BIN)/python -m pytest
+
+# The inner loop: everything but the tests marked slow (kernels, clusters, Chromium, large data).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q
 
 # Benchmarks, not tests: school reports four ways — the naive papermill + nbconvert loop,
 # `edu-quality report batch`, the in-process limit, the batch on a local Dask cluster — table

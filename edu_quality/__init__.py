@@ -62,46 +62,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
     from .objectivity import marks_vs_journal, objectivity_index
 
 
-__all__ = [
-    "DataError",
-    "Dataset",
-    "EduQualityError",
-    "Problem",
-    "SocialIndex",
-    "classify",
-    "cohort_progress",
-    "context_signs",
-    "direction_table",
-    "dynamics",
-    "enrolment_change",
-    "evaluate_indicators",
-    "factor_catalogue",
-    "factor_label",
-    "identify",
-    "indicators",
-    "influence",
-    "load_dataset",
-    "marks_vs_journal",
-    "metrics",
-    "multilevel",
-    "objectivity",
-    "objectivity_index",
-    "positive_share",
-    "read_context",
-    "read_enrolment",
-    "read_indicators",
-    "read_plan",
-    "read_results",
-    "read_risk_profiles",
-    "read_schools",
-    "read_staff",
-    "risk",
-    "social_index",
-    "summarize",
-    "trend",
-    "unfavourable",
-    "year_over_year",
-]
+#: The public names: written once, in ``_EXPORTS`` and ``_SUBMODULES`` (a test checks that the
+#: type-checking imports above name the same).
+__all__ = sorted([*_EXPORTS, *_SUBMODULES])
 
 __version__ = "0.1.0"
 

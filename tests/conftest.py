@@ -1,4 +1,5 @@
-"""Shared fixtures: the Agg backend, closed figures, a seeded generator, file writers."""
+"""Shared fixtures: the Agg backend, closed figures, a seeded generator, file writers, a Dask
+cluster. Shared constants and helpers are in ``_helpers.py``."""
 
 from __future__ import annotations
 
@@ -10,10 +11,6 @@ os.environ.pop("EDU_QUALITY_PUPIL_KEY", None)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "data_samples"
-ALTAI = ROOT.parent / "shared" / "real" / "altai"
 
 
 @pytest.fixture(autouse=True)

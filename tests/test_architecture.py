@@ -205,3 +205,27 @@ def test_public_import_paths(module):
     names = PUBLIC[module] or mod.__all__
     missing = [n for n in names if not hasattr(mod, n)]
     assert missing == []
+
+
+@pytest.mark.parametrize("package", ["edu_quality", "edu_quality.report"])
+def test_lazy_exports_match_the_type_checking_imports(package):
+    """``__all__`` comes from ``_EXPORTS`` (and ``_SUBMODULES``); the imports that type
+    checkers and IDEs read under ``if TYPE_CHECKING:`` must name the same, from the same
+    modules."""
+    mod = importlib.import_module(package)
+    path = Path(mod.__file__)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    block = next(n for n in tree.body
+                 if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test))
+    exports, submodules = {}, set()
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom) and node.level == 1, ast.unparse(node)
+        for a in node.names:
+            if node.module is None:
+                submodules.add(a.name)
+            else:
+                exports[a.name] = node.module
+    assert exports == mod._EXPORTS
+    assert submodules == set(getattr(mod, "_SUBMODULES", ()))
+    assert sorted(mod.__all__) == sorted([*exports, *submodules])
+    assert all(getattr(mod, name) is not None for name in mod.__all__)

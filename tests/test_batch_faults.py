@@ -13,21 +13,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import nbformat
-import psutil
 import pytest
-from conftest import SAMPLES
+from _helpers import INTA, YEAR, alive, batch_command, kernels_of, leftovers, wait_for
 
 from edu_quality.cli import main
 from edu_quality.report import runner
 from edu_quality.report.runner import Job, job_for, run_batch
 
-INTA = SAMPLES / "inta"
-YEAR = 2022
+pytestmark = pytest.mark.slow  # starts Jupyter kernels and batch processes
+
 
 
 def _fault_notebook(folder: Path) -> Path:
@@ -53,40 +50,10 @@ def _fault_job(notebook: Path, name: str, mode: str) -> Job:
     return Job("school", {"mode": mode}, name, f"Проба «{name}»", notebook=str(notebook))
 
 
-def _kernels_of(pid: int) -> set[int]:
-    """Pids of the kernel processes started by a process (and its children)."""
-    try:
-        procs = psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return set()
-    out = set()
-    for p in procs:
-        try:
-            if "ipykernel_launcher" in " ".join(p.cmdline()):
-                out.add(p.pid)
-        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
-            continue
-    return out
 
 
-def _alive(pids: set[int]) -> set[int]:
-    """The pids still running (a zombie, i.e. not reaped, counts as alive)."""
-    alive = set()
-    for pid in pids:
-        try:
-            psutil.Process(pid).status()
-            alive.add(pid)
-        except psutil.NoSuchProcess:
-            continue
-    return alive
 
 
-def _leftovers(out: Path) -> list[str]:
-    """Temporary or hidden files, and pages that are not whole."""
-    bad = [p.name for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]
-    bad += [p.name for p in out.glob("*.html")
-            if not p.read_text(encoding="utf-8").rstrip().endswith("</html>")]
-    return bad
 
 
 def _manifest(out: Path) -> dict:
@@ -102,7 +69,7 @@ def test_faults_are_isolated_and_a_rerun_redoes_only_them(tmp_path, monkeypatch,
     first = [_fault_job(fault, "probe_hang", "hang"), real, broken,
              _fault_job(fault, "probe_ok", "ok"), _fault_job(fault, "probe_die", "die")]
     out = tmp_path / "reports"
-    before = _kernels_of(os.getpid())
+    before = kernels_of(os.getpid())
     # through the command, with this plan in place of the dataset's
     monkeypatch.setattr(runner, "run_batch",
                         functools.partial(run_batch, plan=lambda *_: first))
@@ -134,8 +101,8 @@ def test_faults_are_isolated_and_a_rerun_redoes_only_them(tmp_path, monkeypatch,
     assert (out / "school_INT08.html").exists() and (out / "probe_ok.html").exists()
     assert not (out / "probe_die.html").exists() and not (out / "probe_hang.html").exists()
     assert (out / "probe_hang.ipynb").exists()  # what ran before the kill, for audit
-    assert not _leftovers(out)
-    assert not _alive(_kernels_of(os.getpid()) - before)  # no kernel outlives the batch
+    assert not leftovers(out)
+    assert not alive(kernels_of(os.getpid()) - before)  # no kernel outlives the batch
 
     # the faults are repaired: a re-run does only the reports that failed
     fixed = [real, broken, _fault_job(fault, "probe_ok", "ok"),
@@ -146,40 +113,26 @@ def test_faults_are_isolated_and_a_rerun_redoes_only_them(tmp_path, monkeypatch,
     assert sorted(again.done) == ["probe_die", "probe_hang"]
     assert list(again.failed) == ["school_BROKEN"]
     assert again.workers and all(w["peak_memory"] > 0 for w in again.workers)
-    assert not _leftovers(out)
-    assert not _alive(_kernels_of(os.getpid()) - before)
+    assert not leftovers(out)
+    assert not alive(kernels_of(os.getpid()) - before)
 
 
-def _batch_command(out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "edu_quality.cli", "report", "batch", "--data", str(INTA),
-            "--year", str(YEAR), "--out", str(out), "--quiet", *extra]
 
 
-def _wait_for(predicate, proc: subprocess.Popen, timeout: float, seen: set[int]):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        seen |= _kernels_of(proc.pid)
-        if predicate():
-            return
-        if proc.poll() is not None:
-            pytest.fail(f"the batch ended before the signal: {proc.communicate()}")
-        time.sleep(0.02)
-    proc.kill()
-    pytest.fail("timed out waiting for the batch")
 
 
 def test_sigint_mid_batch_then_rerun_completes_the_rest(tmp_path, capsys):
     out = tmp_path / "reports"
-    proc = subprocess.Popen(_batch_command(out, "--jobs", "1"), stdout=subprocess.PIPE,
+    proc = subprocess.Popen(batch_command(out, "--jobs", "1"), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     kernels: set[int] = set()
-    _wait_for(lambda: any(out.glob("*.html")), proc, 120, kernels)
+    wait_for(lambda: any(out.glob("*.html")), proc, 120, kernels)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("edu-quality: прервано (SIGINT)")
-    assert kernels and not _alive(kernels)
+    assert kernels and not alive(kernels)
 
     manifest = _manifest(out)
     assert manifest["interrupted"] == "SIGINT"
@@ -189,7 +142,7 @@ def test_sigint_mid_batch_then_rerun_completes_the_rest(tmp_path, capsys):
     assert len(status) == 7  # the municipality and six schools of Inta
     assert len(list(out.glob("*.html"))) == n_ok + 1  # the reports done and index.html
     assert "не выполнен" in (out / "index.html").read_text(encoding="utf-8")
-    assert not _leftovers(out)
+    assert not leftovers(out)
 
     # the re-run (here in this process: the same command, without a second start-up)
     code = main(["report", "batch", "--data", str(INTA), "--year", str(YEAR), "--out", str(out),
@@ -198,23 +151,23 @@ def test_sigint_mid_batch_then_rerun_completes_the_rest(tmp_path, capsys):
     assert f"Готово: {7 - n_ok}, без изменений: {n_ok}, с ошибкой: 0" in capsys.readouterr().out
     assert {e["status"] for e in _manifest(out)["reports"].values()} == {"ok"}
     assert "interrupted" not in _manifest(out)
-    assert not _leftovers(out)
+    assert not leftovers(out)
 
 
 def test_sigterm_while_kernels_start(tmp_path):
     out = tmp_path / "reports"
-    proc = subprocess.Popen(_batch_command(out, "--jobs", "2"), stdout=subprocess.PIPE,
+    proc = subprocess.Popen(batch_command(out, "--jobs", "2"), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     kernels: set[int] = set()
-    _wait_for(lambda: bool(kernels), proc, 120, kernels)
+    wait_for(lambda: bool(kernels), proc, 120, kernels)
     proc.send_signal(signal.SIGTERM)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 143
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("edu-quality: прервано (SIGTERM)")
-    assert not _alive(kernels)
+    assert not alive(kernels)
     manifest = _manifest(out)
     assert {e["status"] for e in manifest["reports"].values()} == {"pending"}
     index = (out / "index.html").read_text(encoding="utf-8")
     assert index.count("<td>не выполнен</td>") == 7
-    assert not _leftovers(out)
+    assert not leftovers(out)

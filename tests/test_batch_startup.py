@@ -12,12 +12,14 @@ import textwrap
 
 import nbformat
 import pytest
-from conftest import SAMPLES
+from _helpers import SAMPLES
 
 import edu_quality as eq
 from edu_quality.report import cache
 from edu_quality.report.engine import WarmKernel
 from edu_quality.report.runner import Job, ensure_kernel, plan_jobs, run_batch
+
+pytestmark = pytest.mark.slow  # starts Jupyter kernels
 
 
 @pytest.fixture

@@ -30,12 +30,14 @@ from pathlib import Path
 
 import pytest
 import websocket
-from conftest import SAMPLES
+from _helpers import SAMPLES
 
 from edu_quality.report import region as r
 from edu_quality.report import report_data
 from edu_quality.report import sections as s
 from edu_quality.report.runner import Job, job_for, run_batch
+
+pytestmark = pytest.mark.slow  # starts Chromium and kernels
 
 YEAR = 2024
 SCHOOL = "01016"  # planted stably-low school of the sample region

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from edu_quality.cli import main
-from conftest import SAMPLES
+from _helpers import SAMPLES
 
 
 def test_help_for_every_command(capsys):

@@ -11,12 +11,14 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from conftest import SAMPLES  # noqa: E402
-from test_batch_faults import _alive, _batch_command, _leftovers, _wait_for  # noqa: E402
+from _helpers import SAMPLES  # noqa: E402
+from _helpers import alive, batch_command, leftovers, wait_for  # noqa: E402
 
 from edu_quality.cli import main  # noqa: E402
 from edu_quality.report import cluster  # noqa: E402
 from edu_quality.report.runner import Job, plan_jobs, run_batch  # noqa: E402
+
+pytestmark = pytest.mark.slow  # starts a Dask cluster and kernels
 
 INTA = SAMPLES / "inta"
 # the page's time stamp, and the random id papermill gives its injected cell
@@ -131,19 +133,19 @@ def test_scheduler_needs_the_dask_executor(tmp_path):
 
 def test_sigint_stops_a_batch_on_the_cluster(tmp_path):
     out = tmp_path / "reports"
-    proc = subprocess.Popen(_batch_command(out, "--executor", "dask", "--jobs", "1"),
+    proc = subprocess.Popen(batch_command(out, "--executor", "dask", "--jobs", "1"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     kernels: set[int] = set()  # the workers' kernels are grandchildren of the command
-    _wait_for(lambda: any(out.glob("school_*.html")) or any(out.glob("municipality_*.html")),
+    wait_for(lambda: any(out.glob("school_*.html")) or any(out.glob("municipality_*.html")),
               proc, 180, kernels)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=90)
     assert proc.returncode == 130, stderr
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("edu-quality: прервано (SIGINT)"), stderr
-    assert kernels and not _alive(kernels)
+    assert kernels and not alive(kernels)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     status = [e["status"] for e in manifest["reports"].values()]
     assert status.count("ok") >= 1 and status.count("pending") >= 1, status
     assert set(status) == {"ok", "pending"} and len(status) == 7
-    assert not _leftovers(out)
+    assert not leftovers(out)

@@ -27,6 +27,8 @@ from edu_quality.metrics import (
 )
 from edu_quality.synthetic import make_region, write_region
 
+pytestmark = pytest.mark.slow  # starts a Dask cluster
+
 dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 

@@ -9,7 +9,7 @@ import pytest
 
 import edu_quality as eq
 from edu_quality.indicators import evaluate_indicators
-from conftest import SAMPLES
+from _helpers import SAMPLES
 
 
 @pytest.fixture(scope="module")

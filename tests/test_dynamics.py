@@ -17,7 +17,7 @@ from edu_quality.dynamics import (
 )
 from edu_quality.intervals import newcombe
 from edu_quality.metrics import summarize
-from conftest import SAMPLES
+from _helpers import SAMPLES, nazarovo_cohort
 
 
 @pytest.fixture(scope="module")
@@ -122,23 +122,6 @@ def test_inta_enrolment(inta):
     assert round(noo.loc["INT08", "change_share"], 2) == -0.20
 
 
-def nazarovo_cohort() -> pd.DataFrame:
-    """A cohort of 210 pupils whose shares are the Назарово seed's: повышенный 14,3 % in grade 4
-    and 6,7 % in grade 6; недостаточный + пониженный 8,1 % before and 32,9 % after (+24,8 p.p.)."""
-    before = ["повышенный"] * 30 + ["недостаточный"] * 5 + ["пониженный"] * 12 + ["базовый"] * 163
-    after = (["повышенный"] * 14 + ["базовый"] * 16  # the 30 повышенный pupils
-             + ["недостаточный"] * 5 + ["пониженный"] * 12  # the 17 low ones stay low
-             + ["пониженный"] * 30 + ["недостаточный"] * 22 + ["базовый"] * 111)
-    rows = []
-    for i, (b, a) in enumerate(zip(before, after)):
-        rows.append({"school_id": "7", "pupil_id": f"p{i}", "assessment": "КДР",
-                     "subject": "Читательская грамотность", "year": 2017, "grade": 4, "level": b})
-        rows.append({"school_id": "7", "pupil_id": f"p{i}", "assessment": "КДР",
-                     "subject": "Читательская грамотность", "year": 2019, "grade": 6, "level": a})
-    rows.append({"school_id": "7", "pupil_id": "moved-in", "assessment": "КДР",
-                 "subject": "Читательская грамотность", "year": 2019, "grade": 6,
-                 "level": "базовый"})
-    return pd.DataFrame(rows)
 
 
 def test_cohort_reproduces_nazarovo_shares():

@@ -12,7 +12,7 @@ import re
 import nbformat
 import papermill
 import pytest
-from conftest import SAMPLES
+from _helpers import SAMPLES
 
 from edu_quality.explore import Explorer, dynamics_table, ranking_table
 from edu_quality.report import report_data

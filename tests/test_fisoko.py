@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import ALTAI
 
 from edu_quality import DataError, load_dataset, read_results
 from edu_quality.fisoko import (
@@ -34,7 +35,6 @@ from edu_quality.fisoko import (
 from edu_quality.scales import vpr_scales
 from edu_quality.tasks import task_performance
 
-ALTAI = Path(__file__).resolve().parents[2] / "shared" / "real" / "altai"
 real = pytest.mark.skipif(not ALTAI.is_dir(), reason=f"нет папки с реальными данными {ALTAI}")
 
 V20, V21, V22 = ALTAI / "vpr_2020", ALTAI / "vpr_2021", ALTAI / "vpr_2022"

@@ -9,7 +9,7 @@ import edu_quality as eq
 from edu_quality.identify import STATUSES, classify, composite_results
 from edu_quality.metrics import summarize
 from edu_quality.synthetic import make_region
-from conftest import SAMPLES
+from _helpers import SAMPLES
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from scipy import stats
 import edu_quality as eq
 from edu_quality.metrics import summarize
 from edu_quality.intervals import newcombe, wilson
-from conftest import SAMPLES
+from _helpers import SAMPLES
 
 
 @pytest.fixture(scope="module")

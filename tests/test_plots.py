@@ -12,8 +12,8 @@ import edu_quality as eq
 from edu_quality import plots
 from edu_quality.dynamics import cohort_progress
 from edu_quality.metrics import summarize
-from conftest import SAMPLES
-from test_dynamics import nazarovo_cohort
+from _helpers import SAMPLES
+from _helpers import nazarovo_cohort
 
 
 def render(ax) -> None:

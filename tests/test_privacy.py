@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SAMPLES
+from _helpers import ROOT, SAMPLES
 
 import edu_quality as eq
 from edu_quality import DataError
@@ -348,6 +348,7 @@ def test_excel_exports_hold_no_pupil_and_hide_small_groups(region_named, tmp_pat
                                     "school_id"].iloc[0]
     school = export_xlsx(job_for("school", region_named, 2024, school_id=small_school), tmp_path)
     batch = export_batch_xlsx(region_named, 2024, tmp_path)
+    hidden_seen: dict[str, int] = {}
     for path in (school, batch):
         book = load_workbook(path, read_only=True)
         for ws in book:
@@ -356,13 +357,21 @@ def test_excel_exports_hold_no_pupil_and_hide_small_groups(region_named, tmp_pat
             assert not cells & pupil_ids, (path.name, ws.title)
             assert not [c for c in cells if has_names(c)], (path.name, ws.title)
             header = rows[0]
-            if "Малая группа" in header:
-                at = header.index("Малая группа")
-                hidden = [header.index(c) for c in ("«2»", "Доля «2»", "Качество знаний",
-                                                    "Средний балл") if c in header]
-                for row in rows[1:]:
-                    if row[at]:
-                        assert all(row[i] is None for i in hidden), (path.name, ws.title, row)
+            if ws.title not in ("Показатели", "Муниципалитет", "Муниципалитеты", "Регион"):
+                continue
+            # every sheet of indicators says which rows are small groups, and hides them
+            assert "Малая группа" in header, (path.name, ws.title)
+            at = header.index("Малая группа")
+            hidden = [header.index(c) for c in ("«2»", "Доля «2»", "Качество знаний",
+                                                "Средний балл") if c in header]
+            assert hidden, (path.name, ws.title)
+            small_rows = [row for row in rows[1:] if row[at]]
+            for row in small_rows:
+                assert all(row[i] is None for i in hidden), (path.name, ws.title, row)
+            if ws.title == "Показатели":
+                hidden_seen[path.name] = len(small_rows)
+    # the school chosen is small: its own export and the batch's must each hide rows
+    assert hidden_seen[school.name] > 0 and hidden_seen[batch.name] > 0, hidden_seen
     for name in ("Показатели", "Статус"):  # a school's export holds that school only
         sheet = pd.read_excel(school, sheet_name=name, dtype=str, engine="calamine")
         assert set(sheet["Код ОО"]) == {small_school}

@@ -10,7 +10,7 @@ import nbformat
 import papermill
 import pytest
 from bs4 import BeautifulSoup
-from conftest import SAMPLES
+from _helpers import SAMPLES
 from nbconvert import HTMLExporter
 
 import edu_quality as eq
@@ -33,6 +33,8 @@ from edu_quality.report.runner import (
     run_batch,
     safe_name,
 )
+
+pytestmark = pytest.mark.slow  # starts Jupyter kernels
 
 
 class _Text(HTMLParser):

@@ -8,7 +8,7 @@ import pytest
 import edu_quality as eq
 from edu_quality.metrics import summarize
 from edu_quality.risk import apply_cutoffs, risk_cutoffs, risk_summary, risk_vs_results
-from conftest import SAMPLES
+from _helpers import SAMPLES
 
 
 @pytest.fixture(scope="module")

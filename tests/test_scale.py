@@ -28,6 +28,8 @@ from edu_quality.metrics import summarize
 from edu_quality.schema import RESULTS_PUPILS, pandera_schema
 from edu_quality.synthetic import make_region, write_region
 
+pytestmark = pytest.mark.slow  # builds national-scale data
+
 KEY = list(RESULTS_PUPILS.key)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from _helpers import ALTAI
 
 from edu_quality import DataError
 from edu_quality.scales import (
@@ -18,7 +18,7 @@ from edu_quality.scales import (
     vpr_scales,
 )
 
-README = Path(__file__).resolve().parents[2] / "shared" / "real" / "altai" / "README.md"
+README = ALTAI / "README.md"
 
 # ФИОКО 2021, «Рекомендации по переводу первичных баллов в отметки» (the README's table):
 # (subject, grade) → ranges of «2», «3», «4», «5»
