@@ -1,9 +1,9 @@
-"""The ``edu-quality`` command.
+r"""The ``edu-quality`` command.
 
 Commands are argparse subcommands, one handler each::
 
-    edu-quality import fis-oko --registry schools_registry.xlsx \\
-        --context context_2022.xlsx --vpr vpr_2020 vpr_2021 vpr_2022 \\
+    edu-quality import fis-oko --registry schools_registry.xlsx \
+        --context context_2022.xlsx --vpr vpr_2020 vpr_2021 vpr_2022 \
         --out dataset [--scales scales_2022.csv] [--strict] [--exclude-invalid-results]
     edu-quality report school --data DIR --school ID --year Y --out DIR [--xlsx]
     edu-quality report municipality --data DIR --municipality M --year Y --out DIR

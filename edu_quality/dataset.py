@@ -314,8 +314,10 @@ def _apart(cells: list[frozenset | None]) -> bool:
 
 
 def _check_ids(loaded: _io._Loaded, known: set[str]) -> tuple[list[Problem], int]:
-    """Rows naming a school missing from the registry: the first ones a DataError shows
-    (:data:`edu_quality.errors.MAX_PROBLEMS`, by row) and how many there are."""
+    """Rows naming a school missing from the registry, and how many there are.
+
+    The first ones a DataError shows (:data:`edu_quality.errors.MAX_PROBLEMS`, by row).
+    """
     ids = loaded.table["school_id"]
     absent = set(ids.dropna().unique().tolist()) - known
     if not absent:

@@ -1,5 +1,6 @@
-"""Dynamics: year-over-year change, trends, schools with positive dynamics,
-enrolment change and cohort progress.
+"""Dynamics: year-over-year change, trends, schools with positive dynamics, cohort progress.
+
+Also the change of enrolment.
 
 A change is called «положительная» or «отрицательная» only when it is
 distinguishable from noise (its 95 % interval excludes zero); otherwise it is

@@ -1,5 +1,7 @@
-"""Identification: schools with low results (ШНОР), in difficult social conditions (ШНСУ),
-in the risk zone, and resilient schools — each with the reasons behind it.
+"""Identification of ШНОР, ШНСУ, risk-zone and resilient schools, with the reasons.
+
+Schools with low results (ШНОР), in difficult social conditions (ШНСУ), in the risk zone,
+and resilient schools — each with the reasons behind it.
 
 The rules and their defaults (each a parameter of :func:`classify`):
 

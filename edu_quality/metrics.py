@@ -204,7 +204,7 @@ def _dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) -> pd.DataFrame:
-    """Counts per group from counts per group and part of the rows (vectorised, no loop).
+    r"""Counts per group from counts per group and part of the rows (vectorised, no loop).
 
     ``partials`` are the outputs of :func:`_pupil_counts` (``aggregated=False``)
     or :func:`_aggregated_counts` on disjoint parts of one table, concatenated; a
@@ -223,8 +223,8 @@ def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) 
       the participants;
     * ``score_sd`` (pupil level) — the pairwise update of Chan, Golub &
       LeVeque (1979): with :math:`M_{2,i} = s_i^2 (n_i - 1)` (0 when
-      :math:`n_i \\le 1`), :math:`M_2 = \\sum_i M_{2,i} + \\sum_i n_i (\\bar x_i - \\bar x)^2`
-      and :math:`s = \\sqrt{M_2 / (n - 1)}`; unknown when :math:`n \\le 1` or a
+      :math:`n_i \le 1`), :math:`M_2 = \sum_i M_{2,i} + \sum_i n_i (\bar x_i - \bar x)^2`
+      and :math:`s = \sqrt{M_2 / (n - 1)}`; unknown when :math:`n \le 1` or a
       part with :math:`n_i > 1` has none. Aggregated tables have no standard
       deviation.
 

@@ -231,14 +231,14 @@ _STRIP = re.compile(r"^[\s\"'«»*.:]+|[\s\"'«»*.:]+$")
 
 
 def normalize_header(text: object) -> str:
-    """Normalise a column header for matching.
+    r"""Normalise a column header for matching.
 
     Lower case, «ё» as «е», non-breaking and repeated spaces folded, quotes and
     trailing punctuation removed.
 
     Examples
     --------
-    >>> normalize_header("  Код  ОО\\xa0")
+    >>> normalize_header("  Код  ОО\xa0")
     'код оо'
     >>> normalize_header("Отметка по журналу:")
     'отметка по журналу'
