@@ -17,6 +17,7 @@ def test_help_for_every_command(capsys):
         assert "usage" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_report_school_with_excel(tmp_path, capsys):
     assert main(["report", "school", "--data", str(SAMPLES / "inta"), "--school", "INT06",
                  "--year", "2022", "--out", str(tmp_path), "--xlsx"]) == 0

@@ -163,6 +163,7 @@ def test_errors_are_shown_not_lost(ex, monkeypatch):
     assert "Не удалось построить" in shown(ex)
 
 
+@pytest.mark.slow
 def test_explore_notebook_runs(tmp_path):
     nb = notebook_path("explore")
     out = tmp_path / "explore.ipynb"

@@ -272,6 +272,7 @@ def hsb_slope(hsb):
                       random_slope="ses")
 
 
+@pytest.mark.slow
 def test_hsb_null_model_reproduces_raudenbush_bryk_table_4_2(hsb_null):
     # Raudenbush & Bryk (2002), table 4.2, one-way ANOVA with random effects:
     # γ00 = 12.64, τ00 = 8.61, σ² = 39.15, intraclass correlation 0.18
@@ -284,6 +285,7 @@ def test_hsb_null_model_reproduces_raudenbush_bryk_table_4_2(hsb_null):
     assert m.icc == pytest.approx(0.18, abs=0.005)
 
 
+@pytest.mark.slow
 def test_hsb_means_as_outcomes_reproduces_table_4_4(hsb):
     # Raudenbush & Bryk (2002), table 4.4, means-as-outcomes model with MEANSES:
     # γ01 = 5.86, τ00 = 2.64, σ² = 39.16
@@ -293,6 +295,7 @@ def test_hsb_means_as_outcomes_reproduces_table_4_4(hsb):
     assert m.fixed.set_index("term").loc["meanses", "coef"] == pytest.approx(5.86, rel=0.01)
 
 
+@pytest.mark.slow
 def test_hsb_random_coefficient_model_reproduces_table_4_5(hsb_slope):
     # Raudenbush & Bryk (2002), table 4.5, random-coefficient model with group-centred SES:
     # γ10 = 2.19, τ00 = 8.68, σ² = 36.70

@@ -35,7 +35,14 @@ from edu_quality.fisoko import (
 from edu_quality.scales import vpr_scales
 from edu_quality.tasks import task_performance
 
-real = pytest.mark.skipif(not ALTAI.is_dir(), reason=f"нет папки с реальными данными {ALTAI}")
+_NO_ALTAI = pytest.mark.skipif(not ALTAI.is_dir(), reason=f"нет папки с реальными данными {ALTAI}")
+
+
+def real(test):
+    """Mark a test of the real region's files: slow (it imports the region), skipped without them."""
+    return pytest.mark.slow(_NO_ALTAI(test))
+
+
 
 V20, V21, V22 = ALTAI / "vpr_2020", ALTAI / "vpr_2021", ALTAI / "vpr_2022"
 MATH4_21 = V21 / "Проведение работы по математике, 4 класс. ВПР 2021.xlsx"

@@ -203,6 +203,7 @@ def hostile_region(tmp_path_factory):
     return folder, schools
 
 
+@pytest.mark.slow
 def test_markup_in_school_names_is_escaped_in_reports(hostile_region):
     from edu_quality.report import page, report_data, school_report
     from edu_quality.report.render import Section
@@ -223,6 +224,7 @@ def test_markup_in_school_names_is_escaped_in_reports(hostile_region):
         assert "&lt;script&gt;" in html or sid != schools.loc[0, "school_id"]
 
 
+@pytest.mark.slow
 def test_formula_like_text_is_neutralised_in_excel_exports(hostile_region, tmp_path):
     from openpyxl import load_workbook
 

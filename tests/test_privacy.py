@@ -131,6 +131,7 @@ def region_raw():
     return eq.load_dataset(SAMPLES / "region", pseudonymize_ids=False)
 
 
+@pytest.mark.slow
 def test_keyed_hash_replaces_every_pupil_id_and_keeps_cohorts(region_raw):
     hashed = eq.load_dataset(SAMPLES / "region", pseudonymize_ids="ключ проверки")
     raw_ids = set(region_raw.results["pupil_id"])
@@ -258,6 +259,7 @@ def _scan_school_report(data, sid: str, pupil_ids: set[str], recorded: list) -> 
     assert not [d for d in recorded if d["small"].any()], sid  # charts draw no small group
 
 
+@pytest.mark.slow
 def test_every_director_report_of_the_demo_holds_only_its_school(region_named, monkeypatch):
     """All schools of both samples, rendered in-process; raw pupil ids and names injected."""
     from edu_quality import plots
@@ -283,6 +285,7 @@ def test_every_director_report_of_the_demo_holds_only_its_school(region_named, m
     assert charts > 40  # the dynamics charts were drawn, and looked at
 
 
+@pytest.mark.slow
 def test_municipality_reports_hold_no_pupil(region_named):
     from edu_quality.report import municipality_report, page, report_data
 
@@ -335,6 +338,7 @@ def test_comparison_values_that_would_reveal_a_small_group_are_hidden(tmp_path):
     assert "Школа Г" not in visible_text(html) and "66,7" not in html
 
 
+@pytest.mark.slow
 def test_excel_exports_hold_no_pupil_and_hide_small_groups(region_named, tmp_path):
     from openpyxl import load_workbook
 

@@ -99,12 +99,14 @@ def _check_bounds(s: pd.DataFrame) -> None:
     assert ((mean_mark >= 2 - 1e-9) & (mean_mark <= 5 + 1e-9)).all()
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(pupil_row, min_size=1, max_size=80))
 def test_pupil_metrics_are_bounded(rows):
     _check_bounds(summarize(_pupils(rows), BY))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(counts_row, min_size=1, max_size=15))
 def test_aggregated_metrics_are_bounded(rows):
@@ -115,6 +117,7 @@ def test_aggregated_metrics_are_bounded(rows):
 @given(st.lists(pupil_row.map(lambda r: {**r, "admitted": True,
                                          "mark": r["mark"] or 3, "score": r["score"] or 1.0}),
                 min_size=1, max_size=80))
+@pytest.mark.slow
 def test_pupils_and_their_counts_summarise_alike(rows):
     pupils = _pupils(rows)
     counts = (pupils.groupby(BY).agg(participants=("mark", "size"),
@@ -136,6 +139,7 @@ def test_pupils_and_their_counts_summarise_alike(rows):
 @given(st.lists(pupil_row.map(lambda r: {**r, "school_id": "a"}), min_size=1, max_size=40),
        st.lists(pupil_row.filter(lambda r: r["school_id"] != "a"), max_size=40),
        st.randoms(use_true_random=False))
+@pytest.mark.slow
 def test_other_schools_rows_change_no_school_numbers(mine, others, random):
     alone = summarize(_pupils(mine), BY)
     rows = mine + others
@@ -151,6 +155,7 @@ def test_other_schools_rows_change_no_school_numbers(mine, others, random):
 @SETTINGS
 @given(st.lists(counts_row, min_size=10, max_size=20), st.lists(counts_row, min_size=2, max_size=6),
        st.randoms(use_true_random=False))
+@pytest.mark.slow
 def test_composite_of_a_school_ignores_what_it_did_not_write(rows, other, random):
     summary = summarize(_aggregated(rows), BY).assign(mean_score=np.nan, score_sd=np.nan)
     base = composite_results(summary, metric="share_2")
@@ -178,6 +183,7 @@ def _dataset(aggregates: pd.DataFrame, schools: list[str]) -> Dataset:
 # classify takes a tenth of a second: no shrinking (it would take minutes)
 @settings(max_examples=30, deadline=None, derandomize=True,
           phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@pytest.mark.slow
 @given(st.lists(_counts(least=1), min_size=18, max_size=18), st.randoms(use_true_random=False))
 def test_classify_does_not_depend_on_row_order(rows, random):
     schools = [f"s{i}" for i in range(6)]
@@ -310,6 +316,7 @@ def _write(table: pd.DataFrame, headers: dict[str, str], fmt: str, folder: Path)
 FORMATS = st.sampled_from(["csv-cp1251", "csv-utf8", "xlsx", "parquet"])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(pupil_tables(), FORMATS)
 def test_pupil_results_read_back_as_written(tmp_path_factory, table, fmt):
