@@ -52,8 +52,17 @@ class ParameterError(EduQualityError, ValueError):
 
 
 def notebooks_dir() -> Path:
-    """The folder of the report notebooks (the source tree's ``notebooks/``)."""
-    return Path(__file__).resolve().parents[2] / "notebooks"
+    """The folder of the report notebooks: ``notebooks/`` of the installed package.
+
+    Found from the package's own location, never the current folder (the
+    source tree's top-level ``notebooks`` is a link to it).
+
+    Examples
+    --------
+    >>> (notebooks_dir() / NOTEBOOKS["school"]).is_file()
+    True
+    """
+    return Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def notebook_path(kind: str) -> Path:
