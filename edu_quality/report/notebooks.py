@@ -79,26 +79,61 @@ def notebook_path(kind: str) -> Path:
 
 
 def ensure_kernel() -> str:
-    """Install the project's kernelspec into this environment when missing; return its name.
+    """Make the project's kernelspec start this environment's Python; return its name.
 
     The kernelspec runs ``sys.executable -m ipykernel_launcher``: the reports
-    execute with exactly the packages of this environment.
+    execute with exactly the packages of this environment. It is installed
+    into ``sys.prefix`` when the spec Jupyter finds under :data:`KERNEL_NAME`
+    is missing, broken, or starts another Python — another virtual environment
+    made from the same interpreter counts as another (its ``python`` is a link
+    to the same file, so the check compares the environments' folders, not the
+    files the links lead to).
+
+    Raises
+    ------
+    EduQualityError
+        A spec of that name starting another Python is found before this
+        environment's (in ``JUPYTER_PATH`` or the user's Jupyter folder).
     """
     import sys
 
     from jupyter_client.kernelspec import KernelSpecManager
 
-    ksm = KernelSpecManager()
-    try:
-        spec = ksm.get_kernel_spec(KERNEL_NAME)
-        if spec.argv and Path(spec.argv[0]).resolve() == Path(sys.executable).resolve():
-            return KERNEL_NAME
-    except Exception:  # noqa: BLE001 - missing or broken spec: reinstall
-        pass
+    def found():
+        try:
+            return KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+        except Exception:  # noqa: BLE001 - missing or broken spec: (re)installed
+            return None
+
+    spec = found()
+    if spec is not None and spec.argv and _same_python(spec.argv[0], sys.executable):
+        return KERNEL_NAME
     from ipykernel.kernelspec import install
 
     install(kernel_name=KERNEL_NAME, display_name="Python (edu_quality)", prefix=sys.prefix)
+    spec = found()
+    if spec is None or not spec.argv or not _same_python(spec.argv[0], sys.executable):
+        where = spec.resource_dir if spec is not None else "?"
+        raise EduQualityError(
+            f"ядро Jupyter «{KERNEL_NAME}» из {where} запускает другой Python, а не "
+            f"{sys.executable}, и найдено раньше ядра этого окружения: удалите его "
+            f"(jupyter kernelspec remove {KERNEL_NAME}) или задайте JUPYTER_PREFER_ENV_PATH=1")
     return KERNEL_NAME
+
+
+def _same_python(command: str, executable: str) -> bool:
+    """Whether a kernelspec's command is this Python of this environment.
+
+    The same folder (the environment's ``bin``) and the same file there
+    (``python`` and ``python3`` are links to one another); a link is not
+    followed out of its folder, so two environments made from one interpreter
+    differ.
+    """
+    a, b = Path(command).absolute(), Path(executable).absolute()
+    try:
+        return a.parent == b.parent and a.samefile(b)
+    except OSError:  # a command that is not there
+        return False
 
 
 @functools.lru_cache(maxsize=64)
