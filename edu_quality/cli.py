@@ -223,7 +223,7 @@ def _decline_unused_imports() -> None:
 
 
 def _report_one(args: argparse.Namespace) -> int:
-    from .report.runner import job_for, render_report
+    from .report.job import job_for, render_report
 
     _decline_unused_imports()
 

@@ -1,4 +1,4 @@
-"""The demo: summarise every sample dataset of ``data_samples/`` and build its reports.
+"""The demo: summarise every sample dataset (``data_samples/``) and build its reports.
 
 Run as ``python -m edu_quality.demo`` (``make demo``): for each sample, a summary
 is printed and every school and municipality report of its latest year is built
@@ -19,25 +19,35 @@ from .report.render import CSS
 
 __all__ = ["SAMPLES", "main", "sample_folder"]
 
-#: The sample datasets shipped in ``data_samples/``.
+#: The sample datasets shipped with the package (:func:`sample_folder`).
 SAMPLES = ("inta", "region")
 
 
 def sample_folder(name: str) -> Path:
-    """Path of a sample dataset in the source tree's ``data_samples/``.
+    """Path of a sample dataset shipped with the package (``edu_quality/data/samples/``).
+
+    Found from the package's own location, never the current folder (the
+    source tree's top-level ``data_samples`` is a link to it).
 
     Examples
     --------
     >>> sample_folder("inta").name
     'inta'
+    >>> (sample_folder("region") / "schools.csv").is_file()
+    True
     """
     check_option("name", name, SAMPLES)
-    return Path(__file__).resolve().parent.parent / "data_samples" / name
+    return Path(__file__).resolve().parent / "data" / "samples" / name
 
 
 def reports_folder() -> Path:
-    """The source tree's ``reports/`` folder."""
-    return Path(__file__).resolve().parent.parent / "reports"
+    """Where the demo writes: the source tree's ``reports/``, or ``./reports`` when installed.
+
+    An installed package (no ``pyproject.toml`` beside it) writes to ``reports``
+    in the current folder, not next to the installed code.
+    """
+    tree = Path(__file__).resolve().parent.parent
+    return tree / "reports" if (tree / "pyproject.toml").is_file() else Path.cwd() / "reports"
 
 
 def _write_top_index(out: Path, built: dict[str, tuple[int, int, int]]) -> Path:

@@ -193,7 +193,9 @@ PUBLIC = {
                                   "ParameterError", "STATUS_LABELS", "check_parameters",
                                   "describe_failure", "ensure_kernel", "export_html",
                                   "job_for", "notebook_path", "notebooks_dir", "plan_jobs",
-                                  "render_report", "run_batch", "safe_name", "write_index"],
+                                  "render_report", "run_batch", "safe_name", "write_index",
+                                  "report_exporter_class", "report_exporter",
+                                  "export_resources"],
     "edu_quality.report.sections": ["ReportData", "report_data", "school_report",
                                     "municipality_report"],
 }

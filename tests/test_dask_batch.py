@@ -44,7 +44,7 @@ def local_batch(tmp_path_factory):
 
 
 def kernels_left(client) -> dict[str, int]:
-    return client.run(lambda: len(cluster._KERNELS))
+    return client.run(cluster.kernel_count)
 
 
 def test_reports_on_the_cluster_equal_the_local_ones(dask_client, local_batch, tmp_path):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import nbformat
 import papermill
@@ -14,9 +16,11 @@ from _helpers import SAMPLES
 from nbconvert import HTMLExporter
 
 import edu_quality as eq
+from edu_quality.demo import sample_folder
 from edu_quality.report import page, report_data
 from edu_quality.report import sections as s
 from edu_quality.report.engine import WarmKernel
+from edu_quality.report.notebooks import NOTEBOOKS
 from edu_quality.report.runner import (
     Job,
     ParameterError,
@@ -134,6 +138,18 @@ def test_safe_names():
         name = safe_name(bad)
         assert "/" not in name and ".." not in name and " " not in name
     assert safe_name("a/b") != safe_name("a_b")
+
+
+def test_notebooks_and_their_default_data_ship_in_the_package():
+    package = Path(eq.__file__).resolve().parent
+    assert notebooks_dir() == package / "notebooks"
+    for kind, name in NOTEBOOKS.items():
+        assert notebook_path(kind) == notebooks_dir() / name and notebook_path(kind).is_file()
+        # the default dataset, as the kernel (working in the notebooks' folder) reads it
+        default = ast.literal_eval(papermill.inspect_notebook(notebook_path(kind))
+                                   ["data_dir"]["default"])
+        assert (notebooks_dir() / default).resolve() == sample_folder("region"), kind
+    assert sample_folder("inta").parent == package / "data" / "samples"
 
 
 def test_unknown_parameter_refused():

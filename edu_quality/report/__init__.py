@@ -13,13 +13,14 @@ from .._lazy import lazy_exports
 
 _EXPORTS = {
     "Section": "render", "page": "render",
-    "ReportData": "sections", "municipality_report": "sections", "report_data": "sections",
-    "school_report": "sections",
+    "ReportData": "data", "report_data": "data",
+    "municipality_report": "sections", "school_report": "sections",
 }
 
 if TYPE_CHECKING:
+    from .data import ReportData, report_data
     from .render import Section, page
-    from .sections import ReportData, municipality_report, report_data, school_report
+    from .sections import municipality_report, school_report
 
 __all__ = ["ReportData", "Section", "municipality_report", "page", "report_data", "school_report"]
 

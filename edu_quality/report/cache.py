@@ -4,7 +4,7 @@ A report batch loads (and checks) the dataset once, to plan its reports;
 :func:`share_dataset` then writes it for the batch's kernels, which take it
 with :func:`preload_dataset` (≈0.01 s for a municipality) instead of reading
 and checking every file again (≈1.5 s each). :func:`cached_dataset` and
-:func:`~edu_quality.report.sections.report_data` look it up by the folder and
+:func:`~edu_quality.report.data.report_data` look it up by the folder and
 the name, size and modification time of each of its files: a file changed
 since is read again.
 """
@@ -89,7 +89,7 @@ def preload_dataset(data_dir: str | Path, path: str | Path) -> bool:
 
     Only when it was read from ``data_dir`` as its files are now (a file
     changed since is read again by
-    :func:`~edu_quality.report.sections.report_data`); returns whether it
+    :func:`~edu_quality.report.data.report_data`); returns whether it
     was taken. The file is written by the batch process itself, in a folder of
     its own: it is never a file from elsewhere.
     """

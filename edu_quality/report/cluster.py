@@ -12,7 +12,7 @@ How a report runs on a worker
     (the same
     :class:`~edu_quality.report.engine.WarmKernel` as a local batch: started
     once, namespace cleared between reports) and executes the notebook there
-    with :func:`~edu_quality.report.runner.render_report` into a temporary
+    with :func:`~edu_quality.report.job.render_report` into a temporary
     folder. The HTML page (and the executed notebook) travel back to the
     client as bytes and are written there atomically, so the output folder
     need not be shared. A report that fails comes back as a failure with its
@@ -47,9 +47,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import EduQualityError
+from .job import describe_failure, failure_detail, render_report
+from .notebooks import WARMUP, ensure_kernel, notebooks_dir
 
 __all__ = ["PLUGIN_NAME", "ClusterError", "check_workers", "code_stamp", "connect",
-           "kernel_plugin", "render_on_worker", "warm_up"]
+           "kernel_count", "kernel_plugin", "kernel_stats", "kill_kernels", "render_on_worker",
+           "warm_up"]
 
 #: Name of the worker plugin that owns the workers' kernels during a batch.
 PLUGIN_NAME = "edu-quality-kernels"
@@ -84,12 +87,12 @@ def code_stamp() -> str:
     >>> len(code_stamp())
     64
     """
-    from .runner import notebooks_dir
-
     h = hashlib.sha256()
     pkg = Path(__file__).resolve().parents[1]
+    samples = pkg / "data" / "samples"  # datasets, not code: the workers' data is checked apart
     for src in sorted(pkg.rglob("*")):
-        if src.is_file() and src.suffix in {".py", ".csv", ".json", ".j2", ".css", ".tpl"}:
+        if (src.is_file() and src.suffix in {".py", ".csv", ".json", ".j2", ".css", ".tpl"}
+                and not src.is_relative_to(samples)):
             h.update(src.relative_to(pkg).as_posix().encode())
             h.update(src.read_bytes())
     for nb in sorted(notebooks_dir().glob("*.ipynb")):
@@ -183,12 +186,11 @@ def check_workers(client, data_dir: str | Path, *, code: str | None = None) -> i
 def _kernel() -> Iterator:
     """An idle warm kernel of this worker process (a new one when all are busy)."""
     from .engine import WarmKernel
-    from .runner import _WARMUP, ensure_kernel, notebooks_dir
 
     with _KERNELS_LOCK:
         kernel = _IDLE.pop() if _IDLE else None
     if kernel is None:
-        kernel = WarmKernel(ensure_kernel(), cwd=notebooks_dir(), warmup=_WARMUP)
+        kernel = WarmKernel(ensure_kernel(), cwd=notebooks_dir(), warmup=WARMUP)
         with _KERNELS_LOCK:
             _KERNELS.append(kernel)
     try:
@@ -222,8 +224,6 @@ def render_on_worker(job, *, timeout: float | None, keep_notebook: bool) -> dict
         ``notebook`` (the executed notebook as bytes, or None), ``message``
         and ``detail`` (when failed).
     """
-    from .runner import _failure_detail, describe_failure, render_report
-
     with tempfile.TemporaryDirectory(prefix="edu-quality-") as tmp:
         executed = Path(tmp) / f"{job.name}.ipynb"
         try:
@@ -233,7 +233,7 @@ def render_on_worker(job, *, timeout: float | None, keep_notebook: bool) -> dict
             out = {"status": "ok", "html": page.read_bytes()}
         except Exception as exc:  # noqa: BLE001 - reported to the client like a local failure
             out = {"status": "failed", "message": describe_failure(exc),
-                   "detail": _failure_detail(exc)}
+                   "detail": failure_detail(exc)}
         out["notebook"] = executed.read_bytes() if keep_notebook and executed.exists() else None
     return out
 
@@ -245,6 +245,12 @@ def kill_kernels() -> int:
     for kernel in kernels:
         kernel.kill("timeout")  # the report ends; the kernel may start again later
     return len(kernels)
+
+
+def kernel_count() -> int:
+    """Run on every worker: the report kernels this worker process keeps now."""
+    with _KERNELS_LOCK:
+        return len(_KERNELS)
 
 
 def kernel_stats() -> dict[str, int]:

@@ -39,8 +39,8 @@ cores; the table is written to ``reports/bench.md``):
   and marks a failing cell; only the kernel comes from the pool, and the
   output notebook is written once at the end instead of twice per cell.
 * **kept** — HTML export in the batch process with one reused exporter
-  (``runner.export_html``), no ``nbconvert`` command, and without the
-  BeautifulSoup pass of ``HTMLExporter`` (``runner.report_exporter_class``):
+  (``html.export_html``), no ``nbconvert`` command, and without the
+  BeautifulSoup pass of ``HTMLExporter`` (``html.report_exporter_class``):
   that pass only adds ``alt`` to images without one and ``tabindex`` to the
   ``jp-`` cells of the JupyterLab template — our template has no such cells
   and every figure has its ``alt`` — and re-serialises the page: 0.04 s of

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .._files import atomic_write
-from .runner import Job, safe_name
-from .sections import ReportData, report_data
+from .data import ReportData, report_data
+from .job import Job, safe_name
 
 __all__ = ["export_batch_xlsx", "export_xlsx", "neutralize_formulas", "suppress_small"]
 

@@ -6,7 +6,7 @@ region, the school social well-being index and its weights, results against the
 index, how many schools are on each list and why, and — from pupil-level ВПР —
 how much of the spread of results lies between schools.
 
-Every ``*_section`` function takes a :class:`~edu_quality.report.sections.ReportData`
+Every ``*_section`` function takes a :class:`~edu_quality.report.data.ReportData`
 and returns a :class:`~edu_quality.report.render.Section`; the computations
 behind them (:func:`school_factor_table`, :func:`factor_influence`,
 :func:`region_social_index`, :func:`vpr_pupil_scores`) return tables and are
@@ -24,8 +24,8 @@ import pandas as pd
 from ..errors import DataError, EduQualityError
 from ..identify import STATUSES
 from ..index import SocialIndex, default_factors, social_index
+from .data import ReportData
 from .render import Section, fmt_interval, fmt_number, fmt_percent
-from .sections import ReportData
 
 __all__ = [
     "MIN_SCHOOLS",

@@ -10,19 +10,15 @@ ever shown — only aggregates.
 from __future__ import annotations
 
 import warnings
-from functools import cached_property
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset
 from ..dynamics import enrolment_change, positive_share, year_over_year
 from ..errors import DataError
-from ..identify import classify
 from ..indicators import evaluate_indicators
-from ..metrics import exam_not_held, summarize
-from .cache import cached_dataset, folder_version
+from ..metrics import exam_not_held
+from .data import PROCEDURE, ReportData, report_data
 from .render import Section, fmt_interval, fmt_number, fmt_percent
 
 __all__ = [
@@ -48,7 +44,6 @@ __all__ = [
     "status_section",
 ]
 
-_PROC = ["assessment", "subject", "grade"]
 _HIDDEN = "скрыто: меньше {n} участников"
 _STATUS_TEXT = {
     "ШНОР": "школа с низкими образовательными результатами",
@@ -58,120 +53,6 @@ _STATUS_TEXT = {
     "резильентная": "резильентная школа: результаты выше ожидаемых при неблагоприятном контексте",
     "": "не входит в списки",
 }
-
-
-class ReportData:
-    """A dataset and the tables every report of one year needs, computed once.
-
-    Parameters
-    ----------
-    dataset : Dataset
-    year : int
-    min_n : int
-        Small-group threshold: groups with fewer participants are hidden.
-    """
-
-    def __init__(self, dataset: Dataset, year: int, *, min_n: int = 5):
-        self.dataset = dataset
-        self.year = int(year)
-        self.min_n = min_n
-        self.names = dict(zip(dataset.schools["school_id"], dataset.schools["name"]))
-        self.municipality_of = dict(zip(dataset.schools["school_id"],
-                                        dataset.schools["municipality"]))
-
-    def _results(self) -> list[pd.DataFrame]:
-        return [t for t in (self.dataset.results, self.dataset.aggregates) if len(t)]
-
-    def _summ(self, by: list[str]) -> pd.DataFrame:
-        parts = []
-        for t in self._results():
-            if "municipality" in by:
-                t = t.assign(municipality=t["school_id"].map(self.municipality_of))
-            parts.append(summarize(t, by, min_n=self.min_n))
-        return pd.concat(parts, ignore_index=True)
-
-    @cached_property
-    def summary(self) -> pd.DataFrame:
-        """Metrics per school, procedure and year."""
-        return self._summ(["school_id", *_PROC, "year"])
-
-    @cached_property
-    def summary_municipality(self) -> pd.DataFrame:
-        """Metrics per municipality, procedure and year."""
-        return self._summ(["municipality", *_PROC, "year"])
-
-    @cached_property
-    def summary_region(self) -> pd.DataFrame:
-        """Metrics of the whole region per procedure and year."""
-        return self._summ([*_PROC, "year"])
-
-    @cached_property
-    def classified(self) -> pd.DataFrame | None:
-        """:func:`edu_quality.classify` for the year (None when it cannot be computed)."""
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return classify(self.dataset, self.year, min_n=self.min_n).set_index("school_id")
-        except (DataError, ValueError) as exc:
-            self.classify_error = str(exc)
-            return None
-
-    @cached_property
-    def objectivity(self):
-        """:func:`edu_quality.objectivity_index` on the ВПР pupil results (or None)."""
-        from ..objectivity import objectivity_index
-        from ..scales import max_scores
-
-        r = self.dataset.results
-        if r.empty or not (r["assessment"] == "ВПР").any() or r["journal_mark"].isna().all():
-            return None
-        top = (max_scores().sort_values("year").groupby(["subject", "grade"], as_index=False)
-               .last()[["subject", "grade", "max_score"]])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                return objectivity_index(r, max_scores=top)
-            except (DataError, ValueError):
-                return None
-
-    @cached_property
-    def journal(self) -> pd.DataFrame | None:
-        """ВПР marks against journal marks per school, subject, grade and year."""
-        from ..objectivity import marks_vs_journal
-
-        r = self.dataset.results
-        if r.empty or r["journal_mark"].isna().all():
-            return None
-        return marks_vs_journal(r, min_n=self.min_n)
-
-    def schools_of(self, municipality: str) -> list[str]:
-        """School ids of a municipality."""
-        s = self.dataset.schools
-        return s.loc[s["municipality"] == municipality, "school_id"].tolist()
-
-
-_CACHE: dict[tuple, ReportData] = {}
-
-
-def report_data(data_dir: str | Path, year: int, *, min_n: int = 5) -> ReportData:
-    """Load a dataset folder once per process and year (reused across reports of a batch).
-
-    The cache key includes every file's size and modification time, so a
-    changed file is read again.
-
-    Examples
-    --------
-    >>> from edu_quality.demo import sample_folder
-    >>> report_data(sample_folder("inta"), 2022) is report_data(sample_folder("inta"), 2022)
-    True
-    """
-    folder, version = folder_version(data_dir)
-    key = (str(folder), version, int(year), min_n)
-    if key not in _CACHE:
-        if len(_CACHE) > 8:
-            _CACHE.clear()
-        _CACHE[key] = ReportData(cached_dataset(folder), year, min_n=min_n)
-    return _CACHE[key]
 
 
 # ------------------------------------------------------------------ helpers
@@ -242,9 +123,9 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
         return sec
     muni = data.municipality_of[school_id]
     m = data.summary_municipality
-    m = m.loc[(m["municipality"] == muni) & (m["year"] == data.year)].set_index(_PROC)
+    m = m.loc[(m["municipality"] == muni) & (m["year"] == data.year)].set_index(PROCEDURE)
     r = data.summary_region
-    r = r.loc[r["year"] == data.year].set_index(_PROC)
+    r = r.loc[r["year"] == data.year].set_index(PROCEDURE)
     rows = []
     for row in mine.itertuples():
         key = (row.assessment, row.subject, row.grade)
@@ -283,7 +164,7 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
     if mine["year"].nunique() < 2:
         sec.note("Для динамики нужны результаты хотя бы двух лет.")
         return sec
-    yoy = year_over_year(mine, by=_PROC, metrics=["share_2", "quality_rate"])
+    yoy = year_over_year(mine, by=PROCEDURE, metrics=["share_2", "quality_rate"])
     last = yoy.loc[yoy["year_to"] == yoy["year_to"].max()].dropna(subset=["value_to"])
     rows = [{"Работа": _proc_label(r), "Показатель": r.label,
              "Было": f"{fmt_percent(r.value_from)} ({r.year_from})",
@@ -297,9 +178,9 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
         sec.table(pd.DataFrame(rows), name="dynamics")
     if yoy.attrs.get("note"):
         sec.note(yoy.attrs["note"])
-    main = (mine.loc[~exam_not_held(mine)].groupby(_PROC)["participants"].sum()
+    main = (mine.loc[~exam_not_held(mine)].groupby(PROCEDURE)["participants"].sum()
             .sort_values(ascending=False).index[:4])
-    plot = mine.loc[mine.set_index(_PROC).index.isin(main) & ~exam_not_held(mine)].copy()
+    plot = mine.loc[mine.set_index(PROCEDURE).index.isin(main) & ~exam_not_held(mine)].copy()
     if plot["share_2"].notna().any():
         plot["series"] = plot.apply(_proc_label, axis=1)
         ax = plot_dynamics(plot, "share_2", hue="series")
@@ -613,7 +494,7 @@ def dynamics_overview_section(data: ReportData, municipality: str) -> Section:
     if s["year"].nunique() < 2:
         sec.note("Нет данных за прошлый год.")
         return sec
-    yoy = year_over_year(s, by=["school_id", *_PROC], metrics=["share_2"])
+    yoy = year_over_year(s, by=["school_id", *PROCEDURE], metrics=["share_2"])
     ps = positive_share(yoy.loc[yoy["year_to"] == data.year])
     for r in ps.itertuples():
         sec.text(f"Школ с положительной динамикой: {r.positive} из {r.units} "

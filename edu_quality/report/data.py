@@ -1,0 +1,139 @@
+"""The data every report of one year needs: a dataset and the tables computed once from it.
+
+:class:`ReportData` is what the sections (:mod:`edu_quality.report.sections`,
+:mod:`edu_quality.report.region`) take; :func:`report_data` loads it once per
+process, dataset folder and year.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from ..dataset import Dataset
+from ..errors import DataError
+from ..identify import classify
+from ..metrics import summarize
+from .cache import cached_dataset, folder_version
+
+__all__ = ["PROCEDURE", "ReportData", "report_data"]
+
+#: The columns naming an assessment procedure (what was written, in which grade).
+PROCEDURE = ["assessment", "subject", "grade"]
+
+
+class ReportData:
+    """A dataset and the tables every report of one year needs, computed once.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    year : int
+    min_n : int
+        Small-group threshold: groups with fewer participants are hidden.
+    """
+
+    def __init__(self, dataset: Dataset, year: int, *, min_n: int = 5):
+        self.dataset = dataset
+        self.year = int(year)
+        self.min_n = min_n
+        self.names = dict(zip(dataset.schools["school_id"], dataset.schools["name"], strict=True))
+        self.municipality_of = dict(zip(dataset.schools["school_id"],
+                                        dataset.schools["municipality"], strict=True))
+
+    def _results(self) -> list[pd.DataFrame]:
+        return [t for t in (self.dataset.results, self.dataset.aggregates) if len(t)]
+
+    def _summ(self, by: list[str]) -> pd.DataFrame:
+        parts = []
+        for t in self._results():
+            if "municipality" in by:
+                t = t.assign(municipality=t["school_id"].map(self.municipality_of))
+            parts.append(summarize(t, by, min_n=self.min_n))
+        return pd.concat(parts, ignore_index=True)
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Metrics per school, procedure and year."""
+        return self._summ(["school_id", *PROCEDURE, "year"])
+
+    @cached_property
+    def summary_municipality(self) -> pd.DataFrame:
+        """Metrics per municipality, procedure and year."""
+        return self._summ(["municipality", *PROCEDURE, "year"])
+
+    @cached_property
+    def summary_region(self) -> pd.DataFrame:
+        """Metrics of the whole region per procedure and year."""
+        return self._summ([*PROCEDURE, "year"])
+
+    @cached_property
+    def classified(self) -> pd.DataFrame | None:
+        """:func:`edu_quality.classify` for the year (None when it cannot be computed)."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return classify(self.dataset, self.year, min_n=self.min_n).set_index("school_id")
+        except (DataError, ValueError) as exc:
+            self.classify_error = str(exc)
+            return None
+
+    @cached_property
+    def objectivity(self):
+        """:func:`edu_quality.objectivity_index` on the ВПР pupil results (or None)."""
+        from ..objectivity import objectivity_index
+        from ..scales import max_scores
+
+        r = self.dataset.results
+        if r.empty or not (r["assessment"] == "ВПР").any() or r["journal_mark"].isna().all():
+            return None
+        top = (max_scores().sort_values("year").groupby(["subject", "grade"], as_index=False)
+               .last()[["subject", "grade", "max_score"]])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return objectivity_index(r, max_scores=top)
+            except (DataError, ValueError):
+                return None
+
+    @cached_property
+    def journal(self) -> pd.DataFrame | None:
+        """ВПР marks against journal marks per school, subject, grade and year."""
+        from ..objectivity import marks_vs_journal
+
+        r = self.dataset.results
+        if r.empty or r["journal_mark"].isna().all():
+            return None
+        return marks_vs_journal(r, min_n=self.min_n)
+
+    def schools_of(self, municipality: str) -> list[str]:
+        """School ids of a municipality."""
+        s = self.dataset.schools
+        return s.loc[s["municipality"] == municipality, "school_id"].tolist()
+
+
+_CACHE: dict[tuple, ReportData] = {}
+
+
+def report_data(data_dir: str | Path, year: int, *, min_n: int = 5) -> ReportData:
+    """Load a dataset folder once per process and year (reused across reports of a batch).
+
+    The cache key includes every file's size and modification time, so a
+    changed file is read again.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> report_data(sample_folder("inta"), 2022) is report_data(sample_folder("inta"), 2022)
+    True
+    """
+    folder, version = folder_version(data_dir)
+    key = (str(folder), version, int(year), min_n)
+    if key not in _CACHE:
+        if len(_CACHE) > 8:
+            _CACHE.clear()
+        _CACHE[key] = ReportData(cached_dataset(folder), year, min_n=min_n)
+    return _CACHE[key]

@@ -1,0 +1,221 @@
+"""One report: what it is (:class:`Job`), how it is built (:func:`render_report`) and why
+it failed (:func:`describe_failure`).
+
+A report is its notebook executed by papermill on a warm kernel of the
+project (:mod:`edu_quality.report.engine`), with its ``injected-parameters``
+cell for audit, then exported to HTML without code
+(:mod:`edu_quality.report.html`). Every output file is written atomically: a
+report is either whole or absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._files import atomic_write
+from ..errors import DataError, EduQualityError
+from .html import export_html
+from .notebooks import check_parameters, ensure_kernel, notebook_path
+
+__all__ = [
+    "Job",
+    "describe_failure",
+    "failure_detail",
+    "job_for",
+    "municipality_job",
+    "render_report",
+    "safe_name",
+    "school_job",
+]
+
+
+@dataclass
+class Job:
+    """One report to produce.
+
+    ``notebook`` names the template explicitly; by default it is the notebook
+    of ``kind`` (:data:`~edu_quality.report.notebooks.NOTEBOOKS`).
+    """
+
+    kind: str
+    parameters: dict[str, object]
+    name: str  # file stem
+    title: str
+    notebook: str | None = None
+
+    def template(self) -> Path:
+        """The notebook this job executes."""
+        return Path(self.notebook) if self.notebook else notebook_path(self.kind)
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of an id or a name (no ``/``, ``..``, spaces or quotes).
+
+    Characters other than letters, digits, ``-`` and ``_`` become ``_``; when
+    anything was replaced, a short hash of the original keeps names distinct.
+
+    Examples
+    --------
+    >>> safe_name("01016")
+    '01016'
+    >>> safe_name("../etc/passwd").startswith("etc_passwd-")
+    True
+    """
+    clean = re.sub(r"[^\w\-]+", "_", str(text), flags=re.UNICODE).strip("._")[:80] or "report"
+    if clean == str(text):
+        return clean
+    digest = hashlib.sha1(str(text).encode("utf-8")).hexdigest()[:8]
+    return f"{clean}-{digest}"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: Errors whose message is written for a methodologist: shown without the class name.
+_OWN_ERRORS = {"DataError", "EduQualityError", "ParameterError"}
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(_ANSI.sub("", text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line a person understands about why a report failed.
+
+    Examples
+    --------
+    >>> describe_failure(DataError(None, "школа «X» не найдена в реестре"))
+    'школа «X» не найдена в реестре'
+    >>> describe_failure(KeyError("year"))
+    "KeyError: 'year'"
+    """
+    from papermill import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        lines = [ln for ln in _ANSI.sub("", str(exc.evalue or "")).splitlines() if ln.strip()]
+        value = "; ".join(lines)
+        what = value if exc.ename in _OWN_ERRORS and value else (
+            f"{exc.ename}: {value}" if value else exc.ename)
+        where = f"ячейка [{exc.exec_count}]" if exc.exec_count else "блокнот"
+        return _one_line(f"ошибка при выполнении блокнота ({where}): {what}")
+    if isinstance(exc, EduQualityError):
+        return _one_line("; ".join(ln for ln in str(exc).splitlines() if ln.strip())
+                         or type(exc).__name__)
+    return _one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+
+
+def failure_detail(exc: BaseException) -> str:
+    """The full details of a failure for ``batch.log``: its traceback, without colours."""
+    detail = traceback.format_exc() if exc.__traceback__ else repr(exc)
+    return _ANSI.sub("", detail)
+
+
+def render_report(job: Job, out_dir: str | Path, *, keep_notebook: bool = True,
+                  timeout: float | None = 600, kernel=None) -> Path:
+    """Execute one report notebook with papermill and export its HTML; return the HTML path.
+
+    Parameters
+    ----------
+    job : Job
+        The report.
+    out_dir : str or Path
+        Folder of ``<name>.html`` and (``keep_notebook``) the executed
+        ``<name>.ipynb``.
+    keep_notebook : bool
+        Keep the executed notebook next to the page (also when it failed).
+    timeout : float, optional
+        Seconds the report may take (its kernel is killed on overrun).
+    kernel : WarmKernel, optional
+        A warm kernel to run on (a batch passes its own); by default a kernel
+        is started for this report and shut down after it.
+
+    Raises
+    ------
+    ParameterError
+        An unknown parameter.
+    papermill.PapermillExecutionError
+        A cell failed (the executed notebook, with its error, is kept for audit).
+    KernelDied, ReportTimeout
+        The kernel died or the report overran ``timeout`` (what was executed
+        so far is kept for audit).
+    """
+    import nbformat
+    import papermill
+
+    from .engine import KernelDied, ReportTimeout, WarmKernel
+
+    out_dir = Path(out_dir)
+    nb_in = job.template()
+    check_parameters(nb_in, job.parameters)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / f"{job.name}.ipynb"
+    own = kernel is None
+    if own:
+        kernel = WarmKernel(ensure_kernel(), cwd=nb_in.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{job.name}.", suffix=".ipynb", dir=out_dir)
+    os.close(fd)
+    try:
+        try:
+            nb = kernel.run(nb_in, tmp, job.parameters, timeout=timeout)
+        except papermill.PapermillExecutionError:
+            if keep_notebook and Path(tmp).stat().st_size:
+                Path(tmp).chmod(0o644)
+                Path(tmp).replace(executed)
+            raise
+        except (KernelDied, ReportTimeout):
+            if keep_notebook and kernel.notebook is not None:
+                atomic_write(executed, nbformat.writes(kernel.notebook))
+            raise
+        nb.metadata.setdefault("papermill", {})["output_path"] = str(executed)
+        page = export_html(nb, title=job.title)
+        html_path = out_dir / f"{job.name}.html"
+        if keep_notebook:
+            atomic_write(executed, nbformat.writes(nb))
+        atomic_write(html_path, page)
+        return html_path
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+        if own:
+            kernel.shutdown()
+
+
+def municipality_job(data_dir: Path, year: int, municipality: str) -> Job:
+    """The report of a municipality (``data_dir`` as the kernel will read it)."""
+    return Job("municipality", {"data_dir": str(data_dir), "municipality": municipality,
+                                "year": int(year)},
+               f"municipality_{safe_name(municipality)}", f"{municipality}: аналитический отчёт")
+
+
+def school_job(data_dir: Path, year: int, school_id: str, name: str) -> Job:
+    """The report of a school (``data_dir`` as the kernel will read it)."""
+    return Job("school", {"data_dir": str(data_dir), "school_id": school_id, "year": int(year)},
+               f"school_{safe_name(school_id)}", f"{name}: отчёт школы")
+
+
+def job_for(kind: str, data_dir: str | Path, year: int, *, school_id: str | None = None,
+            municipality: str | None = None) -> Job:
+    """The job of one report (the ``report school`` / ``report municipality`` commands).
+
+    Raises
+    ------
+    DataError
+        The school or municipality is not in the registry.
+    """
+    from .cache import cached_dataset
+
+    data_dir = Path(data_dir).resolve()
+    schools = cached_dataset(data_dir).schools
+    if kind == "school":
+        found = schools.loc[schools["school_id"] == school_id, "name"]
+        if len(found):
+            return school_job(data_dir, year, school_id, found.iloc[0])
+    elif kind == "municipality" and municipality in set(schools["municipality"]):
+        return municipality_job(data_dir, year, municipality)
+    what = (f"школа «{school_id}» не найдена" if kind == "school"
+            else f"муниципалитет «{municipality}» не найден")
+    raise DataError(None, f"{what} в реестре школ")

@@ -1,0 +1,114 @@
+"""What a batch leaves next to its reports: ``manifest.json``, ``batch.log``, ``index.html``.
+
+* ``manifest.json`` — every report with its status, the one-line reason of a
+  failure and the key of its inputs (:func:`inputs_stamp` and its parameters):
+  a re-run skips the reports whose key did not change since a success.
+* ``batch.log`` — the full details of each failure, appended.
+* ``index.html`` — every report with its status (:data:`STATUS_LABELS`) and
+  the reason of a failure, linking the pages made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import signal
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from .._files import atomic_write
+from .notebooks import notebooks_dir
+from .render import CSS
+
+__all__ = ["STATUS_LABELS", "append_log", "inputs_stamp", "read_manifest", "write_index",
+           "write_manifest"]
+
+#: Status of a report in the manifest → its label in ``index.html``.
+STATUS_LABELS = {"ok": "готов", "failed": "ошибка", "pending": "не выполнен"}
+
+
+def inputs_stamp(data_dir: Path, notebooks: list[Path]) -> str:
+    """Hash of what the reports of a dataset are made from.
+
+    The dataset's files (name, size, modification time), the report notebooks
+    (those of :func:`~edu_quality.report.notebooks.notebooks_dir` and
+    ``notebooks``) and the package's code.
+    """
+    h = hashlib.sha256()
+    for p in sorted(data_dir.iterdir()):
+        if p.is_file():
+            st = p.stat()
+            h.update(f"{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for nb in sorted({*notebooks_dir().glob("*.ipynb"), *notebooks}):
+        if nb.is_file():
+            h.update(nb.read_bytes())
+    pkg = Path(__file__).resolve().parents[1]
+    for src in sorted(pkg.rglob("*.py")):
+        h.update(src.read_bytes())
+    return h.hexdigest()
+
+
+def read_manifest(path: Path) -> dict[str, dict]:
+    """The reports of a manifest (name → entry); empty when it is missing or unreadable."""
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("reports", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def append_log(log: IO[str], name: str, title: str, message: str, detail: str) -> None:
+    """Append one failure (or a note about the batch) to ``batch.log``, flushed at once."""
+    head = f"==== {datetime.now():%Y-%m-%d %H:%M:%S} {name}"
+    if title:
+        head += f" «{title}»"
+    log.write(f"{head}\n{message}\n{detail}\n")
+    log.flush()
+
+
+def write_manifest(path: Path, year: int, entries: dict[str, dict], *,
+                   interrupted: int | None = None, workers: list | None = None) -> None:
+    """Write ``manifest.json`` (atomically).
+
+    It holds the year and every report's entry; after the batch, also the
+    signal that interrupted it and what each kernel slot or worker did.
+    """
+    doc: dict[str, object] = {"year": year, "reports": entries}
+    if interrupted is not None:
+        doc["interrupted"] = signal.Signals(interrupted).name
+    if workers is not None:
+        doc["workers"] = workers
+    atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1))
+
+
+def write_index(out: Path, entries: dict[str, dict], year: int, *,
+                interrupted: int | None = None) -> Path:
+    """Write ``index.html`` listing every report with its status and the reason of a failure."""
+    rows = []
+    order = sorted(entries.items(), key=lambda kv: (kv[1]["kind"] != "municipality", kv[1]["title"]))
+    for name, e in order:
+        status = STATUS_LABELS[e["status"]]
+        link = (f'<a href="{html.escape(name)}.html">{html.escape(e["title"])}</a>'
+                if e["status"] == "ok" else html.escape(e["title"]))
+        err = html.escape(e.get("error") or "")
+        cls = {"ok": "eq-low", "failed": "eq-high", "pending": "eq-medium"}[e["status"]]
+        rows.append(f'<tr class="{cls}"><td>{link}</td><td>{status}</td><td>{err}</td></tr>')
+    failed = sum(e["status"] == "failed" for e in entries.values())
+    pending = sum(e["status"] == "pending" for e in entries.values())
+    note = ""
+    if interrupted is not None:
+        note = (f'<p class="eq-warn">Построение прервано ({signal.Signals(interrupted).name}): '
+                f"не выполнено отчётов: {pending}. Повторный запуск построит только их.</p>")
+    body = (f"<h1>Отчёты за {year - 1}/{year} учебный год</h1>{note}"
+            f"<p>Всего: {len(entries)}; с ошибкой: {failed}; не выполнено: {pending}. "
+            "Подробности ошибок — в batch.log.</p>"
+            '<table class="eq-table"><thead><tr><th>Отчёт</th><th>Статус</th><th>Причина</th>'
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    page = (f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Отчёты</title>'
+            f"<style>{CSS}</style></head><body><main>{body}</main></body></html>")
+    path = out / "index.html"
+    atomic_write(path, page)
+    return path
