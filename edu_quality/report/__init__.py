@@ -1,5 +1,7 @@
-"""Reports: sections (library functions returning tables and figures), rendering to
-self-contained HTML, and batch execution of the report notebooks.
+"""Reports: sections, rendering to self-contained HTML, batches of report notebooks.
+
+Sections are library functions returning tables and figures; the report notebooks call
+them and are executed by papermill, alone or in batches.
 
 The names below are imported on first use (PEP 562): a batch process, which
 only plans and drives the kernels, does not import the analytics.
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from .render import Section, page
     from .sections import municipality_report, school_report
 
-__all__ = ["ReportData", "Section", "municipality_report", "page", "report_data", "school_report"]
+#: The public names, written once in ``_EXPORTS`` (a test checks the imports above match).
+__all__ = sorted(_EXPORTS)
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, public=__all__)
