@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from . import io as _io
+from .io import readers as _io
 from ._checks import check_option
 from ._grouping import is_dask
 from .errors import MAX_PROBLEMS, DataError, Problem

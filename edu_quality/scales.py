@@ -280,7 +280,7 @@ def read_scales(path: str | Path, *, sheet: str | int | None = None) -> pd.DataF
     >>> read_scales(p)[["year", "subject", "grade", "mark", "min_score"]].values.tolist()[:2]
     [[2022, 'Математика', 4, 2, 0], [2022, 'Математика', 4, 3, 6]]
     """
-    from .io import _read_raw, _text
+    from .io.readers import _read_raw, _text
     from .schema import Column, TableSpec
 
     long_spec = TableSpec(
@@ -343,7 +343,7 @@ def read_scales(path: str | Path, *, sheet: str | int | None = None) -> pd.DataF
     table = pd.DataFrame(cells)
     table = table.loc[:, [c for c in _COLUMNS if c in table.columns]]
     if "year" in table.columns:
-        from .io import _parse_year
+        from .io.readers import _parse_year
 
         years, bad = _parse_year(table["year"])
         table["year"] = years.where(~bad, table["year"])

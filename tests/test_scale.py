@@ -17,7 +17,7 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 import edu_quality as eq
 from edu_quality import dataset as dataset_module
-from edu_quality import io as io_module
+from edu_quality.io import readers as io_module
 from edu_quality.dynamics import _trend_row, trend, year_over_year
 from edu_quality.errors import DataError, Problem
 from edu_quality.factors import _vif, influence

@@ -39,10 +39,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import DataError, Problem
-from .marks import parse_marks
-from .privacy import pseudonymize, pupil_key
-from .schema import (
+from ..errors import DataError, Problem
+from ..marks import parse_marks
+from ..privacy import pseudonymize, pupil_key
+from ..schema import (
     CONTEXT,
     ENROLMENT,
     INDICATORS,
@@ -1358,7 +1358,7 @@ def read_results(
 def _load_results(path, *, assessment=None, sheet=None, year=None, subject=None, grade=None,
                   pseudonymize_ids=None, strict=False, invalid_results="raise",
                   scales=None) -> _Loaded:
-    from . import fisoko
+    from .. import fisoko
 
     vpr = fisoko.sniff_vpr(path, sheet, year=year, subject=subject, grade=grade, strict=strict,
                         invalid_results=invalid_results, scales=scales,
@@ -1385,7 +1385,7 @@ def _load_results(path, *, assessment=None, sheet=None, year=None, subject=None,
 
 @lru_cache(maxsize=1)
 def _factor_lookup() -> dict[str, str]:
-    from .catalogue import factor_catalogue
+    from ..catalogue import factor_catalogue
 
     cat = factor_catalogue()
     out = {normalize_header(f): f for f in cat["factor"]}
