@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .readers import SUFFIXES as SUFFIXES
 from .readers import (
-    SUFFIXES,
     read_context,
     read_enrolment,
     read_indicators,

@@ -28,7 +28,6 @@ from __future__ import annotations
 import csv
 import io as _io
 import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -59,6 +58,14 @@ from ..schema import (
     match_columns,
     normalize_header,
     pandera_schema,
+)
+from .csv_text import (
+    INVISIBLE,
+    LINE_BREAKS,
+    FieldLimit,
+    decode_csv,
+    text_issue,
+    unclosed_quote,
 )
 
 __all__ = [
@@ -143,11 +150,11 @@ def _find_header(
 
 
 def _read_csv(path: Path, file: str, score: Callable, expected: str) -> _Raw:
-    text, issue = _decode_csv(path.read_bytes(), file)
+    text, issue = decode_csv(path.read_bytes(), file)
     # split as the parser does: a form feed or U+2028 in a title is no line end for it
-    head_lines = _LINE_BREAKS.split(text, maxsplit=_HEADER_SEARCH_ROWS + 20)
+    head_lines = LINE_BREAKS.split(text, maxsplit=_HEADER_SEARCH_ROWS + 20)
     head_lines = head_lines[: _HEADER_SEARCH_ROWS + 20]
-    with _FieldLimit():  # a long cell near the top is no reason to fail
+    with FieldLimit():  # a long cell near the top is no reason to fail
         delim = _sniff_delimiter(head_lines)
         candidates = list(csv.reader(head_lines[:_HEADER_SEARCH_ROWS], delimiter=delim))
     if issue is not None:
@@ -156,9 +163,9 @@ def _read_csv(path: Path, file: str, score: Callable, expected: str) -> _Raw:
         except DataError:
             found = None
         named = None if found is None else _sub_header(candidates, found, score)[0]
-        raise _text_issue(file, text, issue, delim, named)
+        raise text_issue(file, text, issue, delim, named)
     if any(ch in text for ch in "\u200b\u200c\u200d\u2060\ufeff"):
-        text = text.translate(_INVISIBLE)
+        text = text.translate(INVISIBLE)
     h = _find_header(candidates, score, file, expected)
     headers, depth = _sub_header(candidates, h, score)
     width = max(len(headers), 1)
@@ -182,7 +189,7 @@ def _read_csv(path: Path, file: str, score: Callable, expected: str) -> _Raw:
         except pd.errors.ParserError as exc:
             quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
             if quote:
-                raise _unclosed_quote(file, text, int(quote.group(1)) + 1, delim,
+                raise unclosed_quote(file, text, int(quote.group(1)) + 1, delim,
                                       headers) from None
             m = re.search(r"saw (\d+)", str(exc))
             if not m:
@@ -210,7 +217,7 @@ def _check_unnamed(data: pd.DataFrame, headers: list[str], rows: np.ndarray, fil
 
 def _excel_value(v: object) -> object:
     if isinstance(v, str):
-        return v.translate(_INVISIBLE)
+        return v.translate(INVISIBLE)
     if v is None:
         return ""
     return v
@@ -715,194 +722,13 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-# ------------------------------------------------- hostile input: guards against silent loss
-#
-# Files pass through many hands and arrive broken in ways a reader must not paper over:
-# a wrong or doubled encoding, formulas saved without their values, a second table
-# beside or below the first, a header split over two rows of merged cells, an «Итого»
-# row. Each guard reads such a file as the methodologist sees it in Excel, or raises a
-# DataError naming the row and the column. ``tests/hostile`` holds one file per case.
-
-_LINE_BREAKS = re.compile(r"\r\n|\r|\n")  # the record ends the CSV parser knows (not \f, \u2028)
-_LEGACY_ENCODINGS = ("cp1251", "koi8_r", "cp866")  # tried in this order when UTF-8 fails
-_COMMON_SIGNS = "«»№–—“”„‘’…•°§±\xa0\u202f"  # non-ASCII, non-letter signs of Russian texts
-_JUNK = re.compile(f"[^\\x00-\\x7f\u0400-\u04ff{_COMMON_SIGNS}]")
-_CASE_FLIP = re.compile(r"[а-яё][А-ЯЁ]")  # «лПД»: KOI8-R read as Windows-1251 and back
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-# frequent letter pairs of Russian: the right decoding has many, a wrong one few
-_BIGRAMS = re.compile("(?=(ст|но|то|на|ен|ов|ни|ра|во|ко|ал|ро|пр|ли|ре|ос|ка|ол|ер|он|ва|та|"
-                      "ти|не|ор|ве|го|ан|ом|по|ел|ле|ет|ит|ла|ог|ес|од))")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # zero-width, BOM
-
-
-def _high_half(encoding: str) -> str:
-    return "".join(sorted(set(bytes(range(0x80, 0xC0)).decode(encoding, errors="replace"))))
-
-
-# UTF-8 Cyrillic decoded as Windows-1252 / Latin-1 («ÐšÐ¾Ð´») or as Windows-1251 («РљРѕРґ») and
-# saved again: two such pairs in a row never occur in Russian text
-_MOJIBAKE = (
-    (re.compile(f"(?:[ÐÑ][{re.escape(_high_half('cp1252') + _high_half('latin-1'))}]){{2,}}"),
-     ("cp1252", "latin-1")),
-    (re.compile(f"(?:[РС][{re.escape(_high_half('cp1251'))}]){{2,}}"), ("cp1251",)),
-)
-
-
-def _decode_csv(raw: bytes, file: str) -> tuple[str, tuple[int, str] | None]:
-    """Decode a text file; return the text and the first unreadable place (offset, message).
-
-    UTF-8 (with or without BOM) and UTF-16 (Excel's «Юникод-текст») are read as
-    they are; otherwise Windows-1251, KOI8-R or CP866, whichever gives Russian
-    text (fewest signs foreign to it and no «лПД»-like case flips). A file in
-    UTF-8 but for some bytes (two files glued together), and text decoded twice
-    («ÐšÐ¾Ð´» for «Код»), are not guessed at: their first place is returned.
-    """
-    if not raw.strip():
-        raise DataError(file, "файл пуст")
-    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if raw.startswith(bom):
-            return _decode_utf16(raw[2:], encoding, file), None
-    if b"\x00" in raw[:4096]:
-        encoding = _utf16_without_bom(raw[:4096])
-        if encoding is None:
-            raise DataError(file, _not_text(raw))
-        return _decode_utf16(raw, encoding, file), None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        if _mostly_utf8(raw):
-            text = raw.decode("utf-8-sig", errors="replace")
-            pos = len(raw[: exc.start].decode("utf-8-sig", errors="replace"))
-            return text, (pos, f"байты «{raw[exc.start:exc.start + 4].hex(' ')}» не в кодировке "
-                               "UTF-8, хотя остальной файл в UTF-8: в файле смешаны кодировки "
-                               "(например, склеены два файла) — сохраните его в одной кодировке")
-        text = _decode_legacy(raw, file)
-    return text, _find_mojibake(text)
-
-
-def _decode_utf16(raw: bytes, encoding: str, file: str) -> str:
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError:
-        raise DataError(file, "файл в кодировке UTF-16 повреждён: сохраните его как CSV UTF-8 "
-                              "или XLSX") from None
-
-
-def _utf16_without_bom(head: bytes) -> str | None:
-    """UTF-16 without a BOM: zero bytes on one side of every pair (ASCII digits, separators)."""
-    even, odd = head[0::2].count(0), head[1::2].count(0)
-    pairs = len(head) // 2
-    if odd >= 0.1 * pairs and even <= odd // 20:
-        return "utf-16-le"
-    if even >= 0.1 * pairs and odd <= even // 20:
-        return "utf-16-be"
-    return None
-
-
-def _not_text(raw: bytes) -> str:
-    if raw.startswith(b"PK\x03\x04"):
-        return ("это книга Excel (XLSX) или другой ZIP-архив, а не текст CSV: дайте файлу "
-                "расширение .xlsx")
-    if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        return ("это файл старого формата Excel (.xls) или книга с паролем, а не текст CSV: "
-                "сохраните его как .xlsx без пароля")
-    if raw.startswith(b"PAR1"):
-        return "это файл Parquet, а не текст CSV: дайте файлу расширение .parquet"
-    return "файл не является текстовым (CSV): сохраните его как CSV или XLSX"
-
-
-def _mostly_utf8(raw: bytes) -> bool:
-    """Whether much of the non-ASCII text is valid UTF-8 (so the rest is another encoding).
-
-    Counted are UTF-8 Cyrillic letters and the usual signs (NBSP, «», dashes, №):
-    Windows-1251, KOI8-R and CP866 text almost never forms them.
-    """
-    sample = raw[:1_000_000]
-    high = len(sample) - len(sample.translate(None, bytes(range(0x80, 0x100))))
-    valid = re.findall(rb"[\xd0\xd1][\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x90-\xbf]|\xe2\x84\x96",
-                       sample)
-    return len(valid) >= 3 and sum(map(len, valid)) >= 0.2 * high
-
-
-def _decode_legacy(raw: bytes, file: str) -> str:
-    """The one-byte encoding in which the file reads as Russian text (judged on its start)."""
-    ranked = []
-    for order, encoding in enumerate(_LEGACY_ENCODINGS):
-        sample = raw[:200_000].decode(encoding, errors="replace")
-        foreign = len(_JUNK.findall(sample)) + len(_CASE_FLIP.findall(sample))
-        score = 2 * foreign - len(_BIGRAMS.findall(sample.lower()))
-        if foreign <= 3 + 0.05 * len(_CYRILLIC.findall(sample)):
-            ranked.append((score, order, encoding))
-    for _, _, encoding in sorted(ranked):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:  # a byte Windows-1251 lacks further on
-            continue
-    raise DataError(file, "не удалось определить кодировку: текст не читается ни в UTF-8, ни в "
-                          "Windows-1251, ни в KOI8-R, ни в CP866 — сохраните файл как CSV UTF-8")
-
-
-def _find_mojibake(text: str) -> tuple[int, str] | None:
-    sample = text[:2_000_000]  # a file decoded twice is so from its first line
-    found = [(m.start(), m.group(), encodings) for pattern, encodings in _MOJIBAKE
-             if (m := pattern.search(sample))]
-    if not found:
-        return None
-    pos, bad, encodings = min(found)
-    end = text.find("\n", pos)
-    bad = text[pos:end if 0 <= end < pos + 40 else pos + 40].split(";")[0].strip()
-    fixed = ""
-    for encoding in encodings:
-        try:
-            fixed = bad.encode(encoding).decode("utf-8", errors="replace")
-            break
-        except UnicodeEncodeError:
-            continue
-    hint = f" — по-видимому, «{fixed}»" if fixed else ""
-    return pos, (f"текст в неверной кодировке: «{bad}»{hint}; файл был перекодирован дважды — "
-                 "сохраните исходную таблицу заново как CSV (UTF-8 или Windows-1251)")
-
-
-class _FieldLimit:
-    """Let the csv module read cells of any length (its default limit is 128 KiB).
-
-    The limit is the process's: raised and restored under a lock, as results
-    files are read in threads.
-    """
-
-    _lock = threading.Lock()
-
-    def __enter__(self):
-        self._lock.acquire()
-        self.old = csv.field_size_limit()
-        csv.field_size_limit(2**31 - 1)
-
-    def __exit__(self, *exc):
-        csv.field_size_limit(self.old)
-        self._lock.release()
-
-
-def _text_issue(file: str, text: str, issue: tuple[int, str], delim: str,
-                headers: list[str] | None) -> DataError:
-    """The DataError for an unreadable place of a text file, with its row and column."""
-    pos, message = issue
-    row, start = 1, 0
-    for m in _LINE_BREAKS.finditer(text, 0, pos):
-        row, start = row + 1, m.end()
-    with _FieldLimit():
-        field = len(next(csv.reader([text[start:pos]], delimiter=delim), [""])) - 1
-    field = max(field, 0)
-    name = headers[field] if headers and field < len(headers) and headers[field] else ""
-    return DataError(file, Problem(row, name or f"№ {field + 1}", message))
-
-
 def _cell_text(v: object) -> str:
     """A header cell as text: Excel's number 2 is «2», not «2.0»."""
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v).translate(_INVISIBLE).strip()
+    return str(v).translate(INVISIBLE).strip()
 
 
 def _sub_header(rows: list[list[object]], h: int, score: Callable[[list[str]], int]
@@ -940,15 +766,6 @@ def _sub_header(rows: list[list[object]], h: int, score: Callable[[list[str]], i
         else:
             merged.append(f"{parent} {s}".strip())
     return merged, 2
-
-
-def _unclosed_quote(file: str, text: str, row: int, delim: str, headers: list[str]) -> DataError:
-    line = (_LINE_BREAKS.split(text, maxsplit=row)[row - 1:row] or [""])[0]
-    opening = [m.start() for m in re.finditer(f'(?:^|{re.escape(delim)})"', line)]
-    field = line[: opening[-1] + 1].count(delim) if opening else 0
-    name = headers[field] if field < len(headers) and headers[field] else f"№ {field + 1}"
-    return DataError(file, Problem(row, name, "кавычка открыта и не закрыта до конца файла: "
-                                              "проверьте кавычки в этой ячейке"))
 
 
 # --------------------------------------------------------------------- Excel specifics
