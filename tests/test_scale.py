@@ -18,6 +18,7 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 import edu_quality as eq
 from edu_quality import dataset as dataset_module
 from edu_quality.io import readers as io_module
+from edu_quality.io.cells import parse, parse_distinct
 from edu_quality.dynamics import _trend_row, trend, year_over_year
 from edu_quality.errors import DataError, Problem
 from edu_quality.factors import _vif, influence
@@ -123,8 +124,8 @@ def test_parse_distinct_is_parse(rng):
     }
     for kind, values in cells.items():
         s = pd.Series(values)
-        fast = io_module._parse_distinct(columns[kind], s)
-        slow = io_module._parse(columns[kind], s)
+        fast = parse_distinct(columns[kind], s)
+        slow = parse(columns[kind], s)
         pd.testing.assert_series_equal(fast[0], slow[0], obj=kind)
         pd.testing.assert_series_equal(fast[1], slow[1], obj=kind)
         assert fast[2] == slow[2]

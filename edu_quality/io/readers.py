@@ -30,7 +30,6 @@ import io as _io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,7 +38,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError, Problem
-from ..marks import parse_marks
 from ..privacy import pseudonymize, pupil_key
 from ..schema import (
     CONTEXT,
@@ -59,6 +57,7 @@ from ..schema import (
     normalize_header,
     pandera_schema,
 )
+from .cells import as_text, cast, is_missing, parse, parse_distinct
 from .csv_text import (
     INVISIBLE,
     LINE_BREAKS,
@@ -82,9 +81,6 @@ __all__ = [
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
 _HEADER_SEARCH_ROWS = 30
 _PER_COLUMN_PROBLEMS = 200
-_MISSING = frozenset(
-    {"", "nan", "none", "null", "-", "—", "–", "н/д", "нет данных", "#н/д", "n/a", "na", "#n/a"}
-)
 
 
 @dataclass
@@ -207,8 +203,8 @@ def _check_unnamed(data: pd.DataFrame, headers: list[str], rows: np.ndarray, fil
     """Values in columns without a header would be lost silently: refuse them."""
     problems = []
     for pos in range(len(headers), data.shape[1]):
-        t = _text(data[pos])
-        for i in np.flatnonzero((~_missing(t)).to_numpy())[:_PER_COLUMN_PROBLEMS]:
+        t = as_text(data[pos])
+        for i in np.flatnonzero((~is_missing(t)).to_numpy())[:_PER_COLUMN_PROBLEMS]:
             problems.append(Problem(int(rows[i]), f"№ {pos + 1}",
                                     f"значение «{t.iloc[i]}» в столбце без заголовка"))
     if problems:
@@ -280,12 +276,9 @@ def _read_parquet(path: Path, file: str) -> _Raw:
 
 # Parquet fast path. A Parquet file arrives typed and may hold millions of rows with few
 # distinct values in most columns. Each helper gives exactly what the general path gives:
-# rows are tested for emptiness only while they may still be empty; a column is parsed
-# once per distinct value (parsing is cell by cell) and spread back; a table is checked
+# rows are tested for emptiness only while they may still be empty; a table is checked
 # by the pandera schema's own checks run on whole columns, and only a table that fails
 # one goes through pandera, which then reports every problem as for any other file.
-
-_DISTINCT_SAMPLE = 10_000  # rows looked at to decide whether distinct values are few
 
 
 def _empty_rows(data: pd.DataFrame) -> np.ndarray:
@@ -299,17 +292,6 @@ def _empty_rows(data: pd.DataFrame) -> np.ndarray:
         part = data[c].iloc[idx].astype(str).str.strip()
         empty[idx] = part.isin(("", "nan", "None")).to_numpy()
     return empty
-
-
-def _parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
-    """:func:`_parse` of a typed column, parsing each distinct value once."""
-    if (s.dtype == object or col.kind in ("int", "float", "share") or len(s) < _DISTINCT_SAMPLE
-            or s.iloc[:_DISTINCT_SAMPLE].nunique(dropna=False) > _DISTINCT_SAMPLE // 10):
-        return _parse(col, s)
-    codes, uniques = pd.factorize(s, use_na_sentinel=False)
-    values, bad, expected = _parse(col, pd.Series(uniques))
-    return (values.take(codes).set_axis(s.index), bad.take(codes).set_axis(s.index),
-            expected)
 
 
 def _passes(schema: pa.DataFrameSchema, table: pd.DataFrame) -> bool:
@@ -392,137 +374,6 @@ def _read_raw(path: str | Path, sheet: str | int | None, specs: Sequence[TableSp
 # ------------------------------------------------------------------- parsing
 
 
-def _text(s: pd.Series) -> pd.Series:
-    """Cells as stripped text; numbers from Excel written without «.0»."""
-    if pd.api.types.is_float_dtype(s.dtype):
-        whole = s.notna() & (s % 1 == 0)
-        out = s.astype(str)
-        out[whole] = s[whole].astype("int64").astype(str)
-        return out.where(s.notna(), "")
-    if s.dtype == object:
-        s = s.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v)
-    # missing values (None, NaN, pd.NA of Parquet columns) stay missing under astype(str)
-    return s.astype(str).fillna("").str.replace("\xa0", " ", regex=False).str.strip()
-
-
-def _missing(t: pd.Series) -> pd.Series:
-    return t.str.lower().isin(_MISSING)
-
-
-_NUM_CLEAN = re.compile(r"[\s\xa0\u202f']")
-
-
-def _parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Return (value, bad mask, percent mask)."""
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-        v = s.astype("float64")
-        false = pd.Series(False, index=s.index)
-        return v, false, false
-    t = _text(s)
-    miss = _missing(t)
-    u = t.str.replace(_NUM_CLEAN, "", regex=True).str.replace(",", ".", regex=False)
-    pct = u.str.endswith("%")
-    u = u.str.rstrip("%")
-    v = pd.to_numeric(u.where(~miss), errors="coerce").astype("float64")
-    bad = ~miss & v.isna()
-    return v, bad, pct & ~bad
-
-
-_BOOL = {
-    "да": True, "нет": False, "yes": True, "no": False, "true": True, "false": False,
-    "1": True, "0": False, "+": True, "допущен": True, "не допущен": False, "истина": True,
-    "ложь": False, "д": True, "н": False,
-}
-
-
-def _parse_year(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    out = pd.Series(np.nan, index=s.index, dtype="float64")
-    if s.dtype == object:
-        dates = s.map(lambda v: isinstance(v, (datetime, date)))
-        if dates.any():
-            out[dates] = s[dates].map(_year_from_date)
-    t = _text(s.where(~out.notna(), ""))
-    miss = _missing(t) & out.isna()
-    span = t.str.extract(r"^(\d{4})\s*[-/–—]\s*(\d{2}|\d{4})\b")
-    start = pd.to_numeric(span[0], errors="coerce")
-    end = pd.to_numeric(span[1], errors="coerce")
-    end = end.where(end >= 100, (start // 100) * 100 + end)
-    ok_span = start.notna() & (end == start + 1)
-    out = out.where(out.notna(), end.where(ok_span))
-    single = pd.to_numeric(t.str.extract(r"^(\d{4})(?:\.0+)?(?:\s*(?:г\.?|год))?$")[0],
-                           errors="coerce")
-    out = out.where(out.notna(), single)
-    bad = out.isna() & ~miss
-    return out, bad
-
-
-def _year_from_date(v: date) -> float:
-    """An Excel date where a year was meant.
-
-    A year typed into a cell formatted as a date shows as a date in 1905
-    (Excel serial 2021 = 13.07.1905): the serial is the year. Any other date
-    means the school year that contains it (September–August).
-    """
-    d = v.date() if isinstance(v, datetime) else v
-    serial = (d - date(1899, 12, 30)).days
-    if 1990 <= serial <= 2100:
-        return float(serial)
-    return float(d.year + 1 if d.month >= 9 else d.year)
-
-
-def _parse(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
-    """Parse one column. Return (values, bad mask, what was expected)."""
-    kind = col.kind
-    if kind in ("id", "text"):
-        t = _text(s)
-        return t.where(~_missing(t)).astype("str"), pd.Series(False, index=s.index), ""
-    if kind == "year":
-        v, bad = _parse_year(s)
-        return v, bad, "учебный год (например, «2021-2022» или 2022)"
-    if kind in ("int", "float", "share"):
-        v, bad, pct = _parse_number(s)
-        # «inf», «1e400» and numbers beyond float precision (2**53) are no counts or scores
-        bad = bad | (v.abs() >= 2**53).to_numpy()
-        if kind == "share":
-            v = v.where(~pct, v / 100)
-            return v, bad, "доля (например, 0,25 или «25 %»)"
-        if kind == "int":
-            frac = v.notna() & (v % 1 != 0)
-            return v, bad | frac, "целое число"
-        return v, bad, "число"
-    if kind == "mark":
-        t = _text(s)
-        v, _, bad = parse_marks(t.where(~_missing(t), ""))
-        return v, bad, "отметка 2–5"
-    if kind == "bool":
-        t = _text(s).str.lower()
-        miss = _missing(t)
-        v = t.map(_BOOL)
-        return v, ~miss & v.isna(), "да или нет"
-    if kind == "category":
-        t = _text(s)
-        miss = _missing(t)
-        values = dict(col.values or {})
-        values.update({normalize_header(v): v for v in set(values.values())})
-        v = t.map(lambda x: values.get(normalize_header(x)))
-        allowed = ", ".join(sorted(set(values.values())))
-        return v.astype("str").where(v.notna()), ~miss & v.isna(), f"одно из: {allowed}"
-    raise ValueError(f"unknown column kind {kind!r}")
-
-
-def _cast(col: Column, v: pd.Series) -> pd.Series:
-    dtype = dtype_of(col)
-    if dtype in ("int64",):
-        return v.astype("float64").astype("Int64") if v.isna().any() else v.astype("int64")
-    if dtype == "Int64":
-        return v.astype("float64").astype("Int64")
-    if dtype == "boolean":
-        return v.astype("boolean")
-    if dtype == "float64":
-        return v.astype("float64")
-    return v
-
-
 # ------------------------------------------------------------------- reading
 
 
@@ -596,9 +447,9 @@ def _load(
             extras.append(col)
         else:
             continue
-        values, bad, expected = (_parse_distinct if typed else _parse)(col, raw.data[pos])
+        values, bad, expected = (parse_distinct if typed else parse)(col, raw.data[pos])
         if bad.any():
-            found, n = _problem_cells(raw.rows, header, _text(raw.data[pos]), bad, expected)
+            found, n = _problem_cells(raw.rows, header, as_text(raw.data[pos]), bad, expected)
             problems += found
             total += n
         if raw.uncomputed or raw.merged:
@@ -610,7 +461,7 @@ def _load(
     n = len(raw.data)
     for name, value in fill.items():
         col = spec.column(name)
-        values, bad, expected = _parse(col, pd.Series([value], dtype=object))
+        values, bad, expected = parse(col, pd.Series([value], dtype=object))
         if n and bad.iloc[0]:
             raise DataError(file, f"параметр {name}={value!r}: ожидается {expected}")
         values = values.take(np.zeros(n, dtype=np.intp)).set_axis(pd.RangeIndex(n))
@@ -621,7 +472,7 @@ def _load(
 
     ordered = [c for c in spec.columns if c.name in columns] + extras
     table = pd.DataFrame(
-        {c.name: _cast(c, columns[c.name]) for c in ordered}, index=pd.RangeIndex(n)
+        {c.name: cast(c, columns[c.name]) for c in ordered}, index=pd.RangeIndex(n)
     )
     _validate(table, spec, raw.rows, headers, file, extra_kind="share" if extras else None,
               typed=typed)
