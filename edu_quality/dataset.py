@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .io import readers as _io
 from ._checks import check_option
 from ._grouping import is_dask
 from .errors import MAX_PROBLEMS, DataError, Problem
+from .io import readers as _io
+from .io.raw import SUFFIXES
 from .privacy import KEY_VARIABLE
 from .schema import (
     CONTEXT,
@@ -179,7 +180,7 @@ _TITLES = {
 def _files(folder: Path, stem: str, *, prefix: bool = False) -> list[Path]:
     out = []
     for p in sorted(folder.iterdir()):
-        if p.name.startswith(("~$", ".")) or p.suffix.lower() not in _io.SUFFIXES:
+        if p.name.startswith(("~$", ".")) or p.suffix.lower() not in SUFFIXES:
             continue
         name = p.stem.lower()
         if name == stem or (prefix and name.startswith(stem)):

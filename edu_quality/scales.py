@@ -281,7 +281,7 @@ def read_scales(path: str | Path, *, sheet: str | int | None = None) -> pd.DataF
     [[2022, 'Математика', 4, 2, 0], [2022, 'Математика', 4, 3, 6]]
     """
     from .io.cells import as_text
-    from .io.readers import _read_raw
+    from .io.raw import read_raw
     from .schema import Column, TableSpec
 
     long_spec = TableSpec(
@@ -294,7 +294,7 @@ def read_scales(path: str | Path, *, sheet: str | int | None = None) -> pd.DataF
             + [Column(f"m{m}", "text", aliases=(str(m), f"«{m}»", f"отметка {m}")) for m in _MARKS]
         ),
     )
-    raw = _read_raw(path, sheet, [long_spec, wide_spec])
+    raw = read_raw(path, sheet, [long_spec, wide_spec])
     file = raw.file
     headers = {_norm(h): i for i, h in reversed(list(enumerate(raw.headers)))}
 

@@ -19,6 +19,7 @@ import edu_quality as eq
 from edu_quality import dataset as dataset_module
 from edu_quality.io import readers as io_module
 from edu_quality.io.cells import parse, parse_distinct
+from edu_quality.io.raw import empty_rows
 from edu_quality.dynamics import _trend_row, trend, year_over_year
 from edu_quality.errors import DataError, Problem
 from edu_quality.factors import _vif, influence
@@ -145,9 +146,9 @@ def test_empty_rows_as_the_general_test():
         .all(axis=1)
         .to_numpy()
     )
-    np.testing.assert_array_equal(io_module._empty_rows(data), general)
+    np.testing.assert_array_equal(empty_rows(data), general)
     np.testing.assert_array_equal(
-        io_module._empty_rows(data[[0, 1]]),
+        empty_rows(data[[0, 1]]),
         data[[0, 1]]
         .astype(str)
         .apply(lambda c: c.str.strip().isin(("", "nan", "None")))

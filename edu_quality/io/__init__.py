@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .readers import SUFFIXES as SUFFIXES
+from .raw import SUFFIXES as SUFFIXES
 from .readers import (
     read_context,
     read_enrolment,

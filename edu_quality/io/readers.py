@@ -25,11 +25,9 @@ cells, merged labels and numbers typed as headers (2, 3, 4, 5) are read.
 
 from __future__ import annotations
 
-import csv
-import io as _io
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -57,15 +55,9 @@ from ..schema import (
     normalize_header,
     pandera_schema,
 )
-from .cells import as_text, cast, is_missing, parse, parse_distinct
-from .csv_text import (
-    INVISIBLE,
-    LINE_BREAKS,
-    FieldLimit,
-    decode_csv,
-    text_issue,
-    unclosed_quote,
-)
+from .cells import as_text, cast, parse, parse_distinct
+from .grid import PER_COLUMN_PROBLEMS, Raw
+from .raw import read_raw
 
 __all__ = [
     "read_context",
@@ -77,23 +69,6 @@ __all__ = [
     "read_schools",
     "read_staff",
 ]
-
-SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
-_HEADER_SEARCH_ROWS = 30
-_PER_COLUMN_PROBLEMS = 200
-
-
-@dataclass
-class _Raw:
-    """A file's cells below the header row, as read."""
-
-    file: str
-    headers: list[str]
-    data: pd.DataFrame  # columns 0..k-1
-    rows: np.ndarray  # row numbers the user sees, one per data row
-    header_row: int | None = None  # row number of the header the user sees
-    uncomputed: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, pos) → why
-    merged: set[tuple[int, int]] = field(default_factory=set)  # (row, pos) filled from a merge
 
 
 @dataclass
@@ -107,191 +82,10 @@ class _Loaded:
     spec: TableSpec
 
 
-# ----------------------------------------------------------------- raw reading
-
-
-def _display_name(path: Path) -> str:
-    return path.name
-
-
-def _sniff_delimiter(lines: list[str]) -> str:
-    best, best_score = ";", (-1, -1)
-    for delim in (";", "\t", ","):
-        counts = [len(r) for r in csv.reader(lines, delimiter=delim) if r and any(r)]
-        multi = [c for c in counts if c > 1]
-        if not multi:
-            continue
-        modal = max(set(multi), key=multi.count)
-        score = (multi.count(modal), modal)
-        if score > best_score:
-            best, best_score = delim, score
-    return best
-
-
-def _find_header(
-    candidates: list[list[object]], score: Callable[[list[str]], int], file: str, expected: str
-) -> int:
-    best_i, best = -1, 0
-    for i, row in enumerate(candidates):
-        s = score([str(v) if v is not None else "" for v in row])
-        if s > best:
-            best_i, best = i, s
-    if best_i < 0 or best < 2:
-        raise DataError(
-            file,
-            f"не найдена строка заголовков: в первых {_HEADER_SEARCH_ROWS} строках нет столбцов "
-            f"таблицы ({expected})",
-        )
-    return best_i
-
-
-def _read_csv(path: Path, file: str, score: Callable, expected: str) -> _Raw:
-    text, issue = decode_csv(path.read_bytes(), file)
-    # split as the parser does: a form feed or U+2028 in a title is no line end for it
-    head_lines = LINE_BREAKS.split(text, maxsplit=_HEADER_SEARCH_ROWS + 20)
-    head_lines = head_lines[: _HEADER_SEARCH_ROWS + 20]
-    with FieldLimit():  # a long cell near the top is no reason to fail
-        delim = _sniff_delimiter(head_lines)
-        candidates = list(csv.reader(head_lines[:_HEADER_SEARCH_ROWS], delimiter=delim))
-    if issue is not None:
-        try:
-            found = _find_header(candidates, score, file, expected)
-        except DataError:
-            found = None
-        named = None if found is None else _sub_header(candidates, found, score)[0]
-        raise text_issue(file, text, issue, delim, named)
-    if any(ch in text for ch in "\u200b\u200c\u200d\u2060\ufeff"):
-        text = text.translate(INVISIBLE)
-    h = _find_header(candidates, score, file, expected)
-    headers, depth = _sub_header(candidates, h, score)
-    width = max(len(headers), 1)
-    while headers and not headers[-1]:
-        headers.pop()
-    for _ in range(20):  # rows wider than the header: widen, then check the extra cells
-        try:
-            data = pd.read_csv(
-                _io.StringIO(text),
-                sep=delim,
-                header=None,
-                skiprows=h + depth,
-                names=range(width),
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                index_col=False,
-                engine="c",
-            )
-            break
-        except pd.errors.ParserError as exc:
-            quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
-            if quote:
-                raise unclosed_quote(file, text, int(quote.group(1)) + 1, delim,
-                                      headers) from None
-            m = re.search(r"saw (\d+)", str(exc))
-            if not m:
-                raise DataError(file, f"файл CSV повреждён: {exc}") from None
-            width = max(width + 1, int(m.group(1)))
-    else:
-        raise DataError(file, "файл CSV повреждён: строки разной длины")
-    rows = np.arange(h + depth + 1, h + depth + 1 + len(data))
-    _check_unnamed(data, headers, rows, file)
-    data = data.iloc[:, : len(headers)]
-    return _Raw(file, headers, data, rows, header_row=h + 1)
-
-
-def _check_unnamed(data: pd.DataFrame, headers: list[str], rows: np.ndarray, file: str) -> None:
-    """Values in columns without a header would be lost silently: refuse them."""
-    problems = []
-    for pos in range(len(headers), data.shape[1]):
-        t = as_text(data[pos])
-        for i in np.flatnonzero((~is_missing(t)).to_numpy())[:_PER_COLUMN_PROBLEMS]:
-            problems.append(Problem(int(rows[i]), f"№ {pos + 1}",
-                                    f"значение «{t.iloc[i]}» в столбце без заголовка"))
-    if problems:
-        raise DataError(file, problems)
-
-
-def _excel_value(v: object) -> object:
-    if isinstance(v, str):
-        return v.translate(INVISIBLE)
-    if v is None:
-        return ""
-    return v
-
-
-def _read_xlsx(path: Path, file: str, sheet: str | int | None, score: Callable,
-               expected: str) -> _Raw:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for corrupt files
-        raise DataError(file, _not_xlsx(path, exc)) from None
-    names = list(wb.sheet_names)
-    if sheet is None:  # the one visible sheet with the table
-        sheet, grid, h = _pick_sheet(wb, file, score, expected)
-    else:
-        if isinstance(sheet, int):
-            if not 0 <= sheet < len(names):
-                raise DataError(file, f"нет листа № {sheet + 1}; листы: {', '.join(names)}")
-            sheet = names[sheet]
-        if sheet not in names:
-            raise DataError(file, f"нет листа «{sheet}»; листы: {', '.join(names)}")
-        grid = _sheet_grid(wb, sheet, file)
-        if not grid:
-            raise DataError(file, f"лист «{sheet}» пуст")
-        h = _find_header(grid[:_HEADER_SEARCH_ROWS], score, file, expected)
-    merged = _fill_merged(wb.get_sheet_by_name(sheet), grid)
-    headers, depth = _sub_header(grid[:_HEADER_SEARCH_ROWS], h, score)
-    while headers and not headers[-1]:
-        headers.pop()
-    start = h + depth
-    uncomputed = {(r + 1, c): message for (r, c), message in _uncomputed_cells(path, sheet).items()
-                  if r >= h and (r >= len(grid) or c >= len(grid[r])
-                                 or grid[r][c] in ("", None))}
-    in_header = [Problem(r, headers[c] if c < len(headers) and headers[c] else f"№ {c + 1}",
-                         message)
-                 for (r, c), message in sorted(uncomputed.items()) if r <= start]
-    if in_header:
-        raise DataError(file, in_header)
-    width = max(len(r) for r in grid)
-    body = [[_excel_value(v) for v in (r + [""] * (width - len(r)))] for r in grid[start:]]
-    data = pd.DataFrame(body, columns=range(width), dtype=object)
-    rows = np.arange(start + 1, start + 1 + len(data))
-    _check_unnamed(data, headers, rows, file)
-    return _Raw(file, headers, data.iloc[:, : len(headers)], rows, header_row=h + 1,
-                uncomputed=uncomputed,
-                merged={(r + 1, c) for r, c in merged if r >= start and c < len(headers)})
-
-
-def _read_parquet(path: Path, file: str) -> _Raw:
-    try:
-        data = pd.read_parquet(path)
-    except Exception as exc:
-        raise DataError(file, f"файл Parquet повреждён ({exc})") from None
-    headers = [str(c) for c in data.columns]
-    data.columns = range(len(headers))
-    return _Raw(file, headers, data.reset_index(drop=True), np.arange(2, 2 + len(data)))
-
-
-# Parquet fast path. A Parquet file arrives typed and may hold millions of rows with few
-# distinct values in most columns. Each helper gives exactly what the general path gives:
-# rows are tested for emptiness only while they may still be empty; a table is checked
-# by the pandera schema's own checks run on whole columns, and only a table that fails
-# one goes through pandera, which then reports every problem as for any other file.
-
-
-def _empty_rows(data: pd.DataFrame) -> np.ndarray:
-    """Rows whose every cell, as stripped text, is "", "nan" or "None" (see :func:`_read_raw`)."""
-    empty = np.ones(len(data), dtype=bool)
-    text_first = sorted(data.columns, key=lambda c: pd.api.types.is_numeric_dtype(data[c]))
-    for c in text_first:
-        idx = np.flatnonzero(empty)
-        if not len(idx):
-            break
-        part = data[c].iloc[idx].astype(str).str.strip()
-        empty[idx] = part.isin(("", "nan", "None")).to_numpy()
-    return empty
+# A Parquet file arrives typed and may hold millions of rows. Its table is checked by the
+# pandera schema's own checks run on whole columns, which gives exactly what pandera gives:
+# only a table that fails one goes through pandera, which then reports every problem as
+# for any other file.
 
 
 def _passes(schema: pa.DataFrameSchema, table: pd.DataFrame) -> bool:
@@ -335,45 +129,6 @@ def _duplicated_any(table: pd.DataFrame, keys: Sequence[str]) -> bool:
     return bool((code[1:] == code[:-1]).any())
 
 
-def _read_raw(path: str | Path, sheet: str | int | None, specs: Sequence[TableSpec]) -> _Raw:
-    path = Path(path)
-    file = _display_name(path)
-    if not path.exists():
-        raise DataError(file, f"файл не найден: {path}")
-    if path.is_dir():
-        raise DataError(file, "указана папка, а не файл")
-    suffix = path.suffix.lower()
-    expected = ", ".join(c.label for c in specs[0].columns if c.required)
-
-    def score(headers: list[str]) -> int:
-        return max(len(match_columns(headers, s, keep_names=s is SCHOOLS)) for s in specs)
-
-    if suffix in (".csv", ".txt", ".tsv"):
-        raw = _read_csv(path, file, score, expected)
-    elif suffix in (".xlsx", ".xlsm"):
-        raw = _read_xlsx(path, file, sheet, score, expected)
-    elif suffix == ".parquet":
-        raw = _read_parquet(path, file)
-    elif suffix == ".xls":
-        raise DataError(file, "старый формат .xls не поддерживается: сохраните файл как .xlsx")
-    else:
-        raise DataError(file, f"неизвестный формат «{suffix}»: ожидается .csv, .xlsx или .parquet")
-    # fully empty rows are layout, not data: drop them (their numbers stay with the others)
-    if len(raw.data) and suffix == ".parquet":
-        empty = pd.Series(_empty_rows(raw.data))
-    elif len(raw.data):
-        as_text = raw.data.astype(str)
-        empty = as_text.apply(lambda c: c.str.strip().isin(("", "nan", "None"))).all(axis=1)
-        if empty.any():
-            keep = ~empty.to_numpy()
-            raw.data = raw.data.loc[keep].reset_index(drop=True)
-            raw.rows = raw.rows[keep]
-    return raw
-
-
-# ------------------------------------------------------------------- parsing
-
-
 # ------------------------------------------------------------------- reading
 
 
@@ -381,7 +136,7 @@ def _problem_cells(rows: np.ndarray, header: str, raw: pd.Series, bad: pd.Series
                    expected: str) -> tuple[list[Problem], int]:
     idx = np.flatnonzero(bad.to_numpy())
     out = []
-    for i in idx[:_PER_COLUMN_PROBLEMS]:
+    for i in idx[:PER_COLUMN_PROBLEMS]:
         value = raw.iloc[i]
         value = value if len(value) <= 80 else value[:80] + "…"  # a cell may hold a novel
         out.append(Problem(int(rows[i]), header, f"значение «{value}» не распознано: ожидается "
@@ -402,7 +157,7 @@ def _load(
     ``extra`` maps a header that is no canonical column to the name of an extra
     column (kept, as a share) or to None (dropped).
     """
-    raw = _read_raw(path, sheet, specs)
+    raw = read_raw(path, sheet, specs)
     file = raw.file
     typed = Path(path).suffix.lower() == ".parquet"
     fill = {k: v for k, v in (fill or {}).items() if v is not None}
@@ -573,226 +328,13 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-def _cell_text(v: object) -> str:
-    """A header cell as text: Excel's number 2 is «2», not «2.0»."""
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).translate(INVISIBLE).strip()
-
-
-def _sub_header(rows: list[list[object]], h: int, score: Callable[[list[str]], int]
-                ) -> tuple[list[str], int]:
-    """Headers of row ``h``, completed by the row below when the header spans two rows.
-
-    A header over merged cells («Количество отметок» over «2», «3», «4», «5»)
-    leaves the names of some columns in the row below, which is empty (or
-    repeats the cell above) under every column already named. Return the
-    headers and how many rows they take (1 or 2).
-    """
-    top = [_cell_text(v) for v in rows[h]]
-    if h + 1 >= len(rows):
-        return top, 1
-    sub = [_cell_text(v) for v in rows[h + 1]]
-    width = max(len(top), len(sub))
-    top += [""] * (width - len(top))
-    sub += [""] * (width - len(sub))
-    named = 0
-    for t, s in zip(top, sub, strict=True):
-        if not s or normalize_header(s) == normalize_header(t):
-            continue
-        if t and score([t]) > 0:
-            return top, 1  # a value under a column's header: the row is data
-        named += score([s]) > 0
-    if named < 2:
-        return top, 1
-    merged, parent = [], ""
-    for t, s in zip(top, sub, strict=True):
-        parent = t or parent
-        if not s or normalize_header(s) == normalize_header(t):
-            merged.append(t)
-        elif score([s]) > 0:
-            merged.append(s)
-        else:
-            merged.append(f"{parent} {s}".strip())
-    return merged, 2
-
-
-# --------------------------------------------------------------------- Excel specifics
-
-
-def _not_xlsx(path: Path, exc: Exception) -> str:
-    with path.open("rb") as fh:
-        head = fh.read(4096)
-    if not head.strip():
-        return "файл пуст"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return ("файл старого формата Excel (.xls) или книга с паролем: сохраните его как .xlsx "
-                "без пароля")
-    if not head.startswith(b"PK"):
-        if b"\x00" not in head:
-            return ("это не книга Excel, а текстовый файл с расширением .xlsx: если это CSV, "
-                    "дайте ему расширение .csv")
-        return f"файл не является книгой Excel (XLSX) ({exc})"
-    return f"файл Excel повреждён (обрезан?) или не является книгой XLSX ({exc})"
-
-
-def _sheet_grid(wb, name: str, file: str) -> list[list[object]]:
-    try:
-        return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine's own error types
-        raise DataError(file, f"не удалось прочитать лист «{name}» ({exc})") from None
-
-
-def _pick_sheet(wb, file: str, score: Callable, expected: str) -> tuple[str, list, int]:
-    """The one visible sheet with the table; an error when there are several, or none."""
-    meta = list(wb.sheets_metadata)
-    visible = [m.name for m in meta if "hidden" not in str(m.visible).lower()]
-    hidden = [m.name for m in meta if m.name not in visible]
-    found, first_error = [], None
-    for name in visible:
-        grid = _sheet_grid(wb, name, file)
-        if not grid:
-            first_error = first_error or DataError(file, f"лист «{name}» пуст")
-            continue
-        try:
-            found.append((name, grid, _find_header(grid[:_HEADER_SEARCH_ROWS], score, file,
-                                                   expected)))
-        except DataError as exc:
-            first_error = first_error or exc
-    if len(found) == 1:
-        return found[0]
-    if found:
-        names = ", ".join(f"«{n}»" for n, _, _ in found)
-        raise DataError(file, f"таблица есть на нескольких листах ({names}): укажите нужный лист "
-                              "(параметр sheet) или сведите данные на один лист")
-    for name in hidden:
-        grid = _sheet_grid(wb, name, file)
-        try:
-            _find_header(grid[:_HEADER_SEARCH_ROWS], score, file, expected)
-        except DataError:
-            continue
-        raise DataError(file, f"на видимых листах нет таблицы; она есть на скрытом листе «{name}»"
-                              ": покажите лист или укажите его (параметр sheet)")
-    raise first_error or DataError(file, "в книге нет листов")
-
-
-def _fill_merged(sheet, grid: list[list[object]]) -> set[tuple[int, int]]:
-    """Give every cell of a merged range its top-left value, as Excel shows it.
-
-    Returns the (row, column) of the cells filled so (0-based, in ``grid``).
-    """
-    filled: set[tuple[int, int]] = set()
-    try:
-        ranges = sheet.merged_cell_ranges or []
-    except Exception:  # a format without merge information
-        return filled
-    for (r0, c0), (r1, c1) in ranges:
-        if r0 >= len(grid):
-            continue
-        top = grid[r0][c0] if c0 < len(grid[r0]) else ""
-        if top is None or top == "":
-            continue
-        for r in range(r0, min(r1, len(grid) - 1) + 1):
-            row = grid[r]
-            for c in range(c0, c1 + 1):
-                if (r, c) == (r0, c0):
-                    continue
-                if c >= len(row):
-                    row.extend([""] * (c + 1 - len(row)))
-                if row[c] is None or row[c] == "":
-                    row[c] = top
-                    filled.add((r, c))
-    return filled
-
-
-_FORMULA_OR_ERROR = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=\"e\"")
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
-
-
-def _sheet_part(z, sheet: str) -> str | None:
-    import xml.etree.ElementTree as ET
-
-    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-    book = ET.fromstring(z.read("xl/workbook.xml"))
-    rid = next((s.get(rel) for s in book.iter() if s.tag.endswith("}sheet")
-                and s.get("name") == sheet), None)
-    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
-    if target is None:
-        return None
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-
-
-def _uncomputed_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
-    """Cells whose value Excel would compute but the file does not hold.
-
-    A formula saved without its value (as openpyxl and some exporters write
-    them) and an Excel error («#ДЕЛ/0!», «#ССЫЛКА!») read as empty cells: the
-    number is lost. Returns {(row, column): message}, 0-based.
-    """
-    import xml.etree.ElementTree as ET
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as z:
-            part = _sheet_part(z, sheet)
-            data = z.read(part) if part else b""
-    except (zipfile.BadZipFile, KeyError, OSError, ET.ParseError):
-        return {}
-    if not _FORMULA_OR_ERROR.search(data):
-        return {}
-    out: dict[tuple[int, int], str] = {}
-    row, col = -1, -1
-    try:
-        for event, el in ET.iterparse(_io.BytesIO(data), events=("start", "end")):
-            tag = el.tag.rsplit("}", 1)[-1]
-            if event == "start" and tag == "row":
-                row = int(el.get("r")) - 1 if el.get("r") else row + 1
-                col = -1
-            elif event == "end" and tag == "c":
-                m = _CELL_REF.fullmatch(el.get("r") or "")
-                if m:
-                    col = _column_index(m.group(1))
-                    row = int(m.group(2)) - 1
-                else:
-                    col += 1
-                f = v = None
-                for child in el:
-                    name = child.tag.rsplit("}", 1)[-1]
-                    if name == "f":
-                        f = child
-                    elif name == "v":
-                        v = child
-                value = v.text if v is not None else None
-                if el.get("t") == "e":
-                    out[(row, col)] = f"ошибка Excel «{value}» вместо значения"
-                elif f is not None and not value and el.get("t") != "str":
-                    formula = f"«={f.text}»" if f.text else "(общая формула)"
-                    out[(row, col)] = (f"формула {formula} сохранена без вычисленного значения "
-                                       "(файл записан программой, которая не считает формулы): "
-                                       "откройте его в Excel или LibreOffice и сохраните")
-                el.clear()
-    except ET.ParseError:
-        return out
-    return out
-
-
-def _column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 # --------------------------------------------------------------------- table layout
 
 _TOTAL_ROW = r"^\s*(?:итого|всего|итог)(?:\s*[:.]|\s+по\b|\s*$)"
 _NUMERIC_KINDS = frozenset({"int", "float", "share", "mark", "bool", "year"})
 
 
-def _layout_problems(raw: _Raw, names: dict[int, str], spec: TableSpec) -> list[Problem]:
+def _layout_problems(raw: Raw, names: dict[int, str], spec: TableSpec) -> list[Problem]:
     """Problems of the table's layout, found before any cell is parsed.
 
     ``names`` maps positions of used columns to their (canonical or extra) names.
@@ -821,7 +363,7 @@ def _layout_problems(raw: _Raw, names: dict[int, str], spec: TableSpec) -> list[
     if len(names) >= 2 and len(text_cols) >= 2:
         repeats = sum((raw.data[pos] == raw.headers[pos]).to_numpy(dtype=bool, na_value=False)
                       .astype(np.int64) for pos in text_cols)
-        for i in np.flatnonzero(repeats >= 2)[:_PER_COLUMN_PROBLEMS]:
+        for i in np.flatnonzero(repeats >= 2)[:PER_COLUMN_PROBLEMS]:
             problems.append(Problem(
                 int(raw.rows[i]), raw.headers[text_cols[0]],
                 "повтор строки заголовков: похоже, в файле несколько таблиц одна под другой — "
@@ -835,7 +377,7 @@ def _layout_problems(raw: _Raw, names: dict[int, str], spec: TableSpec) -> list[
         totals = [u for u in pd.unique(s) if isinstance(u, str) and total_row.match(u)]
         if not totals:
             continue
-        for i in np.flatnonzero(s.isin(totals).to_numpy(dtype=bool))[:_PER_COLUMN_PROBLEMS]:
+        for i in np.flatnonzero(s.isin(totals).to_numpy(dtype=bool))[:PER_COLUMN_PROBLEMS]:
             problems.append(Problem(
                 int(raw.rows[i]), raw.headers[pos],
                 f"строка итогов «{str(s.iloc[i]).strip()}»: итоги программа считает сама — удалите "
@@ -850,7 +392,7 @@ def _spec_column(spec: TableSpec, name: str) -> Column | None:
         return None
 
 
-def _cell_problems(raw: _Raw, pos: int, header: str, col: Column) -> list[Problem]:
+def _cell_problems(raw: Raw, pos: int, header: str, col: Column) -> list[Problem]:
     """Problems of one used column known from reading: uncomputed cells, merged numbers."""
     out = [Problem(row, header, message) for (row, p), message in raw.uncomputed.items()
            if p == pos]
@@ -860,7 +402,7 @@ def _cell_problems(raw: _Raw, pos: int, header: str, col: Column) -> list[Proble
                 out.append(Problem(row, header, "объединённая ячейка: одно число на несколько "
                                                 "строк — разъедините ячейки и впишите значение "
                                                 "в каждую строку"))
-    return out[:_PER_COLUMN_PROBLEMS]
+    return out[:PER_COLUMN_PROBLEMS]
 
 
 # «Иванов Иван», «Петрова А. С.»: two or more capitalised Cyrillic words or initials
@@ -881,7 +423,7 @@ def _refuse_names_as_ids(loaded: _Loaded) -> None:
         Problem(int(loaded.rows[i]), header, "значение похоже на фамилию и имя: в этом столбце "
                                              "должен быть код участника, а не ФИО (ФИО в "
                                              "программу не загружаются)")
-        for i in where[:_PER_COLUMN_PROBLEMS]
+        for i in where[:PER_COLUMN_PROBLEMS]
     ], total=len(where))
 
 
