@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 from ._checks import check_option
 from ._grouping import is_dask
 from .errors import MAX_PROBLEMS, DataError, Problem
-from .io import readers as _io
 from .io.load import Loaded, context_extra, load, text_extra
 from .io.raw import SUFFIXES
+from .io.results import load_results
 from .privacy import KEY_VARIABLE
 from .schema import (
     CONTEXT,
@@ -251,7 +251,7 @@ def _read_part(path: Path, partition: dict[str, str], shown: str,
         have |= set(match_columns(names, RESULTS_AGGREGATED).values())
         fill = {k: v for k, v in partition.items() if k not in have}
     try:
-        loaded = _io._load_results(path, pseudonymize_ids=pseudonymize_ids, **fill)
+        loaded = load_results(path, pseudonymize_ids=pseudonymize_ids, **fill)
     except DataError as err:
         if err.file == shown:
             raise

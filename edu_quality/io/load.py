@@ -173,7 +173,8 @@ def _factor_lookup() -> dict[str, str]:
 
     cat = factor_catalogue()
     out = {normalize_header(f): f for f in cat["factor"]}
-    out.update({normalize_header(lbl): f for f, lbl in zip(cat["factor"], cat["label"], strict=True)})
+    labels = zip(cat["factor"], cat["label"], strict=True)
+    out.update({normalize_header(lbl): f for f, lbl in labels})
     return out
 
 
