@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from . import io as _io
 from ._checks import check_option
 from ._grouping import is_dask
 from .errors import MAX_PROBLEMS, DataError, Problem
+from .io.load import Loaded, context_extra, load, text_extra
+from .io.raw import SUFFIXES
+from .io.results import load_results
 from .privacy import KEY_VARIABLE
 from .schema import (
     CONTEXT,
@@ -179,7 +181,7 @@ _TITLES = {
 def _files(folder: Path, stem: str, *, prefix: bool = False) -> list[Path]:
     out = []
     for p in sorted(folder.iterdir()):
-        if p.name.startswith(("~$", ".")) or p.suffix.lower() not in _io.SUFFIXES:
+        if p.name.startswith(("~$", ".")) or p.suffix.lower() not in SUFFIXES:
             continue
         name = p.stem.lower()
         if name == stem or (prefix and name.startswith(stem)):
@@ -227,7 +229,7 @@ def _partitions(root: Path, base: Path) -> list[tuple[Path, dict[str, str], str]
 
 def _load_part(path: Path, partition: dict[str, str], shown: str,
                pseudonymize_ids: bool | str | None, known: set[str],
-               ) -> tuple[_io._Loaded, list[Problem], frozenset | None, int]:
+               ) -> tuple[Loaded, list[Problem], frozenset | None, int]:
     """Read one results file; a partition's values fill the columns the file lacks.
 
     Returns the table, its schools missing from the registry (:func:`_check_ids`),
@@ -240,7 +242,7 @@ def _load_part(path: Path, partition: dict[str, str], shown: str,
 
 
 def _read_part(path: Path, partition: dict[str, str], shown: str,
-               pseudonymize_ids: bool | str | None) -> _io._Loaded:
+               pseudonymize_ids: bool | str | None) -> Loaded:
     """Read one results file, named ``shown`` in messages (see :func:`_load_part`)."""
     fill: dict[str, str] = {}
     if partition:
@@ -249,7 +251,7 @@ def _read_part(path: Path, partition: dict[str, str], shown: str,
         have |= set(match_columns(names, RESULTS_AGGREGATED).values())
         fill = {k: v for k, v in partition.items() if k not in have}
     try:
-        loaded = _io._load_results(path, pseudonymize_ids=pseudonymize_ids, **fill)
+        loaded = load_results(path, pseudonymize_ids=pseudonymize_ids, **fill)
     except DataError as err:
         if err.file == shown:
             raise
@@ -313,7 +315,7 @@ def _apart(cells: list[frozenset | None]) -> bool:
     return None not in cells and sum(map(len, cells)) == len(frozenset().union(*cells))
 
 
-def _check_ids(loaded: _io._Loaded, known: set[str]) -> tuple[list[Problem], int]:
+def _check_ids(loaded: Loaded, known: set[str]) -> tuple[list[Problem], int]:
     """Rows naming a school missing from the registry, and how many there are.
 
     The first ones a DataError shows (:data:`edu_quality.errors.MAX_PROBLEMS`, by row).
@@ -442,12 +444,12 @@ def load_dataset(
                 "оставьте один",
             )
 
-    schools = _io._load(found["schools"][0], [SCHOOLS], extra=_io._text_extra)
+    schools = load(found["schools"][0], [SCHOOLS], extra=text_extra)
     known = set(schools.table["school_id"].dropna())
     pupils, aggregates, notes = [], [], []
     id_errors: dict[str, tuple[list[Problem], int]] = {}
     parts = []
-    every: list[_io._Loaded] = []  # every results file read, for messages naming rows
+    every: list[Loaded] = []  # every results file read, for messages naming rows
     for path in found["results"]:
         parts += _partitions(path, folder) if path.is_dir() else [(path, {}, path.name)]
     if results_engine == "dask":
@@ -457,8 +459,8 @@ def load_dataset(
     with ThreadPoolExecutor(max_workers=workers) as pool:  # the first error in file order wins
         futures = [pool.submit(_load_part, path, partition, shown, pseudonymize_ids, known)
                    for path, partition, shown in parts]
-        later = {name: pool.submit(_io._load, found[name][0], [spec],
-                                   extra=_io._context_extra if spec is CONTEXT else None)
+        later = {name: pool.submit(load, found[name][0], [spec],
+                                   extra=context_extra if spec is CONTEXT else None)
                  for name, spec in _OPTIONAL.items() if found[name]}
         try:
             for (path, _, shown), future in zip(parts, futures, strict=True):
@@ -563,14 +565,14 @@ def _duplicated(out: pd.DataFrame, parts: list[tuple[pd.DataFrame, bool]],
 _WORK = ["year", "assessment", "subject", "grade", "school_id"]
 
 
-def _sources(loaded: list[_io._Loaded]) -> tuple[np.ndarray, np.ndarray]:
+def _sources(loaded: list[Loaded]) -> tuple[np.ndarray, np.ndarray]:
     """File index and row number of every row of the loaded tables, concatenated."""
     file = np.repeat(np.arange(len(loaded)), [len(x.table) for x in loaded])
     rows = np.concatenate([np.asarray(x.rows) for x in loaded])
     return file, rows
 
 
-def _check_repeated(loaded: list[_io._Loaded]) -> None:
+def _check_repeated(loaded: list[Loaded]) -> None:
     """The same results in two files: an error naming the later file's rows and column."""
     for spec in (RESULTS_PUPILS, RESULTS_AGGREGATED):
         mine = [x for x in loaded if x.spec is spec]
@@ -597,7 +599,7 @@ def _check_repeated(loaded: list[_io._Loaded]) -> None:
         ], total=len(these))
 
 
-def _check_counted_twice(loaded: list[_io._Loaded]) -> None:
+def _check_counted_twice(loaded: list[Loaded]) -> None:
     """A school's work given per pupil and as counts would be summarised twice: refuse it."""
     pupils = [x for x in loaded if x.spec is RESULTS_PUPILS]
     counts = [x for x in loaded if x.spec is RESULTS_AGGREGATED]
@@ -715,8 +717,8 @@ def _inspect_part(path: Path, partition: dict[str, str], shown: str,
             shared=shared, rows=len(table), head=table.iloc[:0], works=_works(table, loaded.spec),
             years=table["year"].unique().tolist(),
             # the schools' works, for _check_counted_twice
-            per_school=_io._Loaded(table[_WORK].drop_duplicates(), np.empty(0, dtype=np.int64),
-                                   {}, loaded.file, RESULTS_PUPILS),
+            per_school=Loaded(table[_WORK].drop_duplicates(), np.empty(0, dtype=np.int64),
+                              {}, loaded.file, RESULTS_PUPILS),
         )
     else:
         info["loaded"] = loaded
@@ -764,8 +766,8 @@ def _check_together(members: list[tuple[Path, dict[str, str], str]], checked: li
         # a lone unchecked file: compared with itself, as the pandas loader does when
         # there are other files (an empty table keeps the comparison from being skipped)
         pad = ([] if len(loaded) > 1 else
-               [_io._Loaded(loaded[0].table.iloc[:0], np.empty(0, dtype=np.int64), {}, "",
-                            RESULTS_PUPILS)])
+               [Loaded(loaded[0].table.iloc[:0], np.empty(0, dtype=np.int64), {}, "",
+                       RESULTS_PUPILS)])
         flags = checked + [True] * len(pad)
         try:
             results = _concat([(x.table, c, None) for x, c in zip(loaded + pad, flags, strict=True)],
@@ -820,8 +822,8 @@ def _load_with_dask(folder: Path, found: dict[str, list[Path]], schools: pd.Data
                for path, partition, shown in parts]
     id_errors: dict[str, tuple[list[Problem], int]] = {}
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        later = {name: pool.submit(_io._load, found[name][0], [spec],
-                                   extra=_io._context_extra if spec is CONTEXT else None)
+        later = {name: pool.submit(load, found[name][0], [spec],
+                                   extra=context_extra if spec is CONTEXT else None)
                  for name, spec in _OPTIONAL.items() if found[name]}
         try:
             infos = dask.compute(*inspect)

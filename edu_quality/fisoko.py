@@ -1407,7 +1407,7 @@ def read_fisoko_registry(path: str | Path, *, sheet: str | int | None = None) ->
     >>> read_fisoko_registry(p).iloc[0, :3].tolist()
     ['sch224145', 'МБОУ СОШ №7', 'г. Алейск']
     """
-    from .io import read_schools
+    from .io.readers import read_schools
 
     table = read_schools(path, sheet=sheet)
     out = table[["school_id", "name", "municipality", "group", "locality"]].copy()
@@ -1973,7 +1973,7 @@ def _code_version() -> str:
     for name in (
         "fisoko.py",
         "scales.py",
-        "io.py",
+        *(f"io/{p.name}" for p in sorted((here / "io").glob("*.py"))),
         "schema.py",
         "privacy.py",
         "data/vpr_scales.csv",

@@ -280,7 +280,8 @@ def read_scales(path: str | Path, *, sheet: str | int | None = None) -> pd.DataF
     >>> read_scales(p)[["year", "subject", "grade", "mark", "min_score"]].values.tolist()[:2]
     [[2022, 'Математика', 4, 2, 0], [2022, 'Математика', 4, 3, 6]]
     """
-    from .io import _read_raw, _text
+    from .io.cells import as_text
+    from .io.raw import read_raw
     from .schema import Column, TableSpec
 
     long_spec = TableSpec(
@@ -293,7 +294,7 @@ def read_scales(path: str | Path, *, sheet: str | int | None = None) -> pd.DataF
             + [Column(f"m{m}", "text", aliases=(str(m), f"«{m}»", f"отметка {m}")) for m in _MARKS]
         ),
     )
-    raw = _read_raw(path, sheet, [long_spec, wide_spec])
+    raw = read_raw(path, sheet, [long_spec, wide_spec])
     file = raw.file
     headers = {_norm(h): i for i, h in reversed(list(enumerate(raw.headers)))}
 
@@ -305,13 +306,13 @@ def read_scales(path: str | Path, *, sheet: str | int | None = None) -> pd.DataF
 
     pos = {c: find(a) for c, a in _ALIASES.items()}
     wide = {m: find((str(m), f"«{m}»", f"отметка {m}")) for m in _MARKS}
-    cells = {c: _text(raw.data[i]) for c, i in pos.items() if i is not None}
+    cells = {c: as_text(raw.data[i]) for c, i in pos.items() if i is not None}
     if pos["mark"] is None and all(v is not None for v in wide.values()):
         problems = []
         records = []
         for i in range(len(raw.data)):
             for m, col in wide.items():
-                text = _text(raw.data[col]).iloc[i]
+                text = as_text(raw.data[col]).iloc[i]
                 found = _RANGE.match(text.replace(" ", ""))
                 if not found:
                     problems.append(
@@ -343,9 +344,9 @@ def read_scales(path: str | Path, *, sheet: str | int | None = None) -> pd.DataF
     table = pd.DataFrame(cells)
     table = table.loc[:, [c for c in _COLUMNS if c in table.columns]]
     if "year" in table.columns:
-        from .io import _parse_year
+        from .io.cells import parse_year
 
-        years, bad = _parse_year(table["year"])
+        years, bad = parse_year(table["year"])
         table["year"] = years.where(~bad, table["year"])
     return _check(table, file, raw.rows)
 

@@ -17,13 +17,15 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 import edu_quality as eq
 from edu_quality import dataset as dataset_module
-from edu_quality import io as io_module
+from edu_quality._grouping import groups, on_distinct
 from edu_quality.dynamics import _trend_row, trend, year_over_year
 from edu_quality.errors import DataError, Problem
 from edu_quality.factors import _vif, influence
 from edu_quality.identify import classify, composite_results
 from edu_quality.intervals import newcombe, wilson
-from edu_quality._grouping import groups, on_distinct
+from edu_quality.io.cells import parse, parse_distinct
+from edu_quality.io.checks import duplicated_any, passes
+from edu_quality.io.raw import empty_rows
 from edu_quality.metrics import summarize
 from edu_quality.schema import RESULTS_PUPILS, pandera_schema
 from edu_quality.synthetic import make_region, write_region
@@ -125,8 +127,8 @@ def test_parse_distinct_is_parse(rng):
     }
     for kind, values in cells.items():
         s = pd.Series(values)
-        fast = io_module._parse_distinct(columns[kind], s)
-        slow = io_module._parse(columns[kind], s)
+        fast = parse_distinct(columns[kind], s)
+        slow = parse(columns[kind], s)
         pd.testing.assert_series_equal(fast[0], slow[0], obj=kind)
         pd.testing.assert_series_equal(fast[1], slow[1], obj=kind)
         assert fast[2] == slow[2]
@@ -146,9 +148,9 @@ def test_empty_rows_as_the_general_test():
         .all(axis=1)
         .to_numpy()
     )
-    np.testing.assert_array_equal(io_module._empty_rows(data), general)
+    np.testing.assert_array_equal(empty_rows(data), general)
     np.testing.assert_array_equal(
-        io_module._empty_rows(data[[0, 1]]),
+        empty_rows(data[[0, 1]]),
         data[[0, 1]]
         .astype(str)
         .apply(lambda c: c.str.strip().isin(("", "nan", "None")))
@@ -160,7 +162,7 @@ def test_empty_rows_as_the_general_test():
 def test_vectorised_checks_agree_with_pandera(region):
     table = region.results_vpr.head(500).assign(admitted=lambda d: d["admitted"].astype("boolean"))
     schema = pandera_schema(RESULTS_PUPILS, table.columns)
-    assert io_module._passes(schema, table)
+    assert passes(schema, table)
     broken = {
         "mark out of range": table.assign(mark=table["mark"].mask(table.index == 3, 7)),
         "repeated key": pd.concat([table, table.iloc[[5]]], ignore_index=True),
@@ -169,11 +171,11 @@ def test_vectorised_checks_agree_with_pandera(region):
         "bad dtype": table.assign(grade=table["grade"].astype("float64")),
     }
     for what, bad in broken.items():
-        assert not io_module._passes(schema, bad), what
+        assert not passes(schema, bad), what
         with pytest.raises(Exception):  # noqa: B017 — pandera's own error
             schema.validate(bad, lazy=True)
-    assert io_module._duplicated_any(table, KEY) is False
-    assert io_module._duplicated_any(broken["repeated key"], KEY) is True
+    assert duplicated_any(table, KEY) is False
+    assert duplicated_any(broken["repeated key"], KEY) is True
 
 
 @pytest.mark.parametrize("problem", ["mark", "duplicate", "pupil"])

@@ -1,0 +1,55 @@
+"""Readers for the files methodologists have.
+
+Every reader takes a ``.csv`` (UTF-8 with or without BOM, or cp1251; ``;``,
+``,`` or tab separators), an ``.xlsx`` or a ``.parquet`` file, finds the header
+row (title rows above it are skipped), maps Russian or English headers to the
+canonical columns of :mod:`edu_quality.schema`, parses the cells (decimal
+commas, spaces in numbers, «62,5 %», marks written as words, school years
+written as «2021-2022» or «2021/22»), validates the table with its pandera
+schema and returns a tidy DataFrame.
+
+Every problem raises :class:`edu_quality.errors.DataError` naming the file, the
+row as the user sees it and the column, with all the problems of the file
+listed. Columns of pupil names (ФИО, фамилия, имя, отчество in any spelling) are
+dropped on reading and never stored; the headers a reader did not use are listed
+in ``attrs["ignored_columns"]``.
+
+Broken files are read as Excel shows them or refused, never half-read
+(``tests/hostile`` holds one file per case): UTF-16, KOI8-R and CP866 text is
+recognised; text decoded twice («ÐšÐ¾Ð´»), mixed encodings, formulas saved
+without their values, Excel error values, a second table beside or below the
+first, a table on several sheets or only on a hidden one, an «Итого» row and a
+number merged over several rows are errors; a header over two rows of merged
+cells, merged labels and numbers typed as headers (2, 3, 4, 5) are read.
+
+The modules, from the bottom up: :mod:`.csv_text` (decoding CSV text),
+:mod:`.cells` (parsing cells), :mod:`.grid` (the grid of a file and its header
+row), :mod:`.excel` (workbooks), :mod:`.raw` (any file into the grid),
+:mod:`.checks` (checks and their problems), :mod:`.load` (one file into a
+checked table), :mod:`.readers` and :mod:`.results` (the public readers).
+"""
+
+from __future__ import annotations
+
+from .raw import SUFFIXES as SUFFIXES
+from .readers import (
+    read_context,
+    read_enrolment,
+    read_indicators,
+    read_plan,
+    read_risk_profiles,
+    read_schools,
+    read_staff,
+)
+from .results import read_results
+
+__all__ = [
+    "read_context",
+    "read_enrolment",
+    "read_indicators",
+    "read_plan",
+    "read_results",
+    "read_risk_profiles",
+    "read_schools",
+    "read_staff",
+]

@@ -1,0 +1,183 @@
+"""Parsing the cells of one column into the values its kind asks for.
+
+Cells arrive as Excel gives them (numbers, dates, text) or as text from a CSV
+file. :func:`parse` reads a column of any kind (text, school year, number,
+share, mark, yes/no, category) and returns the values with the mask of cells
+that are not what the column expects: decimal commas, spaces in numbers,
+«62,5 %», marks written as words (:func:`edu_quality.marks.parse_marks`), school
+years written as «2021-2022» or «2021/22», and the usual ways of writing a
+missing value («н/д», «—», «нет данных»…) are all read. :func:`cast` gives the
+parsed values the column's dtype.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from ..marks import parse_marks
+from ..schema import Column, dtype_of, normalize_header
+
+__all__ = ["as_text", "cast", "is_missing", "parse", "parse_distinct", "parse_year"]
+
+_MISSING = frozenset(
+    {"", "nan", "none", "null", "-", "—", "–", "н/д", "нет данных", "#н/д", "n/a", "na", "#n/a"}
+)
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """Cells as stripped text; numbers from Excel written without «.0»."""
+    if pd.api.types.is_float_dtype(s.dtype):
+        whole = s.notna() & (s % 1 == 0)
+        out = s.astype(str)
+        out[whole] = s[whole].astype("int64").astype(str)
+        return out.where(s.notna(), "")
+    if s.dtype == object:
+        s = s.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v)
+    # missing values (None, NaN, pd.NA of Parquet columns) stay missing under astype(str)
+    return s.astype(str).fillna("").str.replace("\xa0", " ", regex=False).str.strip()
+
+
+def is_missing(t: pd.Series) -> pd.Series:
+    """Text cells that say the value is missing («», «н/д», «—», «нет данных»…)."""
+    return t.str.lower().isin(_MISSING)
+
+
+_NUM_CLEAN = re.compile(r"[\s\xa0\u202f']")
+
+
+def _parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Return (value, bad mask, percent mask)."""
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        v = s.astype("float64")
+        false = pd.Series(False, index=s.index)
+        return v, false, false
+    t = as_text(s)
+    miss = is_missing(t)
+    u = t.str.replace(_NUM_CLEAN, "", regex=True).str.replace(",", ".", regex=False)
+    pct = u.str.endswith("%")
+    u = u.str.rstrip("%")
+    v = pd.to_numeric(u.where(~miss), errors="coerce").astype("float64")
+    bad = ~miss & v.isna()
+    return v, bad, pct & ~bad
+
+
+_BOOL = {
+    "да": True, "нет": False, "yes": True, "no": False, "true": True, "false": False,
+    "1": True, "0": False, "+": True, "допущен": True, "не допущен": False, "истина": True,
+    "ложь": False, "д": True, "н": False,
+}
+
+
+def parse_year(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """School years («2021-2022», «2021/22», 2022, «2022 г.», a date) as the year they end.
+
+    Return (years as float, bad mask).
+    """
+    out = pd.Series(np.nan, index=s.index, dtype="float64")
+    if s.dtype == object:
+        dates = s.map(lambda v: isinstance(v, (datetime, date)))
+        if dates.any():
+            out[dates] = s[dates].map(_year_from_date)
+    t = as_text(s.where(~out.notna(), ""))
+    miss = is_missing(t) & out.isna()
+    span = t.str.extract(r"^(\d{4})\s*[-/–—]\s*(\d{2}|\d{4})\b")
+    start = pd.to_numeric(span[0], errors="coerce")
+    end = pd.to_numeric(span[1], errors="coerce")
+    end = end.where(end >= 100, (start // 100) * 100 + end)
+    ok_span = start.notna() & (end == start + 1)
+    out = out.where(out.notna(), end.where(ok_span))
+    single = pd.to_numeric(t.str.extract(r"^(\d{4})(?:\.0+)?(?:\s*(?:г\.?|год))?$")[0],
+                           errors="coerce")
+    out = out.where(out.notna(), single)
+    bad = out.isna() & ~miss
+    return out, bad
+
+
+def _year_from_date(v: date) -> float:
+    """An Excel date where a year was meant.
+
+    A year typed into a cell formatted as a date shows as a date in 1905
+    (Excel serial 2021 = 13.07.1905): the serial is the year. Any other date
+    means the school year that contains it (September–August).
+    """
+    d = v.date() if isinstance(v, datetime) else v
+    serial = (d - date(1899, 12, 30)).days
+    if 1990 <= serial <= 2100:
+        return float(serial)
+    return float(d.year + 1 if d.month >= 9 else d.year)
+
+
+def parse(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+    """Parse one column. Return (values, bad mask, what was expected)."""
+    kind = col.kind
+    if kind in ("id", "text"):
+        t = as_text(s)
+        return t.where(~is_missing(t)).astype("str"), pd.Series(False, index=s.index), ""
+    if kind == "year":
+        v, bad = parse_year(s)
+        return v, bad, "учебный год (например, «2021-2022» или 2022)"
+    if kind in ("int", "float", "share"):
+        v, bad, pct = _parse_number(s)
+        # «inf», «1e400» and numbers beyond float precision (2**53) are no counts or scores
+        bad = bad | (v.abs() >= 2**53).to_numpy()
+        if kind == "share":
+            v = v.where(~pct, v / 100)
+            return v, bad, "доля (например, 0,25 или «25 %»)"
+        if kind == "int":
+            frac = v.notna() & (v % 1 != 0)
+            return v, bad | frac, "целое число"
+        return v, bad, "число"
+    if kind == "mark":
+        t = as_text(s)
+        v, _, bad = parse_marks(t.where(~is_missing(t), ""))
+        return v, bad, "отметка 2–5"
+    if kind == "bool":
+        t = as_text(s).str.lower()
+        miss = is_missing(t)
+        v = t.map(_BOOL)
+        return v, ~miss & v.isna(), "да или нет"
+    if kind == "category":
+        t = as_text(s)
+        miss = is_missing(t)
+        values = dict(col.values or {})
+        values.update({normalize_header(v): v for v in set(values.values())})
+        v = t.map(lambda x: values.get(normalize_header(x)))
+        allowed = ", ".join(sorted(set(values.values())))
+        return v.astype("str").where(v.notna()), ~miss & v.isna(), f"одно из: {allowed}"
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def cast(col: Column, v: pd.Series) -> pd.Series:
+    """Parsed values in the column's dtype (nullable Int64 when an integer is missing)."""
+    dtype = dtype_of(col)
+    if dtype in ("int64",):
+        return v.astype("float64").astype("Int64") if v.isna().any() else v.astype("int64")
+    if dtype == "Int64":
+        return v.astype("float64").astype("Int64")
+    if dtype == "boolean":
+        return v.astype("boolean")
+    if dtype == "float64":
+        return v.astype("float64")
+    return v
+
+
+# A Parquet file arrives typed and may hold millions of rows with few distinct values in
+# most columns: such a column is parsed once per distinct value (parsing is cell by cell)
+# and spread back, which gives exactly what parsing every cell gives.
+
+_DISTINCT_SAMPLE = 10_000  # rows looked at to decide whether distinct values are few
+
+
+def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+    """:func:`parse` of a typed column, parsing each distinct value once."""
+    if (s.dtype == object or col.kind in ("int", "float", "share") or len(s) < _DISTINCT_SAMPLE
+            or s.iloc[:_DISTINCT_SAMPLE].nunique(dropna=False) > _DISTINCT_SAMPLE // 10):
+        return parse(col, s)
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    values, bad, expected = parse(col, pd.Series(uniques))
+    return (values.take(codes).set_axis(s.index), bad.take(codes).set_axis(s.index),
+            expected)

@@ -1,0 +1,286 @@
+"""Checks of a table as read, and the problems they find, worded for a methodologist.
+
+Before cells are parsed, the layout: a column named twice (a second table beside
+the first), a repeated header row (a second table below it), an «Итого» row
+(:func:`layout_problems`); formulas saved without values and numbers merged over
+several rows (:func:`cell_problems`). After parsing, cells that are not what
+their column expects (:func:`problem_cells`), the table's pandera schema with the
+checks across columns (:func:`validate`), and pupil codes that are people's
+names (:func:`refuse_names_as_ids`). Every problem names the row the user sees
+and the column's header in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from ..errors import DataError, Problem
+from ..schema import RESULTS_AGGREGATED, STAFF, Column, TableSpec, pandera_schema
+from .grid import PER_COLUMN_PROBLEMS, Raw
+
+if TYPE_CHECKING:  # for the annotation only: load imports this module
+    from .load import Loaded
+
+__all__ = ["cell_problems", "duplicated_any", "layout_problems", "passes", "problem_cells",
+           "refuse_names_as_ids", "validate"]
+
+
+def problem_cells(rows: np.ndarray, header: str, raw: pd.Series, bad: pd.Series,
+                  expected: str) -> tuple[list[Problem], int]:
+    """Problems of the cells of one column that are not what it expects, and their count.
+
+    ``raw`` holds the cells as text, ``bad`` marks those not read; at most
+    :data:`~.grid.PER_COLUMN_PROBLEMS` are listed.
+    """
+    idx = np.flatnonzero(bad.to_numpy())
+    out = []
+    for i in idx[:PER_COLUMN_PROBLEMS]:
+        value = raw.iloc[i]
+        value = value if len(value) <= 80 else value[:80] + "…"  # a cell may hold a novel
+        out.append(Problem(int(rows[i]), header, f"значение «{value}» не распознано: ожидается "
+                                                 f"{expected}"))
+    return out, len(idx)
+
+
+_CHECK_TEXT = {
+    "not_nullable": "пустое значение в обязательном столбце",
+    "multiple_fields_uniqueness": "повторяющаяся запись",
+    "field_uniqueness": "повторяющееся значение",
+}
+
+
+def validate(table: pd.DataFrame, spec: TableSpec, rows: np.ndarray, headers: dict[str, str],
+             file: str, extra_kind: str | None = None, typed: bool = False) -> None:
+    """Check a parsed table with its pandera schema; a DataError lists every problem.
+
+    ``extra_kind`` is the kind of the columns beyond the spec's; a ``typed``
+    (Parquet) table is first checked on whole columns (:func:`passes`).
+    """
+    schema = pandera_schema(spec, table.columns, extra_kind=extra_kind,
+                            checks=_table_checks(spec, table))
+    if typed and passes(schema, table):
+        return
+    try:
+        schema.validate(table, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        raise DataError(file, _failures_to_problems(exc.failure_cases, table, spec, rows, headers),
+                        total=None) from None
+
+
+def _table_checks(spec: TableSpec, table: pd.DataFrame) -> list[pa.Check]:
+    """Checks across the columns of a table: marks against participants, staff counts."""
+    checks = []
+    counts = [c for c in ("n2", "n3", "n4", "n5") if c in table.columns]
+    if spec is RESULTS_AGGREGATED and counts:
+        checks.append(pa.Check(
+            lambda df: df[counts].fillna(0).sum(axis=1) <= df["participants"],
+            error="участников меньше, чем сумма отметок «2»–«5»",
+        ))
+    if spec is STAFF:
+        for c in ("category_highest", "category_first", "trained", "part_time", "mentoring",
+                  "young"):
+            if c in table.columns and "teachers" in table.columns and c != "trained":
+                checks.append(pa.Check(
+                    lambda df, c=c: ~(df[c] > df["teachers"]).fillna(False),
+                    error=f"«{spec.column(c).label}» больше, чем педагогов",
+                ))
+    return checks
+
+
+# the column a table-wide check is about (a problem names a column, not only a row)
+_CHECK_COLUMNS = {"участников меньше, чем сумма отметок «2»–«5»": "participants"} | {
+    f"«{c.label}» больше, чем педагогов": c.name for c in STAFF.columns if c.kind == "int"}
+
+
+def _failures_to_problems(fc: pd.DataFrame, table: pd.DataFrame, spec: TableSpec,
+                          rows: np.ndarray, headers: dict[str, str]) -> list[Problem]:
+    """pandera's failure cases as problems, one per row, column and check."""
+    problems: dict[tuple, Problem] = {}
+    for rec in fc.itertuples(index=False):
+        check = str(rec.check)
+        idx = rec.index
+        row = int(rows[int(idx)]) if idx is not None and not pd.isna(idx) else None
+        if rec.schema_context == "DataFrameSchema" and check not in _CHECK_TEXT:
+            key = (row, check)
+            if key not in problems:
+                about = _CHECK_COLUMNS.get(check)
+                header = headers.get(about, about) if about in table.columns else None
+                problems[key] = Problem(row, header, check)
+            continue
+        column = rec.column if isinstance(rec.column, str) else None
+        header = headers.get(column, column) if column else None
+        if check == "multiple_fields_uniqueness":
+            present = [k for k in spec.key if k in table.columns]
+            key_cols = ", ".join(headers.get(k, k) for k in present)
+            key = (row, "dup")
+            if key not in problems:  # named by the most specific column of the key
+                problems[key] = Problem(row, headers.get(present[-1], present[-1]),
+                                        f"повторяющаяся запись: совпадают {key_cols}")
+            continue
+        text = _CHECK_TEXT.get(check, check)
+        if check.startswith("column_in_dataframe") or check.startswith("dtype"):
+            text = f"неверный тип данных ({check})"
+        value = rec.failure_case
+        message = text if check == "not_nullable" else f"значение «{_fmt(value)}»: {text}"
+        problems[(row, header, check)] = Problem(row, header, message)
+    return list(problems.values())
+
+
+def _fmt(v: object) -> str:
+    """A failing value as a message quotes it (decimal comma, no «.0», at most 80 characters)."""
+    if isinstance(v, str) and len(v) > 80:
+        return v[:80] + "…"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, float):
+        return f"{v:g}".replace(".", ",")
+    return str(v)
+
+
+_TOTAL_ROW = r"^\s*(?:итого|всего|итог)(?:\s*[:.]|\s+по\b|\s*$)"
+_NUMERIC_KINDS = frozenset({"int", "float", "share", "mark", "bool", "year"})
+
+
+def layout_problems(raw: Raw, names: dict[int, str], spec: TableSpec) -> list[Problem]:
+    """Problems of the table's layout, found before any cell is parsed.
+
+    ``names`` maps positions of used columns to their (canonical or extra) names.
+    A column named twice (a second table beside the first), a repeated header
+    row (a second table below the first) and an «Итого» row would otherwise be
+    read as data or lost.
+    """
+    header_row = raw.header_row
+    problems: list[Problem] = []
+    by_name: dict[str, list[int]] = {}
+    for pos, name in names.items():
+        by_name.setdefault(name, []).append(pos)
+    for positions in by_name.values():
+        if len(positions) > 1:
+            first, *others = positions
+            for pos in others:
+                problems.append(Problem(
+                    header_row, raw.headers[pos],
+                    f"столбец № {pos + 1} «{raw.headers[pos]}» повторяет столбец № {first + 1} "
+                    f"«{raw.headers[first]}»: оставьте один (если рядом вторая таблица, "
+                    "перенесите её под первую или в отдельный файл)"))
+    if problems or not len(raw.data):
+        return problems
+    text_cols = [pos for pos in names if raw.data[pos].dtype == object
+                 or pd.api.types.is_string_dtype(raw.data[pos].dtype)]
+    if len(names) >= 2 and len(text_cols) >= 2:
+        repeats = sum((raw.data[pos] == raw.headers[pos]).to_numpy(dtype=bool, na_value=False)
+                      .astype(np.int64) for pos in text_cols)
+        for i in np.flatnonzero(repeats >= 2)[:PER_COLUMN_PROBLEMS]:
+            problems.append(Problem(
+                int(raw.rows[i]), raw.headers[text_cols[0]],
+                "повтор строки заголовков: похоже, в файле несколько таблиц одна под другой — "
+                "оставьте одну таблицу (остальные перенесите на отдельные листы или в файлы)"))
+    total_row = re.compile(_TOTAL_ROW, re.IGNORECASE)
+    for pos in text_cols:
+        col = _spec_column(spec, names[pos])
+        if col is None or col.kind in _NUMERIC_KINDS or col.name == "pupil_id":
+            continue
+        s = raw.data[pos]
+        totals = [u for u in pd.unique(s) if isinstance(u, str) and total_row.match(u)]
+        if not totals:
+            continue
+        for i in np.flatnonzero(s.isin(totals).to_numpy(dtype=bool))[:PER_COLUMN_PROBLEMS]:
+            problems.append(Problem(
+                int(raw.rows[i]), raw.headers[pos],
+                f"строка итогов «{str(s.iloc[i]).strip()}»: итоги программа считает сама — удалите "
+                "строку, иначе она будет посчитана как ещё одна запись"))
+    return problems
+
+
+def _spec_column(spec: TableSpec, name: str) -> Column | None:
+    """The spec's column ``name``, or None for an extra column."""
+    try:
+        return spec.column(name)
+    except KeyError:
+        return None
+
+
+def cell_problems(raw: Raw, pos: int, header: str, col: Column) -> list[Problem]:
+    """Problems of one used column known from reading: uncomputed cells, merged numbers."""
+    out = [Problem(row, header, message) for (row, p), message in raw.uncomputed.items()
+           if p == pos]
+    if col.kind in _NUMERIC_KINDS and col.kind != "year":
+        for row, p in sorted(raw.merged):
+            if p == pos:
+                out.append(Problem(row, header, "объединённая ячейка: одно число на несколько "
+                                                "строк — разъедините ячейки и впишите значение "
+                                                "в каждую строку"))
+    return out[:PER_COLUMN_PROBLEMS]
+
+
+# A Parquet file arrives typed and may hold millions of rows. Its table is checked by the
+# pandera schema's own checks run on whole columns, which gives exactly what pandera gives:
+# only a table that fails one goes through pandera, which then reports every problem as
+# for any other file.
+def passes(schema: pa.DataFrameSchema, table: pd.DataFrame) -> bool:
+    """Whether pandera would accept ``table``: the schema's checks, run on whole columns."""
+    try:  # columns and their dtypes
+        schema.validate(table.iloc[:0], lazy=True)
+    except pa.errors.SchemaErrors:
+        return False
+    for name, column in schema.columns.items():
+        if name not in table.columns:
+            continue
+        s = table[name]
+        if not column.nullable and s.isna().any():
+            return False
+        if column.unique and s.duplicated().any():
+            return False
+        if not all(check(s).check_passed for check in column.checks):
+            return False
+    if not all(check(table).check_passed for check in schema.checks):
+        return False
+    unique = schema.unique
+    return not (unique and duplicated_any(table, [unique] if isinstance(unique, str) else unique))
+
+
+def duplicated_any(table: pd.DataFrame, keys: Sequence[str]) -> bool:
+    """``table.duplicated(keys).any()``, on one integer code per row."""
+    code = np.zeros(len(table), dtype=np.int64)
+    size = 1
+    for k in keys:
+        s = table[k]
+        if s.dtype == np.int64 and len(s) and int(s.max()) - int(s.min()) < 2**20:
+            codes, k_size = s.to_numpy() - int(s.min()), int(s.max()) - int(s.min()) + 1
+        else:
+            codes, uniques = pd.factorize(s, use_na_sentinel=False)
+            k_size = max(len(uniques), 1)
+        size *= k_size
+        if size >= 2**62:
+            return bool(table.duplicated(list(keys)).any())
+        code = code * k_size + codes
+    code = np.sort(code)  # equal keys are neighbours
+    return bool((code[1:] == code[:-1]).any())
+
+
+# «Иванов Иван», «Петрова А. С.»: two or more capitalised Cyrillic words or initials
+_PERSON = re.compile(r"^[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?(?:\s+(?:[А-ЯЁ][а-яё]+|[А-ЯЁ]\.\s*)){1,3}$")
+
+
+def refuse_names_as_ids(loaded: Loaded) -> None:
+    """Pupil codes that are people's names: refused, and the names are not repeated."""
+    ids = loaded.table["pupil_id"]
+    if not len(ids) or not ids.str.contains("[А-ЯЁа-яё]", regex=True, na=False).any():
+        return
+    person = ids.str.strip().str.match(_PERSON.pattern, na=False).to_numpy(dtype=bool)
+    if not person.any():
+        return
+    header = loaded.headers.get("pupil_id", "Код участника")
+    where = np.flatnonzero(person)
+    raise DataError(loaded.file, [
+        Problem(int(loaded.rows[i]), header, "значение похоже на фамилию и имя: в этом столбце "
+                                             "должен быть код участника, а не ФИО (ФИО в "
+                                             "программу не загружаются)")
+        for i in where[:PER_COLUMN_PROBLEMS]
+    ], total=len(where))

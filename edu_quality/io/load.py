@@ -1,0 +1,193 @@
+"""Loading one file into a checked table: the internal API of the readers and of Dataset.
+
+:func:`load` reads the grid of a file (:mod:`.raw`), takes the spec whose
+columns the headers name best, maps the headers to canonical columns, parses
+and checks every used column (:mod:`.cells`, :mod:`.checks`) and returns the
+table with the row numbers and headers it came from (:class:`Loaded`), so that
+later checks across files can name rows and columns as the user sees them.
+Columns of pupil names are never read; the headers not used are listed in
+``attrs["ignored_columns"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, Problem
+from ..schema import (
+    SCHOOLS,
+    Column,
+    TableSpec,
+    dtype_of,
+    is_name_header,
+    match_columns,
+    normalize_header,
+)
+from .cells import as_text, cast, parse, parse_distinct
+from .checks import cell_problems, layout_problems, problem_cells, validate
+from .raw import read_raw
+
+__all__ = ["Loaded", "context_extra", "load", "text_extra"]
+
+
+@dataclass
+class Loaded:
+    """A parsed table with the row numbers and headers it came from."""
+
+    table: pd.DataFrame
+    rows: np.ndarray
+    headers: dict[str, str]  # canonical column → header in the file
+    file: str
+    spec: TableSpec
+
+
+def load(
+    path: str | Path,
+    specs: Sequence[TableSpec],
+    *,
+    sheet: str | int | None = None,
+    fill: dict[str, object] | None = None,
+    extra: Callable[[str], str | None] | None = None,
+) -> Loaded:
+    """Read, map, parse and validate one file against the best-fitting spec.
+
+    ``extra`` maps a header that is no canonical column to the name of an extra
+    column (kept, as a share) or to None (dropped).
+    """
+    raw = read_raw(path, sheet, specs)
+    file = raw.file
+    typed = Path(path).suffix.lower() == ".parquet"
+    fill = {k: v for k, v in (fill or {}).items() if v is not None}
+    spec = max(
+        specs,
+        key=lambda s: (
+            sum(n in set(match_columns(raw.headers, s).values()) for n in s.required),
+            len(match_columns(raw.headers, s)),
+        ),
+    )
+    mapping = match_columns(raw.headers, spec, keep_names=spec is SCHOOLS)
+    present = set(mapping.values())
+    missing = [c for c in spec.columns if c.required and c.name not in present and c.name not in fill]
+    if missing:
+        problems = [
+            Problem(int(raw.rows[0]) - 1 if len(raw.rows) else None, c.label,
+                    f"нет обязательного столбца «{c.label}» (подходят заголовки: "
+                    + ", ".join(f"«{a}»" for a in (c.label, *c.aliases[:3])) + ")")
+            for c in missing
+        ]
+        raise DataError(file, problems)
+
+    used = _used_columns(raw.headers, mapping, spec, extra)
+    layout = layout_problems(raw, used, spec)
+    if layout:
+        raise DataError(file, layout)
+
+    problems: list[Problem] = []
+    total = 0
+    columns: dict[str, pd.Series] = {}
+    headers: dict[str, str] = {}
+    extras: list[Column] = []
+    for pos, header in enumerate(raw.headers):
+        name = mapping.get(pos)
+        if name is not None:
+            col = spec.column(name)
+        elif extra is not None and not is_name_header(header):
+            xname = extra(header)
+            if xname is None or xname in columns:
+                continue
+            col = Column(xname, "share", label=header)
+            extras.append(col)
+        else:
+            continue
+        values, bad, expected = (parse_distinct if typed else parse)(col, raw.data[pos])
+        if bad.any():
+            found, n = problem_cells(raw.rows, header, as_text(raw.data[pos]), bad, expected)
+            problems += found
+            total += n
+        if raw.uncomputed or raw.merged:
+            found = cell_problems(raw, pos, header, col)
+            problems += found
+            total += len(found)
+        columns[col.name] = values
+        headers[col.name] = header
+    n = len(raw.data)
+    for name, value in fill.items():
+        col = spec.column(name)
+        values, bad, expected = parse(col, pd.Series([value], dtype=object))
+        if n and bad.iloc[0]:
+            raise DataError(file, f"параметр {name}={value!r}: ожидается {expected}")
+        values = values.take(np.zeros(n, dtype=np.intp)).set_axis(pd.RangeIndex(n))
+        columns[name] = values
+        headers.setdefault(name, col.label)
+    if problems:
+        raise DataError(file, problems, total=total)
+
+    ordered = [c for c in spec.columns if c.name in columns] + extras
+    table = pd.DataFrame(
+        {c.name: cast(c, columns[c.name]) for c in ordered}, index=pd.RangeIndex(n)
+    )
+    validate(table, spec, raw.rows, headers, file, extra_kind="share" if extras else None,
+             typed=typed)
+    for i, col in enumerate(spec.columns):  # every canonical column, empty when absent
+        if col.name not in table.columns:
+            table.insert(min(i, table.shape[1]), col.name, pd.Series(index=table.index,
+                                                                     dtype=dtype_of(col)))
+    # headers the loader did not use (pupil names among them): said, not lost silently
+    table.attrs["ignored_columns"] = [h for pos, h in enumerate(raw.headers)
+                                      if h and pos not in used]
+    return Loaded(table, raw.rows, headers, file, spec)
+
+
+def _used_columns(headers: list[str], mapping: dict[int, str], spec: TableSpec,
+                  extra: Callable[[str], str | None] | None) -> dict[int, str]:
+    """Position → column name of every header the loader uses, repeats included."""
+    names = dict(mapping)
+    for pos, header in enumerate(headers):
+        if pos in names or not header:
+            continue
+        alone = match_columns([header], spec, keep_names=spec is SCHOOLS)
+        if alone:
+            names[pos] = alone[0]
+        elif extra is not None and not is_name_header(header):
+            xname = extra(header)
+            if xname is not None:
+                names[pos] = xname
+    return names
+
+
+def text_extra(header: str) -> str | None:
+    """The ``extra`` of the school registry: no header beyond the spec's columns is kept."""
+    return None
+
+
+@lru_cache(maxsize=1)
+def _factor_lookup() -> dict[str, str]:
+    """Normalised factor name or Russian label of the catalogue → the factor's name."""
+    from ..catalogue import factor_catalogue
+
+    cat = factor_catalogue()
+    out = {normalize_header(f): f for f in cat["factor"]}
+    labels = zip(cat["factor"], cat["label"], strict=True)
+    out.update({normalize_header(lbl): f for f, lbl in labels})
+    return out
+
+
+_CONTEXT_SKIP = {h for c in SCHOOLS.columns if c.name != "school_id" for h in c.headers()}
+
+
+def context_extra(header: str) -> str | None:
+    """The ``extra`` of the context table: the factor a header names, or the header itself.
+
+    None (the column is left out) for an empty header and for the registry's
+    columns (name, municipality…) that a context file may repeat.
+    """
+    key = normalize_header(header)
+    if not key or key in _CONTEXT_SKIP:
+        return None
+    return _factor_lookup().get(key, header.strip())
