@@ -331,3 +331,13 @@ def test_input_file_unchanged_and_returns_new_frame(write):
     df = eq.read_enrolment(path)
     assert path.read_bytes() == before
     assert df["year"].dtype == np.int64
+
+
+def test_empty_rows_of_a_parquet_file_are_dropped_as_in_a_csv(tmp_path):
+    table = pd.DataFrame({"Код ОО": ["1", None, "2"], "Наименование": ["Школа 1", None, "Школа 2"],
+                          "Муниципалитет": ["Инта", None, "Инта"]})
+    table.to_parquet(tmp_path / "schools.parquet", index=False)
+    table.to_csv(tmp_path / "schools.csv", sep=";", index=False)
+    from_parquet = eq.read_schools(tmp_path / "schools.parquet")
+    from_csv = eq.read_schools(tmp_path / "schools.csv")
+    assert from_parquet["school_id"].tolist() == from_csv["school_id"].tolist() == ["1", "2"]

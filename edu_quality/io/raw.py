@@ -119,15 +119,17 @@ def _read_parquet(path: Path, file: str) -> Raw:
 # emptiness only while they may still be empty, which gives exactly what the general
 # test gives.
 def empty_rows(data: pd.DataFrame) -> np.ndarray:
-    """Rows whose every cell, as stripped text, is "", "nan" or "None" (see :func:`read_raw`)."""
+    """Rows whose every cell is missing or, as stripped text, "", "nan" or "None"."""
     empty = np.ones(len(data), dtype=bool)
     text_first = sorted(data.columns, key=lambda c: pd.api.types.is_numeric_dtype(data[c]))
     for c in text_first:
         idx = np.flatnonzero(empty)
         if not len(idx):
             break
-        part = data[c].iloc[idx].astype(str).str.strip()
-        empty[idx] = part.isin(("", "nan", "None")).to_numpy()
+        part = data[c].iloc[idx]
+        # a missing value stays missing under astype(str) in a string column: count it too
+        blank = part.astype(str).str.strip().isin(("", "nan", "None")) | part.isna()
+        empty[idx] = blank.to_numpy()
     return empty
 
 
@@ -160,13 +162,10 @@ def read_raw(path: str | Path, sheet: str | int | None, specs: Sequence[TableSpe
     else:
         raise DataError(file, f"неизвестный формат «{suffix}»: ожидается .csv, .xlsx или .parquet")
     # fully empty rows are layout, not data: drop them (their numbers stay with the others)
-    if len(raw.data) and suffix == ".parquet":
-        empty = pd.Series(empty_rows(raw.data))
-    elif len(raw.data):
-        as_text = raw.data.astype(str)
-        empty = as_text.apply(lambda c: c.str.strip().isin(("", "nan", "None"))).all(axis=1)
-        if empty.any():
-            keep = ~empty.to_numpy()
-            raw.data = raw.data.loc[keep].reset_index(drop=True)
-            raw.rows = raw.rows[keep]
+    if not len(raw.data):
+        return raw
+    empty = empty_rows(raw.data)
+    if empty.any():
+        raw.data = raw.data.loc[~empty].reset_index(drop=True)
+        raw.rows = raw.rows[~empty]
     return raw
