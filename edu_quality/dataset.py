@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from ._checks import check_option
 from ._grouping import is_dask
 from .errors import MAX_PROBLEMS, DataError, Problem
-from .io.load import Loaded, context_extra, load, text_extra
+from .io.load import Loaded, context_extra, load
 from .io.raw import SUFFIXES
 from .io.results import load_results
 from .privacy import KEY_VARIABLE
@@ -444,7 +444,7 @@ def load_dataset(
                 "оставьте один",
             )
 
-    schools = load(found["schools"][0], [SCHOOLS], extra=text_extra)
+    schools = load(found["schools"][0], [SCHOOLS])
     known = set(schools.table["school_id"].dropna())
     pupils, aggregates, notes = [], [], []
     id_errors: dict[str, tuple[list[Problem], int]] = {}

@@ -33,7 +33,7 @@ from .cells import as_text, cast, parse, parse_distinct
 from .checks import cell_problems, layout_problems, problem_cells, validate
 from .raw import read_raw
 
-__all__ = ["Loaded", "context_extra", "load", "text_extra"]
+__all__ = ["Loaded", "context_extra", "load"]
 
 
 @dataclass
@@ -159,11 +159,6 @@ def _used_columns(headers: list[str], mapping: dict[int, str], spec: TableSpec,
             if xname is not None:
                 names[pos] = xname
     return names
-
-
-def text_extra(header: str) -> str | None:
-    """The ``extra`` of the school registry: no header beyond the spec's columns is kept."""
-    return None
 
 
 @lru_cache(maxsize=1)

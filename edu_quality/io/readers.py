@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..schema import CONTEXT, ENROLMENT, INDICATORS, PLAN, RISK_PROFILES, SCHOOLS, STAFF, TableSpec
-from .load import context_extra, load, text_extra
+from .load import context_extra, load
 
 __all__ = [
     "read_context",
@@ -43,8 +43,9 @@ def read_schools(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     pandas.DataFrame
         ``school_id``, ``name``, ``municipality``, ``group`` (обычная /
         углублённая / малокомплектная сельская / ОВЗ, or missing),
-        ``locality`` (город / село, or missing), and any further columns of
-        the file as text.
+        ``locality`` (город / село, or missing). Columns the registry does not
+        know are left out and named in ``attrs["ignored_columns"]`` (a director's
+        name, say, is personal data).
 
     Raises
     ------
@@ -60,7 +61,7 @@ def read_schools(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     >>> read_schools(p)[["school_id", "group"]].to_dict("records")
     [{'school_id': '5', 'group': 'обычная'}]
     """
-    return load(path, [SCHOOLS], sheet=sheet, extra=text_extra).table
+    return load(path, [SCHOOLS], sheet=sheet).table
 
 
 def read_context(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
