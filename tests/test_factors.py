@@ -311,6 +311,7 @@ def test_hsb_random_coefficient_model_reproduces_table_4_5(hsb_slope):
     assert {"slope_effect", "slope_std_err"} <= set(m.school_effects.columns)
 
 
+@pytest.mark.slow  # five optimisers on the 7 185 pupils of the HSB data
 @pytest.mark.parametrize("fixture", ["hsb_null", "hsb_slope"])
 def test_best_optimiser_is_the_highest_converged_likelihood(fixture, request):
     m = request.getfixturevalue(fixture)
