@@ -114,11 +114,11 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ._checks import check_option
-from ._files import atomic_write
-from .errors import DataError, Problem
-from .marks import parse_marks
-from .scales import (
+from .._checks import check_option
+from .._files import atomic_write
+from ..errors import DataError, Problem
+from ..marks import parse_marks
+from ..scales import (
     SUBJECT_STEMS,
     max_scores,
     merge_scales,
@@ -126,7 +126,7 @@ from .scales import (
     read_scales,
     score_to_mark,
 )
-from .schema import RESULTS_PUPILS, dtype_of, normalize_header
+from ..schema import RESULTS_PUPILS, dtype_of, normalize_header
 
 __all__ = [
     "LAYOUTS",
@@ -1224,7 +1224,7 @@ def _parse_vpr(
     part = writer & ~err
     idx = np.flatnonzero(part)
     key = pseudonymize_ids if isinstance(pseudonymize_ids, str) else None
-    from .privacy import pseudonymize, pupil_key
+    from ..privacy import pseudonymize, pupil_key
 
     pkey = None if pseudonymize_ids is False else pupil_key(key)
     if pseudonymize_ids is True and pkey is None:
@@ -1407,7 +1407,7 @@ def read_fisoko_registry(path: str | Path, *, sheet: str | int | None = None) ->
     >>> read_fisoko_registry(p).iloc[0, :3].tolist()
     ['sch224145', 'МБОУ СОШ №7', 'г. Алейск']
     """
-    from .io import read_schools
+    from ..io import read_schools
 
     table = read_schools(path, sheet=sheet)
     out = table[["school_id", "name", "municipality", "group", "locality"]].copy()
@@ -1966,21 +1966,19 @@ class ImportResult:
 
 
 def _code_version() -> str:
-    from . import __version__
+    from .. import __version__
 
     h = hashlib.sha256(__version__.encode())
-    here = Path(__file__).resolve().parent
-    for name in (
-        "fisoko.py",
-        "scales.py",
-        "io.py",
-        "schema.py",
-        "privacy.py",
-        "data/vpr_scales.csv",
-    ):
-        p = here / name
-        if p.exists():
-            h.update(p.read_bytes())
+    package = Path(__file__).resolve().parent.parent
+    for name in ("fisoko", "scales", "io", "schema", "privacy", "marks"):
+        # a module or a package of modules
+        for p in [package / f"{name}.py", *sorted((package / name).rglob("*.py"))]:
+            if p.is_file():
+                h.update(p.relative_to(package).as_posix().encode())
+                h.update(p.read_bytes())
+    data = package / "data" / "vpr_scales.csv"
+    if data.exists():
+        h.update(data.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -2169,7 +2167,7 @@ def import_fisoko(
 
     from tqdm import tqdm
 
-    from .privacy import pupil_key
+    from ..privacy import pupil_key
 
     start = time.perf_counter()
     check_option("invalid_results", invalid_results, ("raise", "exclude"))
