@@ -109,7 +109,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -119,7 +119,6 @@ from .._files import atomic_write
 from ..errors import DataError, Problem
 from ..marks import parse_marks
 from ..scales import (
-    SUBJECT_STEMS,
     max_scores,
     merge_scales,
     normalize_subject,
@@ -127,6 +126,25 @@ from ..scales import (
     score_to_mark,
 )
 from ..schema import RESULTS_PUPILS, dtype_of, normalize_header
+from .common import (
+    ERROR,
+    NOTE,
+    QUALITY_COLUMNS,
+    WARNING,
+    FileInfo,
+    QualityReport,
+    canonical_school_id,
+    cells,
+    empty_quality,
+    factor,
+    find_column,
+    open_workbook,
+    parse_file_name,
+    sheet_grid,
+)
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 __all__ = [
     "LAYOUTS",
@@ -153,10 +171,7 @@ LAYOUTS: dict[str, str] = {
     "protocol": "ВПР, форма загрузки, лист «Протокол» (ФИС ОКО, 2022)",
 }
 
-#: Columns of a data-quality report.
-QUALITY_COLUMNS = ["file", "row", "column", "value", "problem", "action", "severity", "school_id"]
 
-ERROR, WARNING, NOTE = "ошибка", "предупреждение", "примечание"
 
 _ABSENT = "отсутств"
 _GENDER = {
@@ -173,10 +188,6 @@ _NOTES = {1: "не приступал", 2: "тема не пройдена"}
 _TASK_PROTOCOL = re.compile(r"^\s*(.+?)\s*\(\s*(\d+)\s*б\s*\)\s*$", re.IGNORECASE)
 _TASK_CODES = re.compile(r"^a-(\d+)-grade$")
 _TASK_RU = re.compile(r"^балл за\s+(.+)$")
-_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
-_GRADE = re.compile(r"(?<!\d)(\d{1,2})\s*(?:-?\s*(?:й|го|ый))?\s*класс", re.IGNORECASE)
-_GRADE_AFTER = re.compile(r"класс\w*\s*(\d{1,2})(?!\d)", re.IGNORECASE)
-_SCHOOL_ID = re.compile(r"^(?:sch|edu)(\d+)$", re.IGNORECASE)
 _INFER_SHARE = 0.005
 _INFER_MIN_PUPILS = 1000
 
@@ -184,132 +195,18 @@ _INFER_MIN_PUPILS = 1000
 # ------------------------------------------------------------------ small helpers
 
 
-def canonical_school_id(ids: pd.Series | Iterable[object]) -> pd.Series:
-    """Map ФИС ОКО school logins to the canonical school id.
-
-    The same school is ``sch22NNNN`` in the registry and the results and
-    ``edu22NNNN`` in the context questionnaire and the 2022 protocol; the
-    canonical id is ``sch22NNNN``. Text such as «edu224052 | МБОУ …» is cut at
-    « | ». Other ids are kept as they are (stripped).
-
-    Parameters
-    ----------
-    ids : Series or iterable
-        School ids as written.
-
-    Returns
-    -------
-    pandas.Series
-        Canonical ids (``str``; missing stays missing).
-
-    Examples
-    --------
-    >>> canonical_school_id(["edu224052", "sch224052", "EDU224052 | МБОУ «СОШ»", "7"]).tolist()
-    ['sch224052', 'sch224052', 'sch224052', '7']
-    """
-    s = pd.Series(ids, dtype="object") if not isinstance(ids, pd.Series) else ids
-    codes, uniques = _factor(s)
-    canon = [_canon_id(u) for u in uniques]
-    out = np.asarray([*canon, None], dtype=object)[codes]
-    return pd.Series(out, index=s.index, dtype="str")
 
 
-def _canon_id(text: str) -> str | None:
-    t = text.split("|", 1)[0].strip()
-    if not t:
-        return None
-    m = _SCHOOL_ID.match(t)
-    return "sch" + m.group(1) if m else t
 
 
-def _text_of(v: object) -> str:
-    """One cell as stripped text; an Excel number without «.0»; missing as ''."""
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        if v != v:  # NaN
-            return ""
-        return str(int(v)) if v.is_integer() else repr(v)
-    t = str(v).replace("\xa0", " ").strip()
-    return "" if t in ("None", "nan", "NaN", "NaT") else t
 
 
-def _factor(values: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Codes and normalised texts of the distinct cells (code -1 → index len(uniques)).
-
-    Cells repeat a handful of values (scores 0–4, «X», «м»/«ж»), so the text
-    is cleaned once per distinct value, not once per cell.
-    """
-    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
-    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
-    texts = [_text_of(u) for u in uniques]
-    codes = np.where(codes < 0, len(texts), codes)
-    return codes, texts
 
 
-def _cells(s: pd.Series) -> pd.Series:
-    """Cells as stripped text; Excel numbers without «.0»; missing as ''."""
-    codes, texts = _factor(s)
-    out = pd.array([*texts, ""], dtype="str").take(codes)
-    return pd.Series(out, index=s.index)
 
 
-class FileInfo(NamedTuple):
-    """What a file's name (and folder) say about a ВПР export."""
-
-    year: int | None
-    subject: str | None
-    grade: int | None
-    autumn: bool
-    year_from: str | None
 
 
-def parse_file_name(path: str | Path) -> FileInfo:
-    """Read year, subject and grade from the name of a ВПР export.
-
-    Rules: the year is a four-digit 20xx in the file name, else in the name
-    of its folder or the folder above (``vpr_2022``); the subject is
-    recognised by its stem (:func:`edu_quality.scales.normalize_subject`);
-    the grade is the number before «класс» (or after it); «осен» in the name
-    marks the autumn-2020 campaign.
-
-    Parameters
-    ----------
-    path : str or Path
-        The file.
-
-    Returns
-    -------
-    FileInfo
-        ``year``, ``subject``, ``grade`` (each None when not found),
-        ``autumn`` and ``year_from`` («имя файла» or «папка»).
-
-    Examples
-    --------
-    >>> parse_file_name("Проведение работы по математике, 4 класс. ВПР 2021.xlsx")
-    FileInfo(year=2021, subject='Математика', grade=4, autumn=False, year_from='имя файла')
-    >>> parse_file_name("Математика 5 класс (осень 2020).xlsx").autumn
-    True
-    >>> parse_file_name("vpr_2022/Русский язык 6 класс.xlsx")[:3]
-    (2022, 'Русский язык', 6)
-    """
-    p = Path(path)
-    name = p.stem
-    year, year_from = None, None
-    m = _YEAR.search(name)
-    if m:
-        year, year_from = int(m.group(1)), "имя файла"
-    else:
-        for parent in (p.parent, p.parent.parent):
-            m = _YEAR.search(parent.name)
-            if m:
-                year, year_from = int(m.group(1)), "папка"
-                break
-    low = name.lower().replace("ё", "е")
-    subject = next((nm for stem, nm in SUBJECT_STEMS if stem in low), None)
-    gm = _GRADE.search(name) or _GRADE_AFTER.search(name)
-    grade = int(gm.group(1)) if gm else None
-    return FileInfo(year, subject, grade, "осен" in name.lower(), year_from)
 
 
 def detect_layout(headers: Sequence[object]) -> str | None:
@@ -423,17 +320,11 @@ class FisOkoVpr:
 
 
 def _open_sheet(
-    path: Path,
+    wb: CalamineWorkbook,
     file: str,
     sheet: str | int | None,
 ) -> tuple[str | None, int, list[list[Any]]]:
     """Return (layout, header row index, grid) of the sheet with a ВПР layout."""
-    from python_calamine import CalamineWorkbook
-
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for corrupt files
-        raise DataError(file, f"файл Excel повреждён или не является XLSX ({exc})") from None
     names = list(wb.sheet_names)
     if sheet is None:
         protocol = [n for n in names if n.strip().lower() == "протокол"]
@@ -450,10 +341,7 @@ def _open_sheet(
         order = [sheet]
     first: list[list[Any]] = []
     for name in order:
-        try:
-            grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise DataError(file, f"не удалось прочитать лист «{name}» ({exc})") from None
+        grid = sheet_grid(wb, name, file)
         first = first or grid
         for h, row in enumerate(grid[:10]):
             layout = detect_layout(row)
@@ -467,11 +355,8 @@ def _read_grid(
 ) -> tuple[Path, str, str | None, int, list[list[Any]]]:
     path = Path(path)
     file = path.name
-    if not path.exists():
-        raise DataError(file, f"файл не найден: {path}")
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise DataError(file, "выгрузка ФИС ОКО ожидается в формате .xlsx")
-    layout, h, grid = _open_sheet(path, file, sheet)
+    wb = open_workbook(path, xlsx_only=True)
+    layout, h, grid = _open_sheet(wb, file, sheet)
     return path, file, layout, h, grid
 
 
@@ -595,74 +480,10 @@ def sniff_vpr(path: str | Path, sheet: str | int | None, **options: Any) -> FisO
     return _parse_vpr(grid, h, layout, path, file, scales=scales, **options)
 
 
-class _Quality:
-    """Collects the rows of a data-quality report."""
-
-    def __init__(self, file: str):
-        self.file = file
-        self.parts: list[pd.DataFrame] = []
-
-    def add(
-        self,
-        rows: np.ndarray,
-        column: str | None,
-        values: Sequence[object] | np.ndarray,
-        problem: str | Sequence[str] | np.ndarray,
-        action: str,
-        severity: str,
-        schools: Sequence[object] | np.ndarray | None = None,
-    ) -> None:
-        n = len(rows)
-        if n == 0:
-            return
-        self.parts.append(
-            pd.DataFrame(
-                {
-                    "file": self.file,
-                    "row": pd.array(rows, dtype="Int64"),
-                    "column": column,
-                    "value": pd.Series(np.asarray(values, dtype=object)).astype("str"),
-                    "problem": np.broadcast_to(np.asarray(problem, dtype=object), (n,)),
-                    "action": action,
-                    "severity": severity,
-                    "school_id": (
-                        np.asarray(schools, dtype=object)
-                        if schools is not None
-                        else np.full(n, None, dtype=object)
-                    ),
-                }
-            )
-        )
-
-    def note(self, text: str, column: str | None = None, value: object = None) -> None:
-        self.add(
-            np.array([pd.NA], dtype=object), column, [value], text, "учтено при загрузке", NOTE
-        )
-
-    def frame(self) -> pd.DataFrame:
-        if not self.parts:
-            return _empty_quality()
-        out = pd.concat(self.parts, ignore_index=True)
-        for c in ("file", "column", "value", "problem", "action", "severity", "school_id"):
-            out[c] = out[c].astype("str")
-        return out
 
 
-def _empty_quality() -> pd.DataFrame:
-    return pd.DataFrame(
-        {c: pd.Series(dtype="Int64" if c == "row" else "str") for c in QUALITY_COLUMNS}
-    )
 
 
-def _find(norm: list[str], *names: str, prefix: str | None = None) -> int | None:
-    for name in names:
-        if name in norm:
-            return norm.index(name)
-    if prefix is not None:
-        for i, h in enumerate(norm):
-            if h.startswith(prefix):
-                return i
-    return None
 
 
 def _code_grade(codes: pd.Series) -> int | None:
@@ -717,32 +538,32 @@ def _parse_vpr(
     body = grid[h + 1 :]
     data = pd.DataFrame(body, dtype=object) if body else pd.DataFrame(columns=range(width))
     rows = np.arange(h + 2, h + 2 + len(data))
-    q = _Quality(file)
+    q = QualityReport(file)
     notes: list[str] = []
 
     # --- columns of the layout
     var2 = total_col = date_col = None
     if layout == "ru":
-        school_col = _find(norm, "логин школы")
-        pupil_col = _find(norm, "код обучающегося", "номер обучающегося")
-        journal_col = _find(
+        school_col = find_column(norm, "логин школы")
+        pupil_col = find_column(norm, "код обучающегося", "номер обучающегося")
+        journal_col = find_column(
             norm, "отметка за предыдущую четверть/триместр", prefix="отметка за предыдущ"
         )
-        gender_col = _find(norm, "пол")
-        variant_col = _find(norm, "вариант")
-        total_col = _find(norm, "всего баллов")
+        gender_col = find_column(norm, "пол")
+        variant_col = find_column(norm, "вариант")
+        total_col = find_column(norm, "всего баллов")
         task_cols = [
             (i, _TASK_RU.match(x).group(1)) for i, x in enumerate(norm) if _TASK_RU.match(x)
         ]
         header_max = None
     elif layout == "codes":
-        school_col = _find(norm, "user")
-        pupil_col = _find(norm, "code", "id")
-        journal_col = _find(norm, "otc")
-        gender_col = _find(norm, "gender")
-        variant_col = _find(norm, "var-1")
-        var2 = _find(norm, "var-2")
-        total_col = _find(norm, "sum")
+        school_col = find_column(norm, "user")
+        pupil_col = find_column(norm, "code", "id")
+        journal_col = find_column(norm, "otc")
+        gender_col = find_column(norm, "gender")
+        variant_col = find_column(norm, "var-1")
+        var2 = find_column(norm, "var-2")
+        total_col = find_column(norm, "sum")
         task_cols = []
         started = False
         stray: list[int] = []
@@ -756,13 +577,13 @@ def _parse_vpr(
         stray = [i for i in stray if _TASK_CODES.match(norm[i])]
         header_max = None
     else:  # protocol
-        school_col = _find(norm, "пользователь")
-        pupil_col = _find(norm, "код")
-        journal_col = _find(norm, prefix="отметка за предыдущ")
-        gender_col = _find(norm, "пол")
-        variant_col = _find(norm, "вариант")
-        total_col = _find(norm, "итого баллов")
-        date_col = _find(norm, "дата загрузки")
+        school_col = find_column(norm, "пользователь")
+        pupil_col = find_column(norm, "код")
+        journal_col = find_column(norm, prefix="отметка за предыдущ")
+        gender_col = find_column(norm, "пол")
+        variant_col = find_column(norm, "вариант")
+        total_col = find_column(norm, "итого баллов")
+        date_col = find_column(norm, "дата загрузки")
         task_cols, header_max = [], []
         for i, x in enumerate(headers):
             m = _TASK_PROTOCOL.match(x)
@@ -779,22 +600,22 @@ def _parse_vpr(
     if not task_cols:
         raise DataError(file, "нет столбцов с баллами за задания")
 
-    def cells(pos: int | None) -> pd.Series:
+    def column_cells(pos: int | None) -> pd.Series:
         if pos is None or pos >= data.shape[1]:
             return pd.Series("", index=data.index, dtype="str")
-        return _cells(data[pos])
+        return cells(data[pos])
 
-    school_raw = cells(school_col)
+    school_raw = column_cells(school_col)
     if layout == "protocol":
-        alt = _find(norm, "школа")
+        alt = find_column(norm, "школа")
         if alt is not None:
-            school_raw = school_raw.where(school_raw != "", cells(alt))
+            school_raw = school_raw.where(school_raw != "", column_cells(alt))
     school = canonical_school_id(school_raw)
-    pupil = cells(pupil_col)
-    variant = cells(variant_col)
+    pupil = column_cells(pupil_col)
+    variant = column_cells(variant_col)
     if var2 is not None:
-        variant = variant.where(variant != "", cells(var2))
-    total_text = cells(total_col)
+        variant = variant.where(variant != "", column_cells(var2))
+    total_text = column_cells(total_col)
     k = len(task_cols)
     n = len(data)
     positions = [pos for pos, _ in task_cols]
@@ -805,7 +626,7 @@ def _parse_vpr(
     )
     if raw_tasks.shape[1] < k:  # short rows
         raw_tasks = np.hstack([raw_tasks, np.full((n, k - raw_tasks.shape[1]), None)])
-    tcodes, ttexts = _factor(raw_tasks.reshape(-1))
+    tcodes, ttexts = factor(raw_tasks.reshape(-1))
     ttexts = np.asarray([*ttexts, ""], dtype=object)
     tcodes = tcodes.reshape(n, k)
     tmat = ttexts[tcodes]
@@ -1121,7 +942,7 @@ def _parse_vpr(
     error(dup, headers[pupil_col], pupil_arr, "участник с этим кодом уже есть в этой школе")
 
     # --- secondary fields (participants' rows)
-    jm_text = cells(journal_col)
+    jm_text = column_cells(journal_col)
     jm_values, jm_missing, _ = parse_marks(jm_text)
     jm, jm_missing = jm_values.to_numpy(), jm_missing.to_numpy()
     jm_bad = ~jm_missing & ~np.isin(jm, (2, 3, 4, 5)) & writer
@@ -1141,7 +962,7 @@ def _parse_vpr(
             WARNING,
             school_arr[jm_bad],
         )
-    g_text = cells(gender_col)
+    g_text = column_cells(gender_col)
     g_low = g_text.str.lower().str.rstrip(".").str.strip()
     gender = g_low.map(_GENDER)
     g_bad = (g_low != "").to_numpy() & gender.isna().to_numpy() & writer
@@ -1181,7 +1002,7 @@ def _parse_vpr(
         )
     if layout == "codes":
         for pos in stray:
-            t = cells(pos)
+            t = column_cells(pos)
             filled = (t != "").to_numpy() & writer
             if filled.any():
                 q.note(
@@ -1512,39 +1333,32 @@ def read_fisoko_context(path: str | Path, *, strict: bool = False) -> FisOkoCont
     >>> CONTEXT_QUESTIONS["14"]
     ('locality_type', 'choice')
     """
-    from python_calamine import CalamineWorkbook
-
     path = Path(path)
     file = path.name
-    if not path.exists():
-        raise DataError(file, f"файл не найден: {path}")
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:
-        raise DataError(file, f"файл Excel повреждён или не является XLSX ({exc})") from None
-    q = _Quality(file)
+    wb = open_workbook(path)
+    q = QualityReport(file)
     merged: pd.DataFrame | None = None
     year: int | None = None
     found: set[str] = set()
     for name in wb.sheet_names:
-        grid = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        grid = sheet_grid(wb, name, file)
         if not grid:
             continue
         headers = ["" if v is None else str(v).strip() for v in grid[0]]
         norm = [normalize_header(h) for h in headers]
-        user = _find(norm, "пользователь")
+        user = find_column(norm, "пользователь")
         if user is None:
             continue
         data = pd.DataFrame(grid[1:], dtype=object)
         rows = np.arange(2, 2 + len(data))
-        ids = canonical_school_id(_cells(data[user]))
+        ids = canonical_school_id(cells(data[user]))
         part = pd.DataFrame({"school_id": ids})
-        muni = _find(norm, "муниципалитет")
+        muni = find_column(norm, "муниципалитет")
         if muni is not None:
-            part["municipality_context"] = _after_bar(_cells(data[muni]))
-        school_text = _find(norm, "школа")
+            part["municipality_context"] = _after_bar(cells(data[muni]))
+        school_text = find_column(norm, "школа")
         if school_text is not None:
-            part["name_fisoko"] = _after_bar(_cells(data[school_text]))
+            part["name_fisoko"] = _after_bar(cells(data[school_text]))
         for pos, header in enumerate(headers):
             m = _QUESTION.match(header.replace("\t", " "))
             if not m or m.group(1) not in CONTEXT_QUESTIONS:
@@ -1557,7 +1371,7 @@ def read_fisoko_context(path: str | Path, *, strict: bool = False) -> FisOkoCont
             if year is None:
                 ym = re.search(r"(\d{4})\s*/\s*(\d{4})", header)
                 year = int(ym.group(2)) if ym else None
-            t = _cells(data[pos])
+            t = cells(data[pos])
             if kind == "text":
                 part[column] = t.where(t != "").astype("str")
                 continue
@@ -2305,7 +2119,7 @@ def import_fisoko(
         schools = pd.concat([schools, extra], ignore_index=True)
     quality_parts = [v.quality for v in vprs] + ([ctx.quality] if ctx is not None else [])
     quality = pd.concat(
-        [q for q in quality_parts if len(q)] or [_empty_quality()], ignore_index=True
+        [q for q in quality_parts if len(q)] or [empty_quality()], ignore_index=True
     )
     if unknown:
         quality = pd.concat(
