@@ -6,19 +6,17 @@ from .common import ERROR as ERROR
 from .common import NOTE as NOTE
 from .common import QUALITY_COLUMNS, FileInfo, canonical_school_id, parse_file_name
 from .common import WARNING as WARNING
-from .vpr import CONTEXT_QUESTIONS as CONTEXT_QUESTIONS  # importable by name, as before
+from .context import CONTEXT_QUESTIONS as CONTEXT_QUESTIONS
+from .context import FisOkoContext, read_fisoko_context
+from .groups import fisoko_schools, school_groups
+from .registry import read_fisoko_registry
 from .vpr import (
     LAYOUTS,
-    FisOkoContext,
     FisOkoVpr,
     ImportResult,
     detect_layout,
-    fisoko_schools,
     import_fisoko,
-    read_fisoko_context,
-    read_fisoko_registry,
     read_fisoko_vpr,
-    school_groups,
 )
 from .vpr import OUTPUTS as OUTPUTS
 from .vpr import sniff_vpr as sniff_vpr

@@ -43,6 +43,7 @@ __all__ = [
     "empty_quality",
     "factor",
     "find_column",
+    "named_sheet",
     "open_workbook",
     "parse_file_name",
     "sheet_grid",
@@ -308,6 +309,37 @@ def open_workbook(path: Path, *, xlsx_only: bool = False) -> CalamineWorkbook:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own types for corrupt files
         raise DataError(file, f"файл Excel повреждён или не является XLSX ({exc})") from None
+
+
+def named_sheet(wb: CalamineWorkbook, file: str, sheet: str | int) -> str:
+    """The name of the sheet a user asked for by name or by 0-based position.
+
+    Parameters
+    ----------
+    wb : CalamineWorkbook
+        From :func:`open_workbook`.
+    file : str
+        File name for the error message.
+    sheet : str or int
+        Sheet name, or its 0-based position.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    DataError
+        No such sheet (the message lists the sheets).
+    """
+    names = list(wb.sheet_names)
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise DataError(file, f"нет листа № {sheet + 1}; листы: {', '.join(names)}")
+        return names[sheet]
+    if sheet not in names:
+        raise DataError(file, f"нет листа «{sheet}»; листы: {', '.join(names)}")
+    return sheet
 
 
 def sheet_grid(wb: CalamineWorkbook, name: str, file: str) -> list[list[Any]]:

@@ -138,10 +138,14 @@ from .common import (
     empty_quality,
     factor,
     find_column,
+    named_sheet,
     open_workbook,
     parse_file_name,
     sheet_grid,
 )
+from .context import read_fisoko_context
+from .groups import fisoko_schools
+from .registry import read_fisoko_registry
 
 if TYPE_CHECKING:
     from python_calamine import CalamineWorkbook
@@ -150,18 +154,13 @@ __all__ = [
     "LAYOUTS",
     "QUALITY_COLUMNS",
     "FileInfo",
-    "FisOkoContext",
     "FisOkoVpr",
     "ImportResult",
     "canonical_school_id",
     "detect_layout",
-    "fisoko_schools",
     "import_fisoko",
     "parse_file_name",
-    "read_fisoko_context",
-    "read_fisoko_registry",
     "read_fisoko_vpr",
-    "school_groups",
 ]
 
 #: The ВПР layouts of ФИС ОКО that :func:`detect_layout` recognises.
@@ -331,14 +330,8 @@ def _open_sheet(
         visible = [m.name for m in wb.sheets_metadata if "hidden" not in str(m.visible).lower()]
         order = protocol + [n for n in visible if n not in protocol]
         order = order[:2] if order else names[:1]
-    elif isinstance(sheet, int):
-        if not 0 <= sheet < len(names):
-            raise DataError(file, f"нет листа № {sheet + 1}; листы: {', '.join(names)}")
-        order = [names[sheet]]
     else:
-        if sheet not in names:
-            raise DataError(file, f"нет листа «{sheet}»; листы: {', '.join(names)}")
-        order = [sheet]
+        order = [named_sheet(wb, file, sheet)]
     first: list[list[Any]] = []
     for name in order:
         grid = sheet_grid(wb, name, file)
@@ -1194,534 +1187,22 @@ def _task_table(
     )
 
 
-# ------------------------------------------------------------------ registry and context
 
 
-def read_fisoko_registry(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
-    """Read the ФИС ОКО school registry (``логин``, ``имя``, ``регион``).
-
-    Parameters
-    ----------
-    path : str or Path
-        The registry (``.xlsx``, ``.csv`` or ``.parquet``).
-    sheet : str or int, optional
-        Excel sheet.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``school_id`` (canonical ``sch…``), ``name`` (short name),
-        ``municipality`` (as the registry writes it, e.g. «г. Барнаул»,
-        «Павловский район»), ``group`` and ``locality`` (empty: the registry
-        does not have them).
-
-    Raises
-    ------
-    DataError
-        A missing column or a duplicated login.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "schools_registry.csv"
-    >>> _ = p.write_text("логин;имя;регион\\nedu224145;МБОУ СОШ №7;г. Алейск\\n", encoding="utf-8")
-    >>> read_fisoko_registry(p).iloc[0, :3].tolist()
-    ['sch224145', 'МБОУ СОШ №7', 'г. Алейск']
-    """
-    from ..io import read_schools
-
-    table = read_schools(path, sheet=sheet)
-    out = table[["school_id", "name", "municipality", "group", "locality"]].copy()
-    out["school_id"] = canonical_school_id(out["school_id"])
-    dup = out["school_id"].duplicated(keep=False)
-    if dup.any():
-        raise DataError(
-            Path(path).name,
-            "одна и та же школа записана дважды (логины sch… и "
-            "edu… одной школы): " + ", ".join(sorted(set(out.loc[dup, "school_id"]))[:10]),
-        )
-    return out
 
 
-#: Questions of the context questionnaire (ФИС ОКО «Сбор контекстных данных об ОО»)
-#: that :func:`read_fisoko_context` reads: question number → (column, kind).
-CONTEXT_QUESTIONS: dict[str, tuple[str, str]] = {
-    "1": ("name_full", "text"),
-    "2": ("name_short", "text"),
-    "14": ("locality_type", "choice"),
-    "15": ("settlement_size", "choice"),
-    "16": ("transport", "choice"),
-    "17.1": ("aop", "bool"),
-    "17.2": ("aop_separate", "bool"),
-    "17.3": ("aop_classes", "bool"),
-    "17.4": ("aop_inclusive", "bool"),
-    "19.1": ("deep_study", "bool"),
-    "19.2": ("deep_primary", "bool"),
-    "19.3": ("deep_basic", "bool"),
-    "19.4": ("deep_senior", "bool"),
-    "20": ("pupils", "int"),
-    "25": ("teachers", "int"),
-    "26": ("teachers_5_9", "int"),
-    "27": ("teachers_category", "int"),
-}
-_QUESTION = re.compile(r"^\s*(\d+(?:\.\d+)?)\.?\s")
-_CHOICE = re.compile(r"^\s*(\d+)\)\s*(.*)$", re.DOTALL)
-_YES = {"да": True, "нет": False}
 
 
-@dataclass(frozen=True)
-class FisOkoContext:
-    """The context questionnaire of ФИС ОКО, read.
-
-    Attributes
-    ----------
-    features : DataFrame
-        One row per school (see :func:`read_fisoko_context`).
-    quality : DataFrame
-        Cells that could not be read (:data:`QUALITY_COLUMNS`).
-    year : int
-        School year of the questionnaire (calendar year of its end).
-    file : str
-    """
-
-    features: pd.DataFrame
-    quality: pd.DataFrame
-    year: int
-    file: str
 
 
-def read_fisoko_context(path: str | Path, *, strict: bool = False) -> FisOkoContext:
-    """Read the ФИС ОКО context questionnaire («Сбор контекстных данных об ОО»).
-
-    Every sheet is read; columns are found by the number of their question
-    («14. Где расположена …»), so reworded questions still match. Answers
-    such as «4) Населенный пункт сельского типа …» keep their text without
-    the number; «Да»/«Нет» become True/False.
-
-    Parameters
-    ----------
-    path : str or Path
-        The ``.xlsx`` file.
-    strict : bool
-        Raise :class:`DataError` on unreadable cells instead of listing them.
-
-    Returns
-    -------
-    FisOkoContext
-        ``features`` columns: ``school_id`` (canonical ``sch…``),
-        ``municipality_context`` (the text after « | »), ``name_full``,
-        ``name_short``, ``locality`` (город for answers 1–3 of q14 — the
-        regional centre, a town, an urban-type settlement —, село for answer
-        4), ``locality_type``, ``settlement_size``, ``settlement_size_code``
-        (q15, 1 = under 1 000 people … 8 = over 680 000), ``transport``,
-        ``transport_code`` (q16), ``aop``, ``aop_separate``, ``aop_classes``,
-        ``aop_inclusive`` (q17.1–17.4), ``deep_study``, ``deep_primary``,
-        ``deep_basic``, ``deep_senior`` (q19.1–19.4), ``pupils`` (q20),
-        ``teachers`` (q25), ``teachers_5_9`` (q26), ``teachers_category``
-        (q27: teachers of the first or highest category), ``category_share``
-        (q27 / q25).
-
-    Raises
-    ------
-    DataError
-        No school id column, no question found, or (``strict``) unreadable
-        cells.
-
-    Examples
-    --------
-    >>> from edu_quality.fisoko import CONTEXT_QUESTIONS
-    >>> CONTEXT_QUESTIONS["14"]
-    ('locality_type', 'choice')
-    """
-    path = Path(path)
-    file = path.name
-    wb = open_workbook(path)
-    q = QualityReport(file)
-    merged: pd.DataFrame | None = None
-    year: int | None = None
-    found: set[str] = set()
-    for name in wb.sheet_names:
-        grid = sheet_grid(wb, name, file)
-        if not grid:
-            continue
-        headers = ["" if v is None else str(v).strip() for v in grid[0]]
-        norm = [normalize_header(h) for h in headers]
-        user = find_column(norm, "пользователь")
-        if user is None:
-            continue
-        data = pd.DataFrame(grid[1:], dtype=object)
-        rows = np.arange(2, 2 + len(data))
-        ids = canonical_school_id(cells(data[user]))
-        part = pd.DataFrame({"school_id": ids})
-        muni = find_column(norm, "муниципалитет")
-        if muni is not None:
-            part["municipality_context"] = _after_bar(cells(data[muni]))
-        school_text = find_column(norm, "школа")
-        if school_text is not None:
-            part["name_fisoko"] = _after_bar(cells(data[school_text]))
-        for pos, header in enumerate(headers):
-            m = _QUESTION.match(header.replace("\t", " "))
-            if not m or m.group(1) not in CONTEXT_QUESTIONS:
-                continue
-            qid = m.group(1)
-            column, kind = CONTEXT_QUESTIONS[qid]
-            if column in part.columns:
-                continue
-            found.add(qid)
-            if year is None:
-                ym = re.search(r"(\d{4})\s*/\s*(\d{4})", header)
-                year = int(ym.group(2)) if ym else None
-            t = cells(data[pos])
-            if kind == "text":
-                part[column] = t.where(t != "").astype("str")
-                continue
-            if kind == "bool":
-                v = t.str.lower().map(_YES)
-                bad = (t != "") & v.isna()
-                part[column] = v.astype("boolean")
-                what = "«Да» или «Нет»"
-            elif kind == "choice":
-                parts = t.str.extract(_CHOICE)
-                code = pd.to_numeric(parts[0], errors="coerce")
-                bad = (t != "") & code.isna()
-                part[column] = parts[1].str.strip().where(code.notna()).astype("str")
-                part[column + "_code"] = code.astype("Int64")
-                what = "ответ вида «1) …»"
-            else:
-                v = pd.to_numeric(
-                    t.str.replace(",", ".", regex=False).str.replace(" ", ""), errors="coerce"
-                )
-                bad = (t != "") & (v.isna() | (v < 0) | (v % 1 != 0))
-                part[column] = v.where(~bad).astype("Int64")
-                what = "целое число ≥ 0"
-            if bad.any():
-                mask = bad.to_numpy()
-                vals = t.to_numpy(dtype=object)[mask]
-                q.add(
-                    rows[mask],
-                    header,
-                    vals,
-                    [f"ответ «{v}» не распознан (ожидается {what})" for v in vals],
-                    "поле оставлено пустым",
-                    WARNING,
-                    ids.to_numpy(dtype=object)[mask],
-                )
-        part = part[part["school_id"].notna()].drop_duplicates("school_id")
-        merged = (
-            part
-            if merged is None
-            else merged.merge(
-                part.drop(
-                    columns=[c for c in part.columns if c in merged.columns and c != "school_id"]
-                ),
-                on="school_id",
-                how="outer",
-            )
-        )
-    if merged is None or not found:
-        raise DataError(
-            file,
-            "это не анкета контекстных данных ФИС ОКО: нет столбца "
-            "«Пользователь» и вопросов вида «14. …»",
-        )
-    if year is None:
-        info = parse_file_name(path)
-        year = info.year
-    if year is None:
-        raise DataError(file, "не удалось определить учебный год анкеты")
-    out = merged.copy()
-    if "name_fisoko" in out.columns:
-        if "name_short" in out.columns:
-            out["name_short"] = out["name_short"].where(
-                out["name_short"].notna(), out["name_fisoko"]
-            )
-        else:
-            out["name_short"] = out["name_fisoko"]
-        out = out.drop(columns="name_fisoko")
-    for column, kind in CONTEXT_QUESTIONS.values():
-        if column not in out.columns:
-            dtype = {"text": "str", "choice": "str", "bool": "boolean", "int": "Int64"}[kind]
-            out[column] = pd.Series(index=out.index, dtype=dtype)
-            if kind == "choice":
-                out[column + "_code"] = pd.Series(index=out.index, dtype="Int64")
-    code = out["locality_type_code"]
-    out["locality"] = pd.Series(
-        np.where(code.isna(), None, np.where(code.fillna(0) >= 4, "село", "город")),
-        index=out.index,
-        dtype="str",
-    )
-    teachers = out["teachers"].astype("Float64")
-    cat = out["teachers_category"].astype("Float64")
-    over = (cat > teachers).fillna(False).to_numpy()
-    if over.any():
-        q.add(
-            np.full(over.sum(), pd.NA, dtype=object),
-            "27",
-            cat[over].astype("str"),
-            "учителей первой и высшей категорий больше, чем всех учителей (вопросы 25 и 27)",
-            "доля не вычислена",
-            WARNING,
-            out.loc[over, "school_id"].to_numpy(dtype=object),
-        )
-    share = (cat / teachers.where(teachers > 0)).where(~over)
-    out["category_share"] = share.astype("float64")
-    quality = q.frame()
-    if strict and (quality["severity"] == WARNING).any():
-        bad = quality[quality["severity"] == WARNING]
-        raise DataError(
-            file,
-            [
-                Problem(None if pd.isna(r.row) else int(r.row), str(r.column), str(r.problem))
-                for r in bad.itertuples(index=False)
-            ],
-        )
-    order = [
-        "school_id",
-        "municipality_context",
-        "name_full",
-        "name_short",
-        "locality",
-        "locality_type",
-        "locality_type_code",
-        "settlement_size",
-        "settlement_size_code",
-        "transport",
-        "transport_code",
-        "aop",
-        "aop_separate",
-        "aop_classes",
-        "aop_inclusive",
-        "deep_study",
-        "deep_primary",
-        "deep_basic",
-        "deep_senior",
-        "pupils",
-        "teachers",
-        "teachers_5_9",
-        "teachers_category",
-        "category_share",
-    ]
-    out = out[[c for c in order if c in out.columns]].sort_values("school_id")
-    return FisOkoContext(out.reset_index(drop=True), quality, int(year), file)
 
 
-def _after_bar(t: pd.Series) -> pd.Series:
-    """«reg22_m056 | Целинный муниципальный район» → «Целинный муниципальный район»."""
-    out = t.str.split("|", n=1).str[-1].str.strip()
-    return out.where(out != "").astype("str")
 
 
-_DEEP_NAME = re.compile(r"гимнази|лице[йяюе]|кадет", re.IGNORECASE)
 
 
-def school_groups(
-    features: pd.DataFrame,
-    *,
-    small_rural_max: int = 100,
-    deep_from_senior: bool = False,
-) -> pd.DataFrame:
-    """Derive the comparison group of every school from its context features.
-
-    Groups (ХМАО seed; the first that applies wins):
-
-    1. «ОВЗ» — a separate organisation for pupils on adapted programmes
-       (q17.2 «Да»).
-    2. «углублённая» — deepened study of subjects from grades 1–4 or 5–9
-       (q19.2 or q19.3 «Да»), or «гимназия», «лицей», «кадетская» in the name.
-       Deepened study in grades 10–11 only (q19.4) is profile education that
-       most secondary schools have, so it counts only with
-       ``deep_from_senior=True``.
-    3. «малокомплектная сельская» — a rural locality (q14, answer 4) and at
-       most ``small_rural_max`` pupils (q20).
-    4. «обычная» — none of these.
-
-    The threshold of a small school is set by each region (273-ФЗ «Об
-    образовании в РФ», ст. 99, ч. 4 leaves the criteria to the regions, and
-    their laws differ); the default of 100 pupils is the traditional upper
-    bound for a small rural secondary school. Set ``small_rural_max`` to
-    your region's criterion.
-
-    Parameters
-    ----------
-    features : DataFrame
-        ``read_fisoko_context(...).features`` (needs ``school_id``,
-        ``aop_separate``, ``deep_primary``, ``deep_basic``, ``deep_senior``,
-        ``locality``, ``pupils``; names in ``name_full``/``name_short``/``name``
-        are used when present).
-    small_rural_max : int
-        Largest enrolment of a «малокомплектная сельская» school.
-    deep_from_senior : bool
-        Whether deepened study in grades 10–11 only makes a school
-        «углублённая».
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``school_id``, ``group``, ``group_reason`` (why, in Russian).
-
-    Examples
-    --------
-    >>> f = pd.DataFrame({"school_id": ["a", "b", "c", "d"],
-    ...                   "aop_separate": [True, False, False, False],
-    ...                   "deep_primary": [False, True, False, False],
-    ...                   "deep_basic": [False, False, False, False],
-    ...                   "deep_senior": [False, False, True, True],
-    ...                   "locality": ["город", "город", "село", "село"],
-    ...                   "pupils": [80, 900, 45, 300]})
-    >>> school_groups(f)["group"].tolist()
-    ['ОВЗ', 'углублённая', 'малокомплектная сельская', 'обычная']
-    """
-    if not isinstance(small_rural_max, (int, np.integer)) or small_rural_max < 0:
-        raise ValueError(
-            f"Параметр `small_rural_max` должен быть целым числом ≥ 0, передано {small_rural_max!r}"
-        )
-
-    def flag(col: str) -> pd.Series:
-        if col not in features.columns:
-            return pd.Series(False, index=features.index)
-        return features[col].astype("boolean").fillna(False).astype(bool)
-
-    names = pd.Series("", index=features.index, dtype="str")
-    for col in ("name", "name_full", "name_short"):
-        if col in features.columns:
-            names = names + " " + features[col].fillna("").astype("str")
-    by_name = names.str.contains(_DEEP_NAME)
-    ovz = flag("aop_separate")
-    deep = flag("deep_primary") | flag("deep_basic") | (flag("deep_senior") & deep_from_senior)
-    pupils = (
-        features["pupils"].astype("Float64")
-        if "pupils" in features.columns
-        else pd.Series(pd.NA, index=features.index, dtype="Float64")
-    )
-    rural = (
-        features["locality"].eq("село").fillna(False)
-        if "locality" in features.columns
-        else pd.Series(False, index=features.index)
-    )
-    small = rural & (pupils <= small_rural_max).fillna(False).astype(bool)
-    known = pd.Series(True, index=features.index)
-    for col in ("locality", "pupils"):  # q17.2 is skipped when q17.1 is «Нет»: that is «Нет»
-        if col in features.columns:
-            known &= features[col].notna()
-    group = np.select(
-        [ovz, deep | by_name, small], ["ОВЗ", "углублённая", "малокомплектная сельская"], "обычная"
-    )
-    reason = np.select(
-        [ovz, deep, by_name, small],
-        [
-            "отдельная организация, обучающая по АОП (вопрос 17.2)",
-            "углублённое изучение предметов с начальной или основной школы (вопросы 19.2–19.3)"
-            + (" или только в 10–11 классах (19.4)" if deep_from_senior else ""),
-            "гимназия, лицей или кадетская школа (по названию)",
-            "сельский населённый пункт (вопрос 14), обучающихся "
-            + pupils.astype("str").str.removesuffix(".0").fillna("")
-            + f" ≤ {small_rural_max} "
-            "(вопрос 20)",
-        ],
-        "нет признаков других групп",
-    )
-    unknown = ~known & (group == "обычная")
-    group = np.where(unknown, None, group)
-    reason = np.where(unknown, "нет ответов анкеты на вопросы 14 или 20", reason)
-    return pd.DataFrame(
-        {
-            "school_id": features["school_id"].astype("str"),
-            "group": pd.Series(group, dtype="str"),
-            "group_reason": pd.Series(reason, dtype="str"),
-        }
-    )
 
 
-def fisoko_schools(
-    registry: pd.DataFrame,
-    context: FisOkoContext | pd.DataFrame | None = None,
-    *,
-    small_rural_max: int = 100,
-    deep_from_senior: bool = False,
-) -> pd.DataFrame:
-    """The canonical ``schools`` table: registry and context together.
-
-    Every school of the registry and of the context questionnaire is kept.
-    ``name`` and ``municipality`` come from the registry; for a school that is
-    only in the questionnaire, the name is its short name and the
-    municipality is the questionnaire's («reg22_m056 | Целинный
-    муниципальный район» → the text after « | »), translated to the
-    registry's spelling («Целинный район») when the schools the two files
-    share show which registry name it is. ``group`` comes from
-    :func:`school_groups`.
-
-    Parameters
-    ----------
-    registry : DataFrame
-        :func:`read_fisoko_registry`.
-    context : FisOkoContext or DataFrame, optional
-        :func:`read_fisoko_context` (or its ``features``).
-    small_rural_max, deep_from_senior
-        Passed to :func:`school_groups`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``school_id``, ``name``, ``municipality``, ``group``, ``locality`` and
-        the context features (see :func:`read_fisoko_context`) plus
-        ``group_reason``, ``in_registry``, ``in_context``.
-
-    Examples
-    --------
-    >>> reg = pd.DataFrame({"school_id": ["sch1", "sch2"], "name": ["СОШ 1", "СОШ 2"],
-    ...                     "municipality": ["Целинный район"] * 2})
-    >>> ctx = pd.DataFrame({"school_id": ["sch2", "sch3"], "name_short": ["СОШ 2", "ООШ 3"],
-    ...                     "municipality_context": ["Целинный муниципальный район"] * 2,
-    ...                     "locality": ["село", "село"], "pupils": [300, 40],
-    ...                     "aop_separate": [False, False]})
-    >>> out = fisoko_schools(reg, ctx)
-    >>> out["municipality"].tolist()
-    ['Целинный район', 'Целинный район', 'Целинный район']
-    >>> out["group"].fillna("нет данных").tolist()
-    ['нет данных', 'обычная', 'малокомплектная сельская']
-    """
-    reg = registry[["school_id", "name", "municipality"]].copy()
-    reg["school_id"] = canonical_school_id(reg["school_id"])
-    features = context.features if isinstance(context, FisOkoContext) else context
-    if features is None or len(features) == 0:
-        out = reg.assign(
-            group=pd.Series(None, index=reg.index, dtype="str"),
-            locality=pd.Series(None, index=reg.index, dtype="str"),
-            in_registry=True,
-            in_context=False,
-        )
-        return out.sort_values("school_id").reset_index(drop=True)
-    f = features.copy()
-    f["school_id"] = canonical_school_id(f["school_id"])
-    groups = school_groups(
-        f.assign(name=f["school_id"].map(dict(zip(reg["school_id"], reg["name"], strict=True)))),
-        small_rural_max=small_rural_max,
-        deep_from_senior=deep_from_senior,
-    )
-    f = f.merge(groups, on="school_id", how="left")
-    out = reg.merge(f, on="school_id", how="outer", indicator=True)
-    out["in_registry"] = out["_merge"].isin(["both", "left_only"])
-    out["in_context"] = out["_merge"].isin(["both", "right_only"])
-    out = out.drop(columns="_merge")
-    if "municipality_context" in out.columns:
-        both = out[out["in_registry"] & out["in_context"]]
-        names = both.groupby("municipality_context")["municipality"].agg(
-            lambda s: s.value_counts().index[0]
-        )
-        mapped = out["municipality_context"].map(names)
-        guess = mapped.where(mapped.notna(), out["municipality_context"])
-        out["municipality"] = out["municipality"].where(out["municipality"].notna(), guess)
-    if "name_short" in out.columns:
-        out["name"] = out["name"].where(out["name"].notna(), out["name_short"])
-    out["name"] = out["name"].where(out["name"].notna(), out["school_id"])
-    first = ["school_id", "name", "municipality", "group", "locality"]
-    rest = [c for c in out.columns if c not in first]
-    out = out[first + rest].sort_values("school_id").reset_index(drop=True)
-    for c in ("school_id", "name", "municipality", "group", "locality", "municipality_context"):
-        if c in out.columns:
-            out[c] = out[c].astype("str")
-    out["group_reason"] = out["group_reason"].fillna("школы нет в анкете контекстных данных")
-    return out
 
 
 # ------------------------------------------------------------------ region-wide import
