@@ -9,16 +9,15 @@ from .common import WARNING as WARNING
 from .context import CONTEXT_QUESTIONS as CONTEXT_QUESTIONS
 from .context import FisOkoContext, read_fisoko_context
 from .groups import fisoko_schools, school_groups
+from .importer import OUTPUTS as OUTPUTS
+from .importer import ImportResult, import_fisoko
 from .registry import read_fisoko_registry
 from .vpr import (
     LAYOUTS,
     FisOkoVpr,
-    ImportResult,
     detect_layout,
-    import_fisoko,
     read_fisoko_vpr,
 )
-from .vpr import OUTPUTS as OUTPUTS
 from .vpr import sniff_vpr as sniff_vpr
 
 __all__ = [
