@@ -111,18 +111,18 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from .._checks import check_option
-from ..errors import DataError, Problem
-from ..marks import parse_marks
-from ..scales import (
+from ..._checks import check_option
+from ...errors import DataError, Problem
+from ...marks import parse_marks
+from ...scales import (
     max_scores,
     merge_scales,
     normalize_subject,
     read_scales,
     score_to_mark,
 )
-from ..schema import RESULTS_PUPILS, dtype_of, normalize_header
-from .common import (
+from ...schema import RESULTS_PUPILS, dtype_of, normalize_header
+from ..common import (
     ERROR,
     NOTE,
     QUALITY_COLUMNS,
@@ -1028,7 +1028,7 @@ def _parse_vpr(
     part = writer & ~err
     idx = np.flatnonzero(part)
     key = pseudonymize_ids if isinstance(pseudonymize_ids, str) else None
-    from ..privacy import pseudonymize, pupil_key
+    from ...privacy import pseudonymize, pupil_key
 
     pkey = None if pseudonymize_ids is False else pupil_key(key)
     if pseudonymize_ids is True and pkey is None:
