@@ -606,7 +606,10 @@ def _write_outputs(
     vprs: list[FisOkoVpr],
     ctx: FisOkoContext | None,
 ) -> dict[str, Path]:
-    """Write every table of :data:`OUTPUTS`; without a questionnaire, no ``staff`` (an old one is removed).
+    """Write every table of :data:`OUTPUTS`.
+
+    Without a questionnaire there is no ``staff`` table (one left by an
+    earlier import is removed).
 
     Returns
     -------

@@ -190,7 +190,7 @@ def _registry_table(
         ]
         problems += [
             Problem(row, headers[columns[c]], f"значение «{text[c].iloc[i]}» не распознано: "
-                    "ожидается одно из: " + ", ".join(sorted(set(SCHOOLS.column(c).values.values()))))
+                    f"ожидается одно из: {_allowed(c)}")
             for c in _OPTIONAL
             if bad[c][i]
         ]
@@ -200,6 +200,11 @@ def _registry_table(
         x for pos, x in enumerate(headers) if x and pos not in columns.values()
     ]
     return out
+
+
+def _allowed(column: str) -> str:
+    """The values of ``group`` or ``locality``, for a message."""
+    return ", ".join(sorted(set((SCHOOLS.column(column).values or {}).values())))
 
 
 def _category(text: pd.Series, column: str) -> tuple[pd.Series, np.ndarray]:
