@@ -190,6 +190,7 @@ def layout_columns(headers: list[str], layout: str, file: str) -> Columns:
 
 
 def _ru_columns(norm: list[str]) -> dict:
+    """The fields of ``ru``; the tasks are the «балл за N» columns."""
     return {
         "school": find_column(norm, "логин школы"),
         "pupil": find_column(norm, "код обучающегося", "номер обучающегося"),

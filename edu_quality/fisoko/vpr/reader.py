@@ -61,6 +61,7 @@ def _open_sheet(
 def _read_grid(
     path: str | Path, sheet: str | int | None
 ) -> tuple[Path, str, str | None, int, list[list[Any]]]:
+    """Return (path, file name, layout, header row index, grid) of an ``.xlsx`` export."""
     path = Path(path)
     file = path.name
     wb = open_workbook(path, xlsx_only=True)

@@ -84,7 +84,7 @@ class ResultErrors:
 def variant_errors(
     errors: ResultErrors, rows: PupilRows, status: RowStatus, columns: Columns
 ) -> None:
-    """Result errors of the variant: missing while there are scores, or unknown.
+    """Stage 10: result errors of the variant, missing while there are scores, or unknown.
 
     Parameters
     ----------
@@ -113,7 +113,7 @@ def variant_errors(
 
 
 def pupil_errors(errors: ResultErrors, rows: PupilRows, columns: Columns) -> None:
-    """Result errors of the pupil and the school: missing codes, a pupil twice in a school.
+    """Stage 10: result errors of pupil and school: missing codes, a pupil twice in a school.
 
     Parameters
     ----------

@@ -226,7 +226,7 @@ def score_errors(
     work: Work,
     work_max: int,
 ) -> None:
-    """Result errors of the score: above the top of the scale, or none at all.
+    """Stage 10: result errors of the score, above the top of the scale or none at all.
 
     Parameters
     ----------
