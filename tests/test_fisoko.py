@@ -502,6 +502,57 @@ def test_groups_of_hand_picked_real_schools(imported, school, group):
     assert schools.loc[school, "group_reason"]
 
 
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [("r.csv", "utf-8"), ("r.csv", "cp1251"), ("r.csv", "utf-16"), ("r.tsv", "utf-8")],
+)
+def test_registry_text_files(tmp_path, name, encoding):
+    sep = "\t" if name.endswith(".tsv") else ";"
+    text = (f"Реестр школ региона\n\nлогин{sep}имя{sep}регион\n"
+            f"edu224145{sep}МБОУ СОШ №7{sep}г. Алейск\n")
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    reg = read_fisoko_registry(path)
+    assert reg.values.tolist()[0][:3] == ["sch224145", "МБОУ СОШ №7", "г. Алейск"]
+    assert reg["group"].isna().all() and reg.attrs["ignored_columns"] == []
+
+
+def test_registry_xlsx_and_parquet_with_a_group(tmp_path, write_xlsx):
+    rows = [["логин", "имя", "регион", "Группа"], ["sch1", "А", "Б", "СОШ"],
+            ["edu2", "В", "Г", None]]
+    reg = read_fisoko_registry(write_xlsx("r.xlsx", rows))
+    assert reg["school_id"].tolist() == ["sch1", "sch2"]
+    assert reg["group"].tolist()[0] == "обычная" and pd.isna(reg["group"].iloc[1])
+    pd.DataFrame(rows[1:], columns=rows[0]).to_parquet(tmp_path / "r.parquet")
+    pd.testing.assert_frame_equal(read_fisoko_registry(tmp_path / "r.parquet"), reg)
+
+
+@pytest.mark.parametrize(
+    ("text", "messages"),
+    [
+        ("логин;имя\nsch1;А\n", ["нет обязательного столбца «Муниципалитет»"]),
+        (
+            "логин;имя;регион\nsch1;А;Б\nsch1;В;Г\n;Д;Е\nsch3;;Ж\n",
+            [
+                "строка 2, столбец «логин»: повторяющаяся запись: совпадают логин",
+                "строка 3, столбец «логин»: повторяющаяся запись: совпадают логин",
+                "строка 4, столбец «логин»: пустое значение в обязательном столбце",
+                "строка 5, столбец «имя»: пустое значение в обязательном столбце",
+            ],
+        ),
+        ("логин;имя;регион\nedu1;А;Б\nsch1;В;Г\n", ["одна и та же школа записана дважды"]),
+        ("логин;имя;регион;Группа\nsch1;А;Б;xx\n", ["значение «xx» не распознано: ожидается"]),
+        ("школа;балл\n1;2\n", ["не найдена строка заголовков"]),
+    ],
+)
+def test_registry_errors(tmp_path, text, messages):
+    path = tmp_path / "r.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        read_fisoko_registry(path)
+    assert all(m in str(err.value) for m in messages)
+
+
 @real
 def test_small_rural_threshold_is_a_parameter():
     ctx = read_fisoko_context(ALTAI / "context_2022.xlsx")

@@ -1,0 +1,474 @@
+"""Helpers shared by the ФИС ОКО readers.
+
+Canonical school ids (:func:`canonical_school_id`), cells as text
+(:func:`cells`, :func:`factor`), what a file name says about a ВПР export
+(:func:`parse_file_name`), finding a column by its header
+(:func:`find_column`), opening a workbook and reading a sheet
+(:func:`open_workbook`, :func:`sheet_grid`) and the data-quality report every
+reader returns (:class:`QualityReport`, :data:`QUALITY_COLUMNS`).
+
+Pupils and schools
+    ``pupil_id`` is the pupil code of the file («код обучающегося», ``code``,
+    «Код»), unique within a school, not across schools: the results key
+    includes ``school_id``. School ids ``edu22NNNN`` (context, 2022 protocol)
+    and ``sch22NNNN`` (registry, results) are the same school; the canonical
+    id is ``sch22NNNN`` (:func:`canonical_school_id`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..scales import SUBJECT_STEMS
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
+
+__all__ = [
+    "ERROR",
+    "NOTE",
+    "QUALITY_COLUMNS",
+    "WARNING",
+    "FileInfo",
+    "QualityReport",
+    "canonical_school_id",
+    "cells",
+    "empty_quality",
+    "factor",
+    "find_column",
+    "named_sheet",
+    "open_workbook",
+    "parse_file_name",
+    "sheet_grid",
+]
+
+#: Columns of a data-quality report.
+QUALITY_COLUMNS = ["file", "row", "column", "value", "problem", "action", "severity", "school_id"]
+
+#: Severities of the data-quality report.
+ERROR, WARNING, NOTE = "ошибка", "предупреждение", "примечание"
+
+_SCHOOL_ID = re.compile(r"^(?:sch|edu)(\d+)$", re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+_GRADE = re.compile(r"(?<!\d)(\d{1,2})\s*(?:-?\s*(?:й|го|ый))?\s*класс", re.IGNORECASE)
+_GRADE_AFTER = re.compile(r"класс\w*\s*(\d{1,2})(?!\d)", re.IGNORECASE)
+
+
+# ------------------------------------------------------------------ school ids
+
+
+def canonical_school_id(ids: pd.Series | Iterable[object]) -> pd.Series:
+    """Map ФИС ОКО school logins to the canonical school id.
+
+    The same school is ``sch22NNNN`` in the registry and the results and
+    ``edu22NNNN`` in the context questionnaire and the 2022 protocol; the
+    canonical id is ``sch22NNNN``. Text such as «edu224052 | МБОУ …» is cut at
+    « | ». Other ids are kept as they are (stripped).
+
+    Parameters
+    ----------
+    ids : Series or iterable
+        School ids as written.
+
+    Returns
+    -------
+    pandas.Series
+        Canonical ids (``str``; missing stays missing).
+
+    Examples
+    --------
+    >>> canonical_school_id(["edu224052", "sch224052", "EDU224052 | МБОУ «СОШ»", "7"]).tolist()
+    ['sch224052', 'sch224052', 'sch224052', '7']
+    """
+    s = pd.Series(ids, dtype="object") if not isinstance(ids, pd.Series) else ids
+    codes, uniques = factor(s)
+    canon = [_canon_id(u) for u in uniques]
+    out = np.asarray([*canon, None], dtype=object)[codes]
+    return pd.Series(out, index=s.index, dtype="str")
+
+
+def _canon_id(text: str) -> str | None:
+    t = text.split("|", 1)[0].strip()
+    if not t:
+        return None
+    m = _SCHOOL_ID.match(t)
+    return "sch" + m.group(1) if m else t
+
+
+# ------------------------------------------------------------------ cells as text
+
+
+def _text_of(v: object) -> str:
+    """One cell as stripped text; an Excel number without «.0»; missing as ''."""
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if v != v:  # NaN
+            return ""
+        return str(int(v)) if v.is_integer() else repr(v)
+    t = str(v).replace("\xa0", " ").strip()
+    return "" if t in ("None", "nan", "NaN", "NaT") else t
+
+
+def factor(values: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Codes and normalised texts of the distinct cells (code -1 → index len(uniques)).
+
+    Cells repeat a handful of values (scores 0–4, «X», «м»/«ж»), so the text
+    is cleaned once per distinct value, not once per cell.
+
+    Parameters
+    ----------
+    values : Series or ndarray
+        Cells as read (numbers, text, None).
+
+    Returns
+    -------
+    codes : ndarray of int
+        For each cell, the index of its text in ``texts``; a missing cell
+        gets ``len(texts)`` (append ``""`` to ``texts`` to look codes up).
+    texts : list of str
+        The distinct cells as stripped text (see :func:`cells`).
+
+    Examples
+    --------
+    >>> codes, texts = factor(pd.Series([1.0, " X ", None, 1.0]))
+    >>> codes.tolist(), texts
+    ([0, 1, 2, 0], ['1', 'X'])
+    """
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    texts = [_text_of(u) for u in uniques]
+    codes = np.where(codes < 0, len(texts), codes)
+    return codes, texts
+
+
+def cells(s: pd.Series) -> pd.Series:
+    """Cells as stripped text; Excel numbers without «.0»; missing as ''.
+
+    Parameters
+    ----------
+    s : Series
+        Cells as read.
+
+    Returns
+    -------
+    pandas.Series
+        ``str`` cells, same index.
+
+    Examples
+    --------
+    >>> cells(pd.Series([40001.0, "\\xa0ж ", None, 2.5])).tolist()
+    ['40001', 'ж', '', '2.5']
+    """
+    codes, texts = factor(s)
+    out = pd.array([*texts, ""], dtype="str").take(codes)
+    return pd.Series(out, index=s.index)
+
+
+def find_column(norm: list[str], *names: str, prefix: str | None = None) -> int | None:
+    """Position of the first of ``names`` among normalised headers, else of a header by prefix.
+
+    Parameters
+    ----------
+    norm : list of str
+        Headers as :func:`edu_quality.schema.normalize_header` gives them.
+    *names : str
+        Headers to look for, in order of preference.
+    prefix : str, optional
+        Else the first header that starts with it.
+
+    Returns
+    -------
+    int or None
+        The position, or None when no header matches.
+
+    Examples
+    --------
+    >>> find_column(["логин школы", "код", "отметка за предыдущее полугодие"], "код")
+    1
+    >>> find_column(["логин школы", "отметка за предыдущее полугодие"], prefix="отметка за")
+    1
+    """
+    for name in names:
+        if name in norm:
+            return norm.index(name)
+    if prefix is not None:
+        for i, h in enumerate(norm):
+            if h.startswith(prefix):
+                return i
+    return None
+
+
+# ------------------------------------------------------------------ file names
+
+
+class FileInfo(NamedTuple):
+    """What a file's name (and folder) say about a ВПР export."""
+
+    year: int | None
+    subject: str | None
+    grade: int | None
+    autumn: bool
+    year_from: str | None
+
+
+def parse_file_name(path: str | Path) -> FileInfo:
+    """Read year, subject and grade from the name of a ВПР export.
+
+    Rules: the year is a four-digit 20xx in the file name, else in the name
+    of its folder or the folder above (``vpr_2022``); the subject is
+    recognised by its stem (:func:`edu_quality.scales.normalize_subject`);
+    the grade is the number before «класс» (or after it); «осен» in the name
+    marks the autumn-2020 campaign.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    FileInfo
+        ``year``, ``subject``, ``grade`` (each None when not found),
+        ``autumn`` and ``year_from`` («имя файла» or «папка»).
+
+    Examples
+    --------
+    >>> parse_file_name("Проведение работы по математике, 4 класс. ВПР 2021.xlsx")
+    FileInfo(year=2021, subject='Математика', grade=4, autumn=False, year_from='имя файла')
+    >>> parse_file_name("Математика 5 класс (осень 2020).xlsx").autumn
+    True
+    >>> parse_file_name("vpr_2022/Русский язык 6 класс.xlsx")[:3]
+    (2022, 'Русский язык', 6)
+    """
+    p = Path(path)
+    name = p.stem
+    year, year_from = None, None
+    m = _YEAR.search(name)
+    if m:
+        year, year_from = int(m.group(1)), "имя файла"
+    else:
+        for parent in (p.parent, p.parent.parent):
+            m = _YEAR.search(parent.name)
+            if m:
+                year, year_from = int(m.group(1)), "папка"
+                break
+    low = name.lower().replace("ё", "е")
+    subject = next((nm for stem, nm in SUBJECT_STEMS if stem in low), None)
+    gm = _GRADE.search(name) or _GRADE_AFTER.search(name)
+    grade = int(gm.group(1)) if gm else None
+    return FileInfo(year, subject, grade, "осен" in name.lower(), year_from)
+
+
+# ------------------------------------------------------------------ workbooks
+
+
+def open_workbook(path: Path, *, xlsx_only: bool = False) -> CalamineWorkbook:
+    """Open an Excel export of ФИС ОКО.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    xlsx_only : bool
+        Refuse a file whose name does not end in ``.xlsx`` or ``.xlsm``
+        (checked after its existence, before opening it).
+
+    Returns
+    -------
+    python_calamine.CalamineWorkbook
+
+    Raises
+    ------
+    DataError
+        The file does not exist, has another extension (``xlsx_only``), or is
+        no readable workbook.
+
+    Examples
+    --------
+    >>> open_workbook(Path("нет.xlsx"))
+    Traceback (most recent call last):
+    ...
+    edu_quality.errors.DataError: нет.xlsx, файл не найден: нет.xlsx
+    """
+    from python_calamine import CalamineWorkbook
+
+    file = path.name
+    if not path.exists():
+        raise DataError(file, f"файл не найден: {path}")
+    if xlsx_only and path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise DataError(file, "выгрузка ФИС ОКО ожидается в формате .xlsx")
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own types for corrupt files
+        raise DataError(file, f"файл Excel повреждён или не является XLSX ({exc})") from None
+
+
+def named_sheet(wb: CalamineWorkbook, file: str, sheet: str | int) -> str:
+    """The name of the sheet a user asked for by name or by 0-based position.
+
+    Parameters
+    ----------
+    wb : CalamineWorkbook
+        From :func:`open_workbook`.
+    file : str
+        File name for the error message.
+    sheet : str or int
+        Sheet name, or its 0-based position.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    DataError
+        No such sheet (the message lists the sheets).
+    """
+    names = list(wb.sheet_names)
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise DataError(file, f"нет листа № {sheet + 1}; листы: {', '.join(names)}")
+        return names[sheet]
+    if sheet not in names:
+        raise DataError(file, f"нет листа «{sheet}»; листы: {', '.join(names)}")
+    return sheet
+
+
+def sheet_grid(wb: CalamineWorkbook, name: str, file: str) -> list[list[Any]]:
+    """Every cell of a sheet, as read (rows of equal length, empty cells included).
+
+    Parameters
+    ----------
+    wb : CalamineWorkbook
+        From :func:`open_workbook`.
+    name : str
+        The sheet.
+    file : str
+        File name for the error message.
+
+    Returns
+    -------
+    list of lists
+
+    Raises
+    ------
+    DataError
+        The sheet cannot be read.
+    """
+    try:
+        return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine's own error types
+        raise DataError(file, f"не удалось прочитать лист «{name}» ({exc})") from None
+
+
+# ------------------------------------------------------------------ data-quality report
+
+
+class QualityReport:
+    """Collects the rows of a data-quality report (columns :data:`QUALITY_COLUMNS`).
+
+    Parameters
+    ----------
+    file : str
+        The file every row is about.
+
+    Examples
+    --------
+    >>> q = QualityReport("a.xlsx")
+    >>> q.add(np.array([5]), "пол", ["?"], "пол «?» не распознан", "поле оставлено пустым",
+    ...       WARNING, ["sch1"])
+    >>> q.note("класс определён по кодам участников")
+    >>> q.frame()[["row", "column", "severity"]].values.tolist()
+    [[5, 'пол', 'предупреждение'], [<NA>, nan, 'примечание']]
+    """
+
+    def __init__(self, file: str):
+        self.file = file
+        self.parts: list[pd.DataFrame] = []
+
+    def add(
+        self,
+        rows: np.ndarray,
+        column: str | None,
+        values: Sequence[object] | np.ndarray,
+        problem: str | Sequence[str] | np.ndarray,
+        action: str,
+        severity: str,
+        schools: Sequence[object] | np.ndarray | None = None,
+    ) -> None:
+        """Add one row per Excel row of ``rows`` (nothing when it is empty).
+
+        Parameters
+        ----------
+        rows : ndarray
+            Excel row numbers (``pd.NA`` for a remark on the whole file).
+        column : str or None
+            Header in the file.
+        values : sequence
+            The cells, one per row.
+        problem : str or sequence of str
+            What is wrong: one text for all rows, or one per row.
+        action : str
+            What was done.
+        severity : str
+            :data:`ERROR`, :data:`WARNING` or :data:`NOTE`.
+        schools : sequence, optional
+            School id of each row.
+        """
+        n = len(rows)
+        if n == 0:
+            return
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "file": self.file,
+                    "row": pd.array(rows, dtype="Int64"),
+                    "column": column,
+                    "value": pd.Series(np.asarray(values, dtype=object)).astype("str"),
+                    "problem": np.broadcast_to(np.asarray(problem, dtype=object), (n,)),
+                    "action": action,
+                    "severity": severity,
+                    "school_id": (
+                        np.asarray(schools, dtype=object)
+                        if schools is not None
+                        else np.full(n, None, dtype=object)
+                    ),
+                }
+            )
+        )
+
+    def note(self, text: str, column: str | None = None, value: object = None) -> None:
+        """Add a remark on the whole file (severity :data:`NOTE`, no row)."""
+        self.add(
+            np.array([pd.NA], dtype=object), column, [value], text, "учтено при загрузке", NOTE
+        )
+
+    def frame(self) -> pd.DataFrame:
+        """The report so far, every column but ``row`` as ``str``."""
+        if not self.parts:
+            return empty_quality()
+        out = pd.concat(self.parts, ignore_index=True)
+        for c in ("file", "column", "value", "problem", "action", "severity", "school_id"):
+            out[c] = out[c].astype("str")
+        return out
+
+
+def empty_quality() -> pd.DataFrame:
+    """A data-quality report without rows (columns :data:`QUALITY_COLUMNS`).
+
+    Examples
+    --------
+    >>> list(empty_quality().columns) == QUALITY_COLUMNS
+    True
+    """
+    return pd.DataFrame(
+        {c: pd.Series(dtype="Int64" if c == "row" else "str") for c in QUALITY_COLUMNS}
+    )

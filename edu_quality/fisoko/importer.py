@@ -1,0 +1,667 @@
+"""The region-wide import of ФИС ОКО files into the canonical tables of a dataset folder.
+
+:func:`import_fisoko` (command ``edu-quality import fis-oko``) converts a
+registry, a context questionnaire and folders of ВПР exports into the Parquet
+files of :data:`OUTPUTS`, which :func:`edu_quality.load_dataset` reads. It runs
+in stages: the cache keys of the inputs (:func:`_plan`), the outputs kept as
+they are when nothing changed (:func:`_unchanged`), the ВПР files read from the
+cache or in worker processes (:func:`_read_vpr_files`), the tables of all
+files together (:func:`_all_results`, :func:`_with_unknown_schools`,
+:func:`_all_quality`), the outputs written (:func:`_write_outputs`) and the
+cache's manifest (:func:`_write_cache`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import pickle
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_option
+from .._files import atomic_write
+from ..errors import DataError
+from ..privacy import pupil_key
+from ..scales import read_scales
+from ..schema import RESULTS_PUPILS
+from .common import NOTE, QUALITY_COLUMNS, WARNING, empty_quality
+from .context import FisOkoContext, read_fisoko_context
+from .groups import fisoko_schools
+from .registry import read_fisoko_registry
+from .vpr import FisOkoVpr, read_fisoko_vpr
+
+__all__ = ["OUTPUTS", "ImportResult", "import_fisoko"]
+
+#: Files written by :func:`import_fisoko` (table → file name in the output folder).
+OUTPUTS = {
+    "schools": "schools.parquet",
+    "results": "results_vpr.parquet",
+    "tasks": "tasks.parquet",
+    "absent": "vpr_absent.parquet",
+    "files": "vpr_files.parquet",
+    "staff": "staff.parquet",
+    "quality": "data_quality.parquet",
+}
+_CACHE_DIR = ".cache"
+_MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :func:`import_fisoko` did.
+
+    Attributes
+    ----------
+    out : Path
+        The output folder.
+    written : dict
+        Table → path of the file written (see :data:`OUTPUTS`).
+    files : DataFrame
+        One row per ВПР file: ``file``, ``layout``, ``year``, ``subject``,
+        ``grade``, ``work_grade``, ``rows``, ``participants``, ``schools``,
+        ``absent``, ``empty``, ``excluded``, ``warnings``, ``journal_invalid``
+        (invalid journal marks reported), ``gender_invalid``,
+        ``task_invalid``, ``notes``.
+    quality_counts : dict
+        Rows of the data-quality report by severity.
+    from_cache : bool
+        Whether nothing had changed and the outputs were kept as they were.
+    cache_hits : int
+        ВПР files read from the cache.
+    seconds : float
+        Wall time.
+    """
+
+    out: Path
+    written: dict[str, Path]
+    files: pd.DataFrame
+    quality_counts: dict[str, int]
+    from_cache: bool
+    cache_hits: int
+    seconds: float
+
+    def quality(self) -> pd.DataFrame:
+        """Read the data-quality report that was written."""
+        return pd.read_parquet(self.written["quality"])
+
+
+def _code_version() -> str:
+    from .. import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent.parent
+    for name in ("fisoko", "scales", "io", "schema", "privacy", "marks"):
+        # a module or a package of modules
+        for p in [package / f"{name}.py", *sorted((package / name).rglob("*.py"))]:
+            if p.is_file():
+                h.update(p.relative_to(package).as_posix().encode())
+                h.update(p.read_bytes())
+    data = package / "data" / "vpr_scales.csv"
+    if data.exists():
+        h.update(data.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _stat(path: Path | None) -> list[object]:
+    if path is None:
+        return [None]
+    st = path.stat()
+    return [str(path.resolve()), st.st_size, st.st_mtime_ns]
+
+
+def _digest(obj: object) -> str:
+    return hashlib.sha256(
+        json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str).encode()
+    ).hexdigest()
+
+
+def _vpr_files(vpr: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for item in vpr:
+        p = Path(item)
+        if p.is_dir():
+            files += sorted(
+                x
+                for x in p.iterdir()
+                if x.suffix.lower() in (".xlsx", ".xlsm") and not x.name.startswith(("~$", "."))
+            )
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise DataError(p.name, f"папка или файл не найдены: {p}")
+    if not files:
+        raise DataError(None, "в указанных папках ВПР нет файлов .xlsx")
+    return files
+
+
+
+
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+
+
+def _write_tasks(parts: Sequence[pd.DataFrame], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cat = pa.dictionary(pa.int32(), pa.string())
+    schema = pa.schema(
+        [
+            ("year", pa.int16()),
+            ("subject", cat),
+            ("grade", pa.int8()),
+            ("work_grade", pa.int8()),
+            ("school_id", cat),
+            ("pupil_id", cat),
+            ("task_no", pa.int16()),
+            ("task", cat),
+            ("score", pa.float32()),
+            ("max_score", pa.float32()),
+            ("note", cat),
+        ]
+    )
+
+    def write(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for part in parts:
+                table = pa.Table.from_pandas(part, preserve_index=False)
+                table = table.replace_schema_metadata(None).select(schema.names).cast(schema)
+                writer.write_table(table)
+
+    atomic_write(path, write)
+
+
+def _worker(
+    path: str, options: dict[str, Any], entry: str | None = None
+) -> tuple[str, FisOkoVpr | None, Any]:
+    """Read one ВПР file (in a worker process); keep it in the cache ``entry``."""
+    try:
+        value = read_fisoko_vpr(path, **options)
+    except DataError as exc:
+        return path, None, (exc.file, exc.problems, exc.total)
+    if entry is not None:
+        atomic_write(entry, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return path, value, None
+
+
+def _summary_row(v: FisOkoVpr, path: Path) -> dict[str, Any]:
+    q = v.quality
+    problem = q["problem"].fillna("")
+    warn = q["severity"] == WARNING
+    return {
+        "file": v.file,
+        "folder": path.parent.name,
+        "layout": v.layout,
+        "year": v.year,
+        "subject": v.subject,
+        "grade": v.grade,
+        "work_grade": v.work_grade,
+        **v.counts,
+        "journal_invalid": int((warn & problem.str.startswith("отметка по журналу")).sum()),
+        "gender_invalid": int((warn & problem.str.startswith("пол ")).sum()),
+        "task_invalid": int((warn & problem.str.contains("за задание")).sum()),
+        "notes": int((q["severity"] == NOTE).sum()),
+    }
+
+
+def import_fisoko(
+    registry: str | Path,
+    context: str | Path | None,
+    vpr: Iterable[str | Path],
+    out: str | Path,
+    *,
+    scales: str | Path | None = None,
+    strict: bool = False,
+    invalid_results: Literal["raise", "exclude"] = "raise",
+    small_rural_max: int = 100,
+    cache: bool = True,
+    workers: int = 2,
+    progress: bool = False,
+) -> ImportResult:
+    """Convert a region's ФИС ОКО files into the canonical tables of a dataset folder.
+
+    Reads the registry (:func:`read_fisoko_registry`), the context
+    questionnaire (:func:`read_fisoko_context`) and every ``.xlsx`` of the
+    ВПР folders (:func:`read_fisoko_vpr`, in ``workers`` processes), and
+    writes Parquet files that :func:`edu_quality.load_dataset` reads:
+    ``schools``, ``results_vpr`` (pupil-level results), ``tasks``
+    (per-task scores), ``vpr_absent`` (absent pupils per school),
+    ``vpr_files`` (one row per ВПР file), ``staff`` (teachers, from the
+    questionnaire) and ``data_quality`` (the data-quality report of every
+    file). Each file is written to a temporary file in the same folder and
+    then renamed, so a reader never sees half a file.
+
+    Cache: every ВПР file read is kept in ``out/.cache`` under a key made of
+    its path, size, modification time, the code version (a hash of the
+    package's reading code and shipped scales) and the options. A second
+    import of unchanged files reads them from there; when nothing at all has
+    changed and the outputs are as written, nothing is rewritten. The cache
+    holds Python pickles written by this function: like the outputs, it is
+    trusted local data — do not fill ``out/.cache`` from elsewhere.
+
+    Parameters
+    ----------
+    registry : str or Path
+        ``schools_registry.xlsx``.
+    context : str or Path, optional
+        The context questionnaire (``context_2022.xlsx``); without it the
+        schools have no group and there is no ``staff`` table.
+    vpr : iterable of str or Path
+        Folders (or files) of ВПР exports.
+    out : str or Path
+        Output folder (created if needed).
+    scales : str or Path, optional
+        A user's score-to-mark scales (:func:`edu_quality.scales.read_scales`),
+        added to the shipped ones (the user's rows win); needed for 2022.
+    strict, invalid_results
+        As in :func:`read_fisoko_vpr`.
+    small_rural_max : int
+        As in :func:`school_groups`.
+    cache : bool
+        Use and fill the cache.
+    workers : int
+        Processes reading ВПР files in parallel.
+    progress : bool
+        Show a progress bar (tqdm) on standard error.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    DataError
+        The first file that cannot be read (the message names the other
+        failing files); nothing is written then, but the files that were read
+        are cached.
+
+    Examples
+    --------
+    >>> from edu_quality.fisoko import OUTPUTS
+    >>> OUTPUTS["results"]
+    'results_vpr.parquet'
+    """
+    start = time.perf_counter()
+    check_option("invalid_results", invalid_results, ("raise", "exclude"))
+    if not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ValueError(f"Параметр `workers` должен быть целым числом ≥ 1, передано {workers!r}")
+    registry = Path(registry)
+    context = Path(context) if context is not None else None
+    scales_path = Path(scales) if scales is not None else None
+    for p in (registry, context, scales_path):
+        if p is not None and not p.is_file():
+            raise DataError(p.name, f"файл не найден: {p}")
+    files = _vpr_files(vpr)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    run = _plan(out, registry, context, scales_path, files, strict=strict,
+                invalid_results=invalid_results, small_rural_max=small_rural_max)
+    if cache:
+        kept = _unchanged(run, len(files))
+        if kept is not None:
+            return replace(kept, seconds=time.perf_counter() - start)
+    user_scales = read_scales(scales_path) if scales_path is not None else None
+    read_options = {"strict": strict, "invalid_results": invalid_results, "scales": user_scales}
+    vprs, hits = _read_vpr_files(run, files, read_options, cache=cache, workers=workers,
+                                 progress=progress)
+    reg = read_fisoko_registry(registry)
+    ctx = read_fisoko_context(context, strict=strict) if context is not None else None
+    schools = fisoko_schools(reg, ctx, small_rural_max=small_rural_max)
+    results = _all_results(vprs)
+    schools, unknown = _with_unknown_schools(schools, results)
+    quality = _all_quality(vprs, ctx, unknown, registry.name)
+    summary = pd.DataFrame([_summary_row(v, f) for v, f in zip(vprs, files, strict=True)])
+    written = _write_outputs(run, schools, results, quality, summary, vprs, ctx)
+    counts = {k: int(v) for k, v in quality["severity"].value_counts().items()}
+    if cache:
+        _write_cache(run, files, written, summary, counts)
+    return ImportResult(
+        out=out,
+        written=written,
+        files=summary,
+        quality_counts=counts,
+        from_cache=False,
+        cache_hits=hits,
+        seconds=time.perf_counter() - start,
+    )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What an import needs to find its cache and outputs.
+
+    Attributes
+    ----------
+    out : Path
+        The output folder.
+    version : str
+        :func:`_code_version`.
+    options : dict
+        The options that change what is read (the pupil key only as a hash).
+    key : str
+        Digest of the code version, the options and every input's path, size
+        and modification time: the same key, the same outputs.
+    file_keys : dict
+        ВПР file (as ``str``) → digest of the code version, the options, the
+        user's scales and the file: the name of its cache entry.
+    """
+
+    out: Path
+    version: str
+    options: dict[str, Any]
+    key: str
+    file_keys: dict[str, str]
+
+    @property
+    def cache_dir(self) -> Path:
+        """``out/.cache``."""
+        return self.out / _CACHE_DIR
+
+    @property
+    def manifest(self) -> Path:
+        """The manifest of the last import written (its key, outputs and summary)."""
+        return self.cache_dir / _MANIFEST
+
+    def entry(self, f: Path) -> Path:
+        """The cache entry of a ВПР file."""
+        return self.cache_dir / "vpr" / f"{self.file_keys[str(f)]}.pkl"
+
+
+def _plan(
+    out: Path,
+    registry: Path,
+    context: Path | None,
+    scales_path: Path | None,
+    files: list[Path],
+    *,
+    strict: bool,
+    invalid_results: str,
+    small_rural_max: int,
+) -> _Run:
+    """The cache keys of an import (see :class:`_Run`)."""
+    key = pupil_key()
+    options = {
+        "strict": bool(strict),
+        "invalid_results": invalid_results,
+        "small_rural_max": int(small_rural_max),
+        "pseudonymize": hashlib.sha256(b"edu-quality-cache:" + key).hexdigest() if key else None,
+    }
+    version = _code_version()
+    inputs = {
+        "registry": _stat(registry),
+        "context": _stat(context),
+        "scales": _stat(scales_path),
+        "vpr": [_stat(f) for f in files],
+    }
+    scales_key = _stat(scales_path)
+    return _Run(
+        out=out,
+        version=version,
+        options=options,
+        key=_digest([version, options, inputs]),
+        file_keys={str(f): _digest([version, options, scales_key, _stat(f)]) for f in files},
+    )
+
+
+def _unchanged(run: _Run, n_files: int) -> ImportResult | None:
+    """The result of the last import when nothing changed and its outputs are as written.
+
+    Returns None when anything changed (inputs, options, code, an output file),
+    or the manifest cannot be read.
+    """
+    if not run.manifest.is_file():
+        return None
+    out = run.out
+    written = {name: out / fname for name, fname in OUTPUTS.items()}
+    with contextlib.suppress(ValueError, OSError, KeyError):
+        manifest = json.loads(run.manifest.read_text(encoding="utf-8"))
+        outputs = manifest["outputs"]
+        same = manifest["key"] == run.key and all(
+            (out / fname).is_file()
+            and [(out / fname).stat().st_size, (out / fname).stat().st_mtime_ns] == stat
+            for fname, stat in outputs.items()
+        )
+        if same:
+            return ImportResult(
+                out=out,
+                written={n: p for n, p in written.items() if p.name in outputs},
+                files=pd.DataFrame(manifest["files"]),
+                quality_counts=manifest["quality_counts"],
+                from_cache=True,
+                cache_hits=n_files,
+                seconds=0.0,
+            )
+    return None
+
+
+def _read_vpr_files(
+    run: _Run,
+    files: list[Path],
+    read_options: dict[str, Any],
+    *,
+    cache: bool,
+    workers: int,
+    progress: bool,
+) -> tuple[list[FisOkoVpr], int]:
+    """Read every ВПР file: from the cache when it has it, else in ``workers`` processes.
+
+    Returns
+    -------
+    vprs : list of FisOkoVpr
+        In the order of ``files``.
+    hits : int
+        Files read from the cache.
+
+    Raises
+    ------
+    DataError
+        The first file (in the order of ``files``) that cannot be read; the
+        message names the others.
+    """
+    from tqdm import tqdm
+
+    loaded: dict[str, FisOkoVpr] = {}
+    failed: dict[str, tuple] = {}
+    todo: list[Path] = []
+    bar = tqdm(total=len(files), desc="ВПР", unit="файл", disable=not progress, leave=False)
+    hits = 0
+    for f in files:
+        entry = run.entry(f)
+        if cache and entry.is_file():
+            try:
+                with entry.open("rb") as fh:
+                    loaded[str(f)] = pickle.load(fh)
+                hits += 1
+                bar.update(1)
+                continue
+            except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+                pass
+        todo.append(f)
+
+    def done(path: str, value: FisOkoVpr | None, error: Any) -> None:
+        if value is not None:
+            loaded[path] = value
+        else:
+            failed[path] = error
+        bar.update(1)
+
+    def entry(f: Path) -> str | None:
+        return str(run.entry(f)) if cache else None
+
+    todo.sort(key=lambda p: -p.stat().st_size)
+    if workers > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+            futures = [pool.submit(_worker, str(f), read_options, entry(f)) for f in todo]
+            for fut in as_completed(futures):
+                done(*fut.result())
+    else:
+        for f in todo:
+            done(*_worker(str(f), read_options, entry(f)))
+    bar.close()
+    if failed:
+        order = [str(f) for f in files if str(f) in failed]
+        file, problems, total = failed[order[0]]
+        raise DataError(file, problems, total=total,
+                        other_files=[Path(p).name for p in order[1:]])
+    return [loaded[str(f)] for f in files], hits
+
+
+def _all_results(vprs: list[FisOkoVpr]) -> pd.DataFrame:
+    """The results of every file in one table; the same result in two files is an error."""
+    results = pd.concat([v.results for v in vprs], ignore_index=True)
+    results.attrs = {}
+    key_cols = list(RESULTS_PUPILS.key)
+    dup = results.duplicated(key_cols, keep=False)
+    if dup.any():
+        first = results.loc[dup].iloc[0]
+        raise DataError(
+            None,
+            "одни и те же результаты есть в нескольких файлах ВПР ("
+            f"{int(dup.sum())} строк), например " + ", ".join(f"{k}={first[k]}" for k in key_cols),
+        )
+    return results
+
+
+def _with_unknown_schools(
+    schools: pd.DataFrame, results: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str]]:
+    """``schools`` with a row for every school of the results the registry does not have.
+
+    Returns
+    -------
+    schools : DataFrame
+        With the added schools (no name but the id, no municipality, no group).
+    unknown : list of str
+        Their ids, sorted.
+    """
+    unknown = sorted(set(results["school_id"]) - set(schools["school_id"]))
+    if unknown:
+        extra = pd.DataFrame(
+            {
+                "school_id": unknown,
+                "name": unknown,
+                "municipality": pd.Series([None] * len(unknown), dtype="str"),
+                "group": pd.Series([None] * len(unknown), dtype="str"),
+                "locality": pd.Series([None] * len(unknown), dtype="str"),
+                "group_reason": "школы нет в реестре",
+                "in_registry": False,
+                "in_context": False,
+            }
+        )
+        schools = pd.concat([schools, extra], ignore_index=True)
+    return schools, unknown
+
+
+def _all_quality(
+    vprs: list[FisOkoVpr], ctx: FisOkoContext | None, unknown: list[str], registry: str
+) -> pd.DataFrame:
+    """The data-quality report of every file, and a warning per school not in the registry."""
+    quality_parts = [v.quality for v in vprs] + ([ctx.quality] if ctx is not None else [])
+    quality = pd.concat(
+        [q for q in quality_parts if len(q)] or [empty_quality()], ignore_index=True
+    )
+    if unknown:
+        quality = pd.concat(
+            [
+                quality,
+                pd.DataFrame(
+                    {
+                        "file": registry,
+                        "row": pd.array([pd.NA] * len(unknown), dtype="Int64"),
+                        "column": None,
+                        "value": unknown,
+                        "problem": "школа есть в результатах ВПР, но не в реестре",
+                        "action": "добавлена в таблицу школ без названия и муниципалитета",
+                        "severity": WARNING,
+                        "school_id": unknown,
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    for c in QUALITY_COLUMNS:
+        if c != "row":
+            quality[c] = quality[c].astype("str")
+    return quality
+
+
+def _write_outputs(
+    run: _Run,
+    schools: pd.DataFrame,
+    results: pd.DataFrame,
+    quality: pd.DataFrame,
+    summary: pd.DataFrame,
+    vprs: list[FisOkoVpr],
+    ctx: FisOkoContext | None,
+) -> dict[str, Path]:
+    """Write every table of :data:`OUTPUTS`.
+
+    Without a questionnaire there is no ``staff`` table (one left by an
+    earlier import is removed).
+
+    Returns
+    -------
+    dict
+        Table → path written.
+    """
+    written = {name: run.out / fname for name, fname in OUTPUTS.items()}
+    absent = pd.concat([v.absent for v in vprs], ignore_index=True)
+    _write_parquet(schools, written["schools"])
+    _write_parquet(results, written["results"])
+    _write_tasks([v.tasks for v in vprs], written["tasks"])
+    _write_parquet(absent, written["absent"])
+    _write_parquet(summary, written["files"])
+    _write_parquet(quality, written["quality"])
+    if ctx is not None:
+        f = ctx.features
+        staff = pd.DataFrame(
+            {
+                "school_id": f["school_id"].astype("str"),
+                "year": np.full(len(f), ctx.year, dtype="int64"),
+                "teachers": f["teachers"].astype("Int64"),
+            }
+        )
+        _write_parquet(staff, written["staff"])
+    else:
+        written.pop("staff")
+        with contextlib.suppress(FileNotFoundError):
+            (run.out / OUTPUTS["staff"]).unlink()
+    return written
+
+
+def _write_cache(
+    run: _Run,
+    files: list[Path],
+    written: dict[str, Path],
+    summary: pd.DataFrame,
+    counts: dict[str, int],
+) -> None:
+    """Drop the cache entries of files no longer read; write the manifest of this import."""
+    used = {run.entry(f).name for f in files}
+    vpr_cache = run.cache_dir / "vpr"
+    if vpr_cache.is_dir():
+        for old in vpr_cache.glob("*.pkl"):
+            if old.name not in used:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+    run.cache_dir.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "key": run.key,
+        "version": run.version,
+        "outputs": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in written.values()},
+        "files": json.loads(summary.to_json(orient="records", force_ascii=False)),
+        "quality_counts": counts,
+    }
+    atomic_write(run.manifest, json.dumps(manifest, ensure_ascii=False, indent=1))
