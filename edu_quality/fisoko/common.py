@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..io import excel
 from ..scales import SUBJECT_STEMS
 
 if TYPE_CHECKING:
@@ -298,17 +299,12 @@ def open_workbook(path: Path, *, xlsx_only: bool = False) -> CalamineWorkbook:
     ...
     edu_quality.errors.DataError: нет.xlsx, файл не найден: нет.xlsx
     """
-    from python_calamine import CalamineWorkbook
-
     file = path.name
     if not path.exists():
         raise DataError(file, f"файл не найден: {path}")
     if xlsx_only and path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise DataError(file, "выгрузка ФИС ОКО ожидается в формате .xlsx")
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own types for corrupt files
-        raise DataError(file, f"файл Excel повреждён или не является XLSX ({exc})") from None
+    return excel.open_workbook(path, file)
 
 
 def named_sheet(wb: CalamineWorkbook, file: str, sheet: str | int) -> str:
