@@ -632,7 +632,7 @@ def cohort_progress(
     lt = both["level_to"].astype(cat)
     counts = pd.crosstab(lf, lt, dropna=False).reindex(index=list(levels), columns=list(levels),
                                                        fill_value=0)
-    trans = counts.stack().rename("n").reset_index()
+    trans = counts.stack().rename("n").reset_index()  # noqa: PD013 (a crosstab, long)
     trans.columns = ["level_from", "level_to", "n"]
     row_tot = trans.groupby("level_from")["n"].transform("sum")
     trans["share_of_from"] = trans["n"] / row_tot.where(row_tot > 0)

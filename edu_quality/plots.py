@@ -119,7 +119,7 @@ def plot_dynamics(
     ax.set_xlabel("год")
     ax.set_ylabel(_label(metric))
     _axis_format(ax, metric)
-    if summary[hue].nunique() > 1:
+    if summary[hue].nunique() > 1:  # noqa: PD101
         ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
     return ax
@@ -198,10 +198,10 @@ def plot_levels(
                               sort=False).reindex(columns=levels).fillna(0)
     colours = plt.get_cmap("RdYlGn")(np.linspace(0.1, 0.9, len(levels)))
     left = np.zeros(len(wide))
-    for lv, colour in zip(levels, colours):
+    for lv, colour in zip(levels, colours, strict=True):
         vals = wide[lv].to_numpy()
         bars = ax.barh([str(i) for i in wide.index], vals, left=left, color=colour, label=lv)
-        for rect, v in zip(bars, vals):
+        for rect, v in zip(bars, vals, strict=True):
             if v >= 0.06:
                 ax.text(rect.get_x() + rect.get_width() / 2, rect.get_y() + rect.get_height() / 2,
                         percent(v, 0), ha="center", va="center", fontsize="small")

@@ -231,7 +231,7 @@ def risk_vs_results(
     for factor, g in m.groupby("risk_factor", sort=True):
         n = g["school_id"].nunique()
         r = p = np.nan
-        if n >= 3 and g["score"].nunique() > 1 and g[metric].nunique() > 1:
+        if n >= 3 and g["score"].nunique() > 1 and g[metric].nunique() > 1:  # noqa: PD101
             res = stats.spearmanr(g["score"], g[metric])
             r, p = float(res.statistic), float(res.pvalue)
         warning = ""

@@ -239,7 +239,7 @@ def _norm(h: object) -> str:
 
 
 def read_scales(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
-    """Read a user's own score-to-mark scales.
+    r"""Read a user's own score-to-mark scales.
 
     Two forms are accepted (``.csv``, ``.xlsx`` or ``.parquet``):
 
@@ -275,8 +275,8 @@ def read_scales(path: str | Path, *, sheet: str | int | None = None) -> pd.DataF
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "scales.csv"
-    >>> _ = p.write_text("Год;Предмет;Класс;2;3;4;5\\n"
-    ...                  "2022;математика;4;0–5;6–9;10–14;15–20\\n", encoding="utf-8")
+    >>> _ = p.write_text("Год;Предмет;Класс;2;3;4;5\n"
+    ...                  "2022;математика;4;0–5;6–9;10–14;15–20\n", encoding="utf-8")
     >>> read_scales(p)[["year", "subject", "grade", "mark", "min_score"]].values.tolist()[:2]
     [[2022, 'Математика', 4, 2, 0], [2022, 'Математика', 4, 3, 6]]
     """

@@ -3,12 +3,12 @@ kernels, warm-up code that survives a kernel restart."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -107,7 +107,8 @@ def test_batch_kernels_take_the_dataset_the_batch_loaded(inta_copy, tmp_path):
         return [Job(j.kind, j.parameters, j.name, j.title, notebook=str(probe)) for j in jobs]
 
     def handoffs() -> set[str]:
-        return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("edu-quality-batch-")}
+        return {p.name for p in Path(tempfile.gettempdir()).iterdir()
+                if p.name.startswith("edu-quality-batch-")}
 
     before = handoffs()
     out = tmp_path / "reports"

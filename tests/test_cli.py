@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _helpers import SAMPLES
 
 from edu_quality.cli import main
-from _helpers import SAMPLES
 
 
 def test_help_for_every_command(capsys):

@@ -11,8 +11,13 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from _helpers import SAMPLES  # noqa: E402
-from _helpers import alive, batch_command, leftovers, wait_for  # noqa: E402
+from _helpers import (  # noqa: E402
+    SAMPLES,  # noqa: E402
+    alive,
+    batch_command,
+    leftovers,
+    wait_for,
+)
 
 from edu_quality.cli import main  # noqa: E402
 from edu_quality.report import cluster  # noqa: E402

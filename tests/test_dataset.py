@@ -6,10 +6,10 @@ import shutil
 
 import pandas as pd
 import pytest
+from _helpers import SAMPLES
 
 import edu_quality as eq
 from edu_quality.indicators import evaluate_indicators
-from _helpers import SAMPLES
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import SAMPLES, nazarovo_cohort
 
 import edu_quality as eq
 from edu_quality.dynamics import (
@@ -17,7 +18,6 @@ from edu_quality.dynamics import (
 )
 from edu_quality.intervals import newcombe
 from edu_quality.metrics import summarize
-from _helpers import SAMPLES, nazarovo_cohort
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def inta_yoy(inta):
 def test_2020_left_out_of_dynamics_and_said_so(inta_yoy):
     assert 2020 not in set(inta_yoy["year_from"]) | set(inta_yoy["year_to"])
     assert "2020" in inta_yoy.attrs["note"] and "3 строк" in inta_yoy.attrs["note"]
-    pairs = set(zip(inta_yoy["year_from"], inta_yoy["year_to"]))
+    pairs = set(zip(inta_yoy["year_from"], inta_yoy["year_to"], strict=True))
     assert pairs == {(2019, 2021), (2021, 2022)}
 
 

@@ -8,8 +8,8 @@ made safe.
 from __future__ import annotations
 
 import csv
-import json
 import importlib.util
+import json
 import re
 import shutil
 import subprocess

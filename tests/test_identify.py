@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _helpers import SAMPLES
 
 import edu_quality as eq
 from edu_quality.identify import STATUSES, classify, composite_results
 from edu_quality.metrics import summarize
 from edu_quality.synthetic import make_region
-from _helpers import SAMPLES
 
 
 @pytest.fixture(scope="module")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import SAMPLES
 from scipy import stats
 
 import edu_quality as eq
-from edu_quality.metrics import summarize
 from edu_quality.intervals import newcombe, wilson
-from _helpers import SAMPLES
+from edu_quality.metrics import summarize
 
 
 @pytest.fixture(scope="module")

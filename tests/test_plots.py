@@ -7,13 +7,12 @@ import warnings
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from _helpers import SAMPLES, nazarovo_cohort
 
 import edu_quality as eq
 from edu_quality import plots
 from edu_quality.dynamics import cohort_progress
 from edu_quality.metrics import summarize
-from _helpers import SAMPLES
-from _helpers import nazarovo_cohort
 
 
 def render(ax) -> None:
@@ -36,7 +35,7 @@ def test_dynamics_chart_on_inta():
     ds = eq.load_dataset(SAMPLES / "inta")
     s = summarize(ds.aggregates)
     s = s.loc[~s["exam_not_held"]]
-    names = dict(zip(ds.schools["school_id"], ds.schools["name"]))
+    names = dict(zip(ds.schools["school_id"], ds.schools["name"], strict=True))
     ax = plots.plot_dynamics(s, "share_2", labels=names)
     render(ax)
     assert ax.get_ylabel() == "доля «2»"

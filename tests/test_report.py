@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 import papermill
 import pytest
-from bs4 import BeautifulSoup
 from _helpers import SAMPLES
+from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
 import edu_quality as eq

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _helpers import SAMPLES
 
 import edu_quality as eq
 from edu_quality.metrics import summarize
 from edu_quality.risk import apply_cutoffs, risk_cutoffs, risk_summary, risk_vs_results
-from _helpers import SAMPLES
 
 
 @pytest.fixture(scope="module")

@@ -151,7 +151,7 @@ def factor(values: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 
 def cells(s: pd.Series) -> pd.Series:
-    """Cells as stripped text; Excel numbers without «.0»; missing as ''.
+    r"""Cells as stripped text; Excel numbers without «.0»; missing as ''.
 
     Parameters
     ----------
@@ -165,7 +165,7 @@ def cells(s: pd.Series) -> pd.Series:
 
     Examples
     --------
-    >>> cells(pd.Series([40001.0, "\\xa0ж ", None, 2.5])).tolist()
+    >>> cells(pd.Series([40001.0, "\xa0ж ", None, 2.5])).tolist()
     ['40001', 'ж', '', '2.5']
     """
     codes, texts = factor(s)

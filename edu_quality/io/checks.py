@@ -100,7 +100,7 @@ _CHECK_COLUMNS = {"участников меньше, чем сумма отме
 
 def _failures_to_problems(fc: pd.DataFrame, table: pd.DataFrame, spec: TableSpec,
                           rows: np.ndarray, headers: dict[str, str]) -> list[Problem]:
-    """pandera's failure cases as problems, one per row, column and check."""
+    """Pandera's failure cases as problems, one per row, column and check."""
     problems: dict[tuple, Problem] = {}
     for rec in fc.itertuples(index=False):
         check = str(rec.check)

@@ -29,7 +29,7 @@ __all__ = [
 
 
 def read_schools(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
-    """Read the school registry.
+    r"""Read the school registry.
 
     Parameters
     ----------
@@ -56,8 +56,8 @@ def read_schools(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "schools.csv"
-    >>> _ = p.write_text("Код ОО;Наименование ОО;Муниципалитет;Группа\\n"
-    ...                  "5;МБОУ «СОШ № 5»;Инта;СОШ\\n", encoding="cp1251")
+    >>> _ = p.write_text("Код ОО;Наименование ОО;Муниципалитет;Группа\n"
+    ...                  "5;МБОУ «СОШ № 5»;Инта;СОШ\n", encoding="cp1251")
     >>> read_schools(p)[["school_id", "group"]].to_dict("records")
     [{'school_id': '5', 'group': 'обычная'}]
     """
@@ -65,7 +65,7 @@ def read_schools(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
 
 
 def read_context(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
-    """Read the social context of schools: one share column (0–1) per factor.
+    r"""Read the social context of schools: one share column (0–1) per factor.
 
     Headers that are a factor's canonical name or its Russian label in the
     catalogue (:func:`edu_quality.factor_catalogue`) become the canonical
@@ -81,7 +81,7 @@ def read_context(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "context.csv"
-    >>> _ = p.write_text("Код ОО;Учебный год;tzhs\\n8;2022-2023;29,3 %\\n", encoding="utf-8")
+    >>> _ = p.write_text("Код ОО;Учебный год;tzhs\n8;2022-2023;29,3 %\n", encoding="utf-8")
     >>> read_context(p).loc[0, "tzhs"]
     np.float64(0.293)
     """

@@ -35,7 +35,7 @@ def read_results(
     invalid_results: str = "raise",
     scales: pd.DataFrame | str | Path | None = None,
 ) -> pd.DataFrame:
-    """Read assessment results, pupil-level or aggregated per school.
+    r"""Read assessment results, pupil-level or aggregated per school.
 
     The two forms are told apart by their columns: a pupil id column
     («Код участника») means pupil level; counts («Количество участников»,
@@ -88,9 +88,9 @@ def read_results(
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "oge.csv"
-    >>> _ = p.write_text("ОГЭ по математике\\n"
-    ...     "Учебный год;Предмет;Класс;Код ОО;Количество участников;Не допущены;2\\n"
-    ...     "2018-2019;Математика;9;5;25;2;5\\n", encoding="cp1251")
+    >>> _ = p.write_text("ОГЭ по математике\n"
+    ...     "Учебный год;Предмет;Класс;Код ОО;Количество участников;Не допущены;2\n"
+    ...     "2018-2019;Математика;9;5;25;2;5\n", encoding="cp1251")
     >>> df = read_results(p, assessment="огэ")
     >>> df.attrs["kind"], df.loc[0, "year"], df.loc[0, "assessment"], df.loc[0, "n2"]
     ('aggregated', np.int64(2019), 'ОГЭ', np.int64(5))

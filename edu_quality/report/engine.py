@@ -114,7 +114,7 @@ __all__ = [
     "ReportStopped",
     "ReportTimeout",
     "WarmKernel",
-    "WarmKernelEngine",
+    "WarmKernelEngine",  # noqa: F822 (defined on first use by the module __getattr__)
     "register_engine",
 ]
 

@@ -22,7 +22,7 @@ _EXPORT_LOCK = threading.Lock()
 
 @functools.cache
 def report_exporter_class() -> type:
-    """nbconvert's :class:`~nbconvert.exporters.HTMLExporter` without its final HTML re-parse.
+    """Nbconvert's :class:`~nbconvert.exporters.HTMLExporter` without its final HTML re-parse.
 
     ``HTMLExporter.from_notebook_node`` renders the template, then parses the
     page with BeautifulSoup to add ``alt`` to images that lack it and

@@ -1,5 +1,7 @@
-"""One report: what it is (:class:`Job`), how it is built (:func:`render_report`) and why
-it failed (:func:`describe_failure`).
+"""One report: what it is, how it is built, and why it failed.
+
+:class:`Job` names a report, :func:`render_report` builds it and
+:func:`describe_failure` says in one line why it could not be built.
 
 A report is its notebook executed by papermill on a warm kernel of the
 project (:mod:`edu_quality.report.engine`), with its ``injected-parameters``

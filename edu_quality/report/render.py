@@ -50,11 +50,11 @@ footer{margin-top:3em;color:#777;font-size:.85em;border-top:1px solid #ddd;paddi
 
 
 def fmt_percent(value: object, digits: int = 1) -> str:
-    """A share as a Russian percentage: 0.625 → «62,5 %»; missing → «—».
+    r"""A share as a Russian percentage: 0.625 → «62,5 %»; missing → «—».
 
     Examples
     --------
-    >>> fmt_percent(0.625) == "62,5\\u00a0%"
+    >>> fmt_percent(0.625) == "62,5\u00a0%"
     True
     """
     if value is None or pd.isna(value):
@@ -78,11 +78,11 @@ def fmt_number(value: object, digits: int = 1) -> str:
 
 
 def fmt_interval(low: object, high: object, *, percent: bool = True, digits: int = 1) -> str:
-    """An interval «[45,2 %; 79,1 %]».
+    r"""An interval «[45,2 %; 79,1 %]».
 
     Examples
     --------
-    >>> fmt_interval(0.452, 0.791).replace("\\u00a0", " ")
+    >>> fmt_interval(0.452, 0.791).replace("\u00a0", " ")
     '[45,2 %; 79,1 %]'
     """
     f = fmt_percent if percent else fmt_number
@@ -112,7 +112,7 @@ def _table_html(table: pd.DataFrame, numeric: Iterable[str] = ()) -> str:
     rows = []
     for rec in table.itertuples(index=False):
         cells = []
-        for col, v in zip(table.columns, rec):
+        for col, v in zip(table.columns, rec, strict=True):
             text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
             cls = ' class="num"' if col in numeric else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")

@@ -74,9 +74,12 @@ def _value(v, share: bool, hidden: bool, n: int) -> str:
 
 
 def _compared(table: pd.DataFrame, key: tuple, metric: str, own_n: int, min_n: int) -> str:
-    """A municipality's or the region's share beside a school's, hidden when it reveals a
-    small group: its own (fewer than ``min_n`` participants) or, by subtracting the
-    school's shown numbers, that of the other schools (fewer than ``min_n`` besides it)."""
+    """A municipality's or the region's share beside a school's, hidden when it reveals a group.
+
+    The group revealed may be its own (fewer than ``min_n`` participants) or, by
+    subtracting the school's shown numbers, that of the other schools (fewer than
+    ``min_n`` besides it).
+    """
     if key not in table.index:
         return "—"
     n = int(table["participants"].get(key))
@@ -366,7 +369,7 @@ def indicators_section(data: ReportData, school_id: str | None = None,
     if school_id is not None:  # a director sees no other school's indicators
         schools = data.dataset.schools
         others = schools.loc[schools["school_id"] != school_id, ["school_id", "name"]]
-        keep = keep.loc[~keep["scope"].fillna("").isin(set(others.stack()))]
+        keep = keep.loc[~keep["scope"].fillna("").isin(set(others.to_numpy().ravel()))]
     keep = keep.loc[keep["year"] <= data.year + 1]
     if keep.empty:
         sec.note("Нет показателей для этой территории.")
