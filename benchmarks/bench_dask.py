@@ -64,14 +64,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.scheduler:
             client, cluster = distributed.Client(args.scheduler), None
         else:
-            cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                               processes=True, dashboard_address=":0",
-                                               silence_logs=40, memory_limit=0)
+            cluster = distributed.LocalCluster(
+                n_workers=args.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=40,
+                memory_limit=0,
+            )
             client = distributed.Client(cluster)
         rows, state = [], {}
         steps = (
-            ("load_dataset (dask)", lambda: state.setdefault(
-                "ds", eq.load_dataset(folder, results_engine="dask"))),
+            (
+                "load_dataset (dask)",
+                lambda: state.setdefault("ds", eq.load_dataset(folder, results_engine="dask")),
+            ),
             ("summarize", lambda: state.setdefault("summary", eq.summarize(state["ds"].results))),
             ("classify", lambda: eq.classify(state["ds"], max(state["ds"].years))),
         )

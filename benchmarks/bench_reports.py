@@ -123,8 +123,14 @@ class _Sampler:
             self._thread.join()
 
     def peak(self, kind: str, root: int | None = None) -> int:
-        return max([rss for pid, (k, rss) in self.peaks.items() if k == kind
-                    and (root is None or pid == root)] or [0])
+        return max(
+            [
+                rss
+                for pid, (k, rss) in self.peaks.items()
+                if k == kind and (root is None or pid == root)
+            ]
+            or [0]
+        )
 
 
 def _run(cmd: list[str], sampler: _Sampler | None = None, **kw) -> float:
@@ -156,15 +162,26 @@ def naive(jobs, out: Path) -> tuple[float, int, dict[str, Path]]:
         executed = out / f"{job.name}.ipynb"
         params = []
         for key, value in job.parameters.items():
-            params += (["-p", key, str(value)] if isinstance(value, int)
-                       else ["-r", key, str(value)])
+            params += ["-p", key, str(value)] if isinstance(value, int) else ["-r", key, str(value)]
         sampler = _Sampler()
-        total += _run([str(BIN / "papermill"), str(nb_in), str(executed), *params,
-                       "-k", KERNEL_NAME, "--cwd", str(nb_in.parent), "--no-progress-bar"],
-                      sampler)
+        total += _run(
+            [
+                str(BIN / "papermill"),
+                str(nb_in),
+                str(executed),
+                *params,
+                "-k",
+                KERNEL_NAME,
+                "--cwd",
+                str(nb_in.parent),
+                "--no-progress-bar",
+            ],
+            sampler,
+        )
         peak = max(peak, sampler.peak("kernel"))
-        total += _run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                       str(executed)])
+        total += _run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)]
+        )
         pages[job.name] = executed.with_suffix(".html")
     return total, peak, pages
 
@@ -172,13 +189,27 @@ def naive(jobs, out: Path) -> tuple[float, int, dict[str, Path]]:
 # ------------------------------------------------------------------ (b) the batch command
 
 
-def batch(data: Path, out: Path, jobs: int,
-          *extra: str) -> tuple[float, list[int], int, int]:
+def batch(data: Path, out: Path, jobs: int, *extra: str) -> tuple[float, list[int], int, int]:
     """``edu-quality report batch``; (seconds, kernel peaks, driver peak, reports)."""
     sampler = _Sampler()
-    seconds = _run([str(BIN / "edu-quality"), "report", "batch", "--data", str(data),
-                    "--year", str(YEAR), "--out", str(out), "--jobs", str(jobs), "--quiet",
-                    *extra], sampler)
+    seconds = _run(
+        [
+            str(BIN / "edu-quality"),
+            "report",
+            "batch",
+            "--data",
+            str(data),
+            "--year",
+            str(YEAR),
+            "--out",
+            str(out),
+            "--jobs",
+            str(jobs),
+            "--quiet",
+            *extra,
+        ],
+        sampler,
+    )
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     bad = {k: v["error"] for k, v in manifest["reports"].items() if v["status"] != "ok"}
     if bad:
@@ -199,8 +230,7 @@ def _limit_one(kind: str, data_dir: str, key: str, path: str) -> tuple[int, int]
     from edu_quality.report import municipality_report, page, report_data, school_report
 
     data = report_data(data_dir, YEAR)
-    sections = (school_report(data, key) if kind == "school"
-                else municipality_report(data, key))
+    sections = school_report(data, key) if kind == "school" else municipality_report(data, key)
     Path(path).write_text(page(key, sections), encoding="utf-8")
     return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
@@ -210,11 +240,19 @@ def limit(jobs, data: Path, out: Path, workers: int) -> tuple[float, list[int], 
     out.mkdir(parents=True, exist_ok=True)
     pages = {j.name: out / f"{j.name}.html" for j in jobs}
     t = time.perf_counter()
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
-                             initializer=_limit_init) as pool:
-        futures = [pool.submit(_limit_one, j.kind, str(data),
-                               j.parameters.get("school_id") or j.parameters["municipality"],
-                               str(pages[j.name])) for j in jobs]
+    with ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=_limit_init
+    ) as pool:
+        futures = [
+            pool.submit(
+                _limit_one,
+                j.kind,
+                str(data),
+                j.parameters.get("school_id") or j.parameters["municipality"],
+                str(pages[j.name]),
+            )
+            for j in jobs
+        ]
         peaks: dict[int, int] = {}
         for f in futures:
             pid, rss = f.result()
@@ -266,11 +304,16 @@ def sections_of(path: Path) -> list[tuple]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Время построения отчётов школ.")
     parser.add_argument("--schools", type=int, default=60, help="школ в муниципалитете")
-    parser.add_argument("--naive", type=int, default=10,
-                        help="на скольких отчётах засечь наивный цикл (a)")
+    parser.add_argument(
+        "--naive", type=int, default=10, help="на скольких отчётах засечь наивный цикл (a)"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="параллельных работников (b), (c)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="сколько раз запустить (b) и (c), пара за парой; берётся лучшее")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="сколько раз запустить (b) и (c), пара за парой; берётся лучшее",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench.md")
     args = parser.parse_args(argv)
 
@@ -284,8 +327,11 @@ def main(argv: list[str] | None = None) -> int:
         jobs = plan_jobs(data, YEAR)
         schools = [j for j in jobs if j.kind == "school"]
         n = len(jobs)
-        print(f"Муниципалитет: {len(schools)} школ, отчётов в пакете: {n}; ядер CPU: "
-              f"{os.cpu_count()}", flush=True)
+        print(
+            f"Муниципалитет: {len(schools)} школ, отчётов в пакете: {n}; ядер CPU: "
+            f"{os.cpu_count()}",
+            flush=True,
+        )
 
         b_runs, c_runs = [], []  # run in pairs, back to back: the machine's load changes slowly
         for r in range(max(1, args.repeat)):
@@ -303,26 +349,47 @@ def main(argv: list[str] | None = None) -> int:
         a_s, a_peak, a_pages = naive(sample, tmp / "a")
         print(f"(a) наивный цикл: {a_s:.1f} с на {len(sample)} отчётах", flush=True)
 
-        same_bc = all(sections_of(tmp / "b0" / f"{j.name}.html") == sections_of(c_pages[j.name])
-                      for j in jobs)
-        same_ab = all(sections_of(a_pages[j.name]) == sections_of(tmp / "b0" / f"{j.name}.html")
-                      for j in sample)
-        same_bd = all(sections_of(tmp / "b0" / f"{j.name}.html")
-                      == sections_of(tmp / "d" / f"{j.name}.html") for j in jobs)
+        same_bc = all(
+            sections_of(tmp / "b0" / f"{j.name}.html") == sections_of(c_pages[j.name]) for j in jobs
+        )
+        same_ab = all(
+            sections_of(a_pages[j.name]) == sections_of(tmp / "b0" / f"{j.name}.html")
+            for j in sample
+        )
+        same_bd = all(
+            sections_of(tmp / "b0" / f"{j.name}.html") == sections_of(tmp / "d" / f"{j.name}.html")
+            for j in jobs
+        )
         non_empty = all(sections_of(c_pages[j.name]) for j in jobs)
 
     a, b, c, d = a_s / len(sample), b_s / b_n, c_s / n, d_s / d_n
     rows = [
-        ("(a) papermill + jupyter nbconvert, по очереди", f"{a:.2f}",
-         f"{a_peak / MB:.0f} (ядро)", f"на {len(sample)} отчётах школ"),
-        (f"(b) edu-quality report batch --jobs {args.jobs}", f"{b:.2f}",
-         " / ".join(f"{p / MB:.0f}" for p in b_kernels) + f" (ядра); {b_driver / MB:.0f} (пакет)",
-         f"{b_n} отчётов за {b_s:.1f} с"),
-        (f"(c) библиотека в {args.jobs} процессах, без ядра", f"{c:.2f}",
-         " / ".join(f"{p / MB:.0f}" for p in c_peaks), f"{n} отчётов за {c_s:.1f} с"),
-        (f"(d) edu-quality report batch --executor dask --jobs {args.jobs}", f"{d:.2f}",
-         " / ".join(f"{p / MB:.0f}" for p in d_kernels) + f" (ядра); {d_driver / MB:.0f} (пакет)",
-         f"{d_n} отчётов за {d_s:.1f} с; локальный кластер Dask из {args.jobs} процессов"),
+        (
+            "(a) papermill + jupyter nbconvert, по очереди",
+            f"{a:.2f}",
+            f"{a_peak / MB:.0f} (ядро)",
+            f"на {len(sample)} отчётах школ",
+        ),
+        (
+            f"(b) edu-quality report batch --jobs {args.jobs}",
+            f"{b:.2f}",
+            " / ".join(f"{p / MB:.0f}" for p in b_kernels)
+            + f" (ядра); {b_driver / MB:.0f} (пакет)",
+            f"{b_n} отчётов за {b_s:.1f} с",
+        ),
+        (
+            f"(c) библиотека в {args.jobs} процессах, без ядра",
+            f"{c:.2f}",
+            " / ".join(f"{p / MB:.0f}" for p in c_peaks),
+            f"{n} отчётов за {c_s:.1f} с",
+        ),
+        (
+            f"(d) edu-quality report batch --executor dask --jobs {args.jobs}",
+            f"{d:.2f}",
+            " / ".join(f"{p / MB:.0f}" for p in d_kernels)
+            + f" (ядра); {d_driver / MB:.0f} (пакет)",
+            f"{d_n} отчётов за {d_s:.1f} с; локальный кластер Dask из {args.jobs} процессов",
+        ),
     ]
     lines = [
         f"# Время отчётов школ: синтетический муниципалитет, {len(schools)} школ",

@@ -14,8 +14,14 @@ import pandas as pd
 
 from .errors import DataError, Problem
 
-__all__ = ["check_fraction", "check_option", "is_constant", "numeric_columns", "option_error",
-           "require_columns"]
+__all__ = [
+    "check_fraction",
+    "check_option",
+    "is_constant",
+    "numeric_columns",
+    "option_error",
+    "require_columns",
+]
 
 
 def option_error(name: str, value: object, allowed: Sequence[object]) -> ValueError:
@@ -90,8 +96,9 @@ def require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
     missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
     if missing:
         have = ", ".join(map(str, data.columns))
-        raise DataError(None, [Problem(None, c, f"столбец не найден в таблице (есть: {have})")
-                               for c in missing])
+        raise DataError(
+            None, [Problem(None, c, f"столбец не найден в таблице (есть: {have})") for c in missing]
+        )
 
 
 def numeric_columns(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:

@@ -27,8 +27,9 @@ def default_file_mode() -> int:
     return 0o666 & ~mask
 
 
-def atomic_write(path: str | Path, data: bytes | str | Callable[[Path], None], *,
-                 suffix: str = ".tmp") -> None:
+def atomic_write(
+    path: str | Path, data: bytes | str | Callable[[Path], None], *, suffix: str = ".tmp"
+) -> None:
     """Write ``path`` whole or not at all.
 
     The content goes to a hidden temporary file in the same folder, which is then

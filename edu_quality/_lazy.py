@@ -7,8 +7,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 
-def lazy_exports(package: str, exports: Mapping[str, str], submodules: Iterable[str] = (),
-                 public: Iterable[str] = ()) -> tuple[Callable[[str], Any], Callable[[], list]]:
+def lazy_exports(
+    package: str,
+    exports: Mapping[str, str],
+    submodules: Iterable[str] = (),
+    public: Iterable[str] = (),
+) -> tuple[Callable[[str], Any], Callable[[], list]]:
     """``__getattr__`` and ``__dir__`` for a package whose names are imported on first use.
 
     Parameters

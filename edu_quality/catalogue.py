@@ -75,5 +75,8 @@ def context_signs() -> dict[str, int]:
     (1, -1, -1)
     """
     cat = _catalogue()
-    return {f: (1 if s == "+" else -1) for f, s in zip(cat["factor"], cat["context_sign"], strict=True)
-            if s in ("+", "-")}
+    return {
+        f: (1 if s == "+" else -1)
+        for f, s in zip(cat["factor"], cat["context_sign"], strict=True)
+        if s in ("+", "-")
+    }

@@ -161,48 +161,85 @@ def _add_report_commands(commands) -> None:
     kinds.required = True
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", required=True, type=Path, metavar="ПАПКА",
-                       help="папка набора данных (читается load_dataset)")
-        p.add_argument("--year", required=True, type=int, metavar="ГОД",
-                       help="учебный год: год его окончания (2022 = 2021/22)")
-        p.add_argument("--out", required=True, type=Path, metavar="ПАПКА",
-                       help="куда записать отчёты")
-        p.add_argument("--no-notebooks", action="store_true",
-                       help="не сохранять выполненные блокноты рядом с HTML")
-        p.add_argument("--xlsx", action="store_true",
-                       help="выгрузить основные таблицы в Excel рядом с отчётом")
-        p.add_argument("--timeout", type=int, default=600, metavar="С",
-                       help="предельное время одного отчёта, секунд (по умолчанию 600)")
+        p.add_argument(
+            "--data",
+            required=True,
+            type=Path,
+            metavar="ПАПКА",
+            help="папка набора данных (читается load_dataset)",
+        )
+        p.add_argument(
+            "--year",
+            required=True,
+            type=int,
+            metavar="ГОД",
+            help="учебный год: год его окончания (2022 = 2021/22)",
+        )
+        p.add_argument(
+            "--out", required=True, type=Path, metavar="ПАПКА", help="куда записать отчёты"
+        )
+        p.add_argument(
+            "--no-notebooks",
+            action="store_true",
+            help="не сохранять выполненные блокноты рядом с HTML",
+        )
+        p.add_argument(
+            "--xlsx", action="store_true", help="выгрузить основные таблицы в Excel рядом с отчётом"
+        )
+        p.add_argument(
+            "--timeout",
+            type=int,
+            default=600,
+            metavar="С",
+            help="предельное время одного отчёта, секунд (по умолчанию 600)",
+        )
 
-    school = kinds.add_parser("school", help="отчёт одной школы",
-                              description="Отчёт одной школы для директора.")
+    school = kinds.add_parser(
+        "school", help="отчёт одной школы", description="Отчёт одной школы для директора."
+    )
     common(school)
     school.add_argument("--school", required=True, metavar="КОД", help="код ОО")
     school.set_defaults(handler=_report_one)
-    muni = kinds.add_parser("municipality", help="отчёт муниципалитета",
-                            description="Отчёт муниципалитета с аналитической справкой.")
+    muni = kinds.add_parser(
+        "municipality",
+        help="отчёт муниципалитета",
+        description="Отчёт муниципалитета с аналитической справкой.",
+    )
     common(muni)
     muni.add_argument("--municipality", required=True, metavar="МО", help="муниципалитет")
     muni.set_defaults(handler=_report_one)
     batch = kinds.add_parser(
-        "batch", help="все отчёты: каждая школа и каждый муниципалитет",
+        "batch",
+        help="все отчёты: каждая школа и каждый муниципалитет",
         description="Все отчёты набора данных (или одного муниципалитета) параллельно, с "
         "оглавлением index.html и manifest.json. Неизменившиеся отчёты пропускаются; отчёт "
         "с ошибкой не останавливает остальные (причина — в index.html, подробности — в "
         "batch.log). Ctrl+C или SIGTERM: начатые отчёты прерываются, оглавление записывается, "
-        "повторный запуск строит только недостающие.")
+        "повторный запуск строит только недостающие.",
+    )
     common(batch)
     batch.add_argument("--municipality", metavar="МО", help="только этот муниципалитет")
-    batch.add_argument("--jobs", type=int, default=2, metavar="N",
-                       help="сколько отчётов строить одновременно (по ядру Python на каждый; "
-                       "по умолчанию 2)")
+    batch.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        metavar="N",
+        help="сколько отчётов строить одновременно (по ядру Python на каждый; по умолчанию 2)",
+    )
     batch.add_argument("--force", action="store_true", help="пересоздать все отчёты")
-    batch.add_argument("--executor", choices=("local", "dask"), default="local",
-                       help="где строить отчёты: local — ядра Python этой машины (по "
-                       "умолчанию), dask — рабочие узлы кластера Dask distributed")
-    batch.add_argument("--scheduler", metavar="АДРЕС",
-                       help="адрес планировщика Dask (tcp://узел:8786) для --executor dask; "
-                       "без него запускается локальный кластер из --jobs процессов")
+    batch.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="где строить отчёты: local — ядра Python этой машины (по "
+        "умолчанию), dask — рабочие узлы кластера Dask distributed",
+    )
+    batch.add_argument(
+        "--scheduler",
+        metavar="АДРЕС",
+        help="адрес планировщика Dask (tcp://узел:8786) для --executor dask; "
+        "без него запускается локальный кластер из --jobs процессов",
+    )
     batch.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
     batch.set_defaults(handler=_report_batch)
 
@@ -227,10 +264,14 @@ def _report_one(args: argparse.Namespace) -> int:
 
     _decline_unused_imports()
 
-    job = job_for(args.kind, args.data, args.year, school_id=getattr(args, "school", None),
-                  municipality=getattr(args, "municipality", None))
-    path = render_report(job, args.out, keep_notebook=not args.no_notebooks,
-                         timeout=args.timeout)
+    job = job_for(
+        args.kind,
+        args.data,
+        args.year,
+        school_id=getattr(args, "school", None),
+        municipality=getattr(args, "municipality", None),
+    )
+    path = render_report(job, args.out, keep_notebook=not args.no_notebooks, timeout=args.timeout)
     print(f"Отчёт: {path}")
     if args.xlsx:
         from .report.export import export_xlsx
@@ -246,27 +287,42 @@ def _report_batch(args: argparse.Namespace) -> int:
 
     _decline_unused_imports()
 
-    result = run_batch(args.data, args.year, args.out, municipality=args.municipality,
-                       jobs=args.jobs, force=args.force, keep_notebooks=not args.no_notebooks,
-                       timeout=args.timeout, progress=not args.quiet and sys.stderr.isatty(),
-                       executor="dask" if args.scheduler else args.executor,
-                       scheduler=args.scheduler)
+    result = run_batch(
+        args.data,
+        args.year,
+        args.out,
+        municipality=args.municipality,
+        jobs=args.jobs,
+        force=args.force,
+        keep_notebooks=not args.no_notebooks,
+        timeout=args.timeout,
+        progress=not args.quiet and sys.stderr.isatty(),
+        executor="dask" if args.scheduler else args.executor,
+        scheduler=args.scheduler,
+    )
     index, log = args.out / "index.html", args.out / "batch.log"
     for name, error in result.failed.items():
         title = result.titles.get(name, name)
         print(f"edu-quality: отчёт «{title}» ({name}) не построен: {error}", file=sys.stderr)
     if result.interrupted is not None:
-        print(f"edu-quality: прервано ({signal.Signals(result.interrupted).name}): готово "
-              f"{len(result.done)}, с ошибкой {len(result.failed)}, не выполнено "
-              f"{len(result.pending)} — повторный запуск построит только недостающие; "
-              f"оглавление: {index}", file=sys.stderr)
+        print(
+            f"edu-quality: прервано ({signal.Signals(result.interrupted).name}): готово "
+            f"{len(result.done)}, с ошибкой {len(result.failed)}, не выполнено "
+            f"{len(result.pending)} — повторный запуск построит только недостающие; "
+            f"оглавление: {index}",
+            file=sys.stderr,
+        )
         return 128 + int(result.interrupted)
     if args.xlsx:
         from .report.export import export_batch_xlsx
 
-        print(f"Таблицы Excel: {export_batch_xlsx(args.data, args.year, args.out, args.municipality)}")
-    print(f"Готово: {len(result.done)}, без изменений: {len(result.skipped)}, "
-          f"с ошибкой: {len(result.failed)}. Оглавление: {index}")
+        print(
+            f"Таблицы Excel: {export_batch_xlsx(args.data, args.year, args.out, args.municipality)}"
+        )
+    print(
+        f"Готово: {len(result.done)}, без изменений: {len(result.skipped)}, "
+        f"с ошибкой: {len(result.failed)}. Оглавление: {index}"
+    )
     if result.failed:
         print(f"Подробности ошибок: {log}", file=sys.stderr)
     return 0 if result.ok else 1

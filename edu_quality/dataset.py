@@ -137,8 +137,10 @@ class Dataset:
                 else ""
             )
         )
-        for name, table in (("результаты (по участникам)", self.results),
-                            ("результаты (по школам)", self.aggregates)):
+        for name, table in (
+            ("результаты (по участникам)", self.results),
+            ("результаты (по школам)", self.aggregates),
+        ):
             rows, size = _rows_per_work(table)
             if rows:
                 by = size.unstack("year", fill_value=0)  # noqa: PD010
@@ -161,7 +163,8 @@ def _rows_per_work(table: pd.DataFrame | dd.DataFrame) -> tuple[int, pd.Series |
         import dask
 
         rows, size = dask.compute(
-            table.shape[0], table.groupby(["assessment", "year"], observed=True).size())
+            table.shape[0], table.groupby(["assessment", "year"], observed=True).size()
+        )
         return int(rows), size.sort_index()
     if not len(table):
         return 0, None
@@ -195,9 +198,13 @@ PARTITION_KEYS = ("year", "assessment", "subject", "grade")
 
 
 def _result_folders(folder: Path) -> list[Path]:
-    return [p for p in sorted(folder.iterdir())
-            if p.is_dir() and p.name.lower().startswith("results")
-            and not p.name.startswith(("~$", ".", "_"))]
+    return [
+        p
+        for p in sorted(folder.iterdir())
+        if p.is_dir()
+        and p.name.lower().startswith("results")
+        and not p.name.startswith(("~$", ".", "_"))
+    ]
 
 
 def _partitions(root: Path, base: Path) -> list[tuple[Path, dict[str, str], str]]:
@@ -227,9 +234,13 @@ def _partitions(root: Path, base: Path) -> list[tuple[Path, dict[str, str], str]
     return out
 
 
-def _load_part(path: Path, partition: dict[str, str], shown: str,
-               pseudonymize_ids: bool | str | None, known: set[str],
-               ) -> tuple[Loaded, list[Problem], frozenset | None, int]:
+def _load_part(
+    path: Path,
+    partition: dict[str, str],
+    shown: str,
+    pseudonymize_ids: bool | str | None,
+    known: set[str],
+) -> tuple[Loaded, list[Problem], frozenset | None, int]:
     """Read one results file; a partition's values fill the columns the file lacks.
 
     Returns the table, its schools missing from the registry (:func:`_check_ids`),
@@ -241,8 +252,9 @@ def _load_part(path: Path, partition: dict[str, str], shown: str,
     return loaded, _check_ids(loaded, known), _cells(loaded.table, loaded.spec), shared
 
 
-def _read_part(path: Path, partition: dict[str, str], shown: str,
-               pseudonymize_ids: bool | str | None) -> Loaded:
+def _read_part(
+    path: Path, partition: dict[str, str], shown: str, pseudonymize_ids: bool | str | None
+) -> Loaded:
     """Read one results file, named ``shown`` in messages (see :func:`_load_part`)."""
     fill: dict[str, str] = {}
     if partition:
@@ -280,8 +292,12 @@ def _notes(shared: int, result_years: set, optional: dict[str, pd.DataFrame]) ->
     return notes
 
 
-def _optional_tables(found: dict[str, list[Path]], later: dict, known: set[str],
-                     id_errors: dict[str, tuple[list[Problem], int]]) -> dict[str, pd.DataFrame]:
+def _optional_tables(
+    found: dict[str, list[Path]],
+    later: dict,
+    known: set[str],
+    id_errors: dict[str, tuple[list[Problem], int]],
+) -> dict[str, pd.DataFrame]:
     """The optional tables (read in ``later``, futures by name), empty where absent.
 
     The school ids of each are checked against the registry into ``id_errors``.
@@ -457,11 +473,17 @@ def load_dataset(
     shared_in_part: list[int] = []
     workers = min(2, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:  # the first error in file order wins
-        futures = [pool.submit(_load_part, path, partition, shown, pseudonymize_ids, known)
-                   for path, partition, shown in parts]
-        later = {name: pool.submit(load, found[name][0], [spec],
-                                   extra=context_extra if spec is CONTEXT else None)
-                 for name, spec in _OPTIONAL.items() if found[name]}
+        futures = [
+            pool.submit(_load_part, path, partition, shown, pseudonymize_ids, known)
+            for path, partition, shown in parts
+        ]
+        later = {
+            name: pool.submit(
+                load, found[name][0], [spec], extra=context_extra if spec is CONTEXT else None
+            )
+            for name, spec in _OPTIONAL.items()
+            if found[name]
+        }
         try:
             for (path, _, shown), future in zip(parts, futures, strict=True):
                 loaded, id_errors[shown], cells, shared = future.result()
@@ -488,10 +510,14 @@ def load_dataset(
         raise
     _check_counted_twice(every)
     # works that are in one table each: count table by table (done while reading)
-    shared = (sum(shared_in_part) if _apart([c for _, _, c in pupils])
-              else _ids_in_several_schools(results))
+    shared = (
+        sum(shared_in_part)
+        if _apart([c for _, _, c in pupils])
+        else _ids_in_several_schools(results)
+    )
     result_years = set(results["year"].unique().tolist()) | set(
-        aggregated["year"].unique().tolist())
+        aggregated["year"].unique().tolist()
+    )
     notes += _notes(shared, result_years, optional)
     return Dataset(
         schools=schools.table,
@@ -504,8 +530,9 @@ def load_dataset(
     )
 
 
-def _concat(parts: list[tuple[pd.DataFrame, bool, frozenset | None]],
-            spec: TableSpec) -> pd.DataFrame:
+def _concat(
+    parts: list[tuple[pd.DataFrame, bool, frozenset | None]], spec: TableSpec
+) -> pd.DataFrame:
     """The tables in one; an error if two rows have the same key.
 
     ``parts`` are (table, whether its reader already refused repeated keys within
@@ -520,8 +547,11 @@ def _concat(parts: list[tuple[pd.DataFrame, bool, frozenset | None]],
     else:
         out = pd.concat(tables, ignore_index=True)
         separate = all(checked for _, checked, _ in parts) and _apart([c for _, _, c in parts])
-        dup = (pd.Series(False, index=out.index) if separate
-               else _duplicated(out, [(t, checked) for t, checked, _ in parts], list(spec.key)))
+        dup = (
+            pd.Series(False, index=out.index)
+            if separate
+            else _duplicated(out, [(t, checked) for t, checked, _ in parts], list(spec.key))
+        )
         if dup.any():
             first = out.loc[dup].iloc[0]
             key = ", ".join(f"{k}={first[k]}" for k in spec.key)
@@ -534,8 +564,9 @@ def _concat(parts: list[tuple[pd.DataFrame, bool, frozenset | None]],
     return out
 
 
-def _duplicated(out: pd.DataFrame, parts: list[tuple[pd.DataFrame, bool]],
-                key: list[str]) -> pd.Series:
+def _duplicated(
+    out: pd.DataFrame, parts: list[tuple[pd.DataFrame, bool]], key: list[str]
+) -> pd.Series:
     """``out.duplicated(key, keep=False)``, looking only where a repeat can be.
 
     Two rows with one key share its cell (the key without ``school_id`` and
@@ -590,13 +621,20 @@ def _check_repeated(loaded: list[Loaded]) -> None:
         these = later[file[later] == f]
         where = mine[f]
         header = where.headers.get(key[-1], key[-1])
-        raise DataError(where.file, [
-            Problem(int(rows[i]), header,
+        raise DataError(
+            where.file,
+            [
+                Problem(
+                    int(rows[i]),
+                    header,
                     "одни и те же результаты есть в нескольких файлах: эти уже есть в файле "
                     f"«{mine[file[first[i]]].file}», строка {int(rows[first[i]])} — оставьте "
-                    "их в одном файле")
-            for i in these[:200]
-        ], total=len(these))
+                    "их в одном файле",
+                )
+                for i in these[:200]
+            ],
+            total=len(these),
+        )
 
 
 def _check_counted_twice(loaded: list[Loaded]) -> None:
@@ -605,23 +643,34 @@ def _check_counted_twice(loaded: list[Loaded]) -> None:
     counts = [x for x in loaded if x.spec is RESULTS_AGGREGATED]
     if not pupils or not counts:
         return
-    per_pupil = pd.concat([x.table[_WORK].assign(pupil_file=i) for i, x in enumerate(pupils)],
-                          ignore_index=True).drop_duplicates(_WORK)
+    per_pupil = pd.concat(
+        [x.table[_WORK].assign(pupil_file=i) for i, x in enumerate(pupils)], ignore_index=True
+    ).drop_duplicates(_WORK)
     file, rows = _sources(counts)
-    both = (pd.concat([x.table[_WORK] for x in counts], ignore_index=True)
-            .reset_index().merge(per_pupil, on=_WORK, how="inner"))
+    both = (
+        pd.concat([x.table[_WORK] for x in counts], ignore_index=True)
+        .reset_index()
+        .merge(per_pupil, on=_WORK, how="inner")
+    )
     if both.empty:
         return
     f = file[both["index"].iloc[0]]
     these = both.loc[file[both["index"].to_numpy()] == f]
     where = counts[f]
-    raise DataError(where.file, [
-        Problem(int(rows[r.index]), where.headers.get("school_id", "Код ОО"),
+    raise DataError(
+        where.file,
+        [
+            Problem(
+                int(rows[r.index]),
+                where.headers.get("school_id", "Код ОО"),
                 f"результаты школы «{r.school_id}» ({r.assessment}, {r.subject}, {r.grade} кл., "
                 f"{r.year}) есть и по участникам в файле «{pupils[r.pupil_file].file}»: "
-                "они были бы посчитаны дважды — оставьте одну форму")
-        for r in these.head(200).itertuples()
-    ], total=len(these))
+                "они были бы посчитаны дважды — оставьте одну форму",
+            )
+            for r in these.head(200).itertuples()
+        ],
+        total=len(these),
+    )
 
 
 def _ids_in_several_schools(results: pd.DataFrame) -> int:
@@ -687,12 +736,19 @@ def _works(table: pd.DataFrame, spec: TableSpec) -> frozenset:
     (missing values equal), as :func:`_duplicated` compares them.
     """
     cell = table[[k for k in spec.key if k not in ("school_id", "pupil_id")]].drop_duplicates()
-    return frozenset(tuple(None if pd.isna(v) else v for v in row)
-                     for row in cell.itertuples(index=False, name=None))
+    return frozenset(
+        tuple(None if pd.isna(v) else v for v in row)
+        for row in cell.itertuples(index=False, name=None)
+    )
 
 
-def _inspect_part(path: Path, partition: dict[str, str], shown: str,
-                  pseudonymize_ids: bool | str, known: frozenset[str]) -> dict[str, Any]:
+def _inspect_part(
+    path: Path,
+    partition: dict[str, str],
+    shown: str,
+    pseudonymize_ids: bool | str,
+    known: frozenset[str],
+) -> dict[str, Any]:
     """Read one results file on a worker and return what the checks need of it.
 
     Everything :func:`load_dataset` checks file by file, and small summaries for
@@ -701,24 +757,36 @@ def _inspect_part(path: Path, partition: dict[str, str], shown: str,
     reports the first one in file order.
     """
     try:
-        loaded, id_errors, cells, shared = _load_part(path, partition, shown, pseudonymize_ids,
-                                                      set(known))
+        loaded, id_errors, cells, shared = _load_part(
+            path, partition, shown, pseudonymize_ids, set(known)
+        )
     except DataError as err:
         return {"error": (err.file, err.problems, err.total)}
     except Exception as err:  # noqa: BLE001 - raised by the caller, in file order
         return {"exception": err}
     table = loaded.table
     info: dict[str, Any] = {
-        "pupils": loaded.spec is RESULTS_PUPILS, "id_errors": id_errors, "cells": cells,
-        "checked": path.suffix.lower() in (".csv", ".parquet"), "shown": shown,
+        "pupils": loaded.spec is RESULTS_PUPILS,
+        "id_errors": id_errors,
+        "cells": cells,
+        "checked": path.suffix.lower() in (".csv", ".parquet"),
+        "shown": shown,
     }
     if info["pupils"]:
         info.update(
-            shared=shared, rows=len(table), head=table.iloc[:0], works=_works(table, loaded.spec),
+            shared=shared,
+            rows=len(table),
+            head=table.iloc[:0],
+            works=_works(table, loaded.spec),
             years=table["year"].unique().tolist(),
             # the schools' works, for _check_counted_twice
-            per_school=Loaded(table[_WORK].drop_duplicates(), np.empty(0, dtype=np.int64),
-                              {}, loaded.file, RESULTS_PUPILS),
+            per_school=Loaded(
+                table[_WORK].drop_duplicates(),
+                np.empty(0, dtype=np.int64),
+                {},
+                loaded.file,
+                RESULTS_PUPILS,
+            ),
         )
     else:
         info["loaded"] = loaded
@@ -753,25 +821,38 @@ def _connected(works: list[frozenset]) -> list[list[int]]:
     return list(out.values())
 
 
-def _check_together(members: list[tuple[Path, dict[str, str], str]], checked: list[bool],
-                    pseudonymize_ids: bool | str) -> dict[str, Any]:
+def _check_together(
+    members: list[tuple[Path, dict[str, str], str]],
+    checked: list[bool],
+    pseudonymize_ids: bool | str,
+) -> dict[str, Any]:
     """On a worker: the checks of :func:`load_dataset` across pupil files that share works.
 
     Returns the error the pandas loader raises for repeated results (as a
     value), or the count of :func:`_ids_in_several_schools` in these files.
     """
     try:
-        loaded = [_read_part(path, partition, shown, pseudonymize_ids)
-                  for path, partition, shown in members]
+        loaded = [
+            _read_part(path, partition, shown, pseudonymize_ids)
+            for path, partition, shown in members
+        ]
         # a lone unchecked file: compared with itself, as the pandas loader does when
         # there are other files (an empty table keeps the comparison from being skipped)
-        pad = ([] if len(loaded) > 1 else
-               [Loaded(loaded[0].table.iloc[:0], np.empty(0, dtype=np.int64), {}, "",
-                       RESULTS_PUPILS)])
+        pad = (
+            []
+            if len(loaded) > 1
+            else [
+                Loaded(
+                    loaded[0].table.iloc[:0], np.empty(0, dtype=np.int64), {}, "", RESULTS_PUPILS
+                )
+            ]
+        )
         flags = checked + [True] * len(pad)
         try:
-            results = _concat([(x.table, c, None) for x, c in zip(loaded + pad, flags, strict=True)],
-                              RESULTS_PUPILS)
+            results = _concat(
+                [(x.table, c, None) for x, c in zip(loaded + pad, flags, strict=True)],
+                RESULTS_PUPILS,
+            )
         except DataError as repeated:
             error = repeated
             try:
@@ -784,8 +865,12 @@ def _check_together(members: list[tuple[Path, dict[str, str], str]], checked: li
     return {"shared": _ids_in_several_schools(results)}
 
 
-def _pupil_partition(part: tuple[Path, dict[str, str], str], offset: int,
-                     pseudonymize_ids: bool | str, meta: pd.DataFrame) -> pd.DataFrame:
+def _pupil_partition(
+    part: tuple[Path, dict[str, str], str],
+    offset: int,
+    pseudonymize_ids: bool | str,
+    meta: pd.DataFrame,
+) -> pd.DataFrame:
     """One partition of the Dask results: one file, read on a worker as the pandas loader does.
 
     Its index continues the previous files' (``offset``), as in the pandas
@@ -806,25 +891,37 @@ def _pupil_partition(part: tuple[Path, dict[str, str], str], offset: int,
     return table
 
 
-def _load_with_dask(folder: Path, found: dict[str, list[Path]], schools: pd.DataFrame,
-                    known: set[str], parts: list[tuple[Path, dict[str, str], str]],
-                    pseudonymize_ids: bool | str | None) -> Dataset:
+def _load_with_dask(
+    folder: Path,
+    found: dict[str, list[Path]],
+    schools: pd.DataFrame,
+    known: set[str],
+    parts: list[tuple[Path, dict[str, str], str]],
+    pseudonymize_ids: bool | str | None,
+) -> Dataset:
     """:func:`load_dataset` with ``results_engine="dask"`` (after the registry is read)."""
     try:
         import dask
         import dask.dataframe as dd
     except ImportError as exc:
-        raise ImportError("для results_engine='dask' нужен пакет dask[dataframe]: "
-                          "pip install 'edu_quality[dask]'") from exc
+        raise ImportError(
+            "для results_engine='dask' нужен пакет dask[dataframe]: pip install 'edu_quality[dask]'"
+        ) from exc
     key = _key_for_workers(pseudonymize_ids)
     registry = dask.delayed(frozenset(known), pure=True)
-    inspect = [dask.delayed(_inspect_part, pure=False)(path, partition, shown, key, registry)
-               for path, partition, shown in parts]
+    inspect = [
+        dask.delayed(_inspect_part, pure=False)(path, partition, shown, key, registry)
+        for path, partition, shown in parts
+    ]
     id_errors: dict[str, tuple[list[Problem], int]] = {}
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        later = {name: pool.submit(load, found[name][0], [spec],
-                                   extra=context_extra if spec is CONTEXT else None)
-                 for name, spec in _OPTIONAL.items() if found[name]}
+        later = {
+            name: pool.submit(
+                load, found[name][0], [spec], extra=context_extra if spec is CONTEXT else None
+            )
+            for name, spec in _OPTIONAL.items()
+            if found[name]
+        }
         try:
             infos = dask.compute(*inspect)
             for info in infos:  # the first error in file order wins
@@ -844,22 +941,32 @@ def _load_with_dask(folder: Path, found: dict[str, list[Path]], schools: pd.Data
             raise DataError(file, problems, total=total)
 
     pupils = [(part, info) for part, info in zip(parts, infos, strict=True) if info["pupils"]]
-    counted = [(part, info) for part, info in zip(parts, infos, strict=True)
-               if not info["pupils"]]
+    counted = [(part, info) for part, info in zip(parts, infos, strict=True) if not info["pupils"]]
     # pupil files that may repeat each other's rows: those sharing works (and unchecked
     # files), compared on a worker group by group; the others count their pupil ids alone
     shared = sum(info["shared"] for _, info in pupils)
-    if len(pupils) > 1 and not (all(info["checked"] for _, info in pupils)
-                                and _apart([info["cells"] for _, info in pupils])):
-        groups = [g for g in _connected([info["works"] for _, info in pupils])
-                  if len(g) > 1 or not pupils[g[0]][1]["checked"]]
-        together = dask.compute(*[
-            dask.delayed(_check_together, pure=False)(
-                [pupils[i][0] for i in g], [pupils[i][1]["checked"] for i in g], key)
-            for g in groups])
+    if len(pupils) > 1 and not (
+        all(info["checked"] for _, info in pupils) and _apart([info["cells"] for _, info in pupils])
+    ):
+        groups = [
+            g
+            for g in _connected([info["works"] for _, info in pupils])
+            if len(g) > 1 or not pupils[g[0]][1]["checked"]
+        ]
+        together = dask.compute(
+            *[
+                dask.delayed(_check_together, pure=False)(
+                    [pupils[i][0] for i in g], [pupils[i][1]["checked"] for i in g], key
+                )
+                for g in groups
+            ]
+        )
         position = {info["shown"]: i for i, (_, info) in enumerate(pupils)}
-        errors = [(position.get(t["error"][0], g[0]), t["error"])
-                  for g, t in zip(groups, together, strict=True) if "error" in t]
+        errors = [
+            (position.get(t["error"][0], g[0]), t["error"])
+            for g, t in zip(groups, together, strict=True)
+            if "error" in t
+        ]
         if errors:  # the error of the earliest file, as the pandas loader reports it
             file, problems, total = min(errors, key=lambda e: e[0])[1]
             raise DataError(file, problems, total=total)
@@ -867,16 +974,20 @@ def _load_with_dask(folder: Path, found: dict[str, list[Path]], schools: pd.Data
         shared -= sum(pupils[i][1]["shared"] for g in groups for i in g)
 
     try:  # aggregated results are small: in memory, as with pandas
-        aggregated = _concat([(info["loaded"].table, info["checked"], info["cells"])
-                              for _, info in counted], RESULTS_AGGREGATED)
+        aggregated = _concat(
+            [(info["loaded"].table, info["checked"], info["cells"]) for _, info in counted],
+            RESULTS_AGGREGATED,
+        )
     except DataError:
         _check_repeated([info["loaded"] for _, info in counted])
         raise
-    _check_counted_twice([info["per_school"] if info["pupils"] else info["loaded"]
-                          for info in infos])
+    _check_counted_twice(
+        [info["per_school"] if info["pupils"] else info["loaded"] for info in infos]
+    )
 
     result_years = {y for _, info in pupils for y in info["years"]} | set(
-        aggregated["year"].unique().tolist())
+        aggregated["year"].unique().tolist()
+    )
     notes = _notes(shared, result_years, optional)
 
     with dask.config.set({"dataframe.convert-string": False}):  # keep pandas' own dtypes
@@ -886,9 +997,15 @@ def _load_with_dask(folder: Path, found: dict[str, list[Path]], schools: pd.Data
             meta.attrs = {"kind": heads[0].attrs.get("kind")}
             rows = [info["rows"] for _, info in pupils]
             offsets = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
-            results = dd.from_map(_pupil_partition, [part for part, _ in pupils], offsets,
-                                  args=(key, meta), meta=meta, label="results",
-                                  enforce_metadata=False)
+            results = dd.from_map(
+                _pupil_partition,
+                [part for part, _ in pupils],
+                offsets,
+                args=(key, meta),
+                meta=meta,
+                label="results",
+                enforce_metadata=False,
+            )
         else:
             results = dd.from_pandas(empty_table(RESULTS_PUPILS), npartitions=1)
     return Dataset(

@@ -56,9 +56,11 @@ def _write_top_index(out: Path, built: dict[str, tuple[int, int, int]]) -> Path:
         f"{year - 1}/{year} учебный год, отчётов {n}, с ошибкой {failed}</li>"
         for name, (year, n, failed) in built.items()
     )
-    page = (f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Отчёты</title>'
-            f"<style>{CSS}</style></head><body><main><h1>Отчёты по примерам данных</h1>"
-            f"<ul>{rows}</ul></main></body></html>")
+    page = (
+        f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Отчёты</title>'
+        f"<style>{CSS}</style></head><body><main><h1>Отчёты по примерам данных</h1>"
+        f"<ul>{rows}</ul></main></body></html>"
+    )
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")
     return path
@@ -68,9 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     """Summarise the samples and build their reports; return the exit code."""
     from .report.runner import run_batch
 
-    parser = argparse.ArgumentParser(prog="python -m edu_quality.demo",
-                                     description="Сводка и отчёты по примерам данных.")
-    parser.add_argument("samples", nargs="*", help=f"примеры: {', '.join(SAMPLES)} (по умолчанию все)")
+    parser = argparse.ArgumentParser(
+        prog="python -m edu_quality.demo", description="Сводка и отчёты по примерам данных."
+    )
+    parser.add_argument(
+        "samples", nargs="*", help=f"примеры: {', '.join(SAMPLES)} (по умолчанию все)"
+    )
     parser.add_argument("--no-reports", action="store_true", help="только сводка, без отчётов")
     parser.add_argument("--jobs", type=int, default=2, help="параллельных процессов")
     parser.add_argument("--out", type=Path, default=reports_folder(), help="куда писать отчёты")
@@ -95,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         result = run_batch(folder, year, args.out / name, jobs=args.jobs)
         n = len(result.done) + len(result.skipped) + len(result.failed)
         built[name] = (year, n, len(result.failed))
-        print(f"Отчёты «{name}» за {year}: готово {len(result.done)}, без изменений "
-              f"{len(result.skipped)}, с ошибкой {len(result.failed)}")
+        print(
+            f"Отчёты «{name}» за {year}: готово {len(result.done)}, без изменений "
+            f"{len(result.skipped)}, с ошибкой {len(result.failed)}"
+        )
         for job, error in result.failed.items():
             print(f"  {job}: {error}", file=sys.stderr)
         status = status or (0 if result.ok else 1)

@@ -87,7 +87,8 @@ def _text(codes: np.ndarray, labels: Sequence[str]) -> pd.Series:
     import pyarrow as pa
 
     dictionary = pa.DictionaryArray.from_arrays(
-        pa.array(codes, type=pa.int32(), mask=codes < 0), pa.array(list(labels), pa.large_string()))
+        pa.array(codes, type=pa.int32(), mask=codes < 0), pa.array(list(labels), pa.large_string())
+    )
     return pd.Series(pd.array(dictionary.cast(pa.large_string()), dtype="str"))
 
 
@@ -178,8 +179,9 @@ def year_over_year(
     _check_metrics(metrics, [*_SHARES, *_MEANS])
     s, dropped = _prepare(summary, include_no_exam)
     keys = _keys(s, by)
-    needed = {c for m in metrics for c in (
-        (*_SHARES[m][0], _SHARES[m][1]) if m in _SHARES else _MEANS[m])}
+    needed = {
+        c for m in metrics for c in ((*_SHARES[m][0], _SHARES[m][1]) if m in _SHARES else _MEANS[m])
+    }
     s = s[[*keys, "year", *sorted(needed - {*keys, "year"})]]
     # rows in series order, then year (as sort_values: stable, missing last); the
     # year before is the row above in the same series
@@ -202,8 +204,9 @@ def year_over_year(
     def before(col: str) -> np.ndarray:
         return s[col].to_numpy(dtype="float64", na_value=np.nan)[rows - 1]
 
-    columns: dict[str, list[np.ndarray]] = {c: [] for c in (
-        "value_from", "value_to", "change", "change_low", "change_high", "verdict")}
+    columns: dict[str, list[np.ndarray]] = {
+        c: [] for c in ("value_from", "value_to", "change", "change_low", "change_high", "verdict")
+    }
     for metric in metrics:
         if metric in _SHARES:
             nums, den = _SHARES[metric]
@@ -211,8 +214,9 @@ def year_over_year(
             c_from = sum(before(c) for c in nums)
             n_to = now(den)
             n_from = before(den)
-            change, low, high = on_distinct(lambda *a: newcombe(*a, alpha=alpha),
-                                             c_from, n_from, c_to, n_to)
+            change, low, high = on_distinct(
+                lambda *a: newcombe(*a, alpha=alpha), c_from, n_from, c_to, n_to
+            )
             with np.errstate(invalid="ignore", divide="ignore"):
                 v_from = c_from / np.where(n_from > 0, n_from, np.nan)
                 v_to = c_to / np.where(n_to > 0, n_to, np.nan)
@@ -220,11 +224,15 @@ def year_over_year(
             mean, sd, n = _MEANS[metric]
             v_to = now(mean)
             v_from = before(mean)
-            change, low, high = _welch(v_from, before(sd), before(n), v_to, now(sd), now(n),
-                                       alpha)
-        for name, values in (("value_from", v_from), ("value_to", v_to), ("change", change),
-                             ("change_low", low), ("change_high", high),
-                             ("verdict", _verdict_codes(low, high, metric))):
+            change, low, high = _welch(v_from, before(sd), before(n), v_to, now(sd), now(n), alpha)
+        for name, values in (
+            ("value_from", v_from),
+            ("value_to", v_to),
+            ("change", change),
+            ("change_low", low),
+            ("change_high", high),
+            ("verdict", _verdict_codes(low, high, metric)),
+        ):
             columns[name].append(values)
     # metric after metric, each with every pair of years of every series
     k, m = len(metrics), len(rows)
@@ -248,8 +256,7 @@ def _note(dropped: int) -> str:
     if not dropped:
         return ""
     return (
-        f"ОГЭ и ЕГЭ 2020 года не проводились как экзамены: {dropped} строк(и) "
-        "не учтены в динамике"
+        f"ОГЭ и ЕГЭ 2020 года не проводились как экзамены: {dropped} строк(и) не учтены в динамике"
     )
 
 
@@ -334,8 +341,19 @@ def trend(
     use = ~np.isnan(count) & (n > 0)
     s = s.loc[use]
     if not keys:
-        out = pd.DataFrame([_trend_row({}, s["year"].to_numpy(dtype="float64"), count[use],
-                                       n[use], metric, min_years, alpha)])
+        out = pd.DataFrame(
+            [
+                _trend_row(
+                    {},
+                    s["year"].to_numpy(dtype="float64"),
+                    count[use],
+                    n[use],
+                    metric,
+                    min_years,
+                    alpha,
+                )
+            ]
+        )
     elif not len(s):
         out = pd.DataFrame()
     else:
@@ -346,8 +364,15 @@ def trend(
     return out
 
 
-def _trends(s: pd.DataFrame, keys: list[str], count: np.ndarray, n: np.ndarray, metric: str,
-            min_years: int, alpha: float) -> pd.DataFrame:
+def _trends(
+    s: pd.DataFrame,
+    keys: list[str],
+    count: np.ndarray,
+    n: np.ndarray,
+    metric: str,
+    min_years: int,
+    alpha: float,
+) -> pd.DataFrame:
     """Every series' weighted slope at once, in closed form (see :func:`trend`)."""
     ids, out = groups(s, keys)
     g = len(out)
@@ -391,27 +416,39 @@ def _trends(s: pd.DataFrame, keys: list[str], count: np.ndarray, n: np.ndarray, 
         order = np.argsort(ids, kind="stable")
         starts = np.searchsorted(ids[order], odd)
         for i, start in zip(odd, starts, strict=True):
-            rows = order[start:start + years[i]]
+            rows = order[start : start + years[i]]
             row = _trend_row({}, year[rows], count[rows], n[rows], metric, min_years, alpha)
             for c in ("slope", "slope_low", "slope_high", "p_value"):
                 out.loc[i, c] = row[c]
     return out
 
 
-def _trend_row(key: dict, year: np.ndarray, count: np.ndarray, n: np.ndarray, metric: str,
-               min_years: int, alpha: float) -> dict:
+def _trend_row(
+    key: dict,
+    year: np.ndarray,
+    count: np.ndarray,
+    n: np.ndarray,
+    metric: str,
+    min_years: int,
+    alpha: float,
+) -> dict:
     """One series' trend by statsmodels ``WLS`` (the reference the closed form follows)."""
     from . import _sm as sm
 
     row = dict(key)
-    row.update(metric=metric, years=len(year), first_year=int(year.min()) if len(year) else None,
-               last_year=int(year.max()) if len(year) else None)
+    row.update(
+        metric=metric,
+        years=len(year),
+        first_year=int(year.min()) if len(year) else None,
+        last_year=int(year.max()) if len(year) else None,
+    )
     pooled = count.sum() / n.sum()
     slope = low = high = p = np.nan
     if len(year) >= min_years and 0 < pooled < 1:
         x = sm.add_constant(year - year.min())
         fit = sm.WLS(count / n, x, weights=n / (pooled * (1 - pooled))).fit(
-            cov_type="fixed scale", cov_kwds={"scale": 1.0})
+            cov_type="fixed scale", cov_kwds={"scale": 1.0}
+        )
         slope = float(fit.params[1])
         low, high = (float(v) for v in fit.conf_int(alpha=alpha)[1])
         p = float(fit.pvalues[1])
@@ -464,10 +501,21 @@ def positive_share(
     out["units"] = per_unit.groupby(keys, dropna=False).size()
     out = out.reset_index()
     out["share_positive"] = out["positive"] / out["units"]
-    out["share_positive_low"], out["share_positive_high"] = wilson(out["positive"], out["units"],
-                                                                   alpha=alpha)
-    return out[[*keys, "units", "positive", "negative", "stable", "share_positive",
-                "share_positive_low", "share_positive_high"]]
+    out["share_positive_low"], out["share_positive_high"] = wilson(
+        out["positive"], out["units"], alpha=alpha
+    )
+    return out[
+        [
+            *keys,
+            "units",
+            "positive",
+            "negative",
+            "stable",
+            "share_positive",
+            "share_positive_low",
+            "share_positive_high",
+        ]
+    ]
 
 
 def enrolment_change(
@@ -518,8 +566,9 @@ def enrolment_change(
     out["start"], out["end"] = start, end
     out["change"] = out["pupils_end"] - out["pupils_start"]
     out["change_share"] = out["change"] / out["pupils_start"].where(out["pupils_start"] > 0)
-    return out[[*by, "level", "start", "end", "pupils_start", "pupils_end", "change",
-                "change_share"]]
+    return out[
+        [*by, "level", "start", "end", "pupils_start", "pupils_end", "change", "change_share"]
+    ]
 
 
 @dataclass(frozen=True)
@@ -550,7 +599,11 @@ class CohortProgress:
     def table(self) -> pd.DataFrame:
         """The transition table as a level × level crosstab of counts."""
         return self.transitions.pivot_table(
-            index="level_from", columns="level_to", values="n", aggfunc="sum", fill_value=0,
+            index="level_from",
+            columns="level_to",
+            values="n",
+            aggfunc="sum",
+            fill_value=0,
             observed=False,
         )
 
@@ -618,8 +671,10 @@ def cohort_progress(
     r = r.loc[r["level"].notna()]
     unknown = sorted(set(r["level"]) - set(levels))
     if unknown:
-        raise DataError(None, f"неизвестные уровни: {', '.join(map(str, unknown))}; "
-                              f"ожидаются: {', '.join(levels)}")
+        raise DataError(
+            None,
+            f"неизвестные уровни: {', '.join(map(str, unknown))}; ожидаются: {', '.join(levels)}",
+        )
     key = ["school_id", "pupil_id"] if by_school else ["pupil_id"]
     first = r.loc[(r["year"] == before[0]) & (r["grade"] == before[1]), [*key, "level"]]
     second = r.loc[(r["year"] == after[0]) & (r["grade"] == after[1]), [*key, "level"]]
@@ -630,8 +685,9 @@ def cohort_progress(
     cat = pd.CategoricalDtype(list(levels), ordered=True)
     lf = both["level_from"].astype(cat)
     lt = both["level_to"].astype(cat)
-    counts = pd.crosstab(lf, lt, dropna=False).reindex(index=list(levels), columns=list(levels),
-                                                       fill_value=0)
+    counts = pd.crosstab(lf, lt, dropna=False).reindex(
+        index=list(levels), columns=list(levels), fill_value=0
+    )
     trans = counts.stack().rename("n").reset_index()  # noqa: PD013 (a crosstab, long)
     trans.columns = ["level_from", "level_to", "n"]
     row_tot = trans.groupby("level_from")["n"].transform("sum")
@@ -640,8 +696,15 @@ def cohort_progress(
     frames = []
     for stage, (year, grade), col in (("до", before, lf), ("после", after, lt)):
         vc = col.value_counts().reindex(list(levels), fill_value=0)
-        f = pd.DataFrame({"stage": stage, "year": year, "grade": grade, "level": list(levels),
-                          "n": vc.to_numpy()})
+        f = pd.DataFrame(
+            {
+                "stage": stage,
+                "year": year,
+                "grade": grade,
+                "level": list(levels),
+                "n": vc.to_numpy(),
+            }
+        )
         f["share"] = f["n"] / max(len(both), 1) if len(both) else np.nan
         f["share_low"], f["share_high"] = wilson(f["n"], len(both), alpha=alpha)
         frames.append(f)

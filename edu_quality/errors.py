@@ -94,9 +94,7 @@ class DataError(EduQualityError, ValueError):
             problems = [Problem(None, None, problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
-        problems = sorted(
-            problems, key=lambda p: (p.row is None, p.row or 0, p.column or "")
-        )
+        problems = sorted(problems, key=lambda p: (p.row is None, p.row or 0, p.column or ""))
         self.file = file
         self.total = max(total or 0, len(problems))
         self.problems = problems[:MAX_PROBLEMS]
@@ -118,12 +116,19 @@ class DataError(EduQualityError, ValueError):
         elif self.total > 1:
             lines.insert(0, f"Найдено проблем: {self.total}.")
         if self.other_files:
-            lines.append(f"ошибки есть и в других файлах ({len(self.other_files)}): "
-                         + ", ".join(self.other_files))
+            lines.append(
+                f"ошибки есть и в других файлах ({len(self.other_files)}): "
+                + ", ".join(self.other_files)
+            )
         return "\n".join(lines)
 
 
-def _restore(cls: type[DataError], file: str | None, problems: list[Problem],
-             total: int, other_files: tuple[str, ...] = ()) -> DataError:
+def _restore(
+    cls: type[DataError],
+    file: str | None,
+    problems: list[Problem],
+    total: int,
+    other_files: tuple[str, ...] = (),
+) -> DataError:
     """Rebuild a pickled :class:`DataError` (see :meth:`DataError.__reduce__`)."""
     return cls(file, problems, total=total, other_files=other_files)

@@ -76,8 +76,11 @@ MIN_PER_FACTOR = 10
 #: Optimisers tried by :func:`multilevel`, in order of preference on ties.
 OPTIMIZERS = ("lbfgs", "bfgs", "powell", "nm", "cg")
 
-_CATALOGUE_DIRECTION = {"positive": "положительное", "negative": "отрицательное",
-                        "none": "незначимое"}
+_CATALOGUE_DIRECTION = {
+    "positive": "положительное",
+    "negative": "отрицательное",
+    "none": "незначимое",
+}
 _CENTERS = ("none", "group", "grand")
 
 
@@ -89,20 +92,12 @@ class FactorWarning(UserWarning):
 # helpers
 
 
-
-
 def _columns(names) -> list[str]:
     if names is None:
         return []
     if isinstance(names, str):
         return [names]
     return list(names)
-
-
-
-
-
-
 
 
 def _fmt(value: float, digits: int = 1) -> str:
@@ -155,8 +150,11 @@ def expected_directions() -> dict[str, str]:
     False
     """
     cat = factor_catalogue()
-    return {f: _CATALOGUE_DIRECTION[d] for f, d in zip(cat["factor"], cat["expected_direction"], strict=True)
-            if d in _CATALOGUE_DIRECTION}
+    return {
+        f: _CATALOGUE_DIRECTION[d]
+        for f, d in zip(cat["factor"], cat["expected_direction"], strict=True)
+        if d in _CATALOGUE_DIRECTION
+    }
 
 
 def _formula(outcome: str, terms: Sequence[str]) -> str:
@@ -331,14 +329,20 @@ def influence(
         )
     check_fraction("alpha", alpha)
     if family == "binomial" and trials is None:
-        raise ValueError("Параметр `trials` обязателен при family='binomial': "
-                         "укажите столбец с числом участников")
+        raise ValueError(
+            "Параметр `trials` обязателен при family='binomial': "
+            "укажите столбец с числом участников"
+        )
     if family == "binomial" and weights is not None:
-        raise ValueError("Параметр `weights` не используется при family='binomial': "
-                         "веса задаёт число участников `trials`")
+        raise ValueError(
+            "Параметр `weights` не используется при family='binomial': "
+            "веса задаёт число участников `trials`"
+        )
     if family == "gaussian" and trials is not None:
-        raise ValueError("Параметр `trials` используется только при family='binomial'; "
-                         "для взвешенной регрессии передайте `weights`")
+        raise ValueError(
+            "Параметр `trials` используется только при family='binomial'; "
+            "для взвешенной регрессии передайте `weights`"
+        )
     factors = _columns(factors)
     if not factors:
         raise ValueError("Параметр `factors` должен содержать хотя бы один столбец, передано []")
@@ -361,8 +365,11 @@ def influence(
     num = num.loc[keep]
     n_dropped = n_total - len(num)
     if n_dropped:
-        record_warning(f"Исключено строк с пропусками{' или без участников' if trials else ''}: "
-              f"{n_dropped} из {n_total}; в модели {len(num)}.", messages)
+        record_warning(
+            f"Исключено строк с пропусками{' или без участников' if trials else ''}: "
+            f"{n_dropped} из {n_total}; в модели {len(num)}.",
+            messages,
+        )
 
     problems: list[Problem] = []
     if weights is not None and (num[weights] < 0).any():
@@ -375,12 +382,20 @@ def influence(
         if ((y < 0) | (y > 1)).any():
             problems.append(Problem(None, outcome, "доля должна быть от 0 до 1"))
     constant = [f for f in factors if is_constant(num[f])]
-    problems += [Problem(None, f, "фактор не меняется между строками: его влияние не оценить")
-                 for f in constant]
+    problems += [
+        Problem(None, f, "фактор не меняется между строками: его влияние не оценить")
+        for f in constant
+    ]
     k = len(factors)
     if len(num) <= k + 1 and not constant:
-        problems.append(Problem(None, None, f"строк без пропусков {len(num)}, а оцениваемых "
-                                            f"параметров {k + 1}: модель не оценить"))
+        problems.append(
+            Problem(
+                None,
+                None,
+                f"строк без пропусков {len(num)}, а оцениваемых "
+                f"параметров {k + 1}: модель не оценить",
+            )
+        )
     if problems:
         raise DataError(None, problems)
 
@@ -428,34 +443,45 @@ def influence(
     expected = expected_directions()
     exp = [expected.get(f) for f in factors]
     agrees = [None if e is None else d == e for d, e in zip(direction, exp, strict=True)]
-    flag = [f"VIF = {_fmt(v)} > {_fmt(vif_max)}: фактор сильно связан с другими факторами"
-            if v > vif_max else "" for v in vif]
+    flag = [
+        f"VIF = {_fmt(v)} > {_fmt(vif_max)}: фактор сильно связан с другими факторами"
+        if v > vif_max
+        else ""
+        for v in vif
+    ]
 
-    out = pd.DataFrame({
-        "factor": pd.array(factors, dtype="str"),
-        "label": pd.array([factor_label(f) for f in factors], dtype="str"),
-        "coef": params.to_numpy(),
-        "std_err": bse.to_numpy(),
-        "ci_low": ci.iloc[:, 0].to_numpy(),
-        "ci_high": ci.iloc[:, 1].to_numpy(),
-        "p_value": pvals.to_numpy(),
-        "p_adjusted": np.asarray(p_adj, dtype="float64"),
-        "std_coef": np.asarray(std_coef, dtype="float64"),
-        "vif": np.asarray(vif, dtype="float64"),
-        "direction": pd.array(direction, dtype="str"),
-        "expected_direction": pd.array(exp, dtype="str"),
-        "agrees": pd.array(agrees, dtype="boolean"),
-        "warning": pd.array(flag, dtype="str"),
-    })
+    out = pd.DataFrame(
+        {
+            "factor": pd.array(factors, dtype="str"),
+            "label": pd.array([factor_label(f) for f in factors], dtype="str"),
+            "coef": params.to_numpy(),
+            "std_err": bse.to_numpy(),
+            "ci_low": ci.iloc[:, 0].to_numpy(),
+            "ci_high": ci.iloc[:, 1].to_numpy(),
+            "p_value": pvals.to_numpy(),
+            "p_adjusted": np.asarray(p_adj, dtype="float64"),
+            "std_coef": np.asarray(std_coef, dtype="float64"),
+            "vif": np.asarray(vif, dtype="float64"),
+            "direction": pd.array(direction, dtype="str"),
+            "expected_direction": pd.array(exp, dtype="str"),
+            "agrees": pd.array(agrees, dtype="boolean"),
+            "warning": pd.array(flag, dtype="str"),
+        }
+    )
 
     if n < min_per_factor * k:
-        record_warning(f"Мало наблюдений для {k} факторов: n = {n}, нужно не меньше "
-              f"{min_per_factor} на фактор ({min_per_factor * k}); оценки неустойчивы.",
-              messages)
+        record_warning(
+            f"Мало наблюдений для {k} факторов: n = {n}, нужно не меньше "
+            f"{min_per_factor} на фактор ({min_per_factor * k}); оценки неустойчивы.",
+            messages,
+        )
     high = [f for f, v in zip(factors, vif, strict=True) if v > vif_max]
     if high:
-        record_warning(f"Коллинеарность: VIF > {_fmt(vif_max)} у факторов {', '.join(high)}; "
-              "их отдельные эффекты оценены неточно.", messages)
+        record_warning(
+            f"Коллинеарность: VIF > {_fmt(vif_max)} у факторов {', '.join(high)}; "
+            "их отдельные эффекты оценены неточно.",
+            messages,
+        )
 
     gaussian = family == "gaussian"
     out.attrs = {
@@ -533,10 +559,12 @@ def direction_table(
         part = result.loc[~influential]
     else:
         part = pd.concat([result.loc[influential], result.loc[~influential]])
-    return pd.DataFrame({
-        "Фактор": part["label"].to_numpy(),
-        "Направление влияния": part["direction"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "Фактор": part["label"].to_numpy(),
+            "Направление влияния": part["direction"].to_numpy(),
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -613,15 +641,30 @@ def _fit_mixed(model: sm.MixedLM, reml: bool, methods: Sequence[str]):
             try:
                 fit = model.fit(reml=reml, method=[method])
             except (np.linalg.LinAlgError, ValueError, ArithmeticError, RuntimeError) as err:
-                rows.append({"method": method, "converged": False, "llf": np.nan,
-                             "tau00": np.nan, "sigma2": np.nan, "message": str(err)})
+                rows.append(
+                    {
+                        "method": method,
+                        "converged": False,
+                        "llf": np.nan,
+                        "tau00": np.nan,
+                        "sigma2": np.nan,
+                        "message": str(err),
+                    }
+                )
                 continue
         fits[method] = fit
         cov_re = np.asarray(fit.cov_re, dtype="float64")
         notes = "; ".join(dict.fromkeys(str(w.message).splitlines()[0] for w in caught))
-        rows.append({"method": method, "converged": bool(fit.converged),
-                     "llf": float(fit.llf), "tau00": float(cov_re[0, 0]),
-                     "sigma2": float(fit.scale), "message": notes})
+        rows.append(
+            {
+                "method": method,
+                "converged": bool(fit.converged),
+                "llf": float(fit.llf),
+                "tau00": float(cov_re[0, 0]),
+                "sigma2": float(fit.scale),
+                "message": notes,
+            }
+        )
     return pd.DataFrame(rows), fits
 
 
@@ -728,8 +771,9 @@ def multilevel(
     check_option("center", center, _CENTERS)
     bad = [m for m in methods if m not in OPTIMIZERS]
     if bad or not methods:
-        raise ValueError(f"Параметр `methods` должен состоять из {list(OPTIMIZERS)}, "
-                         f"передано {list(methods)!r}")
+        raise ValueError(
+            f"Параметр `methods` должен состоять из {list(OPTIMIZERS)}, передано {list(methods)!r}"
+        )
     pupil_factors, school_factors = _columns(pupil_factors), _columns(school_factors)
     if random_slope is not None:
         check_option("random_slope", random_slope, pupil_factors)
@@ -748,16 +792,20 @@ def multilevel(
     messages: list[str] = []
     n_dropped = n_total - len(num)
     if n_dropped:
-        record_warning(f"Исключено строк с пропусками: {n_dropped} из {n_total}; в модели {len(num)}.",
-              messages)
+        record_warning(
+            f"Исключено строк с пропусками: {n_dropped} из {n_total}; в модели {len(num)}.",
+            messages,
+        )
     if num.empty:
         raise DataError(None, "нет строк без пропусков: модель не оценить")
 
-    varying = [f for f in school_factors
-               if (num[f].groupby(groups).transform("first") != num[f]).any()]
+    varying = [
+        f for f in school_factors if (num[f].groupby(groups).transform("first") != num[f]).any()
+    ]
     if varying:
-        raise DataError(None, [Problem(None, f, "школьный фактор меняется внутри школы")
-                               for f in varying])
+        raise DataError(
+            None, [Problem(None, f, "школьный фактор меняется внутри школы") for f in varying]
+        )
 
     design = pd.DataFrame({"const": 1.0}, index=num.index)
     for f in pupil_factors:
@@ -784,10 +832,16 @@ def multilevel(
         if pool.empty:
             raise EduQualityError(
                 "Модель не удалось оценить ни одним методом оптимизации: "
-                + "; ".join(f"{m}: {msg}" for m, msg in zip(attempts["method"],
-                                                            attempts["message"], strict=True)))
-        record_warning("Ни один метод оптимизации не сошёлся; взята оценка с наибольшим "
-              "правдоподобием — читайте её с осторожностью.", messages)
+                + "; ".join(
+                    f"{m}: {msg}"
+                    for m, msg in zip(attempts["method"], attempts["message"], strict=True)
+                )
+            )
+        record_warning(
+            "Ни один метод оптимизации не сошёлся; взята оценка с наибольшим "
+            "правдоподобием — читайте её с осторожностью.",
+            messages,
+        )
     best = pool.loc[pool["llf"].idxmax(), "method"]
     attempts["chosen"] = attempts["method"] == best
     attempts["message"] = attempts["message"].astype("str")
@@ -795,16 +849,19 @@ def multilevel(
 
     fe = list(design.columns)
     ci = fit.conf_int(alpha=alpha).loc[fe]
-    fixed = pd.DataFrame({
-        "term": pd.array(fe, dtype="str"),
-        "label": pd.array(["свободный член" if t == "const" else factor_label(t) for t in fe],
-                          dtype="str"),
-        "coef": fit.fe_params[fe].to_numpy(),
-        "std_err": fit.bse_fe[fe].to_numpy(),
-        "ci_low": ci.iloc[:, 0].to_numpy(),
-        "ci_high": ci.iloc[:, 1].to_numpy(),
-        "p_value": fit.pvalues[fe].to_numpy(),
-    })
+    fixed = pd.DataFrame(
+        {
+            "term": pd.array(fe, dtype="str"),
+            "label": pd.array(
+                ["свободный член" if t == "const" else factor_label(t) for t in fe], dtype="str"
+            ),
+            "coef": fit.fe_params[fe].to_numpy(),
+            "std_err": fit.bse_fe[fe].to_numpy(),
+            "ci_low": ci.iloc[:, 0].to_numpy(),
+            "ci_high": ci.iloc[:, 1].to_numpy(),
+            "p_value": fit.pvalues[fe].to_numpy(),
+        }
+    )
 
     cov_re = np.asarray(fit.cov_re, dtype="float64")
     sigma2 = float(fit.scale)
@@ -819,23 +876,30 @@ def multilevel(
     re_cov = fit.random_effects_cov
     var0 = np.array([np.asarray(re_cov[g], dtype="float64")[0, 0] for g in labels])
     resid = y - np.asarray(design, dtype="float64") @ fit.fe_params[fe].to_numpy()
-    by_group = pd.DataFrame({"g": groups.to_numpy(), "r": resid.to_numpy()}).groupby("g", sort=False)
+    by_group = pd.DataFrame({"g": groups.to_numpy(), "r": resid.to_numpy()}).groupby(
+        "g", sort=False
+    )
     counts = by_group.size().reindex(labels)
     raw = by_group["r"].mean().reindex(labels)
     z = stats.norm.ppf(1 - alpha / 2)
     se = np.sqrt(np.clip(var0, 0, None))
     effect = re.iloc[:, 0].to_numpy()
-    school = pd.DataFrame({
-        "group": labels,
-        "n": counts.to_numpy().astype("int64"),
-        "effect": effect,
-        "std_err": se,
-        "ci_low": effect - z * se,
-        "ci_high": effect + z * se,
-        "raw_effect": raw.to_numpy(),
-        "reliability": (np.nan if random_slope else
-                        variance["tau00"] / (variance["tau00"] + sigma2 / counts.to_numpy())),
-    })
+    school = pd.DataFrame(
+        {
+            "group": labels,
+            "n": counts.to_numpy().astype("int64"),
+            "effect": effect,
+            "std_err": se,
+            "ci_low": effect - z * se,
+            "ci_high": effect + z * se,
+            "raw_effect": raw.to_numpy(),
+            "reliability": (
+                np.nan
+                if random_slope
+                else variance["tau00"] / (variance["tau00"] + sigma2 / counts.to_numpy())
+            ),
+        }
+    )
     if random_slope:
         var1 = np.array([np.asarray(re_cov[g], dtype="float64")[1, 1] for g in labels])
         school["slope_effect"] = re.iloc[:, 1].to_numpy()
@@ -847,8 +911,7 @@ def multilevel(
         icc=float(icc),
         school_effects=school,
         optimizer=str(best),
-        optimizers=attempts[["method", "converged", "llf", "tau00", "sigma2", "chosen",
-                             "message"]],
+        optimizers=attempts[["method", "converged", "llf", "tau00", "sigma2", "chosen", "message"]],
         converged=bool(fit.converged),
         llf=float(fit.llf),
         n_groups=len(labels),

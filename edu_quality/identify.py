@@ -126,8 +126,11 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
         score_cell = np.zeros(len(s), dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         v = np.where(score_cell, mean_score, -p)
-        se = np.where(score_cell, s["score_sd"].to_numpy(dtype="float64", na_value=np.nan)
-                      / np.sqrt(n), np.sqrt(p * (1 - p) / n))
+        se = np.where(
+            score_cell,
+            s["score_sd"].to_numpy(dtype="float64", na_value=np.nan) / np.sqrt(n),
+            np.sqrt(p * (1 - p) / n),
+        )
         g = by_group(v, ids, len(cells))
         sd = g.std().to_numpy()[ids]
         sd = np.where(sd > 0, sd, np.nan)
@@ -150,8 +153,9 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
     return out
 
 
-def _low_within_groups(comp: pd.DataFrame, schools: pd.DataFrame, low_share: float,
-                       near_share: float, min_group: int) -> pd.DataFrame:
+def _low_within_groups(
+    comp: pd.DataFrame, schools: pd.DataFrame, low_share: float, near_share: float, min_group: int
+) -> pd.DataFrame:
     c = comp.merge(schools[["school_id", "group"]], on="school_id", how="left")
     c["group"] = c["group"].fillna("обычная")
     grp = c.groupby(["year", "group"])["composite"]
@@ -166,8 +170,9 @@ def _low_within_groups(comp: pd.DataFrame, schools: pd.DataFrame, low_share: flo
     return c
 
 
-def _with_uncompared(now: pd.DataFrame, summary: pd.DataFrame, schools: pd.DataFrame,
-                     year: int) -> pd.DataFrame:
+def _with_uncompared(
+    now: pd.DataFrame, summary: pd.DataFrame, schools: pd.DataFrame, year: int
+) -> pd.DataFrame:
     """The composites of ``year``, plus a row for each school with participants but none.
 
     A school has no composite when no result of its procedures can be
@@ -175,16 +180,24 @@ def _with_uncompared(now: pd.DataFrame, summary: pd.DataFrame, schools: pd.DataF
     still listed, not compared (``compared_with`` empty, ``low`` False), so
     that Рособрнадзор's rule and the context still apply to it.
     """
-    present = summary.loc[(summary["year"] == year) & (summary["participants"] > 0),
-                          ["school_id", "participants"]]
+    present = summary.loc[
+        (summary["year"] == year) & (summary["participants"] > 0), ["school_id", "participants"]
+    ]
     present = present.groupby("school_id", sort=True)["participants"].sum()
     present.index = present.index.astype("str")  # also when empty (ids are text)
     missing = present.index.difference(now["school_id"].astype("str"))
     if not len(missing) and len(now):
         return now.copy()
-    extra = pd.DataFrame({"school_id": missing, "year": year, "composite": np.nan,
-                          "composite_se": np.nan, "procedures": 0,
-                          "participants": present.loc[missing].to_numpy()})
+    extra = pd.DataFrame(
+        {
+            "school_id": missing,
+            "year": year,
+            "composite": np.nan,
+            "composite_se": np.nan,
+            "procedures": 0,
+            "participants": present.loc[missing].to_numpy(),
+        }
+    )
     extra = extra.merge(schools[["school_id", "group"]], on="school_id", how="left")
     extra["group"] = extra["group"].fillna("обычная")
     extra["compared_with"] = ""
@@ -205,8 +218,14 @@ def _listing(items: list[str], most: int = 4) -> str:
     return ", ".join(items[:most]) + more
 
 
-def _rosobrnadzor(summary: pd.DataFrame, year: int, share: float, min_n: int,
-                  assessments: Sequence[str], by: Sequence[str] = _PROCEDURE) -> pd.DataFrame:
+def _rosobrnadzor(
+    summary: pd.DataFrame,
+    year: int,
+    share: float,
+    min_n: int,
+    assessments: Sequence[str],
+    by: Sequence[str] = _PROCEDURE,
+) -> pd.DataFrame:
     s = summary.loc[summary["assessment"].isin(assessments)]
     if list(by) != _PROCEDURE:  # a coarser procedure: pool the counts first
         s = summarize(s, ["school_id", *by, "year"])
@@ -217,24 +236,41 @@ def _rosobrnadzor(summary: pd.DataFrame, year: int, share: float, min_n: int,
     prev = high.loc[high["year"] == year - 1]
     both = this.merge(prev, on=["school_id", *_PROCEDURE], suffixes=("", "_prev"))
     rows: dict[str, list[str]] = {}
-    cells = _per_school(this, [f"{a} {s} {g} кл. — {_pct(v)}" for a, s, g, v in _columns(
-        this, "assessment", "subject", "grade", "share_2")])
+    cells = _per_school(
+        this,
+        [
+            f"{a} {s} {g} кл. — {_pct(v)}"
+            for a, s, g, v in _columns(this, "assessment", "subject", "grade", "share_2")
+        ],
+    )
     for sid, items in cells.items():
         if len(items) >= 2:
             rows.setdefault(sid, []).append(
                 f"доля «2» не ниже {_pct(share)} в {len(items)} процедурах {year} года ("
-                + _listing(items) + ")"
+                + _listing(items)
+                + ")"
             )
-    cells = _per_school(both, [f"{a} {s} {g} кл. — {_pct(v0)} и {_pct(v)}" for a, s, g, v0, v
-                               in _columns(both, "assessment", "subject", "grade", "share_2_prev",
-                                           "share_2")])
+    cells = _per_school(
+        both,
+        [
+            f"{a} {s} {g} кл. — {_pct(v0)} и {_pct(v)}"
+            for a, s, g, v0, v in _columns(
+                both, "assessment", "subject", "grade", "share_2_prev", "share_2"
+            )
+        ],
+    )
     for sid, items in cells.items():
         rows.setdefault(sid, []).append(
             f"доля «2» не ниже {_pct(share)} два года подряд ({year - 1} и {year}): "
             + _listing(items)
         )
-    return pd.DataFrame({"school_id": pd.Series(list(rows), dtype="str"), "rosobrnadzor": True,
-                         "rosobrnadzor_reason": ["; ".join(v) for v in rows.values()]})
+    return pd.DataFrame(
+        {
+            "school_id": pd.Series(list(rows), dtype="str"),
+            "rosobrnadzor": True,
+            "rosobrnadzor_reason": ["; ".join(v) for v in rows.values()],
+        }
+    )
 
 
 def _columns(table: pd.DataFrame, *names: str):
@@ -250,8 +286,9 @@ def _per_school(table: pd.DataFrame, items: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _context_index(dataset: Dataset, year: int, unfavourable_share: float,
-                   factors: Sequence[str] | None) -> pd.DataFrame:
+def _context_index(
+    dataset: Dataset, year: int, unfavourable_share: float, factors: Sequence[str] | None
+) -> pd.DataFrame:
     ctx = dataset.context
     if ctx.empty or len([c for c in ctx.columns if c not in ("school_id", "year")]) == 0:
         return pd.DataFrame(columns=["school_id", "index_z", "unfavourable", "context_year"])
@@ -350,27 +387,36 @@ def classify(
     >>> c.set_index("school_id").loc["INT06", "rosobrnadzor"]
     np.True_
     """
-    for name, v in (("low_share", low_share), ("near_share", near_share),
-                    ("unfavourable_share", unfavourable_share),
-                    ("rosobrnadzor_share", rosobrnadzor_share), ("alpha", alpha)):
+    for name, v in (
+        ("low_share", low_share),
+        ("near_share", near_share),
+        ("unfavourable_share", unfavourable_share),
+        ("rosobrnadzor_share", rosobrnadzor_share),
+        ("alpha", alpha),
+    ):
         check_fraction(name, v)
     if not 1 <= k <= n:
         raise ValueError(f"Параметры `k` и `n`: нужно 1 ≤ k ≤ n, передано k={k}, n={n}")
     summary = _summaries(dataset, min_n)
     if year not in set(summary["year"]):
-        raise ValueError(f"Параметр `year`: нет результатов за {year} год "
-                         f"(есть: {sorted(summary['year'].unique().tolist())})")
+        raise ValueError(
+            f"Параметр `year`: нет результатов за {year} год "
+            f"(есть: {sorted(summary['year'].unique().tolist())})"
+        )
     comp = composite_results(summary, metric=metric)
     comp = _low_within_groups(comp, dataset.schools, low_share, near_share, min_group)
     years = sorted(y for y in comp["year"].unique() if y <= year)[-n:]
     window = comp.loc[comp["year"].isin(years)]
     low_years = window.loc[window["low"]].groupby("school_id")["year"].apply(sorted)
     now = _with_uncompared(comp.loc[comp["year"] == year], summary, dataset.schools, year)
-    now["low_years"] = now["school_id"].map(low_years).apply(lambda v: v if isinstance(v, list) else [])
+    now["low_years"] = (
+        now["school_id"].map(low_years).apply(lambda v: v if isinstance(v, list) else [])
+    )
     now["stably_low"] = now["low_years"].str.len() >= k
 
-    ros = _rosobrnadzor(summary, year, rosobrnadzor_share, min_n, rosobrnadzor_assessments,
-                        rosobrnadzor_by)
+    ros = _rosobrnadzor(
+        summary, year, rosobrnadzor_share, min_n, rosobrnadzor_assessments, rosobrnadzor_by
+    )
     now = now.merge(ros, on="school_id", how="left")
     now["rosobrnadzor"] = now["rosobrnadzor"].fillna(False).astype(bool)
 
@@ -390,23 +436,61 @@ def classify(
     not_judged = now["compared_with"] == ""
     shnor = now["stably_low"] | (now["rosobrnadzor"] & (now["low"] | not_judged))
     now["status"] = np.select(
-        [shnor & now["unfavourable"], shnor, now["resilient"], now["unfavourable"],
-         now["risk_zone"]],
-        ["ШНОР и ШНСУ", "ШНОР", "резильентная", "ШНСУ", "зона риска"], default="",
+        [
+            shnor & now["unfavourable"],
+            shnor,
+            now["resilient"],
+            now["unfavourable"],
+            now["risk_zone"],
+        ],
+        ["ШНОР и ШНСУ", "ШНОР", "резильентная", "ШНСУ", "зона риска"],
+        default="",
     )
-    now["reasons"] = [_reasons(r, k, n, years, low_share, near_share, unfavourable_share)
-                      for r in now.itertuples()]
+    now["reasons"] = [
+        _reasons(r, k, n, years, low_share, near_share, unfavourable_share)
+        for r in now.itertuples()
+    ]
     now = now.merge(dataset.schools[["school_id", "name"]], on="school_id", how="left")
     now = now.rename(columns={"composite": "actual"})
-    cols = ["school_id", "name", "group", "compared_with", "status", "reasons", "actual",
-            "composite_se", "expected", "adjusted", "adjusted_low", "adjusted_high", "index_z",
-            "low_years", "low", "stably_low", "rosobrnadzor", "unfavourable", "decline",
-            "near_low", "risk_zone", "resilient", "participants"]
+    cols = [
+        "school_id",
+        "name",
+        "group",
+        "compared_with",
+        "status",
+        "reasons",
+        "actual",
+        "composite_se",
+        "expected",
+        "adjusted",
+        "adjusted_low",
+        "adjusted_high",
+        "index_z",
+        "low_years",
+        "low",
+        "stably_low",
+        "rosobrnadzor",
+        "unfavourable",
+        "decline",
+        "near_low",
+        "risk_zone",
+        "resilient",
+        "participants",
+    ]
     out = now[cols].sort_values(["status", "actual"], key=_status_order).reset_index(drop=True)
-    out.attrs["rules"] = dict(metric=metric, low_share=low_share, k=k, n=n, near_share=near_share,
-                              min_group=min_group, rosobrnadzor_share=rosobrnadzor_share,
-                              unfavourable_share=unfavourable_share, min_n=min_n, alpha=alpha,
-                              years=years)
+    out.attrs["rules"] = dict(
+        metric=metric,
+        low_share=low_share,
+        k=k,
+        n=n,
+        near_share=near_share,
+        min_group=min_group,
+        rosobrnadzor_share=rosobrnadzor_share,
+        unfavourable_share=unfavourable_share,
+        min_n=min_n,
+        alpha=alpha,
+        years=years,
+    )
     return out
 
 
@@ -447,24 +531,45 @@ def _declines(summary: pd.DataFrame, year: int, alpha: float) -> pd.DataFrame:
         return pd.DataFrame(columns=["school_id", "decline", "decline_reason"])
     yoy = year_over_year(s, by=["school_id", *_PROCEDURE], metrics=["share_2"], alpha=alpha)
     bad = yoy.loc[(yoy["verdict"] == "отрицательная") & (yoy["year_to"] == year)]
-    rows = _per_school(bad, [
-        f"{a} {s} {g} кл. — доля «2» выросла с {_pct(v0)} до {_pct(v)}"
-        for a, s, g, v0, v in _columns(bad, "assessment", "subject", "grade", "value_from",
-                                       "value_to")])
-    return pd.DataFrame({"school_id": pd.Series(list(rows), dtype="str"), "decline": True,
-                         "decline_reason": [_listing(v) for v in rows.values()]})
+    rows = _per_school(
+        bad,
+        [
+            f"{a} {s} {g} кл. — доля «2» выросла с {_pct(v0)} до {_pct(v)}"
+            for a, s, g, v0, v in _columns(
+                bad, "assessment", "subject", "grade", "value_from", "value_to"
+            )
+        ],
+    )
+    return pd.DataFrame(
+        {
+            "school_id": pd.Series(list(rows), dtype="str"),
+            "decline": True,
+            "decline_reason": [_listing(v) for v in rows.values()],
+        }
+    )
 
 
-def _reasons(r, k: int, n: int, years: Sequence[int], low_share: float, near_share: float,
-             unfavourable_share: float) -> str:
+def _reasons(
+    r,
+    k: int,
+    n: int,
+    years: Sequence[int],
+    low_share: float,
+    near_share: float,
+    unfavourable_share: float,
+) -> str:
     out = []
     cmp = f"группой «{r.group}»"
     if pd.isna(r.composite):
-        out.append("составной результат за год не вычислен (в процедурах школы нет различий "
-                   "между школами): низкие результаты не оцениваются")
+        out.append(
+            "составной результат за год не вычислен (в процедурах школы нет различий "
+            "между школами): низкие результаты не оцениваются"
+        )
     elif not r.compared_with:
-        out.append(f"в группе «{r.group}» меньше школ, чем нужно для сравнения: "
-                   "низкие результаты внутри группы не оцениваются")
+        out.append(
+            f"в группе «{r.group}» меньше школ, чем нужно для сравнения: "
+            "низкие результаты внутри группы не оцениваются"
+        )
     if r.stably_low:
         out.append(
             f"низкие результаты в {len(r.low_years)} из {len(years)} последних лет "
@@ -472,8 +577,10 @@ def _reasons(r, k: int, n: int, years: Sequence[int], low_share: float, near_sha
             f"(правило: не менее {k} из {n})"
         )
     elif r.low:
-        out.append(f"в {years[-1]} году в нижних {_pct(low_share)} в сравнении с {cmp}, "
-                   f"но не устойчиво (низкие годы: {len(r.low_years)} из {len(years)})")
+        out.append(
+            f"в {years[-1]} году в нижних {_pct(low_share)} в сравнении с {cmp}, "
+            f"но не устойчиво (низкие годы: {len(r.low_years)} из {len(years)})"
+        )
     if r.rosobrnadzor:
         out.append("правило Рособрнадзора: " + r.rosobrnadzor_reason)
     if r.unfavourable:
@@ -482,8 +589,10 @@ def _reasons(r, k: int, n: int, years: Sequence[int], low_share: float, near_sha
             f"{_fmt(r.index_z)} (нижние {_pct(unfavourable_share)} школ)"
         )
     if pd.isna(r.index_z):
-        out.append("нет данных о социальном контексте: принадлежность к ШНСУ и результат с "
-                   "учётом контекста не определяются")
+        out.append(
+            "нет данных о социальном контексте: принадлежность к ШНСУ и результат с "
+            "учётом контекста не определяются"
+        )
     if pd.notna(r.adjusted):
         side = "выше" if r.adjusted_low > 0 else "ниже" if r.adjusted_high < 0 else "в пределах"
         out.append(
@@ -493,6 +602,7 @@ def _reasons(r, k: int, n: int, years: Sequence[int], low_share: float, near_sha
     if r.decline:
         out.append("значимое ухудшение: " + r.decline_reason)
     if r.near_low and not r.stably_low:
-        out.append(f"результат близок к порогу низких результатов (нижние {_pct(near_share)} "
-                   "группы)")
+        out.append(
+            f"результат близок к порогу низких результатов (нижние {_pct(near_share)} группы)"
+        )
     return "; ".join(out)

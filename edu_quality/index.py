@@ -40,8 +40,17 @@ __all__ = ["METHODS", "SocialIndex", "default_factors", "social_index", "unfavou
 #: Methods of :func:`social_index`.
 METHODS = ("pca", "regression")
 
-_SIGN_OF = {"положительное": 1, "отрицательное": -1, "незначимое": 0,
-            "positive": 1, "negative": -1, "none": 0, 1: 1, -1: -1, 0: 0}
+_SIGN_OF = {
+    "положительное": 1,
+    "отрицательное": -1,
+    "незначимое": 0,
+    "positive": 1,
+    "negative": -1,
+    "none": 0,
+    1: 1,
+    -1: -1,
+    0: 0,
+}
 _WORD = {1: "положительное", -1: "отрицательное", 0: "незначимое"}
 
 
@@ -102,8 +111,7 @@ class SocialIndex:
         require_columns(context, list(w["factor"]))
         x = numeric_columns(context, list(w["factor"]))
         z = (x - w["mean"].to_numpy()) / w["sd"].to_numpy()
-        return pd.Series(z.to_numpy() @ w["weight"].to_numpy(), index=context.index,
-                         name="index_z")
+        return pd.Series(z.to_numpy() @ w["weight"].to_numpy(), index=context.index, name="index_z")
 
 
 def _aligned(context: pd.DataFrame, value, name: str) -> pd.Series | None:
@@ -116,14 +124,18 @@ def _aligned(context: pd.DataFrame, value, name: str) -> pd.Series | None:
     if isinstance(value, pd.Series):
         if not value.index.equals(context.index):
             if len(value) != len(context):
-                raise ValueError(f"Параметр `{name}` должен иметь столько же строк, сколько "
-                                 f"`context` ({len(context)}), передано {len(value)}")
+                raise ValueError(
+                    f"Параметр `{name}` должен иметь столько же строк, сколько "
+                    f"`context` ({len(context)}), передано {len(value)}"
+                )
             value = pd.Series(value.to_numpy(), index=context.index, name=value.name)
         return numeric_columns(value.to_frame(name), [name])[name]
     arr = np.asarray(value)
     if arr.ndim != 1 or len(arr) != len(context):
-        raise ValueError(f"Параметр `{name}` должен иметь столько же строк, сколько "
-                         f"`context` ({len(context)}), передано {arr.shape}")
+        raise ValueError(
+            f"Параметр `{name}` должен иметь столько же строк, сколько "
+            f"`context` ({len(context)}), передано {arr.shape}"
+        )
     return numeric_columns(pd.DataFrame({name: arr}, index=context.index), [name])[name]
 
 
@@ -266,16 +278,23 @@ def social_index(
     keys = [keys] if isinstance(keys, str) else list(keys)
     require_columns(context, keys)
     if method == "regression" and outcome is None:
-        raise ValueError("Параметр `outcome` обязателен при method='regression': "
-                         "укажите результат школы (столбец или значения по строкам)")
+        raise ValueError(
+            "Параметр `outcome` обязателен при method='regression': "
+            "укажите результат школы (столбец или значения по строкам)"
+        )
     if method == "pca" and weights is not None:
         raise ValueError("Параметр `weights` используется только при method='regression'")
 
     named = {v for v in (outcome, weights) if isinstance(v, str)}
     if factors is None:
-        factors = [c for c in context.columns if c not in keys and c not in named
-                   and pd.api.types.is_numeric_dtype(context[c])
-                   and not pd.api.types.is_bool_dtype(context[c])]
+        factors = [
+            c
+            for c in context.columns
+            if c not in keys
+            and c not in named
+            and pd.api.types.is_numeric_dtype(context[c])
+            and not pd.api.types.is_bool_dtype(context[c])
+        ]
     else:
         factors = [factors] if isinstance(factors, str) else list(factors)
     if not factors:
@@ -288,18 +307,24 @@ def social_index(
     messages: list[str] = []
     complete = x.notna().all(axis=1)
     if not complete.all():
-        record_warning(f"Индекс не рассчитан для {int((~complete).sum())} из {len(x)} строк: "
-              "не известны все факторы.", messages)
+        record_warning(
+            f"Индекс не рассчитан для {int((~complete).sum())} из {len(x)} строк: "
+            "не известны все факторы.",
+            messages,
+        )
     xc = x.loc[complete]
     if len(xc) < 3:
         raise DataError(None, f"строк со всеми факторами {len(xc)}: индекс не построить")
     constant = [f for f in factors if is_constant(xc[f])]
     if constant:
         if len(constant) == len(factors):
-            raise DataError(None, [Problem(None, f, "фактор не меняется между строками")
-                                   for f in constant])
-        record_warning(f"Факторы не меняются между школами и не входят в индекс: {', '.join(constant)}.",
-              messages)
+            raise DataError(
+                None, [Problem(None, f, "фактор не меняется между строками") for f in constant]
+            )
+        record_warning(
+            f"Факторы не меняются между школами и не входят в индекс: {', '.join(constant)}.",
+            messages,
+        )
         factors = [f for f in factors if f not in constant]
         xc = xc[factors]
     mean, sd = xc.mean(), xc.std(ddof=1)
@@ -308,8 +333,10 @@ def social_index(
     expected = expected_directions()
     for f, d in (directions or {}).items():
         if d not in _SIGN_OF:
-            raise ValueError(f"Направление фактора {f!r} должно быть одним из "
-                             f"['positive', 'negative', 'none'], передано {d!r}")
+            raise ValueError(
+                f"Направление фактора {f!r} должно быть одним из "
+                f"['positive', 'negative', 'none'], передано {d!r}"
+            )
         expected[f] = _WORD[_SIGN_OF[d]]
     signs = context_signs()
     for f, d in (directions or {}).items():
@@ -323,23 +350,38 @@ def social_index(
             higher_is_better = METRICS.get(name, ("", +1))[1] > 0
         rows = complete & y.notna() & (w.notna() if w is not None else True)
         if w is not None and (w.loc[rows] < 0).any():
-            raise DataError(None, Problem(None, str(weights) if isinstance(weights, str)
-                                          else "weights", "отрицательные веса"))
+            raise DataError(
+                None,
+                Problem(
+                    None,
+                    str(weights) if isinstance(weights, str) else "weights",
+                    "отрицательные веса",
+                ),
+            )
         n_fit = int(rows.sum())
         if n_fit <= len(factors) + 1:
-            raise DataError(None, f"строк с результатом и всеми факторами {n_fit}, а "
-                                  f"параметров {len(factors) + 1}: веса не оценить")
+            raise DataError(
+                None,
+                f"строк с результатом и всеми факторами {n_fit}, а "
+                f"параметров {len(factors) + 1}: веса не оценить",
+            )
         design = sm.add_constant(z.loc[rows[complete]], has_constant="add")
-        model = (sm.OLS(y.loc[rows], design) if w is None
-                 else sm.WLS(y.loc[rows], design, weights=w.loc[rows]))
+        model = (
+            sm.OLS(y.loc[rows], design)
+            if w is None
+            else sm.WLS(y.loc[rows], design, weights=w.loc[rows])
+        )
         fit = model.fit()
         b = fit.params[factors].to_numpy()
         raw = z.to_numpy() @ b
         orient = 1.0 if higher_is_better else -1.0
         weight = orient * b / raw.std(ddof=1)
         explained = float(fit.rsquared)
-        extra = {"coef": b, "std_err": fit.bse[factors].to_numpy(),
-                 "p_value": fit.pvalues[factors].to_numpy()}
+        extra = {
+            "coef": b,
+            "std_err": fit.bse[factors].to_numpy(),
+            "p_value": fit.pvalues[factors].to_numpy(),
+        }
     else:
         higher_is_better = None
         n_fit = len(z)
@@ -351,7 +393,8 @@ def social_index(
             if y is None:
                 raise ValueError(
                     "Направление индекса не определить: ни у одного фактора нет ожидаемого "
-                    "направления в каталоге; передайте `directions` или `outcome`")
+                    "направления в каталоге; передайте `directions` или `outcome`"
+                )
             good = y.loc[complete]
             ok = good.notna().to_numpy()
             hib = higher_is_better
@@ -374,21 +417,32 @@ def social_index(
 
     sign = np.sign(weight).astype("int64")
     exp_words = [expected.get(f) for f in factors]
-    agrees = [None if d is None or d == "незначимое" else int(s) == _SIGN_OF[d]
-              for s, d in zip(sign, exp_words, strict=True)]
-    wt = pd.DataFrame({
-        "factor": pd.array(factors, dtype="str"),
-        "label": pd.array([factor_label(f) for f in factors], dtype="str"),
-        "weight": weight,
-        "sign": sign,
-        "mean": mean.to_numpy(),
-        "sd": sd.to_numpy(),
-        "expected_direction": pd.array(exp_words, dtype="str"),
-        "agrees": pd.array(agrees, dtype="boolean"),
-        **extra,
-    })
-    return SocialIndex(table=table, weights=wt, method=method, explained=explained,
-                       n=n_fit, higher_is_better=higher_is_better, warnings=tuple(messages))
+    agrees = [
+        None if d is None or d == "незначимое" else int(s) == _SIGN_OF[d]
+        for s, d in zip(sign, exp_words, strict=True)
+    ]
+    wt = pd.DataFrame(
+        {
+            "factor": pd.array(factors, dtype="str"),
+            "label": pd.array([factor_label(f) for f in factors], dtype="str"),
+            "weight": weight,
+            "sign": sign,
+            "mean": mean.to_numpy(),
+            "sd": sd.to_numpy(),
+            "expected_direction": pd.array(exp_words, dtype="str"),
+            "agrees": pd.array(agrees, dtype="boolean"),
+            **extra,
+        }
+    )
+    return SocialIndex(
+        table=table,
+        weights=wt,
+        method=method,
+        explained=explained,
+        n=n_fit,
+        higher_is_better=higher_is_better,
+        warnings=tuple(messages),
+    )
 
 
 def unfavourable(

@@ -42,8 +42,11 @@ def evaluate_indicators(indicators: pd.DataFrame) -> pd.DataFrame:
         raise DataError(None, f"показатели: нет столбцов {', '.join(missing)}")
     bad = ~indicators["direction"].isin(["≥", "≤"])
     if bad.any():
-        raise DataError(None, f"показатели: направление должно быть «≥» или «≤», "
-                              f"передано {sorted(set(indicators.loc[bad, 'direction']))}")
+        raise DataError(
+            None,
+            f"показатели: направление должно быть «≥» или «≤», "
+            f"передано {sorted(set(indicators.loc[bad, 'direction']))}",
+        )
     out = indicators.copy()
     target = out["target"].astype("float64")
     actual = out["actual"].astype("float64")

@@ -89,8 +89,9 @@ def newcombe(count1, nobs1, count2, nobs2, *, alpha: float = 0.05):
     >>> round(float(d[0]), 3), round(float(lo[0]), 3), round(float(hi[0]), 3)
     (0.425, 0.15, 0.623)
     """
-    c1, n1, c2, n2 = np.broadcast_arrays(*(np.asarray(a, dtype="float64")
-                                           for a in (count1, nobs1, count2, nobs2)))
+    c1, n1, c2, n2 = np.broadcast_arrays(
+        *(np.asarray(a, dtype="float64") for a in (count1, nobs1, count2, nobs2))
+    )
     ok = np.isfinite(c1) & np.isfinite(n1) & np.isfinite(c2) & np.isfinite(n2) & (n1 > 0) & (n2 > 0)
     diff = np.full(c1.shape, np.nan)
     low = diff.copy()
@@ -99,7 +100,8 @@ def newcombe(count1, nobs1, count2, nobs2, *, alpha: float = 0.05):
         from statsmodels.stats.proportion import confint_proportions_2indep
 
         diff[ok] = c2[ok] / n2[ok] - c1[ok] / n1[ok]
-        lo, hi = confint_proportions_2indep(c2[ok], n2[ok], c1[ok], n1[ok], method="newcomb",
-                                            compare="diff", alpha=alpha)
+        lo, hi = confint_proportions_2indep(
+            c2[ok], n2[ok], c1[ok], n1[ok], method="newcomb", compare="diff", alpha=alpha
+        )
         low[ok], high[ok] = lo, hi
     return diff, low, high

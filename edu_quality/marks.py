@@ -15,10 +15,16 @@ __all__ = ["MARK_WORDS", "NO_MARK", "parse_marks"]
 
 #: A mark written as a word (lower case, without a final full stop) → the mark 2–5.
 MARK_WORDS: dict[str, int] = {
-    "отлично": 5, "отл": 5,
-    "хорошо": 4, "хор": 4,
-    "удовлетворительно": 3, "удовл": 3, "уд": 3,
-    "неудовлетворительно": 2, "неудовл": 2, "неуд": 2,
+    "отлично": 5,
+    "отл": 5,
+    "хорошо": 4,
+    "хор": 4,
+    "удовлетворительно": 3,
+    "удовл": 3,
+    "уд": 3,
+    "неудовлетворительно": 2,
+    "неудовл": 2,
+    "неуд": 2,
 }
 
 #: Words that say there is no mark (lower case, without a final full stop).
@@ -56,8 +62,9 @@ def parse_marks(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     low = t.str.lower().str.rstrip(".").str.strip()
     missing = (low == "") | low.isin(NO_MARK)
     words = low.map(MARK_WORDS)
-    number = pd.to_numeric(low.str.replace(",", ".", regex=False).where(~missing & words.isna()),
-                           errors="coerce")
+    number = pd.to_numeric(
+        low.str.replace(",", ".", regex=False).where(~missing & words.isna()), errors="coerce"
+    )
     values = words.astype("float64").where(words.notna(), number)
     unrecognised = ~missing & (values.isna() | ~np.isfinite(values) | (values % 1 != 0))
     return values.where(~unrecognised & ~missing), missing, unrecognised

@@ -156,8 +156,11 @@ def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def _aggregated_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     participants = results["participants"].astype("float64").to_numpy()
     has_mean = "mean_score" in results.columns
-    ms = (results["mean_score"].to_numpy(dtype="float64", na_value=np.nan) if has_mean
-          else np.full(len(results), np.nan))
+    ms = (
+        results["mean_score"].to_numpy(dtype="float64", na_value=np.nan)
+        if has_mean
+        else np.full(len(results), np.nan)
+    )
     ids, out = groups(results, by)
     g = len(out)
     size = np.bincount(ids, minlength=g)
@@ -285,7 +288,9 @@ def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) 
             dev = np.where(has, n * (mean - mean_all[ids]) ** 2, 0.0)
             sd_all = np.sqrt((total(m2) + total(dev)) / (score_n - 1))
             sd_all = np.where(single, total(np.where(has, sd, 0.0)), sd_all)
-            sd_all[(total((n > 1) & np.isnan(sd)) > 0) | (score_n <= 1) | np.isnan(mean_all)] = np.nan
+            sd_all[(total((n > 1) & np.isnan(sd)) > 0) | (score_n <= 1) | np.isnan(mean_all)] = (
+                np.nan
+            )
     out["mean_score"] = mean_all
     out["score_sd"] = sd_all
     out["score_n"] = like(score_n, "score_n")
@@ -413,8 +418,9 @@ def summarize(
     return _finish(counts, results.attrs, by, min_n, alpha)
 
 
-def _finish(counts: pd.DataFrame, attrs: dict, by: list[str], min_n: int,
-            alpha: float) -> pd.DataFrame:
+def _finish(
+    counts: pd.DataFrame, attrs: dict, by: list[str], min_n: int, alpha: float
+) -> pd.DataFrame:
     """The metrics of :func:`summarize` from the counts per group (``counts`` is changed)."""
     out = counts
     out.attrs = deepcopy(attrs)  # as pandas passes them on through a groupby
@@ -426,8 +432,12 @@ def _finish(counts: pd.DataFrame, attrs: dict, by: list[str], min_n: int,
     quality = out["n4"] + out["n5"]
     out["success_rate"] = success / n.where(n > 0)
     out["quality_rate"] = quality / n.where(n > 0)
-    out["sou"] = (100 * out["n5"] + 64 * out["n4"] + 36 * out["n3"] + 16 * out["n2"]) / n_marked.where(n_marked > 0)
-    out["mean_mark"] = (2 * out["n2"] + 3 * out["n3"] + 4 * out["n4"] + 5 * out["n5"]) / n_marked.where(n_marked > 0)
+    out["sou"] = (
+        100 * out["n5"] + 64 * out["n4"] + 36 * out["n3"] + 16 * out["n2"]
+    ) / n_marked.where(n_marked > 0)
+    out["mean_mark"] = (
+        2 * out["n2"] + 3 * out["n3"] + 4 * out["n4"] + 5 * out["n5"]
+    ) / n_marked.where(n_marked > 0)
     registered = n + out["not_admitted"]
     out["not_admitted_share"] = out["not_admitted"] / registered.where(registered > 0)
     for name, count, total in (
@@ -437,20 +447,37 @@ def _finish(counts: pd.DataFrame, attrs: dict, by: list[str], min_n: int,
         ("not_admitted_share", out["not_admitted"], registered),
     ):
         out[f"{name}_low"], out[f"{name}_high"] = on_distinct(
-            lambda c, t: wilson(c, t, alpha=alpha), count, total)
+            lambda c, t: wilson(c, t, alpha=alpha), count, total
+        )
     out["exam_not_held"] = exam_not_held(out) if {"assessment", "year"} <= set(by) else False
     out["small"] = n < min_n
     out["participants"] = out["participants"].astype("int64")
     for c in ("not_admitted", *_COUNTS):
         out[c] = out[c].astype("Int64")
     order = [
-        *by, "participants", "not_admitted", *_COUNTS,
-        "share_2", "share_2_low", "share_2_high",
-        "success_rate", "success_rate_low", "success_rate_high",
-        "quality_rate", "quality_rate_low", "quality_rate_high",
-        "sou", "mean_mark", "mean_score", "score_sd", "score_n",
-        "not_admitted_share", "not_admitted_share_low", "not_admitted_share_high",
-        "exam_not_held", "small",
+        *by,
+        "participants",
+        "not_admitted",
+        *_COUNTS,
+        "share_2",
+        "share_2_low",
+        "share_2_high",
+        "success_rate",
+        "success_rate_low",
+        "success_rate_high",
+        "quality_rate",
+        "quality_rate_low",
+        "quality_rate_high",
+        "sou",
+        "mean_mark",
+        "mean_score",
+        "score_sd",
+        "score_n",
+        "not_admitted_share",
+        "not_admitted_share_low",
+        "not_admitted_share_high",
+        "exam_not_held",
+        "small",
     ]
     out = out[order]
     out.attrs["alpha"] = alpha

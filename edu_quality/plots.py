@@ -64,8 +64,9 @@ def _errors(table: pd.DataFrame, metric: str) -> np.ndarray | None:
     if lo not in table.columns:
         return None
     v = table[metric].to_numpy(dtype="float64")
-    err = np.vstack([v - table[lo].to_numpy(dtype="float64"),
-                     table[hi].to_numpy(dtype="float64") - v])
+    err = np.vstack(
+        [v - table[lo].to_numpy(dtype="float64"), table[hi].to_numpy(dtype="float64") - v]
+    )
     return np.clip(err, 0, None)  # rounding can leave −1e−17
 
 
@@ -164,8 +165,9 @@ def plot_school_vs_reference(
     for i, unit in enumerate(units):
         g = table.loc[table[label] == unit].set_index(category).reindex(cats)
         x = np.arange(len(cats)) + (i - (len(units) - 1) / 2) * width
-        ax.errorbar(x, g[metric], yerr=_errors(g.reset_index(), metric), fmt="o", capsize=3,
-                    label=unit)
+        ax.errorbar(
+            x, g[metric], yerr=_errors(g.reset_index(), metric), fmt="o", capsize=3, label=unit
+        )
     ax.set_xticks(np.arange(len(cats)), cats)
     ax.set_ylabel(_label(metric))
     _axis_format(ax, metric)
@@ -194,8 +196,11 @@ def plot_levels(
     """
     ax = _ax(ax)
     levels = list(levels) if levels is not None else list(dict.fromkeys(shares[level]))
-    wide = shares.pivot_table(index=stage, columns=level, values=value, aggfunc="sum",
-                              sort=False).reindex(columns=levels).fillna(0)
+    wide = (
+        shares.pivot_table(index=stage, columns=level, values=value, aggfunc="sum", sort=False)
+        .reindex(columns=levels)
+        .fillna(0)
+    )
     colours = plt.get_cmap("RdYlGn")(np.linspace(0.1, 0.9, len(levels)))
     left = np.zeros(len(wide))
     for lv, colour in zip(levels, colours, strict=True):
@@ -203,13 +208,18 @@ def plot_levels(
         bars = ax.barh([str(i) for i in wide.index], vals, left=left, color=colour, label=lv)
         for rect, v in zip(bars, vals, strict=True):
             if v >= 0.06:
-                ax.text(rect.get_x() + rect.get_width() / 2, rect.get_y() + rect.get_height() / 2,
-                        percent(v, 0), ha="center", va="center", fontsize="small")
+                ax.text(
+                    rect.get_x() + rect.get_width() / 2,
+                    rect.get_y() + rect.get_height() / 2,
+                    percent(v, 0),
+                    ha="center",
+                    va="center",
+                    fontsize="small",
+                )
         left += vals
     ax.set_xlim(0, 1)
     _axis_format(ax, "share_2", axis="x")
-    ax.legend(ncols=len(levels), loc="upper center", bbox_to_anchor=(0.5, -0.12),
-              fontsize="small")
+    ax.legend(ncols=len(levels), loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize="small")
     ax.invert_yaxis()
     return ax
 
@@ -231,8 +241,17 @@ def plot_transitions(cohort: CohortProgress, *, ax: plt.Axes | None = None) -> p
     counts = cohort.table()
     shares = counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0)
     annot = counts.astype(str) + "\n" + shares.map(lambda v: percent(v, 0))
-    sns.heatmap(shares.fillna(0), annot=annot, fmt="", cmap="Blues", vmin=0, vmax=1, cbar=False,
-                ax=ax, linewidths=0.5)
+    sns.heatmap(
+        shares.fillna(0),
+        annot=annot,
+        fmt="",
+        cmap="Blues",
+        vmin=0,
+        vmax=1,
+        cbar=False,
+        ax=ax,
+        linewidths=0.5,
+    )
     ax.set_xlabel("уровень после")
     ax.set_ylabel("уровень до")
     return ax
@@ -263,9 +282,11 @@ def plot_objectivity(
     ax = _ax(ax, size=(7, max(2.5, 0.4 * len(table) + 1)))
     names = [(labels or {}).get(k, str(k)) for k in table[label]]
     left = np.zeros(len(table))
-    for col, name, colour in (("share_lower", "понизили", "#d95f02"),
-                              ("share_equal", "подтвердили", "#a6a6a6"),
-                              ("share_higher", "повысили", "#1b9e77")):
+    for col, name, colour in (
+        ("share_lower", "понизили", "#d95f02"),
+        ("share_equal", "подтвердили", "#a6a6a6"),
+        ("share_higher", "повысили", "#1b9e77"),
+    ):
         vals = table[col].to_numpy(dtype="float64")
         ax.barh(names, vals, left=left, color=colour, label=name)
         left += np.nan_to_num(vals)
@@ -281,8 +302,11 @@ def plot_objectivity(
 
 __all__ += ["plot_coefficients", "plot_expected", "plot_school_effects"]
 
-_DIRECTION_COLOURS = {"положительное": "#1b9e77", "отрицательное": "#d95f02",
-                      "незначимое": "#8c8c8c"}
+_DIRECTION_COLOURS = {
+    "положительное": "#1b9e77",
+    "отрицательное": "#d95f02",
+    "незначимое": "#8c8c8c",
+}
 
 
 def _wrap(text: str, width: int = 45) -> str:
@@ -324,14 +348,25 @@ def plot_coefficients(
     ax = _ax(ax, size=(8, max(2.5, 0.55 * len(result) + 1.2)))
     pos = np.arange(len(result))[::-1]
     coef = result["coef"].to_numpy(dtype="float64")
-    err = np.vstack([coef - result["ci_low"].to_numpy(dtype="float64"),
-                     result["ci_high"].to_numpy(dtype="float64") - coef])
+    err = np.vstack(
+        [
+            coef - result["ci_low"].to_numpy(dtype="float64"),
+            result["ci_high"].to_numpy(dtype="float64") - coef,
+        ]
+    )
     directions = result["direction"].astype(str).to_numpy()
     for direction, colour in _DIRECTION_COLOURS.items():
         sel = directions == direction
         if sel.any():
-            ax.errorbar(coef[sel], pos[sel], xerr=err[:, sel], fmt="o", capsize=3,
-                        color=colour, label=direction)
+            ax.errorbar(
+                coef[sel],
+                pos[sel],
+                xerr=err[:, sel],
+                fmt="o",
+                capsize=3,
+                color=colour,
+                label=direction,
+            )
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(pos, [_wrap(t) for t in result[label]], fontsize="small")
     level = round(100 * (1 - float(result.attrs.get("alpha", 0.05))))
@@ -388,8 +423,9 @@ def plot_expected(
     fit = sm.OLS(ys, sm.add_constant(xs, has_constant="add")).fit()
     grid = np.linspace(xs.min(), xs.max(), 100)
     pred = fit.get_prediction(sm.add_constant(grid, has_constant="add")).summary_frame(0.05)
-    ax.fill_between(grid, pred["mean_ci_lower"], pred["mean_ci_upper"], color="#bdbdbd",
-                    alpha=0.4, linewidth=0)
+    ax.fill_between(
+        grid, pred["mean_ci_lower"], pred["mean_ci_upper"], color="#bdbdbd", alpha=0.4, linewidth=0
+    )
     ax.plot(grid, pred["mean"], color="black", linewidth=1.2, label="ожидаемый результат")
     above = ys >= fit.predict(sm.add_constant(xs, has_constant="add"))
     ax.scatter(xs[above], ys[above], color="#1b9e77", label="выше ожидаемого", zorder=3)
@@ -397,8 +433,9 @@ def plot_expected(
     if labels:
         for xv, yv, text in zip(xs, ys, d[labels], strict=True):
             if text is not None and not pd.isna(text) and str(text).strip():
-                ax.annotate(str(text), (xv, yv), xytext=(4, 4), textcoords="offset points",
-                            fontsize="small")
+                ax.annotate(
+                    str(text), (xv, yv), xytext=(4, 4), textcoords="offset points", fontsize="small"
+                )
     ax.set_xlabel("индекс социального благополучия" if x.startswith("index") else x)
     ax.set_ylabel(_label(y))
     _axis_format(ax, y)
@@ -443,18 +480,29 @@ def plot_school_effects(
     pos = np.arange(1, len(d) + 1)
     eff = d["effect"].to_numpy(dtype="float64")
     lo, hi = d["ci_low"].to_numpy(dtype="float64"), d["ci_high"].to_numpy(dtype="float64")
-    groups = (("выше среднего", lo > 0, "#1b9e77"), ("ниже среднего", hi < 0, "#d95f02"),
-              ("не отличается от среднего", (lo <= 0) & (hi >= 0), "#8c8c8c"))
+    groups = (
+        ("выше среднего", lo > 0, "#1b9e77"),
+        ("ниже среднего", hi < 0, "#d95f02"),
+        ("не отличается от среднего", (lo <= 0) & (hi >= 0), "#8c8c8c"),
+    )
     for name, sel, colour in groups:
         if sel.any():
-            ax.errorbar(pos[sel], eff[sel], yerr=np.vstack([eff[sel] - lo[sel],
-                                                             hi[sel] - eff[sel]]),
-                        fmt="o", markersize=3, capsize=0, color=colour, label=name)
+            ax.errorbar(
+                pos[sel],
+                eff[sel],
+                yerr=np.vstack([eff[sel] - lo[sel], hi[sel] - eff[sel]]),
+                fmt="o",
+                markersize=3,
+                capsize=0,
+                color=colour,
+                label=name,
+            )
     ax.axhline(0, color="black", linewidth=0.8)
     for p, g, v in zip(pos, d["group"], eff, strict=True):
         if labels and g in labels:
-            ax.annotate(str(labels[g]), (p, v), xytext=(4, 4), textcoords="offset points",
-                        fontsize="small")
+            ax.annotate(
+                str(labels[g]), (p, v), xytext=(4, 4), textcoords="offset points", fontsize="small"
+            )
     ax.set_xlabel("школы по возрастанию эффекта")
     ax.set_ylabel("эффект школы")
     ax.legend(fontsize="small")
@@ -466,9 +514,7 @@ def plot_school_effects(
 SIGNIFICANCE_COLOURS = {"высокая": "#d7301f", "средняя": "#fdae61", "низкая": "#91cf60"}
 
 
-def plot_risk_profile(
-    profile: pd.DataFrame, *, ax: plt.Axes | None = None
-) -> plt.Axes:
+def plot_risk_profile(profile: pd.DataFrame, *, ax: plt.Axes | None = None) -> plt.Axes:
     """A school's 500+ risk profile: one bar per factor, coloured by significance.
 
     Parameters
@@ -504,6 +550,10 @@ def plot_risk_profile(
         ax.text(score, y, f" {score:g}", va="center", fontsize="small")
     ax.invert_yaxis()
     ax.set_xlabel("сумма баллов (чем ниже, тем выше риск)")
-    ax.legend(handles=[Patch(color=c, label=s) for s, c in SIGNIFICANCE_COLOURS.items()],
-              title="значимость", fontsize="small", loc="lower right")
+    ax.legend(
+        handles=[Patch(color=c, label=s) for s, c in SIGNIFICANCE_COLOURS.items()],
+        title="значимость",
+        fontsize="small",
+        loc="lower right",
+    )
     return ax

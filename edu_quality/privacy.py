@@ -61,6 +61,7 @@ def pseudonymize(ids: pd.Series, key: str | bytes) -> pd.Series:
     k = pupil_key(key)
     codes, uniques = pd.factorize(ids, use_na_sentinel=True)
     hashed = [hmac.new(k, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:16] for u in uniques]
-    out = pd.Series(pd.array(hashed, dtype="str")[codes] if len(hashed) else [], index=ids.index,
-                    dtype="str")
+    out = pd.Series(
+        pd.array(hashed, dtype="str")[codes] if len(hashed) else [], index=ids.index, dtype="str"
+    )
     return out.where(codes >= 0)

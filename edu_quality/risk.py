@@ -86,10 +86,27 @@ def risk_summary(
         max_score=("score", "max"),
     ).reset_index()
     out["share_high"] = out["n_high"] / out["schools"]
-    out["share_high_low"], out["share_high_high"] = wilson(out["n_high"], out["schools"], alpha=alpha)
-    out = out.sort_values([*by, "share_high", "mean_score"], ascending=[True] * len(by) + [False, True])
-    return out[[*keys, "schools", "n_low", "n_medium", "n_high", "share_high", "share_high_low",
-                "share_high_high", "mean_score", "min_score", "max_score"]].reset_index(drop=True)
+    out["share_high_low"], out["share_high_high"] = wilson(
+        out["n_high"], out["schools"], alpha=alpha
+    )
+    out = out.sort_values(
+        [*by, "share_high", "mean_score"], ascending=[True] * len(by) + [False, True]
+    )
+    return out[
+        [
+            *keys,
+            "schools",
+            "n_low",
+            "n_medium",
+            "n_high",
+            "share_high",
+            "share_high_low",
+            "share_high_high",
+            "mean_score",
+            "min_score",
+            "max_score",
+        ]
+    ].reset_index(drop=True)
 
 
 def risk_cutoffs(risk_profiles: pd.DataFrame) -> pd.DataFrame:
@@ -124,14 +141,26 @@ def risk_cutoffs(risk_profiles: pd.DataFrame) -> pd.DataFrame:
         low_min = by_level["низкая"].min()
         notes = []
         if pd.notna(high_max) and pd.notna(med_min) and high_max >= med_min:
-            notes.append(f"балл {high_max:g} отнесён к высокой значимости, а {med_min:g} — к средней")
+            notes.append(
+                f"балл {high_max:g} отнесён к высокой значимости, а {med_min:g} — к средней"
+            )
         if pd.notna(med_max) and pd.notna(low_min) and med_max >= low_min:
             notes.append(f"балл {med_max:g} отнесён к средней значимости, а {low_min:g} — к низкой")
         if pd.notna(high_max) and pd.notna(low_min) and high_max >= low_min:
-            notes.append(f"балл {high_max:g} отнесён к высокой значимости, а {low_min:g} — к низкой")
-        rows.append({"risk_factor": factor, "high_max": float(high_max), "medium_min": float(med_min),
-                     "medium_max": float(med_max), "low_min": float(low_min),
-                     "consistent": not notes, "note": "; ".join(notes)})
+            notes.append(
+                f"балл {high_max:g} отнесён к высокой значимости, а {low_min:g} — к низкой"
+            )
+        rows.append(
+            {
+                "risk_factor": factor,
+                "high_max": float(high_max),
+                "medium_min": float(med_min),
+                "medium_max": float(med_max),
+                "low_min": float(low_min),
+                "consistent": not notes,
+                "note": "; ".join(notes),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -164,11 +193,13 @@ def apply_cutoffs(risk_profiles: pd.DataFrame, cutoffs: pd.DataFrame) -> pd.Data
     unknown = sorted(set(risk_profiles["risk_factor"]) - set(cutoffs["risk_factor"]))
     if unknown:
         raise DataError(None, f"нет порогов для факторов: {', '.join(unknown)}")
-    m = risk_profiles.merge(cutoffs[["risk_factor", "high_max", "medium_max"]], on="risk_factor",
-                            how="left")
+    m = risk_profiles.merge(
+        cutoffs[["risk_factor", "high_max", "medium_max"]], on="risk_factor", how="left"
+    )
     out = risk_profiles.copy()
     out["significance_by_cutoffs"] = np.select(
-        [m["score"] <= m["high_max"], m["score"] <= m["medium_max"]], ["высокая", "средняя"],
+        [m["score"] <= m["high_max"], m["score"] <= m["medium_max"]],
+        ["высокая", "средняя"],
         default="низкая",
     )
     if "significance" in out.columns:
@@ -223,10 +254,14 @@ def risk_vs_results(
     _need(risk_profiles, ["school_id", "risk_factor", "score"], "risk_vs_results")
     _need(results, ["school_id", metric], "risk_vs_results")
     if results["school_id"].duplicated().any():
-        raise DataError(None, "risk_vs_results: в таблице результатов школа встречается "
-                              "несколько раз — выберите одну процедуру, предмет и год")
+        raise DataError(
+            None,
+            "risk_vs_results: в таблице результатов школа встречается "
+            "несколько раз — выберите одну процедуру, предмет и год",
+        )
     m = risk_profiles.merge(results[["school_id", metric]], on="school_id").dropna(
-        subset=["score", metric])
+        subset=["score", metric]
+    )
     rows = []
     for factor, g in m.groupby("risk_factor", sort=True):
         n = g["school_id"].nunique()
@@ -236,12 +271,16 @@ def risk_vs_results(
             r, p = float(res.statistic), float(res.pvalue)
         warning = ""
         if n < min_schools:
-            warning = (f"всего {n} школ(ы): связь по такому числу школ ненадёжна, "
-                       "это повод для вопроса, а не вывод")
-        rows.append({"risk_factor": factor, "schools": n, "spearman_r": r, "p_value": p,
-                     "warning": warning})
+            warning = (
+                f"всего {n} школ(ы): связь по такому числу школ ненадёжна, "
+                "это повод для вопроса, а не вывод"
+            )
+        rows.append(
+            {"risk_factor": factor, "schools": n, "spearman_r": r, "p_value": p, "warning": warning}
+        )
     out = pd.DataFrame(rows)
     if len(out) and out["warning"].ne("").any():
-        warnings.warn(f"Мало школ для оценки связи рисков с результатами (меньше {min_schools})",
-                      stacklevel=2)
+        warnings.warn(
+            f"Мало школ для оценки связи рисков с результатами (меньше {min_schools})", stacklevel=2
+        )
     return out

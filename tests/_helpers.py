@@ -53,15 +53,31 @@ def alive(pids: set[int]) -> set[int]:
 def leftovers(out: Path) -> list[str]:
     """Temporary or hidden files, and pages that are not whole."""
     bad = [p.name for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]
-    bad += [p.name for p in out.glob("*.html")
-            if not p.read_text(encoding="utf-8").rstrip().endswith("</html>")]
+    bad += [
+        p.name
+        for p in out.glob("*.html")
+        if not p.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    ]
     return bad
 
 
 def batch_command(out: Path, *extra: str) -> list[str]:
     """The command line of a quiet batch over the Inta sample into ``out``."""
-    return [sys.executable, "-m", "edu_quality.cli", "report", "batch", "--data", str(INTA),
-            "--year", str(YEAR), "--out", str(out), "--quiet", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "edu_quality.cli",
+        "report",
+        "batch",
+        "--data",
+        str(INTA),
+        "--year",
+        str(YEAR),
+        "--out",
+        str(out),
+        "--quiet",
+        *extra,
+    ]
 
 
 def wait_for(predicate, proc: subprocess.Popen, timeout: float, seen: set[int]):
@@ -82,16 +98,48 @@ def nazarovo_cohort() -> pd.DataFrame:
     """A cohort of 210 pupils whose shares are the Назарово seed's: повышенный 14,3 % in grade 4
     and 6,7 % in grade 6; недостаточный + пониженный 8,1 % before and 32,9 % after (+24,8 p.p.)."""
     before = ["повышенный"] * 30 + ["недостаточный"] * 5 + ["пониженный"] * 12 + ["базовый"] * 163
-    after = (["повышенный"] * 14 + ["базовый"] * 16  # the 30 повышенный pupils
-             + ["недостаточный"] * 5 + ["пониженный"] * 12  # the 17 low ones stay low
-             + ["пониженный"] * 30 + ["недостаточный"] * 22 + ["базовый"] * 111)
+    after = (
+        ["повышенный"] * 14
+        + ["базовый"] * 16  # the 30 повышенный pupils
+        + ["недостаточный"] * 5
+        + ["пониженный"] * 12  # the 17 low ones stay low
+        + ["пониженный"] * 30
+        + ["недостаточный"] * 22
+        + ["базовый"] * 111
+    )
     rows = []
     for i, (b, a) in enumerate(zip(before, after, strict=True)):
-        rows.append({"school_id": "7", "pupil_id": f"p{i}", "assessment": "КДР",
-                     "subject": "Читательская грамотность", "year": 2017, "grade": 4, "level": b})
-        rows.append({"school_id": "7", "pupil_id": f"p{i}", "assessment": "КДР",
-                     "subject": "Читательская грамотность", "year": 2019, "grade": 6, "level": a})
-    rows.append({"school_id": "7", "pupil_id": "moved-in", "assessment": "КДР",
-                 "subject": "Читательская грамотность", "year": 2019, "grade": 6,
-                 "level": "базовый"})
+        rows.append(
+            {
+                "school_id": "7",
+                "pupil_id": f"p{i}",
+                "assessment": "КДР",
+                "subject": "Читательская грамотность",
+                "year": 2017,
+                "grade": 4,
+                "level": b,
+            }
+        )
+        rows.append(
+            {
+                "school_id": "7",
+                "pupil_id": f"p{i}",
+                "assessment": "КДР",
+                "subject": "Читательская грамотность",
+                "year": 2019,
+                "grade": 6,
+                "level": a,
+            }
+        )
+    rows.append(
+        {
+            "school_id": "7",
+            "pupil_id": "moved-in",
+            "assessment": "КДР",
+            "subject": "Читательская грамотность",
+            "year": 2019,
+            "grade": 6,
+            "level": "базовый",
+        }
+    )
     return pd.DataFrame(rows)

@@ -69,8 +69,9 @@ def dask_cluster():
     """A two-worker ``distributed.LocalCluster`` (separate processes) for the whole session."""
     distributed = pytest.importorskip("distributed")
 
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0", silence_logs=40)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+    )
     try:
         yield cluster
     finally:

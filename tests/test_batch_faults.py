@@ -26,7 +26,6 @@ from edu_quality.report.runner import Job, job_for, run_batch
 pytestmark = pytest.mark.slow  # starts Jupyter kernels and batch processes
 
 
-
 def _fault_notebook(folder: Path) -> Path:
     """A test-only template whose parameter ``mode`` picks the fault."""
     nb = nbformat.v4.new_notebook()
@@ -39,8 +38,11 @@ def _fault_notebook(folder: Path) -> Path:
         nbformat.v4.new_code_cell('if mode == "hang":\n    time.sleep(600)'),
         nbformat.v4.new_code_cell('HTML(f"<section><h2>Проба: {mode}</h2></section>")'),
     ]
-    nb.metadata["kernelspec"] = {"name": "edu-quality", "display_name": "Python (edu_quality)",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "edu-quality",
+        "display_name": "Python (edu_quality)",
+        "language": "python",
+    }
     path = folder / "fault.ipynb"
     nbformat.write(nb, path)
     return path
@@ -50,12 +52,6 @@ def _fault_job(notebook: Path, name: str, mode: str) -> Job:
     return Job("school", {"mode": mode}, name, f"Проба «{name}»", notebook=str(notebook))
 
 
-
-
-
-
-
-
 def _manifest(out: Path) -> dict:
     return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
@@ -63,33 +59,63 @@ def _manifest(out: Path) -> dict:
 def test_faults_are_isolated_and_a_rerun_redoes_only_them(tmp_path, monkeypatch, capsys):
     fault = _fault_notebook(tmp_path)
     real = job_for("school", INTA, YEAR, school_id="INT08")
-    broken = Job("school", {"data_dir": str(INTA.resolve()), "school_id": "BROKEN", "year": YEAR},
-                 "school_BROKEN", "Школа с ошибкой в данных")
+    broken = Job(
+        "school",
+        {"data_dir": str(INTA.resolve()), "school_id": "BROKEN", "year": YEAR},
+        "school_BROKEN",
+        "Школа с ошибкой в данных",
+    )
     # one kernel overruns while the other does the rest and dies at the end: no restart
-    first = [_fault_job(fault, "probe_hang", "hang"), real, broken,
-             _fault_job(fault, "probe_ok", "ok"), _fault_job(fault, "probe_die", "die")]
+    first = [
+        _fault_job(fault, "probe_hang", "hang"),
+        real,
+        broken,
+        _fault_job(fault, "probe_ok", "ok"),
+        _fault_job(fault, "probe_die", "die"),
+    ]
     out = tmp_path / "reports"
     before = kernels_of(os.getpid())
     # through the command, with this plan in place of the dataset's
-    monkeypatch.setattr(runner, "run_batch",
-                        functools.partial(run_batch, plan=lambda *_: first))
-    code = main(["report", "batch", "--data", str(INTA), "--year", str(YEAR), "--out", str(out),
-                 "--jobs", "2", "--timeout", "8", "--quiet"])
+    monkeypatch.setattr(runner, "run_batch", functools.partial(run_batch, plan=lambda *_: first))
+    code = main(
+        [
+            "report",
+            "batch",
+            "--data",
+            str(INTA),
+            "--year",
+            str(YEAR),
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+            "--timeout",
+            "8",
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     lines = [ln for ln in err.splitlines() if ln.startswith("edu-quality:")]
     assert len(lines) == 3  # one line per failed report
-    assert any("Школа с ошибкой в данных" in ln and "школа «BROKEN» не найдена" in ln
-               for ln in lines)
+    assert any(
+        "Школа с ошибкой в данных" in ln and "школа «BROKEN» не найдена" in ln for ln in lines
+    )
     assert any("probe_die" in ln and "аварийно завершилось" in ln for ln in lines)
-    assert any("probe_hang" in ln and "превышено предельное время отчёта (8 с)" in ln
-               for ln in lines)
+    assert any(
+        "probe_hang" in ln and "превышено предельное время отчёта (8 с)" in ln for ln in lines
+    )
     assert "batch.log" in err
 
     manifest = _manifest(out)
     status = {k: v["status"] for k, v in manifest["reports"].items()}
-    assert status == {"school_INT08": "ok", "school_BROKEN": "failed", "probe_ok": "ok",
-                      "probe_die": "failed", "probe_hang": "failed"}
+    assert status == {
+        "school_INT08": "ok",
+        "school_BROKEN": "failed",
+        "probe_ok": "ok",
+        "probe_die": "failed",
+        "probe_hang": "failed",
+    }
     assert manifest["reports"]["probe_die"]["error"]
     index = (out / "index.html").read_text(encoding="utf-8")
     for reason in ("не найдена в реестре", "аварийно завершилось", "превышено предельное время"):
@@ -105,10 +131,14 @@ def test_faults_are_isolated_and_a_rerun_redoes_only_them(tmp_path, monkeypatch,
     assert not alive(kernels_of(os.getpid()) - before)  # no kernel outlives the batch
 
     # the faults are repaired: a re-run does only the reports that failed
-    fixed = [real, broken, _fault_job(fault, "probe_ok", "ok"),
-             _fault_job(fault, "probe_die", "ok"), _fault_job(fault, "probe_hang", "ok")]
-    again = run_batch(INTA, YEAR, out, jobs=1, timeout=60, progress=False,
-                      plan=lambda *_: fixed)
+    fixed = [
+        real,
+        broken,
+        _fault_job(fault, "probe_ok", "ok"),
+        _fault_job(fault, "probe_die", "ok"),
+        _fault_job(fault, "probe_hang", "ok"),
+    ]
+    again = run_batch(INTA, YEAR, out, jobs=1, timeout=60, progress=False, plan=lambda *_: fixed)
     assert sorted(again.skipped) == ["probe_ok", "school_INT08"]
     assert sorted(again.done) == ["probe_die", "probe_hang"]
     assert list(again.failed) == ["school_BROKEN"]
@@ -117,14 +147,11 @@ def test_faults_are_isolated_and_a_rerun_redoes_only_them(tmp_path, monkeypatch,
     assert not alive(kernels_of(os.getpid()) - before)
 
 
-
-
-
-
 def test_sigint_mid_batch_then_rerun_completes_the_rest(tmp_path, capsys):
     out = tmp_path / "reports"
-    proc = subprocess.Popen(batch_command(out, "--jobs", "1"), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        batch_command(out, "--jobs", "1"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     kernels: set[int] = set()
     wait_for(lambda: any(out.glob("*.html")), proc, 120, kernels)
     proc.send_signal(signal.SIGINT)
@@ -145,8 +172,21 @@ def test_sigint_mid_batch_then_rerun_completes_the_rest(tmp_path, capsys):
     assert not leftovers(out)
 
     # the re-run (here in this process: the same command, without a second start-up)
-    code = main(["report", "batch", "--data", str(INTA), "--year", str(YEAR), "--out", str(out),
-                 "--jobs", "2", "--quiet"])
+    code = main(
+        [
+            "report",
+            "batch",
+            "--data",
+            str(INTA),
+            "--year",
+            str(YEAR),
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+            "--quiet",
+        ]
+    )
     assert code == 0
     assert f"Готово: {7 - n_ok}, без изменений: {n_ok}, с ошибкой: 0" in capsys.readouterr().out
     assert {e["status"] for e in _manifest(out)["reports"].values()} == {"ok"}
@@ -156,8 +196,9 @@ def test_sigint_mid_batch_then_rerun_completes_the_rest(tmp_path, capsys):
 
 def test_sigterm_while_kernels_start(tmp_path):
     out = tmp_path / "reports"
-    proc = subprocess.Popen(batch_command(out, "--jobs", "2"), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        batch_command(out, "--jobs", "2"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     kernels: set[int] = set()
     wait_for(lambda: bool(kernels), proc, 120, kernels)
     proc.send_signal(signal.SIGTERM)

@@ -30,11 +30,14 @@ def inta_copy(tmp_path):
 
 
 def test_batch_process_does_not_import_the_analytics():
-    code = ("import sys, edu_quality.report.runner, edu_quality.dataset, edu_quality.report; "
-            "print(sorted(m for m in ('statsmodels', 'scipy', 'matplotlib', 'seaborn') "
-            "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, edu_quality.report.runner, edu_quality.dataset, edu_quality.report; "
+        "print(sorted(m for m in ('statsmodels', 'scipy', 'matplotlib', 'seaborn') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -71,8 +74,10 @@ def test_extra_warmup_runs_now_and_after_a_restart(tmp_path):
     probe = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell('tag: str = ""')
     params.metadata["tags"] = ["parameters"]
-    probe.cells = [params, nbformat.v4.new_code_cell(
-        'import os\nos.environ.get("EQ_PROBE", "none")')]
+    probe.cells = [
+        params,
+        nbformat.v4.new_code_cell('import os\nos.environ.get("EQ_PROBE", "none")'),
+    ]
     path = tmp_path / "probe.ipynb"
     nbformat.write(probe, path)
 
@@ -94,12 +99,20 @@ def test_batch_kernels_take_the_dataset_the_batch_loaded(inta_copy, tmp_path):
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell('data_dir: str = ""\nschool_id: str = ""\nyear: int = 0')
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_code_cell(textwrap.dedent("""\
+    nb.cells = [
+        params,
+        nbformat.v4.new_code_cell(
+            textwrap.dedent("""\
         from IPython.display import HTML
         from edu_quality.report import cache
-        HTML(f"<p id='probe'>taken={len(cache._DATASETS)}</p>")"""))]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+        HTML(f"<p id='probe'>taken={len(cache._DATASETS)}</p>")""")
+        ),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, probe)
 
     def plan(data_dir, year, municipality):
@@ -107,8 +120,11 @@ def test_batch_kernels_take_the_dataset_the_batch_loaded(inta_copy, tmp_path):
         return [Job(j.kind, j.parameters, j.name, j.title, notebook=str(probe)) for j in jobs]
 
     def handoffs() -> set[str]:
-        return {p.name for p in Path(tempfile.gettempdir()).iterdir()
-                if p.name.startswith("edu-quality-batch-")}
+        return {
+            p.name
+            for p in Path(tempfile.gettempdir()).iterdir()
+            if p.name.startswith("edu-quality-batch-")
+        }
 
     before = handoffs()
     out = tmp_path / "reports"
@@ -118,10 +134,18 @@ def test_batch_kernels_take_the_dataset_the_batch_loaded(inta_copy, tmp_path):
         assert "taken=1" in (out / f"{name}.html").read_text(encoding="utf-8")
     assert handoffs() == before  # the hand-over file is removed with the batch
 
-    fixed = [Job("school", {"data_dir": str(inta_copy), "school_id": "INT08", "year": 2022},
-                 "probe", "Проба", notebook=str(probe))]
-    own = run_batch(inta_copy, 2022, tmp_path / "own", jobs=1, progress=False,
-                    plan=lambda *_: fixed)
+    fixed = [
+        Job(
+            "school",
+            {"data_dir": str(inta_copy), "school_id": "INT08", "year": 2022},
+            "probe",
+            "Проба",
+            notebook=str(probe),
+        )
+    ]
+    own = run_batch(
+        inta_copy, 2022, tmp_path / "own", jobs=1, progress=False, plan=lambda *_: fixed
+    )
     assert own.ok  # a plan that loads nothing hands nothing over: the report reads the files
     assert "taken=0" in (tmp_path / "own" / "probe.html").read_text(encoding="utf-8")
 
@@ -141,6 +165,7 @@ def test_report_commands_decline_the_iri_grammar_and_still_validate_notebooks():
             print("refused")
         print(sys.modules.get("rfc3987_syntax", "absent"))
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["refused", "None"]

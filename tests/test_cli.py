@@ -10,17 +10,38 @@ from edu_quality.cli import main
 
 
 def test_help_for_every_command(capsys):
-    for argv in (["--help"], ["report", "--help"], ["report", "school", "--help"],
-                 ["report", "municipality", "--help"], ["report", "batch", "--help"],
-                 ["import", "fis-oko", "--help"]):
+    for argv in (
+        ["--help"],
+        ["report", "--help"],
+        ["report", "school", "--help"],
+        ["report", "municipality", "--help"],
+        ["report", "batch", "--help"],
+        ["import", "fis-oko", "--help"],
+    ):
         assert main(argv) == 0
         assert "usage" in capsys.readouterr().out
 
 
 @pytest.mark.slow
 def test_report_school_with_excel(tmp_path, capsys):
-    assert main(["report", "school", "--data", str(SAMPLES / "inta"), "--school", "INT06",
-                 "--year", "2022", "--out", str(tmp_path), "--xlsx"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "school",
+                "--data",
+                str(SAMPLES / "inta"),
+                "--school",
+                "INT06",
+                "--year",
+                "2022",
+                "--out",
+                str(tmp_path),
+                "--xlsx",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "school_INT06.html").exists()
     sheets = pd.read_excel(tmp_path / "school_INT06.xlsx", sheet_name=None)
     metrics = sheets["Показатели"]
@@ -30,8 +51,20 @@ def test_report_school_with_excel(tmp_path, capsys):
 
 
 def test_unknown_school_one_line_error(tmp_path, capsys):
-    code = main(["report", "school", "--data", str(SAMPLES / "inta"), "--school", "NOPE",
-                 "--year", "2022", "--out", str(tmp_path)])
+    code = main(
+        [
+            "report",
+            "school",
+            "--data",
+            str(SAMPLES / "inta"),
+            "--school",
+            "NOPE",
+            "--year",
+            "2022",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
     assert err.strip() == "edu-quality: ошибка: школа «NOPE» не найдена в реестре школ"
@@ -48,6 +81,7 @@ def test_excel_export_neutralizes_formulas_and_suppresses_small_groups():
 
     t = neutralize_formulas(pd.DataFrame({"name": ["=HYPERLINK(1)", "+7", "@x", "ok"]}))
     assert t["name"].tolist() == ["'=HYPERLINK(1)", "'+7", "'@x", "ok"]
-    s = suppress_small(pd.DataFrame({"participants": [3], "n2": [1.0], "share_2": [0.33],
-                                     "small": [True]}))
+    s = suppress_small(
+        pd.DataFrame({"participants": [3], "n2": [1.0], "share_2": [0.33], "small": [True]})
+    )
     assert s[["n2", "share_2"]].isna().all().all() and s.loc[0, "participants"] == 3

@@ -31,8 +31,11 @@ STAMP = re.compile(r"<footer>.*?</footer>|cell-id=[0-9a-f-]+", re.S)
 
 
 def pages(folder) -> dict[str, str]:
-    return {p.name: STAMP.sub("", p.read_text(encoding="utf-8"))
-            for p in sorted(folder.glob("*.html")) if p.name != "index.html"}
+    return {
+        p.name: STAMP.sub("", p.read_text(encoding="utf-8"))
+        for p in sorted(folder.glob("*.html"))
+        if p.name != "index.html"
+    }
 
 
 def statuses(folder) -> dict[str, str]:
@@ -53,8 +56,7 @@ def kernels_left(client) -> dict[str, int]:
 
 
 def test_reports_on_the_cluster_equal_the_local_ones(dask_client, local_batch, tmp_path):
-    result = run_batch(INTA, 2022, tmp_path, executor="dask", scheduler=dask_client,
-                       progress=False)
+    result = run_batch(INTA, 2022, tmp_path, executor="dask", scheduler=dask_client, progress=False)
     assert result.ok, result.failed
     assert sorted(result.done) == sorted(statuses(local_batch))
     got, want = pages(tmp_path), pages(local_batch)
@@ -73,20 +75,24 @@ def test_reports_on_the_cluster_equal_the_local_ones(dask_client, local_batch, t
     assert set(kernels_left(dask_client).values()) == {0}
 
     # a second run skips what did not change, as a local batch does
-    again = run_batch(INTA, 2022, tmp_path, executor="dask", scheduler=dask_client,
-                      progress=False)
+    again = run_batch(INTA, 2022, tmp_path, executor="dask", scheduler=dask_client, progress=False)
     assert again.ok and not again.done and len(again.skipped) == 7
 
 
 def test_a_failing_report_on_the_cluster_does_not_stop_the_others(dask_client, tmp_path):
     def plan(data_dir, year, municipality):
         good = [j for j in plan_jobs(data_dir, year, municipality) if j.name == "school_INT05"]
-        bad = Job("school", {"data_dir": str(data_dir), "school_id": "НЕТ", "year": year},
-                  "school_missing", "Несуществующая школа: отчёт школы")
+        bad = Job(
+            "school",
+            {"data_dir": str(data_dir), "school_id": "НЕТ", "year": year},
+            "school_missing",
+            "Несуществующая школа: отчёт школы",
+        )
         return [*good, bad]
 
-    result = run_batch(INTA, 2022, tmp_path, executor="dask", scheduler=dask_client,
-                       progress=False, plan=plan)
+    result = run_batch(
+        INTA, 2022, tmp_path, executor="dask", scheduler=dask_client, progress=False, plan=plan
+    )
     assert result.done == ["school_INT05"]
     assert list(result.failed) == ["school_missing"]
     message = result.failed["school_missing"]
@@ -112,8 +118,22 @@ def test_workers_with_other_code_are_refused(dask_client):
 
 def test_cli_sends_a_batch_to_a_scheduler(dask_cluster, tmp_path, capsys):
     out = tmp_path / "out"
-    code = main(["report", "batch", "--data", str(INTA), "--year", "2022", "--out", str(out),
-                 "--scheduler", dask_cluster.scheduler_address, "--no-notebooks", "--quiet"])
+    code = main(
+        [
+            "report",
+            "batch",
+            "--data",
+            str(INTA),
+            "--year",
+            "2022",
+            "--out",
+            str(out),
+            "--scheduler",
+            dask_cluster.scheduler_address,
+            "--no-notebooks",
+            "--quiet",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert "Готово: 7" in capsys.readouterr().out
     assert len(pages(out)) == 7 and not list(out.glob("*.ipynb"))
@@ -121,8 +141,22 @@ def test_cli_sends_a_batch_to_a_scheduler(dask_cluster, tmp_path, capsys):
 
 def test_cli_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1)
-    code = main(["report", "batch", "--data", str(INTA), "--year", "2022",
-                 "--out", str(tmp_path), "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"])
+    code = main(
+        [
+            "report",
+            "batch",
+            "--data",
+            str(INTA),
+            "--year",
+            "2022",
+            "--out",
+            str(tmp_path),
+            "--executor",
+            "dask",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 1
     assert err.startswith("edu-quality: ошибка: не удалось подключиться к планировщику Dask")
@@ -138,11 +172,19 @@ def test_scheduler_needs_the_dask_executor(tmp_path):
 
 def test_sigint_stops_a_batch_on_the_cluster(tmp_path):
     out = tmp_path / "reports"
-    proc = subprocess.Popen(batch_command(out, "--executor", "dask", "--jobs", "1"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        batch_command(out, "--executor", "dask", "--jobs", "1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     kernels: set[int] = set()  # the workers' kernels are grandchildren of the command
-    wait_for(lambda: any(out.glob("school_*.html")) or any(out.glob("municipality_*.html")),
-              proc, 180, kernels)
+    wait_for(
+        lambda: any(out.glob("school_*.html")) or any(out.glob("municipality_*.html")),
+        proc,
+        180,
+        kernels,
+    )
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=90)
     assert proc.returncode == 130, stderr

@@ -45,8 +45,9 @@ def to_dask(frame: pd.DataFrame, npartitions: int) -> dd.DataFrame:
 def assert_same_summary(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     """Equal tables: counts exactly, means and deviations to 1e-12 relative."""
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
-    pd.testing.assert_frame_equal(got[[*COUNTS, "small"]], expected[[*COUNTS, "small"]],
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        got[[*COUNTS, "small"]], expected[[*COUNTS, "small"]], check_exact=True
+    )
     assert got.attrs == expected.attrs
 
 
@@ -72,8 +73,10 @@ def pupils(region) -> pd.DataFrame:
     """Every pupil result of the region, shuffled (a group's rows in every partition), with
     some marks unknown; ЕГЭ has no marks, ОГЭ/ЕГЭ have pupils not admitted."""
     rng = np.random.default_rng(7)
-    frame = pd.concat([region.results_vpr, region.results_oge, region.results_ege,
-                       region.results_kdr], ignore_index=True)
+    frame = pd.concat(
+        [region.results_vpr, region.results_oge, region.results_ege, region.results_kdr],
+        ignore_index=True,
+    )
     frame.loc[rng.choice(len(frame), 60, replace=False), "mark"] = pd.NA
     frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
     frame.attrs = {"kind": "pupils"}
@@ -119,9 +122,11 @@ def remote(dask_cluster, folder):
 
 
 def test_importing_edu_quality_does_not_import_dask():
-    code = ("import sys, edu_quality, edu_quality.metrics, edu_quality.identify, "
-            "edu_quality.dataset; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    code = (
+        "import sys, edu_quality, edu_quality.metrics, edu_quality.identify, "
+        "edu_quality.dataset; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -152,8 +157,9 @@ def tiny_pupils() -> pd.DataFrame:
         ("3", "ОГЭ", 2023, 3, None, True),  # a mark without a score
         ("2", "ЕГЭ", 2022, None, None, False),  # nobody wrote
     ]
-    frame = pd.DataFrame(rows, columns=["school_id", "assessment", "year", "mark", "score",
-                                        "admitted"])
+    frame = pd.DataFrame(
+        rows, columns=["school_id", "assessment", "year", "mark", "score", "admitted"]
+    )
     frame["mark"] = frame["mark"].astype("Int64")
     frame["subject"], frame["grade"] = "Математика", 9
     return frame
@@ -166,8 +172,10 @@ def test_partial_pupil_counts_combine_to_the_whole(pieces):
     for by in ([*DEFAULT_BY], ["assessment", "year"], ["school_id"]):
         for _ in range(5):
             cuts = np.sort(rng.choice(np.arange(1, len(frame)), pieces - 1, replace=False))
-            parts = pd.concat([_pupil_counts(frame.iloc[i], by)
-                               for i in np.split(np.arange(len(frame)), cuts)], ignore_index=True)
+            parts = pd.concat(
+                [_pupil_counts(frame.iloc[i], by) for i in np.split(np.arange(len(frame)), cuts)],
+                ignore_index=True,
+            )
             got = _combine_counts(parts, by, aggregated=False)
             expected = _pupil_counts(frame, by)
             pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
@@ -176,12 +184,16 @@ def test_partial_pupil_counts_combine_to_the_whole(pieces):
 
 def test_partial_counts_of_the_region(pupils, aggregated):
     rng = np.random.default_rng(3)
-    for frame, count, agg in ((pupils, _pupil_counts, False),
-                              (aggregated, _aggregated_counts, True)):
+    for frame, count, agg in (
+        (pupils, _pupil_counts, False),
+        (aggregated, _aggregated_counts, True),
+    ):
         for by in BYS:
             cuts = np.sort(rng.choice(np.arange(1, len(frame)), 6, replace=False))
-            parts = pd.concat([count(frame.iloc[i], by)
-                               for i in np.split(np.arange(len(frame)), cuts)], ignore_index=True)
+            parts = pd.concat(
+                [count(frame.iloc[i], by) for i in np.split(np.arange(len(frame)), cuts)],
+                ignore_index=True,
+            )
             got = _combine_counts(parts, by, aggregated=agg)
             expected = count(frame, by)
             pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
@@ -191,17 +203,18 @@ def test_partial_counts_of_the_region(pupils, aggregated):
 def test_a_group_in_one_piece_keeps_its_numbers_exactly(pupils):
     by = list(DEFAULT_BY)
     # pieces by year: every group in one piece
-    parts = pd.concat([_pupil_counts(g, by) for _, g in pupils.groupby("year")],
-                      ignore_index=True)
-    pd.testing.assert_frame_equal(_combine_counts(parts, by, aggregated=False),
-                                  _pupil_counts(pupils, by), check_exact=True)
+    parts = pd.concat([_pupil_counts(g, by) for _, g in pupils.groupby("year")], ignore_index=True)
+    pd.testing.assert_frame_equal(
+        _combine_counts(parts, by, aggregated=False), _pupil_counts(pupils, by), check_exact=True
+    )
 
 
 def test_connected_files():
     assert _connected([]) == []
     assert _connected([frozenset({(2022, "ОГЭ")}), frozenset({(2023, "ОГЭ")})]) == [[0], [1]]
-    assert _connected([frozenset({1, 2}), frozenset({3}), frozenset({4, 3}), frozenset({2}),
-                       frozenset()]) == [[0, 3], [1, 2], [4]]
+    assert _connected(
+        [frozenset({1, 2}), frozenset({3}), frozenset({4, 3}), frozenset({2}), frozenset()]
+    ) == [[0, 3], [1, 2], [4]]
 
 
 # ------------------------------------------------------------------ on the LocalCluster
@@ -213,8 +226,9 @@ def test_summarize_pupils_on_the_cluster(dask_client, pupils):
     assert ddf.npartitions >= 3
     for by in BYS:
         assert spans_partitions(ddf, by) > 0
-        assert_same_summary(summarize(ddf, by, min_n=7, alpha=0.1),
-                            summarize(pupils, by, min_n=7, alpha=0.1))
+        assert_same_summary(
+            summarize(ddf, by, min_n=7, alpha=0.1), summarize(pupils, by, min_n=7, alpha=0.1)
+        )
 
 
 def test_summarize_aggregated_on_the_cluster(dask_client, aggregated):
@@ -228,8 +242,9 @@ def test_summarize_aggregated_on_the_cluster(dask_client, aggregated):
 
 def test_summarize_groups_in_one_partition_are_exact(dask_client, local, remote):
     # the loader's partitions are files, one per table and year: groups do not span them
-    pd.testing.assert_frame_equal(summarize(remote.results), summarize(local.results),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        summarize(remote.results), summarize(local.results), check_exact=True
+    )
 
 
 def test_summarize_empty_and_missing_keys(dask_client, pupils):
@@ -250,8 +265,7 @@ def test_summarize_with_dask_string_conversion(dask_client, pupils):
     got = summarize(dd.from_pandas(pupils, npartitions=3), ["assessment", "year"])
     expected = summarize(pupils, ["assessment", "year"])
     assert got["assessment"].dtype == "string"
-    pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_exact=False,
-                                  rtol=1e-12)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_exact=False, rtol=1e-12)
 
 
 def test_load_dataset_with_dask_results(dask_client, local, remote):

@@ -52,9 +52,17 @@ def test_inta_indicators(inta):
 
 
 def test_evaluate_indicators_directions():
-    ind = pd.DataFrame({"indicator": ["a", "b", "c", "d"], "scope": "x", "year": 2023,
-                        "target": [30.0, 30.0, 5.0, 5.0], "actual": [35.0, 20.0, 4.0, 7.0],
-                        "direction": ["≥", "≥", "≤", "≤"], "unit": "%"})
+    ind = pd.DataFrame(
+        {
+            "indicator": ["a", "b", "c", "d"],
+            "scope": "x",
+            "year": 2023,
+            "target": [30.0, 30.0, 5.0, 5.0],
+            "actual": [35.0, 20.0, 4.0, 7.0],
+            "direction": ["≥", "≥", "≤", "≤"],
+            "unit": "%",
+        }
+    )
     ev = evaluate_indicators(ind)
     assert ev["attained"].tolist() == [True, False, True, False]
     assert ev["shortfall"].tolist() == [0, 10, 0, 2]

@@ -40,14 +40,20 @@ def test_2020_left_out_of_dynamics_and_said_so(inta_yoy):
 def test_yoy_change_interval_and_verdict(inta_yoy):
     row = inta_yoy.query("school_id == 'INT05' and metric == 'share_2' and year_to == 2021").iloc[0]
     d, lo, hi = newcombe([5], [25], [10], [22])  # independent call on the seed's counts
-    assert (row["change"], row["change_low"], row["change_high"]) == pytest.approx((d[0], lo[0], hi[0]))
+    assert (row["change"], row["change_low"], row["change_high"]) == pytest.approx(
+        (d[0], lo[0], hi[0])
+    )
     # «2» up from 20 % to 45,5 % on 25 and 22 pupils: the interval still covers zero
     assert lo[0] < 0 < hi[0] and row["verdict"] == "стабильная"
     # СОШ № 8: 38,5 % → 75 % (15 of 39, 18 of 24): distinguishable, and bad
-    row8 = inta_yoy.query("school_id == 'INT08' and metric == 'share_2' and year_to == 2022").iloc[0]
+    row8 = inta_yoy.query("school_id == 'INT08' and metric == 'share_2' and year_to == 2022").iloc[
+        0
+    ]
     assert row8["change_low"] > 0 and row8["verdict"] == "отрицательная"
     # СОШ № 6: 88,9 % → 85,7 % on 9 and 7 pupils: noise
-    row6 = inta_yoy.query("school_id == 'INT06' and metric == 'share_2' and year_to == 2022").iloc[0]
+    row6 = inta_yoy.query("school_id == 'INT06' and metric == 'share_2' and year_to == 2022").iloc[
+        0
+    ]
     assert row6["verdict"] == "стабильная"
 
 
@@ -69,9 +75,20 @@ def test_verdict_knows_good_direction():
 def test_mean_score_change_welch_interval():
     rng = np.random.default_rng(5)
     a, b = rng.normal(10, 3, 40), rng.normal(12, 3, 35)
-    rows = [{"school_id": "1", "assessment": "ВПР", "subject": "М", "grade": 5, "year": y,
-             "pupil_id": f"{y}-{i}", "score": s, "mark": 3}
-            for y, arr in ((2021, a), (2022, b)) for i, s in enumerate(arr)]
+    rows = [
+        {
+            "school_id": "1",
+            "assessment": "ВПР",
+            "subject": "М",
+            "grade": 5,
+            "year": y,
+            "pupil_id": f"{y}-{i}",
+            "score": s,
+            "mark": 3,
+        }
+        for y, arr in ((2021, a), (2022, b))
+        for i, s in enumerate(arr)
+    ]
     yoy = year_over_year(summarize(pd.DataFrame(rows)), metrics=["mean_score"]).iloc[0]
     from scipy import stats
 
@@ -91,7 +108,9 @@ def test_trend_against_closed_form_wls(inta):
     pooled = x2.sum() / n.sum()
     w = n / (pooled * (1 - pooled))
     xm = np.average(years, weights=w)
-    slope = np.sum(w * (years - xm) * (p - np.average(p, weights=w))) / np.sum(w * (years - xm) ** 2)
+    slope = np.sum(w * (years - xm) * (p - np.average(p, weights=w))) / np.sum(
+        w * (years - xm) ** 2
+    )
     se = np.sqrt(1 / np.sum(w * (years - xm) ** 2))
     assert t["slope"] == pytest.approx(slope)
     assert t["slope_high"] - t["slope"] == pytest.approx(1.959964 * se, rel=1e-5)
@@ -100,11 +119,15 @@ def test_trend_against_closed_form_wls(inta):
 
 
 def test_positive_share_counts_schools():
-    ch = pd.DataFrame({
-        "school_id": ["1", "1", "2", "3", "4"], "metric": "share_2", "year_from": 2021,
-        "year_to": 2022,
-        "verdict": ["положительная", "стабильная", "положительная", "отрицательная", None],
-    })
+    ch = pd.DataFrame(
+        {
+            "school_id": ["1", "1", "2", "3", "4"],
+            "metric": "share_2",
+            "year_from": 2021,
+            "year_to": 2022,
+            "verdict": ["положительная", "стабильная", "положительная", "отрицательная", None],
+        }
+    )
     row = positive_share(ch).iloc[0]
     assert (row["units"], row["positive"], row["negative"]) == (3, 2, 1)
     assert row["share_positive_low"] < 2 / 3 < row["share_positive_high"]
@@ -120,8 +143,6 @@ def test_inta_enrolment(inta):
     # «На уровне начального общего образования контингент … снизился на 20 %» (СОШ № 8)
     assert noo.loc["INT08", "change_share"] == pytest.approx((186 - 233) / 233)
     assert round(noo.loc["INT08", "change_share"], 2) == -0.20
-
-
 
 
 def test_cohort_reproduces_nazarovo_shares():

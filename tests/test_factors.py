@@ -46,8 +46,9 @@ def star98() -> pd.DataFrame:
 
 
 def _close(actual, expected, rtol=1e-6):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float),
-                               rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol, atol=1e-12
+    )
 
 
 # ------------------------------------------------------------------ influence vs statsmodels
@@ -55,11 +56,15 @@ def _close(actual, expected, rtol=1e-6):
 
 def test_binomial_matches_statsmodels_glm_on_counts(star98):
     before = star98.copy()
-    res = influence(star98, "share_above", STAR_FACTORS, trials="total", family="binomial",
-                    correction=None)
+    res = influence(
+        star98, "share_above", STAR_FACTORS, trials="total", family="binomial", correction=None
+    )
     # statsmodels GLM Binomial on (NABOVE, NBELOW) — the reference fit
-    ref = sm.GLM(star98[["NABOVE", "NBELOW"]], sm.add_constant(star98[STAR_FACTORS]),
-                 family=sm.families.Binomial()).fit()
+    ref = sm.GLM(
+        star98[["NABOVE", "NBELOW"]],
+        sm.add_constant(star98[STAR_FACTORS]),
+        family=sm.families.Binomial(),
+    ).fit()
     _close(res["coef"], ref.params[STAR_FACTORS])
     _close(res["std_err"], ref.bse[STAR_FACTORS])
     _close(res["p_value"], ref.pvalues[STAR_FACTORS])
@@ -74,17 +79,31 @@ def test_binomial_matches_statsmodels_glm_on_counts(star98):
     assert res.attrs["terms"] == ["const", *STAR_FACTORS]
     pd.testing.assert_frame_equal(star98, before)  # input untouched
     # the same model as a share with var_weights = participants (statsmodels' other form)
-    alt = sm.GLM(star98["share_above"], sm.add_constant(star98[STAR_FACTORS]),
-                 family=sm.families.Binomial(), var_weights=star98["total"]).fit()
+    alt = sm.GLM(
+        star98["share_above"],
+        sm.add_constant(star98[STAR_FACTORS]),
+        family=sm.families.Binomial(),
+        var_weights=star98["total"],
+    ).fit()
     _close(res["coef"], alt.params[STAR_FACTORS])
     _close(res["std_err"], alt.bse[STAR_FACTORS])
 
 
 def test_binomial_holm_and_robust(star98):
-    res = influence(star98, "share_above", STAR_FACTORS, trials="total", family="binomial",
-                    robust="HC0", correction="holm")
-    ref = sm.GLM(star98[["NABOVE", "NBELOW"]], sm.add_constant(star98[STAR_FACTORS]),
-                 family=sm.families.Binomial()).fit(cov_type="HC0")
+    res = influence(
+        star98,
+        "share_above",
+        STAR_FACTORS,
+        trials="total",
+        family="binomial",
+        robust="HC0",
+        correction="holm",
+    )
+    ref = sm.GLM(
+        star98[["NABOVE", "NBELOW"]],
+        sm.add_constant(star98[STAR_FACTORS]),
+        family=sm.families.Binomial(),
+    ).fit(cov_type="HC0")
     _close(res["std_err"], ref.bse[STAR_FACTORS])
     _close(res["p_adjusted"], multipletests(ref.pvalues[STAR_FACTORS], method="holm")[1])
     # standardised effect for binomial: coef × sd(x), sd weighted by participants
@@ -115,8 +134,9 @@ def test_wls_on_share_matches_statsmodels(star98):
 
 def test_standardised_effect_is_the_coefficient_on_standardised_variables(star98):
     res = influence(star98, "share_above", STAR_FACTORS, correction=None)
-    z = (star98[STAR_FACTORS + ["share_above"]] - star98[STAR_FACTORS + ["share_above"]].mean()
-         ) / star98[STAR_FACTORS + ["share_above"]].std()
+    z = (
+        star98[STAR_FACTORS + ["share_above"]] - star98[STAR_FACTORS + ["share_above"]].mean()
+    ) / star98[STAR_FACTORS + ["share_above"]].std()
     ref = sm.OLS(z["share_above"], sm.add_constant(z[STAR_FACTORS])).fit()
     _close(res["std_coef"], ref.params[STAR_FACTORS])
     assert res.attrs["model"] == "OLS"
@@ -130,13 +150,15 @@ def planted(rng) -> pd.DataFrame:
     """120 schools: share of «2» rises with large families, falls with parents' higher
     education, and does not depend on the school bus."""
     n = 120
-    d = pd.DataFrame({
-        "school_id": [f"S{i:03d}" for i in range(n)],
-        "large_family": rng.uniform(0.0, 0.5, n),
-        "both_parents_higher_ed": rng.uniform(0.0, 0.6, n),
-        "school_bus": rng.uniform(0.0, 0.7, n),
-        "participants": rng.integers(15, 80, n),
-    })
+    d = pd.DataFrame(
+        {
+            "school_id": [f"S{i:03d}" for i in range(n)],
+            "large_family": rng.uniform(0.0, 0.5, n),
+            "both_parents_higher_ed": rng.uniform(0.0, 0.6, n),
+            "school_bus": rng.uniform(0.0, 0.7, n),
+            "participants": rng.integers(15, 80, n),
+        }
+    )
     logit = -1.6 + 2.5 * d["large_family"] - 2.5 * d["both_parents_higher_ed"]
     p = 1 / (1 + np.exp(-logit))
     d["n2"] = rng.binomial(d["participants"], p)
@@ -147,23 +169,31 @@ def planted(rng) -> pd.DataFrame:
 @pytest.mark.parametrize("family", ["gaussian", "binomial"])
 def test_planted_directions(planted, family):
     kw = {"trials": "participants"} if family == "binomial" else {"weights": "participants"}
-    res = influence(planted, "share_2", ["large_family", "both_parents_higher_ed", "school_bus"],
-                    family=family, **kw)
+    res = influence(
+        planted,
+        "share_2",
+        ["large_family", "both_parents_higher_ed", "school_bus"],
+        family=family,
+        **kw,
+    )
     # share_2 is a known metric where lower is better: the direction is about results
     assert res.attrs["higher_is_better"] is False
     assert np.sign(res["coef"].iloc[0]) == 1 and np.sign(res["coef"].iloc[1]) == -1
     got = dict(zip(res["factor"], res["direction"], strict=True))
-    assert got == {"large_family": "отрицательное",           # more «2»: worse results
-                   "both_parents_higher_ed": "положительное",  # fewer «2»: better results
-                   "school_bus": "незначимое"}
+    assert got == {
+        "large_family": "отрицательное",  # more «2»: worse results
+        "both_parents_higher_ed": "положительное",  # fewer «2»: better results
+        "school_bus": "незначимое",
+    }
     assert res["label"].iloc[0] == "доля обучающихся из многодетных семей (3 и более детей)"
     # Nazarovo seed, Приложение 1 and 2
     assert list(res["expected_direction"]) == ["отрицательное", "положительное", "незначимое"]
     assert res["agrees"].all()
     assert (res["warning"] == "").all() and res.attrs["warnings"] == []
     # told that a higher outcome is better, the directions follow the coefficients' signs
-    flipped = influence(planted, "share_2", ["large_family"], family=family,
-                        higher_is_better=True, **kw)
+    flipped = influence(
+        planted, "share_2", ["large_family"], family=family, higher_is_better=True, **kw
+    )
     assert flipped["direction"].iloc[0] == "положительное" and not flipped["agrees"].iloc[0]
 
 
@@ -176,13 +206,17 @@ def test_direction_table_has_the_nazarovo_form(planted):
     assert res["agrees"].all()
     appendix_2 = direction_table(res, which="none")
     assert list(appendix_2["Фактор"]) == [
-        "доля обучающихся, которых ежедневно подвозят в ОО на школьном автобусе"]
+        "доля обучающихся, которых ежедневно подвозят в ОО на школьном автобусе"
+    ]
     assert len(direction_table(res, which="influential")) == 2
 
 
 def test_unknown_factor_keeps_its_name_and_no_expectation(planted):
-    res = influence(planted.rename(columns={"school_bus": "my_factor"}), "share_2",
-                    ["large_family", "my_factor"])
+    res = influence(
+        planted.rename(columns={"school_bus": "my_factor"}),
+        "share_2",
+        ["large_family", "my_factor"],
+    )
     row = res.set_index("factor").loc["my_factor"]
     assert row["label"] == "my_factor"
     assert pd.isna(row["expected_direction"]) and pd.isna(row["agrees"])
@@ -221,8 +255,11 @@ def test_small_sample_and_dropped_rows_warn(planted):
 
 def test_bad_options_raise_in_seaborn_style(planted):
     f = ["large_family"]
-    with pytest.raises(ValueError, match=r"Параметр `family` должен быть одним из "
-                                         r"\['gaussian', 'binomial'\], передано 'poisson'"):
+    with pytest.raises(
+        ValueError,
+        match=r"Параметр `family` должен быть одним из "
+        r"\['gaussian', 'binomial'\], передано 'poisson'",
+    ):
         influence(planted, "share_2", f, family="poisson")
     with pytest.raises(ValueError, match="Параметр `correction`"):
         influence(planted, "share_2", f, correction="sidak")
@@ -245,8 +282,13 @@ def test_data_errors_name_the_column(planted):
     with pytest.raises(DataError, match="не меняется"):
         influence(planted.assign(school_bus=0.1), "share_2", ["large_family", "school_bus"])
     with pytest.raises(DataError, match="от 0 до 1"):
-        influence(planted.assign(share_2=planted["share_2"] * 100), "share_2", ["large_family"],
-                  family="binomial", trials="participants")
+        influence(
+            planted.assign(share_2=planted["share_2"] * 100),
+            "share_2",
+            ["large_family"],
+            family="binomial",
+            trials="participants",
+        )
 
 
 # ------------------------------------------------------------------ multilevel on HSB
@@ -268,8 +310,9 @@ def hsb_null(hsb):
 
 @pytest.fixture(scope="module")
 def hsb_slope(hsb):
-    return multilevel(hsb, "mAch", group="school", pupil_factors=["ses"], center="group",
-                      random_slope="ses")
+    return multilevel(
+        hsb, "mAch", group="school", pupil_factors=["ses"], center="group", random_slope="ses"
+    )
 
 
 @pytest.mark.slow
@@ -281,7 +324,9 @@ def test_hsb_null_model_reproduces_raudenbush_bryk_table_4_2(hsb_null):
     assert m.variance["tau00"] == pytest.approx(8.61, rel=0.01)
     assert m.variance["sigma2"] == pytest.approx(39.15, rel=0.01)
     assert m.fixed.set_index("term").loc["const", "coef"] == pytest.approx(12.64, rel=0.01)
-    assert m.icc == pytest.approx(m.variance["tau00"] / (m.variance["tau00"] + m.variance["sigma2"]))
+    assert m.icc == pytest.approx(
+        m.variance["tau00"] / (m.variance["tau00"] + m.variance["sigma2"])
+    )
     assert m.icc == pytest.approx(0.18, abs=0.005)
 
 
@@ -345,8 +390,11 @@ def test_school_effects_are_shrunk(hsb_null):
 
 def test_multilevel_options_and_errors(hsb):
     small = hsb.loc[hsb["school"].isin(hsb["school"].unique()[:20])]
-    with pytest.raises(ValueError, match=r"Параметр `center` должен быть одним из "
-                                         r"\['none', 'group', 'grand'\], передано 'school'"):
+    with pytest.raises(
+        ValueError,
+        match=r"Параметр `center` должен быть одним из "
+        r"\['none', 'group', 'grand'\], передано 'school'",
+    ):
         multilevel(small, "mAch", group="school", center="school")
     with pytest.raises(ValueError, match="Параметр `random_slope`"):
         multilevel(small, "mAch", group="school", random_slope="ses")
@@ -354,8 +402,15 @@ def test_multilevel_options_and_errors(hsb):
         multilevel(small, "mAch", group="school", school_factors=["ses"])
     with pytest.raises(DataError, match="столбец «school_id»"):
         multilevel(small, "mAch")
-    grand = multilevel(small, "mAch", group="school", pupil_factors=["ses"], center="grand",
-                       group_means=True, methods=["powell"])
+    grand = multilevel(
+        small,
+        "mAch",
+        group="school",
+        pupil_factors=["ses"],
+        center="grand",
+        group_means=True,
+        methods=["powell"],
+    )
     assert list(grand.fixed["term"]) == ["const", "ses", "ses_mean"]
     assert list(grand.optimizers["method"]) == ["powell"]
 

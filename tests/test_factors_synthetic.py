@@ -16,8 +16,9 @@ def school_table(region):
     vpr = vpr.loc[vpr["year"] == vpr["year"].max()]
     # the school mean of ВПР scores standardised within subject and grade
     z = vpr.groupby(["subject", "grade"])["score"].transform(lambda s: (s - s.mean()) / s.std())
-    per_school = vpr.assign(z=z).groupby("school_id").agg(score_z=("z", "mean"),
-                                                           participants=("z", "size"))
+    per_school = (
+        vpr.assign(z=z).groupby("school_id").agg(score_z=("z", "mean"), participants=("z", "size"))
+    )
     ctx = region.context.loc[region.context["year"] == vpr["year"].max()]
     return ctx.merge(per_school.reset_index(), on="school_id")
 
@@ -30,10 +31,14 @@ def test_planted_signs_and_null_factors_over_seeds():
         table = school_table(region)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = eq.influence(table, "score_z", factors, weights="participants").set_index("factor")
+            res = eq.influence(table, "score_z", factors, weights="participants").set_index(
+                "factor"
+            )
         signs = np.sign(res.loc[list(FACTOR_EFFECTS), "coef"])
         right_signs.append(int((signs == np.sign(list(FACTOR_EFFECTS.values()))).sum()))
-        null_significant.append(int((res.loc[list(NULL_FACTORS), "direction"] != "незначимое").sum()))
+        null_significant.append(
+            int((res.loc[list(NULL_FACTORS), "direction"] != "незначимое").sum())
+        )
     # planted effects: the right sign for most factors in every seed
     assert min(right_signs) >= 6 and np.mean(right_signs) >= 7
     # null factors: «незначимое» in most seeds (Holm-corrected), never more than one at a time

@@ -43,7 +43,6 @@ def real(test):
     return pytest.mark.slow(_NO_ALTAI(test))
 
 
-
 V20, V21, V22 = ALTAI / "vpr_2020", ALTAI / "vpr_2021", ALTAI / "vpr_2022"
 MATH4_21 = V21 / "Проведение работы по математике, 4 класс. ВПР 2021.xlsx"
 MATH6_21 = V21 / "Проведение работы по математике, 6 класс. ВПР 2021.xlsx"
@@ -508,8 +507,10 @@ def test_groups_of_hand_picked_real_schools(imported, school, group):
 )
 def test_registry_text_files(tmp_path, name, encoding):
     sep = "\t" if name.endswith(".tsv") else ";"
-    text = (f"Реестр школ региона\n\nлогин{sep}имя{sep}регион\n"
-            f"edu224145{sep}МБОУ СОШ №7{sep}г. Алейск\n")
+    text = (
+        f"Реестр школ региона\n\nлогин{sep}имя{sep}регион\n"
+        f"edu224145{sep}МБОУ СОШ №7{sep}г. Алейск\n"
+    )
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
     reg = read_fisoko_registry(path)
@@ -518,8 +519,11 @@ def test_registry_text_files(tmp_path, name, encoding):
 
 
 def test_registry_xlsx_and_parquet_with_a_group(tmp_path, write_xlsx):
-    rows = [["логин", "имя", "регион", "Группа"], ["sch1", "А", "Б", "СОШ"],
-            ["edu2", "В", "Г", None]]
+    rows = [
+        ["логин", "имя", "регион", "Группа"],
+        ["sch1", "А", "Б", "СОШ"],
+        ["edu2", "В", "Г", None],
+    ]
     reg = read_fisoko_registry(write_xlsx("r.xlsx", rows))
     assert reg["school_id"].tolist() == ["sch1", "sch2"]
     assert reg["group"].tolist()[0] == "обычная" and pd.isna(reg["group"].iloc[1])

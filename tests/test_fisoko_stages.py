@@ -45,10 +45,32 @@ RU = [
     "балл за 1",
     "балл за 2",
 ]
-CODES = ["groups", "user", "id", "code", "otc", "gender", "var-1", "var-2", "sum",
-         "a-1-grade", "a-2-grade", "Учебник", "a-3-grade"]
-PROTOCOL = ["Пользователь", "Школа", "Дата загрузки", "Код", "Вариант",
-            "Отметка за предыдущее полугодие", "1 (1б)", "2(1) (2б)", "Итого баллов"]
+CODES = [
+    "groups",
+    "user",
+    "id",
+    "code",
+    "otc",
+    "gender",
+    "var-1",
+    "var-2",
+    "sum",
+    "a-1-grade",
+    "a-2-grade",
+    "Учебник",
+    "a-3-grade",
+]
+PROTOCOL = [
+    "Пользователь",
+    "Школа",
+    "Дата загрузки",
+    "Код",
+    "Вариант",
+    "Отметка за предыдущее полугодие",
+    "1 (1б)",
+    "2(1) (2б)",
+    "Итого баллов",
+]
 MATH4 = Path("Проведение работы по математике, 4 класс. ВПР 2021.xlsx")
 
 
@@ -89,7 +111,14 @@ def test_layout_columns_codes_stop_at_the_first_column_that_is_no_task():
 def test_layout_columns_protocol_take_the_maxima_from_the_headers():
     c = layout_columns(PROTOCOL, "protocol", FILE)
     assert (c.school, c.school_name, c.date, c.pupil, c.variant, c.journal, c.total) == (
-        0, 1, 2, 3, 4, 5, 8)
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        8,
+    )
     assert c.tasks == [(6, "1"), (7, "2(1)")] and c.header_max == [1, 2]
 
 
@@ -104,9 +133,11 @@ def test_layout_columns_refuse_a_missing_field():
 
 
 def test_pupil_rows_read_the_fields_as_text():
-    grid = [PROTOCOL,
-            ["edu220001", "edu220001 | СОШ", "17.03.2022", 40001.0, 1, 5, 1, 2, None],
-            [None, "edu220002 | СОШ 2", "17.03.2022", 40002.0, 2, 4, 1, 1, 3]]
+    grid = [
+        PROTOCOL,
+        ["edu220001", "edu220001 | СОШ", "17.03.2022", 40001.0, 1, 5, 1, 2, None],
+        [None, "edu220002 | СОШ 2", "17.03.2022", 40002.0, 2, 4, 1, 1, 3],
+    ]
     columns = layout_columns(PROTOCOL, "protocol", FILE)
     rows = pupil_rows(grid, 0, columns)
     assert rows.rows.tolist() == [2, 3]
@@ -131,12 +162,14 @@ def test_pupil_rows_read_var_2_where_var_1_is_empty():
 
 
 def test_drop_blank_rows_keeps_the_excel_row_numbers():
-    grid = [RU,
-            ["sch1", "1", "5", "м", "1", "3", "1", "2"],
-            [None] * 8,
-            ["", "", "4", "ж", None, None, None, None],  # no school, pupil, variant, score
-            ["", "3", None, None, None, None, None, None],  # a pupil code: a row
-            ["sch1", "2", "5", "м", "1", "2", "1", "1"]]
+    grid = [
+        RU,
+        ["sch1", "1", "5", "м", "1", "3", "1", "2"],
+        [None] * 8,
+        ["", "", "4", "ж", None, None, None, None],  # no school, pupil, variant, score
+        ["", "3", None, None, None, None, None, None],  # a pupil code: a row
+        ["sch1", "2", "5", "м", "1", "2", "1", "1"],
+    ]
     rows = drop_blank_rows(pupil_rows(grid, 0, layout_columns(RU, "ru", FILE)))
     assert rows.rows.tolist() == [2, 5, 6]
     assert rows.pupil.tolist() == ["1", "3", "2"]
@@ -155,16 +188,16 @@ def test_work_identity_from_the_file_name():
 
 def test_work_identity_arguments_win():
     columns, rows, _ = _stages([RU, ["sch1", "40001", "5", "м", "1", "3", "1", "2"]])
-    work, _ = work_identity(MATH4, MATH4.name, "ru", rows, columns, year=2022,
-                            subject="русский", grade=5)
+    work, _ = work_identity(
+        MATH4, MATH4.name, "ru", rows, columns, year=2022, subject="русский", grade=5
+    )
     assert work == Work(2022, "Русский язык", 5, 5, False)
 
 
 def test_work_identity_year_from_the_dates_of_upload():
     grid = [PROTOCOL, ["edu1", "edu1 | СОШ", "17.03.2022 05:33:20", 40001, 1, 5, 1, 2, None]]
     columns, rows, _ = _stages(grid, "protocol")
-    work, notes = work_identity(Path("x/Математика 4 класс.xlsx"), FILE, "protocol", rows,
-                                columns)
+    work, notes = work_identity(Path("x/Математика 4 класс.xlsx"), FILE, "protocol", rows, columns)
     assert work.year == 2022 and notes == ["год 2022 определён по дате загрузки"]
 
 
@@ -186,8 +219,8 @@ def test_work_identity_notes_codes_of_another_grade_and_grades_from_codes():
     columns, rows, _ = _stages([RU, ["sch1", "50001", "5", "м", "1", "3", "1", "2"]])
     work, notes = work_identity(MATH4, MATH4.name, "ru", rows, columns)
     assert work.grade == 4 and notes == [
-        "коды участников указывают на 5 класс, а имя файла — на 4 класс; "
-        "взят класс из имени файла"]
+        "коды участников указывают на 5 класс, а имя файла — на 4 класс; взят класс из имени файла"
+    ]
     path = Path("Математика ВПР 2021.xlsx")
     work, notes = work_identity(path, path.name, "ru", rows, columns)
     assert work.grade == 5 and notes == ["класс 5 определён по кодам участников"]
@@ -210,9 +243,17 @@ def test_work_identity_refuses_what_it_cannot_find(name, message):
 def test_work_scale_gives_the_top_of_the_scale_and_notes_an_assumption():
     scale, notes = work_scale(None, Work(2021, "Математика", 4, 4), FILE)
     assert scale.max_score == 20 and notes == []
-    mine = pd.DataFrame({"year": 2022, "subject": "Математика", "grade": 4, "mark": [2, 3, 4, 5],
-                         "min_score": [0, 1, 2, 3], "max_score": [0, 1, 2, 7],
-                         "source": "допущение: шкала 2021 года"})
+    mine = pd.DataFrame(
+        {
+            "year": 2022,
+            "subject": "Математика",
+            "grade": 4,
+            "mark": [2, 3, 4, 5],
+            "min_score": [0, 1, 2, 3],
+            "max_score": [0, 1, 2, 7],
+            "source": "допущение: шкала 2021 года",
+        }
+    )
     scale, notes = work_scale(mine, Work(2022, "Математика", 4, 4), FILE)
     assert scale.max_score == 7
     assert notes == ["шкала перевода в отметки: допущение: шкала 2021 года"]
@@ -224,12 +265,14 @@ def test_work_scale_gives_the_top_of_the_scale_and_notes_an_assumption():
 
 
 def test_row_status():
-    grid = [RU,
-            ["sch1", "1", "5", "м", "1", "3,0", "1", "2"],
-            ["sch1", "2", "5", "м", "Отсутствовал", None, None, None],
-            ["sch1", "3", "5", "м", None, None, None, None],
-            ["sch1", "4", "5", "м", "1,5", None, "1", None],
-            ["sch1", "5", "5", "м", None, "abc", None, None]]
+    grid = [
+        RU,
+        ["sch1", "1", "5", "м", "1", "3,0", "1", "2"],
+        ["sch1", "2", "5", "м", "Отсутствовал", None, None, None],
+        ["sch1", "3", "5", "м", None, None, None, None],
+        ["sch1", "4", "5", "м", "1,5", None, "1", None],
+        ["sch1", "5", "5", "м", None, "abc", None, None],
+    ]
     _, _, s = _stages(grid)
     assert s.absent.tolist() == [False, True, False, False, False]
     assert s.empty.tolist() == [False, False, True, False, False]
@@ -261,12 +304,18 @@ def test_task_maxima_from_headers_parameter_or_data():
     work = Work(2022, "Математика", 4, 4)
     maxima, notes = task_maxima(columns, classify_task_cells(rows), s.writer, None, work, 3, FILE)
     assert maxima.top.tolist() == [1.0, 2.0] and maxima.source == "заголовки" and notes == []
-    with pytest.raises(DataError, match=r"шкала не подходит к работе: по шкале максимум 4 баллов, "
-                                        r"по заданиям файла 3 \(ВПР 2022, «Математика», 4 класс\)"):
+    with pytest.raises(
+        DataError,
+        match=r"шкала не подходит к работе: по шкале максимум 4 баллов, "
+        r"по заданиям файла 3 \(ВПР 2022, «Математика», 4 класс\)",
+    ):
         task_maxima(columns, classify_task_cells(rows), s.writer, None, work, 4, FILE)
 
-    grid = [RU, ["sch1", "1", "5", "м", "1", "3", "1", "2"],
-            ["sch1", "2", "5", "м", "1", "3", "0", "3"]]
+    grid = [
+        RU,
+        ["sch1", "1", "5", "м", "1", "3", "1", "2"],
+        ["sch1", "2", "5", "м", "1", "3", "0", "3"],
+    ]
     columns, rows, s = _stages(grid)
     cells = classify_task_cells(rows)
     maxima, notes = task_maxima(columns, cells, s.writer, [1, 3], work, 20, FILE)
@@ -275,22 +324,27 @@ def test_task_maxima_from_headers_parameter_or_data():
         task_maxima(columns, cells, s.writer, [1], work, 20, FILE)
     maxima, notes = task_maxima(columns, cells, s.writer, None, work, 20, FILE)
     assert maxima.top.tolist() == [1.0, 3.0] and maxima.source == "данные"
-    assert notes == ["максимумы заданий выведены из данных (сумма 4) и не совпадают "
-                     "с максимумом шкалы (20)"]
+    assert notes == [
+        "максимумы заданий выведены из данных (сумма 4) и не совпадают с максимумом шкалы (20)"
+    ]
 
 
 def test_task_maxima_from_many_pupils_drop_a_rare_typo():
     rows_ = [["sch1", str(i), "5", "м", "1", None, str(i % 2), str(i % 3)] for i in range(1200)]
     rows_[7][7] = "9"  # one pupil of 1 200: a typo, not the maximum
     columns, rows, s = _stages([RU, *rows_])
-    maxima, _ = task_maxima(columns, classify_task_cells(rows), s.writer, None,
-                            Work(2021, "Математика", 4, 4), 3, FILE)
+    maxima, _ = task_maxima(
+        columns, classify_task_cells(rows), s.writer, None, Work(2021, "Математика", 4, 4), 3, FILE
+    )
     assert maxima.top.tolist() == [1.0, 2.0]
 
 
 def test_score_tasks():
-    grid = [RU, ["sch1", "1", "5", "м", "1", "3", "X", "5"],
-            ["sch1", "2", "5", "м", "1", "3", None, "?"]]
+    grid = [
+        RU,
+        ["sch1", "1", "5", "м", "1", "3", "X", "5"],
+        ["sch1", "2", "5", "м", "1", "3", None, "?"],
+    ]
     columns, rows, _ = _stages(grid)
     t = score_tasks(classify_task_cells(rows), np.array([1.0, 2.0]))
     assert np.array_equal(t.value, [[0.0, np.nan], [np.nan, np.nan]], equal_nan=True)
@@ -312,27 +366,32 @@ def test_result_errors_only_on_rows_of_results():
 
 
 def test_variant_errors():
-    grid = [RU,
-            ["sch1", "1", "5", "м", "0", "3", "1", "2"],
-            ["sch1", "2", "5", "м", None, "3", "1", "2"],
-            ["sch1", "3", "5", "м", "отсутствовал", None, None, None],
-            ["sch1", "4", "5", "м", "2", "3", "1", "2"]]
+    grid = [
+        RU,
+        ["sch1", "1", "5", "м", "0", "3", "1", "2"],
+        ["sch1", "2", "5", "м", None, "3", "1", "2"],
+        ["sch1", "3", "5", "м", "отсутствовал", None, None, None],
+        ["sch1", "4", "5", "м", "2", "3", "1", "2"],
+    ]
     columns, rows, s = _stages(grid)
     errors = ResultErrors(s.writer)
     variant_errors(errors, rows, s, columns)
     assert errors.mask.tolist() == [True, True, False, False]
     assert [p[3] for p in errors.parts] == [
         ["не указан вариант, хотя есть баллы"],
-        ["неизвестный вариант «0» (ожидается номер варианта 1, 2, … или «отсутствовал»)"]]
+        ["неизвестный вариант «0» (ожидается номер варианта 1, 2, … или «отсутствовал»)"],
+    ]
 
 
 def test_file_scores_total_or_sum_of_tasks():
-    grid = [RU,
-            ["sch1", "1", "5", "м", "1", "3", "1", "2"],      # total = sum
-            ["sch1", "2", "5", "м", "1", None, "1", "1"],     # no total: the sum
-            ["sch1", "3", "5", "м", "1", "4", "1", "1"],      # total ≠ sum: the total
-            ["sch1", "4", "5", "м", "1", "2.5", "1", "1"],    # unreadable total: an error
-            ["sch1", "5", "5", "м", "1", "1", "1", "?"]]      # unreadable task: a warning
+    grid = [
+        RU,
+        ["sch1", "1", "5", "м", "1", "3", "1", "2"],  # total = sum
+        ["sch1", "2", "5", "м", "1", None, "1", "1"],  # no total: the sum
+        ["sch1", "3", "5", "м", "1", "4", "1", "1"],  # total ≠ sum: the total
+        ["sch1", "4", "5", "м", "1", "2.5", "1", "1"],  # unreadable total: an error
+        ["sch1", "5", "5", "м", "1", "1", "1", "?"],
+    ]  # unreadable task: a warning
     columns, rows, s, maxima, tasks = _scored(grid, top=[1, 2])
     errors, q = ResultErrors(s.writer), QualityReport(FILE)
     scores = file_scores(errors, q, rows, s, columns, tasks, maxima)
@@ -349,9 +408,11 @@ def test_file_scores_total_or_sum_of_tasks():
 
 
 def test_protocol_scores_sum_of_tasks_and_task_errors():
-    grid = [PROTOCOL,
-            ["edu1", "", "17.03.2022", 1, 1, 5, 1, 2, 4],   # total in the file ≠ sum
-            ["edu1", "", "17.03.2022", 2, 1, 5, 1, 3, None]]  # 3 > (2б): an error
+    grid = [
+        PROTOCOL,
+        ["edu1", "", "17.03.2022", 1, 1, 5, 1, 2, 4],  # total in the file ≠ sum
+        ["edu1", "", "17.03.2022", 2, 1, 5, 1, 3, None],
+    ]  # 3 > (2б): an error
     columns = layout_columns(PROTOCOL, "protocol", FILE)
     rows = drop_blank_rows(pupil_rows(grid, 0, columns))
     s = row_status(rows)
@@ -362,17 +423,20 @@ def test_protocol_scores_sum_of_tasks_and_task_errors():
     assert scores.score.tolist() == [3.0, 1.0] and scores.shown.tolist() == ["3", "1"]
     assert scores.header == "Итого баллов"
     assert q.frame()["problem"].tolist() == [
-        "итог в файле (4) не совпадает с суммой баллов за задания (3)"]
+        "итог в файле (4) не совпадает с суммой баллов за задания (3)"
+    ]
     assert errors.mask.tolist() == [False, True]
     assert errors.parts[0][1] == "2(1) (2б)"
     assert errors.parts[0][3] == ["балл «3» за задание 2(1) не распознан или больше максимума 2"]
 
 
 def test_score_errors():
-    grid = [RU,
-            ["sch1", "1", "5", "м", "1", "21", "1", "2"],
-            ["sch1", "2", "5", "м", "1", None, None, None],
-            ["sch1", "3", "5", "м", "0", None, None, None]]
+    grid = [
+        RU,
+        ["sch1", "1", "5", "м", "1", "21", "1", "2"],
+        ["sch1", "2", "5", "м", "1", None, None, None],
+        ["sch1", "3", "5", "м", "0", None, None, None],
+    ]
     columns, rows, s, maxima, tasks = _scored(grid)
     errors, q = ResultErrors(s.writer), QualityReport(FILE)
     variant_errors(errors, rows, s, columns)
@@ -388,12 +452,14 @@ def test_score_errors():
 
 
 def test_pupil_errors():
-    grid = [RU,
-            ["sch1", "1", "5", "м", "1", "3", "1", "2"],
-            ["edu1", "1", "5", "м", "1", "3", "1", "2"],   # the same pupil of the same school
-            ["sch2", None, "5", "м", "1", "3", "1", "2"],
-            [None, "7", "5", "м", "1", "3", "1", "2"],
-            ["sch3", "1", "5", "м", "1", "3", "1", "2"]]
+    grid = [
+        RU,
+        ["sch1", "1", "5", "м", "1", "3", "1", "2"],
+        ["edu1", "1", "5", "м", "1", "3", "1", "2"],  # the same pupil of the same school
+        ["sch2", None, "5", "м", "1", "3", "1", "2"],
+        [None, "7", "5", "м", "1", "3", "1", "2"],
+        ["sch3", "1", "5", "м", "1", "3", "1", "2"],
+    ]
     columns, rows, s = _stages(grid)
     errors = ResultErrors(s.writer)
     pupil_errors(errors, rows, columns)
@@ -408,11 +474,13 @@ def test_pupil_errors():
 
 
 def test_secondary_fields():
-    grid = [RU,
-            ["sch1", "1", "5", "Ж.", "1", "3", "1", "2"],
-            ["sch1", "2", "нет отметки", "муж", "1", "3", "1", "2"],
-            ["sch1", "3", "8", "?", "1", "3", "1", "2"],
-            ["sch1", "4", "ж", "м", "отсутствовал", None, None, None]]  # not a result: no warning
+    grid = [
+        RU,
+        ["sch1", "1", "5", "Ж.", "1", "3", "1", "2"],
+        ["sch1", "2", "нет отметки", "муж", "1", "3", "1", "2"],
+        ["sch1", "3", "8", "?", "1", "3", "1", "2"],
+        ["sch1", "4", "ж", "м", "отсутствовал", None, None, None],
+    ]  # not a result: no warning
     columns, rows, s = _stages(grid)
     q = QualityReport(FILE)
     f = secondary_fields(rows, columns, s.writer, q)
@@ -426,10 +494,12 @@ def test_secondary_fields():
 
 
 def test_row_remarks():
-    grid = [CODES,
-            ["g", "sch1", 1, "50001", 5, "m", "отсутствовал", None, 3, None, None, None, None],
-            ["g", "sch1", 2, "50002", 5, "m", None, None, None, None, None, None, None],
-            ["g", "sch1", 3, "50003", 5, "m", 1, None, 3, 1, 2, None, 1]]
+    grid = [
+        CODES,
+        ["g", "sch1", 1, "50001", 5, "m", "отсутствовал", None, 3, None, None, None, None],
+        ["g", "sch1", 2, "50002", 5, "m", None, None, None, None, None, None, None],
+        ["g", "sch1", 3, "50003", 5, "m", 1, None, 3, 1, 2, None, 1],
+    ]
     columns, rows, s = _stages(grid, "codes")
     q = QualityReport(FILE)
     row_remarks(q, rows, columns, s)
@@ -444,8 +514,11 @@ def test_row_remarks():
 
 
 def _with_an_error():
-    grid = [RU, ["sch1", "1", "8", "м", "1", "3", "1", "2"],
-            ["sch1", "2", "5", "м", "0", "3", "1", "2"]]
+    grid = [
+        RU,
+        ["sch1", "1", "8", "м", "1", "3", "1", "2"],
+        ["sch1", "2", "5", "м", "0", "3", "1", "2"],
+    ]
     columns, rows, s = _stages(grid)
     errors, q = ResultErrors(s.writer), QualityReport(FILE)
     variant_errors(errors, rows, s, columns)
@@ -491,10 +564,15 @@ def test_participant_ids_without_a_key(monkeypatch):
 
 
 def test_absent_table():
-    t = absent_table(Work(2020, "Математика", 6, 5, True), pd.Series(["s2", None, "s1", "s2"]),
-                     np.array([True, True, True, True]))
-    assert t.values.tolist() == [[2020, "ВПР", "Математика", 6, 5, "s1", 1],
-                                 [2020, "ВПР", "Математика", 6, 5, "s2", 2]]
+    t = absent_table(
+        Work(2020, "Математика", 6, 5, True),
+        pd.Series(["s2", None, "s1", "s2"]),
+        np.array([True, True, True, True]),
+    )
+    assert t.values.tolist() == [
+        [2020, "ВПР", "Математика", 6, 5, "s1", 1],
+        [2020, "ВПР", "Математика", 6, 5, "s2", 2],
+    ]
     assert t["grade"].dtype == "int64" and t["absent"].dtype == "int64"
 
 
@@ -506,25 +584,49 @@ def test_task_table_makes_repeated_labels_unique():
     assert t["task"].astype(str).tolist() == ["1#1", "1#2", "1#2"]
     assert t["pupil_id"].astype(str).tolist() == ["p1", "p1", "p2"]
     assert t["note"].astype(object).where(t["note"].notna(), None).tolist() == [
-        None, "тема не пройдена", None]
+        None,
+        "тема не пройдена",
+        None,
+    ]
     assert t["max_score"].tolist() == [1.0, 2.0, 2.0]
 
 
 def test_parse_vpr_runs_the_stages_in_order():
-    grid = [RU,
-            ["sch220001", "40001", "5", "м", "1", "3", "1", "2"],
-            ["sch220001", "40002", "8", "ж", "1", None, "1", "X"],
-            ["sch220001", "40003", "4", "ж", "отсутствовал", None, None, None],
-            ["sch220002", "40001", "4", "ж", "0", "2", "1", "1"]]
-    vpr = parse_vpr(grid, 0, "ru", MATH4, FILE, invalid_results="exclude", task_max=[1, 2],
-                    pseudonymize_ids=False)
+    grid = [
+        RU,
+        ["sch220001", "40001", "5", "м", "1", "3", "1", "2"],
+        ["sch220001", "40002", "8", "ж", "1", None, "1", "X"],
+        ["sch220001", "40003", "4", "ж", "отсутствовал", None, None, None],
+        ["sch220002", "40001", "4", "ж", "0", "2", "1", "1"],
+    ]
+    vpr = parse_vpr(
+        grid,
+        0,
+        "ru",
+        MATH4,
+        FILE,
+        invalid_results="exclude",
+        task_max=[1, 2],
+        pseudonymize_ids=False,
+    )
     got = vpr.results[["school_id", "pupil_id", "score", "mark", "journal_mark"]].values.tolist()
     assert got == [["sch220001", "40001", 3.0, 2, 5], ["sch220001", "40002", 1.0, 2, pd.NA]]
-    assert vpr.counts == {"rows": 4, "participants": 2, "absent": 1, "empty": 0, "excluded": 1,
-                          "schools": 1, "warnings": 1}
+    assert vpr.counts == {
+        "rows": 4,
+        "participants": 2,
+        "absent": 1,
+        "empty": 0,
+        "excluded": 1,
+        "schools": 1,
+        "warnings": 1,
+    }
     assert vpr.quality["severity"].tolist() == [NOTE, WARNING, ERROR]
     assert vpr.absent["absent"].tolist() == [1] and vpr.source_rows.tolist() == [2, 3]
     assert [None if pd.isna(v) else v for v in vpr.tasks["note"]] == [
-        None, None, None, "не приступал"]
+        None,
+        None,
+        None,
+        "не приступал",
+    ]
     assert vpr.results.attrs["task_max_from"] == "параметр"
     assert vpr.headers["score"] == "всего баллов"

@@ -82,8 +82,11 @@ def _check_loaded(result, case: dict[str, str]) -> None:
 
 def test_manifest_covers_the_corpus():
     listed = {c["file"] for c in CASES}
-    present = {p.name for p in HOSTILE.iterdir()
-               if p.name not in ("cases.csv", "make_corpus.py", "__pycache__")}
+    present = {
+        p.name
+        for p in HOSTILE.iterdir()
+        if p.name not in ("cases.csv", "make_corpus.py", "__pycache__")
+    }
     assert listed == present
     assert len(CASES) >= 40
     assert {c["outcome"] for c in CASES} == {"loads", "error"}
@@ -156,20 +159,33 @@ def test_a_million_rows_load(tmp_path):
     n = 1_000_000
     rng = np.random.default_rng(7)
     mark = rng.integers(2, 6, n)
-    frame = pd.DataFrame({
-        "Учебный год": "2023-2024", "Процедура": "ВПР", "Предмет": "Математика",
-        "Класс": rng.integers(4, 9, n), "Код ОО": rng.integers(1, 500, n).astype(str),
-        "Код участника": np.arange(n).astype(str), "ФИО": "Фамилия Имя",
-        "Первичный балл": rng.integers(0, 20, n), "Отметка": mark,
-    })
+    frame = pd.DataFrame(
+        {
+            "Учебный год": "2023-2024",
+            "Процедура": "ВПР",
+            "Предмет": "Математика",
+            "Класс": rng.integers(4, 9, n),
+            "Код ОО": rng.integers(1, 500, n).astype(str),
+            "Код участника": np.arange(n).astype(str),
+            "ФИО": "Фамилия Имя",
+            "Первичный балл": rng.integers(0, 20, n),
+            "Отметка": mark,
+        }
+    )
     path = tmp_path / "vpr_region.csv"
     frame.to_csv(path, sep=";", index=False, encoding="cp1251")
     del frame
-    run = subprocess.run([sys.executable, "-c", _READ_AND_MEASURE, str(path)],
-                         capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", _READ_AND_MEASURE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     got = json.loads(run.stdout.strip().splitlines()[-1])
-    print(f"\n1 000 000 строк: {got['seconds']:.1f} с, таблица {got['size_mb']:.0f} МБ, пик "
-          f"процесса {got['peak_mb']:.0f} МБ (после импорта {got['before_mb']:.0f} МБ)")
+    print(
+        f"\n1 000 000 строк: {got['seconds']:.1f} с, таблица {got['size_mb']:.0f} МБ, пик "
+        f"процесса {got['peak_mb']:.0f} МБ (после импорта {got['before_mb']:.0f} МБ)"
+    )
     assert got["rows"] == n
     assert got["marks"] == np.bincount(mark)[2:].tolist()
     assert "ФИО" in got["ignored"] and "Фамилия" not in got["columns"]
@@ -195,8 +211,12 @@ def hostile_region(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile_region") / "region"
     shutil.copytree(SAMPLES / "region", folder)
     schools = pd.read_csv(folder / "schools.csv", dtype=str)
-    names = {0: "<script>alert(1)</script>", 1: '=HYPERLINK("http://example.com","школа")',
-             2: "Школа $\\frac{1}{$ № 3", 3: "+7 (82151) @SUM(A1) -школа-"}
+    names = {
+        0: "<script>alert(1)</script>",
+        1: '=HYPERLINK("http://example.com","школа")',
+        2: "Школа $\\frac{1}{$ № 3",
+        3: "+7 (82151) @SUM(A1) -школа-",
+    }
     for i, name in names.items():
         schools.loc[i, "name"] = name
     schools.to_csv(folder / "schools.csv", index=False)
@@ -234,8 +254,10 @@ def test_formula_like_text_is_neutralised_in_excel_exports(hostile_region, tmp_p
     folder, schools = hostile_region
     table = pd.DataFrame({"a": ["=1+1", "+1", "-1", "@A1", "ok", None], "b": [1, 2, 3, 4, 5, 6]})
     assert neutralize_formulas(table)["a"].tolist()[:5] == ["'=1+1", "'+1", "'-1", "'@A1", "ok"]
-    paths = [export_xlsx(job_for("school", folder, 2024, school_id=sid), tmp_path)
-             for sid in schools["school_id"].iloc[[1, 3]]]
+    paths = [
+        export_xlsx(job_for("school", folder, 2024, school_id=sid), tmp_path)
+        for sid in schools["school_id"].iloc[[1, 3]]
+    ]
     paths.append(export_batch_xlsx(folder, 2024, tmp_path))
     for path in paths:
         for ws in load_workbook(path):

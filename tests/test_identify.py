@@ -33,7 +33,10 @@ def test_every_planted_stably_low_school_is_shnor(classified, truth):
         assert row["status"] in ("ШНОР", "ШНОР и ШНСУ"), sid
         assert row["stably_low"]
         # the reason names the low years and the rule
-        assert "низкие результаты в" in row["reasons"] and "(правило: не менее 2 из 3)" in row["reasons"]
+        assert (
+            "низкие результаты в" in row["reasons"]
+            and "(правило: не менее 2 из 3)" in row["reasons"]
+        )
         assert row["adjusted_high"] < 0  # below what its context predicts
 
 
@@ -55,19 +58,31 @@ def test_low_results_in_unfavourable_context_are_told_apart(classified, truth):
     # group too small to compare within, named by Рособрнадзор's rule alone
     unplanted = classified.loc[shnor.index.difference(list(truth.stably_low))]
     explained = unplanted["unfavourable"] | (
-        (unplanted["compared_with"] == "") & unplanted["rosobrnadzor"])
+        (unplanted["compared_with"] == "") & unplanted["rosobrnadzor"]
+    )
     assert explained.all()
     assert len(shnor) <= 0.2 * len(classified)
 
 
 def test_output_columns_and_statuses(classified):
     assert set(classified["status"]) <= set(STATUSES)
-    for col in ("name", "group", "reasons", "actual", "expected", "adjusted", "adjusted_low",
-                "adjusted_high", "index_z"):
+    for col in (
+        "name",
+        "group",
+        "reasons",
+        "actual",
+        "expected",
+        "adjusted",
+        "adjusted_low",
+        "adjusted_high",
+        "index_z",
+    ):
         assert col in classified.columns
     ok = classified["adjusted"].notna()
     assert (classified.loc[ok, "adjusted_low"] <= classified.loc[ok, "adjusted"]).all()
-    assert (classified["adjusted"] - (classified["actual"] - classified["expected"])).abs().max() < 1e-12
+    assert (
+        classified["adjusted"] - (classified["actual"] - classified["expected"])
+    ).abs().max() < 1e-12
     assert classified.loc[classified["status"] != "", "reasons"].str.len().gt(20).all()
 
 
@@ -81,22 +96,36 @@ def test_small_groups_are_not_judged_low(classified):
 def _procedure_table(shares: dict[tuple[str, int], float], n: int = 20) -> pd.DataFrame:
     rows = []
     for (subject, year), share in shares.items():
-        rows.append({"school_id": "A", "assessment": "ВПР", "subject": subject, "grade": 5,
-                     "year": year, "participants": n, "n2": round(share * n)})
+        rows.append(
+            {
+                "school_id": "A",
+                "assessment": "ВПР",
+                "subject": subject,
+                "grade": 5,
+                "year": year,
+                "participants": n,
+                "n2": round(share * n),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def test_rosobrnadzor_rule_hand_example():
     from edu_quality.identify import _rosobrnadzor
 
-    s = summarize(_procedure_table({("Математика", 2023): 0.35, ("Математика", 2024): 0.30,
-                                    ("Русский язык", 2024): 0.30}))
+    s = summarize(
+        _procedure_table(
+            {("Математика", 2023): 0.35, ("Математика", 2024): 0.30, ("Русский язык", 2024): 0.30}
+        )
+    )
     got = _rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",)).iloc[0]["rosobrnadzor_reason"]
     assert "в 2 процедурах 2024 года" in got
     assert "два года подряд (2023 и 2024): ВПР Математика 5 кл. — 35\u00a0% и 30\u00a0%" in got
     below = summarize(_procedure_table({("Математика", 2023): 0.25, ("Математика", 2024): 0.30}))
     assert _rosobrnadzor(below, 2024, 0.30, 5, ("ВПР",)).empty
-    tiny = summarize(_procedure_table({("Математика", 2024): 0.5, ("Русский язык", 2024): 0.5}, n=4))
+    tiny = summarize(
+        _procedure_table({("Математика", 2024): 0.5, ("Русский язык", 2024): 0.5}, n=4)
+    )
     assert _rosobrnadzor(tiny, 2024, 0.30, 5, ("ВПР",)).empty  # under min_n: not judged
 
 
@@ -119,11 +148,19 @@ def test_inta_2022_rosobrnadzor_reasons():
 
 
 def test_composite_is_a_weighted_mean_of_z_scores():
-    s = pd.DataFrame({"school_id": ["a", "b", "c", "a", "b", "c"], "assessment": "ВПР",
-                      "subject": ["М"] * 3 + ["Р"] * 3, "grade": 4, "year": 2021,
-                      "participants": [10, 10, 10, 30, 30, 30],
-                      "mean_score": [10.0, 12.0, 14.0, 20.0, 30.0, 40.0], "score_sd": 3.0,
-                      "share_2": 0.1})
+    s = pd.DataFrame(
+        {
+            "school_id": ["a", "b", "c", "a", "b", "c"],
+            "assessment": "ВПР",
+            "subject": ["М"] * 3 + ["Р"] * 3,
+            "grade": 4,
+            "year": 2021,
+            "participants": [10, 10, 10, 30, 30, 30],
+            "mean_score": [10.0, 12.0, 14.0, 20.0, 30.0, 40.0],
+            "score_sd": 3.0,
+            "share_2": 0.1,
+        }
+    )
     comp = composite_results(s).set_index("school_id")["composite"]
     # both subjects give z = −1, 0, +1: the weighted mean is the same
     assert comp.round(12).tolist() == [-1.0, 0.0, 1.0]
@@ -142,8 +179,17 @@ def test_rosobrnadzor_rule_on_pooled_subjects():
     rows = []
     for grade, n2 in ((5, 8), (6, 2)):  # grade 5: 40 %, grade 6: 10 % → pooled 25 %
         for subject in ("Математика", "Русский язык"):
-            rows.append({"school_id": "A", "assessment": "ВПР", "subject": subject,
-                         "grade": grade, "year": 2024, "participants": 20, "n2": n2})
+            rows.append(
+                {
+                    "school_id": "A",
+                    "assessment": "ВПР",
+                    "subject": subject,
+                    "grade": grade,
+                    "year": 2024,
+                    "participants": 20,
+                    "n2": n2,
+                }
+            )
     s = summarize(pd.DataFrame(rows))
     assert len(_rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",))) == 1  # two grade-5 works at 40 %
     assert _rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",), ("assessment", "subject")).empty

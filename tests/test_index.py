@@ -36,15 +36,19 @@ def context(rng) -> pd.DataFrame:
     rows = []
     for year in (2022, 2023):
         noise = lambda s: rng.normal(0, s, n)  # noqa: E731
-        rows.append(pd.DataFrame({
-            "school_id": [f"S{i:02d}" for i in range(n)],
-            "year": year,
-            "large_family": 1 / (1 + np.exp(1.2 + 0.8 * w + noise(0.4))),
-            "sop_family": 1 / (1 + np.exp(3.0 + 0.6 * w + noise(0.4))),
-            "both_parents_higher_ed": 1 / (1 + np.exp(0.5 - 0.9 * w + noise(0.4))),
-            "school_bus": rng.uniform(0, 0.5, n),
-            "mean_score": 15 + 2 * w + noise(0.8),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "school_id": [f"S{i:02d}" for i in range(n)],
+                    "year": year,
+                    "large_family": 1 / (1 + np.exp(1.2 + 0.8 * w + noise(0.4))),
+                    "sop_family": 1 / (1 + np.exp(3.0 + 0.6 * w + noise(0.4))),
+                    "both_parents_higher_ed": 1 / (1 + np.exp(0.5 - 0.9 * w + noise(0.4))),
+                    "school_bus": rng.uniform(0, 0.5, n),
+                    "mean_score": 15 + 2 * w + noise(0.8),
+                }
+            )
+        )
     ctx = pd.concat(rows, ignore_index=True)
     ctx["share_2"] = 1 / (1 + np.exp(1.5 + 0.7 * (ctx["mean_score"] - 15) / 2))
     return ctx
@@ -101,12 +105,18 @@ def test_regression_weights_are_the_outcome_model(context):
 
 def test_regression_on_share_2_is_oriented_by_its_good_direction(context):
     by_score = social_index(context, FACTORS, method="regression", outcome="mean_score")
-    by_share = social_index(context, FACTORS, method="regression",
-                            outcome=context["share_2"])  # a Series named share_2
+    by_share = social_index(
+        context, FACTORS, method="regression", outcome=context["share_2"]
+    )  # a Series named share_2
     assert by_share.higher_is_better is False  # edu_quality.metrics.METRICS: lower is better
     assert np.corrcoef(by_score.table["index_z"], by_share.table["index_z"])[0, 1] > 0.95
-    weighted = social_index(context, FACTORS, method="regression", outcome="share_2",
-                            weights=np.full(len(context), 30.0))
+    weighted = social_index(
+        context,
+        FACTORS,
+        method="regression",
+        outcome="share_2",
+        weights=np.full(len(context), 30.0),
+    )
     np.testing.assert_allclose(weighted.table["index_z"], by_share.table["index_z"])
 
 
@@ -123,9 +133,9 @@ def test_pca_orientation_and_explained_share(context):
 def test_pca_oriented_by_context_sign_even_without_known_influence(context):
     # ТЖС and deviant behaviour have no documented influence on results, but their
     # context_sign in the catalogue says they are an unfavourable context
-    inta = context.rename(columns={"large_family": "tzhs", "sop_family": "deviant",
-                                   "both_parents_higher_ed": "x"})[["school_id", "year", "tzhs",
-                                                                    "deviant", "x"]]
+    inta = context.rename(
+        columns={"large_family": "tzhs", "sop_family": "deviant", "both_parents_higher_ed": "x"}
+    )[["school_id", "year", "tzhs", "deviant", "x"]]
     by_catalogue = social_index(inta, method="pca")
     assert by_catalogue.weights.set_index("factor").loc["tzhs", "sign"] == -1
     unknown = inta.rename(columns={"tzhs": "y", "deviant": "z"})
@@ -147,24 +157,29 @@ def test_missing_factor_leaves_the_index_missing(context):
 
 
 def test_errors(context):
-    with pytest.raises(ValueError, match=r"Параметр `method` должен быть одним из "
-                                         r"\['pca', 'regression'\], передано 'factor'"):
+    with pytest.raises(
+        ValueError,
+        match=r"Параметр `method` должен быть одним из "
+        r"\['pca', 'regression'\], передано 'factor'",
+    ):
         social_index(context, FACTORS, method="factor")
     with pytest.raises(ValueError, match="`outcome` обязателен"):
         social_index(context, FACTORS, method="regression")
     with pytest.raises(DataError, match="столбец «no_such»"):
         social_index(context, ["large_family", "no_such"], method="pca")
     with pytest.raises(DataError, match="не меняется"):
-        social_index(context.assign(school_bus=0.2, large_family=0.1),
-                     ["school_bus", "large_family"])
+        social_index(
+            context.assign(school_bus=0.2, large_family=0.1), ["school_bus", "large_family"]
+        )
 
 
 def test_constant_factor_is_left_out_with_a_warning(context):
     with pytest.warns(FactorWarning, match="не входят в индекс: school_bus"):
         si = social_index(context.assign(school_bus=0.2), FACTORS)
     assert list(si.weights["factor"]) == FACTORS[:3]
-    np.testing.assert_allclose(si.table["index_z"],
-                               social_index(context, FACTORS[:3]).table["index_z"])
+    np.testing.assert_allclose(
+        si.table["index_z"], social_index(context, FACTORS[:3]).table["index_z"]
+    )
 
 
 def test_unfavourable_tail_per_year(context):
@@ -173,7 +188,9 @@ def test_unfavourable_tail_per_year(context):
     per_year = marked.groupby("year")["unfavourable"].sum()
     assert per_year.to_dict() == {2022: 15, 2023: 15}  # a quarter of 60 schools each year
     for _, g in marked.groupby("year"):
-        assert g.loc[g["unfavourable"], "index_z"].max() < g.loc[~g["unfavourable"], "index_z"].min()
+        assert (
+            g.loc[g["unfavourable"], "index_z"].max() < g.loc[~g["unfavourable"], "index_z"].min()
+        )
     assert "unfavourable" not in si.table.columns  # the index itself is not modified
     pooled = unfavourable(si.table, share=0.1, by=None)
     assert pooled["unfavourable"].sum() == 12

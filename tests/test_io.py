@@ -46,9 +46,11 @@ def test_title_rows_above_header_are_skipped(write):
 
 
 def test_decimal_comma_percent_and_spaces_in_numbers(write):
-    text = ("Учебный год;Процедура;Предмет;Класс;Код ОО;Количество участников;2;Средний балл\n"
-            "2021-2022;ОГЭ;Математика;9;5;1\xa0024;12;12,5\n"
-            "2021/22;ОГЭ;Русский язык;9;5;\" 24 \";0;25\n")
+    text = (
+        "Учебный год;Процедура;Предмет;Класс;Код ОО;Количество участников;2;Средний балл\n"
+        "2021-2022;ОГЭ;Математика;9;5;1\xa0024;12;12,5\n"
+        '2021/22;ОГЭ;Русский язык;9;5;" 24 ";0;25\n'
+    )
     df = eq.read_results(write("r.csv", text))
     assert df["participants"].tolist() == [1024, 24]
     assert df["mean_score"].tolist() == [12.5, 25.0]
@@ -57,8 +59,15 @@ def test_decimal_comma_percent_and_spaces_in_numbers(write):
 
 @pytest.mark.parametrize(
     ("written", "year"),
-    [("2021-2022", 2022), ("2021/22", 2022), ("2021/2022", 2022), ("2022", 2022),
-     ("2021 - 2022 уч. г.", 2022), ("2022 г.", 2022), ("2019-2020", 2020)],
+    [
+        ("2021-2022", 2022),
+        ("2021/22", 2022),
+        ("2021/2022", 2022),
+        ("2022", 2022),
+        ("2021 - 2022 уч. г.", 2022),
+        ("2022 г.", 2022),
+        ("2019-2020", 2020),
+    ],
 )
 def test_school_year_means_calendar_year_of_its_end(write, written, year):
     text = f"Код ОО;Учебный год;Уровень;Обучающихся\n5;{written};НОО;100\n"
@@ -150,8 +159,12 @@ def test_xlsx_with_title_row_numbers_and_dates(write_xlsx):
 def test_xlsx_error_reports_excel_row_number(write_xlsx):
     path = write_xlsx(
         "enrolment.xlsx",
-        [["Заголовок отчёта"], ["Код ОО", "Учебный год", "Уровень", "Обучающихся"],
-         [5, "2022-2023", "НОО", 88], [6, "2022-2023", "НОО", -3]],
+        [
+            ["Заголовок отчёта"],
+            ["Код ОО", "Учебный год", "Уровень", "Обучающихся"],
+            [5, "2022-2023", "НОО", 88],
+            [6, "2022-2023", "НОО", -3],
+        ],
     )
     with pytest.raises(DataError) as info:
         eq.read_enrolment(path)
@@ -190,19 +203,27 @@ def test_parquet_roundtrip(tmp_path):
 
 
 def test_mark_out_of_range(write):
-    text = pupils_csv(*[f"2021;ВПР;Математика;4;5;{i};;10;4;4" for i in range(1, 12)],
-                      "2021;ВПР;Математика;4;5;12;;10;6;4")
+    text = pupils_csv(
+        *[f"2021;ВПР;Математика;4;5;{i};;10;4;4" for i in range(1, 12)],
+        "2021;ВПР;Математика;4;5;12;;10;6;4",
+    )
     with pytest.raises(DataError) as info:
         eq.read_results(write("results.csv", text))
     err = info.value
     assert (err.file, err.row, err.column) == ("results.csv", 13, "Отметка")
-    assert str(err) == "results.csv, строка 13, столбец «Отметка»: значение «6»: отметка вне диапазона 2–5"
+    assert (
+        str(err)
+        == "results.csv, строка 13, столбец «Отметка»: значение «6»: отметка вне диапазона 2–5"
+    )
     assert isinstance(err, ValueError)
 
 
 def test_all_problems_reported_not_only_the_first(write):
-    text = pupils_csv("2021;ВПР;Математика;4;5;1;;10;7;4", "2021;ВПР;Математика;4;5;2;;abc;4;4",
-                      "2021;ВПР;Математика;4;5;3;;10;4;9")
+    text = pupils_csv(
+        "2021;ВПР;Математика;4;5;1;;10;7;4",
+        "2021;ВПР;Математика;4;5;2;;abc;4;4",
+        "2021;ВПР;Математика;4;5;3;;10;4;9",
+    )
     with pytest.raises(DataError) as info:
         eq.read_results(write("results.csv", text))
     found = {(p.row, p.column) for p in info.value.problems}
@@ -211,8 +232,11 @@ def test_all_problems_reported_not_only_the_first(write):
 
 
 def test_range_problems_all_listed(write):
-    text = pupils_csv("2021;ВПР;Математика;4;5;1;;10;7;4", "2021;ВПР;Математика;4;5;2;;10;4;4",
-                      "2021;ВПР;Математика;4;5;3;;10;4;9")
+    text = pupils_csv(
+        "2021;ВПР;Математика;4;5;1;;10;7;4",
+        "2021;ВПР;Математика;4;5;2;;10;4;4",
+        "2021;ВПР;Математика;4;5;3;;10;4;9",
+    )
     with pytest.raises(DataError) as info:
         eq.read_results(write("results.csv", text))
     found = {(p.row, p.column) for p in info.value.problems}
@@ -222,7 +246,10 @@ def test_range_problems_all_listed(write):
 
 def test_unparsable_number(write):
     text = "Код ОО;Учебный год;Уровень;Обучающихся\n5;2023;НОО;много\n"
-    with pytest.raises(DataError, match=r"строка 2, столбец «Обучающихся»: значение «много» не распознано: ожидается целое число"):
+    with pytest.raises(
+        DataError,
+        match=r"строка 2, столбец «Обучающихся»: значение «много» не распознано: ожидается целое число",
+    ):
         eq.read_enrolment(write("e.csv", text))
 
 
@@ -233,8 +260,11 @@ def test_fractional_count(write):
 
 
 def test_duplicated_pupils(write):
-    text = pupils_csv("2021;ВПР;Математика;4;5;1;;10;4;4", "2021;ВПР;Математика;4;5;2;;10;4;4",
-                      "2021;ВПР;Математика;4;5;1;;11;4;4")
+    text = pupils_csv(
+        "2021;ВПР;Математика;4;5;1;;10;4;4",
+        "2021;ВПР;Математика;4;5;2;;10;4;4",
+        "2021;ВПР;Математика;4;5;1;;11;4;4",
+    )
     with pytest.raises(DataError) as info:
         eq.read_results(write("results.csv", text))
     rows = sorted(p.row for p in info.value.problems)
@@ -243,9 +273,11 @@ def test_duplicated_pupils(write):
 
 
 def test_participants_fewer_than_sum_of_marks(write):
-    text = ("Учебный год;Процедура;Предмет;Класс;Код ОО;Количество участников;2;3;4;5\n"
-            "2022;ОГЭ;Математика;9;5;24;15;5;3;1\n"
-            "2022;ОГЭ;Математика;9;6;7;6;1;1;0\n")
+    text = (
+        "Учебный год;Процедура;Предмет;Класс;Код ОО;Количество участников;2;3;4;5\n"
+        "2022;ОГЭ;Математика;9;5;24;15;5;3;1\n"
+        "2022;ОГЭ;Математика;9;6;7;6;1;1;0\n"
+    )
     with pytest.raises(DataError) as info:
         eq.read_results(write("oge.csv", text))
     assert info.value.row == 3
@@ -334,8 +366,13 @@ def test_input_file_unchanged_and_returns_new_frame(write):
 
 
 def test_empty_rows_of_a_parquet_file_are_dropped_as_in_a_csv(tmp_path):
-    table = pd.DataFrame({"Код ОО": ["1", None, "2"], "Наименование": ["Школа 1", None, "Школа 2"],
-                          "Муниципалитет": ["Инта", None, "Инта"]})
+    table = pd.DataFrame(
+        {
+            "Код ОО": ["1", None, "2"],
+            "Наименование": ["Школа 1", None, "Школа 2"],
+            "Муниципалитет": ["Инта", None, "Инта"],
+        }
+    )
     table.to_parquet(tmp_path / "schools.parquet", index=False)
     table.to_csv(tmp_path / "schools.csv", sep=";", index=False)
     from_parquet = eq.read_schools(tmp_path / "schools.parquet")

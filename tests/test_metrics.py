@@ -27,8 +27,10 @@ def inta_summary(inta):
 @pytest.mark.parametrize(
     ("year", "expected"),
     # Inta seed, table «Результативность участия в ОГЭ по математике в основные сроки»
-    [(2019, {"МБОУ «СОШ № 5»": 0.20, "МБОУ «СОШ № 6»": 0.375, "МБОУ «СОШ № 8»": 0.130}),
-     (2022, {"МБОУ «СОШ № 5»": 0.625, "МБОУ «СОШ № 6»": 0.857, "МБОУ «СОШ № 8»": 0.75})],
+    [
+        (2019, {"МБОУ «СОШ № 5»": 0.20, "МБОУ «СОШ № 6»": 0.375, "МБОУ «СОШ № 8»": 0.130}),
+        (2022, {"МБОУ «СОШ № 5»": 0.625, "МБОУ «СОШ № 6»": 0.857, "МБОУ «СОШ № 8»": 0.75}),
+    ],
 )
 def test_inta_share_of_2(inta_summary, year, expected):
     for name, share in expected.items():
@@ -37,8 +39,10 @@ def test_inta_share_of_2(inta_summary, year, expected):
 
 def test_inta_not_admitted_2021(inta_summary):
     # Inta seed, table «Допуск к ГИА-9», 2021: 3/25 = 12 %, 1/10 = 10 %, 1/40 = 2,5 %
-    got = [inta_summary.loc[(n, 2021), "not_admitted_share"]
-           for n in ("МБОУ «СОШ № 5»", "МБОУ «СОШ № 6»", "МБОУ «СОШ № 8»")]
+    got = [
+        inta_summary.loc[(n, 2021), "not_admitted_share"]
+        for n in ("МБОУ «СОШ № 5»", "МБОУ «СОШ № 6»", "МБОУ «СОШ № 8»")
+    ]
     assert got == pytest.approx([0.12, 0.10, 0.025])
 
 
@@ -83,30 +87,68 @@ def pupils(rng, n_schools=4, size=(3, 30)):
         n = int(rng.integers(*size))
         marks = rng.choice([2, 3, 4, 5], size=n, p=[0.15, 0.4, 0.3, 0.15])
         for i, m in enumerate(marks):
-            rows.append({"school_id": f"S{s}", "assessment": "ВПР", "subject": "Математика",
-                         "grade": 5, "year": 2021, "pupil_id": f"{s}-{i}", "mark": m,
-                         "score": float(m * 3 + rng.integers(0, 3)), "admitted": True})
+            rows.append(
+                {
+                    "school_id": f"S{s}",
+                    "assessment": "ВПР",
+                    "subject": "Математика",
+                    "grade": 5,
+                    "year": 2021,
+                    "pupil_id": f"{s}-{i}",
+                    "mark": m,
+                    "score": float(m * 3 + rng.integers(0, 3)),
+                    "admitted": True,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def test_pupil_level_equals_its_aggregate(rng):
     p = pupils(rng)
     by_pupil = summarize(p)
-    agg = (p.assign(**{f"n{k}": (p["mark"] == k).astype(int) for k in (2, 3, 4, 5)})
-           .groupby(["school_id", "assessment", "subject", "grade", "year"], as_index=False)
-           .agg(participants=("mark", "size"), n2=("n2", "sum"), n3=("n3", "sum"),
-                n4=("n4", "sum"), n5=("n5", "sum"), mean_score=("score", "mean")))
+    agg = (
+        p.assign(**{f"n{k}": (p["mark"] == k).astype(int) for k in (2, 3, 4, 5)})
+        .groupby(["school_id", "assessment", "subject", "grade", "year"], as_index=False)
+        .agg(
+            participants=("mark", "size"),
+            n2=("n2", "sum"),
+            n3=("n3", "sum"),
+            n4=("n4", "sum"),
+            n5=("n5", "sum"),
+            mean_score=("score", "mean"),
+        )
+    )
     agg["not_admitted"] = 0
     by_agg = summarize(agg)
-    cols = ["participants", "share_2", "success_rate", "quality_rate", "sou", "mean_mark",
-            "mean_score", "share_2_low", "quality_rate_high"]
+    cols = [
+        "participants",
+        "share_2",
+        "success_rate",
+        "quality_rate",
+        "sou",
+        "mean_mark",
+        "mean_score",
+        "share_2_low",
+        "quality_rate_high",
+    ]
     pd.testing.assert_frame_equal(by_pupil[cols].astype(float), by_agg[cols].astype(float))
 
 
 def test_sou_and_mean_mark_formulas():
-    agg = pd.DataFrame({"school_id": ["1"], "assessment": "ВПР", "subject": "М", "grade": 4,
-                        "year": 2021, "participants": [10], "n2": [1], "n3": [2], "n4": [3],
-                        "n5": [4]})
+    agg = pd.DataFrame(
+        {
+            "school_id": ["1"],
+            "assessment": "ВПР",
+            "subject": "М",
+            "grade": 4,
+            "year": 2021,
+            "participants": [10],
+            "n2": [1],
+            "n3": [2],
+            "n4": [3],
+            "n5": [4],
+        }
+    )
     row = summarize(agg).iloc[0]
     assert row["sou"] == pytest.approx((100 * 4 + 64 * 3 + 36 * 2 + 16 * 1) / 10)
     assert row["mean_mark"] == pytest.approx((2 + 6 + 12 + 20) / 10)
@@ -115,10 +157,19 @@ def test_sou_and_mean_mark_formulas():
 
 
 def test_not_admitted_and_absent_pupils_are_not_participants():
-    p = pd.DataFrame({"school_id": "1", "assessment": "ОГЭ", "subject": "М", "grade": 9,
-                      "year": 2022, "pupil_id": ["a", "b", "c", "d"],
-                      "mark": [2, 4, None, None], "score": [3.0, 15.0, None, None],
-                      "admitted": [True, True, False, True]})
+    p = pd.DataFrame(
+        {
+            "school_id": "1",
+            "assessment": "ОГЭ",
+            "subject": "М",
+            "grade": 9,
+            "year": 2022,
+            "pupil_id": ["a", "b", "c", "d"],
+            "mark": [2, 4, None, None],
+            "score": [3.0, 15.0, None, None],
+            "admitted": [True, True, False, True],
+        }
+    )
     row = summarize(p).iloc[0]
     assert row["participants"] == 2
     assert row["not_admitted"] == 1
@@ -133,9 +184,18 @@ def test_small_groups_flagged(rng):
 
 
 def test_marks_unknown_for_some_pupils_give_nan_counts():
-    p = pd.DataFrame({"school_id": "1", "assessment": "ЕГЭ", "subject": "Русский язык",
-                      "grade": 11, "year": 2022, "pupil_id": ["a", "b"], "mark": [None, None],
-                      "score": [70.0, 40.0]})
+    p = pd.DataFrame(
+        {
+            "school_id": "1",
+            "assessment": "ЕГЭ",
+            "subject": "Русский язык",
+            "grade": 11,
+            "year": 2022,
+            "pupil_id": ["a", "b"],
+            "mark": [None, None],
+            "score": [70.0, 40.0],
+        }
+    )
     row = summarize(p).iloc[0]
     assert row["participants"] == 2
     assert pd.isna(row["n2"]) and np.isnan(row["share_2"])

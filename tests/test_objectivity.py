@@ -434,7 +434,13 @@ def test_min_signs_asks_for_coinciding_signs(coinciding_results):
 
     schools = res.schools.set_index("school_id")
     assert schools["n_signs"].to_dict() == {"A": 1, "C": 0, "D": 0, "F": 2, "W": 1}
-    assert schools["flagged"].to_dict() == {"A": False, "C": False, "D": False, "F": True, "W": False}
+    assert schools["flagged"].to_dict() == {
+        "A": False,
+        "C": False,
+        "D": False,
+        "F": True,
+        "W": False,
+    }
     assert schools.loc["A", "message"] == f"{SINGLE}: высокие результаты: ВПР, {MATH}, 4 класс"
     assert schools.loc["W", "message"] == schools.loc["A", "message"]
     assert schools.loc["F", "message"] == (
@@ -451,7 +457,9 @@ def test_min_signs_asks_for_coinciding_signs(coinciding_results):
     )
 
     def region(**options):
-        return objectivity_index(coinciding_results, max_scores=MAX_SCORES, **options).region.iloc[0]
+        return objectivity_index(coinciding_results, max_scores=MAX_SCORES, **options).region.iloc[
+            0
+        ]
 
     # two signs with the literal journal sign: W's weak correlation now counts
     loose = region(require_significance=False)
@@ -463,8 +471,12 @@ def test_min_signs_asks_for_coinciding_signs(coinciding_results):
     strict = objectivity_index(coinciding_results, max_scores=MAX_SCORES, min_signs=3)
     assert not strict.schools["flagged"].any()
     assert strict.region.loc[0, "index"] == pytest.approx(100.0)
-    assert strict.schools.set_index("school_id").loc["F", "message"].startswith(
-        MESSAGE_SINGLE_SIGN.format(what="отдельные признаки", min_signs=3) + ": высокие"
+    assert (
+        strict.schools.set_index("school_id")
+        .loc["F", "message"]
+        .startswith(
+            MESSAGE_SINGLE_SIGN.format(what="отдельные признаки", min_signs=3) + ": высокие"
+        )
     )
 
 

@@ -40,7 +40,10 @@ def test_dynamics_chart_on_inta():
     render(ax)
     assert ax.get_ylabel() == "доля «2»"
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {
-        "МБОУ «СОШ № 5»", "МБОУ «СОШ № 6»", "МБОУ «СОШ № 8»"}
+        "МБОУ «СОШ № 5»",
+        "МБОУ «СОШ № 6»",
+        "МБОУ «СОШ № 8»",
+    }
     assert len(ax.containers) == 3  # one errorbar container per school: intervals are drawn
     assert ax.get_yticklabels()[1].get_text().endswith("%")
 
@@ -56,14 +59,24 @@ def test_transition_heatmap_and_levels():
 
 
 def test_objectivity_and_reference_charts():
-    t = pd.DataFrame({"school_id": ["1", "2"], "share_lower": [0.2, 0.1],
-                      "share_equal": [0.7, 0.3], "share_higher": [0.1, 0.6]})
+    t = pd.DataFrame(
+        {
+            "school_id": ["1", "2"],
+            "share_lower": [0.2, 0.1],
+            "share_equal": [0.7, 0.3],
+            "share_higher": [0.1, 0.6],
+        }
+    )
     render(plots.plot_objectivity(t, labels={"1": "МБОУ «СОШ № 1»"}))
-    ref = pd.DataFrame({"unit": ["Школа", "Муниципалитет", "Школа", "Муниципалитет"],
-                        "subject": ["Математика", "Математика", "Русский язык", "Русский язык"],
-                        "quality_rate": [0.3, 0.5, 0.4, 0.45],
-                        "quality_rate_low": [0.2, 0.48, 0.3, 0.43],
-                        "quality_rate_high": [0.42, 0.52, 0.5, 0.47]})
+    ref = pd.DataFrame(
+        {
+            "unit": ["Школа", "Муниципалитет", "Школа", "Муниципалитет"],
+            "subject": ["Математика", "Математика", "Русский язык", "Русский язык"],
+            "quality_rate": [0.3, 0.5, 0.4, 0.45],
+            "quality_rate_low": [0.2, 0.48, 0.3, 0.43],
+            "quality_rate_high": [0.42, 0.52, 0.5, 0.47],
+        }
+    )
     render(plots.plot_school_vs_reference(ref))
 
 
@@ -74,7 +87,9 @@ def test_plots_do_not_open_new_figures_when_given_ax():
     assert len(plt.get_fignums()) == 1
 
 
-@pytest.mark.parametrize(("value", "text"), [(0.625, "62,5\u00a0%"), (0.0, "0,0\u00a0%"), (1, "100,0\u00a0%")])
+@pytest.mark.parametrize(
+    ("value", "text"), [(0.625, "62,5\u00a0%"), (0.0, "0,0\u00a0%"), (1, "100,0\u00a0%")]
+)
 def test_percent_russian_style(value, text):
     assert plots.percent(value) == text
 
@@ -84,8 +99,15 @@ def test_dynamics_chart_with_zero_shares():
 
     low, high = wilson([0, 7], [7, 7])
     assert low[0] == 0.0 and high[1] == 1.0
-    s = pd.DataFrame({"school_id": ["5", "5"], "year": [2021, 2022], "share_2": [0.0, 1.0],
-                      "share_2_low": low, "share_2_high": high})
+    s = pd.DataFrame(
+        {
+            "school_id": ["5", "5"],
+            "year": [2021, 2022],
+            "share_2": [0.0, 1.0],
+            "share_2_low": low,
+            "share_2_high": high,
+        }
+    )
     render(plots.plot_dynamics(s))
 
 

@@ -31,9 +31,22 @@ from edu_quality.privacy import KEY_VARIABLE
 
 NAMES = ["Иванов Иван Иванович", "Петрова Анна Сергеевна", "Сидоров Пётр Ильич"]
 SURNAMES = ["Иванов", "Петрова", "Сидоров"]
-NAME_HEADERS = ["ФИО", "фио", "Ф.И.О.", "ф. и. о.", "Фамилия", "ФАМИЛИЯ", "имя", "Имя",
-                "Отчество", "ОТЧЕСТВО", "Фамилия, имя, отчество", "ФИО обучающегося",
-                "ФИО ребёнка", "Фамилия Имя"]
+NAME_HEADERS = [
+    "ФИО",
+    "фио",
+    "Ф.И.О.",
+    "ф. и. о.",
+    "Фамилия",
+    "ФАМИЛИЯ",
+    "имя",
+    "Имя",
+    "Отчество",
+    "ОТЧЕСТВО",
+    "Фамилия, имя, отчество",
+    "ФИО обучающегося",
+    "ФИО ребёнка",
+    "Фамилия Имя",
+]
 
 
 class _Text(HTMLParser):
@@ -60,10 +73,18 @@ def visible_text(html: str) -> str:
 
 
 def _pupils_with_names(header: str) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Учебный год": [2023] * 3, "Процедура": "ВПР", "Предмет": "Математика", "Класс": 4,
-        "Код ОО": "5", "Код участника": ["10001", "10002", "10003"], header: NAMES,
-        "Отметка": [4, 5, 3]})
+    return pd.DataFrame(
+        {
+            "Учебный год": [2023] * 3,
+            "Процедура": "ВПР",
+            "Предмет": "Математика",
+            "Класс": 4,
+            "Код ОО": "5",
+            "Код участника": ["10001", "10002", "10003"],
+            header: NAMES,
+            "Отметка": [4, 5, 3],
+        }
+    )
 
 
 @pytest.mark.parametrize("header", NAME_HEADERS)
@@ -86,17 +107,28 @@ def test_pupil_names_are_never_loaded(tmp_path, header, fmt):
 
 
 def test_every_name_column_at_once_and_in_other_tables(tmp_path):
-    table = pd.concat([_pupils_with_names("ФИО"),
-                       pd.DataFrame({"Фамилия": SURNAMES, "имя": ["Иван", "Анна", "Пётр"],
-                                     "ОТЧЕСТВО": ["Иванович", "Сергеевна", "Ильич"]})], axis=1)
+    table = pd.concat(
+        [
+            _pupils_with_names("ФИО"),
+            pd.DataFrame(
+                {
+                    "Фамилия": SURNAMES,
+                    "имя": ["Иван", "Анна", "Пётр"],
+                    "ОТЧЕСТВО": ["Иванович", "Сергеевна", "Ильич"],
+                }
+            ),
+        ],
+        axis=1,
+    )
     path = tmp_path / "r.csv"
     table.to_csv(path, sep=";", index=False, encoding="utf-8")
     text = eq.read_results(path).astype(str).to_csv()
     assert not [w for w in ["Иван", "Анна", "Пётр", "Ильич", *SURNAMES] if w in text]
     # context keeps unknown headers as factor shares: a name column is not one of them
     context = tmp_path / "context.csv"
-    context.write_text("Код ОО;Учебный год;ФИО директора;tzhs\n5;2023;Иванов Иван Иванович;0,2\n",
-                       encoding="utf-8")
+    context.write_text(
+        "Код ОО;Учебный год;ФИО директора;tzhs\n5;2023;Иванов Иван Иванович;0,2\n", encoding="utf-8"
+    )
     loaded = eq.read_context(context)
     assert list(loaded.columns) == ["school_id", "year", "tzhs"]
     assert "Иванов" not in loaded.astype(str).to_csv()
@@ -104,9 +136,12 @@ def test_every_name_column_at_once_and_in_other_tables(tmp_path):
 
 def test_names_in_the_pupil_code_column_are_refused_without_repeating_them(tmp_path):
     path = tmp_path / "r.csv"
-    path.write_text("Учебный год;Процедура;Предмет;Класс;Код ОО;Участник;Отметка\n"
-                    "2023;ВПР;Математика;4;5;Иванов Иван;4\n2023;ВПР;Математика;4;5;10002;5\n"
-                    "2023;ВПР;Математика;4;5;Петрова А. С.;3\n", encoding="utf-8")
+    path.write_text(
+        "Учебный год;Процедура;Предмет;Класс;Код ОО;Участник;Отметка\n"
+        "2023;ВПР;Математика;4;5;Иванов Иван;4\n2023;ВПР;Математика;4;5;10002;5\n"
+        "2023;ВПР;Математика;4;5;Петрова А. С.;3\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DataError, match="похоже на фамилию и имя") as info:
         eq.read_results(path)
     assert [(p.row, p.column) for p in info.value.problems] == [(2, "Участник"), (4, "Участник")]
@@ -155,15 +190,18 @@ def test_key_from_the_environment_or_an_argument(monkeypatch, tmp_path):
         eq.read_results(path, pseudonymize_ids=True)
     monkeypatch.setenv(KEY_VARIABLE, "ключ-1")
     from_env = eq.read_results(path)["pupil_id"]
-    assert from_env.tolist() == eq.read_results(path, pseudonymize_ids="ключ-1")["pupil_id"].tolist()
+    assert (
+        from_env.tolist() == eq.read_results(path, pseudonymize_ids="ключ-1")["pupil_id"].tolist()
+    )
     assert from_env.tolist() == eq.read_results(path, pseudonymize_ids=True)["pupil_id"].tolist()
     assert eq.read_results(path, pseudonymize_ids=False)["pupil_id"].tolist()[0] == "10001"
     monkeypatch.setenv(KEY_VARIABLE, "ключ-2")
     assert eq.read_results(path)["pupil_id"].tolist() != from_env.tolist()
     folder = tmp_path / "ds"
     folder.mkdir()
-    (folder / "schools.csv").write_text("Код ОО;Наименование ОО;Муниципалитет\n5;Школа;Инта\n",
-                                        encoding="utf-8")
+    (folder / "schools.csv").write_text(
+        "Код ОО;Наименование ОО;Муниципалитет\n5;Школа;Инта\n", encoding="utf-8"
+    )
     shutil.copy(path, folder / "results.csv")
     assert not set(eq.load_dataset(folder).results["pupil_id"]) & {"10001", "10002", "10003"}
     assert eq.load_dataset(folder, pseudonymize_ids=False).results["pupil_id"].iloc[0] == "10001"
@@ -174,8 +212,20 @@ def test_the_key_is_in_no_file_of_the_repository():
     found = []
     for path in ROOT.rglob("*"):
         parts = set(path.relative_to(ROOT).parts)
-        if parts & {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache",
-                    ".hypothesis", "reports", "node_modules"} or not path.is_file():
+        if (
+            parts
+            & {
+                ".git",
+                ".venv",
+                "__pycache__",
+                ".pytest_cache",
+                ".ruff_cache",
+                ".hypothesis",
+                "reports",
+                "node_modules",
+            }
+            or not path.is_file()
+        ):
             continue
         if path.name.startswith(".env"):
             found.append(str(path.relative_to(ROOT)))
@@ -248,14 +298,19 @@ def _scan_school_report(data, sid: str, pupil_ids: set[str], recorded: list) -> 
     key = next(s for s in sections if s.title == "Ключевые показатели")
     table = key.tables.get("key_metrics")
     if table is not None:
-        assert all(c in ("Работа", "Участников", "Средний балл") or
-                   c.endswith((": школа", ": интервал", ": муниципалитет", ": регион"))
-                   for c in table.columns)
+        assert all(
+            c in ("Работа", "Участников", "Средний балл")
+            or c.endswith((": школа", ": интервал", ": муниципалитет", ": регион"))
+            for c in table.columns
+        )
         small = table["Участников"].astype(int) < data.min_n
         own = [c for c in table.columns if c.endswith(": школа") or c == "Средний балл"]
         assert table.loc[small, own].map(lambda v: v.startswith("скрыто")).all().all(), sid
-        assert (table.loc[small, [c for c in table.columns if c.endswith(": интервал")]]
-                == "").all().all()
+        assert (
+            (table.loc[small, [c for c in table.columns if c.endswith(": интервал")]] == "")
+            .all()
+            .all()
+        )
     assert not [d for d in recorded if d["small"].any()], sid  # charts draw no small group
 
 
@@ -298,8 +353,12 @@ def test_municipality_reports_hold_no_pupil(region_named):
     sec = eq.report.sections.schools_overview_section(data, data.dataset.municipalities[0])
     table = sec.tables["schools"]
     small = table["Участников"].astype(int) < data.min_n
-    assert table.loc[small, ["Доля «2»", "Качество знаний"]].map(
-        lambda v: v.startswith("скрыто") or v == "—").all().all()
+    assert (
+        table.loc[small, ["Доля «2»", "Качество знаний"]]
+        .map(lambda v: v.startswith("скрыто") or v == "—")
+        .all()
+        .all()
+    )
 
 
 def test_comparison_values_that_would_reveal_a_small_group_are_hidden(tmp_path):
@@ -314,15 +373,21 @@ def test_comparison_values_that_would_reveal_a_small_group_are_hidden(tmp_path):
 
     (tmp_path / "schools.csv").write_text(
         "Код ОО;Наименование ОО;Муниципалитет\na;Школа А;Район А\nb;Школа Б;Район Б\n"
-        "c;Школа В;Район Б\nd;Школа Г;Район А\n", encoding="utf-8")
+        "c;Школа В;Район Б\nd;Школа Г;Район А\n",
+        encoding="utf-8",
+    )
     (tmp_path / "results.csv").write_text(
         "Учебный год;Процедура;Предмет;Класс;Код ОО;Количество участников;2;3;4;5\n"
         "2024;ОГЭ;Математика;9;a;3;2;1;0;0\n2024;ОГЭ;Математика;9;b;20;2;8;6;4\n"
         "2024;ОГЭ;Математика;9;c;20;4;8;6;2\n2024;ОГЭ;Русский язык;9;a;30;3;10;10;7\n"
-        "2024;ОГЭ;Русский язык;9;d;2;1;1;0;0\n", encoding="utf-8")
+        "2024;ОГЭ;Русский язык;9;d;2;1;1;0;0\n",
+        encoding="utf-8",
+    )
     (tmp_path / "indicators.csv").write_text(
         "Показатель;Охват;Учебный год;Целевое значение;Факт;Направление\n"
-        "Доля «2»;регион;2024;5;6;≤\nДоля «2»;Школа Г;2024;5;50;≤\n", encoding="utf-8")
+        "Доля «2»;регион;2024;5;6;≤\nДоля «2»;Школа Г;2024;5;50;≤\n",
+        encoding="utf-8",
+    )
     data = report_data(tmp_path, 2024)
     table = key_metrics_section(data, "a").tables["key_metrics"].set_index("Работа")
     maths, russian = table.loc["ОГЭ, Математика, 9 кл."], table.loc["ОГЭ, Русский язык, 9 кл."]
@@ -348,8 +413,9 @@ def test_excel_exports_hold_no_pupil_and_hide_small_groups(region_named, tmp_pat
 
     data = report_data(region_named, 2024)
     pupil_ids = set(data.dataset.results["pupil_id"].dropna())
-    small_school = data.summary.loc[(data.summary["year"] == 2024) & data.summary["small"],
-                                    "school_id"].iloc[0]
+    small_school = data.summary.loc[
+        (data.summary["year"] == 2024) & data.summary["small"], "school_id"
+    ].iloc[0]
     school = export_xlsx(job_for("school", region_named, 2024, school_id=small_school), tmp_path)
     batch = export_batch_xlsx(region_named, 2024, tmp_path)
     hidden_seen: dict[str, int] = {}
@@ -366,8 +432,11 @@ def test_excel_exports_hold_no_pupil_and_hide_small_groups(region_named, tmp_pat
             # every sheet of indicators says which rows are small groups, and hides them
             assert "Малая группа" in header, (path.name, ws.title)
             at = header.index("Малая группа")
-            hidden = [header.index(c) for c in ("«2»", "Доля «2»", "Качество знаний",
-                                                "Средний балл") if c in header]
+            hidden = [
+                header.index(c)
+                for c in ("«2»", "Доля «2»", "Качество знаний", "Средний балл")
+                if c in header
+            ]
             assert hidden, (path.name, ws.title)
             small_rows = [row for row in rows[1:] if row[at]]
             for row in small_rows:

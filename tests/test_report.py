@@ -84,8 +84,14 @@ def test_school_sections_inta(inta):
     doc = parse(html)
     text = " ".join(doc.text)
     assert "МБОУ «СОШ № 5»" in doc.headings
-    for heading in ("Статус школы", "Ключевые показатели", "Динамика результатов",
-                    "Контингент и кадры", "Рисковый профиль", "Показатели программы"):
+    for heading in (
+        "Статус школы",
+        "Ключевые показатели",
+        "Динамика результатов",
+        "Контингент и кадры",
+        "Рисковый профиль",
+        "Показатели программы",
+    ):
         assert heading in doc.headings
     assert "62,5\u00a0%" in text  # Inta seed: «2» of СОШ № 5 in 2022, 15 of 24
     assert "школа с низкими образовательными результатами" in text
@@ -95,8 +101,11 @@ def test_school_sections_inta(inta):
 
 
 def test_small_groups_hidden(region):
-    sid = next(x for x in region.dataset.schools["school_id"]
-               if region.summary.query("school_id == @x and year == 2024")["small"].any())
+    sid = next(
+        x
+        for x in region.dataset.schools["school_id"]
+        if region.summary.query("school_id == @x and year == 2024")["small"].any()
+    )
     html = page("x", [s.key_metrics_section(region, sid)])
     assert "скрыто: меньше 5 участников" in html
 
@@ -146,8 +155,9 @@ def test_notebooks_and_their_default_data_ship_in_the_package():
     for kind, name in NOTEBOOKS.items():
         assert notebook_path(kind) == notebooks_dir() / name and notebook_path(kind).is_file()
         # the default dataset, as the kernel (working in the notebooks' folder) reads it
-        default = ast.literal_eval(papermill.inspect_notebook(notebook_path(kind))
-                                   ["data_dir"]["default"])
+        default = ast.literal_eval(
+            papermill.inspect_notebook(notebook_path(kind))["data_dir"]["default"]
+        )
         assert (notebooks_dir() / default).resolve() == sample_folder("region"), kind
     assert sample_folder("inta").parent == package / "data" / "samples"
 
@@ -161,19 +171,25 @@ def test_unknown_parameter_refused():
 def test_papermill_school_and_municipality_reports(tmp_path):
     with WarmKernel(ensure_kernel(), cwd=notebooks_dir()) as kernel:
         # one warm kernel for both: the school report runs on a kernel already used
-        for job in (job_for("municipality", SAMPLES / "inta", 2022, municipality="МОГО «Инта»"),
-                    job_for("school", SAMPLES / "inta", 2022, school_id="INT08")):
+        for job in (
+            job_for("municipality", SAMPLES / "inta", 2022, municipality="МОГО «Инта»"),
+            job_for("school", SAMPLES / "inta", 2022, school_id="INT08"),
+        ):
             out = render_report(job, tmp_path, kernel=kernel)
             html = out.read_text(encoding="utf-8")
             doc = parse(html)
-            assert not [a for t, a in doc.tags
-                        if t == "div" and "input" in a.get("class", "").split()]
+            assert not [
+                a for t, a in doc.tags if t == "div" and "input" in a.get("class", "").split()
+            ]
             assert "display(" not in html and "report_data(" not in html  # no code
             assert not [t for t, _ in doc.tags if t == "script"]
             plain = re.sub(r"base64,[^\"]+", "", html)
             assert "http://" not in plain and "https://" not in plain  # nothing from the network
-            assert all(a.get("src", "").startswith("data:image/png;base64,")
-                       for t, a in doc.tags if t == "img")
+            assert all(
+                a.get("src", "").startswith("data:image/png;base64,")
+                for t, a in doc.tags
+                if t == "img"
+            )
             assert (tmp_path / f"{job.name}.ipynb").exists()  # executed notebook kept for audit
         assert kernel.starts == 1 and kernel.reports == 2
     # the page is nbconvert's HTMLExporter document, less its BeautifulSoup re-serialisation
@@ -199,9 +215,14 @@ def test_papermill_school_and_municipality_reports(tmp_path):
     # the same report by plain papermill on a new kernel: the same page but for its time stamp
     # (and the random id papermill gives its injected cell, a new one on every run)
     cold = papermill.execute_notebook(
-        str(notebook_path("school")), None, parameters=dict(nb.metadata.papermill["parameters"]),
-        kernel_name=ensure_kernel(), report_mode=True, progress_bar=False,
-        cwd=str(notebooks_dir()))
+        str(notebook_path("school")),
+        None,
+        parameters=dict(nb.metadata.papermill["parameters"]),
+        kernel_name=ensure_kernel(),
+        report_mode=True,
+        progress_bar=False,
+        cwd=str(notebooks_dir()),
+    )
     stamp = re.compile(r"<footer>.*?</footer>|cell-id=[0-9a-f-]+", re.S)
     assert stamp.sub("", export_html(cold, title=job.title)) == stamp.sub("", school)
 
@@ -210,10 +231,14 @@ def test_warm_kernel_namespace_is_cleared_between_reports(tmp_path):
     probe = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell('tag: str = ""')
     params.metadata["tags"] = ["parameters"]
-    probe.cells = [params, nbformat.v4.new_code_cell(
-        'leak = sorted(n for n in globals() if not n.startswith("_") and n not in '
-        '("In", "Out", "get_ipython", "exit", "quit", "open", "tag"))\n'
-        'secret = 42\nleak')]
+    probe.cells = [
+        params,
+        nbformat.v4.new_code_cell(
+            'leak = sorted(n for n in globals() if not n.startswith("_") and n not in '
+            '("In", "Out", "get_ipython", "exit", "quit", "open", "tag"))\n'
+            "secret = 42\nleak"
+        ),
+    ]
     path = tmp_path / "probe.ipynb"
     nbformat.write(probe, path)
     with WarmKernel(ensure_kernel(), cwd=tmp_path) as kernel:
@@ -227,8 +252,12 @@ def test_warm_kernel_namespace_is_cleared_between_reports(tmp_path):
 def test_batch_with_a_broken_school(tmp_path):
     def plan(data_dir, year, municipality):
         jobs = [j for j in plan_jobs(data_dir, year, municipality) if j.kind == "school"][:2]
-        broken = Job("school", {"data_dir": str(data_dir), "school_id": "BROKEN", "year": year},
-                     "school_BROKEN", "Сломанная школа")
+        broken = Job(
+            "school",
+            {"data_dir": str(data_dir), "school_id": "BROKEN", "year": year},
+            "school_BROKEN",
+            "Сломанная школа",
+        )
         return [*jobs, broken]
 
     out = tmp_path / "reports"

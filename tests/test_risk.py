@@ -35,16 +35,24 @@ def test_cutoffs_read_off_the_data(inta):
 
 
 def test_inconsistent_cutoffs_are_reported():
-    rp = pd.DataFrame({"school_id": ["a", "b"], "year": 2023, "risk_factor": "F",
-                       "score": [20, 18], "significance": ["высокая", "средняя"]})
+    rp = pd.DataFrame(
+        {
+            "school_id": ["a", "b"],
+            "year": 2023,
+            "risk_factor": "F",
+            "score": [20, 18],
+            "significance": ["высокая", "средняя"],
+        }
+    )
     row = risk_cutoffs(rp).iloc[0]
     assert not row["consistent"]
     assert "балл 20 отнесён к высокой значимости, а 18 — к средней" in row["note"]
 
 
 def test_apply_user_cutoffs(inta):
-    cut = pd.DataFrame({"risk_factor": inta.risk_profiles["risk_factor"].unique(),
-                        "high_max": 6, "medium_max": 35})
+    cut = pd.DataFrame(
+        {"risk_factor": inta.risk_profiles["risk_factor"].unique(), "high_max": 6, "medium_max": 35}
+    )
     out = apply_cutoffs(inta.risk_profiles, cut)
     assert set(out["significance_by_cutoffs"]) <= {"низкая", "средняя", "высокая"}
     assert out.loc[out["score"] <= 6, "significance_by_cutoffs"].eq("высокая").all()

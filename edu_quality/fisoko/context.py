@@ -273,9 +273,7 @@ def _sheet_answers(
     return part[part["school_id"].notna()].drop_duplicates("school_id"), year
 
 
-def _parse_answer(
-    t: pd.Series, kind: str
-) -> tuple[dict[str, pd.Series], pd.Series | None, str]:
+def _parse_answer(t: pd.Series, kind: str) -> tuple[dict[str, pd.Series], pd.Series | None, str]:
     """Parse the answers to one question.
 
     Parameters

@@ -142,10 +142,6 @@ def _vpr_files(vpr: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-
-
-
-
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
 
@@ -304,16 +300,25 @@ def import_fisoko(
     files = _vpr_files(vpr)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    run = _plan(out, registry, context, scales_path, files, strict=strict,
-                invalid_results=invalid_results, small_rural_max=small_rural_max)
+    run = _plan(
+        out,
+        registry,
+        context,
+        scales_path,
+        files,
+        strict=strict,
+        invalid_results=invalid_results,
+        small_rural_max=small_rural_max,
+    )
     if cache:
         kept = _unchanged(run, len(files))
         if kept is not None:
             return replace(kept, seconds=time.perf_counter() - start)
     user_scales = read_scales(scales_path) if scales_path is not None else None
     read_options = {"strict": strict, "invalid_results": invalid_results, "scales": user_scales}
-    vprs, hits = _read_vpr_files(run, files, read_options, cache=cache, workers=workers,
-                                 progress=progress)
+    vprs, hits = _read_vpr_files(
+        run, files, read_options, cache=cache, workers=workers, progress=progress
+    )
     reg = read_fisoko_registry(registry)
     ctx = read_fisoko_context(context, strict=strict) if context is not None else None
     schools = fisoko_schools(reg, ctx, small_rural_max=small_rural_max)
@@ -513,8 +518,7 @@ def _read_vpr_files(
     if failed:
         order = [str(f) for f in files if str(f) in failed]
         file, problems, total = failed[order[0]]
-        raise DataError(file, problems, total=total,
-                        other_files=[Path(p).name for p in order[1:]])
+        raise DataError(file, problems, total=total, other_files=[Path(p).name for p in order[1:]])
     return [loaded[str(f)] for f in files], hits
 
 

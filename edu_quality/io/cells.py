@@ -66,9 +66,21 @@ def _parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
 
 _BOOL = {
-    "да": True, "нет": False, "yes": True, "no": False, "true": True, "false": False,
-    "1": True, "0": False, "+": True, "допущен": True, "не допущен": False, "истина": True,
-    "ложь": False, "д": True, "н": False,
+    "да": True,
+    "нет": False,
+    "yes": True,
+    "no": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "+": True,
+    "допущен": True,
+    "не допущен": False,
+    "истина": True,
+    "ложь": False,
+    "д": True,
+    "н": False,
 }
 
 
@@ -90,8 +102,9 @@ def parse_year(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     end = end.where(end >= 100, (start // 100) * 100 + end)
     ok_span = start.notna() & (end == start + 1)
     out = out.where(out.notna(), end.where(ok_span))
-    single = pd.to_numeric(t.str.extract(r"^(\d{4})(?:\.0+)?(?:\s*(?:г\.?|год))?$")[0],
-                           errors="coerce")
+    single = pd.to_numeric(
+        t.str.extract(r"^(\d{4})(?:\.0+)?(?:\s*(?:г\.?|год))?$")[0], errors="coerce"
+    )
     out = out.where(out.notna(), single)
     bad = out.isna() & ~miss
     return out, bad
@@ -174,10 +187,13 @@ _DISTINCT_SAMPLE = 10_000  # rows looked at to decide whether distinct values ar
 
 def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     """:func:`parse` of a typed column, parsing each distinct value once."""
-    if (s.dtype == object or col.kind in ("int", "float", "share") or len(s) < _DISTINCT_SAMPLE
-            or s.iloc[:_DISTINCT_SAMPLE].nunique(dropna=False) > _DISTINCT_SAMPLE // 10):
+    if (
+        s.dtype == object
+        or col.kind in ("int", "float", "share")
+        or len(s) < _DISTINCT_SAMPLE
+        or s.iloc[:_DISTINCT_SAMPLE].nunique(dropna=False) > _DISTINCT_SAMPLE // 10
+    ):
         return parse(col, s)
     codes, uniques = pd.factorize(s, use_na_sentinel=False)
     values, bad, expected = parse(col, pd.Series(uniques))
-    return (values.take(codes).set_axis(s.index), bad.take(codes).set_axis(s.index),
-            expected)
+    return (values.take(codes).set_axis(s.index), bad.take(codes).set_axis(s.index), expected)

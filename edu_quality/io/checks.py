@@ -27,12 +27,20 @@ from .grid import PER_COLUMN_PROBLEMS, Raw
 if TYPE_CHECKING:  # for the annotation only: load imports this module
     from .load import Loaded
 
-__all__ = ["cell_problems", "duplicated_any", "layout_problems", "passes", "problem_cells",
-           "refuse_names_as_ids", "validate"]
+__all__ = [
+    "cell_problems",
+    "duplicated_any",
+    "layout_problems",
+    "passes",
+    "problem_cells",
+    "refuse_names_as_ids",
+    "validate",
+]
 
 
-def problem_cells(rows: np.ndarray, header: str, raw: pd.Series, bad: pd.Series,
-                  expected: str) -> tuple[list[Problem], int]:
+def problem_cells(
+    rows: np.ndarray, header: str, raw: pd.Series, bad: pd.Series, expected: str
+) -> tuple[list[Problem], int]:
     """Problems of the cells of one column that are not what it expects, and their count.
 
     ``raw`` holds the cells as text, ``bad`` marks those not read; at most
@@ -43,8 +51,9 @@ def problem_cells(rows: np.ndarray, header: str, raw: pd.Series, bad: pd.Series,
     for i in idx[:PER_COLUMN_PROBLEMS]:
         value = raw.iloc[i]
         value = value if len(value) <= 80 else value[:80] + "…"  # a cell may hold a novel
-        out.append(Problem(int(rows[i]), header, f"значение «{value}» не распознано: ожидается "
-                                                 f"{expected}"))
+        out.append(
+            Problem(int(rows[i]), header, f"значение «{value}» не распознано: ожидается {expected}")
+        )
     return out, len(idx)
 
 
@@ -55,22 +64,31 @@ _CHECK_TEXT = {
 }
 
 
-def validate(table: pd.DataFrame, spec: TableSpec, rows: np.ndarray, headers: dict[str, str],
-             file: str, extra_kind: str | None = None, typed: bool = False) -> None:
+def validate(
+    table: pd.DataFrame,
+    spec: TableSpec,
+    rows: np.ndarray,
+    headers: dict[str, str],
+    file: str,
+    extra_kind: str | None = None,
+    typed: bool = False,
+) -> None:
     """Check a parsed table with its pandera schema; a DataError lists every problem.
 
     ``extra_kind`` is the kind of the columns beyond the spec's; a ``typed``
     (Parquet) table is first checked on whole columns (:func:`passes`).
     """
-    schema = pandera_schema(spec, table.columns, extra_kind=extra_kind,
-                            checks=_table_checks(spec, table))
+    schema = pandera_schema(
+        spec, table.columns, extra_kind=extra_kind, checks=_table_checks(spec, table)
+    )
     if typed and passes(schema, table):
         return
     try:
         schema.validate(table, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise DataError(file, _failures_to_problems(exc.failure_cases, table, spec, rows, headers),
-                        total=None) from None
+        raise DataError(
+            file, _failures_to_problems(exc.failure_cases, table, spec, rows, headers), total=None
+        ) from None
 
 
 def _table_checks(spec: TableSpec, table: pd.DataFrame) -> list[pa.Check]:
@@ -78,28 +96,44 @@ def _table_checks(spec: TableSpec, table: pd.DataFrame) -> list[pa.Check]:
     checks = []
     counts = [c for c in ("n2", "n3", "n4", "n5") if c in table.columns]
     if spec is RESULTS_AGGREGATED and counts:
-        checks.append(pa.Check(
-            lambda df: df[counts].fillna(0).sum(axis=1) <= df["participants"],
-            error="участников меньше, чем сумма отметок «2»–«5»",
-        ))
+        checks.append(
+            pa.Check(
+                lambda df: df[counts].fillna(0).sum(axis=1) <= df["participants"],
+                error="участников меньше, чем сумма отметок «2»–«5»",
+            )
+        )
     if spec is STAFF:
-        for c in ("category_highest", "category_first", "trained", "part_time", "mentoring",
-                  "young"):
+        for c in (
+            "category_highest",
+            "category_first",
+            "trained",
+            "part_time",
+            "mentoring",
+            "young",
+        ):
             if c in table.columns and "teachers" in table.columns and c != "trained":
-                checks.append(pa.Check(
-                    lambda df, c=c: ~(df[c] > df["teachers"]).fillna(False),
-                    error=f"«{spec.column(c).label}» больше, чем педагогов",
-                ))
+                checks.append(
+                    pa.Check(
+                        lambda df, c=c: ~(df[c] > df["teachers"]).fillna(False),
+                        error=f"«{spec.column(c).label}» больше, чем педагогов",
+                    )
+                )
     return checks
 
 
 # the column a table-wide check is about (a problem names a column, not only a row)
 _CHECK_COLUMNS = {"участников меньше, чем сумма отметок «2»–«5»": "participants"} | {
-    f"«{c.label}» больше, чем педагогов": c.name for c in STAFF.columns if c.kind == "int"}
+    f"«{c.label}» больше, чем педагогов": c.name for c in STAFF.columns if c.kind == "int"
+}
 
 
-def _failures_to_problems(fc: pd.DataFrame, table: pd.DataFrame, spec: TableSpec,
-                          rows: np.ndarray, headers: dict[str, str]) -> list[Problem]:
+def _failures_to_problems(
+    fc: pd.DataFrame,
+    table: pd.DataFrame,
+    spec: TableSpec,
+    rows: np.ndarray,
+    headers: dict[str, str],
+) -> list[Problem]:
     """Pandera's failure cases as problems, one per row, column and check."""
     problems: dict[tuple, Problem] = {}
     for rec in fc.itertuples(index=False):
@@ -120,8 +154,11 @@ def _failures_to_problems(fc: pd.DataFrame, table: pd.DataFrame, spec: TableSpec
             key_cols = ", ".join(headers.get(k, k) for k in present)
             key = (row, "dup")
             if key not in problems:  # named by the most specific column of the key
-                problems[key] = Problem(row, headers.get(present[-1], present[-1]),
-                                        f"повторяющаяся запись: совпадают {key_cols}")
+                problems[key] = Problem(
+                    row,
+                    headers.get(present[-1], present[-1]),
+                    f"повторяющаяся запись: совпадают {key_cols}",
+                )
             continue
         text = _CHECK_TEXT.get(check, check)
         if check.startswith("column_in_dataframe") or check.startswith("dtype"):
@@ -164,23 +201,38 @@ def layout_problems(raw: Raw, names: dict[int, str], spec: TableSpec) -> list[Pr
         if len(positions) > 1:
             first, *others = positions
             for pos in others:
-                problems.append(Problem(
-                    header_row, raw.headers[pos],
-                    f"столбец № {pos + 1} «{raw.headers[pos]}» повторяет столбец № {first + 1} "
-                    f"«{raw.headers[first]}»: оставьте один (если рядом вторая таблица, "
-                    "перенесите её под первую или в отдельный файл)"))
+                problems.append(
+                    Problem(
+                        header_row,
+                        raw.headers[pos],
+                        f"столбец № {pos + 1} «{raw.headers[pos]}» повторяет столбец № {first + 1} "
+                        f"«{raw.headers[first]}»: оставьте один (если рядом вторая таблица, "
+                        "перенесите её под первую или в отдельный файл)",
+                    )
+                )
     if problems or not len(raw.data):
         return problems
-    text_cols = [pos for pos in names if raw.data[pos].dtype == object
-                 or pd.api.types.is_string_dtype(raw.data[pos].dtype)]
+    text_cols = [
+        pos
+        for pos in names
+        if raw.data[pos].dtype == object or pd.api.types.is_string_dtype(raw.data[pos].dtype)
+    ]
     if len(names) >= 2 and len(text_cols) >= 2:
-        repeats = sum((raw.data[pos] == raw.headers[pos]).to_numpy(dtype=bool, na_value=False)
-                      .astype(np.int64) for pos in text_cols)
+        repeats = sum(
+            (raw.data[pos] == raw.headers[pos])
+            .to_numpy(dtype=bool, na_value=False)
+            .astype(np.int64)
+            for pos in text_cols
+        )
         for i in np.flatnonzero(repeats >= 2)[:PER_COLUMN_PROBLEMS]:
-            problems.append(Problem(
-                int(raw.rows[i]), raw.headers[text_cols[0]],
-                "повтор строки заголовков: похоже, в файле несколько таблиц одна под другой — "
-                "оставьте одну таблицу (остальные перенесите на отдельные листы или в файлы)"))
+            problems.append(
+                Problem(
+                    int(raw.rows[i]),
+                    raw.headers[text_cols[0]],
+                    "повтор строки заголовков: похоже, в файле несколько таблиц одна под другой — "
+                    "оставьте одну таблицу (остальные перенесите на отдельные листы или в файлы)",
+                )
+            )
     total_row = re.compile(_TOTAL_ROW, re.IGNORECASE)
     for pos in text_cols:
         col = _spec_column(spec, names[pos])
@@ -191,10 +243,14 @@ def layout_problems(raw: Raw, names: dict[int, str], spec: TableSpec) -> list[Pr
         if not totals:
             continue
         for i in np.flatnonzero(s.isin(totals).to_numpy(dtype=bool))[:PER_COLUMN_PROBLEMS]:
-            problems.append(Problem(
-                int(raw.rows[i]), raw.headers[pos],
-                f"строка итогов «{str(s.iloc[i]).strip()}»: итоги программа считает сама — удалите "
-                "строку, иначе она будет посчитана как ещё одна запись"))
+            problems.append(
+                Problem(
+                    int(raw.rows[i]),
+                    raw.headers[pos],
+                    f"строка итогов «{str(s.iloc[i]).strip()}»: итоги программа считает сама — удалите "
+                    "строку, иначе она будет посчитана как ещё одна запись",
+                )
+            )
     return problems
 
 
@@ -208,14 +264,21 @@ def _spec_column(spec: TableSpec, name: str) -> Column | None:
 
 def cell_problems(raw: Raw, pos: int, header: str, col: Column) -> list[Problem]:
     """Problems of one used column known from reading: uncomputed cells, merged numbers."""
-    out = [Problem(row, header, message) for (row, p), message in raw.uncomputed.items()
-           if p == pos]
+    out = [
+        Problem(row, header, message) for (row, p), message in raw.uncomputed.items() if p == pos
+    ]
     if col.kind in _NUMERIC_KINDS and col.kind != "year":
         for row, p in sorted(raw.merged):
             if p == pos:
-                out.append(Problem(row, header, "объединённая ячейка: одно число на несколько "
-                                                "строк — разъедините ячейки и впишите значение "
-                                                "в каждую строку"))
+                out.append(
+                    Problem(
+                        row,
+                        header,
+                        "объединённая ячейка: одно число на несколько "
+                        "строк — разъедините ячейки и впишите значение "
+                        "в каждую строку",
+                    )
+                )
     return out[:PER_COLUMN_PROBLEMS]
 
 
@@ -278,9 +341,17 @@ def refuse_names_as_ids(loaded: Loaded) -> None:
         return
     header = loaded.headers.get("pupil_id", "Код участника")
     where = np.flatnonzero(person)
-    raise DataError(loaded.file, [
-        Problem(int(loaded.rows[i]), header, "значение похоже на фамилию и имя: в этом столбце "
-                                             "должен быть код участника, а не ФИО (ФИО в "
-                                             "программу не загружаются)")
-        for i in where[:PER_COLUMN_PROBLEMS]
-    ], total=len(where))
+    raise DataError(
+        loaded.file,
+        [
+            Problem(
+                int(loaded.rows[i]),
+                header,
+                "значение похоже на фамилию и имя: в этом столбце "
+                "должен быть код участника, а не ФИО (ФИО в "
+                "программу не загружаются)",
+            )
+            for i in where[:PER_COLUMN_PROBLEMS]
+        ],
+        total=len(where),
+    )

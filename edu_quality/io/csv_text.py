@@ -27,8 +27,10 @@ _JUNK = re.compile(f"[^\\x00-\\x7f\u0400-\u04ff{_COMMON_SIGNS}]")
 _CASE_FLIP = re.compile(r"[а-яё][А-ЯЁ]")  # «лПД»: KOI8-R read as Windows-1251 and back
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # frequent letter pairs of Russian: the right decoding has many, a wrong one few
-_BIGRAMS = re.compile("(?=(ст|но|то|на|ен|ов|ни|ра|во|ко|ал|ро|пр|ли|ре|ос|ка|ол|ер|он|ва|та|"
-                      "ти|не|ор|ве|го|ан|ом|по|ел|ле|ет|ит|ла|ог|ес|од))")
+_BIGRAMS = re.compile(
+    "(?=(ст|но|то|на|ен|ов|ни|ра|во|ко|ал|ро|пр|ли|ре|ос|ка|ол|ер|он|ва|та|"
+    "ти|не|ор|ве|го|ан|ом|по|ел|ле|ет|ит|ла|ог|ес|од))"
+)
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # zero-width, BOM
 
 
@@ -40,8 +42,10 @@ def _high_half(encoding: str) -> str:
 # UTF-8 Cyrillic decoded as Windows-1252 / Latin-1 («ÐšÐ¾Ð´») or as Windows-1251 («РљРѕРґ») and
 # saved again: two such pairs in a row never occur in Russian text
 _MOJIBAKE = (
-    (re.compile(f"(?:[ÐÑ][{re.escape(_high_half('cp1252') + _high_half('latin-1'))}]){{2,}}"),
-     ("cp1252", "latin-1")),
+    (
+        re.compile(f"(?:[ÐÑ][{re.escape(_high_half('cp1252') + _high_half('latin-1'))}]){{2,}}"),
+        ("cp1252", "latin-1"),
+    ),
     (re.compile(f"(?:[РС][{re.escape(_high_half('cp1251'))}]){{2,}}"), ("cp1251",)),
 )
 
@@ -71,9 +75,12 @@ def decode_csv(raw: bytes, file: str) -> tuple[str, tuple[int, str] | None]:
         if _mostly_utf8(raw):
             text = raw.decode("utf-8-sig", errors="replace")
             pos = len(raw[: exc.start].decode("utf-8-sig", errors="replace"))
-            return text, (pos, f"байты «{raw[exc.start:exc.start + 4].hex(' ')}» не в кодировке "
-                               "UTF-8, хотя остальной файл в UTF-8: в файле смешаны кодировки "
-                               "(например, склеены два файла) — сохраните его в одной кодировке")
+            return text, (
+                pos,
+                f"байты «{raw[exc.start : exc.start + 4].hex(' ')}» не в кодировке "
+                "UTF-8, хотя остальной файл в UTF-8: в файле смешаны кодировки "
+                "(например, склеены два файла) — сохраните его в одной кодировке",
+            )
         text = _decode_legacy(raw, file)
     return text, _find_mojibake(text)
 
@@ -83,8 +90,9 @@ def _decode_utf16(raw: bytes, encoding: str, file: str) -> str:
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError:
-        raise DataError(file, "файл в кодировке UTF-16 повреждён: сохраните его как CSV UTF-8 "
-                              "или XLSX") from None
+        raise DataError(
+            file, "файл в кодировке UTF-16 повреждён: сохраните его как CSV UTF-8 или XLSX"
+        ) from None
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -101,11 +109,15 @@ def _utf16_without_bom(head: bytes) -> str | None:
 def _not_text(raw: bytes) -> str:
     """Why a file with zero bytes that is no UTF-16 cannot be read as CSV (what it is instead)."""
     if raw.startswith(b"PK\x03\x04"):
-        return ("это книга Excel (XLSX) или другой ZIP-архив, а не текст CSV: дайте файлу "
-                "расширение .xlsx")
+        return (
+            "это книга Excel (XLSX) или другой ZIP-архив, а не текст CSV: дайте файлу "
+            "расширение .xlsx"
+        )
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
-        return ("это файл старого формата Excel (.xls) или книга с паролем, а не текст CSV: "
-                "сохраните его как .xlsx без пароля")
+        return (
+            "это файл старого формата Excel (.xls) или книга с паролем, а не текст CSV: "
+            "сохраните его как .xlsx без пароля"
+        )
     if raw.startswith(b"PAR1"):
         return "это файл Parquet, а не текст CSV: дайте файлу расширение .parquet"
     return "файл не является текстовым (CSV): сохраните его как CSV или XLSX"
@@ -119,8 +131,9 @@ def _mostly_utf8(raw: bytes) -> bool:
     """
     sample = raw[:1_000_000]
     high = len(sample) - len(sample.translate(None, bytes(range(0x80, 0x100))))
-    valid = re.findall(rb"[\xd0\xd1][\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x90-\xbf]|\xe2\x84\x96",
-                       sample)
+    valid = re.findall(
+        rb"[\xd0\xd1][\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x90-\xbf]|\xe2\x84\x96", sample
+    )
     return len(valid) >= 3 and sum(map(len, valid)) >= 0.2 * high
 
 
@@ -138,20 +151,26 @@ def _decode_legacy(raw: bytes, file: str) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:  # a byte Windows-1251 lacks further on
             continue
-    raise DataError(file, "не удалось определить кодировку: текст не читается ни в UTF-8, ни в "
-                          "Windows-1251, ни в KOI8-R, ни в CP866 — сохраните файл как CSV UTF-8")
+    raise DataError(
+        file,
+        "не удалось определить кодировку: текст не читается ни в UTF-8, ни в "
+        "Windows-1251, ни в KOI8-R, ни в CP866 — сохраните файл как CSV UTF-8",
+    )
 
 
 def _find_mojibake(text: str) -> tuple[int, str] | None:
     """The first place of text decoded twice («ÐšÐ¾Ð´»), with the message naming it, or None."""
     sample = text[:2_000_000]  # a file decoded twice is so from its first line
-    found = [(m.start(), m.group(), encodings) for pattern, encodings in _MOJIBAKE
-             if (m := pattern.search(sample))]
+    found = [
+        (m.start(), m.group(), encodings)
+        for pattern, encodings in _MOJIBAKE
+        if (m := pattern.search(sample))
+    ]
     if not found:
         return None
     pos, bad, encodings = min(found)
     end = text.find("\n", pos)
-    bad = text[pos:end if 0 <= end < pos + 40 else pos + 40].split(";")[0].strip()
+    bad = text[pos : end if 0 <= end < pos + 40 else pos + 40].split(";")[0].strip()
     fixed = ""
     for encoding in encodings:
         try:
@@ -160,8 +179,10 @@ def _find_mojibake(text: str) -> tuple[int, str] | None:
         except UnicodeEncodeError:
             continue
     hint = f" — по-видимому, «{fixed}»" if fixed else ""
-    return pos, (f"текст в неверной кодировке: «{bad}»{hint}; файл был перекодирован дважды — "
-                 "сохраните исходную таблицу заново как CSV (UTF-8 или Windows-1251)")
+    return pos, (
+        f"текст в неверной кодировке: «{bad}»{hint}; файл был перекодирован дважды — "
+        "сохраните исходную таблицу заново как CSV (UTF-8 или Windows-1251)"
+    )
 
 
 class FieldLimit:
@@ -183,8 +204,9 @@ class FieldLimit:
         self._lock.release()
 
 
-def text_issue(file: str, text: str, issue: tuple[int, str], delim: str,
-               headers: list[str] | None) -> DataError:
+def text_issue(
+    file: str, text: str, issue: tuple[int, str], delim: str, headers: list[str] | None
+) -> DataError:
     """The DataError for an unreadable place of a text file, with its row and column."""
     pos, message = issue
     row, start = 1, 0
@@ -199,9 +221,15 @@ def text_issue(file: str, text: str, issue: tuple[int, str], delim: str,
 
 def unclosed_quote(file: str, text: str, row: int, delim: str, headers: list[str]) -> DataError:
     """The DataError for a quote opened on ``row`` (1-based) and never closed."""
-    line = (LINE_BREAKS.split(text, maxsplit=row)[row - 1:row] or [""])[0]
+    line = (LINE_BREAKS.split(text, maxsplit=row)[row - 1 : row] or [""])[0]
     opening = [m.start() for m in re.finditer(f'(?:^|{re.escape(delim)})"', line)]
     field = line[: opening[-1] + 1].count(delim) if opening else 0
     name = headers[field] if field < len(headers) and headers[field] else f"№ {field + 1}"
-    return DataError(file, Problem(row, name, "кавычка открыта и не закрыта до конца файла: "
-                                              "проверьте кавычки в этой ячейке"))
+    return DataError(
+        file,
+        Problem(
+            row,
+            name,
+            "кавычка открыта и не закрыта до конца файла: проверьте кавычки в этой ячейке",
+        ),
+    )

@@ -42,18 +42,23 @@ def _not_xlsx(path: Path, exc: Exception) -> str:
     if not head.strip():
         return "файл пуст"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return ("файл старого формата Excel (.xls) или книга с паролем: сохраните его как .xlsx "
-                "без пароля")
+        return (
+            "файл старого формата Excel (.xls) или книга с паролем: сохраните его как .xlsx "
+            "без пароля"
+        )
     if not head.startswith(b"PK"):
         if b"\x00" not in head:
-            return ("это не книга Excel, а текстовый файл с расширением .xlsx: если это CSV, "
-                    "дайте ему расширение .csv")
+            return (
+                "это не книга Excel, а текстовый файл с расширением .xlsx: если это CSV, "
+                "дайте ему расширение .csv"
+            )
         return f"файл не является книгой Excel (XLSX) ({exc})"
     return f"файл Excel повреждён (обрезан?) или не является книгой XLSX ({exc})"
 
 
-def read_xlsx(path: Path, file: str, sheet: str | int | None, score: Callable,
-              expected: str) -> Raw:
+def read_xlsx(
+    path: Path, file: str, sheet: str | int | None, score: Callable, expected: str
+) -> Raw:
     """The grid of the sheet with the table (``sheet``, or the one visible sheet that has it).
 
     ``score`` and ``expected`` are those of :func:`~edu_quality.io.grid.find_header`.
@@ -78,12 +83,16 @@ def read_xlsx(path: Path, file: str, sheet: str | int | None, score: Callable,
     while headers and not headers[-1]:
         headers.pop()
     start = h + depth
-    uncomputed = {(r + 1, c): message for (r, c), message in _uncomputed_cells(path, sheet).items()
-                  if r >= h and (r >= len(grid) or c >= len(grid[r])
-                                 or grid[r][c] in ("", None))}
-    in_header = [Problem(r, headers[c] if c < len(headers) and headers[c] else f"№ {c + 1}",
-                         message)
-                 for (r, c), message in sorted(uncomputed.items()) if r <= start]
+    uncomputed = {
+        (r + 1, c): message
+        for (r, c), message in _uncomputed_cells(path, sheet).items()
+        if r >= h and (r >= len(grid) or c >= len(grid[r]) or grid[r][c] in ("", None))
+    }
+    in_header = [
+        Problem(r, headers[c] if c < len(headers) and headers[c] else f"№ {c + 1}", message)
+        for (r, c), message in sorted(uncomputed.items())
+        if r <= start
+    ]
     if in_header:
         raise DataError(file, in_header)
     width = max(len(r) for r in grid)
@@ -91,9 +100,15 @@ def read_xlsx(path: Path, file: str, sheet: str | int | None, score: Callable,
     data = pd.DataFrame(body, columns=range(width), dtype=object)
     rows = np.arange(start + 1, start + 1 + len(data))
     check_unnamed(data, headers, rows, file)
-    return Raw(file, headers, data.iloc[:, : len(headers)], rows, header_row=h + 1,
-               uncomputed=uncomputed,
-               merged={(r + 1, c) for r, c in merged if r >= start and c < len(headers)})
+    return Raw(
+        file,
+        headers,
+        data.iloc[:, : len(headers)],
+        rows,
+        header_row=h + 1,
+        uncomputed=uncomputed,
+        merged={(r + 1, c) for r, c in merged if r >= start and c < len(headers)},
+    )
 
 
 def _sheet_grid(wb, name: str, file: str) -> list[list[object]]:
@@ -116,24 +131,31 @@ def _pick_sheet(wb, file: str, score: Callable, expected: str) -> tuple[str, lis
             first_error = first_error or DataError(file, f"лист «{name}» пуст")
             continue
         try:
-            found.append((name, grid, find_header(grid[:HEADER_SEARCH_ROWS], score, file,
-                                                  expected)))
+            found.append(
+                (name, grid, find_header(grid[:HEADER_SEARCH_ROWS], score, file, expected))
+            )
         except DataError as exc:
             first_error = first_error or exc
     if len(found) == 1:
         return found[0]
     if found:
         names = ", ".join(f"«{n}»" for n, _, _ in found)
-        raise DataError(file, f"таблица есть на нескольких листах ({names}): укажите нужный лист "
-                              "(параметр sheet) или сведите данные на один лист")
+        raise DataError(
+            file,
+            f"таблица есть на нескольких листах ({names}): укажите нужный лист "
+            "(параметр sheet) или сведите данные на один лист",
+        )
     for name in hidden:
         grid = _sheet_grid(wb, name, file)
         try:
             find_header(grid[:HEADER_SEARCH_ROWS], score, file, expected)
         except DataError:
             continue
-        raise DataError(file, f"на видимых листах нет таблицы; она есть на скрытом листе «{name}»"
-                              ": покажите лист или укажите его (параметр sheet)")
+        raise DataError(
+            file,
+            f"на видимых листах нет таблицы; она есть на скрытом листе «{name}»"
+            ": покажите лист или укажите его (параметр sheet)",
+        )
     raise first_error or DataError(file, "в книге нет листов")
 
 
@@ -176,8 +198,10 @@ def _sheet_part(z, sheet: str) -> str | None:
 
     rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
     book = ET.fromstring(z.read("xl/workbook.xml"))
-    rid = next((s.get(rel) for s in book.iter() if s.tag.endswith("}sheet")
-                and s.get("name") == sheet), None)
+    rid = next(
+        (s.get(rel) for s in book.iter() if s.tag.endswith("}sheet") and s.get("name") == sheet),
+        None,
+    )
     rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
     target = next((r.get("Target") for r in rels if r.get("Id") == rid), None)
     if target is None:
@@ -230,9 +254,11 @@ def _uncomputed_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
                     out[(row, col)] = f"ошибка Excel «{value}» вместо значения"
                 elif f is not None and not value and el.get("t") != "str":
                     formula = f"«={f.text}»" if f.text else "(общая формула)"
-                    out[(row, col)] = (f"формула {formula} сохранена без вычисленного значения "
-                                       "(файл записан программой, которая не считает формулы): "
-                                       "откройте его в Excel или LibreOffice и сохраните")
+                    out[(row, col)] = (
+                        f"формула {formula} сохранена без вычисленного значения "
+                        "(файл записан программой, которая не считает формулы): "
+                        "откройте его в Excel или LibreOffice и сохраните"
+                    )
                 el.clear()
     except ET.ParseError:
         return out

@@ -20,8 +20,14 @@ from ..schema import normalize_header
 from .cells import as_text, is_missing
 from .csv_text import INVISIBLE
 
-__all__ = ["HEADER_SEARCH_ROWS", "PER_COLUMN_PROBLEMS", "Raw", "check_unnamed", "find_header",
-           "sub_header"]
+__all__ = [
+    "HEADER_SEARCH_ROWS",
+    "PER_COLUMN_PROBLEMS",
+    "Raw",
+    "check_unnamed",
+    "find_header",
+    "sub_header",
+]
 
 
 #: How many rows from the top of a sheet or file may stand above the header.
@@ -71,8 +77,11 @@ def check_unnamed(data: pd.DataFrame, headers: list[str], rows: np.ndarray, file
     for pos in range(len(headers), data.shape[1]):
         t = as_text(data[pos])
         for i in np.flatnonzero((~is_missing(t)).to_numpy())[:PER_COLUMN_PROBLEMS]:
-            problems.append(Problem(int(rows[i]), f"№ {pos + 1}",
-                                    f"значение «{t.iloc[i]}» в столбце без заголовка"))
+            problems.append(
+                Problem(
+                    int(rows[i]), f"№ {pos + 1}", f"значение «{t.iloc[i]}» в столбце без заголовка"
+                )
+            )
     if problems:
         raise DataError(file, problems)
 
@@ -86,8 +95,9 @@ def _cell_text(v: object) -> str:
     return str(v).translate(INVISIBLE).strip()
 
 
-def sub_header(rows: list[list[object]], h: int, score: Callable[[list[str]], int]
-               ) -> tuple[list[str], int]:
+def sub_header(
+    rows: list[list[object]], h: int, score: Callable[[list[str]], int]
+) -> tuple[list[str], int]:
     """Headers of row ``h``, completed by the row below when the header spans two rows.
 
     A header over merged cells («Количество отметок» over «2», «3», «4», «5»)

@@ -73,12 +73,18 @@ def load(
     )
     mapping = match_columns(raw.headers, spec, keep_names=spec is SCHOOLS)
     present = set(mapping.values())
-    missing = [c for c in spec.columns if c.required and c.name not in present and c.name not in fill]
+    missing = [
+        c for c in spec.columns if c.required and c.name not in present and c.name not in fill
+    ]
     if missing:
         problems = [
-            Problem(int(raw.rows[0]) - 1 if len(raw.rows) else None, c.label,
-                    f"нет обязательного столбца «{c.label}» (подходят заголовки: "
-                    + ", ".join(f"«{a}»" for a in (c.label, *c.aliases[:3])) + ")")
+            Problem(
+                int(raw.rows[0]) - 1 if len(raw.rows) else None,
+                c.label,
+                f"нет обязательного столбца «{c.label}» (подходят заголовки: "
+                + ", ".join(f"«{a}»" for a in (c.label, *c.aliases[:3]))
+                + ")",
+            )
             for c in missing
         ]
         raise DataError(file, problems)
@@ -132,20 +138,27 @@ def load(
     table = pd.DataFrame(
         {c.name: cast(c, columns[c.name]) for c in ordered}, index=pd.RangeIndex(n)
     )
-    validate(table, spec, raw.rows, headers, file, extra_kind="share" if extras else None,
-             typed=typed)
+    validate(
+        table, spec, raw.rows, headers, file, extra_kind="share" if extras else None, typed=typed
+    )
     for i, col in enumerate(spec.columns):  # every canonical column, empty when absent
         if col.name not in table.columns:
-            table.insert(min(i, table.shape[1]), col.name, pd.Series(index=table.index,
-                                                                     dtype=dtype_of(col)))
+            table.insert(
+                min(i, table.shape[1]), col.name, pd.Series(index=table.index, dtype=dtype_of(col))
+            )
     # headers the loader did not use (pupil names among them): said, not lost silently
-    table.attrs["ignored_columns"] = [h for pos, h in enumerate(raw.headers)
-                                      if h and pos not in used]
+    table.attrs["ignored_columns"] = [
+        h for pos, h in enumerate(raw.headers) if h and pos not in used
+    ]
     return Loaded(table, raw.rows, headers, file, spec)
 
 
-def _used_columns(headers: list[str], mapping: dict[int, str], spec: TableSpec,
-                  extra: Callable[[str], str | None] | None) -> dict[int, str]:
+def _used_columns(
+    headers: list[str],
+    mapping: dict[int, str],
+    spec: TableSpec,
+    extra: Callable[[str], str | None] | None,
+) -> dict[int, str]:
     """Position → column name of every header the loader uses, repeats included."""
     names = dict(mapping)
     for pos, header in enumerate(headers):

@@ -90,8 +90,7 @@ def _read_csv(path: Path, file: str, score: Callable, expected: str) -> Raw:
         except pd.errors.ParserError as exc:
             quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
             if quote:
-                raise unclosed_quote(file, text, int(quote.group(1)) + 1, delim,
-                                     headers) from None
+                raise unclosed_quote(file, text, int(quote.group(1)) + 1, delim, headers) from None
             m = re.search(r"saw (\d+)", str(exc))
             if not m:
                 raise DataError(file, f"файл CSV повреждён: {exc}") from None

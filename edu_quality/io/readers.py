@@ -94,6 +94,7 @@ def _reader(spec: TableSpec, what: str, sample: str) -> Callable[..., pd.DataFra
     ``what`` completes «Read …»; ``sample`` is the file of the demo folder its
     example reads.
     """
+
     def read(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
         return load(path, [spec], sheet=sheet).table
 

@@ -95,9 +95,18 @@ def read_results(
     >>> df.attrs["kind"], df.loc[0, "year"], df.loc[0, "assessment"], df.loc[0, "n2"]
     ('aggregated', np.int64(2019), 'ОГЭ', np.int64(5))
     """
-    loaded = load_results(path, assessment=assessment, sheet=sheet, year=year, subject=subject,
-                           grade=grade, pseudonymize_ids=pseudonymize_ids, strict=strict,
-                           invalid_results=invalid_results, scales=scales)
+    loaded = load_results(
+        path,
+        assessment=assessment,
+        sheet=sheet,
+        year=year,
+        subject=subject,
+        grade=grade,
+        pseudonymize_ids=pseudonymize_ids,
+        strict=strict,
+        invalid_results=invalid_results,
+        scales=scales,
+    )
     return loaded.table
 
 
@@ -117,9 +126,17 @@ def load_results(
     """:func:`read_results`, with the row numbers and headers the table came from."""
     from ..fisoko import sniff_vpr  # on first use: importing the readers does not load fisoko
 
-    vpr = sniff_vpr(path, sheet, year=year, subject=subject, grade=grade, strict=strict,
-                    invalid_results=invalid_results, scales=scales,
-                    pseudonymize_ids=pseudonymize_ids)
+    vpr = sniff_vpr(
+        path,
+        sheet,
+        year=year,
+        subject=subject,
+        grade=grade,
+        strict=strict,
+        invalid_results=invalid_results,
+        scales=scales,
+        pseudonymize_ids=pseudonymize_ids,
+    )
     if vpr is not None:
         return Loaded(vpr.results, vpr.source_rows, vpr.headers, vpr.file, RESULTS_PUPILS)
     fill = {"assessment": assessment, "year": year, "subject": subject, "grade": grade}
@@ -132,8 +149,11 @@ def load_results(
         if pseudonymize_ids is False:
             key = None
         elif pseudonymize_ids is True and key is None:
-            raise DataError(loaded.file, "псевдонимизация запрошена, но ключ не задан "
-                                         "(переменная окружения EDU_QUALITY_PUPIL_KEY)")
+            raise DataError(
+                loaded.file,
+                "псевдонимизация запрошена, но ключ не задан "
+                "(переменная окружения EDU_QUALITY_PUPIL_KEY)",
+            )
         if key is not None:
             table["pupil_id"] = pseudonymize(table["pupil_id"], key)
     table.attrs["kind"] = "pupils" if loaded.spec is RESULTS_PUPILS else "aggregated"

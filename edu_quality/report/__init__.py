@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 _EXPORTS = {
-    "Section": "render", "page": "render",
-    "ReportData": "data", "report_data": "data",
-    "municipality_report": "sections", "school_report": "sections",
+    "Section": "render",
+    "page": "render",
+    "ReportData": "data",
+    "report_data": "data",
+    "municipality_report": "sections",
+    "school_report": "sections",
 }
 
 if TYPE_CHECKING:

@@ -43,8 +43,13 @@ def folder_version(data_dir: str | Path) -> tuple[Path, tuple]:
     folder = Path(data_dir).resolve()
     if not folder.is_dir():
         raise DataError(folder.name, f"папка с данными не найдена: {folder}")
-    return folder, tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                                for p in folder.iterdir() if p.is_file()))
+    return folder, tuple(
+        sorted(
+            (p.name, p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.iterdir()
+            if p.is_file()
+        )
+    )
 
 
 def cached_dataset(data_dir: str | Path) -> Dataset:

@@ -50,9 +50,19 @@ from ..errors import EduQualityError
 from .job import describe_failure, failure_detail, render_report
 from .notebooks import WARMUP, ensure_kernel, notebooks_dir
 
-__all__ = ["PLUGIN_NAME", "ClusterError", "check_workers", "code_stamp", "connect",
-           "kernel_count", "kernel_plugin", "kernel_stats", "kill_kernels", "render_on_worker",
-           "warm_up"]
+__all__ = [
+    "PLUGIN_NAME",
+    "ClusterError",
+    "check_workers",
+    "code_stamp",
+    "connect",
+    "kernel_count",
+    "kernel_plugin",
+    "kernel_stats",
+    "kill_kernels",
+    "render_on_worker",
+    "warm_up",
+]
 
 #: Name of the worker plugin that owns the workers' kernels during a batch.
 PLUGIN_NAME = "edu-quality-kernels"
@@ -73,8 +83,8 @@ def _distributed():
         import distributed
     except ImportError as exc:
         raise ClusterError(
-            "для --executor dask нужен пакет dask[distributed]: "
-            "pip install 'edu_quality[dask]'") from exc
+            "для --executor dask нужен пакет dask[distributed]: pip install 'edu_quality[dask]'"
+        ) from exc
     return distributed
 
 
@@ -91,8 +101,11 @@ def code_stamp() -> str:
     pkg = Path(__file__).resolve().parents[1]
     samples = pkg / "data" / "samples"  # datasets, not code: the workers' data is checked apart
     for src in sorted(pkg.rglob("*")):
-        if (src.is_file() and src.suffix in {".py", ".csv", ".json", ".j2", ".css", ".tpl"}
-                and not src.is_relative_to(samples)):
+        if (
+            src.is_file()
+            and src.suffix in {".py", ".csv", ".json", ".j2", ".css", ".tpl"}
+            and not src.is_relative_to(samples)
+        ):
             h.update(src.relative_to(pkg).as_posix().encode())
             h.update(src.read_bytes())
     for nb in sorted(notebooks_dir().glob("*.ipynb")):
@@ -122,12 +135,16 @@ def connect(scheduler, *, workers: int = 2) -> tuple[object, Callable[[], None]]
     if isinstance(scheduler, distributed.Client):
         return scheduler, lambda: None
     if scheduler is None:
-        cluster = distributed.LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
-                                           processes=True, dashboard_address=":0",
-                                           # the batch's own cluster: its workers' ERROR lines
-                                           # (a heartbeat that meets a scheduler shutting down on
-                                           # Ctrl+C) are noise; report failures go to batch.log
-                                           silence_logs=logging.CRITICAL)
+        cluster = distributed.LocalCluster(
+            n_workers=max(1, workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            # the batch's own cluster: its workers' ERROR lines
+            # (a heartbeat that meets a scheduler shutting down on
+            # Ctrl+C) are noise; report failures go to batch.log
+            silence_logs=logging.CRITICAL,
+        )
         client = distributed.Client(cluster)
 
         def close() -> None:
@@ -138,16 +155,21 @@ def connect(scheduler, *, workers: int = 2) -> tuple[object, Callable[[], None]]
     try:
         client = distributed.Client(str(scheduler), timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
-        raise ClusterError(f"не удалось подключиться к планировщику Dask «{scheduler}» "
-                           f"за {CONNECT_TIMEOUT} с: {exc}") from exc
+        raise ClusterError(
+            f"не удалось подключиться к планировщику Dask «{scheduler}» "
+            f"за {CONNECT_TIMEOUT} с: {exc}"
+        ) from exc
     return client, client.close
 
 
 def _probe(data_dir: str) -> dict[str, object]:
     """Run on every worker: what it sees of the dataset and which code it has."""
     path = Path(data_dir)
-    return {"host": socket.gethostname(), "data": path.is_dir() and any(path.iterdir()),
-            "code": code_stamp()}
+    return {
+        "host": socket.gethostname(),
+        "data": path.is_dir() and any(path.iterdir()),
+        "code": code_stamp(),
+    }
 
 
 def check_workers(client, data_dir: str | Path, *, code: str | None = None) -> int:
@@ -162,20 +184,23 @@ def check_workers(client, data_dir: str | Path, *, code: str | None = None) -> i
     code = code_stamp() if code is None else code
     info = client.run(_probe, str(data_dir))
     if not info:
-        raise ClusterError("в кластере Dask нет рабочих процессов (workers): отчёты "
-                           "строить некому")
+        raise ClusterError("в кластере Dask нет рабочих процессов (workers): отчёты строить некому")
     blind = [f"{addr} ({i['host']})" for addr, i in sorted(info.items()) if not i["data"]]
     if blind:
         raise ClusterError(
             f"папка данных «{data_dir}» не видна (или пуста) на рабочих узлах кластера: "
-            + ", ".join(blind[:5]) + (f" и ещё {len(blind) - 5}" if len(blind) > 5 else "")
-            + ". Положите набор данных в общую папку, доступную всем узлам по тому же пути.")
+            + ", ".join(blind[:5])
+            + (f" и ещё {len(blind) - 5}" if len(blind) > 5 else "")
+            + ". Положите набор данных в общую папку, доступную всем узлам по тому же пути."
+        )
     other = [f"{addr} ({i['host']})" for addr, i in sorted(info.items()) if i["code"] != code]
     if other:
         raise ClusterError(
             "на рабочих узлах кластера другая версия edu_quality (код или блокноты "
-            "отличаются), отчёты не совпали бы с локальными: " + ", ".join(other[:5])
-            + ". Установите на узлы ту же версию.")
+            "отличаются), отчёты не совпали бы с локальными: "
+            + ", ".join(other[:5])
+            + ". Установите на узлы ту же версию."
+        )
     return len(info)
 
 
@@ -228,12 +253,16 @@ def render_on_worker(job, *, timeout: float | None, keep_notebook: bool) -> dict
         executed = Path(tmp) / f"{job.name}.ipynb"
         try:
             with _kernel() as kernel:
-                page = render_report(job, tmp, keep_notebook=keep_notebook, timeout=timeout,
-                                     kernel=kernel)
+                page = render_report(
+                    job, tmp, keep_notebook=keep_notebook, timeout=timeout, kernel=kernel
+                )
             out = {"status": "ok", "html": page.read_bytes()}
         except Exception as exc:  # noqa: BLE001 - reported to the client like a local failure
-            out = {"status": "failed", "message": describe_failure(exc),
-                   "detail": failure_detail(exc)}
+            out = {
+                "status": "failed",
+                "message": describe_failure(exc),
+                "detail": failure_detail(exc),
+            }
         out["notebook"] = executed.read_bytes() if keep_notebook and executed.exists() else None
     return out
 
@@ -257,9 +286,11 @@ def kernel_stats() -> dict[str, int]:
     """Run on every worker: reports run, kernel starts and peak kernel memory."""
     with _KERNELS_LOCK:
         kernels = list(_KERNELS)
-    return {"reports": sum(k.reports for k in kernels),
-            "kernel_starts": sum(k.starts for k in kernels),
-            "peak_memory": max((k.peak_memory() or 0 for k in kernels), default=0)}
+    return {
+        "reports": sum(k.reports for k in kernels),
+        "kernel_starts": sum(k.starts for k in kernels),
+        "peak_memory": max((k.peak_memory() or 0 for k in kernels), default=0),
+    }
 
 
 def _shutdown_kernels() -> None:

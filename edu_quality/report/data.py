@@ -41,8 +41,9 @@ class ReportData:
         self.year = int(year)
         self.min_n = min_n
         self.names = dict(zip(dataset.schools["school_id"], dataset.schools["name"], strict=True))
-        self.municipality_of = dict(zip(dataset.schools["school_id"],
-                                        dataset.schools["municipality"], strict=True))
+        self.municipality_of = dict(
+            zip(dataset.schools["school_id"], dataset.schools["municipality"], strict=True)
+        )
 
     def _results(self) -> list[pd.DataFrame]:
         return [t for t in (self.dataset.results, self.dataset.aggregates) if len(t)]
@@ -90,8 +91,12 @@ class ReportData:
         r = self.dataset.results
         if r.empty or not (r["assessment"] == "ВПР").any() or r["journal_mark"].isna().all():
             return None
-        top = (max_scores().sort_values("year").groupby(["subject", "grade"], as_index=False)
-               .last()[["subject", "grade", "max_score"]])
+        top = (
+            max_scores()
+            .sort_values("year")
+            .groupby(["subject", "grade"], as_index=False)
+            .last()[["subject", "grade", "max_score"]]
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:

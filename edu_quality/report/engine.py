@@ -184,18 +184,34 @@ def register_engine() -> type:
         """
 
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, *, kernel: WarmKernel,
-                                     log_output: bool = False, stdout_file=None, stderr_file=None,
-                                     start_timeout: int = 60, execution_timeout: int | None = None,
-                                     **kwargs):
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            *,
+            kernel: WarmKernel,
+            log_output: bool = False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout: int = 60,
+            execution_timeout: int | None = None,
+            **kwargs,
+        ):
             """Execute ``nb_man.nb`` on the warm kernel (papermill's engine interface)."""
             from papermill.clientwrap import PapermillNotebookClient
 
             kernel.notebook = nb_man.nb  # kept for audit if the kernel dies mid-report
             client = PapermillNotebookClient(
-                nb_man, km=kernel.km, kernel_name=kernel_name, timeout=execution_timeout,
-                startup_timeout=start_timeout, log=_log, log_output=log_output,
-                stdout_file=stdout_file, stderr_file=stderr_file)
+                nb_man,
+                km=kernel.km,
+                kernel_name=kernel_name,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                log=_log,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
             client.kc = kernel.kc
             return client.execute()
 
@@ -243,8 +259,15 @@ class WarmKernel:
     or a signal handler. Use as a context manager, or call :meth:`shutdown`.
     """
 
-    def __init__(self, kernel_name: str, *, cwd: str | Path, warmup: str = "",
-                 output: IO | None = None, startup_timeout: int = 60):
+    def __init__(
+        self,
+        kernel_name: str,
+        *,
+        cwd: str | Path,
+        warmup: str = "",
+        output: IO | None = None,
+        startup_timeout: int = 60,
+    ):
         self.kernel_name = kernel_name
         self.cwd = str(cwd)
         self.warmup = warmup
@@ -289,8 +312,10 @@ class WarmKernel:
         kwargs: dict[str, Any] = {
             "cwd": self.cwd,
             # no history database shared between kernels; no «TCP without encryption» noise
-            "extra_arguments": ["--HistoryManager.hist_file=:memory:",
-                                "--IPKernelApp.log_level=ERROR"],
+            "extra_arguments": [
+                "--HistoryManager.hist_file=:memory:",
+                "--IPKernelApp.log_level=ERROR",
+            ],
         }
         if self.output is not None:
             kwargs.update(stdout=self.output, stderr=self.output)
@@ -371,8 +396,9 @@ class WarmKernel:
                 break
         content = reply["content"]
         if content["status"] != "ok":
-            raise RuntimeError(f"служебный код в ядре: {content.get('ename')}: "
-                               f"{content.get('evalue')}")
+            raise RuntimeError(
+                f"служебный код в ядре: {content.get('ename')}: {content.get('evalue')}"
+            )
 
     def kill(self, why: str = "stop") -> None:
         """Kill the kernel process now (any thread, or a signal handler).
@@ -442,9 +468,15 @@ class WarmKernel:
 
     # ------------------------------------------------------------ reports
 
-    def run(self, notebook: str | Path, output_path: str | Path | None,
-            parameters: dict[str, object], *, timeout: float | None = None,
-            report_mode: bool = True):
+    def run(
+        self,
+        notebook: str | Path,
+        output_path: str | Path | None,
+        parameters: dict[str, object],
+        *,
+        timeout: float | None = None,
+        report_mode: bool = True,
+    ):
         """Execute a notebook with papermill on this kernel; return the executed notebook.
 
         Parameters
@@ -494,11 +526,18 @@ class WarmKernel:
         started = time.monotonic()
         try:
             nb = papermill.execute_notebook(
-                str(notebook), None if output_path is None else str(output_path),
-                parameters=parameters, engine_name=ENGINE_NAME, kernel=self,
-                kernel_name=self.kernel_name, language="python",
+                str(notebook),
+                None if output_path is None else str(output_path),
+                parameters=parameters,
+                engine_name=ENGINE_NAME,
+                kernel=self,
+                kernel_name=self.kernel_name,
+                language="python",
                 request_save_on_cell_execute=False,
-                progress_bar=False, log_output=False, report_mode=report_mode)
+                progress_bar=False,
+                log_output=False,
+                report_mode=report_mode,
+            )
         except papermill.PapermillExecutionError:
             if self._why_killed is None and self.alive:
                 raise
@@ -514,16 +553,16 @@ class WarmKernel:
         self.reports += 1
         return nb
 
-    def _raise_ended(self, started: float, timeout: float | None,
-                     exc: BaseException | None = None):
+    def _raise_ended(self, started: float, timeout: float | None, exc: BaseException | None = None):
         why = self._why_killed
         proc = getattr(getattr(self.km, "provisioner", None), "process", None)
         code = proc.poll() if proc is not None else None
         where = self._running_cell()
         self._discard()
         if why == "timeout":
-            raise ReportTimeout(f"превышено предельное время отчёта ({timeout:g} с){where}; "
-                                "ядро остановлено") from exc
+            raise ReportTimeout(
+                f"превышено предельное время отчёта ({timeout:g} с){where}; ядро остановлено"
+            ) from exc
         if why == "stop":
             raise ReportStopped("отчёт прерван: пакет остановлен") from exc
         spent = time.monotonic() - started
@@ -533,8 +572,9 @@ class WarmKernel:
                 how += " (так система останавливает процесс, которому не хватило памяти)"
         else:
             how = "завершилось" + (f" с кодом {code}" if code is not None else "")
-        raise KernelDied(f"ядро Python аварийно {how}{where} через {spent:.0f} с после "
-                         "начала отчёта") from exc
+        raise KernelDied(
+            f"ядро Python аварийно {how}{where} через {spent:.0f} с после начала отчёта"
+        ) from exc
 
     def _running_cell(self) -> str:
         """« в ячейке [N]» for the last cell papermill started, or "".
@@ -543,8 +583,11 @@ class WarmKernel:
         """
         nb = self.notebook
         code = [c for c in (nb.cells if nb is not None else []) if c.get("cell_type") == "code"]
-        started = [i for i, c in enumerate(code, 1)
-                   if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+        started = [
+            i
+            for i, c in enumerate(code, 1)
+            if c.get("metadata", {}).get("papermill", {}).get("start_time")
+        ]
         return f" в ячейке [{started[-1]}]" if started else ""
 
     def peak_memory(self) -> int | None:
@@ -566,4 +609,3 @@ class WarmKernel:
         except (OSError, ValueError, IndexError):
             return None
         return None
-

@@ -21,18 +21,40 @@ __all__ = ["export_batch_xlsx", "export_xlsx", "neutralize_formulas", "suppress_
 
 _SHARE_COLUMNS = ("share_2", "success_rate", "quality_rate", "not_admitted_share")
 _RU = {
-    "school_id": "Код ОО", "name": "Наименование ОО", "municipality": "Муниципалитет",
-    "assessment": "Процедура", "subject": "Предмет", "grade": "Класс", "year": "Год",
-    "participants": "Участников", "not_admitted": "Не допущены", "n2": "«2»", "n3": "«3»",
-    "n4": "«4»", "n5": "«5»", "share_2": "Доля «2»", "share_2_low": "Доля «2»: от",
-    "share_2_high": "Доля «2»: до", "success_rate": "Успеваемость",
-    "success_rate_low": "Успеваемость: от", "success_rate_high": "Успеваемость: до",
-    "quality_rate": "Качество знаний", "quality_rate_low": "Качество: от",
-    "quality_rate_high": "Качество: до", "sou": "СОУ, %", "mean_mark": "Средняя отметка",
-    "mean_score": "Средний балл", "not_admitted_share": "Доля не допущенных",
-    "exam_not_held": "Экзамен не проводился", "small": "Малая группа", "status": "Статус",
-    "reasons": "Причины", "group": "Группа", "adjusted": "Результат с учётом контекста",
-    "adjusted_low": "С учётом контекста: от", "adjusted_high": "С учётом контекста: до",
+    "school_id": "Код ОО",
+    "name": "Наименование ОО",
+    "municipality": "Муниципалитет",
+    "assessment": "Процедура",
+    "subject": "Предмет",
+    "grade": "Класс",
+    "year": "Год",
+    "participants": "Участников",
+    "not_admitted": "Не допущены",
+    "n2": "«2»",
+    "n3": "«3»",
+    "n4": "«4»",
+    "n5": "«5»",
+    "share_2": "Доля «2»",
+    "share_2_low": "Доля «2»: от",
+    "share_2_high": "Доля «2»: до",
+    "success_rate": "Успеваемость",
+    "success_rate_low": "Успеваемость: от",
+    "success_rate_high": "Успеваемость: до",
+    "quality_rate": "Качество знаний",
+    "quality_rate_low": "Качество: от",
+    "quality_rate_high": "Качество: до",
+    "sou": "СОУ, %",
+    "mean_mark": "Средняя отметка",
+    "mean_score": "Средний балл",
+    "not_admitted_share": "Доля не допущенных",
+    "exam_not_held": "Экзамен не проводился",
+    "small": "Малая группа",
+    "status": "Статус",
+    "reasons": "Причины",
+    "group": "Группа",
+    "adjusted": "Результат с учётом контекста",
+    "adjusted_low": "С учётом контекста: от",
+    "adjusted_high": "С учётом контекста: до",
     "index_z": "Индекс социального благополучия",
 }
 
@@ -66,8 +88,18 @@ def suppress_small(summary: pd.DataFrame) -> pd.DataFrame:
     """
     out = summary.copy()
     hidden = out["small"].astype(bool).to_numpy()
-    keep = {"participants", "small", "exam_not_held", "school_id", "municipality", "assessment",
-            "subject", "grade", "year", "name"}
+    keep = {
+        "participants",
+        "small",
+        "exam_not_held",
+        "school_id",
+        "municipality",
+        "assessment",
+        "subject",
+        "grade",
+        "year",
+        "name",
+    }
     for col in out.columns:
         if col not in keep and pd.api.types.is_numeric_dtype(out[col].dtype):
             out[col] = out[col].astype("float64").where(~hidden, np.nan)
@@ -99,8 +131,16 @@ def _school_sheets(data: ReportData, ids: list[str]) -> dict[str, pd.DataFrame]:
     sheets = {"Показатели": s}
     c = data.classified
     if c is not None:
-        cols = ["name", "group", "status", "reasons", "adjusted", "adjusted_low",
-                "adjusted_high", "index_z"]
+        cols = [
+            "name",
+            "group",
+            "status",
+            "reasons",
+            "adjusted",
+            "adjusted_low",
+            "adjusted_high",
+            "index_z",
+        ]
         sheets["Статус"] = c.loc[c.index.isin(ids), cols].reset_index()
     return sheets
 
@@ -120,12 +160,16 @@ def export_xlsx(job: Job, out_dir: str | Path) -> Path:
     return _write(Path(out_dir) / f"{job.name}.xlsx", sheets)
 
 
-def export_batch_xlsx(data_dir: str | Path, year: int, out_dir: str | Path,
-                      municipality: str | None = None) -> Path:
+def export_batch_xlsx(
+    data_dir: str | Path, year: int, out_dir: str | Path, municipality: str | None = None
+) -> Path:
     """Write the main tables of every school (or one municipality) to ``tables.xlsx``."""
     data = report_data(data_dir, year)
-    ids = (data.schools_of(municipality) if municipality
-           else data.dataset.schools["school_id"].tolist())
+    ids = (
+        data.schools_of(municipality)
+        if municipality
+        else data.dataset.schools["school_id"].tolist()
+    )
     sheets = _school_sheets(data, ids)
     sheets["Муниципалитеты"] = suppress_small(data.summary_municipality)
     sheets["Регион"] = suppress_small(data.summary_region)

@@ -48,10 +48,18 @@ def report_exporter_class() -> type:
             langinfo = nb.metadata.get("language_info", {})
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
             resources = self._init_resources(resources)
-            self.register_filter("highlight_code", self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            self.register_filter(
+                "highlight_code",
+                self.filters.get(
+                    "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+                ),
+            )
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(
+                    notebook_metadata=self._nb_metadata, parent=self, resources=resources
+                ),
+            )
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     return ReportExporter
@@ -77,14 +85,18 @@ def report_exporter(cls: type | None = None):
     )
     # cells tagged «remove» (notes for people exploring the notebook) stay out of reports
     exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_cell_tags={"remove"}, enabled=True), enabled=True)
+        TagRemovePreprocessor(remove_cell_tags={"remove"}, enabled=True), enabled=True
+    )
     return exporter
 
 
 def export_resources(title: str = "") -> dict:
     """The resources a report page is rendered with: title, style sheet, footer."""
-    return {"metadata": {"name": title or "Отчёт"}, "edu_css": CSS,
-            "edu_footer": f"edu_quality · {datetime.now():%d.%m.%Y %H:%M}"}
+    return {
+        "metadata": {"name": title or "Отчёт"},
+        "edu_css": CSS,
+        "edu_footer": f"edu_quality · {datetime.now():%d.%m.%Y %H:%M}",
+    }
 
 
 def export_html(notebook, *, title: str = "") -> str:

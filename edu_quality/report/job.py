@@ -101,13 +101,17 @@ def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, PapermillExecutionError):
         lines = [ln for ln in _ANSI.sub("", str(exc.evalue or "")).splitlines() if ln.strip()]
         value = "; ".join(lines)
-        what = value if exc.ename in _OWN_ERRORS and value else (
-            f"{exc.ename}: {value}" if value else exc.ename)
+        what = (
+            value
+            if exc.ename in _OWN_ERRORS and value
+            else (f"{exc.ename}: {value}" if value else exc.ename)
+        )
         where = f"ячейка [{exc.exec_count}]" if exc.exec_count else "блокнот"
         return _one_line(f"ошибка при выполнении блокнота ({where}): {what}")
     if isinstance(exc, EduQualityError):
-        return _one_line("; ".join(ln for ln in str(exc).splitlines() if ln.strip())
-                         or type(exc).__name__)
+        return _one_line(
+            "; ".join(ln for ln in str(exc).splitlines() if ln.strip()) or type(exc).__name__
+        )
     return _one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
 
 
@@ -117,8 +121,14 @@ def failure_detail(exc: BaseException) -> str:
     return _ANSI.sub("", detail)
 
 
-def render_report(job: Job, out_dir: str | Path, *, keep_notebook: bool = True,
-                  timeout: float | None = 600, kernel=None) -> Path:
+def render_report(
+    job: Job,
+    out_dir: str | Path,
+    *,
+    keep_notebook: bool = True,
+    timeout: float | None = 600,
+    kernel=None,
+) -> Path:
     """Execute one report notebook with papermill and export its HTML; return the HTML path.
 
     Parameters
@@ -188,19 +198,32 @@ def render_report(job: Job, out_dir: str | Path, *, keep_notebook: bool = True,
 
 def municipality_job(data_dir: Path, year: int, municipality: str) -> Job:
     """The report of a municipality (``data_dir`` as the kernel will read it)."""
-    return Job("municipality", {"data_dir": str(data_dir), "municipality": municipality,
-                                "year": int(year)},
-               f"municipality_{safe_name(municipality)}", f"{municipality}: аналитический отчёт")
+    return Job(
+        "municipality",
+        {"data_dir": str(data_dir), "municipality": municipality, "year": int(year)},
+        f"municipality_{safe_name(municipality)}",
+        f"{municipality}: аналитический отчёт",
+    )
 
 
 def school_job(data_dir: Path, year: int, school_id: str, name: str) -> Job:
     """The report of a school (``data_dir`` as the kernel will read it)."""
-    return Job("school", {"data_dir": str(data_dir), "school_id": school_id, "year": int(year)},
-               f"school_{safe_name(school_id)}", f"{name}: отчёт школы")
+    return Job(
+        "school",
+        {"data_dir": str(data_dir), "school_id": school_id, "year": int(year)},
+        f"school_{safe_name(school_id)}",
+        f"{name}: отчёт школы",
+    )
 
 
-def job_for(kind: str, data_dir: str | Path, year: int, *, school_id: str | None = None,
-            municipality: str | None = None) -> Job:
+def job_for(
+    kind: str,
+    data_dir: str | Path,
+    year: int,
+    *,
+    school_id: str | None = None,
+    municipality: str | None = None,
+) -> Job:
     """The job of one report (the ``report school`` / ``report municipality`` commands).
 
     Raises
@@ -218,6 +241,9 @@ def job_for(kind: str, data_dir: str | Path, year: int, *, school_id: str | None
             return school_job(data_dir, year, school_id, found.iloc[0])
     elif kind == "municipality" and municipality in set(schools["municipality"]):
         return municipality_job(data_dir, year, municipality)
-    what = (f"школа «{school_id}» не найдена" if kind == "school"
-            else f"муниципалитет «{municipality}» не найден")
+    what = (
+        f"школа «{school_id}» не найдена"
+        if kind == "school"
+        else f"муниципалитет «{municipality}» не найден"
+    )
     raise DataError(None, f"{what} в реестре школ")

@@ -22,8 +22,14 @@ from .._files import atomic_write
 from .notebooks import notebooks_dir
 from .render import CSS
 
-__all__ = ["STATUS_LABELS", "append_log", "inputs_stamp", "read_manifest", "write_index",
-           "write_manifest"]
+__all__ = [
+    "STATUS_LABELS",
+    "append_log",
+    "inputs_stamp",
+    "read_manifest",
+    "write_index",
+    "write_manifest",
+]
 
 #: Status of a report in the manifest → its label in ``index.html``.
 STATUS_LABELS = {"ok": "готов", "failed": "ошибка", "pending": "не выполнен"}
@@ -69,8 +75,14 @@ def append_log(log: IO[str], name: str, title: str, message: str, detail: str) -
     log.flush()
 
 
-def write_manifest(path: Path, year: int, entries: dict[str, dict], *,
-                   interrupted: int | None = None, workers: list | None = None) -> None:
+def write_manifest(
+    path: Path,
+    year: int,
+    entries: dict[str, dict],
+    *,
+    interrupted: int | None = None,
+    workers: list | None = None,
+) -> None:
     """Write ``manifest.json`` (atomically).
 
     It holds the year and every report's entry; after the batch, also the
@@ -84,15 +96,21 @@ def write_manifest(path: Path, year: int, entries: dict[str, dict], *,
     atomic_write(path, json.dumps(doc, ensure_ascii=False, indent=1))
 
 
-def write_index(out: Path, entries: dict[str, dict], year: int, *,
-                interrupted: int | None = None) -> Path:
+def write_index(
+    out: Path, entries: dict[str, dict], year: int, *, interrupted: int | None = None
+) -> Path:
     """Write ``index.html`` listing every report with its status and the reason of a failure."""
     rows = []
-    order = sorted(entries.items(), key=lambda kv: (kv[1]["kind"] != "municipality", kv[1]["title"]))
+    order = sorted(
+        entries.items(), key=lambda kv: (kv[1]["kind"] != "municipality", kv[1]["title"])
+    )
     for name, e in order:
         status = STATUS_LABELS[e["status"]]
-        link = (f'<a href="{html.escape(name)}.html">{html.escape(e["title"])}</a>'
-                if e["status"] == "ok" else html.escape(e["title"]))
+        link = (
+            f'<a href="{html.escape(name)}.html">{html.escape(e["title"])}</a>'
+            if e["status"] == "ok"
+            else html.escape(e["title"])
+        )
         err = html.escape(e.get("error") or "")
         cls = {"ok": "eq-low", "failed": "eq-high", "pending": "eq-medium"}[e["status"]]
         rows.append(f'<tr class="{cls}"><td>{link}</td><td>{status}</td><td>{err}</td></tr>')
@@ -100,15 +118,21 @@ def write_index(out: Path, entries: dict[str, dict], year: int, *,
     pending = sum(e["status"] == "pending" for e in entries.values())
     note = ""
     if interrupted is not None:
-        note = (f'<p class="eq-warn">Построение прервано ({signal.Signals(interrupted).name}): '
-                f"не выполнено отчётов: {pending}. Повторный запуск построит только их.</p>")
-    body = (f"<h1>Отчёты за {year - 1}/{year} учебный год</h1>{note}"
-            f"<p>Всего: {len(entries)}; с ошибкой: {failed}; не выполнено: {pending}. "
-            "Подробности ошибок — в batch.log.</p>"
-            '<table class="eq-table"><thead><tr><th>Отчёт</th><th>Статус</th><th>Причина</th>'
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
-    page = (f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Отчёты</title>'
-            f"<style>{CSS}</style></head><body><main>{body}</main></body></html>")
+        note = (
+            f'<p class="eq-warn">Построение прервано ({signal.Signals(interrupted).name}): '
+            f"не выполнено отчётов: {pending}. Повторный запуск построит только их.</p>"
+        )
+    body = (
+        f"<h1>Отчёты за {year - 1}/{year} учебный год</h1>{note}"
+        f"<p>Всего: {len(entries)}; с ошибкой: {failed}; не выполнено: {pending}. "
+        "Подробности ошибок — в batch.log.</p>"
+        '<table class="eq-table"><thead><tr><th>Отчёт</th><th>Статус</th><th>Причина</th>'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    page = (
+        f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Отчёты</title>'
+        f"<style>{CSS}</style></head><body><main>{body}</main></body></html>"
+    )
     path = out / "index.html"
     atomic_write(path, page)
     return path

@@ -42,9 +42,11 @@ NOTEBOOKS = {
 }
 #: Run in every new kernel before its first report: the imports every report needs (the
 #: package imports its modules on first use; here they all are, while the batch plans).
-WARMUP = ("import edu_quality, edu_quality.report.sections, edu_quality.plots, "
-          "statsmodels.stats.proportion\n"  # imported by the intervals when first computed
-          "[getattr(edu_quality, _n) for _n in edu_quality.__all__]")
+WARMUP = (
+    "import edu_quality, edu_quality.report.sections, edu_quality.plots, "
+    "statsmodels.stats.proportion\n"  # imported by the intervals when first computed
+    "[getattr(edu_quality, _n) for _n in edu_quality.__all__]"
+)
 
 
 class ParameterError(EduQualityError, ValueError):
@@ -117,7 +119,8 @@ def ensure_kernel() -> str:
         raise EduQualityError(
             f"ядро Jupyter «{KERNEL_NAME}» из {where} запускает другой Python, а не "
             f"{sys.executable}, и найдено раньше ядра этого окружения: удалите его "
-            f"(jupyter kernelspec remove {KERNEL_NAME}) или задайте JUPYTER_PREFER_ENV_PATH=1")
+            f"(jupyter kernelspec remove {KERNEL_NAME}) или задайте JUPYTER_PREFER_ENV_PATH=1"
+        )
     return KERNEL_NAME
 
 

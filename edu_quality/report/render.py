@@ -117,8 +117,10 @@ def _table_html(table: pd.DataFrame, numeric: Iterable[str] = ()) -> str:
             cls = ' class="num"' if col in numeric else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="eq-table"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f'<table class="eq-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 @dataclass
@@ -146,8 +148,9 @@ class Section:
     def items(self, items: Sequence[str]) -> None:
         """Add a bulleted list (escaped)."""
         if items:
-            self.blocks.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items)
-                               + "</ul>")
+            self.blocks.append(
+                "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+            )
 
     def note(self, text: str, *, warn: bool = False) -> None:
         """Add a highlighted note (escaped)."""
@@ -158,8 +161,9 @@ class Section:
         """Add a sub-heading."""
         self.blocks.append(f"<h{self.level + 1}>{html.escape(text)}</h{self.level + 1}>")
 
-    def table(self, table: pd.DataFrame, *, name: str | None = None,
-              numeric: Iterable[str] = ()) -> None:
+    def table(
+        self, table: pd.DataFrame, *, name: str | None = None, numeric: Iterable[str] = ()
+    ) -> None:
         """Add a display table (already formatted); keep it under ``name`` for export."""
         if name:
             self.tables[name] = table
@@ -172,8 +176,11 @@ class Section:
     def html(self) -> str:
         """The section as an HTML fragment."""
         intro = f'<p class="eq-intro">{html.escape(self.intro)}</p>' if self.intro else ""
-        return (f'<section><h{self.level}>{html.escape(self.title)}</h{self.level}>{intro}'
-                + "".join(self.blocks) + "</section>")
+        return (
+            f"<section><h{self.level}>{html.escape(self.title)}</h{self.level}>{intro}"
+            + "".join(self.blocks)
+            + "</section>"
+        )
 
     def _repr_html_(self) -> str:
         return self.html()
@@ -193,6 +200,8 @@ def page(title: str, sections: Sequence[Section], *, footer: str = "") -> str:
     """
     body = "".join(s.html() for s in sections)
     foot = f"<footer>{html.escape(footer)}</footer>" if footer else ""
-    return (f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title><style>{CSS}</style></head>"
-            f"<body><main>{body}</main>{foot}</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head>"
+        f"<body><main>{body}</main>{foot}</body></html>"
+    )

@@ -149,13 +149,18 @@ def plan_jobs(data_dir: str | Path, year: int, municipality: str | None = None) 
     schools = ds.schools
     if municipality is not None:
         if municipality not in set(schools["municipality"]):
-            raise DataError(None, f"муниципалитет «{municipality}» не найден; есть: "
-                                  + ", ".join(ds.municipalities))
+            raise DataError(
+                None,
+                f"муниципалитет «{municipality}» не найден; есть: " + ", ".join(ds.municipalities),
+            )
         schools = schools.loc[schools["municipality"] == municipality]
-    jobs = [municipality_job(data_dir, year, muni)
-            for muni in sorted(schools["municipality"].unique())]
-    jobs += [school_job(data_dir, year, sid, name)
-             for sid, name in zip(schools["school_id"], schools["name"], strict=True)]
+    jobs = [
+        municipality_job(data_dir, year, muni) for muni in sorted(schools["municipality"].unique())
+    ]
+    jobs += [
+        school_job(data_dir, year, sid, name)
+        for sid, name in zip(schools["school_id"], schools["name"], strict=True)
+    ]
     return jobs
 
 
@@ -255,8 +260,13 @@ def _slot(run: _Batch, kernel, stats: dict) -> None:
             except queue.Empty:
                 break
             try:
-                render_report(job, run.out, keep_notebook=run.keep_notebooks,
-                              timeout=run.timeout, kernel=kernel)
+                render_report(
+                    job,
+                    run.out,
+                    keep_notebook=run.keep_notebooks,
+                    timeout=run.timeout,
+                    kernel=kernel,
+                )
                 run.results.put((job.name, "ok", None, None))
             except ReportStopped:
                 run.results.put((job.name, "pending", None, None))
@@ -264,12 +274,18 @@ def _slot(run: _Batch, kernel, stats: dict) -> None:
                 if stop.is_set():
                     run.results.put((job.name, "pending", None, None))
                 else:
-                    run.results.put((job.name, "failed", describe_failure(exc),
-                                     failure_detail(exc)))
+                    run.results.put(
+                        (job.name, "failed", describe_failure(exc), failure_detail(exc))
+                    )
     finally:
         kernel.shutdown()
-        stats["workers"] = [{"reports": kernel.reports, "kernel_starts": kernel.starts,
-                             "peak_memory": kernel.peak_memory() or 0}]
+        stats["workers"] = [
+            {
+                "reports": kernel.reports,
+                "kernel_starts": kernel.starts,
+                "peak_memory": kernel.peak_memory() or 0,
+            }
+        ]
 
 
 def _dask_slot(run: _Batch, client, stats: dict) -> None:
@@ -300,9 +316,11 @@ def _dask_slot(run: _Batch, client, stats: dict) -> None:
         registered = True
         # every worker thread starts a kernel while the batch is planned (the futures are
         # kept: a task whose future is dropped is forgotten by the scheduler)
-        warming = [client.submit(warm_up, pure=False, workers=[addr], allow_other_workers=True)
-                   for addr, info in client.scheduler_info()["workers"].items()
-                   for _ in range(int(info.get("nthreads", 1)))]
+        warming = [
+            client.submit(warm_up, pure=False, workers=[addr], allow_other_workers=True)
+            for addr, info in client.scheduler_info()["workers"].items()
+            for _ in range(int(info.get("nthreads", 1)))
+        ]
         run.go.wait()
         tag = uuid.uuid4().hex[:8]
         while not stop.is_set():
@@ -310,9 +328,14 @@ def _dask_slot(run: _Batch, client, stats: dict) -> None:
                 job = run.todo.get_nowait()
             except queue.Empty:
                 break
-            future = client.submit(render_on_worker, job, timeout=run.timeout,
-                                   keep_notebook=run.keep_notebooks, pure=False,
-                                   key=f"edu-quality-{job.name}-{tag}")
+            future = client.submit(
+                render_on_worker,
+                job,
+                timeout=run.timeout,
+                keep_notebook=run.keep_notebooks,
+                pure=False,
+                key=f"edu-quality-{job.name}-{tag}",
+            )
             futures[future] = job
         remaining = set(futures)
         while remaining and not stop.is_set():
@@ -326,8 +349,14 @@ def _dask_slot(run: _Batch, client, stats: dict) -> None:
                 try:
                     payload = future.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker, a cancelled task
-                    results.put((job.name, "failed", "узел кластера: " + describe_failure(exc),
-                                 failure_detail(exc)))
+                    results.put(
+                        (
+                            job.name,
+                            "failed",
+                            "узел кластера: " + describe_failure(exc),
+                            failure_detail(exc),
+                        )
+                    )
                     continue
                 if payload["notebook"] is not None:
                     atomic_write(out / f"{job.name}.ipynb", payload["notebook"])
@@ -344,8 +373,9 @@ def _dask_slot(run: _Batch, client, stats: dict) -> None:
                 results.put((futures[future].name, "pending", None, None))
     finally:
         with contextlib.suppress(Exception):
-            stats["workers"] = [{"worker": addr, **s}
-                                for addr, s in sorted(client.run(kernel_stats).items())]
+            stats["workers"] = [
+                {"worker": addr, **s} for addr, s in sorted(client.run(kernel_stats).items())
+            ]
         if registered:
             with contextlib.suppress(Exception):
                 client.unregister_worker_plugin(PLUGIN_NAME)
@@ -467,8 +497,9 @@ def _start_dask_slot(run: _Batch, scheduler, jobs: int, data_dir: Path) -> None:
     client, run.close_client = connect(scheduler, workers=jobs)
     check_workers(client, data_dir)
     stats: dict = {}
-    t = threading.Thread(target=_dask_slot, daemon=True, name="edu-quality-dask",
-                         args=(run, client, stats))
+    t = threading.Thread(
+        target=_dask_slot, daemon=True, name="edu-quality-dask", args=(run, client, stats)
+    )
     t.start()
     run.slots.append((t, stats))
 
@@ -483,8 +514,9 @@ def _start_kernel_slots(run: _Batch, kernel_name: str, jobs: int) -> None:
         kernel = WarmKernel(kernel_name, cwd=notebooks_dir(), warmup=WARMUP, output=run.log)
         run.stop.kernels.append(kernel)
         stats: dict = {}
-        t = threading.Thread(target=_slot, daemon=True, name=f"edu-quality-kernel-{i}",
-                             args=(run, kernel, stats))
+        t = threading.Thread(
+            target=_slot, daemon=True, name=f"edu-quality-kernel-{i}", args=(run, kernel, stats)
+        )
         t.start()
         run.slots.append((t, stats))
 
@@ -498,15 +530,25 @@ def _plan(run: _Batch, all_jobs: list[Job], data_dir: Path, force: bool) -> int:
     old = read_manifest(run.manifest)
     stamp = inputs_stamp(data_dir, [j.template() for j in all_jobs])
     for job in all_jobs:
-        key = hashlib.sha256((stamp + json.dumps(job.parameters, sort_keys=True,
-                                                 ensure_ascii=False)).encode()).hexdigest()
-        run.entries[job.name] = {"kind": job.kind, "title": job.title,
-                                 "parameters": job.parameters, "key": key,
-                                 "status": "pending", "error": None}
+        key = hashlib.sha256(
+            (stamp + json.dumps(job.parameters, sort_keys=True, ensure_ascii=False)).encode()
+        ).hexdigest()
+        run.entries[job.name] = {
+            "kind": job.kind,
+            "title": job.title,
+            "parameters": job.parameters,
+            "key": key,
+            "status": "pending",
+            "error": None,
+        }
         run.result.titles[job.name] = job.title
         prev = old.get(job.name, {})
-        if (not force and prev.get("key") == key and prev.get("status") == "ok"
-                and (run.out / f"{job.name}.html").exists()):
+        if (
+            not force
+            and prev.get("key") == key
+            and prev.get("status") == "ok"
+            and (run.out / f"{job.name}.html").exists()
+        ):
             run.entries[job.name]["status"] = "ok"
             run.result.skipped.append(job.name)
         else:
@@ -558,12 +600,23 @@ def _finish(run: _Batch, completed: bool, bar) -> None:
     if run.handoff is not None:
         shutil.rmtree(run.handoff, ignore_errors=True)
     if result.interrupted is not None:
-        append_log(run.log, "(пакет)", "", f"прерван сигналом "
-                   f"{signal.Signals(result.interrupted).name}; не выполнено: "
-                   f"{len(result.pending)}", "")
+        append_log(
+            run.log,
+            "(пакет)",
+            "",
+            f"прерван сигналом "
+            f"{signal.Signals(result.interrupted).name}; не выполнено: "
+            f"{len(result.pending)}",
+            "",
+        )
     if run.entries:
-        write_manifest(run.manifest, run.year, run.entries, interrupted=result.interrupted,
-                       workers=result.workers)
+        write_manifest(
+            run.manifest,
+            run.year,
+            run.entries,
+            interrupted=result.interrupted,
+            workers=result.workers,
+        )
         write_index(run.out, run.entries, run.year, interrupted=result.interrupted)
 
 
@@ -581,6 +634,7 @@ def _share_with_kernels(data_dir: Path, folder: Path) -> str | None:
             return None
     except Exception:  # noqa: BLE001 - an optimisation only: the kernels read the files
         return None
-    return ("__import__('edu_quality.report.cache', fromlist=['preload_dataset'])"
-            f".preload_dataset({str(data_dir)!r}, {str(path)!r})")
-
+    return (
+        "__import__('edu_quality.report.cache', fromlist=['preload_dataset'])"
+        f".preload_dataset({str(data_dir)!r}, {str(path)!r})"
+    )

@@ -102,24 +102,30 @@ def school_header(data: ReportData, school_id: str) -> Section:
     row = data.dataset.schools.set_index("school_id").loc[school_id]
     sec = Section(str(row["name"]), level=1)
     group = row["group"] if pd.notna(row["group"]) else "не указана"
-    sec.text(f"Муниципалитет: {row['municipality']}. Группа для сравнения: {group}. "
-             f"Учебный год: {data.year - 1}/{data.year}.")
+    sec.text(
+        f"Муниципалитет: {row['municipality']}. Группа для сравнения: {group}. "
+        f"Учебный год: {data.year - 1}/{data.year}."
+    )
     c = data.classified
     if c is not None and school_id in c.index:
         status = c.loc[school_id, "status"]
         sec.blocks.append(f'<p class="eq-status">Статус: {_STATUS_TEXT[status]}</p>')
-    sec.note("Проценты даны с 95-процентным доверительным интервалом в квадратных скобках: "
-             "при малом числе участников доля может случайно колебаться в этих пределах. "
-             f"Группы меньше {data.min_n} участников скрыты.")
+    sec.note(
+        "Проценты даны с 95-процентным доверительным интервалом в квадратных скобках: "
+        "при малом числе участников доля может случайно колебаться в этих пределах. "
+        f"Группы меньше {data.min_n} участников скрыты."
+    )
     return sec
 
 
 def key_metrics_section(data: ReportData, school_id: str) -> Section:
     """Key metrics of the year against the municipality and the region, with intervals."""
     _check_school(data, school_id)
-    sec = Section("Ключевые показатели",
-                  "Доля «2», успеваемость и качество знаний школы рядом с муниципалитетом и "
-                  "регионом по каждой работе этого года.")
+    sec = Section(
+        "Ключевые показатели",
+        "Доля «2», успеваемость и качество знаний школы рядом с муниципалитетом и "
+        "регионом по каждой работе этого года.",
+    )
     mine = _school_year(data, school_id)
     if mine.empty:
         sec.note(f"Нет результатов школы за {data.year} год.")
@@ -133,23 +139,29 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
     for row in mine.itertuples():
         key = (row.assessment, row.subject, row.grade)
         small = bool(row.small)
-        rec = {"Работа": _proc_label(row), "Участников": str(row.participants),
-               "Средний балл": _value(row.mean_score, False, small, data.min_n)}
+        rec = {
+            "Работа": _proc_label(row),
+            "Участников": str(row.participants),
+            "Средний балл": _value(row.mean_score, False, small, data.min_n),
+        }
         for metric, label in (("share_2", "Доля «2»"), ("quality_rate", "Качество знаний")):
             v = getattr(row, metric)
             rec[f"{label}: школа"] = _value(v, True, small, data.min_n)
-            rec[f"{label}: интервал"] = ("" if small else
-                                         fmt_interval(getattr(row, f"{metric}_low"),
-                                                      getattr(row, f"{metric}_high")))
-            rec[f"{label}: муниципалитет"] = _compared(m, key, metric, row.participants,
-                                                      data.min_n)
+            rec[f"{label}: интервал"] = (
+                ""
+                if small
+                else fmt_interval(getattr(row, f"{metric}_low"), getattr(row, f"{metric}_high"))
+            )
+            rec[f"{label}: муниципалитет"] = _compared(m, key, metric, row.participants, data.min_n)
             rec[f"{label}: регион"] = _compared(r, key, metric, row.participants, data.min_n)
         rows.append(rec)
     table = pd.DataFrame(rows)
     sec.table(table, name="key_metrics", numeric=[c for c in table.columns if c != "Работа"])
     if mine["exam_not_held"].any():
-        sec.note("ОГЭ и ЕГЭ 2020 года не проводились как экзамены: эти строки не являются "
-                 "результатами экзамена.")
+        sec.note(
+            "ОГЭ и ЕГЭ 2020 года не проводились как экзамены: эти строки не являются "
+            "результатами экзамена."
+        )
     return sec
 
 
@@ -158,9 +170,11 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
     from ..plots import plot_dynamics
 
     _check_school(data, school_id)
-    sec = Section("Динамика результатов",
-                  "«Стабильная динамика» значит, что изменение не отличимо от случайных "
-                  "колебаний; «положительная» и «отрицательная» — что отличимо.")
+    sec = Section(
+        "Динамика результатов",
+        "«Стабильная динамика» значит, что изменение не отличимо от случайных "
+        "колебаний; «положительная» и «отрицательная» — что отличимо.",
+    )
     s = data.summary
     mine = s.loc[(s["school_id"] == school_id) & (s["year"] <= data.year)]
     mine = mine.loc[~mine["small"]]
@@ -169,20 +183,30 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
         return sec
     yoy = year_over_year(mine, by=PROCEDURE, metrics=["share_2", "quality_rate"])
     last = yoy.loc[yoy["year_to"] == yoy["year_to"].max()].dropna(subset=["value_to"])
-    rows = [{"Работа": _proc_label(r), "Показатель": r.label,
-             "Было": f"{fmt_percent(r.value_from)} ({r.year_from})",
-             "Стало": f"{fmt_percent(r.value_to)} ({r.year_to})",
-             "Изменение, п.п.": fmt_number(r.change * 100),
-             "Интервал, п.п.": fmt_interval(r.change_low * 100, r.change_high * 100,
-                                            percent=False),
-             "Динамика": r.verdict or "—"}
-            for r in last.itertuples() if pd.notna(r.change)]
+    rows = [
+        {
+            "Работа": _proc_label(r),
+            "Показатель": r.label,
+            "Было": f"{fmt_percent(r.value_from)} ({r.year_from})",
+            "Стало": f"{fmt_percent(r.value_to)} ({r.year_to})",
+            "Изменение, п.п.": fmt_number(r.change * 100),
+            "Интервал, п.п.": fmt_interval(r.change_low * 100, r.change_high * 100, percent=False),
+            "Динамика": r.verdict or "—",
+        }
+        for r in last.itertuples()
+        if pd.notna(r.change)
+    ]
     if rows:
         sec.table(pd.DataFrame(rows), name="dynamics")
     if yoy.attrs.get("note"):
         sec.note(yoy.attrs["note"])
-    main = (mine.loc[~exam_not_held(mine)].groupby(PROCEDURE)["participants"].sum()
-            .sort_values(ascending=False).index[:4])
+    main = (
+        mine.loc[~exam_not_held(mine)]
+        .groupby(PROCEDURE)["participants"]
+        .sum()
+        .sort_values(ascending=False)
+        .index[:4]
+    )
     plot = mine.loc[mine.set_index(PROCEDURE).index.isin(main) & ~exam_not_held(mine)].copy()
     if plot["share_2"].notna().any():
         plot["series"] = plot.apply(_proc_label, axis=1)
@@ -199,16 +223,20 @@ def _objectivity_rule(min_signs: int) -> str:
     """How a school is marked by :func:`edu_quality.objectivity_index`, in words."""
     if min_signs <= 1:
         return "школа отмечается при наличии хотя бы одного признака"
-    return (f"школа отмечается при совпадении в одном году не менее "
-            f"{_HOW_MANY_SIGNS.get(min_signs, str(min_signs))} признаков")
+    return (
+        f"школа отмечается при совпадении в одном году не менее "
+        f"{_HOW_MANY_SIGNS.get(min_signs, str(min_signs))} признаков"
+    )
 
 
 def objectivity_section(data: ReportData, school_id: str) -> Section:
     """ВПР marks against journal marks, and the federal signs of non-objectivity."""
     _check_school(data, school_id)
-    sec = Section("Объективность оценивания (ВПР)",
-                  "Сравнение отметок за ВПР с отметками по журналу: «понизили» — отметка за ВПР "
-                  "ниже журнальной, «повысили» — выше.")
+    sec = Section(
+        "Объективность оценивания (ВПР)",
+        "Сравнение отметок за ВПР с отметками по журналу: «понизили» — отметка за ВПР "
+        "ниже журнальной, «повысили» — выше.",
+    )
     j = data.journal
     if j is None:
         sec.note("Нет данных ВПР с отметками по журналу.")
@@ -217,10 +245,15 @@ def objectivity_section(data: ReportData, school_id: str) -> Section:
     rows = []
     for r in mine.itertuples():
         hidden = bool(r.small)
-        rows.append({"Работа": f"{r.subject}, {r.grade} кл.", "Участников": str(r.n),
-                     "Понизили": _value(r.share_lower, True, hidden, data.min_n),
-                     "Подтвердили": _value(r.share_equal, True, hidden, data.min_n),
-                     "Повысили": _value(r.share_higher, True, hidden, data.min_n)})
+        rows.append(
+            {
+                "Работа": f"{r.subject}, {r.grade} кл.",
+                "Участников": str(r.n),
+                "Понизили": _value(r.share_lower, True, hidden, data.min_n),
+                "Подтвердили": _value(r.share_equal, True, hidden, data.min_n),
+                "Повысили": _value(r.share_higher, True, hidden, data.min_n),
+            }
+        )
     if rows:
         sec.table(pd.DataFrame(rows), name="objectivity")
     oi = data.objectivity
@@ -231,27 +264,37 @@ def objectivity_section(data: ReportData, school_id: str) -> Section:
             # marked → warning; a single sign or none → a neutral note
             sec.note(str(o.iloc[0]["message"]), warn=bool(o.iloc[0]["flagged"]))
             rule = _objectivity_rule(int(oi.region.attrs.get("min_signs", 1)))
-            sec.text("Признаки по федеральной методике «Уровень объективности оценки "
-                     "образовательных результатов»: это повод для проверки, а не вывод. "
-                     f"{rule[0].upper()}{rule[1:]}: один признак — например, высокие "
-                     "результаты — бывает и у сильной школы, совпадение признаков — "
-                     "реже.")
+            sec.text(
+                "Признаки по федеральной методике «Уровень объективности оценки "
+                "образовательных результатов»: это повод для проверки, а не вывод. "
+                f"{rule[0].upper()}{rule[1:]}: один признак — например, высокие "
+                "результаты — бывает и у сильной школы, совпадение признаков — "
+                "реже."
+            )
     return sec
 
 
 def contingent_section(data: ReportData, school_id: str) -> Section:
     """Enrolment by level over the years and the staff."""
     _check_school(data, school_id)
-    sec = Section("Контингент и кадры", "Численность обучающихся по уровням образования "
-                                        "и кадровый состав.")
+    sec = Section(
+        "Контингент и кадры", "Численность обучающихся по уровням образования и кадровый состав."
+    )
     e = data.dataset.enrolment
     e = e.loc[e["school_id"] == school_id]
     if len(e):
         ch = enrolment_change(e)
-        rows = [{"Уровень": r.level, f"{r.start}": str(int(r.pupils_start)),
-                 f"{r.end}": str(int(r.pupils_end)), "Изменение": fmt_number(r.change),
-                 "Изменение, %": fmt_percent(r.change_share)}
-                for r in ch.itertuples() if pd.notna(r.pupils_start) and pd.notna(r.pupils_end)]
+        rows = [
+            {
+                "Уровень": r.level,
+                f"{r.start}": str(int(r.pupils_start)),
+                f"{r.end}": str(int(r.pupils_end)),
+                "Изменение": fmt_number(r.change),
+                "Изменение, %": fmt_percent(r.change_share),
+            }
+            for r in ch.itertuples()
+            if pd.notna(r.pupils_start) and pd.notna(r.pupils_end)
+        ]
         if rows:
             sec.table(pd.DataFrame(rows), name="enrolment")
     st = data.dataset.staff
@@ -260,11 +303,16 @@ def contingent_section(data: ReportData, school_id: str) -> Section:
         rows = []
         for r in st.itertuples():
             t = r.teachers
-            rows.append({"Год": str(r.year), "Педагогов": fmt_number(t),
-                         "Высшая категория": fmt_number(r.category_highest),
-                         "Первая категория": fmt_number(r.category_first),
-                         "Прошли КПК": fmt_number(r.trained),
-                         "Совместители": fmt_number(r.part_time)})
+            rows.append(
+                {
+                    "Год": str(r.year),
+                    "Педагогов": fmt_number(t),
+                    "Высшая категория": fmt_number(r.category_highest),
+                    "Первая категория": fmt_number(r.category_first),
+                    "Прошли КПК": fmt_number(r.trained),
+                    "Совместители": fmt_number(r.part_time),
+                }
+            )
         sec.table(pd.DataFrame(rows), name="staff")
     if not len(e) and not len(st):
         sec.note("Нет данных о контингенте и кадрах.")
@@ -274,8 +322,9 @@ def contingent_section(data: ReportData, school_id: str) -> Section:
 def risk_section(data: ReportData, school_id: str) -> Section:
     """The school's 500+ risk profile, significance coloured."""
     _check_school(data, school_id)
-    sec = Section("Рисковый профиль", "Результаты анкетирования «500+»: чем ниже сумма баллов, "
-                                      "тем выше риск.")
+    sec = Section(
+        "Рисковый профиль", "Результаты анкетирования «500+»: чем ниже сумма баллов, тем выше риск."
+    )
     rp = data.dataset.risk_profiles
     rp = rp.loc[rp["school_id"] == school_id]
     if rp.empty:
@@ -289,9 +338,10 @@ def risk_section(data: ReportData, school_id: str) -> Section:
 
     body = "".join(
         f'<tr class="eq-{ {"высокая": "high", "средняя": "medium", "низкая": "low"}[r.significance] }">'
-        f"<td>{_html.escape(r.risk_factor)}</td><td class=\"num\">{fmt_number(r.score)}</td>"
+        f'<td>{_html.escape(r.risk_factor)}</td><td class="num">{fmt_number(r.score)}</td>'
         f"<td>{r.significance}</td></tr>"
-        for r in rp.itertuples())
+        for r in rp.itertuples()
+    )
     sec.tables["risk_profile"] = rp
     sec.blocks.append(f'<table class="eq-table"><thead>{head}</thead><tbody>{body}</tbody></table>')
     from ..plots import plot_risk_profile
@@ -308,22 +358,33 @@ def context_section(data: ReportData, school_id: str) -> Section:
     from ..plots import plot_expected
 
     _check_school(data, school_id)
-    sec = Section("Социальный контекст и ожидаемый результат",
-                  "Результат школы сравнивается с тем, что ожидается при её социальном "
-                  "контексте: так видно, что зависит от работы школы, а что — от условий.")
+    sec = Section(
+        "Социальный контекст и ожидаемый результат",
+        "Результат школы сравнивается с тем, что ожидается при её социальном "
+        "контексте: так видно, что зависит от работы школы, а что — от условий.",
+    )
     c = data.classified
     if c is None or school_id not in c.index or pd.isna(c.loc[school_id, "index_z"]):
         sec.note("Нет данных о социальном контексте школы: ожидаемый результат не рассчитан.")
         return sec
     row = c.loc[school_id]
-    sec.text(f"Индекс социального благополучия: {fmt_number(row['index_z'], 2)} "
-             "(0 — средний по региону, ниже нуля — менее благоприятный контекст).")
+    sec.text(
+        f"Индекс социального благополучия: {fmt_number(row['index_z'], 2)} "
+        "(0 — средний по региону, ниже нуля — менее благоприятный контекст)."
+    )
     if pd.notna(row["adjusted"]):
-        side = ("выше ожидаемого" if row["adjusted_low"] > 0 else
-                "ниже ожидаемого" if row["adjusted_high"] < 0 else "на уровне ожидаемого")
-        sec.text(f"Результат с учётом контекста: {fmt_number(row['adjusted'], 2)} "
-                 f"{fmt_interval(row['adjusted_low'], row['adjusted_high'], percent=False, digits=2)}"
-                 f" — {side}.")
+        side = (
+            "выше ожидаемого"
+            if row["adjusted_low"] > 0
+            else "ниже ожидаемого"
+            if row["adjusted_high"] < 0
+            else "на уровне ожидаемого"
+        )
+        sec.text(
+            f"Результат с учётом контекста: {fmt_number(row['adjusted'], 2)} "
+            f"{fmt_interval(row['adjusted_low'], row['adjusted_high'], percent=False, digits=2)}"
+            f" — {side}."
+        )
         plot = c.reset_index()[["school_id", "index_z", "actual"]].dropna()
         plot["label"] = plot["school_id"].map({school_id: data.names[school_id]})
         ax = plot_expected(plot, "index_z", "actual", labels="label")
@@ -336,12 +397,16 @@ def context_section(data: ReportData, school_id: str) -> Section:
 def status_section(data: ReportData, school_id: str) -> Section:
     """Identification status and why the school is or is not on a list."""
     _check_school(data, school_id)
-    sec = Section("Статус школы", "Почему школа входит или не входит в списки ШНОР, ШНСУ, "
-                                  "зоны риска или резильентных школ.")
+    sec = Section(
+        "Статус школы",
+        "Почему школа входит или не входит в списки ШНОР, ШНСУ, зоны риска или резильентных школ.",
+    )
     c = data.classified
     if c is None or school_id not in c.index:
-        sec.note("Статус не определён: " + getattr(data, "classify_error",
-                                                   "нет результатов школы за этот год"))
+        sec.note(
+            "Статус не определён: "
+            + getattr(data, "classify_error", "нет результатов школы за этот год")
+        )
         return sec
     row = c.loc[school_id]
     sec.blocks.append(f'<p class="eq-status">{_STATUS_TEXT[row["status"]]}</p>')
@@ -349,13 +414,16 @@ def status_section(data: ReportData, school_id: str) -> Section:
     if reasons:
         sec.items(reasons)
     else:
-        sec.text("Ни одно из правил не выполнено: результаты не ниже, чем у большинства школ "
-                 "группы, без значимого ухудшения.")
+        sec.text(
+            "Ни одно из правил не выполнено: результаты не ниже, чем у большинства школ "
+            "группы, без значимого ухудшения."
+        )
     return sec
 
 
-def indicators_section(data: ReportData, school_id: str | None = None,
-                       municipality: str | None = None) -> Section:
+def indicators_section(
+    data: ReportData, school_id: str | None = None, municipality: str | None = None
+) -> Section:
     """Programme indicators against their targets."""
     sec = Section("Показатели программы", "Целевые значения показателей и их достижение.")
     ind = data.dataset.indicators
@@ -364,8 +432,12 @@ def indicators_section(data: ReportData, school_id: str | None = None,
         return sec
     muni = municipality or (data.municipality_of.get(school_id) if school_id else None)
     scope = ind["scope"].fillna("")
-    keep = ind.loc[(scope == "") | (scope == muni) | scope.str.contains("регион", case=False)
-                   | ~scope.isin(data.dataset.schools["municipality"])]
+    keep = ind.loc[
+        (scope == "")
+        | (scope == muni)
+        | scope.str.contains("регион", case=False)
+        | ~scope.isin(data.dataset.schools["municipality"])
+    ]
     if school_id is not None:  # a director sees no other school's indicators
         schools = data.dataset.schools
         others = schools.loc[schools["school_id"] != school_id, ["school_id", "name"]]
@@ -375,21 +447,34 @@ def indicators_section(data: ReportData, school_id: str | None = None,
         sec.note("Нет показателей для этой территории.")
         return sec
     ev = evaluate_indicators(keep)
-    rows = [{"Показатель": r.indicator, "Охват": r.scope if isinstance(r.scope, str) else "",
-             "Год": str(r.year), "Цель": f"{r.direction} {fmt_number(r.target)} {r.unit or ''}".strip(),
-             "Факт": fmt_number(r.actual), "Статус": r.status}
-            for r in ev.itertuples()]
+    rows = [
+        {
+            "Показатель": r.indicator,
+            "Охват": r.scope if isinstance(r.scope, str) else "",
+            "Год": str(r.year),
+            "Цель": f"{r.direction} {fmt_number(r.target)} {r.unit or ''}".strip(),
+            "Факт": fmt_number(r.actual),
+            "Статус": r.status,
+        }
+        for r in ev.itertuples()
+    ]
     sec.table(pd.DataFrame(rows), name="indicators")
     return sec
 
 
 def school_report(data: ReportData, school_id: str) -> list[Section]:
     """Every section of a school's report, in order."""
-    return [school_header(data, school_id), status_section(data, school_id),
-            key_metrics_section(data, school_id), dynamics_section(data, school_id),
-            objectivity_section(data, school_id), context_section(data, school_id),
-            contingent_section(data, school_id), risk_section(data, school_id),
-            indicators_section(data, school_id)]
+    return [
+        school_header(data, school_id),
+        status_section(data, school_id),
+        key_metrics_section(data, school_id),
+        dynamics_section(data, school_id),
+        objectivity_section(data, school_id),
+        context_section(data, school_id),
+        contingent_section(data, school_id),
+        risk_section(data, school_id),
+        indicators_section(data, school_id),
+    ]
 
 
 # ------------------------------------------------------------------ municipality report
@@ -398,8 +483,11 @@ def school_report(data: ReportData, school_id: str) -> list[Section]:
 def _check_municipality(data: ReportData, municipality: str) -> list[str]:
     ids = data.schools_of(municipality)
     if not ids:
-        raise DataError(None, f"муниципалитет «{municipality}» не найден в реестре; есть: "
-                              + ", ".join(data.dataset.municipalities))
+        raise DataError(
+            None,
+            f"муниципалитет «{municipality}» не найден в реестре; есть: "
+            + ", ".join(data.dataset.municipalities),
+        )
     return ids
 
 
@@ -408,22 +496,28 @@ def municipality_header(data: ReportData, municipality: str) -> Section:
     ids = _check_municipality(data, municipality)
     sec = Section(f"{municipality}: аналитический отчёт", level=1)
     sec.text(f"Учебный год: {data.year - 1}/{data.year}. Школ: {len(ids)}.")
-    sec.note("Проценты даны с 95-процентным доверительным интервалом; группы меньше "
-             f"{data.min_n} участников скрыты.")
+    sec.note(
+        "Проценты даны с 95-процентным доверительным интервалом; группы меньше "
+        f"{data.min_n} участников скрыты."
+    )
     return sec
 
 
 def schools_overview_section(data: ReportData, municipality: str) -> Section:
     """Every school of the municipality side by side."""
     ids = _check_municipality(data, municipality)
-    sec = Section("Школы муниципалитета", "Все школы рядом: участники, доля «2» и качество "
-                                          "знаний по всем работам года, статус.")
+    sec = Section(
+        "Школы муниципалитета",
+        "Все школы рядом: участники, доля «2» и качество знаний по всем работам года, статус.",
+    )
     s = data.summary
     s = s.loc[s["school_id"].isin(ids) & (s["year"] == data.year) & ~s["exam_not_held"]]
-    agg = s.groupby("school_id").agg(participants=("participants", "sum"),
-                                     n2=("n2", lambda v: v.sum(min_count=1)),
-                                     n_quality=("n4", lambda v: v.sum(min_count=1)),
-                                     n5=("n5", lambda v: v.sum(min_count=1)))
+    agg = s.groupby("school_id").agg(
+        participants=("participants", "sum"),
+        n2=("n2", lambda v: v.sum(min_count=1)),
+        n_quality=("n4", lambda v: v.sum(min_count=1)),
+        n5=("n5", lambda v: v.sum(min_count=1)),
+    )
     c = data.classified
     rows = []
     for sid in ids:
@@ -440,8 +534,9 @@ def schools_overview_section(data: ReportData, municipality: str) -> Section:
             row.update({"Участников": "0", "Доля «2»": "—", "Качество знаний": "—"})
         row["Статус"] = c.loc[sid, "status"] if c is not None and sid in c.index else ""
         rows.append(row)
-    sec.table(pd.DataFrame(rows), name="schools", numeric=["Участников", "Доля «2»",
-                                                           "Качество знаний"])
+    sec.table(
+        pd.DataFrame(rows), name="schools", numeric=["Участников", "Доля «2»", "Качество знаний"]
+    )
     return sec
 
 
@@ -459,16 +554,22 @@ def identification_section(data: ReportData, municipality: str) -> Section:
         if part.empty:
             continue
         sec.subtitle(f"{status} ({len(part)})")
-        sec.table(pd.DataFrame({"Школа": [data.names[s] for s in part.index],
-                                "Причины": part["reasons"].tolist()}), name=f"list_{status}")
+        sec.table(
+            pd.DataFrame(
+                {"Школа": [data.names[s] for s in part.index], "Причины": part["reasons"].tolist()}
+            ),
+            name=f"list_{status}",
+        )
     if (mine["status"] == "").all():
         sec.text("Ни одна школа муниципалитета не вошла в списки.")
     rules = c.attrs.get("rules", {})
     if rules:
-        sec.note(f"Правила: низкие результаты — нижние {fmt_percent(rules['low_share'], 0)} "
-                 f"группы; устойчиво — не менее {rules['k']} из {rules['n']} лет; "
-                 f"неблагоприятный контекст — нижние "
-                 f"{fmt_percent(rules['unfavourable_share'], 0)} по индексу.")
+        sec.note(
+            f"Правила: низкие результаты — нижние {fmt_percent(rules['low_share'], 0)} "
+            f"группы; устойчиво — не менее {rules['k']} из {rules['n']} лет; "
+            f"неблагоприятный контекст — нижние "
+            f"{fmt_percent(rules['unfavourable_share'], 0)} по индексу."
+        )
     return sec
 
 
@@ -490,8 +591,10 @@ def factors_section(data: ReportData, municipality: str | None = None) -> Sectio
 def dynamics_overview_section(data: ReportData, municipality: str) -> Section:
     """Share of the municipality's schools with positive dynamics."""
     ids = _check_municipality(data, municipality)
-    sec = Section("Динамика по муниципалитету", "Доля школ с положительной динамикой доли «2» "
-                                                "к прошлому году.")
+    sec = Section(
+        "Динамика по муниципалитету",
+        "Доля школ с положительной динамикой доли «2» к прошлому году.",
+    )
     s = data.summary
     s = s.loc[s["school_id"].isin(ids) & s["year"].isin([data.year - 1, data.year]) & ~s["small"]]
     if s["year"].nunique() < 2:
@@ -500,27 +603,38 @@ def dynamics_overview_section(data: ReportData, municipality: str) -> Section:
     yoy = year_over_year(s, by=["school_id", *PROCEDURE], metrics=["share_2"])
     ps = positive_share(yoy.loc[yoy["year_to"] == data.year])
     for r in ps.itertuples():
-        sec.text(f"Школ с положительной динамикой: {r.positive} из {r.units} "
-                 f"({fmt_percent(r.share_positive)} {fmt_interval(r.share_positive_low, r.share_positive_high)}); "
-                 f"с отрицательной: {r.negative}; стабильной: {r.stable}.")
+        sec.text(
+            f"Школ с положительной динамикой: {r.positive} из {r.units} "
+            f"({fmt_percent(r.share_positive)} {fmt_interval(r.share_positive_low, r.share_positive_high)}); "
+            f"с отрицательной: {r.negative}; стабильной: {r.stable}."
+        )
     return sec
 
 
 def plan_section(data: ReportData) -> Section:
     """The plan of measures by track."""
-    sec = Section("План мероприятий по трекам", "1 — адресная поддержка ШНОР; 2 — школы в зоне "
-                                               "риска; 3 — профилактика учебной неуспешности.")
+    sec = Section(
+        "План мероприятий по трекам",
+        "1 — адресная поддержка ШНОР; 2 — школы в зоне "
+        "риска; 3 — профилактика учебной неуспешности.",
+    )
     plan = data.dataset.plan
     if plan.empty:
         sec.note("План мероприятий не загружен.")
         return sec
     for track, part in plan.groupby("track", sort=True):
         sec.subtitle(f"Трек {track}")
-        sec.table(pd.DataFrame({"Мероприятие": part["measure"].fillna(""),
-                                "Срок": part["deadline"].fillna(""),
-                                "Ответственный": part["responsible"].fillna(""),
-                                "Ожидаемый результат": part["expected_result"].fillna("")}),
-                  name=f"plan_{track}")
+        sec.table(
+            pd.DataFrame(
+                {
+                    "Мероприятие": part["measure"].fillna(""),
+                    "Срок": part["deadline"].fillna(""),
+                    "Ответственный": part["responsible"].fillna(""),
+                    "Ожидаемый результат": part["expected_result"].fillna(""),
+                }
+            ),
+            name=f"plan_{track}",
+        )
     return sec
 
 
@@ -529,8 +643,10 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
     from ..risk import risk_summary
 
     ids = _check_municipality(data, municipality)
-    sec = Section("Аналитическая справка", "Выводы из данных: проблемы, вероятные причины, "
-                                           "меры по трём трекам и сроки.")
+    sec = Section(
+        "Аналитическая справка",
+        "Выводы из данных: проблемы, вероятные причины, меры по трём трекам и сроки.",
+    )
     c = data.classified
     problems, causes = [], []
     if c is not None:
@@ -544,16 +660,21 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
             problems.append(f"В зоне риска снижения результатов: {', '.join(risk)}.")
         declined = mine.loc[mine["decline"]]
         if len(declined):
-            problems.append(f"Значимое ухудшение доли «2» к прошлому году: {len(declined)} "
-                            "школ(ы).")
+            problems.append(
+                f"Значимое ухудшение доли «2» к прошлому году: {len(declined)} школ(ы)."
+            )
         unfav = mine.loc[mine["unfavourable"] & mine["status"].isin(["ШНОР и ШНСУ"])]
         if len(unfav):
-            causes.append("Часть школ с низкими результатами работает в неблагоприятном "
-                          "социальном контексте: нужна поддержка с учётом контингента.")
+            causes.append(
+                "Часть школ с низкими результатами работает в неблагоприятном "
+                "социальном контексте: нужна поддержка с учётом контингента."
+            )
         own = mine.loc[mine["status"].eq("ШНОР") & (mine["adjusted_high"] < 0)]
         if len(own):
-            causes.append("Результаты части ШНОР ниже ожидаемых при их контексте: вероятны "
-                          "внутришкольные причины (преподавание, управление).")
+            causes.append(
+                "Результаты части ШНОР ниже ожидаемых при их контексте: вероятны "
+                "внутришкольные причины (преподавание, управление)."
+            )
     oi = data.objectivity
     if oi is not None:
         o = oi.schools
@@ -563,21 +684,25 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
         if not flagged and one:
             problems.append(
                 f"Отдельные признаки необъективности ВПР без совпадения признаков: {one} "
-                f"школ(ы) из {n} (отметка не ставится; подробности — в отчётах школ).")
+                f"школ(ы) из {n} (отметка не ставится; подробности — в отчётах школ)."
+            )
         if flagged:
             rule = _objectivity_rule(int(oi.region.attrs.get("min_signs", 1)))
             problems.append(
                 f"Признаки необъективности ВПР (требуется проверка): {flagged} школ(ы) из {n}; "
                 f"индекс объективности муниципалитета {fmt_number(100 - 100 * flagged / n)} "
                 f"({rule}; по одному признаку индекс был бы "
-                f"{fmt_number(100 - 100 * one / n)}).")
+                f"{fmt_number(100 - 100 * one / n)})."
+            )
     rp = data.dataset.risk_profiles
     rp = rp.loc[rp["school_id"].isin(ids)]
     if len(rp):
         top = risk_summary(rp.loc[rp["year"] == rp["year"].max()]).iloc[0]
         if top["n_high"] > 0:
-            causes.append(f"Чаще всего высокой значимости фактор риска «{top['risk_factor']}» "
-                          f"({int(top['n_high'])} из {int(top['schools'])} школ).")
+            causes.append(
+                f"Чаще всего высокой значимости фактор риска «{top['risk_factor']}» "
+                f"({int(top['n_high'])} из {int(top['schools'])} школ)."
+            )
     sec.subtitle("Выявленные проблемы")
     sec.items(problems or ["Существенных проблем по данным не выявлено."])
     sec.subtitle("Вероятные причины")
@@ -587,19 +712,24 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
     if plan.empty:
         sec.text("План мероприятий не загружен: меры и сроки не определены.")
     else:
-        measures = [f"Трек {r.track}: {r.measure}" + (f" — {r.deadline}" if isinstance(r.deadline, str) else "")
-                    for r in plan.itertuples()]
+        measures = [
+            f"Трек {r.track}: {r.measure}"
+            + (f" — {r.deadline}" if isinstance(r.deadline, str) else "")
+            for r in plan.itertuples()
+        ]
         sec.items(measures)
     return sec
 
 
 def municipality_report(data: ReportData, municipality: str) -> list[Section]:
     """Every section of a municipality's report, in order (the analytic note last)."""
-    return [municipality_header(data, municipality),
-            schools_overview_section(data, municipality),
-            identification_section(data, municipality),
-            dynamics_overview_section(data, municipality),
-            factors_section(data, municipality),
-            indicators_section(data, municipality=municipality),
-            plan_section(data),
-            analytic_note(data, municipality)]
+    return [
+        municipality_header(data, municipality),
+        schools_overview_section(data, municipality),
+        identification_section(data, municipality),
+        dynamics_overview_section(data, municipality),
+        factors_section(data, municipality),
+        indicators_section(data, municipality=municipality),
+        plan_section(data),
+        analytic_note(data, municipality),
+    ]

@@ -40,12 +40,18 @@ def _fixed_zip(data: bytes, edit: dict[str, callable] | None = None) -> bytes:
         for name in src.namelist():
             body = src.read(name)
             if name == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
-                              rb"\g<1>2024-09-01T00:00:00Z", body)
+                body = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                    rb"\g<1>2024-09-01T00:00:00Z",
+                    body,
+                )
             if edit and name in edit:
                 body = edit[name](body)
-            dst.writestr(zipfile.ZipInfo(name, date_time=(2024, 9, 1, 0, 0, 0)), body,
-                         compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(
+                zipfile.ZipInfo(name, date_time=(2024, 9, 1, 0, 0, 0)),
+                body,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
     return out.getvalue()
 
 
@@ -77,22 +83,31 @@ def csv_cases() -> list[tuple[str, bytes]]:
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
     return [
         # encodings
-        ("enc_utf16_bom_tab.csv",
-         b"\xff\xfe" + ok_schools.replace(";", "\t").replace("\n", "\r\n").encode("utf-16-le")),
+        (
+            "enc_utf16_bom_tab.csv",
+            b"\xff\xfe" + ok_schools.replace(";", "\t").replace("\n", "\r\n").encode("utf-16-le"),
+        ),
         ("enc_utf16be_nobom.csv", ok_schools.encode("utf-16-be")),
         _text("enc_koi8r.csv", plain, "koi8_r"),
         _text("enc_koi8r_english_headers.csv", names, "koi8_r"),
         _text("enc_cp866.csv", plain, "cp866"),
-        _text("enc_cp1251_capitals.csv", ENROL + "5;2023;НОО;88\n5;2023;ООО;48\n6;2023;СОО;41\n",
-              "cp1251"),
+        _text(
+            "enc_cp1251_capitals.csv",
+            ENROL + "5;2023;НОО;88\n5;2023;ООО;48\n6;2023;СОО;41\n",
+            "cp1251",
+        ),
         _text("enc_latin1_mojibake.csv", mojibake),
         _text("enc_utf8_read_as_cp1251.csv", utf8_in_1251),
-        ("enc_mixed_utf8_cp1251.csv",
-         ok_schools.encode("utf-8") + "9;МБОУ «ООШ № 9»;Инта\n".encode("cp1251")),
+        (
+            "enc_mixed_utf8_cp1251.csv",
+            ok_schools.encode("utf-8") + "9;МБОУ «ООШ № 9»;Инта\n".encode("cp1251"),
+        ),
         ("bin_png_named.csv", png),
         # layout of the text
-        _text("csv_formfeed_in_title.csv",
-              "Контингент\x0cпо уровням\u2028на 01.09\n" + ENROL + "5;2023;НОО;88\n6;2023;НОО;48\n"),
+        _text(
+            "csv_formfeed_in_title.csv",
+            "Контингент\x0cпо уровням\u2028на 01.09\n" + ENROL + "5;2023;НОО;88\n6;2023;НОО;48\n",
+        ),
         _text("csv_unclosed_quote.csv", SCHOOLS + '5;"МБОУ «СОШ № 5»;Инта\n8;Школа;Инта\n'),
         _text("csv_sep_hint.csv", "sep=;\n" + ok_schools),
         _text("csv_cr_only.csv", ok_schools.replace("\n", "\r")),
@@ -100,57 +115,91 @@ def csv_cases() -> list[tuple[str, bytes]]:
         _text("csv_row_wider_than_header.csv", ENROL + "5;2023;НОО;88\n6;2023;НОО;48;лишнее\n"),
         _text("csv_header_only.csv", SCHOOLS),
         ("csv_empty.csv", b""),
-        _text("csv_invisible_characters.csv",
-              SCHOOLS + "5\u200b;МБОУ\u00a0«СОШ № 5»;Инта\n\ufeff8;Школа;\u2060Инта\n"),
-        _text("csv_two_tables_stacked.csv",
-              ENROL + "5;2022;НОО;88\n\nКонтингент 2023\n" + ENROL + "5;2023;НОО;90\n"),
-        _text("csv_two_tables_side_by_side.csv",
-              ENROL.replace("\n", ";;") + ENROL + "5;2022;НОО;88;;5;2023;НОО;90\n"),
-        _text("csv_total_row.csv", AGG + "2023;ОГЭ;Математика;9;5;24;5;10;6;3\n"
-                                        "2023;ОГЭ;Математика;9;Итого по району;24;5;10;6;3\n"),
+        _text(
+            "csv_invisible_characters.csv",
+            SCHOOLS + "5\u200b;МБОУ\u00a0«СОШ № 5»;Инта\n\ufeff8;Школа;\u2060Инта\n",
+        ),
+        _text(
+            "csv_two_tables_stacked.csv",
+            ENROL + "5;2022;НОО;88\n\nКонтингент 2023\n" + ENROL + "5;2023;НОО;90\n",
+        ),
+        _text(
+            "csv_two_tables_side_by_side.csv",
+            ENROL.replace("\n", ";;") + ENROL + "5;2022;НОО;88;;5;2023;НОО;90\n",
+        ),
+        _text(
+            "csv_total_row.csv",
+            AGG + "2023;ОГЭ;Математика;9;5;24;5;10;6;3\n"
+            "2023;ОГЭ;Математика;9;Итого по району;24;5;10;6;3\n",
+        ),
         # numbers
-        _text("csv_numbers_as_text.csv",
-              ENROL + '5;2023;НОО;1 024\n6;2023;НОО;1\u00a0024\n7;2023;НОО;1\u202f024\n'
-                      '8;2023;НОО;" 24 "\n9;2023;НОО;1 024,0\n'),
+        _text(
+            "csv_numbers_as_text.csv",
+            ENROL + "5;2023;НОО;1 024\n6;2023;НОО;1\u00a0024\n7;2023;НОО;1\u202f024\n"
+            '8;2023;НОО;" 24 "\n9;2023;НОО;1 024,0\n',
+        ),
         _text("csv_negative_count.csv", ENROL + "5;2023;НОО;88\n6;2023;НОО;-3\n"),
         _text("csv_fractional_count.csv", ENROL + "5;2023;НОО;88\n6;2023;НОО;12,5\n"),
         _text("csv_huge_count.csv", ENROL + "5;2023;НОО;99999999999999999999\n"),
-        _text("csv_participants_below_marks.csv", AGG + "2023;ОГЭ;Математика;9;5;24;5;10;6;3\n"
-                                                        "2023;ОГЭ;Математика;9;6;7;6;1;1;0\n"),
-        _text("csv_infinite_score.csv", PUPILS + "2023;ВПР;Математика;4;5;1;12;4\n"
-                                                 "2023;ВПР;Математика;4;5;2;inf;4\n"),
-        _text("csv_negative_score.csv", PUPILS + "2023;ВПР;Математика;4;5;1;12;4\n"
-                                                 "2023;ВПР;Математика;4;5;2;-5;3\n"),
+        _text(
+            "csv_participants_below_marks.csv",
+            AGG + "2023;ОГЭ;Математика;9;5;24;5;10;6;3\n2023;ОГЭ;Математика;9;6;7;6;1;1;0\n",
+        ),
+        _text(
+            "csv_infinite_score.csv",
+            PUPILS + "2023;ВПР;Математика;4;5;1;12;4\n2023;ВПР;Математика;4;5;2;inf;4\n",
+        ),
+        _text(
+            "csv_negative_score.csv",
+            PUPILS + "2023;ВПР;Математика;4;5;1;12;4\n2023;ВПР;Математика;4;5;2;-5;3\n",
+        ),
         _text("csv_excel_error_as_text.csv", AGG + "2023;ОГЭ;Математика;9;5;24;#ДЕЛ/0!;10;6;3\n"),
-        _text("csv_mixed_marks.csv", PUPILS + "2023;ВПР;Математика;4;5;1;12;5\n"
-                                              "2023;ВПР;Математика;4;5;2;10;отлично\n"
-                                              "2023;ВПР;Математика;4;5;3;9;4.0\n"
-                                              "2023;ВПР;Математика;4;5;4;8;5+\n"),
+        _text(
+            "csv_mixed_marks.csv",
+            PUPILS + "2023;ВПР;Математика;4;5;1;12;5\n"
+            "2023;ВПР;Математика;4;5;2;10;отлично\n"
+            "2023;ВПР;Математика;4;5;3;9;4.0\n"
+            "2023;ВПР;Математика;4;5;4;8;5+\n",
+        ),
         _text("csv_year_as_date.csv", ENROL + "5;01.09.2022;НОО;88\n"),
         # pupils
-        _text("csv_duplicate_pupils.csv", PUPILS + "2023;ВПР;Математика;4;5;1;12;4\n"
-                                                   "2023;ВПР;Математика;4;5;2;10;4\n"
-                                                   "2023;ВПР;Математика;4;5;1;11;4\n"),
-        _text("csv_pupil_in_two_schools.csv", PUPILS + "2023;ВПР;Математика;4;5;10001;12;4\n"
-                                                       "2023;ВПР;Математика;4;6;10001;7;3\n"),
-        _text("csv_pupil_names.csv",
-              "Учебный год;Процедура;Предмет;Класс;Код ОО;Код участника;ФИО;фамилия;ИМЯ;"
-              "Отчество;Ф.И.О.;Отметка\n"
-              "2023;ВПР;Математика;4;5;1;Иванов Иван Иванович;Иванов;Иван;Иванович;"
-              "Иванов И. И.;4\n"
-              "2023;ВПР;Математика;4;5;2;Петрова Анна Сергеевна;Петрова;Анна;Сергеевна;"
-              "Петрова А. С.;5\n", "cp1251"),
+        _text(
+            "csv_duplicate_pupils.csv",
+            PUPILS + "2023;ВПР;Математика;4;5;1;12;4\n"
+            "2023;ВПР;Математика;4;5;2;10;4\n"
+            "2023;ВПР;Математика;4;5;1;11;4\n",
+        ),
+        _text(
+            "csv_pupil_in_two_schools.csv",
+            PUPILS + "2023;ВПР;Математика;4;5;10001;12;4\n2023;ВПР;Математика;4;6;10001;7;3\n",
+        ),
+        _text(
+            "csv_pupil_names.csv",
+            "Учебный год;Процедура;Предмет;Класс;Код ОО;Код участника;ФИО;фамилия;ИМЯ;"
+            "Отчество;Ф.И.О.;Отметка\n"
+            "2023;ВПР;Математика;4;5;1;Иванов Иван Иванович;Иванов;Иван;Иванович;"
+            "Иванов И. И.;4\n"
+            "2023;ВПР;Математика;4;5;2;Петрова Анна Сергеевна;Петрова;Анна;Сергеевна;"
+            "Петрова А. С.;5\n",
+            "cp1251",
+        ),
         # text that is markup, formulas or paths
-        _text("csv_html_in_names.csv",
-              SCHOOLS + "5;<script>alert(1)</script>;Инта\n6;\"МБОУ <b>«СОШ № 6»</b> &amp;\";"
-                        "<img src=x onerror=alert(2)>\n"),
-        _text("csv_formula_like_names.csv",
-              SCHOOLS + "5;=HYPERLINK(\"http://example.com\",\"Школа\");Инта\n"
-                        "6;+7 (82151) 6-00-00;Инта\n7;-школа-;=1+1\n8;@SUM(A1:A9);Инта\n"
-                        "9;\t=1+1;Инта\n"),
-        _text("csv_unsafe_school_ids.csv",
-              SCHOOLS + "../../etc/passwd;Школа 1;Инта\na/b;Школа 2;Инта\n..;Школа 3;Инта\n"
-                        "CON;Школа 4;Инта\nшкола:5*?;Школа 5;Инта\nC:\\Windows;Школа 6;Инта\n"),
+        _text(
+            "csv_html_in_names.csv",
+            SCHOOLS + '5;<script>alert(1)</script>;Инта\n6;"МБОУ <b>«СОШ № 6»</b> &amp;";'
+            "<img src=x onerror=alert(2)>\n",
+        ),
+        _text(
+            "csv_formula_like_names.csv",
+            SCHOOLS + '5;=HYPERLINK("http://example.com","Школа");Инта\n'
+            "6;+7 (82151) 6-00-00;Инта\n7;-школа-;=1+1\n8;@SUM(A1:A9);Инта\n"
+            "9;\t=1+1;Инта\n",
+        ),
+        _text(
+            "csv_unsafe_school_ids.csv",
+            SCHOOLS + "../../etc/passwd;Школа 1;Инта\na/b;Школа 2;Инта\n..;Школа 3;Инта\n"
+            "CON;Школа 4;Инта\nшкола:5*?;Школа 5;Инта\nC:\\Windows;Школа 6;Инта\n",
+        ),
         ("old_format.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)),
         _text("table.ods", "not really"),
     ]
@@ -160,40 +209,85 @@ def xlsx_cases() -> list[tuple[str, bytes]]:
     from datetime import datetime
 
     enrol = ["Код ОО", "Учебный год", "Уровень", "Обучающихся"]
-    agg = ["Учебный год", "Процедура", "Предмет", "Класс", "Код ОО", "Количество участников",
-           "2", "3", "4", "5"]
+    agg = [
+        "Учебный год",
+        "Процедура",
+        "Предмет",
+        "Класс",
+        "Код ОО",
+        "Количество участников",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
     ok = _xlsx(_sheet([enrol, [5, 2023, "НОО", 88], [6, 2023, "ООО", 48]]))
 
-    merged = _sheet([
-        ["Учебный год", "Процедура", "Предмет", "Класс", "Код ОО", "Количество участников",
-         "Количество отметок", None, None, None],
-        [None] * 6 + [2, 3, 4, 5],
-        [2023, "ОГЭ", "Математика", 9, 5, 24, 5, 10, 6, 3],
-        [2023, "ОГЭ", "Математика", 9, 6, 18, 2, 8, 6, 2],
-    ])
+    merged = _sheet(
+        [
+            [
+                "Учебный год",
+                "Процедура",
+                "Предмет",
+                "Класс",
+                "Код ОО",
+                "Количество участников",
+                "Количество отметок",
+                None,
+                None,
+                None,
+            ],
+            [None] * 6 + [2, 3, 4, 5],
+            [2023, "ОГЭ", "Математика", 9, 5, 24, 5, 10, 6, 3],
+            [2023, "ОГЭ", "Математика", 9, 6, 18, 2, 8, 6, 2],
+        ]
+    )
     ws = merged.active
     for c in "ABCDEF":
         ws.merge_cells(f"{c}1:{c}2")
     ws.merge_cells("G1:J1")
 
-    merged_ids = _sheet([enrol, [5, 2023, "НОО", 88], [None, None, "ООО", 48],
-                         [None, None, "СОО", 20], [6, 2023, "НОО", 40]])
+    merged_ids = _sheet(
+        [
+            enrol,
+            [5, 2023, "НОО", 88],
+            [None, None, "ООО", 48],
+            [None, None, "СОО", 20],
+            [6, 2023, "НОО", 40],
+        ]
+    )
     merged_ids.active.merge_cells("A2:A4")
     merged_ids.active.merge_cells("B2:B4")
 
-    merged_count = _sheet([agg, [2023, "ОГЭ", "Математика", 9, 5, 24, 5, 10, 6, 3],
-                           [2023, "ОГЭ", "Русский язык", 9, 5, None, 2, 10, 8, 4]])
+    merged_count = _sheet(
+        [
+            agg,
+            [2023, "ОГЭ", "Математика", 9, 5, 24, 5, 10, 6, 3],
+            [2023, "ОГЭ", "Русский язык", 9, 5, None, 2, 10, 8, 4],
+        ]
+    )
     merged_count.active.merge_cells("F2:F3")
 
     formula = _sheet([enrol, [5, 2023, "НОО", "=80+8"], [6, 2023, "ООО", 48]])
     formula_optional = _sheet([agg, [2023, "ОГЭ", "Математика", 9, 5, 24, "=24-10-6-3", 10, 6, 3]])
     cached = _xlsx(_sheet([enrol, [5, 2023, "НОО", "=80+8"], [6, 2023, "ООО", 48]]))
-    cached = _fixed_zip(cached, {"xl/worksheets/sheet1.xml":
-                                 lambda b: re.sub(rb"(<f>80\+8</f>)<v\s*/>", rb"\1<v>88</v>", b)})
+    cached = _fixed_zip(
+        cached,
+        {
+            "xl/worksheets/sheet1.xml": lambda b: re.sub(
+                rb"(<f>80\+8</f>)<v\s*/>", rb"\1<v>88</v>", b
+            )
+        },
+    )
     error_cell = _sheet([enrol, [5, 2023, "НОО", "#DIV/0!"], [6, 2023, "ООО", 48]])
 
-    formula_text = _sheet([["Код ОО", "Наименование ОО", "Муниципалитет"],
-                           [5, "=1+1", "Инта"], [6, "=HYPERLINK(\"http://x\")", "@Инта"]])
+    formula_text = _sheet(
+        [
+            ["Код ОО", "Наименование ОО", "Муниципалитет"],
+            [5, "=1+1", "Инта"],
+            [6, '=HYPERLINK("http://x")', "@Инта"],
+        ]
+    )
     for row in formula_text.active.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, str):
@@ -207,39 +301,110 @@ def xlsx_cases() -> list[tuple[str, bytes]]:
         ("xlsx_merged_header.xlsx", _xlsx(merged)),
         ("xlsx_merged_school_cells.xlsx", _xlsx(merged_ids)),
         ("xlsx_merged_count.xlsx", _xlsx(merged_count)),
-        ("xlsx_numeric_headers.xlsx",
-         _xlsx(_sheet([agg[:6] + [2, 3, 4, 5], [2023, "ОГЭ", "Математика", 9, 5, 24, 5, 10, 6, 3]]))),
+        (
+            "xlsx_numeric_headers.xlsx",
+            _xlsx(
+                _sheet([agg[:6] + [2, 3, 4, 5], [2023, "ОГЭ", "Математика", 9, 5, 24, 5, 10, 6, 3]])
+            ),
+        ),
         ("xlsx_formula_without_value.xlsx", _xlsx(formula)),
         ("xlsx_formula_in_optional_column.xlsx", _xlsx(formula_optional)),
         ("xlsx_formula_with_cached_value.xlsx", cached),
         ("xlsx_error_cell.xlsx", _xlsx(error_cell)),
         ("xlsx_formula_like_text.xlsx", _xlsx(formula_text)),
         ("xlsx_empty_sheet.xlsx", _xlsx(_sheet([]))),
-        ("xlsx_hidden_sheet_first.xlsx",
-         _xlsx(_book(("служебный", [["мусор", 1], ["Код ОО", "мусор"]], True),
-                     ("Контингент", [enrol, [5, 2023, "НОО", 88]], False)))),
-        ("xlsx_table_only_on_hidden_sheet.xlsx",
-         _xlsx(_book(("Инструкция", [["Заполните лист «данные»"]], False),
-                     ("данные", [enrol, [5, 2023, "НОО", 88]], True)))),
-        ("xlsx_tables_on_two_sheets.xlsx",
-         _xlsx(_book(("2022", [enrol, [5, 2022, "НОО", 86]], False),
-                     ("2023", [enrol, [5, 2023, "НОО", 88]], False)))),
-        ("xlsx_two_tables_stacked.xlsx",
-         _xlsx(_sheet([["2022"], enrol, [5, 2022, "НОО", 86], [], ["2023"], enrol,
-                       [5, 2023, "НОО", 88]]))),
-        ("xlsx_two_tables_side_by_side.xlsx",
-         _xlsx(_sheet([enrol + [None] + enrol, [5, 2022, "НОО", 86, None, 5, 2023, "НОО", 88]]))),
-        ("xlsx_dates_for_years.xlsx",
-         _xlsx(_sheet([enrol, [5, datetime(1905, 7, 15), "НОО", 88],
-                       [6, datetime(2022, 9, 1), "НОО", 48], [7, "2022/23", "НОО", 41]]))),
-        ("xlsx_date_in_count.xlsx", _xlsx(_sheet([enrol, [5, 2023, "НОО", datetime(1900, 1, 12)]]))),
-        ("xlsx_numbers_as_text.xlsx",
-         _xlsx(_sheet([enrol, [5, 2023, "НОО", "1\u00a0024"], ["6", "2023", "НОО", " 48 "],
-                       [7.0, 2023.0, "НОО", "1 024,0"]]))),
-        ("xlsx_bool_in_count.xlsx", _xlsx(_sheet([enrol, [5, 2023, "НОО", 88], [6, 2023, "НОО", True]]))),
-        ("xlsx_long_text.xlsx",
-         _xlsx(_sheet([["Код ОО", "Наименование ОО", "Муниципалитет"],
-                       [5, ("МБОУ «СОШ № 5» " * 2200)[:32767], "Инта"]]))),
+        (
+            "xlsx_hidden_sheet_first.xlsx",
+            _xlsx(
+                _book(
+                    ("служебный", [["мусор", 1], ["Код ОО", "мусор"]], True),
+                    ("Контингент", [enrol, [5, 2023, "НОО", 88]], False),
+                )
+            ),
+        ),
+        (
+            "xlsx_table_only_on_hidden_sheet.xlsx",
+            _xlsx(
+                _book(
+                    ("Инструкция", [["Заполните лист «данные»"]], False),
+                    ("данные", [enrol, [5, 2023, "НОО", 88]], True),
+                )
+            ),
+        ),
+        (
+            "xlsx_tables_on_two_sheets.xlsx",
+            _xlsx(
+                _book(
+                    ("2022", [enrol, [5, 2022, "НОО", 86]], False),
+                    ("2023", [enrol, [5, 2023, "НОО", 88]], False),
+                )
+            ),
+        ),
+        (
+            "xlsx_two_tables_stacked.xlsx",
+            _xlsx(
+                _sheet(
+                    [
+                        ["2022"],
+                        enrol,
+                        [5, 2022, "НОО", 86],
+                        [],
+                        ["2023"],
+                        enrol,
+                        [5, 2023, "НОО", 88],
+                    ]
+                )
+            ),
+        ),
+        (
+            "xlsx_two_tables_side_by_side.xlsx",
+            _xlsx(_sheet([enrol + [None] + enrol, [5, 2022, "НОО", 86, None, 5, 2023, "НОО", 88]])),
+        ),
+        (
+            "xlsx_dates_for_years.xlsx",
+            _xlsx(
+                _sheet(
+                    [
+                        enrol,
+                        [5, datetime(1905, 7, 15), "НОО", 88],
+                        [6, datetime(2022, 9, 1), "НОО", 48],
+                        [7, "2022/23", "НОО", 41],
+                    ]
+                )
+            ),
+        ),
+        (
+            "xlsx_date_in_count.xlsx",
+            _xlsx(_sheet([enrol, [5, 2023, "НОО", datetime(1900, 1, 12)]])),
+        ),
+        (
+            "xlsx_numbers_as_text.xlsx",
+            _xlsx(
+                _sheet(
+                    [
+                        enrol,
+                        [5, 2023, "НОО", "1\u00a0024"],
+                        ["6", "2023", "НОО", " 48 "],
+                        [7.0, 2023.0, "НОО", "1 024,0"],
+                    ]
+                )
+            ),
+        ),
+        (
+            "xlsx_bool_in_count.xlsx",
+            _xlsx(_sheet([enrol, [5, 2023, "НОО", 88], [6, 2023, "НОО", True]])),
+        ),
+        (
+            "xlsx_long_text.xlsx",
+            _xlsx(
+                _sheet(
+                    [
+                        ["Код ОО", "Наименование ОО", "Муниципалитет"],
+                        [5, ("МБОУ «СОШ № 5» " * 2200)[:32767], "Инта"],
+                    ]
+                )
+            ),
+        ),
         ("xlsx_truncated.xlsx", truncated),
         ("xlsx_zip_not_a_workbook.xlsx", fake.getvalue()),
         ("xlsx_text_file.xlsx", (SCHOOLS + "5;Школа;Инта\n").encode("utf-8")),
@@ -256,13 +421,19 @@ def parquet_cases() -> list[tuple[str, bytes]]:
         pq.write_table(table, buf)
         return buf.getvalue()
 
-    base = {"Код ОО": ["5", "6"], "Учебный год": [2023, 2023], "Уровень": ["НОО", "ООО"],
-            "Обучающихся": [88, 48]}
+    base = {
+        "Код ОО": ["5", "6"],
+        "Учебный год": [2023, 2023],
+        "Уровень": ["НОО", "ООО"],
+        "Обучающихся": [88, 48],
+    }
     good = write(pa.table(base))
     return [
         ("parquet_truncated.parquet", good[: len(good) // 2]),
-        ("parquet_dictionary_columns.parquet",
-         write(pa.table({**base, "Уровень": pa.array(["НОО", "ООО"]).dictionary_encode()}))),
+        (
+            "parquet_dictionary_columns.parquet",
+            write(pa.table({**base, "Уровень": pa.array(["НОО", "ООО"]).dictionary_encode()})),
+        ),
         ("parquet_huge_count.parquet", write(pa.table({**base, "Обучающихся": [2**62, 48]}))),
         ("parquet_float_count.parquet", write(pa.table({**base, "Обучающихся": [88.0, 48.5]}))),
     ]
@@ -270,11 +441,15 @@ def parquet_cases() -> list[tuple[str, bytes]]:
 
 def dataset_cases() -> list[tuple[str, bytes]]:
     schools = "school_id;name;municipality\n5;Школа 5;Инта\n6;Школа 6;Инта\n"
-    pupils = ("year;assessment;subject;grade;school_id;pupil_id;score;mark\n"
-              "2023;ВПР;Математика;4;5;10001;12;4\n2023;ВПР;Математика;4;5;10002;8;3\n"
-              "2023;ВПР;Математика;4;6;10001;7;3\n")
-    counts = ("year;assessment;subject;grade;school_id;participants;n2;n3;n4;n5\n"
-              "2023;ВПР;Математика;4;6;1;0;1;0;0\n")
+    pupils = (
+        "year;assessment;subject;grade;school_id;pupil_id;score;mark\n"
+        "2023;ВПР;Математика;4;5;10001;12;4\n2023;ВПР;Математика;4;5;10002;8;3\n"
+        "2023;ВПР;Математика;4;6;10001;7;3\n"
+    )
+    counts = (
+        "year;assessment;subject;grade;school_id;participants;n2;n3;n4;n5\n"
+        "2023;ВПР;Математика;4;6;1;0;1;0;0\n"
+    )
     return [
         ("dataset_pupil_in_two_schools/schools.csv", schools.encode()),
         ("dataset_pupil_in_two_schools/results_vpr.csv", pupils.encode()),

@@ -127,9 +127,7 @@ def secondary_fields(
     return Fields(jm, jm_header, gender)
 
 
-def row_remarks(
-    q: QualityReport, rows: PupilRows, columns: Columns, status: RowStatus
-) -> None:
+def row_remarks(q: QualityReport, rows: PupilRows, columns: Columns, status: RowStatus) -> None:
     """Stage 11: remarks on the rows that are no results, and on columns not read.
 
     An absent pupil with scores is a note (the scores are not counted); a row

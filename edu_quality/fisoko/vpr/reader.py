@@ -264,9 +264,7 @@ def parse_vpr(
     pupil_errors(errors, rows, columns)
     fields = secondary_fields(rows, columns, status.writer, q)
     row_remarks(q, rows, columns, status)
-    quality = settle_errors(
-        q, errors, rows, notes, strict=strict, invalid_results=invalid_results
-    )
+    quality = settle_errors(q, errors, rows, notes, strict=strict, invalid_results=invalid_results)
     parsed = Parsed(
         file=file,
         layout=layout,

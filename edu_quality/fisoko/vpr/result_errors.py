@@ -124,8 +124,9 @@ def pupil_errors(errors: ResultErrors, rows: PupilRows, columns: Columns) -> Non
     """
     pupil = rows.pupil.to_numpy(dtype=object)
     school = rows.school.to_numpy(dtype=object)
-    errors.add((rows.pupil == "").to_numpy(), columns.headers[columns.pupil], pupil,
-               "нет кода участника")
+    errors.add(
+        (rows.pupil == "").to_numpy(), columns.headers[columns.pupil], pupil, "нет кода участника"
+    )
     errors.add(
         rows.school.isna().to_numpy(),
         columns.headers[columns.school],
@@ -135,8 +136,9 @@ def pupil_errors(errors: ResultErrors, rows: PupilRows, columns: Columns) -> Non
     wi = np.flatnonzero(errors.writer & (rows.pupil != "").to_numpy())
     dup = np.zeros(len(pupil), bool)
     dup[wi] = pd.DataFrame({"s": school[wi], "p": pupil[wi]}).duplicated(keep=False).to_numpy()
-    errors.add(dup, columns.headers[columns.pupil], pupil,
-               "участник с этим кодом уже есть в этой школе")
+    errors.add(
+        dup, columns.headers[columns.pupil], pupil, "участник с этим кодом уже есть в этой школе"
+    )
 
 
 def settle_errors(

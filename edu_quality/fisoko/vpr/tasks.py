@@ -261,7 +261,5 @@ def score_tasks(cells: TaskCells, top: np.ndarray) -> TaskScores:
     value = np.where(cells.not_tried | cells.not_studied, 0.0, value)
     note = np.where(cells.not_tried, 1, np.where(cells.not_studied, 2, 0)).astype("int8")
     scored = ~np.isnan(value)
-    computed = np.where(
-        scored.any(axis=1), np.nansum(np.where(scored, value, 0.0), axis=1), np.nan
-    )
+    computed = np.where(scored.any(axis=1), np.nansum(np.where(scored, value, 0.0), axis=1), np.nan)
     return TaskScores(value=value, note=note, over=over, bad=cells.junk | over, computed=computed)

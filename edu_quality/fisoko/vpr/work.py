@@ -222,9 +222,7 @@ def _year_from_dates(values: pd.Series) -> int | None:
     return max(set(years), key=years.count)
 
 
-def work_scale(
-    scales: pd.DataFrame | None, work: Work, file: str
-) -> tuple[WorkScale, list[str]]:
+def work_scale(scales: pd.DataFrame | None, work: Work, file: str) -> tuple[WorkScale, list[str]]:
     """Stage 5: the score-to-mark scale of the work and its maximum.
 
     Parameters
@@ -255,21 +253,27 @@ def work_scale(
     scale = merge_scales(scales)
     mx = max_scores(scale)
     found = mx[
-        (mx["year"] == work.year) & (mx["subject"] == work.subject)
+        (mx["year"] == work.year)
+        & (mx["subject"] == work.subject)
         & (mx["grade"] == work.work_grade)
     ]
     if found.empty:  # raises the clear error of a missing scale
         score_to_mark(
             pd.DataFrame(
-                {"year": [work.year], "subject": [work.subject],
-                 "work_grade": [work.work_grade], "score": [0.0]}
+                {
+                    "year": [work.year],
+                    "subject": [work.subject],
+                    "work_grade": [work.work_grade],
+                    "score": [0.0],
+                }
             ),
             scale,
             file=file,
         )
     work_max = int(found["max_score"].iloc[0])
     src = scale[
-        (scale["year"] == work.year) & (scale["subject"] == work.subject)
+        (scale["year"] == work.year)
+        & (scale["subject"] == work.subject)
         & (scale["grade"] == work.work_grade)
     ]["source"].iloc[0]
     notes = [f"шкала перевода в отметки: {src}"] if "допущение" in str(src).lower() else []
