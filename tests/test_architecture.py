@@ -25,8 +25,10 @@ def _module_name(path: Path) -> str:
 
 
 def _sources() -> dict[str, tuple[Path, ast.Module]]:
-    return {_module_name(p): (p, ast.parse(p.read_text(encoding="utf-8")))
-            for p in sorted(PACKAGE.rglob("*.py"))}
+    return {
+        _module_name(p): (p, ast.parse(p.read_text(encoding="utf-8")))
+        for p in sorted(PACKAGE.rglob("*.py"))
+    }
 
 
 def _resolve(module: str, is_package: bool, node: ast.ImportFrom) -> str:
@@ -59,8 +61,10 @@ def _imports(sources: dict) -> dict[str, set[str]]:
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom):
                 base = _resolve(module, is_package, node)
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in sources else base
-                           for a in node.names]
+                targets = [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in sources else base
+                    for a in node.names
+                ]
             for t in targets:
                 while t and t not in sources:
                     t = t.rpartition(".")[0]
@@ -133,17 +137,24 @@ def test_no_private_name_used_outside_its_module():
                     target = f"{base}.{a.name}"
                     if target in sources:  # a module imported by name
                         aliases[a.asname or a.name] = target
-                    elif a.name.startswith("_") and not a.name.startswith("__") \
-                            and base.startswith("edu_quality"):
+                    elif (
+                        a.name.startswith("_")
+                        and not a.name.startswith("__")
+                        and base.startswith("edu_quality")
+                    ):
                         used.append(f"{module}: from {base} import {a.name}")
             elif isinstance(node, ast.Import):
                 for a in node.names:
                     if a.name.startswith("edu_quality"):
                         aliases[a.asname or a.name] = a.name
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                    and node.value.id in aliases and node.attr.startswith("_")
-                    and not node.attr.startswith("__")):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+            ):
                 used.append(f"{module}: {node.value.id}.{node.attr}")
     assert used == []
 
@@ -152,13 +163,20 @@ def _code_lines(func: ast.FunctionDef | ast.AsyncFunctionDef, text: list[str]) -
     skip: set[int] = set()
     for node in ast.walk(func):
         body = getattr(node, "body", None)
-        if (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and body
-                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)):
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             skip.update(range(body[0].lineno, body[0].end_lineno + 1))
     lines = range(func.lineno, func.end_lineno + 1)
-    return sum(1 for i in lines if i not in skip and text[i - 1].strip()
-               and not text[i - 1].strip().startswith("#"))
+    return sum(
+        1
+        for i in lines
+        if i not in skip and text[i - 1].strip() and not text[i - 1].strip().startswith("#")
+    )
 
 
 @pytest.mark.parametrize("area", ["io", "fisoko", "report"])
@@ -180,24 +198,63 @@ def test_functions_are_short(area):
 #: Every public import path of the package (module, name); none may break.
 PUBLIC = {
     "edu_quality": None,  # the package's __all__
-    "edu_quality.io": ["SUFFIXES", "read_context", "read_enrolment", "read_indicators",
-                       "read_plan", "read_results", "read_risk_profiles", "read_schools",
-                       "read_staff"],
-    "edu_quality.fisoko": ["FisOkoContext", "FisOkoVpr", "ImportResult", "OUTPUTS",
-                           "QUALITY_COLUMNS", "canonical_school_id", "detect_layout",
-                           "fisoko_schools", "import_fisoko", "parse_file_name",
-                           "read_fisoko_context", "read_fisoko_registry", "read_fisoko_vpr",
-                           "school_groups"],
+    "edu_quality.io": [
+        "SUFFIXES",
+        "read_context",
+        "read_enrolment",
+        "read_indicators",
+        "read_plan",
+        "read_results",
+        "read_risk_profiles",
+        "read_schools",
+        "read_staff",
+    ],
+    "edu_quality.fisoko": [
+        "FisOkoContext",
+        "FisOkoVpr",
+        "ImportResult",
+        "OUTPUTS",
+        "QUALITY_COLUMNS",
+        "canonical_school_id",
+        "detect_layout",
+        "fisoko_schools",
+        "import_fisoko",
+        "parse_file_name",
+        "read_fisoko_context",
+        "read_fisoko_registry",
+        "read_fisoko_vpr",
+        "school_groups",
+    ],
     "edu_quality.report": None,
-    "edu_quality.report.runner": ["BatchResult", "Job", "KERNEL_NAME", "NOTEBOOKS",
-                                  "ParameterError", "STATUS_LABELS", "check_parameters",
-                                  "describe_failure", "ensure_kernel", "export_html",
-                                  "job_for", "notebook_path", "notebooks_dir", "plan_jobs",
-                                  "render_report", "run_batch", "safe_name", "write_index",
-                                  "report_exporter_class", "report_exporter",
-                                  "export_resources"],
-    "edu_quality.report.sections": ["ReportData", "report_data", "school_report",
-                                    "municipality_report"],
+    "edu_quality.report.runner": [
+        "BatchResult",
+        "Job",
+        "KERNEL_NAME",
+        "NOTEBOOKS",
+        "ParameterError",
+        "STATUS_LABELS",
+        "check_parameters",
+        "describe_failure",
+        "ensure_kernel",
+        "export_html",
+        "job_for",
+        "notebook_path",
+        "notebooks_dir",
+        "plan_jobs",
+        "render_report",
+        "run_batch",
+        "safe_name",
+        "write_index",
+        "report_exporter_class",
+        "report_exporter",
+        "export_resources",
+    ],
+    "edu_quality.report.sections": [
+        "ReportData",
+        "report_data",
+        "school_report",
+        "municipality_report",
+    ],
 }
 
 
@@ -217,8 +274,9 @@ def test_lazy_exports_match_the_type_checking_imports(package):
     mod = importlib.import_module(package)
     path = Path(mod.__file__)
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    block = next(n for n in tree.body
-                 if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test))
+    block = next(
+        n for n in tree.body if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test)
+    )
     exports, submodules = {}, set()
     for node in block.body:
         assert isinstance(node, ast.ImportFrom) and node.level == 1, ast.unparse(node)
@@ -231,3 +289,22 @@ def test_lazy_exports_match_the_type_checking_imports(package):
     assert submodules == set(getattr(mod, "_SUBMODULES", ()))
     assert sorted(mod.__all__) == sorted([*exports, *submodules])
     assert all(getattr(mod, name) is not None for name in mod.__all__)
+
+
+def test_the_code_is_lint_clean_and_formatted():
+    """``ruff check`` and ``ruff format --check`` with the pinned ruff and the project's rules."""
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff не установлен (он входит в extra `test`)")
+    root = PACKAGE.parent
+    paths = ["edu_quality", "tests", "benchmarks"]
+    check = subprocess.run([ruff, "check", *paths], cwd=root, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout[-3000:]
+    fmt = subprocess.run(
+        [ruff, "format", "--check", *paths], cwd=root, capture_output=True, text=True
+    )
+    assert fmt.returncode == 0, fmt.stdout[-3000:]
