@@ -43,7 +43,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_dask.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check edu_quality tests
+	$(BIN)/ruff check edu_quality tests benchmarks
+	$(BIN)/ruff format --check edu_quality tests benchmarks
 
 clean:
 	rm -rf $(VENV) reports/*.html
