@@ -16,7 +16,9 @@ import os
 
 import pandas as pd
 
-__all__ = ["KEY_VARIABLE", "pseudonymize", "pupil_key"]
+from .errors import DataError
+
+__all__ = ["KEY_VARIABLE", "key_for", "pseudonymize", "pupil_key"]
 
 #: Environment variable holding the pseudonymisation key.
 KEY_VARIABLE = "EDU_QUALITY_PUPIL_KEY"
@@ -35,6 +37,44 @@ def pupil_key(key: str | bytes | None = None) -> bytes | None:
     if key is None:
         return None
     return key.encode("utf-8") if isinstance(key, str) else bytes(key)
+
+
+def key_for(pseudonymize_ids: bool | str | None, file: str | None) -> bytes | None:
+    """The key a reader pseudonymises pupil ids with, or None when they stay as they are.
+
+    Parameters
+    ----------
+    pseudonymize_ids : bool or str, optional
+        As the readers take it: a key; True for the key of
+        ``EDU_QUALITY_PUPIL_KEY`` (an error without one); None for that key
+        when it is set; False for none.
+    file : str or None
+        The file read, for the error message.
+
+    Returns
+    -------
+    bytes or None
+
+    Raises
+    ------
+    DataError
+        ``pseudonymize_ids=True`` and no key set.
+
+    Examples
+    --------
+    >>> key_for("k", "a.csv"), key_for(False, "a.csv")
+    (b'k', None)
+    """
+    if pseudonymize_ids is False:
+        return None
+    key = pupil_key(pseudonymize_ids if isinstance(pseudonymize_ids, str) else None)
+    if pseudonymize_ids is True and key is None:
+        raise DataError(
+            file,
+            "псевдонимизация запрошена, но ключ не задан "
+            "(переменная окружения EDU_QUALITY_PUPIL_KEY)",
+        )
+    return key
 
 
 def pseudonymize(ids: pd.Series, key: str | bytes) -> pd.Series:

@@ -32,6 +32,7 @@ from edu_quality.fisoko import (
     read_fisoko_vpr,
     school_groups,
 )
+from edu_quality.names import HIDDEN, NAME_AS_ID, looks_like_name
 from edu_quality.scales import vpr_scales
 from edu_quality.tasks import task_performance
 
@@ -331,6 +332,28 @@ def test_invalid_journal_marks_across_the_region(imported):
         == len(q[q["problem"].str.startswith("отметка по журналу")])
         > 0
     )
+
+
+@real
+def test_no_pupil_code_of_the_region_looks_like_a_name(imported):
+    """The name detector has no false positive on the real region: every pupil code of every
+    file (absent pupils' and excluded results' too) passes, the import refused no code as a
+    name and hid no value of its data-quality report."""
+    files = sorted(p for folder in (V20, V21, V22) for p in folder.glob("*.xlsx"))
+    codes = pd.concat(
+        [
+            next(_raw(p)[c] for c in ("код обучающегося", "code", "Код") if c in _raw(p))
+            for p in files
+        ],
+        ignore_index=True,
+    )
+    codes = codes[codes != ""]
+    assert len(codes) > 400_000 and len(files) == 27
+    assert not looks_like_name(codes.astype("str"), id_column=True).any()
+    assert not looks_like_name(imported["results"]["pupil_id"], id_column=True).any()
+    q = imported["quality"]
+    assert not (q["problem"] == NAME_AS_ID).any()
+    assert not (q["value"] == HIDDEN).any()  # the junk of real files is shown as it is
 
 
 @real

@@ -27,6 +27,8 @@ import pandas as pd
 
 from ..errors import DataError
 from ..io import excel
+from ..names import HIDDEN_SHORT, hide_names
+from ..privacy import pseudonymize
 from ..scales import SUBJECT_STEMS
 
 if TYPE_CHECKING:
@@ -371,10 +373,22 @@ def sheet_grid(wb: CalamineWorkbook, name: str, file: str) -> list[list[Any]]:
 class QualityReport:
     """Collects the rows of a data-quality report (columns :data:`QUALITY_COLUMNS`).
 
+    No value that looks like a person's name is kept
+    (:func:`edu_quality.names.looks_like_name`; in the columns of pupil codes with
+    the rule of an id column): ``value`` becomes :data:`edu_quality.names.HIDDEN`
+    and the problem quotes «скрыто» instead, while the row, the column and the
+    problem stay, so that the cell can be found in the file. With a key, the pupil
+    codes in the report are pseudonymised as in the results.
+
     Parameters
     ----------
     file : str
         The file every row is about.
+    id_columns : iterable of str, optional
+        The headers of the columns of pupil codes.
+    key : bytes, optional
+        The pseudonymisation key (:func:`edu_quality.privacy.key_for`): the values of
+        ``id_columns`` are pseudonymised with it.
 
     Examples
     --------
@@ -384,10 +398,20 @@ class QualityReport:
     >>> q.note("класс определён по кодам участников")
     >>> q.frame()[["row", "column", "severity"]].values.tolist()
     [[5, 'пол', 'предупреждение'], [<NA>, nan, 'примечание']]
+    >>> q = QualityReport("a.xlsx", id_columns=["код"], key=b"k")
+    >>> q.add(np.array([2, 3]), "пол", ["Петров Пётр", "ж"],
+    ...       ["пол «Петров Пётр» не распознан", "пол «ж» не распознан"], "—", WARNING)
+    >>> q.add(np.array([4]), "код", ["40001"], "участник с этим кодом уже есть", "—", ERROR)
+    >>> q.frame()["value"].tolist()
+    ['значение скрыто: похоже на ФИО', 'ж', '3462aaf2570bf4c8']
+    >>> q.frame()["problem"].tolist()[0]
+    'пол «скрыто» не распознан'
     """
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, id_columns: Iterable[str] = (), key: bytes | None = None) -> None:
         self.file = file
+        self.id_columns = frozenset(id_columns)
+        self.key = key
         self.parts: list[pd.DataFrame] = []
 
     def add(
@@ -409,7 +433,8 @@ class QualityReport:
         column : str or None
             Header in the file.
         values : sequence
-            The cells, one per row.
+            The cells, one per row (names hidden, pupil codes pseudonymised:
+            see the class).
         problem : str or sequence of str
             What is wrong: one text for all rows, or one per row.
         action : str
@@ -422,14 +447,15 @@ class QualityReport:
         n = len(rows)
         if n == 0:
             return
+        values, problems = self._safe(column, np.asarray(values, dtype=object), problem, n)
         self.parts.append(
             pd.DataFrame(
                 {
                     "file": self.file,
                     "row": pd.array(rows, dtype="Int64"),
                     "column": column,
-                    "value": pd.Series(np.asarray(values, dtype=object)).astype("str"),
-                    "problem": np.broadcast_to(np.asarray(problem, dtype=object), (n,)),
+                    "value": pd.Series(values).astype("str"),
+                    "problem": problems,
                     "action": action,
                     "severity": severity,
                     "school_id": (
@@ -440,6 +466,26 @@ class QualityReport:
                 }
             )
         )
+
+    def _safe(
+        self, column: str | None, raw: np.ndarray, problem: object, n: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The values and problems as the report keeps them: no name, pupil codes pseudonymised."""
+        is_id = column in self.id_columns
+        values, hidden = hide_names(raw, id_column=is_id)
+        problems = np.broadcast_to(np.asarray(problem, dtype=object), (n,))
+        swap = {i: HIDDEN_SHORT for i in np.flatnonzero(hidden)}
+        if is_id and self.key is not None:
+            codes = np.flatnonzero(~hidden & ~pd.isna(raw) & (raw != ""))
+            pseudo = pseudonymize(pd.Series(raw[codes]).astype("str"), self.key).to_numpy()
+            values[codes] = pseudo
+            swap |= {i: f"«{p}»" for i, p in zip(codes, pseudo, strict=True)}
+        if swap:
+            problems = problems.copy()
+            for i, text in swap.items():
+                old = str(raw[i]) if text == HIDDEN_SHORT else f"«{raw[i]}»"
+                problems[i] = str(problems[i]).replace(old, text)
+        return values, problems
 
     def note(self, text: str, column: str | None = None, value: object = None) -> None:
         """Add a remark on the whole file (severity :data:`NOTE`, no row)."""

@@ -98,7 +98,7 @@ def _code_version() -> str:
 
     h = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent.parent
-    for name in ("fisoko", "scales", "io", "schema", "privacy", "marks"):
+    for name in ("fisoko", "scales", "io", "schema", "privacy", "names", "marks"):
         # a module or a package of modules
         for p in [package / f"{name}.py", *sorted((package / name).rglob("*.py"))]:
             if p.is_file():

@@ -21,6 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ..errors import DataError, Problem
+from ..names import NAME_AS_ID, looks_like_name, shown_value
 from ..schema import RESULTS_AGGREGATED, STAFF, Column, TableSpec, pandera_schema
 from .grid import PER_COLUMN_PROBLEMS, Raw
 
@@ -49,7 +50,7 @@ def problem_cells(
     idx = np.flatnonzero(bad.to_numpy())
     out = []
     for i in idx[:PER_COLUMN_PROBLEMS]:
-        value = raw.iloc[i]
+        value = shown_value(raw.iloc[i])
         value = value if len(value) <= 80 else value[:80] + "…"  # a cell may hold a novel
         out.append(
             Problem(int(rows[i]), header, f"значение «{value}» не распознано: ожидается {expected}")
@@ -171,8 +172,9 @@ def _failures_to_problems(
 
 def _fmt(v: object) -> str:
     """A failing value as a message quotes it (decimal comma, no «.0», at most 80 characters)."""
-    if isinstance(v, str) and len(v) > 80:
-        return v[:80] + "…"
+    if isinstance(v, str):
+        v = shown_value(v)
+        return v if len(v) <= 80 else v[:80] + "…"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     if isinstance(v, float):
@@ -327,31 +329,29 @@ def duplicated_any(table: pd.DataFrame, keys: Sequence[str]) -> bool:
     return bool((code[1:] == code[:-1]).any())
 
 
-# «Иванов Иван», «Петрова А. С.»: two or more capitalised Cyrillic words or initials
-_PERSON = re.compile(r"^[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?(?:\s+(?:[А-ЯЁ][а-яё]+|[А-ЯЁ]\.\s*)){1,3}$")
-
-
 def refuse_names_as_ids(loaded: Loaded) -> None:
-    """Pupil codes that are people's names: refused, and the names are not repeated."""
+    """Pupil codes that look like people's names: refused, and the names are not repeated.
+
+    The rule is :func:`edu_quality.names.looks_like_name` for an id column: «Иванов Иван»,
+    «ПЕТРОВ ПЕТР», «Петров П.П.», «Petrov Petr», a surname alone («Петров»)…; codes such
+    as «40001», «P-0012», «sch220001_15», «А123» or a pseudonym pass.
+
+    Raises
+    ------
+    DataError
+        With the file, and the row and column of every such code (the first
+        :data:`~.grid.PER_COLUMN_PROBLEMS`, with the count of the rest); never the value.
+    """
     ids = loaded.table["pupil_id"]
-    if not len(ids) or not ids.str.contains("[А-ЯЁа-яё]", regex=True, na=False).any():
+    if not len(ids):
         return
-    person = ids.str.strip().str.match(_PERSON.pattern, na=False).to_numpy(dtype=bool)
+    person = looks_like_name(ids, id_column=True)
     if not person.any():
         return
     header = loaded.headers.get("pupil_id", "Код участника")
     where = np.flatnonzero(person)
     raise DataError(
         loaded.file,
-        [
-            Problem(
-                int(loaded.rows[i]),
-                header,
-                "значение похоже на фамилию и имя: в этом столбце "
-                "должен быть код участника, а не ФИО (ФИО в "
-                "программу не загружаются)",
-            )
-            for i in where[:PER_COLUMN_PROBLEMS]
-        ],
+        [Problem(int(loaded.rows[i]), header, NAME_AS_ID) for i in where[:PER_COLUMN_PROBLEMS]],
         total=len(where),
     )

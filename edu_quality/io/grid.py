@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, Problem
+from ..names import shown_value
 from ..schema import normalize_header
 from .cells import as_text, is_missing
 from .csv_text import INVISIBLE
@@ -79,7 +80,9 @@ def check_unnamed(data: pd.DataFrame, headers: list[str], rows: np.ndarray, file
         for i in np.flatnonzero((~is_missing(t)).to_numpy())[:PER_COLUMN_PROBLEMS]:
             problems.append(
                 Problem(
-                    int(rows[i]), f"№ {pos + 1}", f"значение «{t.iloc[i]}» в столбце без заголовка"
+                    int(rows[i]),
+                    f"№ {pos + 1}",
+                    f"значение «{shown_value(t.iloc[i])}» в столбце без заголовка",
                 )
             )
     if problems:

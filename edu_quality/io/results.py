@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DataError
-from ..privacy import pseudonymize, pupil_key
+from ..privacy import key_for, pseudonymize
 from ..schema import RESULTS_AGGREGATED, RESULTS_PUPILS
 from .checks import refuse_names_as_ids
 from .load import Loaded, load
@@ -144,16 +143,7 @@ def load_results(
     table = loaded.table
     if loaded.spec is RESULTS_PUPILS:
         refuse_names_as_ids(loaded)
-        key = pseudonymize_ids if isinstance(pseudonymize_ids, str) else None
-        key = pupil_key(key)
-        if pseudonymize_ids is False:
-            key = None
-        elif pseudonymize_ids is True and key is None:
-            raise DataError(
-                loaded.file,
-                "псевдонимизация запрошена, но ключ не задан "
-                "(переменная окружения EDU_QUALITY_PUPIL_KEY)",
-            )
+        key = key_for(pseudonymize_ids, loaded.file)
         if key is not None:
             table["pupil_id"] = pseudonymize(table["pupil_id"], key)
     table.attrs["kind"] = "pupils" if loaded.spec is RESULTS_PUPILS else "aggregated"

@@ -183,6 +183,42 @@ def csv_cases() -> list[tuple[str, bytes]]:
             "Петрова А. С.;5\n",
             "cp1251",
         ),
+        # names where a pupil code belongs: refused in any form, never quoted
+        _text(
+            "csv_pupil_id_name_in_capitals.csv",
+            PUPILS
+            + "2023;ВПР;Математика;4;5;10001;12;4\n2023;ВПР;Математика;4;5;ПЕТРОВ ПЕТР;9;3\n",
+        ),
+        _text(
+            "csv_pupil_id_initials.csv",
+            PUPILS + "2023;ВПР;Математика;4;5;Петров П.П.;12;4\n"
+            "2023;ВПР;Математика;4;5;П. П. Сидоров;9;3\n",
+            "cp1251",
+        ),
+        _text(
+            "csv_pupil_id_latin_name.csv",
+            PUPILS + "2023;ВПР;Математика;4;5;10001;12;4\n2023;ВПР;Математика;4;5;10002;11;4\n"
+            "2023;ВПР;Математика;4;5;Petrov Petr;9;3\n",
+        ),
+        _text(
+            "csv_pupil_id_surname_alone.csv",
+            PUPILS + "2023;ВПР;Математика;4;5;Петров;12;4\n",
+        ),
+        _text(
+            "csv_pupil_id_code_forms.csv",
+            PUPILS
+            + "".join(
+                f"2023;ВПР;Математика;4;5;{code};12;4\n"
+                for code in (
+                    "40001",
+                    "P-0012",
+                    "sch220001_15",
+                    "А123",
+                    "3fa94c21b07e5d68",
+                    "ученик 5",
+                )
+            ),
+        ),
         # text that is markup, formulas or paths
         _text(
             "csv_html_in_names.csv",
@@ -393,6 +429,19 @@ def xlsx_cases() -> list[tuple[str, bytes]]:
         (
             "xlsx_bool_in_count.xlsx",
             _xlsx(_sheet([enrol, [5, 2023, "НОО", 88], [6, 2023, "НОО", True]])),
+        ),
+        (  # a ФИС ОКО ВПР export (its name gives year, subject, grade) with a name as a code
+            "xlsx_fisoko_name_in_code_математика_4класс_2021.xlsx",
+            _xlsx(
+                _sheet(
+                    [
+                        ["логин школы", "код обучающегося", "вариант", "всего баллов", "балл за 1"],
+                        ["sch220001", "40001", 1, 12, 1],
+                        ["sch220001", "40002", "отсутствовал", None, None],
+                        ["sch220001", "Иванова А.", 1, 9, 1],
+                    ]
+                )
+            ),
         ),
         (
             "xlsx_long_text.xlsx",

@@ -58,7 +58,8 @@ Invalid values
     *Results* — an unknown variant (not a positive whole number: «0», empty
     with scores present, text), a total that is not a whole number ≥ 0, a
     score above the maximum of the scale, a ``protocol`` task score above its
-    maximum, a missing school or pupil code, a duplicated pupil — are errors
+    maximum, a missing school or pupil code, a pupil code that looks like a
+    name (see «Names»), a duplicated pupil — are errors
     (severity «ошибка»). By default (``invalid_results="raise"``) they raise
     :class:`~edu_quality.errors.DataError` naming file, Excel row and column;
     with ``invalid_results="exclude"`` the pupil's result is left out of the
@@ -73,6 +74,21 @@ Invalid values
     *Notes* (severity «примечание») record what was done without an error:
     totals computed from tasks, totals that disagree with the task sum,
     inferred maxima, the autumn-2020 shift, absent pupils with scores.
+Names
+    A pupil code that looks like a person's name («Иванов Иван», «ПЕТРОВ П.П.»,
+    «Petrov P.», «Петров»; :func:`edu_quality.names.looks_like_name` with the
+    rule of an id column) is a result error on any row (an absent pupil's
+    too): it stops the load by default, or the row is left out with
+    ``invalid_results="exclude"``. The error names the Excel row and the
+    column, never the value. No value that looks like a name is kept in
+    ``quality`` (journal mark, gender, task cells…): it becomes «значение
+    скрыто: похоже на ФИО», and the problem quotes «скрыто»
+    (:class:`~edu_quality.fisoko.common.QualityReport`).
+Pseudonymisation
+    With a key (``pseudonymize_ids``, or ``EDU_QUALITY_PUPIL_KEY``), the pupil
+    codes of ``results``, ``tasks`` and of ``quality`` (a duplicated pupil) are
+    the keyed hash of :func:`edu_quality.privacy.pseudonymize`; ``absent``
+    holds counts only.
 
 Stages of the parser
 --------------------

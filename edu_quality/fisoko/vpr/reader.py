@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..._checks import check_option
 from ...errors import DataError
+from ...privacy import key_for
 from ...scales import read_scales
 from ..common import QualityReport, named_sheet, open_workbook, sheet_grid
 from .fields import row_remarks, secondary_fields
@@ -255,7 +256,11 @@ def parse_vpr(
     )
     notes += scale_notes + maxima_notes
     tasks = score_tasks(cells, maxima.top)
-    q = QualityReport(file)
+    q = QualityReport(
+        file,
+        id_columns=[columns.headers[columns.pupil]],
+        key=key_for(pseudonymize_ids, file),
+    )
     errors = ResultErrors(status.writer)
     variant_errors(errors, rows, status, columns)
     total = protocol_scores if layout == "protocol" else file_scores

@@ -1,8 +1,9 @@
 """Result errors of a ВПР export: an invalid result stops the load or is left out.
 
-An unknown variant, a missing school or pupil code, a duplicated pupil (here)
-and an unreadable or too high score (:mod:`.scores`) are errors on the rows of
-results (rule «Invalid values» of :mod:`edu_quality.fisoko.vpr`).
+An unknown variant, a missing school or pupil code, a pupil code that looks
+like a name, a duplicated pupil (here) and an unreadable or too high score
+(:mod:`.scores`) are errors on the rows of results (rule «Invalid values» of
+:mod:`edu_quality.fisoko.vpr`; a name is an error on any row).
 :class:`ResultErrors` collects them; :func:`settle_errors`, the last check of
 the parser, adds them and the notes to the data-quality report and raises
 when they must stop the load.
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DataError, Problem
+from ...names import NAME_AS_ID, looks_like_name
 from ..common import ERROR, WARNING, QualityReport
 from .layouts import Columns
 from .rows import PupilRows, RowStatus
@@ -59,21 +61,27 @@ class ResultErrors:
         column: str | None,
         values: np.ndarray,
         problem: str | Callable[[Any], str],
+        *,
+        any_row: bool = False,
     ) -> None:
         """Record an error on the rows of results of ``mask``.
 
         Parameters
         ----------
         mask : ndarray of bool
-            The rows with the error (rows that are no results are ignored).
+            The rows with the error (rows that are no results are ignored,
+            unless ``any_row``).
         column : str or None
             Header in the file.
         values : ndarray
             The cells of every row (those of ``mask`` are reported).
         problem : str or callable
             The message, or a function of the cell that gives it.
+        any_row : bool
+            An error on any row, a result or not (an absent pupil, a row
+            without variant or score).
         """
-        mask = mask & self.writer
+        mask = mask if any_row else mask & self.writer
         if mask.any():
             self.mask |= mask
             vals = values[mask]
@@ -113,7 +121,13 @@ def variant_errors(
 
 
 def pupil_errors(errors: ResultErrors, rows: PupilRows, columns: Columns) -> None:
-    """Stage 10: result errors of pupil and school: missing codes, a pupil twice in a school.
+    """Stage 10: errors of pupil and school: names, missing codes, a pupil twice in a school.
+
+    A pupil code that looks like a person's name
+    (:func:`edu_quality.names.looks_like_name`, the rule of an id column) is an
+    error on any row, a result or not: with ``invalid_results="raise"`` it stops
+    the load, with ``"exclude"`` the row is left out; either way the code goes
+    nowhere (the report hides it, see :class:`~edu_quality.fisoko.common.QualityReport`).
 
     Parameters
     ----------
@@ -122,23 +136,22 @@ def pupil_errors(errors: ResultErrors, rows: PupilRows, columns: Columns) -> Non
     rows : PupilRows
     columns : Columns
     """
+    header = columns.headers[columns.pupil]
     pupil = rows.pupil.to_numpy(dtype=object)
     school = rows.school.to_numpy(dtype=object)
-    errors.add(
-        (rows.pupil == "").to_numpy(), columns.headers[columns.pupil], pupil, "нет кода участника"
-    )
+    named = looks_like_name(rows.pupil, id_column=True)
+    errors.add(named, header, pupil, NAME_AS_ID, any_row=True)
+    errors.add((rows.pupil == "").to_numpy(), header, pupil, "нет кода участника")
     errors.add(
         rows.school.isna().to_numpy(),
         columns.headers[columns.school],
         rows.school_raw.to_numpy(dtype=object),
         "нет кода школы",
     )
-    wi = np.flatnonzero(errors.writer & (rows.pupil != "").to_numpy())
+    wi = np.flatnonzero(errors.writer & (rows.pupil != "").to_numpy() & ~named)
     dup = np.zeros(len(pupil), bool)
     dup[wi] = pd.DataFrame({"s": school[wi], "p": pupil[wi]}).duplicated(keep=False).to_numpy()
-    errors.add(
-        dup, columns.headers[columns.pupil], pupil, "участник с этим кодом уже есть в этой школе"
-    )
+    errors.add(dup, header, pupil, "участник с этим кодом уже есть в этой школе")
 
 
 def settle_errors(

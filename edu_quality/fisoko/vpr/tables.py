@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ...errors import DataError
-from ...privacy import pseudonymize, pupil_key
+from ...privacy import key_for, pseudonymize
 from ...scales import score_to_mark
 from ...schema import RESULTS_PUPILS, dtype_of
 from ..common import WARNING
@@ -239,14 +238,7 @@ def participant_ids(
     >>> participant_ids(pd.Series(["40001", "40002"]), np.array([1]), False, "a.xlsx").tolist()
     ['40002']
     """
-    key = pseudonymize_ids if isinstance(pseudonymize_ids, str) else None
-    pkey = None if pseudonymize_ids is False else pupil_key(key)
-    if pseudonymize_ids is True and pkey is None:
-        raise DataError(
-            file,
-            "псевдонимизация запрошена, но ключ не задан "
-            "(переменная окружения EDU_QUALITY_PUPIL_KEY)",
-        )
+    pkey = key_for(pseudonymize_ids, file)
     ids = pd.Series(pupil.to_numpy(dtype=object)[idx], dtype="str")
     if pkey is not None:
         ids = pseudonymize(ids, pkey).astype("str")
