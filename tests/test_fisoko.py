@@ -713,3 +713,28 @@ def test_cli_import_and_cache(imported, capsys):
     assert main(one) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "строка 7053" in err and "--exclude-invalid-results" in err
+
+
+@real
+def test_real_region_exports_give_no_small_group_back(imported):
+    """The Excel exports' tables (schools, municipalities, region) of the real region: what
+    subtraction derives from them is nothing; with primary suppression alone it was hundreds
+    of cells."""
+    from edu_quality.disclosure import hide, unsafe_relations
+    from edu_quality.report import report_data
+
+    data = report_data(imported["out"], 2022)  # the tables hold every year of the dataset
+    shown = (data.shown_summary, data.shown_municipality, data.shown_region)
+    assert unsafe_relations(*shown, municipality_of=data.municipality_of).empty
+    naive = [
+        hide(t, t["small"].to_numpy())
+        for t in (data.summary, data.summary_municipality, data.summary_region)
+    ]
+    derived = unsafe_relations(*naive, municipality_of=data.municipality_of)
+    small = int(data.summary["small"].sum())
+    print(
+        f"\nскрыто строк школ: {small} малых групп и {int(data.hidden[0].sum()) - small} "
+        f"дополнительно из {len(data.summary)}; без дополнительного скрытия выводилось бы "
+        f"{len(derived)}"
+    )
+    assert len(derived) > 0

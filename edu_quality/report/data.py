@@ -11,9 +11,11 @@ import warnings
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..dataset import Dataset
+from ..disclosure import complementary_suppression, hide
 from ..errors import DataError
 from ..identify import classify
 from ..metrics import summarize
@@ -70,6 +72,36 @@ class ReportData:
     def summary_region(self) -> pd.DataFrame:
         """Metrics of the whole region per procedure and year."""
         return self._summ([*PROCEDURE, "year"])
+
+    @cached_property
+    def hidden(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows hidden in :attr:`summary`, :attr:`summary_municipality`, :attr:`summary_region`.
+
+        Small groups and the complementary cells that keep them from being derived by
+        subtraction (:func:`edu_quality.disclosure.complementary_suppression`).
+        """
+        return complementary_suppression(
+            self.summary,
+            self.summary_municipality,
+            self.summary_region,
+            municipality_of=self.municipality_of,
+            min_n=self.min_n,
+        )
+
+    @cached_property
+    def shown_summary(self) -> pd.DataFrame:
+        """:attr:`summary` as it may be shown: hidden rows keep only their keys and N."""
+        return hide(self.summary, self.hidden[0])
+
+    @cached_property
+    def shown_municipality(self) -> pd.DataFrame:
+        """:attr:`summary_municipality` as it may be shown beside the schools."""
+        return hide(self.summary_municipality, self.hidden[1])
+
+    @cached_property
+    def shown_region(self) -> pd.DataFrame:
+        """:attr:`summary_region` as it may be shown beside the municipalities."""
+        return hide(self.summary_region, self.hidden[2])
 
     @cached_property
     def classified(self) -> pd.DataFrame | None:

@@ -1,7 +1,8 @@
 """Excel export of the main tables, for methodologists who continue in Excel.
 
 Numbers stay numbers (shares as 0–1 with a percent format), small groups are
-suppressed as in the reports, no pupil-level row is written, and a text cell
+suppressed with the complementary cells that keep them from being derived from the
+municipality and region rows (:mod:`edu_quality.disclosure`), no pupil-level row is written, and a text cell
 that starts with ``=``, ``+``, ``-`` or ``@`` is written with a leading
 apostrophe so that Excel never takes it for a formula.
 """
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .._files import atomic_write
+from ..disclosure import hide
 from .data import ReportData, report_data
 from .job import Job, safe_name
 
@@ -79,6 +80,9 @@ def neutralize_formulas(table: pd.DataFrame) -> pd.DataFrame:
 def suppress_small(summary: pd.DataFrame) -> pd.DataFrame:
     """Blank every count and metric of a group flagged ``small`` (only N stays).
 
+    Primary suppression alone: the exports use :attr:`ReportData.shown_summary` and its
+    kin, which add the complementary cells (:mod:`edu_quality.disclosure`).
+
     Examples
     --------
     >>> s = pd.DataFrame({"participants": [3, 20], "n2": [1, 5], "share_2": [1 / 3, 0.25],
@@ -86,24 +90,7 @@ def suppress_small(summary: pd.DataFrame) -> pd.DataFrame:
     >>> suppress_small(s)["share_2"].isna().tolist()
     [True, False]
     """
-    out = summary.copy()
-    hidden = out["small"].astype(bool).to_numpy()
-    keep = {
-        "participants",
-        "small",
-        "exam_not_held",
-        "school_id",
-        "municipality",
-        "assessment",
-        "subject",
-        "grade",
-        "year",
-        "name",
-    }
-    for col in out.columns:
-        if col not in keep and pd.api.types.is_numeric_dtype(out[col].dtype):
-            out[col] = out[col].astype("float64").where(~hidden, np.nan)
-    return out
+    return hide(summary, summary["small"].astype(bool).to_numpy())
 
 
 def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
@@ -125,8 +112,8 @@ def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
 
 
 def _school_sheets(data: ReportData, ids: list[str]) -> dict[str, pd.DataFrame]:
-    s = data.summary
-    s = suppress_small(s.loc[s["school_id"].isin(ids)])
+    s = data.shown_summary
+    s = s.loc[s["school_id"].isin(ids)].copy()
     s.insert(1, "name", s["school_id"].map(data.names))
     sheets = {"Показатели": s}
     c = data.classified
@@ -155,8 +142,8 @@ def export_xlsx(job: Job, out_dir: str | Path) -> Path:
         ids = data.schools_of(p["municipality"])
     sheets = _school_sheets(data, ids)
     if job.kind == "municipality":
-        m = data.summary_municipality
-        sheets["Муниципалитет"] = suppress_small(m.loc[m["municipality"] == p["municipality"]])
+        m = data.shown_municipality
+        sheets["Муниципалитет"] = m.loc[m["municipality"] == p["municipality"]]
     return _write(Path(out_dir) / f"{job.name}.xlsx", sheets)
 
 
@@ -171,7 +158,7 @@ def export_batch_xlsx(
         else data.dataset.schools["school_id"].tolist()
     )
     sheets = _school_sheets(data, ids)
-    sheets["Муниципалитеты"] = suppress_small(data.summary_municipality)
-    sheets["Регион"] = suppress_small(data.summary_region)
+    sheets["Муниципалитеты"] = data.shown_municipality
+    sheets["Регион"] = data.shown_region
     name = f"tables_{safe_name(municipality)}.xlsx" if municipality else "tables.xlsx"
     return _write(Path(out_dir) / name, sheets)

@@ -1,0 +1,130 @@
+"""Disclosure control: no hidden cell of a small group can be derived from the shown ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _helpers import SAMPLES
+
+from edu_quality.disclosure import complementary_suppression, hide, unsafe_relations
+
+
+def _nested(rng: np.random.Generator, n_mun: int = 4, n_schools: int = 6, years=(2023, 2024)):
+    """Schools, municipalities and the region with counts that add up, many small schools."""
+    rows = []
+    for m in range(n_mun):
+        for k in range(rng.integers(1, n_schools + 1)):
+            for y in years:
+                n = int(rng.choice([1, 2, 3, 4, 8, 20, 45]))
+                n2 = int(rng.integers(0, n + 1))
+                rows.append(
+                    {
+                        "school_id": f"s{m}_{k}",
+                        "municipality": f"M{m}",
+                        "year": y,
+                        "participants": n,
+                        "n2": n2,
+                    }
+                )
+    sch = pd.DataFrame(rows)
+    mun = sch.groupby(["municipality", "year"], as_index=False)[["participants", "n2"]].sum()
+    reg = sch.groupby("year", as_index=False)[["participants", "n2"]].sum()
+    of = dict(zip(sch["school_id"], sch["municipality"], strict=False))
+    return sch.drop(columns="municipality"), mun, reg, of
+
+
+def _shown(sch, mun, reg, of, *, complementary: bool):
+    if complementary:
+        hs, hm, hr = complementary_suppression(sch, mun, reg, municipality_of=of)
+    else:
+        hs, hm, hr = (t["participants"].to_numpy() < 5 for t in (sch, mun, reg))
+    return hide(sch, hs), hide(mun, hm), hide(reg, hr)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_nothing_hidden_can_be_derived(seed):
+    sch, mun, reg, of = _nested(np.random.default_rng(seed))
+    shown = _shown(sch, mun, reg, of, complementary=True)
+    assert unsafe_relations(*shown, municipality_of=of).empty
+    # every small group is hidden, and the participants of every row stay shown
+    assert shown[0].loc[sch["participants"] < 5, "n2"].isna().all()
+    pd.testing.assert_series_equal(shown[0]["participants"], sch["participants"])
+
+
+def test_primary_suppression_alone_gives_small_groups_back():
+    # the check can fail: without complementary cells, subtraction recovers hidden counts
+    derived = 0
+    for seed in range(30):
+        sch, mun, reg, of = _nested(np.random.default_rng(seed))
+        found = unsafe_relations(
+            *_shown(sch, mun, reg, of, complementary=False), municipality_of=of
+        )
+        for r in found.itertuples():
+            table = {"школа": sch, "муниципалитет": mun, "регион": reg}[r.level]
+            assert r.value == table["n2"].iloc[r.row]  # derived exactly
+        derived += len(found)
+    assert derived > 0
+
+
+def test_one_small_school_in_a_municipality_hides_its_smallest_neighbour():
+    sch = pd.DataFrame(
+        {"school_id": ["a", "b", "c"], "year": 2024, "participants": [3, 40, 25], "n2": [1, 4, 2]}
+    )
+    mun = pd.DataFrame({"municipality": ["M"], "year": 2024, "participants": [68], "n2": [7]})
+    reg = pd.DataFrame({"year": [2024], "participants": [68], "n2": [7]})
+    of = {"a": "M", "b": "M", "c": "M"}
+    hs, hm, hr = complementary_suppression(sch, mun, reg, municipality_of=of)
+    assert hs.tolist() == [True, False, True] and not hm.any() and not hr.any()
+
+
+def test_a_small_municipality_alone_in_the_region_is_hidden_with_another():
+    # municipality N has one school of 2 pupils: N's row equals the school's, and the
+    # region minus M gives N back: a second municipality (and one of its schools) is hidden
+    sch = pd.DataFrame(
+        {"school_id": ["a", "b", "c"], "year": 2024, "participants": [2, 30, 50], "n2": [1, 3, 5]}
+    )
+    mun = pd.DataFrame(
+        {"municipality": ["M", "N"], "year": 2024, "participants": [80, 2], "n2": [8, 1]}
+    )
+    reg = pd.DataFrame({"year": [2024], "participants": [82], "n2": [9]})
+    of = {"a": "N", "b": "M", "c": "M"}
+    hs, hm, hr = complementary_suppression(sch, mun, reg, municipality_of=of)
+    assert hm.tolist() == [True, True]
+    assert unsafe_relations(hide(sch, hs), hide(mun, hm), hide(reg, hr), municipality_of=of).empty
+
+
+@pytest.mark.slow
+def test_the_batch_excel_export_gives_no_hidden_cell_back(tmp_path):
+    from edu_quality.report import report_data
+    from edu_quality.report.export import export_batch_xlsx
+
+    data = report_data(SAMPLES / "region", 2024)
+    path = export_batch_xlsx(SAMPLES / "region", 2024, tmp_path)
+    back = {
+        name: pd.read_excel(path, sheet_name=name, engine="calamine")
+        for name in ("Показатели", "Муниципалитеты", "Регион")
+    }
+    rename = {
+        "Код ОО": "school_id",
+        "Муниципалитет": "municipality",
+        "Процедура": "assessment",
+        "Предмет": "subject",
+        "Класс": "grade",
+        "Год": "year",
+        "«2»": "n2",
+        "Участников": "participants",
+    }
+    sch, mun, reg = (
+        back[n].rename(columns=rename) for n in ("Показатели", "Муниципалитеты", "Регион")
+    )
+    sch["school_id"] = sch["school_id"].astype(str)
+    hidden = int(sch["n2"].isna().sum())
+    assert hidden > 0  # the sample has small groups: the check is not vacuous
+    assert unsafe_relations(sch, mun, reg, municipality_of=data.municipality_of).empty
+    # the same tables with primary suppression alone would give cells back
+    naive = [
+        hide(t, t["small"].to_numpy())
+        for t in (data.summary, data.summary_municipality, data.summary_region)
+    ]
+    assert not unsafe_relations(*naive, municipality_of=data.municipality_of).empty
