@@ -364,7 +364,9 @@ def classify(
         has at least two of them, else every factor of the context.
     min_n : int
         Procedures with fewer participants are not judged by Рособрнадзор's
-        rule and flagged small elsewhere.
+        rule nor for a significant decline (their shares are hidden in every
+        report, and a reason quoting them would give them back), and are flagged
+        small elsewhere.
     alpha : float
         1 − confidence level.
 
@@ -425,7 +427,7 @@ def classify(
     now["unfavourable"] = now["unfavourable"].fillna(False).astype(bool)
     now = _adjust(now, alpha)
 
-    decline = _declines(summary, year, alpha)
+    decline = _declines(summary, year, alpha, min_n)
     now = now.merge(decline, on="school_id", how="left")
     now["decline"] = now["decline"].fillna(False).astype(bool)
     now["risk_zone"] = now["decline"] | now["near_low"] | now["low"] | now["rosobrnadzor"]
@@ -525,8 +527,14 @@ def _adjust(now: pd.DataFrame, alpha: float) -> pd.DataFrame:
     return now
 
 
-def _declines(summary: pd.DataFrame, year: int, alpha: float) -> pd.DataFrame:
-    s = summary.loc[summary["year"].isin([year - 1, year])]
+def _declines(summary: pd.DataFrame, year: int, alpha: float, min_n: int) -> pd.DataFrame:
+    """Significant rises of the share of «2», work by work, with their reason.
+
+    Groups under ``min_n`` participants in either year are not judged (as in
+    Рособрнадзор's rule): their shares are hidden in every report, and a reason
+    quoting them would give them back.
+    """
+    s = summary.loc[summary["year"].isin([year - 1, year]) & (summary["participants"] >= min_n)]
     if s.empty:
         return pd.DataFrame(columns=["school_id", "decline", "decline_reason"])
     yoy = year_over_year(s, by=["school_id", *_PROCEDURE], metrics=["share_2"], alpha=alpha)

@@ -128,3 +128,51 @@ def test_the_batch_excel_export_gives_no_hidden_cell_back(tmp_path):
         for t in (data.summary, data.summary_municipality, data.summary_region)
     ]
     assert not unsafe_relations(*naive, municipality_of=data.municipality_of).empty
+
+
+def test_no_reason_quotes_a_small_group():
+    """A significant rise of the share of «2» in a grade of under 5 pupils gives no reason:
+    «доля «2» выросла с 0 % до 100 %» for 4 pupils says what the tables hide."""
+    import edu_quality as eq
+    from edu_quality.identify import _declines
+
+    rows = [
+        {
+            "school_id": sid,
+            "pupil_id": f"{sid}{year}{i}",
+            "assessment": "ВПР",
+            "subject": "Математика",
+            "grade": 7,
+            "year": year,
+            "mark": mark,
+        }
+        for sid, n in (("A", 4), ("B", 30))
+        for year, marks in ((2023, [3, 4, 4, 5]), (2024, [2, 2, 2, 2]))
+        for i, mark in enumerate((marks * 8)[:n])
+    ]
+    summary = eq.summarize(pd.DataFrame(rows), min_n=5)
+    naive = _declines(summary, 2024, 0.05, 0)
+    assert set(naive["school_id"]) == {"A", "B"}  # 0 % → 100 %: significant for both
+    assert "с 0 % до 100 %" in naive.set_index("school_id").loc["A", "decline_reason"].replace(
+        "\u00a0", " "
+    )
+    assert set(_declines(summary, 2024, 0.05, 5)["school_id"]) == {"B"}
+
+
+def test_the_sample_regions_reasons_quote_no_small_group():
+    import edu_quality as eq
+
+    ds = eq.load_dataset(SAMPLES / "region")
+    s = eq.summarize(ds.results, min_n=5)
+    small = s.loc[s["small"] & s["year"].isin([2023, 2024])]
+    works = {
+        (r.school_id, f"{r.assessment} {r.subject} {r.grade} кл. — ") for r in small.itertuples()
+    }
+    c = eq.classify(ds, 2024)
+    quoted = {
+        (sid, w)
+        for sid, text in zip(c["school_id"], c["reasons"], strict=True)
+        for _, w in works
+        if w in text
+    }
+    assert not quoted & works
