@@ -17,6 +17,7 @@ from .errors import DataError, Problem
 __all__ = [
     "check_fraction",
     "check_option",
+    "check_positive",
     "is_constant",
     "numeric_columns",
     "option_error",
@@ -74,6 +75,24 @@ def check_fraction(name: str, value: object) -> float:
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if not ok or not 0 < float(value) < 1:
         raise ValueError(f"Параметр `{name}` должен быть числом между 0 и 1, передано {value!r}")
+    return float(value)
+
+
+def check_positive(name: str, value: object) -> float:
+    """Refuse ``value`` unless it is a number greater than 0; return it as float.
+
+    Examples
+    --------
+    >>> check_positive("timeout", 600)
+    600.0
+    >>> check_positive("timeout", -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: Параметр `timeout` должен быть положительным числом, передано -1
+    """
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if not ok or not float(value) > 0:  # NaN is refused too
+        raise ValueError(f"Параметр `{name}` должен быть положительным числом, передано {value!r}")
     return float(value)
 
 

@@ -1,14 +1,21 @@
-"""Writing files whole or not at all: the one atomic write of the package."""
+"""Writing files: the one atomic write of the package, and appending without following links.
+
+:func:`atomic_write` writes a file whole or not at all; :func:`open_append` opens a
+log for appending and never writes through a link.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
-__all__ = ["atomic_write", "default_file_mode"]
+__all__ = ["atomic_write", "default_file_mode", "open_append"]
 
 
 def default_file_mode() -> int:
@@ -35,6 +42,8 @@ def atomic_write(
     The content goes to a hidden temporary file in the same folder, which is then
     renamed over ``path`` (:func:`os.replace`, atomic on one file system): a reader
     never sees half a file, and an interrupted write leaves no temporary behind.
+    The rename replaces whatever ``path`` was — a symbolic or hard link is replaced
+    by the new file, never written through.
 
     Parameters
     ----------
@@ -71,3 +80,63 @@ def atomic_write(
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def open_append(path: str | Path) -> tuple[IO[str], bool]:
+    """Open a text file (a log) for appending, never through a link.
+
+    The file is opened without following a symbolic link (``O_NOFOLLOW``).
+    When ``path`` is a symbolic link, a hard link (a file with other names) or
+    not a regular file (a FIFO, a device), that entry is removed — what it points
+    to is left untouched — and a new empty file is created in its place
+    (``O_EXCL``: created here, by this call).
+
+    Returns
+    -------
+    file, bool
+        The file, opened for appending as UTF-8 text, and whether a link or
+        another entry was replaced.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / "outside.txt").write_text("x")
+    1
+    >>> (folder / "log.txt").symlink_to(folder / "outside.txt")
+    >>> log, replaced = open_append(folder / "log.txt")
+    >>> with log:
+    ...     _ = log.write("запись")
+    >>> replaced, (folder / "outside.txt").read_text(), (folder / "log.txt").is_symlink()
+    (True, 'x', False)
+    """
+    path = Path(path)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)  # a FIFO never blocks
+    replaced = False
+    for _ in range(5):
+        try:
+            fd = os.open(path, flags, 0o666)
+        except OSError as exc:  # a symbolic link (ELOOP), a FIFO without a reader (ENXIO)
+            if exc.errno not in (errno.ELOOP, errno.ENXIO) or not _is_link_or_special(path):
+                raise
+        else:
+            st = os.fstat(fd)
+            if stat.S_ISREG(st.st_mode) and st.st_nlink <= 1:
+                if hasattr(os, "set_blocking"):
+                    os.set_blocking(fd, True)
+                return os.fdopen(fd, "a", encoding="utf-8"), replaced
+            os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # the link or the entry, not what it points to
+        replaced = True
+        flags |= os.O_EXCL
+    raise OSError(errno.EEXIST, "файл всё время подменяется", str(path))
+
+
+def _is_link_or_special(path: Path) -> bool:
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return True  # gone meanwhile: try again
+    return stat.S_ISLNK(st.st_mode) or not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))

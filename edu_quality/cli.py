@@ -40,6 +40,7 @@ _ARGPARSE_RU = (
         r"параметр \1: укажите хотя бы одно значение",
     ),
     (r"argument (\S+): expected one argument", r"параметр \1: укажите значение"),
+    (r"argument (\S+): (.*)", r"параметр \1: \2"),
 )
 
 
@@ -54,6 +55,17 @@ class _Parser(argparse.ArgumentParser):
 
 class _UsageError(Exception):
     pass
+
+
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number greater than 0 (a time limit, a number of reports)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} — не целое число") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"должно быть целым числом больше 0, передано {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,7 +200,7 @@ def _add_report_commands(commands) -> None:
         )
         p.add_argument(
             "--timeout",
-            type=int,
+            type=_positive_int,
             default=600,
             metavar="С",
             help="предельное время одного отчёта, секунд (по умолчанию 600)",
@@ -221,10 +233,11 @@ def _add_report_commands(commands) -> None:
     batch.add_argument("--municipality", metavar="МО", help="только этот муниципалитет")
     batch.add_argument(
         "--jobs",
-        type=int,
+        type=_positive_int,
         default=2,
         metavar="N",
-        help="сколько отчётов строить одновременно (по ядру Python на каждый; по умолчанию 2)",
+        help="сколько отчётов строить одновременно (по ядру Python на каждый; не больше "
+        "числа ядер процессора; по умолчанию 2)",
     )
     batch.add_argument("--force", action="store_true", help="пересоздать все отчёты")
     batch.add_argument(
@@ -260,7 +273,18 @@ def _decline_unused_imports() -> None:
 
 
 def _report_one(args: argparse.Namespace) -> int:
+    """``report school`` and ``report municipality``: one report, stopped cleanly by a signal.
+
+    SIGINT (Ctrl+C), SIGTERM or SIGHUP kill the report's kernel (no traceback
+    from the kernel client's event loop): the command says so in one line and
+    exits ``128 + signal``, leaving no temporary file.
+    """
+    import signal
+
+    from .report.engine import WarmKernel
     from .report.job import job_for, render_report
+    from .report.notebooks import ensure_kernel
+    from .report.stop import Stop, stop_on_signals
 
     _decline_unused_imports()
 
@@ -271,7 +295,32 @@ def _report_one(args: argparse.Namespace) -> int:
         school_id=getattr(args, "school", None),
         municipality=getattr(args, "municipality", None),
     )
-    path = render_report(job, args.out, keep_notebook=not args.no_notebooks, timeout=args.timeout)
+    stop = Stop()
+    path = None
+    try:
+        with stop_on_signals(stop):
+            kernel = WarmKernel(ensure_kernel(), cwd=job.template().parent)
+            stop.kernels.append(kernel)
+            try:
+                if not stop.is_set():
+                    path = render_report(
+                        job,
+                        args.out,
+                        keep_notebook=not args.no_notebooks,
+                        timeout=args.timeout,
+                        kernel=kernel,
+                    )
+            finally:
+                kernel.shutdown()
+    except Exception:
+        if stop.signum is None:
+            raise
+    if stop.signum is not None:
+        what = f"отчёт построен: {path}" if path else "отчёт не построен"
+        print(
+            f"edu-quality: прервано ({signal.Signals(stop.signum).name}): {what}", file=sys.stderr
+        )
+        return 128 + int(stop.signum)
     print(f"Отчёт: {path}")
     if args.xlsx:
         from .report.export import export_xlsx
@@ -283,10 +332,14 @@ def _report_one(args: argparse.Namespace) -> int:
 def _report_batch(args: argparse.Namespace) -> int:
     import signal
 
-    from .report.runner import run_batch
+    from .report.runner import cap_jobs, run_batch
 
     _decline_unused_imports()
 
+    if not args.scheduler:
+        _, note = cap_jobs(args.jobs)
+        if note:
+            print(f"edu-quality: {note}", file=sys.stderr)
     result = run_batch(
         args.data,
         args.year,
@@ -468,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"edu-quality: ошибка: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("edu-quality: прервано", file=sys.stderr)
+        print("edu-quality: прервано (SIGINT)", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug: still one line, the traceback on request
         if debug:

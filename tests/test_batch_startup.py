@@ -132,7 +132,8 @@ def test_batch_kernels_take_the_dataset_the_batch_loaded(inta_copy, tmp_path):
     assert result.ok and len(result.done) == 2
     for name in result.done:  # each kernel had the dataset before any report read a file
         assert "taken=1" in (out / f"{name}.html").read_text(encoding="utf-8")
-    assert handoffs() == before  # the hand-over file is removed with the batch
+    # the hand-over folder is removed with the batch (those of batches killed earlier may go too)
+    assert not handoffs() - before
 
     fixed = [
         Job(

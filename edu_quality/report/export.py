@@ -1,14 +1,18 @@
-"""Excel export of the main tables, for methodologists who continue in Excel.
+r"""Excel export of the main tables, for methodologists who continue in Excel.
 
 Numbers stay numbers (shares as 0–1 with a percent format), small groups are
-suppressed with the complementary cells that keep them from being derived from the
-municipality and region rows (:mod:`edu_quality.disclosure`), no pupil-level row is written, and a text cell
-that starts with ``=``, ``+``, ``-`` or ``@`` is written with a leading
-apostrophe so that Excel never takes it for a formula.
+suppressed with the complementary cells that keep them from being derived from
+the municipality and region rows (:mod:`edu_quality.disclosure`), no pupil-level
+row is written, control characters that a workbook cannot hold (a Word line break
+``\x0b``, NUL and the other C0 characters but tab, line feed and carriage return)
+are taken out of every text cell, and a text cell that starts with ``=``, ``+``,
+``-`` or ``@`` is written with a leading apostrophe so that Excel never takes it
+for a formula.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +22,14 @@ from ..disclosure import hide
 from .data import ReportData, report_data
 from .job import Job, safe_name
 
-__all__ = ["export_batch_xlsx", "export_xlsx", "neutralize_formulas", "suppress_small"]
+__all__ = [
+    "excel_safe_text",
+    "export_batch_xlsx",
+    "export_xlsx",
+    "neutralize_formulas",
+    "strip_control_characters",
+    "suppress_small",
+]
 
 _SHARE_COLUMNS = ("share_2", "success_rate", "quality_rate", "not_admitted_share")
 _RU = {
@@ -60,6 +71,61 @@ _RU = {
 }
 
 
+#: C0 control characters a workbook cannot hold (XML 1.0): all but tab, LF and CR.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Of those, the ones that break a line or a page (Word's line break is ``\x0b``).
+_BREAKS = re.compile(r"[\x0b\x0c]")
+
+
+def _text_columns(table: pd.DataFrame) -> list:
+    return [
+        col
+        for col in table.columns
+        if table[col].dtype == object
+        or pd.api.types.is_string_dtype(table[col].dtype)
+        or isinstance(table[col].dtype, pd.CategoricalDtype)
+    ]
+
+
+def _clean_text(value: object) -> object:
+    if not isinstance(value, str) or not _CONTROL.search(value):
+        return value
+    return _CONTROL.sub("", _BREAKS.sub(" ", value))
+
+
+def strip_control_characters(table: pd.DataFrame) -> pd.DataFrame:
+    r"""Take control characters out of every text cell and column name.
+
+    A line or page break (``\x0b``, ``\x0c``) becomes a space, the other C0
+    characters but tab, line feed and carriage return are removed: openpyxl
+    refuses them (a workbook is XML, which cannot hold them).
+
+    Examples
+    --------
+    >>> t = strip_control_characters(pd.DataFrame({"a": ["Школа\x0bНо 5", "a\x00b", "ok"]}))
+    >>> t["a"].tolist()
+    ['Школа Но 5', 'ab', 'ok']
+    """
+    out = table.rename(columns=_clean_text)
+    for col in _text_columns(out):
+        out[col] = out[col].astype("object").map(_clean_text)
+    return out
+
+
+def excel_safe_text(table: pd.DataFrame) -> pd.DataFrame:
+    r"""Text cells as written to a workbook: control characters out, then formulas neutralised.
+
+    In this order: a text that starts with a formula sign once its control
+    characters are gone is neutralised too.
+
+    Examples
+    --------
+    >>> excel_safe_text(pd.DataFrame({"a": ["\x00=1+1"]}))["a"].tolist()
+    ["'=1+1"]
+    """
+    return neutralize_formulas(strip_control_characters(table))
+
+
 def neutralize_formulas(table: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells starting with ``=``, ``+``, ``-`` or ``@`` with an apostrophe.
 
@@ -69,11 +135,10 @@ def neutralize_formulas(table: pd.DataFrame) -> pd.DataFrame:
     ["'=1+1", 'ok', "'-x"]
     """
     out = table.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
-            s = out[col].astype("object")
-            risky = s.map(lambda v: isinstance(v, str) and v[:1] in ("=", "+", "-", "@"))
-            out[col] = s.where(~risky, "'" + s.astype(str))
+    for col in _text_columns(out):
+        s = out[col].astype("object")
+        risky = s.map(lambda v: isinstance(v, str) and v[:1] in ("=", "+", "-", "@"))
+        out[col] = s.where(~risky, "'" + s.astype(str))
     return out
 
 
@@ -97,7 +162,7 @@ def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, table in sheets.items():
-                t = neutralize_formulas(table).rename(columns=_RU)
+                t = excel_safe_text(table.rename(columns=_RU))
                 t.to_excel(writer, sheet_name=name[:31], index=False)
                 ws = writer.sheets[name[:31]]
                 for j, col in enumerate(table.columns, start=1):

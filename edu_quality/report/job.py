@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._checks import check_positive
 from .._files import atomic_write
 from ..errors import DataError, EduQualityError
 from .html import export_html
@@ -43,6 +44,9 @@ class Job:
 
     ``notebook`` names the template explicitly; by default it is the notebook
     of ``kind`` (:data:`~edu_quality.report.notebooks.NOTEBOOKS`).
+    ``municipality`` is the municipality the report belongs to (its own, or
+    its school's): a batch of one municipality keeps the other
+    municipalities' reports in the folder's manifest and index.
     """
 
     kind: str
@@ -50,29 +54,53 @@ class Job:
     name: str  # file stem
     title: str
     notebook: str | None = None
+    municipality: str | None = None
 
     def template(self) -> Path:
         """The notebook this job executes."""
         return Path(self.notebook) if self.notebook else notebook_path(self.kind)
 
 
-def safe_name(text: str) -> str:
-    """A file-name-safe form of an id or a name (no ``/``, ``..``, spaces or quotes).
+#: Most bytes (UTF-8) of a name given by :func:`safe_name`. With a prefix such as
+#: ``municipality_``, an extension and the suffixes of a temporary file, a file name
+#: stays well under the 255 bytes that file systems allow.
+MAX_NAME_BYTES = 120
+_HASH_CHARS = 16
+#: The ending of a name that :func:`safe_name` changed: ``-`` and a hash of the original.
+_HASHED = re.compile(rf"-[0-9a-f]{{{_HASH_CHARS}}}\Z")
 
-    Characters other than letters, digits, ``-`` and ``_`` become ``_``; when
-    anything was replaced, a short hash of the original keeps names distinct.
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of an id or a name, distinct for distinct texts.
+
+    An id of letters, digits, ``-`` and ``_`` (not starting or ending with
+    ``_``), at most :data:`MAX_NAME_BYTES` bytes long, is its own name: the
+    names of ordinary ids never change. Any other text is made safe
+    (characters other than letters, digits, ``-`` and ``_`` become ``_``; cut
+    to the byte limit) and gets ``-`` and 16 hex digits of its SHA-256 hash.
+    A text that already ends like that is hashed too, so no id can take the
+    name of another one: two names are equal only when the texts are (or
+    their hashes collide, which a batch refuses, see
+    :func:`~edu_quality.report.runner.run_batch`).
 
     Examples
     --------
-    >>> safe_name("01016")
-    '01016'
+    >>> safe_name("01016"), safe_name("школа_1")
+    ('01016', 'школа_1')
     >>> safe_name("../etc/passwd").startswith("etc_passwd-")
     True
+    >>> safe_name(safe_name("a/b")) != safe_name("a/b")
+    True
+    >>> len(safe_name("学" * 80).encode()) <= MAX_NAME_BYTES
+    True
     """
-    clean = re.sub(r"[^\w\-]+", "_", str(text), flags=re.UNICODE).strip("._")[:80] or "report"
-    if clean == str(text):
-        return clean
-    digest = hashlib.sha1(str(text).encode("utf-8")).hexdigest()[:8]
+    text = str(text)
+    clean = re.sub(r"[^\w\-]+", "_", text, flags=re.UNICODE).strip("._")
+    if text and clean == text and len(text.encode()) <= MAX_NAME_BYTES and not _HASHED.search(text):
+        return text
+    room = MAX_NAME_BYTES - _HASH_CHARS - 1
+    clean = clean.encode()[:room].decode("utf-8", "ignore").rstrip("_") or "report"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
     return f"{clean}-{digest}"
 
 
@@ -141,13 +169,16 @@ def render_report(
     keep_notebook : bool
         Keep the executed notebook next to the page (also when it failed).
     timeout : float, optional
-        Seconds the report may take (its kernel is killed on overrun).
+        Seconds the report may take (its kernel is killed on overrun); None:
+        no limit.
     kernel : WarmKernel, optional
         A warm kernel to run on (a batch passes its own); by default a kernel
         is started for this report and shut down after it.
 
     Raises
     ------
+    ValueError
+        ``timeout`` is not a positive number.
     ParameterError
         An unknown parameter.
     papermill.PapermillExecutionError
@@ -161,6 +192,8 @@ def render_report(
 
     from .engine import KernelDied, ReportTimeout, WarmKernel
 
+    if timeout is not None:
+        check_positive("timeout", timeout)
     out_dir = Path(out_dir)
     nb_in = job.template()
     check_parameters(nb_in, job.parameters)
@@ -203,16 +236,20 @@ def municipality_job(data_dir: Path, year: int, municipality: str) -> Job:
         {"data_dir": str(data_dir), "municipality": municipality, "year": int(year)},
         f"municipality_{safe_name(municipality)}",
         f"{municipality}: аналитический отчёт",
+        municipality=municipality,
     )
 
 
-def school_job(data_dir: Path, year: int, school_id: str, name: str) -> Job:
+def school_job(
+    data_dir: Path, year: int, school_id: str, name: str, municipality: str | None = None
+) -> Job:
     """The report of a school (``data_dir`` as the kernel will read it)."""
     return Job(
         "school",
         {"data_dir": str(data_dir), "school_id": school_id, "year": int(year)},
         f"school_{safe_name(school_id)}",
         f"{name}: отчёт школы",
+        municipality=municipality,
     )
 
 
@@ -236,9 +273,10 @@ def job_for(
     data_dir = Path(data_dir).resolve()
     schools = cached_dataset(data_dir).schools
     if kind == "school":
-        found = schools.loc[schools["school_id"] == school_id, "name"]
+        found = schools.loc[schools["school_id"] == school_id]
         if len(found):
-            return school_job(data_dir, year, school_id, found.iloc[0])
+            first = found.iloc[0]
+            return school_job(data_dir, year, school_id, first["name"], first["municipality"])
     elif kind == "municipality" and municipality in set(schools["municipality"]):
         return municipality_job(data_dir, year, municipality)
     what = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import signal
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ __all__ = [
     "STATUS_LABELS",
     "append_log",
     "inputs_stamp",
+    "manifest_problem",
     "read_manifest",
     "write_index",
     "write_manifest",
@@ -56,14 +58,93 @@ def inputs_stamp(data_dir: Path, notebooks: list[Path]) -> str:
     return h.hexdigest()
 
 
-def read_manifest(path: Path) -> dict[str, dict]:
-    """The reports of a manifest (name → entry); empty when it is missing or unreadable."""
-    if not path.exists():
+#: The name of a report in a manifest: a file stem as :func:`~edu_quality.report.job.safe_name`
+#: makes them (the index links to ``<name>.html``).
+_NAME = re.compile(r"[\w\-]+")
+
+
+def manifest_problem(doc: object) -> str | None:
+    """What is wrong with the shape of a parsed ``manifest.json``; None when it is right.
+
+    The document is an object with ``reports``, an object of report names
+    (file stems) to entries; each entry has ``kind`` and ``title`` (text),
+    ``status`` (:data:`STATUS_LABELS`), ``parameters`` (an object) and ``key``
+    (text), and may have ``error`` (text or null) and ``municipality`` (text).
+
+    Examples
+    --------
+    >>> manifest_problem({"year": 2022, "reports": {}}) is None
+    True
+    >>> manifest_problem([])
+    'не объект JSON'
+    >>> manifest_problem({"reports": {"school_1": {"kind": "school"}}})
+    'отчёт «school_1»: нет поля «title»'
+    """
+    if not isinstance(doc, dict):
+        return "не объект JSON"
+    reports = doc.get("reports")
+    if not isinstance(reports, dict):
+        return "нет объекта «reports»"
+    for name, entry in reports.items():
+        if not _NAME.fullmatch(name):
+            return f"имя отчёта «{name[:80]}» не годится для имени файла"
+        if not isinstance(entry, dict):
+            return f"отчёт «{name}»: не объект"
+        for field, types in _FIELDS.items():
+            if field not in entry:
+                return f"отчёт «{name}»: нет поля «{field}»"
+            if not isinstance(entry[field], types):
+                return f"отчёт «{name}»: неверное поле «{field}»"
+        if entry["status"] not in STATUS_LABELS:
+            return f"отчёт «{name}»: неизвестный статус"
+        for field, types in _OPTIONAL.items():
+            if field in entry and not isinstance(entry[field], types):
+                return f"отчёт «{name}»: неверное поле «{field}»"
+    return None
+
+
+_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "kind": str,
+    "title": str,
+    "status": str,
+    "parameters": dict,
+    "key": str,
+}
+_OPTIONAL: dict[str, type | tuple[type, ...]] = {"error": (str, type(None)), "municipality": str}
+
+
+def read_manifest(path: Path, log: IO[str] | None = None) -> dict[str, dict]:
+    """The reports of a manifest (name → entry); empty when it is missing or cannot be used.
+
+    A manifest that is not a regular file, cannot be read, is not JSON or is
+    not of the shape :func:`manifest_problem` checks is treated as absent (its
+    reports are built again), with a one-line note in ``log`` if given.
+    """
+    if not path.exists() and not path.is_symlink():
         return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get("reports", {})
-    except (OSError, ValueError):
-        return {}
+    doc = None
+    if path.is_symlink() or not path.is_file():
+        problem = "не обычный файл"
+    else:
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except OSError:
+            problem = "не читается"
+        except ValueError:  # not UTF-8, not JSON
+            problem = "не JSON"
+        else:
+            problem = manifest_problem(doc)
+    if problem is None:
+        return doc["reports"]
+    if log is not None:
+        append_log(
+            log,
+            "(пакет)",
+            "",
+            f"{path.name} не использован ({problem}): отчёты строятся заново",
+            "",
+        )
+    return {}
 
 
 def append_log(log: IO[str], name: str, title: str, message: str, detail: str) -> None:

@@ -7,10 +7,12 @@ and replaced) — recording each with a one-line reason in ``manifest.json``
 and ``index.html`` and the full details in ``batch.log``
 (:mod:`edu_quality.report.manifest`). Reports whose inputs and parameters did
 not change since a successful run are skipped (``force`` redoes them), so a
-re-run completes only what is missing. On SIGINT or SIGTERM it launches
-nothing more, kills its kernels, writes ``manifest.json`` and ``index.html``
-with the unfinished reports as «не выполнен», and returns with
-:attr:`BatchResult.interrupted` set (the command exits 130 or 143).
+re-run completes only what is missing. On SIGINT, SIGTERM or SIGHUP
+(:mod:`edu_quality.report.stop`) it launches nothing more, kills its kernels,
+writes ``manifest.json`` and ``index.html`` with the unfinished reports as
+«не выполнен», and returns with :attr:`BatchResult.interrupted` set (the
+command exits 130, 143 or 129). A batch of one municipality keeps the other
+municipalities' reports in the folder's manifest and index.
 
 Kernels are kept warm and reused from one report to the next
 (:mod:`edu_quality.report.engine`): they start while the batch is planned,
@@ -32,18 +34,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import queue
 import shutil
 import signal
-import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from .._checks import check_option
-from .._files import atomic_write
+from .._checks import check_option, check_positive
+from .._files import atomic_write, open_append
 from ..errors import DataError
 from .html import export_html, export_resources, report_exporter, report_exporter_class
 from .job import (
@@ -55,6 +57,12 @@ from .job import (
     render_report,
     safe_name,
     school_job,
+)
+from .leftovers import (
+    lock_output,
+    make_handoff_folder,
+    remove_stale_handoffs,
+    remove_stale_temporaries,
 )
 from .manifest import (
     STATUS_LABELS,
@@ -74,6 +82,7 @@ from .notebooks import (
     notebook_path,
     notebooks_dir,
 )
+from .stop import Stop, stop_on_signals
 
 __all__ = [
     "KERNEL_NAME",
@@ -81,6 +90,8 @@ __all__ = [
     "STATUS_LABELS",
     "BatchResult",
     "Job",
+    "cap_jobs",
+    "check_jobs",
     "ParameterError",
     "check_parameters",
     "describe_failure",
@@ -96,6 +107,7 @@ __all__ = [
     "report_exporter_class",
     "run_batch",
     "safe_name",
+    "usable_cores",
     "write_index",
 ]
 
@@ -119,6 +131,11 @@ class BatchResult:
     workers : list of dict
         Per kernel slot (or Dask worker, with its ``worker`` address): reports
         run, kernel starts, peak kernel memory (bytes).
+    notes : list of str
+        One-line notes about the batch, also in ``batch.log``: ``jobs`` capped at
+        the cores, a ``batch.log`` link replaced, leftovers of killed batches
+        removed (a ``manifest.json`` that could not be used is noted in the log
+        only).
     """
 
     out_dir: Path
@@ -129,6 +146,7 @@ class BatchResult:
     interrupted: int | None = None
     titles: dict[str, str] = field(default_factory=dict)
     workers: list[dict[str, object]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -158,45 +176,12 @@ def plan_jobs(data_dir: str | Path, year: int, municipality: str | None = None) 
         municipality_job(data_dir, year, muni) for muni in sorted(schools["municipality"].unique())
     ]
     jobs += [
-        school_job(data_dir, year, sid, name)
-        for sid, name in zip(schools["school_id"], schools["name"], strict=True)
+        school_job(data_dir, year, sid, name, muni)
+        for sid, name, muni in zip(
+            schools["school_id"], schools["name"], schools["municipality"], strict=True
+        )
     ]
     return jobs
-
-
-class _Stop:
-    """The batch's stop flag, set by a signal: kills every kernel of the batch."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self.signum: int | None = None
-        self.kernels: list = []
-
-    def __call__(self, signum: int, frame=None) -> None:
-        if self.signum is None:
-            self.signum = signum
-        self.event.set()
-        for k in self.kernels:
-            k.kill("stop")
-
-    def is_set(self) -> bool:
-        return self.event.is_set()
-
-
-@contextlib.contextmanager
-def _signals_stop(stop: _Stop) -> Iterator[None]:
-    """SIGINT and SIGTERM set ``stop`` while the batch runs (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for s in old:
-        signal.signal(s, stop)
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
 
 
 @dataclass
@@ -208,7 +193,7 @@ class _Batch:
     log: IO[str]
     keep_notebooks: bool
     timeout: float | None
-    stop: _Stop = field(default_factory=_Stop)
+    stop: Stop = field(default_factory=Stop)
     result: BatchResult = field(init=False)
     entries: dict[str, dict] = field(default_factory=dict)
     slots: list[tuple[threading.Thread, dict]] = field(default_factory=list)
@@ -217,6 +202,7 @@ class _Batch:
     results: queue.Queue = field(default_factory=queue.Queue)  # (name, status, message, detail)
     prime: dict[str, str] = field(default_factory=dict)  # "code": the kernels' extra warm-up
     handoff: Path | None = None  # the folder of the dataset handed to the kernels
+    kept: dict[str, dict] = field(default_factory=dict)  # other municipalities' reports
     close_client: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
@@ -226,6 +212,10 @@ class _Batch:
     def manifest(self) -> Path:
         """Path of ``manifest.json``."""
         return self.out / "manifest.json"
+
+    def all_entries(self) -> dict[str, dict]:
+        """The entries of the manifest and the index: this batch's and those it keeps."""
+        return {**self.kept, **self.entries}
 
     def record(self, name: str, status: str, message: str | None, detail: str | None) -> None:
         """Record what a slot reported about one report (failures also in ``batch.log``)."""
@@ -410,19 +400,24 @@ def run_batch(
         ``manifest.json`` and ``batch.log`` (created when missing). A
         ``manifest.json`` already there tells which reports are unchanged.
     municipality : str, optional
-        Only the reports of this municipality (its own and its schools').
+        Only the reports of this municipality (its own and its schools'). The
+        other municipalities' reports of the same year already in ``out_dir``
+        stay in its manifest and index (batches of several municipalities
+        into one folder add up).
     jobs : int
-        Reports run at the same time (one warm kernel each); with
-        ``executor="dask"`` and no ``scheduler``, the worker processes of the
-        local cluster.
+        Reports run at the same time (one warm kernel each; at least 1, at
+        most the usable cores: more is capped, with a note in ``batch.log``
+        and :attr:`BatchResult.notes`); with ``executor="dask"`` and no
+        ``scheduler``, the worker processes of the local cluster (capped
+        alike).
     force : bool
         Redo every report, also those unchanged since a successful run.
     keep_notebooks : bool
         Keep each executed notebook (``<name>.ipynb``, for audit) next to its
         page.
     timeout : float, optional
-        Seconds one report may take; an overrunning report fails and its
-        kernel is replaced.
+        Seconds one report may take (a positive number; None: no limit); an
+        overrunning report fails and its kernel is replaced.
     progress : bool
         Show a progress bar (tqdm).
     plan : callable
@@ -444,25 +439,42 @@ def run_batch(
         Names done, skipped (unchanged since the last successful run), failed
         (with a one-line reason) and pending (not run: the batch was
         interrupted). ``index.html`` and ``manifest.json`` are written to
-        ``out_dir`` (also when interrupted), failure details to ``batch.log``.
+        ``out_dir`` (also when interrupted), failure details to ``batch.log``
+        (opened without following a link: a link there is replaced by a new
+        file). What batches killed outright left behind is removed first
+        (:mod:`edu_quality.report.leftovers`).
 
     Raises
     ------
+    ValueError
+        ``timeout`` or ``jobs`` out of range.
     DataError
-        The dataset cannot be read, or ``municipality`` is not in it.
+        The dataset cannot be read, or ``municipality`` is not in it, or two
+        reports of the plan have one file name.
     ClusterError
         With ``executor="dask"``: the cluster cannot run the batch.
     """
     check_option("executor", executor, ("local", "dask"))
     if scheduler is not None and executor != "dask":
         raise ValueError("Параметр `scheduler` нужен только с executor='dask'")
+    if timeout is not None:
+        check_positive("timeout", timeout)
+    check_jobs(jobs)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(data_dir).resolve()
     kernel_name = ensure_kernel() if executor == "local" else ""
-    stop = _Stop()
-    with _signals_stop(stop), (out / "batch.log").open("a", encoding="utf-8") as log:
+    stop = Stop()
+    log, replaced = open_append(out / "batch.log")
+    with stop_on_signals(stop), log:
         run = _Batch(out, year, log, keep_notebooks, timeout, stop)
+        if replaced:
+            _note(run, "batch.log был ссылкой или особым файлом: заменён обычным файлом")
+        _remove_leftovers(run)
+        if scheduler is None:
+            jobs, note = cap_jobs(jobs)
+            if note:
+                _note(run, note)
         bar = None
         completed = False
         try:
@@ -473,11 +485,11 @@ def run_batch(
                 from .engine import register_engine
 
                 register_engine()  # papermill imports while the kernels start
-            n_todo = _plan(run, plan(data_dir, year, municipality), data_dir, force)
+            n_todo = _plan(run, plan(data_dir, year, municipality), data_dir, force, municipality)
             for kernel in stop.kernels[n_todo:]:  # more slots than reports: not needed
                 kernel.kill("stop")
             if executor == "local" and n_todo:
-                run.handoff = Path(tempfile.mkdtemp(prefix="edu-quality-batch-"))
+                run.handoff = make_handoff_folder()
                 run.prime["code"] = _share_with_kernels(data_dir, run.handoff) or ""
             run.go.set()
             from tqdm.auto import tqdm
@@ -488,6 +500,80 @@ def run_batch(
         finally:
             _finish(run, completed, bar)
     return run.result
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where known, else all of the machine)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def check_jobs(jobs: object) -> int:
+    """Refuse a number of parallel reports that is not a whole number ≥ 1.
+
+    Examples
+    --------
+    >>> check_jobs(2)
+    2
+    >>> check_jobs(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: Параметр `jobs` должен быть целым числом не меньше 1, передано 0
+    """
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"Параметр `jobs` должен быть целым числом не меньше 1, передано {jobs!r}")
+    return jobs
+
+
+def cap_jobs(jobs: int) -> tuple[int, str | None]:
+    """Reports to run at once: ``jobs``, at most one per usable core; and a note when capped.
+
+    Each report runs on a kernel of its own, a process that keeps one core
+    busy: more kernels than cores only share the cores and hold more memory.
+
+    Examples
+    --------
+    >>> cap_jobs(1)
+    (1, None)
+    >>> n, note = cap_jobs(10_000)
+    >>> n == usable_cores() and note.startswith("задано 10000 одновременных отчётов")
+    True
+    """
+    cores = usable_cores()
+    if jobs <= cores:
+        return jobs, None
+    return cores, (
+        f"задано {jobs} одновременных отчётов, а ядер процессора {cores}: "
+        f"отчёты строятся по {cores} одновременно"
+    )
+
+
+def _note(run: _Batch, message: str) -> None:
+    """A one-line note about the batch in ``batch.log``; kept in :attr:`BatchResult.notes`."""
+    run.result.notes.append(message)
+    append_log(run.log, "(пакет)", "", message, "")
+
+
+def _remove_leftovers(run: _Batch) -> None:
+    """Remove what batches killed outright left (:mod:`~edu_quality.report.leftovers`).
+
+    The hand-over folders of batches no longer running; the temporary files in
+    the output folder, unless another batch is writing there now.
+    """
+    folders = remove_stale_handoffs()
+    if lock_output(run.log):
+        files = remove_stale_temporaries(run.out)
+    else:
+        files = []
+        _note(run, "в эту папку сейчас пишет другой пакет: его временные файлы не тронуты")
+    if folders or files:
+        _note(
+            run,
+            f"удалено оставшееся от прерванных пакетов: папок передачи данных {len(folders)}, "
+            f"временных файлов {len(files)}",
+        )
 
 
 def _start_dask_slot(run: _Batch, scheduler, jobs: int, data_dir: Path) -> None:
@@ -521,13 +607,25 @@ def _start_kernel_slots(run: _Batch, kernel_name: str, jobs: int) -> None:
         run.slots.append((t, stats))
 
 
-def _plan(run: _Batch, all_jobs: list[Job], data_dir: Path, force: bool) -> int:
+def _plan(
+    run: _Batch, all_jobs: list[Job], data_dir: Path, force: bool, municipality: str | None
+) -> int:
     """Enter every job in the manifest, queue those to do; return how many were queued.
 
     A job is skipped when its key (the inputs' stamp and its parameters) is
     that of its last successful run and its page is there (unless ``force``).
+    A batch of one ``municipality`` keeps the other reports of the manifest
+    (:func:`_kept_entries`). Two jobs with one file name are refused.
     """
-    old = read_manifest(run.manifest)
+    titles: dict[str, str] = {}
+    for job in all_jobs:  # before anything is written
+        if job.name in titles:
+            raise DataError(
+                None,
+                f"отчёты «{titles[job.name]}» и «{job.title}» получили одно имя файла «{job.name}»",
+            )
+        titles[job.name] = job.title
+    old = read_manifest(run.manifest, run.log)
     stamp = inputs_stamp(data_dir, [j.template() for j in all_jobs])
     for job in all_jobs:
         key = hashlib.sha256(
@@ -541,19 +639,50 @@ def _plan(run: _Batch, all_jobs: list[Job], data_dir: Path, force: bool) -> int:
             "status": "pending",
             "error": None,
         }
+        if job.municipality is not None:
+            run.entries[job.name]["municipality"] = job.municipality
         run.result.titles[job.name] = job.title
         prev = old.get(job.name, {})
         if (
             not force
             and prev.get("key") == key
             and prev.get("status") == "ok"
-            and (run.out / f"{job.name}.html").exists()
+            and _page_there(run.out, job.name)
         ):
             run.entries[job.name]["status"] = "ok"
             run.result.skipped.append(job.name)
         else:
             run.todo.put(job)
+    if municipality is not None:
+        run.kept = _kept_entries(run, old, municipality)
     return run.todo.qsize()
+
+
+def _page_there(out: Path, name: str) -> bool:
+    """Whether the page of a report is in ``out``: a regular file, not a link."""
+    page = out / f"{name}.html"
+    return page.is_file() and not page.is_symlink()
+
+
+def _kept_entries(run: _Batch, old: dict[str, dict], municipality: str) -> dict[str, dict]:
+    """The entries of an earlier manifest that a batch of one municipality keeps.
+
+    Those of the other municipalities' reports of the same year (an entry
+    without a municipality, written before entries had one, counts as
+    another's): a finished one while its page is still in the folder, a failed
+    or unfinished one as it is, for the re-run it asks for.
+    """
+    kept = {}
+    for name, entry in old.items():
+        if (
+            name in run.entries
+            or entry.get("municipality") == municipality
+            or entry["parameters"].get("year") != run.year
+        ):
+            continue
+        if entry["status"] != "ok" or _page_there(run.out, name):
+            kept[name] = entry
+    return kept
 
 
 def _collect(run: _Batch, n_todo: int, bar) -> None:
@@ -569,7 +698,7 @@ def _collect(run: _Batch, n_todo: int, bar) -> None:
         received += 1
         run.record(name, status, message, detail)
         bar.update()
-        write_manifest(run.manifest, run.year, run.entries)
+        write_manifest(run.manifest, run.year, run.all_entries())
 
 
 def _finish(run: _Batch, completed: bool, bar) -> None:
@@ -613,11 +742,11 @@ def _finish(run: _Batch, completed: bool, bar) -> None:
         write_manifest(
             run.manifest,
             run.year,
-            run.entries,
+            run.all_entries(),
             interrupted=result.interrupted,
             workers=result.workers,
         )
-        write_index(run.out, run.entries, run.year, interrupted=result.interrupted)
+        write_index(run.out, run.all_entries(), run.year, interrupted=result.interrupted)
 
 
 def _share_with_kernels(data_dir: Path, folder: Path) -> str | None:
