@@ -176,3 +176,28 @@ def test_the_sample_regions_reasons_quote_no_small_group():
         if w in text
     }
     assert not quoted & works
+
+
+def test_municipality_overview_totals_only_shown_works():
+    """The municipality report's per-school share of «2» counts only the works shown in the
+    school report: a total over all works minus the shown ones would give a small grade back."""
+    from edu_quality.report import report_data
+    from edu_quality.report.sections import schools_overview_section
+
+    data = report_data(SAMPLES / "region", 2024)
+    s = data.shown_summary
+    s = s.loc[(s["year"] == 2024) & ~s["exam_not_held"]]
+    with_hidden = set(s.loc[s["small"], "school_id"]) & set(s.loc[~s["small"], "school_id"])
+    assert with_hidden  # schools with a hidden work beside shown ones: the check bites
+    checked = 0
+    for mun in sorted(set(data.municipality_of.values())):
+        table = schools_overview_section(data, mun).tables["schools"].set_index("Школа")
+        for sid in data.schools_of(mun):
+            if sid not in with_hidden:
+                continue
+            shown = s.loc[(s["school_id"] == sid) & ~s["small"]]
+            expected = shown["n2"].sum() / shown["participants"].sum()
+            text = table.loc[data.names[sid], "Доля «2»"]
+            assert text == f"{expected * 100:.1f}".replace(".", ",") + "\u00a0%", (sid, text)
+            checked += 1
+    assert checked > 0

@@ -508,25 +508,37 @@ def schools_overview_section(data: ReportData, municipality: str) -> Section:
     ids = _check_municipality(data, municipality)
     sec = Section(
         "Школы муниципалитета",
-        "Все школы рядом: участники, доля «2» и качество знаний по всем работам года, статус.",
+        "Все школы рядом: участники всех работ года; доля «2» и качество знаний — по работам, "
+        f"где не меньше {data.min_n} участников и значения не скрыты; статус.",
     )
-    s = data.summary
+    s = data.shown_summary
     s = s.loc[s["school_id"].isin(ids) & (s["year"] == data.year) & ~s["exam_not_held"]]
-    agg = s.groupby("school_id").agg(
-        participants=("participants", "sum"),
-        n2=("n2", lambda v: v.sum(min_count=1)),
-        n_quality=("n4", lambda v: v.sum(min_count=1)),
-        n5=("n5", lambda v: v.sum(min_count=1)),
+    everyone = s.groupby("school_id")["participants"].sum()
+    # shares over the shown works only: a total over hidden works beside the school
+    # report's shown works would give the hidden ones back by subtraction
+    agg = (
+        s.loc[~s["small"]]
+        .groupby("school_id")
+        .agg(
+            participants=("participants", "sum"),
+            n2=("n2", lambda v: v.sum(min_count=1)),
+            n_quality=("n4", lambda v: v.sum(min_count=1)),
+            n5=("n5", lambda v: v.sum(min_count=1)),
+        )
     )
     c = data.classified
     rows = []
     for sid in ids:
         row = {"Школа": data.names[sid]}
-        if sid in agg.index:
-            a = agg.loc[sid]
+        if sid in everyone.index:
+            a = (
+                agg.loc[sid]
+                if sid in agg.index
+                else pd.Series({"participants": 0, "n2": np.nan, "n_quality": np.nan, "n5": np.nan})
+            )
             n = a["participants"]
             small = n < data.min_n
-            row["Участников"] = str(int(n))
+            row["Участников"] = str(int(everyone[sid]))
             row["Доля «2»"] = _value(a["n2"] / n if n else np.nan, True, small, data.min_n)
             q = (a["n_quality"] + a["n5"]) / n if n else np.nan
             row["Качество знаний"] = _value(q, True, small, data.min_n)
