@@ -52,7 +52,7 @@ def test_package_names_resolve_on_first_use():
         eq.nope  # noqa: B018
 
 
-def test_shared_dataset_is_taken_only_as_it_was_read(inta_copy, tmp_path):
+def test_shared_dataset_is_taken_as_the_batch_read_it(inta_copy, tmp_path):
     handoff = tmp_path / "dataset.pickle"
     assert not cache.share_dataset(inta_copy, handoff)  # not loaded here: nothing is written
     loaded = cache.cached_dataset(inta_copy)
@@ -63,11 +63,19 @@ def test_shared_dataset_is_taken_only_as_it_was_read(inta_copy, tmp_path):
     assert taken is not loaded and taken.schools.equals(loaded.schools)
     assert taken.results.equals(loaded.results)
 
-    assert cache.share_dataset(inta_copy, handoff)
-    staff = inta_copy / "staff.csv"
-    staff.write_bytes(staff.read_bytes() + b"\n")  # the folder changed after the hand-over
-    assert not cache.preload_dataset(inta_copy, handoff)
-    assert not cache.preload_dataset(SAMPLES / "region", handoff)  # another folder
+    key = str(inta_copy.resolve())
+    try:
+        assert cache.share_dataset(inta_copy, handoff)
+        pinned = cache._PINNED[key]
+        staff = inta_copy / "staff.csv"
+        staff.write_bytes(staff.read_bytes() + b"\n")  # the folder changed after the hand-over
+        # the batch's snapshot is taken all the same: its pages come from one version
+        assert cache.preload_dataset(inta_copy, handoff)
+        assert cache.folder_version(inta_copy)[1] == pinned
+        assert not cache.preload_dataset(SAMPLES / "region", handoff)  # another folder
+    finally:
+        cache._PINNED.pop(key, None)
+    assert cache.folder_version(inta_copy)[1] != pinned
 
 
 def test_extra_warmup_runs_now_and_after_a_restart(tmp_path):

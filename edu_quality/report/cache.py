@@ -5,12 +5,18 @@ A report batch loads (and checks) the dataset once, to plan its reports;
 with :func:`preload_dataset` (≈0.01 s for a municipality) instead of reading
 and checking every file again (≈1.5 s each). :func:`cached_dataset` and
 :func:`~edu_quality.report.data.report_data` look it up by the folder and
-the name, size and modification time of each of its files: a file changed
-since is read again.
+the path, size and modification time of every file of its tree (partitioned
+folders such as ``results_vpr/year=2024/`` included): a file changed since is
+read again.
+
+A batch is one snapshot: a kernel that took the batch's dataset keeps it for the
+folder (it is *pinned*), so a folder edited while the batch runs cannot give
+pages of old and new data; the next run sees the new files.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,10 +29,15 @@ if TYPE_CHECKING:
 __all__ = ["cached_dataset", "folder_version", "preload_dataset", "share_dataset"]
 
 _DATASETS: dict[tuple, Dataset] = {}
+#: Folder → the version of the dataset a batch handed to this process (see module notes).
+_PINNED: dict[str, tuple] = {}
 
 
 def folder_version(data_dir: str | Path) -> tuple[Path, tuple]:
-    """The resolved folder and its version: name, size and modification time of every file.
+    """The resolved folder and its version: path, size and modification time of every file.
+
+    Every file of the folder's tree counts, but hidden ones (``.cache/``…); in a
+    process that took a batch's dataset, the version of that dataset.
 
     Raises
     ------
@@ -43,13 +54,19 @@ def folder_version(data_dir: str | Path) -> tuple[Path, tuple]:
     folder = Path(data_dir).resolve()
     if not folder.is_dir():
         raise DataError(folder.name, f"папка с данными не найдена: {folder}")
-    return folder, tuple(
-        sorted(
-            (p.name, p.stat().st_size, p.stat().st_mtime_ns)
-            for p in folder.iterdir()
-            if p.is_file()
-        )
-    )
+    if str(folder) in _PINNED:
+        return folder, _PINNED[str(folder)]
+    files = []
+    for root, dirs, names in os.walk(folder):  # symlinked folders are not entered
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # caches, hidden files
+        base = Path(root)
+        for name in names:
+            p = base / name
+            if name.startswith(".") or not p.is_file():
+                continue
+            st = p.stat()
+            files.append((p.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns))
+    return folder, tuple(sorted(files))
 
 
 def cached_dataset(data_dir: str | Path) -> Dataset:
@@ -90,18 +107,19 @@ def share_dataset(data_dir: str | Path, path: str | Path) -> bool:
 
 
 def preload_dataset(data_dir: str | Path, path: str | Path) -> bool:
-    """Take a dataset written by :func:`share_dataset` into this process's cache.
+    """Take a dataset written by :func:`share_dataset` into this process's cache, pinned.
 
-    Only when it was read from ``data_dir`` as its files are now (a file
-    changed since is read again by
-    :func:`~edu_quality.report.data.report_data`); returns whether it
-    was taken. The file is written by the batch process itself, in a folder of
-    its own: it is never a file from elsewhere.
+    The batch's snapshot of ``data_dir`` is what this process's reports use from
+    now on, even if the folder's files change meanwhile (see the module notes);
+    returns whether it was taken (the file must come from the same folder). The
+    file is written by the batch process itself, in a folder of its own: it is
+    never a file from elsewhere.
     """
-    folder, version = folder_version(data_dir)
+    folder = Path(data_dir).resolve()
     with Path(path).open("rb") as fh:
         source, stamp, dataset = pickle.load(fh)
-    if source != str(folder) or stamp != version:
+    if source != str(folder):
         return False
     _DATASETS[(source, stamp)] = dataset
+    _PINNED[source] = stamp
     return True

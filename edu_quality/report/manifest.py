@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from .._files import atomic_write
+from .cache import folder_version
 from .notebooks import notebooks_dir
 from .render import CSS
 
@@ -40,15 +41,14 @@ STATUS_LABELS = {"ok": "готов", "failed": "ошибка", "pending": "не 
 def inputs_stamp(data_dir: Path, notebooks: list[Path]) -> str:
     """Hash of what the reports of a dataset are made from.
 
-    The dataset's files (name, size, modification time), the report notebooks
+    The dataset's files, its whole tree (:func:`~edu_quality.report.cache.folder_version`),
+    the report notebooks
     (those of :func:`~edu_quality.report.notebooks.notebooks_dir` and
     ``notebooks``) and the package's code.
     """
     h = hashlib.sha256()
-    for p in sorted(data_dir.iterdir()):
-        if p.is_file():
-            st = p.stat()
-            h.update(f"{p.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for name, size, mtime in folder_version(data_dir)[1]:
+        h.update(f"{name}:{size}:{mtime}".encode())
     for nb in sorted({*notebooks_dir().glob("*.ipynb"), *notebooks}):
         if nb.is_file():
             h.update(nb.read_bytes())
