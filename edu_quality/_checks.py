@@ -17,6 +17,7 @@ from .errors import DataError, Problem
 __all__ = [
     "check_fraction",
     "check_option",
+    "check_positive",
     "is_constant",
     "numeric_columns",
     "option_error",
@@ -75,6 +76,24 @@ def check_fraction(name: str, value: object) -> float:
     if not ok or not 0 < float(value) < 1:
         raise ValueError(f"Параметр `{name}` должен быть числом между 0 и 1, передано {value!r}")
     return float(value)
+
+
+def check_positive(name: str, value: object, *, integer: bool = False) -> None:
+    """Refuse ``value`` unless it is a number above 0 (a whole one when ``integer``).
+
+    Examples
+    --------
+    >>> check_positive("max_columns", 10_000, integer=True)
+    >>> check_positive("max_columns", 2.5, integer=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: Параметр `max_columns` должен быть целым положительным числом, передано 2.5
+    """
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    ok = isinstance(value, kinds) and not isinstance(value, bool) and value > 0
+    if not ok:
+        what = "целым положительным числом" if integer else "положительным числом"
+        raise ValueError(f"Параметр `{name}` должен быть {what}, передано {value!r}")
 
 
 def require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
