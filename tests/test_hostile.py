@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -27,7 +28,7 @@ import pytest
 from _helpers import SAMPLES, read_limited
 
 import edu_quality as eq
-from edu_quality import DataError
+from edu_quality import DataError, ReadLimits
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 _spec = importlib.util.spec_from_file_location("make_corpus", HOSTILE / "make_corpus.py")
@@ -478,3 +479,105 @@ def test_a_gigabyte_zip_bomb_is_refused_at_once(tmp_path):
     (outcome,) = read_limited([("read_schools", [str(path)], {})], timeout=60)
     assert "распаковывается в 1,0 ГБ — больше предела 512 МБ" in outcome["error"], outcome
     assert time.perf_counter() - start < 30
+
+
+# ------------------------------------------------------------------ what is no file, or too large
+
+
+def test_a_named_pipe_a_device_or_a_folder_is_refused_not_read(tmp_path):
+    """A named pipe made the reader wait for ever, a link to /dev/zero read until memory ran
+    out: a path must be a regular file before it is opened."""
+    os.mkfifo(tmp_path / "results.csv")
+    os.mkfifo(tmp_path / "vpr.xlsx")
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    (tmp_path / "folder.csv").mkdir()
+    outcomes = read_limited(
+        [
+            ("read_results", [str(tmp_path / "results.csv")], {}),
+            ("read_results", [str(tmp_path / "vpr.xlsx")], {}),
+            ("read_fisoko_vpr", [str(tmp_path / "vpr.xlsx")], {}),
+            ("read_schools", [str(tmp_path / "zero.csv")], {}),
+            ("read_schools", [str(tmp_path / "folder.csv")], {}),
+        ],
+        timeout=60,
+    )
+    expected = ["именованный канал"] * 3 + ["устройство (как /dev/zero)", "указана папка"]
+    for outcome, text in zip(outcomes, expected, strict=True):
+        assert text in outcome["error"], outcome
+
+
+def test_a_file_beyond_the_size_limit_is_refused(tmp_path):
+    path = tmp_path / "schools.csv"
+    path.write_text("Код ОО;Наименование ОО;Муниципалитет\n5;Школа;Инта\n", encoding="utf-8")
+    assert len(eq.read_schools(path, limits=ReadLimits(max_file_bytes=1000))) == 1
+    with pytest.raises(DataError, match="файл занимает 91 байт — больше предела 50 байт"):
+        eq.read_schools(path, limits=ReadLimits(max_file_bytes=50))
+
+
+def test_a_million_columns_are_refused_at_once(tmp_path):
+    """A CSV with a million header columns took over five minutes; beyond
+    ``ReadLimits.max_columns`` (10 000) a row is refused before its header is matched."""
+    path = tmp_path / "results.csv"
+    n = 1_000_000
+    path.write_text(
+        "Код ОО;Предмет;"
+        + ";".join(f"c{i}" for i in range(n))
+        + "\n5;М;"
+        + ";".join("1" * n)
+        + "\n",
+        encoding="utf-8",
+    )
+    start = time.perf_counter()
+    (outcome,) = read_limited([("read_results", [str(path)], {})], timeout=60)
+    assert (outcome["row"], outcome["column"]) == (1, "№ 10001"), outcome
+    assert "в строке 1 000 002 столбцов — больше предела 10 000" in outcome["error"]
+    assert time.perf_counter() - start < 30
+
+
+def test_a_wide_row_over_many_lines_is_refused(tmp_path):
+    """One row of 9 993 cells made every one of 6 000 lines as wide (60 million cells for a
+    file of 22 KB): the lines times the widest row are bounded by ``max_cells``."""
+    path = tmp_path / "schools.csv"
+    path.write_text(
+        "Код ОО;Наименование ОО;Муниципалитет\n5;Школа;Инта" + ";" * 9990 + "\n" + "6\n" * 6000,
+        encoding="utf-8",
+    )
+    (outcome,) = read_limited([("read_schools", [str(path)], {})])
+    assert (outcome["row"], outcome["column"]) == (2, "№ 9993"), outcome
+    assert "6 003 строк × 9 993 столбцов" in outcome["error"]
+
+
+def test_parquet_beyond_the_limits_is_refused_from_its_footer(tmp_path):
+    path = tmp_path / "enrolment.parquet"
+    table = pd.DataFrame(
+        {
+            "Код ОО": [str(i) for i in range(10)],
+            "Учебный год": 2023,
+            "Уровень": "НОО",
+            "Обучающихся": 20,
+        }
+    )
+    table = table.assign(**{f"x{i}": 1 for i in range(16)})
+    table.to_parquet(path, index=False)
+    assert len(eq.read_enrolment(path)) == 10
+    with pytest.raises(DataError, match="в строке 20 столбцов — больше предела 10"):
+        eq.read_enrolment(path, limits=ReadLimits(max_columns=10))
+    with pytest.raises(DataError, match="10 строк × 20 столбцов — больше предела 100 ячеек"):
+        eq.read_enrolment(path, limits=ReadLimits(max_cells=100))
+
+
+def test_merged_ranges_beyond_the_limit_are_refused():
+    path = HOSTILE / "xlsx_merged_header.xlsx"
+    assert len(eq.read_results(path)) == 2
+    with pytest.raises(
+        DataError, match="на листе «Лист1» 7 объединённых диапазонов, больше предела 3"
+    ):
+        eq.read_results(path, limits=ReadLimits(max_merged=3))
+
+
+def test_limits_are_checked():
+    with pytest.raises(ValueError, match="max_columns"):
+        ReadLimits(max_columns=2.5)
+    with pytest.raises(ValueError, match="max_ratio"):
+        ReadLimits(max_ratio=0)
+    assert ReadLimits(max_ratio=1.5).max_ratio == 1.5

@@ -17,6 +17,7 @@ from ..errors import DataError
 from ..privacy import pseudonymize, pupil_key
 from ..schema import RESULTS_AGGREGATED, RESULTS_PUPILS
 from .checks import refuse_names_as_ids
+from .limits import ReadLimits
 from .load import Loaded, load
 
 __all__ = ["load_results", "read_results"]
@@ -34,6 +35,7 @@ def read_results(
     strict: bool = False,
     invalid_results: str = "raise",
     scales: pd.DataFrame | str | Path | None = None,
+    limits: ReadLimits | None = None,
 ) -> pd.DataFrame:
     r"""Read assessment results, pupil-level or aggregated per school.
 
@@ -63,6 +65,9 @@ def read_results(
         raise on invalid secondary fields (``strict``); raise on invalid
         results or leave them out (``"raise"`` / ``"exclude"``); a user's
         score-to-mark scales.
+    limits : ReadLimits, optional
+        How large a file may be (:class:`edu_quality.io.ReadLimits`; its
+        defaults by default): a file beyond them is refused.
 
     Returns
     -------
@@ -106,6 +111,7 @@ def read_results(
         strict=strict,
         invalid_results=invalid_results,
         scales=scales,
+        limits=limits,
     )
     return loaded.table
 
@@ -122,6 +128,7 @@ def load_results(
     strict: bool = False,
     invalid_results: str = "raise",
     scales: pd.DataFrame | str | Path | None = None,
+    limits: ReadLimits | None = None,
 ) -> Loaded:
     """:func:`read_results`, with the row numbers and headers the table came from."""
     from ..fisoko import sniff_vpr  # on first use: importing the readers does not load fisoko
@@ -129,6 +136,7 @@ def load_results(
     vpr = sniff_vpr(
         path,
         sheet,
+        limits,
         year=year,
         subject=subject,
         grade=grade,
@@ -140,7 +148,7 @@ def load_results(
     if vpr is not None:
         return Loaded(vpr.results, vpr.source_rows, vpr.headers, vpr.file, RESULTS_PUPILS)
     fill = {"assessment": assessment, "year": year, "subject": subject, "grade": grade}
-    loaded = load(path, [RESULTS_PUPILS, RESULTS_AGGREGATED], sheet=sheet, fill=fill)
+    loaded = load(path, [RESULTS_PUPILS, RESULTS_AGGREGATED], sheet=sheet, fill=fill, limits=limits)
     table = loaded.table
     if loaded.spec is RESULTS_PUPILS:
         refuse_names_as_ids(loaded)

@@ -470,6 +470,7 @@ def bomb_cases() -> list[tuple[str, bytes]]:
         ("bomb_xlsx_far_formatting.xlsx", far_format),
         ("bomb_xlsx_shared_string.xlsx", shared),
         ("bomb_xlsx_blank_sheet.xlsx", blanks),
+        _text("bomb_csv_wide_row.csv", SCHOOLS + "5;Школа;Инта" + ";" * 10_000 + "\n"),
     ]
 
 
