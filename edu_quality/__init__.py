@@ -43,6 +43,7 @@ _EXPORTS = {
     "social_index": "index",
     "unfavourable": "index",
     "evaluate_indicators": "indicators",
+    "ReadLimits": "io",
     "read_context": "io",
     "read_enrolment": "io",
     "read_indicators": "io",
@@ -68,6 +69,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
     from .index import SocialIndex, social_index, unfavourable
     from .indicators import evaluate_indicators
     from .io import (
+        ReadLimits,
         read_context,
         read_enrolment,
         read_indicators,

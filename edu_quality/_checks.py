@@ -78,8 +78,10 @@ def check_fraction(name: str, value: object) -> float:
     return float(value)
 
 
-def check_positive(name: str, value: object) -> float:
-    """Refuse ``value`` unless it is a number greater than 0; return it as float.
+def check_positive(name: str, value: object, *, integer: bool = False) -> float:
+    """Refuse ``value`` unless it is a number above 0 (a whole one when ``integer``).
+
+    Returns the value as float (as int when ``integer``). NaN is refused.
 
     Examples
     --------
@@ -89,11 +91,17 @@ def check_positive(name: str, value: object) -> float:
     Traceback (most recent call last):
     ...
     ValueError: Параметр `timeout` должен быть положительным числом, передано -1
+    >>> check_positive("max_columns", 2.5, integer=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: Параметр `max_columns` должен быть целым положительным числом, передано 2.5
     """
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if not ok or not float(value) > 0:  # NaN is refused too
-        raise ValueError(f"Параметр `{name}` должен быть положительным числом, передано {value!r}")
-    return float(value)
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    ok = isinstance(value, kinds) and not isinstance(value, bool) and value > 0
+    if not ok:
+        what = "целым положительным числом" if integer else "положительным числом"
+        raise ValueError(f"Параметр `{name}` должен быть {what}, передано {value!r}")
+    return int(value) if integer else float(value)
 
 
 def require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandera.pandas as pa
 
@@ -225,16 +226,29 @@ class TableSpec:
         """Names of required columns."""
         return [c.name for c in self.columns if c.required]
 
+    @cached_property
+    def lookup(self) -> dict[str, str]:
+        """Normalised header → the name of the column it names (the first column that has it).
 
-_SPACES = re.compile(r"\s+")
-_STRIP = re.compile(r"^[\s\"'«»*.:]+|[\s\"'«»*.:]+$")
+        Built once per table: matching a file's headers is then one look-up per header.
+        """
+        out: dict[str, str] = {}
+        for col in self.columns:
+            for h in sorted(col.headers()):
+                out.setdefault(h, col.name)
+        return out
+
+
+_ASCII_WORDS = re.compile(r"[a-z0-9_ ]+")
+_EDGE = " \"'«»*.:"  # stripped from both ends (after spaces are folded)
 
 
 def normalize_header(text: object) -> str:
     r"""Normalise a column header for matching.
 
     Lower case, «ё» as «е», non-breaking and repeated spaces folded, quotes and
-    trailing punctuation removed.
+    trailing punctuation removed; in a header of plain ASCII words, «_» is a
+    space («school_id» is «school id»).
 
     Examples
     --------
@@ -242,11 +256,17 @@ def normalize_header(text: object) -> str:
     'код оо'
     >>> normalize_header("Отметка по журналу:")
     'отметка по журналу'
+    >>> normalize_header("School_ID")
+    'school id'
     """
-    s = str(text).replace("\xa0", " ").replace("ё", "е").replace("Ё", "Е").lower()
-    s = s.replace("_", " ") if re.fullmatch(r"[a-z0-9_ ]+", s.strip()) else s
-    s = _SPACES.sub(" ", s)
-    return _STRIP.sub("", s)
+    s = str(text)
+    if s.isascii() and s.isalnum():  # the common case: «2», «n2», «score»
+        return s.lower()
+    s = s.replace("\xa0", " ").lower().replace("ё", "е")
+    stripped = s.strip()
+    if stripped.isascii() and _ASCII_WORDS.fullmatch(stripped):
+        s = s.replace("_", " ")
+    return " ".join(s.split()).strip(_EDGE)
 
 
 def _c(
@@ -792,7 +812,11 @@ def is_name_header(text: object) -> bool:
 
 
 def match_columns(
-    headers: Sequence[object], spec: TableSpec, *, keep_names: bool = False
+    headers: Sequence[object],
+    spec: TableSpec,
+    *,
+    keep_names: bool = False,
+    keys: Sequence[str] | None = None,
 ) -> dict[int, str]:
     """Map the positions of a file's headers to canonical column names.
 
@@ -805,32 +829,35 @@ def match_columns(
     keep_names : bool
         Whether a header that is both a pupil-name header and an alias (as
         «имя» is for the school registry) maps to the column.
+    keys : sequence of str, optional
+        The headers already normalised (:func:`normalize_header`), in the same
+        order: a caller matching one row against several tables normalises it once.
 
     Returns
     -------
     dict
         Position → canonical name, for every header that names a column; the
-        first header wins when two name the same column.
+        first header wins when two name the same column. The time is linear
+        in the number of headers.
 
     Examples
     --------
     >>> match_columns(["Код ОО", " Наименование  ОО", "Муниципалитет", "Прочее"], SCHOOLS)
     {0: 'school_id', 1: 'name', 2: 'municipality'}
     """
-    lookup: dict[str, str] = {}
-    for col in spec.columns:
-        for h in col.headers():
-            lookup.setdefault(h, col.name)
+    lookup = spec.lookup
+    if keys is None:
+        keys = [normalize_header(h) for h in headers]
     found: dict[int, str] = {}
     used: set[str] = set()
-    for i, h in enumerate(headers):
-        key = normalize_header(h)
-        if not keep_names and is_name_header(h):
-            continue
+    for i, key in enumerate(keys):
         name = lookup.get(key)
-        if name is not None and name not in used:
-            found[i] = name
-            used.add(name)
+        if name is None or name in used:
+            continue
+        if not keep_names and is_name_header(headers[i]):
+            continue
+        found[i] = name
+        used.add(name)
     return found
 
 

@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: the sample folders, the real region, batch processes.
+"""Helpers shared by the tests: the sample folders, the real region, batch processes, readers
+run in a process of their own under a memory limit.
 
 Tests import from here, never from ``conftest`` or from each other.
 """
@@ -20,6 +21,65 @@ ALTAI = ROOT.parent / "shared" / "real" / "altai"
 INTA = SAMPLES / "inta"
 #: The Inta sample's school year (2021/2022) used by the batch tests.
 YEAR = 2022
+
+
+#: Address space of a child process that reads a hostile file: a memory bomb fails there, in
+#: a process of its own, rather than taking the machine (or the test session) down.
+CHILD_MEMORY = 3 * 2**30
+
+#: Reads files in a child process (see :func:`read_limited`) and prints, for each, what came of it.
+_READ_LIMITED = """
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
+import edu_quality as eq
+from edu_quality.fisoko import import_fisoko, read_fisoko_context, read_fisoko_vpr
+from edu_quality.io.limits import ReadLimits
+
+readers = {
+    "read_schools": eq.read_schools, "read_results": eq.read_results,
+    "read_enrolment": eq.read_enrolment, "read_context": eq.read_context,
+    "read_staff": eq.read_staff, "load_dataset": eq.load_dataset,
+    "read_fisoko_vpr": read_fisoko_vpr, "read_fisoko_context": read_fisoko_context,
+    "import_fisoko": import_fisoko,
+}
+for name, args, kwargs in json.loads(sys.argv[2]):
+    if "limits" in kwargs:
+        kwargs["limits"] = ReadLimits(**kwargs["limits"])
+    try:
+        result = readers[name](*args, **kwargs)
+    except eq.DataError as err:
+        out = {"error": str(err), "file": err.file, "row": err.row, "column": err.column}
+    else:
+        table = getattr(result, "results", result)
+        out = {"rows": len(table) if hasattr(table, "__len__") else None}
+    print(json.dumps(out, ensure_ascii=False), flush=True)
+"""
+
+
+def read_limited(
+    calls: list[tuple[str, list, dict]], *, timeout: float = 180, memory: int = CHILD_MEMORY
+) -> list[dict]:
+    """Run readers of edu_quality in a fresh process under a memory limit and a timeout.
+
+    ``calls`` are (reader name, positional arguments, keyword arguments), all
+    JSON (``limits`` as a dict of :class:`edu_quality.io.ReadLimits` fields).
+    Returns, for each call, ``{"error", "file", "row", "column"}`` for a
+    DataError or ``{"rows"}``. A process that dies (a memory bomb that gets
+    through) or outlives ``timeout`` (a file read for ever) fails the test.
+    """
+    import json
+
+    run = subprocess.run(
+        [sys.executable, "-c", _READ_LIMITED, str(memory), json.dumps(calls, default=str)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, (
+        f"the reading process failed ({run.returncode}): {run.stderr[-3000:]}"
+    )
+    return [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
 
 
 def kernels_of(pid: int) -> set[int]:

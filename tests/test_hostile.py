@@ -3,6 +3,10 @@ DataError naming the file (and, for a problem in a cell, its row and column) —
 pandas, openpyxl or calamine traceback, and nothing is lost silently. Text that is markup,
 a formula or a path stays text: reports escape it, exports neutralise it, file names are
 made safe.
+
+Files that would take the machine if the readers' bounds failed (``bomb_*`` in the corpus,
+and the large or endless ones the tests make) are read in a child process under a memory
+limit and a timeout (``_helpers.read_limited``): a regression fails the test, not the session.
 """
 
 from __future__ import annotations
@@ -10,19 +14,21 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from _helpers import SAMPLES
+from _helpers import SAMPLES, read_limited
 
 import edu_quality as eq
-from edu_quality import DataError
+from edu_quality import DataError, ReadLimits
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 _spec = importlib.util.spec_from_file_location("make_corpus", HOSTILE / "make_corpus.py")
@@ -101,16 +107,35 @@ def test_corpus_is_what_the_script_writes(tmp_path):
             assert (HOSTILE / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
 
 
+def _bomb(case: dict[str, str], path: Path) -> DataError | None:
+    """Read a ``bomb_*`` file of the corpus in a child process: its DataError, or None if it loads."""
+    reader = "load_dataset" if case["table"] == "dataset" else READERS[case["table"]].__name__
+    (got,) = read_limited([(reader, [str(path)], {})])
+    if "error" not in got:
+        assert case["outcome"] == "loads" and not case["expect"], case["file"]
+        assert got["rows"] == int(case["rows"])
+        return None
+    err = DataError(got["file"], got["error"])
+    err.row, err.column = got["row"], got["column"]
+    return err
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
 def test_hostile_file(case):
     path = HOSTILE / case["file"]
     read = READERS[case["table"]]
-    if case["outcome"] == "loads":
+    if case["file"].startswith("bomb_"):
+        err = _bomb(case, path)
+        if err is None:
+            return
+    elif case["outcome"] == "loads":
         _check_loaded(read(path), case)
         return
-    with pytest.raises(DataError) as info:
-        read(path)
-    err = info.value
+    else:
+        with pytest.raises(DataError) as info:
+            read(path)
+        err = info.value
+    assert case["outcome"] == "error", str(err)
     assert re.search(case["expect"], str(err)), str(err)
     if case["table"] != "dataset":
         assert err.file == case["file"]
@@ -277,3 +302,282 @@ def test_unsafe_school_ids_give_safe_file_names():
     for name in names:
         assert re.fullmatch(r"[\w\-]+", name) and not name.startswith(".")
         assert ".." not in name and "/" not in name and "\\" not in name
+
+
+# ------------------------------------------------------------------ matching headers
+
+
+def test_matching_headers_one_at_a_time_is_linear():
+    """The loader also matches headers one at a time (the columns it did not map): 200 000
+    of them take seconds, not the minutes of a table of aliases rebuilt for each header."""
+    from edu_quality.schema import SCHOOLS, match_columns
+
+    headers = [f"Столбец {i}" for i in range(200_000)] + ["КОД ОО", "school_id", "Муниципалитет"]
+    start = time.perf_counter()
+    alone = [i for i, h in enumerate(headers) if match_columns([h], SCHOOLS)]
+    whole = match_columns(headers, SCHOOLS)
+    elapsed = time.perf_counter() - start
+    assert alone == [200_000, 200_001, 200_002]
+    assert whole == {200_000: "school_id", 200_002: "municipality"}
+    assert SCHOOLS.lookup is SCHOOLS.lookup  # built once
+    assert elapsed < 10, f"{elapsed:.1f} s"
+
+
+# ------------------------------------------------------------------ workbooks that take the machine
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_VPR_HEADER = [
+    "логин школы",
+    "код обучающегося",
+    "отметка за предыдущую четверть/триместр",
+    "пол",
+    "вариант",
+    "всего баллов",
+    "балл за 1",
+    "балл за 2",
+]
+_VPR_ROW = ["sch220001", "40001", "4", "м", "1", "3", "1", "2"]
+_VPR_NAME = "Проведение работы по математике, 4 класс. ВПР 2021.xlsx"
+
+
+def _workbook(path: Path, rows: list[list[object]], tail: bytes = b"", merge: str = "") -> Path:
+    """A one-sheet workbook of ``rows``, with ``tail`` (raw XML) at the end of the sheet's data."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    if merge:
+        wb.active.merge_cells(merge)
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", tail + b"</sheetData>", 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in parts.items():
+            z.writestr(name, body)
+    return path
+
+
+_SCHOOLS_ROWS = [["Код ОО", "Наименование ОО", "Муниципалитет"], [5, "Школа", "Инта"]]
+_FAR = {  # how a stray cell at XFD1048576 may be written: each refused
+    "value": b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+    "lowercase": b'<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>',
+    "prefixed": (
+        f'<x:row xmlns:x="{_MAIN}" r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>'
+    ).encode(),
+    "reference_last": b'<row r="1048576"><c s="0" t="n" r="XFD1048576"><v>1</v></c></row>',
+    "formula": b'<row r="1048576"><c r="XFD1048576"><f>1+1</f></c></row>',
+    "text": b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>',
+}
+
+
+def test_a_stray_cell_far_away_is_refused_before_it_is_read(tmp_path):
+    """One value at XFD1048576 made python-calamine allocate the 17 billion cells from A1 to it
+    (512 GiB: the process aborted). However the cell is written, every reader refuses the file
+    first, naming the cell and saying what to do."""
+    calls = [
+        ("read_schools", [str(_workbook(tmp_path / f"{name}.xlsx", _SCHOOLS_ROWS, xml))], {})
+        for name, xml in _FAR.items()
+    ]
+    for outcome in read_limited(calls):
+        assert outcome["row"] == 1048576 and outcome["column"] == "XFD", outcome
+        assert "заполнен до ячейки XFD1048576" in outcome["error"]
+        assert "удалите лишние ячейки" in outcome["error"]
+
+
+def test_cells_without_a_reference_are_counted_as_calamine_places_them(tmp_path):
+    """A row of 3 000 cells without ``r`` at row 20 000: 60 million cells from A1, more than the
+    limit. Such a sheet is measured by the XML parser, cell after cell."""
+    row = b'<row r="20000">' + b"<c><v>1</v></c>" * 3000 + b"</row>"
+    (outcome,) = read_limited(
+        [("read_schools", [str(_workbook(tmp_path / "a.xlsx", _SCHOOLS_ROWS, row))], {})]
+    )
+    assert "60 000 000 ячеек" in outcome["error"] and "DKJ20000" in outcome["error"], outcome
+
+
+def test_empty_cells_far_away_are_read(tmp_path):
+    """A formatted empty cell (no value) at XFD1048576 is skipped by python-calamine, as the
+    declared ``<dimension>`` is: the sheet reads as it is."""
+    tails = [
+        b'<row r="1048576"><c r="XFD1048576" s="0"/></row>',
+        b'<row r="1048576"><c r="XFD1048576"></c></row>',
+        b'<row r="1048576" s="0" customFormat="1"/>',
+    ]
+    calls = [
+        ("read_schools", [str(_workbook(tmp_path / f"{i}.xlsx", _SCHOOLS_ROWS, xml))], {})
+        for i, xml in enumerate(tails)
+    ]
+    assert read_limited(calls) == [{"rows": 1}] * len(tails)
+
+
+def test_every_reader_of_workbooks_refuses_the_stray_cell(tmp_path):
+    """The results reader, a dataset folder, the ВПР and questionnaire readers of ФИС ОКО and
+    the region-wide import all open workbooks through one checked door."""
+    far = _FAR["value"]
+    vpr = tmp_path / "vpr"
+    vpr.mkdir()
+    _workbook(vpr / _VPR_NAME, [_VPR_HEADER, _VPR_ROW], far)
+    folder = tmp_path / "region"
+    folder.mkdir()
+    _workbook(folder / "schools.xlsx", _SCHOOLS_ROWS, far)
+    (folder / "results.csv").write_text(
+        "Учебный год;Процедура;Предмет;Класс;Код ОО;Количество участников\n2023;ОГЭ;Математика;9;5;10\n",
+        encoding="utf-8",
+    )
+    registry = tmp_path / "registry.csv"
+    registry.write_text("логин;имя;регион\nsch220001;Школа;Район\n", encoding="utf-8")
+    context = _workbook(
+        tmp_path / "context.xlsx", [["Пользователь", "14. Где"], ["sch220001", "1) город"]], far
+    )
+    outcomes = read_limited(
+        [
+            ("read_results", [str(vpr / _VPR_NAME)], {}),
+            ("read_fisoko_vpr", [str(vpr / _VPR_NAME)], {}),
+            ("load_dataset", [str(folder)], {}),
+            ("read_fisoko_context", [str(context)], {}),
+            (
+                "import_fisoko",
+                [str(registry), None, [str(vpr)], str(tmp_path / "out")],
+                {"workers": 1},
+            ),
+        ]
+    )
+    files = [_VPR_NAME, _VPR_NAME, "schools.xlsx", "context.xlsx", _VPR_NAME]
+    for outcome, file in zip(outcomes, files, strict=True):
+        assert outcome.get("file") == file and "XFD1048576" in outcome["error"], outcome
+
+
+def test_a_title_merged_across_the_sheet_does_not_widen_the_table(tmp_path):
+    """A title merged over A1:XFD1 gave every row of the table 16 384 columns (12 000 rows:
+    197 million cells); the merged value now fills only the columns the sheet has."""
+    rows = [["Контингент"], ["Код ОО", "Учебный год", "Уровень", "Обучающихся"]]
+    rows += [[i, 2023, "НОО", 20] for i in range(12_000)]
+    path = _workbook(tmp_path / "enrolment.xlsx", rows, merge="A1:XFD1")
+    assert read_limited([("read_enrolment", [str(path)], {})]) == [{"rows": 12_000}]
+
+
+@pytest.mark.slow
+def test_a_gigabyte_zip_bomb_is_refused_at_once(tmp_path):
+    """The attack: a 1 MB workbook whose shared string unpacks to 1 GiB ran 180 s and took
+    4.5 GB. Its parts' sizes are read from the archive's table of contents, before anything
+    is unpacked."""
+    import zipfile
+
+    path = _workbook(tmp_path / "bomb.xlsx", _SCHOOLS_ROWS)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as fh:
+            fh.write(f'<sst xmlns="{_MAIN}"><si><t>'.encode())
+            for _ in range(1024):
+                fh.write(b"a" * 2**20)
+            fh.write(b"</t></si></sst>")
+    assert path.stat().st_size < 2 * 2**20
+    start = time.perf_counter()
+    (outcome,) = read_limited([("read_schools", [str(path)], {})], timeout=60)
+    assert "распаковывается в 1,0 ГБ — больше предела 512 МБ" in outcome["error"], outcome
+    assert time.perf_counter() - start < 30
+
+
+# ------------------------------------------------------------------ what is no file, or too large
+
+
+def test_a_named_pipe_a_device_or_a_folder_is_refused_not_read(tmp_path):
+    """A named pipe made the reader wait for ever, a link to /dev/zero read until memory ran
+    out: a path must be a regular file before it is opened."""
+    os.mkfifo(tmp_path / "results.csv")
+    os.mkfifo(tmp_path / "vpr.xlsx")
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    (tmp_path / "folder.csv").mkdir()
+    outcomes = read_limited(
+        [
+            ("read_results", [str(tmp_path / "results.csv")], {}),
+            ("read_results", [str(tmp_path / "vpr.xlsx")], {}),
+            ("read_fisoko_vpr", [str(tmp_path / "vpr.xlsx")], {}),
+            ("read_schools", [str(tmp_path / "zero.csv")], {}),
+            ("read_schools", [str(tmp_path / "folder.csv")], {}),
+        ],
+        timeout=60,
+    )
+    expected = ["именованный канал"] * 3 + ["устройство (как /dev/zero)", "указана папка"]
+    for outcome, text in zip(outcomes, expected, strict=True):
+        assert text in outcome["error"], outcome
+
+
+def test_a_file_beyond_the_size_limit_is_refused(tmp_path):
+    path = tmp_path / "schools.csv"
+    path.write_text("Код ОО;Наименование ОО;Муниципалитет\n5;Школа;Инта\n", encoding="utf-8")
+    assert len(eq.read_schools(path, limits=ReadLimits(max_file_bytes=1000))) == 1
+    with pytest.raises(DataError, match="файл занимает 91 байт — больше предела 50 байт"):
+        eq.read_schools(path, limits=ReadLimits(max_file_bytes=50))
+
+
+def test_a_million_columns_are_refused_at_once(tmp_path):
+    """A CSV with a million header columns took over five minutes; beyond
+    ``ReadLimits.max_columns`` (10 000) a row is refused before its header is matched."""
+    path = tmp_path / "results.csv"
+    n = 1_000_000
+    path.write_text(
+        "Код ОО;Предмет;"
+        + ";".join(f"c{i}" for i in range(n))
+        + "\n5;М;"
+        + ";".join("1" * n)
+        + "\n",
+        encoding="utf-8",
+    )
+    start = time.perf_counter()
+    (outcome,) = read_limited([("read_results", [str(path)], {})], timeout=60)
+    assert (outcome["row"], outcome["column"]) == (1, "№ 10001"), outcome
+    assert "в строке 1 000 002 столбцов — больше предела 10 000" in outcome["error"]
+    assert time.perf_counter() - start < 30
+
+
+def test_a_wide_row_over_many_lines_is_refused(tmp_path):
+    """One row of 9 993 cells made every one of 6 000 lines as wide (60 million cells for a
+    file of 22 KB): the lines times the widest row are bounded by ``max_cells``."""
+    path = tmp_path / "schools.csv"
+    path.write_text(
+        "Код ОО;Наименование ОО;Муниципалитет\n5;Школа;Инта" + ";" * 9990 + "\n" + "6\n" * 6000,
+        encoding="utf-8",
+    )
+    (outcome,) = read_limited([("read_schools", [str(path)], {})])
+    assert (outcome["row"], outcome["column"]) == (2, "№ 9993"), outcome
+    assert "6 003 строк × 9 993 столбцов" in outcome["error"]
+
+
+def test_parquet_beyond_the_limits_is_refused_from_its_footer(tmp_path):
+    path = tmp_path / "enrolment.parquet"
+    table = pd.DataFrame(
+        {
+            "Код ОО": [str(i) for i in range(10)],
+            "Учебный год": 2023,
+            "Уровень": "НОО",
+            "Обучающихся": 20,
+        }
+    )
+    table = table.assign(**{f"x{i}": 1 for i in range(16)})
+    table.to_parquet(path, index=False)
+    assert len(eq.read_enrolment(path)) == 10
+    with pytest.raises(DataError, match="в строке 20 столбцов — больше предела 10"):
+        eq.read_enrolment(path, limits=ReadLimits(max_columns=10))
+    with pytest.raises(DataError, match="10 строк × 20 столбцов — больше предела 100 ячеек"):
+        eq.read_enrolment(path, limits=ReadLimits(max_cells=100))
+
+
+def test_merged_ranges_beyond_the_limit_are_refused():
+    path = HOSTILE / "xlsx_merged_header.xlsx"
+    assert len(eq.read_results(path)) == 2
+    with pytest.raises(
+        DataError, match="на листе «Лист1» 7 объединённых диапазонов, больше предела 3"
+    ):
+        eq.read_results(path, limits=ReadLimits(max_merged=3))
+
+
+def test_limits_are_checked():
+    with pytest.raises(ValueError, match="max_columns"):
+        ReadLimits(max_columns=2.5)
+    with pytest.raises(ValueError, match="max_ratio"):
+        ReadLimits(max_ratio=0)
+    assert ReadLimits(max_ratio=1.5).max_ratio == 1.5

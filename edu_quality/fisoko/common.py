@@ -32,7 +32,8 @@ from ..privacy import pseudonymize
 from ..scales import SUBJECT_STEMS
 
 if TYPE_CHECKING:
-    from python_calamine import CalamineWorkbook
+    from ..io.excel import Workbook
+    from ..io.limits import ReadLimits
 
 __all__ = [
     "ERROR",
@@ -273,7 +274,9 @@ def parse_file_name(path: str | Path) -> FileInfo:
 # ------------------------------------------------------------------ workbooks
 
 
-def open_workbook(path: Path, *, xlsx_only: bool = False) -> CalamineWorkbook:
+def open_workbook(
+    path: Path, *, xlsx_only: bool = False, limits: ReadLimits | None = None
+) -> Workbook:
     """Open an Excel export of ФИС ОКО.
 
     Parameters
@@ -283,16 +286,20 @@ def open_workbook(path: Path, *, xlsx_only: bool = False) -> CalamineWorkbook:
     xlsx_only : bool
         Refuse a file whose name does not end in ``.xlsx`` or ``.xlsm``
         (checked after its existence, before opening it).
+    limits : ReadLimits, optional
+        How large the workbook and its sheets may be
+        (:class:`edu_quality.io.ReadLimits`; its defaults by default).
 
     Returns
     -------
-    python_calamine.CalamineWorkbook
+    edu_quality.io.excel.Workbook
+        Whose sheets are checked before they are read.
 
     Raises
     ------
     DataError
-        The file does not exist, has another extension (``xlsx_only``), or is
-        no readable workbook.
+        The file does not exist, is no regular file, has another extension
+        (``xlsx_only``), is no readable workbook, or is beyond ``limits``.
 
     Examples
     --------
@@ -306,15 +313,15 @@ def open_workbook(path: Path, *, xlsx_only: bool = False) -> CalamineWorkbook:
         raise DataError(file, f"файл не найден: {path}")
     if xlsx_only and path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise DataError(file, "выгрузка ФИС ОКО ожидается в формате .xlsx")
-    return excel.open_workbook(path, file)
+    return excel.open_workbook(path, file, limits)
 
 
-def named_sheet(wb: CalamineWorkbook, file: str, sheet: str | int) -> str:
+def named_sheet(wb: Workbook, file: str, sheet: str | int) -> str:
     """The name of the sheet a user asked for by name or by 0-based position.
 
     Parameters
     ----------
-    wb : CalamineWorkbook
+    wb : Workbook
         From :func:`open_workbook`.
     file : str
         File name for the error message.
@@ -340,17 +347,17 @@ def named_sheet(wb: CalamineWorkbook, file: str, sheet: str | int) -> str:
     return sheet
 
 
-def sheet_grid(wb: CalamineWorkbook, name: str, file: str) -> list[list[Any]]:
+def sheet_grid(wb: Workbook, name: str, file: str) -> list[list[Any]]:
     """Every cell of a sheet, as read (rows of equal length, empty cells included).
 
     Parameters
     ----------
-    wb : CalamineWorkbook
+    wb : Workbook
         From :func:`open_workbook`.
     name : str
         The sheet.
     file : str
-        File name for the error message.
+        File name for the error message (the workbook's own name is used).
 
     Returns
     -------
@@ -359,12 +366,11 @@ def sheet_grid(wb: CalamineWorkbook, name: str, file: str) -> list[list[Any]]:
     Raises
     ------
     DataError
-        The sheet cannot be read.
+        The sheet cannot be read, or holds more than the workbook's limits
+        allow (a stray cell far from the table, see
+        :func:`edu_quality.io.archive.check_sheet`).
     """
-    try:
-        return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine's own error types
-        raise DataError(file, f"не удалось прочитать лист «{name}» ({exc})") from None
+    return wb.grid(name)
 
 
 # ------------------------------------------------------------------ data-quality report

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, Problem
+from ..io.limits import ReadLimits
 from ..schema import normalize_header
 from .common import (
     WARNING,
@@ -106,7 +107,9 @@ class FisOkoContext:
     file: str
 
 
-def read_fisoko_context(path: str | Path, *, strict: bool = False) -> FisOkoContext:
+def read_fisoko_context(
+    path: str | Path, *, strict: bool = False, limits: ReadLimits | None = None
+) -> FisOkoContext:
     """Read the ФИС ОКО context questionnaire («Сбор контекстных данных об ОО»).
 
     Every sheet is read; columns are found by the number of their question
@@ -120,6 +123,9 @@ def read_fisoko_context(path: str | Path, *, strict: bool = False) -> FisOkoCont
         The ``.xlsx`` file.
     strict : bool
         Raise :class:`DataError` on unreadable cells instead of listing them.
+    limits : ReadLimits, optional
+        How large the workbook and its sheets may be
+        (:class:`edu_quality.io.ReadLimits`; its defaults by default).
 
     Returns
     -------
@@ -151,7 +157,7 @@ def read_fisoko_context(path: str | Path, *, strict: bool = False) -> FisOkoCont
     """
     path = Path(path)
     file = path.name
-    wb = open_workbook(path)
+    wb = open_workbook(path, limits=limits)
     q = QualityReport(file)
     merged: pd.DataFrame | None = None
     year: int | None = None

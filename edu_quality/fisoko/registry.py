@@ -14,13 +14,16 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..io.limits import ReadLimits
 from ..io.readers import read_schools
 from .common import canonical_school_id
 
 __all__ = ["read_fisoko_registry"]
 
 
-def read_fisoko_registry(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+def read_fisoko_registry(
+    path: str | Path, *, sheet: str | int | None = None, limits: ReadLimits | None = None
+) -> pd.DataFrame:
     r"""Read the ФИС ОКО school registry (``логин``, ``имя``, ``регион``).
 
     Parameters
@@ -29,6 +32,8 @@ def read_fisoko_registry(path: str | Path, *, sheet: str | int | None = None) ->
         The registry (``.xlsx``, ``.csv`` or ``.parquet``).
     sheet : str or int, optional
         Excel sheet; the one visible sheet with the table by default.
+    limits : ReadLimits, optional
+        How large the file may be (:class:`edu_quality.io.ReadLimits`).
 
     Returns
     -------
@@ -54,7 +59,7 @@ def read_fisoko_registry(path: str | Path, *, sheet: str | int | None = None) ->
     >>> read_fisoko_registry(p).iloc[0, :3].tolist()
     ['sch224145', 'МБОУ СОШ №7', 'г. Алейск']
     """
-    table = read_schools(path, sheet=sheet)
+    table = read_schools(path, sheet=sheet, limits=limits)
     out = table[["school_id", "name", "municipality", "group", "locality"]].copy()
     out.attrs = dict(table.attrs)
     out["school_id"] = canonical_school_id(out["school_id"])

@@ -22,15 +22,23 @@ first, a table on several sheets or only on a hidden one, an «Итого» row 
 number merged over several rows are errors; a header over two rows of merged
 cells, merged labels and numbers typed as headers (2, 3, 4, 5) are read.
 
-The modules, from the bottom up: :mod:`.csv_text` (decoding CSV text),
-:mod:`.cells` (parsing cells), :mod:`.grid` (the grid of a file and its header
-row), :mod:`.excel` (workbooks), :mod:`.raw` (any file into the grid),
+Nothing is read beyond the bounds of a :class:`ReadLimits` (the parameter
+``limits`` of every reader): a file that is no regular file (a pipe, a device),
+too large, too wide, a workbook that unpacks to gigabytes or a sheet with a
+stray cell at XFD1048576 is refused before it is read.
+
+The modules, from the bottom up: :mod:`.limits` (the bounds, and what a path
+must be), :mod:`.csv_text` (decoding CSV text), :mod:`.cells` (parsing cells),
+:mod:`.grid` (the grid of a file and its header row), :mod:`.archive` (a
+workbook's archive and its sheets' extent, checked before they are read),
+:mod:`.excel` (workbooks), :mod:`.raw` (any file into the grid),
 :mod:`.checks` (checks and their problems), :mod:`.load` (one file into a
 checked table), :mod:`.readers` and :mod:`.results` (the public readers).
 """
 
 from __future__ import annotations
 
+from .limits import DEFAULT_LIMITS, ReadLimits
 from .raw import SUFFIXES as SUFFIXES
 from .readers import (
     read_context,
@@ -44,6 +52,8 @@ from .readers import (
 from .results import read_results
 
 __all__ = [
+    "DEFAULT_LIMITS",
+    "ReadLimits",
     "read_context",
     "read_enrolment",
     "read_indicators",

@@ -31,6 +31,7 @@ from ..schema import (
 )
 from .cells import as_text, cast, parse, parse_distinct
 from .checks import cell_problems, layout_problems, problem_cells, validate
+from .limits import ReadLimits
 from .raw import read_raw
 
 __all__ = ["Loaded", "context_extra", "load"]
@@ -54,24 +55,25 @@ def load(
     sheet: str | int | None = None,
     fill: dict[str, object] | None = None,
     extra: Callable[[str], str | None] | None = None,
+    limits: ReadLimits | None = None,
 ) -> Loaded:
     """Read, map, parse and validate one file against the best-fitting spec.
 
     ``extra`` maps a header that is no canonical column to the name of an extra
-    column (kept, as a share) or to None (dropped).
+    column (kept, as a share) or to None (dropped); ``limits`` bound what is
+    read (:class:`~.limits.ReadLimits`).
     """
-    raw = read_raw(path, sheet, specs)
+    raw = read_raw(path, sheet, specs, limits)
     file = raw.file
     typed = Path(path).suffix.lower() == ".parquet"
     fill = {k: v for k, v in (fill or {}).items() if v is not None}
+    keys = [normalize_header(h) for h in raw.headers]  # once, for every spec
+    matched = [(s, match_columns(raw.headers, s, keys=keys)) for s in specs]
     spec = max(
-        specs,
-        key=lambda s: (
-            sum(n in set(match_columns(raw.headers, s).values()) for n in s.required),
-            len(match_columns(raw.headers, s)),
-        ),
-    )
-    mapping = match_columns(raw.headers, spec, keep_names=spec is SCHOOLS)
+        matched,
+        key=lambda sm: (sum(n in set(sm[1].values()) for n in sm[0].required), len(sm[1])),
+    )[0]
+    mapping = match_columns(raw.headers, spec, keep_names=spec is SCHOOLS, keys=keys)
     present = set(mapping.values())
     missing = [
         c for c in spec.columns if c.required and c.name not in present and c.name not in fill
@@ -89,7 +91,7 @@ def load(
         ]
         raise DataError(file, problems)
 
-    used = _used_columns(raw.headers, mapping, spec, extra)
+    used = _used_columns(raw.headers, keys, mapping, spec, extra)
     layout = layout_problems(raw, used, spec)
     if layout:
         raise DataError(file, layout)
@@ -155,16 +157,20 @@ def load(
 
 def _used_columns(
     headers: list[str],
+    keys: list[str],
     mapping: dict[int, str],
     spec: TableSpec,
     extra: Callable[[str], str | None] | None,
 ) -> dict[int, str]:
-    """Position → column name of every header the loader uses, repeats included."""
+    """Position → column name of every header the loader uses, repeats included.
+
+    ``keys`` are the headers normalised (:func:`~edu_quality.schema.normalize_header`).
+    """
     names = dict(mapping)
     for pos, header in enumerate(headers):
         if pos in names or not header:
             continue
-        alone = match_columns([header], spec, keep_names=spec is SCHOOLS)
+        alone = match_columns([header], spec, keep_names=spec is SCHOOLS, keys=[keys[pos]])
         if alone:
             names[pos] = alone[0]
         elif extra is not None and not is_name_header(header):

@@ -4,6 +4,9 @@
 decoded (:mod:`.csv_text`), its delimiter sniffed and its header row found; a
 workbook is read by :mod:`.excel`; a Parquet file is taken as it is. Fully
 empty rows are dropped, keeping the row numbers the user sees for the others.
+Every file is first checked to be a regular file of bounded size, and its
+table to have a bounded number of columns and cells (:mod:`.limits`), before
+its rows are read.
 """
 
 from __future__ import annotations
@@ -17,16 +20,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
-from ..schema import SCHOOLS, TableSpec, match_columns
+from ..errors import DataError, Problem
+from ..schema import SCHOOLS, TableSpec, match_columns, normalize_header
 from .csv_text import INVISIBLE, LINE_BREAKS, FieldLimit, decode_csv, text_issue, unclosed_quote
 from .excel import read_xlsx
 from .grid import HEADER_SEARCH_ROWS, Raw, check_unnamed, find_header, sub_header
+from .limits import DEFAULT_LIMITS, ReadLimits, grouped, regular_file
 
 __all__ = ["SUFFIXES", "empty_rows", "read_raw"]
 
 #: The suffixes of the files the readers take.
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
+#: Characters of a line the delimiter is sniffed from (a line of a million cells is not parsed
+#: three times over to choose it).
+_SNIFF_CHARS = 2**18
 
 
 def _display_name(path: Path) -> str:
@@ -49,14 +56,58 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _read_csv(path: Path, file: str, score: Callable, expected: str) -> Raw:
+def _too_wide(file: str, row: int | None, width: int, limits: ReadLimits) -> DataError:
+    """The error for a row of more than ``limits.max_columns`` cells."""
+    return DataError(
+        file,
+        Problem(
+            row,
+            None if row is None else f"№ {limits.max_columns + 1}",
+            f"в строке {grouped(width)} столбцов — больше предела {grouped(limits.max_columns)}: "
+            "это не таблица программы (или в строке лишние разделители) — оставьте нужные "
+            "столбцы или увеличьте предел (ReadLimits.max_columns)",
+        ),
+    )
+
+
+def _check_width(lines: list[str], delim: str, file: str, limits: ReadLimits) -> None:
+    """Refuse a line of the top of a CSV file with more than ``limits.max_columns`` cells.
+
+    Called under :class:`~.csv_text.FieldLimit` (which is not re-entrant).
+    """
+    for i, line in enumerate(lines):
+        if line.count(delim) < limits.max_columns:
+            continue
+        width = len(next(csv.reader([line], delimiter=delim), []))
+        if width > limits.max_columns:
+            raise _too_wide(file, i + 1, width, limits)
+
+
+def _check_cells(text: str, width: int, file: str, row: int | None, limits: ReadLimits) -> None:
+    """Refuse a CSV whose lines × ``width`` (its widest row) exceed ``limits.max_cells``."""
+    lines = text.count("\n") + text.count("\r") - text.count("\r\n") + 1
+    if lines * width > limits.max_cells:
+        raise DataError(
+            file,
+            Problem(
+                row,
+                None if row is None else f"№ {width}",
+                f"{grouped(lines)} строк × {grouped(width)} столбцов (по самой широкой строке) — "
+                f"больше предела {grouped(limits.max_cells)} ячеек: разделите файл на несколько "
+                "или уберите лишние разделители в конце строки (предел: ReadLimits.max_cells)",
+            ),
+        )
+
+
+def _read_csv(path: Path, file: str, score: Callable, expected: str, limits: ReadLimits) -> Raw:
     """The grid of a CSV file below its header row, every cell as text."""
     text, issue = decode_csv(path.read_bytes(), file)
     # split as the parser does: a form feed or U+2028 in a title is no line end for it
     head_lines = LINE_BREAKS.split(text, maxsplit=HEADER_SEARCH_ROWS + 20)
     head_lines = head_lines[: HEADER_SEARCH_ROWS + 20]
     with FieldLimit():  # a long cell near the top is no reason to fail
-        delim = _sniff_delimiter(head_lines)
+        delim = _sniff_delimiter([line[:_SNIFF_CHARS] for line in head_lines])
+        _check_width(head_lines[:HEADER_SEARCH_ROWS], delim, file, limits)
         candidates = list(csv.reader(head_lines[:HEADER_SEARCH_ROWS], delimiter=delim))
     if issue is not None:
         try:
@@ -72,7 +123,10 @@ def _read_csv(path: Path, file: str, score: Callable, expected: str) -> Raw:
     width = max(len(headers), 1)
     while headers and not headers[-1]:
         headers.pop()
+    widest = max(range(h, len(candidates)), key=lambda i: len(candidates[i]))
+    wide_row = widest + 1 if len(candidates[widest]) > len(headers) else None
     for _ in range(20):  # rows wider than the header: widen, then check the extra cells
+        _check_cells(text, width, file, wide_row, limits)
         try:
             data = pd.read_csv(
                 _io.StringIO(text),
@@ -91,10 +145,13 @@ def _read_csv(path: Path, file: str, score: Callable, expected: str) -> Raw:
             quote = re.search(r"EOF inside string starting at row (\d+)", str(exc))
             if quote:
                 raise unclosed_quote(file, text, int(quote.group(1)) + 1, delim, headers) from None
-            m = re.search(r"saw (\d+)", str(exc))
+            m = re.search(r"line (\d+), saw (\d+)", str(exc))
             if not m:
                 raise DataError(file, f"файл CSV повреждён: {exc}") from None
-            width = max(width + 1, int(m.group(1)))
+            wide_row = int(m.group(1))
+            width = max(width + 1, int(m.group(2)))
+            if width > limits.max_columns:
+                raise _too_wide(file, wide_row, width, limits) from None
     else:
         raise DataError(file, "файл CSV повреждён: строки разной длины")
     rows = np.arange(h + depth + 1, h + depth + 1 + len(data))
@@ -103,8 +160,28 @@ def _read_csv(path: Path, file: str, score: Callable, expected: str) -> Raw:
     return Raw(file, headers, data, rows, header_row=h + 1)
 
 
-def _read_parquet(path: Path, file: str) -> Raw:
-    """The grid of a Parquet file, typed as stored; its header is its column names."""
+def _read_parquet(path: Path, file: str, limits: ReadLimits) -> Raw:
+    """The grid of a Parquet file, typed as stored; its header is its column names.
+
+    The rows and columns its footer declares are checked against ``limits``
+    before any row is read.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception as exc:
+        raise DataError(file, f"файл Parquet повреждён ({exc})") from None
+    if meta.num_columns > limits.max_columns:
+        raise _too_wide(file, None, meta.num_columns, limits)
+    if meta.num_rows * meta.num_columns > limits.max_cells:
+        raise DataError(
+            file,
+            f"в файле {grouped(meta.num_rows)} строк × {grouped(meta.num_columns)} столбцов — "
+            f"больше предела {grouped(limits.max_cells)} ячеек: разбейте таблицу на части "
+            "(например, по годам: папка results_…/year=…/) или увеличьте предел "
+            "(ReadLimits.max_cells)",
+        )
     try:
         data = pd.read_parquet(path)
     except Exception as exc:
@@ -120,7 +197,10 @@ def _read_parquet(path: Path, file: str) -> Raw:
 def empty_rows(data: pd.DataFrame) -> np.ndarray:
     """Rows whose every cell is missing or, as stripped text, "", "nan" or "None"."""
     empty = np.ones(len(data), dtype=bool)
-    text_first = sorted(data.columns, key=lambda c: pd.api.types.is_numeric_dtype(data[c]))
+    numeric = [pd.api.types.is_numeric_dtype(t) for t in data.dtypes]
+    text_first = [c for c, n in zip(data.columns, numeric, strict=True) if not n] + [
+        c for c, n in zip(data.columns, numeric, strict=True) if n
+    ]
     for c in text_first:
         idx = np.flatnonzero(empty)
         if not len(idx):
@@ -132,30 +212,38 @@ def empty_rows(data: pd.DataFrame) -> np.ndarray:
     return empty
 
 
-def read_raw(path: str | Path, sheet: str | int | None, specs: Sequence[TableSpec]) -> Raw:
+def read_raw(
+    path: str | Path,
+    sheet: str | int | None,
+    specs: Sequence[TableSpec],
+    limits: ReadLimits | None = None,
+) -> Raw:
     """The grid of the table in ``path`` whose header names most columns of one of ``specs``.
 
     ``sheet`` chooses the sheet of a workbook (by default the one visible
-    sheet with the table). Fully empty rows are dropped.
+    sheet with the table); ``limits`` bound what is read
+    (:class:`~.limits.ReadLimits`, by default :data:`~.limits.DEFAULT_LIMITS`).
+    Fully empty rows are dropped.
     """
     path = Path(path)
     file = _display_name(path)
-    if not path.exists():
-        raise DataError(file, f"файл не найден: {path}")
-    if path.is_dir():
-        raise DataError(file, "указана папка, а не файл")
+    limits = limits or DEFAULT_LIMITS
+    regular_file(path, file, limits)
     suffix = path.suffix.lower()
     expected = ", ".join(c.label for c in specs[0].columns if c.required)
 
     def score(headers: list[str]) -> int:
-        return max(len(match_columns(headers, s, keep_names=s is SCHOOLS)) for s in specs)
+        keys = [normalize_header(h) for h in headers]  # once for every spec
+        return max(
+            len(match_columns(headers, s, keep_names=s is SCHOOLS, keys=keys)) for s in specs
+        )
 
     if suffix in (".csv", ".txt", ".tsv"):
-        raw = _read_csv(path, file, score, expected)
+        raw = _read_csv(path, file, score, expected, limits)
     elif suffix in (".xlsx", ".xlsm"):
-        raw = read_xlsx(path, file, sheet, score, expected)
+        raw = read_xlsx(path, file, sheet, score, expected, limits)
     elif suffix == ".parquet":
-        raw = _read_parquet(path, file)
+        raw = _read_parquet(path, file, limits)
     elif suffix == ".xls":
         raise DataError(file, "старый формат .xls не поддерживается: сохраните файл как .xlsx")
     else:

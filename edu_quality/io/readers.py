@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..schema import CONTEXT, ENROLMENT, INDICATORS, PLAN, RISK_PROFILES, SCHOOLS, STAFF, TableSpec
+from .limits import ReadLimits
 from .load import context_extra, load
 
 __all__ = [
@@ -28,7 +29,9 @@ __all__ = [
 ]
 
 
-def read_schools(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+def read_schools(
+    path: str | Path, *, sheet: str | int | None = None, limits: ReadLimits | None = None
+) -> pd.DataFrame:
     r"""Read the school registry.
 
     Parameters
@@ -37,6 +40,9 @@ def read_schools(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
         ``.csv``, ``.xlsx`` or ``.parquet`` file.
     sheet : str or int, optional
         Excel sheet name or 0-based index; the first visible sheet by default.
+    limits : ReadLimits, optional
+        How large a file may be (:class:`edu_quality.io.ReadLimits`; its defaults
+        by default): a file beyond them is refused.
 
     Returns
     -------
@@ -61,16 +67,18 @@ def read_schools(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     >>> read_schools(p)[["school_id", "group"]].to_dict("records")
     [{'school_id': '5', 'group': 'обычная'}]
     """
-    return load(path, [SCHOOLS], sheet=sheet).table
+    return load(path, [SCHOOLS], sheet=sheet, limits=limits).table
 
 
-def read_context(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
+def read_context(
+    path: str | Path, *, sheet: str | int | None = None, limits: ReadLimits | None = None
+) -> pd.DataFrame:
     r"""Read the social context of schools: one share column (0–1) per factor.
 
     Headers that are a factor's canonical name or its Russian label in the
     catalogue (:func:`edu_quality.factor_catalogue`) become the canonical
     name; other headers are kept as they are. Percentages («29,3 %») are
-    converted to shares.
+    converted to shares. ``sheet`` and ``limits`` are those of :func:`read_schools`.
 
     Returns
     -------
@@ -85,7 +93,7 @@ def read_context(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     >>> read_context(p).loc[0, "tzhs"]
     np.float64(0.293)
     """
-    return load(path, [CONTEXT], sheet=sheet, extra=context_extra).table
+    return load(path, [CONTEXT], sheet=sheet, extra=context_extra, limits=limits).table
 
 
 def _reader(spec: TableSpec, what: str, sample: str) -> Callable[..., pd.DataFrame]:
@@ -95,8 +103,10 @@ def _reader(spec: TableSpec, what: str, sample: str) -> Callable[..., pd.DataFra
     example reads.
     """
 
-    def read(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
-        return load(path, [spec], sheet=sheet).table
+    def read(
+        path: str | Path, *, sheet: str | int | None = None, limits: ReadLimits | None = None
+    ) -> pd.DataFrame:
+        return load(path, [spec], sheet=sheet, limits=limits).table
 
     cols = "\n".join(
         f"        ``{c.name}`` — {c.label}" + (" (обязательный)" if c.required else "")
@@ -111,6 +121,8 @@ def _reader(spec: TableSpec, what: str, sample: str) -> Callable[..., pd.DataFra
         ``.csv``, ``.xlsx`` or ``.parquet`` file.
     sheet : str or int, optional
         Excel sheet; the first visible sheet by default.
+    limits : ReadLimits, optional
+        How large a file may be (:class:`edu_quality.io.ReadLimits`).
 
     Returns
     -------

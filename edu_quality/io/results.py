@@ -16,6 +16,7 @@ import pandas as pd
 from ..privacy import key_for, pseudonymize
 from ..schema import RESULTS_AGGREGATED, RESULTS_PUPILS
 from .checks import refuse_names_as_ids
+from .limits import ReadLimits
 from .load import Loaded, load
 
 __all__ = ["load_results", "read_results"]
@@ -33,6 +34,7 @@ def read_results(
     strict: bool = False,
     invalid_results: str = "raise",
     scales: pd.DataFrame | str | Path | None = None,
+    limits: ReadLimits | None = None,
 ) -> pd.DataFrame:
     r"""Read assessment results, pupil-level or aggregated per school.
 
@@ -62,6 +64,9 @@ def read_results(
         raise on invalid secondary fields (``strict``); raise on invalid
         results or leave them out (``"raise"`` / ``"exclude"``); a user's
         score-to-mark scales.
+    limits : ReadLimits, optional
+        How large a file may be (:class:`edu_quality.io.ReadLimits`; its
+        defaults by default): a file beyond them is refused.
 
     Returns
     -------
@@ -105,6 +110,7 @@ def read_results(
         strict=strict,
         invalid_results=invalid_results,
         scales=scales,
+        limits=limits,
     )
     return loaded.table
 
@@ -121,6 +127,7 @@ def load_results(
     strict: bool = False,
     invalid_results: str = "raise",
     scales: pd.DataFrame | str | Path | None = None,
+    limits: ReadLimits | None = None,
 ) -> Loaded:
     """:func:`read_results`, with the row numbers and headers the table came from."""
     from ..fisoko import sniff_vpr  # on first use: importing the readers does not load fisoko
@@ -128,6 +135,7 @@ def load_results(
     vpr = sniff_vpr(
         path,
         sheet,
+        limits,
         year=year,
         subject=subject,
         grade=grade,
@@ -139,7 +147,7 @@ def load_results(
     if vpr is not None:
         return Loaded(vpr.results, vpr.source_rows, vpr.headers, vpr.file, RESULTS_PUPILS)
     fill = {"assessment": assessment, "year": year, "subject": subject, "grade": grade}
-    loaded = load(path, [RESULTS_PUPILS, RESULTS_AGGREGATED], sheet=sheet, fill=fill)
+    loaded = load(path, [RESULTS_PUPILS, RESULTS_AGGREGATED], sheet=sheet, fill=fill, limits=limits)
     table = loaded.table
     if loaded.spec is RESULTS_PUPILS:
         refuse_names_as_ids(loaded)

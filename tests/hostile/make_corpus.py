@@ -33,12 +33,14 @@ def _xlsx(wb) -> bytes:
     return _fixed_zip(buf.getvalue())
 
 
-def _fixed_zip(data: bytes, edit: dict[str, callable] | None = None) -> bytes:
+def _fixed_zip(
+    data: bytes, edit: dict[str, callable] | None = None, add: dict[str, bytes] | None = None
+) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in src.namelist():
-            body = src.read(name)
+        for name in [*src.namelist(), *(add or {})]:
+            body = src.read(name) if name in src.namelist() else add[name]
             if name == "docProps/core.xml":
                 body = re.sub(
                     rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
@@ -461,6 +463,66 @@ def xlsx_cases() -> list[tuple[str, bytes]]:
     ]
 
 
+def _before(tag: bytes, text: bytes) -> callable:
+    """An edit of an XML part: ``text`` inserted before ``tag``."""
+    return lambda body: body.replace(tag, text + tag, 1)
+
+
+def bomb_cases() -> list[tuple[str, bytes]]:
+    """Small files that would take the machine: ``test_hostile`` reads them in a child process."""
+    table = _xlsx(_sheet([["Код ОО", "Наименование ОО", "Муниципалитет"], [5, "Школа", "Инта"]]))
+    sheet = "xl/worksheets/sheet1.xml"
+    far_cell = _fixed_zip(
+        table,
+        {sheet: _before(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')},
+    )
+    far_format = _fixed_zip(
+        table,
+        {
+            sheet: lambda body: re.sub(
+                rb'<dimension ref="[^"]*"',
+                b'<dimension ref="A1:XFD1048576"',
+                _before(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" s="0"/></row>')(body),
+            )
+        },
+    )
+    strings = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+        b'uniqueCount="1"><si><t>' + b"a" * 20 * 2**20 + b"</t></si></sst>"
+    )
+    shared = _fixed_zip(
+        table,
+        {
+            sheet: lambda body: re.sub(
+                rb'<c r="B2" t="inlineStr"><is><t>[^<]*</t></is></c>',
+                b'<c r="B2" t="s"><v>0</v></c>',
+                body,
+            ),
+            "[Content_Types].xml": _before(
+                b"</Types>",
+                b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>',
+            ),
+            "xl/_rels/workbook.xml.rels": _before(
+                b"</Relationships>",
+                b'<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://'
+                b'schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>',
+            ),
+        },
+        {"xl/sharedStrings.xml": strings},
+    )
+    blanks = _fixed_zip(
+        table, {sheet: _before(b"</sheetData>", b"<row>" + b"<c/>" * 5 * 2**20 + b"</row>")}
+    )
+    return [
+        ("bomb_xlsx_far_cell.xlsx", far_cell),
+        ("bomb_xlsx_far_formatting.xlsx", far_format),
+        ("bomb_xlsx_shared_string.xlsx", shared),
+        ("bomb_xlsx_blank_sheet.xlsx", blanks),
+        _text("bomb_csv_wide_row.csv", SCHOOLS + "5;Школа;Инта" + ";" * 10_000 + "\n"),
+    ]
+
+
 def parquet_cases() -> list[tuple[str, bytes]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -513,7 +575,7 @@ def dataset_cases() -> list[tuple[str, bytes]]:
 
 def corpus() -> list[tuple[str, bytes]]:
     """Every file of the corpus: (path relative to the corpus folder, bytes)."""
-    return csv_cases() + xlsx_cases() + parquet_cases() + dataset_cases()
+    return csv_cases() + xlsx_cases() + parquet_cases() + dataset_cases() + bomb_cases()
 
 
 def write_corpus(folder: Path = HERE) -> list[Path]:

@@ -29,13 +29,14 @@ from .tasks import classify_task_cells, score_tasks, task_maxima
 from .work import work_identity, work_scale
 
 if TYPE_CHECKING:
-    from python_calamine import CalamineWorkbook
+    from ...io.excel import Workbook
+    from ...io.limits import ReadLimits
 
 __all__ = ["parse_vpr", "read_fisoko_vpr", "sniff_vpr"]
 
 
 def _open_sheet(
-    wb: CalamineWorkbook,
+    wb: Workbook,
     file: str,
     sheet: str | int | None,
 ) -> tuple[str | None, int, list[list[Any]]]:
@@ -60,12 +61,12 @@ def _open_sheet(
 
 
 def _read_grid(
-    path: str | Path, sheet: str | int | None
+    path: str | Path, sheet: str | int | None, limits: ReadLimits | None = None
 ) -> tuple[Path, str, str | None, int, list[list[Any]]]:
     """Return (path, file name, layout, header row index, grid) of an ``.xlsx`` export."""
     path = Path(path)
     file = path.name
-    wb = open_workbook(path, xlsx_only=True)
+    wb = open_workbook(path, xlsx_only=True, limits=limits)
     layout, h, grid = _open_sheet(wb, file, sheet)
     return path, file, layout, h, grid
 
@@ -82,6 +83,7 @@ def read_fisoko_vpr(
     task_max: Sequence[int] | None = None,
     sheet: str | int | None = None,
     pseudonymize_ids: bool | str | None = None,
+    limits: ReadLimits | None = None,
 ) -> FisOkoVpr:
     """Read a ФИС ОКО ВПР export in any of its three layouts.
 
@@ -112,6 +114,9 @@ def read_fisoko_vpr(
         visible sheet.
     pseudonymize_ids : bool or str, optional
         As in :func:`edu_quality.read_results`.
+    limits : ReadLimits, optional
+        How large the workbook and its sheet may be
+        (:class:`edu_quality.io.ReadLimits`; its defaults by default).
 
     Returns
     -------
@@ -120,7 +125,7 @@ def read_fisoko_vpr(
     Raises
     ------
     DataError
-        Not a ФИС ОКО ВПР export; year, subject or grade unknown; no scale
+        Not a ФИС ОКО ВПР export, or a workbook beyond ``limits``; year, subject or grade unknown; no scale
         for the work; invalid results (unless excluded); invalid secondary
         fields with ``strict=True``. Each problem names the Excel row and the
         column.
@@ -146,7 +151,7 @@ def read_fisoko_vpr(
     [[2, 'отметка за предыдущую четверть/триместр', '8', 'поле оставлено пустым, результат сохранён']]
     """
     check_option("invalid_results", invalid_results, ("raise", "exclude"))
-    path, file, layout, h, grid = _read_grid(path, sheet)
+    path, file, layout, h, grid = _read_grid(path, sheet, limits)
     if layout is None:
         raise DataError(
             file,
@@ -172,13 +177,22 @@ def read_fisoko_vpr(
     )
 
 
-def sniff_vpr(path: str | Path, sheet: str | int | None, **options: Any) -> FisOkoVpr | None:
-    """Read ``path`` as a ФИС ОКО export if it is one, else return None."""
+def sniff_vpr(
+    path: str | Path,
+    sheet: str | int | None,
+    limits: ReadLimits | None = None,
+    **options: Any,
+) -> FisOkoVpr | None:
+    """Read ``path`` as a ФИС ОКО export if it is one, else return None.
+
+    A workbook that cannot be read as one (beyond ``limits`` among them) gives
+    None too: the general reader then says what is wrong with it.
+    """
     p = Path(path)
     if p.suffix.lower() not in (".xlsx", ".xlsm") or not p.is_file():
         return None
     try:
-        path, file, layout, h, grid = _read_grid(p, sheet)
+        path, file, layout, h, grid = _read_grid(p, sheet, limits)
     except DataError:
         return None
     if layout is None:
