@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from ._checks import check_option
 from ._grouping import is_dask
 from .errors import MAX_PROBLEMS, DataError, Problem
+from .io.limits import DEFAULT_LIMITS, ReadLimits, inside_folder, regular_file
 from .io.load import Loaded, context_extra, load
 from .io.raw import SUFFIXES
 from .io.results import load_results
@@ -182,13 +183,18 @@ _TITLES = {
 
 
 def _files(folder: Path, stem: str, *, prefix: bool = False) -> list[Path]:
+    """The files of a table in ``folder`` (``stem`` or, with ``prefix``, ``stem*``), by name.
+
+    An entry that is a symbolic link out of the folder is refused, not followed.
+    """
+    root = folder.resolve()
     out = []
     for p in sorted(folder.iterdir()):
         if p.name.startswith(("~$", ".")) or p.suffix.lower() not in SUFFIXES:
             continue
         name = p.stem.lower()
         if name == stem or (prefix and name.startswith(stem)):
-            out.append(p)
+            out.append(inside_folder(p, root, p.name))
     return out
 
 
@@ -198,13 +204,44 @@ PARTITION_KEYS = ("year", "assessment", "subject", "grade")
 
 
 def _result_folders(folder: Path) -> list[Path]:
+    """The folders of partitioned results (``results*``) in ``folder``, none leading out of it."""
+    root = folder.resolve()
     return [
-        p
+        inside_folder(p, root, p.name)
         for p in sorted(folder.iterdir())
         if p.is_dir()
         and p.name.lower().startswith("results")
         and not p.name.startswith(("~$", ".", "_"))
     ]
+
+
+def _parquet_files(root: Path, base: Path) -> list[Path]:
+    """The ``.parquet`` files under the folder ``root``, hidden (``.``, ``_``) parts left out.
+
+    A symbolic link is followed only when it stays inside the data folder
+    ``base``; one that leads out of it is refused. A folder reached twice
+    (through a link) is read once.
+    """
+    top = base.resolve()
+    seen: set[Path] = set()
+    out: list[Path] = []
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        real = folder.resolve()
+        if real in seen:
+            continue
+        seen.add(real)
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith((".", "_")):
+                continue
+            if entry.is_symlink():
+                inside_folder(entry, top, entry.relative_to(base).as_posix())
+            if entry.is_dir():
+                stack.append(entry)
+            elif entry.suffix == ".parquet":
+                out.append(entry)
+    return sorted(out)
 
 
 def _partitions(root: Path, base: Path) -> list[tuple[Path, dict[str, str], str]]:
@@ -214,10 +251,8 @@ def _partitions(root: Path, base: Path) -> list[tuple[Path, dict[str, str], str]
     from the folder names (``subject=%D0%A0…`` → «Р…»).
     """
     out = []
-    for path in sorted(root.rglob("*.parquet")):
+    for path in _parquet_files(root, base):
         rel = path.relative_to(root)
-        if any(part.startswith((".", "_")) for part in rel.parts):
-            continue
         values: dict[str, str] = {}
         for part in rel.parts[:-1]:
             key, eq, value = part.partition("=")
@@ -240,6 +275,7 @@ def _load_part(
     shown: str,
     pseudonymize_ids: bool | str | None,
     known: set[str],
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> tuple[Loaded, list[Problem], frozenset | None, int]:
     """Read one results file; a partition's values fill the columns the file lacks.
 
@@ -247,23 +283,31 @@ def _load_part(
     its works (:func:`_cells`) and, for pupils, the count of
     :func:`_ids_in_several_schools` within it.
     """
-    loaded = _read_part(path, partition, shown, pseudonymize_ids)
+    loaded = _read_part(path, partition, shown, pseudonymize_ids, limits)
     shared = _ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
     return loaded, _check_ids(loaded, known), _cells(loaded.table, loaded.spec), shared
 
 
 def _read_part(
-    path: Path, partition: dict[str, str], shown: str, pseudonymize_ids: bool | str | None
+    path: Path,
+    partition: dict[str, str],
+    shown: str,
+    pseudonymize_ids: bool | str | None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Loaded:
     """Read one results file, named ``shown`` in messages (see :func:`_load_part`)."""
     fill: dict[str, str] = {}
     if partition:
-        names = pq.read_schema(path).names
+        regular_file(path, shown, limits)  # before its schema is read
+        try:
+            names = pq.read_schema(path).names
+        except Exception as exc:
+            raise DataError(shown, f"файл Parquet повреждён ({exc})") from None
         have = set(match_columns(names, RESULTS_PUPILS).values())
         have |= set(match_columns(names, RESULTS_AGGREGATED).values())
         fill = {k: v for k, v in partition.items() if k not in have}
     try:
-        loaded = load_results(path, pseudonymize_ids=pseudonymize_ids, **fill)
+        loaded = load_results(path, pseudonymize_ids=pseudonymize_ids, limits=limits, **fill)
     except DataError as err:
         if err.file == shown:
             raise
@@ -355,6 +399,7 @@ def load_dataset(
     *,
     pseudonymize_ids: bool | str | None = None,
     results_engine: Literal["pandas", "dask"] = "pandas",
+    limits: ReadLimits | None = None,
 ) -> Dataset:
     """Read every table of a folder and check them against each other.
 
@@ -379,6 +424,9 @@ def load_dataset(
         pupil-level results as a :class:`dask.dataframe.DataFrame`, for
         results larger than one machine's memory; see Notes. Needs
         ``pip install 'edu_quality[dask]'``.
+    limits : ReadLimits, optional
+        How large each file may be (:class:`edu_quality.io.ReadLimits`; its
+        defaults by default): a file beyond them is refused.
 
     Returns
     -------
@@ -439,6 +487,7 @@ def load_dataset(
     (4, 'DataFrame')
     """
     check_option("results_engine", results_engine, ("pandas", "dask"))
+    limits = limits or DEFAULT_LIMITS
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(folder.name, f"папка с данными не найдена: {folder}")
@@ -460,7 +509,7 @@ def load_dataset(
                 "оставьте один",
             )
 
-    schools = load(found["schools"][0], [SCHOOLS])
+    schools = load(found["schools"][0], [SCHOOLS], limits=limits)
     known = set(schools.table["school_id"].dropna())
     pupils, aggregates, notes = [], [], []
     id_errors: dict[str, tuple[list[Problem], int]] = {}
@@ -469,17 +518,21 @@ def load_dataset(
     for path in found["results"]:
         parts += _partitions(path, folder) if path.is_dir() else [(path, {}, path.name)]
     if results_engine == "dask":
-        return _load_with_dask(folder, found, schools.table, known, parts, pseudonymize_ids)
+        return _load_with_dask(folder, found, schools.table, known, parts, pseudonymize_ids, limits)
     shared_in_part: list[int] = []
     workers = min(2, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:  # the first error in file order wins
         futures = [
-            pool.submit(_load_part, path, partition, shown, pseudonymize_ids, known)
+            pool.submit(_load_part, path, partition, shown, pseudonymize_ids, known, limits)
             for path, partition, shown in parts
         ]
         later = {
             name: pool.submit(
-                load, found[name][0], [spec], extra=context_extra if spec is CONTEXT else None
+                load,
+                found[name][0],
+                [spec],
+                extra=context_extra if spec is CONTEXT else None,
+                limits=limits,
             )
             for name, spec in _OPTIONAL.items()
             if found[name]
@@ -748,6 +801,7 @@ def _inspect_part(
     shown: str,
     pseudonymize_ids: bool | str,
     known: frozenset[str],
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """Read one results file on a worker and return what the checks need of it.
 
@@ -758,7 +812,7 @@ def _inspect_part(
     """
     try:
         loaded, id_errors, cells, shared = _load_part(
-            path, partition, shown, pseudonymize_ids, set(known)
+            path, partition, shown, pseudonymize_ids, set(known), limits
         )
     except DataError as err:
         return {"error": (err.file, err.problems, err.total)}
@@ -825,6 +879,7 @@ def _check_together(
     members: list[tuple[Path, dict[str, str], str]],
     checked: list[bool],
     pseudonymize_ids: bool | str,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """On a worker: the checks of :func:`load_dataset` across pupil files that share works.
 
@@ -833,7 +888,7 @@ def _check_together(
     """
     try:
         loaded = [
-            _read_part(path, partition, shown, pseudonymize_ids)
+            _read_part(path, partition, shown, pseudonymize_ids, limits)
             for path, partition, shown in members
         ]
         # a lone unchecked file: compared with itself, as the pandas loader does when
@@ -870,6 +925,7 @@ def _pupil_partition(
     offset: int,
     pseudonymize_ids: bool | str,
     meta: pd.DataFrame,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> pd.DataFrame:
     """One partition of the Dask results: one file, read on a worker as the pandas loader does.
 
@@ -879,7 +935,7 @@ def _pupil_partition(
     path, partition, shown = part
     error = None
     try:
-        table = _read_part(path, partition, shown, pseudonymize_ids).table
+        table = _read_part(path, partition, shown, pseudonymize_ids, limits).table
     except DataError as err:  # e.g. the file was changed since the dataset was loaded
         error = DataError(err.file, err.problems, total=err.total)
     if error is not None:  # raised here, without the reader's exceptions as its context
@@ -898,6 +954,7 @@ def _load_with_dask(
     known: set[str],
     parts: list[tuple[Path, dict[str, str], str]],
     pseudonymize_ids: bool | str | None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Dataset:
     """:func:`load_dataset` with ``results_engine="dask"`` (after the registry is read)."""
     try:
@@ -910,14 +967,18 @@ def _load_with_dask(
     key = _key_for_workers(pseudonymize_ids)
     registry = dask.delayed(frozenset(known), pure=True)
     inspect = [
-        dask.delayed(_inspect_part, pure=False)(path, partition, shown, key, registry)
+        dask.delayed(_inspect_part, pure=False)(path, partition, shown, key, registry, limits)
         for path, partition, shown in parts
     ]
     id_errors: dict[str, tuple[list[Problem], int]] = {}
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         later = {
             name: pool.submit(
-                load, found[name][0], [spec], extra=context_extra if spec is CONTEXT else None
+                load,
+                found[name][0],
+                [spec],
+                extra=context_extra if spec is CONTEXT else None,
+                limits=limits,
             )
             for name, spec in _OPTIONAL.items()
             if found[name]
@@ -956,7 +1017,7 @@ def _load_with_dask(
         together = dask.compute(
             *[
                 dask.delayed(_check_together, pure=False)(
-                    [pupils[i][0] for i in g], [pupils[i][1]["checked"] for i in g], key
+                    [pupils[i][0] for i in g], [pupils[i][1]["checked"] for i in g], key, limits
                 )
                 for g in groups
             ]
@@ -1001,7 +1062,7 @@ def _load_with_dask(
                 _pupil_partition,
                 [part for part, _ in pupils],
                 offsets,
-                args=(key, meta),
+                args=(key, meta, limits),
                 meta=meta,
                 label="results",
                 enforce_metadata=False,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import io
 import json
 import os
 import re
@@ -581,3 +582,87 @@ def test_limits_are_checked():
     with pytest.raises(ValueError, match="max_ratio"):
         ReadLimits(max_ratio=0)
     assert ReadLimits(max_ratio=1.5).max_ratio == 1.5
+
+
+# ------------------------------------------------------------------ folders
+
+
+def _dataset(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "schools.csv").write_text(
+        "school_id;name;municipality\n5;Школа 5;Инта\n", encoding="utf-8"
+    )
+    return folder
+
+
+_PUPILS = (
+    "year;assessment;subject;grade;school_id;pupil_id;score;mark\n"
+    "2023;ВПР;Математика;4;5;10001;12;4\n"
+)
+
+
+def test_a_link_out_of_the_data_folder_is_refused(tmp_path):
+    """A folder linked to / made load_dataset walk the file system; a file linked to /dev/zero
+    read until memory ran out. A link that leads out of the data folder is refused; one that
+    stays inside it is followed."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "results.csv").write_text(_PUPILS, encoding="utf-8")
+    root_link = _dataset(tmp_path / "root")
+    (root_link / "results_all").symlink_to("/")
+    zero = _dataset(tmp_path / "zero")
+    (zero / "results.csv").symlink_to("/dev/zero")
+    elsewhere = _dataset(tmp_path / "elsewhere")
+    (elsewhere / "results.csv").symlink_to(outside / "results.csv")
+    parts = _dataset(tmp_path / "parts")
+    (parts / "results_vpr" / "year=2023").mkdir(parents=True)
+    pd.read_csv(io.StringIO(_PUPILS), sep=";", dtype=str).drop(columns="year").to_parquet(
+        parts / "results_vpr" / "year=2023" / "part-0.parquet", index=False
+    )
+    (parts / "results_vpr" / "year=2024").symlink_to(outside)
+    inside = _dataset(tmp_path / "inside")
+    (inside / "archive").mkdir()
+    (inside / "archive" / "results.csv").write_text(_PUPILS, encoding="utf-8")
+    (inside / "results_2023.csv").symlink_to(inside / "archive" / "results.csv")
+    outcomes = read_limited(
+        [("load_dataset", [str(f)], {}) for f in (root_link, zero, elsewhere, parts, inside)],
+        timeout=60,
+    )
+    files = ["results_all", "results.csv", "results.csv", "results_vpr/year=2024"]
+    for outcome, file in zip(outcomes, files, strict=False):
+        assert outcome["file"] == file and "вне папки с данными" in outcome["error"], outcome
+    assert outcomes[-1] == {"rows": 1}
+
+
+def test_a_link_in_a_circle_inside_a_partitioned_folder_ends(tmp_path):
+    folder = _dataset(tmp_path / "region")
+    part = folder / "results_vpr" / "year=2023"
+    part.mkdir(parents=True)
+    pd.read_csv(io.StringIO(_PUPILS), sep=";", dtype=str).drop(columns="year").to_parquet(
+        part / "part-0.parquet", index=False
+    )
+    (part / "again").symlink_to(folder / "results_vpr")
+    (outcome,) = read_limited([("load_dataset", [str(folder)], {})], timeout=60)
+    assert outcome == {"rows": 1}
+
+
+def test_the_fisoko_import_refuses_a_link_out_of_a_vpr_folder(tmp_path):
+    vpr = tmp_path / "vpr"
+    vpr.mkdir()
+    (vpr / _VPR_NAME).symlink_to("/dev/zero")
+    registry = tmp_path / "registry.csv"
+    registry.write_text("логин;имя;регион\nsch220001;Школа;Район\n", encoding="utf-8")
+    from edu_quality.fisoko import import_fisoko
+
+    with pytest.raises(DataError, match="вне папки с данными") as info:
+        import_fisoko(registry, None, [vpr], tmp_path / "out", workers=1)
+    assert info.value.file == _VPR_NAME
+
+
+def test_load_dataset_takes_the_limits(tmp_path):
+    folder = _dataset(tmp_path / "region")
+    (folder / "results.csv").write_text(_PUPILS, encoding="utf-8")
+    assert len(eq.load_dataset(folder).results) == 1
+    with pytest.raises(DataError, match="больше предела 50 байт") as info:
+        eq.load_dataset(folder, limits=ReadLimits(max_file_bytes=50))
+    assert info.value.file == "schools.csv"

@@ -19,7 +19,7 @@ import json
 import pickle
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +29,7 @@ import pandas as pd
 from .._checks import check_option
 from .._files import atomic_write
 from ..errors import DataError
+from ..io.limits import DEFAULT_LIMITS, ReadLimits, inside_folder, regular_file
 from ..privacy import pupil_key
 from ..scales import read_scales
 from ..schema import RESULTS_PUPILS
@@ -124,12 +125,18 @@ def _digest(obj: object) -> str:
 
 
 def _vpr_files(vpr: Iterable[str | Path]) -> list[Path]:
+    """The ``.xlsx`` files of the ВПР folders (and the files) given, each folder in order.
+
+    A folder's entry that is a symbolic link out of the folder is refused
+    (:func:`edu_quality.io.limits.inside_folder`), not followed.
+    """
     files: list[Path] = []
     for item in vpr:
         p = Path(item)
         if p.is_dir():
+            root = p.resolve()
             files += sorted(
-                x
+                inside_folder(x, root, x.name)
                 for x in p.iterdir()
                 if x.suffix.lower() in (".xlsx", ".xlsm") and not x.name.startswith(("~$", "."))
             )
@@ -223,6 +230,7 @@ def import_fisoko(
     cache: bool = True,
     workers: int = 2,
     progress: bool = False,
+    limits: ReadLimits | None = None,
 ) -> ImportResult:
     """Convert a region's ФИС ОКО files into the canonical tables of a dataset folder.
 
@@ -269,6 +277,10 @@ def import_fisoko(
         Processes reading ВПР files in parallel.
     progress : bool
         Show a progress bar (tqdm) on standard error.
+    limits : ReadLimits, optional
+        How large each file may be (:class:`edu_quality.io.ReadLimits`; its
+        defaults by default): a file beyond them stops the import as any
+        unreadable file does.
 
     Returns
     -------
@@ -291,12 +303,13 @@ def import_fisoko(
     check_option("invalid_results", invalid_results, ("raise", "exclude"))
     if not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ValueError(f"Параметр `workers` должен быть целым числом ≥ 1, передано {workers!r}")
+    limits = limits or DEFAULT_LIMITS
     registry = Path(registry)
     context = Path(context) if context is not None else None
     scales_path = Path(scales) if scales is not None else None
     for p in (registry, context, scales_path):
-        if p is not None and not p.is_file():
-            raise DataError(p.name, f"файл не найден: {p}")
+        if p is not None:
+            regular_file(p, p.name, limits)
     files = _vpr_files(vpr)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -309,18 +322,26 @@ def import_fisoko(
         strict=strict,
         invalid_results=invalid_results,
         small_rural_max=small_rural_max,
+        limits=limits,
     )
     if cache:
         kept = _unchanged(run, len(files))
         if kept is not None:
             return replace(kept, seconds=time.perf_counter() - start)
     user_scales = read_scales(scales_path) if scales_path is not None else None
-    read_options = {"strict": strict, "invalid_results": invalid_results, "scales": user_scales}
+    read_options = {
+        "strict": strict,
+        "invalid_results": invalid_results,
+        "scales": user_scales,
+        "limits": limits,
+    }
     vprs, hits = _read_vpr_files(
         run, files, read_options, cache=cache, workers=workers, progress=progress
     )
-    reg = read_fisoko_registry(registry)
-    ctx = read_fisoko_context(context, strict=strict) if context is not None else None
+    reg = read_fisoko_registry(registry, limits=limits)
+    ctx = (
+        read_fisoko_context(context, strict=strict, limits=limits) if context is not None else None
+    )
     schools = fisoko_schools(reg, ctx, small_rural_max=small_rural_max)
     results = _all_results(vprs)
     schools, unknown = _with_unknown_schools(schools, results)
@@ -392,6 +413,7 @@ def _plan(
     strict: bool,
     invalid_results: str,
     small_rural_max: int,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> _Run:
     """The cache keys of an import (see :class:`_Run`)."""
     key = pupil_key()
@@ -399,6 +421,7 @@ def _plan(
         "strict": bool(strict),
         "invalid_results": invalid_results,
         "small_rural_max": int(small_rural_max),
+        "limits": asdict(limits),
         "pseudonymize": hashlib.sha256(b"edu-quality-cache:" + key).hexdigest() if key else None,
     }
     version = _code_version()

@@ -22,7 +22,14 @@ import pandera.pandas as pa
 
 from ..errors import DataError, Problem
 from ..names import NAME_AS_ID, looks_like_name, shown_value
-from ..schema import RESULTS_AGGREGATED, STAFF, Column, TableSpec, pandera_schema
+from ..schema import (
+    RESULTS_AGGREGATED,
+    STAFF,
+    Column,
+    TableSpec,
+    normalize_header,
+    pandera_schema,
+)
 from .grid import PER_COLUMN_PROBLEMS, Raw
 
 if TYPE_CHECKING:  # for the annotation only: load imports this module
@@ -220,21 +227,7 @@ def layout_problems(raw: Raw, names: dict[int, str], spec: TableSpec) -> list[Pr
         if raw.data[pos].dtype == object or pd.api.types.is_string_dtype(raw.data[pos].dtype)
     ]
     if len(names) >= 2 and len(text_cols) >= 2:
-        repeats = sum(
-            (raw.data[pos] == raw.headers[pos])
-            .to_numpy(dtype=bool, na_value=False)
-            .astype(np.int64)
-            for pos in text_cols
-        )
-        for i in np.flatnonzero(repeats >= 2)[:PER_COLUMN_PROBLEMS]:
-            problems.append(
-                Problem(
-                    int(raw.rows[i]),
-                    raw.headers[text_cols[0]],
-                    "повтор строки заголовков: похоже, в файле несколько таблиц одна под другой — "
-                    "оставьте одну таблицу (остальные перенесите на отдельные листы или в файлы)",
-                )
-            )
+        problems += _repeated_headers(raw, names, text_cols, spec)
     total_row = re.compile(_TOTAL_ROW, re.IGNORECASE)
     for pos in text_cols:
         col = _spec_column(spec, names[pos])
@@ -254,6 +247,73 @@ def layout_problems(raw: Raw, names: dict[int, str], spec: TableSpec) -> list[Pr
                 )
             )
     return problems
+
+
+_EDGE_MARKS = "\"'«»*.:"
+
+
+def _squeezed(text: str) -> str:
+    """Text without case, «ё», spaces and «_», and without quotes and dots at its ends.
+
+    Two texts that :func:`~edu_quality.schema.normalize_header` makes equal
+    are equal so too: a quick test before the exact one.
+    """
+    return "".join(text.lower().replace("ё", "е").replace("_", "").split()).strip(_EDGE_MARKS)
+
+
+def _header_like(values: pd.Series, keys: frozenset[str]) -> np.ndarray:
+    """Which cells, normalised as headers are, are one of ``keys``.
+
+    Each distinct value is tested once; a value without a letter never is.
+    """
+    codes, uniques = pd.factorize(values)
+    squeezed = {_squeezed(k) for k in keys}
+    hit = np.fromiter(
+        (
+            isinstance(u, str)
+            and u.lower() != u.upper()  # has a letter
+            and _squeezed(u) in squeezed
+            and normalize_header(u) in keys
+            for u in uniques
+        ),
+        dtype=bool,
+        count=len(uniques),
+    )
+    if not hit.any():
+        return np.zeros(len(values), dtype=bool)
+    return np.append(hit, False)[codes]  # a missing value (code -1) is no header
+
+
+def _repeated_headers(
+    raw: Raw, names: dict[int, str], text_cols: list[int], spec: TableSpec
+) -> list[Problem]:
+    """Rows that repeat the header: two or more cells that name their own column.
+
+    A cell names its column when, normalised as headers are (case, «ё»,
+    spaces, quotes), it is the column's header in the file or any header the
+    column is known by — «КОД ОО», « код оо » and «school_id» under «Код ОО».
+    Headers without a letter («2» … «5») are left out: they are also values.
+    """
+    hits = np.zeros(len(raw.data), dtype=np.int64)
+    first = np.full(len(raw.data), -1, dtype=np.int64)
+    for pos in text_cols:
+        col = _spec_column(spec, names[pos])
+        keys = {normalize_header(raw.headers[pos]), *(col.headers() if col else ())}
+        keys = frozenset(k for k in keys if k.lower() != k.upper())
+        if not keys:
+            continue
+        like = _header_like(raw.data[pos], keys)
+        hits += like
+        first = np.where(like & ((first < 0) | (first > pos)), pos, first)  # the leftmost
+    return [
+        Problem(
+            int(raw.rows[i]),
+            raw.headers[int(first[i])],
+            "повтор строки заголовков: похоже, в файле несколько таблиц одна под другой — "
+            "оставьте одну таблицу (остальные перенесите на отдельные листы или в файлы)",
+        )
+        for i in np.flatnonzero(hits >= 2)[:PER_COLUMN_PROBLEMS]
+    ]
 
 
 def _spec_column(spec: TableSpec, name: str) -> Column | None:

@@ -97,7 +97,7 @@ def open_workbook(path: Path, file: str, limits: ReadLimits | None = None) -> Wo
     regular_file(path, file, limits)
     parts = check_archive(path, file, limits)
     if parts is None:  # no ZIP archive: say what the file is
-        raise DataError(file, _not_xlsx(path, "не архив ZIP"))
+        raise DataError(file, _not_xlsx(path, "архив ZIP не читается"))
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own types for corrupt files

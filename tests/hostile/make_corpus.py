@@ -523,6 +523,37 @@ def bomb_cases() -> list[tuple[str, bytes]]:
     ]
 
 
+def repeated_header_cases() -> list[tuple[str, bytes]]:
+    """A header row repeated mid-table in another case, spacing or language; and counts that
+    are no header although they read as one («2», «3», «4», «5» under «2» … «5»)."""
+    two = SCHOOLS + "5;Школа 5;Инта\n{}\n8;Школа 8;Инта\n"
+    enrol = ["Код ОО", "Учебный год", "Уровень", "Обучающихся"]
+    return [
+        _text(
+            "csv_header_repeated_capitals.csv", two.format("КОД ОО;НАИМЕНОВАНИЕ ОО;МУНИЦИПАЛИТЕТ")
+        ),
+        _text(
+            "csv_header_repeated_spaces.csv",
+            two.format(' код  оо ;"Наименование\u00a0ОО:";  Муниципалитет'),
+        ),
+        _text("csv_header_repeated_english.csv", two.format("school_id;Name;MUNICIPALITY")),
+        (
+            "xlsx_header_repeated_capitals.xlsx",
+            _xlsx(
+                _sheet(
+                    [
+                        enrol,
+                        [5, 2023, "НОО", 88],
+                        [s.upper() for s in enrol],
+                        [6, 2023, "НОО", 48],
+                    ]
+                )
+            ),
+        ),
+        _text("csv_counts_as_headers.csv", AGG + "2023;ОГЭ;Математика;9;5;14;2;3;4;5\n"),
+    ]
+
+
 def parquet_cases() -> list[tuple[str, bytes]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -575,7 +606,14 @@ def dataset_cases() -> list[tuple[str, bytes]]:
 
 def corpus() -> list[tuple[str, bytes]]:
     """Every file of the corpus: (path relative to the corpus folder, bytes)."""
-    return csv_cases() + xlsx_cases() + parquet_cases() + dataset_cases() + bomb_cases()
+    return (
+        csv_cases()
+        + xlsx_cases()
+        + parquet_cases()
+        + dataset_cases()
+        + bomb_cases()
+        + repeated_header_cases()
+    )
 
 
 def write_corpus(folder: Path = HERE) -> list[Path]:
