@@ -336,6 +336,21 @@ def _notes(shared: int, result_years: set, optional: dict[str, pd.DataFrame]) ->
     return notes
 
 
+def _submit_optional(pool, found: dict[str, list[Path]], limits) -> dict:
+    """Start reading the optional tables the folder has on ``pool``: futures by name."""
+    return {
+        name: pool.submit(
+            load,
+            found[name][0],
+            [spec],
+            extra=context_extra if spec is CONTEXT else None,
+            limits=limits,
+        )
+        for name, spec in _OPTIONAL.items()
+        if found[name]
+    }
+
+
 def _optional_tables(
     found: dict[str, list[Path]],
     later: dict,
@@ -526,17 +541,7 @@ def load_dataset(
             pool.submit(_load_part, path, partition, shown, pseudonymize_ids, known, limits)
             for path, partition, shown in parts
         ]
-        later = {
-            name: pool.submit(
-                load,
-                found[name][0],
-                [spec],
-                extra=context_extra if spec is CONTEXT else None,
-                limits=limits,
-            )
-            for name, spec in _OPTIONAL.items()
-            if found[name]
-        }
+        later = _submit_optional(pool, found, limits)
         try:
             for (path, _, shown), future in zip(parts, futures, strict=True):
                 loaded, id_errors[shown], cells, shared = future.result()
@@ -972,17 +977,7 @@ def _load_with_dask(
     ]
     id_errors: dict[str, tuple[list[Problem], int]] = {}
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        later = {
-            name: pool.submit(
-                load,
-                found[name][0],
-                [spec],
-                extra=context_extra if spec is CONTEXT else None,
-                limits=limits,
-            )
-            for name, spec in _OPTIONAL.items()
-            if found[name]
-        }
+        later = _submit_optional(pool, found, limits)
         try:
             infos = dask.compute(*inspect)
             for info in infos:  # the first error in file order wins
