@@ -738,3 +738,46 @@ def test_real_region_exports_give_no_small_group_back(imported):
         f"{len(derived)}"
     )
     assert len(derived) > 0
+
+
+@real
+def test_ctrl_c_stops_the_import_within_seconds(imported, tmp_path):
+    """Ctrl+C during a cold import of the region: the pool stops, queued files are not read."""
+    import signal
+    import subprocess
+    import sys
+
+    cmd = [
+        sys.executable,
+        "-m",
+        "edu_quality.cli",
+        "import",
+        "fis-oko",
+        "--registry",
+        str(ALTAI / "schools_registry.xlsx"),
+        "--vpr",
+        str(V20),
+        str(V21),
+        str(V22),
+        "--out",
+        str(tmp_path / "out"),
+        "--scales",
+        str(imported["scales"]),
+        "--exclude-invalid-results",
+        "--quiet",
+        "--no-cache",
+        "--workers",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    time.sleep(6)  # the workers are reading the first files
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)  # to the command alone: its workers must stop with it
+    _, err = proc.communicate(timeout=60)
+    waited = time.monotonic() - start
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "edu-quality: прервано (SIGINT)", err
+    assert "Traceback" not in err
+    assert waited < 15, waited  # it took about 40 s to read every queued file first

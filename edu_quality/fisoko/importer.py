@@ -530,10 +530,19 @@ def _read_vpr_files(
     if workers > 1 and len(todo) > 1:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
+        try:
             futures = [pool.submit(_worker, str(f), read_options, entry(f)) for f in todo]
             for fut in as_completed(futures):
                 done(*fut.result())
+        except BaseException:  # Ctrl+C or an error: stop now, not after every queued file
+            # the workers' processes (the executor has no public way to stop a running task)
+            workers_running = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers_running:
+                process.terminate()
+            raise
+        pool.shutdown()
     else:
         for f in todo:
             done(*_worker(str(f), read_options, entry(f)))
