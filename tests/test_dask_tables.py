@@ -348,7 +348,7 @@ def test_shared_works_across_files_with_dask(dask_client, small_region, tmp_path
     vpr = pd.read_csv(tmp_path / "results_vpr.csv", dtype=str)
     work = ["year", "assessment", "subject", "grade"]
     first = vpr[vpr[work].eq(vpr.iloc[0][work]).all(axis=1)].drop_duplicates("school_id").index
-    vpr.loc[first, "pupil_id"] = "общий код"  # one code in many schools: a note
+    vpr.loc[first, "pupil_id"] = "P-0001"  # one code in many schools: a note
     schools = sorted(vpr["school_id"].unique())
     half = vpr["school_id"].isin(schools[::2])
     vpr[half].to_csv(tmp_path / "results_vpr.csv", index=False)
