@@ -19,6 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data_samples"
 ALTAI = ROOT.parent / "shared" / "real" / "altai"
 INTA = SAMPLES / "inta"
+#: A tiny ВПР scale (mathematics, grade 4, 2022): «5» from 3 points, for hand-made exports.
+MATH4_SCALE = pd.DataFrame(
+    {
+        "year": 2022,
+        "subject": "Математика",
+        "grade": 4,
+        "mark": [2, 3, 4, 5],
+        "min_score": [0, 1, 2, 3],
+        "max_score": [0, 1, 2, 3],
+    }
+)
 #: The Inta sample's school year (2021/2022) used by the batch tests.
 YEAR = 2022
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _helpers import ALTAI
+from _helpers import ALTAI, MATH4_SCALE
 
 from edu_quality import DataError, load_dataset, read_results
 from edu_quality.fisoko import (
@@ -456,16 +456,7 @@ def test_protocol_year_from_upload_date(tmp_path, write_xlsx):
         ],
     ]
     path = write_xlsx("Математика 4 класс.xlsx", rows, sheet="Протокол")
-    scale = pd.DataFrame(
-        {
-            "year": 2022,
-            "subject": "Математика",
-            "grade": 4,
-            "mark": [2, 3, 4, 5],
-            "min_score": [0, 1, 2, 3],
-            "max_score": [0, 1, 2, 3],
-        }
-    )
+    scale = MATH4_SCALE
     vpr = read_fisoko_vpr(path, scales=scale)
     assert (vpr.year, vpr.grade) == (2022, 4)
     assert vpr.results["score"].tolist() == [3.0]

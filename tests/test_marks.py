@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _helpers import MATH4_SCALE
 
 import edu_quality as eq
 from edu_quality.fisoko import read_fisoko_vpr
@@ -77,16 +78,7 @@ def _fisoko_marks(write_xlsx) -> pd.Series:
         for i, w in enumerate(WORDS)
     ]
     path = write_xlsx("Математика 4 класс.xlsx", rows, sheet="Протокол")
-    scale = pd.DataFrame(
-        {
-            "year": 2022,
-            "subject": "Математика",
-            "grade": 4,
-            "mark": [2, 3, 4, 5],
-            "min_score": [0, 1, 2, 3],
-            "max_score": [0, 1, 2, 3],
-        }
-    )
+    scale = MATH4_SCALE
     vpr = read_fisoko_vpr(path, scales=scale)
     assert vpr.quality.empty or not vpr.quality["column"].eq(header[6]).any(), (
         vpr.quality.to_string()
