@@ -21,6 +21,7 @@ from scipy import stats
 
 from ._checks import check_fraction, check_option
 from ._grouping import factorize, groups, on_distinct
+from ._russian import plural
 from .errors import DataError
 from .intervals import newcombe, wilson
 from .metrics import METRICS, exam_not_held
@@ -255,9 +256,7 @@ def year_over_year(
 def _note(dropped: int) -> str:
     if not dropped:
         return ""
-    return (
-        f"ОГЭ и ЕГЭ 2020 года не проводились как экзамены: {dropped} строк(и) не учтены в динамике"
-    )
+    return f"ОГЭ и ЕГЭ 2020 года не проводились как экзамены: {dropped} {plural(dropped, 'строка не учтена', 'строки не учтены', 'строк не учтены')} в динамике"
 
 
 def _welch(m1, s1, n1, m2, s2, n2, alpha):

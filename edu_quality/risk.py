@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._russian import plural
 from .errors import DataError
 from .intervals import wilson
 
@@ -272,7 +273,7 @@ def risk_vs_results(
         warning = ""
         if n < min_schools:
             warning = (
-                f"всего {n} школ(ы): связь по такому числу школ ненадёжна, "
+                f"всего {n} {plural(n, 'школа', 'школы', 'школ')}: связь по такому числу школ ненадёжна, "
                 "это повод для вопроса, а не вывод"
             )
         rows.append(

@@ -106,6 +106,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ._checks import option_error
+from ._russian import plural
 
 __all__ = [
     "EGE_MINIMUM",
@@ -487,7 +488,7 @@ def _nullable_int(values: np.ndarray, missing: np.ndarray | None = None) -> pd.a
 def _pick(rng: np.random.Generator, candidates: np.ndarray, k: int, what: str) -> np.ndarray:
     if len(candidates) < k:
         raise ValueError(
-            f"Регион слишком мал: нужно {k} школ(ы) для «{what}», подходящих {len(candidates)}; "
+            f"Регион слишком мал: нужно {k} {plural(k, 'школа', 'школы', 'школ')} для «{what}», подходящих {len(candidates)}; "
             "увеличьте `n_municipalities` или `schools_per_municipality`"
         )
     return np.sort(rng.choice(candidates, size=k, replace=False))

@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._russian import plural
 from ..errors import DataError, EduQualityError
 from ..identify import STATUSES
 from ..index import SocialIndex, default_factors, social_index
@@ -299,7 +300,7 @@ def region_header(data: ReportData) -> Section:
         f"муниципалитетов: {s['municipality'].nunique()}."
     )
     counts = s.groupby("municipality").size()
-    sec.items([f"{m}: {n} школ(ы)" for m, n in counts.items()])
+    sec.items([f"{m}: {n} {plural(n, 'школа', 'школы', 'школ')}" for m, n in counts.items()])
     groups = s["group"].fillna("не указана").value_counts()
     sec.text("Группы для сравнения: " + "; ".join(f"{g} — {n}" for g, n in groups.items()) + ".")
     sec.note(

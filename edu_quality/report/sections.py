@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._russian import plural
 from ..dynamics import enrolment_change, positive_share, year_over_year
 from ..errors import DataError
 from ..indicators import evaluate_indicators
@@ -673,7 +674,7 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
         declined = mine.loc[mine["decline"]]
         if len(declined):
             problems.append(
-                f"Значимое ухудшение доли «2» к прошлому году: {len(declined)} школ(ы)."
+                f"Значимое ухудшение доли «2» к прошлому году: {len(declined)} {plural(len(declined), 'школа', 'школы', 'школ')}."
             )
         unfav = mine.loc[mine["unfavourable"] & mine["status"].isin(["ШНОР и ШНСУ"])]
         if len(unfav):
@@ -696,12 +697,12 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
         if not flagged and one:
             problems.append(
                 f"Отдельные признаки необъективности ВПР без совпадения признаков: {one} "
-                f"школ(ы) из {n} (отметка не ставится; подробности — в отчётах школ)."
+                f"{plural(one, 'школа', 'школы', 'школ')} из {n} (отметка не ставится; подробности — в отчётах школ)."
             )
         if flagged:
             rule = _objectivity_rule(int(oi.region.attrs.get("min_signs", 1)))
             problems.append(
-                f"Признаки необъективности ВПР (требуется проверка): {flagged} школ(ы) из {n}; "
+                f"Признаки необъективности ВПР (требуется проверка): {flagged} {plural(flagged, 'школа', 'школы', 'школ')} из {n}; "
                 f"индекс объективности муниципалитета {fmt_number(100 - 100 * flagged / n)} "
                 f"({rule}; по одному признаку индекс был бы "
                 f"{fmt_number(100 - 100 * one / n)})."
