@@ -201,3 +201,45 @@ def test_municipality_overview_totals_only_shown_works():
             assert text == f"{expected * 100:.1f}".replace(".", ",") + "\u00a0%", (sid, text)
             checked += 1
     assert checked > 0
+
+
+@pytest.mark.slow
+def test_school_pages_give_no_hidden_cell_back():
+    """What every school page of a batch shows — its own shares and the municipality's and
+    region's beside them — derives no hidden cell, read together with the other pages."""
+    from edu_quality.report import report_data
+    from edu_quality.report.data import PROCEDURE
+    from edu_quality.report.sections import key_metrics_section
+
+    data = report_data(SAMPLES / "region", 2024)
+    keys = ["school_id", *PROCEDURE]
+    s = data.summary.loc[data.summary["year"] == data.year].reset_index(drop=True)
+    m = data.summary_municipality.loc[data.summary_municipality["year"] == data.year]
+    r = data.summary_region.loc[data.summary_region["year"] == data.year]
+    own, muni, region = set(), set(), set()
+    for school in s["school_id"].unique():
+        table = key_metrics_section(data, school).tables["key_metrics"]
+        mine = s.loc[s["school_id"] == school].reset_index(drop=True)
+        for i, row in table.iterrows():
+            key = tuple(mine.loc[i, PROCEDURE])
+            if "%" in row["Доля «2»: школа"]:
+                own.add((school, *key))
+            if "%" in row["Доля «2»: муниципалитет"]:
+                muni.add((data.municipality_of[school], *key))
+            if "%" in row["Доля «2»: регион"]:
+                region.add(key)
+
+    def shown(table, cols, seen):
+        at = table[cols].apply(tuple, axis=1).isin(seen).to_numpy()
+        return table.assign(n2=table["n2"].where(at)).reset_index(drop=True)
+
+    pages = (
+        shown(s, keys, own),
+        shown(m, ["municipality", *PROCEDURE], muni),
+        shown(r, PROCEDURE, region),
+    )
+    assert pages[0]["n2"].isna().sum() > 0  # the sample has hidden groups: not vacuous
+    assert unsafe_relations(*pages, municipality_of=data.municipality_of).empty
+    # and nothing is shown that the Excel export hides: one pattern for every output
+    excel = data.shown_summary.loc[data.shown_summary["year"] == data.year]
+    assert not (pages[0]["n2"].notna().to_numpy() & excel["small"].to_numpy()).any()

@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 _HIDDEN = "скрыто: меньше {n} участников"
+#: A group large enough that is hidden all the same: shown, it would give back a small
+#: group by subtraction from a total (:mod:`edu_quality.disclosure`).
+_HIDDEN_COMPLEMENT = "скрыто: иначе вычисляется малая группа"
 _STATUS_TEXT = {
     "ШНОР": "школа с низкими образовательными результатами",
     "ШНОР и ШНСУ": "школа с низкими результатами, работающая в неблагоприятных социальных условиях",
@@ -68,8 +71,11 @@ def _check_school(data: ReportData, school_id: str) -> None:
         raise DataError(None, f"школа «{school_id}» не найдена в реестре")
 
 
-def _value(v, share: bool, hidden: bool, n: int) -> str:
+def _value(v, share: bool, hidden: bool, n: int, participants: int | None = None) -> str:
+    """A share or a number as shown; ``hidden`` says why not (too few, or complementary)."""
     if hidden:
+        if participants is not None and participants >= n:
+            return _HIDDEN_COMPLEMENT
         return _HIDDEN.format(n=n)
     return fmt_percent(v) if share else fmt_number(v)
 
@@ -77,20 +83,23 @@ def _value(v, share: bool, hidden: bool, n: int) -> str:
 def _compared(table: pd.DataFrame, key: tuple, metric: str, own_n: int, min_n: int) -> str:
     """A municipality's or the region's share beside a school's, hidden when it reveals a group.
 
-    The group revealed may be its own (fewer than ``min_n`` participants) or, by
-    subtracting the school's shown numbers, that of the other schools (fewer than
-    ``min_n`` besides it).
+    ``table`` is a shown summary (:attr:`ReportData.shown_municipality`,
+    :attr:`ReportData.shown_region`): a row hidden there by disclosure control stays
+    hidden. Beyond that, the group revealed by subtracting the school's own numbers
+    — the other schools together — must have ``min_n`` participants too.
     """
     if key not in table.index:
         return "—"
     n = int(table["participants"].get(key))
     if n < min_n or 0 < n - own_n < min_n:
         return _HIDDEN.format(n=min_n)
+    if bool(table["small"].get(key)):
+        return _HIDDEN_COMPLEMENT
     return fmt_percent(table[metric].get(key))
 
 
 def _school_year(data: ReportData, school_id: str) -> pd.DataFrame:
-    s = data.summary
+    s = data.shown_summary
     return s.loc[(s["school_id"] == school_id) & (s["year"] == data.year)]
 
 
@@ -132,9 +141,9 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
         sec.note(f"Нет результатов школы за {data.year} год.")
         return sec
     muni = data.municipality_of[school_id]
-    m = data.summary_municipality
+    m = data.shown_municipality
     m = m.loc[(m["municipality"] == muni) & (m["year"] == data.year)].set_index(PROCEDURE)
-    r = data.summary_region
+    r = data.shown_region
     r = r.loc[r["year"] == data.year].set_index(PROCEDURE)
     rows = []
     for row in mine.itertuples():
@@ -143,11 +152,11 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
         rec = {
             "Работа": _proc_label(row),
             "Участников": str(row.participants),
-            "Средний балл": _value(row.mean_score, False, small, data.min_n),
+            "Средний балл": _value(row.mean_score, False, small, data.min_n, row.participants),
         }
         for metric, label in (("share_2", "Доля «2»"), ("quality_rate", "Качество знаний")):
             v = getattr(row, metric)
-            rec[f"{label}: школа"] = _value(v, True, small, data.min_n)
+            rec[f"{label}: школа"] = _value(v, True, small, data.min_n, row.participants)
             rec[f"{label}: интервал"] = (
                 ""
                 if small
@@ -176,7 +185,7 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
         "«Стабильная динамика» значит, что изменение не отличимо от случайных "
         "колебаний; «положительная» и «отрицательная» — что отличимо.",
     )
-    s = data.summary
+    s = data.shown_summary
     mine = s.loc[(s["school_id"] == school_id) & (s["year"] <= data.year)]
     mine = mine.loc[~mine["small"]]
     if mine["year"].nunique() < 2:
@@ -608,7 +617,7 @@ def dynamics_overview_section(data: ReportData, municipality: str) -> Section:
         "Динамика по муниципалитету",
         "Доля школ с положительной динамикой доли «2» к прошлому году.",
     )
-    s = data.summary
+    s = data.shown_summary
     s = s.loc[s["school_id"].isin(ids) & s["year"].isin([data.year - 1, data.year]) & ~s["small"]]
     if s["year"].nunique() < 2:
         sec.note("Нет данных за прошлый год.")
