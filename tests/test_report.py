@@ -275,3 +275,20 @@ def test_batch_with_a_broken_school(tmp_path):
     assert sorted(again.skipped) == sorted(result.done) and list(again.failed) == ["school_BROKEN"]
     forced = run_batch(SAMPLES / "inta", 2022, out, jobs=1, progress=False, plan=plan, force=True)
     assert len(forced.done) == 2
+
+
+def test_lists_are_not_league_tables(region):
+    """Рособрнадзор's letter 02-86: lists by municipality and name, never by result."""
+    from edu_quality.report.region import identification_summary
+
+    muni = region.dataset.schools["municipality"].iloc[0]
+    table = s.schools_overview_section(region, muni).tables["schools"]
+    assert len(table) > 2
+    assert table["Школа"].tolist() == sorted(table["Школа"])
+    lists = {
+        k: t for k, t in identification_summary(region).tables.items() if k.startswith("list_")
+    }
+    assert lists  # the sample region has listed schools: not vacuous
+    for t in lists.values():
+        keys = list(zip(t["Муниципалитет"], t["Школа"], strict=True))
+        assert keys == sorted(keys)

@@ -520,7 +520,11 @@ def identification_summary(data: ReportData) -> Section:
         numeric=[col for col in by_muni.columns if col != "Муниципалитет"],
     )
     for status in [s for s in order if s]:
-        part = c.loc[c["status"] == status].sort_values(["municipality", "actual"])
+        part = c.loc[c["status"] == status]
+        # by municipality and name, never by result: a list, not a league table
+        part = part.assign(_name=[data.names[i] for i in part.index]).sort_values(
+            ["municipality", "_name"]
+        )
         sec.subtitle(f"{status} ({len(part)})")
         sec.table(
             pd.DataFrame(
@@ -622,7 +626,10 @@ def multilevel_section(data: ReportData) -> Section:
     ax.set_ylabel("эффект школы, стандартных отклонений балла")
     sec.figure(ax.figure)
     shown = eff.loc[((eff["ci_low"] > 0) | (eff["ci_high"] < 0)) & (eff["n"] >= data.min_n)]
-    shown = shown.sort_values("effect")
+    # by municipality and name, never by effect: a list, not a league table
+    shown = shown.assign(_muni=shown["group"].map(data.municipality_of)).sort_values(
+        ["_muni", "name"]
+    )
     if len(shown):
         sec.table(
             pd.DataFrame(

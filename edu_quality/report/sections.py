@@ -538,7 +538,7 @@ def schools_overview_section(data: ReportData, municipality: str) -> Section:
     )
     c = data.classified
     rows = []
-    for sid in ids:
+    for sid in sorted(ids, key=lambda i: str(data.names[i])):  # by name, never by result
         row = {"Школа": data.names[sid]}
         if sid in everyone.index:
             a = (
