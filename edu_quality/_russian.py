@@ -1,8 +1,48 @@
-"""Russian wording shared by messages and pages: the plural form that goes with a number."""
+"""Russian wording shared by messages, pages and charts: plural forms and numbers.
+
+One home for how a number is written in Russian: the decimal comma, the minus sign
+«−» (U+2212, not the hyphen), a non-breaking space before «%», and never «−0,0».
+"""
 
 from __future__ import annotations
 
-__all__ = ["plural"]
+import math
+
+__all__ = ["decimal", "percent", "plural"]
+
+
+def decimal(value: object, digits: int = 1) -> str:
+    """``value`` with ``digits`` decimals, a decimal comma and the minus sign; «—» if missing.
+
+    Examples
+    --------
+    >>> decimal(12.345), decimal(-0.5), decimal(-0.04), decimal(6, 1), decimal(None)
+    ('12,3', '−0,5', '0,0', '6,0', '—')
+    """
+    if value is None:
+        return "—"
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if math.isnan(v):
+        return "—"
+    text = f"{v:.{digits}f}"
+    if text.startswith("-") and float(text) == 0:  # −0,04 rounds to «−0,0»: it is zero
+        text = text[1:]
+    return text.replace(".", ",").replace("-", "\u2212")
+
+
+def percent(share: object, digits: int = 1) -> str:
+    """A share as a percentage: 0.625 → «62,5 %» (a non-breaking space); «—» if missing.
+
+    Examples
+    --------
+    >>> percent(0.625) == "62,5\u00a0%", percent(-0.026) == "\u22122,6\u00a0%"
+    (True, True)
+    """
+    text = decimal(None if share is None else float(share) * 100, digits)
+    return text if text == "—" else text + "\u00a0%"
 
 
 def plural(n: int, one: str, few: str, many: str) -> str:

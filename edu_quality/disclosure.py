@@ -8,9 +8,11 @@ municipalities, for one procedure and year — must hold either no hidden cell o
 least two (*complementary suppression*, the rule of statistical offices: Hundepool
 et al., «Statistical Disclosure Control», Wiley 2012, ch. 4; Росстат keeps the same
 rule for its tables). Where a relation holds exactly one hidden cell, the shown part
-with the fewest participants is hidden too, or the total when no part is left; this
-repeats until every relation is safe, since hiding a cell can make another relation
-unsafe.
+with the fewest participants is hidden too — or the total, when no part or a single
+part is left shown: beside a single school the municipality's value is little more than
+that school's own, and hiding the total keeps the school's result in its own report.
+This repeats until every relation is safe, since hiding a cell can make another
+relation unsafe.
 
 The participants (N) of every row stay shown: what is hidden are the counts of
 marks, the shares and the means derived from them.
@@ -113,9 +115,10 @@ def _settle(
         if not len(parts) or int(part_hidden[parts].sum()) + int(total_hidden[t]) != 1:
             continue
         shown = parts[~part_hidden[parts]]
-        if len(shown):  # the shown part with the fewest participants (then the first)
+        if len(shown) > 1 or (len(shown) == 1 and total_hidden[t]):
+            # the shown part with the fewest participants (then the first)
             part_hidden[shown[np.lexsort((shown, size[shown]))[0]]] = True
-        else:
+        else:  # no part left, or one: the total is little more than that part
             total_hidden[t] = True
         changed = True
     return changed

@@ -41,6 +41,7 @@ from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 from . import _sm as sm
 from ._checks import check_fraction, check_option, is_constant, numeric_columns, require_columns
+from ._russian import decimal
 from .catalogue import factor_catalogue, factor_label
 from .errors import DataError, EduQualityError, Problem
 from .metrics import METRICS
@@ -101,7 +102,7 @@ def _columns(names) -> list[str]:
 
 
 def _fmt(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
+    return decimal(value, digits)
 
 
 def record_warning(message: str, messages: list[str]) -> None:

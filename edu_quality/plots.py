@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ._russian import percent as russian_percent
 from .dynamics import CohortProgress
 from .metrics import METRICS
 
@@ -45,7 +46,7 @@ def percent(value: float, digits: int = 1) -> str:
     """
     if value is None or pd.isna(value):
         return "—"
-    return f"{value * 100:.{digits}f}".replace(".", ",") + "\u00a0%"
+    return russian_percent(value, digits)
 
 
 def _ax(ax, size=(7, 4)):

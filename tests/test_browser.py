@@ -357,3 +357,49 @@ def test_page_in_chromium(rendered, expected_headings, browser, kind):
     h1, h2 = expected_headings[kind]
     assert seen["h1"] == h1 and seen["h2"] == h2
     assert seen["title"]
+
+
+@pytest.mark.slow
+def test_every_sample_page_fits_1280_px(browser, tmp_path):
+    """No page of the sample region scrolls sideways in a 1 280 px window (a director's
+    laptop): tables wrap, hidden cells included."""
+    from edu_quality.report import page
+
+    data = report_data(SAMPLES / "region", YEAR)
+    # every table of every school page (the charts scale to the page: their sections are
+    # drawn for the two schools of the full pages below, which keeps the test short)
+    tables = (
+        s.school_header,
+        s.status_section,
+        s.key_metrics_section,
+        s.objectivity_section,
+        s.contingent_section,
+        s.risk_section,
+        s.indicators_section,
+    )
+    pages = {f"school_{sid}": [f(data, sid) for f in tables] for sid in data.names}
+    for sid in ("01003", SCHOOL):
+        pages[f"school_{sid}"] = s.school_report(data, sid)
+    for muni in sorted(data.dataset.schools["municipality"].dropna().unique()):
+        pages[f"municipality_{muni}"] = s.municipality_report(data, muni)
+    pages["region"] = r.region_report(data)
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        width=1280,
+        height=800,
+        deviceScaleFactor=1,
+        mobile=False,
+    )
+    wide = {}
+    for name, sections in pages.items():
+        path = tmp_path / f"{len(wide)}_{abs(hash(name))}.html"
+        path.write_text(page(name, sections), encoding="utf-8")
+        browser.open(path)
+        width = browser.call(
+            "Runtime.evaluate",
+            expression="document.documentElement.scrollWidth",
+            returnByValue=True,
+        )["result"]["value"]
+        if width > 1280:
+            wide[name] = width
+    assert len(pages) > 44 and wide == {}

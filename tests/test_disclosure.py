@@ -80,7 +80,7 @@ def test_one_small_school_in_a_municipality_hides_its_smallest_neighbour():
 
 def test_a_small_municipality_alone_in_the_region_is_hidden_with_another():
     # municipality N has one school of 2 pupils: N's row equals the school's, and the
-    # region minus M gives N back: a second municipality (and one of its schools) is hidden
+    # region minus M gives N back: with M the only shown part, the region's total is hidden
     sch = pd.DataFrame(
         {"school_id": ["a", "b", "c"], "year": 2024, "participants": [2, 30, 50], "n2": [1, 3, 5]}
     )
@@ -90,7 +90,8 @@ def test_a_small_municipality_alone_in_the_region_is_hidden_with_another():
     reg = pd.DataFrame({"year": [2024], "participants": [82], "n2": [9]})
     of = {"a": "N", "b": "M", "c": "M"}
     hs, hm, hr = complementary_suppression(sch, mun, reg, municipality_of=of)
-    assert hm.tolist() == [True, True]
+    assert hm.tolist() == [False, True] and hr.tolist() == [True]
+    assert hs.tolist() == [True, False, False]  # the large schools keep their results
     assert unsafe_relations(hide(sch, hs), hide(mun, hm), hide(reg, hr), municipality_of=of).empty
 
 

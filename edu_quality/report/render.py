@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._russian import decimal, percent
+
 __all__ = [
     "CSS",
     "Section",
@@ -38,14 +40,23 @@ padding-bottom:.15em;margin-top:1.6em}h3{font-size:1.05em}
 .eq-note{background:#f4f6f9;border-left:4px solid #9aa9bd;padding:.4em .8em;margin:.6em 0;
 font-size:.92em}
 .eq-warn{background:#fff6e5;border-left:4px solid #e0a100;padding:.4em .8em;margin:.6em 0}
-table.eq-table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
+table.eq-table{border-collapse:collapse;margin:.6em 0;font-size:.9em;max-width:100%}
 table.eq-table th,table.eq-table td{border:1px solid #ccd;padding:.25em .5em;text-align:left;
-vertical-align:top}
-table.eq-table th{background:#e8eef6}table.eq-table td.num{text-align:right;white-space:nowrap}
+vertical-align:top;overflow-wrap:break-word;hyphens:auto}
+table.eq-table th{background:#e8eef6}table.eq-table td.num{text-align:right}
 img.eq-figure{max-width:100%;height:auto;display:block;margin:.6em 0}
 .eq-status{font-weight:bold;font-size:1.1em}
 .eq-high{background:#f8d7d7}.eq-medium{background:#fff0c2}.eq-low{background:#dff0d8}
 footer{margin-top:3em;color:#777;font-size:.85em;border-top:1px solid #ddd;padding-top:.5em}
+@page{size:A4 portrait;margin:16mm 14mm 18mm 14mm;
+@bottom-right{content:counter(page) " / " counter(pages);font-size:9pt;color:#777}}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10.5pt;line-height:1.35}
+h1,h2,h3,.eq-intro{break-after:avoid;page-break-after:avoid}
+tr,img.eq-figure,.eq-note,.eq-warn,.eq-status{break-inside:avoid;page-break-inside:avoid}
+thead{display:table-header-group}table.eq-table{font-size:8.5pt}
+table.eq-table th,table.eq-table td{overflow-wrap:anywhere}
+.eq-note,.eq-warn,table.eq-table th,.eq-high,.eq-medium,.eq-low{-webkit-print-color-adjust:exact;
+print-color-adjust:exact}}
 """
 
 
@@ -59,22 +70,25 @@ def fmt_percent(value: object, digits: int = 1) -> str:
     """
     if value is None or pd.isna(value):
         return "—"
-    return f"{float(value) * 100:.{digits}f}".replace(".", ",") + "\u00a0%"
+    return percent(value, digits)
 
 
-def fmt_number(value: object, digits: int = 1) -> str:
-    """A number in Russian style: 12.345 → «12,3»; whole numbers without decimals.
+def fmt_number(value: object, digits: int = 1, *, fixed: bool = False) -> str:
+    """A number in Russian style: 12.345 → «12,3», the minus sign «−».
+
+    Whole numbers go without decimals (counts: «24»), unless ``fixed``: a column
+    of means or other measures shows every value with ``digits`` decimals, so
+    «6,0» stands beside «6,8», not «6».
 
     Examples
     --------
-    >>> fmt_number(12.345), fmt_number(24), fmt_number(-0.5)
-    ('12,3', '24', '−0,5')
+    >>> fmt_number(12.345), fmt_number(24), fmt_number(-0.5), fmt_number(6, fixed=True)
+    ('12,3', '24', '−0,5', '6,0')
     """
     if value is None or pd.isna(value):
         return "—"
     v = float(value)
-    text = f"{v:.0f}" if v.is_integer() and digits >= 0 else f"{v:.{digits}f}"
-    return text.replace(".", ",").replace("-", "−")
+    return decimal(v, 0 if v.is_integer() and not fixed else digits)
 
 
 def fmt_interval(low: object, high: object, *, percent: bool = True, digits: int = 1) -> str:
@@ -84,11 +98,16 @@ def fmt_interval(low: object, high: object, *, percent: bool = True, digits: int
     --------
     >>> fmt_interval(0.452, 0.791).replace("\u00a0", " ")
     '[45,2 %; 79,1 %]'
+    >>> fmt_interval(-0.0004, 0.52).replace("\u00a0", " ")
+    '[0,0 %; 52,0 %]'
     """
-    f = fmt_percent if percent else fmt_number
     if low is None or pd.isna(low):
         return "—"
-    return f"[{f(low, digits)}; {f(high, digits)}]"
+    if percent:
+        lo, hi = fmt_percent(low, digits), fmt_percent(high, digits)
+    else:
+        lo, hi = (fmt_number(v, digits, fixed=True) for v in (low, high))
+    return f"[{lo}; {hi}]"
 
 
 def _figure_html(fig) -> str:

@@ -77,7 +77,7 @@ def _value(v, share: bool, hidden: bool, n: int, participants: int | None = None
         if participants is not None and participants >= n:
             return _HIDDEN_COMPLEMENT
         return _HIDDEN.format(n=n)
-    return fmt_percent(v) if share else fmt_number(v)
+    return fmt_percent(v) if share else fmt_number(v, fixed=True)
 
 
 def _compared(table: pd.DataFrame, key: tuple, metric: str, own_n: int, min_n: int) -> str:
@@ -156,11 +156,12 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
         }
         for metric, label in (("share_2", "Доля «2»"), ("quality_rate", "Качество знаний")):
             v = getattr(row, metric)
-            rec[f"{label}: школа"] = _value(v, True, small, data.min_n, row.participants)
-            rec[f"{label}: интервал"] = (
+            # the value and its interval in one cell: the table fits a page 1 280 px wide
+            rec[f"{label}: школа"] = _value(v, True, small, data.min_n, row.participants) + (
                 ""
                 if small
-                else fmt_interval(getattr(row, f"{metric}_low"), getattr(row, f"{metric}_high"))
+                else " "
+                + fmt_interval(getattr(row, f"{metric}_low"), getattr(row, f"{metric}_high"))
             )
             rec[f"{label}: муниципалитет"] = _compared(m, key, metric, row.participants, data.min_n)
             rec[f"{label}: регион"] = _compared(r, key, metric, row.participants, data.min_n)
