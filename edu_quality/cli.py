@@ -427,6 +427,16 @@ def _import_fis_oko(args: argparse.Namespace) -> int:
             f"{r.journal_invalid:>5} {r.warnings:>8}"
         )
     q = result.quality_counts
+    has = "unreliable_protocols" in files.columns
+    unreliable = int(files["unreliable_protocols"].sum()) if has else 0
+    if unreliable:
+        kept = int(files["unreliable_rows"].sum())
+        print(
+            f"Недостоверных протоколов (школа × работа с невозможными итоговыми баллами или "
+            f"неизвестным вариантом): {_fmt_int(unreliable)}; их результаты "
+            f"({_fmt_int(kept)}) сохранены с пометкой unreliable и по умолчанию не "
+            "учитываются в анализе — список в data_quality.parquet."
+        )
     print(
         f"Итого: участников {_fmt_int(files['participants'].sum())}, отсутствовали "
         f"{_fmt_int(files['absent'].sum())}, исключено результатов с ошибками "
