@@ -15,9 +15,45 @@ import pandas as pd
 from .common import canonical_school_id
 from .context import FisOkoContext
 
-__all__ = ["fisoko_schools", "school_groups"]
+__all__ = ["fisoko_schools", "ovz_by_name", "school_groups"]
 
 _DEEP_NAME = re.compile(r"гимнази|лице[йяюе]|кадет", re.IGNORECASE)
+_OVZ_NAME = re.compile(
+    r"(коррекционн\w*|с ограниченными возможностями здоровья|(?<!\w)с ОВЗ(?!\w)"
+    r"|(?<!\w)[IVX]{1,4} вида(?!\w)|(?<!\w)АОП(?!\w)|адаптированн\w*)",
+    re.IGNORECASE,
+)
+
+
+def ovz_by_name(names: pd.Series) -> pd.Series:
+    """The words of a school's name that make it a separate school for pupils on АОП.
+
+    «коррекционная» («специальная (коррекционная)»), «с ограниченными
+    возможностями здоровья» or «с ОВЗ», «… VIII вида» (a Roman numeral before
+    «вида»), «АОП», «адаптированн…» (programmes). «специальная» alone is not
+    one: «специальная общеобразовательная школа закрытого типа» is for
+    pupils with deviant behaviour. Spaces and line breaks are folded first.
+
+    Parameters
+    ----------
+    names : Series of str
+        The names (registry name and the questionnaire's full and short
+        names, joined).
+
+    Returns
+    -------
+    Series of str
+        The words found (the first), missing when none.
+
+    Examples
+    --------
+    >>> ovz_by_name(pd.Series(["КГБОУ для обучающихся с ограниченными возможностями "
+    ...                        "здоровья «Бийская школа-интернат»", "МБОУ СОШ № 34",
+    ...                        "специальная (коррекционная) школа-интернат VIII вида"])).tolist()
+    ['с ограниченными возможностями здоровья', nan, 'коррекционная']
+    """
+    folded = names.fillna("").astype("str").str.replace(r"\s+", " ", regex=True)
+    return folded.str.extract(_OVZ_NAME, expand=False)
 
 
 def school_groups(
@@ -30,8 +66,23 @@ def school_groups(
 
     Groups (ХМАО seed; the first that applies wins):
 
-    1. «ОВЗ» — a separate organisation for pupils on adapted programmes
-       (q17.2 «Да»).
+    1. «ОВЗ» — a separate school for pupils on adapted programmes (АОП): its
+       name says so (:func:`ovz_by_name`: «коррекционная», «для обучающихся
+       с ограниченными возможностями здоровья», «… VIII вида», «АОП»…) **and**
+       the questionnaire agrees, q17.2 «ОО является отдельной организацией,
+       осуществляющей образовательную деятельность по АОП (например,
+       специальной (коррекционной) ОО)» «Да». Neither alone is enough: on the
+       real Altai questionnaire of 2022 the 12 schools with ВПР results that
+       answer q17.2 «Да» are ordinary secondary schools (one of 1 351 pupils)
+       that teach some pupils on АОП, 11 of them together with the others
+       (q17.4 «Образование обучающихся по АОП организовано совместно с другими
+       обучающимися» «Да»); the 30 special schools (every one of them named
+       «для обучающихся … с ограниченными возможностями здоровья») answer
+       q17.2 «Да», and 28 of them q17.4 «Нет». q17.4 «Да» does not undo a
+       special school that both its name and q17.2 confirm (its pupils on
+       different АОП variants learn together); the reason says so. A school
+       whose name says ОВЗ but q17.2 does not (or is not answered) is not
+       «ОВЗ» either; :func:`group_notes` lists both disagreements.
     2. «углублённая» — deepened study of subjects from grades 1–4 or 5–9
        (q19.2 or q19.3 «Да»), or «гимназия», «лицей», «кадетская» in the name.
        Deepened study in grades 10–11 only (q19.4) is profile education that
@@ -52,8 +103,9 @@ def school_groups(
     features : DataFrame
         ``read_fisoko_context(...).features`` (needs ``school_id``,
         ``aop_separate``, ``deep_primary``, ``deep_basic``, ``deep_senior``,
-        ``locality``, ``pupils``; names in ``name_full``/``name_short``/``name``
-        are used when present).
+        ``locality``, ``pupils``; ``aop_inclusive``, ``locality_type_code``
+        and the names in ``name``/``name_full``/``name_short`` are used when
+        present).
     small_rural_max : int
         Largest enrolment of a «малокомплектная сельская» school.
     deep_from_senior : bool
@@ -63,19 +115,26 @@ def school_groups(
     Returns
     -------
     pandas.DataFrame
-        ``school_id``, ``group``, ``group_reason`` (why, in Russian).
+        ``school_id``, ``group``, ``group_reason`` (why, in Russian, naming
+        the answers of the questionnaire and the words of the name used).
 
     Examples
     --------
-    >>> f = pd.DataFrame({"school_id": ["a", "b", "c", "d"],
-    ...                   "aop_separate": [True, False, False, False],
-    ...                   "deep_primary": [False, True, False, False],
-    ...                   "deep_basic": [False, False, False, False],
-    ...                   "deep_senior": [False, False, True, True],
-    ...                   "locality": ["город", "город", "село", "село"],
-    ...                   "pupils": [80, 900, 45, 300]})
-    >>> school_groups(f)["group"].tolist()
-    ['ОВЗ', 'углублённая', 'малокомплектная сельская', 'обычная']
+    >>> f = pd.DataFrame({"school_id": ["a", "b", "c", "d", "e"],
+    ...                   "name": ["КГБОУ для обучающихся с ОВЗ «Школа-интернат»", "Гимназия 1",
+    ...                            "ООШ", "СОШ", "СОШ № 34"],
+    ...                   "aop_separate": [True, False, False, False, True],
+    ...                   "aop_inclusive": [False, True, True, True, True],
+    ...                   "deep_primary": [False, True, False, False, False],
+    ...                   "deep_basic": [False, False, False, False, False],
+    ...                   "deep_senior": [False, False, True, True, False],
+    ...                   "locality": ["город", "город", "село", "село", "город"],
+    ...                   "pupils": [80, 900, 45, 300, 1351]})
+    >>> g = school_groups(f)
+    >>> g["group"].tolist()
+    ['ОВЗ', 'углублённая', 'малокомплектная сельская', 'обычная', 'обычная']
+    >>> g["group_reason"].iloc[0]
+    'отдельная школа для обучающихся по АОП: в названии «с ОВЗ», вопрос 17.2 «Да», 17.4 «Нет»'
     """
     if not isinstance(small_rural_max, (int, np.integer)) or small_rural_max < 0:
         raise ValueError(
@@ -92,7 +151,8 @@ def school_groups(
         if col in features.columns:
             names = names + " " + features[col].fillna("").astype("str")
     by_name = names.str.contains(_DEEP_NAME)
-    ovz = flag("aop_separate")
+    ovz_words = ovz_by_name(names)
+    ovz = ovz_words.notna() & flag("aop_separate")
     deep = flag("deep_primary") | flag("deep_basic") | (flag("deep_senior") & deep_from_senior)
     pupils = (
         features["pupils"].astype("Float64")
@@ -112,30 +172,108 @@ def school_groups(
     group = np.select(
         [ovz, deep | by_name, small], ["ОВЗ", "углублённая", "малокомплектная сельская"], "обычная"
     )
+    answers = _answers(features, pupils)
     reason = np.select(
         [ovz, deep, by_name, small],
         [
-            "отдельная организация, обучающая по АОП (вопрос 17.2)",
-            "углублённое изучение предметов с начальной или основной школы (вопросы 19.2–19.3)"
-            + (" или только в 10–11 классах (19.4)" if deep_from_senior else ""),
+            "отдельная школа для обучающихся по АОП: в названии «"
+            + ovz_words.fillna("")
+            + "», вопрос 17.2 "
+            + answers["17.2"]
+            + ", 17.4 "
+            + answers["17.4"],
+            "углублённое изучение предметов с начальной или основной школы (вопросы 19.2 "
+            + answers["19.2"]
+            + ", 19.3 "
+            + answers["19.3"]
+            + (", 19.4 " + answers["19.4"] if deep_from_senior else "")
+            + ")",
             "гимназия, лицей или кадетская школа (по названию)",
-            "сельский населённый пункт (вопрос 14), обучающихся "
-            + pupils.astype("str").str.removesuffix(".0").fillna("")
-            + f" ≤ {small_rural_max} "
-            "(вопрос 20)",
+            "сельский населённый пункт (вопрос 14, ответ "
+            + answers["14"]
+            + "), обучающихся "
+            + answers["20"]
+            + f" ≤ {small_rural_max} (вопрос 20)",
         ],
-        "нет признаков других групп",
+        "нет признаков других групп: вопрос 14, ответ "
+        + answers["14"]
+        + "; обучающихся "
+        + answers["20"]
+        + " (вопрос 20); 17.2 "
+        + answers["17.2"]
+        + "; 19.2 "
+        + answers["19.2"]
+        + ", 19.3 "
+        + answers["19.3"],
+    )
+    reason = pd.Series(reason, index=features.index, dtype="str")
+    not_by_name = flag("aop_separate") & ovz_words.isna()
+    reason = reason.where(
+        ~not_by_name,
+        reason
+        + "; ответ «Да» на вопрос 17.2 (отдельная организация по АОП) не учтён: по названию "
+        "это не отдельная школа для обучающихся с ОВЗ, 17.4 "
+        + answers["17.4"],
+    )
+    not_by_answer = ovz_words.notna() & ~flag("aop_separate")
+    reason = reason.where(
+        ~not_by_answer,
+        reason
+        + "; по названию («"
+        + ovz_words.fillna("")
+        + "») — школа для обучающихся с ОВЗ, но на вопрос 17.2 ответ "
+        + answers["17.2"]
+        + ": группа «ОВЗ» не присвоена",
     )
     unknown = ~known & (group == "обычная")
     group = np.where(unknown, None, group)
-    reason = np.where(unknown, "нет ответов анкеты на вопросы 14 или 20", reason)
+    reason = reason.where(~unknown, "нет ответов анкеты на вопросы 14 или 20")
     return pd.DataFrame(
         {
             "school_id": features["school_id"].astype("str"),
-            "group": pd.Series(group, dtype="str"),
-            "group_reason": pd.Series(reason, dtype="str"),
+            "group": pd.Series(group, index=features.index, dtype="str"),
+            "group_reason": reason.astype("str"),
         }
+    ).reset_index(drop=True)
+
+
+def _answers(features: pd.DataFrame, pupils: pd.Series) -> dict[str, pd.Series]:
+    """The answers behind the groups, as a reason quotes them («Да», «Нет», «нет ответа»)."""
+    out: dict[str, pd.Series] = {}
+    for qid, col, parent, parent_col in (
+        ("17.2", "aop_separate", "17.1", "aop"),
+        ("17.4", "aop_inclusive", "17.1", "aop"),
+        ("19.2", "deep_primary", "19.1", "deep_study"),
+        ("19.3", "deep_basic", "19.1", "deep_study"),
+        ("19.4", "deep_senior", "19.1", "deep_study"),
+    ):
+        if col in features.columns:
+            v = features[col].astype("boolean")
+            text = v.map({True: "«Да»", False: "«Нет»"}, na_action="ignore").astype("object")
+            if parent_col in features.columns:  # skipped after «Нет» to the parent question
+                no = features[parent_col].astype("boolean").eq(False).fillna(False).astype(bool)
+                text = text.where(text.notna() | ~no, f"нет ({parent} «Нет»)")
+            out[qid] = text.fillna("нет ответа").astype("str")
+        else:
+            out[qid] = pd.Series("нет ответа", index=features.index, dtype="str")
+    code = (
+        features["locality_type_code"].astype("Int64").astype("str").str.removesuffix(".0")
+        if "locality_type_code" in features.columns
+        else pd.Series(pd.NA, index=features.index, dtype="str")
     )
+    locality = (
+        features["locality"].astype("str")
+        if "locality" in features.columns
+        else pd.Series(pd.NA, index=features.index, dtype="str")
+    )
+    out["14"] = (
+        code.where(code.notna() & (code != "<NA>"), "")
+        .str.cat(locality.fillna("нет ответа"), sep=" — ")
+        .str.removeprefix(" — ")
+    )
+    out["20"] = pupils.astype("str").str.removesuffix(".0").fillna("нет ответа")
+    out["20"] = out["20"].where(out["20"] != "<NA>", "нет ответа")
+    return out
 
 
 def fisoko_schools(
