@@ -8,14 +8,29 @@ the questionnaire into the ``schools`` table, with the groups.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .common import canonical_school_id
+from ..errors import DataError, Problem
+from ..io.limits import ReadLimits
+from ..io.load import load
+from ..schema import SCHOOLS, Column, TableSpec
+from .common import NOTE, QUALITY_COLUMNS, canonical_school_id, empty_quality
 from .context import FisOkoContext
 
-__all__ = ["fisoko_schools", "ovz_by_name", "school_groups"]
+__all__ = [
+    "GROUP_OVERRIDES",
+    "SET_BY_METHODOLOGIST",
+    "apply_group_overrides",
+    "fisoko_schools",
+    "group_notes",
+    "ovz_by_name",
+    "read_group_overrides",
+    "school_groups",
+]
 
 _DEEP_NAME = re.compile(r"гимнази|лице[йяюе]|кадет", re.IGNORECASE)
 _OVZ_NAME = re.compile(
@@ -210,10 +225,8 @@ def school_groups(
     not_by_name = flag("aop_separate") & ovz_words.isna()
     reason = reason.where(
         ~not_by_name,
-        reason
-        + "; ответ «Да» на вопрос 17.2 (отдельная организация по АОП) не учтён: по названию "
-        "это не отдельная школа для обучающихся с ОВЗ, 17.4 "
-        + answers["17.4"],
+        reason + "; ответ «Да» на вопрос 17.2 (отдельная организация по АОП) не учтён: по названию "
+        "это не отдельная школа для обучающихся с ОВЗ, 17.4 " + answers["17.4"],
     )
     not_by_answer = ovz_words.notna() & ~flag("aop_separate")
     reason = reason.where(
@@ -366,3 +379,211 @@ def fisoko_schools(
             out[c] = out[c].astype("str")
     out["group_reason"] = out["group_reason"].fillna("школы нет в анкете контекстных данных")
     return out
+
+
+#: The methodologist's own groups (``--groups FILE``): one row per school.
+GROUP_OVERRIDES = TableSpec(
+    "group_overrides",
+    (
+        SCHOOLS.column("school_id"),
+        replace(SCHOOLS.column("group"), required=True),
+        Column(
+            "reason",
+            "text",
+            aliases=("причина", "основание", "обоснование", "комментарий", "примечание"),
+            label="Причина",
+        ),
+    ),
+    key=("school_id",),
+    description="one row per school whose comparison group a methodologist sets",
+)
+
+#: The reason of a group set by a methodologist.
+SET_BY_METHODOLOGIST = "задано методистом"
+
+
+def read_group_overrides(path: str | Path, *, limits: ReadLimits | None = None) -> pd.DataFrame:
+    r"""Read a methodologist's own comparison groups (CSV, XLSX or Parquet).
+
+    Columns: the school id («Код ОО», «логин»…; ``edu…`` and ``sch…`` logins
+    are the same school), the group (one of the groups of
+    :data:`edu_quality.schema.GROUPS`: обычная, углублённая, малокомплектная
+    сельская, ОВЗ, with their synonyms) and, optionally, a reason.
+
+    Parameters
+    ----------
+    path : str or Path
+    limits : ReadLimits, optional
+        How large the file may be (:class:`edu_quality.io.ReadLimits`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``school_id`` (canonical), ``group``, ``group_reason`` («задано
+        методистом», with the file's reason after a colon), ``row`` (the row
+        in the file).
+
+    Raises
+    ------
+    DataError
+        A missing column, an unknown group, an empty or repeated school id —
+        naming the file, the row and the column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "groups.csv"
+    >>> _ = p.write_text("логин;группа;причина\nedu220198;обычная;инклюзия, не отдельная школа\n",
+    ...                  encoding="utf-8")
+    >>> read_group_overrides(p)[["school_id", "group", "group_reason"]].values.tolist()
+    [['sch220198', 'обычная', 'задано методистом: инклюзия, не отдельная школа']]
+    """
+    loaded = load(path, [GROUP_OVERRIDES], limits=limits)
+    t = loaded.table
+    reason = t["reason"].astype("str").str.strip()
+    given = reason.notna() & (reason != "")
+    return pd.DataFrame(
+        {
+            "school_id": canonical_school_id(t["school_id"].astype("str")),
+            "group": t["group"].astype("str"),
+            "group_reason": pd.Series(SET_BY_METHODOLOGIST, index=t.index, dtype="str").where(
+                ~given, SET_BY_METHODOLOGIST + ": " + reason
+            ),
+            "row": pd.array(loaded.rows, dtype="Int64"),
+        }
+    )
+
+
+def apply_group_overrides(
+    schools: pd.DataFrame, overrides: pd.DataFrame, file: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Replace the derived groups by a methodologist's own (:func:`read_group_overrides`).
+
+    Parameters
+    ----------
+    schools : DataFrame
+        The ``schools`` table (:func:`fisoko_schools`).
+    overrides : DataFrame
+        :func:`read_group_overrides`.
+    file : str
+        Its file name, for the messages.
+
+    Returns
+    -------
+    schools : DataFrame
+        With ``group`` and ``group_reason`` replaced for the schools listed.
+    quality : DataFrame
+        A note per school whose group changed («группа «ОВЗ» заменена на
+        «обычная»»), in :data:`~edu_quality.fisoko.common.QUALITY_COLUMNS`.
+
+    Raises
+    ------
+    DataError
+        A school of the file that is neither in the registry nor in the
+        results (file, row, column).
+
+    Examples
+    --------
+    >>> schools = pd.DataFrame({"school_id": ["sch1", "sch2"], "group": ["ОВЗ", "обычная"],
+    ...                         "group_reason": ["вопрос 17.2 «Да»", "нет признаков"]})
+    >>> o = pd.DataFrame({"school_id": ["sch1"], "group": ["обычная"],
+    ...                   "group_reason": ["задано методистом"], "row": [2]})
+    >>> s, q = apply_group_overrides(schools, o, "groups.csv")
+    >>> s["group"].tolist(), q["problem"].tolist()
+    (['обычная', 'обычная'], ['группа «ОВЗ» (вопрос 17.2 «Да») заменена на «обычная»'])
+    """
+    known = set(schools["school_id"])
+    missing = ~overrides["school_id"].isin(known)
+    if missing.any():
+        raise DataError(
+            file,
+            [
+                Problem(
+                    int(r.row),
+                    "Код ОО",
+                    f"школы «{r.school_id}» нет ни в реестре, ни в результатах",
+                )
+                for r in overrides.loc[missing].itertuples(index=False)
+            ],
+        )
+    by_id = overrides.set_index("school_id")
+    out = schools.copy()
+    hit = out["school_id"].isin(by_id.index)
+    ids = out.loc[hit, "school_id"]
+    old_group = out.loc[hit, "group"].astype("object").fillna("нет")
+    old_reason = out.loc[hit, "group_reason"].astype("object").fillna("")
+    new_group = ids.map(by_id["group"])
+    out.loc[hit, "group"] = new_group
+    out.loc[hit, "group_reason"] = ids.map(by_id["group_reason"])
+    changed = (old_group != new_group).to_numpy()
+    quality = pd.DataFrame(
+        {
+            "file": file,
+            "row": pd.array(ids.map(by_id["row"]).to_numpy()[changed], dtype="Int64"),
+            "column": "Группа",
+            "value": new_group.to_numpy()[changed],
+            "problem": [
+                f"группа «{g}» ({r}) заменена на «{n}»"
+                for g, r, n in zip(
+                    old_group.to_numpy()[changed],
+                    old_reason.to_numpy()[changed],
+                    new_group.to_numpy()[changed],
+                    strict=True,
+                )
+            ],
+            "action": SET_BY_METHODOLOGIST,
+            "severity": NOTE,
+            "school_id": ids.to_numpy()[changed],
+        },
+        columns=QUALITY_COLUMNS,
+    )
+    return out, quality
+
+
+def group_notes(schools: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Notes of the data-quality report where the name and q17.2 disagree about «ОВЗ».
+
+    Parameters
+    ----------
+    schools : DataFrame
+        :func:`fisoko_schools` (``aop_separate``, the names and ``group_reason``).
+    file : str
+        The questionnaire's file name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One note per school (:data:`~edu_quality.fisoko.common.QUALITY_COLUMNS`):
+        q17.2 «Да» for a school not named as a separate АОП school, or a name
+        that says so with q17.2 not «Да»; ``problem`` is the group's reason.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"school_id": ["a"], "name": ["МБОУ СОШ № 34"], "group": ["обычная"],
+    ...                   "aop_separate": [True], "group_reason": ["…; ответ «Да» … не учтён"]})
+    >>> group_notes(s, "context.xlsx")[["column", "value", "action"]].values.tolist()
+    [['17.2', 'Да', 'группа «ОВЗ» не присвоена']]
+    """
+    if "aop_separate" not in schools.columns:
+        return empty_quality()
+    names = pd.Series("", index=schools.index, dtype="str")
+    for col in ("name", "name_full", "name_short"):
+        if col in schools.columns:
+            names = names + " " + schools[col].fillna("").astype("str")
+    named = ovz_by_name(names).notna()
+    yes = schools["aop_separate"].astype("boolean").fillna(False).astype(bool)
+    bad = (named ^ yes).to_numpy() & (schools["group"].astype("object") != "ОВЗ").to_numpy()
+    rows = schools.loc[bad]
+    return pd.DataFrame(
+        {
+            "file": file,
+            "row": pd.array([pd.NA] * len(rows), dtype="Int64"),
+            "column": "17.2",
+            "value": np.where(yes.to_numpy()[bad], "Да", "Нет или нет ответа"),
+            "problem": rows["group_reason"].astype("str").to_numpy(),
+            "action": "группа «ОВЗ» не присвоена",
+            "severity": NOTE,
+            "school_id": rows["school_id"].astype("str").to_numpy(),
+        },
+        columns=QUALITY_COLUMNS,
+    )

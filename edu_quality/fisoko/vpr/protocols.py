@@ -28,8 +28,14 @@ __all__ = ["UnreliableProtocols", "unreliable_columns", "unreliable_protocols"]
 
 #: Kind of impossible total → (short reason of the results table, phrase with counts).
 _KINDS = {
-    "over_max": ("часть итоговых баллов больше максимального ({max})", "итоговый балл больше максимального ({max})"),
-    "total": ("часть итоговых баллов не распознана", "итоговый балл или балл за задание не распознан"),
+    "over_max": (
+        "часть итоговых баллов больше максимального ({max})",
+        "итоговый балл больше максимального ({max})",
+    ),
+    "total": (
+        "часть итоговых баллов не распознана",
+        "итоговый балл или балл за задание не распознан",
+    ),
     "variant": ("у части участников неизвестный вариант", "неизвестный вариант"),
 }
 
@@ -156,9 +162,7 @@ def unreliable_columns(protocols: UnreliableProtocols | None, idx: np.ndarray) -
     ([True], ['x'])
     """
     m = len(idx)
-    reason = (
-        protocols.reason[idx] if protocols is not None else np.full(m, None, dtype=object)
-    )
+    reason = protocols.reason[idx] if protocols is not None else np.full(m, None, dtype=object)
     return {
         "unreliable": pd.array(pd.notna(reason), dtype="boolean"),
         "unreliable_reason": pd.Series(reason, dtype="str"),
