@@ -150,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="наибольшее число обучающихся малокомплектной сельской школы (по умолчанию 100)",
     )
     fis.add_argument(
+        "--groups",
+        type=Path,
+        metavar="ФАЙЛ",
+        help="свои группы школ для сравнения (CSV/XLSX: код ОО, группа, причина): "
+        "заменяют выведенные из анкеты, с причиной «задано методистом»",
+    )
+    fis.add_argument(
         "--workers",
         type=int,
         default=2,
@@ -397,6 +404,7 @@ def _import_fis_oko(args: argparse.Namespace) -> int:
         strict=args.strict,
         invalid_results="exclude" if args.exclude_invalid_results else "raise",
         small_rural_max=args.small_rural_max,
+        groups=args.groups,
         cache=not args.no_cache,
         workers=args.workers,
         progress=not args.quiet and sys.stderr.isatty(),
@@ -427,6 +435,16 @@ def _import_fis_oko(args: argparse.Namespace) -> int:
             f"{r.journal_invalid:>5} {r.warnings:>8}"
         )
     q = result.quality_counts
+    has = "unreliable_protocols" in files.columns
+    unreliable = int(files["unreliable_protocols"].sum()) if has else 0
+    if unreliable:
+        kept = int(files["unreliable_rows"].sum())
+        print(
+            f"Недостоверных протоколов (школа × работа с невозможными итоговыми баллами или "
+            f"неизвестным вариантом): {_fmt_int(unreliable)}; их результаты "
+            f"({_fmt_int(kept)}) сохранены с пометкой unreliable и по умолчанию не "
+            "учитываются в анализе — список в data_quality.parquet."
+        )
     print(
         f"Итого: участников {_fmt_int(files['participants'].sum())}, отсутствовали "
         f"{_fmt_int(files['absent'].sum())}, исключено результатов с ошибками "

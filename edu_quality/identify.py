@@ -61,25 +61,27 @@ STATUSES = ("ШНОР и ШНСУ", "ШНОР", "резильентная", "Ш�
 _PROCEDURE = ["assessment", "subject", "grade"]
 
 
-def _summaries(dataset: Dataset, min_n: int) -> pd.DataFrame:
+def _summaries(dataset: Dataset, min_n: int, include_unreliable: bool = False) -> pd.DataFrame:
     """Metrics per school and procedure of a dataset's results, pupil-level and aggregated.
 
     Pupil results in a Dask DataFrame (``load_dataset(..., results_engine="dask")``)
     are summarised partition by partition (:func:`edu_quality.metrics.summarize`);
     only the summary, one row per school and procedure, comes back. Nothing
-    else of :func:`classify` reads the pupil rows.
+    else of :func:`classify` reads the pupil rows. Unreliable protocols
+    (:mod:`edu_quality.reliability`) are left out unless ``include_unreliable``.
     """
     by = ["school_id", *_PROCEDURE, "year"]
+    opts = {"min_n": min_n, "include_unreliable": include_unreliable}
     parts = []
     for t in (dataset.results, dataset.aggregates):
         if is_dask(t):  # its length would cost a pass over the files: look at the summary
-            s = summarize(t, by, min_n=min_n)
+            s = summarize(t, by, **opts)
             if len(s):
                 parts.append(s)
         elif len(t):
-            parts.append(summarize(t, by, min_n=min_n))
+            parts.append(summarize(t, by, **opts))
     if not parts:
-        return summarize(dataset.aggregates, by, min_n=min_n)
+        return summarize(dataset.aggregates, by, **opts)
     s = pd.concat(parts, ignore_index=True)
     return s.loc[~exam_not_held(s)]
 
@@ -326,6 +328,7 @@ def classify(
     index_factors: Sequence[str] | None = None,
     min_n: int = 5,
     alpha: float = 0.05,
+    include_unreliable: bool = False,
 ) -> pd.DataFrame:
     """Identify ШНОР, ШНСУ, risk-zone and resilient schools for a year, with reasons.
 
@@ -369,6 +372,9 @@ def classify(
         small elsewhere.
     alpha : float
         1 − confidence level.
+    include_unreliable : bool
+        Judge by the unreliable protocols too (:mod:`edu_quality.reliability`:
+        a school's work with impossible totals); by default they are left out.
 
     Returns
     -------
@@ -399,7 +405,7 @@ def classify(
         check_fraction(name, v)
     if not 1 <= k <= n:
         raise ValueError(f"Параметры `k` и `n`: нужно 1 ≤ k ≤ n, передано k={k}, n={n}")
-    summary = _summaries(dataset, min_n)
+    summary = _summaries(dataset, min_n, include_unreliable)
     if year not in set(summary["year"]):
         raise ValueError(
             f"Параметр `year`: нет результатов за {year} год "

@@ -27,6 +27,7 @@ from ._checks import check_fraction
 from ._grouping import by_group, groups, is_dask, on_distinct
 from .errors import DataError
 from .intervals import wilson
+from .reliability import drop_unreliable
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -303,6 +304,7 @@ def summarize(
     *,
     min_n: int = 5,
     alpha: float = 0.05,
+    include_unreliable: bool = False,
 ) -> pd.DataFrame:
     """Metrics per group, from pupil-level or aggregated results.
 
@@ -322,6 +324,9 @@ def summarize(
         reports to directors).
     alpha : float
         1 − confidence level of the intervals.
+    include_unreliable : bool
+        Count the rows of unreliable protocols too (column ``unreliable``,
+        :mod:`edu_quality.reliability`); by default they are left out.
 
     Returns
     -------
@@ -408,6 +413,7 @@ def summarize(
     if min_n < 0:
         raise ValueError(f"Параметр `min_n` должен быть неотрицательным, передано {min_n!r}")
     _check_columns(results, by, "summarize")
+    results = drop_unreliable(results, include_unreliable=include_unreliable)
     if is_dask(results):
         return _finish(_dask_counts(results, by), results._meta.attrs, by, min_n, alpha)
     if is_pupil_level(results):

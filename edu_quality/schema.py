@@ -437,6 +437,9 @@ RESULTS_PUPILS = TableSpec(
         _c("admitted", "bool", "допущен", "допуск", "допущен к гиа", label="Допущен"),
         # the grade of the work when it differs from the pupils' (ВПР autumn 2020)
         _c("work_grade", "int", "класс работы", label="Класс работы"),
+        # the school's protocol of the work has impossible totals (edu_quality.reliability)
+        _c("unreliable", "bool", "протокол недостоверен", label="Протокол недостоверен"),
+        _c("unreliable_reason", "text", "причина недостоверности", label="Причина недостоверности"),
     ),
     key=("year", "assessment", "subject", "grade", "school_id", "pupil_id"),
     description="one row per pupil and assessment",

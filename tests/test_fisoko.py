@@ -497,8 +497,10 @@ def test_id_mapping_on_real_files(imported):
 @pytest.mark.parametrize(
     ("school", "group"),
     [
-        # q17.2 «Да»: a separate school for pupils on adapted programmes
+        # named «для обучающихся … с ОВЗ» and q17.2 «Да»: a separate АОП school
         ("ksh220001", "ОВЗ"),
+        # q17.2 «Да», but an ordinary secondary school of 1 351 pupils (q17.4 «Да»)
+        ("sch220198", "обычная"),
         # q19.2 «Да»: deepened study from primary school
         ("sch220135", "углублённая"),
         # q19.4 only, but «Гимназия №80» by name
@@ -772,3 +774,25 @@ def test_ctrl_c_stops_the_import_within_seconds(imported, tmp_path):
     assert err.strip().splitlines()[-1] == "edu-quality: прервано (SIGINT)", err
     assert "Traceback" not in err
     assert waited < 15, waited  # it took about 40 s to read every queued file first
+
+
+@real
+def test_real_region_unreliable_protocols(imported):
+    r = imported["results"]
+    u = r[r["unreliable"].fillna(False)]
+    protocols = u.groupby(["year", "subject", "grade", "school_id"]).size()
+    # measured: 26 protocols with an impossible total or an unknown variant, 1 572 rows kept
+    assert 20 <= len(protocols) <= 40 and 1000 <= len(u) <= 2500
+    # the school that kept 89 of 101 totals of mathematics 4 (12 were 22–30 of 20)
+    m4 = r[(r["year"] == 2021) & (r["subject"] == "Математика") & (r["grade"] == 4)]
+    school = m4[m4["school_id"] == "sch224293"]
+    assert len(school) == 89 and school["unreliable"].all()
+    q = imported["quality"]
+    listed = q[q["problem"].str.startswith("протокол школы по этой работе недостоверен")]
+    assert len(listed) == len(protocols)
+    assert "у 12 из 101 участника итоговый балл больше максимального (20)" in set(
+        listed.loc[listed["school_id"] == "sch224293", "problem"].str.split(": ").str[1]
+    )
+    assert imported["result"].files["unreliable_protocols"].sum() == len(protocols)
+    ds = load_dataset(imported["out"])
+    assert ds.results["unreliable"].sum() == len(u)

@@ -20,7 +20,8 @@ Modules
     The context questionnaire (:func:`read_fisoko_context`).
 :mod:`~edu_quality.fisoko.groups`
     Comparison groups of schools and the ``schools`` table
-    (:func:`school_groups`, :func:`fisoko_schools`).
+    (:func:`school_groups`, :func:`fisoko_schools`, a methodologist's own
+    groups :func:`read_group_overrides`).
 :mod:`~edu_quality.fisoko.importer`
     The region-wide import (:func:`import_fisoko`, command
     ``edu-quality import fis-oko``), with its cache.
@@ -34,7 +35,7 @@ from .common import QUALITY_COLUMNS, FileInfo, canonical_school_id, parse_file_n
 from .common import WARNING as WARNING
 from .context import CONTEXT_QUESTIONS as CONTEXT_QUESTIONS
 from .context import FisOkoContext, read_fisoko_context
-from .groups import fisoko_schools, school_groups
+from .groups import fisoko_schools, read_group_overrides, school_groups
 from .importer import OUTPUTS as OUTPUTS
 from .importer import ImportResult, import_fisoko
 from .registry import read_fisoko_registry
@@ -56,5 +57,6 @@ __all__ = [
     "read_fisoko_context",
     "read_fisoko_registry",
     "read_fisoko_vpr",
+    "read_group_overrides",
     "school_groups",
 ]

@@ -35,7 +35,7 @@ from ..scales import read_scales
 from ..schema import RESULTS_PUPILS
 from .common import NOTE, QUALITY_COLUMNS, WARNING, empty_quality
 from .context import FisOkoContext, read_fisoko_context
-from .groups import fisoko_schools
+from .groups import apply_group_overrides, fisoko_schools, group_notes, read_group_overrides
 from .registry import read_fisoko_registry
 from .vpr import FisOkoVpr, read_fisoko_vpr
 
@@ -227,6 +227,7 @@ def import_fisoko(
     strict: bool = False,
     invalid_results: Literal["raise", "exclude"] = "raise",
     small_rural_max: int = 100,
+    groups: str | Path | None = None,
     cache: bool = True,
     workers: int = 2,
     progress: bool = False,
@@ -271,6 +272,11 @@ def import_fisoko(
         As in :func:`read_fisoko_vpr`.
     small_rural_max : int
         As in :func:`school_groups`.
+    groups : str or Path, optional
+        A methodologist's own comparison groups (:func:`read_group_overrides`:
+        school id, group, optional reason): they replace the derived groups,
+        with the reason «задано методистом»; each change is a note of
+        ``data_quality``.
     cache : bool
         Use and fill the cache.
     workers : int
@@ -307,7 +313,8 @@ def import_fisoko(
     registry = Path(registry)
     context = Path(context) if context is not None else None
     scales_path = Path(scales) if scales is not None else None
-    for p in (registry, context, scales_path):
+    groups_path = Path(groups) if groups is not None else None
+    for p in (registry, context, scales_path, groups_path):
         if p is not None:
             regular_file(p, p.name, limits)
     files = _vpr_files(vpr)
@@ -323,6 +330,7 @@ def import_fisoko(
         invalid_results=invalid_results,
         small_rural_max=small_rural_max,
         limits=limits,
+        groups=groups_path,
     )
     if cache:
         kept = _unchanged(run, len(files))
@@ -346,6 +354,7 @@ def import_fisoko(
     results = _all_results(vprs)
     schools, unknown = _with_unknown_schools(schools, results)
     quality = _all_quality(vprs, ctx, unknown, registry.name)
+    schools, quality = _groups_quality(schools, quality, ctx, groups_path, limits)
     summary = pd.DataFrame([_summary_row(v, f) for v, f in zip(vprs, files, strict=True)])
     written = _write_outputs(run, schools, results, quality, summary, vprs, ctx)
     counts = {k: int(v) for k, v in quality["severity"].value_counts().items()}
@@ -414,6 +423,7 @@ def _plan(
     invalid_results: str,
     small_rural_max: int,
     limits: ReadLimits = DEFAULT_LIMITS,
+    groups: Path | None = None,
 ) -> _Run:
     """The cache keys of an import (see :class:`_Run`)."""
     key = pupil_key()
@@ -429,6 +439,7 @@ def _plan(
         "registry": _stat(registry),
         "context": _stat(context),
         "scales": _stat(scales_path),
+        "groups": _stat(groups),
         "vpr": [_stat(f) for f in files],
     }
     scales_key = _stat(scales_path)
@@ -631,6 +642,35 @@ def _all_quality(
         if c != "row":
             quality[c] = quality[c].astype("str")
     return quality
+
+
+def _groups_quality(
+    schools: pd.DataFrame,
+    quality: pd.DataFrame,
+    ctx: FisOkoContext | None,
+    groups: Path | None,
+    limits: ReadLimits,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The methodologist's groups applied, and the notes on groups added to the report.
+
+    A note per school where the name and q17.2 disagree about «ОВЗ»
+    (:func:`group_notes`) and per group a methodologist changed
+    (:func:`apply_group_overrides`).
+    """
+    parts = [quality]
+    if ctx is not None:
+        parts.append(group_notes(schools, ctx.file))
+    if groups is not None:
+        overrides = read_group_overrides(groups, limits=limits)
+        schools, changed = apply_group_overrides(schools, overrides, groups.name)
+        parts.append(changed)
+    parts = [p for p in parts if len(p)]
+    if len(parts) > 1:
+        quality = pd.concat(parts, ignore_index=True)
+        for c in QUALITY_COLUMNS:
+            if c != "row":
+                quality[c] = quality[c].astype("str")
+    return schools, quality
 
 
 def _write_outputs(

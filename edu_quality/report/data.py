@@ -19,6 +19,7 @@ from ..disclosure import complementary_suppression, hide
 from ..errors import DataError
 from ..identify import classify
 from ..metrics import summarize
+from ..reliability import unreliable_protocols
 from .cache import cached_dataset, folder_version
 
 __all__ = ["PROCEDURE", "ReportData", "report_data"]
@@ -62,6 +63,14 @@ class ReportData:
     def summary(self) -> pd.DataFrame:
         """Metrics per school, procedure and year."""
         return self._summ(["school_id", *PROCEDURE, "year"])
+
+    @cached_property
+    def unreliable(self) -> pd.DataFrame:
+        """The unreliable protocols of the pupil results (:func:`edu_quality.reliability.unreliable_protocols`).
+
+        The summaries leave them out; the school report names them.
+        """
+        return unreliable_protocols(self.dataset.results)
 
     @cached_property
     def summary_municipality(self) -> pd.DataFrame:

@@ -137,8 +137,11 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
         "регионом по каждой работе этого года.",
     )
     mine = _school_year(data, school_id)
+    unreliable = _unreliable_notes(data, school_id)
     if mine.empty:
         sec.note(f"Нет результатов школы за {data.year} год.")
+        for text in unreliable:
+            sec.note(text)
         return sec
     muni = data.municipality_of[school_id]
     m = data.shown_municipality
@@ -173,7 +176,25 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
             "ОГЭ и ЕГЭ 2020 года не проводились как экзамены: эти строки не являются "
             "результатами экзамена."
         )
+    for text in unreliable:
+        sec.note(text)
     return sec
+
+
+def _unreliable_notes(data: ReportData, school_id: str) -> list[str]:
+    """A sentence per unreliable protocol of the school in the year (no counts of pupils)."""
+    u = data.unreliable
+    if u.empty:
+        return []
+    u = u.loc[(u["school_id"] == school_id) & (u["year"] == data.year)]
+    out = []
+    for row in u.itertuples(index=False):
+        why = str(row.reason).removeprefix("протокол недостоверен: ")
+        out.append(
+            f"Протокол {row.assessment} {row.subject} {row.grade} кл. недостоверен: {why}; "
+            "результаты этой работы не учтены."
+        )
+    return out
 
 
 def dynamics_section(data: ReportData, school_id: str) -> Section:

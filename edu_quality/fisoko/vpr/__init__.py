@@ -74,6 +74,14 @@ Invalid values
     *Notes* (severity «примечание») record what was done without an error:
     totals computed from tasks, totals that disagree with the task sum,
     inferred maxima, the autumn-2020 shift, absent pupils with scores.
+Unreliable protocols
+    A school's results in the work of the file (its protocol) with any
+    impossible total — a score above the maximum of the work, an unreadable
+    total, an unknown variant — are unreliable as a whole: with
+    ``invalid_results="exclude"`` the impossible rows are left out and every
+    other row of that school is kept with ``unreliable = True`` and an
+    ``unreliable_reason``; a warning in ``quality`` gives the counts.
+    Analyses leave them out by default (:mod:`edu_quality.reliability`).
 Names
     A pupil code that looks like a person's name («Иванов Иван», «ПЕТРОВ П.П.»,
     «Petrov P.», «Петров»; :func:`edu_quality.names.looks_like_name` with the
@@ -106,7 +114,8 @@ small dataclasses.
 9. :func:`~.tasks.score_tasks` — the score of each cell, the sum of each row.
 10. :func:`~.result_errors.variant_errors`, :func:`~.scores.protocol_scores` or
     :func:`~.scores.file_scores`, :func:`~.scores.score_errors`,
-    :func:`~.result_errors.pupil_errors` — the primary scores and the result errors.
+    :func:`~.result_errors.pupil_errors` — the primary scores and the result errors;
+    :func:`~.protocols.unreliable_protocols` — the schools whose protocol they make unreliable.
 11. :func:`~.fields.secondary_fields`, :func:`~.fields.row_remarks` — journal mark
     and gender, remarks on rows that are no results.
 12. :func:`~.result_errors.settle_errors` — the data-quality report; raise or exclude.

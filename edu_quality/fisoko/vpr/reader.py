@@ -21,6 +21,7 @@ from ...scales import read_scales
 from ..common import QualityReport, named_sheet, open_workbook, sheet_grid
 from .fields import row_remarks, secondary_fields
 from .layouts import LAYOUTS, detect_layout, layout_columns
+from .protocols import unreliable_protocols
 from .result_errors import ResultErrors, pupil_errors, settle_errors, variant_errors
 from .rows import drop_blank_rows, pupil_rows, row_status
 from .scores import file_scores, protocol_scores, score_errors
@@ -281,6 +282,9 @@ def parse_vpr(
     scores = total(errors, q, rows, status, columns, tasks, maxima)
     score_errors(errors, rows, status, scores, work, scale.max_score)
     pupil_errors(errors, rows, columns)
+    protocols = unreliable_protocols(
+        errors, q, rows, work_max=scale.max_score, header=scores.header
+    )
     fields = secondary_fields(rows, columns, status.writer, q)
     row_remarks(q, rows, columns, status)
     quality = settle_errors(q, errors, rows, notes, strict=strict, invalid_results=invalid_results)
@@ -299,5 +303,6 @@ def parse_vpr(
         excluded=errors.mask,
         quality=quality,
         notes=tuple(notes),
+        protocols=protocols,
     )
     return vpr_tables(parsed, pseudonymize_ids)

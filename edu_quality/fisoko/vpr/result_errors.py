@@ -38,6 +38,10 @@ class ResultErrors:
     ----------
     mask : ndarray of bool
         The rows with an error so far.
+    impossible : ndarray of object
+        Per row, the first impossible total found on it (``"over_max"``,
+        ``"total"``, ``"variant"``; None for none): such a row makes its
+        school's protocol unreliable (:mod:`~edu_quality.fisoko.vpr.protocols`).
     parts : list
         One (rows, column, values, problems) per check that found errors.
 
@@ -53,6 +57,7 @@ class ResultErrors:
     def __init__(self, writer: np.ndarray):
         self.writer = writer
         self.mask = np.zeros(len(writer), bool)
+        self.impossible = np.full(len(writer), None, dtype=object)
         self.parts: list[tuple[np.ndarray, str | None, np.ndarray, list[str]]] = []
 
     def add(
@@ -63,6 +68,7 @@ class ResultErrors:
         problem: str | Callable[[Any], str],
         *,
         any_row: bool = False,
+        impossible: str | None = None,
     ) -> None:
         """Record an error on the rows of results of ``mask``.
 
@@ -80,9 +86,13 @@ class ResultErrors:
         any_row : bool
             An error on any row, a result or not (an absent pupil, a row
             without variant or score).
+        impossible : str, optional
+            The kind of impossible total the error is (see :attr:`impossible`).
         """
         mask = mask if any_row else mask & self.writer
         if mask.any():
+            if impossible is not None:
+                self.impossible[mask & (self.impossible == None)] = impossible  # noqa: E711
             self.mask |= mask
             vals = values[mask]
             probs = [problem(v) for v in vals] if callable(problem) else [problem] * len(vals)
@@ -109,6 +119,7 @@ def variant_errors(
         header,
         vtext,
         "не указан вариант, хотя есть баллы",
+        impossible="variant",
     )
     errors.add(
         ~status.variant_ok & (rows.variant != "").to_numpy() & ~status.absent,
@@ -117,6 +128,7 @@ def variant_errors(
         lambda v: (
             f"неизвестный вариант «{v}» (ожидается номер варианта 1, 2, … или «отсутствовал»)"
         ),
+        impossible="variant",
     )
 
 

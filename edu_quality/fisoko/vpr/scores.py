@@ -104,6 +104,7 @@ def protocol_scores(
             lambda v, label=label, top=top: (
                 f"балл «{v}» за задание {label} не распознан или больше максимума {top:g}"
             ),
+            impossible="total",
         )
     shown = np.array([f"{v:g}" if not np.isnan(v) else "" for v in score], dtype=object)
     return Scores(score, shown, header)
@@ -151,6 +152,7 @@ def file_scores(
         header,
         ttext,
         lambda v: f"балл «{v}» не распознан: ожидается целое число ≥ 0",
+        impossible="total",
     )
     score = np.where(has_total & ~bad_total, total, np.nan)
     fill = writer & ~has_total & ~np.isnan(computed)
@@ -249,6 +251,7 @@ def score_errors(
             f"балл {v} больше максимума {work_max} (ВПР {work.year}, «{work.subject}», "
             f"{work.work_grade} класс)"
         ),
+        impossible="over_max",
     )
     errors.add(
         status.variant_ok & np.isnan(scores.score) & ~errors.mask,

@@ -21,6 +21,7 @@ from ...schema import RESULTS_PUPILS, dtype_of
 from ..common import WARNING
 from .fields import Fields
 from .layouts import Columns
+from .protocols import UnreliableProtocols, unreliable_columns
 from .rows import PupilRows, RowStatus
 from .scores import Scores
 from .tasks import Maxima, TaskScores
@@ -81,7 +82,9 @@ class FisOkoVpr:
     counts : dict
         ``rows`` (pupil rows), ``participants``, ``absent``, ``empty`` (rows
         with neither variant nor score), ``excluded`` (results with errors
-        left out), ``schools`` (schools with participants), ``warnings``.
+        left out), ``schools`` (schools with participants), ``warnings``,
+        ``unreliable_protocols`` (schools whose protocol has an impossible
+        total), ``unreliable_rows`` (their results kept, marked ``unreliable``).
     """
 
     results: pd.DataFrame
@@ -122,6 +125,8 @@ class Parsed:
         The data-quality report.
     notes : tuple of str
         Remarks on the whole file.
+    protocols : UnreliableProtocols, optional
+        The schools whose protocol is unreliable, and the reason of each row.
     """
 
     file: str
@@ -138,6 +143,7 @@ class Parsed:
     excluded: np.ndarray
     quality: pd.DataFrame
     notes: tuple[str, ...]
+    protocols: UnreliableProtocols | None = None
 
 
 def vpr_tables(parsed: Parsed, pseudonymize_ids: bool | str | None = None) -> FisOkoVpr:
@@ -169,6 +175,8 @@ def vpr_tables(parsed: Parsed, pseudonymize_ids: bool | str | None = None) -> Fi
         "excluded": int((status.writer & p.excluded).sum()),
         "schools": int(results["school_id"].nunique()),
         "warnings": int((p.quality["severity"] == WARNING).sum()),
+        "unreliable_protocols": len(p.protocols.schools) if p.protocols else 0,
+        "unreliable_rows": p.protocols.rows if p.protocols else 0,
     }
     results.attrs = {
         "kind": "pupils",
@@ -283,6 +291,7 @@ def results_table(parsed: Parsed, idx: np.ndarray, pupil_ids: pd.Series) -> pd.D
                 np.where(status.variant_ok, status.variant, np.nan)[idx], dtype="Float64"
             ).astype("Int64"),
             "gender": pd.Series(p.fields.gender.to_numpy(dtype=object)[idx], dtype="str"),
+            **unreliable_columns(p.protocols, idx),
         }
     )
     for col in RESULTS_PUPILS.columns:  # canonical dtypes
