@@ -5,8 +5,19 @@ Also the change of enrolment.
 A change is called «положительная» or «отрицательная» only when it is
 distinguishable from noise (its 95 % interval excludes zero); otherwise it is
 «стабильная». Each metric knows its good direction: for the share of «2» a
-fall is positive. ОГЭ and ЕГЭ of 2020 were not exams
-(:data:`edu_quality.metrics.NO_EXAM_YEARS`) and are left out by default.
+fall is positive.
+
+Only like is compared with like: the same work — assessment, subject, work
+grade — in the same session (:mod:`edu_quality.exam_years`). A series never
+pairs the autumn and the spring works of one school year (the same pupils six
+months apart on two different works: a cohort's progress, not a change); the
+``session`` and ``work_grade`` columns of a summary are always part of the
+series. The years of :func:`edu_quality.exam_years.exam_years` decide the
+rest: procedures not held as exams (ОГЭ and ЕГЭ 2020, ОГЭ 2021 other than
+Russian and mathematics) are left out by default; a change involving a
+selective population (ЕГЭ 2020 and 2021: only those entering universities)
+is labelled in ``caveat`` and gets no verdict, and a trend leaves such years
+out.
 """
 
 from __future__ import annotations
@@ -23,12 +34,14 @@ from ._checks import check_fraction, check_option
 from ._grouping import factorize, groups, on_distinct
 from ._russian import plural
 from .errors import DataError
+from .exam_years import exam_not_held, selective_population
 from .intervals import newcombe, wilson
-from .metrics import METRICS, exam_not_held
+from .metrics import METRICS
 
 __all__ = [
     "CohortProgress",
     "KDR_LEVELS",
+    "SELECTIVE_CAVEAT",
     "VERDICTS",
     "cohort_progress",
     "enrolment_change",
@@ -39,6 +52,12 @@ __all__ = [
 ]
 
 VERDICTS = ("положительная", "стабильная", "отрицательная")
+
+#: ``caveat`` of a change involving a selective population (no verdict is given).
+SELECTIVE_CAVEAT = (
+    "выборочный состав (ЕГЭ 2020 и 2021 сдавали только поступающие в вузы): "
+    "изменение несопоставимо, вывод не делается"
+)
 
 #: Levels of the КДР (regional diagnostics), from lowest to highest.
 KDR_LEVELS = ("недостаточный", "пониженный", "базовый", "повышенный")
@@ -101,7 +120,9 @@ def _check_metrics(metrics: Sequence[str], allowed: Sequence[str]) -> None:
         )
 
 
-def _prepare(summary: pd.DataFrame, include_no_exam: bool) -> tuple[pd.DataFrame, int]:
+def _prepare(
+    summary: pd.DataFrame, include_no_exam: bool, drop_selective: bool = False
+) -> tuple[pd.DataFrame, int]:
     if "year" not in summary.columns:
         raise DataError(None, "для динамики нужна таблица summarize() со столбцом year")
     s = summary
@@ -111,15 +132,30 @@ def _prepare(summary: pd.DataFrame, include_no_exam: bool) -> tuple[pd.DataFrame
         dropped = int(mask.sum())
         if dropped:
             s = s.loc[~mask]
-    s = s.assign(_registered=s["participants"] + s["not_admitted"].astype("float64"))
+    if drop_selective:
+        mask = selective_population(s)
+        dropped += int(mask.sum())
+        if mask.any():
+            s = s.loc[~mask]
+    s = s.assign(
+        _registered=s["participants"] + s["not_admitted"].astype("float64"),
+        _selective=selective_population(s).to_numpy(),
+    )
     return s, dropped
 
 
 def _keys(summary: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
+    """The series columns: ``by`` (or the known ones), always with the session and work grade.
+
+    A series is one work in one session: the ``session`` and ``work_grade``
+    of a summary that has them are part of every series, so that no pair of
+    years is two sessions of one school year or two different works.
+    """
     if by is None:
         known = ("school_id", "municipality", "group", "assessment", "subject", "grade")
         by = [c for c in known if c in summary.columns]
-    return [c for c in by if c != "year"]
+    keys = [c for c in by if c != "year"]
+    return keys + [c for c in ("session", "work_grade") if c in summary.columns and c not in keys]
 
 
 def year_over_year(
@@ -157,7 +193,11 @@ def year_over_year(
         the ``by`` columns, ``metric``, ``label`` (Russian), ``year_from``,
         ``year_to``, ``value_from``, ``value_to``, ``change`` (``value_to −
         value_from``; for shares in share units — ×100 for percentage
-        points), ``change_low``, ``change_high`` and ``verdict``.
+        points), ``change_low``, ``change_high``, ``verdict`` (None for a
+        change involving a selective population) and ``caveat``
+        (:data:`SELECTIVE_CAVEAT` for such a change, else empty). The series
+        always include the ``session`` and ``work_grade`` of ``summary`` when
+        it has them: no pair is two sessions of one school year.
 
     Notes
     -----
@@ -183,7 +223,7 @@ def year_over_year(
     needed = {
         c for m in metrics for c in ((*_SHARES[m][0], _SHARES[m][1]) if m in _SHARES else _MEANS[m])
     }
-    s = s[[*keys, "year", *sorted(needed - {*keys, "year"})]]
+    s = s[[*keys, "year", "_selective", *sorted(needed - {*keys, "year", "_selective"})]]
     # rows in series order, then year (as sort_values: stable, missing last); the
     # year before is the row above in the same series
     if keys:
@@ -245,9 +285,14 @@ def year_over_year(
     data["label"] = _text(which, [METRICS[x][0] for x in metrics])
     data["year_from"] = np.tile(before("year"), k).astype("int64")
     data["year_to"] = np.tile(s["year"].to_numpy()[rows], k)
+    # a selective population (ЕГЭ 2020, 2021) on either side: labelled, no verdict
+    selective = np.tile((before("_selective") > 0) | (now("_selective") > 0), k)
+    if "verdict" in columns and columns["verdict"]:
+        columns["verdict"] = [np.where(selective, -1, np.concatenate(columns["verdict"]))]
     for name, parts in columns.items():
         values = np.concatenate(parts) if parts else np.array([], dtype="float64")
         data[name] = _text(values, VERDICTS) if name == "verdict" else values
+    data["caveat"] = _text(np.where(selective, 0, -1), [SELECTIVE_CAVEAT]).fillna("")
     out = pd.DataFrame(data, index=pd.RangeIndex(k * m))
     out.attrs = {**deepcopy(s.attrs), "note": _note(dropped)}  # as taken from the summary
     return out
@@ -256,7 +301,11 @@ def year_over_year(
 def _note(dropped: int) -> str:
     if not dropped:
         return ""
-    return f"ОГЭ и ЕГЭ 2020 года не проводились как экзамены: {dropped} {plural(dropped, 'строка не учтена', 'строки не учтены', 'строк не учтены')} в динамике"
+    return (
+        "годы, в которые процедура не проводилась как экзамен или писал выборочный состав "
+        "(ОГЭ и ЕГЭ 2020, ОГЭ 2021 кроме русского языка и математики): "
+        f"{dropped} {plural(dropped, 'строка не учтена', 'строки не учтены', 'строк не учтены')} в динамике"
+    )
 
 
 def _welch(m1, s1, n1, m2, s2, n2, alpha):
@@ -295,7 +344,9 @@ def trend(
     alpha : float
         1 − confidence level.
     include_no_exam : bool
-        Keep ОГЭ/ЕГЭ of 2020.
+        Keep ОГЭ/ЕГЭ of 2020 (and ОГЭ 2021 other than Russian and
+        mathematics). Years of a selective population (ЕГЭ 2020, 2021) are
+        always left out of a trend.
 
     Returns
     -------
@@ -332,7 +383,7 @@ def trend(
     (0.183, 'отрицательная')
     """
     check_option("metric", metric, list(_SHARES))
-    s, dropped = _prepare(summary, include_no_exam)
+    s, dropped = _prepare(summary, include_no_exam, drop_selective=True)
     keys = _keys(s, by)
     nums, den = _SHARES[metric]
     count = sum(s[c].to_numpy(dtype="float64", na_value=np.nan) for c in nums)

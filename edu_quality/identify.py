@@ -18,12 +18,18 @@ The rules and their defaults (each a parameter of :func:`classify`):
   nobody: its schools are not judged low (said so in the reasons) — an ОВЗ
   school compared with ordinary schools would always look low.
 * **Stably low** (ШНОР): low in at least ``k`` of the last ``n`` years with
-  results (default 2 of 3, DOMAIN.md). Years without real exams (ОГЭ and ЕГЭ
-  of 2020) do not count as results. A school that meets Рособрнадзор's rule
+  results (default 2 of 3, DOMAIN.md). A year is a school year, named by
+  the calendar year of its end: the ВПР of autumn 2020 (session «осень») are
+  results of 2021, with its spring works (:mod:`edu_quality.exam_years`).
+  Procedures not held as exams (ОГЭ and ЕГЭ 2020, ОГЭ 2021 other than
+  Russian and mathematics) and, by default, selective populations (ЕГЭ
+  2020, 2021) do not count as results. A school that meets Рособрнадзор's rule
   and is low in its group this year is a ШНОР too.
 * **Рособрнадзор's rule**: at least 30 % of participants with «2» in two
   procedures (assessment, subject, grade) of one year, or in the same
-  procedure two years running (``rosobrnadzor_share``), in the federal
+  procedure two years running (``rosobrnadzor_share``; the same work in the
+  same session: the autumn and the spring works of one school year are never
+  a pair), in the federal
   procedures (ВПР, ОГЭ, ЕГЭ); groups under ``min_n`` pupils are not judged.
   The rule ignores comparison groups, so alone it puts a school in the risk
   zone; with low results in its group this year, or in a group too small to
@@ -53,7 +59,8 @@ from ._checks import check_fraction, check_option
 from ._grouping import by_group, groups, is_dask
 from .dataset import Dataset
 from .dynamics import year_over_year
-from .metrics import exam_not_held, summarize
+from .exam_years import AUTUMN, exam_not_held, selective_population
+from .metrics import summarize
 
 __all__ = ["STATUSES", "classify", "composite_results"]
 
@@ -61,7 +68,17 @@ STATUSES = ("ШНОР и ШНСУ", "ШНОР", "резильентная", "Ш�
 _PROCEDURE = ["assessment", "subject", "grade"]
 
 
-def _summaries(dataset: Dataset, min_n: int, include_unreliable: bool = False) -> pd.DataFrame:
+def _sessions(summary: pd.DataFrame) -> list[str]:
+    """``["session"]`` when the summary has autumn works apart (:mod:`edu_quality.exam_years`)."""
+    return ["session"] if "session" in summary.columns else []
+
+
+def _summaries(
+    dataset: Dataset,
+    min_n: int,
+    include_selective: bool = False,
+    include_unreliable: bool = False,
+) -> pd.DataFrame:
     """Metrics per school and procedure of a dataset's results, pupil-level and aggregated.
 
     Pupil results in a Dask DataFrame (``load_dataset(..., results_engine="dask")``)
@@ -83,7 +100,12 @@ def _summaries(dataset: Dataset, min_n: int, include_unreliable: bool = False) -
     if not parts:
         return summarize(dataset.aggregates, by, **opts)
     s = pd.concat(parts, ignore_index=True)
-    return s.loc[~exam_not_held(s)]
+    if "session" in s.columns:  # a part without autumn works has no column: spring
+        s["session"] = s["session"].astype("object").fillna("весна").astype("str")
+    drop = exam_not_held(s)
+    if not include_selective:
+        drop |= selective_population(s)
+    return s.loc[~drop]
 
 
 def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> pd.DataFrame:
@@ -113,7 +135,7 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
     [-1.0, 0.0, 1.0]
     """
     check_option("metric", metric, ("mean_score", "share_2"))
-    cell = ["assessment", "subject", "grade", "year"]
+    cell = ["assessment", "subject", "grade", "year", *_sessions(summary)]
     unit = ["school_id", "year"]
     # rows of a cell with a missing key have no z-score (pandas drops such groups)
     s = summary.loc[(summary["participants"] > 0) & summary[cell].notna().all(axis=1)]
@@ -233,16 +255,23 @@ def _rosobrnadzor(
         s = summarize(s, ["school_id", *by, "year"])
         s["grade"] = "все"
     s = s.loc[(s["participants"] >= min_n) & s["share_2"].notna()]
-    high = s.loc[s["share_2"] >= share, ["school_id", *_PROCEDURE, "year", "share_2"]]
+    # one procedure is one work in one session: two years running pairs the same work
+    # in the same session, never the autumn and the spring works of one school year
+    work = [*_PROCEDURE, *_sessions(s)]
+    high = s.loc[s["share_2"] >= share, ["school_id", *work, "year", "share_2"]]
+    if "session" not in high.columns:
+        high = high.assign(session="весна")
     this = high.loc[high["year"] == year]
     prev = high.loc[high["year"] == year - 1]
-    both = this.merge(prev, on=["school_id", *_PROCEDURE], suffixes=("", "_prev"))
+    both = this.merge(prev, on=["school_id", *work], suffixes=("", "_prev"))
     rows: dict[str, list[str]] = {}
     cells = _per_school(
         this,
         [
-            f"{a} {s} {g} кл. — {_pct(v)}"
-            for a, s, g, v in _columns(this, "assessment", "subject", "grade", "share_2")
+            f"{a} {s} {g} кл.{' (осень)' if ses == AUTUMN else ''} — {_pct(v)}"
+            for a, s, g, ses, v in _columns(
+                this, "assessment", "subject", "grade", "session", "share_2"
+            )
         ],
     )
     for sid, items in cells.items():
@@ -255,9 +284,9 @@ def _rosobrnadzor(
     cells = _per_school(
         both,
         [
-            f"{a} {s} {g} кл. — {_pct(v0)} и {_pct(v)}"
-            for a, s, g, v0, v in _columns(
-                both, "assessment", "subject", "grade", "share_2_prev", "share_2"
+            f"{a} {s} {g} кл.{' (осень)' if ses == AUTUMN else ''} — {_pct(v0)} и {_pct(v)}"
+            for a, s, g, ses, v0, v in _columns(
+                both, "assessment", "subject", "grade", "session", "share_2_prev", "share_2"
             )
         ],
     )
@@ -329,6 +358,7 @@ def classify(
     min_n: int = 5,
     alpha: float = 0.05,
     include_unreliable: bool = False,
+    include_selective: bool = False,
 ) -> pd.DataFrame:
     """Identify ШНОР, ШНСУ, risk-zone and resilient schools for a year, with reasons.
 
@@ -375,6 +405,10 @@ def classify(
     include_unreliable : bool
         Judge by the unreliable protocols too (:mod:`edu_quality.reliability`:
         a school's work with impossible totals); by default they are left out.
+    include_selective : bool
+        Use the results of a selective population (ЕГЭ 2020 and 2021, taken
+        only by those entering universities: :func:`edu_quality.exam_years.exam_years`);
+        left out by default.
 
     Returns
     -------
@@ -405,7 +439,7 @@ def classify(
         check_fraction(name, v)
     if not 1 <= k <= n:
         raise ValueError(f"Параметры `k` и `n`: нужно 1 ≤ k ≤ n, передано k={k}, n={n}")
-    summary = _summaries(dataset, min_n, include_unreliable)
+    summary = _summaries(dataset, min_n, include_selective, include_unreliable)
     if year not in set(summary["year"]):
         raise ValueError(
             f"Параметр `year`: нет результатов за {year} год "

@@ -26,6 +26,7 @@ import pandas as pd
 from ._checks import check_fraction
 from ._grouping import by_group, groups, is_dask, on_distinct
 from .errors import DataError
+from .exam_years import SPRING, exam_not_held, exam_years
 from .intervals import wilson
 from .reliability import drop_unreliable
 
@@ -44,11 +45,14 @@ __all__ = [
 #: Default grouping: one row per school, procedure, subject, grade and year.
 DEFAULT_BY = ("school_id", "assessment", "subject", "grade", "year")
 
-#: Years in which a procedure was not held as an exam: ОГЭ and ЕГЭ in 2020
-#: (Постановление Правительства РФ от 10.06.2020 № 842: ГИА-9 replaced by
-#: annual marks; ЕГЭ taken only by those entering universities). Rows of those
-#: years are kept and marked, but are not exam results.
-NO_EXAM_YEARS: dict[str, tuple[int, ...]] = {"ОГЭ": (2020,), "ЕГЭ": (2020,)}
+#: Years in which a procedure was not held as an exam (derived from
+#: :func:`edu_quality.exam_years.exam_years`, the one list of such years):
+#: assessment → years. Rows of those years are kept and marked, but are not
+#: exam results.
+NO_EXAM_YEARS: dict[str, tuple[int, ...]] = {
+    a: tuple(sorted(g["year"].tolist()))
+    for a, g in exam_years().query("status == 'не проводился'").groupby("assessment")
+}
 
 #: Metrics of :func:`summarize`: name → (Russian label, good direction: +1 when higher is
 #: better, −1 when lower is better).
@@ -78,23 +82,6 @@ def is_pupil_level(results: pd.DataFrame) -> bool:
     return "participants" not in results.columns and (
         "pupil_id" in results.columns or "mark" in results.columns or "score" in results.columns
     )
-
-
-def exam_not_held(results: pd.DataFrame) -> pd.Series:
-    """Rows whose year is one in which the procedure was not held as an exam.
-
-    Examples
-    --------
-    >>> exam_not_held(pd.DataFrame({"assessment": ["ОГЭ", "ОГЭ", "ВПР"],
-    ...                             "year": [2020, 2021, 2020]})).tolist()
-    [True, False, False]
-    """
-    if "assessment" not in results.columns or "year" not in results.columns:
-        return pd.Series(False, index=results.index)
-    out = pd.Series(False, index=results.index)
-    for assessment, years in NO_EXAM_YEARS.items():
-        out |= (results["assessment"] == assessment) & results["year"].isin(years)
-    return out
 
 
 def _check_columns(data: pd.DataFrame, needed: Sequence[str], what: str) -> None:
@@ -318,7 +305,13 @@ def summarize(
         is summarised partition by partition: see Notes.
     by : sequence of str
         Grouping columns (they must be in ``results``; merge the school
-        registry first to group by municipality or group).
+        registry first to group by municipality or group). When ``results``
+        has a ``session`` column and ``by`` has ``year`` but not
+        ``session``, ``session`` is added right after ``year`` (a missing
+        session is «весна»): the autumn and the spring works of one school
+        year are two procedures, never pooled (:mod:`edu_quality.exam_years`).
+        When every row is spring the table has no ``session`` column, as
+        for results without one.
     min_n : int
         Groups with fewer participants are flagged ``small`` (hidden in
         reports to directors).
@@ -356,8 +349,9 @@ def summarize(
         ``<share>_low``, ``<share>_high``
             Wilson bounds of each share;
         ``exam_not_held``
-            True for ОГЭ/ЕГЭ in 2020 (not exam results, see
-            :data:`NO_EXAM_YEARS`);
+            True for a procedure not held as an exam that year (ОГЭ and ЕГЭ
+            2020, ОГЭ 2021 other than Russian and mathematics:
+            :func:`edu_quality.exam_years.exam_years`);
         ``small``
             N < ``min_n``.
 
@@ -412,16 +406,24 @@ def summarize(
     check_fraction("alpha", alpha)
     if min_n < 0:
         raise ValueError(f"Параметр `min_n` должен быть неотрицательным, передано {min_n!r}")
+    added = "session" in results.columns and "year" in by and "session" not in by
+    if added:
+        by.insert(by.index("year") + 1, "session")
+        results = results.assign(
+            session=results["session"].astype("object").fillna(SPRING).astype("str")
+        )
     _check_columns(results, by, "summarize")
     results = drop_unreliable(results, include_unreliable=include_unreliable)
     if is_dask(results):
-        return _finish(_dask_counts(results, by), results._meta.attrs, by, min_n, alpha)
-    if is_pupil_level(results):
-        counts = _pupil_counts(results, by)
+        out = _finish(_dask_counts(results, by), results._meta.attrs, by, min_n, alpha)
+    elif is_pupil_level(results):
+        out = _finish(_pupil_counts(results, by), results.attrs, by, min_n, alpha)
     else:
         _check_columns(results, ["participants"], "summarize")
-        counts = _aggregated_counts(results, by)
-    return _finish(counts, results.attrs, by, min_n, alpha)
+        out = _finish(_aggregated_counts(results, by), results.attrs, by, min_n, alpha)
+    if added and (out["session"] == SPRING).all():  # spring throughout: the table as before
+        out = out.drop(columns="session")
+    return out
 
 
 def _finish(

@@ -24,6 +24,11 @@ Shipped scales
 The ``grade`` of a scale is always the grade of the **work**. Results carry it
 in ``work_grade`` (which differs from the pupils' ``grade`` only for autumn
 2020); :func:`score_to_mark` uses ``work_grade`` when the table has it.
+
+The ``year`` of a scale is the year of the work. The autumn-2020 works are
+results of the school year 2020/21 (``year`` 2021, ``session`` «осень»,
+:mod:`edu_quality.exam_years`) but the works of 2020: :func:`score_to_mark`
+looks their scale up under 2020.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, Problem
+from .exam_years import scale_year, session_of
 
 __all__ = [
     "SCALES_FILE",
@@ -448,7 +454,8 @@ def score_to_mark(
     ----------
     results : DataFrame
         Pupil-level results with ``year``, ``subject``, ``grade`` (or
-        ``work_grade``, which is used when present) and ``score``.
+        ``work_grade``, which is used when present) and ``score``; with
+        ``session``, an autumn result takes the scale of ``year − 1``.
     scales : DataFrame, optional
         A scale table (:func:`read_scales`); the shipped official scales by
         default.
@@ -487,6 +494,8 @@ def score_to_mark(
     has = score.notna().to_numpy()
     key_cols = ["year", "subject", grade_col]
     keys = out.loc[has, key_cols].astype({"year": "int64", grade_col: "int64"})
+    if "session" in out.columns:  # an autumn work is scaled as the year before's
+        keys["year"] = scale_year(keys["year"], session_of(out.loc[has]))
     keys["subject"] = keys["subject"].astype("str")
     wanted = keys.drop_duplicates()
     known = s[["year", "subject", "grade"]].drop_duplicates().rename(columns={"grade": grade_col})

@@ -18,6 +18,14 @@ Kinds
 ``mark``     mark 2–5 (also written as text: «5», «отлично»)
 ``bool``     yes/no («да», «нет», «+», 1, 0)
 ``category`` one of a fixed list of values (with synonyms)
+
+Years and sessions
+------------------
+A ``year`` is the calendar year in which the school year ends. Results have
+an optional ``session``, «весна» (the default: a file without the column is
+spring throughout) or «осень»: the ВПР of autumn 2020 are ``year`` 2021,
+``session`` «осень», ``grade`` the pupils' grade and ``work_grade`` the
+work's (:mod:`edu_quality.exam_years`).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import pandera.pandas as pa
 
 __all__ = [
     "ASSESSMENTS",
+    "SESSION_VALUES",
     "GROUPS",
     "LEVELS_EDU",
     "SIGNIFICANCE",
@@ -64,6 +73,19 @@ ASSESSMENTS: dict[str, str] = {
     "oge": "ОГЭ",
     "ege": "ЕГЭ",
     "kdr": "КДР",
+}
+
+#: Sessions of a school year (:mod:`edu_quality.exam_years`) and their synonyms.
+SESSION_VALUES: dict[str, str] = {
+    "весна": "весна",
+    "весенняя": "весна",
+    "весной": "весна",
+    "spring": "весна",
+    "осень": "осень",
+    "осенняя": "осень",
+    "осенью": "осень",
+    "autumn": "осень",
+    "fall": "осень",
 }
 
 #: Comparison groups of schools (ХМАО seed) and their synonyms.
@@ -172,6 +194,9 @@ class Column:
         For ``category``: normalised synonym → canonical value.
     minimum : float, optional
         For ``float``: the smallest valid value (scores are never negative).
+    default : object, optional
+        The value of an empty cell and of the whole column when a file lacks
+        it (``session``: «весна»); None: missing.
     """
 
     name: str
@@ -181,6 +206,7 @@ class Column:
     label: str = ""
     values: Mapping[str, str] | None = None
     minimum: float | None = None
+    default: object = None
 
     def headers(self) -> set[str]:
         """Normalised headers that map to this column, its own name included."""
@@ -277,8 +303,9 @@ def _c(
     label: str = "",
     values: Mapping[str, str] | None = None,
     minimum: float | None = None,
+    default: object = None,
 ) -> Column:
-    return Column(name, kind, required, tuple(aliases), label or name, values, minimum)
+    return Column(name, kind, required, tuple(aliases), label or name, values, minimum, default)
 
 
 _SCHOOL_ID = _c(
@@ -296,6 +323,17 @@ _SCHOOL_ID = _c(
     "школа id",
     required=True,
     label="Код ОО",
+)
+# the session of the school year: the ВПР of autumn 2020 are year 2021, «осень»
+_SESSION = _c(
+    "session",
+    "category",
+    "сессия",
+    "период проведения",
+    "срок проведения",
+    label="Сессия",
+    values=SESSION_VALUES,
+    default="весна",
 )
 _YEAR = _c(
     "year",
@@ -440,8 +478,9 @@ RESULTS_PUPILS = TableSpec(
         # the school's protocol of the work has impossible totals (edu_quality.reliability)
         _c("unreliable", "bool", "протокол недостоверен", label="Протокол недостоверен"),
         _c("unreliable_reason", "text", "причина недостоверности", label="Причина недостоверности"),
+        _SESSION,
     ),
-    key=("year", "assessment", "subject", "grade", "school_id", "pupil_id"),
+    key=("year", "session", "assessment", "subject", "grade", "school_id", "pupil_id"),
     description="one row per pupil and assessment",
 )
 
@@ -545,8 +584,9 @@ RESULTS_AGGREGATED = TableSpec(
             label="Средний балл",
             minimum=0,
         ),
+        _SESSION,
     ),
-    key=("year", "assessment", "subject", "grade", "school_id"),
+    key=("year", "session", "assessment", "subject", "grade", "school_id"),
     description="one row per school, assessment, subject, grade and year",
 )
 

@@ -196,7 +196,9 @@ def test_import_writes_every_table_and_load_dataset_reads_them(imported):
     assert not list(out.glob(".*.tmp"))  # atomic writes leave no temporary file
     ds = load_dataset(out)
     assert len(ds.results) == len(imported["results"])
-    assert set(ds.years) == {2020, 2021, 2022}
+    # the autumn-2020 works belong to the school year 2020/21
+    assert set(ds.years) == {2021, 2022}
+    assert set(ds.results["session"]) == {"осень", "весна"}
     assert ds.results["work_grade"].notna().all()
     assert len(ds.staff) == 678  # one row per school of the questionnaire
 
@@ -235,6 +237,7 @@ def test_participants_schools_and_absent_per_file(imported, path, work_max):
         (got["year"] == row["year"])
         & (got["subject"] == row["subject"])
         & (got["grade"] == row["grade"])
+        & (got["session"] == row["session"])
     ]
     assert len(got) == len(part)
     merged = part.merge(got, on=["school_id", "pupil_id"], how="left", validate="1:1")
@@ -246,16 +249,19 @@ def test_autumn_2020_shift_is_recorded(imported):
     files = imported["result"].files.set_index("file")
     r = files.loc[MATH5_20.name]
     # pupil codes 6xxxx: pupils of grade 6 wrote the work of grade 5
-    assert (r["year"], r["grade"], r["work_grade"]) == (2020, 6, 5)
+    # school year 2020/21: year 2021, session «осень»
+    assert (r["year"], r["session"], r["grade"], r["work_grade"]) == (2021, "осень", 6, 5)
     raw = _raw(MATH5_20)
     assert set(pd.to_numeric(raw["code"]) // 10000) == {6}
     notes = imported["quality"].query("file == @MATH5_20.name and severity == 'примечание'")
     assert notes["problem"].str.contains("обучающиеся 6 класса писали работу за 5 класс").any()
     assert notes["problem"].str.contains("допущение").any()  # the 2020 scale is an assumption
     res = imported["results"]
-    autumn = res[res["year"] == 2020]
+    assert not (res["year"] == 2020).any()
+    autumn = res[res["session"] == "осень"]
+    assert len(autumn) and autumn["year"].eq(2021).all()
     assert (autumn["grade"] == autumn["work_grade"] + 1).all()
-    spring = res[res["year"] > 2020]
+    spring = res[res["session"] == "весна"]
     assert (spring["grade"] == spring["work_grade"]).all()
 
 

@@ -206,8 +206,11 @@ def test_work_identity_autumn_2020_the_pupils_are_a_grade_higher():
     columns, rows, _ = _stages(grid, "codes")
     path = Path("Математика 5 класс (осень 2020).xlsx")
     work, notes = work_identity(path, path.name, "codes", rows, columns)
-    assert work == Work(2020, "Математика", 6, 5, True)
+    # school year 2020/21: year 2021, session «осень»; the scale is the one of the 2020 works
+    assert work == Work(2021, "Математика", 6, 5, True)
+    assert (work.session, work.scale_year) == ("осень", 2020)
     assert notes[-1].startswith("ВПР осень 2020: обучающиеся 6 класса писали работу за 5 класс")
+    assert "учебный год 2020/21: year 2021, session «осень»" in notes[-1]
     # codes of grade 5 in a file named «5 класс»: the pupils are of grade 5, the work of 4
     grid[1][3] = "50001"
     columns, rows, _ = _stages(grid, "codes")
@@ -565,13 +568,13 @@ def test_participant_ids_without_a_key(monkeypatch):
 
 def test_absent_table():
     t = absent_table(
-        Work(2020, "Математика", 6, 5, True),
+        Work(2021, "Математика", 6, 5, True),
         pd.Series(["s2", None, "s1", "s2"]),
         np.array([True, True, True, True]),
     )
     assert t.values.tolist() == [
-        [2020, "ВПР", "Математика", 6, 5, "s1", 1],
-        [2020, "ВПР", "Математика", 6, 5, "s2", 2],
+        [2021, "осень", "ВПР", "Математика", 6, 5, "s1", 1],
+        [2021, "осень", "ВПР", "Математика", 6, 5, "s2", 2],
     ]
     assert t["grade"].dtype == "int64" and t["absent"].dtype == "int64"
 

@@ -112,6 +112,34 @@ def test_work_grade_is_used_when_present():
     assert score_to_mark(r)["mark"].tolist() == [4]  # grade 6's scale would give «5»
 
 
+def test_autumn_session_takes_the_scale_of_the_year_before():
+    # autumn 2020 is the school year 2021, session «осень»: the works (and scales) of 2020
+    own = pd.DataFrame(
+        {
+            "year": 2020,
+            "subject": "Математика",
+            "grade": 5,
+            "mark": [2, 3, 4, 5],
+            "min_score": [0, 1, 2, 3],
+            "max_score": [0, 1, 2, 3],
+            "source": "тест",
+        }
+    )
+    r = pd.DataFrame(
+        {
+            "year": [2021],
+            "session": ["осень"],
+            "subject": ["Математика"],
+            "grade": [6],
+            "work_grade": [5],
+            "score": [3.0],
+        }
+    )
+    assert score_to_mark(r, own)["mark"].tolist() == [5]
+    with pytest.raises(DataError, match="ВПР 2021"):  # spring 2021 has no scale in ``own``
+        score_to_mark(r.assign(session="весна"), own)
+
+
 def test_missing_scale_names_year_subject_grade():
     r = pd.DataFrame({"year": [2022], "subject": ["Математика"], "grade": [4], "score": [10.0]})
     with pytest.raises(

@@ -67,7 +67,7 @@ class ImportResult:
         Table → path of the file written (see :data:`OUTPUTS`).
     files : DataFrame
         One row per ВПР file: ``file``, ``layout``, ``year``, ``subject``,
-        ``grade``, ``work_grade``, ``rows``, ``participants``, ``schools``,
+        ``grade``, ``work_grade``, ``session``, ``rows``, ``participants``, ``schools``,
         ``absent``, ``empty``, ``excluded``, ``warnings``, ``journal_invalid``
         (invalid journal marks reported), ``gender_invalid``,
         ``task_invalid``, ``notes``.
@@ -99,7 +99,7 @@ def _code_version() -> str:
 
     h = hashlib.sha256(__version__.encode())
     package = Path(__file__).resolve().parent.parent
-    for name in ("fisoko", "scales", "io", "schema", "privacy", "names", "marks"):
+    for name in ("fisoko", "scales", "io", "schema", "privacy", "names", "marks", "exam_years"):
         # a module or a package of modules
         for p in [package / f"{name}.py", *sorted((package / name).rglob("*.py"))]:
             if p.is_file():
@@ -161,6 +161,7 @@ def _write_tasks(parts: Sequence[pd.DataFrame], path: Path) -> None:
     schema = pa.schema(
         [
             ("year", pa.int16()),
+            ("session", cat),
             ("subject", cat),
             ("grade", pa.int8()),
             ("work_grade", pa.int8()),
@@ -209,6 +210,7 @@ def _summary_row(v: FisOkoVpr, path: Path) -> dict[str, Any]:
         "subject": v.subject,
         "grade": v.grade,
         "work_grade": v.work_grade,
+        "session": v.session,
         **v.counts,
         "journal_invalid": int((warn & problem.str.startswith("отметка по журналу")).sum()),
         "gender_invalid": int((warn & problem.str.startswith("пол ")).sum()),

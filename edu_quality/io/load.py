@@ -148,6 +148,9 @@ def load(
             table.insert(
                 min(i, table.shape[1]), col.name, pd.Series(index=table.index, dtype=dtype_of(col))
             )
+        if col.default is not None:  # its default where absent or empty («весна»)
+            table[col.name] = table[col.name].astype("object").fillna(col.default)
+            table[col.name] = table[col.name].astype(dtype_of(col))
     # headers the loader did not use (pupil names among them): said, not lost silently
     table.attrs["ignored_columns"] = [
         h for pos, h in enumerate(raw.headers) if h and pos not in used

@@ -57,8 +57,8 @@ class FisOkoVpr:
         («pupils»), ``file``, ``layout``, ``absent`` (count), ``notes``,
         ``quality``.
     tasks : DataFrame
-        One row per participant and task with a score: ``year``, ``subject``,
-        ``grade``, ``work_grade``, ``school_id``, ``pupil_id``, ``task_no``
+        One row per participant and task with a score: ``year``, ``session``,
+        ``subject``, ``grade``, ``work_grade``, ``school_id``, ``pupil_id``, ``task_no``
         (position 1, 2, … in the work), ``task`` (the label in the file: the
         number in ``ru``/``codes``, «5(1)» in ``protocol``), ``score``,
         ``max_score``, ``note`` («не приступал», «тема не пройдена» or
@@ -72,11 +72,14 @@ class FisOkoVpr:
         ``school_id``.
     absent : DataFrame
         Absent pupils per school: ``year``, ``assessment``, ``subject``,
-        ``grade``, ``work_grade``, ``school_id``, ``absent``.
+        ``grade``, ``work_grade``, ``school_id``, ``absent`` (and ``session``).
     file, layout : str
         File name and layout (:data:`~edu_quality.fisoko.vpr.layouts.LAYOUTS`).
     year, grade, work_grade : int
+        ``year``: the school year (autumn 2020 is 2021).
     subject : str
+    session : str
+        «осень» (autumn 2020) or «весна».
     notes : tuple of str
         Remarks on the whole file (also in ``quality`` as «примечание»).
     counts : dict
@@ -97,6 +100,7 @@ class FisOkoVpr:
     subject: str
     grade: int
     work_grade: int
+    session: str = "весна"
     notes: tuple[str, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
     source_rows: np.ndarray = field(default_factory=lambda: np.array([], dtype=int), repr=False)
@@ -206,6 +210,7 @@ def vpr_tables(parsed: Parsed, pseudonymize_ids: bool | str | None = None) -> Fi
         subject=p.work.subject,
         grade=int(p.work.grade),
         work_grade=int(p.work.work_grade),
+        session=p.work.session,
         notes=p.notes,
         counts=counts,
         source_rows=p.rows.rows[idx],
@@ -287,6 +292,7 @@ def results_table(parsed: Parsed, idx: np.ndarray, pupil_ids: pd.Series) -> pd.D
             "level": pd.Series([None] * m, dtype="str"),
             "admitted": pd.array([pd.NA] * m, dtype="boolean"),
             "work_grade": pd.array(np.full(m, work.work_grade), dtype="Int64"),
+            "session": pd.Series([work.session] * m, dtype="str"),
             "variant": pd.array(
                 np.where(status.variant_ok, status.variant, np.nan)[idx], dtype="Float64"
             ).astype("Int64"),
@@ -313,8 +319,9 @@ def absent_table(work: Work, school: pd.Series, absent: np.ndarray) -> pd.DataFr
     Returns
     -------
     pandas.DataFrame
-        ``year``, ``assessment``, ``subject``, ``grade``, ``work_grade``,
-        ``school_id``, ``absent``: one row per school with an absent pupil.
+        ``year``, ``session``, ``assessment``, ``subject``, ``grade``,
+        ``work_grade``, ``school_id``, ``absent``: one row per school with an
+        absent pupil.
 
     Examples
     --------
@@ -332,13 +339,15 @@ def absent_table(work: Work, school: pd.Series, absent: np.ndarray) -> pd.DataFr
         .reset_index()
     )
     out.insert(0, "year", work.year)
-    out.insert(1, "assessment", "ВПР")
-    out.insert(2, "subject", work.subject)
-    out.insert(3, "grade", work.grade)
-    out.insert(4, "work_grade", work.work_grade)
+    out.insert(1, "session", work.session)
+    out.insert(2, "assessment", "ВПР")
+    out.insert(3, "subject", work.subject)
+    out.insert(4, "grade", work.grade)
+    out.insert(5, "work_grade", work.work_grade)
     return out.astype(
         {
             "year": "int64",
+            "session": "str",
             "assessment": "str",
             "subject": "str",
             "grade": "int64",
@@ -397,6 +406,7 @@ def task_table(
     return pd.DataFrame(
         {
             "year": np.full(len(i), work.year, dtype="int16"),
+            "session": pd.Categorical([work.session] * len(i)),
             "subject": pd.Categorical([work.subject] * len(i)),
             "grade": np.full(len(i), work.grade, dtype="int8"),
             "work_grade": np.full(len(i), work.work_grade, dtype="int8"),

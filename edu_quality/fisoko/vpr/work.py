@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import DataError
+from ...exam_years import AUTUMN, SPRING, scale_year
 from ...scales import max_scores, merge_scales, normalize_subject, score_to_mark
 from ..common import parse_file_name
 from .layouts import Columns
@@ -31,7 +32,8 @@ class Work:
     Attributes
     ----------
     year : int
-        The ВПР year as ФИС ОКО names the campaign (autumn 2020 is 2020).
+        The school year, named by the calendar year of its end: the autumn-2020
+        works (school year 2020/21) are 2021, though ФИС ОКО names them 2020.
     subject : str
         Canonical subject name («Математика»).
     grade : int
@@ -39,7 +41,7 @@ class Work:
     work_grade : int
         The grade of the work (``grade - 1`` in autumn 2020).
     autumn : bool
-        The autumn-2020 campaign.
+        The autumn-2020 campaign (session «осень»).
     """
 
     year: int
@@ -47,6 +49,16 @@ class Work:
     grade: int
     work_grade: int
     autumn: bool = False
+
+    @property
+    def session(self) -> str:
+        """«осень» or «весна» (:mod:`edu_quality.exam_years`)."""
+        return AUTUMN if self.autumn else SPRING
+
+    @property
+    def scale_year(self) -> int:
+        """The year the work's score-to-mark scale is listed under (autumn: the year before)."""
+        return int(scale_year([self.year], [self.session])[0])
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,8 @@ def work_identity(
     the year, else (``protocol``) from the dates of upload; the grade, else
     from the pupil codes. Autumn 2020 (the name says «осень», or a ``codes``
     file of 2020): the file name gives the grade of the work, the pupils are a
-    grade higher.
+    grade higher, and the year of the name (2020, the calendar year of the
+    campaign) becomes the school year 2021 (session «осень»).
 
     Parameters
     ----------
@@ -97,7 +110,8 @@ def work_identity(
     columns : Columns
         Where the date of upload is.
     year, subject, grade : optional
-        What the user said (``grade``: the pupils').
+        What the user said (``year``: as the file names it, the autumn-2020
+        campaign 2020; ``grade``: the pupils').
 
     Returns
     -------
@@ -122,15 +136,19 @@ def work_identity(
     >>> work, notes = work_identity(path, path.name, "codes", pupil_rows(grid, 0, columns),
     ...                             columns)
     >>> work
-    Work(year=2020, subject='Математика', grade=6, work_grade=5, autumn=True)
+    Work(year=2021, subject='Математика', grade=6, work_grade=5, autumn=True)
+    >>> work.session, work.scale_year
+    ('осень', 2020)
     """
     notes: list[str] = []
     info = parse_file_name(path)
     n = len(rows.rows)
+    school_year = False  # the year found is already that of the school year (dates)
     if year is None:
         year = info.year
         if year is None and columns.date is not None:
             year = _year_from_dates(rows.data[columns.date]) if n else None
+            school_year = year is not None
             if year is not None:
                 notes.append(f"год {year} определён по дате загрузки")
         if year is None:
@@ -147,7 +165,7 @@ def work_identity(
             file, "не удалось определить предмет по имени файла; укажите его (subject=…)"
         )
     codes_grade = _code_grade(rows.pupil) if n else None
-    autumn = info.autumn or (layout == "codes" and year == 2020)
+    autumn = info.autumn or (layout == "codes" and year == 2020 and not school_year)
     if grade is not None:
         pupils_grade = int(grade)
         work_grade = pupils_grade - 1 if autumn else pupils_grade
@@ -160,9 +178,12 @@ def work_identity(
     else:
         raise DataError(file, "не удалось определить класс по имени файла; укажите его (grade=…)")
     if autumn:
+        if not school_year:  # autumn of the calendar year: the school year ends a year later
+            year += 1
         notes.append(
             f"ВПР осень 2020: обучающиеся {pupils_grade} класса писали работу за "
-            f"{work_grade} класс (перенос весенних ВПР 2020); grade — класс "
+            f"{work_grade} класс (перенос весенних ВПР 2020); учебный год "
+            f"{year - 1}/{str(year)[-2:]}: year {year}, session «осень»; grade — класс "
             f"обучающихся, work_grade — класс работы, отметка — по шкале работы "
             f"{work_grade} класса"
         )
@@ -253,7 +274,7 @@ def work_scale(scales: pd.DataFrame | None, work: Work, file: str) -> tuple[Work
     scale = merge_scales(scales)
     mx = max_scores(scale)
     found = mx[
-        (mx["year"] == work.year)
+        (mx["year"] == work.scale_year)
         & (mx["subject"] == work.subject)
         & (mx["grade"] == work.work_grade)
     ]
@@ -261,7 +282,7 @@ def work_scale(scales: pd.DataFrame | None, work: Work, file: str) -> tuple[Work
         score_to_mark(
             pd.DataFrame(
                 {
-                    "year": [work.year],
+                    "year": [work.scale_year],
                     "subject": [work.subject],
                     "work_grade": [work.work_grade],
                     "score": [0.0],
@@ -272,7 +293,7 @@ def work_scale(scales: pd.DataFrame | None, work: Work, file: str) -> tuple[Work
         )
     work_max = int(found["max_score"].iloc[0])
     src = scale[
-        (scale["year"] == work.year)
+        (scale["year"] == work.scale_year)
         & (scale["subject"] == work.subject)
         & (scale["grade"] == work.work_grade)
     ]["source"].iloc[0]
