@@ -161,6 +161,9 @@ def school_message(found: list[str], flagged: bool, evaluated: bool, single: str
 def per_school(works: pd.DataFrame, min_signs: int, single: str, source: str) -> pd.DataFrame:
     """One row per school and year from the long per-work table."""
     keys = ["year", "session", "school_id"]
+    columns = [*keys, *SIGNS, "n_signs", "evaluated", "flagged", "message", "source"]
+    if works.empty:
+        return pd.DataFrame(columns=columns)
     schools = works[keys].drop_duplicates().sort_values(keys, ignore_index=True)
     index = pd.MultiIndex.from_frame(schools)
     grouped = works.groupby([*keys, "sign"], sort=True)
@@ -192,12 +195,15 @@ def per_school(works: pd.DataFrame, min_signs: int, single: str, source: str) ->
         dtype="str",
     )
     schools["source"] = source
-    return schools[[*keys, *SIGNS, "n_signs", "evaluated", "flagged", "message", "source"]]
+    return schools[columns]
 
 
 def per_region(schools: pd.DataFrame, method: str, source: str) -> pd.DataFrame:
     """One row per year: the index over the evaluated schools."""
     keys = ["year", "session"]
+    if schools.empty:
+        names = ["n_schools", "n_flagged", "n_one_sign", *(f"n_{s}" for s in SIGNS)]
+        return pd.DataFrame(columns=[*keys, *names, "share_flagged", "index", "method", "source"])
     counted = schools[schools["evaluated"]]
     groups = [counted[k] for k in keys]
     region = pd.DataFrame(
