@@ -125,23 +125,20 @@ class ReportData:
 
     @cached_property
     def objectivity(self):
-        """:func:`edu_quality.objectivity_index` on the ВПР pupil results (or None)."""
+        """The federal index (:func:`edu_quality.objectivity_index`, «Федеральная методика ФИОКО»).
+
+        On the ВПР pupil results, with the maximum scores of each work by year
+        (:func:`edu_quality.scales.max_scores`); None when it cannot be computed.
+        """
         from ..objectivity import objectivity_index
-        from ..scales import max_scores
 
         r = self.dataset.results
         if r.empty or not (r["assessment"] == "ВПР").any() or r["journal_mark"].isna().all():
             return None
-        top = (
-            max_scores()
-            .sort_values("year")
-            .groupby(["subject", "grade"], as_index=False)
-            .last()[["subject", "grade", "max_score"]]
-        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                return objectivity_index(r, max_scores=top)
+                return objectivity_index(r)
             except (DataError, ValueError):
                 return None
 

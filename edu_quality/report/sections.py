@@ -297,11 +297,11 @@ def objectivity_section(data: ReportData, school_id: str) -> Section:
             sec.note(str(o.iloc[0]["message"]), warn=bool(o.iloc[0]["flagged"]))
             rule = _objectivity_rule(int(oi.region.attrs.get("min_signs", 1)))
             sec.text(
-                "Признаки по федеральной методике «Уровень объективности оценки "
-                "образовательных результатов»: это повод для проверки, а не вывод. "
-                f"{rule[0].upper()}{rule[1:]}: один признак — например, высокие "
-                "результаты — бывает и у сильной школы, совпадение признаков — "
-                "реже."
+                f"{oi.method}: «Уровень объективности оценки образовательных "
+                "результатов в субъекте Российской Федерации». Признаки "
+                "необъективности — повод для проверки, а не вывод. "
+                f"{rule[0].upper()}{rule[1:]}; признак «завышенные значения "
+                "среднего балла» бывает и у сильной школы."
             )
     return sec
 
@@ -733,10 +733,10 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
         if flagged:
             rule = _objectivity_rule(int(oi.region.attrs.get("min_signs", 1)))
             problems.append(
-                f"Признаки необъективности ВПР (требуется проверка): {flagged} {plural(flagged, 'школа', 'школы', 'школ')} из {n}; "
+                f"Признаки необъективности ВПР, требуется проверка ({oi.method}): "
+                f"{flagged} {plural(flagged, 'школа', 'школы', 'школ')} из {n}; "
                 f"индекс объективности муниципалитета {fmt_number(100 - 100 * flagged / n)} "
-                f"({rule}; по одному признаку индекс был бы "
-                f"{fmt_number(100 - 100 * one / n)})."
+                f"({rule})."
             )
     rp = data.dataset.risk_profiles
     rp = rp.loc[rp["school_id"].isin(ids)]
