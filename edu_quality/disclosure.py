@@ -43,7 +43,7 @@ DISCLOSED_KEYS = frozenset(
     }
 )
 
-_CELL = ("assessment", "subject", "grade", "year")
+_CELL = ("assessment", "subject", "grade", "year", "session")
 
 
 def hide(table: pd.DataFrame, hidden: Sequence[bool] | np.ndarray | pd.Series) -> pd.DataFrame:

@@ -209,10 +209,11 @@ def test_school_pages_give_no_hidden_cell_back():
     """What every school page of a batch shows — its own shares and the municipality's and
     region's beside them — derives no hidden cell, read together with the other pages."""
     from edu_quality.report import report_data
-    from edu_quality.report.data import PROCEDURE
+    from edu_quality.report.data import work_keys
     from edu_quality.report.sections import key_metrics_section
 
     data = report_data(SAMPLES / "region", 2024)
+    PROCEDURE = work_keys(data.summary)
     keys = ["school_id", *PROCEDURE]
     s = data.summary.loc[data.summary["year"] == data.year].reset_index(drop=True)
     m = data.summary_municipality.loc[data.summary_municipality["year"] == data.year]

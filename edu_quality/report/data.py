@@ -19,13 +19,27 @@ from ..disclosure import complementary_suppression, hide
 from ..errors import DataError
 from ..identify import classify
 from ..metrics import summarize
-from ..reliability import unreliable_protocols
+from ..reliability import drop_unreliable, unreliable_protocols
 from .cache import cached_dataset, folder_version
 
-__all__ = ["PROCEDURE", "ReportData", "report_data"]
+__all__ = ["PROCEDURE", "ReportData", "report_data", "work_keys"]
 
 #: The columns naming an assessment procedure (what was written, in which grade).
 PROCEDURE = ["assessment", "subject", "grade"]
+
+
+def work_keys(table: pd.DataFrame) -> list[str]:
+    """The columns naming one work in ``table``: :data:`PROCEDURE`, and the session.
+
+    ``session`` counts where the data hold autumn works apart
+    (:mod:`edu_quality.exam_years`).
+
+    Examples
+    --------
+    >>> work_keys(pd.DataFrame(columns=["assessment", "subject", "grade", "session"]))
+    ['assessment', 'subject', 'grade', 'session']
+    """
+    return [*PROCEDURE, "session"] if "session" in table.columns else list(PROCEDURE)
 
 
 class ReportData:
@@ -132,7 +146,7 @@ class ReportData:
         """
         from ..objectivity import objectivity_index
 
-        r = self.dataset.results
+        r = drop_unreliable(self.dataset.results)
         if r.empty or not (r["assessment"] == "ВПР").any() or r["journal_mark"].isna().all():
             return None
         with warnings.catch_warnings():
@@ -147,7 +161,7 @@ class ReportData:
         """ВПР marks against journal marks per school, subject, grade and year."""
         from ..objectivity import marks_vs_journal
 
-        r = self.dataset.results
+        r = drop_unreliable(self.dataset.results)
         if r.empty or r["journal_mark"].isna().all():
             return None
         return marks_vs_journal(r, min_n=self.min_n)

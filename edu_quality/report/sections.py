@@ -19,7 +19,7 @@ from ..dynamics import enrolment_change, positive_share, year_over_year
 from ..errors import DataError
 from ..indicators import evaluate_indicators
 from ..metrics import exam_not_held
-from .data import PROCEDURE, ReportData, report_data
+from .data import ReportData, report_data, work_keys
 from .render import Section, fmt_interval, fmt_number, fmt_percent
 
 __all__ = [
@@ -63,7 +63,8 @@ _STATUS_TEXT = {
 
 
 def _proc_label(row) -> str:
-    return f"{row.assessment}, {row.subject}, {row.grade} кл."
+    autumn = " (осень)" if getattr(row, "session", "весна") == "осень" else ""
+    return f"{row.assessment}, {row.subject}, {row.grade} кл.{autumn}"
 
 
 def _check_school(data: ReportData, school_id: str) -> None:
@@ -145,12 +146,13 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
         return sec
     muni = data.municipality_of[school_id]
     m = data.shown_municipality
-    m = m.loc[(m["municipality"] == muni) & (m["year"] == data.year)].set_index(PROCEDURE)
+    work = work_keys(mine)
+    m = m.loc[(m["municipality"] == muni) & (m["year"] == data.year)].set_index(work)
     r = data.shown_region
-    r = r.loc[r["year"] == data.year].set_index(PROCEDURE)
+    r = r.loc[r["year"] == data.year].set_index(work)
     rows = []
     for row in mine.itertuples():
-        key = (row.assessment, row.subject, row.grade)
+        key = tuple(getattr(row, c) for c in work)
         small = bool(row.small)
         rec = {
             "Работа": _proc_label(row),
@@ -213,7 +215,7 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
     if mine["year"].nunique() < 2:
         sec.note("Для динамики нужны результаты хотя бы двух лет.")
         return sec
-    yoy = year_over_year(mine, by=PROCEDURE, metrics=["share_2", "quality_rate"])
+    yoy = year_over_year(mine, by=work_keys(mine), metrics=["share_2", "quality_rate"])
     last = yoy.loc[yoy["year_to"] == yoy["year_to"].max()].dropna(subset=["value_to"])
     rows = [
         {
@@ -234,12 +236,12 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
         sec.note(yoy.attrs["note"])
     main = (
         mine.loc[~exam_not_held(mine)]
-        .groupby(PROCEDURE)["participants"]
+        .groupby(work_keys(mine))["participants"]
         .sum()
         .sort_values(ascending=False)
         .index[:4]
     )
-    plot = mine.loc[mine.set_index(PROCEDURE).index.isin(main) & ~exam_not_held(mine)].copy()
+    plot = mine.loc[mine.set_index(work_keys(mine)).index.isin(main) & ~exam_not_held(mine)].copy()
     if plot["share_2"].notna().any():
         plot["series"] = plot.apply(_proc_label, axis=1)
         ax = plot_dynamics(plot, "share_2", hue="series")
@@ -644,7 +646,7 @@ def dynamics_overview_section(data: ReportData, municipality: str) -> Section:
     if s["year"].nunique() < 2:
         sec.note("Нет данных за прошлый год.")
         return sec
-    yoy = year_over_year(s, by=["school_id", *PROCEDURE], metrics=["share_2"])
+    yoy = year_over_year(s, by=["school_id", *work_keys(s)], metrics=["share_2"])
     ps = positive_share(yoy.loc[yoy["year_to"] == data.year])
     for r in ps.itertuples():
         sec.text(
