@@ -159,12 +159,13 @@ class ReportData:
     @cached_property
     def journal(self) -> pd.DataFrame | None:
         """ВПР marks against journal marks per school, subject, grade and year."""
-        from ..objectivity import marks_vs_journal
+        from ..objectivity.journal import JOURNAL_BY, marks_vs_journal
 
         r = drop_unreliable(self.dataset.results)
         if r.empty or r["journal_mark"].isna().all():
             return None
-        return marks_vs_journal(r, min_n=self.min_n)
+        by = [*JOURNAL_BY, "session"] if "session" in r.columns else list(JOURNAL_BY)
+        return marks_vs_journal(r, by=by, min_n=self.min_n)
 
     def schools_of(self, municipality: str) -> list[str]:
         """School ids of a municipality."""

@@ -63,8 +63,14 @@ _STATUS_TEXT = {
 
 
 def _proc_label(row) -> str:
-    autumn = " (осень)" if getattr(row, "session", "весна") == "осень" else ""
-    return f"{row.assessment}, {row.subject}, {row.grade} кл.{autumn}"
+    return f"{row.assessment}, {row.subject}, {row.grade} кл.{_autumn(row)}"
+
+
+def _autumn(row) -> str:
+    """« (осень: …)» for a work of the autumn session (:mod:`edu_quality.exam_years`)."""
+    if getattr(row, "session", "весна") != "осень":
+        return ""
+    return " (осень: работа за прошлый класс)"
 
 
 def _check_school(data: ReportData, school_id: str) -> None:
@@ -281,7 +287,7 @@ def objectivity_section(data: ReportData, school_id: str) -> Section:
         hidden = bool(r.small)
         rows.append(
             {
-                "Работа": f"{r.subject}, {r.grade} кл.",
+                "Работа": f"{r.subject}, {r.grade} кл.{_autumn(r)}",
                 "Участников": str(r.n),
                 "Понизили": _value(r.share_lower, True, hidden, data.min_n),
                 "Подтвердили": _value(r.share_equal, True, hidden, data.min_n),
