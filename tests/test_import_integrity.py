@@ -296,7 +296,10 @@ def test_an_import_stopped_among_the_renames_leaves_a_folder_load_dataset_refuse
         return rename(self, target)
 
     monkeypatch.setattr(Path, "replace", failing)
-    with pytest.raises(WriteError, match="не завершён: освободите место и запустите импорт снова"):
+    with pytest.raises(
+        WriteError,
+        match="ошибка ввода-вывода диска; импорт в папку .* не завершён: запустите импорт снова",
+    ):
         _import(region, invalid_results="exclude")  # another option: the outputs are new
     monkeypatch.undo()
     out = first.out

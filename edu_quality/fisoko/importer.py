@@ -15,6 +15,7 @@ place (:func:`_publish`, :func:`_write_outputs`) and the cache's manifest
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -60,6 +61,8 @@ OUTPUTS = {
     "quality": "data_quality.parquet",
 }
 _CACHE_DIR = ".cache"
+#: Errors of a disk (or a quota, or a file-size limit) that is full.
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _MANIFEST = "manifest.json"
 #: Fields of a row of the ``files`` summary that a manifest's rows must have.
 _SUMMARY_FIELDS = frozenset(
@@ -720,7 +723,8 @@ def _publish(
         finish_replace(out)
     except OSError as exc:
         if os.path.lexists(out / INCOMPLETE_MARKER):
-            after = f"импорт в папку {out} не завершён: освободите место и запустите импорт снова"
+            space = "освободите место и " if exc.errno in _NO_SPACE else ""
+            after = f"импорт в папку {out} не завершён: {space}запустите импорт снова"
         else:
             after = f"таблицы прежнего импорта в папке {out} не изменены"
         err = WriteError(
