@@ -31,6 +31,7 @@ __all__ = [
     "default_file_mode",
     "finish_replace",
     "open_append",
+    "remove_staging",
     "replace_files",
     "sha256_file",
     "staging_folder",
@@ -184,6 +185,26 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def remove_staging(folder: str | Path) -> None:
+    """Remove the staging folders (``.import-staging-*``) a killed process left in ``folder``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> (folder / f"{STAGING_PREFIX}x").mkdir()
+    >>> remove_staging(folder)
+    >>> list(folder.iterdir())
+    []
+    """
+    for old in Path(folder).glob(STAGING_PREFIX + "*"):
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
 @contextlib.contextmanager
 def staging_folder(folder: str | Path) -> Iterator[Path]:
     """A new hidden folder inside ``folder`` to write files into, removed on leaving.
@@ -204,12 +225,7 @@ def staging_folder(folder: str | Path) -> Iterator[Path]:
     []
     """
     folder = Path(folder)
-    for old in folder.glob(STAGING_PREFIX + "*"):
-        if old.is_dir() and not old.is_symlink():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            with contextlib.suppress(OSError):
-                old.unlink()
+    remove_staging(folder)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
     try:
         yield staging

@@ -335,6 +335,8 @@ def test_a_killed_import_is_refused_then_cleaned_up_by_the_next(region):
     assert not again.from_cache and again.cache_hits == 2
     assert _hidden(out) == [] and len(load_dataset(out).results) == 12
     assert _import(region).from_cache
+    staging.mkdir()  # killed while writing, the outputs unchanged: removed all the same
+    assert _import(region).from_cache and _hidden(out) == []
 
 
 def test_cli_names_an_os_error_in_russian(tmp_path, capsys, region):

@@ -32,6 +32,7 @@ from .._checks import check_option
 from .._files import (
     INCOMPLETE_MARKER,
     finish_replace,
+    remove_staging,
     replace_files,
     sha256_file,
     staging_folder,
@@ -337,6 +338,7 @@ def import_fisoko(
     files = _vpr_files(vpr)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    remove_staging(out)  # a killed import's, even when the outputs turn out unchanged
     run = _plan(
         out,
         registry,
