@@ -497,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["import", "fis-oko", "--registry", "нет.xlsx", "--vpr", "нет", "--out", "x"])
     1
     """
-    from .errors import DataError, EduQualityError
+    from .errors import DataError, EduQualityError, os_error_text
 
     for stream in (sys.stdout, sys.stderr):
         reconfigure: Callable[..., None] | None = getattr(stream, "reconfigure", None)
@@ -537,7 +537,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (EduQualityError, ValueError, OSError) as exc:
         if debug:
             raise
-        print(f"edu-quality: ошибка: {_one_line(exc)}", file=sys.stderr)
+        text = _one_line(exc)
+        if isinstance(exc, OSError) and not isinstance(exc, EduQualityError):
+            text = " ".join(os_error_text(exc).split())  # in Russian, by errno
+        print(f"edu-quality: ошибка: {text}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("edu-quality: прервано (SIGINT)", file=sys.stderr)

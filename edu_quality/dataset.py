@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ._checks import check_option
+from ._files import check_complete
 from ._grouping import is_dask
 from .errors import MAX_PROBLEMS, DataError, Problem
 from .io.limits import DEFAULT_LIMITS, ReadLimits, inside_folder, regular_file
@@ -418,7 +419,8 @@ def load_dataset(
 ) -> Dataset:
     """Read every table of a folder and check them against each other.
 
-    Files are found by name (any case), each as ``.csv``, ``.xlsx`` or
+    Files are found by name (any case; hidden files and folders, ``.cache/``
+    or an import's staging folder, are left out), each as ``.csv``, ``.xlsx`` or
     ``.parquet``: ``schools`` and ``results*`` (one or more files) are
     required; ``context``, ``staff``, ``enrolment``, ``risk_profiles``,
     ``indicators`` and ``plan`` are optional. A ``results*`` entry can also
@@ -450,7 +452,9 @@ def load_dataset(
     Raises
     ------
     DataError
-        A required file is missing, a table is read with errors, a table
+        The folder holds the marker of an import that did not finish
+        (``.import-incomplete``, see :func:`edu_quality.fisoko.import_fisoko`),
+        a required file is missing, a table is read with errors, a table
         names a school that is not in the registry, the same results are in
         two files, or a school's results for one work are given both per
         pupil and as counts (they would be counted twice).
@@ -506,6 +510,7 @@ def load_dataset(
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError(folder.name, f"папка с данными не найдена: {folder}")
+    check_complete(folder)  # an import was moving its files in when it stopped
     found: dict[str, list[Path]] = {"schools": _files(folder, "schools")}
     found["results"] = _files(folder, "results", prefix=True) + _result_folders(folder)
     for name in _OPTIONAL:

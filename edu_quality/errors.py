@@ -8,10 +8,18 @@ methodologist can fix a file in one pass.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["MAX_PROBLEMS", "DataError", "EduQualityError", "Problem"]
+__all__ = [
+    "MAX_PROBLEMS",
+    "DataError",
+    "EduQualityError",
+    "Problem",
+    "WriteError",
+    "os_error_text",
+]
 
 #: How many problems one error lists at most; the count of the rest is given.
 MAX_PROBLEMS = 50
@@ -132,3 +140,53 @@ def _restore(
 ) -> DataError:
     """Rebuild a pickled :class:`DataError` (see :meth:`DataError.__reduce__`)."""
     return cls(file, problems, total=total, other_files=other_files)
+
+
+class WriteError(EduQualityError, OSError):
+    """Files could not be written (a full disk, a file too large, no permission).
+
+    The message says, in Russian, what was being written, why it failed and what
+    became of the files already there; ``errno`` is that of the original error.
+
+    Examples
+    --------
+    >>> err = WriteError("не удалось записать результаты импорта: нет места на диске")
+    >>> isinstance(err, OSError), str(err)
+    (True, 'не удалось записать результаты импорта: нет места на диске')
+    """
+
+
+#: What an operating-system error means, for a user (by ``errno``).
+_ERRNO_TEXT = {
+    errno.ENOSPC: "нет места на диске",
+    errno.EFBIG: "файл больше, чем позволяет система (ограничение размера файла)",
+    errno.EDQUOT: "превышена дисковая квота",
+    errno.EACCES: "нет прав на запись или чтение",
+    errno.EPERM: "операция не разрешена",
+    errno.EROFS: "диск доступен только для чтения",
+    errno.EIO: "ошибка ввода-вывода диска",
+    errno.ENOENT: "файл или папка не найдены",
+    errno.ENOTDIR: "путь ведёт не в папку",
+    errno.EISDIR: "на месте файла папка",
+    errno.EMFILE: "открыто слишком много файлов",
+    errno.ENAMETOOLONG: "слишком длинное имя файла",
+}
+
+
+def os_error_text(exc: OSError, *, path: bool = True) -> str:
+    """An operating-system error in Russian: what it means and, with ``path``, the file.
+
+    Examples
+    --------
+    >>> import errno
+    >>> os_error_text(OSError(errno.ENOSPC, "No space left on device", "/data/a.parquet"))
+    'нет места на диске (/data/a.parquet)'
+    >>> os_error_text(OSError(errno.ENOSPC, "No space left on device", "a"), path=False)
+    'нет места на диске'
+    """
+    text = _ERRNO_TEXT.get(exc.errno) if exc.errno is not None else None
+    if text is None:
+        text = " ".join(str(exc.strerror or exc).split()) or type(exc).__name__
+    if path and exc.filename:
+        text += f" ({exc.filename})"
+    return text

@@ -13,7 +13,6 @@ data-quality report that hides them, and pseudonymised codes in every output of 
 from __future__ import annotations
 
 import json
-import pickle
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,7 @@ import pytest
 import edu_quality as eq
 from edu_quality import DataError
 from edu_quality.fisoko import import_fisoko, read_fisoko_vpr
+from edu_quality.fisoko.cache import read_entry
 from edu_quality.names import HIDDEN, NAME_AS_ID, hide_names, looks_like_name, shown_value
 from edu_quality.privacy import KEY_VARIABLE, pseudonymize
 
@@ -333,7 +333,7 @@ def _everything_written(out) -> str:
             parts.append(path.read_bytes().decode("utf-8", "replace"))
         elif path.suffix == ".pkl":
             parts.append(path.read_bytes().decode("utf-8", "replace"))
-            value = pickle.loads(path.read_bytes())
+            value = read_entry(path)  # checked against its digest, then unpickled
             tables = (value.results, value.tasks, value.quality, value.absent)
             parts.append(_text_of(*tables) + repr(value.results.attrs) + repr(value.notes))
         elif path.suffix == ".json":

@@ -25,6 +25,9 @@ Modules
 :mod:`~edu_quality.fisoko.importer`
     The region-wide import (:func:`import_fisoko`, command
     ``edu-quality import fis-oko``), with its cache.
+:mod:`~edu_quality.fisoko.cache`
+    The import's cache entries and manifest, each checked by its SHA-256
+    before it is used.
 """
 
 from __future__ import annotations

@@ -7,16 +7,18 @@ in stages: the cache keys of the inputs (:func:`_plan`), the outputs kept as
 they are when nothing changed (:func:`_unchanged`), the ВПР files read from the
 cache or in worker processes (:func:`_read_vpr_files`), the tables of all
 files together (:func:`_all_results`, :func:`_with_unknown_schools`,
-:func:`_all_quality`), the outputs written (:func:`_write_outputs`) and the
-cache's manifest (:func:`_write_cache`).
+:func:`_all_quality`), the outputs written to a staging folder and moved into
+place (:func:`_publish`, :func:`_write_outputs`) and the cache's manifest
+(:func:`_write_cache`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
-import pickle
+import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -27,12 +29,20 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_option
-from .._files import atomic_write
-from ..errors import DataError
+from .._files import (
+    INCOMPLETE_MARKER,
+    finish_replace,
+    remove_staging,
+    replace_files,
+    sha256_file,
+    staging_folder,
+)
+from ..errors import DataError, WriteError, os_error_text
 from ..io.limits import DEFAULT_LIMITS, ReadLimits, inside_folder, regular_file
 from ..privacy import pupil_key
 from ..scales import read_scales
 from ..schema import RESULTS_PUPILS
+from .cache import read_entry, read_manifest, write_entry, write_manifest
 from .common import NOTE, QUALITY_COLUMNS, WARNING, empty_quality
 from .context import FisOkoContext, read_fisoko_context
 from .groups import apply_group_overrides, fisoko_schools, group_notes, read_group_overrides
@@ -52,7 +62,14 @@ OUTPUTS = {
     "quality": "data_quality.parquet",
 }
 _CACHE_DIR = ".cache"
+#: Errors of a disk (or a quota, or a file-size limit) that is full.
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _MANIFEST = "manifest.json"
+#: Fields of a row of the ``files`` summary that a manifest's rows must have.
+_SUMMARY_FIELDS = frozenset(
+    ["file", "folder", "layout", "year", "subject", "grade", "work_grade", "participants"]
+    + ["schools", "absent", "excluded", "warnings", "journal_invalid", "notes"]
+)
 
 
 @dataclass(frozen=True)
@@ -150,7 +167,7 @@ def _vpr_files(vpr: Iterable[str | Path]) -> list[Path]:
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
-    atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+    df.to_parquet(path, index=False)
 
 
 def _write_tasks(parts: Sequence[pd.DataFrame], path: Path) -> None:
@@ -175,14 +192,11 @@ def _write_tasks(parts: Sequence[pd.DataFrame], path: Path) -> None:
         ]
     )
 
-    def write(tmp: Path) -> None:
-        with pq.ParquetWriter(tmp, schema) as writer:
-            for part in parts:
-                table = pa.Table.from_pandas(part, preserve_index=False)
-                table = table.replace_schema_metadata(None).select(schema.names).cast(schema)
-                writer.write_table(table)
-
-    atomic_write(path, write)
+    with pq.ParquetWriter(path, schema) as writer:
+        for part in parts:
+            table = pa.Table.from_pandas(part, preserve_index=False)
+            table = table.replace_schema_metadata(None).select(schema.names).cast(schema)
+            writer.write_table(table)
 
 
 def _worker(
@@ -194,7 +208,7 @@ def _worker(
     except DataError as exc:
         return path, None, (exc.file, exc.problems, exc.total)
     if entry is not None:
-        atomic_write(entry, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        write_entry(entry, value)  # the cache is an aid: not written on a full disk
     return path, value, None
 
 
@@ -245,16 +259,24 @@ def import_fisoko(
     (per-task scores), ``vpr_absent`` (absent pupils per school),
     ``vpr_files`` (one row per ВПР file), ``staff`` (teachers, from the
     questionnaire) and ``data_quality`` (the data-quality report of every
-    file). Each file is written to a temporary file in the same folder and
-    then renamed, so a reader never sees half a file.
+    file). No half dataset: every file is written to a hidden staging folder
+    inside ``out`` first, and only when all are written are they renamed into
+    ``out``, under a marker (``out/.import-incomplete``) that
+    :func:`edu_quality.load_dataset` refuses until the import has finished.
+    When writing fails (a full disk), the staging folder is removed and
+    ``out`` keeps the previous outputs as they were; a staging folder left by
+    a killed import is removed by the next one.
 
     Cache: every ВПР file read is kept in ``out/.cache`` under a key made of
     its path, size, modification time, the code version (a hash of the
-    package's reading code and shipped scales) and the options. A second
-    import of unchanged files reads them from there; when nothing at all has
-    changed and the outputs are as written, nothing is rewritten. The cache
-    holds Python pickles written by this function: like the outputs, it is
-    trusted local data — do not fill ``out/.cache`` from elsewhere.
+    package's reading code and shipped scales) and the options, with the
+    SHA-256 of its bytes, checked before it is used: a damaged entry is
+    deleted and the file read again. A second import of unchanged files reads
+    them from there; when nothing at all has changed and every output still
+    has the SHA-256 the manifest ``out/.cache/manifest.json`` recorded, nothing
+    is rewritten. The cache holds Python pickles written by this function:
+    like the outputs, it is trusted local data — do not fill ``out/.cache``
+    from elsewhere.
 
     Parameters
     ----------
@@ -300,6 +322,9 @@ def import_fisoko(
         The first file that cannot be read (the message names the other
         failing files); nothing is written then, but the files that were read
         are cached.
+    WriteError
+        The outputs could not be written (an :class:`OSError`; the Russian
+        message says why and whether ``out`` keeps the previous outputs).
 
     Examples
     --------
@@ -322,6 +347,7 @@ def import_fisoko(
     files = _vpr_files(vpr)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    remove_staging(out)  # a killed import's, even when the outputs turn out unchanged
     run = _plan(
         out,
         registry,
@@ -335,7 +361,7 @@ def import_fisoko(
         groups=groups_path,
     )
     if cache:
-        kept = _unchanged(run, len(files))
+        kept = _unchanged(run, files)
         if kept is not None:
             return replace(kept, seconds=time.perf_counter() - start)
     user_scales = read_scales(scales_path) if scales_path is not None else None
@@ -358,10 +384,9 @@ def import_fisoko(
     quality = _all_quality(vprs, ctx, unknown, registry.name)
     schools, quality = _groups_quality(schools, quality, ctx, groups_path, limits)
     summary = pd.DataFrame([_summary_row(v, f) for v, f in zip(vprs, files, strict=True)])
-    written = _write_outputs(run, schools, results, quality, summary, vprs, ctx)
     counts = {k: int(v) for k, v in quality["severity"].value_counts().items()}
-    if cache:
-        _write_cache(run, files, written, summary, counts)
+    tables = (schools, results, quality, summary, vprs, ctx)
+    written = _publish(run, tables, files if cache else None, summary, counts)
     return ImportResult(
         out=out,
         written=written,
@@ -454,35 +479,53 @@ def _plan(
     )
 
 
-def _unchanged(run: _Run, n_files: int) -> ImportResult | None:
+def _unchanged(run: _Run, files: list[Path]) -> ImportResult | None:
     """The result of the last import when nothing changed and its outputs are as written.
 
-    Returns None when anything changed (inputs, options, code, an output file),
-    or the manifest cannot be read.
+    Returns None when anything changed (inputs, options, code), the manifest
+    is missing or not right (:func:`edu_quality.fisoko.cache.read_manifest`:
+    its shape, its own digest, one summary row per ВПР file), an output is
+    missing or its SHA-256 is not the one recorded, or the folder holds the
+    marker of an import that did not finish.
     """
-    if not run.manifest.is_file():
-        return None
     out = run.out
-    written = {name: out / fname for name, fname in OUTPUTS.items()}
-    with contextlib.suppress(ValueError, OSError, KeyError):
-        manifest = json.loads(run.manifest.read_text(encoding="utf-8"))
-        outputs = manifest["outputs"]
-        same = manifest["key"] == run.key and all(
-            (out / fname).is_file()
-            and [(out / fname).stat().st_size, (out / fname).stat().st_mtime_ns] == stat
-            for fname, stat in outputs.items()
-        )
-        if same:
-            return ImportResult(
-                out=out,
-                written={n: p for n, p in written.items() if p.name in outputs},
-                files=pd.DataFrame(manifest["files"]),
-                quality_counts=manifest["quality_counts"],
-                from_cache=True,
-                cache_hits=n_files,
-                seconds=0.0,
-            )
-    return None
+    if os.path.lexists(out / INCOMPLETE_MARKER):
+        return None
+    manifest = read_manifest(
+        run.manifest,
+        required={f for name, f in OUTPUTS.items() if name != "staff"},
+        allowed=set(OUTPUTS.values()),
+    )
+    if manifest is None or manifest["key"] != run.key:
+        return None
+    rows = manifest["files"]
+    if len(rows) != len(files) or any(
+        not _SUMMARY_FIELDS <= set(row) or row["file"] != f.name
+        for row, f in zip(rows, files, strict=True)
+    ):
+        return None
+    for fname, record in manifest["outputs"].items():
+        path = out / fname
+        try:
+            if (
+                path.is_symlink()
+                or not path.is_file()
+                or path.stat().st_size != record["size"]
+                or sha256_file(path) != record["sha256"]
+            ):
+                return None
+        except OSError:
+            return None
+    outputs = set(manifest["outputs"])
+    return ImportResult(
+        out=out,
+        written={n: out / f for n, f in OUTPUTS.items() if f in outputs},
+        files=pd.DataFrame(rows),
+        quality_counts=manifest["quality_counts"],
+        from_cache=True,
+        cache_hits=len(files),
+        seconds=0.0,
+    )
 
 
 def _read_vpr_files(
@@ -517,16 +560,12 @@ def _read_vpr_files(
     bar = tqdm(total=len(files), desc="ВПР", unit="файл", disable=not progress, leave=False)
     hits = 0
     for f in files:
-        entry = run.entry(f)
-        if cache and entry.is_file():
-            try:
-                with entry.open("rb") as fh:
-                    loaded[str(f)] = pickle.load(fh)
-                hits += 1
-                bar.update(1)
-                continue
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-                pass
+        value = read_entry(run.entry(f)) if cache else None  # checked; a damaged one deleted
+        if isinstance(value, FisOkoVpr):
+            loaded[str(f)] = value
+            hits += 1
+            bar.update(1)
+            continue
         todo.append(f)
 
     def done(path: str, value: FisOkoVpr | None, error: Any) -> None:
@@ -675,33 +714,97 @@ def _groups_quality(
     return schools, quality
 
 
-def _write_outputs(
+def _publish(
     run: _Run,
+    tables: tuple[
+        pd.DataFrame,
+        pd.DataFrame,
+        pd.DataFrame,
+        pd.DataFrame,
+        list[FisOkoVpr],
+        FisOkoContext | None,
+    ],
+    files: list[Path] | None,
+    summary: pd.DataFrame,
+    counts: dict[str, int],
+) -> dict[str, Path]:
+    """Write the outputs to a staging folder inside ``out``, then move them all into ``out``.
+
+    Every table is written to a hidden folder ``out/.import-staging-*``
+    (:func:`edu_quality._files.staging_folder`; one left by a killed import is
+    removed first). Only when all are written are they renamed into ``out``
+    under the marker ``out/.import-incomplete``
+    (:func:`edu_quality._files.replace_files`), which
+    :func:`edu_quality.load_dataset` refuses; the marker is removed after the
+    manifest (:func:`_write_cache`, when ``files`` are given: the cache is used).
+
+    Returns
+    -------
+    dict
+        Table → path written in ``out``.
+
+    Raises
+    ------
+    WriteError
+        A file could not be written (a full disk, a file too large): the
+        staging folder is removed and, when it failed before the renames,
+        ``out`` holds the previous outputs untouched.
+    """
+    out = run.out
+    try:
+        with staging_folder(out) as staging:
+            names = _write_outputs(staging, *tables)
+            records = {
+                f: {"size": (staging / f).stat().st_size, "sha256": sha256_file(staging / f)}
+                for f in names.values()
+            }
+            stale = [run.manifest]  # it describes the outputs being replaced
+            if "staff" not in names:  # no questionnaire: the staff of an earlier import goes
+                stale.append(out / OUTPUTS["staff"])
+            replace_files(staging, out, names.values(), stale=stale)
+        if files is not None:
+            _write_cache(run, files, records, summary, counts)
+        finish_replace(out)
+    except OSError as exc:
+        if os.path.lexists(out / INCOMPLETE_MARKER):
+            space = "освободите место и " if exc.errno in _NO_SPACE else ""
+            after = f"импорт в папку {out} не завершён: {space}запустите импорт снова"
+        else:
+            after = f"таблицы прежнего импорта в папке {out} не изменены"
+        err = WriteError(
+            f"не удалось записать результаты импорта: {os_error_text(exc, path=False)}; {after}"
+        )
+        err.errno = exc.errno
+        raise err from exc
+    return {name: out / f for name, f in names.items()}
+
+
+def _write_outputs(
+    folder: Path,
     schools: pd.DataFrame,
     results: pd.DataFrame,
     quality: pd.DataFrame,
     summary: pd.DataFrame,
     vprs: list[FisOkoVpr],
     ctx: FisOkoContext | None,
-) -> dict[str, Path]:
-    """Write every table of :data:`OUTPUTS`.
+) -> dict[str, str]:
+    """Write every table of :data:`OUTPUTS` into ``folder`` (the staging folder).
 
-    Without a questionnaire there is no ``staff`` table (one left by an
-    earlier import is removed).
+    Without a questionnaire there is no ``staff`` table.
 
     Returns
     -------
     dict
-        Table → path written.
+        Table → name of the file written.
     """
-    written = {name: run.out / fname for name, fname in OUTPUTS.items()}
+    names = dict(OUTPUTS)
     absent = pd.concat([v.absent for v in vprs], ignore_index=True)
-    _write_parquet(schools, written["schools"])
-    _write_parquet(results, written["results"])
-    _write_tasks([v.tasks for v in vprs], written["tasks"])
-    _write_parquet(absent, written["absent"])
-    _write_parquet(summary, written["files"])
-    _write_parquet(quality, written["quality"])
+    _write_parquet(schools, folder / names["schools"])
+    _write_parquet(results, folder / names["results"])
+    _write_tasks([v.tasks for v in vprs], folder / names["tasks"])
+    _write_parquet(absent, folder / names["absent"])
+    _write_parquet(summary, folder / names["files"])
+    _write_parquet(quality, folder / names["quality"])
     if ctx is not None:
         f = ctx.features
         staff = pd.DataFrame(
@@ -711,35 +814,39 @@ def _write_outputs(
                 "teachers": f["teachers"].astype("Int64"),
             }
         )
-        _write_parquet(staff, written["staff"])
+        _write_parquet(staff, folder / names["staff"])
     else:
-        written.pop("staff")
-        with contextlib.suppress(FileNotFoundError):
-            (run.out / OUTPUTS["staff"]).unlink()
-    return written
+        names.pop("staff")
+    return names
 
 
 def _write_cache(
     run: _Run,
     files: list[Path],
-    written: dict[str, Path],
+    outputs: dict[str, dict[str, Any]],
     summary: pd.DataFrame,
     counts: dict[str, int],
 ) -> None:
-    """Drop the cache entries of files no longer read; write the manifest of this import."""
+    """Drop the cache entries of files no longer read; write the manifest of this import.
+
+    The manifest records the size and SHA-256 of every output (``outputs``:
+    file name → ``{"size", "sha256"}``). Not writing it (a full disk) is no
+    error: the next import then runs again.
+    """
     used = {run.entry(f).name for f in files}
     vpr_cache = run.cache_dir / "vpr"
     if vpr_cache.is_dir():
-        for old in vpr_cache.glob("*.pkl"):
-            if old.name not in used:
+        for old in vpr_cache.iterdir():  # entries of other files, temporary files left
+            if old.name not in used and old.is_file():
                 with contextlib.suppress(OSError):
                     old.unlink()
-    run.cache_dir.mkdir(parents=True, exist_ok=True)
     manifest = {
         "key": run.key,
         "version": run.version,
-        "outputs": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in written.values()},
+        "outputs": outputs,
         "files": json.loads(summary.to_json(orient="records", force_ascii=False)),
         "quality_counts": counts,
     }
-    atomic_write(run.manifest, json.dumps(manifest, ensure_ascii=False, indent=1))
+    with contextlib.suppress(OSError):
+        run.cache_dir.mkdir(parents=True, exist_ok=True)
+        write_manifest(run.manifest, manifest)
