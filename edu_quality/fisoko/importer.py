@@ -6,8 +6,8 @@ files of :data:`OUTPUTS`, which :func:`edu_quality.load_dataset` reads. It runs
 in stages: the cache keys of the inputs (:func:`_plan`), the outputs kept as
 they are when nothing changed (:func:`_unchanged`), the ВПР files read from the
 cache or in worker processes (:func:`_read_vpr_files`), the tables of all
-files together (:func:`_all_results`, :func:`_with_unknown_schools`,
-:func:`_all_quality`), the outputs written to a staging folder and moved into
+files together (:func:`all_results`, :func:`with_unknown_schools`,
+:func:`all_quality`), the outputs written to a staging folder and moved into
 place (:func:`_publish`, :func:`_write_outputs`) and the cache's manifest
 (:func:`_write_cache`).
 """
@@ -41,11 +41,11 @@ from ..errors import DataError, WriteError, os_error_text
 from ..io.limits import DEFAULT_LIMITS, ReadLimits, inside_folder, regular_file
 from ..privacy import pupil_key
 from ..scales import read_scales
-from ..schema import RESULTS_PUPILS
 from .cache import read_entry, read_manifest, write_entry, write_manifest
-from .common import NOTE, QUALITY_COLUMNS, WARNING, empty_quality
+from .combine import all_quality, all_results, groups_quality, with_unknown_schools
+from .common import NOTE, WARNING
 from .context import FisOkoContext, read_fisoko_context
-from .groups import apply_group_overrides, fisoko_schools, group_notes, read_group_overrides
+from .groups import fisoko_schools
 from .registry import read_fisoko_registry
 from .vpr import FisOkoVpr, read_fisoko_vpr
 
@@ -379,10 +379,10 @@ def import_fisoko(
         read_fisoko_context(context, strict=strict, limits=limits) if context is not None else None
     )
     schools = fisoko_schools(reg, ctx, small_rural_max=small_rural_max)
-    results = _all_results(vprs)
-    schools, unknown = _with_unknown_schools(schools, results)
-    quality = _all_quality(vprs, ctx, unknown, registry.name)
-    schools, quality = _groups_quality(schools, quality, ctx, groups_path, limits)
+    results = all_results(vprs)
+    schools, unknown = with_unknown_schools(schools, results)
+    quality = all_quality(vprs, ctx, unknown, registry.name)
+    schools, quality = groups_quality(schools, quality, ctx, groups_path, limits)
     summary = pd.DataFrame([_summary_row(v, f) for v, f in zip(vprs, files, strict=True)])
     counts = {k: int(v) for k, v in quality["severity"].value_counts().items()}
     tables = (schools, results, quality, summary, vprs, ctx)
@@ -604,114 +604,6 @@ def _read_vpr_files(
         file, problems, total = failed[order[0]]
         raise DataError(file, problems, total=total, other_files=[Path(p).name for p in order[1:]])
     return [loaded[str(f)] for f in files], hits
-
-
-def _all_results(vprs: list[FisOkoVpr]) -> pd.DataFrame:
-    """The results of every file in one table; the same result in two files is an error."""
-    results = pd.concat([v.results for v in vprs], ignore_index=True)
-    results.attrs = {}
-    key_cols = list(RESULTS_PUPILS.key)
-    dup = results.duplicated(key_cols, keep=False)
-    if dup.any():
-        first = results.loc[dup].iloc[0]
-        raise DataError(
-            None,
-            "одни и те же результаты есть в нескольких файлах ВПР ("
-            f"{int(dup.sum())} строк), например " + ", ".join(f"{k}={first[k]}" for k in key_cols),
-        )
-    return results
-
-
-def _with_unknown_schools(
-    schools: pd.DataFrame, results: pd.DataFrame
-) -> tuple[pd.DataFrame, list[str]]:
-    """``schools`` with a row for every school of the results the registry does not have.
-
-    Returns
-    -------
-    schools : DataFrame
-        With the added schools (no name but the id, no municipality, no group).
-    unknown : list of str
-        Their ids, sorted.
-    """
-    unknown = sorted(set(results["school_id"]) - set(schools["school_id"]))
-    if unknown:
-        extra = pd.DataFrame(
-            {
-                "school_id": unknown,
-                "name": unknown,
-                "municipality": pd.Series([None] * len(unknown), dtype="str"),
-                "group": pd.Series([None] * len(unknown), dtype="str"),
-                "locality": pd.Series([None] * len(unknown), dtype="str"),
-                "group_reason": "школы нет в реестре",
-                "in_registry": False,
-                "in_context": False,
-            }
-        )
-        schools = pd.concat([schools, extra], ignore_index=True)
-    return schools, unknown
-
-
-def _all_quality(
-    vprs: list[FisOkoVpr], ctx: FisOkoContext | None, unknown: list[str], registry: str
-) -> pd.DataFrame:
-    """The data-quality report of every file, and a warning per school not in the registry."""
-    quality_parts = [v.quality for v in vprs] + ([ctx.quality] if ctx is not None else [])
-    quality = pd.concat(
-        [q for q in quality_parts if len(q)] or [empty_quality()], ignore_index=True
-    )
-    if unknown:
-        quality = pd.concat(
-            [
-                quality,
-                pd.DataFrame(
-                    {
-                        "file": registry,
-                        "row": pd.array([pd.NA] * len(unknown), dtype="Int64"),
-                        "column": None,
-                        "value": unknown,
-                        "problem": "школа есть в результатах ВПР, но не в реестре",
-                        "action": "добавлена в таблицу школ без названия и муниципалитета",
-                        "severity": WARNING,
-                        "school_id": unknown,
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
-    for c in QUALITY_COLUMNS:
-        if c != "row":
-            quality[c] = quality[c].astype("str")
-    return quality
-
-
-def _groups_quality(
-    schools: pd.DataFrame,
-    quality: pd.DataFrame,
-    ctx: FisOkoContext | None,
-    groups: Path | None,
-    limits: ReadLimits,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The methodologist's groups applied, and the notes on groups added to the report.
-
-    A note per school where the name and q17.2 disagree about «ОВЗ»
-    (:func:`group_notes`) and per group a methodologist changed
-    (:func:`apply_group_overrides`).
-    """
-    parts = [quality]
-    if ctx is not None:
-        parts.append(group_notes(schools, ctx.file))
-    if groups is not None:
-        overrides = read_group_overrides(groups, limits=limits)
-        schools, changed = apply_group_overrides(schools, overrides, groups.name)
-        parts.append(changed)
-    parts = [p for p in parts if len(p)]
-    if len(parts) > 1:
-        quality = pd.concat(parts, ignore_index=True)
-        for c in QUALITY_COLUMNS:
-            if c != "row":
-                quality[c] = quality[c].astype("str")
-    return schools, quality
 
 
 def _publish(
