@@ -115,6 +115,7 @@ def test_report_municipality_with_official_list(tmp_path, capsys):
     assert "99999" not in page  # another municipality's (unknown) id is not named here
 
 
+@pytest.mark.slow
 def test_bad_official_list_one_line_error(tmp_path, capsys):
     from edu_quality.demo import sample_folder
 
