@@ -6,9 +6,12 @@ Commands are argparse subcommands, one handler each::
         --context context_2022.xlsx --vpr vpr_2020 vpr_2021 vpr_2022 \
         --out dataset [--scales scales_2022.csv] [--strict] [--exclude-invalid-results]
     edu-quality report school --data DIR --school ID --year Y --out DIR [--xlsx]
+                              [--official-list FILE]
     edu-quality report municipality --data DIR --municipality M --year Y --out DIR
+                                    [--official-list FILE]
     edu-quality report batch --data DIR --year Y [--municipality M] [--jobs N] --out DIR
                              [--executor dask [--scheduler tcp://HOST:8786]]
+                             [--official-list FILE]
 
 Errors are one line a person understands and a non-zero exit code (1 for a
 problem in the data or the files, 2 for wrong parameters); no traceback
@@ -206,6 +209,13 @@ def _add_report_commands(commands) -> None:
             "--xlsx", action="store_true", help="выгрузить основные таблицы в Excel рядом с отчётом"
         )
         p.add_argument(
+            "--official-list",
+            type=Path,
+            metavar="ФАЙЛ",
+            help="официальный список ОО с признаками необъективности (CSV/XLSX: код ОО, "
+            "необязательно работы «4 РУ», «5 МА»…): сравнить с признаками по данным",
+        )
+        p.add_argument(
             "--timeout",
             type=_positive_int,
             default=600,
@@ -301,6 +311,7 @@ def _report_one(args: argparse.Namespace) -> int:
         args.year,
         school_id=getattr(args, "school", None),
         municipality=getattr(args, "municipality", None),
+        official_list=args.official_list,
     )
     stop = Stop()
     path = None
@@ -359,6 +370,7 @@ def _report_batch(args: argparse.Namespace) -> int:
         progress=not args.quiet and sys.stderr.isatty(),
         executor="dask" if args.scheduler else args.executor,
         scheduler=args.scheduler,
+        official_list=args.official_list,
     )
     index, log = args.out / "index.html", args.out / "batch.log"
     for name, error in result.failed.items():

@@ -85,3 +85,46 @@ def test_excel_export_neutralizes_formulas_and_suppresses_small_groups():
         pd.DataFrame({"participants": [3], "n2": [1.0], "share_2": [0.33], "small": [True]})
     )
     assert s[["n2", "share_2"]].isna().all().all() and s.loc[0, "participants"] == 3
+
+
+def _official_list(path, rows):
+    path.write_text("Код ОО;Работа\n" + "".join(f"{s};{w}\n" for s, w in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow
+def test_report_municipality_with_official_list(tmp_path, capsys):
+    from edu_quality.demo import sample_folder
+
+    listed = _official_list(
+        tmp_path / "список.csv", [("01004", "4 РУ"), ("01003", "5 МА"), ("99999", "")]
+    )
+    out = tmp_path / "out"
+    argv = ["report", "municipality", "--data", str(sample_folder("region"))]
+    argv += ["--municipality", "Северный район", "--year", "2024", "--out", str(out)]
+    assert main([*argv, "--official-list", str(listed), "--no-notebooks"]) == 0
+    (page_file,) = out.glob("municipality_*.html")
+    page = page_file.read_text(encoding="utf-8")
+    assert "Сравнение с официальным списком (список.csv)" in page
+    assert "Инструмент не воспроизводит официальный список" in page
+    assert "Точность" in page and "Полнота" in page
+    # 01004 («СОШ № 1») is marked on every work: in the list, and the signs fire
+    assert "в официальном списке; признаки срабатывают" in page
+    assert "ни один признак не срабатывает по этим данным" in page  # 01003
+    assert "правило edu_quality (строже федеральной методики)" in page
+    assert "99999" not in page  # another municipality's (unknown) id is not named here
+
+
+@pytest.mark.slow
+def test_bad_official_list_one_line_error(tmp_path, capsys):
+    from edu_quality.demo import sample_folder
+
+    listed = _official_list(tmp_path / "список.csv", [("01004", "4 РУ"), ("01003", "7 ХХ")])
+    argv = ["report", "municipality", "--data", str(sample_folder("region"))]
+    argv += ["--municipality", "Северный район", "--year", "2024", "--out", str(tmp_path)]
+    code = main([*argv, "--official-list", str(listed)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("edu-quality: ошибка: список.csv: строка 3, столбец «Работа»: ")
+    assert "неизвестная работа «7 ХХ»" in err

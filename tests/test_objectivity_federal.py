@@ -218,3 +218,52 @@ def test_altai_2021_federal_index(tmp_path):
     assert fed["n_flagged"] >= t_marked
     assert 50 < fed["index"] < 100 - 100 * t_marked / fed["n_schools"] + 1e-9
     assert 55 <= fed["index"] <= 70
+
+
+def test_read_official_list_long_and_wide(tmp_path):
+    from edu_quality.errors import DataError
+    from edu_quality.io import read_official_list
+
+    wide = tmp_path / "wide.csv"
+    wide.write_text("логин;4 РУ;4 МА;5 РУ\nA;да;;нет\nB;;+;1\nC;;;\n", encoding="utf-8")
+    got = read_official_list(wide)
+    assert got[["school_id", "work"]].astype(object).where(got.notna(), None).values.tolist() == [
+        ["A", "4 РУ"],
+        ["B", "4 МА"],
+        ["B", "5 РУ"],
+        ["C", None],
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Код ОО;5 МА\nA;может быть\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"строка 2, столбец «5 МА»: значение «может быть»"):
+        read_official_list(bad)
+
+
+def test_report_comparison_with_official_list(tmp_path):
+    from edu_quality.demo import sample_folder
+    from edu_quality.report import report_data
+    from edu_quality.report import sections as s
+
+    data = report_data(sample_folder("region"), 2024)
+    listed = tmp_path / "list.csv"
+    listed.write_text("Код ОО;Работа\n01004;4 РУ\n01003;5 МА\n", encoding="utf-8")
+    sec = s.objectivity_municipality_section(data, "Северный район", str(listed))
+    signs = sec.tables["objectivity_signs"]
+    names = signs["Школа"].tolist()
+    assert names == sorted(names)  # by name, never by result
+    assert {"4 РУ", "4 МА", "5 РУ", "5 МА"} <= set(signs.columns)
+    row = signs.set_index("Школа").loc["МБОУ «СОШ № 1»"]  # 01004
+    assert row["4 РУ"] == "а, б" and row["Итог"] == MESSAGE_FLAGGED
+    summary = sec.tables["official_summary"].set_index("Уровень")
+    assert summary.loc["ОО", "В списке"] == "2" and summary.loc["ОО", "Совпало"] == "1"
+    schools = sec.tables["official_schools"].set_index("Школа")["Итог"].to_dict()
+    assert schools["МБОУ «СОШ № 1»"] == "в официальном списке; признаки срабатывают"
+    # no school mean or correlation is shown: only letters, «нет», «—»
+    cells = set(signs.drop(columns=["Школа", "Итог"]).to_numpy().ravel())
+    assert cells <= {"а", "б", "в", "а, б", "а, в", "б, в", "а, б, в", "нет", "—"}
+    line = s.objectivity_section(data, "01004", str(listed)).html()
+    assert "Школа входит в официальный список ОО с признаками необъективности" in line
+    assert (
+        "Школа входит в официальный список"
+        not in s.objectivity_section(data, "01001", str(listed)).html()
+    )

@@ -39,6 +39,7 @@ checked table), :mod:`.readers` and :mod:`.results` (the public readers).
 from __future__ import annotations
 
 from .limits import DEFAULT_LIMITS, ReadLimits
+from .official import read_official_list
 from .raw import SUFFIXES as SUFFIXES
 from .readers import (
     read_context,
@@ -57,6 +58,7 @@ __all__ = [
     "read_context",
     "read_enrolment",
     "read_indicators",
+    "read_official_list",
     "read_plan",
     "read_results",
     "read_risk_profiles",

@@ -22,7 +22,7 @@ from ..metrics import summarize
 from ..reliability import drop_unreliable, unreliable_protocols
 from .cache import cached_dataset, folder_version
 
-__all__ = ["PROCEDURE", "ReportData", "report_data", "work_keys"]
+__all__ = ["PROCEDURE", "ReportData", "carried_max_scores", "report_data", "work_keys"]
 
 #: The columns naming an assessment procedure (what was written, in which grade).
 PROCEDURE = ["assessment", "subject", "grade"]
@@ -42,6 +42,51 @@ def work_keys(table: pd.DataFrame) -> list[str]:
     return [*PROCEDURE, "session"] if "session" in table.columns else list(PROCEDURE)
 
 
+def carried_max_scores(years: pd.Series) -> tuple[pd.DataFrame, str]:
+    """Maximum scores of the works for every year of ``years`` (and the year before).
+
+    :func:`edu_quality.scales.max_scores` holds the years whose scales are
+    shipped; a year it lacks takes the maximum of the same work in the
+    nearest earlier year it has (the nearest later one when there is none):
+    sign (c) of the federal method needs the maximum of every work, and the
+    КИМ of a work keep their maximum from year to year as a rule.
+
+    Returns
+    -------
+    (DataFrame, str)
+        The table (``year``, ``subject``, ``grade``, ``max_score``) and a
+        sentence naming the years carried, empty when none was.
+
+    Examples
+    --------
+    >>> table, note = carried_max_scores(pd.Series([2021, 2024]))
+    >>> int(table.query("year == 2024 and grade == 4 and subject == 'Математика'")["max_score"].iloc[0])
+    20
+    >>> note
+    'Максимальные баллы работ 2023, 2024 гг. взяты из шкал 2021 г. (шкалы этих лет не поставлены).'
+    """
+    from ..scales import max_scores
+
+    known = max_scores()
+    have = sorted(int(y) for y in known["year"].unique())
+    wanted = {int(y) for y in years.dropna().unique()}
+    wanted |= {y - 1 for y in wanted}
+    parts, carried, sources = [known], [], set()
+    for year in sorted(wanted - set(have)):
+        earlier = [y for y in have if y < year]
+        source = earlier[-1] if earlier else min(have, key=lambda y: abs(y - year))
+        parts.append(known.loc[known["year"] == source].assign(year=year))
+        carried.append(year)
+        sources.add(source)
+    note = ""
+    if carried:
+        note = (
+            f"Максимальные баллы работ {', '.join(map(str, carried))} гг. взяты из шкал "
+            f"{', '.join(map(str, sorted(sources)))} г. (шкалы этих лет не поставлены)."
+        )
+    return pd.concat(parts, ignore_index=True), note
+
+
 class ReportData:
     """A dataset and the tables every report of one year needs, computed once.
 
@@ -57,6 +102,7 @@ class ReportData:
         self.dataset = dataset
         self.year = int(year)
         self.min_n = min_n
+        self.max_score_note = ""
         self.names = dict(zip(dataset.schools["school_id"], dataset.schools["name"], strict=True))
         self.municipality_of = dict(
             zip(dataset.schools["school_id"], dataset.schools["municipality"], strict=True)
@@ -142,17 +188,39 @@ class ReportData:
         """The federal index (:func:`edu_quality.objectivity_index`, «Федеральная методика ФИОКО»).
 
         On the ВПР pupil results, with the maximum scores of each work by year
-        (:func:`edu_quality.scales.max_scores`); None when it cannot be computed.
+        (:func:`edu_quality.scales.max_scores`; for a year the shipped scales
+        do not cover, :func:`carried_max_scores`, said in
+        :attr:`max_score_note`); None when it cannot be computed.
         """
         from ..objectivity import objectivity_index
 
         r = drop_unreliable(self.dataset.results)
         if r.empty or not (r["assessment"] == "ВПР").any() or r["journal_mark"].isna().all():
             return None
+        maxima, self.max_score_note = carried_max_scores(r["year"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                return objectivity_index(r)
+                return objectivity_index(r, max_scores=maxima)
+            except (DataError, ValueError):
+                return None
+
+    @cached_property
+    def objectivity_triage(self):
+        """Our stricter reading (:func:`edu_quality.objectivity_triage`, «правило edu_quality»).
+
+        Never the federal index; None when it cannot be computed.
+        """
+        from ..objectivity import objectivity_triage
+
+        if self.objectivity is None:
+            return None
+        r = drop_unreliable(self.dataset.results)
+        maxima, _ = carried_max_scores(r["year"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return objectivity_triage(r, max_scores=maxima)
             except (DataError, ValueError):
                 return None
 

@@ -229,11 +229,27 @@ def render_report(
             kernel.shutdown()
 
 
-def municipality_job(data_dir: Path, year: int, municipality: str) -> Job:
-    """The report of a municipality (``data_dir`` as the kernel will read it)."""
+def _with_list(parameters: dict[str, object], official_list: str | Path | None) -> dict:
+    """``parameters`` with ``official_list`` (an absolute path) when a list is given."""
+    if official_list:
+        parameters["official_list"] = str(Path(official_list).resolve())
+    return parameters
+
+
+def municipality_job(
+    data_dir: Path, year: int, municipality: str, official_list: str | Path | None = None
+) -> Job:
+    """The report of a municipality (``data_dir`` as the kernel will read it).
+
+    ``official_list``: an official list of schools marked by the federal
+    objectivity method (:func:`edu_quality.io.read_official_list`) to compare with.
+    """
     return Job(
         "municipality",
-        {"data_dir": str(data_dir), "municipality": municipality, "year": int(year)},
+        _with_list(
+            {"data_dir": str(data_dir), "municipality": municipality, "year": int(year)},
+            official_list,
+        ),
         f"municipality_{safe_name(municipality)}",
         f"{municipality}: аналитический отчёт",
         municipality=municipality,
@@ -241,12 +257,19 @@ def municipality_job(data_dir: Path, year: int, municipality: str) -> Job:
 
 
 def school_job(
-    data_dir: Path, year: int, school_id: str, name: str, municipality: str | None = None
+    data_dir: Path,
+    year: int,
+    school_id: str,
+    name: str,
+    municipality: str | None = None,
+    official_list: str | Path | None = None,
 ) -> Job:
     """The report of a school (``data_dir`` as the kernel will read it)."""
     return Job(
         "school",
-        {"data_dir": str(data_dir), "school_id": school_id, "year": int(year)},
+        _with_list(
+            {"data_dir": str(data_dir), "school_id": school_id, "year": int(year)}, official_list
+        ),
         f"school_{safe_name(school_id)}",
         f"{name}: отчёт школы",
         municipality=municipality,
@@ -260,25 +283,36 @@ def job_for(
     *,
     school_id: str | None = None,
     municipality: str | None = None,
+    official_list: str | Path | None = None,
 ) -> Job:
     """The job of one report (the ``report school`` / ``report municipality`` commands).
+
+    ``official_list`` is read here first (:func:`edu_quality.io.read_official_list`),
+    so that a bad file is refused before a kernel starts.
 
     Raises
     ------
     DataError
-        The school or municipality is not in the registry.
+        The school or municipality is not in the registry; the official list
+        cannot be read.
     """
     from .cache import cached_dataset
 
     data_dir = Path(data_dir).resolve()
+    if official_list:
+        from ..io.official import read_official_list
+
+        read_official_list(official_list)
     schools = cached_dataset(data_dir).schools
     if kind == "school":
         found = schools.loc[schools["school_id"] == school_id]
         if len(found):
             first = found.iloc[0]
-            return school_job(data_dir, year, school_id, first["name"], first["municipality"])
+            return school_job(
+                data_dir, year, school_id, first["name"], first["municipality"], official_list
+            )
     elif kind == "municipality" and municipality in set(schools["municipality"]):
-        return municipality_job(data_dir, year, municipality)
+        return municipality_job(data_dir, year, municipality, official_list)
     what = (
         f"школа «{school_id}» не найдена"
         if kind == "school"

@@ -34,6 +34,7 @@ __all__ = [
     "factor_influence_section",
     "identification_summary",
     "multilevel_section",
+    "objectivity_region_section",
     "region_header",
     "region_report",
     "region_social_index",
@@ -663,12 +664,23 @@ def multilevel_section(data: ReportData) -> Section:
     return sec
 
 
-def region_report(data: ReportData) -> list[Section]:
+def objectivity_region_section(data: ReportData, official_list: str | None = None) -> Section:
+    """Federal signs per school and work over the region, our rule apart, the official list.
+
+    See :func:`edu_quality.report.objectivity.objectivity_overview_section`.
+    """
+    from .objectivity import objectivity_overview_section
+
+    return objectivity_overview_section(data, None, official_list)
+
+
+def region_report(data: ReportData, official_list: str | None = None) -> list[Section]:
     """Every section of the region report, in order."""
     return [
         region_header(data),
         factor_influence_section(data),
         social_index_section(data),
         identification_summary(data),
+        objectivity_region_section(data, official_list),
         multilevel_section(data),
     ]

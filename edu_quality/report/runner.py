@@ -32,6 +32,7 @@ exported before they had homes of their own are still importable from it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -154,12 +155,23 @@ class BatchResult:
         return not self.failed and not self.pending and self.interrupted is None
 
 
-def plan_jobs(data_dir: str | Path, year: int, municipality: str | None = None) -> list[Job]:
+def plan_jobs(
+    data_dir: str | Path,
+    year: int,
+    municipality: str | None = None,
+    *,
+    official_list: str | Path | None = None,
+) -> list[Job]:
     """Every school and municipality report of a dataset (one municipality if given).
 
     The dataset is loaded (and checked) once per process: a batch hands it to
     its kernels (:func:`~edu_quality.report.cache.share_dataset`).
+    ``official_list`` (read and checked here first) goes to every report.
     """
+    if official_list:
+        from ..io.official import read_official_list
+
+        read_official_list(official_list)
     from .cache import cached_dataset
 
     data_dir = Path(data_dir).resolve()
@@ -173,10 +185,11 @@ def plan_jobs(data_dir: str | Path, year: int, municipality: str | None = None) 
             )
         schools = schools.loc[schools["municipality"] == municipality]
     jobs = [
-        municipality_job(data_dir, year, muni) for muni in sorted(schools["municipality"].unique())
+        municipality_job(data_dir, year, muni, official_list)
+        for muni in sorted(schools["municipality"].unique())
     ]
     jobs += [
-        school_job(data_dir, year, sid, name, muni)
+        school_job(data_dir, year, sid, name, muni, official_list)
         for sid, name, muni in zip(
             schools["school_id"], schools["name"], schools["municipality"], strict=True
         )
@@ -385,6 +398,7 @@ def run_batch(
     plan: Callable[..., list[Job]] = plan_jobs,
     executor: str = "local",
     scheduler=None,
+    official_list: str | Path | None = None,
 ) -> BatchResult:
     """Produce every report of a dataset (or one municipality) into ``out_dir``.
 
@@ -432,6 +446,11 @@ def run_batch(
         With ``executor="dask"``: the scheduler's address
         (``tcp://host:8786``) or a connected client; None starts a local
         cluster of ``jobs`` processes for this batch.
+    official_list : str or Path, optional
+        An official list of schools marked by the federal objectivity method
+        (:func:`edu_quality.io.read_official_list`), compared with in every
+        report; passed to ``plan`` as ``official_list=``. A changed list
+        rebuilds the reports.
 
     Returns
     -------
@@ -460,6 +479,8 @@ def run_batch(
     if timeout is not None:
         check_positive("timeout", timeout)
     check_jobs(jobs)
+    if official_list:
+        plan = functools.partial(plan, official_list=official_list)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data_dir = Path(data_dir).resolve()
@@ -627,9 +648,17 @@ def _plan(
         titles[job.name] = job.title
     old = read_manifest(run.manifest, run.log)
     stamp = inputs_stamp(data_dir, [j.template() for j in all_jobs])
+    lists: dict[str, str] = {}  # an official list's path → a digest of its content
     for job in all_jobs:
+        listed = str(job.parameters.get("official_list") or "")
+        if listed and listed not in lists:
+            lists[listed] = hashlib.sha256(Path(listed).read_bytes()).hexdigest()
         key = hashlib.sha256(
-            (stamp + json.dumps(job.parameters, sort_keys=True, ensure_ascii=False)).encode()
+            (
+                stamp
+                + json.dumps(job.parameters, sort_keys=True, ensure_ascii=False)
+                + lists.get(listed, "")
+            ).encode()
         ).hexdigest()
         run.entries[job.name] = {
             "kind": job.kind,

@@ -35,6 +35,7 @@ __all__ = [
     "key_metrics_section",
     "municipality_header",
     "municipality_report",
+    "objectivity_municipality_section",
     "objectivity_section",
     "plan_section",
     "report_data",
@@ -269,8 +270,14 @@ def _objectivity_rule(min_signs: int) -> str:
     )
 
 
-def objectivity_section(data: ReportData, school_id: str) -> Section:
-    """ВПР marks against journal marks, and the federal signs of non-objectivity."""
+def objectivity_section(
+    data: ReportData, school_id: str, official_list: str | None = None
+) -> Section:
+    """ВПР marks against journal marks, and the federal signs of non-objectivity.
+
+    With ``official_list`` (a file, :func:`edu_quality.io.read_official_list`), a
+    line says when the school is on that list and which signs fire here.
+    """
     _check_school(data, school_id)
     sec = Section(
         "Объективность оценивания (ВПР)",
@@ -311,6 +318,12 @@ def objectivity_section(data: ReportData, school_id: str) -> Section:
                 f"{rule[0].upper()}{rule[1:]}; признак «завышенные значения "
                 "среднего балла» бывает и у сильной школы."
             )
+    if official_list:
+        from .objectivity import official_list_line
+
+        line = official_list_line(data, school_id, official_list)
+        if line:
+            sec.note(line, warn=True)
     return sec
 
 
@@ -502,14 +515,16 @@ def indicators_section(
     return sec
 
 
-def school_report(data: ReportData, school_id: str) -> list[Section]:
+def school_report(
+    data: ReportData, school_id: str, official_list: str | None = None
+) -> list[Section]:
     """Every section of a school's report, in order."""
     return [
         school_header(data, school_id),
         status_section(data, school_id),
         key_metrics_section(data, school_id),
         dynamics_section(data, school_id),
-        objectivity_section(data, school_id),
+        objectivity_section(data, school_id, official_list),
         context_section(data, school_id),
         contingent_section(data, school_id),
         risk_section(data, school_id),
@@ -773,12 +788,28 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
     return sec
 
 
-def municipality_report(data: ReportData, municipality: str) -> list[Section]:
+def objectivity_municipality_section(
+    data: ReportData, municipality: str, official_list: str | None = None
+) -> Section:
+    """Federal signs per school and work, shares, our rule apart, the official list.
+
+    See :func:`edu_quality.report.objectivity.objectivity_overview_section`.
+    """
+    from .objectivity import objectivity_overview_section
+
+    _check_municipality(data, municipality)
+    return objectivity_overview_section(data, municipality, official_list)
+
+
+def municipality_report(
+    data: ReportData, municipality: str, official_list: str | None = None
+) -> list[Section]:
     """Every section of a municipality's report, in order (the analytic note last)."""
     return [
         municipality_header(data, municipality),
         schools_overview_section(data, municipality),
         identification_section(data, municipality),
+        objectivity_municipality_section(data, municipality, official_list),
         dynamics_overview_section(data, municipality),
         factors_section(data, municipality),
         indicators_section(data, municipality=municipality),
