@@ -14,7 +14,12 @@ The rules and their defaults (each a parameter of :func:`classify`):
   малокомплектные сельские, ОВЗ): a school is *low* in a year when its
   composite is among the bottom ``low_share`` of its group, rounded up to
   whole schools (default 10 %; the ХМАО seed lists 22 stably-low schools of
-  290, 7,6 %). A group with fewer than ``min_group`` schools is compared with
+  290, 7,6 %). This cut is the toolkit's rule (the reasons say «правило
+  edu_quality»), not ФИОКО's. It is a hard rank while a composite has a
+  standard error (median 0,14 z on the real Altai ВПР 2021): a school whose
+  95 % interval crosses its group's cut (midway between the last school in
+  and the next) for the low 10 % or the near-low 20 % is labelled
+  ``borderline`` («на границе»); the label does not change the status. A group with fewer than ``min_group`` schools is compared with
   nobody: its schools are not judged low (said so in the reasons) — an ОВЗ
   school compared with ordinary schools would always look low.
 * **Stably low** (ШНОР): low in at least ``k`` of the last ``n`` years with
@@ -25,12 +30,18 @@ The rules and their defaults (each a parameter of :func:`classify`):
   Russian and mathematics) and, by default, selective populations (ЕГЭ
   2020, 2021) do not count as results. A school that meets Рособрнадзор's rule
   and is low in its group this year is a ШНОР too.
-* **Рособрнадзор's rule**: at least 30 % of participants with «2» in two
-  procedures (assessment, subject, grade) of one year, or in the same
-  procedure two years running (``rosobrnadzor_share``; the same work in the
-  same session: the autumn and the spring works of one school year are never
-  a pair), in the federal
-  procedures (ВПР, ОГЭ, ЕГЭ); groups under ``min_n`` pupils are not judged.
+* **Рособрнадзор's rule** (:mod:`edu_quality.rosobrnadzor`): at least 30 % of
+  participants with «2» in two procedures (assessment, subject, grade) of one
+  year — two works *of one session*: the ВПР moved to autumn 2020 are the 2020
+  campaign, the spring works of 2021 its own — or in the same procedure two
+  years running (``rosobrnadzor_share``; the same work in the same session),
+  in the federal procedures (ВПР, ОГЭ, ЕГЭ); groups under ``min_n`` pupils are
+  not judged, nor the works of an ОВЗ school with fewer than
+  ``rosobrnadzor_min_n_ovz`` pupils (said in the reasons). A quoted work of
+  fewer than 10 pupils is marked «мало участников»; a cell the reports hide
+  (``hidden``) is counted but quoted as «значение скрыто». How many schools
+  would meet the rule by chance alone, were every school's share of «2» the
+  region's, is :func:`rosobrnadzor_chance` (also ``attrs["rosobrnadzor_chance"]``).
   The rule ignores comparison groups, so alone it puts a school in the risk
   zone; with low results in its group this year, or in a group too small to
   compare within, it makes the school a ШНОР.
@@ -45,7 +56,8 @@ The rules and their defaults (each a parameter of :func:`classify`):
   the group, default 20 %: the band just above the low 10 %), low this year but not stably, or Рособрнадзор's
   rule met without low results within the group (the rule ignores groups).
 * **Resilient** («beating the odds»): unfavourable context, and the
-  context-adjusted result above zero with its interval excluding zero.
+  context-adjusted result above zero with its interval excluding zero; never
+  a school meeting Рособрнадзор's rule (said in the reasons).
 """
 
 from __future__ import annotations
@@ -59,10 +71,19 @@ from ._checks import check_fraction, check_option
 from ._grouping import by_group, groups, is_dask
 from .dataset import Dataset
 from .dynamics import year_over_year
-from .exam_years import AUTUMN, exam_not_held, selective_population
+from .exam_years import exam_not_held, selective_population
 from .metrics import summarize
+from .rosobrnadzor import (
+    listing,
+    mark_hidden,
+    meeting_rule,
+    per_school,
+    percent,
+    rule_chance,
+    rule_rows,
+)
 
-__all__ = ["STATUSES", "classify", "composite_results"]
+__all__ = ["STATUSES", "classify", "composite_results", "rosobrnadzor_chance"]
 
 STATUSES = ("ШНОР и ШНСУ", "ШНОР", "резильентная", "ШНСУ", "зона риска", "")
 _PROCEDURE = ["assessment", "subject", "grade"]
@@ -191,7 +212,19 @@ def _low_within_groups(
     c["rank_pct"] = rank / size
     c["low"] = judged & (rank <= np.ceil(low_share * size))
     c["near_low"] = judged & (rank <= np.ceil(near_share * size)) & ~c["low"]
+    c["cut_low"] = grp.transform(_cut, low_share)
+    c["cut_near"] = grp.transform(_cut, near_share)
     return c
+
+
+def _cut(values: pd.Series, share: float) -> float:
+    """The group's threshold of its bottom ``share``: midway between the last school in and the next."""
+    v = np.sort(values.dropna().to_numpy())
+    if not len(v):
+        return np.nan
+    k = int(np.ceil(share * len(v)))
+    k = min(max(k, 1), len(v))
+    return float(v[k - 1] if k == len(v) else (v[k - 1] + v[k]) / 2)
 
 
 def _with_uncompared(
@@ -228,18 +261,11 @@ def _with_uncompared(
     extra["rank_pct"] = np.nan
     extra["low"] = False
     extra["near_low"] = False
+    extra["cut_low"] = np.nan
+    extra["cut_near"] = np.nan
     extra["school_id"] = extra["school_id"].astype("str")
     parts = [now.astype({"school_id": "str"}), extra] if len(now) else [extra]
     return pd.concat(parts, ignore_index=True)
-
-
-def _pct(v: float) -> str:
-    return f"{v * 100:.0f}\u00a0%"
-
-
-def _listing(items: list[str], most: int = 4) -> str:
-    more = f" и ещё {len(items) - most}" if len(items) > most else ""
-    return ", ".join(items[:most]) + more
 
 
 def _rosobrnadzor(
@@ -249,72 +275,46 @@ def _rosobrnadzor(
     min_n: int,
     assessments: Sequence[str],
     by: Sequence[str] = _PROCEDURE,
+    *,
+    ovz_schools: Sequence[str] = (),
+    min_n_ovz: int = 10,
+    hidden: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    s = summary.loc[summary["assessment"].isin(assessments)]
-    if list(by) != _PROCEDURE:  # a coarser procedure: pool the counts first
-        s = summarize(s, ["school_id", *by, "year"])
-        s["grade"] = "все"
-    s = s.loc[(s["participants"] >= min_n) & s["share_2"].notna()]
-    # one procedure is one work in one session: two years running pairs the same work
-    # in the same session, never the autumn and the spring works of one school year
-    work = [*_PROCEDURE, *_sessions(s)]
-    high = s.loc[s["share_2"] >= share, ["school_id", *work, "year", "share_2"]]
-    if "session" not in high.columns:
-        high = high.assign(session="весна")
-    this = high.loc[high["year"] == year]
-    prev = high.loc[high["year"] == year - 1]
-    both = this.merge(prev, on=["school_id", *work], suffixes=("", "_prev"))
-    rows: dict[str, list[str]] = {}
-    cells = _per_school(
-        this,
-        [
-            f"{a} {s} {g} кл.{' (осень)' if ses == AUTUMN else ''} — {_pct(v)}"
-            for a, s, g, ses, v in _columns(
-                this, "assessment", "subject", "grade", "session", "share_2"
-            )
-        ],
+    """Schools meeting Рособрнадзор's rule (:mod:`edu_quality.rosobrnadzor`), with the reasons.
+
+    ``rosobrnadzor_note`` tells an ОВЗ school that some of its works reaching the
+    share were left out as too small (fewer than ``min_n_ovz`` pupils).
+    """
+    rows, left_out = rule_rows(
+        summary,
+        assessments=assessments,
+        by=by,
+        min_n=min_n,
+        ovz_schools=ovz_schools,
+        min_n_ovz=min_n_ovz,
     )
-    for sid, items in cells.items():
-        if len(items) >= 2:
-            rows.setdefault(sid, []).append(
-                f"доля «2» не ниже {_pct(share)} в {len(items)} процедурах {year} года ("
-                + _listing(items)
-                + ")"
-            )
-    cells = _per_school(
-        both,
-        [
-            f"{a} {s} {g} кл.{' (осень)' if ses == AUTUMN else ''} — {_pct(v0)} и {_pct(v)}"
-            for a, s, g, ses, v0, v in _columns(
-                both, "assessment", "subject", "grade", "session", "share_2_prev", "share_2"
-            )
-        ],
-    )
-    for sid, items in cells.items():
-        rows.setdefault(sid, []).append(
-            f"доля «2» не ниже {_pct(share)} два года подряд ({year - 1} и {year}): "
-            + _listing(items)
-        )
-    return pd.DataFrame(
+    met = meeting_rule(rows, year, share=share, hidden=hidden, sessions=bool(_sessions(summary)))
+    left = left_out.loc[left_out["year"].isin([year - 1, year]) & (left_out["share_2"] >= share)]
+    notes = left.groupby("school_id")["share_2"].size()
+    note = pd.DataFrame(
         {
-            "school_id": pd.Series(list(rows), dtype="str"),
-            "rosobrnadzor": True,
-            "rosobrnadzor_reason": ["; ".join(v) for v in rows.values()],
+            "school_id": pd.Series(notes.index.astype("str"), dtype="str"),
+            "rosobrnadzor_note": [
+                f"правило Рособрнадзора не применялось к работам, где меньше {min_n_ovz} "
+                f"участников (школа для обучающихся с ОВЗ): таких работ с долей «2» не ниже "
+                f"{percent(share)} — {k}"
+                for k in notes.tolist()
+            ],
         }
     )
+    out = met.merge(note, on="school_id", how="outer")
+    out["rosobrnadzor"] = out["rosobrnadzor"].astype("boolean").fillna(False).astype(bool)
+    return out
 
 
 def _columns(table: pd.DataFrame, *names: str):
     """The rows of some columns as tuples of Python values (as ``itertuples`` gives them)."""
     return zip(*(table[c].tolist() for c in names), strict=True)
-
-
-def _per_school(table: pd.DataFrame, items: list[str]) -> dict[str, list[str]]:
-    """Items of the rows by school: schools in order of appearance, items in row order."""
-    out: dict[str, list[str]] = {}
-    for sid, item in zip(table["school_id"].tolist(), items, strict=True):
-        out.setdefault(sid, []).append(item)
-    return out
 
 
 def _context_index(
@@ -359,6 +359,9 @@ def classify(
     alpha: float = 0.05,
     include_unreliable: bool = False,
     include_selective: bool = False,
+    rosobrnadzor_min_n_ovz: int = 10,
+    hidden: pd.DataFrame | None = None,
+    rosobrnadzor_sims: int = 200,
 ) -> pd.DataFrame:
     """Identify ШНОР, ШНСУ, risk-zone and resilient schools for a year, with reasons.
 
@@ -387,8 +390,9 @@ def classify(
     rosobrnadzor_by : sequence of str
         What one procedure is: a work of one grade (default) or, with
         ``("assessment", "subject")``, a subject with its grades pooled. On the
-        real Altai ВПР of 2021 the first reading meets the rule in 229 of 643
-        schools, the second in 92.
+        real Altai ВПР of 2021 (autumn-2020 and spring-2021 works) the first
+        reading meets the rule in 359 of 643 schools (348 by the autumn works,
+        189 by the spring ones).
     unfavourable_share : float
         Bottom share of the social index that is an unfavourable context.
     index_factors : sequence of str, optional
@@ -409,6 +413,17 @@ def classify(
         Use the results of a selective population (ЕГЭ 2020 and 2021, taken
         only by those entering universities: :func:`edu_quality.exam_years.exam_years`);
         left out by default.
+    rosobrnadzor_min_n_ovz : int
+        Works of an ОВЗ school (group «ОВЗ») with fewer pupils are not judged by
+        Рособрнадзор's rule; pass ``min_n`` to judge them like the others.
+    hidden : DataFrame, optional
+        Cells whose values must not be quoted (``school_id``, ``assessment``,
+        ``subject``, ``grade``, ``year``, optionally ``session``): the cells a
+        report hides for disclosure control. The rules still count them; a
+        reason writes «значение скрыто» instead of the share.
+    rosobrnadzor_sims : int
+        Draws of :func:`rosobrnadzor_chance` kept in
+        ``attrs["rosobrnadzor_chance"]`` (seed 0; 0 skips it).
 
     Returns
     -------
@@ -419,7 +434,8 @@ def classify(
         ``expected`` (from the social index), ``adjusted`` with
         ``adjusted_low`` / ``adjusted_high``, ``index_z``, and the criteria
         ``low_years``, ``stably_low``, ``rosobrnadzor``, ``unfavourable``,
-        ``risk_zone``, ``resilient``. ``attrs["rules"]`` holds the parameters.
+        ``borderline``, ``risk_zone``, ``resilient``. ``attrs["rules"]`` holds
+        the parameters, ``attrs["rosobrnadzor_chance"]`` the rule's chance rate.
 
     Examples
     --------
@@ -456,22 +472,52 @@ def classify(
     )
     now["stably_low"] = now["low_years"].str.len() >= k
 
+    ovz = dataset.schools.loc[dataset.schools["group"] == "ОВЗ", "school_id"].astype("str")
+    rule = dict(
+        assessments=rosobrnadzor_assessments,
+        by=rosobrnadzor_by,
+        min_n=min_n,
+        ovz_schools=ovz.tolist(),
+        min_n_ovz=rosobrnadzor_min_n_ovz,
+    )
     ros = _rosobrnadzor(
-        summary, year, rosobrnadzor_share, min_n, rosobrnadzor_assessments, rosobrnadzor_by
+        summary,
+        year,
+        rosobrnadzor_share,
+        min_n,
+        rosobrnadzor_assessments,
+        rosobrnadzor_by,
+        ovz_schools=rule["ovz_schools"],
+        min_n_ovz=rosobrnadzor_min_n_ovz,
+        hidden=hidden,
     )
     now = now.merge(ros, on="school_id", how="left")
     now["rosobrnadzor"] = now["rosobrnadzor"].fillna(False).astype(bool)
+    chance = None
+    if rosobrnadzor_sims > 0:
+        rows = rule_rows(summary, **rule)[0]
+        chance = rule_chance(rows, year, share=rosobrnadzor_share, n_sim=rosobrnadzor_sims)
+        chance.pop("counts")
+    from scipy import stats
+
+    z = stats.norm.ppf(1 - alpha / 2)
+    lo = now["composite"] - z * now["composite_se"]
+    hi = now["composite"] + z * now["composite_se"]
+    now["borderline_low"] = (lo <= now["cut_low"]) & (now["cut_low"] <= hi)
+    now["borderline_near"] = (lo <= now["cut_near"]) & (now["cut_near"] <= hi)
+    now["borderline"] = now["borderline_low"] | now["borderline_near"]
 
     ctx = _context_index(dataset, year, unfavourable_share, index_factors)
     now = now.merge(ctx, on="school_id", how="left")
     now["unfavourable"] = now["unfavourable"].fillna(False).astype(bool)
     now = _adjust(now, alpha)
 
-    decline = _declines(summary, year, alpha, min_n)
+    decline = _declines(summary, year, alpha, min_n, hidden)
     now = now.merge(decline, on="school_id", how="left")
     now["decline"] = now["decline"].fillna(False).astype(bool)
     now["risk_zone"] = now["decline"] | now["near_low"] | now["low"] | now["rosobrnadzor"]
-    now["resilient"] = now["unfavourable"] & (now["adjusted_low"] > 0)
+    # a school meeting Рособрнадзор's rule is never resilient (said in the reasons)
+    now["resilient"] = now["unfavourable"] & (now["adjusted_low"] > 0) & ~now["rosobrnadzor"]
     # Рособрнадзор's rule ignores comparison groups: alone it puts a school in the risk
     # zone; together with low results in its group this year — or where the group is too
     # small to compare within — it makes a ШНОР
@@ -515,6 +561,7 @@ def classify(
         "unfavourable",
         "decline",
         "near_low",
+        "borderline",
         "risk_zone",
         "resilient",
         "participants",
@@ -532,8 +579,68 @@ def classify(
         min_n=min_n,
         alpha=alpha,
         years=years,
+        rosobrnadzor_min_n_ovz=rosobrnadzor_min_n_ovz,
     )
+    if chance is not None:
+        out.attrs["rosobrnadzor_chance"] = chance
     return out
+
+
+def rosobrnadzor_chance(
+    dataset: Dataset,
+    year: int,
+    *,
+    n_sim: int = 200,
+    seed: int = 0,
+    share: float = 0.30,
+    min_n: int = 5,
+    min_n_ovz: int = 10,
+    assessments: Sequence[str] = ("ВПР", "ОГЭ", "ЕГЭ"),
+    by: Sequence[str] = ("assessment", "subject", "grade"),
+    include_unreliable: bool = False,
+    include_selective: bool = False,
+) -> dict:
+    """How many schools would meet Рособрнадзор's rule by chance alone.
+
+    The null: every school has the region's own share of «2» of each work. Each
+    school × work (with the school's participants, of ``year`` and the year
+    before) is drawn as Binomial(participants, region's share of the work, year
+    and session), and Рособрнадзор's rule — the same ``min_n``, ОВЗ threshold and
+    session logic as :func:`classify` — is applied to each of ``n_sim`` draws
+    (:func:`edu_quality.rosobrnadzor.rule_chance`). With works of 20 pupils and
+    a regional share of «2» of 15 %, one work reaches 30 % with probability
+    P(Bin(20; 0,15) ≥ 6) ≈ 0,07; a school with ten works then meets the «two
+    works of one session» clause with probability ≈ 0,15.
+
+    Returns
+    -------
+    dict
+        ``observed`` (schools meeting the rule in the data), ``mean``, ``low``,
+        ``high`` (5th and 95th percentiles of the simulated number of schools),
+        ``schools`` (schools judged), ``n_sim``, ``counts`` (the simulated numbers).
+        :func:`classify` puts the same (without ``counts``) in
+        ``attrs["rosobrnadzor_chance"]``.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality import load_dataset
+    >>> ch = rosobrnadzor_chance(load_dataset(sample_folder("region")), 2024, n_sim=50)
+    >>> ch["low"] <= ch["mean"] <= ch["high"]
+    True
+    """
+    check_fraction("share", share)
+    summary = _summaries(dataset, min_n, include_selective, include_unreliable)
+    ovz = dataset.schools.loc[dataset.schools["group"] == "ОВЗ", "school_id"].astype("str")
+    rows, _ = rule_rows(
+        summary,
+        assessments=assessments,
+        by=by,
+        min_n=min_n,
+        ovz_schools=ovz.tolist(),
+        min_n_ovz=min_n_ovz,
+    )
+    return rule_chance(rows, year, share=share, n_sim=n_sim, seed=seed)
 
 
 def _status_order(col: pd.Series) -> pd.Series:
@@ -567,7 +674,13 @@ def _adjust(now: pd.DataFrame, alpha: float) -> pd.DataFrame:
     return now
 
 
-def _declines(summary: pd.DataFrame, year: int, alpha: float, min_n: int) -> pd.DataFrame:
+def _declines(
+    summary: pd.DataFrame,
+    year: int,
+    alpha: float,
+    min_n: int,
+    hidden: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Significant rises of the share of «2», work by work, with their reason.
 
     Groups under ``min_n`` participants in either year are not judged (as in
@@ -579,12 +692,23 @@ def _declines(summary: pd.DataFrame, year: int, alpha: float, min_n: int) -> pd.
         return pd.DataFrame(columns=["school_id", "decline", "decline_reason"])
     yoy = year_over_year(s, by=["school_id", *_PROCEDURE], metrics=["share_2"], alpha=alpha)
     bad = yoy.loc[(yoy["verdict"] == "отрицательная") & (yoy["year_to"] == year)]
-    rows = _per_school(
+    secret = mark_hidden(bad.assign(year=bad["year_to"]), hidden) | mark_hidden(
+        bad.assign(year=bad["year_from"]), hidden
+    )
+    rows = per_school(
         bad,
         [
-            f"{a} {s} {g} кл. — доля «2» выросла с {_pct(v0)} до {_pct(v)}"
-            for a, s, g, v0, v in _columns(
-                bad, "assessment", "subject", "grade", "value_from", "value_to"
+            f"{a} {s} {g} кл. — доля «2» значимо выросла (значение скрыто)"
+            if h
+            else f"{a} {s} {g} кл. — доля «2» выросла с {percent(v0)} до {percent(v)}"
+            for a, s, g, v0, v, h in _columns(
+                bad.assign(_h=secret.to_numpy()),
+                "assessment",
+                "subject",
+                "grade",
+                "value_from",
+                "value_to",
+                "_h",
             )
         ],
     )
@@ -592,7 +716,7 @@ def _declines(summary: pd.DataFrame, year: int, alpha: float, min_n: int) -> pd.
         {
             "school_id": pd.Series(list(rows), dtype="str"),
             "decline": True,
-            "decline_reason": [_listing(v) for v in rows.values()],
+            "decline_reason": [listing(v) for v in rows.values()],
         }
     )
 
@@ -621,20 +745,28 @@ def _reasons(
     if r.stably_low:
         out.append(
             f"низкие результаты в {len(r.low_years)} из {len(years)} последних лет "
-            f"({', '.join(map(str, r.low_years))}): в нижних {_pct(low_share)} в сравнении с {cmp} "
-            f"(правило: не менее {k} из {n})"
+            f"({', '.join(map(str, r.low_years))}): в нижних {percent(low_share)} группы "
+            f"(правило edu_quality) в сравнении с {cmp} (правило: не менее {k} из {n})"
         )
     elif r.low:
         out.append(
-            f"в {years[-1]} году в нижних {_pct(low_share)} в сравнении с {cmp}, "
-            f"но не устойчиво (низкие годы: {len(r.low_years)} из {len(years)})"
+            f"в {years[-1]} году в нижних {percent(low_share)} группы (правило edu_quality) "
+            f"в сравнении с {cmp}, но не устойчиво (низкие годы: {len(r.low_years)} из "
+            f"{len(years)})"
+        )
+    if r.borderline_low:
+        out.append(
+            f"на границе: интервал составного результата пересекает порог нижних "
+            f"{percent(low_share)} группы"
         )
     if r.rosobrnadzor:
         out.append("правило Рособрнадзора: " + r.rosobrnadzor_reason)
+    if isinstance(r.rosobrnadzor_note, str):
+        out.append(r.rosobrnadzor_note)
     if r.unfavourable:
         out.append(
             f"неблагоприятный социальный контекст: индекс социального благополучия "
-            f"{_fmt(r.index_z)} (нижние {_pct(unfavourable_share)} школ)"
+            f"{_fmt(r.index_z)} (нижние {percent(unfavourable_share)} школ)"
         )
     if pd.isna(r.index_z):
         out.append(
@@ -651,6 +783,16 @@ def _reasons(
         out.append("значимое ухудшение: " + r.decline_reason)
     if r.near_low and not r.stably_low:
         out.append(
-            f"результат близок к порогу низких результатов (нижние {_pct(near_share)} группы)"
+            f"результат близок к порогу низких результатов (нижние {percent(near_share)} группы)"
+        )
+    if r.borderline_near and not r.borderline_low:
+        out.append(
+            f"на границе: интервал составного результата пересекает порог нижних "
+            f"{percent(near_share)} группы"
+        )
+    if r.rosobrnadzor and r.unfavourable and r.adjusted_low > 0:
+        out.append(
+            "результат выше ожидаемого при таком контексте, но школа отвечает правилу "
+            "Рособрнадзора: не резильентная"
         )
     return "; ".join(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from _helpers import SAMPLES
@@ -43,8 +44,12 @@ def test_every_planted_stably_low_school_is_shnor(classified, truth):
 def test_every_planted_resilient_school_is_found(classified, truth):
     for sid in truth.resilient:
         row = classified.loc[sid]
-        assert row["status"] == "резильентная", (sid, row["reasons"])
         assert row["unfavourable"] and row["adjusted_low"] > 0
+        if row["rosobrnadzor"]:  # never resilient while meeting Рособрнадзор's rule
+            assert row["status"] == "ШНСУ" and not row["resilient"]
+            assert "отвечает правилу Рособрнадзора: не резильентная" in row["reasons"]
+            continue
+        assert row["status"] == "резильентная", (sid, row["reasons"])
         assert "неблагоприятный социальный контекст" in row["reasons"]
         assert "выше ожидаемого" in row["reasons"]
 
@@ -193,3 +198,141 @@ def test_rosobrnadzor_rule_on_pooled_subjects():
     s = summarize(pd.DataFrame(rows))
     assert len(_rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",))) == 1  # two grade-5 works at 40 %
     assert _rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",), ("assessment", "subject")).empty
+
+
+def _works(rows: list[tuple], year: int = 2021) -> pd.DataFrame:
+    """Summary of (school, subject, session, participants, n2) works of ВПР grade 5."""
+    return summarize(
+        pd.DataFrame(
+            [
+                {
+                    "school_id": sid,
+                    "assessment": "ВПР",
+                    "subject": subject,
+                    "grade": 5,
+                    "year": year,
+                    "session": session,
+                    "participants": n,
+                    "n2": n2,
+                }
+                for sid, subject, session, n, n2 in rows
+            ]
+        )
+    )
+
+
+def test_rosobrnadzor_two_works_of_one_session():
+    from edu_quality.identify import _rosobrnadzor
+
+    s = _works(
+        [
+            ("A", "Математика", "осень", 20, 8),  # 40 % in autumn …
+            ("A", "Русский язык", "весна", 20, 8),  # … and 40 % in spring: not one session
+            ("B", "Математика", "осень", 20, 8),
+            ("B", "Русский язык", "осень", 20, 7),
+            ("B", "История", "весна", 20, 9),
+        ]
+    )
+    got = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",)).set_index("school_id")
+    assert list(got.index) == ["B"]
+    reason = got.loc["B", "rosobrnadzor_reason"]
+    assert "в 2 процедурах 2021 года, сессия «осень»" in reason
+    assert "Математика" in reason and "Русский язык" in reason and "История" not in reason
+
+
+def test_small_works_are_marked_and_ovz_small_works_not_judged():
+    from edu_quality.identify import _rosobrnadzor
+
+    s = _works([("A", "Математика", "весна", 8, 4), ("A", "Русский язык", "весна", 20, 8)])
+    got = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",)).iloc[0]["rosobrnadzor_reason"]
+    assert "Математика 5 кл. — 50\u00a0% (мало участников: 8)" in got
+    assert "Русский язык 5 кл. — 40\u00a0%," not in got and "(мало участников: 20)" not in got
+    ovz = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",), ovz_schools=["A"]).iloc[0]
+    assert not ovz["rosobrnadzor"]  # the 8-pupil work is not judged
+    assert "меньше 10 участников (школа для обучающихся с ОВЗ)" in ovz["rosobrnadzor_note"]
+    asked = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",), ovz_schools=["A"], min_n_ovz=5)
+    assert asked["rosobrnadzor"].eq(True).all()
+
+
+def test_a_hidden_cell_is_counted_but_never_quoted():
+    from edu_quality.disclosure import complementary_suppression
+    from edu_quality.identify import _rosobrnadzor
+
+    # in each work: a (3 pupils) is hidden, so c, the smallest of the rest, is hidden too
+    rows = []
+    for subject in ("Математика", "Русский язык"):
+        rows += [("a", subject, "весна", 3, 0), ("b", subject, "весна", 40, 2)]
+        rows += [("c", subject, "весна", 25, 11)]  # 44 %
+    s = _works(rows)
+    mun = summarize(
+        pd.DataFrame(rows, columns=["school_id", "subject", "session", "participants", "n2"])
+        .assign(assessment="ВПР", grade=5, year=2021, municipality="M")
+        .drop(columns="school_id"),
+        ["municipality", "assessment", "subject", "grade", "year"],
+    )
+    reg = summarize(mun.drop(columns="municipality"), ["assessment", "subject", "grade", "year"])
+    hid = complementary_suppression(s, mun, reg, municipality_of={"a": "M", "b": "M", "c": "M"})[0]
+    hidden = s.loc[hid, ["school_id", "assessment", "subject", "grade", "year"]]
+    assert set(hidden["school_id"]) == {"a", "c"}
+    got = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",), hidden=hidden).set_index("school_id")
+    reason = got.loc["c", "rosobrnadzor_reason"]  # the rule still counts the hidden cells …
+    assert "44\u00a0%" not in reason and reason.count("значение скрыто") == 2  # … unquoted
+    plain = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",)).set_index("school_id")
+    assert "44\u00a0%" in plain.loc["c", "rosobrnadzor_reason"]
+
+
+def test_rule_chance_matches_the_exact_binomial_expectation():
+    from scipy import stats
+
+    from edu_quality.rosobrnadzor import rule_chance, rule_rows
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for i in range(40):
+        for subject in ("Математика", "Русский язык", "История"):
+            n = int(rng.integers(6, 30))
+            rows.append((f"S{i:02d}", subject, "весна", n, int(rng.binomial(n, 0.18))))
+    s = _works(rows)
+    judged, _ = rule_rows(s, assessments=("ВПР",), min_n=5)
+    # exact: for each school, P(at least two of its works reach 30 %), works independent
+    expected = 0.0
+    for _, part in judged.groupby("school_id"):
+        probs = []
+        for n, p in zip(part["participants"], part["region_share"], strict=True):
+            k_min = next(k for k in range(n + 1) if k / n >= 0.30)
+            probs.append(stats.binom.sf(k_min - 1, n, p))
+        dist = [1.0]  # Poisson-binomial: P(exactly j works reach the share)
+        for q in probs:
+            dist = [
+                (dist[j] if j < len(dist) else 0) * (1 - q) + (dist[j - 1] * q if j else 0)
+                for j in range(len(dist) + 1)
+            ]
+        expected += 1 - dist[0] - dist[1]
+    ch = rule_chance(judged, 2021, share=0.30, n_sim=3000, seed=0)
+    sd = ch["counts"].std() / len(ch["counts"]) ** 0.5
+    assert abs(ch["mean"] - expected) < 4 * sd + 0.05, (ch["mean"], expected)
+    assert ch["low"] <= ch["mean"] <= ch["high"]
+    again = rule_chance(judged, 2021, share=0.30, n_sim=3000, seed=0)
+    assert again["mean"] == ch["mean"]  # seeded
+
+
+def test_borderline_and_labels(classified):
+    from edu_quality.identify import _cut
+
+    assert _cut(pd.Series([5.0, 1.0, 3.0, 2.0, 4.0]), 0.2) == 1.5  # between ranks 1 and 2
+    assert classified["borderline"].dtype == bool
+    told = classified["reasons"].str.contains("на границе: интервал составного результата")
+    assert (told == classified["borderline"]).all() and classified["borderline"].any()
+    # a label, not a status: the best school of a group is never on the border
+    top = classified.loc[classified["compared_with"] != ""].groupby("group")["actual"].idxmax()
+    assert not classified.loc[top, "borderline"].any()
+    low = classified.loc[classified["low"]]
+    assert low["reasons"].str.contains("группы (правило edu_quality)", regex=False).all()
+
+
+def test_classify_keeps_the_chance_rate(region):
+    c = classify(region, 2024, rosobrnadzor_sims=50)
+    ch = c.attrs["rosobrnadzor_chance"]
+    assert ch["observed"] == int(c["rosobrnadzor"].sum())
+    assert ch["low"] <= ch["mean"] <= ch["high"] and ch["n_sim"] == 50
+    assert "rosobrnadzor_chance" not in classify(region, 2024, rosobrnadzor_sims=0).attrs

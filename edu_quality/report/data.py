@@ -174,11 +174,19 @@ class ReportData:
 
     @cached_property
     def classified(self) -> pd.DataFrame | None:
-        """:func:`edu_quality.classify` for the year (None when it cannot be computed)."""
+        """:func:`edu_quality.classify` for the year (None when it cannot be computed).
+
+        The school cells hidden for disclosure control (:attr:`hidden`) are passed
+        as ``hidden``: the rules count them, the reasons never quote them.
+        """
         try:
+            keys = ["school_id", *work_keys(self.summary), "year"]
+            secret = self.summary.loc[self.hidden[0], keys]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return classify(self.dataset, self.year, min_n=self.min_n).set_index("school_id")
+                return classify(self.dataset, self.year, min_n=self.min_n, hidden=secret).set_index(
+                    "school_id"
+                )
         except (DataError, ValueError) as exc:
             self.classify_error = str(exc)
             return None

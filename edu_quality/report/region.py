@@ -476,6 +476,17 @@ def social_index_section(data: ReportData) -> Section:
     return sec
 
 
+def _chance_text(observed: int, chance: dict) -> str:
+    """Рособрнадзор's rule: schools meeting it beside those that would by chance."""
+    mean, low, high = (fmt_number(chance[k], 0) for k in ("mean", "low", "high"))
+    return (
+        f"Правилу Рособрнадзора {plural(observed, 'отвечает', 'отвечают', 'отвечают')} "
+        f"{observed} {plural(observed, 'школа', 'школы', 'школ')}; "
+        "при одинаковой для всех школ доле «2» (как в регионе) случайно отвечали бы в "
+        f"среднем {mean} (5–95\u00a0%: {low}–{high})."
+    )
+
+
 def identification_summary(data: ReportData) -> Section:
     """Schools by status and comparison group, and the lists of the region with reasons.
 
@@ -540,6 +551,9 @@ def identification_summary(data: ReportData) -> Section:
         )
     if (c["status"] == "").all():
         sec.text("Ни одна школа региона не вошла в списки.")
+    chance = data.classified.attrs.get("rosobrnadzor_chance")
+    if chance:
+        sec.text(_chance_text(int(c["rosobrnadzor"].sum()), chance))
     rules = data.classified.attrs.get("rules", {})
     if rules:
         sec.note(

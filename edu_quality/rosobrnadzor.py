@@ -1,0 +1,280 @@
+"""Рособрнадзор's rule of low results, its reasons, and its chance rate under the null.
+
+The rule (Рособрнадзор, the criteria of schools with low results): at least
+30 % of participants with «2»
+
+* in two procedures of one year — two works *of one session*: the ВПР moved to
+  autumn 2020 (results of 2021, session «осень», :mod:`edu_quality.exam_years`)
+  are the 2020 campaign, the spring works of 2021 its own campaign, and the two
+  are never counted together;
+* or in the same procedure two years running (the same work in the same session).
+
+Groups under ``min_n`` pupils are not judged; the works of an ОВЗ school (group
+«ОВЗ») with fewer than ``min_n_ovz`` pupils neither, unless asked. A work of
+fewer than :data:`FEW` pupils quoted in a reason is marked «мало участников»,
+and a cell that the reports hide for disclosure control is counted but never
+quoted («значение скрыто»).
+
+:func:`rule_chance` simulates the rule under the null of one share of «2» for
+every school: each school × work is a binomial draw with the school's
+participants and the region's share of «2» of that work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .exam_years import AUTUMN, SPRING
+from .metrics import summarize
+
+__all__ = [
+    "FEW",
+    "WORK",
+    "listing",
+    "mark_hidden",
+    "meeting_rule",
+    "percent",
+    "per_school",
+    "rule_chance",
+    "rule_rows",
+]
+
+#: The columns naming one procedure (a work of one grade).
+WORK = ["assessment", "subject", "grade"]
+#: A quoted work of fewer pupils is marked «мало участников».
+FEW = 10
+
+
+def percent(v: float) -> str:
+    """A share as whole percent with a no-break space: ``0.3`` → «30 %»."""
+    return f"{v * 100:.0f}\u00a0%"
+
+
+def listing(items: list[str], most: int = 4) -> str:
+    """The first ``most`` items, then «и ещё N»."""
+    more = f" и ещё {len(items) - most}" if len(items) > most else ""
+    return ", ".join(items[:most]) + more
+
+
+def per_school(table: pd.DataFrame, items: list[str]) -> dict[str, list[str]]:
+    """Items of the rows by school: schools in order of appearance, items in row order."""
+    out: dict[str, list[str]] = {}
+    for sid, item in zip(table["school_id"].tolist(), items, strict=True):
+        out.setdefault(sid, []).append(item)
+    return out
+
+
+def _key(table: pd.DataFrame, cols: list[str]) -> pd.Series:
+    return (
+        table[cols].astype("str").agg("\x1f".join, axis=1)
+        if len(table)
+        else pd.Series([], dtype="str")
+    )
+
+
+def mark_hidden(rows: pd.DataFrame, hidden: pd.DataFrame | None) -> pd.Series:
+    """Whether each row of ``rows`` is one of the cells ``hidden`` names.
+
+    Matched on ``school_id``, assessment, subject, grade, year and — when
+    ``hidden`` has it — session (a missing session is «весна»).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"school_id": ["a", "b"], "assessment": "ВПР", "subject": "М",
+    ...                      "grade": 5, "year": 2021})
+    >>> mark_hidden(rows, rows.iloc[[1]]).tolist()
+    [False, True]
+    """
+    if hidden is None or hidden.empty or rows.empty:
+        return pd.Series(False, index=rows.index)
+    h = hidden.copy()
+    cols = ["school_id", *WORK, "year"]
+    if "session" in h.columns:
+        h["session"] = h["session"].astype("object").fillna(SPRING)
+        if "session" not in rows.columns:
+            rows = rows.assign(session=SPRING)
+        rows = rows.assign(session=rows["session"].astype("object").fillna(SPRING))
+        cols.append("session")
+    return _key(rows, cols).isin(set(_key(h, cols)))
+
+
+def rule_rows(
+    summary: pd.DataFrame,
+    *,
+    assessments: Sequence[str],
+    by: Sequence[str] = WORK,
+    min_n: int = 5,
+    ovz_schools: Sequence[str] = (),
+    min_n_ovz: int = 10,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The school × work rows the rule judges, and the ОВЗ rows it leaves out.
+
+    Returns ``(rows, left_out)``: ``school_id``, :data:`WORK`, ``session``
+    (always; «весна» where the summary has none), ``year``, ``participants``,
+    ``n2``, ``share_2`` and ``region_share`` (the region's share of «2» of the
+    work, year and session, over every school — the null of :func:`rule_chance`).
+    """
+    s = summary.loc[summary["assessment"].isin(assessments)]
+    if list(by) != WORK:  # a coarser procedure: pool the counts first
+        s = summarize(s, ["school_id", *by, "year"])
+        s["grade"] = "все"
+    s = (
+        s.assign(session=s["session"].astype("object").fillna(SPRING).astype("str"))
+        if ("session" in s.columns)
+        else s.assign(session=SPRING)
+    )
+    s = s.loc[s["share_2"].notna() & (s["participants"] > 0)]
+    cell = [*WORK, "year", "session"]
+    tot = s.groupby(cell, dropna=False)[["n2", "participants"]].transform("sum")
+    s = s.assign(region_share=tot["n2"] / tot["participants"])
+    cols = ["school_id", *cell, "participants", "n2", "share_2", "region_share"]
+    s = s.loc[s["participants"] >= min_n, cols]
+    ovz = s["school_id"].isin(set(ovz_schools)) & (s["participants"] < min_n_ovz)
+    return s.loc[~ovz].reset_index(drop=True), s.loc[ovz].reset_index(drop=True)
+
+
+class _Structure:
+    """Index arrays of the rule: (school, session) groups of the year, pairs of two years."""
+
+    def __init__(self, rows: pd.DataFrame, year: int):
+        self.schools = pd.Index(rows["school_id"].astype("str").unique())
+        sid = self.schools.get_indexer(rows["school_id"].astype("str"))
+        this = (rows["year"] == year).to_numpy()
+        self.this = np.flatnonzero(this)
+        ses = pd.factorize(rows["session"].to_numpy()[this])[0]
+        self.session_group, uniq = pd.factorize(sid[this] * 8 + ses)
+        self.group_school = uniq // 8
+        self.n_groups = len(uniq)
+        r = rows.reset_index(drop=True).assign(_i=np.arange(len(rows)), _s=sid)
+        on = ["school_id", *WORK, "session"]
+        pairs = r.loc[this, [*on, "_i", "_s"]].merge(
+            r.loc[(rows["year"] == year - 1).to_numpy(), [*on, "_i"]], on=on, suffixes=("", "_prev")
+        )
+        self.pair_now = pairs["_i"].to_numpy()
+        self.pair_prev = pairs["_i_prev"].to_numpy()
+        self.pair_school = pairs["_s"].to_numpy()
+
+    def meets(self, hit: np.ndarray) -> np.ndarray:
+        """Schools meeting the rule for a row-wise array of hits (share ≥ the rule's)."""
+        k = len(self.schools)
+        per_group = np.bincount(self.session_group, weights=hit[self.this], minlength=self.n_groups)
+        two = np.bincount(self.group_school, weights=per_group >= 2, minlength=k) > 0
+        both = hit[self.pair_now] & hit[self.pair_prev]
+        return two | (np.bincount(self.pair_school, weights=both, minlength=k) > 0)
+
+
+def _item(row, value: str, hidden: bool, autumn_mark: bool) -> str:
+    mark = " (осень)" if autumn_mark and row.session == AUTUMN else ""
+    return f"{row.assessment} {row.subject} {row.grade} кл.{mark} — {value}"
+
+
+def _few(*ns: int) -> str:
+    if min(ns) >= FEW:
+        return ""
+    return f" (мало участников: {' и '.join(str(int(n)) for n in ns)})"
+
+
+def meeting_rule(
+    rows: pd.DataFrame,
+    year: int,
+    *,
+    share: float,
+    hidden: pd.DataFrame | None = None,
+    sessions: bool = True,
+) -> pd.DataFrame:
+    """The schools meeting the rule in ``year`` with the reason, from :func:`rule_rows`.
+
+    ``hidden`` (keys ``school_id``, assessment, subject, grade, year[, session])
+    names cells that are counted but whose share is not quoted. ``sessions``
+    False when the data have spring works only (the reason does not name one).
+    """
+    rows = rows.assign(secret=mark_hidden(rows, hidden).to_numpy())
+    high = rows.loc[rows["share_2"] >= share]
+    this = high.loc[high["year"] == year]
+    prev = high.loc[high["year"] == year - 1]
+    both = this.merge(
+        prev[["school_id", *WORK, "session", "share_2", "participants", "secret"]],
+        on=["school_id", *WORK, "session"],
+        suffixes=("", "_prev"),
+    )
+    out: dict[str, list[str]] = {}
+    for (sid, ses), part in this.groupby(["school_id", "session"], sort=False):
+        if len(part) < 2:
+            continue
+        items = [
+            _item(r, "значение скрыто" if r.secret else percent(r.share_2), r.secret, False)
+            + _few(r.participants)
+            for r in part.itertuples()
+        ]
+        where = f"{year} года" + (f", сессия «{ses}»" if sessions else "")
+        out.setdefault(str(sid), []).append(
+            f"доля «2» не ниже {percent(share)} в {len(items)} процедурах {where} ("
+            + listing(items)
+            + ")"
+        )
+    items2 = per_school(
+        both,
+        [
+            _item(
+                r,
+                "значение скрыто"
+                if r.secret or r.secret_prev
+                else f"{percent(r.share_2_prev)} и {percent(r.share_2)}",
+                r.secret or r.secret_prev,
+                sessions,
+            )
+            + _few(r.participants_prev, r.participants)
+            for r in both.itertuples()
+        ],
+    )
+    for sid, items in items2.items():
+        out.setdefault(str(sid), []).append(
+            f"доля «2» не ниже {percent(share)} два года подряд ({year - 1} и {year}): "
+            + listing(items)
+        )
+    return pd.DataFrame(
+        {
+            "school_id": pd.Series(list(out), dtype="str"),
+            "rosobrnadzor": True,
+            "rosobrnadzor_reason": ["; ".join(v) for v in out.values()],
+        }
+    )
+
+
+def rule_chance(
+    rows: pd.DataFrame, year: int, *, share: float, n_sim: int = 200, seed: int = 0
+) -> dict:
+    """How many schools would meet the rule by chance, with one share of «2» for all schools.
+
+    Every school × work of :func:`rule_rows` is drawn as Binomial(participants,
+    region_share); the rule (same rows, same session logic) is applied to each
+    of ``n_sim`` draws.
+
+    Returns
+    -------
+    dict
+        ``observed`` (schools meeting the rule in the data), ``mean``, ``low``
+        and ``high`` (5th and 95th percentiles of the simulated count),
+        ``schools`` (schools judged), ``n_sim``, ``counts`` (the simulated counts).
+    """
+    st = _Structure(rows, year)
+    n = rows["participants"].to_numpy(dtype="int64")
+    p = rows["region_share"].to_numpy(dtype="float64")
+    observed = int(st.meets((rows["share_2"] >= share).to_numpy()).sum())
+    rng = np.random.default_rng(seed)
+    counts = np.empty(n_sim, dtype="int64")
+    for i in range(n_sim):
+        hit = rng.binomial(n, p) / np.maximum(n, 1) >= share
+        counts[i] = st.meets(hit).sum()
+    return {
+        "observed": observed,
+        "mean": float(counts.mean()) if n_sim else float("nan"),
+        "low": float(np.percentile(counts, 5)) if n_sim else float("nan"),
+        "high": float(np.percentile(counts, 95)) if n_sim else float("nan"),
+        "schools": len(st.schools),
+        "n_sim": n_sim,
+        "counts": counts,
+    }
