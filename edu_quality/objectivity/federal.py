@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from .._checks import check_option
+from ..reliability import drop_unreliable
 from .cohort import sign_cohort_change
 from .combine import SIGNS, ObjectivityIndex, combine
 from .labels import FEDERAL_LABEL, FEDERAL_METHOD
@@ -37,8 +38,12 @@ def objectivity_index(
     subjects: Sequence[str] = SUBJECTS,
     assessments: Sequence[tuple[str, int]] = HIGH_MEAN_ASSESSMENTS,
     grades: Sequence[int] = (4, 5),
+    include_unreliable: bool = False,
 ) -> ObjectivityIndex:
     """The region's objectivity index: «Федеральная методика ФИОКО» by default.
+
+    Unreliable protocols (a school's work with impossible totals,
+    :mod:`edu_quality.reliability`) are left out unless ``include_unreliable``.
 
     Stage 1 marks every school with **at least one** sign, per work (ВПР
     Russian and mathematics, work grades 4 and 5; ОГЭ Russian and mathematics
@@ -126,9 +131,11 @@ def objectivity_index(
     признаки необъективности: требуется проверка — признак «завышенные значения среднего балла»: 4 МА
     """
     check_option("method", method, METHODS)
+    results = drop_unreliable(results, include_unreliable=include_unreliable)
     if method == "edu_quality":
         return objectivity_triage(
             results,
+            include_unreliable=True,  # already left out above when they should be
             max_scores=max_scores,
             subjects=subjects,
             assessments=assessments,

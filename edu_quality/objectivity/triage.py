@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ..reliability import drop_unreliable
 from .checks import check_bool, check_min_n
 from .cohort import sign_cohort_change
 from .combine import SIGNS, ObjectivityIndex, combine
@@ -50,8 +51,12 @@ def objectivity_triage(
     min_signs: int = 2,
     require_significance: bool = True,
     k_iqr: float = 3.0,
+    include_unreliable: bool = False,
 ) -> ObjectivityIndex:
     """«Правило edu_quality (строже федеральной методики)»: coinciding signs only.
+
+    Unreliable protocols (:mod:`edu_quality.reliability`) are left out unless
+    ``include_unreliable``.
 
     The three federal signs read more strictly, to choose where to look
     first: Student t intervals, at least ``min_n`` pupils per work, a
@@ -112,6 +117,7 @@ def objectivity_triage(
     >>> float(res.region.loc[0, "index"]), res.method
     (75.0, 'правило edu_quality (строже федеральной методики)')
     """
+    results = drop_unreliable(results, include_unreliable=include_unreliable)
     min_n = check_min_n(min_n)
     min_signs = check_min_signs(min_signs)
     require_significance = check_bool("require_significance", require_significance)
