@@ -140,6 +140,12 @@ def load(
     table = pd.DataFrame(
         {c.name: cast(c, columns[c.name]) for c in ordered}, index=pd.RangeIndex(n)
     )
+    for i, col in enumerate(spec.columns):  # a default («весна») where absent or empty:
+        if col.default is not None:  # filled before the checks, as it may be part of a key
+            if col.name not in table.columns:
+                table.insert(min(i, table.shape[1]), col.name, pd.Series(index=table.index))
+            values = table[col.name].astype("object").fillna(col.default)
+            table[col.name] = values.astype(dtype_of(col))
     validate(
         table, spec, raw.rows, headers, file, extra_kind="share" if extras else None, typed=typed
     )
@@ -148,9 +154,6 @@ def load(
             table.insert(
                 min(i, table.shape[1]), col.name, pd.Series(index=table.index, dtype=dtype_of(col))
             )
-        if col.default is not None:  # its default where absent or empty («весна»)
-            table[col.name] = table[col.name].astype("object").fillna(col.default)
-            table[col.name] = table[col.name].astype(dtype_of(col))
     # headers the loader did not use (pupil names among them): said, not lost silently
     table.attrs["ignored_columns"] = [
         h for pos, h in enumerate(raw.headers) if h and pos not in used
