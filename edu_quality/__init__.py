@@ -7,7 +7,7 @@ well-being index; identification of schools with low results (ШНОР) and in
 difficult social conditions (ШНСУ).
 
 The modules: ``io`` (readers), ``schema``, ``dataset``, ``metrics``,
-``dynamics``, ``objectivity``, ``indicators``, ``factors``, ``index``,
+``dynamics``, ``objectivity``, ``score_checks``, ``indicators``, ``factors``, ``index``,
 ``identify``, ``risk``, ``plots``, ``synthetic``. The most used functions are
 also importable from the package itself.
 """
@@ -55,11 +55,22 @@ _EXPORTS = {
     "summarize": "metrics",
     "marks_vs_journal": "objectivity",
     "objectivity_index": "objectivity",
+    "cutoff_excess": "score_checks",
+    "hard_tasks_easier": "score_checks",
+    "total_above_tasks": "score_checks",
 }
-_SUBMODULES = ("dynamics", "identify", "indicators", "metrics", "objectivity", "risk")
+_SUBMODULES = (
+    "dynamics",
+    "identify",
+    "indicators",
+    "metrics",
+    "objectivity",
+    "risk",
+    "score_checks",
+)
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
-    from . import dynamics, identify, indicators, metrics, objectivity, risk
+    from . import dynamics, identify, indicators, metrics, objectivity, risk, score_checks
     from .catalogue import context_signs, factor_catalogue, factor_label
     from .dataset import Dataset, load_dataset
     from .dynamics import cohort_progress, enrolment_change, positive_share, trend, year_over_year
@@ -81,6 +92,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
     )
     from .metrics import summarize
     from .objectivity import marks_vs_journal, objectivity_index
+    from .score_checks import cutoff_excess, hard_tasks_easier, total_above_tasks
 
 
 #: The public names: written once, in ``_EXPORTS`` and ``_SUBMODULES`` (a test checks that the

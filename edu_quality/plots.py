@@ -25,6 +25,7 @@ __all__ = [
     "plot_levels",
     "plot_objectivity",
     "plot_risk_profile",
+    "plot_score_histogram",
     "plot_school_vs_reference",
     "plot_transitions",
 ]
@@ -296,6 +297,55 @@ def plot_objectivity(
     ax.set_xlabel("доля обучающихся: отметка ВПР относительно отметки по журналу")
     ax.legend(ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small")
     ax.invert_yaxis()
+    return ax
+
+
+def plot_score_histogram(
+    hist: pd.DataFrame, *, school_label: str = "школа", ax: plt.Axes | None = None
+) -> plt.Axes:
+    """Primary scores on one work: the school's bars, the region's line, the mark cut-offs.
+
+    Parameters
+    ----------
+    hist : DataFrame
+        :func:`edu_quality.score_checks.score_histogram` output (``score``,
+        ``cutoff``, ``mark``, ``school_share``, ``region_share``).
+    school_label : str
+        Legend name of the school.
+    ax : Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"score": [0, 1, 2, 3], "mark": [2, 3, 4, 5],
+    ...                   "cutoff": [False, True, True, True],
+    ...                   "school_share": [0.1, 0.5, 0.2, 0.2], "region_share": [0.2, 0.3, 0.3, 0.2]})
+    >>> ax = plot_score_histogram(h)
+    >>> len(ax.patches), ax.get_xlabel()
+    (4, 'первичный балл')
+    """
+    ax = _ax(ax, size=(8, 4))
+    x = hist["score"].to_numpy()
+    ax.bar(x, hist["school_share"], width=0.85, color="#7570b3", alpha=0.8, label=school_label)
+    ax.plot(x, hist["region_share"], color="#d95f02", marker=".", label="регион")
+    for row in hist.loc[hist["cutoff"]].itertuples(index=False):
+        ax.axvline(row.score - 0.5, color="#444444", linestyle="--", linewidth=1)
+        ax.annotate(
+            f"«{row.mark}» с {row.score}",
+            (row.score - 0.5, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -12),
+            textcoords="offset points",
+            fontsize="small",
+        )
+    ax.set_xlabel("первичный балл")
+    ax.set_ylabel("доля участников")
+    _axis_format(ax, "share_2")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(0, 0.9))
+    ax.grid(alpha=0.3, axis="y")
     return ax
 
 
