@@ -35,6 +35,7 @@ from statsmodels.stats.multitest import multipletests
 from ._checks import check_fraction, check_option, check_positive, require_columns
 from ._russian import plural
 from .errors import DataError
+from .exam_years import SPRING, scale_year
 from .scales import merge_scales
 
 __all__ = [
@@ -60,7 +61,7 @@ CORRECTIONS = ("fdr_bh", "holm")
 _MARKER_CUTOFF = "избыток баллов на границе отметки"
 _MARKER_TOTAL = "первичный балл больше суммы баллов за задания"
 _MARKER_HARD = "трудные задания выполнены лучше лёгких"
-_WORK = ("year", "assessment", "subject", "grade", "work_grade")
+_WORK = ("year", "session", "assessment", "subject", "grade", "work_grade")
 
 
 def _work_columns(data: pd.DataFrame, among: Sequence[str] = _WORK) -> list[str]:
@@ -74,7 +75,7 @@ def _plain(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         col = out[c]
         if isinstance(col.dtype, pd.CategoricalDtype):
             col = col.astype(col.cat.categories.dtype)
-        if c in ("school_id", "pupil_id", "subject", "assessment", "task"):
+        if c in ("school_id", "pupil_id", "subject", "assessment", "task", "session"):
             col = col.astype("str")
         elif c in ("year", "grade", "work_grade", "task_no") and col.notna().all():
             col = col.astype("int64")
@@ -123,6 +124,8 @@ def _scored(results: pd.DataFrame) -> tuple[pd.DataFrame, list[str], str]:
     data = results
     if "assessment" in data.columns:
         data = data[data["assessment"].astype("str") == "ВПР"]
+    if gcol == "work_grade" and "grade" in data.columns:  # empty where the pupils' grade wrote
+        data = data.assign(work_grade=data["work_grade"].fillna(data["grade"]))
     work = _work_columns(data)
     data = _plain(data, [*work, "school_id", "score"])
     data = data[data["score"].notna() & data[gcol].notna()]
@@ -247,8 +250,12 @@ def cutoff_excess(
     key = [*work, "school_id"]
     counts = data.groupby([*key, "score"], sort=False).size().rename("count").reset_index()
     rows = data.groupby(key, sort=True).size().rename("n_pupils").reset_index()
-    cuts = _cutoffs(scales).rename(columns={"grade": gcol})
-    rows = rows.merge(cuts, on=["year", "subject", gcol], how="inner")
+    # the scale of the year the work was set: an autumn work is the previous year's
+    cuts = _cutoffs(scales).rename(columns={"grade": gcol, "year": "_scale_year"})
+    session = rows["session"] if "session" in rows.columns else np.full(len(rows), SPRING)
+    rows["_scale_year"] = scale_year(rows["year"], session)
+    rows = rows.merge(cuts, on=["_scale_year", "subject", gcol], how="inner")
+    rows = rows.drop(columns="_scale_year")
     wide = rows.copy()
     wide["n_window"] = 0
     for d in range(-below, above + 1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -292,3 +293,31 @@ def test_lists_are_not_league_tables(region):
     for t in lists.values():
         keys = list(zip(t["Муниципалитет"], t["Школа"], strict=True))
         assert keys == sorted(keys)
+
+
+def test_our_markers_apart_from_the_federal_signs(region):
+    """A school whose mathematics-4 scores bunch at the cut-off of «4» (10 points) is named
+    in its own report and in its municipality's, under «правило edu_quality», never with
+    a count of pupils; a region without it says nothing fires."""
+    import dataclasses
+
+    from edu_quality.report.data import ReportData
+    from edu_quality.report.objectivity import objectivity_overview_section
+
+    assert region.markers.empty  # nothing planted in the sample
+    ds = region.dataset
+    r = ds.results.copy()
+    work = (r["year"] == 2021) & (r["subject"] == "Математика") & (r["grade"] == 4)
+    sid = r.loc[work, "school_id"].value_counts().index[0]
+    lifted = work & (r["school_id"] == sid) & r["score"].between(8, 9)
+    assert lifted.sum() >= 3
+    r.loc[lifted, "score"] = 10
+    data = ReportData(dataclasses.replace(ds, results=r), 2021)
+    m = data.markers
+    assert m["school_id"].tolist() == [sid]
+    html = s.objectivity_section(data, sid).html()
+    assert "Правила edu_quality" in html and "границы отметки «4» (10 б.)" in html
+    assert "требуется проверка" in html
+    muni = data.municipality_of[sid]
+    text = objectivity_overview_section(data, muni).html()
+    assert html_escape(data.names[sid]) in text and "границы отметки «4»" in text

@@ -233,6 +233,64 @@ class ReportData:
                 return None
 
     @cached_property
+    def markers(self) -> pd.DataFrame:
+        """Our own markers of the year that fire (:mod:`edu_quality.score_checks`).
+
+        «Правило edu_quality», never part of the federal index: pupils bunched at a
+        mark's cut-off score (:func:`~edu_quality.score_checks.cutoff_excess`, works
+        with an official scale) and totals above the sum of task scores
+        (:func:`~edu_quality.score_checks.total_above_tasks`, when the dataset folder
+        holds the ``tasks.parquet`` of a ФИС ОКО import). Columns: ``school_id``,
+        ``subject``, ``grade``, ``session``, ``marker``, ``detail`` (Russian, with no
+        pupil count). Empty when nothing fires or nothing can be judged.
+        """
+        from ..exam_years import SPRING
+        from ..score_checks import cutoff_excess, total_above_tasks
+
+        cols = ["school_id", "subject", "grade", "session", "marker", "detail"]
+        r = drop_unreliable(self.dataset.results)
+        r = r.loc[(r["year"] == self.year) & (r["assessment"] == "ВПР") & r["score"].notna()]
+        parts = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                c = cutoff_excess(r) if len(r) else pd.DataFrame(columns=["flag"])
+            except (DataError, ValueError):
+                c = pd.DataFrame(columns=["flag"])
+            c = c.loc[c["flag"].astype(bool)]
+            if len(c):
+                parts.append(
+                    c.assign(
+                        detail=[
+                            f"у границы отметки «{m}» ({b} б.) участников больше, чем "
+                            "ожидается по распределению баллов в регионе"
+                            for m, b in zip(c["cutoff_mark"], c["cutoff_score"], strict=True)
+                        ]
+                    )
+                )
+            tasks_file = self.dataset.folder / "tasks.parquet"
+            if len(r) and tasks_file.is_file():
+                try:
+                    t = total_above_tasks(r, pd.read_parquet(tasks_file))
+                except (DataError, ValueError, OSError):
+                    t = pd.DataFrame(columns=["flag"])
+                t = t.loc[t["flag"].astype(bool)]
+                if len(t):
+                    parts.append(
+                        t.assign(
+                            detail="у части участников (не меньше 20 %) первичный балл "
+                            "больше суммы баллов за задания"
+                        )
+                    )
+        if not parts:
+            return pd.DataFrame(columns=cols)
+        out = pd.concat(parts, ignore_index=True)
+        if "session" not in out.columns:
+            out["session"] = SPRING
+        out["session"] = out["session"].astype("object").fillna(SPRING)
+        return out[cols].astype({"school_id": "str"}).reset_index(drop=True)
+
+    @cached_property
     def journal(self) -> pd.DataFrame | None:
         """ВПР marks against journal marks per school, subject, grade and year."""
         from ..objectivity.journal import JOURNAL_BY, marks_vs_journal

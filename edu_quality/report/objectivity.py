@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._russian import plural
+from ..exam_years import AUTUMN
 from ..fisoko.common import canonical_school_id
 from ..io.official import read_official_list
 from ..objectivity import FEDERAL_LABEL, MESSAGE_FLAGGED, TRIAGE_LABEL, compare_with_list
@@ -153,6 +154,27 @@ def _triage_lines(data: ReportData, ids: list[str] | None) -> list[str]:
     return [text + (": " + ", ".join(marked) + "." if marked else ".")]
 
 
+def _marker_lines(data: ReportData, ids: list[str] | None) -> list[str]:
+    """Our markers of the score distribution (:attr:`ReportData.markers`), school by school."""
+    m = data.markers
+    if ids is not None:
+        m = m.loc[m["school_id"].isin(ids)]
+    if m.empty:
+        return [
+            "Распределение баллов (избыток у границ отметок, итоговый балл больше суммы "
+            "баллов за задания): признаков не выявлено."
+        ]
+    autumn = m["session"].eq(AUTUMN).map({True: " (осень)", False: ""})
+    m = m.assign(
+        _name=[str(data.names.get(i, i)) for i in m["school_id"]],
+        _work=m["subject"].astype(str) + ", " + m["grade"].astype(str) + " кл." + autumn,
+    ).sort_values(["_name", "_work"])  # by name, never by result
+    return [
+        f"{name}: " + "; ".join(f"{w} — {d}" for w, d in zip(g["_work"], g["detail"], strict=True))
+        for name, g in m.groupby("_name", sort=False)
+    ]
+
+
 def _comparison(sec: Section, data: ReportData, path: str | Path, ids: list[str] | None) -> None:
     """The comparison with an official list: precision, recall, every listed school."""
     listed = _listed(data, path)
@@ -253,7 +275,8 @@ def objectivity_overview_section(
     sec.items(_shares(data, ids))
     sec.subtitle(TRIAGE_LABEL)
     sec.items(_triage_lines(data, ids))
-    sec.text("Это наше правило, а не федеральный индекс: в индекс объективности оно не входит.")
+    sec.items(_marker_lines(data, ids))
+    sec.text("Это наши правила, а не федеральный индекс: в индекс объективности они не входят.")
     if official_list:
         _comparison(sec, data, official_list, ids)
     return sec

@@ -318,6 +318,16 @@ def objectivity_section(
                 f"{rule[0].upper()}{rule[1:]}; признак «завышенные значения "
                 "среднего балла» бывает и у сильной школы."
             )
+    mine = data.markers.loc[data.markers["school_id"] == school_id]
+    if len(mine):
+        sec.subtitle("Правила edu_quality (в федеральный индекс не входят)")
+        sec.items(
+            [
+                f"{r.subject}, {r.grade} кл.{_autumn(r)}: {r.detail} — признаки "
+                "необъективности: требуется проверка."
+                for r in mine.itertuples()
+            ]
+        )
     if official_list:
         from .objectivity import official_list_line
 
