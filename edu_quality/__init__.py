@@ -39,6 +39,7 @@ _EXPORTS = {
     "influence": "factors",
     "multilevel": "factors",
     "classify": "identify",
+    "rosobrnadzor_chance": "identify",
     "SocialIndex": "index",
     "social_index": "index",
     "unfavourable": "index",
@@ -55,6 +56,9 @@ _EXPORTS = {
     "summarize": "metrics",
     "marks_vs_journal": "objectivity",
     "objectivity_index": "objectivity",
+    "objectivity_triage": "objectivity",
+    "compare_with_list": "objectivity",
+    "session_progress": "sessions",
     "cutoff_excess": "score_checks",
     "hard_tasks_easier": "score_checks",
     "total_above_tasks": "score_checks",
@@ -76,7 +80,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
     from .dynamics import cohort_progress, enrolment_change, positive_share, trend, year_over_year
     from .errors import DataError, EduQualityError, Problem
     from .factors import direction_table, influence, multilevel
-    from .identify import classify
+    from .identify import classify, rosobrnadzor_chance
     from .index import SocialIndex, social_index, unfavourable
     from .indicators import evaluate_indicators
     from .io import (
@@ -91,8 +95,14 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
         read_staff,
     )
     from .metrics import summarize
-    from .objectivity import marks_vs_journal, objectivity_index
+    from .objectivity import (
+        compare_with_list,
+        marks_vs_journal,
+        objectivity_index,
+        objectivity_triage,
+    )
     from .score_checks import cutoff_excess, hard_tasks_easier, total_above_tasks
+    from .sessions import session_progress
 
 
 #: The public names: written once, in ``_EXPORTS`` and ``_SUBMODULES`` (a test checks that the
