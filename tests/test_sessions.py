@@ -76,3 +76,22 @@ def test_real_region_autumn_to_spring(tmp_path):
         "хуже, чем в регионе",
         "как в регионе",
     }
+    # the school report's block: labelled as a cohort's progress, the region beside it
+    from edu_quality.report.data import ReportData
+    from edu_quality.report.progress import session_progress_section
+
+    data = ReportData(ds, 2021)
+    sid = judged["school_id"].iloc[0]
+    sec = session_progress_section(data, sid)
+    table = sec.tables["session_progress"]
+    assert "не динамика" in sec.html() and "Изменение в регионе, п.п." in table.columns
+    assert table["Итог"].iloc[0] in {"лучше, чем в регионе", "хуже, чем в регионе", "как в регионе"}
+
+
+def test_no_block_without_an_autumn_session():
+    from _helpers import SAMPLES
+
+    from edu_quality.report import report_data
+    from edu_quality.report.progress import session_progress_section
+
+    assert session_progress_section(report_data(SAMPLES / "region", 2024), "01016") is None
