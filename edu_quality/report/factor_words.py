@@ -150,6 +150,7 @@ def plain_factor_section(data: ReportData) -> Section:
     plot = eff.assign(coef=eff["pp"], ci_low=eff["pp_low"], ci_high=eff["pp_high"])
     ax = plot_coefficients(plot)
     ax.set_title("Изменение доли «2», п. п., при доле фактора выше на шаг из таблицы")
+    ax.set_xlabel("изменение доли «2», п. п., и его 95-процентный интервал")
     sec.figure(ax.figure)
     for message in a.get("warnings", []):
         sec.note(message, warn=True)
