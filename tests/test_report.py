@@ -120,14 +120,172 @@ def test_no_pupil_ids_in_any_report(region):
     assert not (tokens & ids)
 
 
-def test_municipality_report_ends_with_analytic_note(region):
+def test_municipality_report_opens_with_the_spravka(region):
     muni = region.dataset.municipalities[0]
     secs = s.municipality_report(region, muni)
-    assert secs[-1].title == "Аналитическая справка"
-    text = " ".join(parse(secs[-1].html()).text)
-    for part in ("Выявленные проблемы", "Вероятные причины", "Меры по трекам и сроки"):
+    assert secs[1].title == "Аналитическая справка"  # right after the title, details after it
+    assert [x.title for x in secs].count("Аналитическая справка") == 1
+    text = " ".join(parse(secs[1].html()).text)
+    for part in (
+        "Выявленные проблемы",
+        "Вероятные причины",
+        "Меры по трекам, сроки и ответственные",
+        "Показатели программы: расчёт по данным",
+    ):
         assert part in text
-    assert "Трек 1:" in text  # measures come from the plan table
+    assert "Трек 1 — адресная поддержка ШНОР" in text  # measures come from the plan table
+    assert "Объективность оценивания: признаки федеральной методики" in [x.title for x in secs]
+
+
+SPRAVKA_CASES = [("region", "Северный район"), ("inta", "МОГО «Инта»")]
+
+
+def _spravka(request, which, muni):
+    data = request.getfixturevalue(which)
+    return data, s.analytic_note(data, muni)
+
+
+def _count_lines(sec):
+    """(headline, count) of every list item of the справка that counts schools."""
+    soup = BeautifulSoup(sec.html(), "html.parser")
+    out = []
+    for li in soup.select("ul.eq-spravka > li"):
+        head = "".join(x for x in li.contents if isinstance(x, str))
+        m = re.search(r"(\d+) (школа|школы|школ)\b", head)
+        if m:
+            out.append((head, int(m.group(1))))
+    return out
+
+
+@pytest.mark.parametrize(("which", "muni"), SPRAVKA_CASES)
+def test_spravka_names_every_school_behind_its_counts(request, which, muni):
+    data, sec = _spravka(request, which, muni)
+    names = sorted({str(data.names[i]) for i in data.schools_of(muni)}, key=len, reverse=True)
+    lines = _count_lines(sec)
+    problems = sec.tables["problems"]
+    assert len(problems) >= 2  # lists and declines in both: not vacuous
+    assert len(lines) >= len(problems)
+    for head, count in lines:
+        listed = head.split(" — ", 1)[1]
+        found = []
+        for name in names:  # longest first: «СОШ № 1» is not counted inside «СОШ № 10»
+            if name in listed:
+                found.append(name)
+                listed = listed.replace(name, "")
+        assert len(found) == count, head
+        order = sorted(found, key=lambda n: head.index(n))
+        assert order == sorted(found)  # by name, never by result
+    for row in problems.itertuples():
+        assert row.Школ == sum(name in row.Школы for name in set(names) if name) > 0
+    c = data.classified
+    mine = c.loc[c.index.isin(data.schools_of(muni))]
+    text = sec.html()
+    for sid in mine.index[mine["status"].isin(["ШНОР", "ШНОР и ШНСУ", "ШНСУ", "зона риска"])]:
+        assert html_escape(str(data.names[sid])) in text
+
+
+def test_spravka_objectivity_line_names_the_flagged_schools(region):
+    muni = "Северный район"
+    sec = s.analytic_note(region, muni)
+    o = region.objectivity.schools
+    ids = region.schools_of(muni)
+    o = o.loc[o["school_id"].isin(ids) & (o["year"] == 2024) & o["evaluated"]]
+    flagged = sorted(str(region.names[i]) for i in o.loc[o["flagged"], "school_id"].unique())
+    head = next(h for h, _ in _count_lines(sec) if h.startswith("Признаки необъективности ВПР"))
+    n = o["school_id"].nunique()
+    assert f"из {n} — " + ", ".join(flagged) + "." in head
+
+
+@pytest.mark.parametrize(("which", "muni"), SPRAVKA_CASES)
+def test_spravka_measures_by_track_then_deadline(request, which, muni):
+    from edu_quality.report.plan import deadline_key
+
+    data, sec = _spravka(request, which, muni)
+    plan = data.dataset.plan
+    keys = [k for k in sec.tables if k.startswith("measures_")]
+    tracks = [k.removeprefix("measures_") for k in keys]
+    assert tracks == sorted(tracks, key=int) and set(tracks) == set(plan["track"].astype(str))
+    text = " ".join(parse(sec.html()).text)
+    positions = [text.index(f"Трек {t} — ") for t in tracks]
+    assert positions == sorted(positions)
+    for t in tracks:
+        table = sec.tables[f"measures_{t}"]
+        assert list(table.columns) == ["Мероприятие", "Срок", "Ответственный"]
+        mine = plan.loc[plan["track"].astype(str) == t]
+        assert sorted(table["Мероприятие"]) == sorted(mine["measure"])  # every measure, once
+        k = [deadline_key(v) for v in table["Срок"]]
+        assert k == sorted(k)
+    if which == "inta":  # the file mixes tracks 1 and 3; a month-only deadline comes first
+        assert plan["track"].astype(str).tolist() != sorted(plan["track"].astype(str).tolist())
+        assert sec.tables["measures_3"]["Срок"].iloc[0] == "Сентябрь-октябрь"
+    plan_sec = s.plan_section(data)
+    assert [k for k in plan_sec.tables] == [f"plan_{t}" for t in tracks]
+
+
+@pytest.mark.parametrize(("which", "muni"), SPRAVKA_CASES)
+def test_spravka_speaks_plain_russian(request, which, muni):
+    data, sec = _spravka(request, which, muni)
+    text = " ".join(parse(sec.html()).text)
+    for bad in ("(ы)", "(и)", "VIF", "Холма", "логит", "p ("):
+        assert bad not in text
+    assert not re.search(r"(?<![\w])-\d", text)  # the minus sign, never a hyphen
+    assert "1 школы" not in text and "2 школ " not in text
+
+
+def test_spravka_reconciles_computed_and_reported_indicators(region):
+    from edu_quality.dynamics import positive_share, year_over_year
+    from edu_quality.report.data import work_keys
+
+    muni = "Северный район"
+    sec = s.analytic_note(region, muni)
+    rec = sec.tables["indicators_reconciled"].set_index("Показатель")
+    row = rec.loc["Доля школ с положительной динамикой результатов (2024)"]
+    # independently: verdicts of the year over shown works, counted per school
+    ids = region.schools_of(muni)
+    sm = region.shown_summary
+    sm = sm.loc[sm["school_id"].isin(ids) & sm["year"].isin([2023, 2024]) & ~sm["small"]]
+    yoy = year_over_year(sm, by=["school_id", *work_keys(sm)], metrics=["share_2"])
+    ps = positive_share(yoy.loc[yoy["year_to"] == 2024]).iloc[0]
+    assert row["Рассчитано по данным"].startswith(f"{ps['positive']} из {ps['units']} ")
+    ind = region.dataset.indicators
+    reported = ind.loc[
+        (ind["scope"] == muni)
+        & (ind["year"] == 2024)
+        & ind["indicator"].str.contains("положительной динамикой"),
+        "actual",
+    ].iloc[0]
+    assert f"{reported:.1f}".replace(".", ",") in row["В показателях программы"]
+    # the reported value is the pooled ВПР «2»-share falling by 3 p. p. or more
+    v = region.summary
+    v = v.loc[v["school_id"].isin(ids) & (v["assessment"] == "ВПР") & v["year"].isin([2023, 2024])]
+    g = v.groupby(["school_id", "year"])[["n2", "participants"]].sum()
+    share = (g["n2"] / g["participants"]).unstack().dropna()
+    k = int((share[2024] - share[2023] <= -0.03).sum())
+    assert round(100 * k / len(share), 1) == round(float(reported), 1)
+    assert f"не меньше чем на 3 п. п.: {k} из {len(share)}" in row["Почему различаются"]
+    oge = rec.loc["Доля обучающихся с отметкой «2» по ОГЭ (математика) (2024)"]
+    assert oge["Почему различаются"] == "Значения совпадают."
+
+
+def test_factor_table_in_plain_words(region):
+    import numpy as np
+
+    from edu_quality.report.factor_words import factor_effects
+    from edu_quality.report.region import factor_influence
+
+    sec = s.factors_section(region, "Северный район")
+    table = sec.tables["factor_model"]
+    assert not {"VIF", "p (поправка Холма)", "Коэффициент"} & set(table.columns)
+    assert "Шансы получить «2»" in table.columns and "Доля «2» меняется на, п. п." in table.columns
+    text = " ".join(parse(sec.html()).text)
+    assert "Как читать" in text and "связь значима с учётом множественных сравнений" in text
+    eff = factor_effects(region).set_index("factor")
+    raw = factor_influence(region).set_index("factor")
+    kdn = eff.loc["kdn_registered"]
+    assert np.isclose(
+        kdn["odds_ratio"], np.exp(raw.loc["kdn_registered", "coef"] * kdn["step_pp"] / 100)
+    )
+    assert kdn["pp"] > 0 and eff.loc["both_parents_higher_ed", "pp"] < 0
 
 
 def test_html_in_school_names_is_escaped(inta):

@@ -14,8 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .._russian import plural
-from ..dynamics import enrolment_change, positive_share, year_over_year
+from ..dynamics import enrolment_change, year_over_year
 from ..errors import DataError
 from ..indicators import evaluate_indicators
 from ..metrics import exam_not_held
@@ -651,18 +650,19 @@ def identification_section(data: ReportData, municipality: str) -> Section:
 
 
 def factors_section(data: ReportData, municipality: str | None = None) -> Section:
-    """Factor influence on the share of «2»: the region's model, as in the region report.
+    """Factor influence on the share of «2»: the region's model, in plain words.
 
     A municipality has too few schools for a model of its own, so its report shows
-    :func:`edu_quality.report.region.factor_influence_section` — the same section, the
-    same numbers, as the region report. ``municipality`` is accepted for the notebook's
-    uniform call and does not change the model.
+    the region's model (:func:`edu_quality.report.region.factor_influence`) — the
+    same numbers as the region report — told in percentage points and odds ratios
+    (:func:`edu_quality.report.factor_words.plain_factor_section`). ``municipality`` is
+    accepted for the notebook's uniform call and does not change the model.
     """
-    from .region import factor_influence_section
+    from .factor_words import plain_factor_section
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return factor_influence_section(data)
+        return plain_factor_section(data)
 
 
 def dynamics_overview_section(data: ReportData, municipality: str) -> Section:
@@ -672,19 +672,27 @@ def dynamics_overview_section(data: ReportData, municipality: str) -> Section:
         "Динамика по муниципалитету",
         "Доля школ с положительной динамикой доли «2» к прошлому году.",
     )
-    s = data.shown_summary
-    s = s.loc[s["school_id"].isin(ids) & s["year"].isin([data.year - 1, data.year]) & ~s["small"]]
-    if s["year"].nunique() < 2:
+    from .municipal import names_line, positive_dynamics
+
+    dyn = positive_dynamics(data, ids, data.year)
+    if dyn is None:
         sec.note("Нет данных за прошлый год.")
         return sec
-    yoy = year_over_year(s, by=["school_id", *work_keys(s)], metrics=["share_2"])
-    ps = positive_share(yoy.loc[yoy["year_to"] == data.year])
-    for r in ps.itertuples():
-        sec.text(
-            f"Школ с положительной динамикой: {r.positive} из {r.units} "
-            f"({fmt_percent(r.share_positive)} {fmt_interval(r.share_positive_low, r.share_positive_high)}); "
-            f"с отрицательной: {r.negative}; стабильной: {r.stable}."
-        )
+    sec.text(
+        f"Школ с положительной динамикой: {len(dyn['positive'])} из {dyn['units']} "
+        f"({fmt_percent(dyn['share'])} {fmt_interval(dyn['low'], dyn['high'])}); "
+        f"с отрицательной: {len(dyn['negative'])}; стабильной: {len(dyn['stable'])}."
+    )
+    lines = [
+        names_line(label, [str(data.names[i]) for i in dyn[key]], dyn["units"])
+        for key, label in (("positive", "Положительная динамика"), ("negative", "Отрицательная"))
+        if dyn[key]
+    ]
+    sec.items(lines)
+    sec.note(
+        "Положительная — доля «2» снизилась больше случайных колебаний хотя бы по одной "
+        "работе и ни по одной не выросла; отрицательная — выросла хотя бы по одной."
+    )
     return sec
 
 
@@ -699,8 +707,13 @@ def plan_section(data: ReportData) -> Section:
     if plan.empty:
         sec.note("План мероприятий не загружен.")
         return sec
-    for track, part in plan.groupby("track", sort=True):
-        sec.subtitle(f"Трек {track}")
+    from .plan import TRACKS, plan_order
+
+    ordered = plan_order(plan)
+    track = ordered["track"].astype(str).str.strip()
+    for t in dict.fromkeys(track):  # by track, then by deadline
+        part = ordered.loc[track == t]
+        sec.subtitle(f"Трек {t}" + (f" — {TRACKS[t]}" if t in TRACKS else ""))
         sec.table(
             pd.DataFrame(
                 {
@@ -710,92 +723,19 @@ def plan_section(data: ReportData) -> Section:
                     "Ожидаемый результат": part["expected_result"].fillna(""),
                 }
             ),
-            name=f"plan_{track}",
+            name=f"plan_{t}",
         )
     return sec
 
 
 def analytic_note(data: ReportData, municipality: str) -> Section:
-    """«Аналитическая справка»: problems, likely causes, measures by track, deadlines."""
-    from ..risk import risk_summary
+    """«Аналитическая справка»: problems naming their schools, causes, measures, indicators.
 
-    ids = _check_municipality(data, municipality)
-    sec = Section(
-        "Аналитическая справка",
-        "Выводы из данных: проблемы, вероятные причины, меры по трём трекам и сроки.",
-    )
-    c = data.classified
-    problems, causes = [], []
-    if c is not None:
-        mine = c.loc[c.index.isin(ids)]
-        for status in ("ШНОР и ШНСУ", "ШНОР"):
-            names = [data.names[s] for s in mine.index[mine["status"] == status]]
-            if names:
-                problems.append(f"{status}: {', '.join(names)}.")
-        risk = [data.names[s] for s in mine.index[mine["status"] == "зона риска"]]
-        if risk:
-            problems.append(f"В зоне риска снижения результатов: {', '.join(risk)}.")
-        declined = mine.loc[mine["decline"]]
-        if len(declined):
-            problems.append(
-                f"Значимое ухудшение доли «2» к прошлому году: {len(declined)} {plural(len(declined), 'школа', 'школы', 'школ')}."
-            )
-        unfav = mine.loc[mine["unfavourable"] & mine["status"].isin(["ШНОР и ШНСУ"])]
-        if len(unfav):
-            causes.append(
-                "Часть школ с низкими результатами работает в неблагоприятном "
-                "социальном контексте: нужна поддержка с учётом контингента."
-            )
-        own = mine.loc[mine["status"].eq("ШНОР") & (mine["adjusted_high"] < 0)]
-        if len(own):
-            causes.append(
-                "Результаты части ШНОР ниже ожидаемых при их контексте: вероятны "
-                "внутришкольные причины (преподавание, управление)."
-            )
-    oi = data.objectivity
-    if oi is not None:
-        o = oi.schools
-        o = o.loc[o["school_id"].isin(ids) & (o["year"] == data.year) & o["evaluated"]]
-        flagged = int(o["flagged"].fillna(False).sum())
-        n, one = len(o), int((o["n_signs"] > 0).sum())
-        if not flagged and one:
-            problems.append(
-                f"Отдельные признаки необъективности ВПР без совпадения признаков: {one} "
-                f"{plural(one, 'школа', 'школы', 'школ')} из {n} (отметка не ставится; подробности — в отчётах школ)."
-            )
-        if flagged:
-            rule = _objectivity_rule(int(oi.region.attrs.get("min_signs", 1)))
-            problems.append(
-                f"Признаки необъективности ВПР, требуется проверка ({oi.method}): "
-                f"{flagged} {plural(flagged, 'школа', 'школы', 'школ')} из {n}; "
-                f"индекс объективности муниципалитета {fmt_number(100 - 100 * flagged / n)} "
-                f"({rule})."
-            )
-    rp = data.dataset.risk_profiles
-    rp = rp.loc[rp["school_id"].isin(ids)]
-    if len(rp):
-        top = risk_summary(rp.loc[rp["year"] == rp["year"].max()]).iloc[0]
-        if top["n_high"] > 0:
-            causes.append(
-                f"Чаще всего высокой значимости фактор риска «{top['risk_factor']}» "
-                f"({int(top['n_high'])} из {int(top['schools'])} школ)."
-            )
-    sec.subtitle("Выявленные проблемы")
-    sec.items(problems or ["Существенных проблем по данным не выявлено."])
-    sec.subtitle("Вероятные причины")
-    sec.items(causes or ["Данных для суждения о причинах недостаточно."])
-    sec.subtitle("Меры по трекам и сроки")
-    plan = data.dataset.plan
-    if plan.empty:
-        sec.text("План мероприятий не загружен: меры и сроки не определены.")
-    else:
-        measures = [
-            f"Трек {r.track}: {r.measure}"
-            + (f" — {r.deadline}" if isinstance(r.deadline, str) else "")
-            for r in plan.itertuples()
-        ]
-        sec.items(measures)
-    return sec
+    See :func:`edu_quality.report.municipal.analytic_note`.
+    """
+    from .municipal import analytic_note as note
+
+    return note(data, municipality)
 
 
 def objectivity_municipality_section(
@@ -814,9 +754,10 @@ def objectivity_municipality_section(
 def municipality_report(
     data: ReportData, municipality: str, official_list: str | None = None
 ) -> list[Section]:
-    """Every section of a municipality's report, in order (the analytic note last)."""
+    """Every section of a municipality's report: the справка first, then the details."""
     return [
         municipality_header(data, municipality),
+        analytic_note(data, municipality),
         schools_overview_section(data, municipality),
         identification_section(data, municipality),
         objectivity_municipality_section(data, municipality, official_list),
@@ -824,5 +765,4 @@ def municipality_report(
         factors_section(data, municipality),
         indicators_section(data, municipality=municipality),
         plan_section(data),
-        analytic_note(data, municipality),
     ]
