@@ -553,13 +553,15 @@ def _report_batch(args: argparse.Namespace) -> int:
     if result.interrupted is not None:
         print(
             f"edu-quality: прервано ({signal.Signals(result.interrupted).name}): готово "
-            f"{len(result.done)}, с ошибкой {len(result.failed)}, не выполнено "
+            f"{len(result.done)}, нет данных {len(result.no_data)}, с ошибкой "
+            f"{len(result.failed)}, не выполнено "
             f"{len(result.pending)} — повторный запуск построит только недостающие; "
             f"оглавление: {index}",
             file=sys.stderr,
         )
         return 128 + int(result.interrupted)
-    if args.xlsx:
+    nothing = bool(result.no_data) and not (result.done or result.skipped or result.failed)
+    if args.xlsx and not nothing:
         from .report.export import export_batch_xlsx
 
         print(
@@ -570,7 +572,7 @@ def _report_batch(args: argparse.Namespace) -> int:
         f"нет данных: {len(result.no_data)}, с ошибкой: {len(result.failed)}. "
         f"Оглавление: {index}"
     )
-    if result.no_data and not (result.done or result.skipped):
+    if nothing:
         first = next(iter(result.no_data.values()))
         print(f"edu-quality: ошибка: данных нет ни для одного отчёта ({first})", file=sys.stderr)
     if result.failed:

@@ -671,7 +671,7 @@ def _plan(
     A batch of one ``municipality`` keeps the other reports of the manifest
     (:func:`_kept_entries`). Two jobs with one file name are refused. A job
     without data (:attr:`Job.no_data`) is entered «нет данных» with its reason
-    and not queued.
+    and not queued; the page and notebook an earlier run made of it are removed.
     """
     titles: dict[str, str] = {}
     for job in all_jobs:  # before anything is written
@@ -710,6 +710,9 @@ def _plan(
         if job.no_data is not None:
             run.entries[job.name].update(status="nodata", error=job.no_data)
             run.result.no_data[job.name] = job.no_data
+            if prev:  # a page of an earlier run would speak of data there no longer are
+                for suffix in (".html", ".ipynb"):
+                    (run.out / f"{job.name}{suffix}").unlink(missing_ok=True)
         elif (
             not force
             and prev.get("key") == key
