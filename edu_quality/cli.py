@@ -15,7 +15,14 @@ Commands are argparse subcommands, one handler each::
 
 Errors are one line a person understands and a non-zero exit code (1 for a
 problem in the data or the files, 2 for wrong parameters); no traceback
-unless the environment variable ``EDU_QUALITY_DEBUG`` is set.
+unless the environment variable ``EDU_QUALITY_DEBUG`` is 1, true, yes or да
+(:func:`debug_on`). Everything is in Russian, argparse's own texts too
+(:data:`ARGPARSE_RU`), every command's ``--help`` ends with an example, a name
+or an id not found comes with the nearest ones (and a hint at leading zeros
+Excel dropped), operating-system errors name the path. ``--year`` is a school
+year as people write it: 2024, «2023/2024», «2023-2024», «2023/24». A school,
+municipality or year without results is refused (exit 1, no page); in a batch
+such a report is «нет данных», and a batch where no report has data exits 1.
 """
 
 from __future__ import annotations

@@ -534,7 +534,7 @@ def test_non_positive_timeouts_are_refused_before_anything_runs(tmp_path, timeou
         (["--timeout", "-1"], "параметр --timeout: должно быть целым числом больше 0, передано -1"),
         (["--timeout", "0"], "параметр --timeout: должно быть целым числом больше 0, передано 0"),
         (["--jobs", "0"], "параметр --jobs: должно быть целым числом больше 0, передано 0"),
-        (["--jobs", "два"], "параметр --jobs: 'два' — не целое число"),
+        (["--jobs", "два"], "параметр --jobs: «два» — не целое число"),
     ],
 )
 def test_the_command_refuses_wrong_limits_with_exit_2(tmp_path, capsys, argv, message):
