@@ -79,13 +79,15 @@ def school_year(year: int) -> str:
     return f"{int(year) - 1}/{int(year)}"
 
 
-def did_you_mean(value: object, known: Iterable[object]) -> str:
+def did_you_mean(value: object, known: Iterable[object], *, similar: bool = True) -> str:
     """A hint for a name or an id that is not among ``known``; empty when nothing is near.
 
     An id of digits that Excel shortened (its leading zeros dropped: 1016 for
     01016) is named as such; otherwise the nearest names by
     :func:`difflib.get_close_matches` (case and «ё» ignored), or the one name
-    that contains ``value`` («Заречный» for «г. Заречный»).
+    that contains ``value`` («Заречный» for «г. Заречный»). ``similar=False``
+    gives the leading-zeros hint only (codes in a data file, where a code one
+    digit away is another school).
 
     Examples
     --------
@@ -94,6 +96,8 @@ def did_you_mean(value: object, known: Iterable[object]) -> str:
     >>> did_you_mean("1016", ["01016", "01017"])
     'возможно, Excel убрал ведущие нули: 01016?'
     >>> did_you_mean("Москва", ["г. Заречный"])
+    ''
+    >>> did_you_mean("01004", ["01001"], similar=False)
     ''
     """
     text = str(value).strip()
@@ -106,6 +110,8 @@ def did_you_mean(value: object, known: Iterable[object]) -> str:
         ]
         if padded:
             return f"возможно, Excel убрал ведущие нули: {padded[0]}?"
+    if not similar:
+        return ""
 
     def key(s: str) -> str:
         return " ".join(s.lower().replace("ё", "е").split())

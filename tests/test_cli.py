@@ -379,3 +379,28 @@ def test_os_errors_in_russian_with_the_path(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == f"edu-quality: ошибка: путь ведёт не в папку ({blocker / 'отчёты'})\n"
     assert "Errno" not in err
+
+
+def test_ids_that_lost_their_leading_zeros_in_excel_are_named(tmp_path, capsys):
+    pd.DataFrame(
+        {"school_id": ["01016", "01017"], "name": ["СОШ № 1", "СОШ № 2"], "municipality": "МО"}
+    ).to_csv(tmp_path / "schools.csv", index=False)
+    rows = [
+        {
+            "year": 2024,
+            "assessment": "ВПР",
+            "subject": "Математика",
+            "grade": 5,
+            "school_id": 1016,
+            "pupil_id": f"p{k}",
+            "mark": 3 + k % 3,
+        }
+        for k in range(8)
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "results.csv", index=False)
+    assert main(_report("school", "01016", "2024", tmp_path / "out", data=tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "(и ещё 7 в этом файле)" in err
+    assert (
+        "школа «1016» не найдена в реестре школ; возможно, Excel убрал ведущие нули: 01016?" in err
+    )
