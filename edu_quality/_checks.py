@@ -7,6 +7,7 @@ function takes: «Параметр `family` должен быть одним и�
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,6 +19,7 @@ __all__ = [
     "check_fraction",
     "check_option",
     "check_positive",
+    "check_school_year",
     "is_constant",
     "numeric_columns",
     "option_error",
@@ -102,6 +104,62 @@ def check_positive(name: str, value: object, *, integer: bool = False) -> float:
         what = "целым положительным числом" if integer else "положительным числом"
         raise ValueError(f"Параметр `{name}` должен быть {what}, передано {value!r}")
     return int(value) if integer else float(value)
+
+
+#: A school year as people write it: 2024, «2023/2024», «2023-2024», «2023–2024», «2023/24».
+_SCHOOL_YEAR = re.compile(r"(\d{4})(?:\s*(?:/|-|–|—)\s*(\d{2}|\d{4}))?(?:\s*(?:г\.?|гг\.?|год))?")
+#: Years the toolkit takes: the programme's data start with ВПР 2015, a sanity bound above.
+_YEAR_RANGE = (2000, 2100)
+
+
+def check_school_year(name: str, value: object) -> int:
+    """A school year as the year of its end: 2024, «2023/2024», «2023-2024», «2023/24» → 2024.
+
+    The one reading of a year parameter (the command line, :func:`~edu_quality.report.data.report_data`,
+    :func:`~edu_quality.report.runner.run_batch`): a whole number is the year the
+    school year ends (2024 = 2023/24); two years must follow one another.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter and what was passed: not a year, or two years that
+        do not follow one another («2023/2025»).
+
+    Examples
+    --------
+    >>> [check_school_year("year", v) for v in (2024, "2024", "2023/2024", "2023-2024", "2023/24")]
+    [2024, 2024, 2024, 2024, 2024]
+    >>> check_school_year("year", "2023/2025")
+    Traceback (most recent call last):
+    ...
+    ValueError: Параметр `year`: «2023/2025» — не учебный год: годы должны идти подряд, например «2023/2024»
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        year = int(value)
+    else:
+        text = " ".join(str(value).split()) if isinstance(value, str) else None
+        m = _SCHOOL_YEAR.fullmatch(text) if text else None
+        if m is None:
+            raise ValueError(
+                f"Параметр `{name}`: {value!r} — не учебный год; укажите год его окончания "
+                "(2024) или оба года («2023/2024», «2023-2024», «2023/24»)"
+            )
+        year = int(m[1])
+        if m[2] is not None:
+            start = year
+            end = int(m[2]) if len(m[2]) == 4 else start // 100 * 100 + int(m[2])
+            if end != start + 1:
+                raise ValueError(
+                    f"Параметр `{name}`: «{text}» — не учебный год: годы должны идти подряд, "
+                    f"например «{start}/{start + 1}»"
+                )
+            year = end
+    if not _YEAR_RANGE[0] <= year <= _YEAR_RANGE[1]:
+        raise ValueError(
+            f"Параметр `{name}`: {value!r} — не учебный год (ожидается год от "
+            f"{_YEAR_RANGE[0]} до {_YEAR_RANGE[1]})"
+        )
+    return year
 
 
 def require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:

@@ -6,9 +6,11 @@ One home for how a number is written in Russian: the decimal comma, the minus si
 
 from __future__ import annotations
 
+import difflib
 import math
+from collections.abc import Iterable
 
-__all__ = ["decimal", "percent", "plural"]
+__all__ = ["decimal", "did_you_mean", "percent", "plural", "school_year"]
 
 
 def decimal(value: object, digits: int = 1) -> str:
@@ -64,3 +66,60 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
         return few
     return many
+
+
+def school_year(year: int) -> str:
+    """The school year that ends in ``year``, as a reader writes it.
+
+    Examples
+    --------
+    >>> school_year(2024)
+    '2023/2024'
+    """
+    return f"{int(year) - 1}/{int(year)}"
+
+
+def did_you_mean(value: object, known: Iterable[object], *, similar: bool = True) -> str:
+    """A hint for a name or an id that is not among ``known``; empty when nothing is near.
+
+    An id of digits that Excel shortened (its leading zeros dropped: 1016 for
+    01016) is named as such; otherwise the nearest names by
+    :func:`difflib.get_close_matches` (case and «ё» ignored), or the one name
+    that contains ``value`` («Заречный» for «г. Заречный»). ``similar=False``
+    gives the leading-zeros hint only (codes in a data file, where a code one
+    digit away is another school).
+
+    Examples
+    --------
+    >>> did_you_mean("Заречный", ["г. Заречный", "Северный район"])
+    'возможно, вы имели в виду «г. Заречный»?'
+    >>> did_you_mean("1016", ["01016", "01017"])
+    'возможно, Excel убрал ведущие нули: 01016?'
+    >>> did_you_mean("Москва", ["г. Заречный"])
+    ''
+    >>> did_you_mean("01004", ["01001"], similar=False)
+    ''
+    """
+    text = str(value).strip()
+    names = sorted({str(k) for k in known})
+    if text.isdigit():
+        padded = [
+            k
+            for k in names
+            if k.isdigit() and len(k) > len(text) and k.lstrip("0") == text.lstrip("0")
+        ]
+        if padded:
+            return f"возможно, Excel убрал ведущие нули: {padded[0]}?"
+    if not similar:
+        return ""
+
+    def key(s: str) -> str:
+        return " ".join(s.lower().replace("ё", "е").split())
+
+    folded = {key(k): k for k in names}
+    near = [folded[k] for k in difflib.get_close_matches(key(text), list(folded), n=2, cutoff=0.75)]
+    if not near and len(key(text)) >= 3:
+        near = [k for f, k in folded.items() if key(text) in f][:2]
+    if not near:
+        return ""
+    return "возможно, вы имели в виду " + " или ".join(f"«{k}»" for k in near) + "?"

@@ -15,7 +15,14 @@ Commands are argparse subcommands, one handler each::
 
 Errors are one line a person understands and a non-zero exit code (1 for a
 problem in the data or the files, 2 for wrong parameters); no traceback
-unless the environment variable ``EDU_QUALITY_DEBUG`` is set.
+unless the environment variable ``EDU_QUALITY_DEBUG`` is 1, true, yes or да
+(:func:`debug_on`). Everything is in Russian, argparse's own texts too
+(:data:`ARGPARSE_RU`), every command's ``--help`` ends with an example, a name
+or an id not found comes with the nearest ones (and a hint at leading zeros
+Excel dropped), operating-system errors name the path. ``--year`` is a school
+year as people write it: 2024, «2023/2024», «2023-2024», «2023/24». A school,
+municipality or year without results is refused (exit 1, no page); in a batch
+such a report is «нет данных», and a batch where no report has data exits 1.
 """
 
 from __future__ import annotations
@@ -23,36 +30,131 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["build_parser", "main"]
+__all__ = ["ARGPARSE_RU", "build_parser", "debug_on", "main"]
 
-_ARGPARSE_RU = (
-    (r"the following arguments are required: (.*)", r"не указаны обязательные параметры: \1"),
-    (r"unrecognized arguments: (.*)", r"неизвестные параметры: \1"),
-    (r"argument (\S+): invalid int value: (.*)", r"параметр \1: \2 — не целое число"),
-    (
-        r"argument (\S+): invalid choice: (.*?) \(choose from (.*)\)",
-        r"неизвестная команда \2; возможны: \3",
+#: argparse's own texts (its gettext messages, Python 3.10–3.13) in Russian.
+ARGPARSE_RU = {
+    "usage: ": "использование: ",
+    "positional arguments": "позиционные аргументы",
+    "options": "параметры",
+    "optional arguments": "параметры",
+    "show this help message and exit": "показать эту справку и выйти",
+    "show program's version number and exit": "показать версию и выйти",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: ошибка: %(message)s\n",
+    "the following arguments are required: %s": "не указаны обязательные параметры: %s",
+    "unrecognized arguments: %s": "неизвестные параметры: %s",
+    "argument %(argument_name)s: %(message)s": "параметр %(argument_name)s: %(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "недопустимое значение %(value)r (возможны: %(choices)s)"
     ),
-    (
-        r"argument (\S+): expected at least one argument",
-        r"параметр \1: укажите хотя бы одно значение",
+    "invalid %(type)s value: %(value)r": "недопустимое значение %(value)r",
+    "expected one argument": "укажите значение",
+    "expected at most one argument": "укажите не больше одного значения",
+    "expected at least one argument": "укажите хотя бы одно значение",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "неоднозначный параметр %(option)s: подходят %(matches)s"
     ),
-    (r"argument (\S+): expected one argument", r"параметр \1: укажите значение"),
-    (r"argument (\S+): (.*)", r"параметр \1: \2"),
-)
+    "one of the arguments %s is required": "нужен один из параметров %s",
+    "not allowed with argument %s": "нельзя указывать вместе с %s",
+    "ignored explicit argument %r": "лишнее значение %r",
+    "unexpected option string: %s": "неожиданный параметр %s",
+    "can't open '%(filename)s': %(error)s": "не удалось открыть «%(filename)s»: %(error)s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "неизвестная команда %(parser_name)r (возможны: %(choices)s)"
+    ),
+    "subcommands": "команды",
+}
+_ARGPARSE_PLURAL_RU = {
+    "expected %s argument": ("укажите %s значение", "укажите %s значения", "укажите %s значений")
+}
+
+
+@contextlib.contextmanager
+def _argparse_in_russian():
+    """Make argparse speak Russian inside: its gettext texts are those of :data:`ARGPARSE_RU`.
+
+    argparse looks its texts up through the module's own ``_`` and ``ngettext``
+    (``from gettext import gettext as _``) at the moment it needs them; they
+    are replaced while the parser is built, formats its help or parses, and
+    restored after (nesting keeps the outer replacement).
+    """
+    from ._russian import plural
+
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+
+    def gettext(message: str) -> str:
+        return ARGPARSE_RU.get(message, saved[0](message))
+
+    def ngettext(singular: str, plural_form: str, n: int) -> str:
+        forms = _ARGPARSE_PLURAL_RU.get(singular)
+        return plural(n, *forms) if forms else saved[1](singular, plural_form, n)
+
+    argparse._, argparse.ngettext = gettext, ngettext  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Help with its examples as written: a line starting with two spaces is kept whole."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out = []
+        for line in text.splitlines():
+            if line.startswith("  ") or not line.strip():
+                out.append(indent + line)
+            else:
+                out.append(super()._fill_text(line, width, indent))
+        return "\n".join(out)
 
 
 class _Parser(argparse.ArgumentParser):
-    """ArgumentParser that speaks Russian on errors and does not exit by itself."""
+    """ArgumentParser that speaks Russian (help and errors) and does not exit on an error."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        with _argparse_in_russian():
+            super().__init__(*args, **kwargs)
+
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        with _argparse_in_russian():
+            return super().parse_args(args, namespace)
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        with _argparse_in_russian():
+            return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        with _argparse_in_russian():
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        with _argparse_in_russian():
+            return super().format_help()
+
+    def _check_value(self, action, value) -> None:
+        # a command or a choice that is not one: say what there is and what was probably meant
+        if action.choices is None or value in action.choices:
+            return
+        from ._russian import did_you_mean
+
+        choices = ", ".join(map(str, action.choices))
+        hint = did_you_mean(value, action.choices)
+        hint = f"; {hint}" if hint else ""
+        if action.nargs == argparse.PARSER:  # a command
+            raise argparse.ArgumentError(
+                None, f"неизвестная команда «{value}» (есть: {choices}){hint}"
+            )
+        raise argparse.ArgumentError(
+            action, f"недопустимое значение «{value}» (возможны: {choices}){hint}"
+        )
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        for pattern, repl in _ARGPARSE_RU:
-            message = re.sub(pattern, repl, message)
         raise _UsageError(f"{message} (справка: {self.prog} --help)")
 
 
@@ -65,10 +167,45 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} — не целое число") from None
+        raise argparse.ArgumentTypeError(f"«{text}» — не целое число") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"должно быть целым числом больше 0, передано {value}")
     return value
+
+
+def _whole_number(text: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» — не целое число") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"должно быть целым числом от 0, передано {value}")
+    return value
+
+
+def _school_year(text: str) -> int:
+    """An argparse type: a school year, 2024, «2023/2024», «2023-2024» or «2023/24» → 2024."""
+    from ._checks import check_school_year
+
+    try:
+        return check_school_year("year", text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("Параметр `year`: ")) from None
+
+
+def debug_on(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``EDU_QUALITY_DEBUG`` asks for tracebacks: 1, true, yes or да (any case).
+
+    Examples
+    --------
+    >>> [debug_on({"EDU_QUALITY_DEBUG": v}) for v in ("1", "TRUE", "Да", "0", "no", "")]
+    [True, True, True, False, False, False]
+    >>> debug_on({})
+    False
+    """
+    env = os.environ if environ is None else environ
+    return env.get("EDU_QUALITY_DEBUG", "").strip().lower() in {"1", "true", "yes", "да"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,16 +223,26 @@ def build_parser() -> argparse.ArgumentParser:
     ('import', 'fis-oko', ['a', 'b'], False)
     """
     parser = _Parser(
-        prog="edu-quality", description="Аналитика программы «500+»: импорт данных и отчёты."
+        prog="edu-quality",
+        description="Аналитика программы «500+»: импорт данных и отчёты.",
+        epilog=_examples(
+            "edu-quality import fis-oko --help",
+            "edu-quality report school --data dataset --school 01016 --year 2023/2024 --out reports",
+        ),
     )
-    commands = parser.add_subparsers(dest="command", metavar="КОМАНДА", parser_class=_Parser)
+    commands = parser.add_subparsers(
+        title="команды", dest="command", metavar="КОМАНДА", parser_class=_Parser
+    )
     commands.required = True
     imp = commands.add_parser(
         "import",
         help="преобразовать исходные файлы в таблицы набора данных (Parquet)",
         description="Преобразовать исходные файлы в таблицы набора данных.",
+        epilog=_examples(_IMPORT_EXAMPLE),
     )
-    sources = imp.add_subparsers(dest="source", metavar="ИСТОЧНИК", parser_class=_Parser)
+    sources = imp.add_subparsers(
+        title="источники", dest="source", metavar="ИСТОЧНИК", parser_class=_Parser
+    )
     sources.required = True
     fis = sources.add_parser(
         "fis-oko",
@@ -103,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Выгрузки ФИС ОКО (реестр школ, анкета контекстных данных, ВПР в трёх "
         "формах) → таблицы schools, results_vpr, tasks, vpr_absent, staff, "
         "data_quality в папке --out; их читает load_dataset.",
+        epilog=_examples(_IMPORT_EXAMPLE),
     )
     fis.add_argument(
         "--registry",
@@ -147,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fis.add_argument(
         "--small-rural-max",
-        type=int,
+        type=_whole_number,
         default=100,
         metavar="N",
         help="наибольшее число обучающихся малокомплектной сельской школы (по умолчанию 100)",
@@ -161,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fis.add_argument(
         "--workers",
-        type=int,
+        type=_positive_int,
         default=2,
         metavar="N",
         help="процессов для чтения файлов ВПР (по умолчанию 2)",
@@ -173,13 +321,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_IMPORT_EXAMPLE = (
+    "edu-quality import fis-oko --registry schools_registry.xlsx "
+    "--context context_2022.xlsx --vpr vpr_2021 vpr_2022 --out dataset"
+)
+_SCHOOL_EXAMPLE = (
+    "edu-quality report school --data dataset --school 01016 --year 2023/2024 --out reports --xlsx"
+)
+_MUNICIPALITY_EXAMPLE = (
+    'edu-quality report municipality --data dataset --municipality "г. Заречный" '
+    "--year 2024 --out reports"
+)
+_BATCH_EXAMPLE = "edu-quality report batch --data dataset --year 2024 --jobs 2 --out reports"
+
+
+def _examples(*lines: str) -> str:
+    """The epilog of a command's help: «Пример:» and the command lines, kept whole."""
+    head = "Пример:" if len(lines) == 1 else "Примеры:"
+    return "\n".join([head, *(f"  {line}" for line in lines)])
+
+
 def _add_report_commands(commands) -> None:
     rep = commands.add_parser(
         "report",
         help="построить отчёты (HTML без кода) из набора данных",
         description="Построить отчёты: школы, муниципалитета или все сразу (batch).",
+        epilog=_examples(_SCHOOL_EXAMPLE, _MUNICIPALITY_EXAMPLE, _BATCH_EXAMPLE),
     )
-    kinds = rep.add_subparsers(dest="kind", metavar="ВИД", parser_class=_Parser)
+    kinds = rep.add_subparsers(
+        title="виды отчётов", dest="kind", metavar="ВИД", parser_class=_Parser
+    )
     kinds.required = True
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -193,9 +364,10 @@ def _add_report_commands(commands) -> None:
         p.add_argument(
             "--year",
             required=True,
-            type=int,
+            type=_school_year,
             metavar="ГОД",
-            help="учебный год: год его окончания (2022 = 2021/22)",
+            help="учебный год: год его окончания (2024 = 2023/24) или оба года: "
+            "«2023/2024», «2023-2024», «2023/24»",
         )
         p.add_argument(
             "--out", required=True, type=Path, metavar="ПАПКА", help="куда записать отчёты"
@@ -224,7 +396,11 @@ def _add_report_commands(commands) -> None:
         )
 
     school = kinds.add_parser(
-        "school", help="отчёт одной школы", description="Отчёт одной школы для директора."
+        "school",
+        help="отчёт одной школы",
+        description="Отчёт одной школы для директора. Школа без результатов за год — "
+        "ошибка: отчёт не строится.",
+        epilog=_examples(_SCHOOL_EXAMPLE),
     )
     common(school)
     school.add_argument("--school", required=True, metavar="КОД", help="код ОО")
@@ -232,7 +408,9 @@ def _add_report_commands(commands) -> None:
     muni = kinds.add_parser(
         "municipality",
         help="отчёт муниципалитета",
-        description="Отчёт муниципалитета с аналитической справкой.",
+        description="Отчёт муниципалитета с аналитической справкой. Муниципалитет без "
+        "результатов за год — ошибка: отчёт не строится.",
+        epilog=_examples(_MUNICIPALITY_EXAMPLE),
     )
     common(muni)
     muni.add_argument("--municipality", required=True, metavar="МО", help="муниципалитет")
@@ -244,7 +422,10 @@ def _add_report_commands(commands) -> None:
         "оглавлением index.html и manifest.json. Неизменившиеся отчёты пропускаются; отчёт "
         "с ошибкой не останавливает остальные (причина — в index.html, подробности — в "
         "batch.log). Ctrl+C или SIGTERM: начатые отчёты прерываются, оглавление записывается, "
-        "повторный запуск строит только недостающие.",
+        "повторный запуск строит только недостающие. Отчёт школы или муниципалитета без "
+        "результатов за год не строится и отмечен «нет данных»; если данных нет ни для "
+        "одного отчёта, команда завершается с ошибкой.",
+        epilog=_examples(_BATCH_EXAMPLE),
     )
     common(batch)
     batch.add_argument("--municipality", metavar="МО", help="только этот муниципалитет")
@@ -379,13 +560,15 @@ def _report_batch(args: argparse.Namespace) -> int:
     if result.interrupted is not None:
         print(
             f"edu-quality: прервано ({signal.Signals(result.interrupted).name}): готово "
-            f"{len(result.done)}, с ошибкой {len(result.failed)}, не выполнено "
+            f"{len(result.done)}, нет данных {len(result.no_data)}, с ошибкой "
+            f"{len(result.failed)}, не выполнено "
             f"{len(result.pending)} — повторный запуск построит только недостающие; "
             f"оглавление: {index}",
             file=sys.stderr,
         )
         return 128 + int(result.interrupted)
-    if args.xlsx:
+    nothing = bool(result.no_data) and not (result.done or result.skipped or result.failed)
+    if args.xlsx and not nothing:
         from .report.export import export_batch_xlsx
 
         print(
@@ -393,8 +576,12 @@ def _report_batch(args: argparse.Namespace) -> int:
         )
     print(
         f"Готово: {len(result.done)}, без изменений: {len(result.skipped)}, "
-        f"с ошибкой: {len(result.failed)}. Оглавление: {index}"
+        f"нет данных: {len(result.no_data)}, с ошибкой: {len(result.failed)}. "
+        f"Оглавление: {index}"
     )
+    if nothing:
+        first = next(iter(result.no_data.values()))
+        print(f"edu-quality: ошибка: данных нет ни для одного отчёта ({first})", file=sys.stderr)
     if result.failed:
         print(f"Подробности ошибок: {log}", file=sys.stderr)
     return 0 if result.ok else 1
@@ -518,7 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 reconfigure(errors="replace")
             except (ValueError, OSError):
                 pass
-    debug = bool(os.environ.get("EDU_QUALITY_DEBUG"))
+    debug = debug_on()
     try:
         args = build_parser().parse_args(argv)
     except _UsageError as exc:

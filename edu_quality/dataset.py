@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from ._checks import check_option
 from ._files import check_complete
 from ._grouping import is_dask
+from ._russian import did_you_mean
 from .errors import MAX_PROBLEMS, DataError, Problem
 from .io.limits import DEFAULT_LIMITS, ReadLimits, inside_folder, regular_file
 from .io.load import Loaded, context_extra, load
@@ -404,10 +405,16 @@ def _check_ids(loaded: Loaded, known: set[str]) -> tuple[list[Problem], int]:
     rows = np.asarray(loaded.rows)[where]
     first = np.argsort(rows, kind="stable")[:MAX_PROBLEMS]
     header = loaded.headers.get("school_id", "Код ОО")
-    return [
-        Problem(int(rows[j]), header, f"школа «{ids.iloc[where[j]]}» не найдена в реестре школ")
-        for j in first
-    ], len(where)
+    hints: dict[str, str] = {}  # the nearest ids, leading zeros Excel dropped (1016 for 01016)
+    problems = []
+    for j in first:
+        sid = ids.iloc[where[j]]
+        if sid not in hints:
+            hint = did_you_mean(sid, known, similar=False)
+            hints[sid] = f"; {hint}" if hint else ""
+        message = f"школа «{sid}» не найдена в реестре школ{hints[sid]}"
+        problems.append(Problem(int(rows[j]), header, message))
+    return problems, len(where)
 
 
 def load_dataset(

@@ -170,6 +170,20 @@ _ERRNO_TEXT = {
     errno.EISDIR: "на месте файла папка",
     errno.EMFILE: "открыто слишком много файлов",
     errno.ENAMETOOLONG: "слишком длинное имя файла",
+    errno.EEXIST: "файл или папка уже существует",
+    errno.ENOTEMPTY: "папка не пуста",
+    errno.EBUSY: "файл или устройство заняты",
+    errno.ETXTBSY: "файл занят другой программой",
+    errno.ELOOP: "слишком много символических ссылок подряд",
+    errno.EXDEV: "перемещение между разными дисками невозможно",
+    errno.EINVAL: "недопустимое имя файла или значение",
+    errno.ENODEV: "устройство недоступно",
+    errno.ENXIO: "устройство или адрес недоступны",
+    errno.ETIMEDOUT: "превышено время ожидания",
+    errno.ECONNREFUSED: "в соединении отказано",
+    errno.ECONNRESET: "соединение разорвано",
+    errno.EHOSTUNREACH: "узел недоступен",
+    errno.EPIPE: "канал закрыт",
 }
 
 
@@ -183,10 +197,14 @@ def os_error_text(exc: OSError, *, path: bool = True) -> str:
     'нет места на диске (/data/a.parquet)'
     >>> os_error_text(OSError(errno.ENOSPC, "No space left on device", "a"), path=False)
     'нет места на диске'
+    >>> os_error_text(FileExistsError(errno.EEXIST, "File exists", "out"))
+    'файл или папка уже существует (out)'
     """
     text = _ERRNO_TEXT.get(exc.errno) if exc.errno is not None else None
     if text is None:
-        text = " ".join(str(exc.strerror or exc).split()) or type(exc).__name__
+        said = " ".join(str(exc.strerror or exc).split()) or type(exc).__name__
+        code = f"код {exc.errno}: " if exc.errno is not None else ""
+        text = f"ошибка операционной системы ({code}{said})"
     if path and exc.filename:
         text += f" ({exc.filename})"
     return text

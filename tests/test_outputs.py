@@ -435,7 +435,7 @@ def test_a_batch_over_a_manifest_of_the_wrong_shape_rebuilds(tmp_path, capsys, m
     for content in ("[]", "null", '{"reports": {"school_5": {"status": "ok"}}}'):
         (out / "manifest.json").write_text(content, encoding="utf-8")
         assert main(_batch_args(INTA, out)) == 0
-        assert "Готово: 1, без изменений: 0, с ошибкой: 0" in capsys.readouterr().out
+        assert "Готово: 1, без изменений: 0, нет данных: 0, с ошибкой: 0" in capsys.readouterr().out
         assert _manifest(out)["reports"]["school_5"]["status"] == "ok"
     assert main(_batch_args(INTA, out)) == 0  # and a good one is used
     assert "Готово: 0, без изменений: 1" in capsys.readouterr().out
@@ -534,7 +534,7 @@ def test_non_positive_timeouts_are_refused_before_anything_runs(tmp_path, timeou
         (["--timeout", "-1"], "параметр --timeout: должно быть целым числом больше 0, передано -1"),
         (["--timeout", "0"], "параметр --timeout: должно быть целым числом больше 0, передано 0"),
         (["--jobs", "0"], "параметр --jobs: должно быть целым числом больше 0, передано 0"),
-        (["--jobs", "два"], "параметр --jobs: 'два' — не целое число"),
+        (["--jobs", "два"], "параметр --jobs: «два» — не целое число"),
     ],
 )
 def test_the_command_refuses_wrong_limits_with_exit_2(tmp_path, capsys, argv, message):

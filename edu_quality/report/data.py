@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._checks import check_school_year
 from ..dataset import Dataset
 from ..disclosure import complementary_suppression, hide
 from ..errors import DataError
@@ -93,14 +94,16 @@ class ReportData:
     Parameters
     ----------
     dataset : Dataset
-    year : int
+    year : int or str
+        The school year: the year of its end (2024) or both years («2023/2024»,
+        «2023-2024», «2023/24»).
     min_n : int
         Small-group threshold: groups with fewer participants are hidden.
     """
 
-    def __init__(self, dataset: Dataset, year: int, *, min_n: int = 5):
+    def __init__(self, dataset: Dataset, year: int | str, *, min_n: int = 5):
         self.dataset = dataset
-        self.year = int(year)
+        self.year = check_school_year("year", year)
         self.min_n = min_n
         self.max_score_note = ""
         self.names = dict(zip(dataset.schools["school_id"], dataset.schools["name"], strict=True))
@@ -310,20 +313,21 @@ class ReportData:
 _CACHE: dict[tuple, ReportData] = {}
 
 
-def report_data(data_dir: str | Path, year: int, *, min_n: int = 5) -> ReportData:
+def report_data(data_dir: str | Path, year: int | str, *, min_n: int = 5) -> ReportData:
     """Load a dataset folder once per process and year (reused across reports of a batch).
 
-    The cache key includes every file's size and modification time, so a
+    ``year`` is a school year: 2022, «2021/2022», «2021-2022» or «2021/22». The cache key includes every file's size and modification time, so a
     changed file is read again.
 
     Examples
     --------
     >>> from edu_quality.demo import sample_folder
-    >>> report_data(sample_folder("inta"), 2022) is report_data(sample_folder("inta"), 2022)
+    >>> report_data(sample_folder("inta"), 2022) is report_data(sample_folder("inta"), "2021/22")
     True
     """
+    year = check_school_year("year", year)
     folder, version = folder_version(data_dir)
-    key = (str(folder), version, int(year), min_n)
+    key = (str(folder), version, year, min_n)
     if key not in _CACHE:
         if len(_CACHE) > 8:
             _CACHE.clear()

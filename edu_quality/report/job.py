@@ -20,9 +20,10 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._checks import check_positive
+from .._checks import check_positive, check_school_year
 from .._files import atomic_write
-from ..errors import DataError, EduQualityError
+from .._russian import did_you_mean, school_year
+from ..errors import DataError, EduQualityError, os_error_text
 from .html import export_html
 from .notebooks import check_parameters, ensure_kernel, notebook_path
 
@@ -31,6 +32,7 @@ __all__ = [
     "describe_failure",
     "failure_detail",
     "job_for",
+    "missing_data",
     "municipality_job",
     "render_report",
     "safe_name",
@@ -55,6 +57,7 @@ class Job:
     title: str
     notebook: str | None = None
     municipality: str | None = None
+    no_data: str | None = None  # why the report has nothing to show (a batch records it)
 
     def template(self) -> Path:
         """The notebook this job executes."""
@@ -105,6 +108,8 @@ def safe_name(text: str) -> str:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+#: ``str()`` of an OSError raised in a kernel: its errno, its English text, its path.
+_OS_ERROR = re.compile(r"\[Errno (\d+)\] ([^:]+)(?:: '(.*)')?")
 #: Errors whose message is written for a methodologist: shown without the class name.
 _OWN_ERRORS = {"DataError", "EduQualityError", "ParameterError"}
 
@@ -123,19 +128,26 @@ def describe_failure(exc: BaseException) -> str:
     'школа «X» не найдена в реестре'
     >>> describe_failure(KeyError("year"))
     "KeyError: 'year'"
+    >>> describe_failure(FileNotFoundError(2, "No such file or directory", "a.parquet"))
+    'файл или папка не найдены (a.parquet)'
     """
     from papermill import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
         lines = [ln for ln in _ANSI.sub("", str(exc.evalue or "")).splitlines() if ln.strip()]
         value = "; ".join(lines)
+        os_error = _OS_ERROR.fullmatch(value)
+        if os_error:  # an OSError in the kernel: in Russian, with its path
+            value = os_error_text(OSError(int(os_error[1]), os_error[2], os_error[3]))
         what = (
             value
-            if exc.ename in _OWN_ERRORS and value
+            if (exc.ename in _OWN_ERRORS or os_error) and value
             else (f"{exc.ename}: {value}" if value else exc.ename)
         )
         where = f"ячейка [{exc.exec_count}]" if exc.exec_count else "блокнот"
         return _one_line(f"ошибка при выполнении блокнота ({where}): {what}")
+    if isinstance(exc, OSError) and not isinstance(exc, EduQualityError):
+        return _one_line(os_error_text(exc))
     if isinstance(exc, EduQualityError):
         return _one_line(
             "; ".join(ln for ln in str(exc).splitlines() if ln.strip()) or type(exc).__name__
@@ -247,7 +259,11 @@ def municipality_job(
     return Job(
         "municipality",
         _with_list(
-            {"data_dir": str(data_dir), "municipality": municipality, "year": int(year)},
+            {
+                "data_dir": str(data_dir),
+                "municipality": municipality,
+                "year": check_school_year("year", year),
+            },
             official_list,
         ),
         f"municipality_{safe_name(municipality)}",
@@ -268,7 +284,12 @@ def school_job(
     return Job(
         "school",
         _with_list(
-            {"data_dir": str(data_dir), "school_id": school_id, "year": int(year)}, official_list
+            {
+                "data_dir": str(data_dir),
+                "school_id": school_id,
+                "year": check_school_year("year", year),
+            },
+            official_list,
         ),
         f"school_{safe_name(school_id)}",
         f"{name}: отчёт школы",
@@ -276,10 +297,91 @@ def school_job(
     )
 
 
+def result_years(dataset) -> dict[str, set[int]]:
+    """School id → the years it has results in (pupil results or school aggregates)."""
+    import pandas as pd
+
+    parts = [
+        t[["school_id", "year"]].drop_duplicates()
+        for t in (dataset.results, dataset.aggregates)
+        if len(t)
+    ]
+    if not parts:
+        return {}
+    pairs = pd.concat(parts, ignore_index=True).dropna().drop_duplicates()
+    return {
+        str(sid): {int(y) for y in years}
+        for sid, years in pairs.groupby(pairs["school_id"].astype(str))["year"]
+    }
+
+
+def _years_text(years: set[int] | list[int]) -> str:
+    return ", ".join(school_year(y) for y in sorted(years))
+
+
+def missing_data(
+    dataset,
+    kind: str,
+    year: int | str,
+    *,
+    school_id: str | None = None,
+    municipality: str | None = None,
+    years: dict[str, set[int]] | None = None,
+) -> str | None:
+    """Why a school or municipality report of ``year`` would have nothing to show; None if it has.
+
+    A report has data when its school (for a municipality, one of its schools)
+    has results of the year: pupil results or school aggregates. The reason is
+    one sentence in Russian naming the school year and the years there are.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    kind : {"school", "municipality"}
+    year : int or str
+        The school year (:func:`edu_quality._checks.check_school_year`).
+    school_id, municipality : str, optional
+        The report's school or municipality.
+    years : dict, optional
+        :func:`result_years` of ``dataset``, when already computed (a batch).
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality import load_dataset
+    >>> ds = load_dataset(sample_folder("region"))
+    >>> missing_data(ds, "school", 2024, school_id="01001") is None
+    True
+    >>> missing_data(ds, "municipality", "2018/2019", municipality="г. Заречный")
+    'нет результатов за 2018/2019 учебный год: в данных есть 2020/2021, 2021/2022, 2022/2023, 2023/2024'
+    """
+    year = check_school_year("year", year)
+    if years is None:
+        years = result_years(dataset)
+    every = set().union(*years.values()) if years else set()
+    if year not in every:
+        there = f"в данных есть {_years_text(every)}" if every else "в данных нет результатов"
+        return f"нет результатов за {school_year(year)} учебный год: {there}"
+    if kind == "school":
+        s = dataset.schools
+        names = s.loc[s["school_id"].astype(str) == str(school_id), "name"]
+        named = f"«{names.iloc[0]}» ({school_id})" if len(names) else f"«{school_id}»"
+        ids, who = [str(school_id)], f"у школы {named}"
+    else:
+        s = dataset.schools
+        ids = s.loc[s["municipality"] == municipality, "school_id"].astype(str).tolist()
+        who = f"у школ муниципалитета «{municipality}»"
+    own = set().union(*(years.get(i, set()) for i in ids)) if ids else set()
+    if year in own:
+        return None
+    there = f"есть за {_years_text(own)}" if own else "нет ни за один год"
+    return f"{who} нет результатов за {school_year(year)} учебный год ({there})"
+
+
 def job_for(
     kind: str,
     data_dir: str | Path,
-    year: int,
+    year: int | str,
     *,
     school_id: str | None = None,
     municipality: str | None = None,
@@ -287,35 +389,54 @@ def job_for(
 ) -> Job:
     """The job of one report (the ``report school`` / ``report municipality`` commands).
 
-    ``official_list`` is read here first (:func:`edu_quality.io.read_official_list`),
-    so that a bad file is refused before a kernel starts.
+    ``year`` is a school year as :func:`edu_quality._checks.check_school_year`
+    reads it (2024, «2023/2024», «2023/24»). ``official_list`` is read here
+    first (:func:`edu_quality.io.read_official_list`), so that a bad file is
+    refused before a kernel starts. A report with nothing to show is refused
+    too (:func:`missing_data`): no page is made of a year, a school or a
+    municipality without results.
 
     Raises
     ------
+    ValueError
+        ``year`` is not a school year.
     DataError
-        The school or municipality is not in the registry; the official list
-        cannot be read.
+        The school or municipality is not in the registry (with the nearest
+        names or ids, and a hint at leading zeros lost in Excel), or it has
+        no results of the year; the official list cannot be read.
     """
     from .cache import cached_dataset
 
+    year = check_school_year("year", year)
     data_dir = Path(data_dir).resolve()
     if official_list:
         from ..io.official import read_official_list
 
         read_official_list(official_list)
-    schools = cached_dataset(data_dir).schools
+    dataset = cached_dataset(data_dir)
+    schools = dataset.schools
     if kind == "school":
         found = schools.loc[schools["school_id"] == school_id]
-        if len(found):
-            first = found.iloc[0]
-            return school_job(
-                data_dir, year, school_id, first["name"], first["municipality"], official_list
+        if not len(found):
+            hint = did_you_mean(school_id, schools["school_id"])
+            raise DataError(
+                None,
+                f"школа «{school_id}» не найдена в реестре школ" + (f"; {hint}" if hint else ""),
             )
-    elif kind == "municipality" and municipality in set(schools["municipality"]):
-        return municipality_job(data_dir, year, municipality, official_list)
-    what = (
-        f"школа «{school_id}» не найдена"
-        if kind == "school"
-        else f"муниципалитет «{municipality}» не найден"
-    )
-    raise DataError(None, f"{what} в реестре школ")
+        first = found.iloc[0]
+        job = school_job(
+            data_dir, year, school_id, first["name"], first["municipality"], official_list
+        )
+    else:
+        if municipality not in set(schools["municipality"]):
+            hint = did_you_mean(municipality, dataset.municipalities)
+            raise DataError(
+                None,
+                f"муниципалитет «{municipality}» не найден в реестре школ"
+                + (f"; {hint}" if hint else ""),
+            )
+        job = municipality_job(data_dir, year, municipality, official_list)
+    reason = missing_data(dataset, kind, year, school_id=school_id, municipality=municipality)
+    if reason is not None:
+        raise DataError(None, f"{reason}; отчёт не построен")
+    return job

@@ -25,6 +25,7 @@ from .notebooks import notebooks_dir
 from .render import CSS
 
 __all__ = [
+    "STATUS_CLASSES",
     "STATUS_LABELS",
     "append_log",
     "inputs_stamp",
@@ -35,7 +36,19 @@ __all__ = [
 ]
 
 #: Status of a report in the manifest → its label in ``index.html``.
-STATUS_LABELS = {"ok": "готов", "failed": "ошибка", "pending": "не выполнен"}
+STATUS_LABELS = {
+    "ok": "готов",
+    "failed": "ошибка",
+    "nodata": "нет данных",
+    "pending": "не выполнен",
+}
+#: Status of a report → the class of its row in ``index.html``.
+STATUS_CLASSES = {
+    "ok": "eq-low",
+    "failed": "eq-high",
+    "nodata": "eq-medium",
+    "pending": "eq-medium",
+}
 
 
 def inputs_stamp(data_dir: Path, notebooks: list[Path]) -> str:
@@ -193,10 +206,11 @@ def write_index(
             else html.escape(e["title"])
         )
         err = html.escape(e.get("error") or "")
-        cls = {"ok": "eq-low", "failed": "eq-high", "pending": "eq-medium"}[e["status"]]
+        cls = STATUS_CLASSES[e["status"]]
         rows.append(f'<tr class="{cls}"><td>{link}</td><td>{status}</td><td>{err}</td></tr>')
     failed = sum(e["status"] == "failed" for e in entries.values())
     pending = sum(e["status"] == "pending" for e in entries.values())
+    no_data = sum(e["status"] == "nodata" for e in entries.values())
     note = ""
     if interrupted is not None:
         note = (
@@ -205,7 +219,8 @@ def write_index(
         )
     body = (
         f"<h1>Отчёты за {year - 1}/{year} учебный год</h1>{note}"
-        f"<p>Всего: {len(entries)}; с ошибкой: {failed}; не выполнено: {pending}. "
+        f"<p>Всего: {len(entries)}; нет данных: {no_data}; с ошибкой: {failed}; "
+        f"не выполнено: {pending}. "
         "Подробности ошибок — в batch.log.</p>"
         '<table class="eq-table"><thead><tr><th>Отчёт</th><th>Статус</th><th>Причина</th>'
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"

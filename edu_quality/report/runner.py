@@ -45,8 +45,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from .._checks import check_option, check_positive
+from .._checks import check_option, check_positive, check_school_year
 from .._files import atomic_write, open_append
+from .._russian import did_you_mean
 from ..errors import DataError
 from .html import export_html, export_resources, report_exporter, report_exporter_class
 from .job import (
@@ -54,8 +55,10 @@ from .job import (
     describe_failure,
     failure_detail,
     job_for,
+    missing_data,
     municipality_job,
     render_report,
+    result_years,
     safe_name,
     school_job,
 )
@@ -123,6 +126,9 @@ class BatchResult:
         Report names produced now, and unchanged since the last run.
     failed : dict
         Report name → one-line reason (details in ``batch.log``).
+    no_data : dict
+        Report name → why it has nothing to show (no results of the year for
+        its school or municipality): not built, status «нет данных».
     pending : list of str
         Reports not run because the batch was interrupted.
     interrupted : int or None
@@ -143,6 +149,7 @@ class BatchResult:
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    no_data: dict[str, str] = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)
     interrupted: int | None = None
     titles: dict[str, str] = field(default_factory=dict)
@@ -151,13 +158,18 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        """True when every report is done and none failed."""
-        return not self.failed and not self.pending and self.interrupted is None
+        """True when none failed, none is left undone, and some report had data.
+
+        Reports without data do not fail a batch, unless no report had any
+        (a wrong year, a municipality without results).
+        """
+        some = bool(self.done or self.skipped) or not self.no_data
+        return not self.failed and not self.pending and self.interrupted is None and some
 
 
 def plan_jobs(
     data_dir: str | Path,
-    year: int,
+    year: int | str,
     municipality: str | None = None,
     *,
     official_list: str | Path | None = None,
@@ -166,8 +178,12 @@ def plan_jobs(
 
     The dataset is loaded (and checked) once per process: a batch hands it to
     its kernels (:func:`~edu_quality.report.cache.share_dataset`).
-    ``official_list`` (read and checked here first) goes to every report.
+    ``official_list`` (read and checked here first) goes to every report. A
+    report whose school or municipality has no results of ``year`` gets its
+    reason in :attr:`Job.no_data` (:func:`~edu_quality.report.job.missing_data`):
+    a batch records it «нет данных» and builds no page.
     """
+    year = check_school_year("year", year)
     if official_list:
         from ..io.official import read_official_list
 
@@ -179,9 +195,13 @@ def plan_jobs(
     schools = ds.schools
     if municipality is not None:
         if municipality not in set(schools["municipality"]):
+            hint = did_you_mean(municipality, ds.municipalities)
             raise DataError(
                 None,
-                f"муниципалитет «{municipality}» не найден; есть: " + ", ".join(ds.municipalities),
+                f"муниципалитет «{municipality}» не найден (есть: "
+                + ", ".join(ds.municipalities)
+                + ")"
+                + (f"; {hint}" if hint else ""),
             )
         schools = schools.loc[schools["municipality"] == municipality]
     jobs = [
@@ -194,6 +214,16 @@ def plan_jobs(
             schools["school_id"], schools["name"], schools["municipality"], strict=True
         )
     ]
+    years = result_years(ds)
+    for job in jobs:
+        job.no_data = missing_data(
+            ds,
+            job.kind,
+            year,
+            school_id=job.parameters.get("school_id"),
+            municipality=job.parameters.get("municipality"),
+            years=years,
+        )
     return jobs
 
 
@@ -407,8 +437,9 @@ def run_batch(
     data_dir : str or Path
         The dataset folder (read by :func:`~edu_quality.load_dataset`; the
         kernels, or the Dask workers, read it at the same path).
-    year : int
-        School year of the reports: the year of its end (2022 = 2021/22).
+    year : int or str
+        School year of the reports: the year of its end (2022 = 2021/22), or
+        both years («2021/2022», «2021-2022», «2021/22»).
     out_dir : str or Path
         Folder of the pages, the executed notebooks, ``index.html``,
         ``manifest.json`` and ``batch.log`` (created when missing). A
@@ -456,7 +487,8 @@ def run_batch(
     -------
     BatchResult
         Names done, skipped (unchanged since the last successful run), failed
-        (with a one-line reason) and pending (not run: the batch was
+        (with a one-line reason), without data (not built: status «нет
+        данных», with the reason) and pending (not run: the batch was
         interrupted). ``index.html`` and ``manifest.json`` are written to
         ``out_dir`` (also when interrupted), failure details to ``batch.log``
         (opened without following a link: a link there is replaced by a new
@@ -466,7 +498,7 @@ def run_batch(
     Raises
     ------
     ValueError
-        ``timeout`` or ``jobs`` out of range.
+        ``timeout`` or ``jobs`` out of range; ``year`` not a school year.
     DataError
         The dataset cannot be read, or ``municipality`` is not in it, or two
         reports of the plan have one file name.
@@ -479,6 +511,7 @@ def run_batch(
     if timeout is not None:
         check_positive("timeout", timeout)
     check_jobs(jobs)
+    year = check_school_year("year", year)
     if official_list:
         plan = functools.partial(plan, official_list=official_list)
     out = Path(out_dir)
@@ -636,7 +669,9 @@ def _plan(
     A job is skipped when its key (the inputs' stamp and its parameters) is
     that of its last successful run and its page is there (unless ``force``).
     A batch of one ``municipality`` keeps the other reports of the manifest
-    (:func:`_kept_entries`). Two jobs with one file name are refused.
+    (:func:`_kept_entries`). Two jobs with one file name are refused. A job
+    without data (:attr:`Job.no_data`) is entered «нет данных» with its reason
+    and not queued; the page and notebook an earlier run made of it are removed.
     """
     titles: dict[str, str] = {}
     for job in all_jobs:  # before anything is written
@@ -672,7 +707,13 @@ def _plan(
             run.entries[job.name]["municipality"] = job.municipality
         run.result.titles[job.name] = job.title
         prev = old.get(job.name, {})
-        if (
+        if job.no_data is not None:
+            run.entries[job.name].update(status="nodata", error=job.no_data)
+            run.result.no_data[job.name] = job.no_data
+            if prev:  # a page of an earlier run would speak of data there no longer are
+                for suffix in (".html", ".ipynb"):
+                    (run.out / f"{job.name}{suffix}").unlink(missing_ok=True)
+        elif (
             not force
             and prev.get("key") == key
             and prev.get("status") == "ok"
