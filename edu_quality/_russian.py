@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["decimal", "percent", "plural"]
+__all__ = ["decimal", "percent", "plural", "sentence"]
 
 
 def decimal(value: object, digits: int = 1) -> str:
@@ -64,3 +64,21 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
         return few
     return many
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter capitalised when it is a lower-case Cyrillic letter.
+
+    Notes, paragraphs and list items of a page are sentences; reasons and parts of
+    messages are written lower-case to be joined into other sentences, and become
+    sentences of their own here. Text starting otherwise (a digit, a quote, Latin
+    identifiers such as «edu_quality») is left as it is.
+
+    Examples
+    --------
+    >>> sentence("на границе: интервал пересекает порог"), sentence("edu_quality"), sentence("")
+    ('На границе: интервал пересекает порог', 'edu_quality', '')
+    """
+    if text and "а" <= text[0] <= "я" or text[:1] == "ё":
+        return text[0].upper() + text[1:]
+    return text
