@@ -10,7 +10,7 @@ import difflib
 import math
 from collections.abc import Iterable
 
-__all__ = ["decimal", "did_you_mean", "percent", "plural", "school_year"]
+__all__ = ["decimal", "did_you_mean", "percent", "plural", "school_year", "sentence"]
 
 
 def decimal(value: object, digits: int = 1) -> str:
@@ -123,3 +123,21 @@ def did_you_mean(value: object, known: Iterable[object], *, similar: bool = True
     if not near:
         return ""
     return "возможно, вы имели в виду " + " или ".join(f"«{k}»" for k in near) + "?"
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter capitalised when it is a lower-case Cyrillic letter.
+
+    Notes, paragraphs and list items of a page are sentences; reasons and parts of
+    messages are written lower-case to be joined into other sentences, and become
+    sentences of their own here. Text starting otherwise (a digit, a quote, Latin
+    identifiers such as «edu_quality») is left as it is.
+
+    Examples
+    --------
+    >>> sentence("на границе: интервал пересекает порог"), sentence("edu_quality"), sentence("")
+    ('На границе: интервал пересекает порог', 'edu_quality', '')
+    """
+    if text and "а" <= text[0] <= "я" or text[:1] == "ё":
+        return text[0].upper() + text[1:]
+    return text

@@ -12,6 +12,8 @@ import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ._russian import plural
+
 __all__ = [
     "MAX_PROBLEMS",
     "DataError",
@@ -120,7 +122,9 @@ class DataError(EduQualityError, ValueError):
         prefix = f"{self.file}, " if self.file else ""
         lines = [prefix + str(p) for p in self.problems]
         if self.total > len(self.problems):
-            lines.append(f"… и ещё {self.total - len(self.problems)} проблем(ы) в этом файле")
+            more = self.total - len(self.problems)
+            word = plural(more, "проблема", "проблемы", "проблем")
+            lines.append(f"… и ещё {more} {word} в этом файле")
         elif self.total > 1:
             lines.insert(0, f"Найдено проблем: {self.total}.")
         if self.other_files:

@@ -69,6 +69,8 @@ import pandas as pd
 
 from ._checks import check_fraction, check_option
 from ._grouping import by_group, groups, is_dask
+from ._russian import decimal
+from ._russian import percent as share_text
 from .dataset import Dataset
 from .dynamics import year_over_year
 from .exam_years import exam_not_held, selective_population
@@ -337,7 +339,9 @@ def _context_index(
 
 
 def _fmt(v: float) -> str:
-    return f"{v:+.2f}".replace(".", ",").replace("-", "−")
+    """A signed number with two decimals: «+0,39», «−1,83», «0,00» (never «−0,00»)."""
+    text = decimal(v, 2)
+    return text if text.startswith("\u2212") or float(text.replace(",", ".")) == 0 else "+" + text
 
 
 def classify(
@@ -700,7 +704,7 @@ def _declines(
         [
             f"{a} {s} {g} кл. — доля «2» значимо выросла (значение скрыто)"
             if h
-            else f"{a} {s} {g} кл. — доля «2» выросла с {percent(v0)} до {percent(v)}"
+            else f"{a} {s} {g} кл. — доля «2» выросла с {share_text(v0)} до {share_text(v)}"
             for a, s, g, v0, v, h in _columns(
                 bad.assign(_h=secret.to_numpy()),
                 "assessment",

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ._russian import percent as share_text
 from .exam_years import AUTUMN, SPRING
 from .metrics import summarize
 
@@ -49,7 +50,10 @@ FEW = 10
 
 
 def percent(v: float) -> str:
-    """A share as whole percent with a no-break space: ``0.3`` → «30 %»."""
+    """A rule's threshold as whole percent with a no-break space: ``0.3`` → «30 %».
+
+    A school's share is quoted with one decimal (:func:`edu_quality._russian.percent`).
+    """
     return f"{v * 100:.0f}\u00a0%"
 
 
@@ -205,7 +209,7 @@ def meeting_rule(
         if len(part) < 2:
             continue
         items = [
-            _item(r, "значение скрыто" if r.secret else percent(r.share_2), r.secret, False)
+            _item(r, "значение скрыто" if r.secret else share_text(r.share_2), r.secret, False)
             + _few(r.participants)
             for r in part.itertuples()
         ]
@@ -222,7 +226,7 @@ def meeting_rule(
                 r,
                 "значение скрыто"
                 if r.secret or r.secret_prev
-                else f"{percent(r.share_2_prev)} и {percent(r.share_2)}",
+                else f"{share_text(r.share_2_prev)} и {share_text(r.share_2)}",
                 r.secret or r.secret_prev,
                 sessions,
             )

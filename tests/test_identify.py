@@ -125,7 +125,7 @@ def test_rosobrnadzor_rule_hand_example():
     )
     got = _rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",)).iloc[0]["rosobrnadzor_reason"]
     assert "в 2 процедурах 2024 года" in got
-    assert "два года подряд (2023 и 2024): ВПР Математика 5 кл. — 35\u00a0% и 30\u00a0%" in got
+    assert "два года подряд (2023 и 2024): ВПР Математика 5 кл. — 35,0\u00a0% и 30,0\u00a0%" in got
     below = summarize(_procedure_table({("Математика", 2023): 0.25, ("Математика", 2024): 0.30}))
     assert _rosobrnadzor(below, 2024, 0.30, 5, ("ВПР",)).empty
     tiny = summarize(
@@ -245,8 +245,8 @@ def test_small_works_are_marked_and_ovz_small_works_not_judged():
 
     s = _works([("A", "Математика", "весна", 8, 4), ("A", "Русский язык", "весна", 20, 8)])
     got = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",)).iloc[0]["rosobrnadzor_reason"]
-    assert "Математика 5 кл. — 50\u00a0% (мало участников: 8)" in got
-    assert "Русский язык 5 кл. — 40\u00a0%," not in got and "(мало участников: 20)" not in got
+    assert "Математика 5 кл. — 50,0\u00a0% (мало участников: 8)" in got
+    assert "Русский язык 5 кл. — 40,0\u00a0%," not in got and "(мало участников: 20)" not in got
     ovz = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",), ovz_schools=["A"]).iloc[0]
     assert not ovz["rosobrnadzor"]  # the 8-pupil work is not judged
     assert "меньше 10 участников (школа для обучающихся с ОВЗ)" in ovz["rosobrnadzor_note"]
@@ -276,9 +276,9 @@ def test_a_hidden_cell_is_counted_but_never_quoted():
     assert set(hidden["school_id"]) == {"a", "c"}
     got = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",), hidden=hidden).set_index("school_id")
     reason = got.loc["c", "rosobrnadzor_reason"]  # the rule still counts the hidden cells …
-    assert "44\u00a0%" not in reason and reason.count("значение скрыто") == 2  # … unquoted
+    assert "44,0\u00a0%" not in reason and reason.count("значение скрыто") == 2  # … unquoted
     plain = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",)).set_index("school_id")
-    assert "44\u00a0%" in plain.loc["c", "rosobrnadzor_reason"]
+    assert "44,0\u00a0%" in plain.loc["c", "rosobrnadzor_reason"]
 
 
 def test_rule_chance_matches_the_exact_binomial_expectation():

@@ -427,6 +427,10 @@ def test_batch_with_a_broken_school(tmp_path):
     assert manifest["reports"]["school_BROKEN"]["status"] == "failed"
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "ошибка" in index and "Сломанная школа" in index
+    assert "<th>Статус школы</th>" in index
+    statuses = {e.get("identification") for e in manifest["reports"].values()}
+    assert statuses <= {"ШНОР", "ШНСУ", "ШНОР и ШНСУ", "зона риска", "резильентная", ""}
+    assert manifest["reports"]["school_BROKEN"]["identification"] == ""  # not in the dataset
     assert (out / "batch.log").read_text(encoding="utf-8").count("school_BROKEN") == 1
     assert not list(out.glob(".*.tmp")) and not list(out.glob(".*.ipynb"))
     # a re-run skips what did not change and retries only the failure

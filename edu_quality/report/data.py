@@ -23,7 +23,14 @@ from ..metrics import summarize
 from ..reliability import drop_unreliable, unreliable_protocols
 from .cache import cached_dataset, folder_version
 
-__all__ = ["PROCEDURE", "ReportData", "carried_max_scores", "report_data", "work_keys"]
+__all__ = [
+    "PROCEDURE",
+    "ReportData",
+    "carried_max_scores",
+    "report_data",
+    "school_statuses",
+    "work_keys",
+]
 
 #: The columns naming an assessment procedure (what was written, in which grade).
 PROCEDURE = ["assessment", "subject", "grade"]
@@ -333,3 +340,25 @@ def report_data(data_dir: str | Path, year: int | str, *, min_n: int = 5) -> Rep
             _CACHE.clear()
         _CACHE[key] = ReportData(cached_dataset(folder), year, min_n=min_n)
     return _CACHE[key]
+
+
+def school_statuses(data_dir: str | Path, year: int, *, min_n: int = 5) -> dict[str, str]:
+    """Each school's identification status of the year (:attr:`ReportData.classified`).
+
+    School id → «ШНОР», «ШНСУ», «ШНОР и ШНСУ», «зона риска», «резильентная» or
+    ``""`` (none); empty when the year's schools cannot be classified. The dataset
+    is the one a batch loaded to plan (:func:`~edu_quality.report.cache.cached_dataset`),
+    not read again; the tables are not kept.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> statuses = school_statuses(sample_folder("region"), 2024)
+    >>> statuses and set(statuses.values()) <= {"ШНОР", "ШНСУ", "ШНОР и ШНСУ", "зона риска", "резильентная", ""}
+    True
+    """
+    folder, _ = folder_version(data_dir)
+    c = ReportData(cached_dataset(folder), year, min_n=min_n).classified
+    if c is None:
+        return {}
+    return {str(k): str(v) for k, v in c["status"].items()}

@@ -4,8 +4,9 @@
   failure and the key of its inputs (:func:`inputs_stamp` and its parameters):
   a re-run skips the reports whose key did not change since a success.
 * ``batch.log`` — the full details of each failure, appended.
-* ``index.html`` — every report with its status (:data:`STATUS_LABELS`) and
-  the reason of a failure, linking the pages made.
+* ``index.html`` — every report with its municipality, the school's status,
+  its readiness (:data:`STATUS_LABELS`) and the reason of a failure, linking the
+  pages made, with filters that need no script (:func:`write_index`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from .notebooks import notebooks_dir
 from .render import CSS
 
 __all__ = [
+    "NO_STATUS",
     "STATUS_CLASSES",
     "STATUS_LABELS",
     "append_log",
     "inputs_stamp",
     "manifest_problem",
+    "natural_key",
     "read_manifest",
     "write_index",
     "write_manifest",
@@ -82,7 +85,9 @@ def manifest_problem(doc: object) -> str | None:
     The document is an object with ``reports``, an object of report names
     (file stems) to entries; each entry has ``kind`` and ``title`` (text),
     ``status`` (:data:`STATUS_LABELS`), ``parameters`` (an object) and ``key``
-    (text), and may have ``error`` (text or null) and ``municipality`` (text).
+    (text), and may have ``error`` (text or null), ``municipality`` (text) and
+    ``identification`` (text: a school's status, :func:`edu_quality.classify`; empty
+    when it has none).
 
     Examples
     --------
@@ -123,7 +128,11 @@ _FIELDS: dict[str, type | tuple[type, ...]] = {
     "parameters": dict,
     "key": str,
 }
-_OPTIONAL: dict[str, type | tuple[type, ...]] = {"error": (str, type(None)), "municipality": str}
+_OPTIONAL: dict[str, type | tuple[type, ...]] = {
+    "error": (str, type(None)),
+    "municipality": str,
+    "identification": str,
+}
 
 
 def read_manifest(path: Path, log: IO[str] | None = None) -> dict[str, dict]:
@@ -193,42 +202,155 @@ def write_manifest(
 def write_index(
     out: Path, entries: dict[str, dict], year: int, *, interrupted: int | None = None
 ) -> Path:
-    """Write ``index.html`` listing every report with its status and the reason of a failure."""
-    rows = []
-    order = sorted(
-        entries.items(), key=lambda kv: (kv[1]["kind"] != "municipality", kv[1]["title"])
-    )
-    for name, e in order:
-        status = STATUS_LABELS[e["status"]]
-        link = (
-            f'<a href="{html.escape(name)}.html">{html.escape(e["title"])}</a>'
-            if e["status"] == "ok"
-            else html.escape(e["title"])
-        )
-        err = html.escape(e.get("error") or "")
-        cls = STATUS_CLASSES[e["status"]]
-        rows.append(f'<tr class="{cls}"><td>{link}</td><td>{status}</td><td>{err}</td></tr>')
-    failed = sum(e["status"] == "failed" for e in entries.values())
-    pending = sum(e["status"] == "pending" for e in entries.values())
-    no_data = sum(e["status"] == "nodata" for e in entries.values())
+    """Write ``index.html``: every report with its municipality, school status and readiness.
+
+    Columns «Отчёт», «Муниципалитет», «Статус школы» (the entry's ``identification``,
+    :func:`edu_quality.classify`; «—» when none), «Готовность» (:data:`STATUS_LABELS`)
+    and «Причина». Reports that are not ready (an error, not run…) come first, in a
+    table of their own; then every report by municipality — the municipality's report,
+    then its schools in natural order («СОШ № 2» before «СОШ № 19»). Filters by
+    municipality, school status and readiness are links to sections of the page
+    (shown on their own by the style sheet's ``:target``): the page has no script.
+    """
+    order = sorted(entries.items(), key=lambda kv: _index_order(kv[1]))
     note = ""
     if interrupted is not None:
+        pending = sum(e["status"] == "pending" for e in entries.values())
         note = (
             f'<p class="eq-warn">Построение прервано ({signal.Signals(interrupted).name}): '
             f"не выполнено отчётов: {pending}. Повторный запуск построит только их.</p>"
         )
-    body = (
-        f"<h1>Отчёты за {year - 1}/{year} учебный год</h1>{note}"
-        f"<p>Всего: {len(entries)}; нет данных: {no_data}; с ошибкой: {failed}; "
-        f"не выполнено: {pending}. "
-        "Подробности ошибок — в batch.log.</p>"
-        '<table class="eq-table"><thead><tr><th>Отчёт</th><th>Статус</th><th>Причина</th>'
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    groups = _index_filters(order)
+    attention = [kv for kv in order if kv[1]["status"] != "ok"]
+    attention.sort(key=lambda kv: list(STATUS_LABELS).index(kv[1]["status"]))
+    parts = [f"<h1>Отчёты за {year - 1}/{year} учебный год</h1>{note}", _index_counts(entries)]
+    parts.append(_index_nav(groups))
+    if attention:
+        parts.append(
+            f'<section id="attention"><h2>Требуют внимания</h2>{_index_table(attention)}</section>'
+        )
+    for anchor, (heading, _, rows) in groups.items():
+        parts.append(
+            f'<section class="eq-filter" id="{anchor}"><h2>{html.escape(heading)}</h2>'
+            f'<p><a href="#all">Все отчёты</a></p>{_index_table(rows)}</section>'
+        )
+    parts.append(f'<section id="all"><h2>Все отчёты</h2>{_index_table(order)}</section>')
     page = (
         f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Отчёты</title>'
-        f"<style>{CSS}</style></head><body><main>{body}</main></body></html>"
+        f"<style>{CSS}{_INDEX_CSS}</style></head><body><main>{''.join(parts)}</main></body></html>"
     )
     path = out / "index.html"
     atomic_write(path, page)
     return path
+
+
+#: Readiness (a manifest status) → the colour class of its row in ``index.html``.
+#: A filter section of ``index.html`` shows only when its anchor is followed (``#m1``…),
+#: and then hides the full list; without a followed anchor the full list shows.
+_INDEX_CSS = (
+    ".eq-filter{display:none}.eq-filter:target{display:block}"
+    "main:has(.eq-filter:target) #all{display:none}"
+    "nav.eq-filters p{margin:.3em 0}nav.eq-filters a{white-space:nowrap}"
+)
+
+#: The label of a school with no identification status, and of a school whose status is unknown.
+NO_STATUS = "—"
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that orders the numbers in a text by value: «СОШ № 2» before «СОШ № 19».
+
+    Examples
+    --------
+    >>> sorted(["СОШ № 19", "СОШ № 1", "сош № 2"], key=natural_key)
+    ['СОШ № 1', 'сош № 2', 'СОШ № 19']
+    """
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", text.casefold().replace("ё", "е"))
+        if part
+    )
+
+
+def _index_order(entry: dict) -> tuple:
+    return (
+        natural_key(entry.get("municipality") or ""),
+        entry["kind"] != "municipality",
+        natural_key(entry["title"]),
+    )
+
+
+def _identification(entry: dict) -> str:
+    if entry["kind"] != "school":
+        return ""
+    return entry.get("identification") or NO_STATUS
+
+
+def _index_filters(order: list[tuple[str, dict]]) -> dict[str, tuple[str, str, list]]:
+    """Anchor → (heading, link label, rows) of each filter: municipality, status, readiness."""
+    groups: dict[str, tuple[str, str, list]] = {}
+    munis: dict[str, list] = {}
+    statuses: dict[str, list] = {}
+    for name, entry in order:
+        munis.setdefault(entry.get("municipality") or "", []).append((name, entry))
+        if entry["kind"] == "school":
+            statuses.setdefault(_identification(entry), []).append((name, entry))
+    for i, (muni, rows) in enumerate(munis.items(), 1):
+        groups[f"m{i}"] = (muni or "Без муниципалитета", muni or "без муниципалитета", rows)
+    known = ["ШНОР и ШНСУ", "ШНОР", "ШНСУ", "зона риска", "резильентная", NO_STATUS]
+    ranked = sorted(statuses, key=lambda s: (known.index(s) if s in known else len(known), s))
+    for i, status in enumerate(ranked, 1):
+        heading = "Школы без статуса" if status == NO_STATUS else f"Статус школы: {status}"
+        label = "без статуса" if status == NO_STATUS else status
+        groups[f"s{i}"] = (heading, label, statuses[status])
+    for status, label in STATUS_LABELS.items():  # the reports not ready, each status apart
+        rows = [kv for kv in order if kv[1]["status"] == status]
+        if rows and status != "ok":
+            groups[f"r-{status}"] = (f"Готовность: {label}", label, rows)
+    return groups
+
+
+def _index_nav(groups: dict[str, tuple[str, str, list]]) -> str:
+    """The filters: one line of links per kind (municipality, school status, readiness)."""
+    kinds = {"m": "Муниципалитет", "s": "Статус школы", "r": "Готовность"}
+    lines = []
+    for prefix, kind in kinds.items():
+        links = [
+            f'<a href="#{anchor}">{html.escape(label)}</a>\u00a0({len(rows)})'
+            for anchor, (_, label, rows) in groups.items()
+            if anchor.startswith(prefix)
+        ]
+        if links:
+            lines.append(f"<p><b>{kind}:</b> {' · '.join(links)}</p>")
+    lines.append('<p><a href="#all">Все отчёты</a></p>')
+    return f'<nav class="eq-filters"><h2>Фильтры</h2>{"".join(lines)}</nav>'
+
+
+def _index_counts(entries: dict[str, dict]) -> str:
+    failed = sum(e["status"] == "failed" for e in entries.values())
+    pending = sum(e["status"] == "pending" for e in entries.values())
+    no_data = sum(e["status"] == "nodata" for e in entries.values())
+    return (
+        f"<p>Всего: {len(entries)}; нет данных: {no_data}; с ошибкой: {failed}; "
+        f"не выполнено: {pending}. Подробности ошибок — в batch.log.</p>"
+    )
+
+
+def _index_table(rows: list[tuple[str, dict]]) -> str:
+    body = []
+    for name, e in rows:
+        title = html.escape(e["title"])
+        link = f'<a href="{html.escape(name)}.html">{title}</a>' if e["status"] == "ok" else title
+        cells = (
+            link,
+            html.escape(e.get("municipality") or ""),
+            html.escape(_identification(e)),
+            STATUS_LABELS[e["status"]],
+            html.escape(e.get("error") or ""),
+        )
+        cls = STATUS_CLASSES.get(e["status"], "eq-medium")
+        body.append(f'<tr class="{cls}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(
+        f"<th>{h}</th>" for h in ("Отчёт", "Муниципалитет", "Статус школы", "Готовность", "Причина")
+    )
+    return f'<table class="eq-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'

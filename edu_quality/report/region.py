@@ -66,7 +66,7 @@ def _factors(data: ReportData) -> list[str]:
 def _p_text(p: float) -> str:
     if pd.isna(p):
         return "—"
-    return "< 0,001" if p < 0.001 else fmt_number(p, 3)
+    return "< 0,001" if p < 0.001 else fmt_number(p, 3, fixed=True)
 
 
 # ------------------------------------------------------------------ tables
@@ -370,7 +370,7 @@ def factor_influence_section(data: ReportData) -> Section:
     a = res.attrs
     sec.note(
         f"Оценено по {a['n']} школам (контекст {a['context_year']} года): биномиальная "
-        "модель доли «2» на все факторы сразу, робастные стандартные ошибки (HC0), "
+        "модель доли «2» на все факторы сразу, робастные стандартные ошибки (оценка Уайта), "
         "поправка Холма на множественные сравнения. Коэффициент — изменение логарифма "
         "шансов получить «2» при росте доли фактора от 0 до 1. «Ожидалось» — направление "
         "из программы Назаровского района (Приложения 1 и 2)."
@@ -483,7 +483,7 @@ def _chance_text(observed: int, chance: dict) -> str:
         f"Правилу Рособрнадзора {plural(observed, 'отвечает', 'отвечают', 'отвечают')} "
         f"{observed} {plural(observed, 'школа', 'школы', 'школ')}; "
         "при одинаковой для всех школ доле «2» (как в регионе) случайно отвечали бы в "
-        f"среднем {mean} (5–95\u00a0%: {low}–{high})."
+        f"среднем {mean} (от {low} до {high} в девяти случаях из десяти)."
     )
 
 
@@ -672,8 +672,8 @@ def multilevel_section(data: ReportData) -> Section:
     sec.note(
         "Баллы стандартизованы внутри каждого предмета и класса; каждая работа ученика — "
         "отдельное наблюдение. Эффект школы сжат к нулю тем сильнее, чем меньше в ней "
-        "учеников: у малой школы случайные колебания велики. Модель: MixedLM (statsmodels), "
-        f"оптимизатор {model.optimizer}."
+        "учеников: у малой школы случайные колебания велики. Модель: линейная смешанная "
+        f"модель со случайным эффектом школы, {_OPTIMIZER_TEXT.get(model.optimizer, 'оценена')}."
     )
     return sec
 
@@ -686,6 +686,16 @@ def objectivity_region_section(data: ReportData, official_list: str | None = Non
     from .objectivity import objectivity_overview_section
 
     return objectivity_overview_section(data, None, official_list)
+
+
+#: How the optimiser that fitted the multilevel model is named on the page.
+_OPTIMIZER_TEXT = {
+    "lbfgs": "оценена квазиньютоновским методом с ограниченной памятью",
+    "bfgs": "оценена квазиньютоновским методом",
+    "powell": "оценена методом Пауэлла",
+    "nm": "оценена методом Нелдера — Мида",
+    "cg": "оценена методом сопряжённых градиентов",
+}
 
 
 def region_report(data: ReportData, official_list: str | None = None) -> list[Section]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._russian import decimal, percent
+from .._russian import decimal, percent, sentence
 
 __all__ = [
     "CSS",
@@ -161,20 +161,20 @@ class Section:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def text(self, text: str) -> None:
-        """Add a paragraph (escaped)."""
-        self.blocks.append(f"<p>{html.escape(text)}</p>")
+        """Add a paragraph (escaped; a sentence: its first letter capitalised)."""
+        self.blocks.append(f"<p>{html.escape(sentence(text))}</p>")
 
     def items(self, items: Sequence[str]) -> None:
-        """Add a bulleted list (escaped)."""
+        """Add a bulleted list (escaped; each item a sentence, capitalised)."""
         if items:
             self.blocks.append(
-                "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+                "<ul>" + "".join(f"<li>{html.escape(sentence(i))}</li>" for i in items) + "</ul>"
             )
 
     def note(self, text: str, *, warn: bool = False) -> None:
-        """Add a highlighted note (escaped)."""
+        """Add a highlighted note (escaped; a sentence, capitalised)."""
         cls = "eq-warn" if warn else "eq-note"
-        self.blocks.append(f'<div class="{cls}">{html.escape(text)}</div>')
+        self.blocks.append(f'<div class="{cls}">{html.escape(sentence(text))}</div>')
 
     def subtitle(self, text: str) -> None:
         """Add a sub-heading."""

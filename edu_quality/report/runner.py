@@ -246,6 +246,8 @@ class _Batch:
     prime: dict[str, str] = field(default_factory=dict)  # "code": the kernels' extra warm-up
     handoff: Path | None = None  # the folder of the dataset handed to the kernels
     kept: dict[str, dict] = field(default_factory=dict)  # other municipalities' reports
+    statuses: dict[str, str] = field(default_factory=dict)  # school id → identification status
+    statuses_thread: threading.Thread | None = None
     close_client: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
@@ -540,6 +542,7 @@ def run_batch(
 
                 register_engine()  # papermill imports while the kernels start
             n_todo = _plan(run, plan(data_dir, year, municipality), data_dir, force, municipality)
+            _start_statuses(run, data_dir)
             for kernel in stop.kernels[n_todo:]:  # more slots than reports: not needed
                 kernel.kill("stop")
             if executor == "local" and n_todo:
@@ -707,6 +710,8 @@ def _plan(
             run.entries[job.name]["municipality"] = job.municipality
         run.result.titles[job.name] = job.title
         prev = old.get(job.name, {})
+        if prev.get("key") == key and "identification" in prev:  # same inputs: same status
+            run.entries[job.name]["identification"] = prev["identification"]
         if job.no_data is not None:
             run.entries[job.name].update(status="nodata", error=job.no_data)
             run.result.no_data[job.name] = job.no_data
@@ -726,6 +731,44 @@ def _plan(
     if municipality is not None:
         run.kept = _kept_entries(run, old, municipality)
     return run.todo.qsize()
+
+
+def _start_statuses(run: _Batch, data_dir: Path) -> None:
+    """Classify the schools (:func:`~edu_quality.report.data.school_statuses`) beside the reports.
+
+    For the «Статус школы» column of ``index.html``: once per batch, in a thread of
+    the batch process while the kernels build the reports (the dataset is the one
+    loaded to plan), and only when a school report of the plan has no status kept
+    from an earlier run with the same inputs. A dataset that cannot be classified
+    leaves the column «—».
+    """
+    schools = [e for e in run.entries.values() if e["kind"] == "school"]
+    if not schools or all("identification" in e for e in schools):
+        return
+
+    def classify() -> None:
+        from .data import school_statuses
+
+        try:
+            run.statuses.update(school_statuses(data_dir, run.year))
+        except Exception:  # noqa: BLE001 - an index column only: the reports say why
+            pass
+
+    run.statuses_thread = threading.Thread(target=classify, daemon=True, name="edu-quality-status")
+    run.statuses_thread.start()
+
+
+def _apply_statuses(run: _Batch, wait: float) -> None:
+    """Put the schools' statuses in their entries (waiting at most ``wait`` seconds for them)."""
+    if run.statuses_thread is None:
+        return
+    run.statuses_thread.join(timeout=wait)
+    if run.statuses_thread.is_alive() or not run.statuses:
+        return
+    for entry in run.entries.values():
+        sid = str(entry["parameters"].get("school_id", ""))
+        if entry["kind"] == "school" and "identification" not in entry:
+            entry["identification"] = run.statuses.get(sid, "")
 
 
 def _page_there(out: Path, name: str) -> bool:
@@ -792,6 +835,7 @@ def _finish(run: _Batch, completed: bool, bar) -> None:
             break
         run.record(name, status, message, detail)
     result.interrupted = stop.signum
+    _apply_statuses(run, 0 if result.interrupted is not None else 120)
     result.pending = [n for n, e in run.entries.items() if e["status"] == "pending"]
     result.workers = [w for _, s in run.slots for w in s.get("workers", [])]
     if run.close_client is not None:

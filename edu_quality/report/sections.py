@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._russian import sentence
 from ..dynamics import enrolment_change, year_over_year
 from ..errors import DataError
 from ..indicators import evaluate_indicators
@@ -140,7 +141,7 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
     _check_school(data, school_id)
     sec = Section(
         "Ключевые показатели",
-        "Доля «2», успеваемость и качество знаний школы рядом с муниципалитетом и "
+        "Доля «2» и качество знаний школы рядом с муниципалитетом и "
         "регионом по каждой работе этого года.",
     )
     mine = _school_year(data, school_id)
@@ -170,7 +171,7 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
             # the value and its interval in one cell: the table fits a page 1 280 px wide
             rec[f"{label}: школа"] = _value(v, True, small, data.min_n, row.participants) + (
                 ""
-                if small
+                if small or pd.isna(v)  # no value, no interval: one «—»
                 else " "
                 + fmt_interval(getattr(row, f"{metric}_low"), getattr(row, f"{metric}_high"))
             )
@@ -179,6 +180,14 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
         rows.append(rec)
     table = pd.DataFrame(rows)
     sec.table(table, name="key_metrics", numeric=[c for c in table.columns if c != "Работа"])
+    if (mine["assessment"] == "ЕГЭ").any() and mine.loc[
+        mine["assessment"] == "ЕГЭ", "share_2"
+    ].isna().all():
+        sec.note(
+            "ЕГЭ оценивается в баллах, без отметок: по нему показан средний балл. Аналог "
+            "доли «2» — доля участников ниже минимального балла — не считается: в данных "
+            "нет минимальных баллов ЕГЭ."
+        )
     if mine["exam_not_held"].any():
         sec.note(
             "ОГЭ и ЕГЭ 2020 года не проводились как экзамены: эти строки не являются "
@@ -229,7 +238,7 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
             "Показатель": r.label,
             "Было": f"{fmt_percent(r.value_from)} ({r.year_from})",
             "Стало": f"{fmt_percent(r.value_to)} ({r.year_to})",
-            "Изменение, п.п.": fmt_number(r.change * 100),
+            "Изменение, п.п.": fmt_number(r.change * 100, fixed=True),
             "Интервал, п.п.": fmt_interval(r.change_low * 100, r.change_high * 100, percent=False),
             "Динамика": r.verdict or "—",
         }
@@ -404,7 +413,14 @@ def risk_section(data: ReportData, school_id: str) -> Section:
         f"<td>{r.significance}</td></tr>"
         for r in rp.itertuples()
     )
-    sec.tables["risk_profile"] = rp
+    sec.tables["risk_profile"] = rp[["year", "risk_factor", "score", "significance"]].rename(
+        columns={
+            "year": "Год",
+            "risk_factor": "Фактор риска",
+            "score": "Сумма баллов",
+            "significance": "Значимость",
+        }
+    )
     sec.blocks.append(f'<table class="eq-table"><thead>{head}</thead><tbody>{body}</tbody></table>')
     from ..plots import plot_risk_profile
 
@@ -471,7 +487,7 @@ def status_section(data: ReportData, school_id: str) -> Section:
         )
         return sec
     row = c.loc[school_id]
-    sec.blocks.append(f'<p class="eq-status">{_STATUS_TEXT[row["status"]]}</p>')
+    sec.blocks.append(f'<p class="eq-status">{sentence(_STATUS_TEXT[row["status"]])}</p>')
     reasons = [r for r in str(row["reasons"]).split("; ") if r]
     if reasons:
         sec.items(reasons)
@@ -515,7 +531,9 @@ def indicators_section(
             "Охват": r.scope if isinstance(r.scope, str) else "",
             "Год": str(r.year),
             "Цель": f"{r.direction} {fmt_number(r.target)} {r.unit or ''}".strip(),
-            "Факт": fmt_number(r.actual),
+            "Факт": f"{fmt_number(r.actual, fixed=r.unit == '%')} {r.unit or ''}".strip()
+            if pd.notna(r.actual)
+            else "—",
             "Статус": r.status,
         }
         for r in ev.itertuples()
