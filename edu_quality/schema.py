@@ -1000,10 +1000,15 @@ def pandera_schema(
             required=col.required,
         )
     unique = [k for k in spec.key if k in present] if spec.key else None
+    # a key column that is absent but has a default (session: «весна») is one value for
+    # every row: the key without it still identifies a row
+    absent_constant = all(
+        spec.column(k).default is not None for k in (spec.key or ()) if k not in present
+    )
     return pa.DataFrameSchema(
         cols,
         checks=list(checks),
-        unique=unique if unique and len(unique) == len(spec.key) else None,
+        unique=unique if unique and absent_constant else None,
         report_duplicates="all",
         strict=False,
         coerce=False,

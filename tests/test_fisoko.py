@@ -275,7 +275,9 @@ def test_marks_and_objectivity_against_plain_pandas(imported, path, subject, gra
     exp = _expected(path, README_TOPS[(subject, grade)][-1])
     part = exp[exp["participant"]].copy()
     part["mark"] = _mark(part["score"], README_TOPS[(subject, grade)])
-    got = imported["results"].query("year == 2021 and subject == @subject and grade == @grade")
+    got = imported["results"].query(
+        "year == 2021 and subject == @subject and grade == @grade and session == 'весна'"
+    )
     assert (
         got["mark"].value_counts().sort_index().to_dict()
         == part["mark"].value_counts().sort_index().to_dict()
@@ -318,6 +320,7 @@ def test_invalid_journal_marks_are_reported_not_lost(imported, path):
         (res["year"] == row["year"])
         & (res["subject"] == row["subject"])
         & (res["grade"] == row["grade"])
+        & (res["session"] == row["session"])
     ]
     kept = exp[invalid].merge(res, on=["school_id", "pupil_id"], how="left")
     kept = kept[kept["year"].notna()]
@@ -596,7 +599,12 @@ def test_small_rural_threshold_is_a_parameter():
 def test_task_performance_against_plain_pandas(imported):
     tasks = pd.read_parquet(
         imported["out"] / "tasks.parquet",
-        filters=[("year", "=", 2021), ("subject", "=", "Математика"), ("grade", "=", 6)],
+        filters=[
+            ("year", "=", 2021),
+            ("session", "=", "весна"),
+            ("subject", "=", "Математика"),
+            ("grade", "=", 6),
+        ],
     )
     # maxima inferred from the 2021 data = the maxima printed in the 2022 upload form
     # of the same work (sheet «Протокол», «Математика 6 класс»: 1 (1б) … 13 (2б))
