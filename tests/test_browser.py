@@ -291,7 +291,7 @@ def expected_headings() -> dict[str, tuple[list[str], list[str]]]:
     ):
         out[kind] = (
             [x.title for x in sections if x.level == 1],
-            [x.title for x in sections if x.level == 2],
+            [x.title for x in sections if x.level == 2 and x.title],
         )
     return out
 

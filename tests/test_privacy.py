@@ -295,7 +295,7 @@ def _scan_school_report(data, sid: str, pupil_ids: set[str], recorded: list) -> 
             if "school_id" in table.columns:
                 assert set(table["school_id"]) <= {sid}, (sid, sec.title, name)
     # the key-metrics table: small groups hidden, and only own, municipality, region columns
-    key = next(s for s in sections if s.title == "Ключевые показатели")
+    key = next(s for s in sections if s.title.startswith("Ключевые показатели"))
     table = key.tables.get("key_metrics")
     if table is not None:
         assert all(
