@@ -133,8 +133,10 @@ def test_municipality_report_ends_with_analytic_note(region):
 
 
 def test_html_in_school_names_is_escaped(inta):
-    data = report_data(SAMPLES / "inta", 2022)
-    data.names["INT05"] = "<script>alert(1)</script>"
+    import copy
+
+    data = copy.copy(report_data(SAMPLES / "inta", 2022))  # the shared cache stays intact
+    data.names = {**data.names, "INT05": "<script>alert(1)</script>"}
     sec = s.identification_section(data, "МОГО «Инта»")
     assert "<script>" not in sec.html() and "&lt;script&gt;" in sec.html()
 

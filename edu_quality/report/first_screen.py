@@ -380,6 +380,33 @@ def risk_year(data: ReportData, school_id: str) -> int | None:
     return before[-1] if before else years[0]
 
 
+#: What stands in a school's report for another school named in the plan.
+OTHER_SCHOOL = "другая школа"
+
+
+def _without_other_schools(data: ReportData, school_id: str, plan: pd.DataFrame) -> pd.DataFrame:
+    """The plan's texts with other schools' registry names replaced by :data:`OTHER_SCHOOL`.
+
+    A director's report names no other school (a curator school in the
+    «Ответственный» column included): the municipal report keeps the names.
+    """
+    others = sorted(
+        (str(n) for sid, n in data.names.items() if sid != school_id and isinstance(n, str)),
+        key=len,
+        reverse=True,  # «СОШ № 12» before «СОШ № 1»
+    )
+    out = plan.copy()
+    for col in ("measure", "responsible", "expected_result", "task"):
+        if col in out.columns:
+            text = out[col].astype("object")
+            for name in others:
+                text = text.map(
+                    lambda v, name=name: v.replace(name, OTHER_SCHOOL) if isinstance(v, str) else v
+                )
+            out[col] = text
+    return out
+
+
 def school_measures(data: ReportData, school_id: str) -> tuple[str, pd.DataFrame, bool]:
     """The school's track and its measures from the plan.
 
@@ -392,7 +419,7 @@ def school_measures(data: ReportData, school_id: str) -> tuple[str, pd.DataFrame
     plan = data.dataset.plan
     if plan.empty:
         return track, plan, False
-    part = plan.loc[plan["track"].astype(str) == track]
+    part = _without_other_schools(data, school_id, plan.loc[plan["track"].astype(str) == track])
     name = str(data.names[school_id])
     text = part["measure"].fillna("") + " " + part["responsible"].fillna("")
     own = part.loc[text.str.contains(name, regex=False) | text.str.contains(school_id, regex=False)]
