@@ -426,14 +426,17 @@ def test_every_objectivity_marker_on_the_first_screen(region):
     sid = flagged["school_id"].iloc[0]  # 01004: two federal signs, on no list
     data = copy.copy(region)
     data.markers = region.markers.iloc[0:0].copy()
-    data.markers.loc[0] = [sid, "Математика", 4, "весна", "cutoff", "у границы отметки «4»"]
+    data.markers.loc[0] = [sid, "Математика", 4, "весна", "cutoff", "у границы отметки «4» (10 б.)"]
     head = s.school_header(data, sid).html()
     text = " ".join(parse(head).text)
     assert "Статус: не входит в списки" in text
     assert "но есть признаки необъективности оценивания: требуется проверка" in text
     assert "Признаки необъективности: требуется проверка" in text
     federal = text.index("Федеральная методика ФИОКО — признак «завышенные значения")
-    ours = text.index("Правило edu_quality: ВПР, Математика, 4 кл.: у границы отметки «4»")
+    ours = text.index(
+        "Правило edu_quality — у границы отметки участников больше, чем ожидается по "
+        "распределению баллов в регионе: ВПР, Математика 4 кл. («4», 10 б.)"
+    )
     assert federal < ours
     # a school with no marker: no box, and its status sentence says nothing of a check
     clean = s.school_header(region, "01016").html()

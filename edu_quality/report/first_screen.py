@@ -173,6 +173,9 @@ def main_reason(row: pd.Series) -> str:
     )
 
 
+_CUTOFF = re.compile(r"у границы отметки «(\d)» \((\d+) б\.\)")
+
+
 def objectivity_markers(data: ReportData, school_id: str) -> list[str]:
     """Every objectivity marker of the school in the year: the federal method's, then ours.
 
@@ -183,8 +186,9 @@ def objectivity_markers(data: ReportData, school_id: str) -> list[str]:
     --------
     >>> from edu_quality.demo import sample_folder
     >>> from edu_quality.report import report_data
-    >>> objectivity_markers(report_data(sample_folder("region"), 2024), "01004")[0][:45]
-    'Федеральная методика ФИОКО: признаки необъекти'
+    >>> markers = objectivity_markers(report_data(sample_folder("region"), 2024), "01004")
+    >>> markers[0].startswith("Федеральная методика ФИОКО — признак «завышенные значения")
+    True
     """
     out = []
     oi = data.objectivity
@@ -195,12 +199,22 @@ def objectivity_markers(data: ReportData, school_id: str) -> list[str]:
             sign = str(r.message).removeprefix("признаки необъективности: требуется проверка — ")
             out.append(f"{oi.method} — {sign}")
     m = data.markers
-    for r in m.loc[m["school_id"] == school_id].itertuples():
-        autumn = " (осень)" if getattr(r, "session", "весна") == "осень" else ""
-        out.append(
-            f"Правило edu_quality: ВПР, {r.subject}, {r.grade} кл.{autumn}: {r.detail} — "
-            "признаки необъективности: требуется проверка"
-        )
+    m = m.loc[m["school_id"] == school_id]
+    # one line per rule, naming its works: a school with a marker in every work keeps a short box
+    for _, part in m.groupby("marker", sort=False):
+        works, what = [], str(part["detail"].iloc[0])
+        for r in part.itertuples():
+            autumn = ", осень" if getattr(r, "session", "весна") == "осень" else ""
+            cut = _CUTOFF.match(str(r.detail))
+            if cut:
+                what = (
+                    "у границы отметки участников больше, чем ожидается по распределению "
+                    "баллов в регионе"
+                )
+                works.append(f"{r.subject} {r.grade} кл.{autumn} («{cut[1]}», {cut[2]} б.)")
+            else:
+                works.append(f"{r.subject} {r.grade} кл.{autumn}")
+        out.append(f"Правило edu_quality — {what}: ВПР, {'; '.join(works)}")
     return out
 
 
