@@ -291,7 +291,7 @@ def expected_headings() -> dict[str, tuple[list[str], list[str]]]:
     ):
         out[kind] = (
             [x.title for x in sections if x.level == 1],
-            [x.title for x in sections if x.level == 2],
+            [x.title for x in sections if x.level == 2 and x.title],
         )
     return out
 
@@ -403,3 +403,42 @@ def test_every_sample_page_fits_1280_px(browser, tmp_path):
         if width > 1280:
             wide[name] = width
     assert len(pages) > 44 and wide == {}
+
+
+@pytest.mark.slow
+def test_first_screen_above_the_fold(browser, tmp_path):
+    """At 1 280 × 800 the status, the objectivity markers and «Что делать» (with its first
+    measure) are on the first screen of a school report, before any scrolling."""
+    from edu_quality.report import page
+
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        width=1280,
+        height=800,
+        deviceScaleFactor=1,
+        mobile=False,
+    )
+    expression = """JSON.stringify((() => {
+        const top = e => e ? e.getBoundingClientRect().top + window.scrollY : null;
+        const bottom = e => e ? e.getBoundingClientRect().bottom + window.scrollY : null;
+        const h2 = Array.from(document.querySelectorAll('h2'));
+        const todo = h2.find(h => h.textContent.trim() === 'Что делать');
+        const item = todo ? todo.parentElement.querySelector('li') : null;
+        return {status: bottom(document.querySelector('.eq-status')),
+                markers: bottom(document.querySelector('h1 ~ .eq-warn')),
+                todo: top(todo), measure: bottom(item)};
+    })())"""
+    cases = [("inta", 2022, "INT05"), ("region", YEAR, SCHOOL), ("region", YEAR, "01004")]
+    seen = {}
+    for folder, year, sid in cases:
+        data = report_data(SAMPLES / folder, year)
+        path = tmp_path / f"school_{sid}.html"
+        path.write_text(page(data.names[sid], s.school_report(data, sid)), encoding="utf-8")
+        browser.open(path)
+        result = browser.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        seen[sid] = json.loads(result["result"]["value"])
+    for sid, y in seen.items():
+        assert y["status"] is not None and y["status"] < 800, (sid, y)
+        assert y["todo"] is not None and y["measure"] is not None and y["measure"] < 800, (sid, y)
+    assert seen["01004"]["markers"] is not None and seen["01004"]["markers"] < 800, seen
+    assert seen[SCHOOL]["markers"] is None  # no marker: no box

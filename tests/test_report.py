@@ -18,6 +18,7 @@ from nbconvert import HTMLExporter
 
 import edu_quality as eq
 from edu_quality.demo import sample_folder
+from edu_quality.report import first_screen as fs
 from edu_quality.report import page, report_data
 from edu_quality.report import sections as s
 from edu_quality.report.engine import WarmKernel
@@ -86,17 +87,18 @@ def test_school_sections_inta(inta):
     text = " ".join(doc.text)
     assert "МБОУ «СОШ № 5»" in doc.headings
     for heading in (
-        "Статус школы",
-        "Ключевые показатели",
-        "Динамика результатов",
-        "Контингент и кадры",
-        "Рисковый профиль",
-        "Показатели программы",
+        "Что делать",
+        "Статус школы: все основания, 2021/2022 учебный год",
+        "Ключевые показатели: 2021/2022 учебный год",
+        "Динамика результатов: 2019–2022 гг.",
+        "Контингент и кадры: 2019/2020–2021/2022 учебные годы",
+        "Рисковый профиль: анкетирование 2022/2023 учебного года",
+        "План мероприятий: трек 1",
     ):
         assert heading in doc.headings
     assert "62,5\u00a0%" in text  # Inta seed: «2» of СОШ № 5 in 2022, 15 of 24
     assert "школа с низкими образовательными результатами" in text
-    assert "232" in text  # enrolment 2022-2023
+    assert "278" in text and "232" not in text  # enrolment 2021-2022; 2022-2023 is later
     assert "ОГЭ и ЕГЭ 2020, ОГЭ 2021 кроме русского языка и математики" in text  # dynamics note
     assert not [t for t, _ in doc.tags if t == "script"]
 
@@ -289,8 +291,10 @@ def test_factor_table_in_plain_words(region):
 
 
 def test_html_in_school_names_is_escaped(inta):
-    data = report_data(SAMPLES / "inta", 2022)
-    data.names["INT05"] = "<script>alert(1)</script>"
+    import copy
+
+    data = copy.copy(report_data(SAMPLES / "inta", 2022))  # the shared cache stays intact
+    data.names = {**data.names, "INT05": "<script>alert(1)</script>"}
     sec = s.identification_section(data, "МОГО «Инта»")
     assert "<script>" not in sec.html() and "&lt;script&gt;" in sec.html()
 
@@ -483,3 +487,172 @@ def test_our_markers_apart_from_the_federal_signs(region):
     muni = data.municipality_of[sid]
     text = objectivity_overview_section(data, muni).html()
     assert html_escape(data.names[sid]) in text and "границы отметки «4»" in text
+
+
+# ------------------------------------------------------------------ the director's first screen
+
+
+def _first_screen(data, sid) -> str:
+    return " ".join(parse("".join(x.html() for x in s.school_report(data, sid)[:3])).text)
+
+
+@pytest.mark.parametrize(("which", "sid"), [("inta", "INT05"), ("region", "01016")])
+def test_first_screen_blocks_in_order(inta, region, which, sid):
+    data = {"inta": inta, "region": region}[which]
+    secs = s.school_report(data, sid)
+    assert secs[0].level == 1 and secs[0].title == data.names[sid]
+    assert secs[1].title.startswith("Главное: ") and secs[2].title == "Что делать"
+    text = _first_screen(data, sid)
+    order = ["Статус: школа с низкими образовательными результатами (ШНОР).", "Почему: "]
+    order += ["Главное: ", "Что делать", "Трек 1 — адресная поддержка"]
+    at = [text.index(part) for part in order]
+    assert at == sorted(at)
+    # the details follow: the full reasons, then the key metrics
+    titles = [x.title for x in secs]
+    assert titles.index("Что делать") < next(
+        i for i, t in enumerate(titles) if t.startswith("Статус школы: все основания")
+    )
+
+
+def test_first_screen_of_a_stably_low_school(region):
+    text = _first_screen(region, "01016")
+    assert "Почему: результаты устойчиво низкие: в 3 годах из последних (2022, 2023, 2024)" in text
+    # the three works furthest from the region: share of «2», the school's interval, the region
+    assert "ОГЭ, Математика, 9 кл.: доля «2» 64,3\u00a0% (с учётом случайных колебаний " in text
+    far = fs.far_works(region, "01016")
+    assert len(far) == 3 and far["diff"].abs().is_monotonic_decreasing
+    assert ((far["region"] < far["low"]) | (far["region"] > far["high"])).all()
+    # the context-adjusted result: words first, the number second, with its unit
+    words = "ниже, чем у школ с похожими условиями; разница больше случайной"
+    assert words in text and text.index(words) < text.index("−1,83 в стандартных отклонениях")
+    # ВПР marks below the journal marks in every work: said for what it is
+    assert "отметки в журнале выше, чем показывает работа" in text
+    # the risk factors of high significance, with the questionnaire's year
+    assert "Факторы риска высокой значимости (анкетирование 2023/2024 учебного года)" in text
+    assert "Низкий уровень вовлеченности родителей" in text
+
+
+def test_far_works_never_quote_a_hidden_cell(region):
+    shown = region.shown_summary
+    for sid in list(region.names)[:15]:
+        for r in fs.far_works(region, sid).itertuples():
+            label = r.label.split(", ")
+            row = shown.loc[
+                (shown["school_id"] == sid)
+                & (shown["year"] == 2024)
+                & (shown["subject"] == label[1])
+                & (shown["assessment"] == label[0])
+                & (shown["grade"] == int(label[2].split()[0]))
+            ]
+            assert len(row) == 1
+            assert not row["small"].any() and row["share_2"].notna().all()
+
+
+@pytest.mark.parametrize(("which", "sid"), [("inta", "INT05"), ("region", "01016")])
+def test_what_to_do_holds_the_plan_measures_with_deadlines(inta, region, which, sid):
+    data = {"inta": inta, "region": region}[which]
+    html = s.actions_section(data, sid).html()
+    plan = data.dataset.plan
+    track1 = plan.loc[plan["track"] == "1"]
+    for r in track1.head(4).itertuples():  # the first measures, each with its deadline
+        assert html_escape(f"{r.measure} — {r.deadline}", quote=False) in html
+    other = plan.loc[plan["track"] != "1", "measure"]
+    assert not [m for m in other if html_escape(m, quote=False) in html]
+    full = s.track_plan_section(data, sid)
+    assert full.title == "План мероприятий: трек 1"
+    assert len(full.tables["plan_1"]) == len(track1)
+
+
+def test_what_to_do_names_the_school_measures_when_the_plan_has_them(region):
+    import copy
+    import dataclasses
+
+    data = copy.copy(region)
+    plan = region.dataset.plan.copy()
+    plan.loc[len(plan)] = {
+        "track": "1",
+        "measure": f"Выездной методический десант в {region.names['01016']}",
+        "deadline": "до 01.11.2024",
+        "responsible": "Муниципальный методический центр",
+    }
+    data.dataset = dataclasses.replace(region.dataset, plan=plan)
+    text = " ".join(parse(s.actions_section(data, "01016").html()).text)
+    assert "меры плана для школы" in text and "Выездной методический десант" in text
+    assert "до 01.11.2024" in text and "Анализ результатов ВПР" not in text
+
+
+def test_every_objectivity_marker_on_the_first_screen(region):
+    import copy
+
+    flagged = region.objectivity.schools.query("year == 2024 and flagged")
+    sid = flagged["school_id"].iloc[0]  # 01004: two federal signs, on no list
+    data = copy.copy(region)
+    data.markers = region.markers.iloc[0:0].copy()
+    data.markers.loc[0] = [sid, "Математика", 4, "весна", "cutoff", "у границы отметки «4» (10 б.)"]
+    head = s.school_header(data, sid).html()
+    text = " ".join(parse(head).text)
+    assert "Статус: не входит в списки" in text
+    assert "но есть признаки необъективности оценивания: требуется проверка" in text
+    assert "Признаки необъективности: требуется проверка" in text
+    federal = text.index("Федеральная методика ФИОКО — признак «завышенные значения")
+    ours = text.index(
+        "Правило edu_quality — у границы отметки участников больше, чем ожидается по "
+        "распределению баллов в регионе: ВПР, Математика 4 кл. («4», 10 б.)"
+    )
+    assert federal < ours
+    # a school with no marker: no box, and its status sentence says nothing of a check
+    clean = s.school_header(region, "01016").html()
+    assert "Признаки необъективности" not in clean and "eq-warn" not in clean
+
+
+def test_context_words():
+    import pandas as pd
+
+    def words(lo, hi):
+        return fs.context_words(
+            pd.Series({"adjusted": (lo + hi) / 2, "adjusted_low": lo, "adjusted_high": hi})
+        )
+
+    assert "выше, чем у школ с похожими условиями; разница больше случайной" in words(0.1, 0.5)
+    assert "в пределах случайной" in words(-0.1, 0.5)
+    assert "в стандартных отклонениях" in words(-2.66, -2.02)
+    assert "от −2,66 до −2,02" in words(-2.66, -2.02)
+    assert fs.context_words(None) == ""
+
+
+SCHOOLS = [("inta", "INT05"), ("inta", "INT06"), ("region", "01016"), ("region", "01004")]
+
+
+@pytest.mark.parametrize(("which", "sid"), SCHOOLS)
+def test_no_heading_over_no_data(inta, region, which, sid):
+    data = {"inta": inta, "region": region}[which]
+    for sec in s.school_report(data, sid):
+        if not sec.title:  # an empty section is one line, with no heading
+            assert len(sec.blocks) == 1 and 'class="eq-empty"' in sec.blocks[0]
+            continue
+        body = "".join(sec.blocks)
+        for empty in ("Нет данных", "нет данных", "не загружен"):
+            assert empty not in body, (sec.title, empty)
+
+
+@pytest.mark.parametrize(("which", "sid"), SCHOOLS)
+def test_every_table_names_its_year(inta, region, which, sid):
+    data = {"inta": inta, "region": region}[which]
+    year = re.compile(r"\b(19|20)\d\d\b")
+    tables = 0
+    for sec in s.school_report(data, sid):
+        for name, table in sec.tables.items():
+            tables += 1
+            columns = " ".join(map(str, table.columns))
+            # the plan carries no year of its own: its deadlines date each measure
+            dated = "Год" in columns or "Срок" in columns
+            assert year.search(sec.title) or year.search(columns) or dated, name
+    assert tables
+
+
+def test_school_indicators_are_its_own_and_its_municipality(region):
+    sec = s.indicators_section(region, "01016")
+    table = sec.tables["indicators"]
+    assert set(table["Охват"]) == {region.municipality_of["01016"]}
+    assert table["Год"].astype(int).max() <= 2024
+    assert "2021–2024" in sec.title

@@ -195,11 +195,9 @@ class Section:
     def html(self) -> str:
         """The section as an HTML fragment."""
         intro = f'<p class="eq-intro">{html.escape(self.intro)}</p>' if self.intro else ""
-        return (
-            f"<section><h{self.level}>{html.escape(self.title)}</h{self.level}>{intro}"
-            + "".join(self.blocks)
-            + "</section>"
-        )
+        # a section without a title is one line (an empty section: no heading over «нет данных»)
+        head = f"<h{self.level}>{html.escape(self.title)}</h{self.level}>" if self.title else ""
+        return f"<section>{head}{intro}" + "".join(self.blocks) + "</section>"
 
     def _repr_html_(self) -> str:
         return self.html()

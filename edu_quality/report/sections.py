@@ -9,6 +9,7 @@ ever shown — only aggregates.
 
 from __future__ import annotations
 
+import html
 import warnings
 
 import numpy as np
@@ -20,10 +21,23 @@ from ..errors import DataError
 from ..indicators import evaluate_indicators
 from ..metrics import exam_not_held
 from .data import ReportData, report_data, work_keys
+from .first_screen import (
+    STATUS_TEXT,
+    actions_section,
+    context_words,
+    first_screen_header,
+    journal_words,
+    risk_year,
+    summary_section,
+    track_plan_section,
+    year_label,
+)
+from .progress import session_progress_section
 from .render import Section, fmt_interval, fmt_number, fmt_percent
 
 __all__ = [
     "ReportData",
+    "actions_section",
     "analytic_note",
     "context_section",
     "contingent_section",
@@ -44,20 +58,14 @@ __all__ = [
     "school_report",
     "schools_overview_section",
     "status_section",
+    "summary_section",
+    "track_plan_section",
 ]
 
 _HIDDEN = "скрыто: меньше {n} участников"
 #: A group large enough that is hidden all the same: shown, it would give back a small
 #: group by subtraction from a total (:mod:`edu_quality.disclosure`).
 _HIDDEN_COMPLEMENT = "скрыто: иначе вычисляется малая группа"
-_STATUS_TEXT = {
-    "ШНОР": "школа с низкими образовательными результатами",
-    "ШНОР и ШНСУ": "школа с низкими результатами, работающая в неблагоприятных социальных условиях",
-    "ШНСУ": "школа, работающая в неблагоприятных социальных условиях",
-    "зона риска": "школа в зоне риска снижения результатов",
-    "резильентная": "резильентная школа: результаты выше ожидаемых при неблагоприятном контексте",
-    "": "не входит в списки",
-}
 
 
 # ------------------------------------------------------------------ helpers
@@ -106,6 +114,13 @@ def _compared(table: pd.DataFrame, key: tuple, metric: str, own_n: int, min_n: i
     return fmt_percent(table[metric].get(key))
 
 
+def _one_line(text: str) -> Section:
+    """An empty section of the school report: one line, no heading over «нет данных»."""
+    sec = Section("")
+    sec.blocks.append(f'<p class="eq-empty">{html.escape(text)}</p>')
+    return sec
+
+
 def _school_year(data: ReportData, school_id: str) -> pd.DataFrame:
     s = data.shown_summary
     return s.loc[(s["school_id"] == school_id) & (s["year"] == data.year)]
@@ -115,39 +130,26 @@ def _school_year(data: ReportData, school_id: str) -> pd.DataFrame:
 
 
 def school_header(data: ReportData, school_id: str) -> Section:
-    """Title block: name, municipality, group, year, and the identification status."""
+    """The first screen's title block: name, municipality, year; status and why; markers.
+
+    See :func:`edu_quality.report.first_screen.first_screen_header`.
+    """
     _check_school(data, school_id)
-    row = data.dataset.schools.set_index("school_id").loc[school_id]
-    sec = Section(str(row["name"]), level=1)
-    group = row["group"] if pd.notna(row["group"]) else "не указана"
-    sec.text(
-        f"Муниципалитет: {row['municipality']}. Группа для сравнения: {group}. "
-        f"Учебный год: {data.year - 1}/{data.year}."
-    )
-    c = data.classified
-    if c is not None and school_id in c.index:
-        status = c.loc[school_id, "status"]
-        sec.blocks.append(f'<p class="eq-status">Статус: {_STATUS_TEXT[status]}</p>')
-    sec.note(
-        "Проценты даны с 95-процентным доверительным интервалом в квадратных скобках: "
-        "при малом числе участников доля может случайно колебаться в этих пределах. "
-        f"Группы меньше {data.min_n} участников скрыты."
-    )
-    return sec
+    return first_screen_header(data, school_id)
 
 
 def key_metrics_section(data: ReportData, school_id: str) -> Section:
     """Key metrics of the year against the municipality and the region, with intervals."""
     _check_school(data, school_id)
     sec = Section(
-        "Ключевые показатели",
-        "Доля «2» и качество знаний школы рядом с муниципалитетом и "
-        "регионом по каждой работе этого года.",
+        f"Ключевые показатели: {year_label(data.year)}",
+        "Доля «2» и качество знаний школы рядом с муниципалитетом и регионом по каждой "
+        "работе этого года.",
     )
     mine = _school_year(data, school_id)
     unreliable = _unreliable_notes(data, school_id)
     if mine.empty:
-        sec.note(f"Нет результатов школы за {data.year} год.")
+        sec = _one_line(f"Ключевые показатели: нет результатов школы за {year_label(data.year)}.")
         for text in unreliable:
             sec.note(text)
         return sec
@@ -195,6 +197,11 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
         )
     for text in unreliable:
         sec.note(text)
+    sec.note(
+        "В квадратных скобках — 95-процентный доверительный интервал: при малом числе "
+        "участников доля может случайно колебаться в этих пределах. Группы меньше "
+        f"{data.min_n} участников скрыты."
+    )
     return sec
 
 
@@ -219,17 +226,16 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
     from ..plots import plot_dynamics
 
     _check_school(data, school_id)
-    sec = Section(
-        "Динамика результатов",
-        "«Стабильная динамика» значит, что изменение не отличимо от случайных "
-        "колебаний; «положительная» и «отрицательная» — что отличимо.",
-    )
     s = data.shown_summary
     mine = s.loc[(s["school_id"] == school_id) & (s["year"] <= data.year)]
     mine = mine.loc[~mine["small"]]
     if mine["year"].nunique() < 2:
-        sec.note("Для динамики нужны результаты хотя бы двух лет.")
-        return sec
+        return _one_line("Динамика результатов: нужны результаты хотя бы двух лет.")
+    sec = Section(
+        f"Динамика результатов: {int(mine['year'].min())}–{data.year} гг.",
+        "«Стабильная динамика» значит, что изменение не отличимо от случайных "
+        "колебаний; «положительная» и «отрицательная» — что отличимо.",
+    )
     yoy = year_over_year(mine, by=work_keys(mine), metrics=["share_2", "quality_rate"])
     last = yoy.loc[yoy["year_to"] == yoy["year_to"].max()].dropna(subset=["value_to"])
     rows = [
@@ -287,15 +293,14 @@ def objectivity_section(
     line says when the school is on that list and which signs fire here.
     """
     _check_school(data, school_id)
+    j = data.journal
+    if j is None:
+        return _one_line("Объективность оценивания: нет данных ВПР с отметками по журналу.")
     sec = Section(
-        "Объективность оценивания (ВПР)",
+        f"Объективность оценивания (ВПР): {year_label(data.year)}",
         "Сравнение отметок за ВПР с отметками по журналу: «понизили» — отметка за ВПР "
         "ниже журнальной, «повысили» — выше.",
     )
-    j = data.journal
-    if j is None:
-        sec.note("Нет данных ВПР с отметками по журналу.")
-        return sec
     mine = j.loc[(j["school_id"] == school_id) & (j["year"] == data.year)]
     rows = []
     for r in mine.itertuples():
@@ -311,6 +316,9 @@ def objectivity_section(
         )
     if rows:
         sec.table(pd.DataFrame(rows), name="objectivity")
+    high = journal_words(data, school_id)
+    if high:
+        sec.note(high, warn=True)
     oi = data.objectivity
     if oi is not None:
         o = oi.schools
@@ -345,21 +353,38 @@ def objectivity_section(
     return sec
 
 
+def _school_years(y: int) -> str:
+    return f"{int(y) - 1}/{int(y)}"
+
+
 def contingent_section(data: ReportData, school_id: str) -> Section:
-    """Enrolment by level over the years and the staff."""
+    """Enrolment by level and the staff, up to the report year, each column naming its year."""
     _check_school(data, school_id)
-    sec = Section(
-        "Контингент и кадры", "Численность обучающихся по уровням образования и кадровый состав."
-    )
     e = data.dataset.enrolment
-    e = e.loc[e["school_id"] == school_id]
+    e = e.loc[(e["school_id"] == school_id) & (e["year"] <= data.year)]
+    st = data.dataset.staff
+    st = st.loc[(st["school_id"] == school_id) & (st["year"] <= data.year)].sort_values("year")
+    if not len(e) and not len(st):
+        return _one_line(
+            f"Контингент и кадры: нет данных по {year_label(data.year)} и предыдущие годы."
+        )
+    years = sorted({int(y) for y in (*e["year"], *st["year"])})
+    span = (
+        f"{_school_years(years[0])}–{_school_years(years[-1])} учебные годы"
+        if len(years) > 1
+        else year_label(years[0])
+    )
+    sec = Section(
+        f"Контингент и кадры: {span}",
+        "Численность обучающихся по уровням образования и кадровый состав.",
+    )
     if len(e):
         ch = enrolment_change(e)
         rows = [
             {
                 "Уровень": r.level,
-                f"{r.start}": str(int(r.pupils_start)),
-                f"{r.end}": str(int(r.pupils_end)),
+                _school_years(r.start): str(int(r.pupils_start)),
+                _school_years(r.end): str(int(r.pupils_end)),
                 "Изменение": fmt_number(r.change),
                 "Изменение, %": fmt_percent(r.change_share),
             }
@@ -368,48 +393,45 @@ def contingent_section(data: ReportData, school_id: str) -> Section:
         ]
         if rows:
             sec.table(pd.DataFrame(rows), name="enrolment")
-    st = data.dataset.staff
-    st = st.loc[st["school_id"] == school_id].sort_values("year")
     if len(st):
-        rows = []
-        for r in st.itertuples():
-            t = r.teachers
-            rows.append(
-                {
-                    "Год": str(r.year),
-                    "Педагогов": fmt_number(t),
-                    "Высшая категория": fmt_number(r.category_highest),
-                    "Первая категория": fmt_number(r.category_first),
-                    "Прошли КПК": fmt_number(r.trained),
-                    "Совместители": fmt_number(r.part_time),
-                }
-            )
+        rows = [
+            {
+                "Учебный год": _school_years(r.year),
+                "Педагогов": fmt_number(r.teachers),
+                "Высшая категория": fmt_number(r.category_highest),
+                "Первая категория": fmt_number(r.category_first),
+                "Прошли КПК": fmt_number(r.trained),
+                "Совместители": fmt_number(r.part_time),
+            }
+            for r in st.itertuples()
+        ]
         sec.table(pd.DataFrame(rows), name="staff")
-    if not len(e) and not len(st):
-        sec.note("Нет данных о контингенте и кадрах.")
     return sec
 
 
 def risk_section(data: ReportData, school_id: str) -> Section:
     """The school's 500+ risk profile, significance coloured."""
     _check_school(data, school_id)
+    year = risk_year(data, school_id)
+    if year is None:
+        return _one_line("Рисковый профиль: анкетирование школы не загружено.")
     sec = Section(
-        "Рисковый профиль", "Результаты анкетирования «500+»: чем ниже сумма баллов, тем выше риск."
+        f"Рисковый профиль: анкетирование {_school_years(year)} учебного года",
+        "Результаты анкетирования «500+»: чем ниже сумма баллов, тем выше риск.",
     )
     rp = data.dataset.risk_profiles
-    rp = rp.loc[rp["school_id"] == school_id]
-    if rp.empty:
-        sec.note("Рисковый профиль школы не загружен.")
-        return sec
-    rp = rp.loc[rp["year"] == rp["year"].max()]
+    rp = rp.loc[(rp["school_id"] == school_id) & (rp["year"] == year)]
+    if year > data.year:
+        sec.note(
+            f"Анкетирования за {year_label(data.year)} и раньше нет: показан ближайший "
+            "следующий год."
+        )
     order = {"высокая": 0, "средняя": 1, "низкая": 2}
     rp = rp.sort_values("significance", key=lambda s: s.map(order))
     head = "<tr><th>Фактор риска</th><th>Сумма баллов</th><th>Значимость</th></tr>"
-    import html as _html
-
     body = "".join(
         f'<tr class="eq-{ {"высокая": "high", "средняя": "medium", "низкая": "low"}[r.significance] }">'
-        f'<td>{_html.escape(r.risk_factor)}</td><td class="num">{fmt_number(r.score)}</td>'
+        f'<td>{html.escape(r.risk_factor)}</td><td class="num">{fmt_number(r.score)}</td>'
         f"<td>{r.significance}</td></tr>"
         for r in rp.itertuples()
     )
@@ -436,33 +458,23 @@ def context_section(data: ReportData, school_id: str) -> Section:
     from ..plots import plot_expected
 
     _check_school(data, school_id)
+    c = data.classified
+    if c is None or school_id not in c.index or pd.isna(c.loc[school_id, "index_z"]):
+        return _one_line(
+            "Социальный контекст: нет данных о школе, ожидаемый результат не рассчитан."
+        )
     sec = Section(
-        "Социальный контекст и ожидаемый результат",
+        f"Социальный контекст и ожидаемый результат: {year_label(data.year)}",
         "Результат школы сравнивается с тем, что ожидается при её социальном "
         "контексте: так видно, что зависит от работы школы, а что — от условий.",
     )
-    c = data.classified
-    if c is None or school_id not in c.index or pd.isna(c.loc[school_id, "index_z"]):
-        sec.note("Нет данных о социальном контексте школы: ожидаемый результат не рассчитан.")
-        return sec
     row = c.loc[school_id]
     sec.text(
         f"Индекс социального благополучия: {fmt_number(row['index_z'], 2)} "
         "(0 — средний по региону, ниже нуля — менее благоприятный контекст)."
     )
     if pd.notna(row["adjusted"]):
-        side = (
-            "выше ожидаемого"
-            if row["adjusted_low"] > 0
-            else "ниже ожидаемого"
-            if row["adjusted_high"] < 0
-            else "на уровне ожидаемого"
-        )
-        sec.text(
-            f"Результат с учётом контекста: {fmt_number(row['adjusted'], 2)} "
-            f"{fmt_interval(row['adjusted_low'], row['adjusted_high'], percent=False, digits=2)}"
-            f" — {side}."
-        )
+        sec.text(context_words(row))
         plot = c.reset_index()[["school_id", "index_z", "actual"]].dropna()
         plot["label"] = plot["school_id"].map({school_id: data.names[school_id]})
         ax = plot_expected(plot, "index_z", "actual", labels="label")
@@ -475,19 +487,20 @@ def context_section(data: ReportData, school_id: str) -> Section:
 def status_section(data: ReportData, school_id: str) -> Section:
     """Identification status and why the school is or is not on a list."""
     _check_school(data, school_id)
-    sec = Section(
-        "Статус школы",
-        "Почему школа входит или не входит в списки ШНОР, ШНСУ, зоны риска или резильентных школ.",
-    )
     c = data.classified
     if c is None or school_id not in c.index:
-        sec.note(
-            "Статус не определён: "
+        return _one_line(
+            "Статус школы не определён: "
             + getattr(data, "classify_error", "нет результатов школы за этот год")
         )
-        return sec
+    sec = Section(
+        f"Статус школы: все основания, {year_label(data.year)}",
+        "Почему школа входит или не входит в списки ШНОР, ШНСУ, зоны риска или резильентных школ.",
+    )
     row = c.loc[school_id]
-    sec.blocks.append(f'<p class="eq-status">{sentence(_STATUS_TEXT[row["status"]])}</p>')
+    sec.blocks.append(
+        f'<p class="eq-status">{html.escape(sentence(STATUS_TEXT[row["status"]]))}</p>'
+    )
     reasons = [r for r in str(row["reasons"]).split("; ") if r]
     if reasons:
         sec.items(reasons)
@@ -502,7 +515,13 @@ def status_section(data: ReportData, school_id: str) -> Section:
 def indicators_section(
     data: ReportData, school_id: str | None = None, municipality: str | None = None
 ) -> Section:
-    """Programme indicators against their targets."""
+    """Programme indicators against their targets.
+
+    A school's report shows only the indicators of the school and of its
+    municipality, up to the report year (no regional flood, no future years).
+    """
+    if school_id is not None:
+        return _school_indicators(data, school_id)
     sec = Section("Показатели программы", "Целевые значения показателей и их достижение.")
     ind = data.dataset.indicators
     if ind.empty:
@@ -542,20 +561,67 @@ def indicators_section(
     return sec
 
 
+def _indicator_rows(ev: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Показатель": r.indicator,
+                "Охват": r.scope if isinstance(r.scope, str) else "",
+                "Год": str(r.year),
+                "Цель": f"{r.direction} {fmt_number(r.target)} {r.unit or ''}".strip(),
+                "Факт": fmt_number(r.actual),
+                "Статус": r.status,
+            }
+            for r in ev.itertuples()
+        ]
+    )
+
+
+def _school_indicators(data: ReportData, school_id: str) -> Section:
+    """The indicators of the school and its municipality, up to the report year."""
+    _check_school(data, school_id)
+    ind = data.dataset.indicators
+    own = {data.municipality_of.get(school_id), school_id, str(data.names[school_id])}
+    keep = ind.loc[ind["scope"].isin(own) & (ind["year"] <= data.year)] if len(ind) else ind
+    if keep.empty:
+        return _one_line(
+            f"Показатели программы: нет показателей школы и муниципалитета за "
+            f"{data.year} год и раньше."
+        )
+    years = sorted(int(y) for y in keep["year"].unique())
+    span = f"{years[0]}–{years[-1]} гг." if len(years) > 1 else f"{years[0]} г."
+    sec = Section(
+        f"Показатели программы: {span}",
+        "Целевые значения показателей школы и муниципалитета и их достижение.",
+    )
+    sec.table(_indicator_rows(evaluate_indicators(keep)), name="indicators")
+    return sec
+
+
 def school_report(
     data: ReportData, school_id: str, official_list: str | None = None
 ) -> list[Section]:
-    """Every section of a school's report, in order."""
+    """Every section of a school's report, in order: the first screen, then the details.
+
+    The first screen (:mod:`edu_quality.report.first_screen`): the title with the
+    status, why, and the objectivity markers; the year's main results; «Что
+    делать». The details follow; the plan of the school's track closes the report.
+    """
+    progress = session_progress_section(data, school_id)  # only where autumn works exist
     return [
         school_header(data, school_id),
+        summary_section(data, school_id),
+        actions_section(data, school_id),
         status_section(data, school_id),
         key_metrics_section(data, school_id),
         dynamics_section(data, school_id),
+        *([progress] if progress is not None else []),
         objectivity_section(data, school_id, official_list),
         context_section(data, school_id),
         contingent_section(data, school_id),
         risk_section(data, school_id),
         indicators_section(data, school_id),
+        track_plan_section(data, school_id),
     ]
 
 
