@@ -442,3 +442,45 @@ def test_first_screen_above_the_fold(browser, tmp_path):
         assert y["todo"] is not None and y["measure"] is not None and y["measure"] < 800, (sid, y)
     assert seen["01004"]["markers"] is not None and seen["01004"]["markers"] < 800, seen
     assert seen[SCHOOL]["markers"] is None  # no marker: no box
+
+
+@pytest.mark.slow
+def test_pages_fit_a4_portrait_in_print(browser, tmp_path):
+    """Printed on A4 portrait (210 mm less the print style sheet's 14 mm margins: 182 mm,
+    688 px at 96 px per inch), no table or figure runs past the page's right edge."""
+    from edu_quality.report import page
+
+    data = report_data(SAMPLES / "region", YEAR)
+    pages = {
+        "school_01003": s.school_report(data, "01003"),
+        "school": s.school_report(data, SCHOOL),
+        "municipality": s.municipality_report(data, MUNICIPALITY),
+        "region": r.region_report(data),
+    }
+    browser.call("Emulation.setEmulatedMedia", media="print")
+    browser.call(
+        "Emulation.setDeviceMetricsOverride",
+        width=688,
+        height=1000,
+        deviceScaleFactor=1,
+        mobile=False,
+    )
+    try:
+        wide = {}
+        for i, (name, sections) in enumerate(pages.items()):
+            path = tmp_path / f"a4_{i}.html"
+            path.write_text(page(name, sections), encoding="utf-8")
+            browser.open(path)
+            width = browser.call(
+                "Runtime.evaluate",
+                expression="Math.max(document.documentElement.scrollWidth, ...Array.from("
+                "document.querySelectorAll('table, img')).map(e => e.getBoundingClientRect()"
+                ".right))",
+                returnByValue=True,
+            )["result"]["value"]
+            if width > 688:
+                wide[name] = width
+        assert wide == {}
+    finally:
+        browser.call("Emulation.setEmulatedMedia", media="")
+        browser.call("Emulation.clearDeviceMetricsOverride")
