@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from ._checks import check_option
 from ._files import check_complete
 from ._grouping import is_dask
-from ._russian import did_you_mean
+from ._russian import did_you_mean, plural
 from .errors import MAX_PROBLEMS, DataError, Problem
 from .io.limits import DEFAULT_LIMITS, ReadLimits, inside_folder, regular_file
 from .io.load import Loaded, context_extra, load
@@ -147,17 +147,22 @@ class Dataset:
             rows, size = _rows_per_work(table)
             if rows:
                 by = size.unstack("year", fill_value=0)  # noqa: PD010
-                lines.append(f"  {name}: {rows} строк")
+                lines.append(f"  {name}: {_rows(rows)}")
                 for assessment, row in by.iterrows():
                     years = ", ".join(f"{y}: {n}" for y, n in row.items() if n)
                     lines.append(f"    {assessment}: {years}")
         for name in _OPTIONAL:
             table = getattr(self, name)
             if len(table):
-                lines.append(f"  {_TITLES[name]}: {len(table)} строк")
+                lines.append(f"  {_TITLES[name]}: {_rows(len(table))}")
         for note in self.notes:
             lines.append(f"  примечание: {note}")
         return "\n".join(lines)
+
+
+def _rows(n: int) -> str:
+    """«1 строка», «3 строки», «42 строки», «132 строки», «5 строк»."""
+    return f"{n} {plural(n, 'строка', 'строки', 'строк')}"
 
 
 def _rows_per_work(table: pd.DataFrame | dd.DataFrame) -> tuple[int, pd.Series | None]:
@@ -627,7 +632,7 @@ def _concat(
             key = ", ".join(f"{k}={first[k]}" for k in spec.key)
             raise DataError(
                 "results*",
-                f"одни и те же результаты есть в нескольких файлах ({int(dup.sum())} строк), "
+                f"одни и те же результаты есть в нескольких файлах ({_rows(int(dup.sum()))}), "
                 f"например {key}",
             )
     out.attrs = {"kind": tables[0].attrs.get("kind")}

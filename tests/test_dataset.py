@@ -40,6 +40,10 @@ def test_inta_tables(inta):
 def test_inta_summary_text(inta):
     text = inta.summary()
     assert "школ: 6" in text and "ОГЭ: 2019: 3, 2020: 3, 2021: 3, 2022: 3" in text
+    # row counts agree with the number: 3 строки, 42 строки, 12 строк
+    assert "социальный контекст: 3 строки" in text
+    assert "показатели программы: 42 строки" in text and "кадры: 12 строк" in text
+    assert " строк(" not in text and "3 строк\n" not in text
 
 
 def test_inta_indicators(inta):
