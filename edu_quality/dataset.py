@@ -118,6 +118,44 @@ class Dataset:
         """Municipalities of the registry, sorted."""
         return sorted(self.schools["municipality"].dropna().unique())
 
+    def scales(self) -> pd.DataFrame:
+        """The ВПР score-to-mark scales for this dataset: the folder's own, then the shipped ones.
+
+        A folder may hold a ``scales`` file (``.csv``, ``.xlsx`` or ``.parquet``,
+        either form :func:`edu_quality.scales.read_scales` reads); its works
+        replace the shipped scales of the same year, subject and grade
+        (:func:`edu_quality.scales.merge_scales`). Without one, the shipped
+        scales (2020–2021) are returned.
+
+        Examples
+        --------
+        >>> from edu_quality.demo import sample_folder
+        >>> ds = load_dataset(sample_folder("region"))
+        >>> sorted(ds.scales()["year"].unique().tolist())
+        [2020, 2021, 2022, 2023, 2024]
+        """
+        from .scales import merge_scales, read_scales
+
+        own = _files(self.folder, "scales")
+        return merge_scales(read_scales(own[0]) if own else None)
+
+    def max_scores(self) -> pd.DataFrame:
+        """The maximum primary score of every ВПР work, by year: from :meth:`scales`.
+
+        This is the ``max_scores=`` of :func:`edu_quality.objectivity_index`
+        (sign (c) of the federal method).
+
+        Examples
+        --------
+        >>> from edu_quality.demo import sample_folder
+        >>> m = load_dataset(sample_folder("region")).max_scores()
+        >>> int(m.query("year == 2024 and subject == 'Математика' and grade == 4")["max_score"].iloc[0])
+        20
+        """
+        from .scales import max_scores
+
+        return max_scores(self.scales())
+
     def summary(self) -> str:
         """A readable summary in Russian: what is in the dataset.
 

@@ -122,6 +122,7 @@ __all__ = [
     "Truth",
     "main",
     "make_region",
+    "scales_table",
     "write_region",
 ]
 
@@ -1572,6 +1573,38 @@ def make_region(
     )
 
 
+def scales_table(years: Sequence[int]) -> pd.DataFrame:
+    """The ВПР score-to-mark scales the generator used, for each of ``years``.
+
+    The generator marks every year's works on :data:`VPR_SCALE` (the official
+    2021 scales), so the region's own scale table repeats them under each of its
+    years; :func:`write_region` writes it as ``scales`` beside the results, and
+    :meth:`edu_quality.Dataset.max_scores` reads it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The long form of :func:`edu_quality.scales.read_scales`: ``year``,
+        ``subject``, ``grade``, ``mark``, ``min_score``, ``max_score``, ``source``.
+
+    Examples
+    --------
+    >>> t = scales_table([2024])
+    >>> t.query("subject == 'Математика' and grade == 4")[["mark", "min_score", "max_score"]].values.tolist()
+    [[2, 0, 5], [3, 6, 9], [4, 10, 14], [5, 15, 20]]
+    """
+    rows = []
+    for year in sorted(int(y) for y in years):
+        for (subject, grade), (top, lo3, lo4, lo5) in VPR_SCALE.items():
+            bounds = ((0, lo3 - 1), (lo3, lo4 - 1), (lo4, lo5 - 1), (lo5, top))
+            for mark, (lo, hi) in zip((2, 3, 4, 5), bounds, strict=True):
+                rows.append(
+                    (year, subject, grade, mark, lo, hi, "синтетический пример: шкалы ВПР 2021 г.")
+                )
+    columns = ["year", "subject", "grade", "mark", "min_score", "max_score", "source"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 def write_region(
     region: Region,
     folder: str | Path,
@@ -1600,7 +1633,8 @@ def write_region(
     -------
     list of Path
         The files (or, for partitioned tables, folders) written, in the order
-        of :data:`TABLE_NAMES`. The planted facts (``truth``) are not written.
+        of :data:`TABLE_NAMES`, then ``scales``: the ВПР scales of the region's
+        years (:func:`scales_table`). The planted facts (``truth``) are not written.
 
     Raises
     ------
@@ -1639,6 +1673,13 @@ def write_region(
             path = out / f"{name}.parquet"
             table.to_parquet(path, index=False)
         paths.append(path)
+    scales = scales_table(region.tables["results_vpr"]["year"].unique())
+    path = out / f"scales.{format}"
+    if format == "csv":
+        scales.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    else:
+        scales.to_parquet(path, index=False)
+    paths.append(path)
     return paths
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from _helpers import ALTAI
 
+from edu_quality.errors import DataError
 from edu_quality.objectivity import (
     FEDERAL_LABEL,
     MESSAGE_FLAGGED,
@@ -267,3 +268,29 @@ def test_report_comparison_with_official_list(tmp_path):
         "Школа входит в официальный список"
         not in s.objectivity_section(data, "01001", str(listed)).html()
     )
+
+
+def test_year_without_a_scale_is_one_line_naming_it_and_the_parameter():
+    res = pd.concat(
+        [pupils(s, [10, 12, 14], year=2022, grade=4) for s in "AB"]
+        + [pupils(s, [10, 12, 14], year=2023, grade=5) for s in "AB"],
+        ignore_index=True,
+    )
+    with pytest.raises(DataError) as info:  # the shipped scales stop at 2021
+        objectivity_index(res)
+    text = str(info.value)
+    assert "\n" not in text and "нет шкал ВПР 2022, 2023 гг." in text
+    assert "max_scores=" in text and "scales=" in text
+
+
+@pytest.mark.slow
+def test_sample_region_objectivity_with_its_own_scales():
+    import edu_quality as eq
+    from edu_quality.demo import sample_folder
+
+    ds = eq.load_dataset(sample_folder("region"))
+    m = ds.max_scores()
+    assert {2021, 2022, 2023, 2024} <= set(m["year"])
+    fed = eq.objectivity_index(ds.results, max_scores=m).region
+    assert fed["year"].tolist() == [2021, 2022, 2023, 2024]
+    assert fed["index"].between(0, 100).all()

@@ -81,7 +81,7 @@ def test_committed_sample_is_what_the_generator_makes(tmp_path):
     # the command documented in data_samples/region/README.md
     assert main([str(tmp_path)]) == 0
     fresh = sorted(p.name for p in tmp_path.glob("*.csv"))
-    assert fresh == sorted(f"{name}.csv" for name in TABLE_NAMES)
+    assert fresh == sorted(f"{name}.csv" for name in (*TABLE_NAMES, "scales"))
     assert sorted(p.name for p in SAMPLE.glob("*.csv")) == fresh
     stale = [n for n in fresh if (tmp_path / n).read_bytes() != (SAMPLE / n).read_bytes()]
     assert not stale, (
@@ -92,7 +92,10 @@ def test_committed_sample_is_what_the_generator_makes(tmp_path):
 
 def test_csv_format(tmp_path, region):
     paths = write_region(region, tmp_path)
-    assert [p.name for p in paths] == [f"{n}.csv" for n in TABLE_NAMES]
+    assert [p.name for p in paths] == [f"{n}.csv" for n in (*TABLE_NAMES, "scales")]
+    scales = pd.read_csv(paths[-1])  # the scales the generator marked with, for its years
+    assert sorted(scales["year"].unique()) == sorted(region.results_vpr["year"].unique())
+    assert len(scales) == 4 * len(VPR_SCALE) * scales["year"].nunique()
     text = (tmp_path / "results_vpr.csv").read_text(encoding="utf-8")
     assert text.splitlines()[0] == ",".join(RESULT_COLUMNS)
     assert "\r" not in text

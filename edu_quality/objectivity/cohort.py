@@ -101,6 +101,17 @@ def with_max_score(works: pd.DataFrame, max_scores: pd.DataFrame | None) -> pd.S
     table = table.astype({c: "int64" for c in on if c != "subject"})
     merged = key[on].merge(table, on=on, how="left", validate="many_to_one")
     missing = merged["max_score"].isna()
+    if missing.any() and "year" in on:
+        absent = sorted(set(merged.loc[missing, "year"].tolist()) - set(table["year"].tolist()))
+        if absent:  # whole years without a scale: one line naming them and the parameter
+            years = ", ".join(map(str, absent))
+            raise DataError(
+                None,
+                f"нет шкал ВПР {years} {'г.' if len(absent) == 1 else 'гг.'}: "
+                "максимальные баллы работ этих лет неизвестны — передайте их параметром "
+                "max_scores= (edu_quality.scales.max_scores(scales=read_scales(файл)), "
+                "или положите файл scales в папку данных и передайте ds.max_scores())",
+            )
     if missing.any():
         raise DataError(
             "max_scores",
@@ -154,11 +165,16 @@ def pair_works(m: pd.DataFrame, max_scores: pd.DataFrame | None) -> pd.DataFrame
     pairs = m[m["work_grade"] == 4].merge(
         m[m["work_grade"] == 5], on=on, how="inner", suffixes=("_4", "_5")
     )
-    for g in ("4", "5"):
-        side = pairs[[f"{c}_{g}" for c in SIDE]].set_axis(SIDE, axis=1)
-        side = side.assign(subject=pairs["subject"])
-        top = with_max_score(side, max_scores) if len(pairs) else pd.Series(dtype="float64")
-        pairs[f"s_{g}"] = pairs[f"mean_{g}"] / top * 100
+    sides = [
+        pairs[[f"{c}_{g}" for c in SIDE]].set_axis(SIDE, axis=1).assign(subject=pairs["subject"])
+        for g in ("4", "5")
+    ]
+    # both sides looked up at once: a missing scale names every year it lacks
+    both = pd.concat(sides, ignore_index=True)
+    top = with_max_score(both, max_scores) if len(pairs) else pd.Series(0.0, index=both.index)
+    for i, g in enumerate(("4", "5")):
+        part = top.iloc[i * len(pairs) : (i + 1) * len(pairs)].to_numpy()
+        pairs[f"s_{g}"] = pairs[f"mean_{g}"] / part * 100
     return pairs.rename(
         columns={
             "year_4": "year_grade4",
