@@ -1,25 +1,39 @@
 # Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+# `make demo` and `make lab` install what running needs (the package, its runtime dependencies
+# and the kernelspec); `make test`, `test-fast`, `lint` and `bench` add the test extras.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+LAB_PORT ?= 8888
 
-.PHONY: demo test test-fast bench lint clean venv
+.PHONY: demo lab test test-fast bench lint clean venv venv-test
 
 venv: $(STAMP)
+venv-test: $(TEST_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -c "from edu_quality.report.notebooks import ensure_kernel; ensure_kernel()"
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(TEST_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m edu_quality.demo
 
+# JupyterLab on 127.0.0.1 with notebooks/ open and the project's kernel (Ctrl+C stops it).
+lab: $(STAMP)
+	$(BIN)/python -m edu_quality.lab --port $(LAB_PORT)
+
 # The browser test needs Chromium: installed here when missing and running as root (quietly,
 # log in .venv/chromium-install.log); without it that test is skipped, the run goes on.
-test: $(STAMP)
+test: $(TEST_STAMP)
 	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
 	  echo "Установка Chromium для теста в браузере (журнал: $(VENV)/chromium-install.log)"; \
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
@@ -27,7 +41,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # The inner loop: everything but the tests marked slow (kernels, clusters, Chromium, large data).
-test-fast: $(STAMP)
+test-fast: $(TEST_STAMP)
 	$(BIN)/python -m pytest -m "not slow" -q
 
 # Benchmarks, not tests: school reports four ways — the naive papermill + nbconvert loop,
@@ -35,14 +49,14 @@ test-fast: $(STAMP)
 # in reports/bench.md; the ФИС ОКО import when the folder of real data is there; the
 # national-scale analysis in pandas and on a local Dask cluster.
 ALTAI ?= ../shared/real/altai
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_reports.py
 	@if [ -d "$(ALTAI)" ]; then $(BIN)/python benchmarks/bench_import.py "$(ALTAI)"; \
 	else echo "bench_import: нет папки $(ALTAI), импорт не замерен"; fi
 	$(BIN)/python benchmarks/bench_national.py
 	$(BIN)/python benchmarks/bench_dask.py
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check edu_quality tests benchmarks
 	$(BIN)/ruff format --check edu_quality tests benchmarks
 
