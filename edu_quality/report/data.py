@@ -50,11 +50,14 @@ def work_keys(table: pd.DataFrame) -> list[str]:
     return [*PROCEDURE, "session"] if "session" in table.columns else list(PROCEDURE)
 
 
-def carried_max_scores(years: pd.Series) -> tuple[pd.DataFrame, str]:
+def carried_max_scores(
+    years: pd.Series, known: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, str]:
     """Maximum scores of the works for every year of ``years`` (and the year before).
 
-    :func:`edu_quality.scales.max_scores` holds the years whose scales are
-    shipped; a year it lacks takes the maximum of the same work in the
+    ``known`` (by default :func:`edu_quality.scales.max_scores`, the shipped
+    years; a dataset's own scales through :meth:`edu_quality.Dataset.max_scores`)
+    holds the years whose scales are given; a year it lacks takes the maximum of the same work in the
     nearest earlier year it has (the nearest later one when there is none):
     sign (c) of the federal method needs the maximum of every work, and the
     КИМ of a work keep their maximum from year to year as a rule.
@@ -75,7 +78,7 @@ def carried_max_scores(years: pd.Series) -> tuple[pd.DataFrame, str]:
     """
     from ..scales import max_scores
 
-    known = max_scores()
+    known = max_scores() if known is None else known
     have = sorted(int(y) for y in known["year"].unique())
     wanted = {int(y) for y in years.dropna().unique()}
     wanted |= {y - 1 for y in wanted}
@@ -215,7 +218,7 @@ class ReportData:
         r = drop_unreliable(self.dataset.results)
         if r.empty or not (r["assessment"] == "ВПР").any() or r["journal_mark"].isna().all():
             return None
-        maxima, self.max_score_note = carried_max_scores(r["year"])
+        maxima, self.max_score_note = carried_max_scores(r["year"], self.dataset.max_scores())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -234,7 +237,7 @@ class ReportData:
         if self.objectivity is None:
             return None
         r = drop_unreliable(self.dataset.results)
-        maxima, _ = carried_max_scores(r["year"])
+        maxima, _ = carried_max_scores(r["year"], self.dataset.max_scores())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
