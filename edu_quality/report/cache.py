@@ -26,7 +26,7 @@ from ..errors import DataError
 if TYPE_CHECKING:
     from ..dataset import Dataset
 
-__all__ = ["cached_dataset", "folder_version", "preload_dataset", "share_dataset"]
+__all__ = ["cached_dataset", "folder_version", "loaded_dataset", "preload_dataset", "share_dataset"]
 
 _DATASETS: dict[tuple, Dataset] = {}
 #: Folder → the version of the dataset a batch handed to this process (see module notes).
@@ -87,6 +87,15 @@ def cached_dataset(data_dir: str | Path) -> Dataset:
             _DATASETS.clear()
         _DATASETS[key] = load_dataset(folder)
     return _DATASETS[key]
+
+
+def loaded_dataset(data_dir: str | Path) -> Dataset | None:
+    """The dataset of ``data_dir`` this process has loaded (its current version), or None.
+
+    Nothing is loaded here.
+    """
+    folder, stamp = folder_version(data_dir)
+    return _DATASETS.get((str(folder), stamp))
 
 
 def share_dataset(data_dir: str | Path, path: str | Path) -> bool:

@@ -345,13 +345,15 @@ def report_data(data_dir: str | Path, year: int | str, *, min_n: int = 5) -> Rep
     return _CACHE[key]
 
 
-def school_statuses(data_dir: str | Path, year: int, *, min_n: int = 5) -> dict[str, str]:
+def school_statuses(
+    data_dir: str | Path, year: int, *, min_n: int = 5, dataset: Dataset | None = None
+) -> dict[str, str]:
     """Each school's identification status of the year (:attr:`ReportData.classified`).
 
     School id → «ШНОР», «ШНСУ», «ШНОР и ШНСУ», «зона риска», «резильентная» or
     ``""`` (none); empty when the year's schools cannot be classified. The dataset
-    is the one a batch loaded to plan (:func:`~edu_quality.report.cache.cached_dataset`),
-    not read again; the tables are not kept.
+    is ``dataset`` when given (a batch passes the one it loaded to plan), else
+    :func:`~edu_quality.report.cache.cached_dataset`; the tables are not kept.
 
     Examples
     --------
@@ -360,8 +362,10 @@ def school_statuses(data_dir: str | Path, year: int, *, min_n: int = 5) -> dict[
     >>> statuses and set(statuses.values()) <= {"ШНОР", "ШНСУ", "ШНОР и ШНСУ", "зона риска", "резильентная", ""}
     True
     """
-    folder, _ = folder_version(data_dir)
-    c = ReportData(cached_dataset(folder), year, min_n=min_n).classified
+    if dataset is None:
+        folder, _ = folder_version(data_dir)
+        dataset = cached_dataset(folder)
+    c = ReportData(dataset, year, min_n=min_n).classified
     if c is None:
         return {}
     return {str(k): str(v) for k, v in c["status"].items()}

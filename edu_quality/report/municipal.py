@@ -644,7 +644,7 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
     ids = check_municipality(data, municipality)
     sec = Section(
         "Аналитическая справка",
-        f"{municipality}, {data.year - 1}/{data.year} учебный год: выявленные проблемы с "
+        f"{data.year - 1}/{data.year} учебный год, {municipality}: выявленные проблемы с "
         "названиями школ, вероятные причины, меры по трекам со сроками и ответственными, "
         "показатели программы рядом с расчётом по данным.",
     )

@@ -542,7 +542,7 @@ def run_batch(
 
                 register_engine()  # papermill imports while the kernels start
             n_todo = _plan(run, plan(data_dir, year, municipality), data_dir, force, municipality)
-            _start_statuses(run, data_dir)
+            _start_statuses(run, data_dir)  # before the hand-over drops the loaded dataset
             for kernel in stop.kernels[n_todo:]:  # more slots than reports: not needed
                 kernel.kill("stop")
             if executor == "local" and n_todo:
@@ -738,19 +738,25 @@ def _start_statuses(run: _Batch, data_dir: Path) -> None:
 
     For the «Статус школы» column of ``index.html``: once per batch, in a thread of
     the batch process while the kernels build the reports (the dataset is the one
-    loaded to plan), and only when a school report of the plan has no status kept
+    loaded to plan, taken before the hand-over drops it from this process; it is
+    never put back in the cache), and only when a school report of the plan has no status kept
     from an earlier run with the same inputs. A dataset that cannot be classified
     leaves the column «—».
     """
     schools = [e for e in run.entries.values() if e["kind"] == "school"]
     if not schools or all("identification" in e for e in schools):
         return
+    from .cache import loaded_dataset
+
+    dataset = loaded_dataset(data_dir)  # the plan's; a plan that loaded nothing: no column
+    if dataset is None:
+        return
 
     def classify() -> None:
         from .data import school_statuses
 
         try:
-            run.statuses.update(school_statuses(data_dir, run.year))
+            run.statuses.update(school_statuses(data_dir, run.year, dataset=dataset))
         except Exception:  # noqa: BLE001 - an index column only: the reports say why
             pass
 

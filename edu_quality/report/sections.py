@@ -569,7 +569,9 @@ def _indicator_rows(ev: pd.DataFrame) -> pd.DataFrame:
                 "Охват": r.scope if isinstance(r.scope, str) else "",
                 "Год": str(r.year),
                 "Цель": f"{r.direction} {fmt_number(r.target)} {r.unit or ''}".strip(),
-                "Факт": fmt_number(r.actual),
+                "Факт": f"{fmt_number(r.actual, fixed=r.unit == '%')} {r.unit or ''}".strip()
+                if pd.notna(r.actual)
+                else "—",
                 "Статус": r.status,
             }
             for r in ev.itertuples()
