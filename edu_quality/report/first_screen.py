@@ -27,6 +27,7 @@ from .._russian import decimal, plural
 from ..errors import DataError
 from ..metrics import exam_not_held
 from .data import ReportData, work_keys
+from .plan import plan_table
 from .render import Section, fmt_number, fmt_percent
 
 __all__ = [
@@ -499,15 +500,5 @@ def track_plan_section(data: ReportData, school_id: str) -> Section:
         f"{TRACK_TEXT[track].capitalize()}: "
         + ("меры плана, названные для школы." if own else "все меры трека по плану."),
     )
-    sec.table(
-        pd.DataFrame(
-            {
-                "Мероприятие": measures["measure"].fillna(""),
-                "Срок": measures["deadline"].fillna(""),
-                "Ответственный": measures["responsible"].fillna(""),
-                "Ожидаемый результат": measures["expected_result"].fillna(""),
-            }
-        ),
-        name=f"plan_{track}",
-    )
+    sec.table(plan_table(measures), name=f"plan_{track}")
     return sec

@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-__all__ = ["TRACKS", "deadline_key", "plan_order"]
+__all__ = ["TRACKS", "deadline_key", "plan_order", "plan_table"]
 
 #: The three tracks of the «500+» plan of measures.
 TRACKS = {
@@ -96,3 +96,24 @@ def plan_order(plan: pd.DataFrame) -> pd.DataFrame:
         }
     ).sort_values(["num", "track", "kind", "when", "pos"])
     return plan.iloc[order["pos"].to_numpy()].reset_index(drop=True)
+
+
+def plan_table(measures: pd.DataFrame) -> pd.DataFrame:
+    """Measures of a plan as a report shows them: measure, deadline, responsible, result.
+
+    Examples
+    --------
+    >>> plan_table(pd.DataFrame({"measure": ["Анализ ВПР"], "deadline": ["до 30.09.2024"],
+    ...                          "responsible": [None], "expected_result": ["список ШНОР"]}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+      Мероприятие           Срок Ответственный Ожидаемый результат
+    0  Анализ ВПР  до 30.09.2024                        список ШНОР
+    """
+    return pd.DataFrame(
+        {
+            "Мероприятие": measures["measure"].fillna(""),
+            "Срок": measures["deadline"].fillna(""),
+            "Ответственный": measures["responsible"].fillna(""),
+            "Ожидаемый результат": measures["expected_result"].fillna(""),
+        }
+    ).reset_index(drop=True)

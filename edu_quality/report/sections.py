@@ -543,21 +543,7 @@ def indicators_section(
     if keep.empty:
         sec.note("Нет показателей для этой территории.")
         return sec
-    ev = evaluate_indicators(keep)
-    rows = [
-        {
-            "Показатель": r.indicator,
-            "Охват": r.scope if isinstance(r.scope, str) else "",
-            "Год": str(r.year),
-            "Цель": f"{r.direction} {fmt_number(r.target)} {r.unit or ''}".strip(),
-            "Факт": f"{fmt_number(r.actual, fixed=r.unit == '%')} {r.unit or ''}".strip()
-            if pd.notna(r.actual)
-            else "—",
-            "Статус": r.status,
-        }
-        for r in ev.itertuples()
-    ]
-    sec.table(pd.DataFrame(rows), name="indicators")
+    sec.table(_indicator_rows(evaluate_indicators(keep)), name="indicators")
     return sec
 
 
@@ -793,24 +779,14 @@ def plan_section(data: ReportData) -> Section:
     if plan.empty:
         sec.note("План мероприятий не загружен.")
         return sec
-    from .plan import TRACKS, plan_order
+    from .plan import TRACKS, plan_order, plan_table
 
     ordered = plan_order(plan)
     track = ordered["track"].astype(str).str.strip()
     for t in dict.fromkeys(track):  # by track, then by deadline
         part = ordered.loc[track == t]
         sec.subtitle(f"Трек {t}" + (f" — {TRACKS[t]}" if t in TRACKS else ""))
-        sec.table(
-            pd.DataFrame(
-                {
-                    "Мероприятие": part["measure"].fillna(""),
-                    "Срок": part["deadline"].fillna(""),
-                    "Ответственный": part["responsible"].fillna(""),
-                    "Ожидаемый результат": part["expected_result"].fillna(""),
-                }
-            ),
-            name=f"plan_{t}",
-        )
+        sec.table(plan_table(part), name=f"plan_{t}")
     return sec
 
 
