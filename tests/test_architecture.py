@@ -308,3 +308,20 @@ def test_the_code_is_lint_clean_and_formatted():
         [ruff, "format", "--check", *paths], cwd=root, capture_output=True, text=True
     )
     assert fmt.returncode == 0, fmt.stdout[-3000:]
+
+
+def test_notebook_cells_hold_no_logic():
+    """A notebook cell is parameters, a call, a display: no loop, branch, function or class
+    (logic lives in edu_quality/, where it is tested)."""
+    import json
+
+    found = []
+    for path in sorted((PACKAGE / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for i, cell in enumerate(cells):
+            if cell["cell_type"] != "code":
+                continue
+            tree = ast.parse("".join(cell["source"]))
+            kinds = (ast.For, ast.While, ast.If, ast.FunctionDef, ast.ClassDef, ast.Lambda)
+            found += [f"{path.name} cell {i}" for n in ast.walk(tree) if isinstance(n, kinds)]
+    assert found == []

@@ -631,3 +631,25 @@ def test_signals_stop_the_reports_but_an_ignored_hangup_stays_ignored():
             assert isinstance(signal.getsignal(signal.SIGHUP), Stop)
     finally:
         signal.signal(signal.SIGHUP, before)
+
+
+@pytest.mark.slow
+def test_pages_under_no_reports_name_are_removed(tmp_path):
+    """A page an earlier batch built under a name no report has now (an old naming scheme,
+    a school gone) would read as current: a batch over the whole folder removes it; a
+    batch of one municipality leaves the folder's other pages alone."""
+    out = tmp_path / "reports"
+    out.mkdir()
+    stale = ["municipality_МОГО_Инта-183b163e.html", "school_GONE.ipynb"]
+    for name in stale:
+        (out / name).write_text("старая страница", encoding="utf-8")
+    (out / "notes.html").write_text("свой файл", encoding="utf-8")
+    muni = eq.load_dataset(INTA).municipalities[0]
+    result = run_batch(INTA, YEAR, out, jobs=1, progress=False, municipality=muni)
+    assert result.done and all((out / n).exists() for n in stale)
+    result = run_batch(INTA, YEAR, out, jobs=1, progress=False)
+    assert not any((out / n).exists() for n in stale)
+    assert (out / "notes.html").exists()  # not a report's name: not touched
+    pages = {p.stem for p in out.glob("*.html")} - {"index", "notes"}
+    assert pages == set(result.done) | set(result.skipped)
+    assert "которых больше нет в плане: 2" in (out / "batch.log").read_text(encoding="utf-8")

@@ -201,5 +201,16 @@ def test_pages_of_the_sample_region_write_russian_right(tmp_path):
 
     own = _own_text(data)
     found = {name: findings(html, own) for name, html in pages.items()}
+    # the Inta sample: real tables, ОГЭ with the 2020 gap, a plan and risk profiles
+    inta = report_data(sample_folder("inta"), 2022)
+    inta_own = _own_text(inta)
+    inta_pages = {
+        f"Инта {sid}": page(sid, school_report(inta, sid)) for sid in inta.classified.index
+    }
+    inta_pages.update(
+        {f"Инта {m}": page(m, municipality_report(inta, m)) for m in inta.dataset.municipalities}
+    )
+    found.update({name: findings(html, inta_own) for name, html in inta_pages.items()})
+    pages.update(inta_pages)
     assert {name: f for name, f in found.items() if f} == {}
     assert all("<script" not in html for html in pages.values())

@@ -27,6 +27,7 @@ import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
@@ -36,6 +37,7 @@ __all__ = [
     "lock_output",
     "make_handoff_folder",
     "process_alive",
+    "remove_orphan_reports",
     "remove_stale_handoffs",
     "remove_stale_temporaries",
 ]
@@ -153,6 +155,44 @@ def remove_stale_temporaries(out: str | Path) -> list[str]:
     removed = []
     for path in sorted(Path(out).iterdir()):
         if not _TEMPORARY.match(path.name):
+            continue
+        with contextlib.suppress(OSError):
+            if stat.S_ISDIR(path.lstat().st_mode):
+                continue
+            path.unlink()  # a link is removed, never followed
+            removed.append(path.name)
+    return removed
+
+
+#: A report page or executed notebook of a batch: ``school_…`` or ``municipality_…``.
+_REPORT_FILE = re.compile(r"(?:school|municipality)_[\w\-]+\.(?:html|ipynb)")
+
+
+def remove_orphan_reports(out: str | Path, names: Iterable[str]) -> list[str]:
+    """Remove report pages and notebooks of ``out`` that are not among ``names``; return them.
+
+    A page a batch built earlier under a name no report has now (an id gone from the
+    registry, a naming scheme changed) would sit beside the current pages and read
+    as current. Only ``school_*`` and ``municipality_*`` ``.html``/``.ipynb`` files
+    are touched; call it for a batch over every report of the folder, while no other
+    batch writes there (:func:`lock_output`).
+
+    Examples
+    --------
+    >>> out = Path(tempfile.mkdtemp())
+    >>> for name in ("school_1.html", "school_2.html", "notes.html", "index.html"):
+    ...     (out / name).write_text("")
+    0
+    0
+    0
+    0
+    >>> remove_orphan_reports(out, ["school_1"]), sorted(p.name for p in out.iterdir())
+    (['school_2.html'], ['index.html', 'notes.html', 'school_1.html'])
+    """
+    keep = set(names)
+    removed = []
+    for path in sorted(Path(out).iterdir()):
+        if not _REPORT_FILE.fullmatch(path.name) or path.name.rsplit(".", 1)[0] in keep:
             continue
         with contextlib.suppress(OSError):
             if stat.S_ISDIR(path.lstat().st_mode):

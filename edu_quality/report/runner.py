@@ -65,6 +65,7 @@ from .job import (
 from .leftovers import (
     lock_output,
     make_handoff_folder,
+    remove_orphan_reports,
     remove_stale_handoffs,
     remove_stale_temporaries,
 )
@@ -248,6 +249,7 @@ class _Batch:
     kept: dict[str, dict] = field(default_factory=dict)  # other municipalities' reports
     statuses: dict[str, str] = field(default_factory=dict)  # school id → identification status
     statuses_thread: threading.Thread | None = None
+    locked: bool = False  # holds the output folder's lock (no other batch writes there)
     close_client: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
@@ -542,6 +544,14 @@ def run_batch(
 
                 register_engine()  # papermill imports while the kernels start
             n_todo = _plan(run, plan(data_dir, year, municipality), data_dir, force, municipality)
+            # every report of the folder planned: a page under no report's name is an orphan
+            if plan is plan_jobs and municipality is None and run.locked:
+                pages = [n for n, e in run.entries.items() if e["status"] != "nodata"]
+                orphans = remove_orphan_reports(out, pages)
+                if orphans:
+                    _note(
+                        run, f"удалены страницы отчётов, которых больше нет в плане: {len(orphans)}"
+                    )
             _start_statuses(run, data_dir)  # before the hand-over drops the loaded dataset
             for kernel in stop.kernels[n_todo:]:  # more slots than reports: not needed
                 kernel.kill("stop")
@@ -620,7 +630,8 @@ def _remove_leftovers(run: _Batch) -> None:
     the output folder, unless another batch is writing there now.
     """
     folders = remove_stale_handoffs()
-    if lock_output(run.log):
+    run.locked = lock_output(run.log)
+    if run.locked:
         files = remove_stale_temporaries(run.out)
     else:
         files = []

@@ -32,6 +32,7 @@ from .first_screen import (
     track_plan_section,
     year_label,
 )
+from .municipal import check_municipality
 from .progress import session_progress_section
 from .render import Section, fmt_interval, fmt_number, fmt_percent
 
@@ -616,20 +617,9 @@ def school_report(
 # ------------------------------------------------------------------ municipality report
 
 
-def _check_municipality(data: ReportData, municipality: str) -> list[str]:
-    ids = data.schools_of(municipality)
-    if not ids:
-        raise DataError(
-            None,
-            f"муниципалитет «{municipality}» не найден в реестре; есть: "
-            + ", ".join(data.dataset.municipalities),
-        )
-    return ids
-
-
 def municipality_header(data: ReportData, municipality: str) -> Section:
     """Title block of a municipality report."""
-    ids = _check_municipality(data, municipality)
+    ids = check_municipality(data, municipality)
     sec = Section(f"{municipality}: аналитический отчёт", level=1)
     sec.text(f"Учебный год: {data.year - 1}/{data.year}. Школ: {len(ids)}.")
     sec.note(
@@ -641,7 +631,7 @@ def municipality_header(data: ReportData, municipality: str) -> Section:
 
 def schools_overview_section(data: ReportData, municipality: str) -> Section:
     """Every school of the municipality side by side."""
-    ids = _check_municipality(data, municipality)
+    ids = check_municipality(data, municipality)
     sec = Section(
         "Школы муниципалитета",
         "Все школы рядом: участники всех работ года; доля «2» и качество знаний — по работам, "
@@ -690,7 +680,7 @@ def schools_overview_section(data: ReportData, municipality: str) -> Section:
 
 def identification_section(data: ReportData, municipality: str) -> Section:
     """The lists of ШНОР, ШНСУ, risk-zone and resilient schools, with reasons."""
-    ids = _check_municipality(data, municipality)
+    ids = check_municipality(data, municipality)
     sec = Section("Списки школ", "Кто входит в списки и почему: причины с цифрами.")
     c = data.classified
     if c is None:
@@ -739,7 +729,7 @@ def factors_section(data: ReportData, municipality: str | None = None) -> Sectio
 
 def dynamics_overview_section(data: ReportData, municipality: str) -> Section:
     """Share of the municipality's schools with positive dynamics."""
-    ids = _check_municipality(data, municipality)
+    ids = check_municipality(data, municipality)
     sec = Section(
         "Динамика по муниципалитету",
         "Доля школ с положительной динамикой доли «2» к прошлому году.",
@@ -809,7 +799,7 @@ def objectivity_municipality_section(
     """
     from .objectivity import objectivity_overview_section
 
-    _check_municipality(data, municipality)
+    check_municipality(data, municipality)
     return objectivity_overview_section(data, municipality, official_list)
 
 
