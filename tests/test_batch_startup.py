@@ -162,8 +162,8 @@ def test_batch_kernels_take_the_dataset_the_batch_loaded(inta_copy, tmp_path):
 def test_report_commands_decline_the_iri_grammar_and_still_validate_notebooks():
     code = textwrap.dedent("""\
         import sys
-        from edu_quality.cli import _decline_unused_imports
-        _decline_unused_imports()
+        from edu_quality.cli.report import decline_unused_imports
+        decline_unused_imports()
         import nbformat, papermill  # noqa: F401
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
         nbformat.validate(nb)

@@ -59,7 +59,7 @@ cores; the table is written to ``reports/bench.md``):
   imports papermill; statsmodels' models are imported from their own modules,
   not ``statsmodels.api`` (≈0.4 s less in every kernel); the command's process
   declines the optional RFC 3987 grammar that jsonschema would build at import
-  for a format check notebooks never use (≈1.5 s, ``cli._decline_unused_imports``).
+  for a format check notebooks never use (≈1.5 s, ``cli.report.decline_unused_imports``).
   The start-up was the larger part of the gap to (c): before these, about
   8 s passed before the first page.
 * **kept** — the kernels are the workers: the batch process drives them from

@@ -1,0 +1,268 @@
+"""``edu-quality report``: one school's or municipality's report, or a whole batch."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .parsing import Parser, examples, positive_int, school_year
+
+__all__ = ["add_report_commands", "decline_unused_imports", "report_batch", "report_one"]
+
+SCHOOL_EXAMPLE = (
+    "edu-quality report school --data dataset --school 01016 --year 2023/2024 --out reports --xlsx"
+)
+MUNICIPALITY_EXAMPLE = (
+    'edu-quality report municipality --data dataset --municipality "г. Заречный" '
+    "--year 2024 --out reports"
+)
+BATCH_EXAMPLE = "edu-quality report batch --data dataset --year 2024 --jobs 2 --out reports"
+
+
+def add_report_commands(commands) -> None:
+    """Add ``report`` and its kinds ``school``, ``municipality`` and ``batch`` to ``commands``."""
+    rep = commands.add_parser(
+        "report",
+        help="построить отчёты (HTML без кода) из набора данных",
+        description="Построить отчёты: школы, муниципалитета или все сразу (batch).",
+        epilog=examples(SCHOOL_EXAMPLE, MUNICIPALITY_EXAMPLE, BATCH_EXAMPLE),
+    )
+    kinds = rep.add_subparsers(
+        title="виды отчётов", dest="kind", metavar="ВИД", parser_class=Parser
+    )
+    kinds.required = True
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--data",
+            required=True,
+            type=Path,
+            metavar="ПАПКА",
+            help="папка набора данных (читается load_dataset)",
+        )
+        p.add_argument(
+            "--year",
+            required=True,
+            type=school_year,
+            metavar="ГОД",
+            help="учебный год: год его окончания (2024 = 2023/24) или оба года: "
+            "«2023/2024», «2023-2024», «2023/24»",
+        )
+        p.add_argument(
+            "--out", required=True, type=Path, metavar="ПАПКА", help="куда записать отчёты"
+        )
+        p.add_argument(
+            "--no-notebooks",
+            action="store_true",
+            help="не сохранять выполненные блокноты рядом с HTML",
+        )
+        p.add_argument(
+            "--xlsx", action="store_true", help="выгрузить основные таблицы в Excel рядом с отчётом"
+        )
+        p.add_argument(
+            "--official-list",
+            type=Path,
+            metavar="ФАЙЛ",
+            help="официальный список ОО с признаками необъективности (CSV/XLSX: код ОО, "
+            "необязательно работы «4 РУ», «5 МА»…): сравнить с признаками по данным",
+        )
+        p.add_argument(
+            "--timeout",
+            type=positive_int,
+            default=600,
+            metavar="С",
+            help="предельное время одного отчёта, секунд (по умолчанию 600)",
+        )
+
+    school = kinds.add_parser(
+        "school",
+        help="отчёт одной школы",
+        description="Отчёт одной школы для директора. Школа без результатов за год — "
+        "ошибка: отчёт не строится.",
+        epilog=examples(SCHOOL_EXAMPLE),
+    )
+    common(school)
+    school.add_argument("--school", required=True, metavar="КОД", help="код ОО")
+    school.set_defaults(handler=report_one)
+    muni = kinds.add_parser(
+        "municipality",
+        help="отчёт муниципалитета",
+        description="Отчёт муниципалитета с аналитической справкой. Муниципалитет без "
+        "результатов за год — ошибка: отчёт не строится.",
+        epilog=examples(MUNICIPALITY_EXAMPLE),
+    )
+    common(muni)
+    muni.add_argument("--municipality", required=True, metavar="МО", help="муниципалитет")
+    muni.set_defaults(handler=report_one)
+    batch = kinds.add_parser(
+        "batch",
+        help="все отчёты: каждая школа и каждый муниципалитет",
+        description="Все отчёты набора данных (или одного муниципалитета) параллельно, с "
+        "оглавлением index.html и manifest.json. Неизменившиеся отчёты пропускаются; отчёт "
+        "с ошибкой не останавливает остальные (причина — в index.html, подробности — в "
+        "batch.log). Ctrl+C или SIGTERM: начатые отчёты прерываются, оглавление записывается, "
+        "повторный запуск строит только недостающие. Отчёт школы или муниципалитета без "
+        "результатов за год не строится и отмечен «нет данных»; если данных нет ни для "
+        "одного отчёта, команда завершается с ошибкой.",
+        epilog=examples(BATCH_EXAMPLE),
+    )
+    common(batch)
+    batch.add_argument("--municipality", metavar="МО", help="только этот муниципалитет")
+    batch.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="сколько отчётов строить одновременно (по ядру Python на каждый; не больше "
+        "числа ядер процессора; по умолчанию 2)",
+    )
+    batch.add_argument("--force", action="store_true", help="пересоздать все отчёты")
+    batch.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="где строить отчёты: local — ядра Python этой машины (по "
+        "умолчанию), dask — рабочие узлы кластера Dask distributed",
+    )
+    batch.add_argument(
+        "--scheduler",
+        metavar="АДРЕС",
+        help="адрес планировщика Dask (tcp://узел:8786) для --executor dask; "
+        "без него запускается локальный кластер из --jobs процессов",
+    )
+    batch.add_argument("--quiet", action="store_true", help="без индикатора выполнения")
+    batch.set_defaults(handler=report_batch)
+
+
+def decline_unused_imports() -> None:
+    """Keep this command's process from importing what it never uses.
+
+    nbformat (under papermill and nbconvert) imports jsonschema, which, when
+    the optional ``rfc3987-syntax`` is installed (JupyterLab brings it),
+    builds an Earley parser of the RFC 3987 grammar at import — ≈1.5 s of a
+    batch's start on one core — for its «iri» format check; notebook
+    validation checks no formats. Only this process is affected: the kernels
+    and the user's own sessions import as usual. Nothing is changed when
+    jsonschema is already imported.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # «import rfc3987_syntax» → ImportError
+
+
+def report_one(args: argparse.Namespace) -> int:
+    """``report school`` and ``report municipality``: one report, stopped cleanly by a signal.
+
+    SIGINT (Ctrl+C), SIGTERM or SIGHUP kill the report's kernel (no traceback
+    from the kernel client's event loop): the command says so in one line and
+    exits ``128 + signal``, leaving no temporary file.
+    """
+    import signal
+
+    from ..report.engine import WarmKernel
+    from ..report.job import job_for, render_report
+    from ..report.notebooks import ensure_kernel
+    from ..report.stop import Stop, stop_on_signals
+
+    decline_unused_imports()
+
+    job = job_for(
+        args.kind,
+        args.data,
+        args.year,
+        school_id=getattr(args, "school", None),
+        municipality=getattr(args, "municipality", None),
+        official_list=args.official_list,
+    )
+    stop = Stop()
+    path = None
+    try:
+        with stop_on_signals(stop):
+            kernel = WarmKernel(ensure_kernel(), cwd=job.template().parent)
+            stop.kernels.append(kernel)
+            try:
+                if not stop.is_set():
+                    path = render_report(
+                        job,
+                        args.out,
+                        keep_notebook=not args.no_notebooks,
+                        timeout=args.timeout,
+                        kernel=kernel,
+                    )
+            finally:
+                kernel.shutdown()
+    except Exception:
+        if stop.signum is None:
+            raise
+    if stop.signum is not None:
+        what = f"отчёт построен: {path}" if path else "отчёт не построен"
+        print(
+            f"edu-quality: прервано ({signal.Signals(stop.signum).name}): {what}", file=sys.stderr
+        )
+        return 128 + int(stop.signum)
+    print(f"Отчёт: {path}")
+    if args.xlsx:
+        from ..report.export import export_xlsx
+
+        print(f"Таблицы Excel: {export_xlsx(job, args.out)}")
+    return 0
+
+
+def report_batch(args: argparse.Namespace) -> int:
+    """``report batch``: every report, a summary line, the failures one per line."""
+    import signal
+
+    from ..report.runner import cap_jobs, run_batch
+
+    decline_unused_imports()
+
+    if not args.scheduler:
+        _, note = cap_jobs(args.jobs)
+        if note:
+            print(f"edu-quality: {note}", file=sys.stderr)
+    result = run_batch(
+        args.data,
+        args.year,
+        args.out,
+        municipality=args.municipality,
+        jobs=args.jobs,
+        force=args.force,
+        keep_notebooks=not args.no_notebooks,
+        timeout=args.timeout,
+        progress=not args.quiet and sys.stderr.isatty(),
+        executor="dask" if args.scheduler else args.executor,
+        scheduler=args.scheduler,
+        official_list=args.official_list,
+    )
+    index, log = args.out / "index.html", args.out / "batch.log"
+    for name, error in result.failed.items():
+        title = result.titles.get(name, name)
+        print(f"edu-quality: отчёт «{title}» ({name}) не построен: {error}", file=sys.stderr)
+    if result.interrupted is not None:
+        print(
+            f"edu-quality: прервано ({signal.Signals(result.interrupted).name}): готово "
+            f"{len(result.done)}, нет данных {len(result.no_data)}, с ошибкой "
+            f"{len(result.failed)}, не выполнено "
+            f"{len(result.pending)} — повторный запуск построит только недостающие; "
+            f"оглавление: {index}",
+            file=sys.stderr,
+        )
+        return 128 + int(result.interrupted)
+    nothing = bool(result.no_data) and not (result.done or result.skipped or result.failed)
+    if args.xlsx and not nothing:
+        from ..report.export import export_batch_xlsx
+
+        print(
+            f"Таблицы Excel: {export_batch_xlsx(args.data, args.year, args.out, args.municipality)}"
+        )
+    print(
+        f"Готово: {len(result.done)}, без изменений: {len(result.skipped)}, "
+        f"нет данных: {len(result.no_data)}, с ошибкой: {len(result.failed)}. "
+        f"Оглавление: {index}"
+    )
+    if nothing:
+        first = next(iter(result.no_data.values()))
+        print(f"edu-quality: ошибка: данных нет ни для одного отчёта ({first})", file=sys.stderr)
+    if result.failed:
+        print(f"Подробности ошибок: {log}", file=sys.stderr)
+    return 0 if result.ok else 1
