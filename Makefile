@@ -31,13 +31,14 @@ demo: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/python -m edu_quality.lab --port $(LAB_PORT)
 
-# The browser test needs Chromium: installed here when missing and running as root (quietly,
-# log in .venv/chromium-install.log); without it that test is skipped, the run goes on.
+# The browser and PDF tests need Chromium and poppler-utils (pdftotext, pdfinfo): installed here
+# when missing and running as root (quietly, log in .venv/apt-install.log); without them those
+# tests are skipped, the run goes on.
 test: $(TEST_STAMP)
-	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
-	  echo "Установка Chromium для теста в браузере (журнал: $(VENV)/chromium-install.log)"; \
-	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium) \
-	    >$(VENV)/chromium-install.log 2>&1 || echo "Chromium не установлен: тест в браузере будет пропущен"; }
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || { \
+	  echo "Установка Chromium и poppler-utils для тестов в браузере и PDF (журнал: $(VENV)/apt-install.log)"; \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium poppler-utils) \
+	    >$(VENV)/apt-install.log 2>&1 || echo "Chromium или poppler-utils не установлены: тесты в браузере и PDF будут пропущены"; }
 	$(BIN)/python -m pytest
 
 # The inner loop: everything but the tests marked slow (kernels, clusters, Chromium, large data).
