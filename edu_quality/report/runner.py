@@ -31,7 +31,6 @@ exported before they had homes of their own are still importable from it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -41,19 +40,17 @@ import shutil
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 from .._checks import check_option, check_positive, check_school_year
-from .._files import atomic_write, open_append
+from .._files import open_append
 from .._russian import did_you_mean
 from ..errors import DataError
+from .batch_state import BatchResult, BatchRun, note
 from .html import export_html, export_resources, report_exporter, report_exporter_class
 from .job import (
     Job,
     describe_failure,
-    failure_detail,
     job_for,
     missing_data,
     municipality_job,
@@ -80,13 +77,13 @@ from .manifest import (
 from .notebooks import (
     KERNEL_NAME,
     NOTEBOOKS,
-    WARMUP,
     ParameterError,
     check_parameters,
     ensure_kernel,
     notebook_path,
     notebooks_dir,
 )
+from .slots import start_dask_slot, start_kernel_slots
 from .stop import Stop, stop_on_signals
 
 __all__ = [
@@ -115,57 +112,6 @@ __all__ = [
     "usable_cores",
     "write_index",
 ]
-
-
-@dataclass
-class BatchResult:
-    """What a batch did.
-
-    Attributes
-    ----------
-    done, skipped : list of str
-        Report names produced now, and unchanged since the last run.
-    failed : dict
-        Report name → one-line reason (details in ``batch.log``).
-    no_data : dict
-        Report name → why it has nothing to show (no results of the year for
-        its school or municipality): not built, status «нет данных».
-    pending : list of str
-        Reports not run because the batch was interrupted.
-    interrupted : int or None
-        The signal that stopped the batch (``signal.SIGINT``, ``signal.SIGTERM``).
-    titles : dict
-        Report name → title.
-    workers : list of dict
-        Per kernel slot (or Dask worker, with its ``worker`` address): reports
-        run, kernel starts, peak kernel memory (bytes).
-    notes : list of str
-        One-line notes about the batch, also in ``batch.log``: ``jobs`` capped at
-        the cores, a ``batch.log`` link replaced, leftovers of killed batches
-        removed (a ``manifest.json`` that could not be used is noted in the log
-        only).
-    """
-
-    out_dir: Path
-    done: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    no_data: dict[str, str] = field(default_factory=dict)
-    pending: list[str] = field(default_factory=list)
-    interrupted: int | None = None
-    titles: dict[str, str] = field(default_factory=dict)
-    workers: list[dict[str, object]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when none failed, none is left undone, and some report had data.
-
-        Reports without data do not fail a batch, unless no report had any
-        (a wrong year, a municipality without results).
-        """
-        some = bool(self.done or self.skipped) or not self.no_data
-        return not self.failed and not self.pending and self.interrupted is None and some
 
 
 def plan_jobs(
@@ -226,196 +172,6 @@ def plan_jobs(
             years=years,
         )
     return jobs
-
-
-@dataclass
-class _Batch:
-    """One batch while it runs: what its steps and its slots share."""
-
-    out: Path
-    year: int
-    log: IO[str]
-    keep_notebooks: bool
-    timeout: float | None
-    stop: Stop = field(default_factory=Stop)
-    result: BatchResult = field(init=False)
-    entries: dict[str, dict] = field(default_factory=dict)
-    slots: list[tuple[threading.Thread, dict]] = field(default_factory=list)
-    go: threading.Event = field(default_factory=threading.Event)  # planned: slots may start
-    todo: queue.Queue = field(default_factory=queue.Queue)  # jobs not yet taken
-    results: queue.Queue = field(default_factory=queue.Queue)  # (name, status, message, detail)
-    prime: dict[str, str] = field(default_factory=dict)  # "code": the kernels' extra warm-up
-    handoff: Path | None = None  # the folder of the dataset handed to the kernels
-    kept: dict[str, dict] = field(default_factory=dict)  # other municipalities' reports
-    statuses: dict[str, str] = field(default_factory=dict)  # school id → identification status
-    statuses_thread: threading.Thread | None = None
-    locked: bool = False  # holds the output folder's lock (no other batch writes there)
-    close_client: Callable[[], None] | None = None
-
-    def __post_init__(self) -> None:
-        self.result = BatchResult(self.out)
-
-    @property
-    def manifest(self) -> Path:
-        """Path of ``manifest.json``."""
-        return self.out / "manifest.json"
-
-    def all_entries(self) -> dict[str, dict]:
-        """The entries of the manifest and the index: this batch's and those it keeps."""
-        return {**self.kept, **self.entries}
-
-    def record(self, name: str, status: str, message: str | None, detail: str | None) -> None:
-        """Record what a slot reported about one report (failures also in ``batch.log``)."""
-        self.entries[name].update(status=status, error=message)
-        if status == "ok":
-            self.result.done.append(name)
-        elif status == "failed":
-            self.result.failed[name] = message
-            append_log(self.log, name, self.entries[name]["title"], message, detail)
-
-
-def _slot(run: _Batch, kernel, stats: dict) -> None:
-    """One worker: warm its kernel up, then take jobs until none is left or the batch stops.
-
-    ``run.prime["code"]``, set by the batch once it has planned, is added to
-    the kernel's warm-up (it takes the dataset the batch loaded).
-    """
-    from .engine import ReportStopped
-
-    stop = run.stop
-    try:
-        try:
-            kernel.start()  # in parallel with the planning of the batch
-        except Exception:  # noqa: BLE001 - a report retries the start and records the error
-            pass
-        run.go.wait()
-        if run.prime.get("code") and not stop.is_set():
-            kernel.extend_warmup(run.prime["code"])
-        while not stop.is_set() and not kernel.stopped:
-            try:
-                job = run.todo.get_nowait()
-            except queue.Empty:
-                break
-            try:
-                render_report(
-                    job,
-                    run.out,
-                    keep_notebook=run.keep_notebooks,
-                    timeout=run.timeout,
-                    kernel=kernel,
-                )
-                run.results.put((job.name, "ok", None, None))
-            except ReportStopped:
-                run.results.put((job.name, "pending", None, None))
-            except Exception as exc:  # recorded, the batch carries on
-                if stop.is_set():
-                    run.results.put((job.name, "pending", None, None))
-                else:
-                    run.results.put(
-                        (job.name, "failed", describe_failure(exc), failure_detail(exc))
-                    )
-    finally:
-        kernel.shutdown()
-        stats["workers"] = [
-            {
-                "reports": kernel.reports,
-                "kernel_starts": kernel.starts,
-                "peak_memory": kernel.peak_memory() or 0,
-            }
-        ]
-
-
-def _dask_slot(run: _Batch, client, stats: dict) -> None:
-    """The batch's link to a Dask cluster: submit every job, write back what comes.
-
-    Reports run on the workers (:func:`edu_quality.report.cluster.render_on_worker`);
-    their pages come back as bytes and are written here. On a stop, reports not
-    yet finished are cancelled, the workers' kernels killed, and the reports
-    counted as pending.
-    """
-    import uuid
-
-    from .cluster import (
-        PLUGIN_NAME,
-        kernel_plugin,
-        kernel_stats,
-        kill_kernels,
-        render_on_worker,
-        warm_up,
-    )
-
-    stop, results, out = run.stop, run.results, run.out
-    futures: dict = {}
-    warming: list = []
-    registered = False
-    try:
-        client.register_plugin(kernel_plugin(), name=PLUGIN_NAME)
-        registered = True
-        # every worker thread starts a kernel while the batch is planned (the futures are
-        # kept: a task whose future is dropped is forgotten by the scheduler)
-        warming = [
-            client.submit(warm_up, pure=False, workers=[addr], allow_other_workers=True)
-            for addr, info in client.scheduler_info()["workers"].items()
-            for _ in range(int(info.get("nthreads", 1)))
-        ]
-        run.go.wait()
-        tag = uuid.uuid4().hex[:8]
-        while not stop.is_set():
-            try:
-                job = run.todo.get_nowait()
-            except queue.Empty:
-                break
-            future = client.submit(
-                render_on_worker,
-                job,
-                timeout=run.timeout,
-                keep_notebook=run.keep_notebooks,
-                pure=False,
-                key=f"edu-quality-{job.name}-{tag}",
-            )
-            futures[future] = job
-        remaining = set(futures)
-        while remaining and not stop.is_set():
-            finished = [f for f in remaining if f.done()]
-            if not finished:
-                stop.event.wait(0.2)
-                continue
-            for future in finished:
-                remaining.discard(future)
-                job = futures[future]
-                try:
-                    payload = future.result()
-                except Exception as exc:  # noqa: BLE001 - a lost worker, a cancelled task
-                    results.put(
-                        (
-                            job.name,
-                            "failed",
-                            "узел кластера: " + describe_failure(exc),
-                            failure_detail(exc),
-                        )
-                    )
-                    continue
-                if payload["notebook"] is not None:
-                    atomic_write(out / f"{job.name}.ipynb", payload["notebook"])
-                if payload["status"] == "ok":
-                    atomic_write(out / f"{job.name}.html", payload["html"])
-                    results.put((job.name, "ok", None, None))
-                else:
-                    results.put((job.name, "failed", payload["message"], payload["detail"]))
-        if remaining:  # stopped: nothing more is written
-            client.cancel([*remaining, *warming], force=True)
-            with contextlib.suppress(Exception):
-                client.run(kill_kernels)
-            for future in remaining:
-                results.put((futures[future].name, "pending", None, None))
-    finally:
-        with contextlib.suppress(Exception):
-            stats["workers"] = [
-                {"worker": addr, **s} for addr, s in sorted(client.run(kernel_stats).items())
-            ]
-        if registered:
-            with contextlib.suppress(Exception):
-                client.unregister_worker_plugin(PLUGIN_NAME)
 
 
 def run_batch(
@@ -525,21 +281,21 @@ def run_batch(
     stop = Stop()
     log, replaced = open_append(out / "batch.log")
     with stop_on_signals(stop), log:
-        run = _Batch(out, year, log, keep_notebooks, timeout, stop)
+        run = BatchRun(out, year, log, keep_notebooks, timeout, stop)
         if replaced:
-            _note(run, "batch.log был ссылкой или особым файлом: заменён обычным файлом")
+            note(run, "batch.log был ссылкой или особым файлом: заменён обычным файлом")
         _remove_leftovers(run)
         if scheduler is None:
-            jobs, note = cap_jobs(jobs)
-            if note:
-                _note(run, note)
+            jobs, capped = cap_jobs(jobs)
+            if capped:
+                note(run, capped)
         bar = None
         completed = False
         try:
             if executor == "dask":
-                _start_dask_slot(run, scheduler, jobs, data_dir)
+                start_dask_slot(run, scheduler, jobs, data_dir)
             else:  # kernels start and import while the batch is planned
-                _start_kernel_slots(run, kernel_name, jobs)
+                start_kernel_slots(run, kernel_name, jobs)
                 from .engine import register_engine
 
                 register_engine()  # papermill imports while the kernels start
@@ -549,7 +305,7 @@ def run_batch(
                 pages = [n for n, e in run.entries.items() if e["status"] != "nodata"]
                 orphans = remove_orphan_reports(out, pages)
                 if orphans:
-                    _note(
+                    note(
                         run, f"удалены страницы отчётов, которых больше нет в плане: {len(orphans)}"
                     )
             _start_statuses(run, data_dir)  # before the hand-over drops the loaded dataset
@@ -617,13 +373,7 @@ def cap_jobs(jobs: int) -> tuple[int, str | None]:
     )
 
 
-def _note(run: _Batch, message: str) -> None:
-    """A one-line note about the batch in ``batch.log``; kept in :attr:`BatchResult.notes`."""
-    run.result.notes.append(message)
-    append_log(run.log, "(пакет)", "", message, "")
-
-
-def _remove_leftovers(run: _Batch) -> None:
+def _remove_leftovers(run: BatchRun) -> None:
     """Remove what batches killed outright left (:mod:`~edu_quality.report.leftovers`).
 
     The hand-over folders of batches no longer running; the temporary files in
@@ -635,48 +385,17 @@ def _remove_leftovers(run: _Batch) -> None:
         files = remove_stale_temporaries(run.out)
     else:
         files = []
-        _note(run, "в эту папку сейчас пишет другой пакет: его временные файлы не тронуты")
+        note(run, "в эту папку сейчас пишет другой пакет: его временные файлы не тронуты")
     if folders or files:
-        _note(
+        note(
             run,
             f"удалено оставшееся от прерванных пакетов: папок передачи данных {len(folders)}, "
             f"временных файлов {len(files)}",
         )
 
 
-def _start_dask_slot(run: _Batch, scheduler, jobs: int, data_dir: Path) -> None:
-    """Connect to the Dask cluster, check its workers, and start the slot that feeds them."""
-    from .cluster import check_workers, connect
-
-    client, run.close_client = connect(scheduler, workers=jobs)
-    check_workers(client, data_dir)
-    stats: dict = {}
-    t = threading.Thread(
-        target=_dask_slot, daemon=True, name="edu-quality-dask", args=(run, client, stats)
-    )
-    t.start()
-    run.slots.append((t, stats))
-
-
-def _start_kernel_slots(run: _Batch, kernel_name: str, jobs: int) -> None:
-    """Start ``jobs`` slots, each with its warm kernel (starting while the batch plans)."""
-    from .engine import WarmKernel
-
-    for i in range(max(1, jobs)):
-        if run.stop.is_set():
-            break
-        kernel = WarmKernel(kernel_name, cwd=notebooks_dir(), warmup=WARMUP, output=run.log)
-        run.stop.kernels.append(kernel)
-        stats: dict = {}
-        t = threading.Thread(
-            target=_slot, daemon=True, name=f"edu-quality-kernel-{i}", args=(run, kernel, stats)
-        )
-        t.start()
-        run.slots.append((t, stats))
-
-
 def _plan(
-    run: _Batch, all_jobs: list[Job], data_dir: Path, force: bool, municipality: str | None
+    run: BatchRun, all_jobs: list[Job], data_dir: Path, force: bool, municipality: str | None
 ) -> int:
     """Enter every job in the manifest, queue those to do; return how many were queued.
 
@@ -744,7 +463,7 @@ def _plan(
     return run.todo.qsize()
 
 
-def _start_statuses(run: _Batch, data_dir: Path) -> None:
+def _start_statuses(run: BatchRun, data_dir: Path) -> None:
     """Classify the schools (:func:`~edu_quality.report.data.school_statuses`) beside the reports.
 
     For the «Статус школы» column of ``index.html``: once per batch, in a thread of
@@ -775,7 +494,7 @@ def _start_statuses(run: _Batch, data_dir: Path) -> None:
     run.statuses_thread.start()
 
 
-def _apply_statuses(run: _Batch, wait: float) -> None:
+def _apply_statuses(run: BatchRun, wait: float) -> None:
     """Put the schools' statuses in their entries (waiting at most ``wait`` seconds for them)."""
     if run.statuses_thread is None:
         return
@@ -794,7 +513,7 @@ def _page_there(out: Path, name: str) -> bool:
     return page.is_file() and not page.is_symlink()
 
 
-def _kept_entries(run: _Batch, old: dict[str, dict], municipality: str) -> dict[str, dict]:
+def _kept_entries(run: BatchRun, old: dict[str, dict], municipality: str) -> dict[str, dict]:
     """The entries of an earlier manifest that a batch of one municipality keeps.
 
     Those of the other municipalities' reports of the same year (an entry
@@ -815,7 +534,7 @@ def _kept_entries(run: _Batch, old: dict[str, dict], municipality: str) -> dict[
     return kept
 
 
-def _collect(run: _Batch, n_todo: int, bar) -> None:
+def _collect(run: BatchRun, n_todo: int, bar) -> None:
     """Record the results of the slots as they come, the manifest rewritten after each."""
     received = 0
     while received < n_todo:
@@ -831,7 +550,7 @@ def _collect(run: _Batch, n_todo: int, bar) -> None:
         write_manifest(run.manifest, run.year, run.all_entries())
 
 
-def _finish(run: _Batch, completed: bool, bar) -> None:
+def _finish(run: BatchRun, completed: bool, bar) -> None:
     """Stop the slots and write what the batch did: manifest, index, log (also on a stop)."""
     stop, result = run.stop, run.result
     if not completed:  # an exception or a signal: stop the kernels now
