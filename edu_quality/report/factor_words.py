@@ -1,7 +1,7 @@
 """The region's factor model in plain words: percentage points and odds ratios.
 
 :func:`factor_effects` turns the binomial model of the share of «2»
-(:func:`edu_quality.report.region.factor_influence`) into units a reader uses:
+(:func:`edu_quality.report.factor_model.factor_influence`) into units a reader uses:
 the change of the share of «2» in percentage points at a school with the
 region's average share, and the odds ratio, for a realistic step of the factor.
 :func:`plain_factor_section` is the municipality report's factor section.
@@ -35,7 +35,7 @@ def _step(sd_pp: float) -> float:
 def factor_effects(data: ReportData) -> pd.DataFrame:
     """The region's factor model in plain units: percentage points and odds ratios.
 
-    For each factor of :func:`edu_quality.report.region.factor_influence` a step
+    For each factor of :func:`edu_quality.report.factor_model.factor_influence` a step
     ``step_pp`` (a round number of percentage points not above the factor's
     standard deviation across schools; at least 1), the odds ratio
     ``exp(coef · step / 100)`` of getting «2», and the change of the share of «2»
@@ -46,7 +46,7 @@ def factor_effects(data: ReportData) -> pd.DataFrame:
     Raises
     ------
     edu_quality.errors.DataError
-        As :func:`~edu_quality.report.region.factor_influence`.
+        As :func:`~edu_quality.report.factor_model.factor_influence`.
 
     Examples
     --------
@@ -56,7 +56,7 @@ def factor_effects(data: ReportData) -> pd.DataFrame:
     >>> bool((e["odds_ratio"] > 0).all()), bool((e["step_pp"] >= 1).all())
     (True, True)
     """
-    from .region import factor_influence, school_factor_table
+    from .factor_model import factor_influence, school_factor_table
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -88,22 +88,25 @@ _DIRECTION_WORDS = {
 }
 
 
-def plain_factor_section(data: ReportData) -> Section:
-    """Factor influence on the share of «2» in plain words, for the municipality report.
+def plain_factor_section(data: ReportData, *, region: bool = False) -> Section:
+    """Factor influence on the share of «2» in plain words (municipality and region reports).
 
     The same model and numbers as the region report
     (:func:`edu_quality.report.region.factor_influence_section`), told as the
     change of the share of «2» in percentage points and as an odds ratio
-    (:func:`factor_effects`), with a glossary under the table.
+    (:func:`factor_effects`), with a glossary under the table. ``region``: the
+    region report's lead (no word about a municipality's too few schools).
     """
     from ..factors import direction_table
     from ..plots import plot_coefficients
 
-    sec = Section(
-        "Влияние социальных факторов на долю «2»",
-        "Какие особенности контингента связаны с долей «2» в школах региона (модель по "
-        "всем школам региона: у муниципалитета слишком мало школ для своей).",
+    lead = "Какие особенности контингента связаны с долей «2» в школах региона"
+    lead += (
+        "."
+        if region
+        else " (модель по всем школам региона: у муниципалитета слишком мало школ для своей)."
     )
+    sec = Section("Влияние социальных факторов на долю «2»", lead)
     try:
         eff = factor_effects(data)
     except (DataError, ValueError) as exc:

@@ -485,7 +485,7 @@ def _cause_lines(data: ReportData, ids: list[str]) -> list[tuple[str, dict, int 
 
 
 def _factor_causes(data: ReportData, listed: list[str]) -> list:
-    from .region import school_factor_table
+    from .factor_model import school_factor_table
 
     if not listed:
         return []

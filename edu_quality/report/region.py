@@ -26,6 +26,13 @@ from ..errors import DataError, EduQualityError
 from ..identify import STATUSES
 from ..index import SocialIndex, default_factors, social_index
 from .data import ReportData
+from .factor_model import (
+    MIN_SCHOOLS,
+    context_year,
+    factor_columns,
+    factor_influence,
+    school_factor_table,
+)
 from .render import Section, fmt_interval, fmt_number, fmt_percent
 
 __all__ = [
@@ -43,24 +50,7 @@ __all__ = [
     "vpr_pupil_scores",
 ]
 
-#: Fewest schools with results and context for the region-wide models.
-MIN_SCHOOLS = 10
-
 _NOT_LISTED = "не входит в списки"
-
-
-def _context_year(data: ReportData) -> int | None:
-    """The latest context year not after the report year (else the earliest one)."""
-    ctx = data.dataset.context
-    if ctx.empty:
-        return None
-    years = sorted(int(y) for y in ctx["year"].unique())
-    before = [y for y in years if y <= data.year]
-    return before[-1] if before else years[0]
-
-
-def _factors(data: ReportData) -> list[str]:
-    return [c for c in data.dataset.context.columns if c not in ("school_id", "year")]
 
 
 def _p_text(p: float) -> str:
@@ -70,145 +60,6 @@ def _p_text(p: float) -> str:
 
 
 # ------------------------------------------------------------------ tables
-
-
-def school_factor_table(data: ReportData) -> pd.DataFrame:
-    """One row per school of the region: share of «2» of the year and its context factors.
-
-    The share of «2» pools every work of the report year with marks (ОГЭ and
-    ЕГЭ of years when they were not exams are left out); the factors are those
-    of the latest context year not after the report year.
-
-    Parameters
-    ----------
-    data : ReportData
-
-    Returns
-    -------
-    DataFrame
-        ``school_id``, ``name``, ``municipality``, ``group``, ``n2`` (pupils
-        with «2»), ``participants`` (pupils with a mark), ``share_2`` = n2 /
-        participants, then one column per context factor (shares 0–1).
-        ``attrs["context_year"]`` is the context year used. Empty (with these
-        columns) when there is no context table.
-
-    Examples
-    --------
-    >>> from edu_quality.demo import sample_folder
-    >>> from edu_quality.report import report_data
-    >>> t = school_factor_table(report_data(sample_folder("region"), 2024))
-    >>> len(t), t.attrs["context_year"], bool(t["share_2"].between(0, 1).all())
-    (44, 2024, True)
-    """
-    cols = ["school_id", "name", "municipality", "group", "n2", "participants", "share_2"]
-    factors = _factors(data)
-    cy = _context_year(data)
-    if cy is None or not factors:
-        out = pd.DataFrame(columns=cols + factors)
-        out.attrs["context_year"] = cy
-        return out
-    s = data.summary
-    s = s.loc[(s["year"] == data.year) & ~s["exam_not_held"] & s["n2"].notna()]
-    per_school = s.groupby("school_id", as_index=False).agg(
-        n2=("n2", "sum"), participants=("participants", "sum")
-    )
-    per_school = per_school.loc[per_school["participants"] > 0]
-    per_school = per_school.assign(
-        n2=per_school["n2"].astype("int64"),
-        share_2=per_school["n2"].astype("float64") / per_school["participants"],
-    )
-    ctx = data.dataset.context
-    ctx = ctx.loc[ctx["year"] == cy, ["school_id", *factors]]
-    reg = data.dataset.schools[["school_id", "name", "municipality", "group"]]
-    out = reg.merge(per_school, on="school_id").merge(ctx, on="school_id")
-    out = out[cols + factors].reset_index(drop=True)
-    out.attrs["context_year"] = cy
-    return out
-
-
-def factor_influence(
-    data: ReportData, *, robust: str | None = "HC0", alpha: float = 0.05
-) -> pd.DataFrame:
-    """Binomial model of the share of «2» of the region's schools on their context factors.
-
-    :func:`edu_quality.influence` with ``family="binomial"`` on
-    :func:`school_factor_table` (successes: pupils with «2», trials: pupils
-    with a mark), every factor that varies between schools, Holm's correction.
-
-    Parameters
-    ----------
-    data : ReportData
-    robust : {"HC0", None}
-        Standard errors. The default sandwich (``"HC0"``) stays valid when the
-        schools differ more than a binomial model allows (overdispersion: pupils
-        of one school are not independent draws), which is the rule for school
-        results; None uses the plain binomial errors, which are then far too small
-        and make nearly every factor «significant».
-    alpha : float
-        Significance level.
-
-    Returns
-    -------
-    DataFrame
-        The :func:`edu_quality.influence` table (one row per factor: ``label``,
-        ``coef``, ``ci_low``, ``ci_high``, ``p_adjusted``, ``vif``, ``direction``,
-        ``expected_direction``, ``agrees``…); its ``attrs`` gain
-        ``context_year`` and ``dispersion`` (deviance / residual degrees of
-        freedom: about 1 for a binomial spread, larger with overdispersion).
-
-    Raises
-    ------
-    edu_quality.errors.DataError
-        No context data, or fewer than :data:`MIN_SCHOOLS` schools with results
-        and context.
-
-    Examples
-    --------
-    >>> from edu_quality.demo import sample_folder
-    >>> from edu_quality.report import report_data
-    >>> res = factor_influence(report_data(sample_folder("region"), 2024))
-    >>> res.attrs["n"], res.attrs["cov_type"], res.attrs["dispersion"] > 2
-    (44, 'HC0', True)
-
-    The sample region has planted effects (its README): with the sandwich errors
-    no factor comes out against its planted direction (``low_income``, planted
-    without an effect, is one false positive); with the plain binomial errors
-    (``robust=None``) nine of the fourteen are «significant», two of them
-    (``non_native_russian``, ``sop_family``) with the sign opposite to the planted one.
-
-    >>> res.loc[res["direction"] != "незначимое", ["factor", "direction"]]
-                        factor      direction
-    3   both_parents_higher_ed  положительное
-    8           kdn_registered  отрицательное
-    10              low_income  отрицательное
-    """
-    from ..factors import influence
-
-    table = school_factor_table(data)
-    if len(table) < MIN_SCHOOLS:
-        raise DataError(
-            None,
-            f"для оценки влияния факторов нужны результаты и социальный "
-            f"контекст хотя бы {MIN_SCHOOLS} школ, есть {len(table)}",
-        )
-    factors = [f for f in _factors(data) if table[f].min() < table[f].max()]
-    if not factors:
-        raise DataError(None, "ни один социальный фактор не меняется между школами")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = influence(
-            table,
-            "share_2",
-            factors,
-            trials="participants",
-            family="binomial",
-            robust=robust,
-            alpha=alpha,
-        )
-    df = res.attrs["n"] - res.attrs["k"] - 1
-    res.attrs["context_year"] = table.attrs["context_year"]
-    res.attrs["dispersion"] = res.attrs["deviance"] / df if df > 0 else float("nan")
-    return res
 
 
 def region_social_index(data: ReportData) -> SocialIndex:
@@ -233,8 +84,8 @@ def region_social_index(data: ReportData) -> SocialIndex:
     >>> si.method, len(si.table)
     ('pca', 44)
     """
-    cy = _context_year(data)
-    if cy is None or not _factors(data):
+    cy = context_year(data)
+    if cy is None or not factor_columns(data):
         raise DataError(None, "нет данных о социальном контексте школ")
     ctx = data.dataset.context
     ctx = ctx.loc[ctx["year"] == cy]
@@ -315,10 +166,13 @@ def region_header(data: ReportData) -> Section:
 def factor_influence_section(data: ReportData) -> Section:
     """Influence of the context factors on the share of «2» across the region's schools.
 
-    The direction table in the form of the Nazarovo programme (factors with an
-    influence first), the coefficient chart, and the model's details for
-    methodologists: coefficient, interval, corrected p-value, VIF and the
-    direction expected from the catalogue. See :func:`factor_influence`.
+    The same plain-words section as the municipality report
+    (:func:`edu_quality.report.factor_words.plain_factor_section`: direction
+    table in the form of the Nazarovo programme, the change of the share of
+    «2» in percentage points and the odds ratio with intervals, «Как читать»),
+    then, under «Подробности модели для специалистов», the model's own terms —
+    log-odds coefficient, interval, Holm-corrected p-value, VIF — each column
+    explained in words. See :func:`factor_influence`.
 
     Examples
     --------
@@ -327,53 +181,50 @@ def factor_influence_section(data: ReportData) -> Section:
     >>> sec = factor_influence_section(report_data(sample_folder("region"), 2024))
     >>> list(sec.tables["factor_directions"].columns)
     ['Фактор', 'Направление влияния']
+    >>> "factor_model_details" in sec.tables
+    True
     """
-    from ..factors import direction_table
-    from ..plots import plot_coefficients
+    from .factor_words import plain_factor_section
 
-    sec = Section(
-        "Влияние социальных факторов на долю «2»",
-        "Какие особенности контингента связаны с долей «2» в школах региона: "
-        "направление влияния и его значимость.",
-    )
-    try:
-        res = factor_influence(data)
-    except (DataError, ValueError) as exc:
-        sec.note(f"Модель не оценена: {exc}")
-        return sec
-    sec.table(direction_table(res), name="factor_directions")
-    ax = plot_coefficients(res)
-    ax.set_title("Коэффициенты модели доли «2» (логит) с 95-процентными интервалами")
-    sec.figure(ax.figure)
-    sec.subtitle("Подробности модели")
-    yes_no = {True: "да", False: "нет"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sec = plain_factor_section(data, region=True)
+        try:
+            res = factor_influence(data)
+        except (DataError, ValueError):
+            return sec  # the plain section already says why
+    sec.subtitle("Подробности модели для специалистов")
     details = pd.DataFrame(
         {
             "Фактор": res["label"],
-            "Коэффициент": [fmt_number(v, 2) for v in res["coef"]],
+            "Коэффициент (логарифм шансов)": [fmt_number(v, 2) for v in res["coef"]],
             "Интервал": [
                 fmt_interval(lo, hi, percent=False, digits=2)
                 for lo, hi in zip(res["ci_low"], res["ci_high"], strict=True)
             ],
-            "p (поправка Холма)": [_p_text(p) for p in res["p_adjusted"]],
-            "VIF": [fmt_number(v, 1) for v in res["vif"]],
-            "Влияние": res["direction"],
-            "Ожидалось": res["expected_direction"].fillna("—"),
-            "Совпадает": [yes_no.get(a, "—") if pd.notna(a) else "—" for a in res["agrees"]],
+            "p с поправкой на число факторов": [_p_text(p) for p in res["p_adjusted"]],
+            "Связь с другими факторами (VIF)": [fmt_number(v, 1) for v in res["vif"]],
         }
     )
     sec.table(
         details,
-        name="factor_model",
-        numeric=["Коэффициент", "Интервал", "p (поправка Холма)", "VIF"],
+        name="factor_model_details",
+        numeric=[
+            "Коэффициент (логарифм шансов)",
+            "Интервал",
+            "p с поправкой на число факторов",
+            "Связь с другими факторами (VIF)",
+        ],
     )
     a = res.attrs
     sec.note(
-        f"Оценено по {a['n']} школам (контекст {a['context_year']} года): биномиальная "
-        "модель доли «2» на все факторы сразу, робастные стандартные ошибки (оценка Уайта), "
-        "поправка Холма на множественные сравнения. Коэффициент — изменение логарифма "
-        "шансов получить «2» при росте доли фактора от 0 до 1. «Ожидалось» — направление "
-        "из программы Назаровского района (Приложения 1 и 2)."
+        "Как читать: коэффициент — изменение логарифма шансов получить «2» при росте доли "
+        "фактора от 0 до 1 (в таблице выше он переведён в процентные пункты и шансы); "
+        "интервал — 95-процентный; p — вероятность получить такую связь случайно, "
+        "умноженная по методу Холма на число проверенных факторов (меньше 0,05 — связь "
+        "значима); VIF больше 5 — фактор трудно отделить от остальных. Модель: "
+        f"биномиальная регрессия доли «2» по {a['n']} школам на все факторы сразу, "
+        "робастные стандартные ошибки (оценка Уайта)."
     )
     if np.isfinite(a["dispersion"]) and a["dispersion"] > 1.5:
         sec.note(
@@ -382,8 +233,6 @@ def factor_influence_section(data: ReportData) -> Section:
             "робастные — без этой поправки они были бы занижены, и значимыми оказались бы "
             "факторы, которые на деле с результатами не связаны."
         )
-    for message in a.get("warnings", []):
-        sec.note(message, warn=True)
     return sec
 
 
