@@ -61,3 +61,27 @@ def test_lab_server_answers_and_stops(tmp_path):
             proc.kill()
             proc.wait()
     assert proc.returncode is not None
+
+
+def test_lab_opens_copies_never_the_templates(tmp_path):
+    from edu_quality.lab import prepare_workspace
+    from edu_quality.report.notebooks import notebooks_dir
+
+    copied = prepare_workspace(tmp_path)
+    assert {p.name for p in copied} == {p.name for p in notebooks_dir().glob("*.ipynb")}
+    assert f"--ServerApp.root_dir={tmp_path}" in lab_command(9999, root=tmp_path)
+    # the copy reads the sample region from anywhere: its data_dir is absolute and exists
+    import json
+
+    nb = json.loads((tmp_path / "school_report.ipynb").read_text(encoding="utf-8"))
+    line = next(
+        ln for c in nb["cells"] for ln in "".join(c["source"]).splitlines() if "data_dir" in ln
+    )
+    value = line.split("=", 1)[1].split("#")[0].strip().strip('"')
+    assert Path(value).is_absolute() and (Path(value) / "schools.csv").is_file()
+    # a user's edits survive the next start; a deleted copy comes back
+    (tmp_path / "explore.ipynb").write_text("{}", encoding="utf-8")
+    (tmp_path / "school_report.ipynb").unlink()
+    again = prepare_workspace(tmp_path)
+    assert [p.name for p in again] == ["school_report.ipynb"]
+    assert (tmp_path / "explore.ipynb").read_text(encoding="utf-8") == "{}"
