@@ -61,6 +61,19 @@ def add_report_commands(commands) -> None:
             "--xlsx", action="store_true", help="выгрузить основные таблицы в Excel рядом с отчётом"
         )
         p.add_argument(
+            "--docx",
+            action="store_true",
+            help="записать рядом с отчётом документ Word: для муниципалитета — аналитическую "
+            "справку, для школы — краткую сводку",
+        )
+        p.add_argument(
+            "--docx-template",
+            type=Path,
+            metavar="ФАЙЛ",
+            help="свой шаблон Word (.docx с тегами docxtpl) вместо шаблона пакета; в batch — "
+            "для справок муниципалитетов (включает --docx)",
+        )
+        p.add_argument(
             "--official-list",
             type=Path,
             metavar="ФАЙЛ",
@@ -174,6 +187,11 @@ def report_one(args: argparse.Namespace) -> int:
         municipality=getattr(args, "municipality", None),
         official_list=args.official_list,
     )
+    docx = None
+    if args.docx or args.docx_template:  # first: a broken template stops before the long part
+        from ..report.word import render_docx
+
+        docx = render_docx(job, args.out, template=args.docx_template)
     stop = Stop()
     path = None
     try:
@@ -201,6 +219,8 @@ def report_one(args: argparse.Namespace) -> int:
         )
         return 128 + int(stop.signum)
     print(f"Отчёт: {path}")
+    if docx is not None:
+        print(f"Документ Word: {docx}")
     if args.xlsx:
         from ..report.export import export_xlsx
 
@@ -216,6 +236,10 @@ def report_batch(args: argparse.Namespace) -> int:
 
     decline_unused_imports()
 
+    if args.docx_template:  # a template that cannot be read stops the batch before it starts
+        from ..report.word.render import check_template
+
+        check_template(args.docx_template)
     if not args.scheduler:
         _, note = cap_jobs(args.jobs)
         if note:
@@ -255,6 +279,18 @@ def report_batch(args: argparse.Namespace) -> int:
         print(
             f"Таблицы Excel: {export_batch_xlsx(args.data, args.year, args.out, args.municipality)}"
         )
+    if (args.docx or args.docx_template) and not nothing:
+        from ..report.word import batch_docx
+
+        written = batch_docx(
+            args.data,
+            args.year,
+            args.out,
+            municipality=args.municipality,
+            names=set(result.done) | set(result.skipped),
+            template=args.docx_template,
+        )
+        print(f"Документы Word: {len(written)} в {args.out}")
     print(
         f"Готово: {len(result.done)}, без изменений: {len(result.skipped)}, "
         f"нет данных: {len(result.no_data)}, с ошибкой: {len(result.failed)}. "

@@ -29,9 +29,17 @@ from .plan import TRACKS, plan_order
 from .render import Section, fmt_interval, fmt_number, fmt_percent
 
 __all__ = [
+    "CAUSES_CAVEAT",
+    "NO_INDICATORS",
+    "NO_PLAN",
+    "NO_PROBLEMS",
+    "RESILIENT_LABEL",
     "analytic_note",
     "check_municipality",
+    "measure_tracks",
     "names_line",
+    "no_causes_text",
+    "note_content",
     "positive_dynamics",
     "reconcile_indicators",
     "schools_word",
@@ -578,11 +586,43 @@ def _render_counts(rows: list[tuple[str, dict, int | None]]) -> list[tuple[str, 
     return out
 
 
-def _measures(sec: Section, data: ReportData, ids: list[str]) -> None:
+#: The справка's fixed sentences (the Word document says the same).
+NO_PROBLEMS = "Существенных проблем по данным не выявлено."
+RESILIENT_LABEL = "Опыт для распространения (резильентные школы)"
+CAUSES_CAVEAT = (
+    "Связь не доказывает причину: это гипотезы, которые нужно проверить в школах "
+    "(посещение уроков, анализ работ, беседы с администрацией)."
+)
+NO_PLAN = "План мероприятий не загружен: меры и сроки не определены."
+NO_INDICATORS = "Ни один показатель программы этого года нельзя пересчитать по имеющимся данным."
+
+
+def no_causes_text(reasons: list[str]) -> str:
+    """The sentence said when the data show no cause, from :func:`note_content`'s ``no_causes``."""
+    return (
+        "Данные не показывают причин: "
+        + "; ".join(reasons)
+        + ". Причины нужно выяснять в школах (посещение уроков, анализ работ)."
+    )
+
+
+def measure_tracks(data: ReportData, ids: list[str]) -> tuple[list[str], list[dict]]:
+    """The plan's measures by track, ordered by deadline, each naming the schools it concerns.
+
+    Returns
+    -------
+    warnings : list of str
+        A track with schools but no measure in the plan (one line each).
+    tracks : list of dict
+        In the plan's order: ``track`` («1»…), ``title`` («Трек 1 — адресная
+        поддержка…»), ``schools`` (names, sorted; empty for track 3 and when
+        no school of the municipality is on the track), ``text`` (the line
+        naming them) and ``measures`` (DataFrame «Мероприятие», «Срок»,
+        «Ответственный», by deadline: :func:`edu_quality.report.plan.plan_order`).
+    """
     plan = data.dataset.plan
     if plan.empty:
-        sec.text("План мероприятий не загружен: меры и сроки не определены.")
-        return
+        return [], []
     c = data.classified
     mine = c.loc[c.index.isin(ids)] if c is not None else None
     concerns = {
@@ -591,39 +631,107 @@ def _measures(sec: Section, data: ReportData, ids: list[str]) -> None:
     }
     ordered = plan_order(plan)
     track = ordered["track"].astype(str).str.strip()
+    warnings = []
     for t, statuses in concerns.items():
         if t in set(track) or mine is None:
             continue
         names = [str(data.names[s]) for s in mine.index[mine["status"].isin(statuses)]]
         if names:
-            sec.note(
-                names_line(f"В плане нет мер трека {t} ({TRACKS[t]}), а школ трека", names),
-                warn=True,
+            warnings.append(
+                names_line(f"В плане нет мер трека {t} ({TRACKS[t]}), а школ трека", names)
             )
+    tracks = []
     for t in dict.fromkeys(track):
         part = ordered.loc[track == t]
-        sec.blocks.append(
-            f"<h4>{html.escape(f'Трек {t}' + (f' — {TRACKS[t]}' if t in TRACKS else ''))}</h4>"
-        )
+        names: list[str] = []
+        text = ""
         if t in concerns and mine is not None:
             names = sorted(str(data.names[s]) for s in mine.index[mine["status"].isin(concerns[t])])
-            sec.text(
+            text = (
                 names_line("Школы трека", names)
                 if names
                 else "Школ этого трека в муниципалитете нет: меры — на случай их появления."
             )
         elif t == "3":
-            sec.text(f"Все школы муниципалитета ({len(ids)}).")
-        sec.table(
-            pd.DataFrame(
-                {
-                    "Мероприятие": part["measure"].fillna("").astype(str),
-                    "Срок": part["deadline"].fillna("").astype(str),
-                    "Ответственный": part["responsible"].fillna("").astype(str),
-                }
-            ),
-            name=f"measures_{t}",
+            text = f"Все школы муниципалитета ({len(ids)})."
+        tracks.append(
+            {
+                "track": t,
+                "title": f"Трек {t}" + (f" — {TRACKS[t]}" if t in TRACKS else ""),
+                "schools": names,
+                "text": text,
+                "measures": pd.DataFrame(
+                    {
+                        "Мероприятие": part["measure"].fillna("").astype(str),
+                        "Срок": part["deadline"].fillna("").astype(str),
+                        "Ответственный": part["responsible"].fillna("").astype(str),
+                    }
+                ),
+            }
         )
+    return warnings, tracks
+
+
+def _measures(sec: Section, data: ReportData, ids: list[str]) -> None:
+    if data.dataset.plan.empty:
+        sec.text(NO_PLAN)
+        return
+    warnings, tracks = measure_tracks(data, ids)
+    for line in warnings:
+        sec.note(line, warn=True)
+    for t in tracks:
+        sec.blocks.append(f"<h4>{html.escape(t['title'])}</h4>")
+        if t["text"]:
+            sec.text(t["text"])
+        sec.table(t["measures"], name=f"measures_{t['track']}")
+
+
+def note_content(data: ReportData, municipality: str) -> dict:
+    """What the «Аналитическая справка» states, as plain data (for other renderers).
+
+    The same findings :func:`analytic_note` renders, in its order: each problem
+    and cause is ``(label, {school name: reason}, total or None)``.
+
+    Returns
+    -------
+    dict
+        ``ids`` (the municipality's school ids), ``problems``,
+        ``indicator_problems`` (lines), ``resilient`` (names), ``causes``,
+        ``no_causes`` (why no cause is named: lines; empty when causes are),
+        ``plan_loaded``, ``plan_warnings`` and ``tracks``
+        (:func:`measure_tracks`), ``indicators`` (:func:`reconcile_indicators`).
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality.report import report_data
+    >>> content = note_content(report_data(sample_folder("region"), 2024), "г. Заречный")
+    >>> sorted(content)[:3]
+    ['causes', 'ids', 'indicator_problems']
+    """
+    ids = check_municipality(data, municipality)
+    c = data.classified
+    resilient = (
+        sorted(
+            str(data.names[s]) for s in c.index[c.index.isin(ids) & (c["status"] == "резильентная")]
+        )
+        if c is not None
+        else []
+    )
+    causes = _cause_lines(data, ids)
+    warnings, tracks = measure_tracks(data, ids)
+    return {
+        "ids": ids,
+        "problems": _problems(data, municipality, ids),
+        "indicator_problems": _indicator_problems(data, municipality),
+        "resilient": resilient,
+        "causes": causes,
+        "no_causes": [] if causes else _no_cause_reasons(data, ids),
+        "plan_loaded": not data.dataset.plan.empty,
+        "plan_warnings": warnings,
+        "tracks": tracks,
+        "indicators": reconcile_indicators(data, municipality),
+    }
 
 
 def analytic_note(data: ReportData, municipality: str) -> Section:
@@ -648,7 +756,8 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
         "названиями школ, вероятные причины, меры по трекам со сроками и ответственными, "
         "показатели программы рядом с расчётом по данным.",
     )
-    problems = _problems(data, municipality, ids)
+    content = note_content(data, municipality)
+    problems = content["problems"]
     sec.tables["problems"] = pd.DataFrame(
         {
             "Проблема": [p[0] for p in problems],
@@ -658,38 +767,22 @@ def analytic_note(data: ReportData, municipality: str) -> Section:
         }
     )
     sec.subtitle("1. Выявленные проблемы")
-    items = _render_counts(problems) + [(t, []) for t in _indicator_problems(data, municipality)]
-    _nested(sec, items or [("Существенных проблем по данным не выявлено.", [])])
-    c = data.classified
-    resilient = (
-        sorted(
-            str(data.names[s]) for s in c.index[c.index.isin(ids) & (c["status"] == "резильентная")]
-        )
-        if c is not None
-        else []
-    )
-    if resilient:
-        sec.text(names_line("Опыт для распространения (резильентные школы)", resilient))
+    items = _render_counts(problems) + [(t, []) for t in content["indicator_problems"]]
+    _nested(sec, items or [(NO_PROBLEMS, [])])
+    if content["resilient"]:
+        sec.text(names_line(RESILIENT_LABEL, content["resilient"]))
     sec.subtitle("2. Вероятные причины")
-    causes = _cause_lines(data, ids)
-    if causes:
-        _nested(sec, _render_counts(causes))
-        sec.note(
-            "Связь не доказывает причину: это гипотезы, которые нужно проверить в школах "
-            "(посещение уроков, анализ работ, беседы с администрацией)."
-        )
+    if content["causes"]:
+        _nested(sec, _render_counts(content["causes"]))
+        sec.note(CAUSES_CAVEAT)
     else:
-        sec.text(
-            "Данные не показывают причин: "
-            + "; ".join(_no_cause_reasons(data, ids))
-            + ". Причины нужно выяснять в школах (посещение уроков, анализ работ)."
-        )
+        sec.text(no_causes_text(content["no_causes"]))
     sec.subtitle("3. Меры по трекам, сроки и ответственные")
     _measures(sec, data, ids)
     sec.subtitle("4. Показатели программы: расчёт по данным и отчётные значения")
-    rec = reconcile_indicators(data, municipality)
+    rec = content["indicators"]
     if rec.empty:
-        sec.text("Ни один показатель программы этого года нельзя пересчитать по имеющимся данным.")
+        sec.text(NO_INDICATORS)
     else:
         sec.table(rec, name="indicators_reconciled")
     return sec
