@@ -347,12 +347,22 @@ def _list_problems(data: ReportData, ids: list[str], rows: list) -> None:
 
 
 def _work_words(work: str) -> str:
-    """«5 РУ» → «русский язык 5 кл.»; «ОГЭ МА» → «ОГЭ (математика)»; «4→5 РУ» → «русский язык 4→5»."""
+    """A work's label in words, its session kept at the end.
+
+    Examples
+    --------
+    >>> [_work_words(w) for w in ("5 РУ", "ОГЭ МА", "4→5 РУ", "5 РУ (осень)")]
+    ['русский язык 5 кл.', 'ОГЭ (математика)', 'русский язык 4→5', 'русский язык 5 кл. (осень)']
+    """
+    work, session = work.strip(), ""
+    if work.endswith(")") and " (" in work:
+        work, _, session = work.rpartition(" (")
+        session = f" ({session}"
     head, _, subj = work.rpartition(" ")
     subject = {"РУ": "русский язык", "МА": "математика"}.get(subj, subj)
     if head == "ОГЭ":
-        return f"ОГЭ ({subject})"
-    return f"{subject} {head}" + ("" if "→" in head else " кл.")
+        return f"ОГЭ ({subject}){session}"
+    return f"{subject} {head}" + ("" if "→" in head else " кл.") + session
 
 
 def _objectivity_problems(data: ReportData, ids: list[str], rows: list) -> None:
