@@ -54,6 +54,8 @@ _EXPORTS = {
     "read_schools": "io",
     "read_staff": "io",
     "summarize": "metrics",
+    "partner_schools": "similar",
+    "similar_schools": "similar",
     "marks_vs_journal": "objectivity",
     "objectivity_index": "objectivity",
     "objectivity_triage": "objectivity",
@@ -71,10 +73,11 @@ _SUBMODULES = (
     "objectivity",
     "risk",
     "score_checks",
+    "similar",
 )
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
-    from . import dynamics, identify, indicators, metrics, objectivity, risk, score_checks
+    from . import dynamics, identify, indicators, metrics, objectivity, risk, score_checks, similar
     from .catalogue import context_signs, factor_catalogue, factor_label
     from .dataset import Dataset, load_dataset
     from .dynamics import cohort_progress, enrolment_change, positive_share, trend, year_over_year
@@ -103,6 +106,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
     )
     from .score_checks import cutoff_excess, hard_tasks_easier, total_above_tasks
     from .sessions import session_progress
+    from .similar import partner_schools, similar_schools
 
 
 #: The public names: written once, in ``_EXPORTS`` and ``_SUBMODULES`` (a test checks that the

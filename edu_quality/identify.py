@@ -85,7 +85,13 @@ from .rosobrnadzor import (
     rule_rows,
 )
 
-__all__ = ["STATUSES", "classify", "composite_results", "rosobrnadzor_chance"]
+__all__ = [
+    "STATUSES",
+    "classify",
+    "composite_results",
+    "rosobrnadzor_chance",
+    "school_summaries",
+]
 
 STATUSES = ("ШНОР и ШНСУ", "ШНОР", "резильентная", "ШНСУ", "зона риска", "")
 _PROCEDURE = ["assessment", "subject", "grade"]
@@ -129,6 +135,32 @@ def _summaries(
     if not include_selective:
         drop |= selective_population(s)
     return s.loc[~drop]
+
+
+def school_summaries(
+    dataset: Dataset,
+    *,
+    min_n: int = 5,
+    include_selective: bool = False,
+    include_unreliable: bool = False,
+) -> pd.DataFrame:
+    """Metrics per school and procedure, as :func:`classify` judges them.
+
+    The pupil and aggregated results of ``dataset`` summarised by school,
+    assessment, subject, grade, year (and session), without the procedures not
+    held as exams, the selective populations (unless ``include_selective``) and
+    the unreliable protocols (unless ``include_unreliable``). The input of
+    :func:`composite_results`.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality import load_dataset
+    >>> s = school_summaries(load_dataset(sample_folder("inta")))
+    >>> {"school_id", "participants", "share_2"} <= set(s.columns)
+    True
+    """
+    return _summaries(dataset, min_n, include_selective, include_unreliable)
 
 
 def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> pd.DataFrame:

@@ -35,6 +35,7 @@ from .first_screen import (
 from .municipal import check_municipality
 from .progress import session_progress_section
 from .render import Section, fmt_interval, fmt_number, fmt_percent
+from .similar import partners_section, similar_section
 
 __all__ = [
     "ReportData",
@@ -607,6 +608,8 @@ def school_report(
         *([progress] if progress is not None else []),
         objectivity_section(data, school_id, official_list),
         context_section(data, school_id),
+        similar_section(data, school_id),
+        partners_section(data, school_id),
         contingent_section(data, school_id),
         risk_section(data, school_id),
         indicators_section(data, school_id),

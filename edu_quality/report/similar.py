@@ -1,0 +1,174 @@
+"""The school report's «Школы в похожих условиях» and «С кем обменяться опытом».
+
+The family of a school (:func:`edu_quality.similar.similar_schools`) and, for a
+ШНОР, its partner schools (:func:`edu_quality.similar.partner_schools`). Families
+are for comparison and support, never a ranking: the family is listed by
+municipality and name; partners come nearest first (the school's own
+municipality first). A school with fewer than ``min_n`` participants in the year
+shows no result. The families are computed once per :class:`ReportData`.
+"""
+
+from __future__ import annotations
+
+import html
+import weakref
+
+import pandas as pd
+
+from .._russian import decimal
+from ..errors import DataError
+from ..similar import family_results, partner_schools, similar_schools
+from .data import ReportData
+from .render import Section
+
+__all__ = ["partners_section", "similar_section"]
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _empty(text: str) -> Section:
+    """One line, no heading (as the other empty sections of the school report)."""
+    sec = Section("")
+    sec.blocks.append(f'<p class="eq-empty">{html.escape(text)}</p>')
+    return sec
+
+
+def _families(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | str:
+    """(families, results, partners) of the report year, or why there are none."""
+    if data in _CACHE:
+        return _CACHE[data]
+    c = data.classified
+    if c is None:
+        out: tuple | str = "нет статусов школ за год"
+    else:
+        try:
+            f = similar_schools(data.dataset, data.year, min_n=data.min_n)
+            res = family_results(f, c).set_index("school_id")
+            p = partner_schools(data.dataset, data.year, families=f, classified=c)
+            out = (f, res, p)
+        except (DataError, ValueError) as exc:
+            out = str(exc)
+    _CACHE[data] = out
+    return out
+
+
+def _signed(v: float) -> str:
+    text = decimal(v, 2)
+    return text if text.startswith("\u2212") or text == "0,00" else "+" + text
+
+
+def _with_interval(v: float, lo: float, hi: float) -> str:
+    if pd.isna(v):
+        return "—"
+    return f"{_signed(v)} [{_signed(lo)}; {_signed(hi)}]"
+
+
+def _result_cells(data: ReportData, res: pd.DataFrame, sid: str) -> tuple[str, str]:
+    if sid not in res.index:
+        return "—", "—"
+    r = res.loc[sid]
+    if pd.isna(r["participants"]) or r["participants"] < data.min_n:
+        hidden = f"скрыто (меньше {data.min_n} участников)"
+        return hidden, hidden
+    return (
+        _with_interval(r["actual"], r["actual_low"], r["actual_high"]),
+        _with_interval(r["adjusted"], r["adjusted_low"], r["adjusted_high"]),
+    )
+
+
+def similar_section(data: ReportData, school_id: str) -> Section:
+    """«Школы в похожих условиях»: the family's results beside the school's, with intervals."""
+    fam = _families(data)
+    if isinstance(fam, str):
+        return _empty(f"Школы в похожих условиях: не подобраны ({fam}).")
+    f, res, _ = fam
+    mine = f.loc[f["school_id"] == school_id]
+    if mine.empty:
+        return _empty("Школы в похожих условиях: у школы нет результатов за год.")
+    sec = Section(
+        "Школы в похожих условиях",
+        f"{len(mine)} школ региона, чьи условия ближе всего к условиям школы: социальный "
+        "контекст, размер, тип местности, группа сравнения, прошлые результаты. Это не "
+        "рейтинг: школы перечислены по муниципалитету и названию — для сравнения и поддержки.",
+    )
+    rows = []
+    for sid, why in [
+        (school_id, "эта школа"),
+        *zip(mine["neighbour_id"], mine["similar_in"], strict=True),
+    ]:
+        actual, adjusted = _result_cells(data, res, sid)
+        rows.append(
+            {
+                "Школа": data.names.get(sid, sid),
+                "Муниципалитет": data.municipality_of.get(sid, ""),
+                "Результат": actual,
+                "Относительно ожидаемого": adjusted,
+                "Чем похожа": why,
+            }
+        )
+    table = pd.DataFrame(rows)
+    table = pd.concat(
+        [table.iloc[:1], table.iloc[1:].sort_values(["Муниципалитет", "Школа"])], ignore_index=True
+    )
+    sec.table(table, name="similar_schools", numeric=["Результат", "Относительно ожидаемого"])
+    basis = res["basis"].reindex([school_id, *mine["neighbour_id"]]).dropna()
+    sec.note(
+        "Результат — составной (средний стандартизованный балл работ года, 0 — средний по "
+        "региону) с 95-процентным интервалом. «Относительно ожидаемого»: "
+        + (
+            "с учётом социального контекста"
+            if (basis == "социальный контекст").all()
+            else "разность с результатом похожих школ (социальных факторов в данных нет)"
+            if (basis == "похожие школы").all()
+            else "с учётом социального контекста, а где его нет — относительно похожих школ"
+        )
+        + f". Признаки сходства: {f.attrs.get('context_source') or 'без контекста'}; "
+        f"{f.attrs.get('size_source', '')}; прошлые результаты — "
+        f"{f.attrs.get('prior_source') or 'нет'}".rstrip(".")
+        + "."
+    )
+    return sec
+
+
+def partners_section(data: ReportData, school_id: str) -> Section:
+    """«С кем обменяться опытом»: partner schools of a ШНОР, nearest first."""
+    fam = _families(data)
+    if isinstance(fam, str):
+        return _empty(f"С кем обменяться опытом: партнёры не подобраны ({fam}).")
+    _, res, p = fam
+    status = res["status"].get(school_id, "")
+    if status not in ("ШНОР", "ШНОР и ШНСУ"):
+        return _empty(
+            "С кем обменяться опытом: партнёров подбирают школам из списка ШНОР; "
+            "школа в него не входит."
+        )
+    mine = p.loc[p["school_id"] == school_id]
+    # a partner too small to show its result is not offered
+    mine = mine.loc[mine["partner_id"].map(res["participants"]).fillna(0) >= data.min_n]
+    if mine.empty:
+        return _empty(
+            "С кем обменяться опытом: среди школ в похожих условиях нет школы с результатом "
+            "уверенно выше ожидаемого."
+        )
+    sec = Section(
+        "С кем обменяться опытом",
+        "Школы в похожих условиях, чей результат выше ожидаемого вместе со всем "
+        "95-процентным интервалом: их опыт можно перенять. Сначала школы своего "
+        "муниципалитета, затем других (географии соседства в данных нет), ближайшие по "
+        "условиям — первыми.",
+    )
+    table = pd.DataFrame(
+        {
+            "Школа": [data.names.get(s, s) for s in mine["partner_id"]],
+            "Муниципалитет": mine["partner_municipality"].tolist(),
+            "Выше ожидаемого на": [
+                _with_interval(v, lo, hi)
+                for v, lo, hi in zip(
+                    mine["adjusted"], mine["adjusted_low"], mine["adjusted_high"], strict=True
+                )
+            ],
+            "Чем похожа": mine["similar_in"].tolist(),
+        }
+    )
+    sec.table(table, name="partner_schools", numeric=["Выше ожидаемого на"])
+    return sec
