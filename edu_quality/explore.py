@@ -31,21 +31,43 @@ Examples
 
 from __future__ import annotations
 
+import os
+import pickle
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from .dataset import Dataset, load_dataset
 from .metrics import METRICS
 from .report.render import Section, fmt_interval, fmt_number, fmt_percent
-from .report.sections import ReportData, report_data
 
-__all__ = ["Explorer", "dynamics_table", "ranking_table", "year_table"]
+if TYPE_CHECKING:
+    from .dataset import Dataset
+    from .report.data import ReportData
+
+__all__ = [
+    "DATA_ENV",
+    "EXPLORER_CSS",
+    "TABLES_ENV",
+    "ExploreTables",
+    "Explorer",
+    "dynamics_table",
+    "explore_tables",
+    "number_column",
+    "ranking_table",
+    "year_table",
+]
+
+#: Environment variable with the dataset folder the explorer opens when given none
+#: (``edu-quality explore --data`` sets it for the served notebook).
+DATA_ENV = "EDU_QUALITY_DATA"
+#: Environment variable with a file of prepared tables (:meth:`ExploreTables.save`) of
+#: the folder in :data:`DATA_ENV`: the served notebook's kernel reads it instead of the data.
+TABLES_ENV = "EDU_QUALITY_EXPLORE_TABLES"
 
 _PROC = ["assessment", "subject", "grade"]
 #: Metrics shown as shares (per cent, with a Wilson interval).
@@ -61,6 +83,25 @@ _ORDER = (
     "not_admitted_share",
 )
 _REGION = "Регион"
+_EMPTY = pd.DataFrame()
+
+#: The report's table, note and figure styles, scoped to the explorer's output: names
+#: left-aligned, numbers right-aligned and an interval on one line, in JupyterLab and Voilà.
+EXPLORER_CSS = (
+    ".eq-explorer{font-family:'DejaVu Sans',Arial,sans-serif;color:#222;line-height:1.45}"
+    ".eq-explorer .eq-note{background:#f4f6f9;border-left:4px solid #9aa9bd;padding:.4em .8em;"
+    "margin:.6em 0;font-size:.92em}"
+    ".eq-explorer .eq-warn{background:#fff6e5;border-left:4px solid #e0a100;padding:.4em .8em;"
+    "margin:.6em 0}"
+    ".eq-explorer table.eq-table{border-collapse:collapse;margin:.6em 0;font-size:.9em;"
+    "max-width:100%;table-layout:auto}"
+    ".eq-explorer table.eq-table th,.eq-explorer table.eq-table td{border:1px solid #ccd;"
+    "padding:.25em .5em;text-align:left;vertical-align:top;overflow-wrap:break-word;"
+    "max-width:none}"
+    ".eq-explorer table.eq-table th{background:#e8eef6}"
+    ".eq-explorer table.eq-table td.num{text-align:right;white-space:nowrap}"
+    ".eq-explorer img.eq-figure{max-width:100%;height:auto;display:block;margin:.6em 0}"
+)
 
 
 def _title(metric: str) -> str:
@@ -68,8 +109,34 @@ def _title(metric: str) -> str:
     return label[:1].upper() + label[1:]
 
 
+def number_column(values: Iterable[object], digits: int = 1) -> list[str]:
+    """Numbers of one table column in Russian, whole ones with decimals when the column has them.
+
+    A column where some value shows decimals («48,3») shows every value with
+    ``digits`` decimals («50,0», not «50»); a column of whole numbers stays
+    without (counts: «24»). Missing values are «—».
+
+    Examples
+    --------
+    >>> number_column([48.26, 50.0, None])
+    ['48,3', '50,0', '—']
+    >>> number_column([24, 7.0])
+    ['24', '7']
+    >>> number_column([3.0, 4.004], 2)
+    ['3,00', '4,00']
+    """
+    values = list(values)
+    fixed = any(
+        v is not None and pd.notna(v) and not float(round(float(v), digits)).is_integer()
+        for v in values
+    )
+    return [fmt_number(v, digits, fixed=fixed) for v in values]
+
+
 def _with_score_interval(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Add a t-interval of the mean score (``mean_score_low``/``_high``) where its sd is known."""
+    from scipy import stats
+
     n = table["score_n"].astype("float64")
     se = table["score_sd"].astype("float64") / np.sqrt(n.where(n > 1))
     t = stats.t.ppf(1 - alpha / 2, (n - 1).where(n > 1))
@@ -78,35 +145,177 @@ def _with_score_interval(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFra
     )
 
 
-def _procedure(table: pd.DataFrame, assessment, subject, grade) -> pd.DataFrame:
-    return table.loc[
-        (table["assessment"] == assessment)
-        & (table["subject"] == subject)
-        & (table["grade"] == grade)
-        & ~table["exam_not_held"]
-    ]
+class ExploreTables:
+    """What the explorer draws from: the year's summaries with intervals, split by procedure.
+
+    Built once from report data (:func:`explore_tables`): the summaries of the
+    schools, municipalities and region with the t-interval of the mean score
+    added, the rows of procedures that were no exam left out, each split by
+    procedure (assessment, subject, grade), so a redraw looks its rows up
+    instead of filtering the whole summary. Small enough to hand to another
+    process (:meth:`save`, :meth:`load`): the served explorer's kernel reads
+    it instead of the data files.
+
+    Attributes
+    ----------
+    summary, summary_municipality, summary_region : DataFrame
+        As in :class:`~edu_quality.report.ReportData`, with ``mean_score_low``/``_high``.
+    schools : DataFrame
+        ``school_id``, ``name``, ``municipality``.
+    municipalities : list of str
+    names, municipality_of : dict
+        School id → name, municipality.
+    year, min_n : int
+    """
+
+    def __init__(
+        self,
+        summary: pd.DataFrame,
+        summary_municipality: pd.DataFrame,
+        summary_region: pd.DataFrame,
+        schools: pd.DataFrame,
+        *,
+        municipalities: list[str],
+        year: int,
+        min_n: int,
+    ):
+        self.summary = summary
+        self.summary_municipality = summary_municipality
+        self.summary_region = summary_region
+        self.schools = schools[["school_id", "name", "municipality"]].reset_index(drop=True)
+        self.municipalities = list(municipalities)
+        self.year = int(year)
+        self.min_n = int(min_n)
+        self.names = dict(zip(self.schools["school_id"], self.schools["name"], strict=True))
+        self.municipality_of = dict(
+            zip(self.schools["school_id"], self.schools["municipality"], strict=True)
+        )
+        self._split = [
+            self._by_procedure(t) for t in (summary, summary_municipality, summary_region)
+        ]
+
+    @staticmethod
+    def _by_procedure(table: pd.DataFrame) -> dict[tuple, pd.DataFrame]:
+        held = table.loc[~table["exam_not_held"]]
+        return {
+            (a, s, int(g)): part
+            for (a, s, g), part in held.groupby(_PROC, sort=False, observed=True)
+        }
+
+    def rows(self, level: int, assessment: str, subject: str, grade: int) -> pd.DataFrame:
+        """The summary rows of a procedure: level 0 schools, 1 municipalities, 2 the region."""
+        return self._split[level].get((assessment, subject, int(grade)), _EMPTY_SUMMARY[level])
+
+    def schools_of(self, municipality: str) -> list[str]:
+        """The ids of a municipality's schools."""
+        s = self.schools
+        return s.loc[s["municipality"] == municipality, "school_id"].tolist()
+
+    def save(self, path: str | Path) -> None:
+        """Write the tables to ``path`` (:mod:`pickle`) for :meth:`load` in another process."""
+        with Path(path).open("wb") as fh:
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def load(path: str | Path) -> ExploreTables:
+        """Read tables written by :meth:`save` (a file this program wrote itself)."""
+        with Path(path).open("rb") as fh:
+            tables = pickle.load(fh)
+        if not isinstance(tables, ExploreTables):
+            raise TypeError(f"{path}: это не таблицы исследователя")
+        return tables
 
 
-def _fmt_value(metric: str, row) -> str:
+_EMPTY_SUMMARY: list[pd.DataFrame] = [_EMPTY, _EMPTY, _EMPTY]
+
+
+def explore_tables(
+    data: str | Path | Dataset | ReportData | ExploreTables,
+    year: int | None = None,
+    *,
+    min_n: int = 5,
+) -> ExploreTables:
+    """The explorer's tables of a dataset folder, a loaded dataset or report data.
+
+    A folder is read once per process and version of its files
+    (:func:`~edu_quality.report.report_data`); ``year`` defaults to the latest
+    with results.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> t = explore_tables(sample_folder("region"))
+    >>> t.year, t.municipalities
+    (2024, ['Северный район', 'г. Заречный'])
+    """
+    if isinstance(data, ExploreTables):
+        return data
+    from .report.data import ReportData, report_data
+
+    if not isinstance(data, ReportData):
+        from .dataset import Dataset
+
+        if isinstance(data, Dataset):
+            data = ReportData(data, year or max(data.years), min_n=min_n)
+        else:
+            if year is None:
+                from .report.cache import cached_dataset
+
+                year = max(cached_dataset(data).years)
+            data = report_data(data, year, min_n=min_n)
+    cached = _PREPARED.get(id(data))
+    if cached is not None and cached[0] is data:
+        return cached[1]
+    schools = data.dataset.schools
+    tables = ExploreTables(
+        *(
+            _with_score_interval(t)
+            for t in (data.summary, data.summary_municipality, data.summary_region)
+        ),
+        schools,
+        municipalities=data.dataset.municipalities,
+        year=data.year,
+        min_n=data.min_n,
+    )
+    if len(_PREPARED) > 8:
+        _PREPARED.clear()
+    _PREPARED[id(data)] = (data, tables)
+    return tables
+
+
+#: Report data → its explorer tables (the report data kept alongside: the id stays its own).
+_PREPARED: dict[int, tuple[object, ExploreTables]] = {}
+
+
+def _fmt_value(metric: str, row, number: str | None = None) -> str:
     v = row[metric]
     if metric in _SHARES or metric == "mean_score":
         low, high = row.get(f"{metric}_low"), row.get(f"{metric}_high")
         share = metric in _SHARES
-        text = fmt_percent(v) if share else fmt_number(v)
+        text = fmt_percent(v) if share else (number or fmt_number(v))
         if pd.notna(v) and low is not None and pd.notna(low):
             text += " " + fmt_interval(low, high, percent=share)
         return text
-    return fmt_number(v, 2 if metric == "mean_mark" else 1)
+    return number or fmt_number(v, 2 if metric == "mean_mark" else 1)
+
+
+def _digits(metric: str) -> int:
+    return 2 if metric == "mean_mark" else 1
 
 
 def dynamics_table(
-    data: ReportData, school_id: str, assessment: str, subject: str, grade: int, metric: str
+    data: ReportData | ExploreTables,
+    school_id: str,
+    assessment: str,
+    subject: str,
+    grade: int,
+    metric: str,
 ) -> pd.DataFrame:
     """The metric over the years for a school, its municipality and the region.
 
     Parameters
     ----------
-    data : ReportData
+    data : ReportData or ExploreTables
     school_id : str
     assessment, subject, grade
         The procedure.
@@ -125,35 +334,44 @@ def dynamics_table(
 
     Examples
     --------
+    >>> from edu_quality.report import report_data
     >>> from edu_quality.demo import sample_folder
     >>> d = report_data(sample_folder("region"), 2024)
     >>> t = dynamics_table(d, "01016", "ВПР", "Математика", 5, "share_2")
     >>> t.groupby("label").size().to_dict()
     {'МБОУ «Лебяжинская СОШ»': 4, 'Регион': 4, 'Северный район': 4}
     """
+    data = explore_tables(data)
     muni = data.municipality_of[school_id]
+    proc = (assessment, subject, grade)
+    schools, munis, region = (data.rows(level, *proc) for level in range(3))
     parts = []
-    for unit, label, table in (
+    for unit, label, part in (
         (
             1,
             data.names[school_id],
-            data.summary.loc[(data.summary["school_id"] == school_id) & ~data.summary["small"]],
+            schools.loc[(schools["school_id"] == school_id) & ~schools["small"]]
+            if len(schools)
+            else schools,
         ),
-        (2, muni, data.summary_municipality.loc[data.summary_municipality["municipality"] == muni]),
-        (3, _REGION, data.summary_region),
+        (2, muni, munis.loc[munis["municipality"] == muni] if len(munis) else munis),
+        (3, _REGION, region),
     ):
-        part = _with_score_interval(_procedure(table, assessment, subject, grade))
+        if part.empty:
+            continue
         part = part.loc[part[metric].notna()]
         keep = ["year", "participants", metric] + [
             c for c in (f"{metric}_low", f"{metric}_high") if c in part.columns
         ]
         parts.append(part[keep].assign(unit=unit, label=label))
+    if not parts:
+        return pd.DataFrame(columns=["unit", "label", "year", "participants", metric])
     out = pd.concat(parts, ignore_index=True)
     return out[["unit", "label", *[c for c in out.columns if c not in ("unit", "label")]]]
 
 
 def year_table(
-    data: ReportData,
+    data: ReportData | ExploreTables,
     school_id: str,
     assessment: str,
     subject: str,
@@ -168,35 +386,51 @@ def year_table(
     DataFrame
         Rows: the school, its municipality, the region. Columns: «Кто»,
         «Участников», then one per metric, formatted in Russian with the
-        interval. A small group of the school is hidden.
+        interval (a column with decimals shows them on whole numbers too:
+        :func:`number_column`). A small group of the school is hidden.
     """
+    data = explore_tables(data)
     muni = data.municipality_of[school_id]
-    rows = []
-    for label, table in (
-        (data.names[school_id], data.summary.loc[data.summary["school_id"] == school_id]),
-        (muni, data.summary_municipality.loc[data.summary_municipality["municipality"] == muni]),
-        (_REGION, data.summary_region),
+    proc = (assessment, subject, grade)
+    schools, munis, region = (data.rows(level, *proc) for level in range(3))
+    found = []
+    for label, part in (
+        (
+            data.names[school_id],
+            schools.loc[schools["school_id"] == school_id] if len(schools) else schools,
+        ),
+        (muni, munis.loc[munis["municipality"] == muni] if len(munis) else munis),
+        (_REGION, region),
     ):
-        part = _with_score_interval(_procedure(table, assessment, subject, grade))
-        part = part.loc[part["year"] == year]
+        part = part.loc[part["year"] == year] if len(part) else part
+        found.append((label, None if part.empty else part.iloc[0]))
+    shown = [r for _, r in found if r is not None and not bool(r["small"])]
+    numbers = {
+        m: dict(zip(map(id, shown), number_column([r[m] for r in shown], _digits(m)), strict=True))
+        for m in metrics
+        if m not in _SHARES
+    }
+    rows = []
+    for label, row in found:
         rec = {"Кто": label}
-        if part.empty:
+        if row is None:
             rec["Участников"] = "0"
             rec.update({_title(m): "—" for m in metrics})
         else:
-            row = part.iloc[0]
             rec["Участников"] = str(int(row["participants"]))
             hidden = bool(row["small"])
             for m in metrics:
                 rec[_title(m)] = (
-                    f"скрыто: меньше {data.min_n} участников" if hidden else _fmt_value(m, row)
+                    f"скрыто: меньше {data.min_n} участников"
+                    if hidden
+                    else _fmt_value(m, row, numbers.get(m, {}).get(id(row)))
                 )
         rows.append(rec)
     return pd.DataFrame(rows)
 
 
 def ranking_table(
-    data: ReportData,
+    data: ReportData | ExploreTables,
     municipality: str,
     assessment: str,
     subject: str,
@@ -212,12 +446,16 @@ def ranking_table(
     -------
     DataFrame
         «Место», «Школа» (the chosen school marked «▶»), «Участников», the
-        metric with its interval; best first (by the metric's good direction);
-        small groups last, their values hidden.
+        metric with its interval (decimals as in :func:`number_column`); best
+        first (by the metric's good direction); small groups last, their
+        values hidden.
     """
-    ids = data.schools_of(municipality)
-    s = _with_score_interval(_procedure(data.summary, assessment, subject, grade))
-    s = s.loc[s["school_id"].isin(ids) & (s["year"] == year)]
+    data = explore_tables(data)
+    columns = ["Место", "Школа", "Участников", _title(metric)]
+    s = data.rows(0, assessment, subject, grade)
+    if s.empty:
+        return pd.DataFrame(columns=columns)
+    s = s.loc[s["school_id"].isin(data.schools_of(municipality)) & (s["year"] == year)]
     good = METRICS[metric][1]
     s = s.assign(_key=-good * s[metric].astype("float64"))
     judged = s.loc[~s["small"] & s[metric].notna()]
@@ -227,8 +465,21 @@ def ranking_table(
             s.loc[s["small"] | s[metric].isna()],
         ]
     )
+    numbers = (
+        number_column(
+            [
+                v if not small else None
+                for v, small in zip(ranked[metric], ranked["small"], strict=True)
+            ],
+            _digits(metric),
+        )
+        if metric not in _SHARES
+        else [None] * len(ranked)
+    )
     rows = []
-    for place, (_, row) in enumerate(ranked.iterrows(), start=1):
+    for place, ((_, row), number) in enumerate(
+        zip(ranked.iterrows(), numbers, strict=True), start=1
+    ):
         small = bool(row["small"])
         mark = "▶ " if row["school_id"] == school_id else ""
         rows.append(
@@ -237,11 +488,13 @@ def ranking_table(
                 "Школа": mark + data.names[row["school_id"]],
                 "Участников": str(int(row["participants"])),
                 _title(metric): (
-                    f"скрыто: меньше {data.min_n} участников" if small else _fmt_value(metric, row)
+                    f"скрыто: меньше {data.min_n} участников"
+                    if small
+                    else _fmt_value(metric, row, number)
                 ),
             }
         )
-    return pd.DataFrame(rows, columns=["Место", "Школа", "Участников", _title(metric)])
+    return pd.DataFrame(rows, columns=columns)
 
 
 class Explorer:
@@ -249,8 +502,12 @@ class Explorer:
 
     Parameters
     ----------
-    data : str, Path, Dataset or ReportData
-        A dataset folder, a loaded dataset, or report data.
+    data : str, Path, Dataset, ReportData or ExploreTables
+        A dataset folder, a loaded dataset, report data or prepared tables
+        (:func:`explore_tables`). An empty string (the default) is the folder
+        in the environment variable ``EDU_QUALITY_DATA`` — with the tables
+        ``edu-quality explore`` prepared for it (``EDU_QUALITY_EXPLORE_TABLES``)
+        when given — else the sample region.
     year : int, optional
         The year selected at first (default: the latest with results).
     min_n : int
@@ -267,12 +524,13 @@ class Explorer:
         every redraw).
     widget : ipywidgets.VBox
         Everything assembled: display it in a notebook.
-    data : ReportData
+    data : ExploreTables
+        What is drawn from (the summaries split by procedure).
     chart : DataFrame
         The table drawn last (:func:`dynamics_table`).
     axes : matplotlib.axes.Axes or None
-        The chart drawn last (its figure is closed; the Axes keep the lines,
-        title and legend).
+        The chart drawn last (the Axes keep the lines, title and legend until
+        the next redraw, which reuses the figure).
     table, ranking : DataFrame
         The display tables drawn last (:func:`year_table`, :func:`ranking_table`).
     draws : int
@@ -291,21 +549,18 @@ class Explorer:
     """
 
     def __init__(
-        self, data: str | Path | Dataset | ReportData, year: int | None = None, *, min_n: int = 5
+        self,
+        data: str | Path | Dataset | ReportData | ExploreTables = "",
+        year: int | None = None,
+        *,
+        min_n: int = 5,
     ):
         import ipywidgets as w
 
-        if isinstance(data, ReportData):
-            self.data = data
-        elif isinstance(data, Dataset):
-            self.data = ReportData(data, year or max(data.years), min_n=min_n)
-        elif year is not None:
-            self.data = report_data(data, year, min_n=min_n)
-        else:
-            dataset = load_dataset(Path(data))
-            self.data = ReportData(dataset, max(dataset.years), min_n=min_n)
+        self.data = _source(data, year, min_n=min_n)
         self._first_year = int(year) if year is not None else self.data.year
         self._quiet = False
+        self._figure = None
         self.draws = 0
         self.error: str | None = None
         self.axes = None
@@ -341,7 +596,7 @@ class Explorer:
             ]
         )
         with self._holding():
-            self._set_options(self.municipality, self.data.dataset.municipalities)
+            self._set_options(self.municipality, self.data.municipalities)
             self._set_options(self.assessment, sorted(self._procedures["assessment"].unique()))
             self._cascade(self.municipality)
             self._cascade(self.assessment)
@@ -388,7 +643,7 @@ class Explorer:
         """Refresh the options that depend on ``source`` (and on what depends on them)."""
         p = self._procedures
         if source is self.municipality:
-            s = self.data.dataset.schools
+            s = self.data.schools
             s = s.loc[s["municipality"] == self.municipality.value].sort_values("name")
             with_results = s.loc[s["school_id"].isin(self.data.summary["school_id"]), "school_id"]
             self._set_options(
@@ -441,8 +696,19 @@ class Explorer:
 
     # ------------------------------------------------------------ drawing
 
+    def _blank_figure(self):
+        """The explorer's one figure, cleared (made on first use, outside pyplot)."""
+        if self._figure is None:
+            from matplotlib.figure import Figure
+
+            # outside pyplot: nothing for the inline backend to show twice, nothing to close
+            self._figure = Figure(figsize=(9, 4), layout="constrained")
+        else:
+            self._figure.clear()
+        return self._figure
+
     def _show(self, section: Section) -> None:
-        html = section.html()
+        html = f'<div class="eq-explorer"><style>{EXPLORER_CSS}</style>{section.html()}</div>'
         self.output.outputs = (
             {
                 "output_type": "display_data",
@@ -475,21 +741,24 @@ class Explorer:
             self.axes = None
             section.note("Нет данных по этой работе.")
         else:
-            from matplotlib.figure import Figure
-
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                # a figure outside pyplot: nothing for the inline backend to show twice
-                fig = Figure(figsize=(8, 4), layout="constrained")
+                fig = self._blank_figure()
                 ax = fig.add_subplot()
                 labels = dict(zip(self.chart["unit"], self.chart["label"], strict=False))
                 plot_dynamics(self.chart, metric, hue="unit", labels=labels, ax=ax)
                 ax.axvline(year, color="#999999", linestyle=":", linewidth=1)
-                if ax.get_legend() is None:
-                    ax.legend(fontsize="small")
+                # beside the plot, not over its lines
+                ax.legend(
+                    fontsize="small",
+                    loc="upper left",
+                    bbox_to_anchor=(1.02, 1),
+                    borderaxespad=0,
+                    frameon=False,
+                )
                 ax.set_title(f"{_title(metric)}: {proc[0]}, {proc[1]}, {proc[2]} кл.")
             self.axes = ax
-            section.figure(fig)
+            section.figure(fig, tight=False)  # constrained layout: drawn once
             if not (self.chart["unit"] == 1).any():
                 section.note(
                     "У школы нет результатов по этой работе (или все группы меньше "
@@ -500,7 +769,7 @@ class Explorer:
             f"{self.data.min_n} участников скрыты."
         )
 
-        metrics = [value for _, value in self.metric.options]
+        metrics = [value for _, value in self.metric.options]  # the year's table: every metric
         self.table = year_table(self.data, sid, *proc, year, metrics)
         section.subtitle(f"Показатели {year} года")
         section.table(
@@ -516,3 +785,25 @@ class Explorer:
                 self.ranking, name="ranking", numeric=["Место", "Участников", _title(metric)]
             )
         self._show(section)
+
+
+def _source(
+    data: str | Path | Dataset | ReportData | ExploreTables, year: int | None, *, min_n: int
+) -> ExploreTables:
+    """The tables of what :class:`Explorer` was given (see its ``data``)."""
+    if isinstance(data, ExploreTables):
+        return data
+    if isinstance(data, str | Path) and not str(data):
+        folder = os.environ.get(DATA_ENV, "")
+        prepared = os.environ.get(TABLES_ENV, "")
+        if folder and prepared and Path(prepared).is_file():
+            tables = ExploreTables.load(prepared)
+            if year is None or tables.year == int(year):
+                return tables
+        if folder:
+            data = folder
+        else:
+            from .demo import sample_folder
+
+            data = sample_folder("region")
+    return explore_tables(data, year, min_n=min_n)

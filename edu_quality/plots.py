@@ -8,15 +8,20 @@ uses DejaVu Sans, which ships with matplotlib and covers Cyrillic.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib
-import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
 from ._russian import percent as russian_percent
-from .dynamics import CohortProgress
 from .metrics import METRICS
+
+if TYPE_CHECKING:  # pyplot and the dynamics (scipy) are imported when first needed
+    import matplotlib.pyplot as plt
+
+    from .dynamics import CohortProgress
 
 __all__ = [
     "FONT",
@@ -51,8 +56,10 @@ def percent(value: float, digits: int = 1) -> str:
 
 
 def _ax(ax, size=(7, 4)):
-    plt.rcParams["font.family"] = FONT
+    matplotlib.rcParams["font.family"] = FONT
     if ax is None:
+        import matplotlib.pyplot as plt
+
         _, ax = plt.subplots(figsize=size, layout="constrained")
     return ax
 
@@ -203,7 +210,7 @@ def plot_levels(
         .reindex(columns=levels)
         .fillna(0)
     )
-    colours = plt.get_cmap("RdYlGn")(np.linspace(0.1, 0.9, len(levels)))
+    colours = matplotlib.colormaps["RdYlGn"](np.linspace(0.1, 0.9, len(levels)))
     left = np.zeros(len(wide))
     for lv, colour in zip(levels, colours, strict=True):
         vals = wide[lv].to_numpy()

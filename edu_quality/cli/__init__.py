@@ -12,6 +12,7 @@ Commands are argparse subcommands, one handler each::
     edu-quality report batch --data DIR --year Y [--municipality M] [--jobs N] --out DIR
                              [--executor dask [--scheduler tcp://HOST:8786]]
                              [--official-list FILE]
+    edu-quality explore --data DIR [--port 8866] [--no-browser]
 
 Errors are one line a person understands and a non-zero exit code (1 for a
 problem in the data or the files, 2 for wrong parameters); no traceback
@@ -25,7 +26,7 @@ municipality or year without results is refused (exit 1, no page); in a batch
 such a report is «нет данных», and a batch where no report has data exits 1.
 
 The package holds one module per concern: :mod:`.parsing` (argparse in
-Russian, value types), :mod:`.importing` and :mod:`.report` (a command's
+Russian, value types), :mod:`.importing`, :mod:`.report` and :mod:`.explore` (a command's
 parser and handler each); this module builds the parser and maps errors to
 exit codes.
 """
@@ -39,6 +40,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .explore import add_explore_command
 from .importing import add_import_command
 from .parsing import ARGPARSE_RU, Parser, UsageError, debug_on, examples
 from .report import add_report_commands
@@ -74,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     add_import_command(commands)
     add_report_commands(commands)
+    add_explore_command(commands)
     return parser
 
 

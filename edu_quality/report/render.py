@@ -110,8 +110,9 @@ def fmt_interval(low: object, high: object, *, percent: bool = True, digits: int
     return f"[{lo}; {hi}]"
 
 
-def _figure_html(fig) -> str:
-    import matplotlib.pyplot as plt
+def _figure_html(fig, *, tight: bool = True) -> str:
+    import sys
+
     from matplotlib.text import Text
 
     # texts come from the data (school names, subjects): «$…$» in them is no formula —
@@ -119,8 +120,11 @@ def _figure_html(fig) -> str:
     for text in fig.findobj(Text):
         text.set_parse_math(False)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
+    # «tight» measures the drawn figure, then draws it again: a figure whose layout engine
+    # already fits it (constrained layout) can be drawn once
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight" if tight else None)
+    if "matplotlib.pyplot" in sys.modules:  # a figure of pyplot's (one outside it has no manager)
+        sys.modules["matplotlib.pyplot"].close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return f'<img class="eq-figure" alt="" src="data:image/png;base64,{data}">'
 
@@ -188,9 +192,13 @@ class Section:
             self.tables[name] = table
         self.blocks.append(_table_html(table, numeric))
 
-    def figure(self, fig) -> None:
-        """Add a matplotlib figure as an embedded PNG (the figure is closed)."""
-        self.blocks.append(_figure_html(fig))
+    def figure(self, fig, *, tight: bool = True) -> None:
+        """Add a matplotlib figure as an embedded PNG (the figure is closed).
+
+        ``tight=False`` keeps the figure's own size (one drawing instead of two:
+        for a figure with constrained layout, which fits its content already).
+        """
+        self.blocks.append(_figure_html(fig, tight=tight))
 
     def html(self) -> str:
         """The section as an HTML fragment."""
