@@ -571,9 +571,19 @@ def partner_schools(
     A partner is a school of the ШНОР's family (:func:`similar_schools`) whose
     result against expectation (:func:`family_results`: the context-adjusted
     result, else against its own family) lies above zero with its whole
-    interval, that does not meet Рособрнадзор's rule and is no ШНОР itself — a
-    school that beats the odds in the same conditions (резильентная in the
-    sense of :func:`edu_quality.classify` when its context is unfavourable).
+    interval, that does not meet Рособрнадзор's rule on its main (spring)
+    works and is no ШНОР itself — a school that beats the odds in the same
+    conditions (резильентная in the sense of :func:`edu_quality.classify` when
+    its context is unfavourable).
+
+    Partners are the toolkit's own suggestion, not an official list, so the
+    rule is read here on the spring works only: on the autumn-2020 works
+    (grade g writing grade g − 1's work after the spring without ВПР) shares of
+    «2» at the rule's 30 % are so common that it marks about as many schools
+    as chance would (see :func:`edu_quality.rosobrnadzor_chance`; on the real
+    Altai data 348 observed against ≈ 427 by chance). A partner meeting the
+    rule on autumn works only is kept with ``note`` saying so, for the
+    methodologist to check; ``classify`` itself keeps the literal reading.
     The data hold no geography: partners of the school's own municipality come
     first, then the others, each nearest first.
 
@@ -598,7 +608,9 @@ def partner_schools(
         ``school_id`` (the ШНОР), ``partner_id``, ``order`` (1 = first to
         contact), ``distance``, ``family_rank``, ``same_municipality``,
         ``partner_municipality``, ``adjusted``, ``adjusted_low``,
-        ``adjusted_high``, ``basis``, ``partner_status``, ``similar_in``.
+        ``adjusted_high``, ``basis``, ``partner_status``, ``similar_in``,
+        ``note`` (empty, or that the partner meets Рособрнадзор's rule on autumn
+        works only).
 
     Examples
     --------
@@ -617,14 +629,27 @@ def partner_schools(
         classified = classify(dataset, year, rosobrnadzor_sims=0)
     res = family_results(families, classified, alpha=alpha)
     shnor = set(res.loc[res["status"].isin(_SHNOR), "school_id"])
+    spring_rule = _spring_rule(dataset, year)
+    met = res["rosobrnadzor"].astype(bool)
+    res = res.assign(
+        note=np.where(
+            met & ~res["school_id"].isin(spring_rule),
+            "соответствует правилу Рособрнадзора только по осенним работам: проверьте "
+            "объективность её результатов перед обменом опытом",
+            "",
+        )
+    )
     good = res.loc[
-        (res["adjusted_low"] > 0) & ~res["rosobrnadzor"].astype(bool) & ~res["status"].isin(_SHNOR)
+        (res["adjusted_low"] > 0)
+        & ~res["school_id"].isin(spring_rule)
+        & ~(met & (res["note"] == ""))
+        & ~res["status"].isin(_SHNOR)
     ]
     f = families.loc[families["school_id"].isin(shnor)]
     f = f.merge(
-        good[["school_id", "adjusted", "adjusted_low", "adjusted_high", "basis", "status"]].rename(
-            columns={"school_id": "neighbour_id", "status": "partner_status"}
-        ),
+        good[
+            ["school_id", "adjusted", "adjusted_low", "adjusted_high", "basis", "status", "note"]
+        ].rename(columns={"school_id": "neighbour_id", "status": "partner_status"}),
         on="neighbour_id",
     )
     f = f.sort_values(["school_id", "same_municipality", "rank"], ascending=[True, False, True])
@@ -650,5 +675,21 @@ def partner_schools(
         "basis",
         "partner_status",
         "similar_in",
+        "note",
     ]
     return f[cols].reset_index(drop=True)
+
+
+def _spring_rule(dataset: Dataset, year: int) -> set[str]:
+    """Schools meeting Рособрнадзор's rule in ``year`` on works other than the autumn ones."""
+    from .exam_years import AUTUMN
+    from .rosobrnadzor import meeting_rule, rule_rows
+
+    s = school_summaries(dataset)
+    if "session" in s.columns:
+        s = s.loc[s["session"].astype("string").fillna("") != AUTUMN]
+    if s.empty:
+        return set()
+    rows, _ = rule_rows(s, assessments=("ВПР", "ОГЭ", "ЕГЭ"))
+    met = meeting_rule(rows, year, share=0.30, sessions="session" in s.columns)
+    return set(met.loc[met["rosobrnadzor"].astype(bool), "school_id"].astype(str))

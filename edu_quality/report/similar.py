@@ -171,4 +171,13 @@ def partners_section(data: ReportData, school_id: str) -> Section:
         }
     )
     sec.table(table, name="partner_schools", numeric=["Выше ожидаемого на"])
+    autumn_only = mine["note"].fillna("").astype(bool) if "note" in mine.columns else []
+    if any(autumn_only):
+        names = [data.names.get(s, s) for s in mine.loc[autumn_only, "partner_id"]]
+        sec.note(
+            "Правило Рособрнадзора (доля «2» от 30 % в двух работах) здесь учтено по весенним "
+            "работам; по осенним работам ему соответствуют: " + ", ".join(names) + ". "
+            "Осенью доля «2» от 30 % была частой во многих школах, поэтому такие школы "
+            "не исключены, но перед обменом опытом уточните объективность их результатов."
+        )
     return sec
