@@ -371,7 +371,7 @@ def repeated_categorical(values: np.ndarray, take: np.ndarray) -> pd.Categorical
     --------
     >>> c = repeated_categorical(np.array(["b", "a", None, "c"], dtype=object), np.array([0, 0, 1, 2]))
     >>> list(c), list(c.categories)
-    ['b', 'b', 'a', nan] ['a', 'b']
+    (['b', 'b', 'a', nan], ['a', 'b'])
     """
     if not len(take) or not len(values):
         return pd.Categorical(values[take])
