@@ -48,7 +48,8 @@ test-fast: $(TEST_STAMP)
 # Benchmarks, not tests: school reports four ways — the naive papermill + nbconvert loop,
 # `edu-quality report batch`, the in-process limit, the batch on a local Dask cluster — table
 # in reports/bench.md; the ФИС ОКО import when the folder of real data is there; the
-# national-scale analysis in pandas and on a local Dask cluster.
+# national-scale analysis in pandas and on a local Dask cluster; the four interactive timings
+# (explorer ready and redraw, one school report, one ФИС ОКО file) beside their targets.
 ALTAI ?= ../shared/real/altai
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_reports.py
@@ -56,6 +57,7 @@ bench: $(TEST_STAMP)
 	else echo "bench_import: нет папки $(ALTAI), импорт не замерен"; fi
 	$(BIN)/python benchmarks/bench_national.py
 	$(BIN)/python benchmarks/bench_dask.py
+	$(BIN)/python benchmarks/bench_interactive.py --altai "$(ALTAI)"
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check edu_quality tests benchmarks

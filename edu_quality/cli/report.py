@@ -155,58 +155,68 @@ def decline_unused_imports() -> None:
     the optional ``rfc3987-syntax`` is installed (JupyterLab brings it),
     builds an Earley parser of the RFC 3987 grammar at import — ≈1.5 s of a
     batch's start on one core — for its «iri» format check; notebook
-    validation checks no formats. Only this process is affected: the kernels
-    and the user's own sessions import as usual. Nothing is changed when
-    jsonschema is already imported.
+    validation checks no formats. pandera, when the dataset is checked,
+    imports Hypothesis (a test tool, ≈0.5 s) only to offer strategies that
+    generate test data. Only this process is affected: the kernels and the
+    user's own sessions import as usual. Nothing is changed for a module
+    already imported.
     """
     if "jsonschema" not in sys.modules:
         sys.modules.setdefault("rfc3987_syntax", None)  # «import rfc3987_syntax» → ImportError
+    if "pandera" not in sys.modules:
+        sys.modules.setdefault("hypothesis", None)
 
 
 def report_one(args: argparse.Namespace) -> int:
     """``report school`` and ``report municipality``: one report, stopped cleanly by a signal.
 
-    SIGINT (Ctrl+C), SIGTERM or SIGHUP kill the report's kernel (no traceback
-    from the kernel client's event loop): the command says so in one line and
-    exits ``128 + signal``, leaving no temporary file.
+    The report's kernel starts (and imports what reports need) at once, while
+    this process checks the request and loads the dataset; the dataset is then
+    handed to the kernel (:func:`~edu_quality.report.cache.share_dataset`), which
+    does not read the files again. SIGINT (Ctrl+C), SIGTERM or SIGHUP kill the
+    report's kernel (no traceback from the kernel client's event loop): the
+    command says so in one line and exits ``128 + signal``, leaving no
+    temporary file.
     """
     import signal
+    import tempfile
+    import threading
 
     from ..report.engine import WarmKernel
-    from ..report.job import job_for, render_report
-    from ..report.notebooks import ensure_kernel
+    from ..report.notebooks import WARMUP, ensure_kernel, notebook_path
     from ..report.stop import Stop, stop_on_signals
 
     decline_unused_imports()
+    if args.docx_template:  # a template that cannot be read stops before the kernel starts
+        from ..report.word import check_template
 
-    job = job_for(
-        args.kind,
-        args.data,
-        args.year,
-        school_id=getattr(args, "school", None),
-        municipality=getattr(args, "municipality", None),
-        official_list=args.official_list,
-    )
+        check_template(args.docx_template)
     docx = None
-    if args.docx or args.docx_template:  # first: a broken template stops before the long part
-        from ..report.word import render_docx
-
-        docx = render_docx(job, args.out, template=args.docx_template)
     stop = Stop()
-    path = None
+    path = job = None
     try:
-        with stop_on_signals(stop):
-            kernel = WarmKernel(ensure_kernel(), cwd=job.template().parent)
+        with stop_on_signals(stop), tempfile.TemporaryDirectory(prefix="edu-quality-") as tmp:
+            kernel = WarmKernel(ensure_kernel(), cwd=notebook_path(args.kind).parent, warmup=WARMUP)
             stop.kernels.append(kernel)
+            starting = threading.Thread(target=_start_quietly, args=(kernel,), daemon=True)
+            starting.start()  # the kernel starts while the request is checked
             try:
+                job, handover = _prepare_report(args, Path(tmp))
+            except BaseException:
+                kernel.kill("stop")
+                raise
+            finally:
+                starting.join()
+            try:
+                if handover and not stop.is_set():
+                    kernel.extend_warmup(handover)
+                if (args.docx or args.docx_template) and not stop.is_set():
+                    # before the page: an unknown tag stops the command before the long part
+                    from ..report.word import render_docx
+
+                    docx = render_docx(job, args.out, template=args.docx_template)
                 if not stop.is_set():
-                    path = render_report(
-                        job,
-                        args.out,
-                        keep_notebook=not args.no_notebooks,
-                        timeout=args.timeout,
-                        kernel=kernel,
-                    )
+                    path = _render(job, args, kernel)
             finally:
                 kernel.shutdown()
     except Exception:
@@ -226,6 +236,60 @@ def report_one(args: argparse.Namespace) -> int:
 
         print(f"Таблицы Excel: {export_xlsx(job, args.out)}")
     return 0
+
+
+def _start_quietly(kernel) -> None:
+    """Start ``kernel``; a failed start is retried (and reported) by its first report."""
+    try:
+        kernel.start()
+    except Exception:  # noqa: BLE001 - WarmKernel.run starts it again and raises
+        pass
+
+
+def _prepare_report(args: argparse.Namespace, tmp: Path) -> tuple:
+    """The report's job, and the code that hands the loaded dataset to its kernel (or None).
+
+    Also imports what executing and exporting the report need, while the
+    kernel is still starting.
+    """
+    from ..report.cache import share_dataset
+    from ..report.html import prepare_exporter
+    from ..report.job import job_for
+
+    job = job_for(
+        args.kind,
+        args.data,
+        args.year,
+        school_id=getattr(args, "school", None),
+        municipality=getattr(args, "municipality", None),
+        official_list=args.official_list,
+    )
+    data_dir = job.parameters["data_dir"]
+    handover = None
+    try:
+        if share_dataset(data_dir, tmp / "dataset.pickle", keep=True):
+            handover = (
+                "__import__('edu_quality.report.cache', fromlist=['preload_dataset'])"
+                f".preload_dataset({data_dir!r}, {str(tmp / 'dataset.pickle')!r})"
+            )
+    except Exception:  # noqa: BLE001 - an optimisation only: the kernel reads the files
+        handover = None
+    import papermill  # noqa: F401 - imported now, not after the kernel is ready
+
+    prepare_exporter()
+    return job, handover
+
+
+def _render(job, args: argparse.Namespace, kernel) -> Path:
+    from ..report.job import render_report
+
+    return render_report(
+        job,
+        args.out,
+        keep_notebook=not args.no_notebooks,
+        timeout=args.timeout,
+        kernel=kernel,
+    )
 
 
 def report_batch(args: argparse.Namespace) -> int:

@@ -98,16 +98,17 @@ def loaded_dataset(data_dir: str | Path) -> Dataset | None:
     return _DATASETS.get((str(folder), stamp))
 
 
-def share_dataset(data_dir: str | Path, path: str | Path) -> bool:
+def share_dataset(data_dir: str | Path, path: str | Path, *, keep: bool = False) -> bool:
     """Hand the dataset this process has loaded to other processes of the same batch.
 
     Writes it (with the version of the folder it was read from) to ``path``
     with :mod:`pickle`, for :func:`preload_dataset` in the report kernels,
-    and drops it from this process. Nothing is loaded here: returns False
+    and drops it from this process (unless ``keep``). Nothing is loaded here: returns False
     when this process has not loaded the folder (or it changed since).
     """
     folder, stamp = folder_version(data_dir)
-    dataset = _DATASETS.pop((str(folder), stamp), None)
+    key = (str(folder), stamp)
+    dataset = _DATASETS.get(key) if keep else _DATASETS.pop(key, None)
     if dataset is None:
         return False
     with Path(path).open("wb") as fh:

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from .render import CSS
 
-__all__ = ["export_html", "export_resources", "report_exporter", "report_exporter_class"]
+__all__ = [
+    "export_html",
+    "export_resources",
+    "prepare_exporter",
+    "report_exporter",
+    "report_exporter_class",
+]
 
 _EXPORTER = None
 _EXPORT_LOCK = threading.Lock()
@@ -99,15 +105,29 @@ def export_resources(title: str = "") -> dict:
     }
 
 
+def prepare_exporter() -> None:
+    """Build the exporter of :func:`export_html` now, and compile its templates.
+
+    Importing nbconvert and compiling the page's Jinja templates take ≈1 s:
+    a command that makes one report does it while its kernel works (an empty
+    notebook is rendered once; the page of a report does not depend on it).
+    """
+    global _EXPORTER
+    with _EXPORT_LOCK:
+        if _EXPORTER is None:
+            import nbformat
+
+            _EXPORTER = report_exporter()
+            _EXPORTER.from_notebook_node(nbformat.v4.new_notebook(), resources=export_resources())
+
+
 def export_html(notebook, *, title: str = "") -> str:
     """Export an executed notebook to a self-contained HTML page without code.
 
     One exporter (:func:`report_exporter`) is built per process and reused (by
     one thread at a time).
     """
-    global _EXPORTER
+    prepare_exporter()
     with _EXPORT_LOCK:
-        if _EXPORTER is None:
-            _EXPORTER = report_exporter()
         body, _ = _EXPORTER.from_notebook_node(notebook, resources=export_resources(title))
     return body

@@ -44,7 +44,9 @@ NOTEBOOKS = {
 #: package imports its modules on first use; here they all are, while the batch plans).
 WARMUP = (
     "import edu_quality, edu_quality.report.sections, edu_quality.plots, "
-    "statsmodels.stats.proportion\n"  # imported by the intervals when first computed
+    "statsmodels.stats.proportion, statsmodels.tsa.tsatools, "  # imported when first computed
+    "matplotlib.backends.backend_agg, PIL.Image\n"  # imported by the first figure saved
+    "PIL.Image.preinit()\n"
     "[getattr(edu_quality, _n) for _n in edu_quality.__all__]"
 )
 
