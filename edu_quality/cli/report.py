@@ -8,10 +8,17 @@ from pathlib import Path
 
 from .parsing import Parser, examples, positive_int, school_year
 
-__all__ = ["add_report_commands", "decline_unused_imports", "report_batch", "report_one"]
+__all__ = [
+    "add_report_commands",
+    "decline_unused_imports",
+    "print_folder_pdfs",
+    "report_batch",
+    "report_one",
+]
 
 SCHOOL_EXAMPLE = (
-    "edu-quality report school --data dataset --school 01016 --year 2023/2024 --out reports --xlsx"
+    "edu-quality report school --data dataset --school 01016 --year 2023/2024 --out reports "
+    "--xlsx --pdf"
 )
 MUNICIPALITY_EXAMPLE = (
     'edu-quality report municipality --data dataset --municipality "г. Заречный" '
@@ -59,6 +66,12 @@ def add_report_commands(commands) -> None:
         )
         p.add_argument(
             "--xlsx", action="store_true", help="выгрузить основные таблицы в Excel рядом с отчётом"
+        )
+        p.add_argument(
+            "--pdf",
+            action="store_true",
+            help="напечатать каждый отчёт в PDF (A4) рядом с HTML: нужен браузер Chromium, "
+            "Google Chrome или Microsoft Edge (или пакет WeasyPrint)",
         )
         p.add_argument(
             "--official-list",
@@ -201,6 +214,10 @@ def report_one(args: argparse.Namespace) -> int:
         )
         return 128 + int(stop.signum)
     print(f"Отчёт: {path}")
+    if args.pdf:
+        from ..report.pdf import html_to_pdf
+
+        print(f"PDF: {html_to_pdf(path)}")
     if args.xlsx:
         from ..report.export import export_xlsx
 
@@ -263,6 +280,19 @@ def report_batch(args: argparse.Namespace) -> int:
     if nothing:
         first = next(iter(result.no_data.values()))
         print(f"edu-quality: ошибка: данных нет ни для одного отчёта ({first})", file=sys.stderr)
+    if args.pdf and not nothing:
+        print_folder_pdfs(args.out, force=args.force)
     if result.failed:
         print(f"Подробности ошибок: {log}", file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def print_folder_pdfs(out: Path, *, force: bool = False) -> None:
+    """Print every report page of ``out`` to PDF and say where the PDFs are."""
+    from ..report.pdf import pdf_for_folder
+
+    done = pdf_for_folder(out, force=force)
+    print(
+        f"PDF: записано {len(done.written)}, без изменений {len(done.skipped)} — рядом с "
+        f"отчётами в {out} (то же имя, что у HTML, с расширением .pdf)"
+    )
