@@ -243,3 +243,20 @@ def test_school_report_pdf(engine, school_folder, tmp_path):
     # a second run keeps the PDF; force prints it again
     assert pdf_for_folder(work, engine=engine).skipped == [pdf]
     assert pdf_for_folder(work, engine=engine, force=True).written == [pdf]
+
+
+@pytest.mark.slow
+def test_report_without_engine_is_one_line_after_the_html(monkeypatch, tmp_path, capsys):
+    _no_engines(monkeypatch)
+    code = main(
+        [
+            "report", "school", "--data", str(SAMPLES / "region"), "--school", SCHOOL,
+            "--year", str(YEAR), "--out", str(tmp_path), "--no-notebooks", "--pdf",
+        ]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"Отчёт: {tmp_path / f'school_{SCHOOL}.html'}" in out
+    assert err.startswith("edu-quality: ошибка: не найден браузер для PDF")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"school_{SCHOOL}.html"]
