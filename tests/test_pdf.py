@@ -260,3 +260,38 @@ def test_report_without_engine_is_one_line_after_the_html(monkeypatch, tmp_path,
     assert err.startswith("edu-quality: ошибка: не найден браузер для PDF")
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"school_{SCHOOL}.html"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_browser() is None, reason="нет Chromium, Chrome или Edge")
+def test_browser_blocks_every_network_request(tmp_path):
+    from edu_quality.report.browser import Browser
+
+    html = tmp_path / "p.html"
+    html.write_text(
+        '<html><body>текст<img src="http://10.255.255.1/x.png">'
+        '<img src="https://example.com/a.png">'
+        '<script>fetch("http://10.255.255.1/y")</script></body></html>',
+        encoding="utf-8",
+    )
+    with Browser(find_browser(), tmp_path / "profile", timeout=20) as b:
+        started = time.monotonic()
+        b.open(html)
+        assert time.monotonic() - started < 10
+
+        def network_and_failed():
+            b.call("Runtime.evaluate", expression="1")  # collects the events that came meanwhile
+            network = [u for u in b.requests() if not u.startswith("file:")]
+            failed = [
+                e["params"].get("blockedReason")
+                for e in b.events
+                if e["method"] == "Network.loadingFailed"
+            ]
+            return network, failed
+
+        deadline = time.monotonic() + 5
+        network, failed = network_and_failed()
+        while (len(network) < 3 or len(failed) < len(network)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            network, failed = network_and_failed()
+    assert len(network) == 3 and failed == ["inspector"] * 3

@@ -128,11 +128,12 @@ def pdf_engine(engine: str = "auto") -> str:
         return "chromium"
     if engine in ("auto", "weasyprint") and _has_weasyprint():
         return "weasyprint"
+    no_browser = _NO_BROWSER if find_browser() is None else _NO_WEBSOCKET
     if engine == "chromium":
-        raise PdfUnavailable(_NO_BROWSER if find_browser() is None else _NO_WEBSOCKET)
+        raise PdfUnavailable(no_browser)
     if engine == "weasyprint":
         raise PdfUnavailable(_NO_WEASYPRINT)
-    raise PdfUnavailable(f"{_NO_BROWSER}; или {_NO_WEASYPRINT}")
+    raise PdfUnavailable(f"{no_browser}; или {_NO_WEASYPRINT}")
 
 
 _NO_WEBSOCKET = "не установлен пакет websocket-client (pip install websocket-client)"
@@ -281,13 +282,8 @@ def html_to_pdf(
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
     >>> _ = (folder / "school_1.html").write_text(page("Школа № 1", [Section("Итоги")]))
-    >>> try:
-    ...     pdf = html_to_pdf(folder / "school_1.html")
-    ... except PdfUnavailable:
-    ...     pdf = folder / "school_1.pdf"  # no engine on this machine
-    ...     _ = pdf.write_bytes(b"%PDF")
-    >>> pdf.name, pdf.read_bytes()[:4]
-    ('school_1.pdf', b'%PDF')
+    >>> html_to_pdf(folder / "school_1.html").name  # doctest: +SKIP
+    'school_1.pdf'
     """
     html_path = Path(html_path)
     target = Path(pdf_path) if pdf_path is not None else html_path.with_suffix(".pdf")
