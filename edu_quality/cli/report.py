@@ -8,10 +8,17 @@ from pathlib import Path
 
 from .parsing import Parser, examples, positive_int, school_year
 
-__all__ = ["add_report_commands", "decline_unused_imports", "report_batch", "report_one"]
+__all__ = [
+    "add_report_commands",
+    "decline_unused_imports",
+    "print_folder_pdfs",
+    "report_batch",
+    "report_one",
+]
 
 SCHOOL_EXAMPLE = (
-    "edu-quality report school --data dataset --school 01016 --year 2023/2024 --out reports --xlsx"
+    "edu-quality report school --data dataset --school 01016 --year 2023/2024 --out reports "
+    "--xlsx --pdf"
 )
 MUNICIPALITY_EXAMPLE = (
     'edu-quality report municipality --data dataset --municipality "г. Заречный" '
@@ -72,6 +79,12 @@ def add_report_commands(commands) -> None:
             metavar="ФАЙЛ",
             help="свой шаблон Word (.docx с тегами docxtpl) вместо шаблона пакета; в batch — "
             "для справок муниципалитетов (включает --docx)",
+        )
+        p.add_argument(
+            "--pdf",
+            action="store_true",
+            help="напечатать каждый отчёт в PDF (A4) рядом с HTML: нужен браузер Chromium, "
+            "Google Chrome или Microsoft Edge (или пакет WeasyPrint)",
         )
         p.add_argument(
             "--official-list",
@@ -231,6 +244,10 @@ def report_one(args: argparse.Namespace) -> int:
     print(f"Отчёт: {path}")
     if docx is not None:
         print(f"Документ Word: {docx}")
+    if args.pdf:
+        from ..report.pdf import html_to_pdf
+
+        print(f"PDF: {html_to_pdf(path)}")
     if args.xlsx:
         from ..report.export import export_xlsx
 
@@ -301,7 +318,7 @@ def report_batch(args: argparse.Namespace) -> int:
     decline_unused_imports()
 
     if args.docx_template:  # a template that cannot be read stops the batch before it starts
-        from ..report.word.render import check_template
+        from ..report.word import check_template
 
         check_template(args.docx_template)
     if not args.scheduler:
@@ -363,6 +380,19 @@ def report_batch(args: argparse.Namespace) -> int:
     if nothing:
         first = next(iter(result.no_data.values()))
         print(f"edu-quality: ошибка: данных нет ни для одного отчёта ({first})", file=sys.stderr)
+    if args.pdf and not nothing:
+        print_folder_pdfs(args.out, force=args.force)
     if result.failed:
         print(f"Подробности ошибок: {log}", file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def print_folder_pdfs(out: Path, *, force: bool = False) -> None:
+    """Print every report page of ``out`` to PDF and say where the PDFs are."""
+    from ..report.pdf import pdf_for_folder
+
+    done = pdf_for_folder(out, force=force)
+    print(
+        f"PDF: записано {len(done.written)}, без изменений {len(done.skipped)} — рядом с "
+        f"отчётами в {out} (то же имя, что у HTML, с расширением .pdf)"
+    )

@@ -164,8 +164,8 @@ def remove_stale_temporaries(out: str | Path) -> list[str]:
     return removed
 
 
-#: A report page or executed notebook of a batch: ``school_…`` or ``municipality_…``.
-_REPORT_FILE = re.compile(r"(?:school|municipality)_[\w\-]+\.(?:html|ipynb)")
+#: A report page, its PDF or executed notebook of a batch: ``school_…`` or ``municipality_…``.
+_REPORT_FILE = re.compile(r"(?:school|municipality)_[\w\-]+\.(?:html|ipynb|pdf)")
 
 
 def remove_orphan_reports(out: str | Path, names: Iterable[str]) -> list[str]:
@@ -173,21 +173,22 @@ def remove_orphan_reports(out: str | Path, names: Iterable[str]) -> list[str]:
 
     A page a batch built earlier under a name no report has now (an id gone from the
     registry, a naming scheme changed) would sit beside the current pages and read
-    as current. Only ``school_*`` and ``municipality_*`` ``.html``/``.ipynb`` files
-    are touched; call it for a batch over every report of the folder, while no other
+    as current. Only ``school_*`` and ``municipality_*`` ``.html``/``.ipynb``/``.pdf``
+    files are touched; call it for a batch over every report of the folder, while no other
     batch writes there (:func:`lock_output`).
 
     Examples
     --------
     >>> out = Path(tempfile.mkdtemp())
-    >>> for name in ("school_1.html", "school_2.html", "notes.html", "index.html"):
+    >>> for name in ("school_1.html", "school_2.html", "school_2.pdf", "notes.html", "index.html"):
     ...     (out / name).write_text("")
     0
     0
     0
     0
+    0
     >>> remove_orphan_reports(out, ["school_1"]), sorted(p.name for p in out.iterdir())
-    (['school_2.html'], ['index.html', 'notes.html', 'school_1.html'])
+    (['school_2.html', 'school_2.pdf'], ['index.html', 'notes.html', 'school_1.html'])
     """
     keep = set(names)
     removed = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .context import Chart, Table, municipality_context, school_context
-from .render import TemplateError, render_context
+from .render import TemplateError, check_template, render_context
 from .templates import TEMPLATES, template_path, write_templates
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Table",
     "TemplateError",
     "batch_docx",
+    "check_template",
     "docx_context",
     "render_docx",
     "template_path",
