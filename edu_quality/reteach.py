@@ -40,7 +40,7 @@ import pandas as pd
 from ._checks import check_fraction, check_positive, require_columns
 from .tasks import task_performance
 
-__all__ = ["MARKS", "task_levels", "weak_tasks"]
+__all__ = ["MARKS", "completion_by_mark", "task_levels", "weak_tasks"]
 
 #: The ВПР marks whose pupils' completion is shown.
 MARKS = (2, 3, 4, 5)
@@ -81,10 +81,22 @@ def task_levels(tasks: pd.DataFrame, *, advanced_last: int = 2, work: Sequence[s
     return out.sort_values([*work, "task_no"]).reset_index(drop=True)
 
 
-def _by_mark(
-    tasks: pd.DataFrame, results: pd.DataFrame, work: list[str], min_group: int
+def completion_by_mark(
+    tasks: pd.DataFrame, results: pd.DataFrame, *, work: Sequence[str], min_group: int = 10
 ) -> pd.DataFrame:
-    """Completion of each task at each school by pupils' ВПР mark, wide."""
+    """Completion of each task at each school by the pupils' ВПР mark.
+
+    Pupils are matched on the work columns (``year``, ``session``,
+    ``subject``, ``grade`` among ``work``), ``school_id`` and ``pupil_id``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per work, task and school: ``n_mark2`` … ``n_mark5`` (pupils
+        with that mark) and ``share_mark2`` … ``share_mark5`` (their share of
+        the task's maximum; NaN for groups under ``min_group``).
+    """
+    work = list(work)
     join = [c for c in ("year", "session", "subject", "grade") if c in work]
     join = [c for c in join if c in results.columns]
     r = results.loc[results["mark"].notna(), [*join, "school_id", "pupil_id", "mark"]]
@@ -176,7 +188,7 @@ def weak_tasks(
     pandas.DataFrame
         One row per work, task and school: the work columns, ``task_no``,
         ``task``, ``task_level``, ``advanced``, ``threshold``, ``max_score``,
-        ``school_id``, ``municipality``, ``n``, ``share``, ``share_low``,
+        ``school_id``, ``municipality``, ``n``, ``municipality_n``, ``share``, ``share_low``,
         ``share_high``, ``municipality_share``, ``region_share``,
         ``diff_region``, ``mastered`` (school share ≥ threshold),
         ``region_mastered``, ``small`` (n < ``min_n``), ``reteach`` (behind
@@ -230,6 +242,7 @@ def weak_tasks(
         "school_id",
         "municipality",
         "n",
+        "municipality_n",
         "share",
         "share_low",
         "share_high",
@@ -245,7 +258,7 @@ def weak_tasks(
     if results is not None:
         require_columns(results, ["school_id", "pupil_id", "mark"])
         require_columns(tasks, ["pupil_id"])
-        wide = _by_mark(tasks, results, work, min_group)
+        wide = completion_by_mark(tasks, results, work=work, min_group=min_group)
         keys = [*work, "task_no", "school_id"]
         wide = wide.astype({c: out[c].dtype for c in keys})
         out = out.merge(wide, on=keys, how="left")

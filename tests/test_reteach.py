@@ -103,3 +103,32 @@ def test_real_region_weak_tasks():
     assert judged["task_no"].nunique() == 16  # mathematics, grade 5, 2021: 16 tasks
     assert 0.02 < judged["reteach"].mean() < 0.4
     assert judged["n_mark3"].max() >= 10 and judged["share_mark3"].notna().any()
+
+
+@pytest.mark.slow
+def test_school_report_shows_gaps_and_tasks(tmp_path):
+    import dataclasses
+
+    from edu_quality.dataset import load_dataset
+    from edu_quality.report.data import ReportData
+    from edu_quality.report.sections import school_report
+    from edu_quality.synthetic import write_region
+
+    region = make_region()
+    results, tasks, truth = plant_pupil_details(region)
+    write_region(dataclasses.replace(region, results_vpr=results), tmp_path, format="parquet")
+    tasks.to_parquet(tmp_path / "tasks.parquet")
+    data = ReportData(load_dataset(tmp_path), 2024)
+    weak_school = truth.weak[0][0]
+    titles = {s.title: s for s in school_report(data, weak_school)}
+    reteach = titles["Что повторить: задания ВПР ниже региона"]
+    html = reteach.html()
+    assert "ВПР, Математика, 5 кл." in html
+    first = reteach.tables["reteach_1"]
+    assert set(first.columns) >= {"Задание", "Уровень", "Школа", "Муниципалитет", "Регион"}
+    math5 = [t for t in reteach.tables.values() if "3" in t["Задание"].tolist()]
+    assert math5, "the planted weak task is listed"
+    gap_titles = {s.title for s in school_report(data, truth.gap_schools[0])}
+    assert "Девочки и мальчики: разрывы больше случайных" in gap_titles
+    # no pupil id anywhere
+    assert "P0" not in html

@@ -35,6 +35,7 @@ from .first_screen import (
 from .municipal import check_municipality
 from .progress import session_progress_section
 from .render import Section, fmt_interval, fmt_number, fmt_percent
+from .tasks_section import gender_gaps_section, reteach_section
 
 __all__ = [
     "ReportData",
@@ -597,6 +598,8 @@ def school_report(
     делать». The details follow; the plan of the school's track closes the report.
     """
     progress = session_progress_section(data, school_id)  # only where autumn works exist
+    # only where the data hold pupils' sex, or task scores (a ФИС ОКО import)
+    extra = [gender_gaps_section(data, school_id), reteach_section(data, school_id)]
     return [
         school_header(data, school_id),
         summary_section(data, school_id),
@@ -605,6 +608,7 @@ def school_report(
         key_metrics_section(data, school_id),
         dynamics_section(data, school_id),
         *([progress] if progress is not None else []),
+        *(s for s in extra if s is not None),
         objectivity_section(data, school_id, official_list),
         context_section(data, school_id),
         contingent_section(data, school_id),
