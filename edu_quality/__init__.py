@@ -61,6 +61,9 @@ _EXPORTS = {
     "objectivity_triage": "objectivity",
     "compare_with_list": "objectivity",
     "session_progress": "sessions",
+    "group_gaps": "gaps",
+    "weak_tasks": "reteach",
+    "task_performance": "tasks",
     "cutoff_excess": "score_checks",
     "hard_tasks_easier": "score_checks",
     "total_above_tasks": "score_checks",
@@ -83,6 +86,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
     from .dynamics import cohort_progress, enrolment_change, positive_share, trend, year_over_year
     from .errors import DataError, EduQualityError, Problem
     from .factors import direction_table, influence, multilevel
+    from .gaps import group_gaps
     from .identify import classify, rosobrnadzor_chance
     from .index import SocialIndex, social_index, unfavourable
     from .indicators import evaluate_indicators
@@ -104,9 +108,11 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
         objectivity_index,
         objectivity_triage,
     )
+    from .reteach import weak_tasks
     from .score_checks import cutoff_excess, hard_tasks_easier, total_above_tasks
     from .sessions import session_progress
     from .similar import partner_schools, similar_schools
+    from .tasks import task_performance
 
 
 #: The public names: written once, in ``_EXPORTS`` and ``_SUBMODULES`` (a test checks that the

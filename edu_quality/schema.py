@@ -478,6 +478,8 @@ RESULTS_PUPILS = TableSpec(
         # the school's protocol of the work has impossible totals (edu_quality.reliability)
         _c("unreliable", "bool", "протокол недостоверен", label="Протокол недостоверен"),
         _c("unreliable_reason", "text", "причина недостоверности", label="Причина недостоверности"),
+        # the pupil's sex as the ФИС ОКО exports give it («м», «ж»): gaps between groups
+        _c("gender", "text", "пол", label="Пол"),
         _SESSION,
     ),
     key=("year", "session", "assessment", "subject", "grade", "school_id", "pupil_id"),

@@ -287,7 +287,7 @@ def test_report_data_and_run_batch_take_the_year_in_both_forms(tmp_path):
     [
         (
             ["reprot"],
-            "неизвестная команда «reprot» (есть: import, report); возможно, вы имели "
+            "неизвестная команда «reprot» (есть: import, report, explore); возможно, вы имели "
             "в виду «report»?",
         ),
         (

@@ -36,6 +36,7 @@ from .municipal import check_municipality
 from .progress import session_progress_section
 from .render import Section, fmt_interval, fmt_number, fmt_percent
 from .similar import partners_section, similar_section
+from .tasks_section import gender_gaps_section, reteach_section
 
 __all__ = [
     "ReportData",
@@ -598,6 +599,8 @@ def school_report(
     делать». The details follow; the plan of the school's track closes the report.
     """
     progress = session_progress_section(data, school_id)  # only where autumn works exist
+    # only where the data hold pupils' sex, or task scores (a ФИС ОКО import)
+    extra = [gender_gaps_section(data, school_id), reteach_section(data, school_id)]
     return [
         school_header(data, school_id),
         summary_section(data, school_id),
@@ -606,6 +609,7 @@ def school_report(
         key_metrics_section(data, school_id),
         dynamics_section(data, school_id),
         *([progress] if progress is not None else []),
+        *(s for s in extra if s is not None),
         objectivity_section(data, school_id, official_list),
         context_section(data, school_id),
         similar_section(data, school_id),
