@@ -2,7 +2,8 @@
 
 Run as ``python -m edu_quality.demo`` (``make demo``): for each sample, a summary
 is printed and every school and municipality report of its latest year is built
-into ``reports/<sample>/``; ``reports/index.html`` links them all.
+into ``reports/<sample>/``, with each municipality's аналитическая справка in Word
+and every page in PDF beside it; ``reports/index.html`` links them all.
 """
 
 from __future__ import annotations
@@ -66,6 +67,28 @@ def _write_top_index(out: Path, built: dict[str, tuple[int, int, int]]) -> Path:
     return path
 
 
+def _documents(folder: Path, year: int, out: Path) -> None:
+    """The documents handed over, next to the pages: the справки in Word, every page in PDF.
+
+    Without a browser (or WeasyPrint) the PDFs are skipped with one line saying
+    what to install: the demo's pages and справки are still there.
+    """
+    from ._russian import plural
+    from .report.pdf import PdfUnavailable, pdf_for_folder
+    from .report.word import batch_docx
+
+    docs = batch_docx(folder, year, out, kinds=("municipality",))
+    n = len(docs)
+    print(f"  Аналитические справки Word: {n} {plural(n, 'файл', 'файла', 'файлов')} в {out}")
+    try:
+        pdfs = pdf_for_folder(out)
+    except PdfUnavailable as exc:
+        print(f"  PDF не записаны: {exc}")
+        return
+    n = len(pdfs.pdfs)
+    print(f"  PDF: {n} {plural(n, 'файл', 'файла', 'файлов')} рядом с отчётами в {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Summarise the samples and build their reports; return the exit code."""
     from .report.runner import run_batch
@@ -107,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         for job, error in result.failed.items():
             print(f"  {job}: {error}", file=sys.stderr)
         status = status or (0 if result.ok else 1)
+        _documents(folder, year, args.out / name)
     if built:
         index = _write_top_index(args.out, built)
         print(f"\nОглавление отчётов: {index}")
