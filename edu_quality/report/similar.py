@@ -15,7 +15,7 @@ import weakref
 
 import pandas as pd
 
-from .._russian import decimal
+from .._russian import decimal, plural
 from ..errors import DataError
 from ..similar import family_results, partner_schools, similar_schools
 from .data import ReportData
@@ -85,11 +85,17 @@ def similar_section(data: ReportData, school_id: str) -> Section:
     mine = f.loc[f["school_id"] == school_id]
     if mine.empty:
         return _empty("Школы в похожих условиях: у школы нет результатов за год.")
+    # a neighbour too small to show its result compares nothing: left out, counted
+    small = mine["neighbour_id"].map(res["participants"]).fillna(0) < data.min_n
+    n_small = int(small.sum())
+    mine = mine.loc[~small]
+    n = len(mine)
     sec = Section(
         "Школы в похожих условиях",
-        f"{len(mine)} школ региона, чьи условия ближе всего к условиям школы: социальный "
-        "контекст, размер, тип местности, группа сравнения, прошлые результаты. Это не "
-        "рейтинг: школы перечислены по муниципалитету и названию — для сравнения и поддержки.",
+        f"{n} {plural(n, 'школа', 'школы', 'школ')} региона, чьи условия ближе всего к "
+        "условиям школы: социальный контекст, размер, тип местности, группа сравнения, "
+        "прошлые результаты. Это не рейтинг: школы перечислены по муниципалитету и названию — "
+        "для сравнения и поддержки.",
     )
     rows = []
     for sid, why in [
@@ -111,6 +117,12 @@ def similar_section(data: ReportData, school_id: str) -> Section:
         [table.iloc[:1], table.iloc[1:].sort_values(["Муниципалитет", "Школа"])], ignore_index=True
     )
     sec.table(table, name="similar_schools", numeric=["Результат", "Относительно ожидаемого"])
+    if n_small:
+        sec.note(
+            f"Ещё {n_small} {plural(n_small, 'похожая школа', 'похожие школы', 'похожих школ')} "
+            f"не {plural(n_small, 'показана', 'показаны', 'показаны')}: меньше {data.min_n} "
+            "участников, их результат скрыт."
+        )
     basis = res["basis"].reindex([school_id, *mine["neighbour_id"]]).dropna()
     sec.note(
         "Результат — составной (средний стандартизованный балл работ года, 0 — средний по "

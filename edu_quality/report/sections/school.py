@@ -1,27 +1,23 @@
-"""Report sections for school directors and municipal methodologists.
+"""The sections of a school's report, for its director.
 
-Every function takes a :class:`ReportData` (the dataset and the tables computed
-once for all reports of a batch) and returns a :class:`~edu_quality.report.render.Section`.
-A notebook displays them; the batch renderer joins them into a page. Groups
-under the small-group threshold are hidden everywhere; no pupil id or name is
-ever shown — only aggregates.
+The first screen comes from :mod:`edu_quality.report.first_screen`; this module
+adds the details — key metrics, dynamics, objectivity, context, contingent,
+risks, indicators — and assembles them (:func:`school_report`).
 """
 
 from __future__ import annotations
 
 import html
-import warnings
 
-import numpy as np
 import pandas as pd
 
-from .._russian import sentence
-from ..dynamics import enrolment_change, year_over_year
-from ..errors import DataError
-from ..indicators import evaluate_indicators
-from ..metrics import exam_not_held
-from .data import ReportData, report_data, work_keys
-from .first_screen import (
+from ..._russian import sentence
+from ...dynamics import enrolment_change, year_over_year
+from ...errors import DataError
+from ...indicators import evaluate_indicators
+from ...metrics import exam_not_held
+from ..data import ReportData, work_keys
+from ..first_screen import (
     STATUS_TEXT,
     actions_section,
     context_words,
@@ -32,44 +28,11 @@ from .first_screen import (
     track_plan_section,
     year_label,
 )
-from .municipal import check_municipality
-from .progress import session_progress_section
-from .render import Section, fmt_interval, fmt_number, fmt_percent
-from .similar import partners_section, similar_section
-from .tasks_section import gender_gaps_section, reteach_section
-
-__all__ = [
-    "ReportData",
-    "actions_section",
-    "analytic_note",
-    "context_section",
-    "contingent_section",
-    "dynamics_overview_section",
-    "dynamics_section",
-    "factors_section",
-    "identification_section",
-    "indicators_section",
-    "key_metrics_section",
-    "municipality_header",
-    "municipality_report",
-    "objectivity_municipality_section",
-    "objectivity_section",
-    "plan_section",
-    "report_data",
-    "risk_section",
-    "school_header",
-    "school_report",
-    "schools_overview_section",
-    "status_section",
-    "summary_section",
-    "track_plan_section",
-]
-
-_HIDDEN = "скрыто: меньше {n} участников"
-#: A group large enough that is hidden all the same: shown, it would give back a small
-#: group by subtraction from a total (:mod:`edu_quality.disclosure`).
-_HIDDEN_COMPLEMENT = "скрыто: иначе вычисляется малая группа"
-
+from ..progress import session_progress_section
+from ..render import Section, fmt_interval, fmt_number, fmt_percent
+from ..similar import partners_section, similar_section
+from ..tasks_section import gender_gaps_section, reteach_section
+from .cells import HIDDEN, HIDDEN_COMPLEMENT, cell_value
 
 # ------------------------------------------------------------------ helpers
 
@@ -90,15 +53,6 @@ def _check_school(data: ReportData, school_id: str) -> None:
         raise DataError(None, f"школа «{school_id}» не найдена в реестре")
 
 
-def _value(v, share: bool, hidden: bool, n: int, participants: int | None = None) -> str:
-    """A share or a number as shown; ``hidden`` says why not (too few, or complementary)."""
-    if hidden:
-        if participants is not None and participants >= n:
-            return _HIDDEN_COMPLEMENT
-        return _HIDDEN.format(n=n)
-    return fmt_percent(v) if share else fmt_number(v, fixed=True)
-
-
 def _compared(table: pd.DataFrame, key: tuple, metric: str, own_n: int, min_n: int) -> str:
     """A municipality's or the region's share beside a school's, hidden when it reveals a group.
 
@@ -111,9 +65,9 @@ def _compared(table: pd.DataFrame, key: tuple, metric: str, own_n: int, min_n: i
         return "—"
     n = int(table["participants"].get(key))
     if n < min_n or 0 < n - own_n < min_n:
-        return _HIDDEN.format(n=min_n)
+        return HIDDEN.format(n=min_n)
     if bool(table["small"].get(key)):
-        return _HIDDEN_COMPLEMENT
+        return HIDDEN_COMPLEMENT
     return fmt_percent(table[metric].get(key))
 
 
@@ -169,12 +123,12 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
         rec = {
             "Работа": _proc_label(row),
             "Участников": str(row.participants),
-            "Средний балл": _value(row.mean_score, False, small, data.min_n, row.participants),
+            "Средний балл": cell_value(row.mean_score, False, small, data.min_n, row.participants),
         }
         for metric, label in (("share_2", "Доля «2»"), ("quality_rate", "Качество знаний")):
             v = getattr(row, metric)
             # the value and its interval in one cell: the table fits a page 1 280 px wide
-            rec[f"{label}: школа"] = _value(v, True, small, data.min_n, row.participants) + (
+            rec[f"{label}: школа"] = cell_value(v, True, small, data.min_n, row.participants) + (
                 ""
                 if small or pd.isna(v)  # no value, no interval: one «—»
                 else " "
@@ -226,7 +180,7 @@ def _unreliable_notes(data: ReportData, school_id: str) -> list[str]:
 
 def dynamics_section(data: ReportData, school_id: str) -> Section:
     """Share of «2» over the years with intervals, and the verdict of the last change."""
-    from ..plots import plot_dynamics
+    from ...plots import plot_dynamics
 
     _check_school(data, school_id)
     s = data.shown_summary
@@ -312,9 +266,9 @@ def objectivity_section(
             {
                 "Работа": f"{r.subject}, {r.grade} кл.{_autumn(r)}",
                 "Участников": str(r.n),
-                "Понизили": _value(r.share_lower, True, hidden, data.min_n),
-                "Подтвердили": _value(r.share_equal, True, hidden, data.min_n),
-                "Повысили": _value(r.share_higher, True, hidden, data.min_n),
+                "Понизили": cell_value(r.share_lower, True, hidden, data.min_n),
+                "Подтвердили": cell_value(r.share_equal, True, hidden, data.min_n),
+                "Повысили": cell_value(r.share_higher, True, hidden, data.min_n),
             }
         )
     if rows:
@@ -348,7 +302,7 @@ def objectivity_section(
             ]
         )
     if official_list:
-        from .objectivity import official_list_line
+        from ..objectivity import official_list_line
 
         line = official_list_line(data, school_id, official_list)
         if line:
@@ -447,7 +401,7 @@ def risk_section(data: ReportData, school_id: str) -> Section:
         }
     )
     sec.blocks.append(f'<table class="eq-table"><thead>{head}</thead><tbody>{body}</tbody></table>')
-    from ..plots import plot_risk_profile
+    from ...plots import plot_risk_profile
 
     sec.figure(plot_risk_profile(rp).figure)
     high = rp.loc[rp["significance"] == "высокая", "risk_factor"].tolist()
@@ -458,7 +412,7 @@ def risk_section(data: ReportData, school_id: str) -> Section:
 
 def context_section(data: ReportData, school_id: str) -> Section:
     """Social context and the result against what the context predicts."""
-    from ..plots import plot_expected
+    from ...plots import plot_expected
 
     _check_school(data, school_id)
     c = data.classified
@@ -618,210 +572,4 @@ def school_report(
         risk_section(data, school_id),
         indicators_section(data, school_id),
         track_plan_section(data, school_id),
-    ]
-
-
-# ------------------------------------------------------------------ municipality report
-
-
-def municipality_header(data: ReportData, municipality: str) -> Section:
-    """Title block of a municipality report."""
-    ids = check_municipality(data, municipality)
-    sec = Section(f"{municipality}: аналитический отчёт", level=1)
-    sec.text(f"Учебный год: {data.year - 1}/{data.year}. Школ: {len(ids)}.")
-    sec.note(
-        "Проценты даны с 95-процентным доверительным интервалом; группы меньше "
-        f"{data.min_n} участников скрыты."
-    )
-    return sec
-
-
-def schools_overview_section(data: ReportData, municipality: str) -> Section:
-    """Every school of the municipality side by side."""
-    ids = check_municipality(data, municipality)
-    sec = Section(
-        "Школы муниципалитета",
-        "Все школы рядом: участники всех работ года; доля «2» и качество знаний — по работам, "
-        f"где не меньше {data.min_n} участников и значения не скрыты; статус.",
-    )
-    s = data.shown_summary
-    s = s.loc[s["school_id"].isin(ids) & (s["year"] == data.year) & ~s["exam_not_held"]]
-    everyone = s.groupby("school_id")["participants"].sum()
-    # shares over the shown works only: a total over hidden works beside the school
-    # report's shown works would give the hidden ones back by subtraction
-    agg = (
-        s.loc[~s["small"]]
-        .groupby("school_id")
-        .agg(
-            participants=("participants", "sum"),
-            n2=("n2", lambda v: v.sum(min_count=1)),
-            n_quality=("n4", lambda v: v.sum(min_count=1)),
-            n5=("n5", lambda v: v.sum(min_count=1)),
-        )
-    )
-    c = data.classified
-    rows = []
-    for sid in sorted(ids, key=lambda i: str(data.names[i])):  # by name, never by result
-        row = {"Школа": data.names[sid]}
-        if sid in everyone.index:
-            a = (
-                agg.loc[sid]
-                if sid in agg.index
-                else pd.Series({"participants": 0, "n2": np.nan, "n_quality": np.nan, "n5": np.nan})
-            )
-            n = a["participants"]
-            small = n < data.min_n
-            row["Участников"] = str(int(everyone[sid]))
-            row["Доля «2»"] = _value(a["n2"] / n if n else np.nan, True, small, data.min_n)
-            q = (a["n_quality"] + a["n5"]) / n if n else np.nan
-            row["Качество знаний"] = _value(q, True, small, data.min_n)
-        else:
-            row.update({"Участников": "0", "Доля «2»": "—", "Качество знаний": "—"})
-        row["Статус"] = c.loc[sid, "status"] if c is not None and sid in c.index else ""
-        rows.append(row)
-    sec.table(
-        pd.DataFrame(rows), name="schools", numeric=["Участников", "Доля «2»", "Качество знаний"]
-    )
-    return sec
-
-
-def identification_section(data: ReportData, municipality: str) -> Section:
-    """The lists of ШНОР, ШНСУ, risk-zone and resilient schools, with reasons."""
-    ids = check_municipality(data, municipality)
-    sec = Section("Списки школ", "Кто входит в списки и почему: причины с цифрами.")
-    c = data.classified
-    if c is None:
-        sec.note("Списки не составлены: " + getattr(data, "classify_error", ""))
-        return sec
-    mine = c.loc[c.index.isin(ids)]
-    for status in ("ШНОР и ШНСУ", "ШНОР", "ШНСУ", "зона риска", "резильентная"):
-        part = mine.loc[mine["status"] == status]
-        if part.empty:
-            continue
-        sec.subtitle(f"{status} ({len(part)})")
-        sec.table(
-            pd.DataFrame(
-                {"Школа": [data.names[s] for s in part.index], "Причины": part["reasons"].tolist()}
-            ),
-            name=f"list_{status}",
-        )
-    if (mine["status"] == "").all():
-        sec.text("Ни одна школа муниципалитета не вошла в списки.")
-    rules = c.attrs.get("rules", {})
-    if rules:
-        sec.note(
-            f"Правила: низкие результаты — нижние {fmt_percent(rules['low_share'], 0)} "
-            f"группы; устойчиво — не менее {rules['k']} из {rules['n']} лет; "
-            f"неблагоприятный контекст — нижние "
-            f"{fmt_percent(rules['unfavourable_share'], 0)} по индексу."
-        )
-    return sec
-
-
-def factors_section(data: ReportData, municipality: str | None = None) -> Section:
-    """Factor influence on the share of «2»: the region's model, in plain words.
-
-    A municipality has too few schools for a model of its own, so its report shows
-    the region's model (:func:`edu_quality.report.region.factor_influence`) — the
-    same numbers as the region report — told in percentage points and odds ratios
-    (:func:`edu_quality.report.factor_words.plain_factor_section`). ``municipality`` is
-    accepted for the notebook's uniform call and does not change the model.
-    """
-    from .factor_words import plain_factor_section
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return plain_factor_section(data)
-
-
-def dynamics_overview_section(data: ReportData, municipality: str) -> Section:
-    """Share of the municipality's schools with positive dynamics."""
-    ids = check_municipality(data, municipality)
-    sec = Section(
-        "Динамика по муниципалитету",
-        "Доля школ с положительной динамикой доли «2» к прошлому году.",
-    )
-    from .municipal import names_line, positive_dynamics
-
-    dyn = positive_dynamics(data, ids, data.year)
-    if dyn is None:
-        sec.note("Нет данных за прошлый год.")
-        return sec
-    sec.text(
-        f"Школ с положительной динамикой: {len(dyn['positive'])} из {dyn['units']} "
-        f"({fmt_percent(dyn['share'])} {fmt_interval(dyn['low'], dyn['high'])}); "
-        f"с отрицательной: {len(dyn['negative'])}; стабильной: {len(dyn['stable'])}."
-    )
-    lines = [
-        names_line(label, [str(data.names[i]) for i in dyn[key]], dyn["units"])
-        for key, label in (("positive", "Положительная динамика"), ("negative", "Отрицательная"))
-        if dyn[key]
-    ]
-    sec.items(lines)
-    sec.note(
-        "Положительная — доля «2» снизилась больше случайных колебаний хотя бы по одной "
-        "работе и ни по одной не выросла; отрицательная — выросла хотя бы по одной."
-    )
-    return sec
-
-
-def plan_section(data: ReportData) -> Section:
-    """The plan of measures by track."""
-    sec = Section(
-        "План мероприятий по трекам",
-        "1 — адресная поддержка ШНОР; 2 — школы в зоне "
-        "риска; 3 — профилактика учебной неуспешности.",
-    )
-    plan = data.dataset.plan
-    if plan.empty:
-        sec.note("План мероприятий не загружен.")
-        return sec
-    from .plan import TRACKS, plan_order, plan_table
-
-    ordered = plan_order(plan)
-    track = ordered["track"].astype(str).str.strip()
-    for t in dict.fromkeys(track):  # by track, then by deadline
-        part = ordered.loc[track == t]
-        sec.subtitle(f"Трек {t}" + (f" — {TRACKS[t]}" if t in TRACKS else ""))
-        sec.table(plan_table(part), name=f"plan_{t}")
-    return sec
-
-
-def analytic_note(data: ReportData, municipality: str) -> Section:
-    """«Аналитическая справка»: problems naming their schools, causes, measures, indicators.
-
-    See :func:`edu_quality.report.municipal.analytic_note`.
-    """
-    from .municipal import analytic_note as note
-
-    return note(data, municipality)
-
-
-def objectivity_municipality_section(
-    data: ReportData, municipality: str, official_list: str | None = None
-) -> Section:
-    """Federal signs per school and work, shares, our rule apart, the official list.
-
-    See :func:`edu_quality.report.objectivity.objectivity_overview_section`.
-    """
-    from .objectivity import objectivity_overview_section
-
-    check_municipality(data, municipality)
-    return objectivity_overview_section(data, municipality, official_list)
-
-
-def municipality_report(
-    data: ReportData, municipality: str, official_list: str | None = None
-) -> list[Section]:
-    """Every section of a municipality's report: the справка first, then the details."""
-    return [
-        municipality_header(data, municipality),
-        analytic_note(data, municipality),
-        schools_overview_section(data, municipality),
-        identification_section(data, municipality),
-        objectivity_municipality_section(data, municipality, official_list),
-        dynamics_overview_section(data, municipality),
-        factors_section(data, municipality),
-        indicators_section(data, municipality=municipality),
-        plan_section(data),
     ]
