@@ -54,12 +54,17 @@ from .metrics import summarize
 __all__ = [
     "EFFECT_METHOD",
     "OUTCOMES",
+    "PROGRAMME_FILE",
     "ProgrammeEffect",
     "comparison_schools",
     "outcome_panel",
     "programme_effect",
     "programme_from_profiles",
+    "programme_list",
 ]
+
+#: The file of a dataset folder naming the programme schools: ``school_id``, ``start``.
+PROGRAMME_FILE = "programme.csv"
 
 #: Outcomes of :func:`programme_effect`: column, Russian name, unit, higher is better.
 OUTCOMES = {
@@ -190,6 +195,51 @@ def programme_from_profiles(dataset: Dataset) -> pd.DataFrame | None:
     return pd.DataFrame({"school_id": first.index, "start": first.to_numpy().astype("int64")})
 
 
+def programme_list(dataset: Dataset) -> pd.DataFrame | None:
+    """The programme schools of a dataset: its ``programme.csv``, else the 500+ risk profiles.
+
+    ``programme.csv`` in the dataset folder (UTF-8, comma-separated): one row
+    per programme school, ``school_id`` and ``start`` (the first school year
+    of the programme, the year of its end). Without it,
+    :func:`programme_from_profiles`.
+
+    Returns
+    -------
+    DataFrame or None
+        ``school_id``, ``start``; None when neither tells the programme schools.
+
+    Raises
+    ------
+    DataError
+        When the file lacks a column or a start is not a year.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality import load_dataset
+    >>> programme_list(load_dataset(sample_folder("region"))) is None
+    True
+    """
+    from .errors import DataError, Problem
+
+    path = dataset.folder / PROGRAMME_FILE
+    if not path.is_file():
+        return programme_from_profiles(dataset)
+    t = pd.read_csv(path, dtype={"school_id": "str"})
+    missing = [c for c in ("school_id", "start") if c not in t.columns]
+    if missing:
+        raise DataError(
+            PROGRAMME_FILE, Problem(None, missing[0], "нет столбца (нужны school_id и start)")
+        )
+    start = pd.to_numeric(t["start"], errors="coerce")
+    bad = start.isna() | (start % 1 != 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        value = t["start"].iloc[row - 2]
+        raise DataError(PROGRAMME_FILE, Problem(row, "start", f"год начала не число: «{value}»"))
+    return pd.DataFrame({"school_id": t["school_id"].str.strip(), "start": start.astype("int64")})
+
+
 def _school_context(dataset: Dataset, before: int) -> pd.Series:
     """Each school's social well-being index of the latest context year before ``before``."""
     ctx = dataset.context
@@ -237,8 +287,8 @@ def comparison_schools(
     >>> from edu_quality.demo import sample_folder
     >>> from edu_quality import load_dataset
     >>> ds = load_dataset(sample_folder("region"))
-    >>> c = comparison_schools(ds, ["01003"], start=2023, n_matches=2)
-    >>> len(c), "01003" in set(c["school_id"])
+    >>> c = comparison_schools(ds, ["01016"], start=2023, n_matches=2)
+    >>> len(c), "01016" in set(c["school_id"])
     (2, False)
     """
     check_positive("n_matches", n_matches)

@@ -27,6 +27,7 @@ from ..identify import STATUSES
 from ..index import SocialIndex, default_factors, social_index
 from .data import ReportData
 from .render import Section, fmt_interval, fmt_number, fmt_percent
+from .transitions import programme_effect_section, transitions_section
 
 __all__ = [
     "MIN_SCHOOLS",
@@ -705,6 +706,8 @@ def region_report(data: ReportData, official_list: str | None = None) -> list[Se
         factor_influence_section(data),
         social_index_section(data),
         identification_summary(data),
+        transitions_section(data),
+        programme_effect_section(data),
         objectivity_region_section(data, official_list),
         multilevel_section(data),
     ]

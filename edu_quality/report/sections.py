@@ -35,6 +35,7 @@ from .first_screen import (
 from .municipal import check_municipality
 from .progress import session_progress_section
 from .render import Section, fmt_interval, fmt_number, fmt_percent
+from .transitions import programme_effect_section, transitions_section
 
 __all__ = [
     "ReportData",
@@ -812,6 +813,8 @@ def municipality_report(
         analytic_note(data, municipality),
         schools_overview_section(data, municipality),
         identification_section(data, municipality),
+        transitions_section(data, municipality),
+        programme_effect_section(data, municipality),
         objectivity_municipality_section(data, municipality, official_list),
         dynamics_overview_section(data, municipality),
         factors_section(data, municipality),
