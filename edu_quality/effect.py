@@ -74,8 +74,8 @@ OUTCOMES = {
 
 #: How the method is cited on the page.
 EFFECT_METHOD = (
-    "разность разностей (Angrist, Pischke, 2009, гл. 5) с ошибками, кластеризованными "
-    "по школам (Bertrand, Duflo, Mullainathan, 2004)"
+    "разность разностей (Энгрист и Пишке, 2009, гл. 5) с ошибками, кластеризованными "
+    "по школам (Бертран, Дюфло и Маллайнатан, 2004)"
 )
 
 _WORK = ["assessment", "subject", "grade"]
@@ -199,9 +199,9 @@ def programme_list(dataset: Dataset) -> pd.DataFrame | None:
     """The programme schools of a dataset: its ``programme.csv``, else the 500+ risk profiles.
 
     ``programme.csv`` in the dataset folder (UTF-8, comma-separated): one row
-    per programme school, ``school_id`` and ``start`` (the first school year
-    of the programme, the year of its end). Without it,
-    :func:`programme_from_profiles`.
+    per programme school, ``school_id`` (or «Код ОО») and ``start`` (or «Год
+    начала»: the first school year of the programme, the year of its end).
+    Without it, :func:`programme_from_profiles`.
 
     Returns
     -------
@@ -225,11 +225,14 @@ def programme_list(dataset: Dataset) -> pd.DataFrame | None:
     path = dataset.folder / PROGRAMME_FILE
     if not path.is_file():
         return programme_from_profiles(dataset)
-    t = pd.read_csv(path, dtype={"school_id": "str"})
+    t = pd.read_csv(path, dtype="str")
+    names = {"код оо": "school_id", "год начала": "start"}
+    t = t.rename(columns=lambda c: names.get(str(c).strip().lower(), str(c).strip()))
     missing = [c for c in ("school_id", "start") if c not in t.columns]
     if missing:
         raise DataError(
-            PROGRAMME_FILE, Problem(None, missing[0], "нет столбца (нужны school_id и start)")
+            PROGRAMME_FILE,
+            Problem(None, missing[0], "нет столбца (нужны «Код ОО» и «Год начала»)"),
         )
     start = pd.to_numeric(t["start"], errors="coerce")
     bad = start.isna() | (start % 1 != 0)

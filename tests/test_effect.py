@@ -164,7 +164,7 @@ def test_report_section_with_a_programme_file(tmp_path):
 
     r = make_region(n_programme=8, programme_start=START, programme_effect=0.3, seed=1)
     write_region(r, tmp_path)
-    pd.DataFrame({"school_id": r.truth.programme, "start": START}).to_csv(
+    pd.DataFrame({"Код ОО": r.truth.programme, "Год начала": START}).to_csv(
         tmp_path / "programme.csv", index=False
     )
     data = report_data(tmp_path, 2024)
@@ -172,7 +172,7 @@ def test_report_section_with_a_programme_file(tmp_path):
     t = sec.tables["programme_effect"]
     assert t["Школ программы"].tolist() == ["8", "8"]
     assert "улучшение отличимо" in sec.html()
-    assert "Bertrand" in sec.html()
+    assert "Бертран" in sec.html()
     # the programme schools by municipality and name, no results beside them
     schools = sec.tables["programme_schools"]
     assert list(schools.columns) == ["Муниципалитет", "Школа"]

@@ -97,12 +97,12 @@ def transitions_section(data: ReportData, municipality: str | None = None) -> Se
     if t.empty:
         sec.text(f"С {y0} по {y1} год {where} ни одна школа не входила в списки.")
         return sec
-    counts = pd.crosstab(
-        pd.Categorical(t["list"], categories=[n for n in LISTS if n in set(t["list"])]),
-        pd.Categorical(t["transition"], categories=["вошла", "вышла", "осталась"]),
-    )
+    present = [n for n in LISTS if n in set(t["list"])]
+    counts = t.pivot_table(
+        index="list", columns="transition", values="school_id", aggfunc="size", fill_value=0
+    ).reindex(index=present, columns=["вошла", "вышла", "осталась"], fill_value=0)
     table = counts.astype(int).astype(str).reset_index(drop=True)
-    table.insert(0, "Список", [str(c) for c in counts.index])
+    table.insert(0, "Список", present)
     table.columns = ["Список", "Вошли", "Вышли", "Остались"]
     sec.text(f"Сравниваются {y0} и {y1} годы {where}; правила выявления те же в обоих годах.")
     sec.table(table, name="transition_counts", numeric=["Вошли", "Вышли", "Остались"])
@@ -136,10 +136,9 @@ def transitions_section(data: ReportData, municipality: str | None = None) -> Se
 def _how_to_provide() -> str:
     return (
         "Список школ программы не задан, поэтому эффект программы не оценивается. Чтобы "
-        f"его оценить, положите в папку данных файл {PROGRAMME_FILE} со столбцами "
-        "school_id (код школы) и start (первый учебный год программы, по году окончания: "
-        "2023 для 2022/23) или профили рисков 500+ только школ программы; в Python — "
-        "edu_quality.effect.programme_effect(набор, школы, start=год)"
+        f"его оценить, положите в папку данных файл {PROGRAMME_FILE} со столбцами «Код ОО» "
+        "и «Год начала» (первый учебный год программы по году его окончания: 2023 для "
+        "2022/23) или профили рисков 500+ только школ программы"
     )
 
 
