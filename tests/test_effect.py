@@ -206,3 +206,18 @@ def test_bad_programme_file(tmp_path):
     (tmp_path / "programme.csv").write_text("school_id,start\n01001,2023\n01002,весна\n")
     with pytest.raises(DataError, match="строка 3"):
         programme_list(load_dataset(tmp_path))
+
+
+@pytest.mark.slow
+def test_programme_from_profiles_starting_after_the_data():
+    # the Inta seed: 500+ risk profiles of 2023 for three schools, results up to 2022
+    from edu_quality.demo import sample_folder
+    from edu_quality.report import report_data
+    from edu_quality.report.transitions import programme_effect_section
+
+    data = report_data(sample_folder("inta"), 2022)
+    prog = programme_from_profiles(data.dataset)
+    assert sorted(prog["school_id"]) == ["INT05", "INT06", "INT08"]
+    text = programme_effect_section(data).html()
+    assert "начали её в 2023 году (3 школы)" in text
+    assert "нужны результаты и до начала программы, и после" in text

@@ -186,10 +186,20 @@ def programme_effect_section(
         sec.note(
             f"Оцениваются школы, начавшие программу в {start} году ({len(chosen)} из {len(prog)})."
         )
+    years = [y for y in data.dataset.years if y <= data.year]  # nothing after the report year
+    if not any(y < start for y in years) or not any(y >= start for y in years):
+        have = ", ".join(map(str, years)) or "нет"
+        sec.text(
+            f"Школы программы начали её в {start} году ({len(chosen)} "
+            f"{plural(len(chosen), 'школа', 'школы', 'школ')}). Эффект не оценивается: "
+            f"нужны результаты и до начала программы, и после (годы с результатами: {have})."
+        )
+        return sec
     rows, studies = [], {}
     for outcome, (label, unit, _) in OUTCOMES.items():
         try:
             panel = outcome_panel(data.dataset, outcome=outcome, min_n=data.min_n)
+            panel = panel.loc[panel["year"] <= data.year]
             e = programme_effect(panel, chosen, start=start, outcome=outcome, dataset=data.dataset)
         except ValueError as exc:
             sec.note(f"{label}: эффект не оценён — {exc}")
