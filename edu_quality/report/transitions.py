@@ -84,7 +84,7 @@ def transitions_section(data: ReportData, municipality: str | None = None) -> Se
         return sec
     y0, y1 = years[-2], years[-1]
     try:
-        t = list_transitions(data.dataset, years=[y0, y1], min_n=data.min_n, hidden=_hidden(data))
+        t = _transitions(data, y0, y1)
     except (DataError, ValueError) as exc:
         sec.note(f"Переходы не определены: {exc}")
         return sec
