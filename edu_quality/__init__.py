@@ -8,7 +8,7 @@ difficult social conditions (ШНСУ).
 
 The modules: ``io`` (readers), ``schema``, ``dataset``, ``metrics``,
 ``dynamics``, ``objectivity``, ``score_checks``, ``indicators``, ``factors``, ``index``,
-``identify``, ``risk``, ``plots``, ``synthetic``. The most used functions are
+``identify``, ``transitions``, ``effect``, ``risk``, ``plots``, ``synthetic``. The most used functions are
 also importable from the package itself.
 """
 
@@ -35,6 +35,9 @@ _EXPORTS = {
     "positive_share": "dynamics",
     "trend": "dynamics",
     "year_over_year": "dynamics",
+    "comparison_schools": "effect",
+    "outcome_panel": "effect",
+    "programme_effect": "effect",
     "direction_table": "factors",
     "influence": "factors",
     "multilevel": "factors",
@@ -67,6 +70,7 @@ _EXPORTS = {
     "cutoff_excess": "score_checks",
     "hard_tasks_easier": "score_checks",
     "total_above_tasks": "score_checks",
+    "list_transitions": "transitions",
 }
 _SUBMODULES = (
     "dynamics",
@@ -84,6 +88,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
     from .catalogue import context_signs, factor_catalogue, factor_label
     from .dataset import Dataset, load_dataset
     from .dynamics import cohort_progress, enrolment_change, positive_share, trend, year_over_year
+    from .effect import comparison_schools, outcome_panel, programme_effect
     from .errors import DataError, EduQualityError, Problem
     from .factors import direction_table, influence, multilevel
     from .gaps import group_gaps
@@ -113,6 +118,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
     from .sessions import session_progress
     from .similar import partner_schools, similar_schools
     from .tasks import task_performance
+    from .transitions import list_transitions
 
 
 #: The public names: written once, in ``_EXPORTS`` and ``_SUBMODULES`` (a test checks that the

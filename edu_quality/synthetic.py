@@ -98,12 +98,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    from .dataset import Dataset
 
 from ._checks import option_error
 from ._russian import plural
@@ -407,6 +411,13 @@ class Truth:
         predicted by the group and the context); ``ability`` (the school's true
         mean ability, ``expected`` plus the school effect); ``teaching`` (mean
         school-year teaching effect over the years).
+    programme : tuple of str
+        Ids of the schools of a planted improvement programme (empty by default).
+    programme_start : int or None
+        The first school year of the programme.
+    programme_effect : float
+        The planted effect on the programme schools' results from
+        ``programme_start`` on, in pupil standard deviations of ability.
     """
 
     seed: int
@@ -417,6 +428,9 @@ class Truth:
     factor_effects: dict[str, float]
     null_factors: tuple[str, ...]
     schools: pd.DataFrame = field(repr=False)
+    programme: tuple[str, ...] = ()
+    programme_start: int | None = None
+    programme_effect: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -461,6 +475,28 @@ class Region:
         return pd.concat(
             [self.results_vpr, self.results_oge, self.results_ege, self.results_kdr],
             ignore_index=True,
+        )
+
+    def dataset(self) -> Dataset:
+        """The region as a :class:`~edu_quality.dataset.Dataset`, without writing files.
+
+        Its ``folder`` names no real folder («синтетический регион»): nothing is read
+        from it.
+        """
+        from .dataset import Dataset, empty_table
+        from .schema import RESULTS_AGGREGATED
+
+        return Dataset(
+            schools=self.schools,
+            results=self.results,
+            aggregates=empty_table(RESULTS_AGGREGATED),
+            context=self.context,
+            staff=self.staff,
+            enrolment=self.enrolment,
+            risk_profiles=self.risk_profiles,
+            indicators=self.indicators,
+            plan=self.plan,
+            folder=Path("синтетический регион"),
         )
 
     def __repr__(self) -> str:  # noqa: D105
@@ -1338,6 +1374,33 @@ def _make_plan(year: int) -> pd.DataFrame:
     return df.astype("str")
 
 
+def _plant_programme(
+    gi: np.ndarray,
+    stably_low: np.ndarray,
+    inflating: np.ndarray,
+    years: list[int],
+    k: int,
+    start: int | None,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, int]:
+    """Programme schools (ordinary or small rural, not planted otherwise) and the start year."""
+    if start is None:
+        start = years[len(years) // 2]
+    if k < 0:
+        raise ValueError(f"`n_programme` должно быть не меньше 0, передано {k}")
+    if k and not years[0] < start <= years[-1]:
+        raise ValueError(
+            f"`programme_start` должен быть после первого года и не позже последнего "
+            f"({years[0]} < год ≤ {years[-1]}), передано {start}"
+        )
+    pool = np.ones(len(gi), bool)
+    pool[stably_low] = False
+    pool[inflating] = False
+    pool &= (gi == 0) | (gi == 2)
+    chosen = _pick(rng, np.flatnonzero(pool), k, "школы программы") if k else np.empty(0, int)
+    return np.sort(chosen).astype(np.int64), int(start)
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -1351,6 +1414,9 @@ def make_region(
     n_inflating: int | None = None,
     n_stably_low: int | None = None,
     n_resilient: int | None = None,
+    n_programme: int = 0,
+    programme_start: int | None = None,
+    programme_effect: float = 0.0,
 ) -> Region:
     """Make a synthetic region with planted facts.
 
@@ -1373,6 +1439,15 @@ def make_region(
         How many schools to plant of each kind. Default: 8 % of the schools
         (at least 3) for the first two, 6 % (at least 2) for resilient ones,
         i.e. 4, 4 and 3 in the default region.
+    n_programme, programme_start, programme_effect
+        A planted improvement programme (none by default): ``n_programme``
+        schools, drawn at random among the ordinary and small rural schools
+        that are neither inflating nor stably low, gain ``programme_effect``
+        pupil standard deviations of teaching effect in every year from
+        ``programme_start`` (default: the middle year) on; 0 plants a
+        programme without an effect (for checking that none is found). Drawn
+        from a stream of its own: the rest of the region is the same as
+        without a programme.
 
     Returns
     -------
@@ -1454,7 +1529,7 @@ def make_region(
         raise ValueError(f"`pupils_scale` должно быть положительным, передано {pupils_scale}")
 
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
-    r_school, r_context, r_plant, r_size, r_pupil, r_result, r_staff, r_risk, _ = streams
+    r_school, r_context, r_plant, r_size, r_pupil, r_result, r_staff, r_risk, r_prog = streams
 
     schools = _make_schools(n_municipalities, schools_per_municipality, r_school)
     n = len(schools)
@@ -1519,6 +1594,11 @@ def make_region(
         for s, row in zip(stably_low, low, strict=True)
     }
 
+    programme_idx, programme_start = _plant_programme(
+        gi, stably_low, inflating_idx, years, n_programme, programme_start, r_prog
+    )
+    teaching[programme_idx[:, None], np.asarray(years) >= programme_start] += programme_effect
+
     # pupils and their results
     c_min, c_max = years[0] - 10, years[-1]
     cohorts = np.arange(c_min, c_max + 1)
@@ -1553,6 +1633,9 @@ def make_region(
                 "teaching": teaching.mean(axis=1),
             }
         ),
+        programme=tuple(str(x) for x in sid[programme_idx]),
+        programme_start=programme_start if len(programme_idx) else None,
+        programme_effect=float(programme_effect) if len(programme_idx) else 0.0,
     )
     public = schools.drop(columns="has_soo")
     for col in public.columns:

@@ -27,8 +27,8 @@ from edu_quality.report.sections import municipality_report, school_report
 YEAR = 2024
 
 #: Latin words a page may show: the toolkit's name for its own rules, a file the index
-#: names, the usual abbreviation of the variance inflation factor, explained in words.
-ALLOWED_LATIN = {"edu_quality", "batch.log", "VIF"}
+#: names (and the programme list a report asks for), the usual abbreviation of the variance inflation factor, explained in words.
+ALLOWED_LATIN = {"edu_quality", "batch.log", "VIF", "programme.csv"}
 
 #: A share written by a rule's threshold («нижние 10 %», «не ниже 30 %») is a whole number.
 _THRESHOLD = re.compile(

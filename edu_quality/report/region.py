@@ -34,6 +34,7 @@ from .factor_model import (
     school_factor_table,
 )
 from .render import Section, fmt_interval, fmt_number, fmt_percent
+from .transitions import programme_effect_section, transitions_section
 
 __all__ = [
     "MIN_SCHOOLS",
@@ -554,6 +555,8 @@ def region_report(data: ReportData, official_list: str | None = None) -> list[Se
         factor_influence_section(data),
         social_index_section(data),
         identification_summary(data),
+        transitions_section(data),
+        programme_effect_section(data),
         objectivity_region_section(data, official_list),
         multilevel_section(data),
     ]

@@ -10,6 +10,7 @@ import pandas as pd
 from ..data import ReportData
 from ..municipal import check_municipality
 from ..render import Section, fmt_interval, fmt_percent
+from ..transitions import programme_effect_section, transitions_section
 from .cells import cell_value
 from .school import indicators_section
 
@@ -211,6 +212,8 @@ def municipality_report(
         analytic_note(data, municipality),
         schools_overview_section(data, municipality),
         identification_section(data, municipality),
+        transitions_section(data, municipality),
+        programme_effect_section(data, municipality),
         objectivity_municipality_section(data, municipality, official_list),
         dynamics_overview_section(data, municipality),
         factors_section(data, municipality),
