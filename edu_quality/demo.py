@@ -74,10 +74,12 @@ def _documents(folder: Path, year: int, out: Path) -> None:
     what to install: the demo's pages and справки are still there.
     """
     from ._russian import plural
+    from .report.manifest import refresh_index
     from .report.pdf import PdfUnavailable, pdf_for_folder
     from .report.word import batch_docx
 
     docs = batch_docx(folder, year, out, kinds=("municipality",))
+    refresh_index(out, year)
     n = len(docs)
     print(f"  Аналитические справки Word: {n} {plural(n, 'файл', 'файла', 'файлов')} в {out}")
     try:
@@ -87,6 +89,7 @@ def _documents(folder: Path, year: int, out: Path) -> None:
         return
     n = len(pdfs.pdfs)
     print(f"  PDF: {n} {plural(n, 'файл', 'файла', 'файлов')} рядом с отчётами в {out}")
+    refresh_index(out, year)  # the index links each page's PDF and Word document
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,20 +16,13 @@ checks that need no browser always run.
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import re
-import shutil
-import signal
-import subprocess
-import time
-import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import websocket
+from _browser import Chromium, find_chromium
 from _helpers import SAMPLES
 
 from edu_quality.report import region as r
@@ -43,189 +36,6 @@ YEAR = 2024
 SCHOOL = "01016"  # planted stably-low school of the sample region
 MUNICIPALITY = "Северный район"
 KINDS = ("school", "municipality", "region")
-
-#: Flags of a quiet, offline, throw-away headless browser.
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--remote-debugging-port=0",
-)
-_CANDIDATES = (
-    "chromium",
-    "chromium-browser",
-    "google-chrome",
-    "google-chrome-stable",
-    "/usr/bin/chromium",
-    "/usr/lib/chromium/chromium",
-)
-
-
-def find_chromium() -> str | None:
-    """Path of a Chromium (or Chrome) executable, or None."""
-    for name in _CANDIDATES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-class Chromium:
-    """A headless Chromium and a DevTools Protocol session with its first page."""
-
-    def __init__(self, executable: str, profile: Path, timeout: float = 30.0):
-        self.timeout = timeout
-        self.log = profile / "chromium.log"
-        profile.mkdir(parents=True, exist_ok=True)
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
-        try:
-            port = self._port(profile / "DevToolsActivePort")
-            with urllib.request.urlopen(
-                f"http://127.0.0.1:{port}/json/list", timeout=timeout
-            ) as resp:
-                targets = json.loads(resp.read())
-            page = next(t for t in targets if t.get("type") == "page")
-            # no Origin header: Chromium refuses websocket clients from other origins
-            self.ws = websocket.create_connection(
-                page["webSocketDebuggerUrl"], timeout=timeout, suppress_origin=True
-            )
-        except BaseException:
-            self.close()
-            raise
-        self._ids = itertools.count(1)
-        self.events: list[dict] = []
-
-    def _port(self, path: Path) -> int:
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"Chromium завершился с кодом {self.proc.returncode}: "
-                    + self.log.read_text(errors="replace")[-2000:]
-                )
-            if path.exists():
-                first = path.read_text().split("\n", 1)[0].strip()
-                if first.isdigit():
-                    return int(first)
-            time.sleep(0.05)
-        raise TimeoutError(
-            "Chromium не открыл порт отладки: " + self.log.read_text(errors="replace")[-2000:]
-        )
-
-    def _receive(self, timeout: float) -> dict | None:
-        self.ws.settimeout(timeout)
-        try:
-            return json.loads(self.ws.recv())
-        except websocket.WebSocketTimeoutException:
-            return None
-
-    def call(self, method: str, **params) -> dict:
-        """Send a command and return its result (events that arrive meanwhile are kept)."""
-        msg_id = next(self._ids)
-        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            msg = self._receive(max(deadline - time.monotonic(), 0.01))
-            if msg is None:
-                continue
-            if msg.get("id") == msg_id:
-                if "error" in msg:
-                    raise RuntimeError(f"{method}: {msg['error']}")
-                return msg.get("result", {})
-            if "method" in msg:
-                self.events.append(msg)
-        raise TimeoutError(f"нет ответа на {method}")
-
-    def wait_for(self, event: str) -> dict:
-        """Wait for an event (it may have arrived already)."""
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            hit = next((e for e in self.events if e["method"] == event), None)
-            if hit:
-                return hit
-            msg = self._receive(max(deadline - time.monotonic(), 0.01))
-            if msg and "method" in msg:
-                self.events.append(msg)
-        raise TimeoutError(f"не дождались {event}")
-
-    def settle(self, seconds: float = 0.3) -> None:
-        """Collect the events of a short quiet period (late errors, late requests)."""
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            msg = self._receive(left)
-            if msg and "method" in msg:
-                self.events.append(msg)
-
-    def open(self, path: Path) -> dict:
-        """Load a local file; return what the page holds (images, scripts, headings)."""
-        self.events.clear()
-        self.call("Page.navigate", url=path.as_uri())
-        self.wait_for("Page.loadEventFired")
-        self.settle()
-        expression = """JSON.stringify({
-            images: Array.from(document.images).map(i => ({
-                src: i.getAttribute('src').slice(0, 40), complete: i.complete,
-                width: i.naturalWidth})),
-            scripts: document.getElementsByTagName('script').length,
-            h1: Array.from(document.querySelectorAll('h1')).map(h => h.textContent.trim()),
-            h2: Array.from(document.querySelectorAll('h2')).map(h => h.textContent.trim()),
-            title: document.title})"""
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        return json.loads(result["result"]["value"])
-
-    def errors(self) -> list[str]:
-        """Console errors, uncaught exceptions and error log entries of the last page."""
-        out = []
-        for e in self.events:
-            p = e.get("params", {})
-            if e["method"] == "Runtime.consoleAPICalled" and p.get("type") in ("error", "assert"):
-                out.append(
-                    "console: "
-                    + " ".join(
-                        str(a.get("value", a.get("description", ""))) for a in p.get("args", [])
-                    )
-                )
-            elif e["method"] == "Runtime.exceptionThrown":
-                out.append("exception: " + json.dumps(p.get("exceptionDetails", {}))[:300])
-            elif e["method"] == "Log.entryAdded" and p["entry"].get("level") == "error":
-                out.append(f"log: {p['entry'].get('text')} {p['entry'].get('url', '')}")
-            elif e["method"] == "Network.loadingFailed":
-                out.append(f"network: {p.get('errorText')} {p.get('requestId')}")
-        return out
-
-    def requests(self) -> list[str]:
-        """URLs the last page requested."""
-        return [
-            e["params"]["request"]["url"]
-            for e in self.events
-            if e["method"] == "Network.requestWillBeSent"
-        ]
-
-    def close(self) -> None:
-        """Close the session and end the browser (its own process group)."""
-        ws = getattr(self, "ws", None)
-        if ws is not None:
-            ws.close()
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
 
 
 class _Page(HTMLParser):
@@ -301,8 +111,8 @@ def browser(tmp_path_factory):
     executable = find_chromium()
     if executable is None:
         pytest.skip(
-            "Chromium не найден (искали: " + ", ".join(_CANDIDATES) + "); установите "
-            "пакет chromium — `make test` делает это сам, когда запущен от root"
+            "Chromium не найден; установите пакет chromium — `make test` делает это сам, "
+            "когда запущен от root"
         )
     chromium = Chromium(executable, tmp_path_factory.mktemp("chromium-profile"))
     try:

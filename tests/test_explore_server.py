@@ -86,7 +86,7 @@ PAGE = """(() => {
 
 @pytest.mark.slow
 def test_explorer_page_redraws_on_a_picker_and_stops_clean(tmp_path):
-    from test_browser import Chromium, find_chromium
+    from _browser import Chromium, find_chromium
 
     chromium = find_chromium()
     if chromium is None:
@@ -120,7 +120,7 @@ def test_explorer_page_redraws_on_a_picker_and_stops_clean(tmp_path):
             assert time.monotonic() < deadline, log.read_text(errors="replace")
             time.sleep(0.3)
         assert f"http://127.0.0.1:{port}/" in log.read_text()
-        browser = Chromium(chromium, tmp_path / "profile", timeout=60)
+        browser = Chromium(chromium, tmp_path / "profile", timeout=60, offline=False)
         browser.call("Page.enable")
         browser.call("Page.navigate", url=f"http://127.0.0.1:{port}/")
 

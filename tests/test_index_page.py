@@ -184,3 +184,22 @@ def test_manifest_checks_the_identification_field():
     assert manifest_problem({"reports": {"school_1": {**entry, "identification": 3}}}) == (
         "отчёт «school_1»: неверное поле «identification»"
     )
+
+
+def test_the_index_links_the_documents_beside_a_page(tmp_path):
+    """A report's PDF and Word document beside its page are linked after its title."""
+    from edu_quality.report.manifest import refresh_index, write_manifest
+
+    entries = {
+        "school_1": _entry("school", "Школа № 1", "ok", "Район"),
+        "school_2": _entry("school", "Школа № 2", "ok", "Район"),
+    }
+    (tmp_path / "school_1.html").write_text("<html></html>", encoding="utf-8")
+    (tmp_path / "school_1.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "school_1.docx").write_bytes(b"PK")
+    (tmp_path / "school_2.html").write_text("<html></html>", encoding="utf-8")
+    write_manifest(tmp_path / "manifest.json", 2024, entries)
+    index = refresh_index(tmp_path, 2024).read_text(encoding="utf-8")
+    assert '<a href="school_1.pdf">PDF</a>, <a href="school_1.docx">Word</a>' in index
+    assert "school_2.pdf" not in index and "school_2.docx" not in index
+    assert refresh_index(tmp_path / "нет", 2024) is None

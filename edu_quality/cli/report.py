@@ -313,6 +313,7 @@ def report_batch(args: argparse.Namespace) -> int:
     """``report batch``: every report, a summary line, the failures one per line."""
     import signal
 
+    from ..report.manifest import refresh_index
     from ..report.runner import cap_jobs, run_batch
 
     decline_unused_imports()
@@ -372,6 +373,7 @@ def report_batch(args: argparse.Namespace) -> int:
             template=args.docx_template,
         )
         print(f"Документы Word: {len(written)} в {args.out}")
+        refresh_index(args.out, args.year)  # the index links them
     print(
         f"Готово: {len(result.done)}, без изменений: {len(result.skipped)}, "
         f"нет данных: {len(result.no_data)}, с ошибкой: {len(result.failed)}. "
@@ -382,6 +384,7 @@ def report_batch(args: argparse.Namespace) -> int:
         print(f"edu-quality: ошибка: данных нет ни для одного отчёта ({first})", file=sys.stderr)
     if args.pdf and not nothing:
         print_folder_pdfs(args.out, force=args.force)
+        refresh_index(args.out, args.year)
     if result.failed:
         print(f"Подробности ошибок: {log}", file=sys.stderr)
     return 0 if result.ok else 1

@@ -105,9 +105,15 @@ class Browser:
         An empty folder for its throw-away profile.
     timeout : float
         Seconds to wait for the browser to start and for each answer.
+    offline : bool
+        No network (the default, for printing reports): host names do not
+        resolve and every http(s), ws and ftp request is blocked. False opens
+        pages served on this machine (the explorer's, in its test).
     """
 
-    def __init__(self, executable: str, profile: Path, timeout: float = 60.0):
+    def __init__(
+        self, executable: str, profile: Path, timeout: float = 60.0, *, offline: bool = True
+    ):
         import websocket
 
         self.timeout = timeout
@@ -118,9 +124,10 @@ class Browser:
             if sys.platform != "win32"
             else {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
         )
+        flags = FLAGS if offline else tuple(f for f in FLAGS if not f.startswith("--host-"))
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
-                [executable, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                [executable, *flags, f"--user-data-dir={profile}", "about:blank"],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
@@ -140,7 +147,8 @@ class Browser:
             self._ids = itertools.count(1)
             self.events: list[dict] = []
             self.call("Network.enable")
-            self.call("Network.setBlockedURLs", urls=list(BLOCKED_URLS))
+            if offline:
+                self.call("Network.setBlockedURLs", urls=list(BLOCKED_URLS))
             self.call("Page.enable")
         except BrowserError:
             self.close()

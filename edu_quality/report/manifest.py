@@ -34,7 +34,9 @@ __all__ = [
     "manifest_problem",
     "natural_key",
     "read_manifest",
+    "refresh_index",
     "write_index",
+    "DOCUMENTS",
     "write_manifest",
 ]
 
@@ -211,6 +213,8 @@ def write_index(
     then its schools in natural order («СОШ № 2» before «СОШ № 19»). Filters by
     municipality, school status and readiness are links to sections of the page
     (shown on their own by the style sheet's ``:target``): the page has no script.
+    A report's PDF and Word document, when they are beside its page, are linked
+    after its title (:data:`DOCUMENTS`).
     """
     order = sorted(entries.items(), key=lambda kv: _index_order(kv[1]))
     note = ""
@@ -227,14 +231,14 @@ def write_index(
     parts.append(_index_nav(groups))
     if attention:
         parts.append(
-            f'<section id="attention"><h2>Требуют внимания</h2>{_index_table(attention)}</section>'
+            f'<section id="attention"><h2>Требуют внимания</h2>{_index_table(attention, out)}</section>'
         )
     for anchor, (heading, _, rows) in groups.items():
         parts.append(
             f'<section class="eq-filter" id="{anchor}"><h2>{html.escape(heading)}</h2>'
-            f'<p><a href="#all">Все отчёты</a></p>{_index_table(rows)}</section>'
+            f'<p><a href="#all">Все отчёты</a></p>{_index_table(rows, out)}</section>'
         )
-    parts.append(f'<section id="all"><h2>Все отчёты</h2>{_index_table(order)}</section>')
+    parts.append(f'<section id="all"><h2>Все отчёты</h2>{_index_table(order, out)}</section>')
     page = (
         f'<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Отчёты</title>'
         f"<style>{CSS}{_INDEX_CSS}</style></head><body><main>{''.join(parts)}</main></body></html>"
@@ -336,11 +340,22 @@ def _index_counts(entries: dict[str, dict]) -> str:
     )
 
 
-def _index_table(rows: list[tuple[str, dict]]) -> str:
+#: The documents a report may have beside its page, linked from the index when they exist.
+DOCUMENTS = {".pdf": "PDF", ".docx": "Word"}
+
+
+def _index_table(rows: list[tuple[str, dict]], out: Path) -> str:
     body = []
     for name, e in rows:
         title = html.escape(e["title"])
         link = f'<a href="{html.escape(name)}.html">{title}</a>' if e["status"] == "ok" else title
+        if e["status"] == "ok":
+            docs = [
+                f'<a href="{html.escape(name)}{ext}">{label}</a>'
+                for ext, label in DOCUMENTS.items()
+                if (out / f"{name}{ext}").is_file()
+            ]
+            link += f" ({', '.join(docs)})" if docs else ""
         cells = (
             link,
             html.escape(e.get("municipality") or ""),
@@ -354,3 +369,13 @@ def _index_table(rows: list[tuple[str, dict]]) -> str:
         f"<th>{h}</th>" for h in ("Отчёт", "Муниципалитет", "Статус школы", "Готовность", "Причина")
     )
     return f'<table class="eq-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def refresh_index(out: Path, year: int) -> Path | None:
+    """Write ``index.html`` again from ``manifest.json``, after documents joined the pages.
+
+    Returns the index, or None when the folder has no usable manifest (nothing
+    is written then).
+    """
+    entries = read_manifest(Path(out) / "manifest.json")
+    return write_index(Path(out), entries, year) if entries else None
