@@ -558,7 +558,7 @@ def region_report(data: ReportData, official_list: str | None = None) -> list[Se
         identification_summary(data),
         transitions_section(data),
         programme_effect_section(data),
-        *region_pupil_sections(data),  # girls and boys, tasks: where the data allow
         objectivity_region_section(data, official_list),
         multilevel_section(data),
+        *region_pupil_sections(data),  # girls and boys, tasks: where the data allow
     ]

@@ -291,6 +291,11 @@ def _gap_cell(row) -> str:
     return f"{both}: {_gap(row.metric, row.estimate, row.ci_low, row.ci_high)}"
 
 
+def _count(n: object) -> str:
+    """A count with its thousands apart: 12222 → «12 222» (a non-breaking space)."""
+    return f"{int(n):,}".replace(",", "\u00a0")
+
+
 def _gaps_by_work(g: pd.DataFrame) -> tuple[pd.DataFrame, int, int, int]:
     """One row per work with a gap beyond noise; works compared, girls and boys ahead."""
     work = [c for c in ("year", "assessment", "subject", "grade", "session") if c in g.columns]
@@ -309,7 +314,7 @@ def _gaps_by_work(g: pd.DataFrame) -> tuple[pd.DataFrame, int, int, int]:
         rec = {
             "Работа": f"{kv['assessment']}, "
             + _work_label(kv["subject"], kv["grade"], kv.get("session")),
-            "Девочек / мальчиков": f"{int(first.n_group)} / {int(first.n_reference)}",
+            "Девочек / мальчиков": f"{_count(first.n_group)} / {_count(first.n_reference)}",
         }
         by_metric = {r.metric: r for r in part.itertuples()}
         for metric, head in _GAP_HEAD.items():
@@ -377,9 +382,9 @@ def municipality_gaps_section(data: ReportData, municipality: str) -> Section | 
     ``level="municipality"``); None where the results hold no sex or no gap is
     beyond noise.
     """
-    from .municipal import check_municipality
-
-    ids = check_municipality(data, municipality)
+    ids = data.schools_of(municipality)  # the report checked the name
+    if not ids:
+        return None
     if _year_results(data).empty:
         return None
     g = _wider_gaps(data, "municipality")
@@ -447,9 +452,9 @@ def municipality_tasks_section(data: ReportData, municipality: str) -> Section |
     municipality where it is behind the region beyond noise
     (:func:`edu_quality.reteach.weak_tasks`), by name. None without task scores.
     """
-    from .municipal import check_municipality
-
-    ids = check_municipality(data, municipality)
+    ids = data.schools_of(municipality)  # the report checked the name
+    if not ids:
+        return None
     found = _task_table(data)
     if found is None:
         return None
@@ -474,6 +479,12 @@ def municipality_tasks_section(data: ReportData, municipality: str) -> Section |
             "регионе, больше случайных колебаний."
         )
         return sec
+    n, works = len(flagged), len(flagged.drop_duplicates(work))
+    sec.text(
+        f"Ниже региона {n} {plural(n, 'задание', 'задания', 'заданий')} в {works} "
+        f"{plural(works, 'работе', 'работах', 'работах')}: базовых — "
+        f"{int((~flagged['advanced']).sum())}, повышенных — {int(flagged['advanced'].sum())}."
+    )
     named = mine.loc[mine["reteach"] & ~mine["small"]]
     names = named.groupby([*work, "task_no"], observed=True)["school_id"].agg(
         lambda s: sorted(str(data.names[i]) for i in s)

@@ -215,9 +215,9 @@ def municipality_report(
         identification_section(data, municipality),
         transitions_section(data, municipality),
         programme_effect_section(data, municipality),
-        *municipality_pupil_sections(data, municipality),  # girls and boys, tasks: where data allow
         objectivity_municipality_section(data, municipality, official_list),
         dynamics_overview_section(data, municipality),
+        *municipality_pupil_sections(data, municipality),  # girls and boys, tasks: where data allow
         factors_section(data, municipality),
         indicators_section(data, municipality=municipality),
         plan_section(data),
