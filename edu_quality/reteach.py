@@ -82,19 +82,42 @@ def task_levels(tasks: pd.DataFrame, *, advanced_last: int = 2, work: Sequence[s
 
 
 def completion_by_mark(
-    tasks: pd.DataFrame, results: pd.DataFrame, *, work: Sequence[str], min_group: int = 10
+    tasks: pd.DataFrame,
+    results: pd.DataFrame,
+    *,
+    work: Sequence[str],
+    min_group: int = 10,
+    by_school: bool = True,
 ) -> pd.DataFrame:
-    """Completion of each task at each school by the pupils' ВПР mark.
+    """Completion of each task at each school (or in the region) by the pupils' ВПР mark.
 
     Pupils are matched on the work columns (``year``, ``session``,
     ``subject``, ``grade`` among ``work``), ``school_id`` and ``pupil_id``.
 
+    Parameters
+    ----------
+    by_school : bool
+        One row per school (default), or, with False, one row per work and
+        task for all pupils of ``tasks`` together (the region).
+
     Returns
     -------
     pandas.DataFrame
-        One row per work, task and school: ``n_mark2`` … ``n_mark5`` (pupils
-        with that mark) and ``share_mark2`` … ``share_mark5`` (their share of
-        the task's maximum; NaN for groups under ``min_group``).
+        One row per work, task and school (without ``school_id`` when
+        ``by_school`` is False): ``n_mark2`` … ``n_mark5`` (pupils with that
+        mark) and ``share_mark2`` … ``share_mark5`` (their share of the task's
+        maximum; NaN for groups under ``min_group``).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"subject": "Математика", "school_id": "a", "task_no": 1,
+    ...     "pupil_id": [f"p{i}" for i in range(20)], "score": [1.0] * 10 + [0.0] * 10,
+    ...     "max_score": 1.0})
+    >>> r = pd.DataFrame({"subject": "Математика", "school_id": "a",
+    ...     "pupil_id": [f"p{i}" for i in range(20)], "mark": [4] * 10 + [2] * 10})
+    >>> m = completion_by_mark(t, r, work=["subject"], by_school=False)
+    >>> m[["share_mark2", "share_mark4", "n_mark4"]].values.tolist()
+    [[0.0, 1.0, 10.0]]
     """
     work = list(work)
     join = [c for c in ("year", "session", "subject", "grade") if c in work]
@@ -114,7 +137,7 @@ def completion_by_mark(
     r = r.loc[r[[*join, "school_id", "pupil_id"]].notna().all(axis=1)]
     m = t.merge(r, on=[*join, "school_id", "pupil_id"], how="inner")
     m["mark"] = m["mark"].astype("int64")
-    keys = [*work, "task_no", "school_id"]
+    keys = [*work, "task_no", "school_id"] if by_school else [*work, "task_no"]
     g = m.groupby([*keys, "mark"], observed=True).agg(
         n=("score", "size"), points=("score", "sum"), top=("max_score", "sum")
     )

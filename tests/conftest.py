@@ -85,3 +85,27 @@ def dask_client(dask_cluster):
 
     with distributed.Client(dask_cluster) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def altai_folder(tmp_path_factory):
+    """The real region's 2020/21 ВПР imported once per session (as the README's «Real data»).
+
+    Skips when the folder of real data is not beside the project.
+    """
+    from _helpers import ALTAI
+
+    if not (ALTAI / "vpr_2021").is_dir():
+        pytest.skip(f"нет папки с реальными данными {ALTAI}")
+    from edu_quality.fisoko import import_fisoko
+
+    out = tmp_path_factory.mktemp("altai")
+    import_fisoko(
+        ALTAI / "schools_registry.xlsx",
+        ALTAI / "context_2022.xlsx",
+        [ALTAI / "vpr_2020", ALTAI / "vpr_2021"],
+        out,
+        invalid_results="exclude",
+        progress=False,
+    )
+    return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,8 +11,6 @@ import pytest
 import edu_quality as eq
 from edu_quality.similar import family_results, partner_schools, similar_schools
 from edu_quality.synthetic import make_region, write_region
-
-ALTAI_DS = Path("/tmp/altai-ds")
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +152,8 @@ def test_the_school_report_shows_the_family_and_the_partners():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not ALTAI_DS.is_dir(), reason="нет импортированного реального региона")
-def test_real_region_families_from_the_questionnaire():
-    ds = eq.load_dataset(ALTAI_DS)
+def test_real_region_families_from_the_questionnaire(altai_folder):
+    ds = eq.load_dataset(altai_folder)
     f = similar_schools(ds, 2021)
     assert f["school_id"].nunique() > 600
     assert f.attrs["context_year"] is None

@@ -34,6 +34,7 @@ from .factor_model import (
     school_factor_table,
 )
 from .render import Section, fmt_interval, fmt_number, fmt_percent
+from .tasks_section import region_pupil_sections
 from .transitions import programme_effect_section, transitions_section
 
 __all__ = [
@@ -559,4 +560,5 @@ def region_report(data: ReportData, official_list: str | None = None) -> list[Se
         programme_effect_section(data),
         objectivity_region_section(data, official_list),
         multilevel_section(data),
+        *region_pupil_sections(data),  # girls and boys, tasks: where the data allow
     ]

@@ -12,14 +12,23 @@ completion of the school's pupils by their ВПР mark and the same task in the
 municipality and the region. It needs the per-task scores of a ФИС ОКО import
 (``tasks.parquet`` in the dataset folder).
 
-Both tables are computed once per :class:`ReportData` for the whole region and
-kept for the other schools of a batch.
+The municipality and region reports show the same for their pupils together:
+:func:`municipality_gaps_section` and :func:`region_gaps_section` (one row per
+work with a gap beyond noise), :func:`municipality_tasks_section` (the tasks
+where the municipality is behind the region beyond noise, basic and advanced
+apart, with the schools where each task is behind named) and
+:func:`region_tasks_section` (the tasks not mastered in the region, with the
+completion of its pupils by ВПР mark).
+
+The region-wide tables are computed once per :class:`ReportData` and kept for
+the other reports of a batch.
 """
 
 from __future__ import annotations
 
 import weakref
 
+import numpy as np
 import pandas as pd
 
 from .._russian import plural
@@ -29,7 +38,18 @@ from ..reteach import MARKS, completion_by_mark, weak_tasks
 from .data import ReportData
 from .render import Section, fmt_interval, fmt_number, fmt_percent
 
-__all__ = ["MIN_GROUP", "gender_gaps_section", "reteach_section"]
+__all__ = [
+    "MIN_GAP",
+    "MIN_GROUP",
+    "gender_gaps_section",
+    "municipality_gaps_section",
+    "municipality_pupil_sections",
+    "municipality_tasks_section",
+    "region_gaps_section",
+    "region_pupil_sections",
+    "region_tasks_section",
+    "reteach_section",
+]
 
 #: Smallest group of pupils (girls, boys, a mark group) whose value is shown.
 MIN_GROUP = 10
@@ -199,6 +219,7 @@ def reteach_section(data: ReportData, school_id: str) -> Section | None:
             "больше случайных колебаний."
         )
         return sec
+    sec.text(_reteach_summary(flagged, work))
     for i, (keys, part) in enumerate(flagged.groupby(work, sort=True)):
         kv = dict(zip(work, keys if isinstance(keys, tuple) else (keys,), strict=True))
         sec.subtitle(
@@ -219,6 +240,21 @@ def reteach_section(data: ReportData, school_id: str) -> Section | None:
     return sec
 
 
+def _reteach_summary(flagged: pd.DataFrame, work: list[str]) -> str:
+    """One line before the tables: how many tasks, in how many works, how many not mastered."""
+    n = len(flagged)
+    works = len(flagged.drop_duplicates(work))
+    basic = flagged.loc[~flagged["advanced"]]
+    advanced = flagged.loc[flagged["advanced"]]
+    open_basic = int((~basic["mastered"]).sum())
+    return (
+        f"Ниже региона {n} {plural(n, 'задание', 'задания', 'заданий')} в {works} "
+        f"{plural(works, 'работе', 'работах', 'работах')}: базовых — {len(basic)} (не освоены "
+        f"в школе — {open_basic}), повышенных — {len(advanced)}. Прежде всего — базовые "
+        "задания, не освоенные в школе (в таблицах «нет» в столбце «Освоено в школе»)."
+    )
+
+
 def _reteach_rows(part: pd.DataFrame, min_n: int) -> pd.DataFrame:
     rows = []
     for row in part.sort_values(["advanced", "task_no"]).itertuples():
@@ -234,3 +270,342 @@ def _reteach_rows(part: pd.DataFrame, min_n: int) -> pd.DataFrame:
             rec[f"Отметка «{mark}»"] = fmt_percent(getattr(row, f"share_mark{mark}", None))
         rows.append(rec)
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ municipality and region
+
+#: Smallest shortfall against the region (share units) for a municipality's task to count.
+MIN_GAP = 0.05
+_GAP_HEAD = {
+    "share_2": "Доля «2»",
+    "mean_score": "Средний балл",
+    "quality_rate": "Качество знаний",
+}
+
+
+def _gap_cell(row) -> str:
+    """«girls / boys: gap [interval]» beyond noise, «… : разница случайна» within it."""
+    both = f"{_value(row.metric, row.value_group)} / {_value(row.metric, row.value_reference)}"
+    if not row.beyond_noise:
+        return f"{both}: разница случайна"
+    return f"{both}: {_gap(row.metric, row.estimate, row.ci_low, row.ci_high)}"
+
+
+def _count(n: object) -> str:
+    """A count with its thousands apart: 12222 → «12 222» (a non-breaking space)."""
+    return f"{int(n):,}".replace(",", "\u00a0")
+
+
+def _gaps_by_work(g: pd.DataFrame) -> tuple[pd.DataFrame, int, int, int]:
+    """One row per work with a gap beyond noise; works compared, girls and boys ahead."""
+    work = [c for c in ("year", "assessment", "subject", "grade", "session") if c in g.columns]
+    judged = g.loc[~g["suppressed"]]
+    rows, girls, boys, compared = [], 0, 0, 0
+    for keys, part in judged.groupby(work, sort=True, dropna=False):
+        compared += 1
+        if not part["beyond_noise"].any():
+            continue
+        kv = dict(zip(work, keys if isinstance(keys, tuple) else (keys,), strict=True))
+        mean = part.loc[part["metric"] == "mean_score"]
+        if len(mean) and mean["beyond_noise"].iloc[0]:
+            girls += int(mean["estimate"].iloc[0] > 0)
+            boys += int(mean["estimate"].iloc[0] < 0)
+        first = part.iloc[0]
+        rec = {
+            "Работа": f"{kv['assessment']}, "
+            + _work_label(kv["subject"], kv["grade"], kv.get("session")),
+            "Девочек / мальчиков": f"{_count(first.n_group)} / {_count(first.n_reference)}",
+        }
+        by_metric = {r.metric: r for r in part.itertuples()}
+        for metric, head in _GAP_HEAD.items():
+            rec[f"{head}: девочки / мальчики"] = (
+                _gap_cell(by_metric[metric]) if metric in by_metric else "—"
+            )
+        rows.append(rec)
+    return pd.DataFrame(rows), compared, girls, boys
+
+
+def _gaps_note() -> str:
+    return (
+        "В ячейке — показатель девочек и мальчиков и разрыв (девочки минус мальчики: "
+        "средний балл в первичных баллах, доли — в процентных пунктах) с 95-процентным "
+        "доверительным интервалом (для долей — Ньюкомба, для среднего — Уэлча); "
+        "«разница случайна» — интервал содержит ноль. Работы, где девочек или мальчиков "
+        f"меньше {MIN_GROUP}, не сравниваются."
+    )
+
+
+def _gaps_section(g: pd.DataFrame, where: str) -> Section | None:
+    table, compared, girls, boys = _gaps_by_work(g)
+    if table.empty:
+        return None
+    n = len(table)
+    sec = Section(
+        "Девочки и мальчики: разрывы больше случайных",
+        f"Работы, где результаты девочек и мальчиков {where} различаются больше, чем "
+        "допускают случайные колебания.",
+    )
+    ahead = [f"девочки выше в {girls}"] if girls else []
+    ahead += [f"мальчики выше в {boys}"] if boys else []
+    sec.text(
+        f"Разрыв больше случайного в {n} {plural(n, 'работе', 'работах', 'работах')} из "
+        f"{compared}" + (f"; по среднему баллу {' и '.join(ahead)}." if ahead else ".")
+    )
+    sec.table(table, name="gender_gaps")
+    sec.note(_gaps_note())
+    return sec
+
+
+def _school_gap_line(data: ReportData, ids: list[str]) -> str | None:
+    """How many of the schools compared show a gap beyond noise (no names, no ranking)."""
+    r = _year_results(data)
+    r = r.loc[r["school_id"].isin(ids)]
+    if r.empty:
+        return None
+    g = group_gaps(r, min_group=MIN_GROUP)
+    g = g.loc[~g["suppressed"]]
+    if g.empty:
+        return None
+    compared = g["unit"].nunique()
+    beyond = g.loc[g["beyond_noise"], "unit"].nunique()
+    return (
+        f"Школ, где девочек и мальчиков хватает для сравнения хотя бы в одной работе: "
+        f"{compared}; из них разрыв больше случайного хотя бы в одной работе — в {beyond} "
+        "(по школам — в их отчётах)."
+    )
+
+
+def municipality_gaps_section(data: ReportData, municipality: str) -> Section | None:
+    """Girls against boys in the municipality, by work, where a gap is beyond noise.
+
+    The municipality's pupils together (:func:`edu_quality.gaps.group_gaps` with
+    ``level="municipality"``); None where the results hold no sex or no gap is
+    beyond noise.
+    """
+    ids = data.schools_of(municipality)  # the report checked the name
+    if not ids:
+        return None
+    if _year_results(data).empty:
+        return None
+    g = _wider_gaps(data, "municipality")
+    sec = _gaps_section(g.loc[g["unit"] == municipality], "муниципалитета")
+    if sec is not None:
+        line = _school_gap_line(data, ids)
+        if line:
+            sec.text(line)
+    return sec
+
+
+def region_gaps_section(data: ReportData) -> Section | None:
+    """Girls against boys in the whole region, by work, where a gap is beyond noise."""
+    if _year_results(data).empty:
+        return None
+    return _gaps_section(_wider_gaps(data, "region"), "региона")
+
+
+def _unit_completion(weak: pd.DataFrame, work: list[str], confidence: float = 0.95):
+    """A group of schools' completion of each task with an interval over schools and pupils.
+
+    The share is all points over all maximum points (Σ nᵢ·sᵢ / Σ nᵢ). Its interval is
+    the wider of two: Wilson's over the pupils (as for one school) and the
+    linearised variance of a ratio over schools as clusters,
+    ``v = k/(k − 1) · Σ nᵢ²(sᵢ − s)² / (Σ nᵢ)²`` with Student's t on k − 1 degrees
+    of freedom (pupils of one school are alike; Cochran 1977, §6.11 and §11.7).
+    """
+    from scipy.stats import t as student
+
+    from ..intervals import wilson
+
+    w = weak.assign(_pts=weak["share"] * weak["n"])
+    keys = [*work, "task_no"]
+    g = w.groupby(keys, observed=True, sort=True)
+    out = g.agg(
+        task=("task", "first"),
+        task_level=("task_level", "first"),
+        advanced=("advanced", "first"),
+        threshold=("threshold", "first"),
+        region_share=("region_share", "first"),
+        n=("n", "sum"),
+        k=("school_id", "nunique"),
+        pts=("_pts", "sum"),
+    ).reset_index()
+    out["share"] = out["pts"] / out["n"]
+    w = w.merge(out[[*keys, "share", "n"]], on=keys, suffixes=("", "_unit"))
+    w["_dev"] = (w["n"] * (w["share"] - w["share_unit"])) ** 2
+    dev = w.groupby(keys, observed=True, sort=True)["_dev"].sum().to_numpy()
+    k = out["k"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(k / (k - 1) * dev) / out["n"].to_numpy(dtype=float)
+        half = student.ppf(0.5 + confidence / 2, np.maximum(k - 1, 1)) * se
+    half = np.where(k >= 2, half, 0.0)
+    low, high = wilson(out["pts"].to_numpy(), out["n"].to_numpy(), alpha=1 - confidence)
+    share = out["share"].to_numpy()
+    out["share_low"] = np.clip(np.minimum(low, share - half), 0, 1)
+    out["share_high"] = np.clip(np.maximum(high, share + half), 0, 1)
+    return out
+
+
+def municipality_tasks_section(data: ReportData, municipality: str) -> Section | None:
+    """The year's ВПР tasks where the municipality is behind the region beyond noise.
+
+    Basic and advanced tasks apart; beside each task the schools of the
+    municipality where it is behind the region beyond noise
+    (:func:`edu_quality.reteach.weak_tasks`), by name. None without task scores.
+    """
+    ids = data.schools_of(municipality)  # the report checked the name
+    if not ids:
+        return None
+    found = _task_table(data)
+    if found is None:
+        return None
+    weak = found[1]
+    mine = weak.loc[weak["school_id"].isin(ids) & weak["share"].notna()]
+    if mine.empty:
+        return None
+    work = [c for c in ("year", "session", "subject", "grade", "work_grade") if c in mine.columns]
+    unit = _unit_completion(mine, work)
+    behind = (unit["share_high"] < unit["region_share"]) & (
+        unit["region_share"] - unit["share"] >= MIN_GAP - 1e-12
+    )
+    flagged = unit.loc[behind]
+    sec = Section(
+        "Что повторить в муниципалитете: задания ВПР ниже региона",
+        "Задания, выполненные обучающимися муниципалитета хуже, чем в регионе, больше "
+        "случайных колебаний; рядом — школы, где это задание ниже региона.",
+    )
+    if flagged.empty:
+        sec.text(
+            "Ни одно задание ВПР этого года не выполнено в муниципалитете хуже, чем в "
+            "регионе, больше случайных колебаний."
+        )
+        return sec
+    n, works = len(flagged), len(flagged.drop_duplicates(work))
+    sec.text(
+        f"Ниже региона {n} {plural(n, 'задание', 'задания', 'заданий')} в {works} "
+        f"{plural(works, 'работе', 'работах', 'работах')}: базовых — "
+        f"{int((~flagged['advanced']).sum())}, повышенных — {int(flagged['advanced'].sum())}."
+    )
+    named = mine.loc[mine["reteach"] & ~mine["small"]]
+    names = named.groupby([*work, "task_no"], observed=True)["school_id"].agg(
+        lambda s: sorted(str(data.names[i]) for i in s)
+    )
+    for advanced, title in ((False, "Базовые задания"), (True, "Повышенные задания")):
+        part = flagged.loc[flagged["advanced"] == advanced]
+        if part.empty:
+            continue
+        n = len(part)
+        sec.subtitle(f"{title}: {n}")
+        rows = []
+        for row in part.itertuples():
+            key = tuple(getattr(row, c) for c in [*work, "task_no"])
+            kv = dict(zip(work, key, strict=False))
+            schools = names.get(key, [])
+            rows.append(
+                {
+                    "Работа": "ВПР, "
+                    + _work_label(
+                        kv["subject"], kv["grade"], kv.get("session"), kv.get("work_grade")
+                    ),
+                    "Задание": str(row.task),
+                    "Муниципалитет": f"{fmt_percent(row.share)} "
+                    + fmt_interval(row.share_low, row.share_high),
+                    "Регион": fmt_percent(row.region_share),
+                    "Школы, где задание ниже региона": ", ".join(schools) if schools else "—",
+                }
+            )
+        sec.table(
+            pd.DataFrame(rows),
+            name="municipality_tasks_advanced" if advanced else "municipality_tasks_basic",
+        )
+    sec.note(
+        "Выполнение — доля набранных баллов от максимума. Интервал (95 %) учитывает и "
+        "число обучающихся, и различия между школами муниципалитета. Задание отмечено, "
+        "если верхняя граница интервала ниже региона и отставание не меньше 5 п.п.; школа "
+        "названа, если по тому же правилу ниже региона её собственный результат. Уровень "
+        "задания — по его месту в работе: два последних задания считаются повышенными."
+    )
+    return sec
+
+
+def _region_by_mark(data: ReportData, tasks: pd.DataFrame, work: list[str]) -> pd.DataFrame:
+    def make():
+        r = data.dataset.results
+        r = r.loc[r["year"] == data.year]
+        return completion_by_mark(tasks, r, work=work, min_group=MIN_GROUP, by_school=False)
+
+    return _memo(data, "region_by_mark", make)
+
+
+def region_tasks_section(data: ReportData) -> Section | None:
+    """Tasks of the year's ВПР not mastered in the region, with completion by mark.
+
+    A task is not mastered when the region's completion is under the threshold of
+    its level (basic 50 %, advanced 15 %; :func:`edu_quality.reteach.weak_tasks`).
+    Beside it, the completion of the region's pupils with each ВПР mark (groups of
+    at least ``MIN_GROUP``). None without task scores.
+    """
+    found = _task_table(data)
+    if found is None:
+        return None
+    tasks, weak = found
+    work = [c for c in ("year", "session", "subject", "grade", "work_grade") if c in weak.columns]
+    unit = weak.drop_duplicates([*work, "task_no"]).sort_values([*work, "task_no"])
+    judged = len(unit)
+    low = unit.loc[~unit["region_mastered"]]
+    sec = Section(
+        "Что повторить в регионе: задания ВПР, не освоенные в регионе",
+        "Задания, выполненные в регионе ниже порога освоения; рядом — выполнение "
+        "обучающимися с разными отметками за работу.",
+    )
+    if low.empty:
+        sec.text(f"Все {judged} заданий ВПР этого года освоены в регионе.")
+        return sec
+    marks = _region_by_mark(data, tasks, work)
+    marks = marks.astype({c: low[c].dtype for c in [*work, "task_no"]})
+    low = low.merge(marks, on=[*work, "task_no"], how="left")
+    n = len(low)
+    sec.text(
+        f"Не освоено {n} {plural(n, 'задание', 'задания', 'заданий')} из {judged}: "
+        f"базовых — {int((~low['advanced']).sum())}, повышенных — {int(low['advanced'].sum())}."
+    )
+    for advanced, title in ((False, "Базовые задания"), (True, "Повышенные задания")):
+        part = low.loc[low["advanced"] == advanced]
+        if part.empty:
+            continue
+        sec.subtitle(f"{title}: {len(part)}")
+        rows = []
+        for row in part.itertuples():
+            kv = {c: getattr(row, c) for c in work}
+            rec = {
+                "Работа": "ВПР, "
+                + _work_label(kv["subject"], kv["grade"], kv.get("session"), kv.get("work_grade")),
+                "Задание": str(row.task),
+                "Регион": fmt_percent(row.region_share),
+            }
+            for mark in MARKS:
+                rec[f"Отметка «{mark}»"] = fmt_percent(getattr(row, f"share_mark{mark}", None))
+            rows.append(rec)
+        sec.table(
+            pd.DataFrame(rows), name="region_tasks_advanced" if advanced else "region_tasks_basic"
+        )
+    sec.note(
+        "Выполнение — доля набранных баллов от максимума. Освоено: базовое задание — от "
+        "50 %, повышенное — от 15 % (принятое в региональных анализах ВПР правило; уровень "
+        "задания — по его месту в работе: два последних задания считаются повышенными). "
+        f"Выполнение по отметкам показано для групп не меньше {MIN_GROUP} обучающихся."
+    )
+    return sec
+
+
+def municipality_pupil_sections(data: ReportData, municipality: str) -> list[Section]:
+    """The municipality report's blocks on girls and boys and on tasks, where the data allow."""
+    found = (
+        municipality_gaps_section(data, municipality),
+        municipality_tasks_section(data, municipality),
+    )
+    return [s for s in found if s is not None]
+
+
+def region_pupil_sections(data: ReportData) -> list[Section]:
+    """The region report's blocks on girls and boys and on tasks, where the data allow."""
+    return [s for s in (region_gaps_section(data), region_tasks_section(data)) if s is not None]

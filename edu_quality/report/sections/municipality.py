@@ -10,6 +10,7 @@ import pandas as pd
 from ..data import ReportData
 from ..municipal import check_municipality
 from ..render import Section, fmt_interval, fmt_percent
+from ..tasks_section import municipality_pupil_sections
 from ..transitions import programme_effect_section, transitions_section
 from .cells import cell_value
 from .school import indicators_section
@@ -216,6 +217,7 @@ def municipality_report(
         programme_effect_section(data, municipality),
         objectivity_municipality_section(data, municipality, official_list),
         dynamics_overview_section(data, municipality),
+        *municipality_pupil_sections(data, municipality),  # girls and boys, tasks: where data allow
         factors_section(data, municipality),
         indicators_section(data, municipality=municipality),
         plan_section(data),

@@ -563,11 +563,12 @@ def school_report(
         key_metrics_section(data, school_id),
         dynamics_section(data, school_id),
         *([progress] if progress is not None else []),
-        *(s for s in extra if s is not None),
         objectivity_section(data, school_id, official_list),
         context_section(data, school_id),
         similar_section(data, school_id),
         partners_section(data, school_id),
+        # long on a real region (a table per work): after the objectivity and the partners
+        *(s for s in extra if s is not None),
         contingent_section(data, school_id),
         risk_section(data, school_id),
         indicators_section(data, school_id),
