@@ -36,7 +36,8 @@ def shown(ex: Explorer) -> str:
 
 
 def legend(ex: Explorer) -> list[str]:
-    return [t.get_text() for t in ex.axes.get_legend().get_texts()]
+    """The legend's entries (a long name is wrapped at spaces onto lines)."""
+    return [t.get_text().replace("\n", " ") for t in ex.axes.get_legend().get_texts()]
 
 
 def test_first_view(ex, data):
