@@ -93,7 +93,8 @@ _REGION = "Регион"
 _EMPTY = pd.DataFrame()
 
 #: The report's table, note and figure styles, scoped to the explorer's output: names
-#: left-aligned, numbers right-aligned and an interval on one line, in JupyterLab and Voilà.
+#: left-aligned, numbers right-aligned and an interval on one line, in JupyterLab and Voilà;
+#: on a Voilà page, the notebook's cells tagged «remove» hidden.
 EXPLORER_CSS = (
     ".eq-explorer{font-family:'DejaVu Sans',Arial,sans-serif;color:#222;line-height:1.45}"
     ".eq-explorer .eq-note{background:#f4f6f9;border-left:4px solid #9aa9bd;padding:.4em .8em;"
@@ -108,6 +109,9 @@ EXPLORER_CSS = (
     ".eq-explorer table.eq-table th{background:#e8eef6}"
     ".eq-explorer table.eq-table td.num{text-align:right;white-space:nowrap}"
     ".eq-explorer img.eq-figure{max-width:100%;height:auto;display:block;margin:.6em 0}"
+    # the notebook's notes for JupyterLab (cells tagged «remove»): hidden on a page made of
+    # it (Voilà marks a cell's tags as classes; JupyterLab does not)
+    ".jp-Cell:has(.celltag_remove){display:none}"
 )
 
 

@@ -11,7 +11,8 @@ environment variables :data:`~edu_quality.explore.DATA_ENV` and
 again; while Voilà starts, the first view is drawn into them
 (:func:`~edu_quality.explore.prepare_first_view`), so the kernel shows it
 without drawing. The notebook's cells tagged ``remove`` (notes for
-JupyterLab) are left out of the page. Ctrl+C or SIGTERM stop Voilà and every kernel it started.
+JupyterLab) are hidden on the page by the explorer's styles
+(:data:`~edu_quality.explore.EXPLORER_CSS`). Ctrl+C or SIGTERM stop Voilà and every kernel it started.
 """
 
 from __future__ import annotations
@@ -104,9 +105,6 @@ def voila_command(notebook: Path, port: int, *, browser: bool = True) -> list[st
         "--strip_sources=True",
         f"--VoilaExecutor.kernel_name={KERNEL_NAME}",
         "--Voila.log_level=ERROR",
-        # the notes for JupyterLab (cells tagged «remove») are not shown on the page
-        "--TagRemovePreprocessor.enabled=True",
-        '--TagRemovePreprocessor.remove_cell_tags=["remove"]',
     ]
     if not browser:
         cmd.append("--no-browser")
