@@ -33,9 +33,14 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
+import textwrap
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,9 +60,11 @@ __all__ = [
     "TABLES_ENV",
     "ExploreTables",
     "Explorer",
+    "ExplorerView",
     "dynamics_table",
     "explore_tables",
     "number_column",
+    "prepare_first_view",
     "ranking_table",
     "year_table",
 ]
@@ -86,7 +93,8 @@ _REGION = "Регион"
 _EMPTY = pd.DataFrame()
 
 #: The report's table, note and figure styles, scoped to the explorer's output: names
-#: left-aligned, numbers right-aligned and an interval on one line, in JupyterLab and Voilà.
+#: left-aligned, numbers right-aligned and an interval on one line, in JupyterLab and Voilà;
+#: on a Voilà page, the notebook's cells tagged «remove» hidden.
 EXPLORER_CSS = (
     ".eq-explorer{font-family:'DejaVu Sans',Arial,sans-serif;color:#222;line-height:1.45}"
     ".eq-explorer .eq-note{background:#f4f6f9;border-left:4px solid #9aa9bd;padding:.4em .8em;"
@@ -101,6 +109,9 @@ EXPLORER_CSS = (
     ".eq-explorer table.eq-table th{background:#e8eef6}"
     ".eq-explorer table.eq-table td.num{text-align:right;white-space:nowrap}"
     ".eq-explorer img.eq-figure{max-width:100%;height:auto;display:block;margin:.6em 0}"
+    # the notebook's notes for JupyterLab (cells tagged «remove»): hidden on a page made of
+    # it (Voilà marks a cell's tags as classes; JupyterLab does not)
+    ".jp-Cell:has(.celltag_remove){display:none}"
 )
 
 
@@ -143,6 +154,36 @@ def _with_score_interval(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFra
     return table.assign(
         mean_score_low=table["mean_score"] - t * se, mean_score_high=table["mean_score"] + t * se
     )
+
+
+@dataclass
+class ExplorerView:
+    """What the explorer shows for one selection of its pickers.
+
+    Attributes
+    ----------
+    html : str
+        The chart (PNG) and tables as one HTML fragment.
+    text : str
+        Its plain-text stand-in.
+    chart, table, ranking : DataFrame
+        :func:`dynamics_table`, :func:`year_table`, :func:`ranking_table`.
+    figure : matplotlib.figure.Figure or None
+        The chart's figure; None when there is no chart, or when the view came
+        from another process (it is drawn again when asked for:
+        :attr:`Explorer.axes`).
+    """
+
+    html: str
+    text: str
+    chart: pd.DataFrame
+    table: pd.DataFrame
+    ranking: pd.DataFrame
+    figure: object = None
+
+    def without_figure(self) -> ExplorerView:
+        """The same view without its figure (for another process)."""
+        return ExplorerView(self.html, self.text, self.chart, self.table, self.ranking)
 
 
 class ExploreTables:
@@ -193,6 +234,36 @@ class ExploreTables:
         self._split = [
             self._by_procedure(t) for t in (summary, summary_municipality, summary_region)
         ]
+        self.views: OrderedDict[tuple, ExplorerView] = OrderedDict()
+
+    #: How many drawn views (:class:`ExplorerView`) are kept, the least recently shown dropped.
+    VIEWS_KEPT = 64
+
+    def view(self, key: tuple) -> ExplorerView | None:
+        """The view drawn for a selection of the pickers, if it is kept (marked as just shown)."""
+        found = self.views.get(key)
+        if found is not None:
+            self.views.move_to_end(key)
+        return found
+
+    def keep(self, key: tuple, view: ExplorerView) -> None:
+        """Keep a drawn view for its selection (the data do not change: it stays right)."""
+        self.views[key] = view
+        self.views.move_to_end(key)
+        while len(self.views) > self.VIEWS_KEPT:
+            self.views.popitem(last=False)
+
+    def __getstate__(self) -> dict:
+        # the views travel as HTML and tables; their figures are drawn again where needed
+        state = dict(self.__dict__)
+        state["views"] = OrderedDict(
+            (key, view.without_figure()) for key, view in self.views.items()
+        )
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state.setdefault("views", OrderedDict())
+        self.__dict__.update(state)
 
     @staticmethod
     def _by_procedure(table: pd.DataFrame) -> dict[tuple, pd.DataFrame]:
@@ -212,9 +283,16 @@ class ExploreTables:
         return s.loc[s["municipality"] == municipality, "school_id"].tolist()
 
     def save(self, path: str | Path) -> None:
-        """Write the tables to ``path`` (:mod:`pickle`) for :meth:`load` in another process."""
-        with Path(path).open("wb") as fh:
+        """Write the tables to ``path`` (:mod:`pickle`) for :meth:`load` in another process.
+
+        The file is replaced at once (written beside it, then renamed): a reader
+        never sees it half-written.
+        """
+        path = Path(path)
+        part = path.with_name(path.name + ".part")
+        with part.open("wb") as fh:
             pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        part.replace(path)
 
     @staticmethod
     def load(path: str | Path) -> ExploreTables:
@@ -529,12 +607,18 @@ class Explorer:
     chart : DataFrame
         The table drawn last (:func:`dynamics_table`).
     axes : matplotlib.axes.Axes or None
-        The chart drawn last (the Axes keep the lines, title and legend until
-        the next redraw, which reuses the figure).
+        The chart shown (its lines, title and legend); None without a chart.
     table, ranking : DataFrame
-        The display tables drawn last (:func:`year_table`, :func:`ranking_table`).
+        The display tables shown (:func:`year_table`, :func:`ranking_table`).
     draws : int
-        How many times the view was drawn.
+        How many times the view was shown (drawn, or taken from the views
+        already drawn for the same selection: :meth:`ExploreTables.view`).
+    rendered : int
+        How many of them were drawn.
+    warming : threading.Thread or None
+        When the first view came drawn (:func:`prepare_first_view`): the thread
+        that imports matplotlib and draws once in the background, so the first
+        picker change does not wait for it.
     error : str or None
         The message of the last failed redraw (shown in the output instead of
         the view), None when it succeeded.
@@ -560,10 +644,10 @@ class Explorer:
         self.data = _source(data, year, min_n=min_n)
         self._first_year = int(year) if year is not None else self.data.year
         self._quiet = False
-        self._figure = None
+        self._view: ExplorerView | None = None
         self.draws = 0
+        self.rendered = 0
         self.error: str | None = None
-        self.axes = None
         self.chart = pd.DataFrame()
         self.table = pd.DataFrame()
         self.ranking = pd.DataFrame()
@@ -603,6 +687,12 @@ class Explorer:
         for picker in self.pickers:
             picker.observe(self._changed, names="value")
         self.update()
+        self.warming: threading.Thread | None = None
+        if not self.rendered and "matplotlib.figure" not in sys.modules:
+            # the first view was drawn by the command that prepared the tables: import and
+            # warm up the drawing while the page is looked at, not on the first picker change
+            self.warming = threading.Thread(target=_warm_up_drawing, daemon=True)
+            self.warming.start()
 
     @property
     def pickers(self) -> list:
@@ -696,70 +786,75 @@ class Explorer:
 
     # ------------------------------------------------------------ drawing
 
-    def _blank_figure(self):
-        """The explorer's one figure, cleared (made on first use, outside pyplot)."""
-        if self._figure is None:
-            from matplotlib.figure import Figure
+    @property
+    def selection(self) -> tuple:
+        """The pickers' values: municipality, school, assessment, subject, grade, year, metric."""
+        return tuple(p.value for p in self.pickers)
 
-            # outside pyplot: nothing for the inline backend to show twice, nothing to close
-            self._figure = Figure(figsize=(9, 4), layout="constrained")
-        else:
-            self._figure.clear()
-        return self._figure
+    @property
+    def axes(self):
+        """The chart shown (drawn now if its view came without a figure); None without a chart."""
+        view = self._view
+        if view is None or view.chart.empty:
+            return None
+        if view.figure is None:
+            _, sid, *proc, year, metric = self.selection
+            view.figure = _chart_figure(
+                view.chart, metric, tuple(proc), year, min_n=self.data.min_n
+            )
+        return view.figure.axes[0]
 
     def _show(self, section: Section) -> None:
-        html = f'<div class="eq-explorer"><style>{EXPLORER_CSS}</style>{section.html()}</div>'
+        self._show_html(section.html(), repr(section))
+
+    def _show_html(self, body: str, text: str) -> None:
+        html = f'<div class="eq-explorer"><style>{EXPLORER_CSS}</style>{body}</div>'
         self.output.outputs = (
             {
                 "output_type": "display_data",
-                "data": {"text/html": html, "text/plain": repr(section)},
+                "data": {"text/html": html, "text/plain": text},
                 "metadata": {},
             },
         )
 
     def update(self) -> None:
-        """Redraw the chart and the tables for the current picker values."""
-        from .plots import plot_dynamics
+        """Show the chart and the tables for the current picker values.
 
+        A selection shown before is shown again as it was drawn (the data do
+        not change): going back to a picker value is immediate.
+        """
         self.error = None
         self.draws += 1
+        key = self.selection
+        view = self.data.view(key)
+        if view is None:
+            view = self._render()
+            self.rendered += 1
+            self.data.keep(key, view)
+        self._view = view
+        self.chart, self.table, self.ranking = view.chart, view.table, view.ranking
+        self._show_html(view.html, view.text)
+
+    def _render(self) -> ExplorerView:
+        """Draw the view of the current picker values."""
         sid, metric = self.school.value, self.metric.value
         proc = (self.assessment.value, self.subject.value, self.grade.value)
         year = self.year.value
         name = self.data.names.get(sid, "")
         section = Section(f"{name}: {proc[0]}, {proc[1]}, {proc[2]} кл.", level=3)
+        empty = pd.DataFrame()
         if sid is None or metric is None or year is None:
-            self.chart = pd.DataFrame()
-            self.axes = None
-            self.table = self.ranking = pd.DataFrame()
             section.note("Нет данных для выбранных значений.")
-            self._show(section)
-            return
+            return ExplorerView(section.html(), repr(section), empty, empty, empty)
 
-        self.chart = dynamics_table(self.data, sid, *proc, metric)
-        if self.chart.empty:
-            self.axes = None
+        chart = dynamics_table(self.data, sid, *proc, metric)
+        figure = None
+        if chart.empty:
             section.note("Нет данных по этой работе.")
         else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                fig = self._blank_figure()
-                ax = fig.add_subplot()
-                labels = dict(zip(self.chart["unit"], self.chart["label"], strict=False))
-                plot_dynamics(self.chart, metric, hue="unit", labels=labels, ax=ax)
-                ax.axvline(year, color="#999999", linestyle=":", linewidth=1)
-                # beside the plot, not over its lines
-                ax.legend(
-                    fontsize="small",
-                    loc="upper left",
-                    bbox_to_anchor=(1.02, 1),
-                    borderaxespad=0,
-                    frameon=False,
-                )
-                ax.set_title(f"{_title(metric)}: {proc[0]}, {proc[1]}, {proc[2]} кл.")
-            self.axes = ax
-            section.figure(fig, tight=False)  # constrained layout: drawn once
-            if not (self.chart["unit"] == 1).any():
+            figure = _chart_figure(chart, metric, proc, year, min_n=self.data.min_n)
+            section.figure(figure, tight=False)  # a fixed layout: drawn once
+            if not (chart["unit"] == 1).any():
                 section.note(
                     "У школы нет результатов по этой работе (или все группы меньше "
                     f"{self.data.min_n} участников): показаны муниципалитет и регион."
@@ -770,21 +865,91 @@ class Explorer:
         )
 
         metrics = [value for _, value in self.metric.options]  # the year's table: every metric
-        self.table = year_table(self.data, sid, *proc, year, metrics)
+        table = year_table(self.data, sid, *proc, year, metrics)
         section.subtitle(f"Показатели {year} года")
-        section.table(
-            self.table, name="year", numeric=[c for c in self.table.columns if c != "Кто"]
-        )
+        section.table(table, name="year", numeric=[c for c in table.columns if c != "Кто"])
         muni = self.municipality.value
-        self.ranking = ranking_table(self.data, muni, *proc, year, metric, school_id=sid)
+        ranking = ranking_table(self.data, muni, *proc, year, metric, school_id=sid)
         section.subtitle(f"Школы: {muni}, {year} год")
-        if self.ranking.empty:
+        if ranking.empty:
             section.note("Нет результатов школ муниципалитета по этой работе за этот год.")
         else:
-            section.table(
-                self.ranking, name="ranking", numeric=["Место", "Участников", _title(metric)]
+            section.table(ranking, name="ranking", numeric=["Место", "Участников", _title(metric)])
+        return ExplorerView(section.html(), repr(section), chart, table, ranking, figure)
+
+
+#: The chart's size (inches) and fixed margins (fractions): the plot on the left, the legend on
+#: the right; no layout engine, so a redraw draws the figure once.
+_FIGSIZE = (9, 4)
+_MARGINS = {"left": 0.08, "right": 0.66, "top": 0.9, "bottom": 0.13}
+#: Legend entries (school names) are wrapped at spaces to this many characters a line.
+_LEGEND_WIDTH = 34
+
+
+def _chart_figure(chart: pd.DataFrame, metric: str, proc: tuple, year: int, *, min_n: int):
+    """The dynamics chart of a view: a figure outside pyplot, margins fixed."""
+    from matplotlib.figure import Figure
+
+    from .plots import plot_dynamics
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # outside pyplot: nothing for the inline backend to show twice, nothing to close
+        fig = Figure(figsize=_FIGSIZE)
+        fig.subplots_adjust(**_MARGINS)
+        ax = fig.add_subplot()
+        labels = {
+            unit: textwrap.fill(
+                str(label), _LEGEND_WIDTH, break_long_words=False, break_on_hyphens=False
             )
-        self._show(section)
+            for unit, label in zip(chart["unit"], chart["label"], strict=False)
+        }
+        plot_dynamics(chart, metric, hue="unit", labels=labels, ax=ax)
+        ax.axvline(year, color="#999999", linestyle=":", linewidth=1)
+        # beside the plot, not over its lines
+        ax.legend(
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1),
+            borderaxespad=0,
+            frameon=False,
+        )
+        ax.set_title(f"{_title(metric)}: {proc[0]}, {proc[1]}, {proc[2]} кл.")
+    return fig
+
+
+def _warm_up_drawing() -> None:
+    """Import matplotlib and draw a small figure with text once (fonts loaded, caches filled)."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fig = Figure(figsize=(2, 1))
+        ax = fig.add_subplot()
+        ax.errorbar([2023, 2024], [0.1, 0.2], yerr=[[0.05, 0.05], [0.05, 0.05]], label="Регион")
+        ax.legend(fontsize="small")
+        ax.set_title("Доля «2»")
+        fig.savefig(io.BytesIO(), format="png", dpi=30)
+
+
+def prepare_first_view(tables: ExploreTables) -> ExploreTables:
+    """Draw the view an explorer of ``tables`` opens with and keep it in them.
+
+    ``edu-quality explore`` does it before handing the tables to the page's
+    kernel, which then shows the first view without drawing (and without
+    importing matplotlib before the page is shown).
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> t = prepare_first_view(explore_tables(sample_folder("region")))
+    >>> len(t.views) >= 1
+    True
+    """
+    Explorer(tables)
+    return tables
 
 
 def _source(

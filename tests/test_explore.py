@@ -7,6 +7,7 @@ tables and Axes the explorer keeps.
 
 from __future__ import annotations
 
+import pickle
 import re
 
 import nbformat
@@ -36,7 +37,8 @@ def shown(ex: Explorer) -> str:
 
 
 def legend(ex: Explorer) -> list[str]:
-    return [t.get_text() for t in ex.axes.get_legend().get_texts()]
+    """The legend's entries (a long name is wrapped at spaces onto lines)."""
+    return [t.get_text().replace("\n", " ") for t in ex.axes.get_legend().get_texts()]
 
 
 def test_first_view(ex, data):
@@ -190,3 +192,34 @@ def test_notebooks_are_templates(kind):
     assert all(not c.outputs and c.execution_count is None for c in code)  # committed clean
     source = "\n".join(c.source for c in code)
     assert not re.search(r"^\s*(def|for|while|class|lambda)\b", source, flags=re.M)
+
+
+def test_a_selection_shown_before_is_not_drawn_again(data):
+    ex = Explorer(data)
+    first, html = ex.selection, shown(ex)
+    rendered = ex.rendered
+    ex.metric.value = "mean_score"
+    assert ex.rendered == rendered + 1 and shown(ex) != html
+    ex.metric.value = first[-1]  # back: the kept view, as it was drawn
+    assert ex.rendered == rendered + 1 and ex.draws == 3
+    assert shown(ex) == html and ex.selection == first
+    assert ex.axes.get_title().startswith("Доля «2»")
+
+
+def test_first_view_prepared_in_another_process(data, tmp_path, monkeypatch):
+    from edu_quality.explore import DATA_ENV, TABLES_ENV, explore_tables, prepare_first_view
+
+    tables = pickle.loads(pickle.dumps(explore_tables(data)))  # a copy of its own
+    tables.views.clear()
+    expected = Explorer(prepare_first_view(tables))
+    tables.save(tmp_path / "t.pickle")
+    monkeypatch.setenv(DATA_ENV, str(SAMPLES / "region"))
+    monkeypatch.setenv(TABLES_ENV, str(tmp_path / "t.pickle"))
+    ex = Explorer()  # as the served page's kernel: the view comes drawn, without its figure
+    assert ex.rendered == 0 and shown(ex) == shown(expected)
+    assert ex.table.equals(expected.table) and ex.ranking.equals(expected.ranking)
+    assert legend(ex) == legend(expected)  # the figure is drawn when asked for
+    if ex.warming is not None:
+        ex.warming.join()
+    ex.year.value = 2023
+    assert ex.rendered == 1 and "Показатели 2023 года" in shown(ex)

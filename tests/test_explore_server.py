@@ -139,6 +139,14 @@ def test_explorer_page_redraws_on_a_picker_and_stops_clean(tmp_path):
 
         first = wait(lambda p: p["selects"] >= 7 and p["src"], "виджетов и графика")
         assert "Показатели 2024 года" in first["text"]
+        hidden = browser.call(
+            "Runtime.evaluate",
+            expression="Array.from(document.querySelectorAll('.jp-Cell')).filter(c => "
+            "c.offsetParent !== null).map(c => c.textContent).join(' ')",
+            returnByValue=True,
+        )["result"]["value"]
+        assert "Откройте в JupyterLab" not in hidden  # the cell tagged «remove» is not shown
+        assert "Динамика показателя школы" in hidden  # the other notes are
         metric = next(i for i, opts in enumerate(first["labels"]) if "Средний балл" in opts)
         index = first["labels"][metric].index("Средний балл")
         browser.call(
@@ -164,6 +172,10 @@ def test_explorer_page_redraws_on_a_picker_and_stops_clean(tmp_path):
     finally:
         if browser is not None:
             browser.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        if proc.poll() is None:  # a failed check: stop it as Ctrl+C does, Voilà and kernels too
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -8,7 +8,11 @@ the explorer's tables are prepared here, once, and handed to the page's
 kernel in a temporary file (:meth:`edu_quality.explore.ExploreTables.save`,
 environment variables :data:`~edu_quality.explore.DATA_ENV` and
 :data:`~edu_quality.explore.TABLES_ENV`), so the page does not read the data
-again. Ctrl+C or SIGTERM stop Voilà and every kernel it started.
+again; while Voilà starts, the first view is drawn into them
+(:func:`~edu_quality.explore.prepare_first_view`), so the kernel shows it
+without drawing. The notebook's cells tagged ``remove`` (notes for
+JupyterLab) are hidden on the page by the explorer's styles
+(:data:`~edu_quality.explore.EXPLORER_CSS`). Ctrl+C or SIGTERM stop Voilà and every kernel it started.
 """
 
 from __future__ import annotations
@@ -175,6 +179,21 @@ def _wait_until_answers(proc: subprocess.Popen, port: int) -> bool:
     return False
 
 
+def _prepare_first_view(tables, prepared: Path) -> None:
+    """Draw the page's first view into the prepared tables (the kernel then shows it at once).
+
+    The tables without it are in place already: a kernel that reads them
+    before the file is replaced draws the view itself.
+    """
+    from ..explore import prepare_first_view
+
+    try:
+        prepare_first_view(tables)
+    except Exception:  # noqa: BLE001 - only a head start: the page's kernel draws it itself
+        return
+    tables.save(prepared)
+
+
 class _Stop(Exception):
     """A signal to stop the server."""
 
@@ -213,6 +232,7 @@ def explore(args: argparse.Namespace) -> int:
         try:
             # a session of its own: Ctrl+C reaches this process only, which stops Voilà in order
             proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+            _prepare_first_view(tables, prepared)  # while Voilà starts
             if not _wait_until_answers(proc, port):
                 code = proc.poll()
                 raise EduQualityError(
