@@ -191,13 +191,17 @@ def print_summary(
     >>> row = {"file": "м4.xlsx", "year": 2021, "grade": 5, "work_grade": 4,
     ...        "participants": 1200, "schools": 30, "absent": 100, "excluded": 0,
     ...        "journal_invalid": 0, "warnings": 2}
-    >>> print_summary([row], {"ошибка": 0}, out=Path("ds"), seconds=0.04,
-    ...               from_cache=True)  # doctest: +ELLIPSIS
-    Исходные файлы не изменились: таблицы в ds актуальны (из кэша, 0,0 с).
-    файл ...
-    м4.xlsx                                      2021  5(4)    1 200    30       100       0     0        2
-    Итого: участников 1 200, отсутствовали 100, исключено результатов с ошибками 0.
-    ...
+    >>> import contextlib, io
+    >>> shown = io.StringIO()
+    >>> with contextlib.redirect_stdout(shown):
+    ...     print_summary([row], {"ошибка": 0}, out=Path("ds"), seconds=0.04, from_cache=True)
+    >>> lines = shown.getvalue().splitlines()
+    >>> lines[0]
+    'Исходные файлы не изменились: таблицы в ds актуальны (из кэша, 0,0 с).'
+    >>> lines[2].split()[:3]
+    ['м4.xlsx', '2021', '5(4)']
+    >>> lines[3].replace("\u202f", " ")
+    'Итого: участников 1 200, отсутствовали 100, исключено результатов с ошибками 0.'
     """
     shown = f"{seconds:.1f}".replace(".", ",")
     if from_cache:
