@@ -7,13 +7,15 @@ function takes: «Параметр `family` должен быть одним и�
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Sequence
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import DataError, Problem
+
+if TYPE_CHECKING:  # pandas is imported where a table is checked: checking options needs none
+    import pandas as pd
 
 __all__ = [
     "check_fraction",
@@ -74,7 +76,7 @@ def check_fraction(name: str, value: object) -> float:
     ...
     ValueError: Параметр `alpha` должен быть числом между 0 и 1, передано 5
     """
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if not ok or not 0 < float(value) < 1:
         raise ValueError(f"Параметр `{name}` должен быть числом между 0 и 1, передано {value!r}")
     return float(value)
@@ -98,7 +100,7 @@ def check_positive(name: str, value: object, *, integer: bool = False) -> float:
     ...
     ValueError: Параметр `max_columns` должен быть целым положительным числом, передано 2.5
     """
-    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    kinds = numbers.Integral if integer else numbers.Real  # NumPy's numbers too
     ok = isinstance(value, kinds) and not isinstance(value, bool) and value > 0
     if not ok:
         what = "целым положительным числом" if integer else "положительным числом"
@@ -134,7 +136,7 @@ def check_school_year(name: str, value: object) -> int:
     ...
     ValueError: Параметр `year`: «2023/2025» — не учебный год: годы должны идти подряд, например «2023/2024»
     """
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         year = int(value)
     else:
         text = " ".join(str(value).split()) if isinstance(value, str) else None
@@ -172,6 +174,7 @@ def require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> require_columns(pd.DataFrame({"a": [1]}), ["a"])
     >>> require_columns(pd.DataFrame({"a": [1]}), ["a", "b"])
     Traceback (most recent call last):
@@ -191,11 +194,14 @@ def numeric_columns(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> numeric_columns(pd.DataFrame({"x": ["1", "2,5"]}), ["x"])
     Traceback (most recent call last):
     ...
     edu_quality.errors.DataError: столбец «x»: нечисловые значения: «2,5»
     """
+    import pandas as pd
+
     out = {}
     problems = []
     for c in dict.fromkeys(columns):
@@ -219,8 +225,11 @@ def is_constant(values: pd.Series) -> bool:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> is_constant(pd.Series([3, 3])), is_constant(pd.Series([3, 4]))
     (True, False)
     """
+    import numpy as np
+
     v = values.to_numpy()
     return len(v) == 0 or bool(np.all(v == v[0]))

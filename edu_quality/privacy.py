@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import DataError
+
+if TYPE_CHECKING:  # imported where ids are hashed: reading the key needs no pandas
+    import pandas as pd
 
 __all__ = ["KEY_VARIABLE", "key_for", "pseudonymize", "pupil_key"]
 
@@ -94,10 +96,13 @@ def pseudonymize(ids: pd.Series, key: str | bytes) -> pd.Series:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> s = pseudonymize(pd.Series(["17", "17", "18"]), "k")
     >>> s[0] == s[1] != s[2], len(s[0])
     (True, 16)
     """
+    import pandas as pd
+
     k = pupil_key(key)
     codes, uniques = pd.factorize(ids, use_na_sentinel=True)
     hashed = [hmac.new(k, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:16] for u in uniques]

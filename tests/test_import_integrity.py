@@ -350,3 +350,40 @@ def test_cli_names_an_os_error_in_russian(tmp_path, capsys, region):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Errno" not in err, err
     assert err.startswith("edu-quality: ошибка: путь ведёт не в папку"), err
+
+
+# ------------------------------------------------------------------ the cached path
+
+
+def test_a_cached_import_prints_the_summary_the_import_printed(region, capsys):
+    """Nothing changed: the command prints, from the manifest, the table the import printed."""
+    assert main(_cli(region)) == 0
+    first = capsys.readouterr().out.splitlines()
+    assert main(_cli(region)) == 0
+    again = capsys.readouterr().out.splitlines()
+    assert first[0].startswith("Импорт ФИС ОКО →"), first[0]
+    assert again[0].startswith("Исходные файлы не изменились: таблицы в "), again[0]
+    assert again[1:] == first[1:] and len(again) == 6  # header, 2 files, 2 totals
+    assert MATHS[:43] in again[2] and "   6 " in again[2]
+
+
+def test_a_cached_import_imports_no_pandas(region):
+    """The cache check of ``edu-quality import fis-oko`` imports neither pandas, NumPy nor
+    pandera: a re-import of unchanged files answers at once."""
+    assert main(_cli(region)) == 0
+    code = (
+        "import sys\n"
+        "from edu_quality.cli import main\n"
+        f"code = main({_cli(region)!r})\n"
+        "heavy = sorted(m for m in ('pandas', 'numpy', 'pandera', 'pyarrow') if m in sys.modules)\n"
+        "print('->', code, heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        check=True,
+    )
+    assert "Исходные файлы не изменились" in done.stdout, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "-> 0 []", done.stdout

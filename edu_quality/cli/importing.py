@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from .parsing import Parser, examples, positive_int, whole_number
 
-__all__ = ["add_import_command", "import_fis_oko"]
+__all__ = ["add_import_command", "import_fis_oko", "print_summary"]
 
 IMPORT_EXAMPLE = (
     "edu-quality import fis-oko --registry schools_registry.xlsx "
@@ -107,8 +108,35 @@ def _fmt_int(n: object) -> str:
     return f"{int(n):,}".replace(",", "\u202f")
 
 
+def _total(rows: list[dict[str, Any]], column: str) -> int:
+    """The sum of a column of the summary rows; a row without it (or with NaN) counts 0."""
+    return int(sum(v for r in rows if (v := r.get(column)) is not None and v == v))
+
+
 def import_fis_oko(args: argparse.Namespace) -> int:
-    """Run the import the parsed ``args`` describe and print its summary table."""
+    """Run the import the parsed ``args`` describe and print its summary table.
+
+    Whether the last import's outputs are current is checked first, without
+    pandas (:func:`edu_quality.fisoko.plan.cached_import`): then the summary
+    comes from the manifest and nothing is read.
+    """
+    from ..fisoko.plan import cached_import
+
+    options = {
+        "scales": args.scales,
+        "strict": args.strict,
+        "invalid_results": "exclude" if args.exclude_invalid_results else "raise",
+        "small_rural_max": args.small_rural_max,
+        "groups": args.groups,
+    }
+    kept = None
+    if not args.no_cache:
+        kept = cached_import(args.registry, args.context, args.vpr, args.out, **options)
+    if kept is not None:
+        print_summary(
+            kept.rows, kept.quality_counts, out=kept.out, seconds=kept.seconds, from_cache=True
+        )
+        return 0
     from ..fisoko import import_fisoko
 
     result = import_fisoko(
@@ -116,45 +144,91 @@ def import_fis_oko(args: argparse.Namespace) -> int:
         args.context,
         args.vpr,
         args.out,
-        scales=args.scales,
-        strict=args.strict,
-        invalid_results="exclude" if args.exclude_invalid_results else "raise",
-        small_rural_max=args.small_rural_max,
-        groups=args.groups,
+        **options,
         cache=not args.no_cache,
         workers=args.workers,
         progress=not args.quiet and sys.stderr.isatty(),
     )
-    files = result.files
-    seconds = f"{result.seconds:.1f}".replace(".", ",")
-    if result.from_cache:
-        print(
-            f"Исходные файлы не изменились: таблицы в {result.out} актуальны "
-            f"(из кэша, {seconds} с)."
-        )
+    print_summary(
+        result.files.to_dict("records"),
+        result.quality_counts,
+        out=result.out,
+        seconds=result.seconds,
+        from_cache=result.from_cache,
+        cache_hits=result.cache_hits,
+    )
+    return 0
+
+
+def print_summary(
+    rows: list[dict[str, Any]],
+    quality_counts: dict[str, int],
+    *,
+    out: Path,
+    seconds: float,
+    from_cache: bool,
+    cache_hits: int = 0,
+) -> None:
+    """Print the summary table of an import: one line per ВПР file, then the totals.
+
+    Parameters
+    ----------
+    rows : list of dict
+        One summary row per ВПР file (the columns of ``ImportResult.files``).
+    quality_counts : dict
+        Rows of the data-quality report by severity.
+    out : Path
+        The output folder.
+    seconds : float
+        Wall time of the import.
+    from_cache : bool
+        Whether nothing had changed.
+    cache_hits : int
+        ВПР files read from the cache.
+
+    Examples
+    --------
+    >>> row = {"file": "м4.xlsx", "year": 2021, "grade": 5, "work_grade": 4,
+    ...        "participants": 1200, "schools": 30, "absent": 100, "excluded": 0,
+    ...        "journal_invalid": 0, "warnings": 2}
+    >>> import contextlib, io
+    >>> shown = io.StringIO()
+    >>> with contextlib.redirect_stdout(shown):
+    ...     print_summary([row], {"ошибка": 0}, out=Path("ds"), seconds=0.04, from_cache=True)
+    >>> lines = shown.getvalue().splitlines()
+    >>> lines[0]
+    'Исходные файлы не изменились: таблицы в ds актуальны (из кэша, 0,0 с).'
+    >>> lines[2].split()[:3]
+    ['м4.xlsx', '2021', '5(4)']
+    >>> lines[3].replace("\u202f", " ")
+    'Итого: участников 1 200, отсутствовали 100, исключено результатов с ошибками 0.'
+    """
+    shown = f"{seconds:.1f}".replace(".", ",")
+    if from_cache:
+        print(f"Исходные файлы не изменились: таблицы в {out} актуальны (из кэша, {shown} с).")
     else:
         print(
-            f"Импорт ФИС ОКО → {result.out}: {len(files)} файлов ВПР за {seconds} с "
-            f"(из кэша {result.cache_hits})."
+            f"Импорт ФИС ОКО → {out}: {len(rows)} файлов ВПР за {shown} с (из кэша {cache_hits})."
         )
     header = (
         f"{'файл':<44} {'год':>4} {'класс':>5} {'участн.':>8} {'школ':>5} "
         f"{'отсутств.':>9} {'исключ.':>7} {'журн.':>5} {'предупр.':>8}"
     )
     print(header)
-    for r in files.itertuples(index=False):
-        grade = f"{r.grade}" if r.grade == r.work_grade else f"{r.grade}({r.work_grade})"
-        name = r.file if len(r.file) <= 44 else r.file[:43] + "…"
-        print(
-            f"{name:<44} {r.year:>4} {grade:>5} {_fmt_int(r.participants):>8} "
-            f"{r.schools:>5} {_fmt_int(r.absent):>9} {r.excluded:>7} "
-            f"{r.journal_invalid:>5} {r.warnings:>8}"
+    for r in rows:
+        grade = (
+            f"{r['grade']}" if r["grade"] == r["work_grade"] else f"{r['grade']}({r['work_grade']})"
         )
-    q = result.quality_counts
-    has = "unreliable_protocols" in files.columns
-    unreliable = int(files["unreliable_protocols"].sum()) if has else 0
+        name = r["file"] if len(r["file"]) <= 44 else r["file"][:43] + "…"
+        print(
+            f"{name:<44} {r['year']:>4} {grade:>5} {_fmt_int(r['participants']):>8} "
+            f"{r['schools']:>5} {_fmt_int(r['absent']):>9} {r['excluded']:>7} "
+            f"{r['journal_invalid']:>5} {r['warnings']:>8}"
+        )
+    q = quality_counts
+    unreliable = _total(rows, "unreliable_protocols")
     if unreliable:
-        kept = int(files["unreliable_rows"].sum())
+        kept = _total(rows, "unreliable_rows")
         print(
             f"Недостоверных протоколов (школа × работа с невозможными итоговыми баллами или "
             f"неизвестным вариантом): {_fmt_int(unreliable)}; их результаты "
@@ -162,16 +236,15 @@ def import_fis_oko(args: argparse.Namespace) -> int:
             "учитываются в анализе — список в data_quality.parquet."
         )
     print(
-        f"Итого: участников {_fmt_int(files['participants'].sum())}, отсутствовали "
-        f"{_fmt_int(files['absent'].sum())}, исключено результатов с ошибками "
-        f"{_fmt_int(files['excluded'].sum())}."
+        f"Итого: участников {_fmt_int(_total(rows, 'participants'))}, отсутствовали "
+        f"{_fmt_int(_total(rows, 'absent'))}, исключено результатов с ошибками "
+        f"{_fmt_int(_total(rows, 'excluded'))}."
     )
     print(
         f"Качество данных: ошибок {_fmt_int(q.get('ошибка', 0))}, предупреждений "
         f"{_fmt_int(q.get('предупреждение', 0))} (из них отметок по журналу "
-        f"{_fmt_int(files['journal_invalid'].sum())}), примечаний "
+        f"{_fmt_int(_total(rows, 'journal_invalid'))}), примечаний "
         f"{_fmt_int(q.get('примечание', 0))} — подробно в data_quality.parquet. "
         "«класс 6(5)»: обучающиеся 6 класса писали работу за 5 класс (осень 2020: "
         "учебный год 2020/21, год 2021, сессия «осень»)."
     )
-    return 0

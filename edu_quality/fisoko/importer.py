@@ -3,8 +3,9 @@
 :func:`import_fisoko` (command ``edu-quality import fis-oko``) converts a
 registry, a context questionnaire and folders of ВПР exports into the Parquet
 files of :data:`OUTPUTS`, which :func:`edu_quality.load_dataset` reads. It runs
-in stages: the cache keys of the inputs (:func:`_plan`), the outputs kept as
-they are when nothing changed (:func:`_unchanged`), the ВПР files read from the
+in stages: the inputs checked and their cache keys
+(:func:`~edu_quality.fisoko.plan.prepare_import`), the outputs kept as they are
+when nothing changed (:func:`~edu_quality.fisoko.plan.unchanged_manifest`), the ВПР files read from the
 cache or in worker processes (:func:`_read_vpr_files`), the tables of all
 files together (:func:`all_results`, :func:`with_unknown_schools`,
 :func:`all_quality`), the outputs written to a staging folder and moved into
@@ -16,12 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,44 +32,26 @@ from .._checks import check_option
 from .._files import (
     INCOMPLETE_MARKER,
     finish_replace,
-    remove_staging,
     replace_files,
     sha256_file,
     staging_folder,
 )
 from ..errors import DataError, WriteError, os_error_text
-from ..io.limits import DEFAULT_LIMITS, ReadLimits, inside_folder, regular_file
-from ..privacy import pupil_key
+from ..io.limits import DEFAULT_LIMITS, ReadLimits
 from ..scales import read_scales
-from .cache import read_entry, read_manifest, write_entry, write_manifest
+from .cache import read_entry, write_entry, write_manifest
 from .combine import all_quality, all_results, groups_quality, with_unknown_schools
 from .common import NOTE, WARNING
 from .context import FisOkoContext, read_fisoko_context
 from .groups import fisoko_schools
+from .plan import OUTPUTS, ImportPlan, prepare_import, unchanged_manifest
 from .registry import read_fisoko_registry
 from .vpr import FisOkoVpr, read_fisoko_vpr
 
 __all__ = ["OUTPUTS", "ImportResult", "import_fisoko"]
 
-#: Files written by :func:`import_fisoko` (table → file name in the output folder).
-OUTPUTS = {
-    "schools": "schools.parquet",
-    "results": "results_vpr.parquet",
-    "tasks": "tasks.parquet",
-    "absent": "vpr_absent.parquet",
-    "files": "vpr_files.parquet",
-    "staff": "staff.parquet",
-    "quality": "data_quality.parquet",
-}
-_CACHE_DIR = ".cache"
 #: Errors of a disk (or a quota, or a file-size limit) that is full.
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-_MANIFEST = "manifest.json"
-#: Fields of a row of the ``files`` summary that a manifest's rows must have.
-_SUMMARY_FIELDS = frozenset(
-    ["file", "folder", "layout", "year", "subject", "grade", "work_grade", "participants"]
-    + ["schools", "absent", "excluded", "warnings", "journal_invalid", "notes"]
-)
 
 
 @dataclass(frozen=True)
@@ -109,61 +91,6 @@ class ImportResult:
     def quality(self) -> pd.DataFrame:
         """Read the data-quality report that was written."""
         return pd.read_parquet(self.written["quality"])
-
-
-def _code_version() -> str:
-    from .. import __version__
-
-    h = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent.parent
-    for name in ("fisoko", "scales", "io", "schema", "privacy", "names", "marks", "exam_years"):
-        # a module or a package of modules
-        for p in [package / f"{name}.py", *sorted((package / name).rglob("*.py"))]:
-            if p.is_file():
-                h.update(p.relative_to(package).as_posix().encode())
-                h.update(p.read_bytes())
-    data = package / "data" / "vpr_scales.csv"
-    if data.exists():
-        h.update(data.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def _stat(path: Path | None) -> list[object]:
-    if path is None:
-        return [None]
-    st = path.stat()
-    return [str(path.resolve()), st.st_size, st.st_mtime_ns]
-
-
-def _digest(obj: object) -> str:
-    return hashlib.sha256(
-        json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str).encode()
-    ).hexdigest()
-
-
-def _vpr_files(vpr: Iterable[str | Path]) -> list[Path]:
-    """The ``.xlsx`` files of the ВПР folders (and the files) given, each folder in order.
-
-    A folder's entry that is a symbolic link out of the folder is refused
-    (:func:`edu_quality.io.limits.inside_folder`), not followed.
-    """
-    files: list[Path] = []
-    for item in vpr:
-        p = Path(item)
-        if p.is_dir():
-            root = p.resolve()
-            files += sorted(
-                inside_folder(x, root, x.name)
-                for x in p.iterdir()
-                if x.suffix.lower() in (".xlsx", ".xlsm") and not x.name.startswith(("~$", "."))
-            )
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise DataError(p.name, f"папка или файл не найдены: {p}")
-    if not files:
-        raise DataError(None, "в указанных папках ВПР нет файлов .xlsx")
-    return files
 
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
@@ -337,29 +264,23 @@ def import_fisoko(
     if not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ValueError(f"Параметр `workers` должен быть целым числом ≥ 1, передано {workers!r}")
     limits = limits or DEFAULT_LIMITS
+    run, files = prepare_import(
+        registry,
+        context,
+        vpr,
+        out,
+        scales=scales,
+        strict=strict,
+        invalid_results=invalid_results,
+        small_rural_max=small_rural_max,
+        groups=groups,
+        limits=limits,
+    )
+    out = run.out
     registry = Path(registry)
     context = Path(context) if context is not None else None
     scales_path = Path(scales) if scales is not None else None
     groups_path = Path(groups) if groups is not None else None
-    for p in (registry, context, scales_path, groups_path):
-        if p is not None:
-            regular_file(p, p.name, limits)
-    files = _vpr_files(vpr)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    remove_staging(out)  # a killed import's, even when the outputs turn out unchanged
-    run = _plan(
-        out,
-        registry,
-        context,
-        scales_path,
-        files,
-        strict=strict,
-        invalid_results=invalid_results,
-        small_rural_max=small_rural_max,
-        limits=limits,
-        groups=groups_path,
-    )
     if cache:
         kept = _unchanged(run, files)
         if kept is not None:
@@ -398,129 +319,16 @@ def import_fisoko(
     )
 
 
-@dataclass(frozen=True)
-class _Run:
-    """What an import needs to find its cache and outputs.
-
-    Attributes
-    ----------
-    out : Path
-        The output folder.
-    version : str
-        :func:`_code_version`.
-    options : dict
-        The options that change what is read (the pupil key only as a hash).
-    key : str
-        Digest of the code version, the options and every input's path, size
-        and modification time: the same key, the same outputs.
-    file_keys : dict
-        ВПР file (as ``str``) → digest of the code version, the options, the
-        user's scales and the file: the name of its cache entry.
-    """
-
-    out: Path
-    version: str
-    options: dict[str, Any]
-    key: str
-    file_keys: dict[str, str]
-
-    @property
-    def cache_dir(self) -> Path:
-        """``out/.cache``."""
-        return self.out / _CACHE_DIR
-
-    @property
-    def manifest(self) -> Path:
-        """The manifest of the last import written (its key, outputs and summary)."""
-        return self.cache_dir / _MANIFEST
-
-    def entry(self, f: Path) -> Path:
-        """The cache entry of a ВПР file."""
-        return self.cache_dir / "vpr" / f"{self.file_keys[str(f)]}.pkl"
-
-
-def _plan(
-    out: Path,
-    registry: Path,
-    context: Path | None,
-    scales_path: Path | None,
-    files: list[Path],
-    *,
-    strict: bool,
-    invalid_results: str,
-    small_rural_max: int,
-    limits: ReadLimits = DEFAULT_LIMITS,
-    groups: Path | None = None,
-) -> _Run:
-    """The cache keys of an import (see :class:`_Run`)."""
-    key = pupil_key()
-    options = {
-        "strict": bool(strict),
-        "invalid_results": invalid_results,
-        "small_rural_max": int(small_rural_max),
-        "limits": asdict(limits),
-        "pseudonymize": hashlib.sha256(b"edu-quality-cache:" + key).hexdigest() if key else None,
-    }
-    version = _code_version()
-    inputs = {
-        "registry": _stat(registry),
-        "context": _stat(context),
-        "scales": _stat(scales_path),
-        "groups": _stat(groups),
-        "vpr": [_stat(f) for f in files],
-    }
-    scales_key = _stat(scales_path)
-    return _Run(
-        out=out,
-        version=version,
-        options=options,
-        key=_digest([version, options, inputs]),
-        file_keys={str(f): _digest([version, options, scales_key, _stat(f)]) for f in files},
-    )
-
-
-def _unchanged(run: _Run, files: list[Path]) -> ImportResult | None:
-    """The result of the last import when nothing changed and its outputs are as written.
-
-    Returns None when anything changed (inputs, options, code), the manifest
-    is missing or not right (:func:`edu_quality.fisoko.cache.read_manifest`:
-    its shape, its own digest, one summary row per ВПР file), an output is
-    missing or its SHA-256 is not the one recorded, or the folder holds the
-    marker of an import that did not finish.
-    """
-    out = run.out
-    if os.path.lexists(out / INCOMPLETE_MARKER):
+def _unchanged(run: ImportPlan, files: list[Path]) -> ImportResult | None:
+    """The result of the last import when nothing changed (:func:`~.plan.unchanged_manifest`)."""
+    manifest = unchanged_manifest(run, files)
+    if manifest is None:
         return None
-    manifest = read_manifest(
-        run.manifest,
-        required={f for name, f in OUTPUTS.items() if name != "staff"},
-        allowed=set(OUTPUTS.values()),
-    )
-    if manifest is None or manifest["key"] != run.key:
-        return None
-    rows = manifest["files"]
-    if len(rows) != len(files) or any(
-        not _SUMMARY_FIELDS <= set(row) or row["file"] != f.name
-        for row, f in zip(rows, files, strict=True)
-    ):
-        return None
-    for fname, record in manifest["outputs"].items():
-        path = out / fname
-        try:
-            if (
-                path.is_symlink()
-                or not path.is_file()
-                or path.stat().st_size != record["size"]
-                or sha256_file(path) != record["sha256"]
-            ):
-                return None
-        except OSError:
-            return None
     outputs = set(manifest["outputs"])
     return ImportResult(
-        out=out,
-        written={n: out / f for n, f in OUTPUTS.items() if f in outputs},
-        files=pd.DataFrame(rows),
+        out=run.out,
+        written={n: run.out / f for n, f in OUTPUTS.items() if f in outputs},
+        files=pd.DataFrame(manifest["files"]),
         quality_counts=manifest["quality_counts"],
         from_cache=True,
         cache_hits=len(files),
@@ -529,7 +337,7 @@ def _unchanged(run: _Run, files: list[Path]) -> ImportResult | None:
 
 
 def _read_vpr_files(
-    run: _Run,
+    run: ImportPlan,
     files: list[Path],
     read_options: dict[str, Any],
     *,
@@ -607,7 +415,7 @@ def _read_vpr_files(
 
 
 def _publish(
-    run: _Run,
+    run: ImportPlan,
     tables: tuple[
         pd.DataFrame,
         pd.DataFrame,
@@ -713,7 +521,7 @@ def _write_outputs(
 
 
 def _write_cache(
-    run: _Run,
+    run: ImportPlan,
     files: list[Path],
     outputs: dict[str, dict[str, Any]],
     summary: pd.DataFrame,

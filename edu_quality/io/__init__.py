@@ -34,23 +34,47 @@ workbook's archive and its sheets' extent, checked before they are read),
 :mod:`.excel` (workbooks), :mod:`.raw` (any file into the grid),
 :mod:`.checks` (checks and their problems), :mod:`.load` (one file into a
 checked table), :mod:`.readers` and :mod:`.results` (the public readers).
+
+The names below are imported on first use (PEP 562): :mod:`.limits` alone
+imports no pandas.
 """
 
 from __future__ import annotations
 
-from .limits import DEFAULT_LIMITS, ReadLimits
-from .official import read_official_list
-from .raw import SUFFIXES as SUFFIXES
-from .readers import (
-    read_context,
-    read_enrolment,
-    read_indicators,
-    read_plan,
-    read_risk_profiles,
-    read_schools,
-    read_staff,
-)
-from .results import read_results
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+
+#: Public name → the module it lives in, imported on first use.
+_EXPORTS = {
+    "DEFAULT_LIMITS": "limits",
+    "ReadLimits": "limits",
+    "read_official_list": "official",
+    "SUFFIXES": "raw",
+    "read_context": "readers",
+    "read_enrolment": "readers",
+    "read_indicators": "readers",
+    "read_plan": "readers",
+    "read_risk_profiles": "readers",
+    "read_schools": "readers",
+    "read_staff": "readers",
+    "read_results": "results",
+}
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
+    from .limits import DEFAULT_LIMITS, ReadLimits
+    from .official import read_official_list
+    from .raw import SUFFIXES as SUFFIXES
+    from .readers import (
+        read_context,
+        read_enrolment,
+        read_indicators,
+        read_plan,
+        read_risk_profiles,
+        read_schools,
+        read_staff,
+    )
+    from .results import read_results
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -65,3 +89,5 @@ __all__ = [
     "read_schools",
     "read_staff",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, (), __all__)
