@@ -29,6 +29,7 @@ from ..metrics import exam_not_held
 from .data import ReportData, work_keys
 from .plan import plan_table
 from .render import Section, fmt_number, fmt_percent
+from .similar import partner_names
 
 __all__ = [
     "FAR_WORKS",
@@ -442,7 +443,11 @@ def school_measures(data: ReportData, school_id: str) -> tuple[str, pd.DataFrame
 
 
 def actions_section(data: ReportData, school_id: str) -> Section:
-    """«Что делать»: the measures of the school's track with deadlines, and its high risks."""
+    """«Что делать»: the track's measures with deadlines, partner schools, the high risks.
+
+    A ШНОР with partner schools (:func:`edu_quality.report.similar.partner_names`)
+    is told whom to learn from, nearest first.
+    """
     _check(data, school_id)
     sec = Section("Что делать")
     track, measures, own = school_measures(data, school_id)
@@ -465,6 +470,13 @@ def actions_section(data: ReportData, school_id: str) -> Section:
                 f"мероприятий: трек {track}» в конце отчёта"
             )
         sec.items(items)
+    partners = partner_names(data, school_id)
+    if partners:
+        sec.text(
+            "Обменяться опытом со школами в похожих условиях, чей результат выше ожидаемого: "
+            + ", ".join(partners)
+            + " (подробнее — в разделе «С кем обменяться опытом»)."
+        )
     year = risk_year(data, school_id)
     if year is None:
         sec.text("Рисковый профиль школы не загружен.")

@@ -21,7 +21,7 @@ from ..similar import family_results, partner_schools, similar_schools
 from .data import ReportData
 from .render import Section
 
-__all__ = ["partners_section", "similar_section"]
+__all__ = ["partner_names", "partners_section", "similar_section"]
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -50,6 +50,21 @@ def _families(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
             out = str(exc)
     _CACHE[data] = out
     return out
+
+
+def partner_names(data: ReportData, school_id: str, *, most: int = 3) -> list[str]:
+    """Names of the first ``most`` partner schools of a ШНОР (nearest first); [] when none.
+
+    The partners of :func:`partners_section` (those large enough to show their
+    result), for the first screen's «Что делать».
+    """
+    fam = _families(data)
+    if isinstance(fam, str):
+        return []
+    _, res, p = fam
+    mine = p.loc[p["school_id"] == school_id]
+    mine = mine.loc[mine["partner_id"].map(res["participants"]).fillna(0) >= data.min_n]
+    return [str(data.names.get(s, s)) for s in mine["partner_id"].head(most)]
 
 
 def _signed(v: float) -> str:
