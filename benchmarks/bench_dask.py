@@ -15,9 +15,13 @@ or the scheduler at ``--scheduler`` — times
 * ``classify(ds, year)``.
 
 It reports each step's wall time, this process's peak resident memory (the
-pupil rows never come here: compare with the pandas run of
-``bench_national.py``) and the workers' peak memory. The table is printed and
-appended to ``reports/bench_dask.md``. A benchmark: nothing is judged.
+pupil rows never come here) and the workers' peak memory. The same three steps
+are then run with pandas on the same folder in a new process (as
+``bench_national.py`` runs them), and the totals are compared beside the
+targets: the cluster no slower than twice the pandas run, the client under
+1 GiB. The table is printed and appended to ``reports/bench_dask.md``; the
+exit status is 1 when a target is missed (``--no-pandas`` skips the pandas run
+and that target).
 """
 
 from __future__ import annotations
@@ -35,9 +39,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_national import GIB, MUNICIPALITIES, _generate, _n, _Sampler  # noqa: E402
+from bench_national import GIB, MUNICIPALITIES, _generate, _measure, _n, _Sampler  # noqa: E402
 
 REPORT = ROOT / "reports" / "bench_dask.md"
+TARGET_RATIO = 2.0  # the cluster's total against the pandas run of the same steps
+TARGET_CLIENT_GIB = 1.0
+PANDAS_STEPS = ("load", "summarize", "classify")
 
 
 def _worker_peak() -> int:
@@ -50,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pupils-scale", type=float, default=0.35)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scheduler", help="адрес планировщика (по умолчанию — локальный кластер)")
+    parser.add_argument(
+        "--no-pandas", action="store_true", help="не замерять те же шаги в pandas для сравнения"
+    )
     args = parser.parse_args(argv)
 
     import distributed
@@ -96,7 +106,32 @@ def main(argv: list[str] | None = None) -> int:
             client.close()
             if cluster is not None:
                 cluster.close()
+        pandas = None if args.no_pandas else _measure(folder)["steps"]
     total = sum(r[1] for r in rows)
+    client_peak = max(r[2] for r in rows)
+    verdicts = [
+        f"пик клиента {client_peak / GIB:.2f} ГиБ (цель < {TARGET_CLIENT_GIB:.0f} ГиБ)",
+    ]
+    ok = client_peak < TARGET_CLIENT_GIB * GIB
+    compare: list[str] = []
+    if pandas is not None:
+        pandas_total = sum(pandas[k]["seconds"] for k in PANDAS_STEPS)
+        ratio = total / pandas_total if pandas_total > 0 else float("inf")
+        ok = ok and ratio <= TARGET_RATIO
+        verdicts.insert(
+            0,
+            f"Dask {total:.1f} с против pandas {pandas_total:.1f} с: ×{ratio:.2f} "
+            f"(цель ≤ ×{TARGET_RATIO:.0f})",
+        )
+        compare = [
+            "",
+            "Те же шаги в pandas (новый процесс, та же папка): "
+            + ", ".join(
+                f"{k} {pandas[k]['seconds']:.1f} с (пик {pandas[k]['peak'] / GIB:.2f} ГиБ)"
+                for k in PANDAS_STEPS
+            )
+            + ".",
+        ]
     lines = [
         f"# Национальный масштаб на кластере Dask: {_n(args.schools)} школ "
         f"({MUNICIPALITIES} муниципалитетов), {datetime.now():%Y-%m-%d %H:%M}",
@@ -108,10 +143,13 @@ def main(argv: list[str] | None = None) -> int:
         "| шаг | с | пик памяти этого процесса, ГиБ |",
         "|---|---:|---:|",
         *(f"| {label} | {s:.1f} | {peak / GIB:.2f} |" for label, s, peak in rows),
-        f"| всего | {total:.1f} | |",
+        f"| всего | {total:.1f} | {client_peak / GIB:.2f} |",
         "",
         "Пик памяти рабочих процессов, ГиБ: "
         + ", ".join(f"{p / GIB:.2f}" for p in sorted(workers.values())),
+        *compare,
+        "",
+        "; ".join(verdicts) + " — " + ("цели достигнуты" if ok else "цель не достигнута"),
         "",
     ]
     text = "\n".join(lines)
@@ -121,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     with REPORT.open("a", encoding="utf-8") as fh:
         fh.write(text + "\n")
     print(f"Добавлено в {REPORT}")
-    return 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

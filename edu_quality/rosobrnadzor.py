@@ -205,14 +205,17 @@ def meeting_rule(
         suffixes=("", "_prev"),
     )
     out: dict[str, list[str]] = {}
-    for (sid, ses), part in this.groupby(["school_id", "session"], sort=False):
-        if len(part) < 2:
+    groups: dict[tuple, list[str]] = {}  # (school, session) in order of first row, as groupby
+    for r in this.itertuples():
+        if pd.isna(r.school_id) or pd.isna(r.session):  # groupby leaves such rows out
             continue
-        items = [
+        groups.setdefault((r.school_id, r.session), []).append(
             _item(r, "значение скрыто" if r.secret else share_text(r.share_2), r.secret, False)
             + _few(r.participants)
-            for r in part.itertuples()
-        ]
+        )
+    for (sid, ses), items in groups.items():
+        if len(items) < 2:
+            continue
         where = f"{year} года" + (f", сессия «{ses}»" if sessions else "")
         out.setdefault(str(sid), []).append(
             f"доля «2» не ниже {percent(share)} в {len(items)} процедурах {where} ("

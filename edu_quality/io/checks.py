@@ -265,23 +265,59 @@ def _header_like(values: pd.Series, keys: frozenset[str]) -> np.ndarray:
     """Which cells, normalised as headers are, are one of ``keys``.
 
     Each distinct value is tested once; a value without a letter never is.
+    Distinct texts of ASCII letters and digits only (pupil and school codes,
+    most of a large column) are squeezed by lower-casing alone, so they are
+    sifted together by :func:`_plain_candidates`; only the few left are tested
+    one by one.
     """
     codes, uniques = pd.factorize(values)
     squeezed = {_squeezed(k) for k in keys}
-    hit = np.fromiter(
-        (
+    look = _plain_candidates(uniques, squeezed)
+    items = uniques if look is None else np.asarray(uniques, dtype=object)[look]
+
+    def like(u: object) -> bool:
+        return (
             isinstance(u, str)
             and u.lower() != u.upper()  # has a letter
             and _squeezed(u) in squeezed
             and normalize_header(u) in keys
-            for u in uniques
-        ),
-        dtype=bool,
-        count=len(uniques),
-    )
+        )
+
+    found = np.fromiter((like(u) for u in items), dtype=bool, count=len(items))
+    if look is None:
+        hit = found
+    else:
+        hit = np.zeros(len(uniques), dtype=bool)
+        hit[look] = found
     if not hit.any():
         return np.zeros(len(values), dtype=bool)
     return np.append(hit, False)[codes]  # a missing value (code -1) is no header
+
+
+_PLAIN = r"^[0-9A-Za-z]*$"
+
+
+def _plain_candidates(uniques: object, squeezed: set[str]) -> np.ndarray | None:
+    """Positions of the distinct texts that may be header-like; None: test them all.
+
+    A text of ASCII letters and digits only is its own :func:`_squeezed` form
+    lower-cased, so it may be one only when its lower case is among
+    ``squeezed``; any other text stays a candidate. Exactly the hits of the
+    one-by-one test are among the candidates.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(uniques, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN), False)
+    maybe = pc.is_in(pc.ascii_lower(arr), value_set=pa.array(sorted(squeezed), arr.type))
+    keep = pc.or_(pc.invert(plain), pc.fill_null(maybe, False))
+    return np.flatnonzero(keep.to_numpy(zero_copy_only=False))
 
 
 def _repeated_headers(

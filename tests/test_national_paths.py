@@ -1,0 +1,145 @@
+"""The faster paths of the national-scale run give what the general ones give.
+
+Each is compared with the original one-by-one computation on small inputs
+built here: the header-like test of :mod:`edu_quality.io.checks` (distinct
+texts sifted together) and the reasons of :func:`edu_quality.rosobrnadzor.meeting_rule`
+(one pass over the rows instead of one per school and session).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from edu_quality.io.checks import _header_like, _squeezed
+from edu_quality.rosobrnadzor import (
+    _few,
+    _item,
+    listing,
+    meeting_rule,
+    per_school,
+    percent,
+    share_text,
+)
+from edu_quality.schema import normalize_header
+
+KEYS = frozenset({"код оо", "school id", "pupil id", "код обучающегося", "score", "n2"})
+TEXTS = [
+    "P0100118001",
+    "School_ID",
+    "SCHOOL ID",
+    "schoolid",
+    "Код ОО",
+    " КОД  ОО ",
+    "«Score»",
+    "SCORE",
+    "score",
+    "N2",
+    "n2",
+    "2",
+    None,
+    "pupil_id",
+    "PUPILID",
+    "İscore",
+    "ΣCORE",
+    "x",
+    "",
+]
+
+
+def _header_like_one_by_one(values: pd.Series, keys: frozenset[str]) -> np.ndarray:
+    codes, uniques = pd.factorize(values)
+    squeezed = {_squeezed(k) for k in keys}
+    hit = np.fromiter(
+        (
+            isinstance(u, str)
+            and u.lower() != u.upper()
+            and _squeezed(u) in squeezed
+            and normalize_header(u) in keys
+            for u in uniques
+        ),
+        dtype=bool,
+        count=len(uniques),
+    )
+    return np.append(hit, False)[codes]
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_header_like_equals_one_by_one(dtype):
+    rng = np.random.default_rng(3)
+    ids = [f"P{rng.integers(10**9):09d}" for _ in range(500)]
+    values = pd.Series(rng.permutation(TEXTS * 4 + ids), dtype=dtype)
+    got = _header_like(values, KEYS)
+    np.testing.assert_array_equal(got, _header_like_one_by_one(values, KEYS))
+    assert got.sum() >= 4 * 8  # most of the texts above, each four times
+
+
+def test_header_like_mixed_objects():
+    values = pd.Series([1, "score", 2.5, None, "SCORE "], dtype=object)
+    np.testing.assert_array_equal(_header_like(values, KEYS), _header_like_one_by_one(values, KEYS))
+
+
+def _meeting_rule_by_groups(rows, year, *, share, sessions=True):
+    """The original: one ``itertuples`` per (school, session) group."""
+    rows = rows.assign(secret=False)
+    high = rows.loc[rows["share_2"] >= share]
+    this = high.loc[high["year"] == year]
+    prev = high.loc[high["year"] == year - 1]
+    work = ["assessment", "subject", "grade"]
+    both = this.merge(
+        prev[["school_id", *work, "session", "share_2", "participants", "secret"]],
+        on=["school_id", *work, "session"],
+        suffixes=("", "_prev"),
+    )
+    out: dict[str, list[str]] = {}
+    for (sid, ses), part in this.groupby(["school_id", "session"], sort=False):
+        if len(part) < 2:
+            continue
+        items = [
+            _item(r, share_text(r.share_2), False, False) + _few(r.participants)
+            for r in part.itertuples()
+        ]
+        where = f"{year} года" + (f", сессия «{ses}»" if sessions else "")
+        out.setdefault(str(sid), []).append(
+            f"доля «2» не ниже {percent(share)} в {len(items)} процедурах {where} ("
+            + listing(items)
+            + ")"
+        )
+    items2 = per_school(
+        both,
+        [
+            _item(r, f"{share_text(r.share_2_prev)} и {share_text(r.share_2)}", False, sessions)
+            + _few(r.participants_prev, r.participants)
+            for r in both.itertuples()
+        ],
+    )
+    for sid, items in items2.items():
+        out.setdefault(str(sid), []).append(
+            f"доля «2» не ниже {percent(share)} два года подряд ({year - 1} и {year}): "
+            + listing(items)
+        )
+    return out
+
+
+def test_meeting_rule_equals_groups():
+    rng = np.random.default_rng(11)
+    n = 600
+    rows = pd.DataFrame(
+        {
+            "school_id": pd.Series(rng.choice([f"0{i:04d}" for i in range(40)], n), dtype="str"),
+            "year": rng.choice([2023, 2024], n),
+            "assessment": "ВПР",
+            "subject": pd.Series(rng.choice(["Математика", "Русский язык", "История"], n)),
+            "grade": rng.choice([4, 5, 6, 7], n),
+            "session": pd.Series(rng.choice(["весна", "осень", None], n, p=[0.6, 0.3, 0.1])),
+            "participants": rng.integers(3, 40, n),
+        }
+    )
+    rows = rows.drop_duplicates(["school_id", "year", "subject", "grade", "session"])
+    rows["share_2"] = rng.integers(0, 10, len(rows)) / 10
+    got = meeting_rule(rows, 2024, share=0.3)
+    expected = _meeting_rule_by_groups(rows, 2024, share=0.3)
+    assert len(got) > 5
+    assert list(got["school_id"]) == list(expected)
+    assert list(got["rosobrnadzor_reason"]) == ["; ".join(v) for v in expected.values()]
