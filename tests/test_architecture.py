@@ -249,6 +249,7 @@ PUBLIC = {
         "report_exporter",
         "export_resources",
     ],
+    "edu_quality.explore": None,
     "edu_quality.report.sections": [
         "ReportData",
         "report_data",

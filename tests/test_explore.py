@@ -158,7 +158,8 @@ def test_tables_as_functions(data):
 
 def test_errors_are_shown_not_lost(ex, monkeypatch):
     monkeypatch.setattr(
-        "edu_quality.explore.year_table", lambda *a, **k: (_ for _ in ()).throw(ValueError("сбой"))
+        "edu_quality.explore.widget.year_table",
+        lambda *a, **k: (_ for _ in ()).throw(ValueError("сбой")),
     )
     ex.year.value = 2023
     assert ex.error == "ValueError: сбой"
