@@ -58,10 +58,7 @@ def number_column(values: Iterable[object], digits: int = 1) -> list[str]:
     ['3,00', '4,00']
     """
     values = list(values)
-    fixed = any(
-        v is not None and pd.notna(v) and not float(round(float(v), digits)).is_integer()
-        for v in values
-    )
+    fixed = any(v is not None and pd.notna(v) and not float(v).is_integer() for v in values)
     return [fmt_number(v, digits, fixed=fixed) for v in values]
 
 
