@@ -127,3 +127,23 @@ def test_no_pupil_rows_in_the_cache(cache):
         for table in tables(pickle.loads(path.read_bytes())):
             cols = set(getattr(table, "columns", []))
             assert not cols & {"pupil_id", "participant_id"}, path.name
+
+
+@pytest.mark.slow
+def test_batch_statuses_and_reports_share_the_identification(cache, monkeypatch):
+    from edu_quality.report.cache import cached_dataset, folder_version
+    from edu_quality.report.data import school_statuses
+
+    folder = sample_folder("region")
+    _, version = folder_version(folder)
+    statuses = school_statuses(folder, 2024, dataset=cached_dataset(folder), version=version)
+    calls = []
+    real = data_module.classify
+    monkeypatch.setattr(data_module, "classify", lambda *a, **k: calls.append(1) or real(*a, **k))
+    data_module._CACHE.clear()
+    classified = report_data(folder, 2024).classified
+    assert calls == []  # read: the batch process computed it
+    assert statuses == {str(k): str(v) for k, v in classified["status"].items()}
+    # without the folder's version the dataset is classified apart, nothing kept
+    school_statuses(folder, 2024, dataset=cached_dataset(folder))
+    assert calls == [1]

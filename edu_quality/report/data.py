@@ -388,14 +388,24 @@ def report_data(data_dir: str | Path, year: int | str, *, min_n: int = 5) -> Rep
 
 
 def school_statuses(
-    data_dir: str | Path, year: int, *, min_n: int = 5, dataset: Dataset | None = None
+    data_dir: str | Path,
+    year: int,
+    *,
+    min_n: int = 5,
+    dataset: Dataset | None = None,
+    version: tuple | None = None,
 ) -> dict[str, str]:
     """Each school's identification status of the year (:attr:`ReportData.classified`).
 
     School id → «ШНОР», «ШНСУ», «ШНОР и ШНСУ», «зона риска», «резильентная» or
     ``""`` (none); empty when the year's schools cannot be classified. The dataset
     is ``dataset`` when given (a batch passes the one it loaded to plan), else
-    :func:`~edu_quality.report.cache.cached_dataset`; the tables are not kept.
+    :func:`~edu_quality.report.cache.cached_dataset`. The tables go through the
+    disk cache of :func:`report_data` (:mod:`~edu_quality.report.table_cache`),
+    so that a batch's kernels read the identification its process computed (or
+    the reverse); a ``dataset`` given without the folder ``version`` it was
+    read at (:func:`~edu_quality.report.cache.folder_version`) is classified
+    without the cache.
 
     Examples
     --------
@@ -404,10 +414,11 @@ def school_statuses(
     >>> statuses and set(statuses.values()) <= {"ШНОР", "ШНСУ", "ШНОР и ШНСУ", "зона риска", "резильентная", ""}
     True
     """
+    folder, current = folder_version(data_dir)
     if dataset is None:
-        folder, _ = folder_version(data_dir)
-        dataset = cached_dataset(folder)
-    c = ReportData(dataset, year, min_n=min_n).classified
+        dataset, version = cached_dataset(folder), current
+    key = None if version is None else table_key(folder, version, year, min_n)
+    c = ReportData(dataset, year, min_n=min_n, cache_key=key).classified
     if c is None:
         return {}
     return {str(k): str(v) for k, v in c["status"].items()}
