@@ -2,7 +2,8 @@
 
 :class:`ReportData` is what the sections (:mod:`edu_quality.report.sections`,
 :mod:`edu_quality.report.region`) take; :func:`report_data` loads it once per
-process, dataset folder and year.
+process, dataset folder and year. Its region-wide tables (:func:`region_table`)
+are kept on disk for the next process (:mod:`edu_quality.report.table_cache`).
 """
 
 from __future__ import annotations
