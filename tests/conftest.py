@@ -8,6 +8,11 @@ from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("EDU_QUALITY_PUPIL_KEY", None)
+# the region-wide report tables go to a cache of the test run, never the user's
+if "EDU_QUALITY_CACHE" not in os.environ:
+    import tempfile
+
+    os.environ["EDU_QUALITY_CACHE"] = tempfile.mkdtemp(prefix="eq-cache-")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -2,7 +2,8 @@
 
 :class:`ReportData` is what the sections (:mod:`edu_quality.report.sections`,
 :mod:`edu_quality.report.region`) take; :func:`report_data` loads it once per
-process, dataset folder and year.
+process, dataset folder and year. Its region-wide tables (:func:`region_table`)
+are kept on disk for the next process (:mod:`edu_quality.report.table_cache`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from ..identify import classify
 from ..metrics import summarize
 from ..reliability import drop_unreliable, unreliable_protocols
 from .cache import cached_dataset, folder_version
+from .table_cache import stored, table_key
 
 __all__ = [
     "PROCEDURE",
     "ReportData",
     "carried_max_scores",
+    "region_table",
     "report_data",
     "school_statuses",
     "work_keys",
@@ -98,6 +101,34 @@ def carried_max_scores(
     return pd.concat(parts, ignore_index=True), note
 
 
+def region_table(*extras: str):
+    """A :class:`ReportData` table computed once per process and kept on disk for the next.
+
+    The decorated method becomes a cached property whose value goes through
+    :func:`~edu_quality.report.table_cache.stored` under the data's
+    :attr:`ReportData.cache_key`; ``extras`` name attributes the method sets
+    on the way (a note, an error), kept with the table.
+    """
+
+    def wrap(method):
+        name = method.__name__
+
+        def get(self):
+            def make():
+                value = method(self)
+                return value, {a: getattr(self, a) for a in extras if hasattr(self, a)}
+
+            value, attrs = stored(self.cache_key, name, make)
+            for a, v in attrs.items():
+                setattr(self, a, v)
+            return value
+
+        get.__name__, get.__doc__ = name, method.__doc__
+        return cached_property(get)
+
+    return wrap
+
+
 class ReportData:
     """A dataset and the tables every report of one year needs, computed once.
 
@@ -109,10 +140,17 @@ class ReportData:
         «2023-2024», «2023/24»).
     min_n : int
         Small-group threshold: groups with fewer participants are hidden.
+    cache_key : str, optional
+        The key of the region-wide tables on disk
+        (:func:`~edu_quality.report.table_cache.table_key`); :func:`report_data`
+        gives it, a report data built without it computes every table.
     """
 
-    def __init__(self, dataset: Dataset, year: int | str, *, min_n: int = 5):
+    def __init__(
+        self, dataset: Dataset, year: int | str, *, min_n: int = 5, cache_key: str | None = None
+    ):
         self.dataset = dataset
+        self.cache_key = cache_key
         self.year = check_school_year("year", year)
         self.min_n = min_n
         self.max_score_note = ""
@@ -132,12 +170,12 @@ class ReportData:
             parts.append(summarize(t, by, min_n=self.min_n))
         return pd.concat(parts, ignore_index=True)
 
-    @cached_property
+    @region_table()
     def summary(self) -> pd.DataFrame:
         """Metrics per school, procedure and year."""
         return self._summ(["school_id", *PROCEDURE, "year"])
 
-    @cached_property
+    @region_table()
     def unreliable(self) -> pd.DataFrame:
         """The unreliable protocols of the pupil results (:func:`edu_quality.reliability.unreliable_protocols`).
 
@@ -145,17 +183,17 @@ class ReportData:
         """
         return unreliable_protocols(self.dataset.results)
 
-    @cached_property
+    @region_table()
     def summary_municipality(self) -> pd.DataFrame:
         """Metrics per municipality, procedure and year."""
         return self._summ(["municipality", *PROCEDURE, "year"])
 
-    @cached_property
+    @region_table()
     def summary_region(self) -> pd.DataFrame:
         """Metrics of the whole region per procedure and year."""
         return self._summ([*PROCEDURE, "year"])
 
-    @cached_property
+    @region_table()
     def hidden(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows hidden in :attr:`summary`, :attr:`summary_municipality`, :attr:`summary_region`.
 
@@ -185,7 +223,7 @@ class ReportData:
         """:attr:`summary_region` as it may be shown beside the municipalities."""
         return hide(self.summary_region, self.hidden[2])
 
-    @cached_property
+    @region_table("classify_error")
     def classified(self) -> pd.DataFrame | None:
         """:func:`edu_quality.classify` for the year (None when it cannot be computed).
 
@@ -204,7 +242,7 @@ class ReportData:
             self.classify_error = str(exc)
             return None
 
-    @cached_property
+    @region_table("max_score_note")
     def objectivity(self):
         """The federal index (:func:`edu_quality.objectivity_index`, «Федеральная методика ФИОКО»).
 
@@ -226,7 +264,7 @@ class ReportData:
             except (DataError, ValueError):
                 return None
 
-    @cached_property
+    @region_table()
     def objectivity_triage(self):
         """Our stricter reading (:func:`edu_quality.objectivity_triage`, «правило edu_quality»).
 
@@ -245,7 +283,7 @@ class ReportData:
             except (DataError, ValueError):
                 return None
 
-    @cached_property
+    @region_table()
     def markers(self) -> pd.DataFrame:
         """Our own markers of the year that fire (:mod:`edu_quality.score_checks`).
 
@@ -303,7 +341,7 @@ class ReportData:
         out["session"] = out["session"].astype("object").fillna(SPRING)
         return out[cols].astype({"school_id": "str"}).reset_index(drop=True)
 
-    @cached_property
+    @region_table()
     def journal(self) -> pd.DataFrame | None:
         """ВПР marks against journal marks per school, subject, grade and year."""
         from ..objectivity.journal import JOURNAL_BY, marks_vs_journal
@@ -341,19 +379,34 @@ def report_data(data_dir: str | Path, year: int | str, *, min_n: int = 5) -> Rep
     if key not in _CACHE:
         if len(_CACHE) > 8:
             _CACHE.clear()
-        _CACHE[key] = ReportData(cached_dataset(folder), year, min_n=min_n)
+        _CACHE[key] = ReportData(
+            cached_dataset(folder),
+            year,
+            min_n=min_n,
+            cache_key=table_key(folder, version, year, min_n),
+        )
     return _CACHE[key]
 
 
 def school_statuses(
-    data_dir: str | Path, year: int, *, min_n: int = 5, dataset: Dataset | None = None
+    data_dir: str | Path,
+    year: int,
+    *,
+    min_n: int = 5,
+    dataset: Dataset | None = None,
+    version: tuple | None = None,
 ) -> dict[str, str]:
     """Each school's identification status of the year (:attr:`ReportData.classified`).
 
     School id → «ШНОР», «ШНСУ», «ШНОР и ШНСУ», «зона риска», «резильентная» or
     ``""`` (none); empty when the year's schools cannot be classified. The dataset
     is ``dataset`` when given (a batch passes the one it loaded to plan), else
-    :func:`~edu_quality.report.cache.cached_dataset`; the tables are not kept.
+    :func:`~edu_quality.report.cache.cached_dataset`. The tables go through the
+    disk cache of :func:`report_data` (:mod:`~edu_quality.report.table_cache`),
+    so that a batch's kernels read the identification its process computed (or
+    the reverse); a ``dataset`` given without the folder ``version`` it was
+    read at (:func:`~edu_quality.report.cache.folder_version`) is classified
+    without the cache.
 
     Examples
     --------
@@ -362,10 +415,11 @@ def school_statuses(
     >>> statuses and set(statuses.values()) <= {"ШНОР", "ШНСУ", "ШНОР и ШНСУ", "зона риска", "резильентная", ""}
     True
     """
+    folder, current = folder_version(data_dir)
     if dataset is None:
-        folder, _ = folder_version(data_dir)
-        dataset = cached_dataset(folder)
-    c = ReportData(dataset, year, min_n=min_n).classified
+        dataset, version = cached_dataset(folder), current
+    key = None if version is None else table_key(folder, version, year, min_n)
+    c = ReportData(dataset, year, min_n=min_n, cache_key=key).classified
     if c is None:
         return {}
     return {str(k): str(v) for k, v in c["status"].items()}

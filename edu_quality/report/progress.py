@@ -5,17 +5,37 @@ moved to autumn 2020 and the spring 2021 works): the change of the share of Â«2Â
 the same grade's pupils from the previous grade's work in autumn to their own
 grade's work in spring, with the region's own change beside it. It is labelled as a
 cohort's progress between two different works, never as the school's dynamics.
+
+The table of every school is computed once per :class:`ReportData` and kept on
+disk (:mod:`edu_quality.report.table_cache`), as the other region-wide tables.
 """
 
 from __future__ import annotations
+
+import weakref
 
 import pandas as pd
 
 from ..sessions import LABEL, session_progress
 from .data import ReportData
 from .render import Section, fmt_interval, fmt_number, fmt_percent
+from .table_cache import stored
 
 __all__ = ["session_progress_section"]
+
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _progress(data: ReportData) -> pd.DataFrame:
+    """:func:`~edu_quality.sessions.session_progress` of every school of the year, once."""
+    if data not in _TABLES:
+        s = data.summary
+        _TABLES[data] = stored(
+            data.cache_key,
+            "session_progress",
+            lambda: session_progress(s.loc[s["year"] == data.year], min_n=data.min_n),
+        )
+    return _TABLES[data]
 
 
 def _points(v: float) -> str:
@@ -33,7 +53,7 @@ def session_progress_section(data: ReportData, school_id: str) -> Section | None
     s = data.summary
     if "session" not in s.columns:
         return None
-    t = session_progress(s.loc[s["year"] == data.year], min_n=data.min_n)
+    t = _progress(data)
     t = t.loc[t["school_id"] == school_id]
     if t.empty:
         return None

@@ -476,8 +476,11 @@ def _start_statuses(run: BatchRun, data_dir: Path) -> None:
     schools = [e for e in run.entries.values() if e["kind"] == "school"]
     if not schools or all("identification" in e for e in schools):
         return
-    from .cache import loaded_dataset
+    from .cache import folder_version, loaded_dataset
 
+    _, version = folder_version(
+        data_dir
+    )  # before the look-up: a folder changed meanwhile gives None
     dataset = loaded_dataset(data_dir)  # the plan's; a plan that loaded nothing: no column
     if dataset is None:
         return
@@ -486,7 +489,9 @@ def _start_statuses(run: BatchRun, data_dir: Path) -> None:
         from .data import school_statuses
 
         try:
-            run.statuses.update(school_statuses(data_dir, run.year, dataset=dataset))
+            run.statuses.update(
+                school_statuses(data_dir, run.year, dataset=dataset, version=version)
+            )
         except Exception:  # noqa: BLE001 - an index column only: the reports say why
             pass
 

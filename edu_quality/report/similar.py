@@ -5,7 +5,8 @@ The family of a school (:func:`edu_quality.similar.similar_schools`) and, for a
 are for comparison and support, never a ranking: the family is listed by
 municipality and name; partners come nearest first (the school's own
 municipality first). A school with fewer than ``min_n`` participants in the year
-shows no result. The families are computed once per :class:`ReportData`.
+shows no result. The families are computed once per :class:`ReportData` and kept on disk
+(:mod:`edu_quality.report.table_cache`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..errors import DataError
 from ..similar import family_results, partner_schools, similar_schools
 from .data import ReportData
 from .render import Section
+from .table_cache import stored
 
 __all__ = ["partner_names", "partners_section", "similar_section"]
 
@@ -37,18 +39,20 @@ def _families(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
     """(families, results, partners) of the report year, or why there are none."""
     if data in _CACHE:
         return _CACHE[data]
-    c = data.classified
-    if c is None:
-        out: tuple | str = "нет статусов школ за год"
-    else:
+
+    def make() -> tuple | str:
+        c = data.classified
+        if c is None:
+            return "нет статусов школ за год"
         try:
             f = similar_schools(data.dataset, data.year, min_n=data.min_n)
             res = family_results(f, c).set_index("school_id")
             p = partner_schools(data.dataset, data.year, families=f, classified=c)
-            out = (f, res, p)
+            return (f, res, p)
         except (DataError, ValueError) as exc:
-            out = str(exc)
-    _CACHE[data] = out
+            return str(exc)
+
+    _CACHE[data] = out = stored(data.cache_key, "similar_families", make)
     return out
 
 

@@ -20,8 +20,9 @@ apart, with the schools where each task is behind named) and
 :func:`region_tasks_section` (the tasks not mastered in the region, with the
 completion of its pupils by ВПР mark).
 
-The region-wide tables are computed once per :class:`ReportData` and kept for
-the other reports of a batch.
+The region-wide tables are computed once per :class:`ReportData` and kept on
+disk (:mod:`edu_quality.report.table_cache`) for the next report; the pupil rows
+they are computed from are never kept there.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ..reliability import drop_unreliable
 from ..reteach import MARKS, completion_by_mark, weak_tasks
 from .data import ReportData
 from .render import Section, fmt_interval, fmt_number, fmt_percent
+from .table_cache import stored
 
 __all__ = [
     "MIN_GAP",
@@ -57,11 +59,11 @@ _STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _METRIC = {"share_2": "Доля «2»", "mean_score": "Средний балл", "quality_rate": "Качество знаний"}
 
 
-def _memo(data: ReportData, key: str, make):
-    """A table computed once per report data."""
+def _memo(data: ReportData, key: str, make, *, disk: bool = False):
+    """A table computed once per report data; kept on disk too when ``disk`` (aggregates only)."""
     store = _STATE.setdefault(data, {})
     if key not in store:
-        store[key] = make()
+        store[key] = stored(data.cache_key, key, make) if disk else make()
     return store[key]
 
 
@@ -107,7 +109,7 @@ def _wider_gaps(data: ReportData, level: str) -> pd.DataFrame:
             _year_results(data), level=level, schools=data.dataset.schools, min_group=MIN_GROUP
         )
 
-    return _memo(data, f"gaps_{level}", make)
+    return _memo(data, f"gaps_{level}", make, disk=True)
 
 
 def gender_gaps_section(data: ReportData, school_id: str) -> Section | None:
@@ -167,19 +169,29 @@ def _three(table: pd.DataFrame, key: tuple) -> tuple[float, float, float]:
     return row["estimate"], row["ci_low"], row["ci_high"]
 
 
-def _task_table(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """The year's per-task scores and the region's weak-task table; None without them."""
+def _year_tasks(data: ReportData) -> pd.DataFrame | None:
+    """The year's per-task scores (pupil rows: kept in memory only); None without them."""
 
     def make():
         path = data.dataset.folder / "tasks.parquet" if data.dataset.folder else None
         if path is None or not path.is_file():
             return None
         tasks = pd.read_parquet(path, filters=[("year", "==", data.year)])
-        if tasks.empty:
-            return None
-        return tasks, weak_tasks(tasks, schools=data.dataset.schools, min_group=MIN_GROUP)
+        return None if tasks.empty else tasks
 
     return _memo(data, "tasks", make)
+
+
+def _weak_table(data: ReportData) -> pd.DataFrame | None:
+    """The region's weak-task table of the year (per school and task); None without task scores."""
+
+    def make():
+        tasks = _year_tasks(data)
+        if tasks is None:
+            return None
+        return weak_tasks(tasks, schools=data.dataset.schools, min_group=MIN_GROUP)
+
+    return _memo(data, "weak_tasks", make, disk=True)
 
 
 def _muni_share(row, min_n: int) -> str:
@@ -192,14 +204,14 @@ def _muni_share(row, min_n: int) -> str:
 
 def reteach_section(data: ReportData, school_id: str) -> Section | None:
     """Tasks of the year's ВПР where the school is behind the region beyond noise."""
-    found = _task_table(data)
-    if found is None:
+    weak = _weak_table(data)
+    if weak is None:
         return None
-    tasks, weak = found
     mine = weak.loc[(weak["school_id"] == school_id) & ~weak["small"]]
     if mine.empty:
         return None
     work = [c for c in ("year", "session", "subject", "grade", "work_grade") if c in mine.columns]
+    tasks = _year_tasks(data)
     own = tasks.loc[tasks["school_id"] == school_id]  # no cast of the category: millions of rows
     r = data.dataset.results
     r = r.loc[(r["school_id"] == school_id) & (r["year"] == data.year)]
