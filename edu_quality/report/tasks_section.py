@@ -467,10 +467,9 @@ def municipality_tasks_section(data: ReportData, municipality: str) -> Section |
     ids = data.schools_of(municipality)  # the report checked the name
     if not ids:
         return None
-    found = _task_table(data)
-    if found is None:
+    weak = _weak_table(data)
+    if weak is None:
         return None
-    weak = found[1]
     mine = weak.loc[weak["school_id"].isin(ids) & weak["share"].notna()]
     if mine.empty:
         return None
@@ -556,10 +555,10 @@ def region_tasks_section(data: ReportData) -> Section | None:
     Beside it, the completion of the region's pupils with each ВПР mark (groups of
     at least ``MIN_GROUP``). None without task scores.
     """
-    found = _task_table(data)
-    if found is None:
+    weak = _weak_table(data)
+    if weak is None:
         return None
-    tasks, weak = found
+    tasks = _year_tasks(data)
     work = [c for c in ("year", "session", "subject", "grade", "work_grade") if c in weak.columns]
     unit = weak.drop_duplicates([*work, "task_no"]).sort_values([*work, "task_no"])
     judged = len(unit)
