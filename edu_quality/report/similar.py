@@ -57,7 +57,7 @@ def _families(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
 
 
 def partner_names(data: ReportData, school_id: str, *, most: int = 3) -> list[str]:
-    """Names of the first ``most`` partner schools of a ШНОР (nearest first); [] when none.
+    """«Name (municipality)» of the first ``most`` partners of a ШНОР, nearest first; [] if none.
 
     The partners of :func:`partners_section` (those large enough to show their
     result), for the first screen's «Что делать».
@@ -68,7 +68,10 @@ def partner_names(data: ReportData, school_id: str, *, most: int = 3) -> list[st
     _, res, p = fam
     mine = p.loc[p["school_id"] == school_id]
     mine = mine.loc[mine["partner_id"].map(res["participants"]).fillna(0) >= data.min_n]
-    return [str(data.names.get(s, s)) for s in mine["partner_id"].head(most)]
+    return [
+        f"{data.names.get(s, s)} ({data.municipality_of.get(s, '')})".replace(" ()", "")
+        for s in mine["partner_id"].head(most)
+    ]
 
 
 def _signed(v: float) -> str:
@@ -135,17 +138,24 @@ def similar_section(data: ReportData, school_id: str) -> Section:
     table = pd.concat(
         [table.iloc[:1], table.iloc[1:].sort_values(["Муниципалитет", "Школа"])], ignore_index=True
     )
-    sec.table(table, name="similar_schools", numeric=["Результат", "Относительно ожидаемого"])
+    basis = res["basis"].reindex([school_id, *mine["neighbour_id"]]).dropna()
+    # without social factors the expectation is the family's own result: said so in the header
+    versus = (
+        "Относительно похожих школ"
+        if len(basis) and (basis == "похожие школы").all()
+        else "Относительно ожидаемого"
+    )
+    table = table.rename(columns={"Относительно ожидаемого": versus})
+    sec.table(table, name="similar_schools", numeric=["Результат", versus])
     if n_small:
         sec.note(
             f"Ещё {n_small} {plural(n_small, 'похожая школа', 'похожие школы', 'похожих школ')} "
             f"не {plural(n_small, 'показана', 'показаны', 'показаны')}: меньше {data.min_n} "
             "участников, их результат скрыт."
         )
-    basis = res["basis"].reindex([school_id, *mine["neighbour_id"]]).dropna()
     sec.note(
         "Результат — составной (средний стандартизованный балл работ года, 0 — средний по "
-        "региону) с 95-процентным интервалом. «Относительно ожидаемого»: "
+        f"региону) с 95-процентным интервалом. «{versus}»: "
         + (
             "с учётом социального контекста"
             if (basis == "социальный контекст").all()
