@@ -28,6 +28,7 @@ from _helpers import ROOT, SAMPLES
 import edu_quality as eq
 from edu_quality import DataError
 from edu_quality.privacy import KEY_VARIABLE
+from edu_quality.similar import similar_schools
 
 NAMES = ["Иванов Иван Иванович", "Петрова Анна Сергеевна", "Сидоров Пётр Ильич"]
 SURNAMES = ["Иванов", "Петрова", "Сидоров"]
@@ -276,7 +277,9 @@ def _ids_in(text: str, ids: set[str]) -> set[str]:
     return set(re.findall(r"[\w-]+", text)) & ids
 
 
-def _scan_school_report(data, sid: str, pupil_ids: set[str], recorded: list) -> None:
+def _scan_school_report(
+    data, sid: str, pupil_ids: set[str], recorded: list, family: pd.DataFrame
+) -> None:
     from edu_quality.report import page, school_report
 
     sections = school_report(data, sid)
@@ -285,8 +288,21 @@ def _scan_school_report(data, sid: str, pupil_ids: set[str], recorded: list) -> 
     schools = data.dataset.schools
     others = schools.loc[schools["school_id"] != sid]
     assert data.names[sid] in text
-    leaked = [n for n in others["name"] if n in text and n != data.names[sid]]
+    # another school is named only as a member of this school's family of similar
+    # schools (its results beside the school's, its partners); nowhere else
+    kin = {data.names[s] for s in family.loc[family["school_id"] == sid, "neighbour_id"]}
+    kin.discard(data.names[sid])  # a same-named school
+    leaked = [n for n in others["name"] if n in text and n != data.names[sid] and n not in kin]
     assert not leaked, (sid, leaked)
+    if kin:
+        outside = [
+            sec.title
+            for sec in sections
+            if any(n in visible_text(page("", [sec])) for n in kin)
+            and not sec.title.startswith(("Школы в похожих условиях", "С кем обменяться"))
+            and sec.title != "Что делать"
+        ]
+        assert not outside, (sid, outside)
     assert not _ids_in(text, set(others["school_id"])), sid
     assert not _ids_in(html, pupil_ids), sid
     assert not has_names(html), sid
@@ -332,9 +348,10 @@ def test_every_director_report_of_the_demo_holds_only_its_school(region_named, m
         data = report_data(folder, year)
         pupil_ids = set(data.dataset.results["pupil_id"].dropna())
         assert data.summary["small"].any() or folder.name == "inta"
+        family = similar_schools(data.dataset, data.year, min_n=data.min_n)
         for sid in data.dataset.schools["school_id"]:
             recorded.clear()
-            _scan_school_report(data, sid, pupil_ids, recorded)
+            _scan_school_report(data, sid, pupil_ids, recorded, family)
             charts += len(recorded)
     assert charts > 40  # the dynamics charts were drawn, and looked at
 
