@@ -179,3 +179,32 @@ def test_real_region_municipality_blocks(altai_folder):
     assert gaps["Работа"].str.contains("Русский язык, 6 кл.").any()
     html = "".join(s.html() for s in secs.values())
     assert "sch2" not in html  # no school id, names only
+
+
+def test_every_schools_gaps_and_marks_at_once_equal_each_schools_alone(planted):
+    """The report takes a school's gaps and completion by mark from tables of every school;
+    they equal the school's own computation."""
+    import pandas as pd
+
+    from edu_quality.gaps import group_gaps
+    from edu_quality.reteach import completion_by_mark
+
+    ds = planted["ds"]
+    r = ds.results.loc[(ds.results["year"] == 2024) & ds.results["mark"].notna()]
+    every = group_gaps(r, min_group=10)
+    tasks = pd.read_parquet(ds.folder / "tasks.parquet")
+    tasks = tasks.loc[tasks["year"] == 2024]
+    work = ["year", "subject", "grade", "work_grade"]
+    marks = completion_by_mark(tasks, r, work=work)
+    checked = 0
+    for sid in sorted(r["school_id"].unique())[:6]:
+        alone = group_gaps(r.loc[r["school_id"] == sid], min_group=10)
+        taken = every.loc[every["unit"] == sid]
+        pd.testing.assert_frame_equal(taken.reset_index(drop=True), alone)
+        own = completion_by_mark(
+            tasks.loc[tasks["school_id"] == sid], r.loc[r["school_id"] == sid], work=work
+        )
+        part = marks.loc[marks["school_id"] == sid].reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, own[part.columns], check_dtype=False)
+        checked += int(taken["beyond_noise"].any()) + int(own["n_mark2"].gt(0).any())
+    assert checked  # some school had a gap beyond noise or a mark group to compare

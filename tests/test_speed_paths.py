@@ -67,3 +67,26 @@ def test_the_report_command_declines_hypothesis_and_still_checks_a_dataset():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["True", "None"]
+
+
+def test_iter_rows_gives_the_rows_itertuples_gives():
+    from edu_quality._rows import iter_rows
+
+    t = pd.DataFrame(
+        {
+            "school": pd.array(["a", None, "в"], dtype="str"),
+            "share": np.array([0.3, np.nan, 1.0], dtype="float32"),
+            "n": np.array([1, 2, 3], dtype="int8"),
+            "mark": pd.Categorical(["2", None, "5"]),
+            "Доля «2»": [True, False, True],
+            "when": pd.to_datetime(["2024-05-01", None, "2024-09-01"]),
+        }
+    )
+    fast, general = list(iter_rows(t)), list(t.itertuples(index=False))
+    assert [r._fields for r in fast] == [r._fields for r in general]
+    assert fast[0]._fields[4] == "_4"  # a column name that is no identifier, renamed alike
+    for a, b in zip(fast, general, strict=True):
+        assert [type(v) for v in a] == [type(v) for v in b]
+        assert all((x == y) or (pd.isna(x) and pd.isna(y)) for x, y in zip(a, b, strict=True))
+    assert list(iter_rows(t.iloc[:0])) == []
+    assert len(list(iter_rows(t[[]]))) == 3

@@ -23,6 +23,7 @@ import re
 
 import pandas as pd
 
+from .._rows import iter_rows
 from .._russian import decimal, plural
 from ..errors import DataError
 from ..metrics import exam_not_held
@@ -197,7 +198,7 @@ def objectivity_markers(data: ReportData, school_id: str) -> list[str]:
     if oi is not None:
         o = oi.schools
         o = o.loc[(o["school_id"] == school_id) & (o["year"] == data.year)]
-        for r in o.loc[o["flagged"].fillna(False).astype(bool)].itertuples():
+        for r in iter_rows(o.loc[o["flagged"].fillna(False).astype(bool)]):
             sign = str(r.message).removeprefix("признаки необъективности: требуется проверка — ")
             out.append(f"{oi.method} — {sign}")
     m = data.markers
@@ -205,7 +206,7 @@ def objectivity_markers(data: ReportData, school_id: str) -> list[str]:
     # one line per rule, naming its works: a school with a marker in every work keeps a short box
     for _, part in m.groupby("marker", sort=False):
         works, what = [], str(part["detail"].iloc[0])
-        for r in part.itertuples():
+        for r in iter_rows(part):
             autumn = ", осень" if getattr(r, "session", "весна") == "осень" else ""
             cut = _CUTOFF.match(str(r.detail))
             if cut:
@@ -243,7 +244,7 @@ def far_works(data: ReportData, school_id: str, *, n: int = FAR_WORKS) -> pd.Dat
     r = data.shown_region
     r = r.loc[r["year"] == data.year].set_index(keys)
     rows = []
-    for row in mine.itertuples():
+    for row in iter_rows(mine):
         key = tuple(getattr(row, c) for c in keys)
         if key not in r.index:
             continue
@@ -363,7 +364,7 @@ def summary_section(data: ReportData, school_id: str) -> Section:
     sec = Section(f"Главное: {year_label(data.year)}")
     lines = []
     far = far_works(data, school_id)
-    for r in far.itertuples():
+    for r in iter_rows(far):
         side = "выше" if r.diff > 0 else "ниже"
         lines.append(
             f"{r.label}: доля «2» {fmt_percent(r.school)} (с учётом случайных колебаний "
@@ -461,7 +462,7 @@ def actions_section(data: ReportData, school_id: str) -> Section:
         shown = FIRST_MEASURES if len(measures) > FIRST_MEASURES + 1 else len(measures)
         items = [
             str(r.measure) + (f" — {r.deadline}" if isinstance(r.deadline, str) else "")
-            for r in measures.head(shown).itertuples()
+            for r in iter_rows(measures.head(shown))
         ]
         rest = len(measures) - shown
         if rest > 0:

@@ -19,6 +19,7 @@ import re
 
 import pandas as pd
 
+from .._rows import iter_rows
 from .._russian import plural
 from ..dynamics import positive_share, year_over_year
 from ..errors import DataError
@@ -246,7 +247,7 @@ def reconcile_indicators(data: ReportData, municipality: str) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     ev = evaluate_indicators(ind)
     rows = []
-    for r in ev.itertuples():
+    for r in iter_rows(ev):
         name = str(r.indicator)
         oge = _OGE_RE.search(name)
         if "положительной динамик" in name.lower():
@@ -416,7 +417,7 @@ def _objectivity_problems(data: ReportData, ids: list[str], rows: list) -> None:
     if len(m):
         named = {
             str(data.names[s]): "; ".join(
-                f"{r.subject}, {r.grade} кл. — {r.detail}" for r in g.itertuples()
+                f"{r.subject}, {r.grade} кл. — {r.detail}" for r in iter_rows(g)
             )
             for s, g in m.groupby("school_id")
         }
@@ -516,7 +517,7 @@ def _factor_causes(data: ReportData, listed: list[str]) -> list:
         return []
     table = school_factor_table(data).set_index("school_id")
     out = []
-    for r in eff.itertuples():
+    for r in iter_rows(eff):
         mean = float(table[r.factor].mean())
         above = [s for s in listed if s in table.index and table.loc[s, r.factor] > mean]
         if above:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._rows import iter_rows
 from .._russian import plural
 from ..exam_years import AUTUMN
 from ..fisoko.common import canonical_school_id
@@ -118,7 +119,7 @@ def _shares(data: ReportData, ids: list[str] | None) -> list[str]:
     oi = data.objectivity
     s = oi.schools.loc[(oi.schools["year"] == data.year) & oi.schools["evaluated"]]
     lines = []
-    for r in oi.region.loc[oi.region["year"] == data.year].itertuples():
+    for r in iter_rows(oi.region.loc[oi.region["year"] == data.year]):
         campaign = "" if r.session == "весна" else f" ({r.session})"
         region = (
             f"по региону {int(r.n_flagged)} из {int(r.n_schools)} "

@@ -16,6 +16,7 @@ import weakref
 
 import pandas as pd
 
+from .._rows import iter_rows
 from ..sessions import LABEL, session_progress
 from .data import ReportData
 from .render import Section, fmt_interval, fmt_number, fmt_percent
@@ -58,9 +59,9 @@ def session_progress_section(data: ReportData, school_id: str) -> Section | None
     if t.empty:
         return None
     hidden = data.summary.loc[data.hidden[0] & (data.summary["school_id"] == school_id)]
-    secret = {(r.subject, r.grade) for r in hidden.itertuples() if r.year == data.year}
+    secret = {(r.subject, r.grade) for r in iter_rows(hidden) if r.year == data.year}
     rows = []
-    for r in t.itertuples():
+    for r in iter_rows(t):
         shown = not r.verdict == "" and (r.subject, r.grade) not in secret
         rows.append(
             {

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._rows import iter_rows
 from .._russian import decimal, percent, sentence
 
 __all__ = [
@@ -133,7 +134,7 @@ def _table_html(table: pd.DataFrame, numeric: Iterable[str] = ()) -> str:
     numeric = set(numeric)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
     rows = []
-    for rec in table.itertuples(index=False):
+    for rec in iter_rows(table):
         cells = []
         for col, v in zip(table.columns, rec, strict=True):
             text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)

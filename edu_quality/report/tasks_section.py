@@ -32,6 +32,7 @@ import weakref
 import numpy as np
 import pandas as pd
 
+from .._rows import iter_rows
 from .._russian import plural
 from ..gaps import GROUP_LABELS, group_gaps
 from ..reliability import drop_unreliable
@@ -65,6 +66,24 @@ def _memo(data: ReportData, key: str, make, *, disk: bool = False):
     if key not in store:
         store[key] = stored(data.cache_key, key, make) if disk else make()
     return store[key]
+
+
+class _SchoolRows:
+    """The rows of a table per school, found once: a school's rows are taken, not searched."""
+
+    def __init__(self, table: pd.DataFrame, column: str = "school_id") -> None:
+        self.table = table
+        groups = table.groupby(column, observed=True, sort=False).indices
+        self.positions = {str(k): v for k, v in groups.items()}
+
+    def __call__(self, school_id: str) -> pd.DataFrame:
+        pos = self.positions.get(str(school_id))
+        return self.table.iloc[:0] if pos is None else self.table.iloc[pos]
+
+
+def _rows_of(data: ReportData, key: str, table, *, column: str = "school_id") -> _SchoolRows:
+    """A table's rows per school (``table`` is called once per report data)."""
+    return _memo(data, f"rows_{key}", lambda: _SchoolRows(table(), column))
 
 
 def _work_label(subject: str, grade: int, session: object = None, work_grade: object = None) -> str:
@@ -114,11 +133,11 @@ def _wider_gaps(data: ReportData, level: str) -> pd.DataFrame:
 
 def gender_gaps_section(data: ReportData, school_id: str) -> Section | None:
     """Girls against boys at the school where the gap is beyond noise; None otherwise."""
-    r = _year_results(data)
-    mine = r.loc[r["school_id"] == school_id]
-    if mine.empty:
+    if _rows_of(data, "results", lambda: _year_results(data))(school_id).empty:
         return None
-    g = group_gaps(mine, min_group=MIN_GROUP)
+    # every school's gaps at once (kept on disk), the school's taken from them
+    g = _rows_of(data, "gaps_school", lambda: _wider_gaps(data, "school"), column="unit")
+    g = g(school_id)
     g = g.loc[g["beyond_noise"]]
     if g.empty:
         return None
@@ -127,7 +146,7 @@ def gender_gaps_section(data: ReportData, school_id: str) -> Section | None:
     muni = muni.loc[muni["unit"] == data.municipality_of[school_id]].set_index([*work, "metric"])
     region = _wider_gaps(data, "region").set_index([*work, "metric"])
     rows = []
-    for row in g.itertuples():
+    for row in iter_rows(g):
         key = (*(getattr(row, c) for c in work), row.metric)
         rows.append(
             {
@@ -194,6 +213,26 @@ def _weak_table(data: ReportData) -> pd.DataFrame | None:
     return _memo(data, "weak_tasks", make, disk=True)
 
 
+def _reteach_work(weak: pd.DataFrame) -> list[str]:
+    return [c for c in ("year", "session", "subject", "grade", "work_grade") if c in weak.columns]
+
+
+def _weak_with_marks(data: ReportData) -> pd.DataFrame:
+    """The weak-task table with each school's completion by mark (every school at once)."""
+
+    def make():
+        weak = _weak_table(data)
+        work = _reteach_work(weak)
+        r = data.dataset.results
+        marks = completion_by_mark(
+            _year_tasks(data), r.loc[r["year"] == data.year], work=work, min_group=MIN_GROUP
+        )
+        marks = marks.astype({c: weak[c].dtype for c in [*work, "task_no", "school_id"]})
+        return weak.merge(marks, on=[*work, "task_no", "school_id"], how="left")
+
+    return _memo(data, "weak_marks", make, disk=True)
+
+
 def _muni_share(row, min_n: int) -> str:
     """The municipality's completion, hidden when the other schools are a small group."""
     rest = row.municipality_n - row.n
@@ -204,20 +243,13 @@ def _muni_share(row, min_n: int) -> str:
 
 def reteach_section(data: ReportData, school_id: str) -> Section | None:
     """Tasks of the year's ВПР where the school is behind the region beyond noise."""
-    weak = _weak_table(data)
-    if weak is None:
+    if _weak_table(data) is None:
         return None
-    mine = weak.loc[(weak["school_id"] == school_id) & ~weak["small"]]
+    mine = _rows_of(data, "weak_marks", lambda: _weak_with_marks(data))(school_id)
+    mine = mine.loc[~mine["small"]]
     if mine.empty:
         return None
-    work = [c for c in ("year", "session", "subject", "grade", "work_grade") if c in mine.columns]
-    tasks = _year_tasks(data)
-    own = tasks.loc[tasks["school_id"] == school_id]  # no cast of the category: millions of rows
-    r = data.dataset.results
-    r = r.loc[(r["school_id"] == school_id) & (r["year"] == data.year)]
-    marks = completion_by_mark(own, r, work=work, min_group=MIN_GROUP)
-    marks = marks.astype({c: mine[c].dtype for c in [*work, "task_no", "school_id"]})
-    mine = mine.merge(marks, on=[*work, "task_no", "school_id"], how="left")
+    work = _reteach_work(mine)
     sec = Section(
         "Что повторить: задания ВПР ниже региона",
         "Задания, выполненные в школе хуже, чем в регионе, и разница больше случайной; "
@@ -269,7 +301,7 @@ def _reteach_summary(flagged: pd.DataFrame, work: list[str]) -> str:
 
 def _reteach_rows(part: pd.DataFrame, min_n: int) -> pd.DataFrame:
     rows = []
-    for row in part.sort_values(["advanced", "task_no"]).itertuples():
+    for row in iter_rows(part.sort_values(["advanced", "task_no"])):
         rec = {
             "Задание": str(row.task),
             "Уровень": row.task_level,
@@ -328,7 +360,7 @@ def _gaps_by_work(g: pd.DataFrame) -> tuple[pd.DataFrame, int, int, int]:
             + _work_label(kv["subject"], kv["grade"], kv.get("session")),
             "Девочек / мальчиков": f"{_count(first.n_group)} / {_count(first.n_reference)}",
         }
-        by_metric = {r.metric: r for r in part.itertuples()}
+        by_metric = {r.metric: r for r in iter_rows(part)}
         for metric, head in _GAP_HEAD.items():
             rec[f"{head}: девочки / мальчики"] = (
                 _gap_cell(by_metric[metric]) if metric in by_metric else "—"
@@ -507,7 +539,7 @@ def municipality_tasks_section(data: ReportData, municipality: str) -> Section |
         n = len(part)
         sec.subtitle(f"{title}: {n}")
         rows = []
-        for row in part.itertuples():
+        for row in iter_rows(part):
             key = tuple(getattr(row, c) for c in [*work, "task_no"])
             kv = dict(zip(work, key, strict=False))
             schools = names.get(key, [])
@@ -585,7 +617,7 @@ def region_tasks_section(data: ReportData) -> Section | None:
             continue
         sec.subtitle(f"{title}: {len(part)}")
         rows = []
-        for row in part.itertuples():
+        for row in iter_rows(part):
             kv = {c: getattr(row, c) for c in work}
             rec = {
                 "Работа": "ВПР, "

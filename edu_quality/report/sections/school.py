@@ -11,6 +11,7 @@ import html
 
 import pandas as pd
 
+from ..._rows import iter_rows
 from ..._russian import sentence
 from ...dynamics import enrolment_change, year_over_year
 from ...errors import DataError
@@ -53,22 +54,37 @@ def _check_school(data: ReportData, school_id: str) -> None:
         raise DataError(None, f"школа «{school_id}» не найдена в реестре")
 
 
-def _compared(table: pd.DataFrame, key: tuple, metric: str, own_n: int, min_n: int) -> str:
+def _compared(table: dict, key: tuple, metric: str, own_n: int, min_n: int) -> str:
     """A municipality's or the region's share beside a school's, hidden when it reveals a group.
 
-    ``table`` is a shown summary (:attr:`ReportData.shown_municipality`,
-    :attr:`ReportData.shown_region`): a row hidden there by disclosure control stays
-    hidden. Beyond that, the group revealed by subtracting the school's own numbers
-    — the other schools together — must have ``min_n`` participants too.
+    ``table`` holds the rows of a shown summary (:attr:`ReportData.shown_municipality`,
+    :attr:`ReportData.shown_region`) by work (:func:`_by_work`): a row hidden there
+    by disclosure control stays hidden. Beyond that, the group revealed by
+    subtracting the school's own numbers — the other schools together — must have
+    ``min_n`` participants too.
     """
-    if key not in table.index:
+    row = table.get(key)
+    if row is None:
         return "—"
-    n = int(table["participants"].get(key))
+    n = int(row.participants)
     if n < min_n or 0 < n - own_n < min_n:
         return HIDDEN.format(n=min_n)
-    if bool(table["small"].get(key)):
+    if bool(row.small):
         return HIDDEN_COMPLEMENT
-    return fmt_percent(table[metric].get(key))
+    return fmt_percent(getattr(row, metric))
+
+
+def _by_work(table: pd.DataFrame, work: list[str]) -> dict:
+    """The rows of a summary by their work (the first of any repeated work)."""
+    out: dict = {}
+    for row in iter_rows(table[[*work, "participants", "small", "share_2", "quality_rate"]]):
+        out.setdefault(_work_of(row, work), row)
+    return out
+
+
+def _work_of(row, work: list[str]) -> tuple:
+    """A row's work as a key (a missing value as None: NaN equals nothing)."""
+    return tuple(None if pd.isna(v := getattr(row, c)) else v for c in work)
 
 
 def _one_line(text: str) -> Section:
@@ -113,12 +129,12 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
     muni = data.municipality_of[school_id]
     m = data.shown_municipality
     work = work_keys(mine)
-    m = m.loc[(m["municipality"] == muni) & (m["year"] == data.year)].set_index(work)
+    m = _by_work(m.loc[(m["municipality"] == muni) & (m["year"] == data.year)], work)
     r = data.shown_region
-    r = r.loc[r["year"] == data.year].set_index(work)
+    r = _by_work(r.loc[r["year"] == data.year], work)
     rows = []
-    for row in mine.itertuples():
-        key = tuple(getattr(row, c) for c in work)
+    for row in iter_rows(mine):
+        key = _work_of(row, work)
         small = bool(row.small)
         rec = {
             "Работа": _proc_label(row),
@@ -169,7 +185,7 @@ def _unreliable_notes(data: ReportData, school_id: str) -> list[str]:
         return []
     u = u.loc[(u["school_id"] == school_id) & (u["year"] == data.year)]
     out = []
-    for row in u.itertuples(index=False):
+    for row in iter_rows(u):
         why = str(row.reason).removeprefix("протокол недостоверен: ")
         out.append(
             f"Протокол {row.assessment} {row.subject} {row.grade} кл. недостоверен: {why}; "
@@ -205,7 +221,7 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
             "Интервал, п.п.": fmt_interval(r.change_low * 100, r.change_high * 100, percent=False),
             "Динамика": r.verdict or "—",
         }
-        for r in last.itertuples()
+        for r in iter_rows(last)
         if pd.notna(r.change)
     ]
     if rows:
@@ -260,7 +276,7 @@ def objectivity_section(
     )
     mine = j.loc[(j["school_id"] == school_id) & (j["year"] == data.year)]
     rows = []
-    for r in mine.itertuples():
+    for r in iter_rows(mine):
         hidden = bool(r.small)
         rows.append(
             {
@@ -298,7 +314,7 @@ def objectivity_section(
             [
                 f"{r.subject}, {r.grade} кл.{_autumn(r)}: {r.detail} — признаки "
                 "необъективности: требуется проверка."
-                for r in mine.itertuples()
+                for r in iter_rows(mine)
             ]
         )
     if official_list:
@@ -345,7 +361,7 @@ def contingent_section(data: ReportData, school_id: str) -> Section:
                 "Изменение": fmt_number(r.change),
                 "Изменение, %": fmt_percent(r.change_share),
             }
-            for r in ch.itertuples()
+            for r in iter_rows(ch)
             if pd.notna(r.pupils_start) and pd.notna(r.pupils_end)
         ]
         if rows:
@@ -360,7 +376,7 @@ def contingent_section(data: ReportData, school_id: str) -> Section:
                 "Прошли КПК": fmt_number(r.trained),
                 "Совместители": fmt_number(r.part_time),
             }
-            for r in st.itertuples()
+            for r in iter_rows(st)
         ]
         sec.table(pd.DataFrame(rows), name="staff")
     return sec
@@ -390,7 +406,7 @@ def risk_section(data: ReportData, school_id: str) -> Section:
         f'<tr class="eq-{ {"высокая": "high", "средняя": "medium", "низкая": "low"}[r.significance] }">'
         f'<td>{html.escape(r.risk_factor)}</td><td class="num">{fmt_number(r.score)}</td>'
         f"<td>{r.significance}</td></tr>"
-        for r in rp.itertuples()
+        for r in iter_rows(rp)
     )
     sec.tables["risk_profile"] = rp[["year", "risk_factor", "score", "significance"]].rename(
         columns={
@@ -517,7 +533,7 @@ def _indicator_rows(ev: pd.DataFrame) -> pd.DataFrame:
                 else "—",
                 "Статус": r.status,
             }
-            for r in ev.itertuples()
+            for r in iter_rows(ev)
         ]
     )
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..._rows import iter_rows
 from ..._russian import decimal
 from ..data import ReportData
 from ..first_screen import (
@@ -210,7 +211,7 @@ def _far(data: ReportData, school_id: str) -> tuple[list[dict], Table | None, Ch
             "diff": decimal(r.diff * 100, 1),
             "side": "выше" if r.diff > 0 else "ниже",
         }
-        for r in far.itertuples()
+        for r in iter_rows(far)
     ]
     if not works:
         return [], None, None
@@ -271,7 +272,7 @@ def school_context(data: ReportData, school_id: str) -> dict:
             "deadline": r.deadline if isinstance(r.deadline, str) else "",
             "responsible": r.responsible if isinstance(r.responsible, str) else "",
         }
-        for r in measures.itertuples()
+        for r in iter_rows(measures)
     ]
     for m in rows:
         m["line"] = m["measure"] + (f" — {m['deadline']}" if m["deadline"] else "")

@@ -19,6 +19,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from ..._rows import iter_rows
 from ...errors import EduQualityError
 from .context import Chart, Table
 
@@ -90,7 +91,7 @@ def table_xml(table: Table, scratch=None):
     for cell, col in zip(word.rows[0].cells, frame.columns, strict=True):
         _cell_text(cell, str(col), bold=True, right=col in numeric)
     _header_row(word.rows[0])
-    for rec in frame.itertuples(index=False):
+    for rec in iter_rows(frame):
         cells = word.add_row().cells
         for cell, col, value in zip(cells, frame.columns, rec, strict=True):
             text = "" if value is None or value != value else str(value)  # NaN → empty
