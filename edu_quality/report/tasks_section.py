@@ -301,7 +301,10 @@ def _reteach_summary(flagged: pd.DataFrame, work: list[str]) -> str:
 
 def _reteach_rows(part: pd.DataFrame, min_n: int) -> pd.DataFrame:
     rows = []
-    for row in iter_rows(part.sort_values(["advanced", "task_no"])):
+    shown = ["task", "task_level", "share", "share_low", "share_high", "mastered", "n"]
+    shown += ["municipality_n", "municipality_share", "region_share"]
+    shown += [f"share_mark{m}" for m in MARKS if f"share_mark{m}" in part.columns]
+    for row in iter_rows(part.sort_values(["advanced", "task_no"])[shown]):
         rec = {
             "Задание": str(row.task),
             "Уровень": row.task_level,
@@ -402,12 +405,9 @@ def _gaps_section(g: pd.DataFrame, where: str) -> Section | None:
 
 def _school_gap_line(data: ReportData, ids: list[str]) -> str | None:
     """How many of the schools compared show a gap beyond noise (no names, no ranking)."""
-    r = _year_results(data)
-    r = r.loc[r["school_id"].isin(ids)]
-    if r.empty:
-        return None
-    g = group_gaps(r, min_group=MIN_GROUP)
-    g = g.loc[~g["suppressed"]]
+    # the schools' own gaps, taken from those of every school (as in the school reports)
+    g = _wider_gaps(data, "school")
+    g = g.loc[g["unit"].isin(ids) & ~g["suppressed"]]
     if g.empty:
         return None
     compared = g["unit"].nunique()

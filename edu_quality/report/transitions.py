@@ -23,7 +23,7 @@ from ..effect import (
     programme_list,
 )
 from ..errors import DataError
-from ..exam_years import AUTUMN, session_of
+from ..exam_years import AUTUMN
 from ..transitions import LISTS, list_transitions, one_year_note
 from .data import ReportData, work_keys
 from .render import Section, fmt_number
@@ -36,7 +36,7 @@ def _autumn_note(data: ReportData) -> str:
     res = data.dataset.results
     if "session" not in getattr(res, "columns", ()) or not len(res):
         return ""
-    if not (session_of(res[["session"]]) == AUTUMN).any():
+    if not (res["session"] == AUTUMN).any():  # a missing session is spring (session_of)
         return ""
     return (
         "осенние ВПР 2020 года и весенние ВПР 2021 года — один учебный год 2020/21 (2021): "
