@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_school_year
+from .._rows import iter_rows
 from ..dataset import Dataset
 from ..disclosure import complementary_suppression, hide
 from ..errors import DataError
@@ -33,6 +34,7 @@ __all__ = [
     "report_data",
     "school_statuses",
     "work_keys",
+    "work_of",
 ]
 
 #: The columns naming an assessment procedure (what was written, in which grade).
@@ -51,6 +53,19 @@ def work_keys(table: pd.DataFrame) -> list[str]:
     ['assessment', 'subject', 'grade', 'session']
     """
     return [*PROCEDURE, "session"] if "session" in table.columns else list(PROCEDURE)
+
+
+def work_of(row: object, work: list[str]) -> tuple:
+    """A row's work (the values of ``work``) as a key; a missing value as None (NaN equals nothing).
+
+    Examples
+    --------
+    >>> from collections import namedtuple
+    >>> Row = namedtuple("Row", ["subject", "grade", "session"])
+    >>> work_of(Row("Математика", 5, float("nan")), ["subject", "grade", "session"])
+    ('Математика', 5, None)
+    """
+    return tuple(None if pd.isna(v := getattr(row, c)) else v for c in work)
 
 
 def carried_max_scores(
@@ -222,6 +237,41 @@ class ReportData:
     def shown_region(self) -> pd.DataFrame:
         """:attr:`summary_region` as it may be shown beside the municipalities."""
         return hide(self.summary_region, self.hidden[2])
+
+    @cached_property
+    def _year_positions(self) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        s = self.shown_summary
+        s = s.loc[s["year"] == self.year]
+        groups = s.groupby("school_id", observed=True, sort=False).indices
+        return s, {str(k): v for k, v in groups.items()}
+
+    def school_year(self, school_id: str) -> pd.DataFrame:
+        """The rows of :attr:`shown_summary` of a school in the year (found once for all)."""
+        s, positions = self._year_positions
+        pos = positions.get(str(school_id))
+        return s.iloc[:0] if pos is None else s.iloc[pos]
+
+    def shown_by_work(self, municipality: str | None = None) -> dict[tuple, object]:
+        """The year's rows of :attr:`shown_region` (or of a municipality's) by work.
+
+        Keys are :func:`work_of` the row (the columns of :func:`work_keys`),
+        values the rows as named tuples (:func:`edu_quality._rows.iter_rows`);
+        the first of any repeated work.
+        """
+        cache = self.__dict__.setdefault("_by_work", {})
+        if municipality not in cache:
+            if municipality is None:
+                t = self.shown_region
+            else:
+                t = self.shown_municipality
+                t = t.loc[t["municipality"] == municipality]
+            t = t.loc[t["year"] == self.year]
+            work = work_keys(t)
+            out: dict[tuple, object] = {}
+            for row in iter_rows(t):
+                out.setdefault(work_of(row, work), row)
+            cache[municipality] = out
+        return cache[municipality]
 
     @region_table("classify_error")
     def classified(self) -> pd.DataFrame | None:

@@ -27,7 +27,7 @@ from .._rows import iter_rows
 from .._russian import decimal, plural
 from ..errors import DataError
 from ..metrics import exam_not_held
-from .data import ReportData, work_keys
+from .data import ReportData, work_keys, work_of
 from .plan import plan_table
 from .render import Section, fmt_number, fmt_percent
 from .similar import partner_names
@@ -234,25 +234,22 @@ def far_works(data: ReportData, school_id: str, *, n: int = FAR_WORKS) -> pd.Dat
     DataFrame
         ``label``, ``school``, ``low``, ``high``, ``region``, ``diff`` (shares).
     """
-    s = data.shown_summary
-    mine = s.loc[(s["school_id"] == school_id) & (s["year"] == data.year)]
+    mine = data.school_year(school_id)
     mine = mine.loc[~mine["small"] & mine["share_2"].notna() & ~exam_not_held(mine)]
     cols = ["label", "school", "low", "high", "region", "diff"]
     if mine.empty:
         return pd.DataFrame(columns=cols)
     keys = work_keys(mine)
-    r = data.shown_region
-    r = r.loc[r["year"] == data.year].set_index(keys)
+    region = data.shown_by_work()
     rows = []
     for row in iter_rows(mine):
-        key = tuple(getattr(row, c) for c in keys)
-        if key not in r.index:
+        reg = region.get(work_of(row, keys))
+        if reg is None:
             continue
-        reg = r.loc[key]
-        others = int(reg["participants"]) - int(row.participants)
-        if bool(reg["small"]) or 0 < others < data.min_n or pd.isna(reg["share_2"]):
+        others = int(reg.participants) - int(row.participants)
+        if bool(reg.small) or 0 < others < data.min_n or pd.isna(reg.share_2):
             continue
-        value = float(reg["share_2"])
+        value = float(reg.share_2)
         if row.share_2_low <= value <= row.share_2_high:
             continue
         autumn = " (осень)" if getattr(row, "session", "весна") == "осень" else ""

@@ -264,13 +264,16 @@ def reteach_section(data: ReportData, school_id: str) -> Section | None:
         )
         return sec
     sec.text(_reteach_summary(flagged, work))
+    flagged = flagged.reset_index(drop=True)
+    shown = _reteach_rows(flagged, data.min_n)  # every work's rows at once, split below
     for i, (keys, part) in enumerate(flagged.groupby(work, sort=True)):
         kv = dict(zip(work, keys if isinstance(keys, tuple) else (keys,), strict=True))
         sec.subtitle(
             "ВПР, "
             + _work_label(kv["subject"], kv["grade"], kv.get("session"), kv.get("work_grade"))
         )
-        sec.table(_reteach_rows(part, data.min_n), name=f"reteach_{i + 1}")
+        order = part.sort_values(["advanced", "task_no"]).index
+        sec.table(shown.take(order).reset_index(drop=True), name=f"reteach_{i + 1}")
     n = len(flagged)
     sec.note(
         f"{n} {plural(n, 'задание', 'задания', 'заданий')} ниже региона. Выполнение — доля "
@@ -300,11 +303,12 @@ def _reteach_summary(flagged: pd.DataFrame, work: list[str]) -> str:
 
 
 def _reteach_rows(part: pd.DataFrame, min_n: int) -> pd.DataFrame:
+    """The display rows of weak tasks, in the order of ``part``."""
     rows = []
     shown = ["task", "task_level", "share", "share_low", "share_high", "mastered", "n"]
     shown += ["municipality_n", "municipality_share", "region_share"]
     shown += [f"share_mark{m}" for m in MARKS if f"share_mark{m}" in part.columns]
-    for row in iter_rows(part.sort_values(["advanced", "task_no"])[shown]):
+    for row in iter_rows(part[shown]):
         rec = {
             "Задание": str(row.task),
             "Уровень": row.task_level,

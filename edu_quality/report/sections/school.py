@@ -17,7 +17,7 @@ from ...dynamics import enrolment_change, year_over_year
 from ...errors import DataError
 from ...indicators import evaluate_indicators
 from ...metrics import exam_not_held
-from ..data import ReportData, work_keys
+from ..data import ReportData, work_keys, work_of
 from ..first_screen import (
     STATUS_TEXT,
     actions_section,
@@ -57,8 +57,8 @@ def _check_school(data: ReportData, school_id: str) -> None:
 def _compared(table: dict, key: tuple, metric: str, own_n: int, min_n: int) -> str:
     """A municipality's or the region's share beside a school's, hidden when it reveals a group.
 
-    ``table`` holds the rows of a shown summary (:attr:`ReportData.shown_municipality`,
-    :attr:`ReportData.shown_region`) by work (:func:`_by_work`): a row hidden there
+    ``table`` holds the rows of a shown summary by work
+    (:meth:`ReportData.shown_by_work`): a row hidden there
     by disclosure control stays hidden. Beyond that, the group revealed by
     subtracting the school's own numbers — the other schools together — must have
     ``min_n`` participants too.
@@ -74,29 +74,11 @@ def _compared(table: dict, key: tuple, metric: str, own_n: int, min_n: int) -> s
     return fmt_percent(getattr(row, metric))
 
 
-def _by_work(table: pd.DataFrame, work: list[str]) -> dict:
-    """The rows of a summary by their work (the first of any repeated work)."""
-    out: dict = {}
-    for row in iter_rows(table[[*work, "participants", "small", "share_2", "quality_rate"]]):
-        out.setdefault(_work_of(row, work), row)
-    return out
-
-
-def _work_of(row, work: list[str]) -> tuple:
-    """A row's work as a key (a missing value as None: NaN equals nothing)."""
-    return tuple(None if pd.isna(v := getattr(row, c)) else v for c in work)
-
-
 def _one_line(text: str) -> Section:
     """An empty section of the school report: one line, no heading over «нет данных»."""
     sec = Section("")
     sec.blocks.append(f'<p class="eq-empty">{html.escape(text)}</p>')
     return sec
-
-
-def _school_year(data: ReportData, school_id: str) -> pd.DataFrame:
-    s = data.shown_summary
-    return s.loc[(s["school_id"] == school_id) & (s["year"] == data.year)]
 
 
 # ------------------------------------------------------------------ school report
@@ -119,22 +101,19 @@ def key_metrics_section(data: ReportData, school_id: str) -> Section:
         "Доля «2» и качество знаний школы рядом с муниципалитетом и регионом по каждой "
         "работе этого года.",
     )
-    mine = _school_year(data, school_id)
+    mine = data.school_year(school_id)
     unreliable = _unreliable_notes(data, school_id)
     if mine.empty:
         sec = _one_line(f"Ключевые показатели: нет результатов школы за {year_label(data.year)}.")
         for text in unreliable:
             sec.note(text)
         return sec
-    muni = data.municipality_of[school_id]
-    m = data.shown_municipality
+    m = data.shown_by_work(data.municipality_of[school_id])
+    r = data.shown_by_work()
     work = work_keys(mine)
-    m = _by_work(m.loc[(m["municipality"] == muni) & (m["year"] == data.year)], work)
-    r = data.shown_region
-    r = _by_work(r.loc[r["year"] == data.year], work)
     rows = []
     for row in iter_rows(mine):
-        key = _work_of(row, work)
+        key = work_of(row, work)
         small = bool(row.small)
         rec = {
             "Работа": _proc_label(row),
