@@ -9,8 +9,10 @@ are kept on disk for the next process (:mod:`edu_quality.report.table_cache`).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -237,6 +239,25 @@ class ReportData:
     def shown_region(self) -> pd.DataFrame:
         """:attr:`summary_region` as it may be shown beside the municipalities."""
         return hide(self.summary_region, self.hidden[2])
+
+    def memo(self, name: str, make: Callable[[], Any], *, disk: bool = False) -> Any:
+        """``make()`` once per report data; kept on disk too when ``disk`` (aggregates only).
+
+        The tables the sections share across reports (of every school, every
+        municipality); on disk under :attr:`cache_key`
+        (:func:`~edu_quality.report.table_cache.stored`).
+
+        Examples
+        --------
+        >>> from edu_quality.demo import sample_folder
+        >>> d = report_data(sample_folder("inta"), 2022)
+        >>> d.memo("answer", lambda: 42), d.memo("answer", lambda: 0)
+        (42, 42)
+        """
+        store = self.__dict__.setdefault("_memo", {})
+        if name not in store:
+            store[name] = stored(self.cache_key, name, make) if disk else make()
+        return store[name]
 
     @cached_property
     def _year_positions(self) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:

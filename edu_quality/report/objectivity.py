@@ -82,18 +82,14 @@ def sign_table(data: ReportData, ids: list[str]) -> pd.DataFrame:
     Built from :func:`edu_quality.objectivity.works_table` of the report year;
     columns «Школа», the works («4 РУ», «4 МА», «5 РУ», «5 МА»…), «Итог».
     """
-    oi = data.objectivity
-    wide = federal_works_table(oi, year=data.year).set_index("ОО")
-    split = [(c, *c.split(": ", 1)) for c in wide.columns if ": " in c]
-    works = list(dict.fromkeys(w for _, _, w in sorted(split, key=lambda t: _work_order(t[2]))))
-    o = oi.schools.loc[oi.schools["year"] == data.year].groupby("school_id")
-    flagged, evaluated = o["flagged"].any(), o["evaluated"].any()
+    wide, split, works, flagged, evaluated = data.memo("federal_signs", lambda: _signs(data))
     rows = []
     for sid in sorted(ids, key=lambda i: str(data.names[i])):  # by name, never by result
         row = {"Школа": str(data.names[sid])}
+        mine = wide.get(sid)
         for work in works:
             cells = [
-                (LETTERS[s], wide.loc[sid, c]) if sid in wide.index else ("", "—")
+                (LETTERS[s], mine[c]) if mine is not None else ("", "—")
                 for c, s, w in split
                 if w == work
             ]
@@ -106,6 +102,22 @@ def sign_table(data: ReportData, ids: list[str]) -> pd.DataFrame:
             row["Итог"] = MESSAGE_FLAGGED if flagged.get(sid, False) else "признаки не срабатывают"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _signs(data: ReportData) -> tuple:
+    """The federal signs of the year's works per school: what :func:`sign_table` reads."""
+    oi = data.objectivity
+    wide = federal_works_table(oi, year=data.year).set_index("ОО")
+    split = [(c, *c.split(": ", 1)) for c in wide.columns if ": " in c]
+    works = list(dict.fromkeys(w for _, _, w in sorted(split, key=lambda t: _work_order(t[2]))))
+    o = oi.schools.loc[oi.schools["year"] == data.year].groupby("school_id")
+    flagged, evaluated = o["flagged"].any(), o["evaluated"].any()
+    # a school's cells by column (one row per school: the table is of one year)
+    by_school = {
+        sid: dict(zip(wide.columns, values, strict=True))
+        for sid, values in zip(wide.index, wide.to_numpy(dtype=object).tolist(), strict=True)
+    }
+    return by_school, split, works, flagged, evaluated
 
 
 def _work_order(work: str) -> tuple:

@@ -27,8 +27,6 @@ they are computed from are never kept there.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import pandas as pd
 
@@ -39,7 +37,6 @@ from ..reliability import drop_unreliable
 from ..reteach import MARKS, completion_by_mark, weak_tasks
 from .data import ReportData
 from .render import Section, fmt_interval, fmt_number, fmt_percent
-from .table_cache import stored
 
 __all__ = [
     "MIN_GAP",
@@ -56,16 +53,12 @@ __all__ = [
 
 #: Smallest group of pupils (girls, boys, a mark group) whose value is shown.
 MIN_GROUP = 10
-_STATE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _METRIC = {"share_2": "Доля «2»", "mean_score": "Средний балл", "quality_rate": "Качество знаний"}
 
 
 def _memo(data: ReportData, key: str, make, *, disk: bool = False):
-    """A table computed once per report data; kept on disk too when ``disk`` (aggregates only)."""
-    store = _STATE.setdefault(data, {})
-    if key not in store:
-        store[key] = stored(data.cache_key, key, make) if disk else make()
-    return store[key]
+    """A table computed once per report data (:meth:`ReportData.memo`)."""
+    return data.memo(key, make, disk=disk)
 
 
 class _SchoolRows:
