@@ -12,31 +12,24 @@ disk (:mod:`edu_quality.report.table_cache`), as the other region-wide tables.
 
 from __future__ import annotations
 
-import weakref
-
 import pandas as pd
 
 from .._rows import iter_rows
 from ..sessions import LABEL, session_progress
 from .data import ReportData
 from .render import Section, fmt_interval, fmt_number, fmt_percent
-from .table_cache import stored
 
 __all__ = ["session_progress_section"]
-
-_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _progress(data: ReportData) -> pd.DataFrame:
     """:func:`~edu_quality.sessions.session_progress` of every school of the year, once."""
-    if data not in _TABLES:
-        s = data.summary
-        _TABLES[data] = stored(
-            data.cache_key,
-            "session_progress",
-            lambda: session_progress(s.loc[s["year"] == data.year], min_n=data.min_n),
-        )
-    return _TABLES[data]
+    s = data.summary
+    return data.memo(
+        "session_progress",
+        lambda: session_progress(s.loc[s["year"] == data.year], min_n=data.min_n),
+        disk=True,
+    )
 
 
 def _points(v: float) -> str:

@@ -12,7 +12,6 @@ shows no result. The families are computed once per :class:`ReportData` and kept
 from __future__ import annotations
 
 import html
-import weakref
 
 import pandas as pd
 
@@ -21,11 +20,8 @@ from ..errors import DataError
 from ..similar import family_results, partner_schools, similar_schools
 from .data import ReportData
 from .render import Section
-from .table_cache import stored
 
 __all__ = ["partner_names", "partners_section", "similar_section"]
-
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _empty(text: str) -> Section:
@@ -37,8 +33,6 @@ def _empty(text: str) -> Section:
 
 def _families(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | str:
     """(families, results, partners) of the report year, or why there are none."""
-    if data in _CACHE:
-        return _CACHE[data]
 
     def make() -> tuple | str:
         c = data.classified
@@ -52,8 +46,7 @@ def _families(data: ReportData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFram
         except (DataError, ValueError) as exc:
             return str(exc)
 
-    _CACHE[data] = out = stored(data.cache_key, "similar_families", make)
-    return out
+    return data.memo("similar_families", make, disk=True)
 
 
 def partner_names(data: ReportData, school_id: str, *, most: int = 3) -> list[str]:

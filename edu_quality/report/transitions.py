@@ -51,12 +51,12 @@ def _hidden(data: ReportData) -> pd.DataFrame:
 
 def _transitions(data: ReportData, y0: int, y1: int) -> pd.DataFrame:
     """The transitions of the two years, computed once per report data (region and municipalities)."""
-    cache = data.__dict__.setdefault("list_transitions", {})
-    if (y0, y1) not in cache:
-        cache[(y0, y1)] = list_transitions(
+    return data.memo(
+        f"list_transitions_{y0}_{y1}",
+        lambda: list_transitions(
             data.dataset, years=[y0, y1], min_n=data.min_n, hidden=_hidden(data)
-        )
-    return cache[(y0, y1)]
+        ),
+    )
 
 
 def transitions_section(data: ReportData, municipality: str | None = None) -> Section:
