@@ -90,3 +90,15 @@ def test_iter_rows_gives_the_rows_itertuples_gives():
         assert all((x == y) or (pd.isna(x) and pd.isna(y)) for x, y in zip(a, b, strict=True))
     assert list(iter_rows(t.iloc[:0])) == []
     assert len(list(iter_rows(t[[]]))) == 3
+
+
+@pytest.mark.parametrize("dtype", ["str", "category", "object"])
+def test_keyed_rows_are_the_rows_a_mask_selects(dtype):
+    from edu_quality._rows import KeyedRows
+
+    ids = pd.Series(["b", "a", None, "b", "c"], dtype=dtype, index=[10, 11, 12, 13, 14])
+    t = pd.DataFrame({"school_id": ids, "v": range(5)})
+    rows = KeyedRows(t)
+    for key in ("a", "b", "c", "zz"):
+        pd.testing.assert_frame_equal(rows(key), t.loc[t["school_id"] == key])
+    assert rows("b").index.tolist() == [10, 13]

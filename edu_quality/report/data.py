@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_school_year
-from .._rows import iter_rows
+from .._rows import KeyedRows, iter_rows
 from ..dataset import Dataset
 from ..disclosure import complementary_suppression, hide
 from ..errors import DataError
@@ -260,17 +260,13 @@ class ReportData:
         return store[name]
 
     @cached_property
-    def _year_positions(self) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    def _year_rows(self) -> KeyedRows:
         s = self.shown_summary
-        s = s.loc[s["year"] == self.year]
-        groups = s.groupby("school_id", observed=True, sort=False).indices
-        return s, {str(k): v for k, v in groups.items()}
+        return KeyedRows(s.loc[s["year"] == self.year])
 
     def school_year(self, school_id: str) -> pd.DataFrame:
         """The rows of :attr:`shown_summary` of a school in the year (found once for all)."""
-        s, positions = self._year_positions
-        pos = positions.get(str(school_id))
-        return s.iloc[:0] if pos is None else s.iloc[pos]
+        return self._year_rows(school_id)
 
     def shown_by_work(self, municipality: str | None = None) -> dict[tuple, object]:
         """The year's rows of :attr:`shown_region` (or of a municipality's) by work.

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._rows import iter_rows
+from .._rows import KeyedRows, iter_rows
 from .._russian import plural
 from ..gaps import GROUP_LABELS, group_gaps
 from ..reliability import drop_unreliable
@@ -61,22 +61,9 @@ def _memo(data: ReportData, key: str, make, *, disk: bool = False):
     return data.memo(key, make, disk=disk)
 
 
-class _SchoolRows:
-    """The rows of a table per school, found once: a school's rows are taken, not searched."""
-
-    def __init__(self, table: pd.DataFrame, column: str = "school_id") -> None:
-        self.table = table
-        groups = table.groupby(column, observed=True, sort=False).indices
-        self.positions = {str(k): v for k, v in groups.items()}
-
-    def __call__(self, school_id: str) -> pd.DataFrame:
-        pos = self.positions.get(str(school_id))
-        return self.table.iloc[:0] if pos is None else self.table.iloc[pos]
-
-
-def _rows_of(data: ReportData, key: str, table, *, column: str = "school_id") -> _SchoolRows:
+def _rows_of(data: ReportData, key: str, table, *, column: str = "school_id") -> KeyedRows:
     """A table's rows per school (``table`` is called once per report data)."""
-    return _memo(data, f"rows_{key}", lambda: _SchoolRows(table(), column))
+    return _memo(data, f"rows_{key}", lambda: KeyedRows(table(), column))
 
 
 def _work_label(subject: str, grade: int, session: object = None, work_grade: object = None) -> str:
