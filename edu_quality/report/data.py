@@ -275,8 +275,8 @@ class ReportData:
         values the rows as named tuples (:func:`edu_quality._rows.iter_rows`);
         the first of any repeated work.
         """
-        cache = self.__dict__.setdefault("_by_work", {})
-        if municipality not in cache:
+
+        def make() -> dict[tuple, object]:
             if municipality is None:
                 t = self.shown_region
             else:
@@ -287,8 +287,9 @@ class ReportData:
             out: dict[tuple, object] = {}
             for row in iter_rows(t):
                 out.setdefault(work_of(row, work), row)
-            cache[municipality] = out
-        return cache[municipality]
+            return out
+
+        return self.memo("by_work" if municipality is None else f"by_work:{municipality}", make)
 
     @region_table("classify_error")
     def classified(self) -> pd.DataFrame | None:
