@@ -54,14 +54,18 @@ class KeyedRows:
     --------
     >>> t = pd.DataFrame({"school_id": ["a", "b", "a"], "v": [1, 2, 3]})
     >>> rows = KeyedRows(t)
-    >>> rows("a")["v"].tolist(), len(rows("z"))
-    ([1, 3], 0)
+    >>> rows("a")["v"].tolist(), len(rows("z")), "z" in rows
+    ([1, 3], 0, False)
     """
 
     def __init__(self, table: pd.DataFrame, column: str = "school_id") -> None:
         self.table = table
         groups = table.groupby(column, observed=True, sort=False).indices
         self.positions = {str(k): v for k, v in groups.items()}
+
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` has rows (without taking them)."""
+        return str(key) in self.positions
 
     def __call__(self, key: object) -> pd.DataFrame:
         pos = self.positions.get(str(key))

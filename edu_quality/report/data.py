@@ -259,6 +259,26 @@ class ReportData:
             store[name] = stored(self.cache_key, name, make) if disk else make()
         return store[name]
 
+    def rows_of(
+        self, name: str, make: Callable[[], pd.DataFrame], *, column: str = "school_id"
+    ) -> KeyedRows:
+        """The rows of the table ``make()`` per value of ``column``, found once per report data.
+
+        ``data.rows_of("x", make)(key)`` equals ``t.loc[t[column] == key]`` for
+        ``t = make()``: a section asks for one school's rows without scanning the
+        region's table on every page (:class:`~edu_quality._rows.KeyedRows`).
+
+        Examples
+        --------
+        >>> from edu_quality.demo import sample_folder
+        >>> d = report_data(sample_folder("inta"), 2022)
+        >>> rows = d.rows_of("schools", lambda: d.dataset.schools)
+        >>> sid = d.dataset.schools["school_id"].iloc[0]
+        >>> rows(sid)["school_id"].tolist() == [sid], sid in rows, "нет такой" in rows
+        (True, True, False)
+        """
+        return self.memo(f"rows_{name}", lambda: KeyedRows(make(), column))
+
     @cached_property
     def _year_rows(self) -> KeyedRows:
         s = self.shown_summary

@@ -26,7 +26,6 @@ import pandas as pd
 from .._rows import iter_rows
 from .._russian import decimal, plural
 from ..errors import DataError
-from ..metrics import exam_not_held
 from .data import ReportData, work_keys, work_of
 from .plan import plan_table
 from .render import Section, fmt_number, fmt_percent
@@ -45,6 +44,7 @@ __all__ = [
     "journal_words",
     "main_reason",
     "objectivity_markers",
+    "objectivity_rows",
     "risk_year",
     "school_measures",
     "summary_section",
@@ -179,6 +179,15 @@ def main_reason(row: pd.Series) -> str:
 _CUTOFF = re.compile(r"у границы отметки «(\d)» \((\d+) б\.\)")
 
 
+def objectivity_rows(data: ReportData, school_id: str) -> pd.DataFrame:
+    """The school's rows of the federal objectivity index in the report year.
+
+    From :attr:`ReportData.objectivity`, which must be computed (not None).
+    """
+    o = data.objectivity.schools
+    return data.rows_of("objectivity_year", lambda: o.loc[o["year"] == data.year])(school_id)
+
+
 def objectivity_markers(data: ReportData, school_id: str) -> list[str]:
     """Every objectivity marker of the school in the year: the federal method's, then ours.
 
@@ -196,13 +205,11 @@ def objectivity_markers(data: ReportData, school_id: str) -> list[str]:
     out = []
     oi = data.objectivity
     if oi is not None:
-        o = oi.schools
-        o = o.loc[(o["school_id"] == school_id) & (o["year"] == data.year)]
+        o = objectivity_rows(data, school_id)
         for r in iter_rows(o.loc[o["flagged"].fillna(False).astype(bool)]):
             sign = str(r.message).removeprefix("признаки необъективности: требуется проверка — ")
             out.append(f"{oi.method} — {sign}")
-    m = data.markers
-    m = m.loc[m["school_id"] == school_id]
+    m = data.rows_of("markers", lambda: data.markers)(school_id)
     # one line per rule, naming its works: a school with a marker in every work keeps a short box
     for _, part in m.groupby("marker", sort=False):
         works, what = [], str(part["detail"].iloc[0])
@@ -235,7 +242,7 @@ def far_works(data: ReportData, school_id: str, *, n: int = FAR_WORKS) -> pd.Dat
         ``label``, ``school``, ``low``, ``high``, ``region``, ``diff`` (shares).
     """
     mine = data.school_year(school_id)
-    mine = mine.loc[~mine["small"] & mine["share_2"].notna() & ~exam_not_held(mine)]
+    mine = mine.loc[~mine["small"] & mine["share_2"].notna() & ~mine["exam_not_held"]]
     cols = ["label", "school", "low", "high", "region", "diff"]
     if mine.empty:
         return pd.DataFrame(columns=cols)
@@ -303,7 +310,8 @@ def journal_words(data: ReportData, school_id: str) -> str:
     j = data.journal
     if j is None:
         return ""
-    mine = j.loc[(j["school_id"] == school_id) & (j["year"] == data.year) & ~j["small"]]
+    mine = data.rows_of("journal_year", lambda: j.loc[j["year"] == data.year])(school_id)
+    mine = mine.loc[~mine["small"]]
     high = mine.loc[mine["share_lower"] >= HIGH_LOWER_SHARE]
     if high.empty:
         return ""
@@ -324,7 +332,7 @@ def first_screen_header(data: ReportData, school_id: str) -> Section:
     just «не входит в списки»: the status sentence says a check is needed.
     """
     _check(data, school_id)
-    row = data.dataset.schools.set_index("school_id").loc[school_id]
+    row = data.rows_of("schools", lambda: data.dataset.schools)(school_id).iloc[0]
     sec = Section(str(row["name"]), level=1)
     group = row["group"] if pd.notna(row["group"]) else "не указана"
     sec.text(

@@ -47,11 +47,10 @@ def session_progress_section(data: ReportData, school_id: str) -> Section | None
     s = data.summary
     if "session" not in s.columns:
         return None
-    t = _progress(data)
-    t = t.loc[t["school_id"] == school_id]
+    t = data.rows_of("session_progress", lambda: _progress(data))(school_id)
     if t.empty:
         return None
-    hidden = data.summary.loc[data.hidden[0] & (data.summary["school_id"] == school_id)]
+    hidden = data.rows_of("hidden", lambda: data.summary.loc[data.hidden[0]])(school_id)
     secret = {(r.subject, r.grade) for r in iter_rows(hidden) if r.year == data.year}
     rows = []
     for r in iter_rows(t):

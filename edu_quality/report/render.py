@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._rows import iter_rows
 from .._russian import decimal, percent, sentence
 
 __all__ = [
     "CSS",
     "Section",
+    "display_table",
     "fmt_interval",
     "fmt_number",
     "fmt_percent",
@@ -59,6 +59,25 @@ table.eq-table th,table.eq-table td{overflow-wrap:anywhere}
 .eq-note,.eq-warn,table.eq-table th,.eq-high,.eq-medium,.eq-low{-webkit-print-color-adjust:exact;
 print-color-adjust:exact}}
 """
+
+
+def display_table(rows: Iterable[Sequence[object]], columns: Sequence[str]) -> pd.DataFrame:
+    """A display table from its rows (already formatted text), kept as Python objects.
+
+    A table of text cells built this way is drawn without converting its
+    columns from pandas' string storage, once per column, on every page.
+
+    Examples
+    --------
+    >>> t = display_table([("№ 5", "62,5 %")], ["Школа", "Доля"])
+    >>> t.to_dict("records"), str(t["Доля"].dtype)
+    ([{'Школа': '№ 5', 'Доля': '62,5 %'}], 'object')
+    """
+    rows = list(rows)
+    cells = np.empty((len(rows), len(columns)), dtype=object)  # one block, no inference
+    if rows:
+        cells[:] = rows
+    return pd.DataFrame(cells, columns=list(columns), dtype=object, copy=False)
 
 
 def fmt_percent(value: object, digits: int = 1) -> str:
@@ -130,16 +149,17 @@ def _figure_html(fig, *, tight: bool = True) -> str:
     return f'<img class="eq-figure" alt="" src="data:image/png;base64,{data}">'
 
 
+def _cell_text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
 def _table_html(table: pd.DataFrame, numeric: Iterable[str] = ()) -> str:
     numeric = set(numeric)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    opens = ['<td class="num">' if c in numeric else "<td>" for c in table.columns]
     rows = []
-    for rec in iter_rows(table):
-        cells = []
-        for col, v in zip(table.columns, rec, strict=True):
-            text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-            cls = ' class="num"' if col in numeric else ""
-            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+    for rec in table.to_numpy(dtype=object).tolist():
+        cells = [f"{o}{html.escape(_cell_text(v))}</td>" for o, v in zip(opens, rec, strict=True)]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (
         f'<table class="eq-table"><thead><tr>{head}</tr></thead>'

@@ -15,11 +15,12 @@ import html
 
 import pandas as pd
 
+from .._rows import KeyedRows
 from .._russian import decimal, plural
 from ..errors import DataError
 from ..similar import family_results, partner_schools, similar_schools
 from .data import ReportData
-from .render import Section
+from .render import Section, display_table
 
 __all__ = ["partner_names", "partners_section", "similar_section"]
 
@@ -58,8 +59,8 @@ def partner_names(data: ReportData, school_id: str, *, most: int = 3) -> list[st
     fam = _families(data)
     if isinstance(fam, str):
         return []
-    _, res, p = fam
-    mine = p.loc[p["school_id"] == school_id]
+    _, res, _ = fam
+    mine = _partners_of(data)(school_id)
     mine = mine.loc[mine["partner_id"].map(res["participants"]).fillna(0) >= data.min_n]
     return [
         f"{data.names.get(s, s)} ({data.municipality_of.get(s, '')})".replace(" ()", "")
@@ -78,17 +79,38 @@ def _with_interval(v: float, lo: float, hi: float) -> str:
     return f"{_signed(v)} [{_signed(lo)}; {_signed(hi)}]"
 
 
-def _result_cells(data: ReportData, res: pd.DataFrame, sid: str) -> tuple[str, str]:
-    if sid not in res.index:
-        return "—", "—"
-    r = res.loc[sid]
-    if pd.isna(r["participants"]) or r["participants"] < data.min_n:
+def _family_of(data: ReportData) -> KeyedRows:
+    """The family rows (:func:`similar_schools`) of each school, found once."""
+    return data.memo("similar_rows", lambda: KeyedRows(_families(data)[0]))
+
+
+def _partners_of(data: ReportData) -> KeyedRows:
+    """The partner rows (:func:`partner_schools`) of each ШНОР, found once."""
+    return data.memo("partner_rows", lambda: KeyedRows(_families(data)[2]))
+
+
+def _result_cells(data: ReportData) -> dict[str, tuple[str, str]]:
+    """Each school's (result, result against expectation) cells, for the family tables."""
+
+    def make() -> dict[str, tuple[str, str]]:
+        res = _families(data)[1]
         hidden = f"скрыто (меньше {data.min_n} участников)"
-        return hidden, hidden
-    return (
-        _with_interval(r["actual"], r["actual_low"], r["actual_high"]),
-        _with_interval(r["adjusted"], r["adjusted_low"], r["adjusted_high"]),
-    )
+        cols = ["participants", "actual", "actual_low", "actual_high"]
+        cols += ["adjusted", "adjusted_low", "adjusted_high"]
+        cells = {}
+        for sid, (n, *r) in zip(res.index, res[cols].to_numpy(dtype=object).tolist(), strict=True):
+            if pd.isna(n) or n < data.min_n:
+                cells.setdefault(sid, (hidden, hidden))
+            else:
+                cells.setdefault(sid, (_with_interval(*r[:3]), _with_interval(*r[3:])))
+        return cells
+
+    return data.memo("similar_cells", make)
+
+
+def _by_municipality_and_name(row: tuple) -> tuple:
+    """Sort key of a family row: municipality, then name; a missing one last (as pandas)."""
+    return tuple((0, v) if isinstance(v, str) else (1, "") for v in (row[1], row[0]))
 
 
 def similar_section(data: ReportData, school_id: str) -> Section:
@@ -97,7 +119,7 @@ def similar_section(data: ReportData, school_id: str) -> Section:
     if isinstance(fam, str):
         return _empty(f"Школы в похожих условиях: не подобраны ({fam}).")
     f, res, _ = fam
-    mine = f.loc[f["school_id"] == school_id]
+    mine = _family_of(data)(school_id)
     if mine.empty:
         return _empty("Школы в похожих условиях: у школы нет результатов за год.")
     # a neighbour too small to show its result compares nothing: left out, counted
@@ -112,25 +134,20 @@ def similar_section(data: ReportData, school_id: str) -> Section:
         "прошлые результаты. Это не рейтинг: школы перечислены по муниципалитету и названию — "
         "для сравнения и поддержки.",
     )
-    rows = []
-    for sid, why in [
-        (school_id, "эта школа"),
-        *zip(mine["neighbour_id"], mine["similar_in"], strict=True),
-    ]:
-        actual, adjusted = _result_cells(data, res, sid)
-        rows.append(
-            {
-                "Школа": data.names.get(sid, sid),
-                "Муниципалитет": data.municipality_of.get(sid, ""),
-                "Результат": actual,
-                "Относительно ожидаемого": adjusted,
-                "Чем похожа": why,
-            }
+    cells = _result_cells(data)
+    rows = [
+        (
+            data.names.get(sid, sid),
+            data.municipality_of.get(sid, ""),
+            *cells.get(sid, ("—", "—")),
+            why,
         )
-    table = pd.DataFrame(rows)
-    table = pd.concat(
-        [table.iloc[:1], table.iloc[1:].sort_values(["Муниципалитет", "Школа"])], ignore_index=True
-    )
+        for sid, why in [
+            (school_id, "эта школа"),
+            *zip(mine["neighbour_id"], mine["similar_in"], strict=True),
+        ]
+    ]
+    rows[1:] = sorted(rows[1:], key=_by_municipality_and_name)
     basis = res["basis"].reindex([school_id, *mine["neighbour_id"]]).dropna()
     # without social factors the expectation is the family's own result: said so in the header
     versus = (
@@ -138,7 +155,7 @@ def similar_section(data: ReportData, school_id: str) -> Section:
         if len(basis) and (basis == "похожие школы").all()
         else "Относительно ожидаемого"
     )
-    table = table.rename(columns={"Относительно ожидаемого": versus})
+    table = display_table(rows, ("Школа", "Муниципалитет", "Результат", versus, "Чем похожа"))
     sec.table(table, name="similar_schools", numeric=["Результат", versus])
     if n_small:
         sec.note(
@@ -169,14 +186,14 @@ def partners_section(data: ReportData, school_id: str) -> Section:
     fam = _families(data)
     if isinstance(fam, str):
         return _empty(f"С кем обменяться опытом: партнёры не подобраны ({fam}).")
-    _, res, p = fam
+    _, res, _ = fam
     status = res["status"].get(school_id, "")
     if status not in ("ШНОР", "ШНОР и ШНСУ"):
         return _empty(
             "С кем обменяться опытом: партнёров подбирают школам из списка ШНОР; "
             "школа в него не входит."
         )
-    mine = p.loc[p["school_id"] == school_id]
+    mine = _partners_of(data)(school_id)
     # a partner too small to show its result is not offered
     mine = mine.loc[mine["partner_id"].map(res["participants"]).fillna(0) >= data.min_n]
     if mine.empty:

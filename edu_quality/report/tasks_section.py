@@ -30,13 +30,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._rows import KeyedRows, iter_rows
+from .._rows import iter_rows
 from .._russian import plural
 from ..gaps import GROUP_LABELS, group_gaps
 from ..reliability import drop_unreliable
 from ..reteach import MARKS, completion_by_mark, weak_tasks
 from .data import ReportData
-from .render import Section, fmt_interval, fmt_number, fmt_percent
+from .render import Section, display_table, fmt_interval, fmt_number, fmt_percent
 
 __all__ = [
     "MIN_GAP",
@@ -54,16 +54,6 @@ __all__ = [
 #: Smallest group of pupils (girls, boys, a mark group) whose value is shown.
 MIN_GROUP = 10
 _METRIC = {"share_2": "Доля «2»", "mean_score": "Средний балл", "quality_rate": "Качество знаний"}
-
-
-def _memo(data: ReportData, key: str, make, *, disk: bool = False):
-    """A table computed once per report data (:meth:`ReportData.memo`)."""
-    return data.memo(key, make, disk=disk)
-
-
-def _rows_of(data: ReportData, key: str, table, *, column: str = "school_id") -> KeyedRows:
-    """A table's rows per school (``table`` is called once per report data)."""
-    return _memo(data, f"rows_{key}", lambda: KeyedRows(table(), column))
 
 
 def _work_label(subject: str, grade: int, session: object = None, work_grade: object = None) -> str:
@@ -99,7 +89,7 @@ def _year_results(data: ReportData) -> pd.DataFrame:
         r = drop_unreliable(r)
         return r.loc[(r["year"] == data.year) & r["mark"].notna() & r["gender"].notna()]
 
-    return _memo(data, "results", make)
+    return data.memo("results", make)
 
 
 def _wider_gaps(data: ReportData, level: str) -> pd.DataFrame:
@@ -108,46 +98,44 @@ def _wider_gaps(data: ReportData, level: str) -> pd.DataFrame:
             _year_results(data), level=level, schools=data.dataset.schools, min_group=MIN_GROUP
         )
 
-    return _memo(data, f"gaps_{level}", make, disk=True)
+    return data.memo(f"gaps_{level}", make, disk=True)
 
 
 def gender_gaps_section(data: ReportData, school_id: str) -> Section | None:
     """Girls against boys at the school where the gap is beyond noise; None otherwise."""
-    if _rows_of(data, "results", lambda: _year_results(data))(school_id).empty:
+    if school_id not in data.rows_of("results", lambda: _year_results(data)):
         return None
     # every school's gaps at once (kept on disk), the school's taken from them
-    g = _rows_of(data, "gaps_school", lambda: _wider_gaps(data, "school"), column="unit")
+    g = data.rows_of("gaps_school", lambda: _wider_gaps(data, "school"), column="unit")
     g = g(school_id)
     g = g.loc[g["beyond_noise"]]
     if g.empty:
         return None
-    work = [c for c in ("year", "assessment", "subject", "grade", "session") if c in g.columns]
-    muni = _wider_gaps(data, "municipality")
-    muni = muni.loc[muni["unit"] == data.municipality_of[school_id]].set_index([*work, "metric"])
-    region = _wider_gaps(data, "region").set_index([*work, "metric"])
+    work = _gap_work(g)
+    muni = _gap_lookup(data, "municipality")
+    region = _gap_lookup(data, "region")
+    unit = data.municipality_of[school_id]
     rows = []
     for row in iter_rows(g):
-        key = (*(getattr(row, c) for c in work), row.metric)
+        key = _gap_key((*(getattr(row, c) for c in work), row.metric))
         rows.append(
-            {
-                "Работа": f"{row.assessment}, "
+            (
+                f"{row.assessment}, "
                 + _work_label(row.subject, row.grade, getattr(row, "session", None)),
-                "Показатель": _METRIC[row.metric],
-                "Девочки": _value(row.metric, row.value_group),
-                "Мальчики": _value(row.metric, row.value_reference),
-                "Разрыв (девочки − мальчики)": _gap(
-                    row.metric, row.estimate, row.ci_low, row.ci_high
-                ),
-                "Разрыв в муниципалитете": _gap(row.metric, *_three(muni, key)),
-                "Разрыв в регионе": _gap(row.metric, *_three(region, key)),
-            }
+                _METRIC[row.metric],
+                _value(row.metric, row.value_group),
+                _value(row.metric, row.value_reference),
+                _gap(row.metric, row.estimate, row.ci_low, row.ci_high),
+                _gap(row.metric, *muni.get((unit, *key), _NO_GAP)),
+                _gap(row.metric, *region.get(("", *key), _NO_GAP)),
+            )
         )
     sec = Section(
         "Девочки и мальчики: разрывы больше случайных",
         "Работы, где результаты девочек и мальчиков школы различаются больше, чем "
         "допускают случайные колебания; рядом — тот же разрыв в муниципалитете и регионе.",
     )
-    sec.table(pd.DataFrame(rows), name="gender_gaps")
+    sec.table(display_table(rows, _GAP_COLUMNS), name="gender_gaps")
     sec.note(
         "Разрыв — показатель девочек минус показатель мальчиков: средний балл в первичных "
         "баллах, доли — в процентных пунктах. В квадратных скобках — 95-процентный "
@@ -159,13 +147,44 @@ def gender_gaps_section(data: ReportData, school_id: str) -> Section | None:
     return sec
 
 
-def _three(table: pd.DataFrame, key: tuple) -> tuple[float, float, float]:
-    if key not in table.index:
-        return (float("nan"),) * 3
-    row = table.loc[key]
-    if isinstance(row, pd.DataFrame):
-        row = row.iloc[0]
-    return row["estimate"], row["ci_low"], row["ci_high"]
+_GAP_COLUMNS = (
+    "Работа",
+    "Показатель",
+    "Девочки",
+    "Мальчики",
+    "Разрыв (девочки − мальчики)",
+    "Разрыв в муниципалитете",
+    "Разрыв в регионе",
+)
+_NO_GAP = (float("nan"),) * 3
+
+
+def _gap_work(gaps: pd.DataFrame) -> list[str]:
+    return [c for c in ("year", "assessment", "subject", "grade", "session") if c in gaps.columns]
+
+
+def _gap_key(values) -> tuple:
+    """A lookup key: a missing value (NaN) as None, so that it finds its match."""
+    return tuple(None if isinstance(v, float) and v != v else v for v in values)
+
+
+def _gap_lookup(data: ReportData, level: str) -> dict[tuple, tuple[float, float, float]]:
+    """A level's gaps by (unit, *work, metric) → (estimate, low, high); the region's unit is "".
+
+    Built once per report data; a key met twice keeps its first row.
+    """
+
+    def make():
+        gaps = _wider_gaps(data, level)
+        cols = ["unit", *_gap_work(gaps), "metric", "estimate", "ci_low", "ci_high"]
+        if level == "region":
+            gaps = gaps.assign(unit="")
+        found: dict[tuple, tuple[float, float, float]] = {}
+        for row in gaps[cols].to_numpy(dtype=object).tolist():
+            found.setdefault(_gap_key(row[:-3]), tuple(row[-3:]))
+        return found
+
+    return data.memo(f"gap_lookup_{level}", make)
 
 
 def _year_tasks(data: ReportData) -> pd.DataFrame | None:
@@ -178,7 +197,7 @@ def _year_tasks(data: ReportData) -> pd.DataFrame | None:
         tasks = pd.read_parquet(path, filters=[("year", "==", data.year)])
         return None if tasks.empty else tasks
 
-    return _memo(data, "tasks", make)
+    return data.memo("tasks", make)
 
 
 def _weak_table(data: ReportData) -> pd.DataFrame | None:
@@ -190,7 +209,7 @@ def _weak_table(data: ReportData) -> pd.DataFrame | None:
             return None
         return weak_tasks(tasks, schools=data.dataset.schools, min_group=MIN_GROUP)
 
-    return _memo(data, "weak_tasks", make, disk=True)
+    return data.memo("weak_tasks", make, disk=True)
 
 
 def _reteach_work(weak: pd.DataFrame) -> list[str]:
@@ -210,7 +229,7 @@ def _weak_with_marks(data: ReportData) -> pd.DataFrame:
         marks = marks.astype({c: weak[c].dtype for c in [*work, "task_no", "school_id"]})
         return weak.merge(marks, on=[*work, "task_no", "school_id"], how="left")
 
-    return _memo(data, "weak_marks", make, disk=True)
+    return data.memo("weak_marks", make, disk=True)
 
 
 def _muni_share(row, min_n: int) -> str:
@@ -225,7 +244,7 @@ def reteach_section(data: ReportData, school_id: str) -> Section | None:
     """Tasks of the year's ВПР where the school is behind the region beyond noise."""
     if _weak_table(data) is None:
         return None
-    mine = _rows_of(data, "weak_marks", lambda: _weak_with_marks(data))(school_id)
+    mine = data.rows_of("weak_marks", lambda: _weak_with_marks(data))(school_id)
     mine = mine.loc[~mine["small"]]
     if mine.empty:
         return None
@@ -243,17 +262,21 @@ def reteach_section(data: ReportData, school_id: str) -> Section | None:
             "больше случайных колебаний."
         )
         return sec
-    sec.text(_reteach_summary(flagged, work))
-    flagged = flagged.reset_index(drop=True)
+    groups = flagged[work].groupby(work, sort=True, dropna=False).indices  # work → positions
+    sec.text(_reteach_summary(flagged, len(groups)))
     shown = _reteach_rows(flagged, data.min_n)  # every work's rows at once, split below
-    for i, (keys, part) in enumerate(flagged.groupby(work, sort=True)):
+    advanced = flagged["advanced"].to_numpy()
+    task_no = flagged["task_no"].to_numpy()
+    for i, (keys, at) in enumerate(groups.items()):
         kv = dict(zip(work, keys if isinstance(keys, tuple) else (keys,), strict=True))
         sec.subtitle(
             "ВПР, "
             + _work_label(kv["subject"], kv["grade"], kv.get("session"), kv.get("work_grade"))
         )
-        order = part.sort_values(["advanced", "task_no"]).index
-        sec.table(shown.take(order).reset_index(drop=True), name=f"reteach_{i + 1}")
+        order = at[np.lexsort((task_no[at], advanced[at]))]  # basic first, then by task number
+        sec.table(
+            display_table([shown[j] for j in order], _RETEACH_COLUMNS), name=f"reteach_{i + 1}"
+        )
     n = len(flagged)
     sec.note(
         f"{n} {plural(n, 'задание', 'задания', 'заданий')} ниже региона. Выполнение — доля "
@@ -267,40 +290,48 @@ def reteach_section(data: ReportData, school_id: str) -> Section | None:
     return sec
 
 
-def _reteach_summary(flagged: pd.DataFrame, work: list[str]) -> str:
+def _reteach_summary(flagged: pd.DataFrame, works: int) -> str:
     """One line before the tables: how many tasks, in how many works, how many not mastered."""
     n = len(flagged)
-    works = len(flagged.drop_duplicates(work))
-    basic = flagged.loc[~flagged["advanced"]]
-    advanced = flagged.loc[flagged["advanced"]]
-    open_basic = int((~basic["mastered"]).sum())
+    advanced = flagged["advanced"].to_numpy(dtype=bool)
+    n_advanced = int(advanced.sum())
+    open_basic = int((~flagged["mastered"].to_numpy(dtype=bool) & ~advanced).sum())
     return (
         f"Ниже региона {n} {plural(n, 'задание', 'задания', 'заданий')} в {works} "
-        f"{plural(works, 'работе', 'работах', 'работах')}: базовых — {len(basic)} (не освоены "
-        f"в школе — {open_basic}), повышенных — {len(advanced)}. Прежде всего — базовые "
+        f"{plural(works, 'работе', 'работах', 'работах')}: базовых — {n - n_advanced} (не "
+        f"освоены в школе — {open_basic}), повышенных — {n_advanced}. Прежде всего — базовые "
         "задания, не освоенные в школе (в таблицах «нет» в столбце «Освоено в школе»)."
     )
 
 
-def _reteach_rows(part: pd.DataFrame, min_n: int) -> pd.DataFrame:
-    """The display rows of weak tasks, in the order of ``part``."""
-    rows = []
+_RETEACH_COLUMNS = (
+    "Задание",
+    "Уровень",
+    "Школа",
+    "Освоено в школе",
+    "Муниципалитет",
+    "Регион",
+    *(f"Отметка «{mark}»" for mark in MARKS),
+)
+
+
+def _reteach_rows(part: pd.DataFrame, min_n: int) -> list[tuple[str, ...]]:
+    """The display rows of weak tasks (cells in the order of ``_RETEACH_COLUMNS``)."""
     shown = ["task", "task_level", "share", "share_low", "share_high", "mastered", "n"]
     shown += ["municipality_n", "municipality_share", "region_share"]
     shown += [f"share_mark{m}" for m in MARKS if f"share_mark{m}" in part.columns]
-    for row in iter_rows(part[shown]):
-        rec = {
-            "Задание": str(row.task),
-            "Уровень": row.task_level,
-            "Школа": f"{fmt_percent(row.share)} {fmt_interval(row.share_low, row.share_high)}",
-            "Освоено в школе": "да" if row.mastered else "нет",
-            "Муниципалитет": _muni_share(row, min_n),
-            "Регион": fmt_percent(row.region_share),
-        }
-        for mark in MARKS:
-            rec[f"Отметка «{mark}»"] = fmt_percent(getattr(row, f"share_mark{mark}", None))
-        rows.append(rec)
-    return pd.DataFrame(rows)
+    return [
+        (
+            str(row.task),
+            row.task_level,
+            f"{fmt_percent(row.share)} {fmt_interval(row.share_low, row.share_high)}",
+            "да" if row.mastered else "нет",
+            _muni_share(row, min_n),
+            fmt_percent(row.region_share),
+            *(fmt_percent(getattr(row, f"share_mark{mark}", None)) for mark in MARKS),
+        )
+        for row in iter_rows(part[shown])
+    ]
 
 
 # ------------------------------------------------------------------ municipality and region
@@ -560,7 +591,7 @@ def _region_by_mark(data: ReportData, tasks: pd.DataFrame, work: list[str]) -> p
         r = r.loc[r["year"] == data.year]
         return completion_by_mark(tasks, r, work=work, min_group=MIN_GROUP, by_school=False)
 
-    return _memo(data, "region_by_mark", make)
+    return data.memo("region_by_mark", make)
 
 
 def region_tasks_section(data: ReportData) -> Section | None:

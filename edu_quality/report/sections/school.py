@@ -16,7 +16,6 @@ from ..._russian import sentence
 from ...dynamics import enrolment_change, year_over_year
 from ...errors import DataError
 from ...indicators import evaluate_indicators
-from ...metrics import exam_not_held
 from ..data import ReportData, work_keys, work_of
 from ..first_screen import (
     STATUS_TEXT,
@@ -24,6 +23,7 @@ from ..first_screen import (
     context_words,
     first_screen_header,
     journal_words,
+    objectivity_rows,
     risk_year,
     summary_section,
     track_plan_section,
@@ -162,7 +162,7 @@ def _unreliable_notes(data: ReportData, school_id: str) -> list[str]:
     u = data.unreliable
     if u.empty:
         return []
-    u = u.loc[(u["school_id"] == school_id) & (u["year"] == data.year)]
+    u = data.rows_of("unreliable_year", lambda: u.loc[u["year"] == data.year])(school_id)
     out = []
     for row in iter_rows(u):
         why = str(row.reason).removeprefix("протокол недостоверен: ")
@@ -208,13 +208,14 @@ def dynamics_section(data: ReportData, school_id: str) -> Section:
     if yoy.attrs.get("note"):
         sec.note(yoy.attrs["note"])
     main = (
-        mine.loc[~exam_not_held(mine)]
+        mine.loc[~mine["exam_not_held"]]
         .groupby(work_keys(mine))["participants"]
         .sum()
         .sort_values(ascending=False)
         .index[:4]
     )
-    plot = mine.loc[mine.set_index(work_keys(mine)).index.isin(main) & ~exam_not_held(mine)].copy()
+    plot = mine.loc[mine.set_index(work_keys(mine)).index.isin(main) & ~mine["exam_not_held"]]
+    plot = plot.copy()
     if plot["share_2"].notna().any():
         plot["series"] = plot.apply(_proc_label, axis=1)
         ax = plot_dynamics(plot, "share_2", hue="series")
@@ -253,7 +254,7 @@ def objectivity_section(
         "Сравнение отметок за ВПР с отметками по журналу: «понизили» — отметка за ВПР "
         "ниже журнальной, «повысили» — выше.",
     )
-    mine = j.loc[(j["school_id"] == school_id) & (j["year"] == data.year)]
+    mine = data.rows_of("journal_year", lambda: j.loc[j["year"] == data.year])(school_id)
     rows = []
     for r in iter_rows(mine):
         hidden = bool(r.small)
@@ -273,8 +274,7 @@ def objectivity_section(
         sec.note(high, warn=True)
     oi = data.objectivity
     if oi is not None:
-        o = oi.schools
-        o = o.loc[(o["school_id"] == school_id) & (o["year"] == data.year)]
+        o = objectivity_rows(data, school_id)
         if len(o):
             # marked → warning; a single sign or none → a neutral note
             sec.note(str(o.iloc[0]["message"]), warn=bool(o.iloc[0]["flagged"]))
@@ -286,7 +286,7 @@ def objectivity_section(
                 f"{rule[0].upper()}{rule[1:]}; признак «завышенные значения "
                 "среднего балла» бывает и у сильной школы."
             )
-    mine = data.markers.loc[data.markers["school_id"] == school_id]
+    mine = data.rows_of("markers", lambda: data.markers)(school_id)
     if len(mine):
         sec.subtitle("Правила edu_quality (в федеральный индекс не входят)")
         sec.items(
