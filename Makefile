@@ -47,15 +47,18 @@ test-fast: $(TEST_STAMP)
 
 # Benchmarks, not tests: school reports four ways — the naive papermill + nbconvert loop,
 # `edu-quality report batch`, the in-process limit, the batch on a local Dask cluster — table
-# in reports/bench.md; the ФИС ОКО import when the folder of real data is there; the
-# national-scale analysis in pandas and on a local Dask cluster; the four interactive timings
-# (explorer ready and redraw, one school report, one ФИС ОКО file) beside their targets; a missed
+# in reports/bench.md; the ФИС ОКО import and the real region's whole report batch when the
+# folder of real data is there; the national-scale analysis in pandas and on a local Dask
+# cluster; the four interactive timings (explorer ready and redraw, one school report, one
+# ФИС ОКО file) beside their targets; a missed
 # target of the national-scale runs is printed and the benchmarks after it still run.
 ALTAI ?= ../shared/real/altai
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/bench_reports.py
 	@if [ -d "$(ALTAI)" ]; then $(BIN)/python benchmarks/bench_import.py "$(ALTAI)"; \
 	else echo "bench_import: нет папки $(ALTAI), импорт не замерен"; fi
+	@if [ -d "$(ALTAI)" ]; then $(BIN)/python benchmarks/bench_region.py "$(ALTAI)"; \
+	else echo "bench_region: нет папки $(ALTAI), пакет региона не замерен"; fi
 	-$(BIN)/python benchmarks/bench_national.py
 	-$(BIN)/python benchmarks/bench_dask.py
 	$(BIN)/python benchmarks/bench_interactive.py --altai "$(ALTAI)"

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["KeyedRows", "iter_rows"]
@@ -48,7 +49,9 @@ class KeyedRows:
     """The rows of a table per value of a column, found once: a key's rows are taken, not searched.
 
     ``rows(key)`` equals ``table.loc[table[column] == key]`` (the same rows, in
-    order, with their index), for keys compared as text.
+    order, with their index), for keys compared as text. The rows are put side
+    by side by key once (a copy of the table), so a key's rows are a slice of
+    it rather than a take from every column.
 
     Examples
     --------
@@ -59,14 +62,27 @@ class KeyedRows:
     """
 
     def __init__(self, table: pd.DataFrame, column: str = "school_id") -> None:
-        self.table = table
         groups = table.groupby(column, observed=True, sort=False).indices
-        self.positions = {str(k): v for k, v in groups.items()}
+        order = np.concatenate(list(groups.values())) if groups else np.empty(0, dtype=np.intp)
+        # a copy with each key's rows side by side, in their order: a key's rows are a slice
+        self.table = table.take(order)
+        self._order = order
+        self._empty = table.iloc[:0].copy()
+        self._slices: dict[str, slice] = {}
+        start = 0
+        for key, pos in groups.items():
+            self._slices[str(key)] = slice(start, start + len(pos))
+            start += len(pos)
 
     def __contains__(self, key: object) -> bool:
         """Whether ``key`` has rows (without taking them)."""
-        return str(key) in self.positions
+        return str(key) in self._slices
+
+    def positions(self, key: object) -> np.ndarray:
+        """The positions of ``key``'s rows in the table given, in order (none: empty)."""
+        rows = self._slices.get(str(key))
+        return self._order[rows] if rows is not None else self._order[:0]
 
     def __call__(self, key: object) -> pd.DataFrame:
-        pos = self.positions.get(str(key))
-        return self.table.iloc[:0] if pos is None else self.table.iloc[pos]
+        rows = self._slices.get(str(key))
+        return self._empty if rows is None else self.table.iloc[rows]

@@ -102,3 +102,38 @@ def test_keyed_rows_are_the_rows_a_mask_selects(dtype):
     for key in ("a", "b", "c", "zz"):
         pd.testing.assert_frame_equal(rows(key), t.loc[t["school_id"] == key])
     assert rows("b").index.tolist() == [10, 13]
+    assert rows.positions("b").tolist() == [0, 3] and rows.positions("zz").tolist() == []
+
+
+def test_report_rows_follow_a_replaced_table():
+    import copy
+
+    from edu_quality.demo import sample_folder
+    from edu_quality.report import report_data
+
+    data = report_data(sample_folder("inta"), 2022)
+    schools = data.dataset.schools
+    sid = schools["school_id"].iloc[0]
+    assert data.rows_of(schools) is data.rows_of(schools)  # found once
+    pd.testing.assert_frame_equal(
+        data.rows_of(schools)(sid), schools.loc[schools["school_id"] == sid]
+    )
+    s = data.summary
+    by_year = data.rows_of(s, year=True)(sid)
+    pd.testing.assert_frame_equal(by_year, s.loc[(s["school_id"] == sid) & (s["year"] == 2022)])
+    # a copy given another table answers from it, not from the table indexed before
+    other = copy.copy(data)
+    renamed = schools.assign(name=schools["name"] + " (копия)")
+    assert other.rows_of(renamed)(sid)["name"].iloc[0].endswith("(копия)")
+    assert not data.rows_of(schools)(sid)["name"].iloc[0].endswith("(копия)")
+
+
+def test_display_table_draws_as_the_inferred_table():
+    from edu_quality.report.render import Section, display_table
+
+    rows = [("№ 5", "62,5 %", None), ("Школа <1>", "—", "1,0")]
+    cols = ["Школа", "Доля", "Балл"]
+    a, b = Section("x"), Section("x")
+    a.table(display_table(rows, cols), numeric=["Доля"])
+    b.table(pd.DataFrame(rows, columns=cols), numeric=["Доля"])
+    assert a.html() == b.html() and "&lt;1&gt;" in a.html()

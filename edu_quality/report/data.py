@@ -260,24 +260,32 @@ class ReportData:
         return store[name]
 
     def rows_of(
-        self, name: str, make: Callable[[], pd.DataFrame], *, column: str = "school_id"
+        self, table: pd.DataFrame, *, column: str = "school_id", year: bool = False
     ) -> KeyedRows:
-        """The rows of the table ``make()`` per value of ``column``, found once per report data.
+        """The rows of ``table`` per value of ``column`` (of the report year only when ``year``).
 
-        ``data.rows_of("x", make)(key)`` equals ``t.loc[t[column] == key]`` for
-        ``t = make()``: a section asks for one school's rows without scanning the
+        ``data.rows_of(t)(key)`` equals ``t.loc[t[column] == key]``, found once
+        per table: a section asks for one school's rows without scanning the
         region's table on every page (:class:`~edu_quality._rows.KeyedRows`).
+        The index is kept for this very table object: a table replaced (say on
+        a copy of the report data) is indexed anew, never answered from the old.
 
         Examples
         --------
         >>> from edu_quality.demo import sample_folder
         >>> d = report_data(sample_folder("inta"), 2022)
-        >>> rows = d.rows_of("schools", lambda: d.dataset.schools)
+        >>> rows = d.rows_of(d.dataset.schools)
         >>> sid = d.dataset.schools["school_id"].iloc[0]
         >>> rows(sid)["school_id"].tolist() == [sid], sid in rows, "нет такой" in rows
         (True, True, False)
         """
-        return self.memo(f"rows_{name}", lambda: KeyedRows(make(), column))
+        store = self.__dict__.setdefault("_rows", {})
+        key = (id(table), column, self.year if year else None)
+        found = store.get(key)
+        if found is None or found[0] is not table:  # the table object itself, not a reused id
+            part = table.loc[table["year"] == self.year] if year else table
+            found = store[key] = (table, KeyedRows(part, column))
+        return found[1]
 
     @cached_property
     def _year_rows(self) -> KeyedRows:

@@ -184,8 +184,7 @@ def objectivity_rows(data: ReportData, school_id: str) -> pd.DataFrame:
 
     From :attr:`ReportData.objectivity`, which must be computed (not None).
     """
-    o = data.objectivity.schools
-    return data.rows_of("objectivity_year", lambda: o.loc[o["year"] == data.year])(school_id)
+    return data.rows_of(data.objectivity.schools, year=True)(school_id)
 
 
 def objectivity_markers(data: ReportData, school_id: str) -> list[str]:
@@ -209,7 +208,7 @@ def objectivity_markers(data: ReportData, school_id: str) -> list[str]:
         for r in iter_rows(o.loc[o["flagged"].fillna(False).astype(bool)]):
             sign = str(r.message).removeprefix("признаки необъективности: требуется проверка — ")
             out.append(f"{oi.method} — {sign}")
-    m = data.rows_of("markers", lambda: data.markers)(school_id)
+    m = data.rows_of(data.markers)(school_id)
     # one line per rule, naming its works: a school with a marker in every work keeps a short box
     for _, part in m.groupby("marker", sort=False):
         works, what = [], str(part["detail"].iloc[0])
@@ -310,7 +309,7 @@ def journal_words(data: ReportData, school_id: str) -> str:
     j = data.journal
     if j is None:
         return ""
-    mine = data.rows_of("journal_year", lambda: j.loc[j["year"] == data.year])(school_id)
+    mine = data.rows_of(j, year=True)(school_id)
     mine = mine.loc[~mine["small"]]
     high = mine.loc[mine["share_lower"] >= HIGH_LOWER_SHARE]
     if high.empty:
@@ -332,7 +331,7 @@ def first_screen_header(data: ReportData, school_id: str) -> Section:
     just «не входит в списки»: the status sentence says a check is needed.
     """
     _check(data, school_id)
-    row = data.rows_of("schools", lambda: data.dataset.schools)(school_id).iloc[0]
+    row = data.rows_of(data.dataset.schools)(school_id).iloc[0]
     sec = Section(str(row["name"]), level=1)
     group = row["group"] if pd.notna(row["group"]) else "не указана"
     sec.text(

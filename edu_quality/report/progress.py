@@ -47,10 +47,11 @@ def session_progress_section(data: ReportData, school_id: str) -> Section | None
     s = data.summary
     if "session" not in s.columns:
         return None
-    t = data.rows_of("session_progress", lambda: _progress(data))(school_id)
+    t = data.rows_of(_progress(data))(school_id)
     if t.empty:
         return None
-    hidden = data.rows_of("hidden", lambda: data.summary.loc[data.hidden[0]])(school_id)
+    at = data.rows_of(s).positions(school_id)  # the school's rows, then the hidden of them
+    hidden = s.iloc[at[data.hidden[0][at]]]
     secret = {(r.subject, r.grade) for r in iter_rows(hidden) if r.year == data.year}
     rows = []
     for r in iter_rows(t):

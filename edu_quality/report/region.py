@@ -33,7 +33,7 @@ from .factor_model import (
     factor_influence,
     school_factor_table,
 )
-from .render import Section, fmt_interval, fmt_number, fmt_percent
+from .render import Section, Sections, fmt_interval, fmt_number, fmt_percent
 from .tasks_section import region_pupil_sections
 from .transitions import programme_effect_section, transitions_section
 
@@ -549,16 +549,18 @@ _OPTIMIZER_TEXT = {
 }
 
 
-def region_report(data: ReportData, official_list: str | None = None) -> list[Section]:
+def region_report(data: ReportData, official_list: str | None = None) -> Sections:
     """Every section of the region report, in order."""
-    return [
-        region_header(data),
-        factor_influence_section(data),
-        social_index_section(data),
-        identification_summary(data),
-        transitions_section(data),
-        programme_effect_section(data),
-        objectivity_region_section(data, official_list),
-        multilevel_section(data),
-        *region_pupil_sections(data),  # girls and boys, tasks: where the data allow
-    ]
+    return Sections(
+        [
+            region_header(data),
+            factor_influence_section(data),
+            social_index_section(data),
+            identification_summary(data),
+            transitions_section(data),
+            programme_effect_section(data),
+            objectivity_region_section(data, official_list),
+            multilevel_section(data),
+            *region_pupil_sections(data),  # girls and boys, tasks: where the data allow
+        ]
+    )

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._russian import decimal, percent, sentence
+from .._russian import decimal, percent, plural, sentence
 
 __all__ = [
     "CSS",
     "Section",
+    "Sections",
     "display_table",
     "fmt_interval",
     "fmt_number",
@@ -233,6 +234,31 @@ class Section:
 
     def __repr__(self) -> str:
         return f"<Раздел «{self.title}»>"
+
+
+class Sections(list):
+    """A report's sections, in order: a list that a notebook shows as one HTML output.
+
+    ``display(sections)`` sends the whole report as one message (one output in
+    the executed notebook) instead of one per section; the page is the same.
+
+    Examples
+    --------
+    >>> secs = Sections([Section("Первый"), Section("Второй")])
+    >>> secs._repr_html_().count("<section>"), repr(secs)
+    (2, '<Отчёт: 2 раздела>')
+    """
+
+    def html(self) -> str:
+        """The sections as one HTML fragment."""
+        return "".join(s.html() for s in self)
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def __repr__(self) -> str:
+        n = len(self)
+        return f"<Отчёт: {n} {plural(n, 'раздел', 'раздела', 'разделов')}>"
 
 
 def page(title: str, sections: Sequence[Section], *, footer: str = "") -> str:

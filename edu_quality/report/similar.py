@@ -15,7 +15,6 @@ import html
 
 import pandas as pd
 
-from .._rows import KeyedRows
 from .._russian import decimal, plural
 from ..errors import DataError
 from ..similar import family_results, partner_schools, similar_schools
@@ -59,8 +58,8 @@ def partner_names(data: ReportData, school_id: str, *, most: int = 3) -> list[st
     fam = _families(data)
     if isinstance(fam, str):
         return []
-    _, res, _ = fam
-    mine = _partners_of(data)(school_id)
+    _, res, p = fam
+    mine = data.rows_of(p)(school_id)
     mine = mine.loc[mine["partner_id"].map(res["participants"]).fillna(0) >= data.min_n]
     return [
         f"{data.names.get(s, s)} ({data.municipality_of.get(s, '')})".replace(" ()", "")
@@ -77,16 +76,6 @@ def _with_interval(v: float, lo: float, hi: float) -> str:
     if pd.isna(v):
         return "—"
     return f"{_signed(v)} [{_signed(lo)}; {_signed(hi)}]"
-
-
-def _family_of(data: ReportData) -> KeyedRows:
-    """The family rows (:func:`similar_schools`) of each school, found once."""
-    return data.memo("similar_rows", lambda: KeyedRows(_families(data)[0]))
-
-
-def _partners_of(data: ReportData) -> KeyedRows:
-    """The partner rows (:func:`partner_schools`) of each ШНОР, found once."""
-    return data.memo("partner_rows", lambda: KeyedRows(_families(data)[2]))
 
 
 def _result_cells(data: ReportData) -> dict[str, tuple[str, str]]:
@@ -119,7 +108,7 @@ def similar_section(data: ReportData, school_id: str) -> Section:
     if isinstance(fam, str):
         return _empty(f"Школы в похожих условиях: не подобраны ({fam}).")
     f, res, _ = fam
-    mine = _family_of(data)(school_id)
+    mine = data.rows_of(f)(school_id)
     if mine.empty:
         return _empty("Школы в похожих условиях: у школы нет результатов за год.")
     # a neighbour too small to show its result compares nothing: left out, counted
@@ -186,14 +175,14 @@ def partners_section(data: ReportData, school_id: str) -> Section:
     fam = _families(data)
     if isinstance(fam, str):
         return _empty(f"С кем обменяться опытом: партнёры не подобраны ({fam}).")
-    _, res, _ = fam
+    _, res, p = fam
     status = res["status"].get(school_id, "")
     if status not in ("ШНОР", "ШНОР и ШНСУ"):
         return _empty(
             "С кем обменяться опытом: партнёров подбирают школам из списка ШНОР; "
             "школа в него не входит."
         )
-    mine = _partners_of(data)(school_id)
+    mine = data.rows_of(p)(school_id)
     # a partner too small to show its result is not offered
     mine = mine.loc[mine["partner_id"].map(res["participants"]).fillna(0) >= data.min_n]
     if mine.empty:

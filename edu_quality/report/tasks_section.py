@@ -103,10 +103,10 @@ def _wider_gaps(data: ReportData, level: str) -> pd.DataFrame:
 
 def gender_gaps_section(data: ReportData, school_id: str) -> Section | None:
     """Girls against boys at the school where the gap is beyond noise; None otherwise."""
-    if school_id not in data.rows_of("results", lambda: _year_results(data)):
+    if school_id not in data.rows_of(_year_results(data)):
         return None
     # every school's gaps at once (kept on disk), the school's taken from them
-    g = data.rows_of("gaps_school", lambda: _wider_gaps(data, "school"), column="unit")
+    g = data.rows_of(_wider_gaps(data, "school"), column="unit")
     g = g(school_id)
     g = g.loc[g["beyond_noise"]]
     if g.empty:
@@ -244,7 +244,7 @@ def reteach_section(data: ReportData, school_id: str) -> Section | None:
     """Tasks of the year's ВПР where the school is behind the region beyond noise."""
     if _weak_table(data) is None:
         return None
-    mine = data.rows_of("weak_marks", lambda: _weak_with_marks(data))(school_id)
+    mine = data.rows_of(_weak_with_marks(data))(school_id)
     mine = mine.loc[~mine["small"]]
     if mine.empty:
         return None

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..data import ReportData
 from ..municipal import check_municipality
-from ..render import Section, fmt_interval, fmt_percent
+from ..render import Section, Sections, fmt_interval, fmt_percent
 from ..tasks_section import municipality_pupil_sections
 from ..transitions import programme_effect_section, transitions_section
 from .cells import cell_value
@@ -206,19 +206,23 @@ def objectivity_municipality_section(
 
 def municipality_report(
     data: ReportData, municipality: str, official_list: str | None = None
-) -> list[Section]:
+) -> Sections:
     """Every section of a municipality's report: the справка first, then the details."""
-    return [
-        municipality_header(data, municipality),
-        analytic_note(data, municipality),
-        schools_overview_section(data, municipality),
-        identification_section(data, municipality),
-        transitions_section(data, municipality),
-        programme_effect_section(data, municipality),
-        objectivity_municipality_section(data, municipality, official_list),
-        dynamics_overview_section(data, municipality),
-        *municipality_pupil_sections(data, municipality),  # girls and boys, tasks: where data allow
-        factors_section(data, municipality),
-        indicators_section(data, municipality=municipality),
-        plan_section(data),
-    ]
+    return Sections(
+        [
+            municipality_header(data, municipality),
+            analytic_note(data, municipality),
+            schools_overview_section(data, municipality),
+            identification_section(data, municipality),
+            transitions_section(data, municipality),
+            programme_effect_section(data, municipality),
+            objectivity_municipality_section(data, municipality, official_list),
+            dynamics_overview_section(data, municipality),
+            *municipality_pupil_sections(
+                data, municipality
+            ),  # girls and boys, tasks: where data allow
+            factors_section(data, municipality),
+            indicators_section(data, municipality=municipality),
+            plan_section(data),
+        ]
+    )

@@ -30,7 +30,7 @@ from ..first_screen import (
     year_label,
 )
 from ..progress import session_progress_section
-from ..render import Section, fmt_interval, fmt_number, fmt_percent
+from ..render import Section, Sections, fmt_interval, fmt_number, fmt_percent
 from ..similar import partners_section, similar_section
 from ..tasks_section import gender_gaps_section, reteach_section
 from .cells import HIDDEN, HIDDEN_COMPLEMENT, cell_value
@@ -162,7 +162,7 @@ def _unreliable_notes(data: ReportData, school_id: str) -> list[str]:
     u = data.unreliable
     if u.empty:
         return []
-    u = data.rows_of("unreliable_year", lambda: u.loc[u["year"] == data.year])(school_id)
+    u = data.rows_of(u, year=True)(school_id)
     out = []
     for row in iter_rows(u):
         why = str(row.reason).removeprefix("протокол недостоверен: ")
@@ -254,7 +254,7 @@ def objectivity_section(
         "Сравнение отметок за ВПР с отметками по журналу: «понизили» — отметка за ВПР "
         "ниже журнальной, «повысили» — выше.",
     )
-    mine = data.rows_of("journal_year", lambda: j.loc[j["year"] == data.year])(school_id)
+    mine = data.rows_of(j, year=True)(school_id)
     rows = []
     for r in iter_rows(mine):
         hidden = bool(r.small)
@@ -286,7 +286,7 @@ def objectivity_section(
                 f"{rule[0].upper()}{rule[1:]}; признак «завышенные значения "
                 "среднего балла» бывает и у сильной школы."
             )
-    mine = data.rows_of("markers", lambda: data.markers)(school_id)
+    mine = data.rows_of(data.markers)(school_id)
     if len(mine):
         sec.subtitle("Правила edu_quality (в федеральный индекс не входят)")
         sec.items(
@@ -538,9 +538,7 @@ def _school_indicators(data: ReportData, school_id: str) -> Section:
     return sec
 
 
-def school_report(
-    data: ReportData, school_id: str, official_list: str | None = None
-) -> list[Section]:
+def school_report(data: ReportData, school_id: str, official_list: str | None = None) -> Sections:
     """Every section of a school's report, in order: the first screen, then the details.
 
     The first screen (:mod:`edu_quality.report.first_screen`): the title with the
@@ -550,22 +548,24 @@ def school_report(
     progress = session_progress_section(data, school_id)  # only where autumn works exist
     # only where the data hold pupils' sex, or task scores (a ФИС ОКО import)
     extra = [gender_gaps_section(data, school_id), reteach_section(data, school_id)]
-    return [
-        school_header(data, school_id),
-        summary_section(data, school_id),
-        actions_section(data, school_id),
-        status_section(data, school_id),
-        key_metrics_section(data, school_id),
-        dynamics_section(data, school_id),
-        *([progress] if progress is not None else []),
-        objectivity_section(data, school_id, official_list),
-        context_section(data, school_id),
-        similar_section(data, school_id),
-        partners_section(data, school_id),
-        # long on a real region (a table per work): after the objectivity and the partners
-        *(s for s in extra if s is not None),
-        contingent_section(data, school_id),
-        risk_section(data, school_id),
-        indicators_section(data, school_id),
-        track_plan_section(data, school_id),
-    ]
+    return Sections(
+        [
+            school_header(data, school_id),
+            summary_section(data, school_id),
+            actions_section(data, school_id),
+            status_section(data, school_id),
+            key_metrics_section(data, school_id),
+            dynamics_section(data, school_id),
+            *([progress] if progress is not None else []),
+            objectivity_section(data, school_id, official_list),
+            context_section(data, school_id),
+            similar_section(data, school_id),
+            partners_section(data, school_id),
+            # long on a real region (a table per work): after the objectivity and the partners
+            *(s for s in extra if s is not None),
+            contingent_section(data, school_id),
+            risk_section(data, school_id),
+            indicators_section(data, school_id),
+            track_plan_section(data, school_id),
+        ]
+    )
