@@ -43,7 +43,7 @@ not held as usual, one row per fact:
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -181,49 +181,25 @@ def session_of(data: pd.DataFrame) -> pd.Series:
     return data["session"].astype("object").where(data["session"].notna(), SPRING).astype("str")
 
 
-@cache
-def _facts_of(status: str) -> tuple[tuple[str, int, str, frozenset[str] | None], ...]:
-    """The facts of ``status``: (assessment, year, session, subjects held or None for all)."""
-    return tuple(
-        (a, int(y), session, frozenset(subjects.split(";")) if subjects else None)
-        for a, y, session, subjects, st, _ in _FACTS
-        if st == status
-    )
-
-
 def _matches(data: pd.DataFrame, status: str, *, outside_subjects: bool = False) -> pd.Series:
-    """Rows that one of the facts of ``status`` concerns.
-
-    Each distinct (assessment, year, session, subject) of ``data`` is looked up
-    once among the facts: a report's few rows and a region's many cost alike.
-    """
-    facts = _facts_of(status)
-    if "assessment" not in data.columns or "year" not in data.columns or not facts:
-        return pd.Series(False, index=data.index)
-    has_subject = "subject" in data.columns
-
-    def hit(key: tuple) -> bool:
-        assessment, year, session, subject = key
-        for a, y, s, held in facts:
-            if assessment != a or year != y or session != s:
+    """Rows that one of the facts of ``status`` concerns."""
+    out = pd.Series(False, index=data.index)
+    if "assessment" not in data.columns or "year" not in data.columns:
+        return out
+    facts = _table().loc[_table()["status"] == status]
+    if facts.empty or not len(data):
+        return out
+    session = session_of(data)
+    year = pd.to_numeric(data["year"], errors="coerce")
+    for f in facts.itertuples(index=False):
+        hit = (data["assessment"] == f.assessment) & (year == f.year) & (session == f.session)
+        if f.subjects:
+            if "subject" not in data.columns:
                 continue
-            if held is None:
-                return True
-            if has_subject and (subject not in held if outside_subjects else subject in held):
-                return True
-        return False
-
-    year = pd.to_numeric(data["year"], errors="coerce").astype("float64")
-    keys = zip(
-        data["assessment"].to_numpy(dtype=object).tolist(),
-        year.to_numpy().tolist(),
-        session_of(data).to_numpy(dtype=object).tolist(),
-        data["subject"].to_numpy(dtype=object).tolist() if has_subject else [None] * len(data),
-        strict=True,
-    )
-    found: dict[tuple, bool] = {}
-    flags = [found[k] if k in found else found.setdefault(k, hit(k)) for k in keys]
-    return pd.Series(np.array(flags, dtype=bool), index=data.index)
+            held = data["subject"].isin(f.subjects.split(";"))
+            hit &= ~held if outside_subjects else held
+        out |= hit.fillna(False).astype(bool)
+    return out
 
 
 def exam_not_held(data: pd.DataFrame) -> pd.Series:

@@ -55,48 +55,6 @@ def test_statuses_of_rows():
     assert session_of(d).eq("весна").all()
 
 
-def _matches_by_masks(data: pd.DataFrame, facts: pd.DataFrame, outside: bool) -> pd.Series:
-    """The facts' rows found with one mask per fact (the general way the lookup replaces)."""
-    out = pd.Series(False, index=data.index)
-    session, year = session_of(data), pd.to_numeric(data["year"], errors="coerce")
-    for f in facts.itertuples(index=False):
-        hit = (data["assessment"] == f.assessment) & (year == f.year) & (session == f.session)
-        if f.subjects:
-            held = data["subject"].isin(f.subjects.split(";"))
-            hit &= ~held if outside else held
-        out |= hit.fillna(False).astype(bool)
-    return out
-
-
-def test_fact_lookup_equals_one_mask_per_fact():
-    facts = exam_years()
-    rng = np.random.default_rng(5)
-    n = 3000
-    pick = facts.sample(n, replace=True, random_state=1).reset_index(drop=True)
-    subjects = ["Математика", "Русский язык", "Химия", "Физика", "Информатика", None]
-    d = pd.DataFrame(
-        {
-            "assessment": pick["assessment"].where(rng.random(n) > 0.05, None),
-            "year": (pick["year"] + rng.choice([0, 0, 0, 1, -1], n)).astype("Int64"),
-            "session": pick["session"].where(rng.random(n) > 0.2, None),
-            "subject": rng.choice(np.array(subjects, dtype=object), n),
-        },
-        index=rng.permutation(n) + 10,
-    )
-    d.loc[d.sample(50, random_state=2).index, "year"] = pd.NA
-    not_held = facts["status"] == "не проводился"
-    partial = facts["status"] == "частично"
-    expected = _matches_by_masks(d, facts.loc[not_held], False) | _matches_by_masks(
-        d, facts.loc[partial], True
-    )
-    got = exam_not_held(d)
-    assert got.index.equals(d.index)
-    assert got.tolist() == expected.tolist()
-    assert 0 < got.sum() < n
-    selective = _matches_by_masks(d, facts.loc[facts["status"] == "выборочный состав"], False)
-    assert selective_population(d).tolist() == selective.tolist()
-
-
 def _pupils(year, session, grade, work_grade, marks, school="s1"):
     return pd.DataFrame(
         {
