@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import edu_quality as eq
-from edu_quality.dataset import _connected
+from edu_quality.dataset.checks import connected
 from edu_quality.identify import classify
 from edu_quality.metrics import (
     DEFAULT_BY,
@@ -210,9 +210,9 @@ def test_a_group_in_one_piece_keeps_its_numbers_exactly(pupils):
 
 
 def test_connected_files():
-    assert _connected([]) == []
-    assert _connected([frozenset({(2022, "ОГЭ")}), frozenset({(2023, "ОГЭ")})]) == [[0], [1]]
-    assert _connected(
+    assert connected([]) == []
+    assert connected([frozenset({(2022, "ОГЭ")}), frozenset({(2023, "ОГЭ")})]) == [[0], [1]]
+    assert connected(
         [frozenset({1, 2}), frozenset({3}), frozenset({4, 3}), frozenset({2}), frozenset()]
     ) == [[0, 3], [1, 2], [4]]
 

@@ -135,7 +135,7 @@ def test_no_reason_quotes_a_small_group():
     """A significant rise of the share of «2» in a grade of under 5 pupils gives no reason:
     «доля «2» выросла с 0,0 % до 100,0 %» for 4 pupils says what the tables hide."""
     import edu_quality as eq
-    from edu_quality.identify import _declines
+    from edu_quality.identify.decline import declines
 
     rows = [
         {
@@ -152,12 +152,12 @@ def test_no_reason_quotes_a_small_group():
         for i, mark in enumerate((marks * 8)[:n])
     ]
     summary = eq.summarize(pd.DataFrame(rows), min_n=5)
-    naive = _declines(summary, 2024, 0.05, 0)
+    naive = declines(summary, 2024, 0.05, 0)
     assert set(naive["school_id"]) == {"A", "B"}  # 0 % → 100 %: significant for both
     assert "с 0,0 % до 100,0 %" in naive.set_index("school_id").loc["A", "decline_reason"].replace(
         "\u00a0", " "
     )
-    assert set(_declines(summary, 2024, 0.05, 5)["school_id"]) == {"B"}
+    assert set(declines(summary, 2024, 0.05, 5)["school_id"]) == {"B"}
 
 
 def test_the_sample_regions_reasons_quote_no_small_group():

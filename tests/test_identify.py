@@ -116,22 +116,22 @@ def _procedure_table(shares: dict[tuple[str, int], float], n: int = 20) -> pd.Da
 
 
 def test_rosobrnadzor_rule_hand_example():
-    from edu_quality.identify import _rosobrnadzor
+    from edu_quality.identify.rosobrnadzor_rule import rosobrnadzor_schools
 
     s = summarize(
         _procedure_table(
             {("Математика", 2023): 0.35, ("Математика", 2024): 0.30, ("Русский язык", 2024): 0.30}
         )
     )
-    got = _rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",)).iloc[0]["rosobrnadzor_reason"]
+    got = rosobrnadzor_schools(s, 2024, 0.30, 5, ("ВПР",)).iloc[0]["rosobrnadzor_reason"]
     assert "в 2 процедурах 2024 года" in got
     assert "два года подряд (2023 и 2024): ВПР Математика 5 кл. — 35,0\u00a0% и 30,0\u00a0%" in got
     below = summarize(_procedure_table({("Математика", 2023): 0.25, ("Математика", 2024): 0.30}))
-    assert _rosobrnadzor(below, 2024, 0.30, 5, ("ВПР",)).empty
+    assert rosobrnadzor_schools(below, 2024, 0.30, 5, ("ВПР",)).empty
     tiny = summarize(
         _procedure_table({("Математика", 2024): 0.5, ("Русский язык", 2024): 0.5}, n=4)
     )
-    assert _rosobrnadzor(tiny, 2024, 0.30, 5, ("ВПР",)).empty  # under min_n: not judged
+    assert rosobrnadzor_schools(tiny, 2024, 0.30, 5, ("ВПР",)).empty  # under min_n: not judged
 
 
 def test_years_without_exams_do_not_count(tmp_path):
@@ -179,7 +179,7 @@ def test_bad_rules(region):
 
 
 def test_rosobrnadzor_rule_on_pooled_subjects():
-    from edu_quality.identify import _rosobrnadzor
+    from edu_quality.identify.rosobrnadzor_rule import rosobrnadzor_schools
 
     rows = []
     for grade, n2 in ((5, 8), (6, 2)):  # grade 5: 40 %, grade 6: 10 % → pooled 25 %
@@ -196,8 +196,8 @@ def test_rosobrnadzor_rule_on_pooled_subjects():
                 }
             )
     s = summarize(pd.DataFrame(rows))
-    assert len(_rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",))) == 1  # two grade-5 works at 40 %
-    assert _rosobrnadzor(s, 2024, 0.30, 5, ("ВПР",), ("assessment", "subject")).empty
+    assert len(rosobrnadzor_schools(s, 2024, 0.30, 5, ("ВПР",))) == 1  # two grade-5 works at 40 %
+    assert rosobrnadzor_schools(s, 2024, 0.30, 5, ("ВПР",), ("assessment", "subject")).empty
 
 
 def _works(rows: list[tuple], year: int = 2021) -> pd.DataFrame:
@@ -222,7 +222,7 @@ def _works(rows: list[tuple], year: int = 2021) -> pd.DataFrame:
 
 
 def test_rosobrnadzor_two_works_of_one_session():
-    from edu_quality.identify import _rosobrnadzor
+    from edu_quality.identify.rosobrnadzor_rule import rosobrnadzor_schools
 
     s = _works(
         [
@@ -233,7 +233,7 @@ def test_rosobrnadzor_two_works_of_one_session():
             ("B", "История", "весна", 20, 9),
         ]
     )
-    got = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",)).set_index("school_id")
+    got = rosobrnadzor_schools(s, 2021, 0.30, 5, ("ВПР",)).set_index("school_id")
     assert list(got.index) == ["B"]
     reason = got.loc["B", "rosobrnadzor_reason"]
     assert "в 2 процедурах 2021 года, сессия «осень»" in reason
@@ -241,22 +241,22 @@ def test_rosobrnadzor_two_works_of_one_session():
 
 
 def test_small_works_are_marked_and_ovz_small_works_not_judged():
-    from edu_quality.identify import _rosobrnadzor
+    from edu_quality.identify.rosobrnadzor_rule import rosobrnadzor_schools
 
     s = _works([("A", "Математика", "весна", 8, 4), ("A", "Русский язык", "весна", 20, 8)])
-    got = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",)).iloc[0]["rosobrnadzor_reason"]
+    got = rosobrnadzor_schools(s, 2021, 0.30, 5, ("ВПР",)).iloc[0]["rosobrnadzor_reason"]
     assert "Математика 5 кл. — 50,0\u00a0% (мало участников: 8)" in got
     assert "Русский язык 5 кл. — 40,0\u00a0%," not in got and "(мало участников: 20)" not in got
-    ovz = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",), ovz_schools=["A"]).iloc[0]
+    ovz = rosobrnadzor_schools(s, 2021, 0.30, 5, ("ВПР",), ovz_schools=["A"]).iloc[0]
     assert not ovz["rosobrnadzor"]  # the 8-pupil work is not judged
     assert "меньше 10 участников (школа для обучающихся с ОВЗ)" in ovz["rosobrnadzor_note"]
-    asked = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",), ovz_schools=["A"], min_n_ovz=5)
+    asked = rosobrnadzor_schools(s, 2021, 0.30, 5, ("ВПР",), ovz_schools=["A"], min_n_ovz=5)
     assert asked["rosobrnadzor"].eq(True).all()
 
 
 def test_a_hidden_cell_is_counted_but_never_quoted():
     from edu_quality.disclosure import complementary_suppression
-    from edu_quality.identify import _rosobrnadzor
+    from edu_quality.identify.rosobrnadzor_rule import rosobrnadzor_schools
 
     # in each work: a (3 pupils) is hidden, so c, the smallest of the rest, is hidden too
     rows = []
@@ -274,10 +274,10 @@ def test_a_hidden_cell_is_counted_but_never_quoted():
     hid = complementary_suppression(s, mun, reg, municipality_of={"a": "M", "b": "M", "c": "M"})[0]
     hidden = s.loc[hid, ["school_id", "assessment", "subject", "grade", "year"]]
     assert set(hidden["school_id"]) == {"a", "c"}
-    got = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",), hidden=hidden).set_index("school_id")
+    got = rosobrnadzor_schools(s, 2021, 0.30, 5, ("ВПР",), hidden=hidden).set_index("school_id")
     reason = got.loc["c", "rosobrnadzor_reason"]  # the rule still counts the hidden cells …
     assert "44,0\u00a0%" not in reason and reason.count("значение скрыто") == 2  # … unquoted
-    plain = _rosobrnadzor(s, 2021, 0.30, 5, ("ВПР",)).set_index("school_id")
+    plain = rosobrnadzor_schools(s, 2021, 0.30, 5, ("ВПР",)).set_index("school_id")
     assert "44,0\u00a0%" in plain.loc["c", "rosobrnadzor_reason"]
 
 
@@ -317,9 +317,9 @@ def test_rule_chance_matches_the_exact_binomial_expectation():
 
 
 def test_borderline_and_labels(classified):
-    from edu_quality.identify import _cut
+    from edu_quality.identify.composite import bottom_cut
 
-    assert _cut(pd.Series([5.0, 1.0, 3.0, 2.0, 4.0]), 0.2) == 1.5  # between ranks 1 and 2
+    assert bottom_cut(pd.Series([5.0, 1.0, 3.0, 2.0, 4.0]), 0.2) == 1.5  # between ranks 1 and 2
     assert classified["borderline"].dtype == bool
     told = classified["reasons"].str.contains("на границе: интервал составного результата")
     assert (told == classified["borderline"]).all() and classified["borderline"].any()

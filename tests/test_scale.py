@@ -16,11 +16,13 @@ import pytest
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 import edu_quality as eq
-from edu_quality import dataset as dataset_module
 from edu_quality._grouping import groups, on_distinct
+from edu_quality.dataset.checks import duplicated
+from edu_quality.dataset.ids import ids_in_several_schools
 from edu_quality.dynamics import _trend_row, trend, year_over_year
 from edu_quality.errors import DataError, Problem
-from edu_quality.factors import _vif, influence
+from edu_quality.factors import influence
+from edu_quality.factors.regression import variance_inflation as _vif
 from edu_quality.identify import classify, composite_results
 from edu_quality.intervals import newcombe, wilson
 from edu_quality.io.cells import parse, parse_distinct
@@ -240,7 +242,7 @@ def test_duplicate_search_narrowed_as_the_full_one(rng):
         parts = [(frame.iloc[:cut], bool(rng.integers(2))), (frame.iloc[cut:], False)]
         out = pd.concat([p for p, _ in parts], ignore_index=True)
         full = out.duplicated(KEY, keep=False)
-        narrowed = dataset_module._duplicated(out, parts, KEY)
+        narrowed = duplicated(out, parts, KEY)
         # tables whose reader refused repeats can repeat only another table's keys
         if parts[0][1] and frame.iloc[:cut].duplicated(KEY).any():
             continue
@@ -265,7 +267,7 @@ def test_ids_in_several_schools_as_drop_duplicates(rng):
                 "school_id": pd.Series(rng.choice(["1", "2", "3"], n), dtype="str"),
             }
         )
-        assert dataset_module._ids_in_several_schools(frame) == reference(frame)
+        assert ids_in_several_schools(frame) == reference(frame)
 
 
 # ------------------------------------------------------------------ summaries

@@ -1,65 +1,40 @@
-"""Influence of social context factors on school results; pupils in schools.
+"""School level: the influence of context factors on an outcome, one row per factor.
 
-Two tools, both estimated by statsmodels (nothing here is a hand-written
-estimator):
-
-* :func:`influence` — school level: an outcome (share of «2», mean score,
-  quality…) regressed on context factors (shares of pupils from large families,
-  with a non-native Russian language…), by OLS, WLS (weighted by participants) or
-  a binomial GLM on counts. One row per factor with its coefficient, standardised
-  effect, interval, p-value corrected for multiple testing, VIF and a direction
-  (положительное / отрицательное / незначимое) compared with the direction the
-  sources expect (:func:`edu_quality.factor_catalogue`).
-  :func:`direction_table` turns the result into the table of the Nazarovo
-  district programme (Приложение 1 and 2: «Фактор», «Направление влияния»).
-* :func:`multilevel` — pupil level: a two-level linear mixed model (pupils in
-  schools, statsmodels ``MixedLM``) with a random intercept per school and an
-  optional random slope; variance components, the intraclass correlation and
-  empirical-Bayes school effects, shrunk towards zero for small schools. The
-  model is fitted by several optimisers and the best converged one is kept,
-  because a single optimiser can report convergence at a wrong optimum.
-
-The design matrices are built directly from the named columns, never from a
-formula evaluated in the caller's namespace, so no notebook variable can leak
-into a model; the equivalent formula is kept for the record
-(``attrs["formula"]`` / ``.formula``).
+:func:`influence` fits OLS, WLS (weighted by participants) or a binomial GLM on counts
+(statsmodels) and gives each factor its coefficient, standardised effect, interval,
+p-value corrected for multiple testing (robust standard errors when asked), VIF
+(:func:`variance_inflation`) and direction of influence, compared with the direction
+the catalogue expects. :func:`direction_table` turns the result into the table of the
+Nazarovo district programme (Приложение 1 and 2: «Фактор», «Направление влияния»).
 """
 
 from __future__ import annotations
 
-import math
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
-from . import _sm as sm
-from ._checks import check_fraction, check_option, is_constant, numeric_columns, require_columns
-from ._russian import decimal
-from .catalogue import factor_catalogue, factor_label
-from .errors import DataError, EduQualityError, Problem
-from .metrics import METRICS
+from .. import _sm as sm
+from .._checks import check_fraction, check_option, is_constant, numeric_columns, require_columns
+from .._russian import decimal
+from ..catalogue import factor_label
+from ..errors import DataError, Problem
+from ..metrics import METRICS
+from .common import column_list, equivalent_formula, expected_directions, record_warning
 
 __all__ = [
     "CORRECTIONS",
-    "DIRECTIONS",
     "FAMILIES",
     "MIN_PER_FACTOR",
-    "OPTIMIZERS",
     "ROBUST",
     "VIF_MAX",
-    "FactorWarning",
-    "MultilevelResult",
     "direction_table",
-    "expected_directions",
     "influence",
-    "multilevel",
+    "variance_inflation",
 ]
 
 #: Model families of :func:`influence`.
@@ -68,47 +43,14 @@ FAMILIES = ("gaussian", "binomial")
 CORRECTIONS = ("holm", "bonferroni", "fdr_bh", None)
 #: Heteroskedasticity-robust covariance types (statsmodels ``cov_type``); None: the model's own.
 ROBUST = (None, "HC0", "HC1", "HC2", "HC3")
-#: Directions of influence, Russian, as in the Nazarovo seed's Приложение 1 and 2.
-DIRECTIONS = ("положительное", "отрицательное", "незначимое")
 #: Default VIF above which a factor is flagged as collinear with the others.
 VIF_MAX = 5.0
 #: Default number of observations (schools) required per factor.
 MIN_PER_FACTOR = 10
-#: Optimisers tried by :func:`multilevel`, in order of preference on ties.
-OPTIMIZERS = ("lbfgs", "bfgs", "powell", "nm", "cg")
-
-_CATALOGUE_DIRECTION = {
-    "positive": "положительное",
-    "negative": "отрицательное",
-    "none": "незначимое",
-}
-_CENTERS = ("none", "group", "grand")
-
-
-class FactorWarning(UserWarning):
-    """A factor model can be estimated but should be read with care (Russian message)."""
-
-
-# ---------------------------------------------------------------------------------------
-# helpers
-
-
-def _columns(names) -> list[str]:
-    if names is None:
-        return []
-    if isinstance(names, str):
-        return [names]
-    return list(names)
 
 
 def _fmt(value: float, digits: int = 1) -> str:
     return decimal(value, digits)
-
-
-def record_warning(message: str, messages: list[str]) -> None:
-    """Keep ``message`` for the model's notes and warn with :class:`FactorWarning`."""
-    messages.append(message)
-    warnings.warn(message, FactorWarning, stacklevel=3)
 
 
 def _wsd(x: np.ndarray, w: np.ndarray | None) -> float:
@@ -119,7 +61,7 @@ def _wsd(x: np.ndarray, w: np.ndarray | None) -> float:
     return float(np.sqrt(np.average((x - mean) ** 2, weights=w)))
 
 
-def _vif(exog: np.ndarray) -> list[float]:
+def variance_inflation(exog: np.ndarray) -> list[float]:
     """Variance inflation factor of every column of ``exog`` but the first (the constant).
 
     VIF = 1 / (1 − R²) of a column regressed on the others and the constant, which is
@@ -132,39 +74,6 @@ def _vif(exog: np.ndarray) -> list[float]:
     if np.all(np.isfinite(corr)) and np.linalg.cond(corr) < 1e6:
         return [float(v) for v in np.diag(np.linalg.inv(corr))]
     return [variance_inflation_factor(exog, i) for i in range(1, exog.shape[1])]
-
-
-def expected_directions() -> dict[str, str]:
-    """Return the expected direction of each catalogue factor, in Russian.
-
-    Returns
-    -------
-    dict
-        factor → «положительное» / «отрицательное» / «незначимое»; factors whose
-        direction the catalogue does not know are left out.
-
-    Examples
-    --------
-    >>> expected_directions()["large_family"]
-    'отрицательное'
-    >>> "ovz" in expected_directions()
-    False
-    """
-    cat = factor_catalogue()
-    return {
-        f: _CATALOGUE_DIRECTION[d]
-        for f, d in zip(cat["factor"], cat["expected_direction"], strict=True)
-        if d in _CATALOGUE_DIRECTION
-    }
-
-
-def _formula(outcome: str, terms: Sequence[str]) -> str:
-    rhs = " + ".join(f"Q('{t}')" for t in terms) or "1"
-    return f"Q('{outcome}') ~ {rhs}"
-
-
-# ---------------------------------------------------------------------------------------
-# influence
 
 
 def influence(
@@ -258,7 +167,7 @@ def influence(
         ``null_deviance`` and ``pseudo_r2`` = 1 − deviance/null deviance
         (binomial; None for gaussian), ``llf``, ``aic``, ``bic``, ``alpha``,
         ``correction``, ``vif_max``, ``min_per_factor`` and ``warnings`` (list of
-        the Russian messages also issued as :class:`FactorWarning`).
+        the Russian messages also issued as :class:`~edu_quality.factors.FactorWarning`).
 
     Raises
     ------
@@ -344,7 +253,7 @@ def influence(
             "Параметр `trials` используется только при family='binomial'; "
             "для взвешенной регрессии передайте `weights`"
         )
-    factors = _columns(factors)
+    factors = column_list(factors)
     if not factors:
         raise ValueError("Параметр `factors` должен содержать хотя бы один столбец, передано []")
     dupes = sorted({f for f in factors if factors.count(f) > 1})
@@ -427,7 +336,7 @@ def influence(
         p_adj = multipletests(pvals.to_numpy(), alpha=alpha, method=correction)[1]
 
     exog = np.asarray(X, dtype="float64")
-    vif = _vif(exog) if k > 1 else [1.0]
+    vif = variance_inflation(exog) if k > 1 else [1.0]
     if family == "gaussian":
         sd_y = _wsd(num[outcome].to_numpy(), w)
         std_coef = [params[f] * _wsd(num[f].to_numpy(), w) / sd_y for f in factors]
@@ -495,7 +404,7 @@ def influence(
         "weights": weights,
         "trials": trials,
         "cov_type": cov_type,
-        "formula": _formula(outcome, factors),
+        "formula": equivalent_formula(outcome, factors),
         "terms": ["const", *factors],
         "higher_is_better": bool(higher_is_better),
         "r2": float(fit.rsquared) if gaussian else None,
@@ -565,362 +474,4 @@ def direction_table(
             "Фактор": part["label"].to_numpy(),
             "Направление влияния": part["direction"].to_numpy(),
         }
-    )
-
-
-# ---------------------------------------------------------------------------------------
-# multilevel
-
-
-@dataclass(frozen=True)
-class MultilevelResult:
-    """A two-level model of pupils in schools (see :func:`multilevel`).
-
-    Attributes
-    ----------
-    fixed : DataFrame
-        ``term``, ``label``, ``coef``, ``std_err``, ``ci_low``, ``ci_high``,
-        ``p_value`` (Wald z-tests, as statsmodels reports them).
-    variance : dict
-        ``tau00`` (between-school variance of the intercept), ``sigma2``
-        (within-school, pupil-level variance) and, with a random slope, ``tau11``
-        (variance of the slope) and ``tau01`` (intercept–slope covariance).
-    icc : float
-        tau00 / (tau00 + sigma2): the share of the outcome's variance between
-        schools (with covariates: the residual share, at the covariates' zero).
-    school_effects : DataFrame
-        One row per school: ``group``, ``n`` (pupils), ``effect`` (empirical-Bayes
-        random intercept), ``std_err``, ``ci_low``, ``ci_high``, ``raw_effect`` (the
-        school's mean residual from the fixed part: the unshrunk deviation),
-        ``reliability`` (tau00 / (tau00 + sigma2 / n); NaN with a random slope);
-        with a random slope also ``slope_effect`` and ``slope_std_err``.
-    optimizer : str
-        The optimiser whose fit was kept.
-    optimizers : DataFrame
-        Every optimiser tried: ``method``, ``converged``, ``llf``, ``tau00``,
-        ``sigma2``, ``chosen``, ``message`` (error or warnings, empty when none).
-    converged : bool
-        Whether the kept fit converged.
-    llf : float
-        Its log-likelihood (restricted when ``reml``).
-    n_groups, n, n_dropped : int
-        Schools, pupils used, pupil rows dropped for missing values.
-    reml : bool
-    center : str
-    formula : str
-        The equivalent formula (for the record; the design is built directly).
-    re_formula : str
-        The random part.
-    warnings : tuple of str
-        Russian messages also issued as :class:`FactorWarning`.
-    """
-
-    fixed: pd.DataFrame
-    variance: dict[str, float]
-    icc: float
-    school_effects: pd.DataFrame
-    optimizer: str
-    optimizers: pd.DataFrame
-    converged: bool
-    llf: float
-    n_groups: int
-    n: int
-    n_dropped: int = 0
-    reml: bool = True
-    center: str = "none"
-    formula: str = ""
-    re_formula: str = "1"
-    warnings: tuple[str, ...] = field(default_factory=tuple)
-
-
-def _fit_mixed(model: sm.MixedLM, reml: bool, methods: Sequence[str]):
-    """Fit with each optimiser; return (table of attempts, fits by method)."""
-    rows, fits = [], {}
-    for method in methods:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                fit = model.fit(reml=reml, method=[method])
-            except (np.linalg.LinAlgError, ValueError, ArithmeticError, RuntimeError) as err:
-                rows.append(
-                    {
-                        "method": method,
-                        "converged": False,
-                        "llf": np.nan,
-                        "tau00": np.nan,
-                        "sigma2": np.nan,
-                        "message": str(err),
-                    }
-                )
-                continue
-        fits[method] = fit
-        cov_re = np.asarray(fit.cov_re, dtype="float64")
-        notes = "; ".join(dict.fromkeys(str(w.message).splitlines()[0] for w in caught))
-        rows.append(
-            {
-                "method": method,
-                "converged": bool(fit.converged),
-                "llf": float(fit.llf),
-                "tau00": float(cov_re[0, 0]),
-                "sigma2": float(fit.scale),
-                "message": notes,
-            }
-        )
-    return pd.DataFrame(rows), fits
-
-
-def multilevel(
-    data: pd.DataFrame,
-    outcome: str,
-    *,
-    group: str = "school_id",
-    pupil_factors: Sequence[str] = (),
-    school_factors: Sequence[str] = (),
-    random_slope: str | None = None,
-    center: Literal["none", "group", "grand"] = "none",
-    group_means: bool = False,
-    reml: bool = True,
-    alpha: float = 0.05,
-    methods: Sequence[str] = OPTIMIZERS,
-) -> MultilevelResult:
-    """Two-level linear mixed model of pupils in schools (statsmodels ``MixedLM``).
-
-    ``outcome_ij = γ0 + Σ γ·pupil factors + Σ γ·school factors + u0_j (+ u1_j·x_ij)
-    + e_ij`` with ``u0_j ~ N(0, tau00)``, ``e_ij ~ N(0, sigma2)`` and, with a random
-    slope on ``x``, ``u1_j ~ N(0, tau11)``, ``cov(u0, u1) = tau01``.
-
-    Parameters
-    ----------
-    data : DataFrame
-        One row per pupil with ``outcome``, ``group`` and the factors. Not modified.
-    outcome : str
-        Outcome column (e.g. primary score).
-    group : str
-        School column.
-    pupil_factors, school_factors : sequence of str
-        Pupil-level predictors; school-level predictors (constant within a school).
-    random_slope : str, optional
-        A pupil factor whose slope varies between schools.
-    center : {"none", "group", "grand"}
-        Centring of the pupil factors: ``"group"`` subtracts each school's mean
-        (the coefficient is then the within-school effect), ``"grand"`` subtracts
-        the overall mean (the intercept is then the school mean at the average
-        pupil). School factors are used as given.
-    group_means : bool
-        Also enter the school mean of each pupil factor as a school-level term
-        ``<factor>_mean`` (the contextual model of Raudenbush & Bryk, 2002,
-        ch. 5). Off by default, so that ``center="group"`` gives their
-        random-coefficient model (table 4.5), with the between-school differences
-        in the pupil factors left in the school intercepts.
-    reml : bool
-        Restricted maximum likelihood (default, as the HLM program and lme4) or ML.
-    alpha : float
-        Intervals are (1 − alpha).
-    methods : sequence of str
-        statsmodels optimisers to try (``fit(method=[m])``).
-
-    Returns
-    -------
-    MultilevelResult
-
-    Raises
-    ------
-    ValueError
-        A bad option.
-    edu_quality.errors.DataError
-        A missing or non-numeric column; a school factor that varies within a
-        school.
-    edu_quality.errors.EduQualityError
-        No optimiser produced a finite likelihood.
-
-    Warns
-    -----
-    FactorWarning
-        Rows dropped for missing values; no optimiser converged.
-
-    Notes
-    -----
-    *Several optimisers.* statsmodels' MixedLM can report convergence at a wrong
-    optimum: on the High School and Beyond data (Raudenbush & Bryk, 2002, table
-    4.5) ``lbfgs`` stops with the school variance 12 % too high at a lower
-    likelihood, and on the null model it reports «converged» with a zero school
-    variance and an infinite likelihood. So the model is fitted with every
-    optimiser of ``methods``; among the converged fits with a finite
-    log-likelihood the highest wins (the first of ``methods`` on ties); if none
-    converged, the highest finite one is kept with a warning. All attempts are in
-    ``optimizers``.
-
-    *School effects.* ``effect`` is the empirical-Bayes (BLUP) random intercept of
-    statsmodels' ``random_effects``; its ``std_err`` is the square root of the
-    conditional variance of ``random_effects_cov`` (given the data and the fixed
-    effects, so it ignores the uncertainty of the fixed effects). A school's raw
-    mean residual is shrunk towards 0 by its reliability tau00 / (tau00 + sigma2 /
-    n) (Raudenbush & Bryk, 2002, eq. 3.57): small schools are shrunk most.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(3)
-    >>> pupils = pd.DataFrame({"school_id": np.repeat([f"S{i}" for i in range(30)], 20)})
-    >>> pupils["score"] = (np.repeat(rng.normal(0, 2, 30), 20)
-    ...                    + rng.normal(15, 4, len(pupils)))
-    >>> m = multilevel(pupils, "score")
-    >>> m.n_groups, m.n, round(m.icc, 2)
-    (30, 600, 0.27)
-    >>> list(m.fixed["term"])
-    ['const']
-    """
-    check_option("center", center, _CENTERS)
-    bad = [m for m in methods if m not in OPTIMIZERS]
-    if bad or not methods:
-        raise ValueError(
-            f"Параметр `methods` должен состоять из {list(OPTIMIZERS)}, передано {list(methods)!r}"
-        )
-    pupil_factors, school_factors = _columns(pupil_factors), _columns(school_factors)
-    if random_slope is not None:
-        check_option("random_slope", random_slope, pupil_factors)
-    check_fraction("alpha", alpha)
-    factors = [*pupil_factors, *school_factors]
-    dupes = sorted({f for f in factors if factors.count(f) > 1} | ({outcome, group} & set(factors)))
-    if dupes:
-        raise ValueError(f"Столбцы повторяются или совпадают с результатом/группой: {dupes}")
-    require_columns(data, [outcome, group, *factors])
-
-    num = numeric_columns(data, [outcome, *factors])
-    groups = data[group]
-    keep = num.notna().all(axis=1) & groups.notna()
-    n_total = len(num)
-    num, groups = num.loc[keep], groups.loc[keep]
-    messages: list[str] = []
-    n_dropped = n_total - len(num)
-    if n_dropped:
-        record_warning(
-            f"Исключено строк с пропусками: {n_dropped} из {n_total}; в модели {len(num)}.",
-            messages,
-        )
-    if num.empty:
-        raise DataError(None, "нет строк без пропусков: модель не оценить")
-
-    varying = [
-        f for f in school_factors if (num[f].groupby(groups).transform("first") != num[f]).any()
-    ]
-    if varying:
-        raise DataError(
-            None, [Problem(None, f, "школьный фактор меняется внутри школы") for f in varying]
-        )
-
-    design = pd.DataFrame({"const": 1.0}, index=num.index)
-    for f in pupil_factors:
-        x = num[f]
-        if center == "group":
-            x = x - x.groupby(groups).transform("mean")
-        elif center == "grand":
-            x = x - x.mean()
-        design[f] = x
-    if group_means:
-        for f in pupil_factors:
-            design[f"{f}_mean"] = num[f].groupby(groups).transform("mean")
-    for f in school_factors:
-        design[f] = num[f]
-    exog_re = design[["const"] + ([random_slope] if random_slope else [])]
-    y = num[outcome]
-    model = sm.MixedLM(y, design, groups=groups.to_numpy(), exog_re=exog_re)
-
-    attempts, fits = _fit_mixed(model, reml, methods)
-    finite = attempts["llf"].apply(lambda v: math.isfinite(v))
-    pool = attempts.loc[finite & attempts["converged"]]
-    if pool.empty:
-        pool = attempts.loc[finite]
-        if pool.empty:
-            raise EduQualityError(
-                "Модель не удалось оценить ни одним методом оптимизации: "
-                + "; ".join(
-                    f"{m}: {msg}"
-                    for m, msg in zip(attempts["method"], attempts["message"], strict=True)
-                )
-            )
-        record_warning(
-            "Ни один метод оптимизации не сошёлся; взята оценка с наибольшим "
-            "правдоподобием — читайте её с осторожностью.",
-            messages,
-        )
-    best = pool.loc[pool["llf"].idxmax(), "method"]
-    attempts["chosen"] = attempts["method"] == best
-    attempts["message"] = attempts["message"].astype("str")
-    fit = fits[best]
-
-    fe = list(design.columns)
-    ci = fit.conf_int(alpha=alpha).loc[fe]
-    fixed = pd.DataFrame(
-        {
-            "term": pd.array(fe, dtype="str"),
-            "label": pd.array(
-                ["свободный член" if t == "const" else factor_label(t) for t in fe], dtype="str"
-            ),
-            "coef": fit.fe_params[fe].to_numpy(),
-            "std_err": fit.bse_fe[fe].to_numpy(),
-            "ci_low": ci.iloc[:, 0].to_numpy(),
-            "ci_high": ci.iloc[:, 1].to_numpy(),
-            "p_value": fit.pvalues[fe].to_numpy(),
-        }
-    )
-
-    cov_re = np.asarray(fit.cov_re, dtype="float64")
-    sigma2 = float(fit.scale)
-    variance = {"tau00": float(cov_re[0, 0]), "sigma2": sigma2}
-    if random_slope:
-        variance["tau11"] = float(cov_re[1, 1])
-        variance["tau01"] = float(cov_re[0, 1])
-    icc = variance["tau00"] / (variance["tau00"] + sigma2)
-
-    labels = list(fit.random_effects)
-    re = pd.DataFrame([np.asarray(fit.random_effects[g], dtype="float64") for g in labels])
-    re_cov = fit.random_effects_cov
-    var0 = np.array([np.asarray(re_cov[g], dtype="float64")[0, 0] for g in labels])
-    resid = y - np.asarray(design, dtype="float64") @ fit.fe_params[fe].to_numpy()
-    by_group = pd.DataFrame({"g": groups.to_numpy(), "r": resid.to_numpy()}).groupby(
-        "g", sort=False
-    )
-    counts = by_group.size().reindex(labels)
-    raw = by_group["r"].mean().reindex(labels)
-    z = stats.norm.ppf(1 - alpha / 2)
-    se = np.sqrt(np.clip(var0, 0, None))
-    effect = re.iloc[:, 0].to_numpy()
-    school = pd.DataFrame(
-        {
-            "group": labels,
-            "n": counts.to_numpy().astype("int64"),
-            "effect": effect,
-            "std_err": se,
-            "ci_low": effect - z * se,
-            "ci_high": effect + z * se,
-            "raw_effect": raw.to_numpy(),
-            "reliability": (
-                np.nan
-                if random_slope
-                else variance["tau00"] / (variance["tau00"] + sigma2 / counts.to_numpy())
-            ),
-        }
-    )
-    if random_slope:
-        var1 = np.array([np.asarray(re_cov[g], dtype="float64")[1, 1] for g in labels])
-        school["slope_effect"] = re.iloc[:, 1].to_numpy()
-        school["slope_std_err"] = np.sqrt(np.clip(var1, 0, None))
-
-    return MultilevelResult(
-        fixed=fixed,
-        variance=variance,
-        icc=float(icc),
-        school_effects=school,
-        optimizer=str(best),
-        optimizers=attempts[["method", "converged", "llf", "tau00", "sigma2", "chosen", "message"]],
-        converged=bool(fit.converged),
-        llf=float(fit.llf),
-        n_groups=len(labels),
-        n=int(len(y)),
-        n_dropped=int(n_dropped),
-        reml=reml,
-        center=center,
-        formula=_formula(outcome, fe[1:]),
-        re_formula="1" + (f" + Q('{random_slope}')" if random_slope else "") + f" | Q('{group}')",
-        warnings=tuple(messages),
     )

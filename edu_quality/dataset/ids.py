@@ -1,0 +1,80 @@
+"""Id checks of a dataset: schools missing from the registry, pupil codes shared by schools.
+
+A table naming a school the registry lacks is an error (:func:`check_ids`,
+with the nearest registry id as a hint); a pupil code met in several schools
+in one work is not, but it is counted for the dataset's notes
+(:func:`ids_in_several_schools`): such codes are codes within a school.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._russian import did_you_mean
+from ..errors import MAX_PROBLEMS, Problem
+from ..io.load import Loaded
+
+__all__ = ["check_ids", "ids_in_several_schools"]
+
+
+def check_ids(loaded: Loaded, known: set[str]) -> tuple[list[Problem], int]:
+    """Rows naming a school missing from the registry, and how many there are.
+
+    The first ones a DataError shows (:data:`edu_quality.errors.MAX_PROBLEMS`, by row).
+    """
+    ids = loaded.table["school_id"]
+    absent = set(ids.dropna().unique().tolist()) - known
+    if not absent:
+        return [], 0
+    where = np.flatnonzero(ids.isin(list(absent)).to_numpy())
+    rows = np.asarray(loaded.rows)[where]
+    first = np.argsort(rows, kind="stable")[:MAX_PROBLEMS]
+    header = loaded.headers.get("school_id", "Код ОО")
+    hints: dict[str, str] = {}  # the nearest ids, leading zeros Excel dropped (1016 for 01016)
+    problems = []
+    for j in first:
+        sid = ids.iloc[where[j]]
+        if sid not in hints:
+            hint = did_you_mean(sid, known, similar=False)
+            hints[sid] = f"; {hint}" if hint else ""
+        message = f"школа «{sid}» не найдена в реестре школ{hints[sid]}"
+        problems.append(Problem(int(rows[j]), header, message))
+    return problems, len(where)
+
+
+def ids_in_several_schools(results: pd.DataFrame) -> int:
+    """How many pupil ids occur in more than one school in one work of one year."""
+    if results.empty:
+        return 0
+    work = ["year", "assessment", "subject", "grade", "pupil_id"]
+    known = results["pupil_id"].notna()
+    r = results if known.all() else results.loc[known]
+    if r.empty:
+        return 0
+    # one number per work and pupil, one per school; sorted, a work and pupil with two
+    # schools is a run of equal numbers with two different schools
+    code = _code(r, work)
+    school, schools = pd.factorize(r["school_id"], use_na_sentinel=False)
+    k = max(len(schools), 1)
+    if int(code.max()) >= 2**62 // k:
+        code = pd.factorize(code)[0]
+    pair = np.sort(code * k + school)
+    pair = pair[np.r_[True, pair[1:] != pair[:-1]]]  # sorted distinct (work and pupil, school)
+    same = pair[1:] // k == pair[:-1] // k  # the next pair has the same work and pupil
+    return int((same & ~np.r_[False, same[:-1]]).sum())  # runs of such pairs
+
+
+def _code(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One integer per row, equal for rows equal in ``columns`` (missing values alike)."""
+    code = np.zeros(len(table), dtype=np.int64)
+    size = 1
+    for c in columns:
+        codes, uniques = pd.factorize(table[c], use_na_sentinel=False)
+        k = max(len(uniques), 1)
+        if size * k >= 2**62:
+            code, distinct = pd.factorize(code)
+            size = max(len(distinct), 1)
+        code = code * k + codes
+        size *= k
+    return code

@@ -1,0 +1,111 @@
+"""Reading the files of a dataset, as both loaders do: one results file, the optional tables.
+
+:func:`load_part` reads one results file (a partition's values filling the
+columns it lacks) and checks it alone: its school ids against the registry,
+its works, its pupil codes shared by schools. The optional tables are read
+on the loader's thread pool (:func:`submit_optional`) and collected, empty
+where the folder has none (:func:`optional_tables`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ..errors import DataError, Problem
+from ..io.limits import DEFAULT_LIMITS, ReadLimits, regular_file
+from ..io.load import Loaded, context_extra, load
+from ..io.results import load_results
+from ..schema import CONTEXT, RESULTS_AGGREGATED, RESULTS_PUPILS, match_columns
+from .checks import known_works
+from .files import OPTIONAL
+from .ids import check_ids, ids_in_several_schools
+from .tables import empty_table
+
+__all__ = ["load_part", "optional_tables", "read_part", "submit_optional"]
+
+
+def load_part(
+    path: Path,
+    partition: dict[str, str],
+    shown: str,
+    pseudonymize_ids: bool | str | None,
+    known: set[str],
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> tuple[Loaded, list[Problem], frozenset | None, int]:
+    """Read one results file; a partition's values fill the columns the file lacks.
+
+    Returns the table, its schools missing from the registry (:func:`~.ids.check_ids`),
+    its works (:func:`~.checks.known_works`) and, for pupils, the count of
+    :func:`~.ids.ids_in_several_schools` within it.
+    """
+    loaded = read_part(path, partition, shown, pseudonymize_ids, limits)
+    shared = ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
+    return loaded, check_ids(loaded, known), known_works(loaded.table, loaded.spec), shared
+
+
+def read_part(
+    path: Path,
+    partition: dict[str, str],
+    shown: str,
+    pseudonymize_ids: bool | str | None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> Loaded:
+    """Read one results file, named ``shown`` in messages (see :func:`load_part`)."""
+    fill: dict[str, str] = {}
+    if partition:
+        regular_file(path, shown, limits)  # before its schema is read
+        try:
+            names = pq.read_schema(path).names
+        except Exception as exc:
+            raise DataError(shown, f"файл Parquet повреждён ({exc})") from None
+        have = set(match_columns(names, RESULTS_PUPILS).values())
+        have |= set(match_columns(names, RESULTS_AGGREGATED).values())
+        fill = {k: v for k, v in partition.items() if k not in have}
+    try:
+        loaded = load_results(path, pseudonymize_ids=pseudonymize_ids, limits=limits, **fill)
+    except DataError as err:
+        if err.file == shown:
+            raise
+        raise DataError(shown, err.problems, total=err.total) from None
+    loaded.file = shown
+    return loaded
+
+
+def submit_optional(pool, found: dict[str, list[Path]], limits) -> dict:
+    """Start reading the optional tables the folder has on ``pool``: futures by name."""
+    return {
+        name: pool.submit(
+            load,
+            found[name][0],
+            [spec],
+            extra=context_extra if spec is CONTEXT else None,
+            limits=limits,
+        )
+        for name, spec in OPTIONAL.items()
+        if found[name]
+    }
+
+
+def optional_tables(
+    found: dict[str, list[Path]],
+    later: dict,
+    known: set[str],
+    id_errors: dict[str, tuple[list[Problem], int]],
+) -> dict[str, pd.DataFrame]:
+    """The optional tables (read in ``later``, futures by name), empty where absent.
+
+    The school ids of each are checked against the registry into ``id_errors``.
+    """
+    optional: dict[str, pd.DataFrame] = {}
+    for name, spec in OPTIONAL.items():
+        if not found[name]:
+            optional[name] = empty_table(spec)
+            continue
+        loaded = later[name].result()
+        if "school_id" in loaded.table.columns:
+            id_errors[loaded.file] = check_ids(loaded, known)
+        optional[name] = loaded.table
+    return optional

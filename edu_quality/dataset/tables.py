@@ -1,0 +1,221 @@
+"""The :class:`Dataset`: every table of a folder, its empty tables, notes and summary.
+
+A :class:`Dataset` is made by :func:`~edu_quality.dataset.load_dataset` (or,
+without files, by :meth:`edu_quality.synthetic.Region.dataset`); an optional
+table the folder lacks is empty, with its canonical columns (:func:`empty_table`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .._grouping import is_dask
+from .._russian import plural
+from ..schema import TableSpec, dtype_of
+from .files import OPTIONAL, table_files
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+
+__all__ = ["Dataset", "dataset_notes", "empty_table", "rows_label"]
+
+
+def empty_table(spec: TableSpec) -> pd.DataFrame:
+    """An empty table with the canonical columns and dtypes of ``spec``.
+
+    Examples
+    --------
+    >>> from edu_quality.schema import ENROLMENT
+    >>> list(empty_table(ENROLMENT).columns)
+    ['school_id', 'year', 'level', 'pupils']
+    """
+    return pd.DataFrame({c.name: pd.Series(dtype=dtype_of(c)) for c in spec.columns})
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Every table of a dataset folder.
+
+    Attributes
+    ----------
+    schools : DataFrame
+        The registry (:func:`edu_quality.read_schools`).
+    results : DataFrame or dask.dataframe.DataFrame
+        Pupil-level results of every ``results*`` file that has them; a Dask
+        DataFrame (one partition per file) when loaded with
+        ``load_dataset(..., results_engine="dask")``.
+    aggregates : DataFrame
+        Aggregated results (counts per school) of every ``results*`` file
+        that has them.
+    context, staff, enrolment, risk_profiles, indicators, plan : DataFrame
+        The optional tables; empty, with their canonical columns, when the
+        folder has no such file.
+    folder : Path
+        Where the files are.
+    files : dict
+        Table name → file names it was read from.
+    notes : tuple of str
+        Remarks on the data that are not errors (e.g. years present in one
+        table only).
+    """
+
+    schools: pd.DataFrame
+    results: pd.DataFrame | dd.DataFrame
+    aggregates: pd.DataFrame
+    context: pd.DataFrame
+    staff: pd.DataFrame
+    enrolment: pd.DataFrame
+    risk_profiles: pd.DataFrame
+    indicators: pd.DataFrame
+    plan: pd.DataFrame
+    folder: Path
+    files: dict[str, list[str]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def years(self) -> list[int]:
+        """Years with results, ascending."""
+        pupils = self.results["year"].unique()
+        if is_dask(self.results):
+            pupils = pupils.compute()
+        years = set(pupils) | set(self.aggregates["year"].unique())
+        return sorted(int(y) for y in years)
+
+    @property
+    def municipalities(self) -> list[str]:
+        """Municipalities of the registry, sorted."""
+        return sorted(self.schools["municipality"].dropna().unique())
+
+    def scales(self) -> pd.DataFrame:
+        """The ВПР score-to-mark scales for this dataset: the folder's own, then the shipped ones.
+
+        A folder may hold a ``scales`` file (``.csv``, ``.xlsx`` or ``.parquet``,
+        either form :func:`edu_quality.scales.read_scales` reads); its works
+        replace the shipped scales of the same year, subject and grade
+        (:func:`edu_quality.scales.merge_scales`). Without one, the shipped
+        scales (2020–2021) are returned.
+
+        Examples
+        --------
+        >>> from edu_quality.dataset import load_dataset
+        >>> from edu_quality.demo import sample_folder
+        >>> ds = load_dataset(sample_folder("region"))
+        >>> sorted(ds.scales()["year"].unique().tolist())
+        [2020, 2021, 2022, 2023, 2024]
+        """
+        from ..scales import merge_scales, read_scales
+
+        own = table_files(self.folder, "scales")
+        return merge_scales(read_scales(own[0]) if own else None)
+
+    def max_scores(self) -> pd.DataFrame:
+        """The maximum primary score of every ВПР work, by year: from :meth:`scales`.
+
+        This is the ``max_scores=`` of :func:`edu_quality.objectivity_index`
+        (sign (c) of the federal method).
+
+        Examples
+        --------
+        >>> from edu_quality.dataset import load_dataset
+        >>> from edu_quality.demo import sample_folder
+        >>> m = load_dataset(sample_folder("region")).max_scores()
+        >>> int(m.query("year == 2024 and subject == 'Математика' and grade == 4")["max_score"].iloc[0])
+        20
+        """
+        from ..scales import max_scores
+
+        return max_scores(self.scales())
+
+    def summary(self) -> str:
+        """A readable summary in Russian: what is in the dataset.
+
+        Examples
+        --------
+        >>> from edu_quality import load_dataset
+        >>> from edu_quality.demo import sample_folder
+        >>> print(load_dataset(sample_folder("inta")).summary().splitlines()[0])
+        Набор данных «inta»
+        """
+        lines = [f"Набор данных «{self.folder.name}»"]
+        s = self.schools
+        lines.append(
+            f"  школ: {len(s)}, муниципалитетов: {s['municipality'].nunique()}"
+            + (
+                " (группы: "
+                + ", ".join(f"{g} — {n}" for g, n in s["group"].value_counts().items())
+                + ")"
+                if s["group"].notna().any()
+                else ""
+            )
+        )
+        for name, table in (
+            ("результаты (по участникам)", self.results),
+            ("результаты (по школам)", self.aggregates),
+        ):
+            rows, size = _rows_per_work(table)
+            if rows:
+                by = size.unstack("year", fill_value=0)  # noqa: PD010
+                lines.append(f"  {name}: {rows_label(rows)}")
+                for assessment, row in by.iterrows():
+                    years = ", ".join(f"{y}: {n}" for y, n in row.items() if n)
+                    lines.append(f"    {assessment}: {years}")
+        for name in OPTIONAL:
+            table = getattr(self, name)
+            if len(table):
+                lines.append(f"  {_TITLES[name]}: {rows_label(len(table))}")
+        for note in self.notes:
+            lines.append(f"  примечание: {note}")
+        return "\n".join(lines)
+
+
+def rows_label(n: int) -> str:
+    """«1 строка», «3 строки», «42 строки», «132 строки», «5 строк»."""
+    return f"{n} {plural(n, 'строка', 'строки', 'строк')}"
+
+
+def _rows_per_work(table: pd.DataFrame | dd.DataFrame) -> tuple[int, pd.Series | None]:
+    """Rows of a results table, and rows per assessment and year (sorted)."""
+    if is_dask(table):  # one pass over the files for both
+        import dask
+
+        rows, size = dask.compute(
+            table.shape[0], table.groupby(["assessment", "year"], observed=True).size()
+        )
+        return int(rows), size.sort_index()
+    if not len(table):
+        return 0, None
+    return len(table), table.groupby(["assessment", "year"], observed=True).size()
+
+
+_TITLES = {
+    "context": "социальный контекст",
+    "staff": "кадры",
+    "enrolment": "контингент",
+    "risk_profiles": "рисковые профили",
+    "indicators": "показатели программы",
+    "plan": "план мероприятий",
+}
+
+
+def dataset_notes(shared: int, result_years: set, optional: dict[str, pd.DataFrame]) -> list[str]:
+    """Notes of a loaded dataset: shared pupil codes, years of tables without results."""
+    notes = []
+    if shared:
+        notes.append(
+            f"кодов участников, которые встречаются в одной работе одного года в нескольких "
+            f"школах: {shared}; это коды внутри школы (как в выгрузках ФИС ОКО), то есть разные "
+            "ученики, — сопоставлять по ним учеников между школами нельзя"
+        )
+    for name, table in optional.items():
+        if "year" in table.columns and len(table) and result_years:
+            outside = sorted(set(table["year"]) - result_years)
+            if outside:
+                notes.append(
+                    f"в таблице «{name}» есть годы без результатов: "
+                    + ", ".join(str(int(y)) for y in outside)
+                )
+    return notes

@@ -1,0 +1,76 @@
+"""What :func:`~edu_quality.identify.classify` judges: metrics per school and procedure of a year.
+
+:func:`school_summaries` summarises a dataset's pupil and aggregated results by school,
+procedure (:data:`PROCEDURE`: assessment, subject, grade) and year, and by session when
+the autumn works are apart (:func:`session_columns`, :mod:`edu_quality.exam_years`),
+leaving out the procedures not held as exams, the selective populations and the
+unreliable protocols.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .._grouping import is_dask
+from ..dataset import Dataset
+from ..exam_years import exam_not_held, selective_population
+from ..metrics import summarize
+
+__all__ = ["PROCEDURE", "school_summaries", "session_columns"]
+
+#: The columns naming one procedure (a work of one grade).
+PROCEDURE = ["assessment", "subject", "grade"]
+
+
+def session_columns(summary: pd.DataFrame) -> list[str]:
+    """``["session"]`` when the summary has autumn works apart (:mod:`edu_quality.exam_years`)."""
+    return ["session"] if "session" in summary.columns else []
+
+
+def school_summaries(
+    dataset: Dataset,
+    *,
+    min_n: int = 5,
+    include_selective: bool = False,
+    include_unreliable: bool = False,
+) -> pd.DataFrame:
+    """Metrics per school and procedure, as :func:`~edu_quality.identify.classify` judges them.
+
+    The pupil and aggregated results of ``dataset`` summarised by school,
+    assessment, subject, grade, year (and session), without the procedures not
+    held as exams, the selective populations (unless ``include_selective``) and
+    the unreliable protocols (unless ``include_unreliable``). The input of
+    :func:`~edu_quality.identify.composite_results`.
+
+    Pupil results in a Dask DataFrame (``load_dataset(..., results_engine="dask")``)
+    are summarised partition by partition (:func:`edu_quality.metrics.summarize`);
+    only the summary, one row per school and procedure, comes back. Nothing
+    else of :func:`~edu_quality.identify.classify` reads the pupil rows.
+
+    Examples
+    --------
+    >>> from edu_quality.demo import sample_folder
+    >>> from edu_quality import load_dataset
+    >>> s = school_summaries(load_dataset(sample_folder("inta")))
+    >>> {"school_id", "participants", "share_2"} <= set(s.columns)
+    True
+    """
+    by = ["school_id", *PROCEDURE, "year"]
+    opts = {"min_n": min_n, "include_unreliable": include_unreliable}
+    parts = []
+    for t in (dataset.results, dataset.aggregates):
+        if is_dask(t):  # its length would cost a pass over the files: look at the summary
+            s = summarize(t, by, **opts)
+            if len(s):
+                parts.append(s)
+        elif len(t):
+            parts.append(summarize(t, by, **opts))
+    if not parts:
+        return summarize(dataset.aggregates, by, **opts)
+    s = pd.concat(parts, ignore_index=True)
+    if "session" in s.columns:  # a part without autumn works has no column: spring
+        s["session"] = s["session"].astype("object").fillna("весна").astype("str")
+    drop = exam_not_held(s)
+    if not include_selective:
+        drop |= selective_population(s)
+    return s.loc[~drop]
