@@ -1,13 +1,15 @@
 """The batch's ``index.html``: municipality and school-status columns, natural order,
-reports not ready at the top, filters that need no script."""
+reports not ready at the top, filters that need no script; its ``manifest.json`` while it runs."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
 from edu_quality.report.manifest import (
     STATUS_LABELS,
+    ManifestRecord,
     manifest_problem,
     natural_key,
     write_index,
@@ -203,3 +205,28 @@ def test_the_index_links_the_documents_beside_a_page(tmp_path):
     assert '<a href="school_1.pdf">PDF</a>, <a href="school_1.docx">Word</a>' in index
     assert "school_2.pdf" not in index and "school_2.docx" not in index
     assert refresh_index(tmp_path / "нет", 2024) is None
+
+
+def test_the_running_manifest_is_written_at_most_every_second_and_at_once_on_a_failure(
+    tmp_path,
+):
+    path = tmp_path / "manifest.json"
+    now = [0.0]
+    record = ManifestRecord(path, 2024, every=1.0, clock=lambda: now[0])
+    entries = {"a": {"status": "ok"}}
+
+    def written() -> dict:
+        return json.loads(path.read_text(encoding="utf-8"))["reports"]
+
+    for t in (0.1, 0.5, 0.9):  # three reports within the second: nothing written yet
+        now[0] = t
+        assert not record.changed(lambda: entries)
+    assert not path.exists()
+    now[0] = 1.0  # waiting for the next report: the pending change is due
+    assert record.due(lambda: entries)
+    assert written() == entries
+    assert not record.due(lambda: {"b": {}})  # nothing new since: no write
+    entries = {**entries, "b": {"status": "failed"}}
+    now[0] = 1.1  # a failure is written at once, without waiting
+    assert record.changed(lambda: entries, at_once=True)
+    assert written() == entries

@@ -449,9 +449,9 @@ class ReportData:
         return marks_vs_journal(r, by=by, min_n=self.min_n)
 
     def schools_of(self, municipality: str) -> list[str]:
-        """School ids of a municipality."""
-        s = self.dataset.schools
-        return s.loc[s["municipality"] == municipality, "school_id"].tolist()
+        """School ids of a municipality, in the order of the schools table."""
+        rows = self.rows_of(self.dataset.schools, column="municipality")
+        return rows(municipality)["school_id"].tolist()
 
 
 _CACHE: dict[tuple, ReportData] = {}

@@ -68,6 +68,7 @@ from .leftovers import (
 )
 from .manifest import (
     STATUS_LABELS,
+    ManifestRecord,
     append_log,
     inputs_stamp,
     read_manifest,
@@ -540,7 +541,13 @@ def _kept_entries(run: BatchRun, old: dict[str, dict], municipality: str) -> dic
 
 
 def _collect(run: BatchRun, n_todo: int, bar) -> None:
-    """Record the results of the slots as they come, the manifest rewritten after each."""
+    """Record the results of the slots as they come; the manifest rewritten as they do.
+
+    At most every :data:`~edu_quality.report.manifest.MANIFEST_EVERY` seconds,
+    and at once after a failure (:class:`~edu_quality.report.manifest.ManifestRecord`);
+    :func:`_finish` writes the last one.
+    """
+    record = ManifestRecord(run.manifest, run.year)
     received = 0
     while received < n_todo:
         try:
@@ -548,11 +555,12 @@ def _collect(run: BatchRun, n_todo: int, bar) -> None:
         except queue.Empty:
             if not any(t.is_alive() for t, _ in run.slots):
                 break
+            record.due(run.all_entries)
             continue
         received += 1
         run.record(name, status, message, detail)
         bar.update()
-        write_manifest(run.manifest, run.year, run.all_entries())
+        record.changed(run.all_entries, at_once=status != "ok")
 
 
 def _finish(run: BatchRun, completed: bool, bar) -> None:

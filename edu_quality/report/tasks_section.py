@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._rows import iter_rows
+from .._rows import KeyedRows, iter_rows
 from .._russian import plural
 from ..gaps import GROUP_LABELS, group_gaps
 from ..reliability import drop_unreliable
@@ -504,6 +504,35 @@ def _unit_completion(weak: pd.DataFrame, work: list[str], confidence: float = 0.
     return out
 
 
+def _municipal_tasks(data: ReportData) -> tuple[KeyedRows, pd.Series] | None:
+    """Every municipality's task completion and its schools behind the region, at once.
+
+    The completion (:func:`_unit_completion`) of each municipality's schools
+    with task scores, by municipality (:class:`~edu_quality._rows.KeyedRows`),
+    and the names of the schools where a task is behind the region, by
+    municipality, work and task: computed once for the report data, not once
+    per municipality's page (each group of schools is summed as on its own).
+    None without task scores.
+    """
+
+    def make():
+        weak = _weak_table(data)
+        if weak is None:
+            return None
+        scored = weak.loc[weak["share"].notna()]
+        where = data.dataset.schools.set_index("school_id")["municipality"]
+        scored = scored.assign(municipality=scored["school_id"].map(where).to_numpy())
+        keys = ["municipality", *_reteach_work(weak)]
+        unit = _unit_completion(scored, keys)
+        named = scored.loc[scored["reteach"] & ~scored["small"]]
+        names = named.groupby([*keys, "task_no"], observed=True)["school_id"].agg(
+            lambda s: sorted(str(data.names[i]) for i in s)
+        )
+        return KeyedRows(unit, "municipality"), names
+
+    return data.memo("municipal_tasks", make)
+
+
 def municipality_tasks_section(data: ReportData, municipality: str) -> Section | None:
     """The year's ВПР tasks where the municipality is behind the region beyond noise.
 
@@ -511,17 +540,12 @@ def municipality_tasks_section(data: ReportData, municipality: str) -> Section |
     municipality where it is behind the region beyond noise
     (:func:`edu_quality.reteach.weak_tasks`), by name. None without task scores.
     """
-    ids = data.schools_of(municipality)  # the report checked the name
-    if not ids:
+    found = _municipal_tasks(data)
+    if found is None or municipality not in found[0]:
         return None
-    weak = _weak_table(data)
-    if weak is None:
-        return None
-    mine = weak.loc[weak["school_id"].isin(ids) & weak["share"].notna()]
-    if mine.empty:
-        return None
-    work = [c for c in ("year", "session", "subject", "grade", "work_grade") if c in mine.columns]
-    unit = _unit_completion(mine, work)
+    units, names = found
+    unit = units(municipality)
+    work = _reteach_work(unit)
     behind = (unit["share_high"] < unit["region_share"]) & (
         unit["region_share"] - unit["share"] >= MIN_GAP - 1e-12
     )
@@ -543,10 +567,6 @@ def municipality_tasks_section(data: ReportData, municipality: str) -> Section |
         f"{plural(works, 'работе', 'работах', 'работах')}: базовых — "
         f"{int((~flagged['advanced']).sum())}, повышенных — {int(flagged['advanced'].sum())}."
     )
-    named = mine.loc[mine["reteach"] & ~mine["small"]]
-    names = named.groupby([*work, "task_no"], observed=True)["school_id"].agg(
-        lambda s: sorted(str(data.names[i]) for i in s)
-    )
     for advanced, title in ((False, "Базовые задания"), (True, "Повышенные задания")):
         part = flagged.loc[flagged["advanced"] == advanced]
         if part.empty:
@@ -557,7 +577,7 @@ def municipality_tasks_section(data: ReportData, municipality: str) -> Section |
         for row in iter_rows(part):
             key = tuple(getattr(row, c) for c in [*work, "task_no"])
             kv = dict(zip(work, key, strict=False))
-            schools = names.get(key, [])
+            schools = names.get((municipality, *key), [])
             rows.append(
                 {
                     "Работа": "ВПР, "
