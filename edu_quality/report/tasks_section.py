@@ -362,23 +362,25 @@ def _gaps_by_work(g: pd.DataFrame) -> tuple[pd.DataFrame, int, int, int]:
     """One row per work with a gap beyond noise; works compared, girls and boys ahead."""
     work = [c for c in ("year", "assessment", "subject", "grade", "session") if c in g.columns]
     judged = g.loc[~g["suppressed"]]
+    every = list(iter_rows(judged))  # the rows taken once, each work's by position
     rows, girls, boys, compared = [], 0, 0, 0
-    for keys, part in judged.groupby(work, sort=True, dropna=False):
+    for keys, at in judged.groupby(work, sort=True, dropna=False).indices.items():
         compared += 1
-        if not part["beyond_noise"].any():
+        part = [every[i] for i in at]
+        if not any(r.beyond_noise for r in part):
             continue
         kv = dict(zip(work, keys if isinstance(keys, tuple) else (keys,), strict=True))
-        mean = part.loc[part["metric"] == "mean_score"]
-        if len(mean) and mean["beyond_noise"].iloc[0]:
-            girls += int(mean["estimate"].iloc[0] > 0)
-            boys += int(mean["estimate"].iloc[0] < 0)
-        first = part.iloc[0]
+        mean = next((r for r in part if r.metric == "mean_score"), None)
+        if mean is not None and mean.beyond_noise:
+            girls += int(mean.estimate > 0)
+            boys += int(mean.estimate < 0)
+        first = part[0]
         rec = {
             "Работа": f"{kv['assessment']}, "
             + _work_label(kv["subject"], kv["grade"], kv.get("session")),
             "Девочек / мальчиков": f"{_count(first.n_group)} / {_count(first.n_reference)}",
         }
-        by_metric = {r.metric: r for r in iter_rows(part)}
+        by_metric = {r.metric: r for r in part}
         for metric, head in _GAP_HEAD.items():
             rec[f"{head}: девочки / мальчики"] = (
                 _gap_cell(by_metric[metric]) if metric in by_metric else "—"
