@@ -660,3 +660,24 @@ def test_school_indicators_are_its_own_and_its_municipality(region):
     assert set(table["Охват"]) == {region.municipality_of["01016"]}
     assert table["Год"].astype(int).max() <= 2024
     assert "2021–2024" in sec.title
+
+
+def test_the_page_leaves_out_what_cells_wrote_to_stderr():
+    """A warning (Python's text with the code's path) stays in the kept notebook, off the page."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("run()")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "stream", name="stderr", text="/opt/edu_quality/similar.py:157: FactorWarning: …\n"
+        ),
+        nbformat.v4.new_output("display_data", data={"text/html": "<p>Статус школы</p>"}),
+        nbformat.v4.new_output("stream", name="stdout", text="Напечатано\n"),
+    ]
+    nb.cells.append(cell)
+    page_html = export_html(nb, title="Проба")
+    assert "Статус школы" in page_html and "Напечатано" in page_html
+    assert "FactorWarning" not in page_html and "similar.py" not in page_html
+    assert [o.name for o in nb.cells[0].outputs if o.output_type == "stream"] == [
+        "stderr",
+        "stdout",
+    ]

@@ -93,7 +93,26 @@ def report_exporter(cls: type | None = None):
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={"remove"}, enabled=True), enabled=True
     )
+    exporter.register_preprocessor(_without_stderr, enabled=True)
     return exporter
+
+
+def _without_stderr(nb, resources):
+    """The notebook without what its cells wrote to standard error (a preprocessor).
+
+    A warning a computation raises (e.g. a factor that does not vary) is Python's
+    text with the path of the code: it stays in the executed notebook kept for
+    audit, never on the page a director reads.
+    """
+    for cell in nb.cells:
+        outputs = cell.get("outputs")
+        if outputs:
+            cell.outputs = [
+                o
+                for o in outputs
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    return nb, resources
 
 
 def export_resources(title: str = "") -> dict:
