@@ -103,13 +103,19 @@ def _verdict_codes(low, high, metric: str) -> np.ndarray:
 
 
 def _text(codes: np.ndarray, labels: Sequence[str]) -> pd.Series:
-    """A text column from positions in ``labels`` (−1: missing), built by Arrow."""
-    import pyarrow as pa
+    """A text column from positions in ``labels`` (−1: missing), held as a categorical.
 
-    dictionary = pa.DictionaryArray.from_arrays(
-        pa.array(codes, type=pa.int32(), mask=codes < 0), pa.array(list(labels), pa.large_string())
-    )
-    return pd.Series(pd.array(dictionary.cast(pa.large_string()), dtype="str"))
+    A country's comparisons are millions of rows with a handful of texts: one
+    small code per row. The categories are sorted, so sorting the column sorts
+    the text.
+    """
+    cats = pd.Index(list(labels), dtype="str")
+    order = np.argsort(cats.to_numpy(dtype=object), kind="stable")
+    rank = np.empty(len(cats), dtype=np.int64)
+    rank[order] = np.arange(len(cats))
+    codes = np.asarray(codes, dtype=np.int64)
+    codes = np.where(codes < 0, -1, rank[np.clip(codes, 0, None)]) if len(cats) else codes
+    return pd.Series(pd.Categorical.from_codes(codes, categories=cats[order]))
 
 
 def _check_metrics(metrics: Sequence[str], allowed: Sequence[str]) -> None:
@@ -292,7 +298,7 @@ def year_over_year(
     for name, parts in columns.items():
         values = np.concatenate(parts) if parts else np.array([], dtype="float64")
         data[name] = _text(values, VERDICTS) if name == "verdict" else values
-    data["caveat"] = _text(np.where(selective, 0, -1), [SELECTIVE_CAVEAT]).fillna("")
+    data["caveat"] = _text(np.where(selective, 0, 1), [SELECTIVE_CAVEAT, ""])
     out = pd.DataFrame(data, index=pd.RangeIndex(k * m))
     out.attrs = {**deepcopy(s.attrs), "note": _note(dropped)}  # as taken from the summary
     return out

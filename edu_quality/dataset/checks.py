@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import DataError, Problem
 from ..io.load import Loaded
 from ..schema import RESULTS_AGGREGATED, RESULTS_PUPILS, TableSpec
-from .tables import empty_table, rows_label
+from .tables import empty_table, rows_label, same_categories
 
 __all__ = [
     "SCHOOL_WORK",
@@ -107,7 +107,7 @@ def concat_parts(
     if len(tables) == 1:
         out = tables[0]
     else:
-        out = pd.concat(tables, ignore_index=True)
+        out = pd.concat(same_categories(tables), ignore_index=True)
         separate = all(checked for _, checked, _ in parts) and works_apart([c for _, _, c in parts])
         dup = (
             pd.Series(False, index=out.index)

@@ -94,6 +94,12 @@ def _inspect_part(
             head=table.iloc[:0],
             works=all_works(table, loaded.spec),
             years=table["year"].unique().tolist(),
+            # the distinct texts of the compact columns: the categories of every partition
+            values={
+                c: table[c].dropna().unique().tolist()
+                for c in RESULTS_PUPILS.compact
+                if c in table.columns
+            },
             # the schools' works, for check_counted_twice
             per_school=Loaded(
                 table[SCHOOL_WORK].drop_duplicates(),
@@ -280,6 +286,18 @@ def load_with_dask(
             heads = [info["head"] for _, info in pupils]
             meta = heads[0] if len(heads) == 1 else pd.concat(heads, ignore_index=True)
             meta.attrs = {"kind": heads[0].attrs.get("kind")}
+            # compact as the pandas loader's results: the same categories in every partition
+            meta = meta.astype(
+                {
+                    c: pd.CategoricalDtype(
+                        pd.Index(
+                            sorted(set().union(*(i["values"][c] for _, i in pupils))), dtype="str"
+                        )
+                    )
+                    for c in RESULTS_PUPILS.compact
+                    if c in meta.columns
+                }
+            )
             rows = [info["rows"] for _, info in pupils]
             offsets = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
             results = dd.from_map(

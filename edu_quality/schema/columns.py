@@ -72,6 +72,10 @@ class TableSpec:
         Columns that identify a row; duplicates are errors.
     description : str
         What one row is.
+    compact : tuple of str
+        Text columns with few distinct values that a loaded dataset holds as
+        pandas categoricals (:func:`edu_quality.dataset.compact`): the same
+        values in a fraction of the memory, grouped faster.
     """
 
     name: str
@@ -79,6 +83,7 @@ class TableSpec:
     key: tuple[str, ...] = ()
     description: str = ""
     extra: bool = False  # whether unknown columns are kept (as text)
+    compact: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``."""

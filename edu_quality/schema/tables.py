@@ -228,6 +228,16 @@ RESULTS_PUPILS = TableSpec(
     ),
     key=("year", "session", "assessment", "subject", "grade", "school_id", "pupil_id"),
     description="one row per pupil and assessment",
+    # millions of rows at a country's scale: a few hundred distinct values among them
+    compact=(
+        "assessment",
+        "subject",
+        "school_id",
+        "level",
+        "gender",
+        "session",
+        "unreliable_reason",
+    ),
 )
 
 RESULTS_AGGREGATED = TableSpec(

@@ -1,0 +1,141 @@
+"""The pupil results held compact (categoricals) give the same analysis as the results as text.
+
+:func:`edu_quality.load_dataset` holds the low-cardinality text columns of the
+pupil results as pandas categoricals (``RESULTS_PUPILS.compact``), file by file,
+and :func:`year_over_year` builds its text columns as categoricals: here every
+analysis is run on the compact table and on the same table as plain text, and
+the values must be equal, row for row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import edu_quality as eq
+from edu_quality.dataset.tables import compact, same_categories
+from edu_quality.demo import sample_folder
+from edu_quality.identify import classify, composite_results
+from edu_quality.metrics import summarize
+from edu_quality.schema import RESULTS_PUPILS
+from edu_quality.synthetic import make_region, write_region
+
+
+def _as_text(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(out[c].cat.categories.dtype)
+    return out
+
+
+def _plain(ds: eq.Dataset) -> eq.Dataset:
+    return dataclasses.replace(ds, results=_as_text(ds.results))
+
+
+def _same(a: object, b: object) -> None:
+    """Equal values (a categorical column compared as its text); tables in the same order."""
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(_as_text(a), _as_text(b))
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            _same(a[k], b[k])
+    elif isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b)
+    elif dataclasses.is_dataclass(a):
+        for f in dataclasses.fields(a):
+            _same(getattr(a, f.name), getattr(b, f.name))
+    else:
+        assert a == b
+
+
+@pytest.fixture(scope="module")
+def region():
+    return eq.load_dataset(sample_folder("region"))
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory):
+    """A synthetic region as Parquet: one results file per procedure (different categories)."""
+    folder = tmp_path_factory.mktemp("compact") / "parts"
+    write_region(make_region(3, 12, pupils_scale=0.4, seed=11), folder, format="parquet")
+    return folder
+
+
+def test_loaded_results_are_compact_with_sorted_categories(region):
+    r = region.results
+    for name in RESULTS_PUPILS.compact:
+        dtype = r[name].dtype
+        assert isinstance(dtype, pd.CategoricalDtype), name
+        cats = dtype.categories.tolist()
+        assert cats == sorted(cats) and len(cats) == len(set(cats)), name
+        assert not dtype.ordered
+    assert r["pupil_id"].dtype == "str"  # a code per pupil: as many values as rows, kept as text
+
+
+def test_parts_with_different_categories_concatenate_compact(parts):
+    files = sorted(parts.glob("results_*.parquet"))
+    subjects = [frozenset(pd.read_parquet(f, columns=["subject"])["subject"]) for f in files]
+    assert len(files) > 1 and len(set(subjects)) > 1  # the files differ in their subjects
+    r = eq.load_dataset(parts).results
+    for name in RESULTS_PUPILS.compact:
+        assert isinstance(r[name].dtype, pd.CategoricalDtype), name
+    assert r["subject"].cat.categories.tolist() == sorted(frozenset().union(*subjects))
+    assert r["subject"].notna().all() and r["assessment"].nunique() == len(files)
+    pd.testing.assert_frame_equal(compact(_as_text(r), RESULTS_PUPILS), r)
+
+
+def test_same_categories_gives_what_compact_gives_of_the_whole():
+    a = pd.DataFrame({"subject": ["Химия", "Математика", None], "n": [1, 2, 3]})
+    b = pd.DataFrame({"subject": ["Биология", "Химия"], "n": [4, 5]})
+    whole = compact(pd.concat([a, b], ignore_index=True), RESULTS_PUPILS)
+    parts = pd.concat(
+        same_categories([compact(a, RESULTS_PUPILS), compact(b, RESULTS_PUPILS)]),
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(parts, whole)
+    assert parts["subject"].cat.codes.tolist() == [2, 1, -1, 0, 2]
+    assert a["subject"].dtype == "str"  # the input tables are not changed
+
+
+ANALYSES = {
+    "summarize": lambda d, y: summarize(d.results, min_n=5),
+    "classify": lambda d, y: classify(d, y),
+    "year_over_year": lambda d, y: eq.year_over_year(summarize(d.results)),
+    "trend": lambda d, y: eq.trend(summarize(d.results), metric="share_2"),
+    "composite": lambda d, y: composite_results(summarize(d.results)),
+    "objectivity_triage": lambda d, y: eq.objectivity_triage(d.results, max_scores=d.max_scores()),
+    "marks_vs_journal": lambda d, y: eq.marks_vs_journal(d.results),
+    "group_gaps": lambda d, y: eq.group_gaps(d.results),
+    "session_progress": lambda d, y: eq.session_progress(summarize(d.results)),
+    "list_transitions": lambda d, y: eq.list_transitions(d, years=[y]),
+    "similar_schools": lambda d, y: eq.similar_schools(d, y),
+    "outcome_panel": lambda d, y: eq.outcome_panel(d),
+    "rosobrnadzor_chance": lambda d, y: eq.rosobrnadzor_chance(d, y),
+}
+
+
+@pytest.mark.parametrize("name", ANALYSES)
+def test_analysis_is_the_same_on_compact_and_text_results(region, name):
+    year = max(region.years)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compact_out = ANALYSES[name](region, year)
+        text_out = ANALYSES[name](_plain(region), year)
+    _same(compact_out, text_out)
+
+
+def test_year_over_year_text_columns_sort_as_text(region):
+    yoy = eq.year_over_year(summarize(region.results))
+    for name in ("metric", "label", "verdict", "caveat"):
+        cats = yoy[name].cat.categories.tolist()
+        assert cats == sorted(cats), name
+    by_verdict = yoy.sort_values("verdict", kind="stable")["verdict"].dropna()
+    assert by_verdict.astype("str").is_monotonic_increasing
+    assert (yoy["caveat"].astype("str") == "").sum() > 0  # no caveat: an empty text, not missing
+    assert yoy["caveat"].notna().all()
