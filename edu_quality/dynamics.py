@@ -109,13 +109,12 @@ def _text(codes: np.ndarray, labels: Sequence[str]) -> pd.Series:
     small code per row. The categories are sorted, so sorting the column sorts
     the text.
     """
-    cats = pd.Index(list(labels), dtype="str")
-    order = np.argsort(cats.to_numpy(dtype=object), kind="stable")
-    rank = np.empty(len(cats), dtype=np.int64)
-    rank[order] = np.arange(len(cats))
+    # the sorted distinct texts, and each label's place among them (a label may repeat)
+    cats, place = np.unique(np.array(list(labels), dtype=object), return_inverse=True)
     codes = np.asarray(codes, dtype=np.int64)
-    codes = np.where(codes < 0, -1, rank[np.clip(codes, 0, None)]) if len(cats) else codes
-    return pd.Series(pd.Categorical.from_codes(codes, categories=cats[order]))
+    if len(cats):
+        codes = np.where(codes < 0, -1, place.reshape(-1)[np.clip(codes, 0, None)])
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype="str")))
 
 
 def _check_metrics(metrics: Sequence[str], allowed: Sequence[str]) -> None:

@@ -26,7 +26,7 @@ from .dask_loader import load_with_dask
 from .files import find_tables, partitions
 from .ids import ids_in_several_schools
 from .read import load_part, optional_tables, submit_optional
-from .tables import Dataset, compact, dataset_notes
+from .tables import Dataset, dataset_notes
 
 __all__ = ["load_dataset"]
 
@@ -148,7 +148,7 @@ def load_dataset(
     workers = min(2, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:  # the first error in file order wins
         futures = [
-            pool.submit(_load_compact, path, partition, shown, pseudonymize_ids, known, limits)
+            pool.submit(load_part, path, partition, shown, pseudonymize_ids, known, limits)
             for path, partition, shown in parts
         ]
         later = submit_optional(pool, found, limits)
@@ -196,15 +196,3 @@ def load_dataset(
         notes=tuple(notes),
         **optional,
     )
-
-
-def _load_compact(*args) -> tuple:
-    """:func:`~.read.load_part`, the pupil results then held compact (:func:`~.tables.compact`).
-
-    Each file's text columns become categoricals as soon as it is checked, so
-    that a country's files are never all held as text at once.
-    """
-    loaded, problems, works, shared = load_part(*args)
-    if loaded.spec is RESULTS_PUPILS:
-        loaded.table = compact(loaded.table, RESULTS_PUPILS)
-    return loaded, problems, works, shared

@@ -22,7 +22,7 @@ from ..schema import CONTEXT, RESULTS_AGGREGATED, RESULTS_PUPILS, match_columns
 from .checks import known_works
 from .files import OPTIONAL
 from .ids import check_ids, ids_in_several_schools
-from .tables import empty_table
+from .tables import compact, empty_table
 
 __all__ = ["load_part", "optional_tables", "read_part", "submit_optional"]
 
@@ -37,11 +37,14 @@ def load_part(
 ) -> tuple[Loaded, list[Problem], frozenset | None, int]:
     """Read one results file; a partition's values fill the columns the file lacks.
 
+    Pupil results are held compact (:func:`~.tables.compact`) once read.
     Returns the table, its schools missing from the registry (:func:`~.ids.check_ids`),
     its works (:func:`~.checks.known_works`) and, for pupils, the count of
     :func:`~.ids.ids_in_several_schools` within it.
     """
     loaded = read_part(path, partition, shown, pseudonymize_ids, limits)
+    if loaded.spec is RESULTS_PUPILS:  # compact from here on: the checks group by codes
+        loaded.table = compact(loaded.table, RESULTS_PUPILS)
     shared = ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
     return loaded, check_ids(loaded, known), known_works(loaded.table, loaded.spec), shared
 
