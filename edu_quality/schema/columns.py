@@ -74,7 +74,7 @@ class TableSpec:
         What one row is.
     compact : tuple of str
         Text columns with few distinct values that a loaded dataset holds as
-        pandas categoricals (:func:`edu_quality.dataset.compact`): the same
+        pandas categoricals (:func:`edu_quality.dataset.tables.compact`): the same
         values in a fraction of the memory, grouped faster.
     """
 

@@ -228,7 +228,7 @@ RESULTS_PUPILS = TableSpec(
     ),
     key=("year", "session", "assessment", "subject", "grade", "school_id", "pupil_id"),
     description="one row per pupil and assessment",
-    # millions of rows at a country's scale: a few hundred distinct values among them
+    # millions of rows at a country's scale; tens of thousands of distinct values at most
     compact=(
         "assessment",
         "subject",
