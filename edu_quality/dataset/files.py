@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from ..errors import DataError
 from ..io.limits import inside_folder
 from ..io.raw import SUFFIXES
-from ..schema import CONTEXT, ENROLMENT, INDICATORS, PLAN, RISK_PROFILES, STAFF
+from ..schema import SCHOOLS, TABLES
 
 __all__ = [
     "OPTIONAL",
@@ -25,14 +25,10 @@ __all__ = [
     "table_files",
 ]
 
-#: The optional tables of a dataset folder: file name → table.
+#: The optional tables of a dataset folder: file name → table (every table of the data
+#: model but the registry and the results, which a folder must have).
 OPTIONAL = {
-    "context": CONTEXT,
-    "staff": STAFF,
-    "enrolment": ENROLMENT,
-    "risk_profiles": RISK_PROFILES,
-    "indicators": INDICATORS,
-    "plan": PLAN,
+    spec.name: spec for spec in TABLES.values() if spec is not SCHOOLS and spec.name != "results"
 }
 
 #: Columns a results folder can be partitioned by (``results_vpr/year=2022/…``): the
