@@ -68,6 +68,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ._codes import factorize
+
 __all__ = [
     "CODE_WORDS",
     "FUNCTION_WORDS",
@@ -293,7 +295,7 @@ def looks_like_name(
         out = np.zeros(len(values), dtype=bool)
         letters = values.str.contains(_L, regex=True).to_numpy(dtype=bool, na_value=False)
         if letters.any():
-            codes, uniques = pd.factorize(values[letters] if not letters.all() else values)
+            codes, uniques = factorize(values[letters] if not letters.all() else values)
             flags = _distinct_names(pd.Series(uniques, dtype="str"), id_column)
             out[letters] = np.append(flags, False)[codes]
         return out

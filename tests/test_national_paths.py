@@ -143,3 +143,70 @@ def test_meeting_rule_equals_groups():
     assert len(got) > 5
     assert list(got["school_id"]) == list(expected)
     assert list(got["rosobrnadzor_reason"]) == ["; ".join(v) for v in expected.values()]
+
+
+# ------------------------------------------------------------------ a results file's checks
+
+PUPIL_COLUMNS = "Учебный год;Процедура;Предмет;Класс;Код ОО;Код участника;Первичный балл;Отметка"
+
+
+def _pupil_rows(n: int) -> list[str]:
+    return [f"2022;ВПР;Математика;5;5;P{i:04d};{10 + i % 5};{2 + i % 4}" for i in range(n)]
+
+
+def test_a_repeated_header_is_found_through_the_pupil_column(write):
+    """The pupil codes are looked at last, in the rows another cell already flags."""
+    from edu_quality import read_results
+    from edu_quality.errors import DataError
+
+    rows = _pupil_rows(6)
+    rows[3] = "2022;ВПР;Математика;5;Код ОО;Код участника;7;3"  # two header-like cells
+    with pytest.raises(DataError) as err:
+        read_results(write("r.csv", "\n".join([PUPIL_COLUMNS, *rows]) + "\n"))
+    assert "повтор строки заголовков" in str(err.value)
+    assert err.value.row == 5 and err.value.column == "Код ОО"
+
+
+def test_a_lone_header_like_cell_is_no_repeated_header(write):
+    from edu_quality import read_results
+
+    rows = _pupil_rows(6)
+    rows[2] = "2022;ВПР;Математика;5;Код ОО;P0002;7;3"  # the pupil cell is looked at: a code
+    table = read_results(write("r.csv", "\n".join([PUPIL_COLUMNS, *rows]) + "\n"))
+    assert table["school_id"].tolist().count("Код ОО") == 1
+
+
+def test_shared_codes_are_pandas_codes_and_computed_once(monkeypatch):
+    from edu_quality import _codes
+
+    s = pd.Series(["b", "a", None, "b"], dtype="str")
+    expected = pd.factorize(s)
+    calls = []
+    real = pd.factorize
+
+    def counting(values, **kw):
+        calls.append(kw)
+        return real(values, **kw)
+
+    monkeypatch.setattr(_codes.pd, "factorize", counting)
+    with _codes.shared_codes():
+        first = _codes.factorize(s)
+        again = _codes.factorize(s.copy())  # a copy shares the Arrow data
+        keep_na = _codes.factorize(s, use_na_sentinel=False)  # a missing value: computed
+    outside = _codes.factorize(s)
+    np.testing.assert_array_equal(first[0], expected[0])
+    assert list(first[1]) == list(expected[1]) and again[0] is first[0]
+    np.testing.assert_array_equal(keep_na[0], real(s, use_na_sentinel=False)[0])
+    assert len(calls) == 3 and outside[0] is not first[0]
+
+
+def test_the_session_default_fills_an_absent_and_an_empty_column(write):
+    from edu_quality import read_results
+
+    absent = read_results(write("a.csv", "\n".join([PUPIL_COLUMNS, *_pupil_rows(3)]) + "\n"))
+    header = PUPIL_COLUMNS + ";Сессия"
+    rows = [r + s for r, s in zip(_pupil_rows(3), [";осень", ";", ";весна"], strict=True)]
+    empty = read_results(write("e.csv", "\n".join([header, *rows]) + "\n"))
+    assert absent["session"].tolist() == ["весна"] * 3 and absent["session"].dtype == "str"
+    assert empty["session"].tolist() == ["осень", "весна", "весна"]
+    assert empty["session"].dtype == "str"

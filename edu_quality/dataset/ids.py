@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._codes import factorize
 from .._russian import did_you_mean
 from ..errors import MAX_PROBLEMS, Problem
 from ..io.load import Loaded
@@ -70,7 +71,7 @@ def _code(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
     code = np.zeros(len(table), dtype=np.int64)
     size = 1
     for c in columns:
-        codes, uniques = pd.factorize(table[c], use_na_sentinel=False)
+        codes, uniques = factorize(table[c], use_na_sentinel=False)
         k = max(len(uniques), 1)
         if size * k >= 2**62:
             code, distinct = pd.factorize(code)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from .._codes import shared_codes
 from ..errors import DataError, Problem
 from ..io.limits import DEFAULT_LIMITS, ReadLimits, regular_file
 from ..io.load import Loaded, context_extra, load
@@ -42,10 +43,11 @@ def load_part(
     its works (:func:`~.checks.known_works`) and, for pupils, the count of
     :func:`~.ids.ids_in_several_schools` within it.
     """
-    loaded = read_part(path, partition, shown, pseudonymize_ids, limits)
-    if loaded.spec is RESULTS_PUPILS:  # compact from here on: the checks group by codes
-        loaded.table = compact(loaded.table, RESULTS_PUPILS)
-    shared = ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
+    with shared_codes():  # the checks of the file factorise its pupil codes once
+        loaded = read_part(path, partition, shown, pseudonymize_ids, limits)
+        if loaded.spec is RESULTS_PUPILS:  # compact from here on: the checks group by codes
+            loaded.table = compact(loaded.table, RESULTS_PUPILS)
+        shared = ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
     return loaded, check_ids(loaded, known), known_works(loaded.table, loaded.spec), shared
 
 

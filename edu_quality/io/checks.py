@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from .._codes import factorize
 from ..errors import DataError, Problem
 from ..names import NAME_AS_ID, looks_like_name, shown_value
 from ..schema import (
@@ -329,16 +330,26 @@ def _repeated_headers(
     spaces, quotes), it is the column's header in the file or any header the
     column is known by — «КОД ОО», « код оо » and «school_id» under «Код ОО».
     Headers without a letter («2» … «5») are left out: they are also values.
+    The pupil codes, a column of a million distinct texts in a national file,
+    are looked at last, and only in the rows where another cell already names
+    its column: alone, a cell repeats no header.
     """
     hits = np.zeros(len(raw.data), dtype=np.int64)
     first = np.full(len(raw.data), -1, dtype=np.int64)
-    for pos in text_cols:
+    pupils = [pos for pos in text_cols if names[pos] == "pupil_id"]
+    order = [pos for pos in text_cols if pos not in pupils] + pupils
+    for pos in order:
         col = _spec_column(spec, names[pos])
         keys = {normalize_header(raw.headers[pos]), *(col.headers() if col else ())}
         keys = frozenset(k for k in keys if k.lower() != k.upper())
         if not keys:
             continue
-        like = _header_like(raw.data[pos], keys)
+        if pos in pupils:
+            rows = np.flatnonzero(hits)
+            like = np.zeros(len(raw.data), dtype=bool)
+            like[rows] = _header_like(raw.data[pos].iloc[rows], keys)
+        else:
+            like = _header_like(raw.data[pos], keys)
         hits += like
         first = np.where(like & ((first < 0) | (first > pos)), pos, first)  # the leftmost
     return [
@@ -415,7 +426,7 @@ def duplicated_any(table: pd.DataFrame, keys: Sequence[str]) -> bool:
         if s.dtype == np.int64 and len(s) and int(s.max()) - int(s.min()) < 2**20:
             codes, k_size = s.to_numpy() - int(s.min()), int(s.max()) - int(s.min()) + 1
         else:
-            codes, uniques = pd.factorize(s, use_na_sentinel=False)
+            codes, uniques = factorize(s, use_na_sentinel=False)
             k_size = max(len(uniques), 1)
         size *= k_size
         if size >= 2**62:

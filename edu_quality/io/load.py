@@ -143,9 +143,10 @@ def load(
     for i, col in enumerate(spec.columns):  # a default («весна») where absent or empty:
         if col.default is not None:  # filled before the checks, as it may be part of a key
             if col.name not in table.columns:
-                table.insert(min(i, table.shape[1]), col.name, pd.Series(index=table.index))
-            values = table[col.name].astype("object").fillna(col.default)
-            table[col.name] = values.astype(dtype_of(col))
+                values = pd.Series(col.default, index=table.index, dtype=dtype_of(col))
+                table.insert(min(i, table.shape[1]), col.name, values)
+            elif table[col.name].isna().any():
+                table[col.name] = table[col.name].fillna(col.default).astype(dtype_of(col))
     validate(
         table, spec, raw.rows, headers, file, extra_kind="share" if extras else None, typed=typed
     )

@@ -1,0 +1,87 @@
+"""Codes of a text column computed once while one file is checked.
+
+Several checks of a results file group its rows by the same column: the keys
+must be unique (:func:`edu_quality.io.checks.duplicated_any`), no pupil code may
+look like a name (:func:`edu_quality.names.looks_like_name`), a pupil code may
+be in two schools (:func:`edu_quality.dataset.ids.ids_in_several_schools`).
+Each of them factorises the pupil codes — a hash of a million texts per file of
+a national region, the largest part of reading it. Within :func:`shared_codes`
+the codes of one Arrow-backed column are computed once and given to every
+check that asks for them; outside it, :func:`factorize` is ``pd.factorize``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["factorize", "shared_codes"]
+
+_local = threading.local()  # the loader reads two files at a time, one per thread
+
+
+@contextmanager
+def shared_codes() -> Iterator[None]:
+    """Within the block, :func:`factorize` of one Arrow column is computed once (per thread).
+
+    The columns factorised are kept alive until the block ends, so a column's
+    identity names its values for as long as the codes are remembered.
+
+    Examples
+    --------
+    >>> s = pd.Series(["a1", "b2", "a1"], dtype="str")
+    >>> with shared_codes():
+    ...     first, again = factorize(s), factorize(s.copy())
+    >>> first[0] is again[0], first[0].tolist()
+    (True, [0, 1, 0])
+    """
+    previous = getattr(_local, "memo", None)
+    _local.memo = {}
+    try:
+        yield
+    finally:
+        _local.memo = previous
+
+
+def factorize(
+    values: pd.Series, *, use_na_sentinel: bool = True
+) -> tuple[np.ndarray, pd.Index | np.ndarray]:
+    """``pd.factorize(values, use_na_sentinel=...)``, remembered within :func:`shared_codes`.
+
+    Only Arrow-backed columns (pandas' ``str`` dtype) are remembered: their
+    data are immutable, so the same Arrow array has the same codes; a copy of
+    the Series shares that array. The codes returned may be shared: do not
+    change them in place. Without missing values both ``use_na_sentinel``
+    give the same codes, and one computation serves both.
+
+    Examples
+    --------
+    >>> factorize(pd.Series(["x", None, "x"], dtype="str"))[0].tolist()
+    [0, -1, 0]
+    """
+    memo = getattr(_local, "memo", None)
+    arrow = _arrow_data(values)
+    if memo is None or arrow is None:
+        return pd.factorize(values, use_na_sentinel=use_na_sentinel)
+    kept = memo.get(id(arrow))
+    if kept is None or kept[0] is not arrow:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        kept = memo[id(arrow)] = (arrow, codes, uniques, bool((codes < 0).any()))
+    _, codes, uniques, missing = kept
+    if missing and not use_na_sentinel:
+        return pd.factorize(values, use_na_sentinel=False)
+    return codes, uniques
+
+
+def _arrow_data(values: object) -> object | None:
+    """The Arrow array holding a Series' values, or None when it is not Arrow-backed."""
+    if not isinstance(values, pd.Series):
+        return None
+    array = values.array
+    if not isinstance(array, pd.arrays.ArrowExtensionArray):
+        return None
+    return array.__arrow_array__()  # the array itself, not a conversion
