@@ -40,30 +40,42 @@ def groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataF
     observed=True, dropna=False)``: each key is factorised as pandas does
     (sorted, missing last), the codes are combined into one integer per row and
     the distinct integers sorted — without the per-column passes of a pandas
-    aggregation. Categorical keys go through pandas itself.
+    aggregation. A categorical key is taken by its codes: in the order of its
+    categories, a missing value last, as pandas orders it; its column of keys
+    keeps the key's dtype.
     """
     by = list(by)
-    if not by or any(isinstance(frame[b].dtype, pd.CategoricalDtype) for b in by):
+    if not by:
         g = frame.groupby(by, sort=True, observed=True, dropna=False)
         return g.ngroup().to_numpy(), g.size().index.to_frame(index=False)
     n = len(frame)
     code = np.zeros(n, dtype=np.int64)
     uniques_of, size = [], 1
     for b in by:
-        codes, uniques = factorize(frame[b])
-        k = max(len(uniques), 1)
+        col = frame[b]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            k = len(col.dtype.categories) + 1  # the last code: a missing value
+            codes = col.cat.codes.to_numpy().astype(np.int64)
+            codes[codes < 0] = k - 1
+            uniques = col.dtype
+        else:
+            codes, uniques = factorize(col)
+            k = max(len(uniques), 1)
         size *= k
         if size >= 2**62:  # too many combinations for one integer: let pandas do it
             g = frame.groupby(by, sort=True, observed=True, dropna=False)
             return g.ngroup().to_numpy(), g.size().index.to_frame(index=False)
         code = code * k + codes
-        uniques_of.append(uniques)
+        uniques_of.append((uniques, k))
     ids, distinct = dense_codes(code, size)
     keys = {}
-    for b, uniques in zip(reversed(by), reversed(uniques_of), strict=True):
-        k = max(len(uniques), 1)
-        keys[b] = uniques.take(distinct % k)
+    for b, (uniques, k) in zip(reversed(by), reversed(uniques_of), strict=True):
+        taken = distinct % k
         distinct = distinct // k
+        if isinstance(uniques, pd.CategoricalDtype):
+            keys[b] = pd.Categorical.from_codes(np.where(taken == k - 1, -1, taken), dtype=uniques)
+        else:
+            keys[b] = uniques.take(taken)
     return ids, pd.DataFrame({b: keys[b] for b in by})
 
 

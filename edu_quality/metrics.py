@@ -285,6 +285,17 @@ def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) 
     return out
 
 
+def _spring_where_missing(results: pd.DataFrame | dd.DataFrame) -> pd.DataFrame | dd.DataFrame:
+    """``results`` with a missing session «весна»; a categorical session stays one."""
+    session = results["session"]
+    if not is_dask(results) and isinstance(session.dtype, pd.CategoricalDtype):
+        if not session.isna().any():
+            return results
+        spring = sorted({*session.cat.categories, SPRING})  # sorted, as compact keeps them
+        return results.assign(session=session.cat.set_categories(spring).fillna(SPRING))
+    return results.assign(session=session.astype("object").fillna(SPRING).astype("str"))
+
+
 def summarize(
     results: pd.DataFrame | dd.DataFrame,
     by: Sequence[str] = DEFAULT_BY,
@@ -409,9 +420,7 @@ def summarize(
     added = "session" in results.columns and "year" in by and "session" not in by
     if added:
         by.insert(by.index("year") + 1, "session")
-        results = results.assign(
-            session=results["session"].astype("object").fillna(SPRING).astype("str")
-        )
+        results = _spring_where_missing(results)
     _check_columns(results, by, "summarize")
     results = drop_unreliable(results, include_unreliable=include_unreliable)
     if is_dask(results):

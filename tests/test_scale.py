@@ -327,6 +327,27 @@ def test_groups_as_pandas(loaded):
         pd.testing.assert_frame_equal(keys, g.size().index.to_frame(index=False))
 
 
+def test_groups_of_categorical_keys_as_pandas():
+    """Codes in the order of the categories (here not sorted), a missing value last."""
+    rng = np.random.default_rng(1)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "a": pd.Categorical(
+                rng.choice(["x", "y", "z", None], n), categories=["z", "x", "y", "w"]
+            ),
+            "b": rng.integers(0, 5, n),
+            "c": pd.Series(rng.choice(["p", "q", None], n), dtype="str"),
+            "d": pd.Categorical(rng.choice(["m", "n"], n)),
+        }
+    )
+    for by in (["a"], ["a", "b"], ["b", "a", "c"], ["d", "a"], ["c", "d", "b"]):
+        ids, keys = groups(frame, by)
+        g = frame.groupby(by, sort=True, observed=True, dropna=False)
+        np.testing.assert_array_equal(ids, g.ngroup().to_numpy())
+        pd.testing.assert_frame_equal(keys, g.size().index.to_frame(index=False))
+
+
 def test_intervals_on_distinct_values(summary):
     n = summary["participants"].to_numpy()
     c = summary["n2"].to_numpy(dtype="float64", na_value=np.nan)
