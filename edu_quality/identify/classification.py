@@ -177,6 +177,7 @@ def classify(
         ovz_schools=ovz.tolist(),
         min_n_ovz=rosobrnadzor_min_n_ovz,
     )
+    judged = rule_rows(summary, **rule)  # the school × work rows: the rule and its chance
     ros = rosobrnadzor_schools(
         summary,
         year,
@@ -187,13 +188,13 @@ def classify(
         ovz_schools=rule["ovz_schools"],
         min_n_ovz=rosobrnadzor_min_n_ovz,
         hidden=hidden,
+        rows=judged,
     )
     now = now.merge(ros, on="school_id", how="left")
     now["rosobrnadzor"] = now["rosobrnadzor"].fillna(False).astype(bool)
     chance = None
     if rosobrnadzor_sims > 0:
-        rows = rule_rows(summary, **rule)[0]
-        chance = rule_chance(rows, year, share=rosobrnadzor_share, n_sim=rosobrnadzor_sims)
+        chance = rule_chance(judged[0], year, share=rosobrnadzor_share, n_sim=rosobrnadzor_sims)
         chance.pop("counts")
     from scipy import stats
 

@@ -32,13 +32,17 @@ def rosobrnadzor_schools(
     ovz_schools: Sequence[str] = (),
     min_n_ovz: int = 10,
     hidden: pd.DataFrame | None = None,
+    rows: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Schools meeting Рособрнадзор's rule (:mod:`edu_quality.rosobrnadzor`), with the reasons.
 
     ``rosobrnadzor_note`` tells an ОВЗ school that some of its works reaching the
-    share were left out as too small (fewer than ``min_n_ovz`` pupils).
+    share were left out as too small (fewer than ``min_n_ovz`` pupils). ``rows``:
+    what :func:`~edu_quality.rosobrnadzor.rule_rows` gives for these options,
+    when the caller has it already (:func:`~edu_quality.identify.classify` also
+    draws its chance from them).
     """
-    rows, left_out = rule_rows(
+    rows, left_out = rows or rule_rows(
         summary,
         assessments=assessments,
         by=by,
