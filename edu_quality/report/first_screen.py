@@ -26,6 +26,7 @@ import pandas as pd
 from .._rows import iter_rows
 from .._russian import decimal, plural
 from ..errors import DataError
+from ..exam_years import AUTUMN, SPRING
 from .data import ReportData, work_keys, work_of
 from .plan import plan_table
 from .render import Section, fmt_number, fmt_percent
@@ -213,7 +214,7 @@ def objectivity_markers(data: ReportData, school_id: str) -> list[str]:
     for _, part in m.groupby("marker", sort=False):
         works, what = [], str(part["detail"].iloc[0])
         for r in iter_rows(part):
-            autumn = ", осень" if getattr(r, "session", "весна") == "осень" else ""
+            autumn = f", {AUTUMN}" if getattr(r, "session", SPRING) == AUTUMN else ""
             cut = _CUTOFF.match(str(r.detail))
             if cut:
                 what = (

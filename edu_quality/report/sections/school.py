@@ -15,6 +15,7 @@ from ..._rows import iter_rows
 from ..._russian import sentence
 from ...dynamics import enrolment_change, year_over_year
 from ...errors import DataError
+from ...exam_years import AUTUMN, SPRING
 from ...indicators import evaluate_indicators
 from ..data import ReportData, work_keys, work_of
 from ..first_screen import (
@@ -44,7 +45,7 @@ def _proc_label(row) -> str:
 
 def _autumn(row) -> str:
     """« (осень: …)» for a work of the autumn session (:mod:`edu_quality.exam_years`)."""
-    if getattr(row, "session", "весна") != "осень":
+    if getattr(row, "session", SPRING) != AUTUMN:
         return ""
     return " (осень: работа за прошлый класс)"
 
