@@ -35,7 +35,7 @@ from .checks import (
 )
 from .ids import ids_in_several_schools
 from .read import load_part, optional_tables, read_part, submit_optional
-from .tables import Dataset, dataset_notes, empty_table
+from .tables import Dataset, dataset_notes, empty_table, union_of_categories
 
 __all__ = ["load_with_dask"]
 
@@ -289,11 +289,7 @@ def load_with_dask(
             # compact as the pandas loader's results: the same categories in every partition
             meta = meta.astype(
                 {
-                    c: pd.CategoricalDtype(
-                        pd.Index(
-                            sorted(set().union(*(i["values"][c] for _, i in pupils))), dtype="str"
-                        )
-                    )
+                    c: union_of_categories(i["values"][c] for _, i in pupils)
                     for c in RESULTS_PUPILS.compact
                     if c in meta.columns
                 }

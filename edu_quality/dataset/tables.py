@@ -7,6 +7,7 @@ table the folder lacks is empty, with its canonical columns (:func:`empty_table`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,15 @@ from .files import OPTIONAL, table_files
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
-__all__ = ["Dataset", "compact", "dataset_notes", "empty_table", "rows_label", "same_categories"]
+__all__ = [
+    "Dataset",
+    "compact",
+    "dataset_notes",
+    "empty_table",
+    "rows_label",
+    "same_categories",
+    "union_of_categories",
+]
 
 
 def empty_table(spec: TableSpec) -> pd.DataFrame:
@@ -69,6 +78,17 @@ def compact(table: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     return out
 
 
+def union_of_categories(values: Iterable[Iterable[str]]) -> pd.CategoricalDtype:
+    """The categorical dtype of every value in ``values``, the categories sorted as in :func:`compact`.
+
+    Examples
+    --------
+    >>> union_of_categories([["Математика"], ["Биология", "Математика"]]).categories.tolist()
+    ['Биология', 'Математика']
+    """
+    return pd.CategoricalDtype(pd.Index(sorted(set().union(*values)), dtype="str"))
+
+
 def same_categories(tables: list[pd.DataFrame]) -> list[pd.DataFrame]:
     """``tables`` with every column categorical in all of them given the union of categories.
 
@@ -92,13 +112,10 @@ def same_categories(tables: list[pd.DataFrame]) -> list[pd.DataFrame]:
         for c in tables[0].columns
         if all(c in t.columns and isinstance(t[c].dtype, pd.CategoricalDtype) for t in tables)
     ]
-    union = {
-        c: pd.Index(sorted(set().union(*(t[c].cat.categories for t in tables))), dtype="str")
-        for c in names
-    }
+    union = {c: union_of_categories(t[c].cat.categories for t in tables) for c in names}
     out = []
     for t in tables:
-        changed = {c: t[c].cat.set_categories(union[c]) for c in names}
+        changed = {c: t[c].cat.set_categories(union[c].categories) for c in names}
         changed = {
             c: v for c, v in changed.items() if not v.cat.categories.equals(t[c].cat.categories)
         }
