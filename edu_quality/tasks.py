@@ -25,7 +25,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from ._checks import check_fraction
 from .errors import DataError
@@ -36,6 +35,8 @@ _DEFAULT_BY = ("year", "subject", "grade", "work_grade")
 
 
 def _wilson(share: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    from scipy.stats import norm  # here, not at import: a report may never need it
+
     z = norm.ppf(0.5 + level / 2)
     n = n.astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):

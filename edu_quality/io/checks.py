@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from .._codes import factorize
 from ..errors import DataError, Problem
@@ -29,11 +28,14 @@ from ..schema import (
     Column,
     TableSpec,
     normalize_header,
-    pandera_schema,
 )
 from .grid import PER_COLUMN_PROBLEMS, Raw
 
-if TYPE_CHECKING:  # for the annotation only: load imports this module
+if TYPE_CHECKING:  # for the annotations only: load imports this module; pandera is
+    # imported where a table is validated, so that taking a loaded dataset (a report's
+    # kernel) does not import it
+    import pandera.pandas as pa
+
     from .load import Loaded
 
 __all__ = [
@@ -87,6 +89,10 @@ def validate(
     ``extra_kind`` is the kind of the columns beyond the spec's; a ``typed``
     (Parquet) table is first checked on whole columns (:func:`passes`).
     """
+    from pandera.errors import SchemaErrors
+
+    from ..schema import pandera_schema
+
     schema = pandera_schema(
         spec, table.columns, extra_kind=extra_kind, checks=_table_checks(spec, table)
     )
@@ -94,7 +100,7 @@ def validate(
         return
     try:
         schema.validate(table, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except SchemaErrors as exc:
         raise DataError(
             file, _failures_to_problems(exc.failure_cases, table, spec, rows, headers), total=None
         ) from None
@@ -102,6 +108,8 @@ def validate(
 
 def _table_checks(spec: TableSpec, table: pd.DataFrame) -> list[pa.Check]:
     """Checks across the columns of a table: marks against participants, staff counts."""
+    import pandera.pandas as pa
+
     checks = []
     counts = [c for c in ("n2", "n3", "n4", "n5") if c in table.columns]
     if spec is RESULTS_AGGREGATED and counts:
@@ -397,9 +405,11 @@ def cell_problems(raw: Raw, pos: int, header: str, col: Column) -> list[Problem]
 # for any other file.
 def passes(schema: pa.DataFrameSchema, table: pd.DataFrame) -> bool:
     """Whether pandera would accept ``table``: the schema's checks, run on whole columns."""
+    from pandera.errors import SchemaErrors
+
     try:  # columns and their dtypes
         schema.validate(table.iloc[:0], lazy=True)
-    except pa.errors.SchemaErrors:
+    except SchemaErrors:
         return False
     for name, column in schema.columns.items():
         if name not in table.columns:

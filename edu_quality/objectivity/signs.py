@@ -19,7 +19,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._checks import check_option
 from .checks import (
@@ -48,6 +47,8 @@ WORK = ["year", "session", "assessment", "subject", "work_grade"]
 
 def quantile(alpha: float, n: pd.Series, interval: str) -> pd.Series:
     """Half-width multiplier: 1.96 (normal, α = 0.05, as the method) or Student t(n − 1)."""
+    from scipy import stats  # here, not at import: a kept objectivity table is read without it
+
     if interval == "normal":
         z = Z_95 if alpha == 0.05 else float(stats.norm.ppf(1 - alpha / 2))
         return pd.Series(z, index=n.index, dtype="float64").where(n >= 2)
@@ -222,6 +223,8 @@ def spearman_rows(data: pd.DataFrame, keys: list[str], min_n: int) -> list[tuple
             note = "корреляция не определена: у всех участников один и тот же балл ВПР"
         else:
             note = ""
+            from scipy import stats
+
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 res = stats.spearmanr(journal, score, alternative="less")
