@@ -119,6 +119,16 @@ def test_parse_distinct_is_parse(rng):
     }
     cells["mark"][::7] = pd.NA
     cells["bool"][::11] = pd.NA
+    # a CSV file's columns: every cell text, numbers too
+    text = {
+        "score as text": ["12", "12,5", " 7 ", "1e400", "−3", "н/д", "", None, "abc", "25 %"],
+        "grade as text": ["4", "5", "4.0", "4,5", "", None, "пятый"],
+        "mark as text": ["2", "5", "5.0", "«5»", "7", "", None],
+        "year as text": ["2021-2022", "2022", "2021/22 ", "2022 г.", "2019-2021", "", None, "x"],
+        "bool as text": ["да", "Нет", "1", "0", "true", "", None, "может быть"],
+    }
+    for kind, values in text.items():
+        cells[kind] = pd.Series(rng.choice(np.array(values, dtype=object), n), dtype="str")
     columns = {
         "id": RESULTS_PUPILS.column("pupil_id"),
         "text": RESULTS_PUPILS.column("subject"),
@@ -126,6 +136,11 @@ def test_parse_distinct_is_parse(rng):
         "mark": RESULTS_PUPILS.column("mark"),
         "year": RESULTS_PUPILS.column("year"),
         "bool": RESULTS_PUPILS.column("admitted"),
+        "score as text": RESULTS_PUPILS.column("score"),
+        "grade as text": RESULTS_PUPILS.column("grade"),
+        "mark as text": RESULTS_PUPILS.column("mark"),
+        "year as text": RESULTS_PUPILS.column("year"),
+        "bool as text": RESULTS_PUPILS.column("admitted"),
     }
     for kind, values in cells.items():
         s = pd.Series(values)

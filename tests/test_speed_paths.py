@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -137,3 +138,38 @@ def test_display_table_draws_as_the_inferred_table():
     a.table(display_table(rows, cols), numeric=["Доля"])
     b.table(pd.DataFrame(rows, columns=cols), numeric=["Доля"])
     assert a.html() == b.html() and "&lt;1&gt;" in a.html()
+
+
+def test_one_report_kernel_imports_no_statistics_stack_when_tables_are_kept(tmp_path):
+    """``report school``'s kernel: warm-up, the handed dataset, kept tables — then the page.
+
+    SciPy's statistics, statsmodels and pandera (≈0.7 s of the kernel's start)
+    are imported where something is computed or validated, not by the page.
+    """
+    code = textwrap.dedent(f"""\
+        import sys
+        from edu_quality.demo import sample_folder
+        from edu_quality.report.notebooks import WARMUP_ONE
+        folder = str(sample_folder("region").resolve())
+        if sys.argv[1] == "prepare":  # as the command: load, hand over, fill the table cache
+            from edu_quality.report.cache import cached_dataset, share_dataset
+            from edu_quality.report import report_data, sections
+            cached_dataset(folder)
+            share_dataset(folder, {str(tmp_path / "ds.pickle")!r}, keep=True)
+            sections.school_report(report_data(folder, 2024), "01016", "")._repr_html_()
+        else:  # as the kernel
+            exec(WARMUP_ONE)
+            from edu_quality.report.cache import preload_dataset
+            assert preload_dataset(folder, {str(tmp_path / "ds.pickle")!r})
+            from edu_quality.report import report_data, sections
+            page = sections.school_report(report_data(folder, 2024), "01016", "")._repr_html_()
+            assert "<section" in page
+            print(sorted(m for m in ("scipy.stats", "statsmodels", "pandera") if m in sys.modules))
+        """)
+    env = {**os.environ, "EDU_QUALITY_CACHE": str(tmp_path / "cache")}
+    for step in ("prepare", "kernel"):
+        out = subprocess.run(
+            [sys.executable, "-c", code, step], capture_output=True, text=True, env=env, timeout=300
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"

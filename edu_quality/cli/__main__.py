@@ -1,7 +1,5 @@
 """``python -m edu_quality.cli``: the ``edu-quality`` command."""
 
-import sys
+from . import run
 
-from . import main
-
-sys.exit(main())
+run()

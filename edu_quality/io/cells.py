@@ -158,7 +158,10 @@ def parse(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
         miss = is_missing(t)
         values = dict(col.values or {})
         values.update({normalize_header(v): v for v in set(values.values())})
-        v = t.map(lambda x: values.get(normalize_header(x)))
+        # each distinct text looked up once, not each cell (a column holds a handful)
+        codes, distinct = pd.factorize(t)
+        found = np.array([None, *(values.get(normalize_header(x)) for x in distinct)], object)
+        v = pd.Series(found[codes + 1], index=t.index, dtype=object)  # code −1: missing
         allowed = ", ".join(sorted(set(values.values())))
         return v.astype("str").where(v.notna()), ~miss & v.isna(), f"одно из: {allowed}"
     raise ValueError(f"unknown column kind {kind!r}")
@@ -179,19 +182,23 @@ def cast(col: Column, v: pd.Series) -> pd.Series:
 
 
 # A Parquet file arrives typed and may hold millions of rows with few distinct values in
-# most columns: such a column is parsed once per distinct value (parsing is cell by cell)
-# and spread back, which gives exactly what parsing every cell gives.
+# most columns, and a CSV file's columns are text with as few (years, subjects, marks,
+# scores): such a column is parsed once per distinct value (parsing is cell by cell) and
+# spread back, which gives exactly what parsing every cell gives. Not a column of Python
+# objects (an Excel sheet's): there 1, 1.0 and True would count as one distinct value.
 
 _DISTINCT_SAMPLE = 10_000  # rows looked at to decide whether distinct values are few
+_DISTINCT_MIN = 2_000  # a shorter column is parsed cell by cell: little to save
 
 
 def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
-    """:func:`parse` of a typed column, parsing each distinct value once."""
+    """:func:`parse` of a typed or text column, parsing each distinct value once."""
+    head = s.iloc[:_DISTINCT_SAMPLE]
     if (
         s.dtype == object
-        or col.kind in ("int", "float", "share")
-        or len(s) < _DISTINCT_SAMPLE
-        or s.iloc[:_DISTINCT_SAMPLE].nunique(dropna=False) > _DISTINCT_SAMPLE // 10
+        or (col.kind in ("int", "float", "share") and not isinstance(s.dtype, pd.StringDtype))
+        or len(s) < _DISTINCT_MIN
+        or head.nunique(dropna=False) > len(head) // 10
     ):
         return parse(col, s)
     codes, uniques = pd.factorize(s, use_na_sentinel=False)

@@ -26,7 +26,7 @@ from ..identify import classify
 from ..metrics import summarize
 from ..reliability import drop_unreliable, unreliable_protocols
 from .cache import cached_dataset, folder_version
-from .table_cache import stored, table_key
+from .table_cache import REPORT_MIN_N, stored, table_key
 
 __all__ = [
     "PROCEDURE",
@@ -164,7 +164,12 @@ class ReportData:
     """
 
     def __init__(
-        self, dataset: Dataset, year: int | str, *, min_n: int = 5, cache_key: str | None = None
+        self,
+        dataset: Dataset,
+        year: int | str,
+        *,
+        min_n: int = REPORT_MIN_N,
+        cache_key: str | None = None,
     ):
         self.dataset = dataset
         self.cache_key = cache_key
@@ -457,7 +462,7 @@ class ReportData:
 _CACHE: dict[tuple, ReportData] = {}
 
 
-def report_data(data_dir: str | Path, year: int | str, *, min_n: int = 5) -> ReportData:
+def report_data(data_dir: str | Path, year: int | str, *, min_n: int = REPORT_MIN_N) -> ReportData:
     """Load a dataset folder once per process and year (reused across reports of a batch).
 
     ``year`` is a school year: 2022, «2021/2022», «2021-2022» or «2021/22». The cache key includes every file's size and modification time, so a
@@ -488,7 +493,7 @@ def school_statuses(
     data_dir: str | Path,
     year: int,
     *,
-    min_n: int = 5,
+    min_n: int = REPORT_MIN_N,
     dataset: Dataset | None = None,
     version: tuple | None = None,
 ) -> dict[str, str]:

@@ -24,6 +24,7 @@ __all__ = [
     "KERNEL_NAME",
     "NOTEBOOKS",
     "WARMUP",
+    "WARMUP_ONE",
     "ParameterError",
     "check_parameters",
     "ensure_kernel",
@@ -48,6 +49,14 @@ WARMUP = (
     "matplotlib.backends.backend_agg, PIL.Image\n"  # imported by the first figure saved
     "PIL.Image.preinit()\n"
     "[getattr(edu_quality, _n) for _n in edu_quality.__all__]"
+)
+#: The warm-up of a kernel that runs one report (``edu-quality report school``): only what
+#: every page imports. The rest (SciPy's statistics, statsmodels, pandera) is imported by
+#: the report if it computes — not when it reads the region's tables kept between runs.
+WARMUP_ONE = (
+    "import edu_quality.report.sections, edu_quality.plots, "
+    "matplotlib.backends.backend_agg, PIL.Image\n"
+    "PIL.Image.preinit()"
 )
 
 

@@ -37,10 +37,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KEEP_DAYS", "cache_root", "code_version", "stored", "table_key"]
+__all__ = ["KEEP_DAYS", "REPORT_MIN_N", "cache_root", "code_version", "kept", "stored", "table_key"]
 
 #: Days a key's folder is kept after its last use.
 KEEP_DAYS = 30
+#: The reports' ``min_n`` (fewest participants for a result to be shown), part of every key.
+REPORT_MIN_N = 5
 _OFF = {"0", "off", "no", "нет", "false"}
 
 
@@ -100,6 +102,27 @@ def table_key(folder: str | Path, version: tuple, year: int, min_n: int) -> str 
         return None
     text = repr((str(folder), tuple(version), int(year), int(min_n), code_version()))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def kept(key: str | None) -> bool:
+    """Whether some table of ``key`` is kept: a report of the same data, year and code ran.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> os.environ["EDU_QUALITY_CACHE"] = tempfile.mkdtemp()
+    >>> key = table_key("/data", (), 2024, 5)
+    >>> kept(key), stored(key, "answer", lambda: 42), kept(key)
+    (False, 42, True)
+    >>> del os.environ["EDU_QUALITY_CACHE"]
+    """
+    root = cache_root()
+    if key is None or root is None:
+        return False
+    try:
+        return any((root / key).glob("*.pickle"))
+    except OSError:
+        return False
 
 
 def _lock(path: Path):
