@@ -24,7 +24,7 @@ def _wilson_bounds(count: np.ndarray, nobs: np.ndarray, alpha: float):
     """Wilson bounds of ``count / nobs`` (``nobs`` > 0), clipped to [0, 1].
 
     ``statsmodels.stats.proportion.proportion_confint(count, nobs, alpha,
-    method="wilson")`` (statsmodels 0.14–0.15), operation for operation:
+    method="wilson")`` (statsmodels 0.15), operation for operation:
     z = Φ⁻¹(1 − α/2), centre (p̂ + z²/2n) / (1 + z²/n), half-width
     z·√(p̂(1 − p̂)/n + z²/4n²) / (1 + z²/n).
     """

@@ -50,9 +50,9 @@ WARMUP = (
     "PIL.Image.preinit()\n"
     "[getattr(edu_quality, _n) for _n in edu_quality.__all__]"
 )
-#: The warm-up of a kernel that runs one report (``edu-quality report school``): only what
-#: every page imports. The rest (SciPy's statistics, statsmodels, pandera) is imported by
-#: the report if it computes — not when it reads the region's tables kept between runs.
+#: The warm-up of the kernel of one report (``edu-quality report school`` or
+#: ``municipality``) whose year's tables are kept: only what every page imports. The rest
+#: (SciPy's statistics, statsmodels, pandera) is imported where a table is computed.
 WARMUP_ONE = (
     "import edu_quality.report.sections, edu_quality.plots, "
     "matplotlib.backends.backend_agg, PIL.Image\n"
