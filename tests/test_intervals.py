@@ -73,11 +73,24 @@ def test_expected_line_equals_statsmodels_ols(n):
     np.testing.assert_array_equal(fitted, fit.fittedvalues)
 
 
-def test_expected_line_leaves_degenerate_fits_to_statsmodels():
+@pytest.mark.parametrize(
+    "xs, ys",
+    [([1.0, 1.0, 1.0], [2.0, 4.0, 6.0]), ([0.0, 1.0], [2.0, 5.0]), ([1.0], [3.0])],
+    ids=["one value of x", "two points", "one point"],
+)
+def test_expected_line_of_a_degenerate_fit_is_statsmodels(xs, ys):
+    import warnings
+
+    import statsmodels.api as sm
+
     from edu_quality.plots import expected_line
 
-    line, low, high, fitted = expected_line(
-        np.array([1.0, 1.0, 1.0]), np.array([2.0, 4.0, 6.0]), np.array([1.0])
-    )
-    assert line[0] == pytest.approx(4.0)  # one value of x: statsmodels' minimum-norm fit
-    assert np.isfinite(fitted).all()
+    xs, ys, grid = np.array(xs), np.array(ys), np.array([0.0, 1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = expected_line(xs, ys, grid)
+        fit = sm.OLS(ys, sm.add_constant(xs, has_constant="add")).fit()
+        pred = fit.get_prediction(sm.add_constant(grid, has_constant="add")).summary_frame(0.05)
+    for mine, theirs in zip(got[:3], ("mean", "mean_ci_lower", "mean_ci_upper"), strict=True):
+        np.testing.assert_array_equal(mine, pred[theirs])
+    np.testing.assert_array_equal(got[3], fit.fittedvalues)

@@ -10,6 +10,8 @@ schools. Speed is measured by ``benchmarks/bench_national.py``, not here.
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -129,6 +131,15 @@ def test_parse_distinct_is_parse(rng):
     }
     for kind, values in text.items():
         cells[kind] = pd.Series(rng.choice(np.array(values, dtype=object), n), dtype="str")
+    # an Excel sheet's columns: Python objects, text only or mixed with numbers and dates
+    excel = {
+        "category as objects": ["ВПР", "впр", "огэ ", None, np.nan, "экзамен"],
+        "score as objects": ["12", "12,5", "н/д", None, np.nan],
+        "mark mixed": [5, 5.0, "5", True, "4", None, 2.5],
+        "year mixed": [2022, "2021-2022", 2022.0, datetime.date(2021, 9, 1), None],
+    }
+    for kind, values in excel.items():
+        cells[kind] = pd.Series(rng.choice(np.array(values, dtype=object), n), dtype=object)
     columns = {
         "id": RESULTS_PUPILS.column("pupil_id"),
         "text": RESULTS_PUPILS.column("subject"),
@@ -141,6 +152,10 @@ def test_parse_distinct_is_parse(rng):
         "mark as text": RESULTS_PUPILS.column("mark"),
         "year as text": RESULTS_PUPILS.column("year"),
         "bool as text": RESULTS_PUPILS.column("admitted"),
+        "category as objects": RESULTS_PUPILS.column("assessment"),
+        "score as objects": RESULTS_PUPILS.column("score"),
+        "mark mixed": RESULTS_PUPILS.column("mark"),
+        "year mixed": RESULTS_PUPILS.column("year"),
     }
     for kind, values in cells.items():
         s = pd.Series(values)

@@ -158,10 +158,7 @@ def parse(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
         miss = is_missing(t)
         values = dict(col.values or {})
         values.update({normalize_header(v): v for v in set(values.values())})
-        # each distinct text looked up once, not each cell (a column holds a handful)
-        codes, distinct = pd.factorize(t)
-        found = np.array([None, *(values.get(normalize_header(x)) for x in distinct)], object)
-        v = pd.Series(found[codes + 1], index=t.index, dtype=object)  # code −1: missing
+        v = t.map(lambda x: values.get(normalize_header(x)))
         allowed = ", ".join(sorted(set(values.values())))
         return v.astype("str").where(v.notna()), ~miss & v.isna(), f"одно из: {allowed}"
     raise ValueError(f"unknown column kind {kind!r}")
@@ -182,23 +179,25 @@ def cast(col: Column, v: pd.Series) -> pd.Series:
 
 
 # A Parquet file arrives typed and may hold millions of rows with few distinct values in
-# most columns, and a CSV file's columns are text with as few (years, subjects, marks,
-# scores): such a column is parsed once per distinct value (parsing is cell by cell) and
-# spread back, which gives exactly what parsing every cell gives. Not a column of Python
-# objects (an Excel sheet's): there 1, 1.0 and True would count as one distinct value.
+# most columns, and the columns of CSV and Excel files are mostly text with as few (years,
+# subjects, marks, scores): such a column is parsed once per distinct value (parsing is
+# cell by cell) and spread back, which gives exactly what parsing every cell gives. Not a
+# column of mixed Python objects (numbers in an Excel sheet): there 1, 1.0 and True would
+# count as one distinct value.
 
 _DISTINCT_SAMPLE = 10_000  # rows looked at to decide whether distinct values are few
 _DISTINCT_MIN = 2_000  # a shorter column is parsed cell by cell: little to save
 
 
 def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
-    """:func:`parse` of a typed or text column, parsing each distinct value once."""
+    """:func:`parse` of a column, parsing each distinct value once where that is the same."""
     head = s.iloc[:_DISTINCT_SAMPLE]
+    text = isinstance(s.dtype, pd.StringDtype)
     if (
-        s.dtype == object
-        or (col.kind in ("int", "float", "share") and not isinstance(s.dtype, pd.StringDtype))
-        or len(s) < _DISTINCT_MIN
+        len(s) < _DISTINCT_MIN
+        or (col.kind in ("int", "float", "share") and not text and s.dtype != object)
         or head.nunique(dropna=False) > len(head) // 10
+        or (s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) != "string")
     ):
         return parse(col, s)
     codes, uniques = pd.factorize(s, use_na_sentinel=False)
