@@ -33,6 +33,7 @@ from edu_quality.fisoko.vpr.tasks import (
     task_maxima,
 )
 from edu_quality.fisoko.vpr.work import Work, work_identity, work_scale
+from edu_quality.names import HIDDEN
 
 FILE = "f.xlsx"
 RU = [
@@ -637,3 +638,29 @@ def test_parse_vpr_runs_the_stages_in_order():
     ]
     assert vpr.results.attrs["task_max_from"] == "параметр"
     assert vpr.headers["score"] == "всего баллов"
+
+
+def test_the_quality_report_hides_names_in_one_pass_as_row_by_row():
+    """The names are looked for once over the rows added since the last frame(); the report
+    is the one built with a frame() after every add (a look per add), and an array the caller
+    changes after add() does not change the report."""
+    adds = [
+        (np.array([2, 3]), "пол", ["Петров Пётр", "ж"], "пол не распознан", WARNING),
+        (np.array([4]), "код", ["Сидоров"], "код «Сидоров» не распознан", ERROR),
+        (np.array([5, 6]), "код", ["40001", "ученик 5"], ["код «40001»", "код «ученик 5»"], ERROR),
+        (np.array([7]), "класс", [7.0], "класс «7.0»", NOTE),
+        (np.array([8]), "пол", ["П. П. Петров"], "пол «П. П. Петров»", WARNING),
+    ]
+    batched = QualityReport(FILE, id_columns=["код"], key=b"k")
+    one_by_one = QualityReport(FILE, id_columns=["код"], key=b"k")
+    for rows, column, values, problem, severity in adds:
+        values = np.array(values, dtype=object)
+        batched.add(rows, column, values, problem, "—", severity)
+        one_by_one.add(rows, column, values, problem, "—", severity)
+        one_by_one.frame()
+        values[:] = "изменено"
+    got = batched.frame()
+    pd.testing.assert_frame_equal(got, one_by_one.frame())
+    assert got["value"].tolist()[:3] == [HIDDEN, "ж", HIDDEN]
+    assert got["problem"].tolist()[2] == "код «скрыто» не распознан"
+    assert "изменено" not in got["value"].tolist()

@@ -387,3 +387,31 @@ def test_a_cached_import_imports_no_pandas(region):
     )
     assert "Исходные файлы не изменились" in done.stdout, done.stdout + done.stderr
     assert done.stdout.splitlines()[-1] == "-> 0 []", done.stdout
+
+
+# ------------------------------------------------------------------ two workers
+
+
+def test_two_workers_write_what_one_does(region, tmp_path):
+    """With two workers the registry is read in a thread while they read the ВПР files,
+    and the per-task scores are written in a thread: the tables are those of one worker."""
+    registry, folder, _ = region
+    two = import_fisoko(registry, None, [folder], tmp_path / "two", workers=2, cache=False)
+    assert two.cache_hits == 0
+    _assert_same_tables(tmp_path / "two", _import(region, cache=False).out)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_broken_vpr_file_is_reported_before_a_broken_registry(region, write_xlsx, workers):
+    """The registry is read beside the ВПР files, but its error comes second, as it did."""
+    registry, folder, out = region
+    registry.write_bytes(b"not a workbook")
+    (folder / MATHS).write_bytes(b"not a workbook either")
+    with pytest.raises(DataError) as err:
+        import_fisoko(registry, None, [folder], out, workers=workers, cache=False)
+    assert err.value.file == MATHS, str(err.value)
+    write_xlsx(MATHS, [HEADER, *_pupils(40001)]).rename(folder / MATHS)
+    with pytest.raises(DataError) as err:
+        import_fisoko(registry, None, [folder], out, workers=workers, cache=False)
+    assert err.value.file == registry.name, str(err.value)
+    assert not out.exists() or not any(out.glob("*.parquet"))

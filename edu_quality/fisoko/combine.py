@@ -51,7 +51,7 @@ def with_unknown_schools(
     unknown : list of str
         Their ids, sorted.
     """
-    unknown = sorted(set(results["school_id"]) - set(schools["school_id"]))
+    unknown = sorted(set(results["school_id"].unique()) - set(schools["school_id"]))
     if unknown:
         extra = pd.DataFrame(
             {

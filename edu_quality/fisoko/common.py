@@ -419,6 +419,7 @@ class QualityReport:
         self.id_columns = frozenset(id_columns)
         self.key = key
         self.parts: list[pd.DataFrame] = []
+        self._pending: list[tuple] = []  # rows added since the last frame(), names not yet hidden
 
     def add(
         self,
@@ -450,35 +451,76 @@ class QualityReport:
         schools : sequence, optional
             School id of each row.
         """
-        n = len(rows)
-        if n == 0:
+        if len(rows) == 0:
             return
-        values, problems = self._safe(column, np.asarray(values, dtype=object), problem, n)
-        self.parts.append(
-            pd.DataFrame(
-                {
-                    "file": self.file,
-                    "row": pd.array(rows, dtype="Int64"),
-                    "column": column,
-                    "value": pd.Series(values).astype("str"),
-                    "problem": problems,
-                    "action": action,
-                    "severity": severity,
-                    "school_id": (
-                        np.asarray(schools, dtype=object)
-                        if schools is not None
-                        else np.full(n, None, dtype=object)
-                    ),
-                }
+        self._pending.append(  # copies: the caller may change its arrays before frame()
+            (
+                np.array(rows),
+                column,
+                np.array(values, dtype=object),
+                problem if isinstance(problem, str) else np.array(problem, dtype=object),
+                action,
+                severity,
+                None if schools is None else np.array(schools, dtype=object),
             )
         )
 
+    def _flush(self) -> None:
+        """Turn the rows added since the last call into parts of the report.
+
+        The names are looked for once over all the cells of the columns of
+        pupil codes and once over the others (:func:`edu_quality.names.hide_names`
+        judges each distinct value on its own, so this is the same as looking
+        cell by cell, in two calls instead of one per :meth:`add`).
+        """
+        pending, self._pending = self._pending, []
+        shown: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for is_id in (False, True):
+            at = [i for i, p in enumerate(pending) if (p[1] in self.id_columns) == is_id]
+            if not at:
+                continue
+            raws = [pending[i][2] for i in at]
+            values, hidden = hide_names(np.concatenate(raws), id_column=is_id)
+            bounds = np.cumsum([len(r) for r in raws])[:-1]
+            each = zip(np.split(values, bounds), np.split(hidden, bounds), strict=True)
+            shown |= dict(zip(at, each, strict=True))
+        for i, (rows, column, raw, problem, action, severity, schools) in enumerate(pending):
+            n = len(rows)
+            values, problems = self._safe(column, raw, *shown[i], problem, n)
+            self.parts.append(
+                pd.DataFrame(
+                    {
+                        "file": self.file,
+                        "row": pd.array(rows, dtype="Int64"),
+                        "column": column,
+                        "value": pd.Series(values).astype("str"),
+                        "problem": problems,
+                        "action": action,
+                        "severity": severity,
+                        "school_id": (
+                            np.asarray(schools, dtype=object)
+                            if schools is not None
+                            else np.full(n, None, dtype=object)
+                        ),
+                    }
+                )
+            )
+
     def _safe(
-        self, column: str | None, raw: np.ndarray, problem: object, n: int
+        self,
+        column: str | None,
+        raw: np.ndarray,
+        values: np.ndarray,
+        hidden: np.ndarray,
+        problem: object,
+        n: int,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The values and problems as the report keeps them: no name, pupil codes pseudonymised."""
+        """The values and problems as the report keeps them: no name, pupil codes pseudonymised.
+
+        ``values`` and ``hidden`` are those of :func:`edu_quality.names.hide_names`
+        on ``raw``.
+        """
         is_id = column in self.id_columns
-        values, hidden = hide_names(raw, id_column=is_id)
         problems = np.broadcast_to(np.asarray(problem, dtype=object), (n,))
         swap = {i: HIDDEN_SHORT for i in np.flatnonzero(hidden)}
         if is_id and self.key is not None:
@@ -501,6 +543,7 @@ class QualityReport:
 
     def frame(self) -> pd.DataFrame:
         """The report so far, every column but ``row`` as ``str``."""
+        self._flush()
         if not self.parts:
             return empty_quality()
         out = pd.concat(self.parts, ignore_index=True)

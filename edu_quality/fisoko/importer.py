@@ -20,10 +20,10 @@ import errno
 import json
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,8 @@ from .registry import read_fisoko_registry
 from .vpr import FisOkoVpr, read_fisoko_vpr
 
 __all__ = ["OUTPUTS", "ImportResult", "import_fisoko"]
+
+_T = TypeVar("_T")
 
 #: Errors of a disk (or a quota, or a file-size limit) that is full.
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
@@ -119,7 +121,10 @@ def _write_tasks(parts: Sequence[pd.DataFrame], path: Path) -> None:
         ]
     )
 
-    with pq.ParquetWriter(path, schema) as writer:
+    # statistics (min, max) of the numbers only: those of the texts (pupil codes) cost a third
+    # of the writing time, and no reader filters on them
+    numbers = [f.name for f in schema if not pa.types.is_dictionary(f.type)]
+    with pq.ParquetWriter(path, schema, write_statistics=numbers) as writer:
         for part in parts:
             table = pa.Table.from_pandas(part, preserve_index=False)
             table = table.replace_schema_metadata(None).select(schema.names).cast(schema)
@@ -292,22 +297,35 @@ def import_fisoko(
         "scales": user_scales,
         "limits": limits,
     }
-    vprs, hits = _read_vpr_files(
-        run, files, read_options, cache=cache, workers=workers, progress=progress
+
+    def schools_and_context() -> tuple[pd.DataFrame, FisOkoContext | None]:
+        reg = read_fisoko_registry(registry, limits=limits)
+        ctx = (
+            read_fisoko_context(context, strict=strict, limits=limits)
+            if context is not None
+            else None
+        )
+        return fisoko_schools(reg, ctx, small_rural_max=small_rural_max), ctx
+
+    vprs, hits, (schools, ctx) = _read_vpr_files(
+        run,
+        files,
+        read_options,
+        cache=cache,
+        workers=workers,
+        progress=progress,
+        beside=schools_and_context,
     )
-    reg = read_fisoko_registry(registry, limits=limits)
-    ctx = (
-        read_fisoko_context(context, strict=strict, limits=limits) if context is not None else None
-    )
-    schools = fisoko_schools(reg, ctx, small_rural_max=small_rural_max)
-    results = all_results(vprs)
-    schools, unknown = with_unknown_schools(schools, results)
-    quality = all_quality(vprs, ctx, unknown, registry.name)
-    schools, quality = groups_quality(schools, quality, ctx, groups_path, limits)
     summary = pd.DataFrame([_summary_row(v, f) for v, f in zip(vprs, files, strict=True)])
-    counts = {k: int(v) for k, v in quality["severity"].value_counts().items()}
-    tables = (schools, results, quality, summary, vprs, ctx)
-    written = _publish(run, tables, files if cache else None, summary, counts)
+
+    def tables() -> tuple[pd.DataFrame, ...]:
+        results = all_results(vprs)
+        all_schools, unknown = with_unknown_schools(schools, results)
+        quality = all_quality(vprs, ctx, unknown, registry.name)
+        all_schools, quality = groups_quality(all_schools, quality, ctx, groups_path, limits)
+        return all_schools, results, quality
+
+    written, counts = _publish(run, vprs, tables, ctx, files if cache else None, summary)
     return ImportResult(
         out=out,
         written=written,
@@ -344,8 +362,14 @@ def _read_vpr_files(
     cache: bool,
     workers: int,
     progress: bool,
-) -> tuple[list[FisOkoVpr], int]:
+    beside: Callable[[], _T],
+) -> tuple[list[FisOkoVpr], int, _T]:
     """Read every ВПР file: from the cache when it has it, else in ``workers`` processes.
+
+    ``beside()`` (the registry and the questionnaire) runs in a thread of this
+    process while the workers read, once they are started (they are forked:
+    a process is never forked while the thread runs), or after the files
+    when they are read here.
 
     Returns
     -------
@@ -353,12 +377,14 @@ def _read_vpr_files(
         In the order of ``files``.
     hits : int
         Files read from the cache.
+    value
+        What ``beside()`` returned.
 
     Raises
     ------
     DataError
         The first file (in the order of ``files``) that cannot be read; the
-        message names the others.
+        message names the others. Only then what ``beside()`` raised.
     """
     from tqdm import tqdm
 
@@ -388,13 +414,15 @@ def _read_vpr_files(
 
     todo.sort(key=lambda p: -p.stat().st_size)
     if workers > 1 and len(todo) > 1:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 
         pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
         try:
             futures = [pool.submit(_worker, str(f), read_options, entry(f)) for f in todo]
-            for fut in as_completed(futures):
-                done(*fut.result())
+            with ThreadPoolExecutor(max_workers=1) as thread:  # the workers are forked by now
+                aside = thread.submit(beside)
+                for fut in as_completed(futures):
+                    done(*fut.result())
         except BaseException:  # Ctrl+C or an error: stop now, not after every queued file
             # the workers' processes (the executor has no public way to stop a running task)
             workers_running = list((getattr(pool, "_processes", None) or {}).values())
@@ -406,33 +434,31 @@ def _read_vpr_files(
     else:
         for f in todo:
             done(*_worker(str(f), read_options, entry(f)))
+        aside = None
     bar.close()
     if failed:
         order = [str(f) for f in files if str(f) in failed]
         file, problems, total = failed[order[0]]
         raise DataError(file, problems, total=total, other_files=[Path(p).name for p in order[1:]])
-    return [loaded[str(f)] for f in files], hits
+    return [loaded[str(f)] for f in files], hits, beside() if aside is None else aside.result()
 
 
 def _publish(
     run: ImportPlan,
-    tables: tuple[
-        pd.DataFrame,
-        pd.DataFrame,
-        pd.DataFrame,
-        pd.DataFrame,
-        list[FisOkoVpr],
-        FisOkoContext | None,
-    ],
+    vprs: list[FisOkoVpr],
+    tables: Callable[[], tuple[pd.DataFrame, ...]],
+    ctx: FisOkoContext | None,
     files: list[Path] | None,
     summary: pd.DataFrame,
-    counts: dict[str, int],
-) -> dict[str, Path]:
+) -> tuple[dict[str, Path], dict[str, int]]:
     """Write the outputs to a staging folder inside ``out``, then move them all into ``out``.
 
     Every table is written to a hidden folder ``out/.import-staging-*``
     (:func:`edu_quality._files.staging_folder`; one left by a killed import is
-    removed first). Only when all are written are they renamed into ``out``
+    removed first): the per-task scores of ``vprs`` in a thread, while
+    ``tables()`` puts the schools, the results and the data-quality report
+    together (a :class:`~edu_quality.errors.DataError` it raises leaves ``out``
+    as it was). Only when all are written are they renamed into ``out``
     under the marker ``out/.import-incomplete``
     (:func:`edu_quality._files.replace_files`), which
     :func:`edu_quality.load_dataset` refuses; the marker is removed after the
@@ -440,8 +466,10 @@ def _publish(
 
     Returns
     -------
-    dict
+    written : dict
         Table → path written in ``out``.
+    counts : dict
+        Rows of the data-quality report by severity.
 
     Raises
     ------
@@ -450,10 +478,20 @@ def _publish(
         staging folder is removed and, when it failed before the renames,
         ``out`` holds the previous outputs untouched.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     out = run.out
     try:
         with staging_folder(out) as staging:
-            names = _write_outputs(staging, *tables)
+            names = dict(OUTPUTS)
+            with ThreadPoolExecutor(max_workers=1) as thread:  # Arrow writes without the GIL
+                tasks = thread.submit(
+                    _write_tasks, [v.tasks for v in vprs], staging / names["tasks"]
+                )
+                schools, results, quality = tables()
+                _write_outputs(staging, names, schools, results, quality, summary, vprs, ctx)
+                tasks.result()
+            counts = {k: int(v) for k, v in quality["severity"].value_counts().items()}
             records = {
                 f: {"size": (staging / f).stat().st_size, "sha256": sha256_file(staging / f)}
                 for f in names.values()
@@ -476,32 +514,27 @@ def _publish(
         )
         err.errno = exc.errno
         raise err from exc
-    return {name: out / f for name, f in names.items()}
+    return {name: out / f for name, f in names.items()}, counts
 
 
 def _write_outputs(
     folder: Path,
+    names: dict[str, str],
     schools: pd.DataFrame,
     results: pd.DataFrame,
     quality: pd.DataFrame,
     summary: pd.DataFrame,
     vprs: list[FisOkoVpr],
     ctx: FisOkoContext | None,
-) -> dict[str, str]:
-    """Write every table of :data:`OUTPUTS` into ``folder`` (the staging folder).
+) -> None:
+    """Write the tables of :data:`OUTPUTS` but ``tasks`` into ``folder`` (the staging folder).
 
-    Without a questionnaire there is no ``staff`` table.
-
-    Returns
-    -------
-    dict
-        Table → name of the file written.
+    Without a questionnaire there is no ``staff`` table: it is taken out of
+    ``names`` (table → file name).
     """
-    names = dict(OUTPUTS)
     absent = pd.concat([v.absent for v in vprs], ignore_index=True)
     _write_parquet(schools, folder / names["schools"])
     _write_parquet(results, folder / names["results"])
-    _write_tasks([v.tasks for v in vprs], folder / names["tasks"])
     _write_parquet(absent, folder / names["absent"])
     _write_parquet(summary, folder / names["files"])
     _write_parquet(quality, folder / names["quality"])
@@ -517,7 +550,6 @@ def _write_outputs(
         _write_parquet(staff, folder / names["staff"])
     else:
         names.pop("staff")
-    return names
 
 
 def _write_cache(
