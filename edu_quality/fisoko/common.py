@@ -466,7 +466,7 @@ class QualityReport:
         )
 
     def _flush(self) -> None:
-        """Turn the rows added since the last call into parts of the report.
+        """Turn the rows added since the last call into a part of the report.
 
         The names are looked for once over all the cells of the columns of
         pupil codes and once over the others (:func:`edu_quality.names.hide_names`
@@ -484,27 +484,25 @@ class QualityReport:
             bounds = np.cumsum([len(r) for r in raws])[:-1]
             each = zip(np.split(values, bounds), np.split(hidden, bounds), strict=True)
             shown |= dict(zip(at, each, strict=True))
+        columns: dict[str, list[np.ndarray]] = {c: [] for c in QUALITY_COLUMNS if c != "file"}
         for i, (rows, column, raw, problem, action, severity, schools) in enumerate(pending):
             n = len(rows)
             values, problems = self._safe(column, raw, *shown[i], problem, n)
-            self.parts.append(
-                pd.DataFrame(
-                    {
-                        "file": self.file,
-                        "row": pd.array(rows, dtype="Int64"),
-                        "column": column,
-                        "value": pd.Series(values).astype("str"),
-                        "problem": problems,
-                        "action": action,
-                        "severity": severity,
-                        "school_id": (
-                            np.asarray(schools, dtype=object)
-                            if schools is not None
-                            else np.full(n, None, dtype=object)
-                        ),
-                    }
-                )
-            )
+            for name, cells in (
+                ("row", np.asarray(rows, dtype=object)),
+                ("column", np.full(n, column, dtype=object)),
+                ("value", values),
+                ("problem", np.asarray(problems, dtype=object)),
+                ("action", np.full(n, action, dtype=object)),
+                ("severity", np.full(n, severity, dtype=object)),
+                ("school_id", np.full(n, None, dtype=object) if schools is None else schools),
+            ):
+                columns[name].append(cells)
+        if pending:
+            joined = {c: np.concatenate(cells) for c, cells in columns.items()}
+            joined["row"] = pd.array(joined["row"], dtype="Int64")
+            joined["value"] = pd.Series(joined["value"]).astype("str")
+            self.parts.append(pd.DataFrame({"file": self.file, **joined}))
 
     def _safe(
         self,

@@ -50,6 +50,7 @@ _RATIO_FROM = 2**20
 _CHUNK = 8 * 2**20
 _WINDOW = 64  # bytes after «<c» where a cell's start tag must end
 _BATCH = 100_000  # cells scanned at a time
+_PADDING = bytes(_WINDOW + 16)  # after the XML of a chunk: windows and 8-byte reads stay inside
 _SPACE_BYTES = np.zeros(256, dtype=bool)
 _SPACE_BYTES[[32, 9, 10, 13]] = True
 _END_CELL = int.from_bytes(b"</c>", "big")
@@ -259,25 +260,28 @@ def _scan(chunks: Iterable[bytes]) -> SheetExtent | None:
     while not done:
         chunk = next(it, b"")
         done = not chunk
-        buf = carry + chunk
-        end = len(buf) if done else buf.rfind(b"<")
+        size = len(carry) + len(chunk)
+        padded = b"".join((carry, chunk, _PADDING))  # one copy, with room to look past the end
+        end = size if done else padded.rfind(b"<", 0, size)
         if end <= 0:
-            carry = buf
+            carry = padded[:size]
             continue
-        best[4] += buf.count(b"mergeCell", 0, end) - buf.count(b"mergeCells", 0, end)
-        if b"c" in buf and not _scan_part(buf, end, best):
+        merged = padded.count(b"mergeCell", 0, end)
+        if merged:
+            best[4] += merged - padded.count(b"mergeCells", 0, end)
+        if padded.find(b"c", 0, size) >= 0 and not _scan_part(padded, size, end, best):
             return None
-        carry = buf[end:]
+        carry = padded[end:size]
     return SheetExtent(*best)
 
 
-def _scan_part(buf: bytes, end: int, best: list) -> bool:
+def _scan_part(padded: bytes, size: int, end: int, best: list) -> bool:
     """Update ``best`` with the filled cells starting before ``end``; False if one has no ref.
 
-    A cell written as Excel writes it, ``<c r="A1" …>``, is read where it
-    stands; any other start tag is looked at in a window of the bytes after it.
+    ``padded`` holds ``size`` bytes of XML, then :data:`_PADDING`. A cell
+    written as Excel writes it, ``<c r="A1" …>``, is read where it stands; any
+    other start tag is looked at in a window of the bytes after it.
     """
-    padded = buf + bytes(_WINDOW + 16)
     a = np.frombuffer(padded, dtype=np.uint8)
     four, eight = _numbers(padded)
     at = np.flatnonzero(a[1:end] == 99) + 1  # every «c», then those of «<c », «:c>»…
@@ -293,7 +297,7 @@ def _scan_part(buf: bytes, end: int, best: list) -> bool:
     at = at[plain]
     if not len(at):
         return True
-    gt = np.append(np.flatnonzero(a[: len(buf)] == 62), len(a) - 8)
+    gt = np.append(np.flatnonzero(a[:size] == 62), len(a) - 8)
     close = gt[np.searchsorted(gt, at)]  # the «>» that ends each start tag
     empty = (a[close - 1] == 47) | (four[close + 1] == _END_CELL)  # «…/>», «…></c>»
     at, close = at[~empty], close[~empty]
