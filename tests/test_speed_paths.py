@@ -33,6 +33,19 @@ def test_repeated_categorical_is_the_categorical_of_the_repeated_values(values, 
     assert fast.categories.dtype == general.categories.dtype
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_repeated_categorical_on_random_ids(seed):
+    """Up to 300 distinct ids (codes of 8 and 16 bits), some never taken, some missing."""
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(1, 400)), int(rng.integers(1, 300))
+    pool = np.array([f"p{i}" for i in range(k)] + [None], dtype=object)
+    values = pool[rng.integers(0, k + 1, n)]
+    take = rng.integers(0, n, int(rng.integers(0, 3 * n)))
+    fast, general = repeated_categorical(values, take), pd.Categorical(values[take])
+    pd.testing.assert_extension_array_equal(fast, general)
+    assert fast.codes.dtype == general.codes.dtype
+
+
 def test_a_prepared_exporter_renders_the_page_a_new_one_renders(monkeypatch):
     nb = nbformat.v4.new_notebook(
         cells=[

@@ -376,9 +376,16 @@ def repeated_categorical(values: np.ndarray, take: np.ndarray) -> pd.Categorical
     if not len(take) or not len(values):
         return pd.Categorical(values[take])
     distinct = pd.Categorical(values)
+    codes = distinct.codes[take]
+    # the categories taken, counted (not sorted, as remove_unused_categories does)
+    used = np.bincount(codes[codes >= 0], minlength=len(distinct.categories)) > 0
+    if used.all():
+        return pd.Categorical.from_codes(codes, dtype=distinct.dtype)
+    renumber = np.full(len(used) + 1, -1, dtype=np.int64)  # the last one: missing (−1) stays −1
+    renumber[:-1][used] = np.arange(int(used.sum()))
     return pd.Categorical.from_codes(
-        distinct.codes[take], dtype=distinct.dtype
-    ).remove_unused_categories()
+        renumber[codes], dtype=pd.CategoricalDtype(distinct.categories[used], ordered=False)
+    )
 
 
 def task_table(
