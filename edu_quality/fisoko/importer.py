@@ -417,20 +417,22 @@ def _read_vpr_files(
         from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 
         pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
+        thread = ThreadPoolExecutor(max_workers=1)
         try:
             futures = [pool.submit(_worker, str(f), read_options, entry(f)) for f in todo]
-            with ThreadPoolExecutor(max_workers=1) as thread:  # the workers are forked by now
-                aside = thread.submit(beside)
-                for fut in as_completed(futures):
-                    done(*fut.result())
+            aside = thread.submit(beside)  # the workers are forked by now
+            for fut in as_completed(futures):
+                done(*fut.result())
         except BaseException:  # Ctrl+C or an error: stop now, not after every queued file
             # the workers' processes (the executor has no public way to stop a running task)
             workers_running = list((getattr(pool, "_processes", None) or {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
             for process in workers_running:
                 process.terminate()
+            thread.shutdown(wait=False)
             raise
         pool.shutdown()
+        thread.shutdown()
     else:
         for f in todo:
             done(*_worker(str(f), read_options, entry(f)))
