@@ -72,11 +72,14 @@ def per_school(table: pd.DataFrame, items: list[str]) -> dict[str, list[str]]:
 
 
 def _key(table: pd.DataFrame, cols: list[str]) -> pd.Series:
-    return (
-        table[cols].astype("str").agg("\x1f".join, axis=1)
-        if len(table)
-        else pd.Series([], dtype="str")
-    )
+    """The cells of ``cols`` of each row as text, joined by U+001F (a column at a time)."""
+    if not len(table):
+        return pd.Series([], dtype="str")
+    text = table[cols].astype("str")
+    key = text[cols[0]]
+    for c in cols[1:]:
+        key = key + "\x1f" + text[c]
+    return key
 
 
 def mark_hidden(rows: pd.DataFrame, hidden: pd.DataFrame | None) -> pd.Series:
