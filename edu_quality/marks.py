@@ -58,7 +58,19 @@ def parse_marks(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     ([5.0, 4.0, 2.0], [False, False, False, True, True, False, False], \
 [False, False, False, False, False, True, True])
     """
-    t = text.fillna("").astype("str").str.strip()
+    t = text.fillna("").astype("str")
+    codes, distinct = pd.factorize(t)  # a column repeats a few marks: each is read once
+    values, missing, unrecognised = _distinct_marks(pd.Series(distinct, dtype="str"))
+
+    def back(s: pd.Series) -> pd.Series:
+        return pd.Series(s.to_numpy()[codes], index=text.index, name=text.name)
+
+    return back(values), back(missing), back(unrecognised)
+
+
+def _distinct_marks(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """:func:`parse_marks` of ``str`` cells, element by element."""
+    t = text.str.strip()
     low = t.str.lower().str.rstrip(".").str.strip()
     missing = (low == "") | low.isin(NO_MARK)
     words = low.map(MARK_WORDS)

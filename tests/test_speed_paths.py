@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from edu_quality.fisoko.common import numbers
 from edu_quality.fisoko.vpr.tables import repeated_categorical
+from edu_quality.marks import parse_marks
 from edu_quality.report import html
 
 
@@ -44,6 +46,39 @@ def test_repeated_categorical_on_random_ids(seed):
     fast, general = repeated_categorical(values, take), pd.Categorical(values[take])
     pd.testing.assert_extension_array_equal(fast, general)
     assert fast.codes.dtype == general.codes.dtype
+
+
+@pytest.mark.parametrize("dtype", ["object", "str"])
+def test_marks_read_once_per_distinct_cell_are_read_as_cell_by_cell(dtype):
+    """parse_marks reads each distinct cell once: the same as each cell on its own."""
+    pool = ["5", " 3 ", "хор.", "Неуд", "н/а", "", "4,5", "пять", "4,0", None, "1e400", "-3", "6"]
+    rng = np.random.default_rng(7)
+    cells = pd.Series(
+        [pool[i] for i in rng.integers(0, len(pool), 200)],
+        dtype=dtype,
+        index=rng.permutation(200) + 10,
+        name="отметка",
+    )
+    whole = parse_marks(cells)
+    one_by_one = [parse_marks(cells.iloc[[i]]) for i in range(len(cells))]
+    for k, got in enumerate(whole):
+        pd.testing.assert_series_equal(got, pd.concat([r[k] for r in one_by_one]))
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("comma", [False, True])
+def test_numbers_read_once_per_distinct_cell_are_pandas_numbers(seed, comma):
+    """Integers only give int64, a big one uint64 or floats: the dtype of the whole column."""
+    pool = ["1", "2", "", "3.5", "4,5", "x", " 7 ", "1e3", "-2", "inf", "18446744073709551616"]
+    rng = np.random.default_rng(seed)
+    cells = pd.Series([pool[i] for i in rng.integers(0, len(pool), int(rng.integers(0, 30)))])
+    cells = cells.astype("str")
+    general = pd.to_numeric(
+        cells.str.replace(",", ".", regex=False) if comma else cells, errors="coerce"
+    ).to_numpy()
+    fast = numbers(cells, comma=comma)
+    assert fast.dtype == general.dtype
+    np.testing.assert_array_equal(fast, general)
 
 
 def test_a_prepared_exporter_renders_the_page_a_new_one_renders(monkeypatch):

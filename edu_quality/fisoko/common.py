@@ -48,6 +48,7 @@ __all__ = [
     "factor",
     "find_column",
     "named_sheet",
+    "numbers",
     "open_workbook",
     "parse_file_name",
     "sheet_grid",
@@ -151,6 +152,37 @@ def factor(values: pd.Series | np.ndarray) -> tuple[np.ndarray, list[str]]:
     texts = [_text_of(u) for u in uniques]
     codes = np.where(codes < 0, len(texts), codes)
     return codes, texts
+
+
+def numbers(text: pd.Series, *, comma: bool = False) -> np.ndarray:
+    """``pd.to_numeric(text, errors="coerce")`` of text cells, read once per distinct cell.
+
+    Parameters
+    ----------
+    text : Series of str
+        Cells as text (:func:`cells`).
+    comma : bool, keyword-only
+        A decimal comma reads as a point («4,5» is 4.5).
+
+    Returns
+    -------
+    numpy.ndarray
+        The numbers (NaN where a cell is not one), of the dtype
+        :func:`pandas.to_numeric` gives the column: the distinct cells are the
+        column's values, so they give the same.
+
+    Examples
+    --------
+    >>> numbers(pd.Series(["1", "2", "", "1"])).tolist()
+    [1.0, 2.0, nan, 1.0]
+    >>> numbers(pd.Series(["4,5", "x"]), comma=True).tolist()
+    [4.5, nan]
+    """
+    codes, distinct = pd.factorize(text, use_na_sentinel=False)
+    t = pd.Series(distinct, dtype="str")
+    if comma:
+        t = t.str.replace(",", ".", regex=False)
+    return pd.to_numeric(t, errors="coerce").to_numpy()[codes]
 
 
 def cells(s: pd.Series) -> pd.Series:

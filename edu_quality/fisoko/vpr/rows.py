@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..common import canonical_school_id, cells, factor
+from ..common import canonical_school_id, cells, factor, numbers
 from .layouts import Columns
 
 __all__ = [
@@ -246,12 +246,12 @@ def row_status(rows: PupilRows) -> RowStatus:
     ([True, False, False, True], [True, False, False, False])
     """
     absent = rows.variant.str.lower().str.startswith(_ABSENT).to_numpy()
-    total = pd.to_numeric(rows.total.str.replace(",", ".", regex=False), errors="coerce").to_numpy()
+    total = numbers(rows.total, comma=True)
     has_total = (rows.total != "").to_numpy()
     n, k = rows.task_codes.shape
     has_task = ~rows.task_empty.all(axis=1) if k else np.zeros(n, bool)
     empty = ~absent & (rows.variant == "").to_numpy() & ~has_total & ~has_task
-    variant = pd.to_numeric(rows.variant, errors="coerce").to_numpy()
+    variant = numbers(rows.variant)
     return RowStatus(
         absent=absent,
         total=total,
