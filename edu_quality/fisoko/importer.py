@@ -6,11 +6,12 @@ files of :data:`OUTPUTS`, which :func:`edu_quality.load_dataset` reads. It runs
 in stages: the inputs checked and their cache keys
 (:func:`~edu_quality.fisoko.plan.prepare_import`), the outputs kept as they are
 when nothing changed (:func:`~edu_quality.fisoko.plan.unchanged_manifest`), the ВПР files read from the
-cache or in worker processes (:func:`_read_vpr_files`), the tables of all
-files together (:func:`all_results`, :func:`with_unknown_schools`,
-:func:`all_quality`), the outputs written to a staging folder and moved into
-place (:func:`_publish`, :func:`_write_outputs`) and the cache's manifest
-(:func:`_write_cache`).
+cache or in worker processes (:func:`_read_vpr_files`; the registry and the
+questionnaire are read in a thread meanwhile), the tables of all files
+together (:func:`all_results`, :func:`with_unknown_schools`,
+:func:`all_quality`) while the per-task scores are written in a thread, the
+outputs written to a staging folder and moved into place (:func:`_publish`,
+:func:`_write_outputs`) and the cache's manifest (:func:`_write_cache`).
 """
 
 from __future__ import annotations
