@@ -576,6 +576,42 @@ def test_merged_ranges_beyond_the_limit_are_refused():
         eq.read_results(path, limits=ReadLimits(max_merged=3))
 
 
+def test_the_extent_of_a_sheet_read_in_several_chunks(tmp_path):
+    """The extent check reads a sheet's XML a few megabytes at a time: on a sheet of about
+    20 MB, the farthest cells (spread through it) and the merged ranges (6 MB of them after
+    the cells) are all found, wherever the chunks end; a formatted empty cell further out
+    is not counted."""
+    import zipfile
+
+    from edu_quality.io.archive import check_archive, sheet_extent
+    from edu_quality.io.limits import DEFAULT_LIMITS
+
+    rng = np.random.default_rng(5)
+    far = set(rng.choice(np.arange(100, 30_000), 40, replace=False).tolist())
+    rows = []
+    for r in range(3, 30_003):
+        cells = "".join(f'<c r="{col}{r}"><v>{r % 7}</v></c>' for col in "ABCDEFGHIJKLMNOPQR")
+        if r in far:  # a cell further right the further down: the last one is the farthest
+            cells += f'<c r="Z{r}"><v>1</v></c><c r="A{"B" * (r % 3)}{r}" s="1"/>'
+        rows.append(f'<row r="{r}">{cells}</row>')
+    path = _workbook(tmp_path / "big.xlsx", _SCHOOLS_ROWS, "".join(rows).encode())
+    merged = 200_000
+    with zipfile.ZipFile(path) as z:
+        parts = {name: z.read(name) for name in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    ranges = "".join(f'<mergeCell ref="A{r}:B{r}"/>' for r in range(3, 3 + merged))
+    parts[sheet] = parts[sheet].replace(
+        b"</sheetData>", f'</sheetData><mergeCells count="{merged}">{ranges}</mergeCells>'.encode()
+    )
+    assert len(parts[sheet]) > 20 * 2**20
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in parts.items():
+            z.writestr(name, body)
+    ext = sheet_extent(path, check_archive(path, path.name, DEFAULT_LIMITS), "Sheet", path.name)
+    assert (ext.rows, ext.columns, ext.merged) == (30_002, 26, merged)
+    assert ext.last_row_cell == "A30002" and ext.last_column_cell == f"Z{min(far)}"
+
+
 def test_limits_are_checked():
     with pytest.raises(ValueError, match="max_columns"):
         ReadLimits(max_columns=2.5)
