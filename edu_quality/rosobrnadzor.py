@@ -72,10 +72,13 @@ def per_school(table: pd.DataFrame, items: list[str]) -> dict[str, list[str]]:
 
 
 def _key(table: pd.DataFrame, cols: list[str]) -> pd.Series:
-    """The cells of ``cols`` of each row as text, joined by U+001F (a column at a time)."""
+    """The cells of ``cols`` of each row as text, joined by U+001F (a column at a time).
+
+    A missing cell is U+0000: it matches a missing cell of the same column only.
+    """
     if not len(table):
         return pd.Series([], dtype="str")
-    text = table[cols].astype("str")
+    text = table[cols].astype("str").fillna("\x00")
     key = text[cols[0]]
     for c in cols[1:]:
         key = key + "\x1f" + text[c]

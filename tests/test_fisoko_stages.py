@@ -664,3 +664,17 @@ def test_the_quality_report_hides_names_in_one_pass_as_row_by_row():
     assert got["value"].tolist()[:3] == [HIDDEN, "ж", HIDDEN]
     assert got["problem"].tolist()[2] == "код «скрыто» не распознан"
     assert "изменено" not in got["value"].tolist()
+
+
+def test_a_wrong_add_to_the_quality_report_fails_at_once():
+    """The names are looked for later, but a call with the wrong number of cells, or a row
+    that is not a whole number, fails where it is made."""
+    q = QualityReport(FILE)
+    with pytest.raises(ValueError, match="values has shape"):
+        q.add(np.array([2, 3]), "пол", ["ж"], "—", "—", WARNING)
+    with pytest.raises(ValueError, match="problem has shape"):
+        q.add(np.array([2]), "пол", ["ж"], ["a", "b"], "—", WARNING)
+    with pytest.raises(TypeError):
+        q.add(np.array([2.5]), "пол", ["ж"], "—", "—", WARNING)
+    q.add(np.array([2]), "пол", ["ж"], "пол «ж»", "—", WARNING)
+    assert q.frame()["row"].tolist() == [2]

@@ -591,7 +591,7 @@ def test_the_extent_of_a_sheet_read_in_several_chunks(tmp_path):
     rows = []
     for r in range(3, 30_003):
         cells = "".join(f'<c r="{col}{r}"><v>{r % 7}</v></c>' for col in "ABCDEFGHIJKLMNOPQR")
-        if r in far:  # a cell further right the further down: the last one is the farthest
+        if r in far:  # a cell in column Z (the farthest), and a formatted empty one further out
             cells += f'<c r="Z{r}"><v>1</v></c><c r="A{"B" * (r % 3)}{r}" s="1"/>'
         rows.append(f'<row r="{r}">{cells}</row>')
     path = _workbook(tmp_path / "big.xlsx", _SCHOOLS_ROWS, "".join(rows).encode())

@@ -336,3 +336,33 @@ def test_classify_keeps_the_chance_rate(region):
     assert ch["observed"] == int(c["rosobrnadzor"].sum())
     assert ch["low"] <= ch["mean"] <= ch["high"] and ch["n_sim"] == 50
     assert "rosobrnadzor_chance" not in classify(region, 2024, rosobrnadzor_sims=0).attrs
+
+
+def test_hidden_cells_are_matched_cell_by_cell_and_a_missing_cell_only_by_a_missing_one():
+    """mark_hidden joins each row's key a column at a time: a row is hidden when every cell
+    of its key equals the hidden cell's, a missing cell only where the hidden one is missing
+    in the same column (it used to fail on a missing cell)."""
+    from edu_quality.rosobrnadzor import mark_hidden
+
+    rows = pd.DataFrame(
+        {
+            "school_id": ["a", "a", "b", "b", None],
+            "assessment": "ВПР",
+            "subject": ["М", "Р", "М", "М", "М"],
+            "grade": [5, 5, 5, np.nan, 5],
+            "year": [2021, 2021, 2021, 2021, 2021],
+            "session": ["весна", None, "весна", "весна", "весна"],
+        }
+    )
+    hidden = pd.DataFrame(
+        {
+            "school_id": ["a", "b", "c"],
+            "assessment": "ВПР",
+            "subject": ["Р", "М", "М"],
+            "grade": [5, np.nan, 5],
+            "year": 2021,
+            "session": [None, "весна", "весна"],
+        }
+    )
+    assert mark_hidden(rows, hidden).tolist() == [False, True, False, True, False]
+    assert mark_hidden(rows, hidden.iloc[:0]).tolist() == [False] * 5

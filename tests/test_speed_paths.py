@@ -63,6 +63,29 @@ def test_marks_read_once_per_distinct_cell_are_read_as_cell_by_cell(dtype):
     one_by_one = [parse_marks(cells.iloc[[i]]) for i in range(len(cells))]
     for k, got in enumerate(whole):
         pd.testing.assert_series_equal(got, pd.concat([r[k] for r in one_by_one]))
+    values, missing, unrecognised = whole
+    assert [s.dtype for s in whole] == [np.float64, np.bool_, np.bool_]
+    assert all(s.name == "отметка" and s.index.equals(cells.index) for s in whole)
+    first = {c: i for i, c in reversed(list(enumerate(cells.tolist())))}  # each cell once
+    expected = {  # cell → (value, missing, unrecognised)
+        "5": (5.0, False, False),
+        " 3 ": (3.0, False, False),
+        "хор.": (4.0, False, False),
+        "Неуд": (2.0, False, False),
+        "н/а": (np.nan, True, False),
+        "": (np.nan, True, False),
+        "4,5": (np.nan, False, True),
+        "пять": (np.nan, False, True),
+        "4,0": (4.0, False, False),
+        "1e400": (np.nan, False, True),
+        "-3": (-3.0, False, False),
+        "6": (6.0, False, False),
+    }
+    for cell, (value, miss, bad) in expected.items():
+        i = first[cell]
+        assert (values.iloc[i], missing.iloc[i], unrecognised.iloc[i]) == pytest.approx(
+            (value, miss, bad), nan_ok=True
+        ), cell
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -8,16 +8,13 @@ of the questionnaire and of the groups.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from ..errors import DataError
-from ..io.limits import ReadLimits
 from ..schema import RESULTS_PUPILS
 from .common import QUALITY_COLUMNS, WARNING, empty_quality
 from .context import FisOkoContext
-from .groups import apply_group_overrides, group_notes, read_group_overrides
+from .groups import apply_group_overrides, group_notes
 from .vpr import FisOkoVpr
 
 __all__ = ["all_quality", "all_results", "groups_quality", "with_unknown_schools"]
@@ -106,21 +103,23 @@ def groups_quality(
     schools: pd.DataFrame,
     quality: pd.DataFrame,
     ctx: FisOkoContext | None,
-    groups: Path | None,
-    limits: ReadLimits,
+    overrides: pd.DataFrame | None = None,
+    *,
+    overrides_file: str = "",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The methodologist's groups applied, and the notes on groups added to the report.
 
     A note per school where the name and q17.2 disagree about «ОВЗ»
     (:func:`group_notes`) and per group a methodologist changed
-    (:func:`apply_group_overrides`).
+    (:func:`apply_group_overrides`: ``overrides`` as
+    :func:`~edu_quality.fisoko.groups.read_group_overrides` reads them from the file
+    ``overrides_file``).
     """
     parts = [quality]
     if ctx is not None:
         parts.append(group_notes(schools, ctx.file))
-    if groups is not None:
-        overrides = read_group_overrides(groups, limits=limits)
-        schools, changed = apply_group_overrides(schools, overrides, groups.name)
+    if overrides is not None:
+        schools, changed = apply_group_overrides(schools, overrides, overrides_file)
         parts.append(changed)
     parts = [p for p in parts if len(p)]
     if len(parts) > 1:

@@ -483,17 +483,27 @@ class QualityReport:
         schools : sequence, optional
             School id of each row.
         """
-        if len(rows) == 0:
+        n = len(rows)
+        if n == 0:
             return
-        self._pending.append(  # copies: the caller may change its arrays before frame()
+        # checked and copied now: a wrong call fails here, and the caller may change its arrays
+        cells = {
+            "values": np.array(values, dtype=object),
+            "problem": problem if isinstance(problem, str) else np.array(problem, dtype=object),
+            "schools": None if schools is None else np.array(schools, dtype=object),
+        }
+        for name, given in cells.items():
+            if given is not None and not isinstance(given, str) and given.shape != (n,):
+                raise ValueError(f"QualityReport.add: {name} has shape {given.shape}, not ({n},)")
+        self._pending.append(
             (
-                np.array(rows),
+                pd.array(rows, dtype="Int64"),
                 column,
-                np.array(values, dtype=object),
-                problem if isinstance(problem, str) else np.array(problem, dtype=object),
+                cells["values"],
+                cells["problem"],
                 action,
                 severity,
-                None if schools is None else np.array(schools, dtype=object),
+                cells["schools"],
             )
         )
 
@@ -505,7 +515,7 @@ class QualityReport:
         judges each distinct value on its own, so this is the same as looking
         cell by cell, in two calls instead of one per :meth:`add`).
         """
-        pending, self._pending = self._pending, []
+        pending = self._pending
         shown: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for is_id in (False, True):
             at = [i for i, p in enumerate(pending) if (p[1] in self.id_columns) == is_id]
@@ -516,12 +526,12 @@ class QualityReport:
             bounds = np.cumsum([len(r) for r in raws])[:-1]
             each = zip(np.split(values, bounds), np.split(hidden, bounds), strict=True)
             shown |= dict(zip(at, each, strict=True))
-        columns: dict[str, list[np.ndarray]] = {c: [] for c in QUALITY_COLUMNS if c != "file"}
+        columns: dict[str, list] = {c: [] for c in QUALITY_COLUMNS if c != "file"}
         for i, (rows, column, raw, problem, action, severity, schools) in enumerate(pending):
             n = len(rows)
             values, problems = self._safe(column, raw, *shown[i], problem, n)
-            for name, cells in (
-                ("row", np.asarray(rows, dtype=object)),
+            for name, part in (
+                ("row", pd.Series(rows)),
                 ("column", np.full(n, column, dtype=object)),
                 ("value", values),
                 ("problem", np.asarray(problems, dtype=object)),
@@ -529,12 +539,13 @@ class QualityReport:
                 ("severity", np.full(n, severity, dtype=object)),
                 ("school_id", np.full(n, None, dtype=object) if schools is None else schools),
             ):
-                columns[name].append(cells)
+                columns[name].append(part)
         if pending:
-            joined = {c: np.concatenate(cells) for c, cells in columns.items()}
-            joined["row"] = pd.array(joined["row"], dtype="Int64")
+            joined = {c: np.concatenate(parts) for c, parts in columns.items() if c != "row"}
+            joined["row"] = pd.concat(columns["row"], ignore_index=True).array
             joined["value"] = pd.Series(joined["value"]).astype("str")
-            self.parts.append(pd.DataFrame({"file": self.file, **joined}))
+            self.parts.append(pd.DataFrame({"file": self.file, **joined})[QUALITY_COLUMNS])
+        self._pending = []  # only now: a failure above keeps the rows for the next frame()
 
     def _safe(
         self,

@@ -44,7 +44,7 @@ from .cache import read_entry, write_entry, write_manifest
 from .combine import all_quality, all_results, groups_quality, with_unknown_schools
 from .common import NOTE, WARNING
 from .context import FisOkoContext, read_fisoko_context
-from .groups import fisoko_schools
+from .groups import fisoko_schools, read_group_overrides
 from .plan import OUTPUTS, ImportPlan, prepare_import, unchanged_manifest
 from .registry import read_fisoko_registry
 from .vpr import FisOkoVpr, read_fisoko_vpr
@@ -123,7 +123,7 @@ def _write_tasks(parts: Sequence[pd.DataFrame], path: Path) -> None:
     )
 
     # statistics (min, max) of the numbers only: those of the texts (pupil codes) cost a third
-    # of the writing time, and no reader filters on them
+    # of the writing time; a filter on a text column reads every row group, with the same rows
     numbers = [f.name for f in schema if not pa.types.is_dictionary(f.type)]
     with pq.ParquetWriter(path, schema, write_statistics=numbers) as writer:
         for part in parts:
@@ -299,31 +299,40 @@ def import_fisoko(
         "limits": limits,
     }
 
-    def schools_and_context() -> tuple[pd.DataFrame, FisOkoContext | None]:
+    def other_inputs() -> tuple[pd.DataFrame, FisOkoContext | None, pd.DataFrame | None]:
         reg = read_fisoko_registry(registry, limits=limits)
         ctx = (
             read_fisoko_context(context, strict=strict, limits=limits)
             if context is not None
             else None
         )
-        return fisoko_schools(reg, ctx, small_rural_max=small_rural_max), ctx
+        overrides = (
+            read_group_overrides(groups_path, limits=limits) if groups_path is not None else None
+        )
+        return fisoko_schools(reg, ctx, small_rural_max=small_rural_max), ctx, overrides
 
-    vprs, hits, (schools, ctx) = _read_vpr_files(
+    vprs, hits, (schools, ctx, overrides) = _read_vpr_files(
         run,
         files,
         read_options,
         cache=cache,
         workers=workers,
         progress=progress,
-        beside=schools_and_context,
+        beside=other_inputs,
     )
     summary = pd.DataFrame([_summary_row(v, f) for v, f in zip(vprs, files, strict=True)])
 
-    def tables() -> tuple[pd.DataFrame, ...]:
+    def tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         results = all_results(vprs)
         all_schools, unknown = with_unknown_schools(schools, results)
         quality = all_quality(vprs, ctx, unknown, registry.name)
-        all_schools, quality = groups_quality(all_schools, quality, ctx, groups_path, limits)
+        all_schools, quality = groups_quality(
+            all_schools,
+            quality,
+            ctx,
+            overrides,
+            overrides_file=groups_path.name if groups_path is not None else "",
+        )
         return all_schools, results, quality
 
     written, counts = _publish(run, vprs, tables, ctx, files if cache else None, summary)
@@ -367,10 +376,11 @@ def _read_vpr_files(
 ) -> tuple[list[FisOkoVpr], int, _T]:
     """Read every ВПР file: from the cache when it has it, else in ``workers`` processes.
 
-    ``beside()`` (the registry and the questionnaire) runs in a thread of this
-    process while the workers read, once they are started (they are forked:
-    a process is never forked while the thread runs), or after the files
-    when they are read here.
+    ``beside()`` (the registry, the questionnaire and the methodologist's
+    groups) runs in a thread of this process while the workers read, once
+    they are started (they are forked: a process is never forked while the
+    thread runs), or after the files when they are read here. The thread is
+    a daemon: Ctrl+C does not wait for it.
 
     Returns
     -------
@@ -415,13 +425,22 @@ def _read_vpr_files(
 
     todo.sort(key=lambda p: -p.stat().st_size)
     if workers > 1 and len(todo) > 1:
-        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+        import threading
+        from concurrent.futures import ProcessPoolExecutor, as_completed
 
         pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)))
-        thread = ThreadPoolExecutor(max_workers=1)
+        aside: dict[str, Any] = {}  # what beside() returned («value») or raised («error»)
+
+        def run_beside() -> None:
+            try:
+                aside["value"] = beside()
+            except BaseException as exc:  # raised in the main thread, after the files' errors
+                aside["error"] = exc
+
+        thread = threading.Thread(target=run_beside, name="edu-quality-inputs", daemon=True)
         try:
             futures = [pool.submit(_worker, str(f), read_options, entry(f)) for f in todo]
-            aside = thread.submit(beside)  # the workers are forked by now
+            thread.start()  # the workers are forked by now
             for fut in as_completed(futures):
                 done(*fut.result())
         except BaseException:  # Ctrl+C or an error: stop now, not after every queued file
@@ -430,26 +449,28 @@ def _read_vpr_files(
             pool.shutdown(wait=False, cancel_futures=True)
             for process in workers_running:
                 process.terminate()
-            thread.shutdown(wait=False)
             raise
         pool.shutdown()
-        thread.shutdown()
+        thread.join()
     else:
         for f in todo:
             done(*_worker(str(f), read_options, entry(f)))
-        aside = None
+        aside = {}
     bar.close()
     if failed:
         order = [str(f) for f in files if str(f) in failed]
         file, problems, total = failed[order[0]]
         raise DataError(file, problems, total=total, other_files=[Path(p).name for p in order[1:]])
-    return [loaded[str(f)] for f in files], hits, beside() if aside is None else aside.result()
+    if "error" in aside:
+        raise aside["error"]
+    inputs = aside["value"] if "value" in aside else beside()  # read here: no workers ran
+    return [loaded[str(f)] for f in files], hits, inputs
 
 
 def _publish(
     run: ImportPlan,
     vprs: list[FisOkoVpr],
-    tables: Callable[[], tuple[pd.DataFrame, ...]],
+    tables: Callable[[], tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]],
     ctx: FisOkoContext | None,
     files: list[Path] | None,
     summary: pd.DataFrame,
