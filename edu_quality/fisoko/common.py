@@ -487,23 +487,23 @@ class QualityReport:
         if n == 0:
             return
         # checked and copied now: a wrong call fails here, and the caller may change its arrays
-        cells = {
+        arrays = {
             "values": np.array(values, dtype=object),
             "problem": problem if isinstance(problem, str) else np.array(problem, dtype=object),
             "schools": None if schools is None else np.array(schools, dtype=object),
         }
-        for name, given in cells.items():
+        for name, given in arrays.items():
             if given is not None and not isinstance(given, str) and given.shape != (n,):
                 raise ValueError(f"QualityReport.add: {name} has shape {given.shape}, not ({n},)")
         self._pending.append(
             (
                 pd.array(rows, dtype="Int64"),
                 column,
-                cells["values"],
-                cells["problem"],
+                arrays["values"],
+                arrays["problem"],
                 action,
                 severity,
-                cells["schools"],
+                arrays["schools"],
             )
         )
 
