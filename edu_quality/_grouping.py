@@ -3,7 +3,8 @@
 :func:`groups` numbers the rows of a table by a list of key columns as
 ``DataFrame.groupby(sort=True, observed=True, dropna=False)`` would, without the
 per-column passes of a pandas aggregation; :func:`on_distinct` evaluates an
-element-wise function once per distinct combination of its arguments.
+element-wise function once per distinct combination of its arguments, and
+:func:`on_distinct_text` one on text cells once per distinct cell.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["by_group", "dense_codes", "factorize", "groups", "is_dask", "on_distinct"]
+__all__ = [
+    "by_group",
+    "dense_codes",
+    "factorize",
+    "groups",
+    "is_dask",
+    "on_distinct",
+    "on_distinct_text",
+]
 
 
 def is_dask(obj: Any) -> bool:
@@ -122,3 +131,21 @@ def on_distinct(func, *arrays) -> tuple[np.ndarray, ...]:
     ids, distinct = groups(frame, list(frame.columns))
     results = func(*(distinct[c].to_numpy() for c in frame.columns))
     return tuple(np.asarray(r)[ids] for r in results)
+
+
+def on_distinct_text(func, text: pd.Series) -> tuple[np.ndarray, ...]:
+    """``func`` of the text cells ``text``, evaluated once per distinct cell and spread back.
+
+    ``func`` takes a ``str`` Series of the distinct cells (missing ones
+    included) and must work element by element, returning a tuple of Series
+    or arrays: a column of marks or variants repeats a handful of cells, so
+    this gives what evaluating every cell gives, for a fraction of the work.
+
+    Examples
+    --------
+    >>> on_distinct_text(lambda t: (t.str.len(),), pd.Series(["ab", "c", "ab"]))[0].tolist()
+    [2, 1, 2]
+    """
+    codes, distinct = pd.factorize(text, use_na_sentinel=False)
+    results = func(pd.Series(distinct, dtype="str"))
+    return tuple(np.asarray(r)[codes] for r in results)

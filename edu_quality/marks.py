@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._grouping import on_distinct_text
+
 __all__ = ["MARK_WORDS", "NO_MARK", "parse_marks"]
 
 #: A mark written as a word (lower case, without a final full stop) → the mark 2–5.
@@ -59,13 +61,8 @@ def parse_marks(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 [False, False, False, False, False, True, True])
     """
     t = text.fillna("").astype("str")
-    codes, distinct = pd.factorize(t)  # a column repeats a few marks: each is read once
-    values, missing, unrecognised = _distinct_marks(pd.Series(distinct, dtype="str"))
-
-    def back(s: pd.Series) -> pd.Series:
-        return pd.Series(s.to_numpy()[codes], index=text.index, name=text.name)
-
-    return back(values), back(missing), back(unrecognised)
+    read = on_distinct_text(_distinct_marks, t)  # a column repeats a few marks: each read once
+    return tuple(pd.Series(r, index=text.index, name=text.name) for r in read)
 
 
 def _distinct_marks(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:

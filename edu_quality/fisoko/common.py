@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from .._grouping import on_distinct_text
 from ..errors import DataError
 from ..io import excel
 from ..names import HIDDEN_SHORT, hide_names
@@ -178,11 +179,13 @@ def numbers(text: pd.Series, *, comma: bool = False) -> np.ndarray:
     >>> numbers(pd.Series(["4,5", "x"]), comma=True).tolist()
     [4.5, nan]
     """
-    codes, distinct = pd.factorize(text, use_na_sentinel=False)
-    t = pd.Series(distinct, dtype="str")
-    if comma:
-        t = t.str.replace(",", ".", regex=False)
-    return pd.to_numeric(t, errors="coerce").to_numpy()[codes]
+
+    def read(t: pd.Series) -> tuple[pd.Series]:
+        return (
+            pd.to_numeric(t.str.replace(",", ".", regex=False) if comma else t, errors="coerce"),
+        )
+
+    return on_distinct_text(read, text)[0]
 
 
 def cells(s: pd.Series) -> pd.Series:
