@@ -449,6 +449,14 @@ def _read_vpr_files(
             pool.shutdown(wait=False, cancel_futures=True)
             for process in workers_running:
                 process.terminate()
+            for process in workers_running:
+                process.join(5)
+            # a worker stopped while it sent its result leaves the executor's manager thread
+            # waiting for the rest of the message, and the exit joining that thread for ever:
+            # with this process's end of the pipe closed too, it reads the end of the file
+            writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+            if writer is not None:
+                writer.close()
             raise
         pool.shutdown()
         thread.join()
