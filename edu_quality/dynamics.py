@@ -45,6 +45,7 @@ __all__ = [
     "cohort_progress",
     "enrolment_change",
     "positive_share",
+    "series_trend",
     "trend",
     "verdict",
     "year_over_year",
@@ -399,14 +400,13 @@ def trend(
     if not keys:
         out = pd.DataFrame(
             [
-                _trend_row(
-                    {},
+                series_trend(
                     s["year"].to_numpy(dtype="float64"),
                     count[use],
                     n[use],
-                    metric,
-                    min_years,
-                    alpha,
+                    metric=metric,
+                    min_years=min_years,
+                    alpha=alpha,
                 )
             ]
         )
@@ -477,25 +477,38 @@ def _trends(
         starts = np.searchsorted(ids[order], odd)
         for i, start in zip(odd, starts, strict=True):
             rows = order[start : start + years[i]]
-            row = _trend_row({}, year[rows], count[rows], n[rows], metric, min_years, alpha)
+            row = series_trend(
+                year[rows], count[rows], n[rows], metric=metric, min_years=min_years, alpha=alpha
+            )
             for c in ("slope", "slope_low", "slope_high", "p_value"):
                 out.loc[i, c] = row[c]
     return out
 
 
-def _trend_row(
-    key: dict,
+def series_trend(
     year: np.ndarray,
     count: np.ndarray,
     n: np.ndarray,
-    metric: str,
-    min_years: int,
-    alpha: float,
+    *,
+    metric: str = "share_2",
+    min_years: int = 3,
+    alpha: float = 0.05,
 ) -> dict:
-    """One series' trend by statsmodels ``WLS`` (the reference the closed form follows)."""
+    """One series' trend by statsmodels ``WLS``: the computation :func:`trend` follows in closed form.
+
+    The shares ``count / n`` on ``year``, weights ``n / (p̄(1 − p̄))`` (``p̄`` pooled), the scale
+    fixed at 1; ``min_years`` and ``alpha`` as in :func:`trend`. Returns a dict: ``metric``,
+    ``years``, ``first_year``, ``last_year``, ``slope``, ``slope_low``, ``slope_high``, ``p_value``.
+
+    Examples
+    --------
+    >>> year, count, n = np.array([2019.0, 2021, 2022]), np.array([6.0, 15, 18]), np.array([46, 39, 24])
+    >>> round(series_trend(year, count, n)["slope"], 3)
+    0.183
+    """
     from . import _sm as sm
 
-    row = dict(key)
+    row: dict = {}
     row.update(
         metric=metric,
         years=len(year),

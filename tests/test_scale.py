@@ -21,7 +21,7 @@ import edu_quality as eq
 from edu_quality._grouping import groups, on_distinct
 from edu_quality.dataset.checks import duplicated
 from edu_quality.dataset.ids import ids_in_several_schools
-from edu_quality.dynamics import _trend_row, trend, year_over_year
+from edu_quality.dynamics import series_trend, trend, year_over_year
 from edu_quality.errors import DataError, Problem
 from edu_quality.factors import influence
 from edu_quality.factors.regression import variance_inflation as _vif
@@ -464,14 +464,13 @@ def test_trend_closed_form_equals_statsmodels_wls(summary):
         # statsmodels fits one series at a time: every 10th series is enough
         for i in range(0, len(got), 10):
             g = s.iloc[groups[tuple(got.loc[i, keys])]]
-            ref = _trend_row(
-                {},
+            ref = series_trend(
                 g["year"].to_numpy(dtype="float64"),
                 g["_c"].to_numpy(),
                 g["_n"].to_numpy(),
-                metric,
-                3,
-                0.05,
+                metric=metric,
+                min_years=3,
+                alpha=0.05,
             )
             for c in ("years", "first_year", "last_year"):
                 assert got.loc[i, c] == ref[c]
@@ -494,8 +493,8 @@ def test_trend_of_a_series_with_repeated_years_goes_to_statsmodels():
         }
     )
     t = trend(summarize(agg), by=["school_id", "grade"], min_years=2).iloc[0]
-    ref = _trend_row(
-        {}, np.full(2, 2022.0), np.array([11.0, 13.0]), np.array([60.0, 65.0]), "share_2", 2, 0.05
+    ref = series_trend(
+        np.full(2, 2022.0), np.array([11.0, 13.0]), np.array([60.0, 65.0]), min_years=2
     )
     assert t["years"] == 2 and t["slope"] == pytest.approx(ref["slope"], nan_ok=True)
 
