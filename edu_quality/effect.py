@@ -48,7 +48,7 @@ import pandas as pd
 from ._checks import check_option, check_positive
 from ._russian import decimal
 from .dataset import Dataset
-from .exam_years import SPRING, exam_not_held, selective_population
+from .exam_years import exam_not_held, selective_population, session_of
 from .metrics import summarize
 
 __all__ = [
@@ -129,9 +129,7 @@ def outcome_panel(
     if not parts:
         return pd.DataFrame(columns=["school_id", "work", "year", "participants", "y"])
     s = pd.concat(parts, ignore_index=True)
-    if "session" not in s.columns:
-        s["session"] = SPRING
-    s["session"] = s["session"].astype("object").fillna(SPRING).astype("str")
+    s["session"] = session_of(s)
     s = s.loc[~(exam_not_held(s) | selective_population(s)) & (s["participants"] > 0)]
     if assessments is not None:
         s = s.loc[s["assessment"].isin(list(assessments))]

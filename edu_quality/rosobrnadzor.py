@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._russian import percent as share_text
-from .exam_years import AUTUMN, SPRING
+from .exam_years import AUTUMN, SPRING, session_of
 from .metrics import summarize
 
 __all__ = [
@@ -131,11 +131,7 @@ def rule_rows(
     if list(by) != WORK:  # a coarser procedure: pool the counts first
         s = summarize(s, ["school_id", *by, "year"])
         s["grade"] = "все"
-    s = (
-        s.assign(session=s["session"].astype("object").fillna(SPRING).astype("str"))
-        if ("session" in s.columns)
-        else s.assign(session=SPRING)
-    )
+    s = s.assign(session=session_of(s))
     s = s.loc[s["share_2"].notna() & (s["participants"] > 0)]
     cell = [*WORK, "year", "session"]
     tot = s.groupby(cell, dropna=False)[["n2", "participants"]].transform("sum")

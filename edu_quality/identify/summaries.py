@@ -13,7 +13,7 @@ import pandas as pd
 
 from .._grouping import is_dask
 from ..dataset import Dataset
-from ..exam_years import SPRING, exam_not_held, selective_population
+from ..exam_years import exam_not_held, selective_population, session_of
 from ..metrics import summarize
 
 __all__ = ["PROCEDURE", "school_summaries", "session_columns"]
@@ -69,7 +69,7 @@ def school_summaries(
         return summarize(dataset.aggregates, by, **opts)
     s = pd.concat(parts, ignore_index=True)
     if "session" in s.columns:  # a part without autumn works has no column: spring
-        s["session"] = s["session"].astype("object").fillna(SPRING).astype("str")
+        s["session"] = session_of(s)
     drop = exam_not_held(s)
     if not include_selective:
         drop |= selective_population(s)
