@@ -244,3 +244,53 @@ def test_one_report_kernel_imports_no_statistics_stack_when_tables_are_kept(tmp_
         )
         assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+def _spearman_one_by_one(data: pd.DataFrame, keys: list[str], min_n: int) -> list[tuple]:
+    """The general path: ``scipy.stats.spearmanr`` group by group (the federal sign's test)."""
+    import warnings
+
+    from scipy import stats
+
+    out = []
+    journal_all, score_all = data["journal"].to_numpy(), data["score"].to_numpy()
+    for key, at in data.groupby(keys, sort=True, observed=True).indices.items():
+        j, s = journal_all[at], score_all[at]
+        rho = p = np.nan
+        if len(at) >= min_n and np.ptp(j) != 0 and np.ptp(s) != 0:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = stats.spearmanr(j, s, alternative="less")
+            rho, p = float(res.statistic), float(res.pvalue)
+        out.append((*key, len(at), rho, p))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_spearman_of_all_groups_at_once_is_spearmanr_to_the_bit(seed):
+    """Groups of 0–400 pupils, ties, journal marks as Int64 or int, missing scores."""
+    from edu_quality.objectivity.signs import spearman_rows
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 4000))
+    data = pd.DataFrame(
+        {
+            "work": rng.integers(0, 3, n),
+            "school": rng.integers(0, int(rng.integers(1, 200)), n).astype(str),
+            "journal": rng.integers(2, 6, n),
+            "score": rng.integers(0, int(rng.integers(2, 40)), n).astype(float),
+        }
+    )
+    if seed % 3 == 1:
+        data["journal"] = pd.array(data["journal"], dtype="Int64")
+    if seed % 3 == 2 and n:
+        data.loc[data.sample(frac=0.05, random_state=seed).index, "score"] = np.nan
+    fast = spearman_rows(data, ["work", "school"], 2)
+    general = _spearman_one_by_one(data, ["work", "school"], 2)
+    assert [r[:3] for r in fast] == [r[:3] for r in general]
+    fast_values = np.array([r[3:5] for r in fast], dtype="float64").reshape(-1, 2)
+    general_values = np.array([r[3:5] for r in general], dtype="float64").reshape(-1, 2)
+    same_bits = fast_values.view(np.int64) == general_values.view(np.int64)
+    assert (same_bits | (np.isnan(fast_values) & np.isnan(general_values))).all()
+    if n > 1000 and seed % 3 != 2:  # correlations were computed, not only skipped
+        assert np.isfinite(general_values).any()
