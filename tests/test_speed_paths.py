@@ -294,3 +294,56 @@ def test_spearman_of_all_groups_at_once_is_spearmanr_to_the_bit(seed):
     assert (same_bits | (np.isnan(fast_values) & np.isnan(general_values))).all()
     if n > 1000 and seed % 3 != 2:  # correlations were computed, not only skipped
         assert np.isfinite(general_values).any()
+
+
+def _facts_column_by_column(data: pd.DataFrame, status: str, outside: bool) -> pd.Series:
+    """The general path: every fact of :func:`exam_years` compared over whole columns."""
+    from edu_quality.exam_years import exam_years, session_of
+
+    out = pd.Series(False, index=data.index)
+    facts = exam_years()
+    session, year = session_of(data), pd.to_numeric(data["year"], errors="coerce")
+    for f in facts.loc[facts["status"] == status].itertuples(index=False):
+        hit = (data["assessment"] == f.assessment) & (year == f.year) & (session == f.session)
+        if f.subjects:
+            if "subject" not in data.columns:
+                continue
+            held = data["subject"].isin(f.subjects.split(";"))
+            hit &= ~held if outside else held
+        out |= hit.fillna(False).astype(bool)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_exam_facts_judged_per_distinct_key_are_judged_per_row(seed):
+    """Missing keys, a categorical assessment, no subject or no session column, any index."""
+    from edu_quality.exam_years import (
+        EXAM_STATUSES,
+        exam_not_held,
+        selective_population,
+    )
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 600))
+    data = pd.DataFrame(
+        {
+            "assessment": rng.choice(["ОГЭ", "ЕГЭ", "ВПР", None], n),
+            "year": rng.choice([2019, 2020, 2021, 2022, np.nan], n),
+            "subject": rng.choice(["Математика", "Химия", "Физика", None], n),
+        },
+        index=rng.permutation(n) + 7,
+    )
+    if seed % 2:
+        data["session"] = rng.choice(["весна", "осень", None], n)
+    if seed % 3 == 0:
+        data = data.drop(columns="subject")
+    if seed % 5 == 0:
+        data["assessment"] = data["assessment"].astype("category")
+    not_held, selective, partial = EXAM_STATUSES[0], EXAM_STATUSES[1], EXAM_STATUSES[2]
+    expected = _facts_column_by_column(data, not_held, False) | _facts_column_by_column(
+        data, partial, True
+    )
+    pd.testing.assert_series_equal(exam_not_held(data), expected)
+    pd.testing.assert_series_equal(
+        selective_population(data), _facts_column_by_column(data, selective, False)
+    )
