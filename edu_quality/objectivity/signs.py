@@ -245,7 +245,7 @@ def spearman_rows(data: pd.DataFrame, keys: list[str], min_n: int) -> list[tuple
     journal_all = data["journal"].to_numpy()
     score_all = data["score"].to_numpy()
     rows = []
-    pending = []  # (row index, rs) of the groups whose correlation is defined
+    pending = []  # (row, rs, n) of the groups whose correlation is defined
     if len(indices):
         codes = grouped.ngroup().to_numpy()
         j = np.asarray(journal_all, dtype="float64")
