@@ -189,32 +189,17 @@ def _matches(data: pd.DataFrame, status: str, *, outside_subjects: bool = False)
     facts = _table().loc[_table()["status"] == status]
     if facts.empty or not len(data):
         return out
-    # the facts are judged once per distinct (assessment, year, session, subject), then spread
-    keys = pd.DataFrame(
-        {
-            "assessment": data["assessment"],
-            "year": pd.to_numeric(data["year"], errors="coerce"),
-            "session": session_of(data),
-        }
-    )
-    if "subject" in data.columns:
-        keys["subject"] = data["subject"]
-    codes = keys.groupby(list(keys.columns), sort=False, dropna=False, observed=True).ngroup()
-    distinct = keys.loc[~keys.duplicated()]  # in the order of the groups' numbers
-    found = np.zeros(len(distinct), dtype=bool)
+    session = session_of(data)
+    year = pd.to_numeric(data["year"], errors="coerce")
     for f in facts.itertuples(index=False):
-        hit = (
-            (distinct["assessment"] == f.assessment)
-            & (distinct["year"] == f.year)
-            & (distinct["session"] == f.session)
-        )
+        hit = (data["assessment"] == f.assessment) & (year == f.year) & (session == f.session)
         if f.subjects:
-            if "subject" not in distinct.columns:
+            if "subject" not in data.columns:
                 continue
-            held = distinct["subject"].isin(f.subjects.split(";"))
+            held = data["subject"].isin(f.subjects.split(";"))
             hit &= ~held if outside_subjects else held
-        found |= hit.fillna(False).astype(bool).to_numpy()
-    return pd.Series(found[codes.to_numpy()], index=data.index)
+        out |= hit.fillna(False).astype(bool)
+    return out
 
 
 def exam_not_held(data: pd.DataFrame) -> pd.Series:
