@@ -241,44 +241,36 @@ def spearman_rows(data: pd.DataFrame, keys: list[str], min_n: int) -> list[tuple
     ``tests/test_speed_paths.py`` compares them with ``spearmanr``.
     """
     grouped = data.groupby(keys, sort=True, observed=True)
-    indices = grouped.indices
-    journal_all = data["journal"].to_numpy()
-    score_all = data["score"].to_numpy()
+    journal = np.asarray(data["journal"].to_numpy(), dtype="float64")
+    score = np.asarray(data["score"].to_numpy(), dtype="float64")
+    codes = grouped.ngroup().to_numpy()
+    journal_rank, score_rank = _ranks_within(journal, codes), _ranks_within(score, codes)
     rows = []
     pending = []  # (row, rs, n) of the groups whose correlation is defined
-    if len(indices):
-        codes = grouped.ngroup().to_numpy()
-        j = np.asarray(journal_all, dtype="float64")
-        sc = np.asarray(score_all, dtype="float64")
-        j_rank, s_rank = _ranks_within(j, codes), _ranks_within(sc, codes)
-    for key, positions in indices.items():
-        journal, score = journal_all[positions], score_all[positions]
-        n = len(positions)
-        rho = p = np.nan
+    for key, at in grouped.indices.items():
+        n = len(at)
         if n < min_n:
             note = f"меньше {min_n} участников с отметкой по журналу: признак не оценивается"
-        elif np.ptp(journal) == 0:
+        elif np.ptp(journal[at]) == 0:
             note = "корреляция не определена: у всех участников одна и та же отметка по журналу"
-        elif np.ptp(score) == 0:
+        elif np.ptp(score[at]) == 0:
             note = "корреляция не определена: у всех участников один и тот же балл ВПР"
         else:
             note = ""
-            if not (np.isnan(j[positions]).any() or np.isnan(sc[positions]).any()):
+            if not (np.isnan(journal[at]).any() or np.isnan(score[at]).any()):  # else NaN
                 ranked = np.empty((2, n))  # spearmanr's apply_along_axis: a (2, n) buffer, .T
-                ranked[0], ranked[1] = j_rank[positions], s_rank[positions]
+                ranked[0], ranked[1] = journal_rank[at], score_rank[at]
                 pending.append((len(rows), np.corrcoef(ranked.T, rowvar=False)[1, 0], n))
-        rows.append([*key, n, rho, p, note])
+        rows.append([*key, n, np.nan, np.nan, note])
     if pending:
         from scipy.special import stdtr
 
-        at = np.array([i for i, _, _ in pending])
-        rs = np.array([r for _, r, _ in pending])
-        dof = np.array([n - 2 for _, _, n in pending], dtype="float64")
+        at, rs, n_obs = (np.array(c) for c in zip(*pending, strict=True))
+        dof = n_obs - 2.0
         with np.errstate(divide="ignore"):
             t = rs * np.sqrt((dof / ((rs + 1.0) * (1.0 - rs))).clip(0))
-        prob = stdtr(dof, t)
-        for i, r, pv in zip(at, rs, prob, strict=True):
-            rows[i][-3], rows[i][-2] = float(r), float(pv)
+        for i, r, p in zip(at, rs, stdtr(dof, t), strict=True):
+            rows[i][-3], rows[i][-2] = float(r), float(p)
     return [tuple(r) for r in rows]
 
 
