@@ -584,17 +584,23 @@ def test_interrupting_one_report_exits_with_one_line(tmp_path, signum):
     at = command.index("batch")
     command[at : at + 1] = ["school", "--school", "INT05"]
     command.remove("--quiet")
+    tmp = tmp_path / "tmp"  # the command's temporary folder, to see the dataset handed over
+    tmp.mkdir()
     proc = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "TMPDIR": str(tmp)},
         # as from a terminal, even when the tests run under nohup
         preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
     )
     kernels: set[int] = set()
-    wait_for(lambda: bool(kernels), proc, 120, kernels)
-    time.sleep(1.5)  # the kernel starts and the report runs
+    # the signal comes once the command has loaded the data and hands it to its running
+    # kernel: the page is still a warm-up and a page away, however fast the machine (a
+    # fixed wait saw this small report finished before the signal)
+    handed = lambda: bool(kernels) and any(tmp.glob("edu-quality-*/dataset.pickle"))  # noqa: E731
+    wait_for(handed, proc, 120, kernels)
     kernels |= kernels_of(proc.pid)
     proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=60)
