@@ -26,10 +26,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from . import _sm as sm
 from ._checks import check_fraction, check_option, is_constant, numeric_columns, require_columns
+from ._stats import norm_cdf
 from .catalogue import context_signs, factor_catalogue, factor_label
 from .errors import DataError, Problem
 from .factors import expected_directions, record_warning
@@ -365,6 +364,8 @@ def social_index(
                 f"строк с результатом и всеми факторами {n_fit}, а "
                 f"параметров {len(factors) + 1}: веса не оценить",
             )
+        from . import _sm as sm  # here, not at import: the other methods fit no model
+
         design = sm.add_constant(z.loc[rows[complete]], has_constant="add")
         model = (
             sm.OLS(y.loc[rows], design)
@@ -413,7 +414,7 @@ def social_index(
     index_z.loc[complete] = z.to_numpy() @ weight
     table = context[keys].copy()
     table["index_z"] = index_z.to_numpy()
-    table["index_100"] = 100 * stats.norm.cdf(index_z.to_numpy())
+    table["index_100"] = 100 * norm_cdf(index_z.to_numpy())
 
     sign = np.sign(weight).astype("int64")
     exp_words = [expected.get(f) for f in factors]

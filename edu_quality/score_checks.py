@@ -29,11 +29,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from ._checks import check_fraction, check_option, check_positive, require_columns
 from ._russian import plural
+from ._stats import P_ADJUSTMENTS, binom_sf, p_adjusted, t_cdf
 from .errors import DataError
 from .exam_years import SPRING, scale_year
 from .scales import merge_scales
@@ -56,7 +55,7 @@ CONCLUSION_FLAGGED = "признаки необъективности: треб�
 #: ``conclusion`` of a judged row that is not flagged.
 CONCLUSION_NOT_FLAGGED = "признаков не выявлено"
 #: Multiple-testing corrections (statsmodels ``multipletests`` methods).
-CORRECTIONS = ("fdr_bh", "holm")
+CORRECTIONS = P_ADJUSTMENTS
 
 _MARKER_CUTOFF = "избыток баллов на границе отметки"
 _MARKER_TOTAL = "первичный балл больше суммы баллов за задания"
@@ -88,7 +87,7 @@ def _adjust(p: pd.Series, judged: pd.Series, correction: str) -> pd.Series:
     q = pd.Series(np.nan, index=p.index)
     mask = judged & p.notna()
     if mask.any():
-        q[mask] = multipletests(p[mask].to_numpy(dtype=float), method=correction)[1]
+        q[mask] = p_adjusted(p[mask].to_numpy(dtype=float), method=correction)
     return q
 
 
@@ -290,7 +289,7 @@ def cutoff_excess(
     wide["note"] = note
     judged = note.isna()
     pv = pd.Series(np.nan, index=wide.index)
-    pv[judged] = stats.binom.sf(k[judged] - 1, n[judged], p[judged])
+    pv[judged] = binom_sf(k[judged] - 1, n[judged], p[judged])
     wide["p_value"] = pv
     wide["p_adjusted"] = _adjust(pv, judged, correction)
     wide["flag"] = wide["p_adjusted"] < alpha
@@ -530,6 +529,8 @@ def _shares(data: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def _wilcoxon(pupil: pd.DataFrame, key: list[str], groups: pd.DataFrame) -> pd.Series:
     """One-sided Wilcoxon signed-rank p (``diff`` > 0, zeros split) for each row of ``groups``."""
+    from scipy import stats  # here, not at import: the report's markers do not need it
+
     found = {k: g["diff"].to_numpy() for k, g in pupil.groupby(key, sort=False)}
     p = pd.Series(np.nan, index=groups.index)
     with warnings.catch_warnings():
@@ -663,7 +664,7 @@ def hard_tasks_easier(
     df = out["n_tasks"] - 2
     with np.errstate(divide="ignore", invalid="ignore"):
         t = out["rho"] * np.sqrt(df / ((1 - out["rho"]) * (1 + out["rho"])))
-    out["p_rho"] = stats.t.cdf(t, df)
+    out["p_rho"] = t_cdf(t, df)
     pupil = data.merge(parts[[*work, "task_no", "part"]])
     pupil = _shares(pupil, [*key, "pupil_id", "part"]).dropna()
     pupil = pupil.reset_index()

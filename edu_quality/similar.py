@@ -57,6 +57,7 @@ import pandas as pd
 
 from ._checks import check_fraction, check_option, check_positive
 from ._russian import decimal
+from ._stats import norm_ppf
 from .dataset import Dataset
 from .identify import composite_results, school_summaries
 
@@ -513,13 +514,11 @@ def family_results(
     >>> set(r["basis"]) <= {"социальный контекст", "похожие школы", ""}
     True
     """
-    from scipy import stats
-
     check_fraction("alpha", alpha)
     c = classified.reset_index() if "school_id" not in classified.columns else classified
     cols = ["school_id", "actual", "composite_se", "adjusted", "adjusted_low", "adjusted_high"]
     r = c[[*cols, "participants", "status", "rosobrnadzor"]].copy()
-    zq = stats.norm.ppf(1 - alpha / 2)
+    zq = norm_ppf(1 - alpha / 2)
     r["actual_low"] = r["actual"] - zq * r["composite_se"]
     r["actual_high"] = r["actual"] + zq * r["composite_se"]
     r["basis"] = np.where(r["adjusted"].notna(), "социальный контекст", "")

@@ -246,6 +246,32 @@ def test_one_report_kernel_imports_no_statistics_stack_when_tables_are_kept(tmp_
     assert out.stdout.strip() == "[]"
 
 
+def test_school_page_of_new_data_computes_without_the_statistics_stack(tmp_path):
+    """The first school report of new data: its kernel computes every table of the page.
+
+    SciPy's statistics and statsmodels (≈0.45 s to import) are not needed for it:
+    :mod:`edu_quality._stats` computes the little the page uses of them.
+    """
+    code = textwrap.dedent("""\
+        import sys
+        from edu_quality.demo import sample_folder
+        from edu_quality.report.notebooks import WARMUP_SCHOOL
+        exec(WARMUP_SCHOOL)
+        from edu_quality.report import report_data, sections
+        data = report_data(sample_folder("region"), 2024)
+        page = sections.school_report(data, "01016", "")._repr_html_()
+        assert "<section" in page and data.classified is not None and data.objectivity is not None
+        print(sorted(m for m in ("scipy.stats", "statsmodels") if m in sys.modules))
+        """)
+    env = {**os.environ, "EDU_QUALITY_CACHE": str(tmp_path / "cache")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+    assert len(list((tmp_path / "cache").rglob("*.pickle"))) >= 8  # the tables were computed
+
+
 def _spearman_one_by_one(data: pd.DataFrame, keys: list[str], min_n: int) -> list[tuple]:
     """The general path: ``scipy.stats.spearmanr`` group by group (the federal sign's test)."""
     import warnings

@@ -265,11 +265,13 @@ def _warmup(args: argparse.Namespace) -> str:
     When the year's region-wide tables are kept from an earlier report of the
     same data (:mod:`~edu_quality.report.table_cache`), the page only reads
     them: the kernel imports what every page needs (``WARMUP_ONE``, ≈0.7 s
-    less). Otherwise the report computes them, and the kernel imports
-    everything (``WARMUP``) while this process loads the dataset.
+    less). Otherwise the report computes them while this process loads the
+    dataset: a school report's kernel imports what its page computes with
+    (``WARMUP_SCHOOL``), a municipality's imports everything (``WARMUP``: its
+    page fits the factor models).
     """
     from ..report.cache import folder_version
-    from ..report.notebooks import WARMUP, WARMUP_ONE
+    from ..report.notebooks import WARMUP, WARMUP_ONE, WARMUP_SCHOOL
     from ..report.table_cache import REPORT_MIN_N, kept, table_key
 
     try:
@@ -277,7 +279,9 @@ def _warmup(args: argparse.Namespace) -> str:
     except Exception:  # noqa: BLE001 - the request is checked (and refused) after this
         return WARMUP
     key = table_key(folder, version, args.year, REPORT_MIN_N)
-    return WARMUP_ONE if kept(key) else WARMUP
+    if kept(key):
+        return WARMUP_ONE
+    return WARMUP_SCHOOL if args.kind == "school" else WARMUP
 
 
 def _start_quietly(kernel) -> None:

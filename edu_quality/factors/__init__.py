@@ -32,20 +32,41 @@ directions, the formula kept for the record), :mod:`~edu_quality.factors.regress
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 from .common import DIRECTIONS, FactorWarning, expected_directions
 
 # public before the split, not in __all__: edu_quality.index uses it
 from .common import record_warning as record_warning
-from .mixed import OPTIMIZERS, MultilevelResult, multilevel
-from .regression import (
-    CORRECTIONS,
-    FAMILIES,
-    MIN_PER_FACTOR,
-    ROBUST,
-    VIF_MAX,
-    direction_table,
-    influence,
-)
+
+#: Public name → the module it lives in, imported on first use: the models import
+#: statsmodels and SciPy's statistics, which the social index (this package's
+#: expected directions) does not need.
+_EXPORTS = {
+    "OPTIMIZERS": "mixed",
+    "MultilevelResult": "mixed",
+    "multilevel": "mixed",
+    "CORRECTIONS": "regression",
+    "FAMILIES": "regression",
+    "MIN_PER_FACTOR": "regression",
+    "ROBUST": "regression",
+    "VIF_MAX": "regression",
+    "direction_table": "regression",
+    "influence": "regression",
+}
+
+if TYPE_CHECKING:
+    from .mixed import OPTIMIZERS, MultilevelResult, multilevel
+    from .regression import (
+        CORRECTIONS,
+        FAMILIES,
+        MIN_PER_FACTOR,
+        ROBUST,
+        VIF_MAX,
+        direction_table,
+        influence,
+    )
 
 __all__ = [
     "CORRECTIONS",
@@ -62,3 +83,5 @@ __all__ = [
     "influence",
     "multilevel",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, (), __all__)

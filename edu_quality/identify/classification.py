@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_fraction
+from .._stats import norm_ppf
 from ..dataset import Dataset
 from ..rosobrnadzor import rule_chance, rule_rows
 from .composite import composite_results, low_within_groups, with_uncompared
@@ -196,9 +197,7 @@ def classify(
     if rosobrnadzor_sims > 0:
         chance = rule_chance(judged[0], year, share=rosobrnadzor_share, n_sim=rosobrnadzor_sims)
         chance.pop("counts")
-    from scipy import stats
-
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = norm_ppf(1 - alpha / 2)
     lo = now["composite"] - z * now["composite_se"]
     hi = now["composite"] + z * now["composite_se"]
     now["borderline_low"] = (lo <= now["cut_low"]) & (now["cut_low"] <= hi)

@@ -49,10 +49,9 @@ def adjust_for_context(now: pd.DataFrame, alpha: float) -> pd.DataFrame:
     The composite regressed on the social index by weighted least squares (weights:
     participants) over the schools with both, at least 5 (else the columns stay
     empty); the (1 − alpha) interval of the adjusted result combines the school's
-    standard error with the prediction's.
+    standard error with the prediction's: statsmodels' ``WLS(...).fit().get_prediction()``
+    (:func:`edu_quality._stats.wls_prediction`, equal to the bit).
     """
-    from scipy import stats
-
     now = now.copy()
     ok = now["index_z"].notna() & now["composite"].notna()
     now["expected"] = np.nan
@@ -60,15 +59,15 @@ def adjust_for_context(now: pd.DataFrame, alpha: float) -> pd.DataFrame:
     now["adjusted_low"] = np.nan
     now["adjusted_high"] = np.nan
     if ok.sum() >= 5:
-        from .. import _sm as sm
+        from .._stats import norm_ppf, wls_prediction
 
-        x = sm.add_constant(now.loc[ok, "index_z"].astype("float64"))
-        fit = sm.WLS(now.loc[ok, "composite"], x, weights=now.loc[ok, "participants"]).fit()
-        pred = fit.get_prediction(x).summary_frame(alpha=alpha)
-        z = stats.norm.ppf(1 - alpha / 2)
-        se = np.sqrt(now.loc[ok, "composite_se"].to_numpy() ** 2 + pred["mean_se"].to_numpy() ** 2)
-        now.loc[ok, "expected"] = pred["mean"].to_numpy()
-        adj = now.loc[ok, "composite"].to_numpy() - pred["mean"].to_numpy()
+        mean, mean_se = wls_prediction(
+            now.loc[ok, "composite"], now.loc[ok, "index_z"], now.loc[ok, "participants"]
+        )
+        z = norm_ppf(1 - alpha / 2)
+        se = np.sqrt(now.loc[ok, "composite_se"].to_numpy() ** 2 + mean_se**2)
+        now.loc[ok, "expected"] = mean
+        adj = now.loc[ok, "composite"].to_numpy() - mean
         now.loc[ok, "adjusted"] = adj
         now.loc[ok, "adjusted_low"] = adj - z * se
         now.loc[ok, "adjusted_high"] = adj + z * se

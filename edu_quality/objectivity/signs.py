@@ -46,15 +46,15 @@ WORK = ["year", "session", "assessment", "subject", "work_grade"]
 
 def quantile(alpha: float, n: pd.Series, interval: str) -> pd.Series:
     """Half-width multiplier: 1.96 (normal, α = 0.05, as the method) or Student t(n − 1)."""
-    from scipy import stats  # here, not at import: a kept objectivity table is read without it
+    from .._stats import norm_ppf, t_ppf
 
     if interval == "normal":
-        z = Z_95 if alpha == 0.05 else float(stats.norm.ppf(1 - alpha / 2))
+        z = Z_95 if alpha == 0.05 else float(norm_ppf(1 - alpha / 2))
         return pd.Series(z, index=n.index, dtype="float64").where(n >= 2)
     out = pd.Series(np.nan, index=n.index)
     ok = n >= 2
     if ok.any():
-        out[ok] = stats.t.ppf(1 - alpha / 2, (n[ok] - 1).to_numpy(dtype="float64"))
+        out[ok] = t_ppf(1 - alpha / 2, (n[ok] - 1).to_numpy(dtype="float64"))
     return out
 
 

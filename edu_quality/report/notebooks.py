@@ -25,6 +25,7 @@ __all__ = [
     "NOTEBOOKS",
     "WARMUP",
     "WARMUP_ONE",
+    "WARMUP_SCHOOL",
     "ParameterError",
     "check_parameters",
     "ensure_kernel",
@@ -57,6 +58,15 @@ WARMUP_ONE = (
     "import edu_quality.report.sections, edu_quality.plots, "
     "matplotlib.backends.backend_agg, PIL.Image\n"
     "PIL.Image.preinit()"
+)
+#: The warm-up of the kernel of one school report whose year's tables are computed: what
+#: every page imports and what the school page computes with. That page needs neither
+#: SciPy's statistics nor statsmodels (:mod:`edu_quality._stats`); the kernel, ready
+#: before the command has loaded the dataset, imports the rest while it waits.
+WARMUP_SCHOOL = (
+    f"{WARMUP_ONE}\n"
+    "import matplotlib.pyplot, edu_quality.identify, edu_quality.objectivity, "
+    "edu_quality.score_checks, edu_quality.index, edu_quality.similar"
 )
 
 

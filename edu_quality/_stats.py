@@ -1,0 +1,151 @@
+"""The few scipy.stats and statsmodels computations of a report, without importing them.
+
+``scipy.stats`` takes ≈0,4 s to import and every statsmodels model imports it;
+a report's kernel pays that before its first table. What a school report
+needs of them is a handful of special functions and one straight-line fit.
+Each function here computes what its counterpart computes, operation for
+operation: the same :mod:`scipy.special` function (the one the ``scipy.stats``
+method calls), the same argument checks, the same order of arithmetic. The
+results are equal to the bit (``tests/test_stats_equal.py`` compares them
+with SciPy and statsmodels on random and edge-case inputs).
+
+Examples
+--------
+>>> float(norm_ppf(0.975))
+1.959963984540054
+>>> p_adjusted([0.01, 0.04, 0.03], method="holm").tolist()
+[0.03, 0.06, 0.06]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+__all__ = ["binom_sf", "norm_cdf", "norm_ppf", "p_adjusted", "t_cdf", "t_ppf", "wls_prediction"]
+
+#: Multiple-testing corrections :func:`p_adjusted` knows (statsmodels' names).
+P_ADJUSTMENTS = ("fdr_bh", "holm")
+
+
+def norm_ppf(q):
+    """``scipy.stats.norm.ppf(q)``: Φ⁻¹(q), ``scipy.special.ndtri``."""
+    return special.ndtri(np.asarray(q, dtype="float64"))
+
+
+def norm_cdf(x):
+    """``scipy.stats.norm.cdf(x)``: Φ(x), ``scipy.special.ndtr``."""
+    return special.ndtr(np.asarray(x, dtype="float64"))
+
+
+def t_ppf(q, df):
+    """``scipy.stats.t.ppf(q, df)`` for 0 < q < 1: ``scipy.special.stdtrit(df, q)``.
+
+    NaN where ``df`` is not positive (SciPy's argument check).
+    """
+    q = np.asarray(q, dtype="float64")
+    df = np.asarray(df, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        out = np.where(df > 0, special.stdtrit(df, q), np.nan)
+    return out[()] if out.ndim == 0 else out
+
+
+def t_cdf(x, df):
+    """``scipy.stats.t.cdf(x, df)``: ``scipy.special.stdtr(df, x)``; NaN where ``df`` ≤ 0 or missing."""
+    x = np.asarray(x, dtype="float64")
+    df = np.asarray(df, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        out = np.where(df > 0, special.stdtr(df, x), np.nan)
+    return out[()] if out.ndim == 0 else out
+
+
+def binom_sf(k, n, p):
+    """``scipy.stats.binom.sf(k, n, p)``: P(X > k) for X ~ B(n, p).
+
+    1 below the support (k < 0), 0 from its top (k ≥ n), NaN for a bad ``n``
+    (not a whole number ≥ 0) or ``p`` (outside [0, 1]) or a missing ``k``;
+    inside, the Boost binomial survival function ``scipy.stats`` calls (its
+    ``scipy.special`` ufunc).
+    """
+    from scipy.special._ufuncs import _binom_sf  # what scipy.stats.binom._sf calls
+
+    k = np.asarray(k, dtype="float64")
+    n = np.asarray(n, dtype="float64")
+    p = np.asarray(p, dtype="float64")
+    k, n, p = np.broadcast_arrays(k, n, p)
+    good = (n >= 0) & (n == np.floor(n)) & (p >= 0) & (p <= 1) & ~np.isnan(k)
+    inside = good & (k >= 0) & (k < n)
+    out = np.zeros(k.shape)
+    out[good & (k < 0)] = 1.0
+    out[~good] = np.nan
+    if inside.any():
+        out[inside] = _binom_sf(np.floor(k[inside]), n[inside], p[inside])
+    return out[()] if out.ndim == 0 else out
+
+
+def p_adjusted(p, *, method: str) -> np.ndarray:
+    """Adjusted p-values: ``statsmodels.stats.multitest.multipletests(p, method=method)[1]``.
+
+    ``method`` is «holm» (Holm 1979, step-down Bonferroni: p₍ᵢ₎·(m − i + 1),
+    running maximum) or «fdr_bh» (Benjamini & Hochberg 1995: p₍ᵢ₎·m/i,
+    running minimum from the top); capped at 1. ``p`` has no missing values.
+    """
+    if method not in P_ADJUSTMENTS:
+        raise ValueError(f"method: {method!r} is not one of {P_ADJUSTMENTS}")
+    p = np.asarray(p)
+    order = np.argsort(p)
+    ps = np.take(p, order)
+    m = len(ps)
+    if method == "holm":
+        adj = np.maximum.accumulate(ps * np.arange(m, 0, -1))
+    else:
+        adj = np.minimum.accumulate((ps / (np.arange(1, m + 1) / float(m)))[::-1])[::-1]
+    adj[adj > 1] = 1
+    out = np.empty_like(adj)
+    out[order] = adj
+    return out
+
+
+def _pinv_extended(x: np.ndarray, rcond: float = 1e-15) -> tuple[np.ndarray, np.ndarray]:
+    """``statsmodels.tools.tools.pinv_extended``: the pseudo-inverse and the singular values."""
+    u, s, vt = np.linalg.svd(x, False)
+    s_orig = np.copy(s)
+    cutoff = rcond * np.maximum.reduce(s)
+    for i in range(min(u.shape[0], vt.shape[1])):
+        s[i] = 1.0 / s[i] if s[i] > cutoff else 0.0
+    return np.dot(np.transpose(vt), np.multiply(s[:, np.newaxis], np.transpose(u))), s_orig
+
+
+def wls_prediction(y, x, weights) -> tuple[np.ndarray, np.ndarray]:
+    """The fitted line of a weighted least-squares fit of ``y`` on ``x`` and its standard error.
+
+    ``statsmodels`` ``WLS(y, add_constant(x), weights).fit().get_prediction()``:
+    the ``mean`` and ``mean_se`` of its ``summary_frame()``, operation for
+    operation — β = (√w·X)⁺ √w·y with the SVD pseudo-inverse, σ² = ‖√w·y −
+    √w·Xβ‖² / (n − rank), se = √diag(X σ²(X′WX)⁻¹ X′). A constant non-zero
+    ``x`` is the fit's only column, as ``add_constant`` leaves it.
+
+    Examples
+    --------
+    >>> mean, se = wls_prediction([1.0, 2.0, 2.9, 4.2], [0.0, 1.0, 2.0, 3.0], [1, 2, 2, 1])
+    >>> [round(float(v), 3) for v in mean]
+    [0.945, 1.982, 3.018, 4.055]
+    """
+    y = np.asarray(y, dtype="float64")
+    x = np.asarray(x, dtype="float64")
+    if x.size and np.ptp(x) == 0.0 and np.any(x != 0.0):
+        exog = x[:, None]  # a constant x is the constant: add_constant adds none
+    else:
+        exog = np.column_stack((np.ones(x.shape[0]), x))
+    root = np.sqrt(np.asarray(weights, dtype="float64"))
+    wexog = root[:, None] * exog
+    wendog = y * root
+    pinv, singular = _pinv_extended(wexog)
+    normalized_cov = np.dot(pinv, np.transpose(pinv))
+    rank = np.linalg.matrix_rank(np.diag(singular))
+    params = np.dot(pinv, wendog)
+    wresid = wendog - np.dot(wexog, params)
+    scale = np.dot(wresid, wresid) / (float(wexog.shape[0]) - rank)
+    cov = normalized_cov * scale
+    mean = np.dot(exog, params)
+    return mean, np.sqrt((exog * np.dot(cov, exog.T).T).sum(1))
