@@ -46,7 +46,7 @@ NOTEBOOKS = {
 #: package imports its modules on first use; here they all are, while the batch plans).
 WARMUP = (
     "import edu_quality, edu_quality.report.sections, edu_quality.plots, "
-    "statsmodels.stats.proportion, statsmodels.tsa.tsatools, "  # imported when first computed
+    "statsmodels.tsa.tsatools, "  # imported by statsmodels' add_constant when first called
     "matplotlib.backends.backend_agg, PIL.Image\n"  # imported by the first figure saved
     "PIL.Image.preinit()\n"
     "[getattr(edu_quality, _n) for _n in edu_quality.__all__]"
