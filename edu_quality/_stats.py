@@ -22,7 +22,17 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["binom_sf", "norm_cdf", "norm_ppf", "p_adjusted", "t_cdf", "t_ppf", "wls_prediction"]
+__all__ = [
+    "binom_sf",
+    "least_squares",
+    "mean_se",
+    "norm_cdf",
+    "norm_ppf",
+    "p_adjusted",
+    "t_cdf",
+    "t_ppf",
+    "wls_prediction",
+]
 
 #: Multiple-testing corrections :func:`p_adjusted` knows (statsmodels' names).
 P_ADJUSTMENTS = ("fdr_bh", "holm")
@@ -106,14 +116,39 @@ def p_adjusted(p, *, method: str) -> np.ndarray:
     return out
 
 
-def _pinv_extended(x: np.ndarray, rcond: float = 1e-15) -> tuple[np.ndarray, np.ndarray]:
-    """``statsmodels.tools.tools.pinv_extended``: the pseudo-inverse and the singular values."""
-    u, s, vt = np.linalg.svd(x, False)
-    s_orig = np.copy(s)
-    cutoff = rcond * np.maximum.reduce(s)
+def least_squares(y, exog, weights=None) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """The ``OLS(y, exog).fit()`` of statsmodels (``WLS`` with ``weights``): β, cov(β), df, rank.
+
+    Operation for operation as statsmodels 0.15 (``method="pinv"``): the design
+    and the outcome whitened by √w, the pseudo-inverse by SVD
+    (``statsmodels.tools.tools.pinv_extended``, singular values below 1e−15 of
+    the largest dropped), β = X⁺y, the rank from the singular values,
+    σ² = ‖y − Xβ‖² / (n − rank), cov(β) = X⁺X⁺ᵀ·σ².
+    """
+    y = np.asarray(y, dtype="float64")
+    exog = np.asarray(exog, dtype="float64")
+    if weights is None:
+        wexog, wendog = exog, y
+    else:
+        root = np.sqrt(np.asarray(weights, dtype="float64"))
+        wexog, wendog = root[:, None] * exog, y * root
+    u, s, vt = np.linalg.svd(wexog, False)
+    rank = int(np.linalg.matrix_rank(np.diag(s)))
+    inv = s.copy()
+    cutoff = 1e-15 * np.maximum.reduce(s)
     for i in range(min(u.shape[0], vt.shape[1])):
-        s[i] = 1.0 / s[i] if s[i] > cutoff else 0.0
-    return np.dot(np.transpose(vt), np.multiply(s[:, np.newaxis], np.transpose(u))), s_orig
+        inv[i] = 1.0 / inv[i] if inv[i] > cutoff else 0.0
+    pinv = np.dot(np.transpose(vt), np.multiply(inv[:, np.newaxis], np.transpose(u)))
+    params = np.dot(pinv, wendog)
+    wresid = wendog - np.dot(wexog, params)
+    df_resid = float(wexog.shape[0]) - rank
+    cov = np.dot(pinv, np.transpose(pinv)) * (np.dot(wresid, wresid) / df_resid)
+    return params, cov, df_resid, rank
+
+
+def mean_se(exog, cov) -> np.ndarray:
+    """Standard error of the fitted mean at the rows of ``exog``: √diag(X cov Xᵀ) (statsmodels)."""
+    return np.sqrt((exog * np.dot(cov, exog.T).T).sum(1))
 
 
 def wls_prediction(y, x, weights) -> tuple[np.ndarray, np.ndarray]:
@@ -121,8 +156,7 @@ def wls_prediction(y, x, weights) -> tuple[np.ndarray, np.ndarray]:
 
     ``statsmodels`` ``WLS(y, add_constant(x), weights).fit().get_prediction()``:
     the ``mean`` and ``mean_se`` of its ``summary_frame()``, operation for
-    operation — β = (√w·X)⁺ √w·y with the SVD pseudo-inverse, σ² = ‖√w·y −
-    √w·Xβ‖² / (n − rank), se = √diag(X σ²(X′WX)⁻¹ X′). A constant non-zero
+    operation (:func:`least_squares`, :func:`mean_se`). A constant non-zero
     ``x`` is the fit's only column, as ``add_constant`` leaves it.
 
     Examples
@@ -131,21 +165,10 @@ def wls_prediction(y, x, weights) -> tuple[np.ndarray, np.ndarray]:
     >>> [round(float(v), 3) for v in mean]
     [0.945, 1.982, 3.018, 4.055]
     """
-    y = np.asarray(y, dtype="float64")
     x = np.asarray(x, dtype="float64")
     if x.size and np.ptp(x) == 0.0 and np.any(x != 0.0):
         exog = x[:, None]  # a constant x is the constant: add_constant adds none
     else:
         exog = np.column_stack((np.ones(x.shape[0]), x))
-    root = np.sqrt(np.asarray(weights, dtype="float64"))
-    wexog = root[:, None] * exog
-    wendog = y * root
-    pinv, singular = _pinv_extended(wexog)
-    normalized_cov = np.dot(pinv, np.transpose(pinv))
-    rank = np.linalg.matrix_rank(np.diag(singular))
-    params = np.dot(pinv, wendog)
-    wresid = wendog - np.dot(wexog, params)
-    scale = np.dot(wresid, wresid) / (float(wexog.shape[0]) - rank)
-    cov = normalized_cov * scale
-    mean = np.dot(exog, params)
-    return mean, np.sqrt((exog * np.dot(cov, exog.T).T).sum(1))
+    params, cov, _, _ = least_squares(y, exog, weights)
+    return np.dot(exog, params), mean_se(exog, cov)

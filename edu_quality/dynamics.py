@@ -314,7 +314,7 @@ def _note(dropped: int) -> str:
 
 
 def _welch(m1, s1, n1, m2, s2, n2, alpha):
-    from scipy import stats  # here, not at import: a report's kernel may never need it
+    from ._stats import t_ppf
 
     v1 = s1**2 / n1
     v2 = s2**2 / n2
@@ -322,7 +322,7 @@ def _welch(m1, s1, n1, m2, s2, n2, alpha):
     se = np.sqrt(v1 + v2)
     with np.errstate(invalid="ignore", divide="ignore"):
         df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
-        t = stats.t.ppf(1 - alpha / 2, df)
+        t = t_ppf(1 - alpha / 2, df)
     return diff, diff - t * se, diff + t * se
 
 
@@ -430,9 +430,7 @@ def _trends(
     alpha: float,
 ) -> pd.DataFrame:
     """Every series' weighted slope at once, in closed form (see :func:`trend`)."""
-    # the normal quantile and tail from scipy.special: what stats.norm.ppf and .sf compute,
-    # to the bit, without importing scipy.stats (≈0.4 s) into a report's kernel
-    from scipy.special import ndtr, ndtri
+    from ._stats import norm_cdf, norm_ppf
 
     ids, out = groups(s, keys)
     g = len(out)
@@ -463,7 +461,7 @@ def _trends(
         se = np.sqrt(1 / sxx)
     # a series whose years do not vary has no slope: statsmodels decides, as before
     odd = np.flatnonzero(fit & ~(sxx > 0))
-    z = ndtri(1 - alpha / 2)
+    z = norm_ppf(1 - alpha / 2)
     out["metric"] = metric
     out["years"] = years.astype("int64")
     out["first_year"] = first.astype("int64")
@@ -471,7 +469,7 @@ def _trends(
     out["slope"] = np.where(fit, slope, np.nan)
     out["slope_low"] = np.where(fit, slope - z * se, np.nan)
     out["slope_high"] = np.where(fit, slope + z * se, np.nan)
-    out["p_value"] = np.where(fit, 2 * ndtr(-np.abs(slope / se)), np.nan)
+    out["p_value"] = np.where(fit, 2 * norm_cdf(-np.abs(slope / se)), np.nan)
     if len(odd):
         order = np.argsort(ids, kind="stable")
         starts = np.searchsorted(ids[order], odd)

@@ -75,7 +75,7 @@ def welch(
     >>> round(float(d[0]), 2), round(float(lo[0]), 2), round(float(hi[0]), 2)
     (2.0, 0.58, 3.42)
     """
-    from scipy.stats import t
+    from ._stats import t_ppf
 
     m1, v1, k1, m2, v2, k2 = np.broadcast_arrays(
         *(np.asarray(a, dtype="float64") for a in (mean1, var1, n1, mean2, var2, n2))
@@ -86,7 +86,7 @@ def welch(
         a, b = v1 / k1, v2 / k2
         se = np.sqrt(a + b)
         df = (a + b) ** 2 / (a**2 / (k1 - 1) + b**2 / (k2 - 1))
-        q = t.ppf(1 - alpha / 2, np.where(se > 0, df, 1.0))
+        q = t_ppf(1 - alpha / 2, np.where(se > 0, df, 1.0))
     half = np.where(se > 0, q * se, 0.0)
     return diff, np.where(ok, diff - half, np.nan), np.where(ok, diff + half, np.nan)
 

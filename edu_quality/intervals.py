@@ -28,9 +28,9 @@ def _wilson_bounds(count: np.ndarray, nobs: np.ndarray, alpha: float):
     z = Φ⁻¹(1 − α/2), centre (p̂ + z²/2n) / (1 + z²/n), half-width
     z·√(p̂(1 − p̂)/n + z²/4n²) / (1 + z²/n).
     """
-    from scipy.special import ndtri  # norm.isf(q) is −ndtri(q) in scipy.stats
+    from ._stats import norm_ppf
 
-    crit = -ndtri(alpha / 2.0)
+    crit = -norm_ppf(alpha / 2.0)  # scipy.stats.norm.isf(α/2), as statsmodels computes it
     q_ = count / nobs
     crit2 = crit**2
     denom = 1 + crit2 / nobs

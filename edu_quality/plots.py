@@ -454,10 +454,11 @@ def expected_line(
     >>> [round(float(v), 2) for v in line], round(float(high[0] - low[0]), 2)
     ([11.9, 13.6], 6.91)
     """
+    from ._stats import least_squares, mean_se, t_ppf
+
     exog = np.column_stack((np.ones(len(xs)), xs))
-    # statsmodels.tools.tools.pinv_extended (rcond 1e-15) and the rank OLS.fit takes from it
-    u, sv, vt = np.linalg.svd(exog, False)
-    rank = np.linalg.matrix_rank(np.diag(sv)) if len(xs) else 0
+    if len(xs) >= 3:
+        params, cov, df_resid, rank = least_squares(ys, exog)
     if len(xs) < 3 or rank < 2:
         from . import _sm as sm
 
@@ -469,23 +470,11 @@ def expected_line(
             pred["mean_ci_upper"].to_numpy(),
             fit.predict(sm.add_constant(xs, has_constant="add")),
         )
-    from scipy.special import stdtrit  # what scipy.stats.t.ppf computes
-
-    inv = sv.copy()
-    cutoff = 1e-15 * np.maximum.reduce(sv)
-    for k in range(len(inv)):
-        inv[k] = 1.0 / inv[k] if inv[k] > cutoff else 0.0
-    pinv = np.dot(np.transpose(vt), np.multiply(inv[:, np.newaxis], np.transpose(u)))
-    params = np.dot(pinv, ys)
-    fitted = np.dot(exog, params)
-    resid = ys - fitted
-    df_resid = float(len(xs)) - rank
-    cov = np.dot(pinv, np.transpose(pinv)) * (np.dot(resid, resid) / df_resid)
     at = np.column_stack((np.ones(len(grid)), grid))
     line = np.dot(at, params)
-    se = np.sqrt((at * np.dot(cov, at.T).T).sum(1))
-    q = stdtrit(df_resid, 1 - alpha / 2.0)
-    return line, line - q * se, line + q * se, fitted
+    se = mean_se(at, cov)
+    q = t_ppf(1 - alpha / 2.0, df_resid)
+    return line, line - q * se, line + q * se, np.dot(exog, params)
 
 
 def plot_expected(

@@ -35,9 +35,9 @@ _DEFAULT_BY = ("year", "subject", "grade", "work_grade")
 
 
 def _wilson(share: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    from scipy.stats import norm  # here, not at import: a report may never need it
+    from ._stats import norm_ppf
 
-    z = norm.ppf(0.5 + level / 2)
+    z = norm_ppf(0.5 + level / 2)
     n = n.astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         denom = 1 + z**2 / n

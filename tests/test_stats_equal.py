@@ -26,7 +26,7 @@ def test_normal_and_student_functions(seed):
     rng = np.random.default_rng(seed)
     q = np.concatenate([rng.uniform(0, 1, 50), [1e-12, 0.5, 0.975, 1 - 1e-12]])
     x = np.concatenate([rng.normal(0, 3, 50), [np.nan, -np.inf, np.inf, 0.0]])
-    df = np.concatenate([rng.integers(1, 60, 50).astype(float), [np.nan, 0.0, -1.0, 2.5]])
+    df = np.concatenate([rng.integers(1, 60, 50).astype(float), [np.nan, 0.0, -1.0, np.inf]])
     _same(_stats.norm_ppf(q), stats.norm.ppf(q))
     _same(_stats.norm_cdf(x), stats.norm.cdf(x))
     _same(_stats.t_ppf(q, df), stats.t.ppf(q, df))

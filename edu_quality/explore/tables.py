@@ -52,11 +52,11 @@ _EMPTY = pd.DataFrame()
 
 def _with_score_interval(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """Add a t-interval of the mean score (``mean_score_low``/``_high``) where its sd is known."""
-    from scipy import stats
+    from .._stats import t_ppf
 
     n = table["score_n"].astype("float64")
     se = table["score_sd"].astype("float64") / np.sqrt(n.where(n > 1))
-    t = stats.t.ppf(1 - alpha / 2, (n - 1).where(n > 1))
+    t = t_ppf(1 - alpha / 2, (n - 1).where(n > 1))
     return table.assign(
         mean_score_low=table["mean_score"] - t * se, mean_score_high=table["mean_score"] + t * se
     )

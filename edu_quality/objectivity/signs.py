@@ -237,7 +237,7 @@ def spearman_rows(data: pd.DataFrame, keys: list[str], min_n: int) -> list[tuple
     the ranks of all groups are found at once (:func:`_ranks_within`), each
     group's correlation is ``np.corrcoef`` of its ranks laid out as ``spearmanr``
     lays them out, and ``t = rs·√(dof / ((rs + 1)(1 − rs)))``, ``p = F_t(t; dof)``
-    (``scipy.special.stdtr``) are computed for all groups together.
+    (``scipy.stats.t.cdf``, :func:`edu_quality._stats.t_cdf`) are computed for all groups together.
     ``tests/test_speed_paths.py`` compares them with ``spearmanr``.
     """
     grouped = data.groupby(keys, sort=True, observed=True)
@@ -263,13 +263,13 @@ def spearman_rows(data: pd.DataFrame, keys: list[str], min_n: int) -> list[tuple
                 pending.append((len(rows), np.corrcoef(ranked.T, rowvar=False)[1, 0], n))
         rows.append([*key, n, np.nan, np.nan, note])
     if pending:
-        from scipy.special import stdtr
+        from .._stats import t_cdf
 
         at, rs, n_obs = (np.array(c) for c in zip(*pending, strict=True))
         dof = n_obs - 2.0
         with np.errstate(divide="ignore"):
             t = rs * np.sqrt((dof / ((rs + 1.0) * (1.0 - rs))).clip(0))
-        for i, r, p in zip(at, rs, stdtr(dof, t), strict=True):
+        for i, r, p in zip(at, rs, t_cdf(t, dof), strict=True):
             rows[i][-3], rows[i][-2] = float(r), float(p)
     return [tuple(r) for r in rows]
 

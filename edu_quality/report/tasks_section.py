@@ -473,8 +473,7 @@ def _unit_completion(weak: pd.DataFrame, work: list[str], confidence: float = 0.
     ``v = k/(k − 1) · Σ nᵢ²(sᵢ − s)² / (Σ nᵢ)²`` with Student's t on k − 1 degrees
     of freedom (pupils of one school are alike; Cochran 1977, §6.11 and §11.7).
     """
-    from scipy.stats import t as student
-
+    from .._stats import t_ppf
     from ..intervals import wilson
 
     w = weak.assign(_pts=weak["share"] * weak["n"])
@@ -497,7 +496,7 @@ def _unit_completion(weak: pd.DataFrame, work: list[str], confidence: float = 0.
     k = out["k"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(k / (k - 1) * dev) / out["n"].to_numpy(dtype=float)
-        half = student.ppf(0.5 + confidence / 2, np.maximum(k - 1, 1)) * se
+        half = t_ppf(0.5 + confidence / 2, np.maximum(k - 1, 1)) * se
     half = np.where(k >= 2, half, 0.0)
     low, high = wilson(out["pts"].to_numpy(), out["n"].to_numpy(), alpha=1 - confidence)
     share = out["share"].to_numpy()
