@@ -89,9 +89,18 @@ def groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataF
 
 
 def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize(values, sort=True, use_na_sentinel=False)``, faster for small integers."""
-    if values.dtype == np.int64 and len(values):
-        v = values.to_numpy()
+    """``pd.factorize(values, sort=True, use_na_sentinel=False)``, faster for small integers.
+
+    Integers of a NumPy dtype (any width but unsigned 64 bits; they hold no missing value) spanning
+    fewer than a million values are ranked by counting.
+    """
+    d = values.dtype
+    if (
+        isinstance(d, np.dtype)
+        and (d.kind == "i" or (d.kind == "u" and d.itemsize < 8))
+        and len(values)
+    ):
+        v = values.to_numpy().astype(np.int64, copy=False)
         low, high = int(v.min()), int(v.max())
         if high - low < 1_000_000:
             present = np.bincount(v - low, minlength=high - low + 1) > 0

@@ -358,7 +358,8 @@ def test_groups_as_pandas(loaded):
 
 
 def test_groups_of_categorical_keys_as_pandas():
-    """Codes in the order of the categories (here not sorted), a missing value last."""
+    """Codes in the order of the categories (here not sorted), a missing value last; integers of
+    every width."""
     rng = np.random.default_rng(1)
     n = 3000
     frame = pd.DataFrame(
@@ -369,9 +370,12 @@ def test_groups_of_categorical_keys_as_pandas():
             "b": rng.integers(0, 5, n),
             "c": pd.Series(rng.choice(["p", "q", None], n), dtype="str"),
             "d": pd.Categorical(rng.choice(["m", "n"], n)),
+            "e": rng.integers(-100, 100, n).astype("int8"),  # the narrow integers of Parquet
+            "f": rng.integers(2019, 2025, n).astype("int16"),
+            "g": rng.integers(0, 40, n).astype("uint8"),
         }
     )
-    for by in (["a"], ["a", "b"], ["b", "a", "c"], ["d", "a"], ["c", "d", "b"]):
+    for by in (["a"], ["a", "b"], ["b", "a", "c"], ["d", "a"], ["c", "d", "b"], ["e", "f", "g"]):
         ids, keys = groups(frame, by)
         g = frame.groupby(by, sort=True, observed=True, dropna=False)
         np.testing.assert_array_equal(ids, g.ngroup().to_numpy())

@@ -156,6 +156,20 @@ def test_totals_below_the_task_sum_are_counted_and_pupils_without_tasks_noted():
     assert not row["flag"]
 
 
+@pytest.mark.parametrize("categorical", [False, True])
+def test_task_rows_without_a_pupil_belong_to_no_pupil(categorical):
+    """As ``groupby`` drops a missing key: a pupil without an id has no task sum, even when a
+    task row has no id either (the ids of an import: categorical; its grades: 8-bit)."""
+    results, tasks = _class("A", [6, 6, 6, 6, 6, 7])
+    results = pd.concat([results, results.iloc[[0]].assign(pupil_id=None, score=9.0)])
+    tasks = pd.concat([tasks, tasks.iloc[:3].assign(pupil_id=None)], ignore_index=True)
+    if categorical:
+        results = results.astype({"pupil_id": "category", "grade": "int8"})
+        tasks = tasks.astype({"pupil_id": "category", "grade": "int8", "task_no": "int16"})
+    row = total_above_tasks(results, tasks, min_n=5).iloc[0]
+    assert (row["n"], row["n_above"], row["n_no_tasks"], row["max_excess"]) == (6, 1, 1, 1.0)
+
+
 def test_totals_need_shared_key_columns():
     results, tasks = _class("A", [6] * 5)
     with pytest.raises(DataError, match="pupil_id"):

@@ -384,6 +384,22 @@ class ReportData:
             except (DataError, ValueError):
                 return None
 
+    def year_tasks(self) -> pd.DataFrame | None:
+        """The year's per-task scores: the dataset folder's ``tasks.parquet`` (a ФИС ОКО import).
+
+        Pupil rows, kept in memory only (never in the table cache); None when the
+        folder has none for the year.
+        """
+
+        def make():
+            path = self.dataset.folder / "tasks.parquet" if self.dataset.folder else None
+            if path is None or not path.is_file():
+                return None
+            tasks = pd.read_parquet(path, filters=[("year", "==", self.year)])
+            return None if tasks.empty else tasks
+
+        return self.memo("tasks", make)
+
     @region_table()
     def markers(self) -> pd.DataFrame:
         """Our own markers of the year that fire (:mod:`edu_quality.score_checks`).
@@ -420,12 +436,12 @@ class ReportData:
                         ]
                     )
                 )
-            tasks_file = self.dataset.folder / "tasks.parquet"
-            if len(r) and tasks_file.is_file():
-                try:
-                    t = total_above_tasks(r, pd.read_parquet(tasks_file))
-                except (DataError, ValueError, OSError):
-                    t = pd.DataFrame(columns=["flag"])
+            try:  # the year's task scores, as the results are the year's
+                tasks = self.year_tasks() if len(r) else None
+                t = None if tasks is None else total_above_tasks(r, tasks)
+            except (DataError, ValueError, OSError):
+                t = None
+            if t is not None:
                 t = t.loc[t["flag"].astype(bool)]
                 if len(t):
                     parts.append(

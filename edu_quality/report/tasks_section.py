@@ -187,24 +187,11 @@ def _gap_lookup(data: ReportData, level: str) -> dict[tuple, tuple[float, float,
     return data.memo(f"gap_lookup_{level}", make)
 
 
-def _year_tasks(data: ReportData) -> pd.DataFrame | None:
-    """The year's per-task scores (pupil rows: kept in memory only); None without them."""
-
-    def make():
-        path = data.dataset.folder / "tasks.parquet" if data.dataset.folder else None
-        if path is None or not path.is_file():
-            return None
-        tasks = pd.read_parquet(path, filters=[("year", "==", data.year)])
-        return None if tasks.empty else tasks
-
-    return data.memo("tasks", make)
-
-
 def _weak_table(data: ReportData) -> pd.DataFrame | None:
     """The region's weak-task table of the year (per school and task); None without task scores."""
 
     def make():
-        tasks = _year_tasks(data)
+        tasks = data.year_tasks()
         if tasks is None:
             return None
         return weak_tasks(tasks, schools=data.dataset.schools, min_group=MIN_GROUP)
@@ -224,7 +211,7 @@ def _weak_with_marks(data: ReportData) -> pd.DataFrame:
         work = _reteach_work(weak)
         r = data.dataset.results
         marks = completion_by_mark(
-            _year_tasks(data), r.loc[r["year"] == data.year], work=work, min_group=MIN_GROUP
+            data.year_tasks(), r.loc[r["year"] == data.year], work=work, min_group=MIN_GROUP
         )
         marks = marks.astype({c: weak[c].dtype for c in [*work, "task_no", "school_id"]})
         return weak.merge(marks, on=[*work, "task_no", "school_id"], how="left")
@@ -626,7 +613,7 @@ def region_tasks_section(data: ReportData) -> Section | None:
     weak = _weak_table(data)
     if weak is None:
         return None
-    tasks = _year_tasks(data)
+    tasks = data.year_tasks()
     work = [c for c in ("year", "session", "subject", "grade", "work_grade") if c in weak.columns]
     unit = weak.drop_duplicates([*work, "task_no"]).sort_values([*work, "task_no"])
     judged = len(unit)
