@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_fraction, check_positive, require_columns
+from ._grouping import aggregate
 from .tasks import task_performance
 
 __all__ = ["MARKS", "completion_by_mark", "task_levels", "weak_tasks"]
@@ -138,10 +139,8 @@ def completion_by_mark(
     m = t.merge(r, on=[*join, "school_id", "pupil_id"], how="inner")
     m["mark"] = m["mark"].astype("int64")
     keys = [*work, "task_no", "school_id"] if by_school else [*work, "task_no"]
-    g = m.groupby([*keys, "mark"], observed=True).agg(
-        n=("score", "size"), points=("score", "sum"), top=("max_score", "sum")
-    )
-    g = g.reset_index()
+    how = {"n": ("score", "size"), "points": ("score", "sum"), "top": ("max_score", "sum")}
+    g = aggregate(m, [*keys, "mark"], how)
     g = g.loc[g["mark"].isin(MARKS)]
     g["share"] = np.where(g["n"] >= min_group, g["points"] / g["top"], np.nan)
     wide = g.pivot_table(index=keys, columns="mark", values=["n", "share"], observed=True)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_fraction, check_option, check_positive, require_columns
-from ._grouping import by_group, groups
+from ._grouping import aggregate
 from ._russian import plural
 from ._stats import P_ADJUSTMENTS, binom_sf, p_adjusted, t_cdf
 from .errors import DataError
@@ -466,13 +466,7 @@ def total_above_tasks(
     require_columns(tasks, [*key, "score"])
     if not {"year", "subject"} <= set(work):
         raise DataError(None, "в таблицах результатов и заданий нет общих столбцов year и subject")
-    # each pupil's task sum: pandas' own sums (in row order) over group numbers found at
-    # once, not by groupby's passes over millions of task rows; a missing key is no group
-    ids, sums = groups(tasks, key)
-    sums["task_sum"] = by_group(tasks["score"].array, ids, len(sums)).sum().array
-    sums = _plain(
-        sums.loc[sums[key].notna().all(axis=1)].reset_index(drop=True), [*key, "task_sum"]
-    )
+    sums = _plain(aggregate(tasks, key, {"task_sum": ("score", "sum")}), [*key, "task_sum"])
     totals = _plain(results, [*key, "score"])
     totals = totals[totals["score"].notna()]
     works = sums[work].drop_duplicates()

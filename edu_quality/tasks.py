@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_fraction
+from ._grouping import aggregate
 from .errors import DataError
 
 __all__ = ["task_performance"]
@@ -117,15 +118,17 @@ def task_performance(
     data = tasks[[*need, *(["task"] if "task" in tasks.columns else [])]]
     data = data[data["score"].notna() & data["max_score"].notna()]
     key = [*by, "task_no"]
-    grouped = data.groupby([*key, "school_id"], observed=True, sort=True)
-    school = grouped.agg(
-        n=("score", "size"),
-        points=("score", "sum"),
-        max_points=("max_score", "sum"),
-        max_score=("max_score", "max"),
-        **({"task": ("task", "first")} if "task" in data.columns else {}),
+    school = aggregate(
+        data,
+        [*key, "school_id"],
+        {
+            "n": ("score", "size"),
+            "points": ("score", "sum"),
+            "max_points": ("max_score", "sum"),
+            "max_score": ("max_score", "max"),
+            **({"task": ("task", "first")} if "task" in data.columns else {}),
+        },
     )
-    school = school.reset_index()
     for c in ("school_id", *(["task"] if "task" in school.columns else [])):
         school[c] = school[c].astype("str")
     for c in by:

@@ -9,6 +9,7 @@ from _helpers import ALTAI
 from edu_quality.reteach import task_levels, weak_tasks
 from edu_quality.synthetic import make_region
 from edu_quality.synthetic_tasks import plant_pupil_details, task_maxima
+from edu_quality.tasks import task_performance
 
 REAL = ALTAI / "vpr_2021" / "Проведение работы по математике, 5 класс. ВПР 2021.xlsx"
 
@@ -50,6 +51,21 @@ def test_planted_weak_task_is_found(planted):
         & ~w["small"]
     ]
     assert other["reteach"].mean() < 0.15
+
+
+def test_task_rows_with_a_missing_key_are_left_out(planted):
+    """As pandas' grouping leaves them out: the performance is that of the other rows."""
+    region, _, tasks, _, _ = planted
+    tasks = tasks.astype({"school_id": "category", "task": "category", "grade": "int8"})
+    holed = tasks.copy()
+    holed["school_id"] = holed["school_id"].where(holed.index % 97 != 0)
+    holed["task_no"] = holed["task_no"].astype("float64").where(holed.index % 89 != 5)
+    kept = holed.dropna(subset=["school_id", "task_no"]).astype({"task_no": "int64"})
+    assert len(kept) < len(tasks)
+    expected = task_performance(kept, region.schools)
+    got = task_performance(holed, region.schools)
+    pd.testing.assert_frame_equal(got.astype({"task_no": "int64"}), expected, check_exact=True)
+    assert task_performance(tasks, region.schools)["n"].sum() > expected["n"].sum()
 
 
 def test_mark_groups_and_columns(planted):

@@ -18,7 +18,7 @@ import pytest
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 import edu_quality as eq
-from edu_quality._grouping import groups, on_distinct
+from edu_quality._grouping import aggregate, groups, on_distinct
 from edu_quality.dataset.checks import duplicated
 from edu_quality.dataset.ids import ids_in_several_schools
 from edu_quality.dynamics import series_trend, trend, year_over_year
@@ -380,6 +380,35 @@ def test_groups_of_categorical_keys_as_pandas():
         g = frame.groupby(by, sort=True, observed=True, dropna=False)
         np.testing.assert_array_equal(ids, g.ngroup().to_numpy())
         pd.testing.assert_frame_equal(keys, g.size().index.to_frame(index=False))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_aggregate_as_pandas_groupby_agg(seed):
+    """Missing keys of every kind, categorical keys and values, float32 and nullable sums."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3)) * 2000  # an empty table too
+    frame = pd.DataFrame(
+        {
+            "school": pd.Categorical(rng.choice(["a", "b", "c", None], n), categories=list("cba")),
+            "grade": rng.integers(4, 9, n).astype("int8"),
+            "subject": pd.Series(rng.choice(["м", "р", None], n), dtype="str"),
+            "task": pd.Categorical(rng.choice(["1", "2а", None], n)),
+            "no": pd.Series(rng.choice([1.0, 2.0, np.nan], n)),
+            "score": (rng.integers(0, 5, n) / 2).astype("float32"),
+            "points": pd.array(rng.choice([0.5, 1.25, None], n), dtype="Float64"),
+        }
+    )
+    how = {
+        "n": ("score", "size"),
+        "total": ("score", "sum"),
+        "top": ("score", "max"),
+        "low": ("points", "min"),
+        "points": ("points", "sum"),
+        "task": ("task", "first"),
+    }
+    for by in (["school", "grade"], ["subject", "no"], ["grade", "school", "subject", "no"]):
+        expected = frame.groupby(by, observed=True, sort=True).agg(**how).reset_index()
+        pd.testing.assert_frame_equal(aggregate(frame, by, how), expected, check_exact=True)
 
 
 def test_intervals_on_distinct_values(summary):
