@@ -61,8 +61,8 @@ WARMUP_ONE = (
 )
 #: The warm-up of the kernel of one school report whose year's tables are computed: what
 #: every page imports and what the school page computes with. That page needs neither
-#: SciPy's statistics nor statsmodels (:mod:`edu_quality._stats`); the kernel, ready
-#: before the command has loaded the dataset, imports the rest while it waits.
+#: SciPy's statistics nor statsmodels (:mod:`edu_quality._stats`). The kernel imports
+#: all of it while the command loads the dataset (both take about as long).
 WARMUP_SCHOOL = (
     f"{WARMUP_ONE}\n"
     "import matplotlib.pyplot, edu_quality.identify, edu_quality.objectivity, "
