@@ -7,7 +7,9 @@ Each function here computes what its counterpart computes, operation for
 operation: the same :mod:`scipy.special` function (the one the ``scipy.stats``
 method calls), the same argument checks, the same order of arithmetic. The
 results are equal to the bit (``tests/test_stats_equal.py`` compares them
-with SciPy and statsmodels on random and edge-case inputs).
+with SciPy and statsmodels on random and edge-case inputs). ``scipy.special`` itself is
+imported at a function's first call, so that importing a module that computes with these
+costs nothing where they are never called.
 
 Examples
 --------
@@ -20,7 +22,6 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 __all__ = [
     "binom_sf",
@@ -40,12 +41,16 @@ P_ADJUSTMENTS = ("fdr_bh", "holm")
 
 def norm_ppf(q):
     """``scipy.stats.norm.ppf(q)``: Φ⁻¹(q), ``scipy.special.ndtri``."""
-    return special.ndtri(np.asarray(q, dtype="float64"))
+    from scipy.special import ndtri  # here, not at import: importing this module is free
+
+    return ndtri(np.asarray(q, dtype="float64"))
 
 
 def norm_cdf(x):
     """``scipy.stats.norm.cdf(x)``: Φ(x), ``scipy.special.ndtr``."""
-    return special.ndtr(np.asarray(x, dtype="float64"))
+    from scipy.special import ndtr
+
+    return ndtr(np.asarray(x, dtype="float64"))
 
 
 def t_ppf(q, df):
@@ -53,19 +58,23 @@ def t_ppf(q, df):
 
     NaN where ``df`` is not positive (SciPy's argument check).
     """
+    from scipy.special import stdtrit
+
     q = np.asarray(q, dtype="float64")
     df = np.asarray(df, dtype="float64")
     with np.errstate(invalid="ignore"):
-        out = np.where(df > 0, special.stdtrit(df, q), np.nan)
+        out = np.where(df > 0, stdtrit(df, q), np.nan)
     return out[()] if out.ndim == 0 else out
 
 
 def t_cdf(x, df):
     """``scipy.stats.t.cdf(x, df)``: ``scipy.special.stdtr(df, x)``; NaN where ``df`` ≤ 0 or missing."""
+    from scipy.special import stdtr
+
     x = np.asarray(x, dtype="float64")
     df = np.asarray(df, dtype="float64")
     with np.errstate(invalid="ignore"):
-        out = np.where(df > 0, special.stdtr(df, x), np.nan)
+        out = np.where(df > 0, stdtr(df, x), np.nan)
     return out[()] if out.ndim == 0 else out
 
 
