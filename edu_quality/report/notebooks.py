@@ -65,7 +65,7 @@ WARMUP_ONE = (
 #: all of it while the command loads the dataset (both take about as long).
 WARMUP_SCHOOL = (
     f"{WARMUP_ONE}\n"
-    "import matplotlib.pyplot, edu_quality.identify, edu_quality.objectivity, "
+    "import matplotlib.pyplot, scipy.special, edu_quality.identify, edu_quality.objectivity, "
     "edu_quality.score_checks, edu_quality.index, edu_quality.similar"
 )
 
