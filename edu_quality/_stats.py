@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "P_ADJUSTMENTS",
     "binom_sf",
     "least_squares",
     "mean_se",

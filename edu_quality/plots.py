@@ -443,9 +443,10 @@ def expected_line(
     SVD) and its ``get_prediction(add_constant(grid)).summary_frame(alpha)``
     (``mean``, ``mean_ci_lower``, ``mean_ci_upper``), operation for operation,
     so the figure is the same to the pixel: β = X⁺y, s² = ‖y − Xβ‖² / (n − 2),
-    band ŷ ± t₁₋α/₂(n − 2)·√(g (X⁺X⁺ᵀ s²) gᵀ). Without statsmodels and
-    ``scipy.stats`` (≈0.6 s of a report kernel's start); a fit of rank below 2
-    (fewer than three points, one value of ``xs``) is left to statsmodels.
+    band ŷ ± t₁₋α/₂(n − 2)·√(g (X⁺X⁺ᵀ s²) gᵀ) (:func:`edu_quality._stats.least_squares`).
+    Without statsmodels and ``scipy.stats`` (≈0.6 s of a report kernel's start); a fit
+    of rank below 2 (fewer than three points, one value of ``xs``) gives statsmodels'
+    numbers too, NaN where they are NaN.
 
     Examples
     --------
@@ -457,19 +458,7 @@ def expected_line(
     from ._stats import least_squares, mean_se, t_ppf
 
     exog = np.column_stack((np.ones(len(xs)), xs))
-    if len(xs) >= 3:
-        params, cov, df_resid, rank = least_squares(ys, exog)
-    if len(xs) < 3 or rank < 2:
-        from . import _sm as sm
-
-        fit = sm.OLS(ys, sm.add_constant(xs, has_constant="add")).fit()
-        pred = fit.get_prediction(sm.add_constant(grid, has_constant="add")).summary_frame(alpha)
-        return (
-            pred["mean"].to_numpy(),
-            pred["mean_ci_lower"].to_numpy(),
-            pred["mean_ci_upper"].to_numpy(),
-            fit.predict(sm.add_constant(xs, has_constant="add")),
-        )
+    params, cov, df_resid, _ = least_squares(ys, exog)
     at = np.column_stack((np.ones(len(grid)), grid))
     line = np.dot(at, params)
     se = mean_se(at, cov)
