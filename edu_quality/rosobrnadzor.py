@@ -27,6 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ._binomial import BinomialAtLeast
 from ._russian import percent as share_text
 from .exam_years import AUTUMN, SPRING, session_of
 from .metrics import summarize
@@ -159,12 +160,15 @@ class _Structure:
         pairs = r.loc[this, [*on, "_i", "_s"]].merge(
             r.loc[(rows["year"] == year - 1).to_numpy(), [*on, "_i"]], on=on, suffixes=("", "_prev")
         )
-        self.pair_now = pairs["_i"].to_numpy()
-        self.pair_prev = pairs["_i_prev"].to_numpy()
         self.pair_school = pairs["_s"].to_numpy()
+        #: the rows the rule reads (sorted); the arrays below are places among them
+        self.rows = np.union1d(self.this, pairs["_i_prev"].to_numpy())
+        self.this = np.searchsorted(self.rows, self.this)
+        self.pair_now = np.searchsorted(self.rows, pairs["_i"].to_numpy())
+        self.pair_prev = np.searchsorted(self.rows, pairs["_i_prev"].to_numpy())
 
     def meets(self, hit: np.ndarray) -> np.ndarray:
-        """Schools meeting the rule for a row-wise array of hits (share ≥ the rule's)."""
+        """Schools meeting the rule for the hits (share ≥ the rule's) of :attr:`rows`."""
         k = len(self.schools)
         per_group = np.bincount(self.session_group, weights=hit[self.this], minlength=self.n_groups)
         two = np.bincount(self.group_school, weights=per_group >= 2, minlength=k) > 0
@@ -253,6 +257,17 @@ def meeting_rule(
     )
 
 
+def _least_count(n: np.ndarray, share: float) -> np.ndarray:
+    """The least x with ``x / max(n, 1) >= share`` in floating point (n + 1: none up to n)."""
+    m = np.maximum(n, 1)
+    k = np.clip(np.ceil(share * m), 0, n + 1).astype("int64")
+    while (down := (k > 0) & ((k - 1) / m >= share)).any():
+        k[down] -= 1
+    while (up := (k <= n) & (k / m < share)).any():
+        k[up] += 1
+    return k
+
+
 def rule_chance(
     rows: pd.DataFrame, year: int, *, share: float, n_sim: int = 200, seed: int = 0
 ) -> dict:
@@ -260,7 +275,9 @@ def rule_chance(
 
     Every school × work of :func:`rule_rows` is drawn as Binomial(participants,
     region_share); the rule (same rows, same session logic) is applied to each
-    of ``n_sim`` draws.
+    of ``n_sim`` draws. The draws are NumPy's (``default_rng(seed).binomial``,
+    one array per simulation), answered for all rows at once by
+    :class:`edu_quality._binomial.BinomialAtLeast`.
 
     Returns
     -------
@@ -272,12 +289,14 @@ def rule_chance(
     st = _Structure(rows, year)
     n = rows["participants"].to_numpy(dtype="int64")
     p = rows["region_share"].to_numpy(dtype="float64")
-    observed = int(st.meets((rows["share_2"] >= share).to_numpy()).sum())
-    rng = np.random.default_rng(seed)
+    observed = int(st.meets((rows["share_2"] >= share).to_numpy()[st.rows]).sum())
+    # binomial(n, p) / max(n, 1) >= share, as NumPy draws it, all rows at once
+    reach = BinomialAtLeast(
+        np.random.default_rng(seed), n, p, _least_count(n, share), needed=st.rows
+    )
     counts = np.empty(n_sim, dtype="int64")
     for i in range(n_sim):
-        hit = rng.binomial(n, p) / np.maximum(n, 1) >= share
-        counts[i] = st.meets(hit).sum()
+        counts[i] = st.meets(reach()).sum()
     return {
         "observed": observed,
         "mean": float(counts.mean()) if n_sim else float("nan"),

@@ -1,0 +1,102 @@
+"""BinomialAtLeast answers as NumPy's own draws answer, and leaves the generator as they do."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from edu_quality._binomial import _STEPS, BinomialAtLeast, _past
+
+
+def _rows(size: int = 60_000, seed: int = 5):
+    rng = np.random.default_rng(seed)
+    n = rng.integers(0, 40, size)
+    p = rng.random(size) ** 3
+    p[::97], p[::89], p[::83], n[::79] = 0.0, 1.0, 0.5, 0  # no uniform / p = 1 / the edge
+    p[::71] = 1 - p[::71]  # p > 0.5: NumPy draws n − Binomial(n, 1 − p)
+    n[::1000] = 400  # n·p > 30: NumPy's BTPE, drawn one by one at its place
+    k = rng.integers(-2, 12, size) + n * (rng.random(size) < 0.05)  # k ≤ 0, k > n
+    return n, p, k
+
+
+def _numpy_c_walk(u: float, n: int, p: float, past: int) -> bool:
+    """NumPy's C loop of ``random_binomial_inversion``, in scalar Python: past step ``past``?"""
+    q = 1.0 - p
+    qn = math.exp(n * math.log(q))
+    np_ = n * p
+    bound = int(min(n, np_ + 10.0 * math.sqrt(np_ * q + 1)))
+    x, px = 0, qn
+    while u > px:
+        x += 1
+        if x > min(bound, past):
+            return True
+        u -= px
+        px = ((n - x + 1) * p * px) / (x * q)
+    return False
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_answers_and_state_equal_numpys(seed):
+    n, p, k = _rows()
+    fast = BinomialAtLeast(np.random.default_rng(seed), n, p, k)
+    rng = np.random.default_rng(seed)
+    for _ in range(4):
+        assert np.array_equal(fast(), rng.binomial(n, p) >= k)
+    assert fast.fast and len(fast.one_by_one) > 0  # the fast path ran, BTPE rows among it
+    assert fast.rng.bit_generator.state == rng.bit_generator.state
+
+
+def test_needed_rows_only():
+    n, p, k = _rows(seed=7)
+    needed = np.arange(3, len(n), 4)
+    fast = BinomialAtLeast(np.random.default_rng(9), n, p, k, needed=needed)
+    rng = np.random.default_rng(9)
+    for _ in range(3):
+        assert np.array_equal(fast(), (rng.binomial(n, p) >= k)[needed])
+    assert fast.rng.bit_generator.state == rng.bit_generator.state
+
+
+def test_a_walk_starting_again_is_left_to_numpy():
+    """Where the uniform reaches the walk's bound, NumPy draws that row itself."""
+    n, p, k = _rows(size=5_000, seed=3)
+    fast = BinomialAtLeast(np.random.default_rng(4), n, p, k)
+    fast.restart[[10, 11, 2_000, len(fast.restart) - 1]] = 0.0  # as if each reached it
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        assert np.array_equal(fast(), rng.binomial(n, p) >= k)
+    assert fast.fast
+    assert fast.rng.bit_generator.state == rng.bit_generator.state
+
+
+def test_numpy_draws_everything_when_the_first_draw_differs():
+    n, p, k = _rows(size=5_000)
+    fast = BinomialAtLeast(np.random.default_rng(2), n, p, k)
+    fast.threshold[:] = 0.5  # a NumPy that walked otherwise
+    rng = np.random.default_rng(2)
+    for _ in range(3):
+        assert np.array_equal(fast(), rng.binomial(n, p) >= k)
+    assert not fast.fast
+
+
+def test_thresholds_are_where_numpys_loop_goes_past():
+    rng = np.random.default_rng(11)
+    n = rng.integers(1, 60, 300)
+    p = np.minimum(rng.random(300) ** 2, 30 / n) * 0.5
+    j = rng.integers(0, 8, 300)
+    c = _past(n, p, j)
+    for cj, nn, pp, jj in zip(c.tolist(), n.tolist(), p.tolist(), j.tolist(), strict=True):
+        m = round(cj * _STEPS)
+        if m < _STEPS:
+            assert _numpy_c_walk(m / _STEPS, nn, pp, jj)
+        assert not _numpy_c_walk((m - 1) / _STEPS, nn, pp, jj)
+
+
+def test_no_rows_and_rows_without_uniforms():
+    n, p, k = np.array([0, 3, 5]), np.array([0.4, 0.0, 0.0]), np.array([0, 0, 1])
+    fast = BinomialAtLeast(np.random.default_rng(0), n, p, k)
+    assert fast().tolist() == [True, True, False]
+    empty = BinomialAtLeast(np.random.default_rng(0), [], [], [])
+    assert fast.rng.bit_generator.state == np.random.default_rng(0).bit_generator.state
+    assert empty().tolist() == []
