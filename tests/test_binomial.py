@@ -100,3 +100,42 @@ def test_no_rows_and_rows_without_uniforms():
     empty = BinomialAtLeast(np.random.default_rng(0), [], [], [])
     assert fast.rng.bit_generator.state == np.random.default_rng(0).bit_generator.state
     assert empty().tolist() == []
+
+
+def test_rule_chance_counts_equal_a_plain_simulation():
+    """rule_chance's counts are those of NumPy's draws judged by pandas, draw by draw."""
+    import pandas as pd
+
+    from edu_quality.rosobrnadzor import rule_chance
+
+    rng = np.random.default_rng(8)
+    cells = pd.MultiIndex.from_product(
+        [
+            [f"S{i:03d}" for i in range(300)],
+            ["Математика", "Русский язык"],
+            ["весна", "осень"],
+            [2022, 2023],
+        ],
+        names=["school_id", "subject", "session", "year"],
+    ).to_frame(index=False)
+    rows = cells.sample(frac=0.8, random_state=1).reset_index(drop=True)
+    rows = rows.assign(assessment="ВПР", grade="5")
+    rows["participants"] = rng.integers(5, 40, len(rows))
+    rows.loc[rows.index % 50 == 0, "participants"] = 400  # n·p > 30: NumPy's BTPE
+    rows["region_share"] = np.where(rows["subject"] == "Математика", 0.2, 0.12)
+    rows["n2"] = rng.binomial(rows["participants"], rows["region_share"])
+    rows["share_2"] = rows["n2"] / rows["participants"]
+    ch = rule_chance(rows, 2023, share=0.3, n_sim=40, seed=3)
+
+    draws = np.random.default_rng(3)
+    n, p = rows["participants"].to_numpy(), rows["region_share"].to_numpy()
+    key = ["school_id", "assessment", "subject", "grade", "session"]
+    expected = []
+    for _ in range(40):
+        hit = rows.assign(hit=draws.binomial(n, p) / np.maximum(n, 1) >= 0.3)
+        now, before = hit.loc[hit["year"] == 2023], hit.loc[hit["year"] == 2022]
+        two = now.groupby(["school_id", "session"])["hit"].sum().loc[lambda s: s >= 2]
+        both = now.merge(before, on=key).loc[lambda d: d["hit_x"] & d["hit_y"]]
+        expected.append(len(set(two.index.get_level_values(0)) | set(both["school_id"])))
+    assert ch["counts"].tolist() == expected
+    assert len(set(expected)) > 3  # the draws differ: the comparison means something
