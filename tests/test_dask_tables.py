@@ -276,7 +276,7 @@ def test_load_dataset_with_dask_results(dask_client, local, remote):
     pd.testing.assert_frame_equal(results, local.results, check_exact=True)
     assert results.attrs == local.results.attrs
     for f in dataclasses.fields(local):
-        if f.name != "results":
+        if f.name not in ("results", "dask_years"):
             a, b = getattr(local, f.name), getattr(ds, f.name)
             if isinstance(a, pd.DataFrame):
                 pd.testing.assert_frame_equal(b, a, check_exact=True)
@@ -284,6 +284,26 @@ def test_load_dataset_with_dask_results(dask_client, local, remote):
                 assert b == a, f.name
     assert ds.years == local.years
     assert ds.summary() == local.summary()
+
+
+def test_dask_years_are_known_from_the_files(dask_client, local, remote, monkeypatch):
+    """``years`` of a Dask dataset comes from its loader: no pass over the files, until changed."""
+    series = type(remote.results["year"])
+
+    def no_pass(*args, **kwargs):
+        raise AssertionError("a pass over the pupil results")
+
+    with monkeypatch.context() as m:
+        m.setattr(series, "compute", no_pass)
+        assert remote.years == local.years
+        later = dataclasses.replace(remote, results=remote.results.loc[lambda d: d["year"] > 2022])
+        with pytest.raises(AssertionError, match="a pass"):
+            _ = later.years  # another frame: its years are computed
+    assert later.years == sorted({2023, 2024} | set(local.aggregates["year"]))
+    r = remote.results.copy()
+    changed = dataclasses.replace(remote, results=r, dask_years=(r, r._name, remote.dask_years[2]))
+    r["year"] = r["year"] + 10  # the same frame, changed in place
+    assert max(changed.years) == max(local.years) + 10
 
 
 def test_classify_with_dask_results(dask_client, local, remote):

@@ -307,6 +307,7 @@ def load_with_dask(
             )
         else:
             results = dd.from_pandas(empty_table(RESULTS_PUPILS), npartitions=1)
+    pupil_years = tuple(sorted({int(y) for _, info in pupils for y in info["years"]}))
     return Dataset(
         schools=schools,
         results=results,
@@ -314,5 +315,6 @@ def load_with_dask(
         folder=folder,
         files={k: [p.name for p in v] for k, v in found.items() if v},
         notes=tuple(notes),
+        dask_years=(results, results._name, pupil_years),
         **optional,
     )
