@@ -362,6 +362,28 @@ def test_load_dataset_errors_with_dask(dask_client, small_region, tmp_path):
     assert dask_error == pandas_error and "в нескольких файлах" in dask_error[1]
 
 
+def test_partitions_check_again_only_a_changed_file(
+    dask_client, small_region, tmp_path, monkeypatch
+):
+    """A file unchanged since loading is parsed without its checks; a rewritten one is checked."""
+    import edu_quality.io.load as io_load
+
+    write_region(small_region, tmp_path, format="parquet", partition_by_year=True)
+    ds = eq.load_dataset(tmp_path, results_engine="dask")
+    checked = []
+    real = io_load.validate
+    monkeypatch.setattr(io_load, "validate", lambda *a, **k: checked.append(1) or real(*a, **k))
+    got = ds.results.compute(scheduler="synchronous")  # in this process: the calls are seen
+    assert checked == []
+    pd.testing.assert_frame_equal(got, eq.load_dataset(tmp_path).results, check_exact=True)
+    path = sorted((tmp_path / "results_vpr").rglob("*.parquet"))[0]
+    table = pd.read_parquet(path)
+    pd.concat([table, table.iloc[:1]]).to_parquet(path)  # a pupil twice in one work
+    with pytest.raises(eq.DataError) as info:
+        ds.results.compute(scheduler="synchronous")
+    assert checked and "year=" in info.value.file and "повторяющаяся запись" in str(info.value)
+
+
 def test_shared_works_across_files_with_dask(dask_client, small_region, tmp_path):
     """Two files of one work (schools split between them): compared row by row on a worker."""
     write_region(small_region, tmp_path, format="csv")

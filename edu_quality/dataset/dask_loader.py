@@ -56,6 +56,12 @@ def _key_for_workers(pseudonymize_ids: bool | str | None) -> bool | str:
     return pseudonymize_ids is True  # True: the reader says the key is missing
 
 
+def _signature(path: Path) -> tuple[int, int, int]:
+    """What writing a file changes: its size, modification time (ns) and inode."""
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
 def _inspect_part(
     path: Path,
     partition: dict[str, str],
@@ -72,6 +78,7 @@ def _inspect_part(
     reports the first one in file order.
     """
     try:
+        signature = _signature(path)  # before reading: a file written meanwhile differs
         loaded, id_errors, cells, shared = load_part(
             path, partition, shown, pseudonymize_ids, set(known), limits
         )
@@ -90,6 +97,7 @@ def _inspect_part(
     if info["pupils"]:
         info.update(
             shared=shared,
+            signature=signature,
             rows=len(table),
             head=table.iloc[:0],
             works=all_works(table, loaded.spec),
@@ -162,6 +170,7 @@ def _check_together(
 def _pupil_partition(
     part: tuple[Path, dict[str, str], str],
     offset: int,
+    signature: tuple[int, int, int],
     pseudonymize_ids: bool | str,
     meta: pd.DataFrame,
     limits: ReadLimits = DEFAULT_LIMITS,
@@ -169,12 +178,20 @@ def _pupil_partition(
     """One partition of the Dask results: one file, read on a worker as the pandas loader does.
 
     Its index continues the previous files' (``offset``), as in the pandas
-    loader's concatenation.
+    loader's concatenation. A file unchanged since it was loaded (``signature``,
+    :func:`_signature`) is parsed without its checks again; a changed one is
+    checked as at loading.
     """
     path, partition, shown = part
     error = None
     try:
-        table = read_part(path, partition, shown, pseudonymize_ids, limits).table
+        unchanged = _signature(path) == signature
+    except OSError:
+        unchanged = False  # the reader says what is wrong
+    try:
+        table = read_part(
+            path, partition, shown, pseudonymize_ids, limits, checks=not unchanged
+        ).table
     except DataError as err:  # e.g. the file was changed since the dataset was loaded
         error = DataError(err.file, err.problems, total=err.total)
     if error is not None:  # raised here, without the reader's exceptions as its context
@@ -300,6 +317,7 @@ def load_with_dask(
                 _pupil_partition,
                 [part for part, _ in pupils],
                 offsets,
+                [info["signature"] for _, info in pupils],
                 args=(key, meta, limits),
                 meta=meta,
                 label="results",

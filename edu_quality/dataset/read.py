@@ -57,8 +57,13 @@ def read_part(
     shown: str,
     pseudonymize_ids: bool | str | None,
     limits: ReadLimits = DEFAULT_LIMITS,
+    checks: bool = True,
 ) -> Loaded:
-    """Read one results file, named ``shown`` in messages (see :func:`load_part`)."""
+    """Read one results file, named ``shown`` in messages (see :func:`load_part`).
+
+    ``checks`` False: read again, unchanged since it was checked
+    (:func:`~edu_quality.io.results.load_results`).
+    """
     fill: dict[str, str] = {}
     if partition:
         regular_file(path, shown, limits)  # before its schema is read
@@ -70,7 +75,9 @@ def read_part(
         have |= set(match_columns(names, RESULTS_AGGREGATED).values())
         fill = {k: v for k, v in partition.items() if k not in have}
     try:
-        loaded = load_results(path, pseudonymize_ids=pseudonymize_ids, limits=limits, **fill)
+        loaded = load_results(
+            path, pseudonymize_ids=pseudonymize_ids, limits=limits, checks=checks, **fill
+        )
     except DataError as err:
         if err.file == shown:
             raise

@@ -56,12 +56,15 @@ def load(
     fill: dict[str, object] | None = None,
     extra: Callable[[str], str | None] | None = None,
     limits: ReadLimits | None = None,
+    checks: bool = True,
 ) -> Loaded:
     """Read, map, parse and validate one file against the best-fitting spec.
 
     ``extra`` maps a header that is no canonical column to the name of an extra
     column (kept, as a share) or to None (dropped); ``limits`` bound what is
-    read (:class:`~.limits.ReadLimits`).
+    read (:class:`~.limits.ReadLimits`). ``checks`` False reads again a file
+    these checks accepted and that has not changed since: its cells are parsed,
+    the layout and the schema's checks are not run again.
     """
     raw = read_raw(path, sheet, specs, limits)
     file = raw.file
@@ -92,7 +95,7 @@ def load(
         raise DataError(file, problems)
 
     used = _used_columns(raw.headers, keys, mapping, spec, extra)
-    layout = layout_problems(raw, used, spec)
+    layout = layout_problems(raw, used, spec) if checks else []
     if layout:
         raise DataError(file, layout)
 
@@ -147,9 +150,16 @@ def load(
                 table.insert(min(i, table.shape[1]), col.name, values)
             elif table[col.name].isna().any():
                 table[col.name] = table[col.name].fillna(col.default).astype(dtype_of(col))
-    validate(
-        table, spec, raw.rows, headers, file, extra_kind="share" if extras else None, typed=typed
-    )
+    if checks:
+        validate(
+            table,
+            spec,
+            raw.rows,
+            headers,
+            file,
+            extra_kind="share" if extras else None,
+            typed=typed,
+        )
     for i, col in enumerate(spec.columns):  # every canonical column, empty when absent
         if col.name not in table.columns:
             table.insert(

@@ -128,8 +128,13 @@ def load_results(
     invalid_results: str = "raise",
     scales: pd.DataFrame | str | Path | None = None,
     limits: ReadLimits | None = None,
+    checks: bool = True,
 ) -> Loaded:
-    """:func:`read_results`, with the row numbers and headers the table came from."""
+    """:func:`read_results`, with the row numbers and headers the table came from.
+
+    ``checks`` False: a file read and accepted before, unchanged since
+    (:func:`~edu_quality.io.load.load`); its pupil codes are not checked again.
+    """
     from ..fisoko import sniff_vpr  # on first use: importing the readers does not load fisoko
 
     vpr = sniff_vpr(
@@ -147,10 +152,18 @@ def load_results(
     if vpr is not None:
         return Loaded(vpr.results, vpr.source_rows, vpr.headers, vpr.file, RESULTS_PUPILS)
     fill = {"assessment": assessment, "year": year, "subject": subject, "grade": grade}
-    loaded = load(path, [RESULTS_PUPILS, RESULTS_AGGREGATED], sheet=sheet, fill=fill, limits=limits)
+    loaded = load(
+        path,
+        [RESULTS_PUPILS, RESULTS_AGGREGATED],
+        sheet=sheet,
+        fill=fill,
+        limits=limits,
+        checks=checks,
+    )
     table = loaded.table
     if loaded.spec is RESULTS_PUPILS:
-        refuse_names_as_ids(loaded)
+        if checks:
+            refuse_names_as_ids(loaded)
         key = key_for(pseudonymize_ids, loaded.file)
         if key is not None:
             table["pupil_id"] = pseudonymize(table["pupil_id"], key)
