@@ -25,8 +25,9 @@ draws n − Binomial(n, 1 − p), and the comparison turns over.
 
 The rest keep NumPy's own draw at their place in the stream: a row where
 n·min(p, 1 − p) > 30 (NumPy's BTPE, taking a varying number of uniforms) and
-a uniform at or past the bound (the walk starts again: about once in 10¹⁰
-draws). At the first draw the answers and the generator's state after it are
+a uniform at or past the walk's bound, where NumPy starts the walk again with a
+new uniform (the bound lies ten standard deviations above the mean, or at n,
+where only rounding can pass it). At the first draw the answers and the generator's state after it are
 compared with NumPy's; if they differ (another NumPy may draw otherwise), every
 draw is NumPy's.
 
