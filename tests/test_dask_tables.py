@@ -286,7 +286,7 @@ def test_load_dataset_with_dask_results(dask_client, local, remote):
     assert ds.summary() == local.summary()
 
 
-def test_dask_years_are_known_from_the_files(dask_client, local, remote, monkeypatch):
+def test_dask_years_are_known_from_the_files(local, remote, monkeypatch):
     """``years`` of a Dask dataset comes from its loader: no pass over the files, until changed."""
     series = type(remote.results["year"])
 
@@ -362,9 +362,7 @@ def test_load_dataset_errors_with_dask(dask_client, small_region, tmp_path):
     assert dask_error == pandas_error and "в нескольких файлах" in dask_error[1]
 
 
-def test_partitions_check_again_only_a_changed_file(
-    dask_client, small_region, tmp_path, monkeypatch
-):
+def test_partitions_check_again_only_a_changed_file(small_region, tmp_path, monkeypatch):
     """A file unchanged since loading is parsed without its checks; a rewritten one is checked."""
     import edu_quality.io.load as io_load
 
