@@ -446,6 +446,7 @@ def _read_vpr_files(
         except BaseException:  # Ctrl+C or an error: stop now, not after every queued file
             # the workers' processes (the executor has no public way to stop a running task)
             workers_running = list((getattr(pool, "_processes", None) or {}).values())
+            manager = getattr(pool, "_executor_manager_thread", None)  # shutdown forgets it
             pool.shutdown(wait=False, cancel_futures=True)
             for process in workers_running:
                 process.terminate()
@@ -457,6 +458,11 @@ def _read_vpr_files(
             writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
             if writer is not None:
                 writer.close()
+            # the manager thread then closes its wake-up pipe; the interpreter's exit writes to
+            # that pipe unless it is closed already, and a close between the two printed
+            # «OSError: Bad file descriptor» after the message (Python 3.11): wait for it here
+            if manager is not None:
+                manager.join(5)
             raise
         pool.shutdown()
         thread.join()
