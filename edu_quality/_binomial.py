@@ -46,6 +46,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["BinomialAtLeast"]
 
@@ -110,8 +111,6 @@ def _past(n, p, j) -> np.ndarray:
 
 def _per_distinct(n, p, j) -> np.ndarray:
     """:func:`_past` once per distinct (n, p, j)."""
-    import pandas as pd
-
     code = np.zeros(len(n), dtype="int64")
     for column in (n, p, j):  # one number per distinct triple, below len(n)
         codes, values = pd.factorize(column)
@@ -175,15 +174,17 @@ class BinomialAtLeast:
         position = np.full(size, -1)
         position[rows] = np.arange(len(rows))
         place = position[self.needed]
-        self.still = place < 0  # no uniform: X = 0
-        self.still_hit = 0 >= self.k[self.needed]
+        still = place < 0  # no uniform: X = 0, a hit where k ≤ 0
         # an inversion row's place among c and flip; the last (padding): none
         inv_at = np.full(len(rows) + 1, len(c))
         inv_at[np.flatnonzero(inversion)] = np.arange(len(c))
-        at = inv_at[np.where(self.still, len(rows), place)]
-        self.threshold = np.append(c, 2.0)[at]  # 2.0: never (a BTPE row or no uniform)
+        at = inv_at[np.where(still, len(rows), place)]
+        self.threshold = np.append(c, 2.0)[at]  # 2.0: never (a BTPE row, set by NumPy's draw)
         self.turn = np.append(flip, False)[at]
-        self.place = place
+        self.threshold[still] = 0.0  # always reached: the answer is ``not turn``
+        self.turn[still] = self.k[self.needed][still] > 0
+        self.place = place  # −1: no uniform
+        self.read = np.maximum(place, 0)  # the uniform a row reads (without one: any)
         self.rows = rows
 
     def __call__(self) -> np.ndarray:
@@ -230,9 +231,7 @@ class BinomialAtLeast:
                 i = self.rows[end]
                 by_numpy[end] = int(rng.binomial(self.n[i], self.p[i]))
                 pos = end + 1
-        place = np.maximum(self.place, 0)
-        hit = (u[place] >= self.threshold) != self.turn
-        hit[self.still] = self.still_hit[self.still]
+        hit = (u[self.read] >= self.threshold) != self.turn
         if by_numpy:
             where = np.flatnonzero(np.isin(self.place, list(by_numpy)))
             for w in where.tolist():

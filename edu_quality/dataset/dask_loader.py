@@ -333,6 +333,6 @@ def load_with_dask(
         folder=folder,
         files={k: [p.name for p in v] for k, v in found.items() if v},
         notes=tuple(notes),
-        dask_years=(results, results._name, pupil_years),
+        dask_years=(results._name, pupil_years),
         **optional,
     )

@@ -152,9 +152,10 @@ class Dataset:
         Remarks on the data that are not errors (e.g. years present in one
         table only).
     dask_years : tuple, optional
-        Set by ``load_dataset(..., results_engine="dask")``: the results
-        frame, its graph's name and the years its files hold, so that
-        :attr:`years` needs no pass over the files while the frame is unchanged.
+        Set by ``load_dataset(..., results_engine="dask")``: the name of the
+        results' graph and the years its files hold, so that :attr:`years`
+        needs no pass over the files while the results are that graph (a frame
+        changed in place, or another one, has another name).
     """
 
     schools: pd.DataFrame
@@ -169,21 +170,15 @@ class Dataset:
     folder: Path
     files: dict[str, list[str]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-    dask_years: tuple[object, str, tuple[int, ...]] | None = field(
-        default=None, repr=False, compare=False
-    )
+    dask_years: tuple[str, tuple[int, ...]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def years(self) -> list[int]:
         """Years with results, ascending."""
         if not is_dask(self.results):
             pupils = self.results["year"].unique()
-        elif (
-            self.dask_years is not None
-            and self.dask_years[0] is self.results
-            and self.dask_years[1] == self.results._name
-        ):
-            pupils = self.dask_years[2]  # known from the files: no pass over them
+        elif self.dask_years is not None and self.dask_years[0] == self.results._name:
+            pupils = self.dask_years[1]  # known from the files: no pass over them
         else:
             pupils = self.results["year"].unique().compute()
         years = set(pupils) | set(self.aggregates["year"].unique())
