@@ -109,11 +109,11 @@ def _text(codes: np.ndarray, labels: Sequence[str]) -> pd.Series:
     small code per row. The categories are sorted, so sorting the column sorts
     the text.
     """
-    # the sorted distinct texts, and each label's place among them (a label may repeat)
+    # the sorted distinct texts, and each label's place among them (a label may repeat);
+    # the last place, −1, for the missing ones (code −1)
     cats, place = np.unique(np.array(list(labels), dtype=object), return_inverse=True)
-    codes = np.asarray(codes, dtype=np.int64)
-    if len(cats):
-        codes = np.where(codes < 0, -1, place.reshape(-1)[np.clip(codes, 0, None)])
+    lookup = np.append(place.reshape(-1), -1).astype(np.int8 if len(cats) < 127 else np.int64)
+    codes = lookup[np.asarray(codes, dtype=np.int64)]
     return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype="str")))
 
 
@@ -228,7 +228,9 @@ def year_over_year(
     needed = {
         c for m in metrics for c in ((*_SHARES[m][0], _SHARES[m][1]) if m in _SHARES else _MEANS[m])
     }
-    s = s[[*keys, "year", "_selective", *sorted(needed - {*keys, "year", "_selective"})]]
+    absent = sorted(needed - set(s.columns))
+    if absent:  # as the selection of missing columns says it
+        raise KeyError(f"{absent} not in index")
     # rows in series order, then year (as sort_values: stable, missing last); the
     # year before is the row above in the same series
     if keys:
@@ -236,24 +238,28 @@ def year_over_year(
         order = np.lexsort((factorize(s["year"])[0], ids))
         ids = ids[order]
         has_prev = np.r_[False, ids[1:] == ids[:-1]]
-        s = s.take(order)
     else:
         s = s.sort_values(["year"])
+        order = np.arange(len(s))
         has_prev = np.r_[False, np.ones(max(len(s) - 1, 0), dtype=bool)]
-    year = s["year"].to_numpy(dtype="float64", na_value=np.nan)
+    year = s["year"].to_numpy(dtype="float64", na_value=np.nan)[order]
     has_prev[1:] &= ~np.isnan(year[:-1])
     rows = np.flatnonzero(has_prev)
+    # the rows of ``s`` of each pair: the year of the change, and the year before
+    at_now, at_before = order[rows], order[rows - 1]
 
     def now(col: str) -> np.ndarray:
-        return s[col].to_numpy(dtype="float64", na_value=np.nan)[rows]
+        return s[col].to_numpy(dtype="float64", na_value=np.nan)[at_now]
 
     def before(col: str) -> np.ndarray:
-        return s[col].to_numpy(dtype="float64", na_value=np.nan)[rows - 1]
+        return s[col].to_numpy(dtype="float64", na_value=np.nan)[at_before]
 
-    columns: dict[str, list[np.ndarray]] = {
-        c: [] for c in ("value_from", "value_to", "change", "change_low", "change_high", "verdict")
-    }
-    for metric in metrics:
+    # the numbers, metric after metric, each with every pair of years of every series:
+    # written in place into one block, which becomes the frame's own (no copies)
+    k, m = len(metrics), len(rows)
+    numbers = np.empty((len(_NUMBERS), k * m), dtype="float64")
+    verdicts = np.empty(k * m, dtype=np.int64)
+    for i, metric in enumerate(metrics):
         if metric in _SHARES:
             nums, den = _SHARES[metric]
             c_to = sum(now(c) for c in nums)
@@ -271,36 +277,31 @@ def year_over_year(
             v_to = now(mean)
             v_from = before(mean)
             change, low, high = _welch(v_from, before(sd), before(n), v_to, now(sd), now(n), alpha)
-        for name, values in (
-            ("value_from", v_from),
-            ("value_to", v_to),
-            ("change", change),
-            ("change_low", low),
-            ("change_high", high),
-            ("verdict", _verdict_codes(low, high, metric)),
-        ):
-            columns[name].append(values)
-    # metric after metric, each with every pair of years of every series
-    k, m = len(metrics), len(rows)
-    series = s[keys].take(rows).reset_index(drop=True)
-    series = pd.concat([series] * k, ignore_index=True) if k else series.iloc[:0]
-    which = np.repeat(np.arange(k), m)
-    data = {c: series[c] for c in keys}
-    data["metric"] = _text(which, metrics)
-    data["label"] = _text(which, [METRICS[x][0] for x in metrics])
-    data["year_from"] = np.tile(before("year"), k).astype("int64")
-    data["year_to"] = np.tile(s["year"].to_numpy()[rows], k)
+        part = slice(i * m, (i + 1) * m)
+        for row, values in enumerate((v_from, v_to, change, low, high)):
+            numbers[row, part] = values
+        verdicts[part] = _verdict_codes(low, high, metric)
     # a selective population (ЕГЭ 2020, 2021) on either side: labelled, no verdict
     selective = np.tile((before("_selective") > 0) | (now("_selective") > 0), k)
-    if "verdict" in columns and columns["verdict"]:
-        columns["verdict"] = [np.where(selective, -1, np.concatenate(columns["verdict"]))]
-    for name, parts in columns.items():
-        values = np.concatenate(parts) if parts else np.array([], dtype="float64")
-        data[name] = _text(values, VERDICTS) if name == "verdict" else values
-    data["caveat"] = _text(np.where(selective, 0, 1), [SELECTIVE_CAVEAT, ""])
-    out = pd.DataFrame(data, index=pd.RangeIndex(k * m))
+    verdicts[selective] = -1
+    out = pd.DataFrame(numbers.T, columns=list(_NUMBERS), index=pd.RangeIndex(k * m), copy=False)
+    which = np.repeat(np.arange(k), m)
+    place = np.tile(at_now, k)
+    front = {c: s[c].array.take(place) for c in keys}
+    front["metric"] = _text(which, metrics)
+    front["label"] = _text(which, [METRICS[x][0] for x in metrics])
+    front["year_from"] = np.tile(before("year"), k).astype("int64")
+    front["year_to"] = s["year"].to_numpy().take(place)
+    for i, (name, values) in enumerate(front.items()):
+        out.insert(i, name, values)
+    out["verdict"] = _text(verdicts, VERDICTS)
+    out["caveat"] = _text(np.where(selective, 0, 1), [SELECTIVE_CAVEAT, ""])
     out.attrs = {**deepcopy(s.attrs), "note": _note(dropped)}  # as taken from the summary
     return out
+
+
+#: The number columns of :func:`year_over_year`, in their order.
+_NUMBERS = ("value_from", "value_to", "change", "change_low", "change_high")
 
 
 def _note(dropped: int) -> str:
