@@ -65,8 +65,8 @@ def groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataF
         col = frame[b]
         if isinstance(col.dtype, pd.CategoricalDtype):
             k = len(col.dtype.categories) + 1  # the last code: a missing value
-            codes = col.cat.codes.to_numpy().astype(np.int64)
-            codes[codes < 0] = k - 1
+            codes = col.cat.codes.to_numpy()
+            codes = np.where(codes < 0, np.int64(k - 1), codes) if (codes < 0).any() else codes
             uniques = col.dtype
         else:
             codes, uniques = factorize(col)
@@ -75,7 +75,8 @@ def groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataF
         if size >= 2**62:  # too many combinations for one integer: let pandas do it
             g = frame.groupby(by, sort=True, observed=True, dropna=False)
             return g.ngroup().to_numpy(), g.size().index.to_frame(index=False)
-        code = code * k + codes
+        code *= k
+        code += codes
         uniques_of.append((uniques, k))
     ids, distinct = dense_codes(code, size)
     keys = {}
@@ -106,11 +107,20 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def dense_codes(code: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rank of each code among the distinct codes (ascending), and the distinct codes."""
+    """Rank of each code among the distinct codes (ascending), and the distinct codes.
+
+    Rows of one group often come together (a file lists a class's pupils one
+    after another): then only the first code of each run of equal codes is
+    ranked, and the runs' ranks are spread back over their rows.
+    """
     if size <= max(4 * len(code), 1024):
         present = np.bincount(code, minlength=size) > 0
         rank = np.cumsum(present) - 1
         return rank[code], np.flatnonzero(present)
+    starts = np.r_[True, code[1:] != code[:-1]]  # the first row of each run
+    if len(code) and np.count_nonzero(starts) <= len(code) // 2:
+        distinct, ranks = np.unique(code[starts], return_inverse=True)
+        return ranks[np.cumsum(starts) - 1], distinct
     ids, distinct = pd.factorize(code)
     order = np.argsort(distinct, kind="stable")
     rank = np.empty(len(order), dtype=np.intp)

@@ -382,6 +382,29 @@ def test_groups_of_categorical_keys_as_pandas():
         pd.testing.assert_frame_equal(keys, g.size().index.to_frame(index=False))
 
 
+@pytest.mark.parametrize("runs", [1, 3, 50])
+def test_groups_of_rows_in_runs_as_pandas(runs):
+    """Keys spanning many more combinations than rows, each group's rows one after another
+    (as a file lists a class) or spread: the runs are ranked, the same groups as pandas."""
+    rng = np.random.default_rng(runs)
+    n_runs = 4000
+    school = rng.integers(0, 10**6, n_runs)
+    frame = pd.DataFrame(
+        {
+            "school": np.repeat(school, runs),
+            "grade": np.repeat(rng.integers(4, 12, n_runs), runs),
+            "subject": pd.Categorical(np.repeat(rng.choice(["м", "р", None], n_runs), runs)),
+        }
+    )
+    spread = frame.sample(frac=1, random_state=runs, ignore_index=True)
+    for table in (frame, spread):
+        for by in (["school"], ["school", "grade", "subject"], ["subject", "school"]):
+            ids, keys = groups(table, by)
+            g = table.groupby(by, sort=True, observed=True, dropna=False)
+            np.testing.assert_array_equal(ids, g.ngroup().to_numpy())
+            pd.testing.assert_frame_equal(keys, g.size().index.to_frame(index=False))
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_aggregate_as_pandas_groupby_agg(seed):
     """Missing keys of every kind, categorical keys and values, float32 and nullable sums."""
