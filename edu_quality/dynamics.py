@@ -31,6 +31,7 @@ import pandas as pd
 
 from ._checks import check_fraction, check_option
 from ._grouping import factorize, groups, on_distinct
+from ._memory import LARGE, give_back
 from ._russian import plural
 from .errors import DataError
 from .exam_years import exam_not_held, selective_population
@@ -297,6 +298,8 @@ def year_over_year(
     out["verdict"] = _text(verdicts, VERDICTS)
     out["caveat"] = _text(np.where(selective, 0, 1), [SELECTIVE_CAVEAT, ""])
     out.attrs = {**deepcopy(s.attrs), "note": _note(dropped)}  # as taken from the summary
+    if len(out) >= LARGE:
+        give_back()  # the columns of millions of pairs, freed
     return out
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ._checks import check_fraction
 from ._grouping import by_group, groups, is_dask, on_distinct
+from ._memory import LARGE, give_back
 from .errors import DataError
 from .exam_years import SPRING, exam_not_held, exam_years
 from .intervals import wilson
@@ -432,6 +433,8 @@ def summarize(
         out = _finish(_aggregated_counts(results, by), results.attrs, by, min_n, alpha)
     if added and (out["session"] == SPRING).all():  # spring throughout: the table as before
         out = out.drop(columns="session")
+    if not is_dask(results) and len(results) >= LARGE:
+        give_back()  # the columns made from millions of rows, freed
     return out
 
 

@@ -17,6 +17,7 @@ from typing import Literal
 
 from .._checks import check_option
 from .._files import check_complete
+from .._memory import give_back
 from ..errors import DataError, Problem
 from ..io.limits import DEFAULT_LIMITS, ReadLimits
 from ..io.load import Loaded, load
@@ -136,14 +137,68 @@ def load_dataset(
 
     schools = load(found["schools"][0], [SCHOOLS], limits=limits)
     known = set(schools.table["school_id"].dropna())
-    pupils, aggregates, notes = [], [], []
-    id_errors: dict[str, tuple[list[Problem], int]] = {}
     parts = []
-    every: list[Loaded] = []  # every results file read, for messages naming rows
     for path in found["results"]:
         parts += partitions(path, folder) if path.is_dir() else [(path, {}, path.name)]
     if results_engine == "dask":
         return load_with_dask(folder, found, schools.table, known, parts, pseudonymize_ids, limits)
+    read = _read_files(found, parts, pseudonymize_ids, known, limits)
+    pupils, aggregates, every, id_errors, shared_in_part, optional = read
+    del read
+    notes: list[str] = []
+    for file, (problems, total) in id_errors.items():
+        if problems:
+            raise DataError(file, problems, total=total)
+
+    give_back()  # what the reading of the files freed, before the copy that joins them
+    try:
+        results = concat_parts(pupils, RESULTS_PUPILS)
+        aggregated = concat_parts(aggregates, RESULTS_AGGREGATED)
+    except DataError:  # name the file, row and column of the repeats
+        check_repeated(every)
+        raise
+    check_counted_twice(every)
+    # works that are in one table each: count table by table (done while reading)
+    shared = (
+        sum(shared_in_part)
+        if works_apart([c for _, _, c in pupils])
+        else ids_in_several_schools(results)
+    )
+    result_years = set(results["year"].unique().tolist()) | set(
+        aggregated["year"].unique().tolist()
+    )
+    notes += dataset_notes(shared, result_years, optional)
+    dataset = Dataset(
+        schools=schools.table,
+        results=results,
+        aggregates=aggregated,
+        folder=folder,
+        files={k: [p.name for p in v] for k, v in found.items() if v},
+        notes=tuple(notes),
+        **optional,
+    )
+    del pupils, aggregates, every  # the parts, now joined
+    give_back()
+    return dataset
+
+
+def _read_files(
+    found: dict[str, list[Path]],
+    parts: list[tuple[Path, dict[str, str], str]],
+    pseudonymize_ids: bool | str | None,
+    known: set[str],
+    limits: ReadLimits,
+) -> tuple[list, list, list[Loaded], dict[str, tuple[list[Problem], int]], list[int], dict]:
+    """Every results part and optional table, read two at a time.
+
+    Returns the pupil tables and the tables of counts (each as (table, whether
+    its reader refused repeated keys, its works)), every results file read (for
+    messages naming rows), the pupil codes' problems by file, the codes shared
+    between schools in each pupil part, and the optional tables. Nothing else
+    refers to the parts once this returns: they are freed as soon as joined.
+    """
+    pupils, aggregates, every = [], [], []
+    id_errors: dict[str, tuple[list[Problem], int]] = {}
     shared_in_part: list[int] = []
     workers = min(2, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:  # the first error in file order wins
@@ -166,33 +221,4 @@ def load_dataset(
             for future in [*futures, *later.values()]:
                 future.cancel()
             raise
-    for file, (problems, total) in id_errors.items():
-        if problems:
-            raise DataError(file, problems, total=total)
-
-    try:
-        results = concat_parts(pupils, RESULTS_PUPILS)
-        aggregated = concat_parts(aggregates, RESULTS_AGGREGATED)
-    except DataError:  # name the file, row and column of the repeats
-        check_repeated(every)
-        raise
-    check_counted_twice(every)
-    # works that are in one table each: count table by table (done while reading)
-    shared = (
-        sum(shared_in_part)
-        if works_apart([c for _, _, c in pupils])
-        else ids_in_several_schools(results)
-    )
-    result_years = set(results["year"].unique().tolist()) | set(
-        aggregated["year"].unique().tolist()
-    )
-    notes += dataset_notes(shared, result_years, optional)
-    return Dataset(
-        schools=schools.table,
-        results=results,
-        aggregates=aggregated,
-        folder=folder,
-        files={k: [p.name for p in v] for k, v in found.items() if v},
-        notes=tuple(notes),
-        **optional,
-    )
+    return pupils, aggregates, every, id_errors, shared_in_part, optional
