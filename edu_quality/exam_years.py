@@ -178,7 +178,33 @@ def session_of(data: pd.DataFrame) -> pd.Series:
     """
     if "session" not in data.columns:
         return pd.Series(SPRING, index=data.index, dtype="str")
-    return data["session"].astype("object").where(data["session"].notna(), SPRING).astype("str")
+    col = data["session"]
+    if isinstance(col.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(
+        col.cat.categories
+    ):  # each category once, then the codes: no text made per row
+        texts = pd.array([*col.cat.categories, SPRING], dtype="str")
+        codes = col.cat.codes.to_numpy()
+        return pd.Series(
+            texts.take(np.where(codes < 0, len(texts) - 1, codes)), index=data.index, name=col.name
+        )
+    if isinstance(col.dtype, pd.StringDtype) and col.dtype.na_value is not pd.NA:
+        return col.fillna(SPRING)
+    return col.astype("object").where(col.notna(), SPRING).astype("str")
+
+
+def _in_session(data: pd.DataFrame, session: str) -> np.ndarray:
+    """``session_of(data) == session``, without the column of texts for a column of texts."""
+    col = data.get("session")
+    if col is None:
+        return np.full(len(data), session == SPRING)
+    if not (
+        isinstance(col.dtype, pd.StringDtype)
+        or isinstance(col.dtype, pd.CategoricalDtype)
+        and pd.api.types.is_string_dtype(col.cat.categories)
+    ):
+        return (session_of(data) == session).to_numpy(dtype=bool)
+    hit = (col == session).to_numpy(dtype=bool, na_value=False)
+    return hit | col.isna().to_numpy() if session == SPRING else hit
 
 
 def _matches(data: pd.DataFrame, status: str, *, outside_subjects: bool = False) -> pd.Series:
@@ -189,16 +215,22 @@ def _matches(data: pd.DataFrame, status: str, *, outside_subjects: bool = False)
     facts = _table().loc[_table()["status"] == status]
     if facts.empty or not len(data):
         return out
-    session = session_of(data)
     year = pd.to_numeric(data["year"], errors="coerce")
+    sessions: dict[str, np.ndarray] = {}
+    hits = np.zeros(len(data), dtype=bool)
     for f in facts.itertuples(index=False):
-        hit = (data["assessment"] == f.assessment) & (year == f.year) & (session == f.session)
+        if f.session not in sessions:
+            sessions[f.session] = _in_session(data, f.session)
+        hit = ((data["assessment"] == f.assessment) & (year == f.year)).to_numpy(
+            dtype=bool, na_value=False
+        ) & sessions[f.session]
         if f.subjects:
             if "subject" not in data.columns:
                 continue
-            held = data["subject"].isin(f.subjects.split(";"))
+            held = data["subject"].isin(f.subjects.split(";")).to_numpy(dtype=bool, na_value=False)
             hit &= ~held if outside_subjects else held
-        out |= hit.fillna(False).astype(bool)
+        hits |= hit
+    out[:] = hits
     return out
 
 

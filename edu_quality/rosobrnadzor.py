@@ -128,10 +128,13 @@ def rule_rows(
     ``n2``, ``share_2`` and ``region_share`` (the region's share of «2» of the
     work, year and session, over every school — the null of :func:`rule_chance`).
     """
-    s = summary.loc[summary["assessment"].isin(assessments)]
+    judged = summary["assessment"].isin(assessments)
     if list(by) != WORK:  # a coarser procedure: pool the counts first
-        s = summarize(s, ["school_id", *by, "year"])
+        s = summarize(summary.loc[judged], ["school_id", *by, "year"])
         s["grade"] = "все"
+    else:  # the columns read below, not a copy of the whole summary
+        used = ["school_id", *WORK, "year", "session", "participants", "n2", "share_2"]
+        s = summary.loc[judged, [c for c in used if c in summary.columns]]
     s = s.assign(session=session_of(s))
     s = s.loc[s["share_2"].notna() & (s["participants"] > 0)]
     cell = [*WORK, "year", "session"]

@@ -55,6 +55,48 @@ def test_statuses_of_rows():
     assert session_of(d).eq("весна").all()
 
 
+@pytest.mark.parametrize("dtype", ["category", "str", "object", None])
+def test_statuses_of_rows_whatever_the_session_column(dtype):
+    """Categorical, text, objects or no column: the same rows as the session of each row (a
+    missing one is spring) compared with each fact."""
+    rng = np.random.default_rng(7)
+    n = 4000
+    d = pd.DataFrame(
+        {
+            "assessment": pd.Categorical(rng.choice(["ОГЭ", "ЕГЭ", "ВПР", None], n)),
+            "subject": rng.choice(["Математика", "Химия", "Русский язык"], n),
+            "year": rng.choice([2019, 2020, 2021, 2022], n),
+            "session": rng.choice(["весна", "осень", None], n),
+        }
+    )
+    if dtype is None:
+        d = d.drop(columns="session")
+    else:
+        d["session"] = d["session"].astype(dtype)
+    session = session_of(d)
+    assert session.dtype == "str" and session.index.equals(d.index)
+    expected = (
+        d["session"].astype(object).where(d["session"].notna(), "весна") if dtype else "весна"
+    )
+    assert (session == expected).all()
+    facts = exam_years()
+    for status, got in (
+        ("не проводился", exam_not_held(d)),
+        ("выборочный состав", selective_population(d)),
+    ):
+        want = np.zeros(n, dtype=bool)
+        for f in facts.loc[facts["status"] == status].itertuples():
+            want |= (
+                (d["assessment"] == f.assessment) & (d["year"] == f.year) & (session == f.session)
+            )
+        if status == "не проводился":  # and the subjects not held in a year held in part
+            for f in facts.loc[facts["status"] == "частично"].itertuples():
+                hit = (d["assessment"] == f.assessment) & (d["year"] == f.year)
+                want |= hit & (session == f.session) & ~d["subject"].isin(f.subjects.split(";"))
+        assert got.tolist() == want.tolist()
+        assert 0 < got.sum() < n
+
+
 def _pupils(year, session, grade, work_grade, marks, school="s1"):
     return pd.DataFrame(
         {

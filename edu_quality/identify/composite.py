@@ -50,7 +50,8 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
     cell = ["assessment", "subject", "grade", "year", *session_columns(summary)]
     unit = ["school_id", "year"]
     # rows of a cell with a missing key have no z-score (pandas drops such groups)
-    s = summary.loc[(summary["participants"] > 0) & summary[cell].notna().all(axis=1)]
+    used = list(dict.fromkeys([*cell, *unit, "participants", "mean_score", "share_2", "score_sd"]))
+    s = summary.loc[(summary["participants"] > 0) & summary[cell].notna().all(axis=1), used]
     n = s["participants"].to_numpy(dtype="float64")
     mean_score = s["mean_score"].to_numpy(dtype="float64", na_value=np.nan)
     p = s["share_2"].to_numpy(dtype="float64", na_value=np.nan)

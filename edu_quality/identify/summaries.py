@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .._grouping import is_dask
+from .._memory import LARGE, give_back
 from ..dataset import Dataset
 from ..exam_years import exam_not_held, selective_population, session_of
 from ..metrics import summarize
@@ -67,10 +68,14 @@ def school_summaries(
             parts.append(summarize(t, by, **opts))
     if not parts:
         return summarize(dataset.aggregates, by, **opts)
-    s = pd.concat(parts, ignore_index=True)
+    s = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    del parts  # joined: gone before the memory is given back
     if "session" in s.columns:  # a part without autumn works has no column: spring
         s["session"] = session_of(s)
     drop = exam_not_held(s)
     if not include_selective:
         drop |= selective_population(s)
-    return s.loc[~drop]
+    s = s.loc[~drop]
+    if len(s) >= LARGE:
+        give_back()  # the summaries before the rows were left out
+    return s
