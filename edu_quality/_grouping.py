@@ -100,9 +100,12 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
         v = values.to_numpy()
         low, high = int(v.min()), int(v.max())
         if high - low < 1_000_000:
-            present = np.bincount(v - low, minlength=high - low + 1) > 0
+            shifted = v - low
+            present = np.bincount(shifted, minlength=high - low + 1) > 0
+            if present.all():  # every value between the two (years, grades): no ranking
+                return shifted, pd.Index(np.arange(low, high + 1), dtype=values.dtype)
             rank = np.cumsum(present) - 1
-            return rank[v - low], pd.Index(np.flatnonzero(present) + low, dtype=values.dtype)
+            return rank[shifted], pd.Index(np.flatnonzero(present) + low, dtype=values.dtype)
     return pd.factorize(values, sort=True, use_na_sentinel=False)
 
 

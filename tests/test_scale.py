@@ -18,7 +18,7 @@ import pytest
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 
 import edu_quality as eq
-from edu_quality._grouping import aggregate, groups, on_distinct
+from edu_quality._grouping import aggregate, factorize, groups, on_distinct
 from edu_quality.dataset.checks import duplicated
 from edu_quality.dataset.ids import ids_in_several_schools
 from edu_quality.dynamics import series_trend, trend, year_over_year
@@ -380,6 +380,19 @@ def test_groups_of_categorical_keys_as_pandas():
         g = frame.groupby(by, sort=True, observed=True, dropna=False)
         np.testing.assert_array_equal(ids, g.ngroup().to_numpy())
         pd.testing.assert_frame_equal(keys, g.size().index.to_frame(index=False))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[2024, 2021, 2022, 2023, 2021], [2024, 2019, 2024], [7], [-3, 5, 0, 5], [0, 2**40]],
+)
+def test_factorize_of_integers_as_pandas(values):
+    """Every value of the range present (years), gaps, one value, negatives, a wide range."""
+    s = pd.Series(values, dtype="int64")
+    codes, uniques = factorize(s)
+    want_codes, want_uniques = pd.factorize(s, sort=True, use_na_sentinel=False)
+    np.testing.assert_array_equal(codes, want_codes)
+    pd.testing.assert_index_equal(uniques, want_uniques)
 
 
 @pytest.mark.parametrize("runs", [1, 3, 50])
