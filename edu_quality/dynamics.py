@@ -114,7 +114,7 @@ def _text(codes: np.ndarray, labels: Sequence[str]) -> pd.Series:
     # the last place, −1, for the missing ones (code −1)
     cats, place = np.unique(np.array(list(labels), dtype=object), return_inverse=True)
     lookup = np.append(place.reshape(-1), -1).astype(np.int8 if len(cats) < 127 else np.int64)
-    codes = lookup[np.asarray(codes, dtype=np.int64)]
+    codes = lookup[np.asarray(codes)]  # integers of any width; −1 takes the last place
     return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype="str")))
 
 
@@ -259,7 +259,7 @@ def year_over_year(
     # written in place into one block, which becomes the frame's own (no copies)
     k, m = len(metrics), len(rows)
     numbers = np.empty((len(_NUMBERS), k * m), dtype="float64")
-    verdicts = np.empty(k * m, dtype=np.int64)
+    verdicts = np.empty(k * m, dtype=np.int8)  # places in VERDICTS, −1 for none
     for i, metric in enumerate(metrics):
         if metric in _SHARES:
             nums, den = _SHARES[metric]
@@ -286,17 +286,17 @@ def year_over_year(
     selective = np.tile((before("_selective") > 0) | (now("_selective") > 0), k)
     verdicts[selective] = -1
     out = pd.DataFrame(numbers.T, columns=list(_NUMBERS), index=pd.RangeIndex(k * m), copy=False)
-    which = np.repeat(np.arange(k), m)
+    which = np.repeat(np.arange(k, dtype=np.int8 if k < 128 else np.int64), m)
     place = np.tile(at_now, k)
     front = {c: s[c].array.take(place) for c in keys}
     front["metric"] = _text(which, metrics)
     front["label"] = _text(which, [METRICS[x][0] for x in metrics])
-    front["year_from"] = np.tile(before("year"), k).astype("int64")
+    front["year_from"] = np.tile(before("year").astype("int64"), k)
     front["year_to"] = s["year"].to_numpy().take(place)
     for i, (name, values) in enumerate(front.items()):
         out.insert(i, name, values)
     out["verdict"] = _text(verdicts, VERDICTS)
-    out["caveat"] = _text(np.where(selective, 0, 1), [SELECTIVE_CAVEAT, ""])
+    out["caveat"] = _text(np.where(selective, np.int8(0), np.int8(1)), [SELECTIVE_CAVEAT, ""])
     out.attrs = {**deepcopy(s.attrs), "note": _note(dropped)}  # as taken from the summary
     if len(out) >= LARGE:
         give_back()  # the columns of millions of pairs, freed
