@@ -128,6 +128,7 @@ def load(
         columns[col.name] = values
         headers[col.name] = header
     n = len(raw.data)
+    raw.data = raw.data.iloc[:0]  # the cells, parsed: freed before the checks of the table
     for name, value in fill.items():
         col = spec.column(name)
         values, bad, expected = parse(col, pd.Series([value], dtype=object))
