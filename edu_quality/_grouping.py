@@ -94,7 +94,9 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize(values, sort=True, use_na_sentinel=False)``, faster for small integers.
 
     64-bit integers spanning fewer than a million values are ranked by counting
-    (narrower integers are hashed by pandas faster than they are counted).
+    (narrower integers are hashed by pandas faster than they are counted), and so
+    are 64-bit floats holding such integers or NaN (the counts :func:`on_distinct`
+    gets).
     """
     if values.dtype == np.int64 and len(values):
         v = values.to_numpy()
@@ -106,7 +108,36 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
                 return shifted, pd.Index(np.arange(low, high + 1), dtype=values.dtype)
             rank = np.cumsum(present) - 1
             return rank[shifted], pd.Index(np.flatnonzero(present) + low, dtype=values.dtype)
+    if values.dtype == np.float64 and len(values):
+        found = _whole_numbers(values.to_numpy())
+        if found is not None:
+            return found
     return pd.factorize(values, sort=True, use_na_sentinel=False)
+
+
+def _whole_numbers(v: np.ndarray) -> tuple[np.ndarray, pd.Index] | None:
+    """:func:`factorize` of floats that are whole numbers in a narrow range, or NaN (counts).
+
+    None for anything else — a fraction, an infinity, −0.0 (pandas keeps it apart
+    from 0.0), a range of a million values or more — and for no number at all.
+    """
+    missing = np.isnan(v)
+    known = v[~missing] if missing.any() else v
+    if not len(known):
+        return None
+    low, high = known.min(), known.max()
+    if not (np.isfinite(low) and np.isfinite(high)) or high - low >= 1_000_000:
+        return None
+    if not np.array_equal(known, np.floor(known)) or np.signbit(known[known == 0]).any():
+        return None
+    k = int(high - low) + 1  # the code k: a missing value, last as pandas puts it
+    shifted = np.where(missing, k, v - low).astype(np.int64)
+    present = np.bincount(shifted, minlength=k + 1) > 0
+    rank = np.cumsum(present) - 1
+    uniques = np.flatnonzero(present[:k]) + low
+    if present[k]:
+        uniques = np.append(uniques, np.nan)
+    return rank[shifted], pd.Index(uniques, dtype="float64")
 
 
 def dense_codes(code: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -685,3 +685,25 @@ def test_unknown_schools_error_as_before(region, tmp_path):
         ],
     )
     assert str(err) == str(expected)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [3.0, np.nan, 0.0, 25.0, 3.0, np.nan],
+        [12.0, 12.0],
+        [-2.0, 5.0, np.nan],
+        [0.0, -0.0, 1.0],  # −0.0: pandas keeps it apart
+        [0.5, 1.0],
+        [np.inf, 1.0],
+        [np.nan, np.nan],
+        [0.0, 2.0e6],
+    ],
+)
+def test_factorize_of_counts_as_floats_as_pandas(values):
+    s = pd.Series(values, dtype="float64")
+    codes, uniques = factorize(s)
+    want_codes, want_uniques = pd.factorize(s, sort=True, use_na_sentinel=False)
+    np.testing.assert_array_equal(codes, want_codes)
+    pd.testing.assert_index_equal(uniques, want_uniques)
+    assert [np.signbit(u) for u in uniques] == [np.signbit(u) for u in want_uniques]
