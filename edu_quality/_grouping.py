@@ -165,7 +165,7 @@ def dense_codes(code: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 def by_group(values: np.ndarray, ids: np.ndarray, n_groups: int) -> pd.core.groupby.SeriesGroupBy:
     """``values`` grouped by group number, for pandas' own group kernels (row order kept)."""
     group_of = pd.Categorical.from_codes(ids, categories=pd.RangeIndex(n_groups))
-    return pd.Series(values).groupby(group_of, observed=False, sort=True)
+    return pd.Series(values, copy=False).groupby(group_of, observed=False, sort=True)
 
 
 def aggregate(
