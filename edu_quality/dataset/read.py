@@ -15,7 +15,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .._codes import shared_codes
-from .._memory import LARGE, give_back
 from ..errors import DataError, Problem
 from ..io.limits import DEFAULT_LIMITS, ReadLimits, regular_file
 from ..io.load import Loaded, context_extra, load
@@ -49,8 +48,6 @@ def load_part(
         if loaded.spec is RESULTS_PUPILS:  # compact from here on: the checks group by codes
             loaded.table = compact(loaded.table, RESULTS_PUPILS)
         shared = ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
-    if len(loaded.table) >= LARGE:
-        give_back()  # what reading, parsing and checking the file freed
     return loaded, check_ids(loaded, known), known_works(loaded.table, loaded.spec), shared
 
 
