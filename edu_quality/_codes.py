@@ -8,6 +8,9 @@ Each of them factorises the pupil codes — a hash of a million texts per file o
 a national region, the largest part of reading it. Within :func:`shared_codes`
 the codes of one Arrow-backed column are computed once and given to every
 check that asks for them; outside it, :func:`factorize` is ``pd.factorize``.
+A column made from codes already known (a column parsed once per distinct
+value) is :func:`remember`-ed at once, and :func:`sorted_categorical` turns it
+into the categorical the loader keeps without hashing its texts again.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-__all__ = ["factorize", "shared_codes"]
+__all__ = ["factorize", "remember", "shared_codes", "sorted_categorical"]
 
 _local = threading.local()  # the loader reads two files at a time, one per thread
 
@@ -85,3 +88,50 @@ def _arrow_data(values: object) -> object | None:
     if not isinstance(array, pd.arrays.ArrowExtensionArray):
         return None
     return array.__arrow_array__()  # the array itself, not a conversion
+
+
+def remember(values: pd.Series, codes: np.ndarray, uniques: pd.Index) -> None:
+    """Within :func:`shared_codes`, ``codes, uniques`` are :func:`factorize` of ``values``.
+
+    The caller vouches that they equal ``pd.factorize(values)`` (missing values
+    −1, the uniques in order of first appearance). Outside the block, or for a
+    column not backed by Arrow, nothing is kept.
+
+    Examples
+    --------
+    >>> s = pd.Series(["b", "a", "b"], dtype="str")
+    >>> with shared_codes():
+    ...     remember(s, np.array([0, 1, 0]), pd.Index(["b", "a"], dtype="str"))
+    ...     codes, _ = factorize(s)
+    >>> codes.tolist()
+    [0, 1, 0]
+    """
+    memo = getattr(_local, "memo", None)
+    arrow = _arrow_data(values)
+    if memo is not None and arrow is not None:
+        memo[id(arrow)] = (arrow, codes, uniques, bool((codes < 0).any()))
+
+
+def sorted_categorical(values: pd.Series) -> pd.Series:
+    """``values.astype("category")`` of a text column, from its codes (:func:`factorize`).
+
+    The categories are the distinct texts sorted, as pandas sorts them; the
+    codes are those :func:`factorize` gives, renumbered in that order — no
+    text hashed again where the codes are known.
+
+    Examples
+    --------
+    >>> c = sorted_categorical(pd.Series(["б", None, "а", "б"], dtype="str"))
+    >>> c.cat.categories.tolist(), c.cat.codes.tolist()
+    (['а', 'б'], [1, -1, 0, 1])
+    """
+    codes, uniques = factorize(values)
+    uniques = pd.Index(uniques)
+    order = uniques.argsort()
+    rank = np.empty(len(order) + 1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    rank[-1] = -1  # a missing value (code −1) stays missing
+    dtype = pd.CategoricalDtype(uniques.take(order))
+    return pd.Series(
+        pd.Categorical.from_codes(rank[codes], dtype=dtype), index=values.index, name=values.name
+    )

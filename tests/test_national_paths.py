@@ -200,6 +200,63 @@ def test_shared_codes_are_pandas_codes_and_computed_once(monkeypatch):
     assert len(calls) == 3 and outside[0] is not first[0]
 
 
+TEXTS_TO_SORT = [
+    "Математика",
+    "математика",
+    "Ёлка",
+    "Елка",
+    "ёж",
+    "Zeta",
+    "alpha",
+    " пробел",
+    "10",
+    "9",
+]
+
+
+def test_sorted_categorical_is_astype_category():
+    """Cyrillic with ё, Latin, both cases, digits, a leading space and missing values."""
+    from edu_quality._codes import shared_codes, sorted_categorical
+
+    rng = np.random.default_rng(3)
+    s = pd.Series(rng.choice([*TEXTS_TO_SORT, None], 500), dtype="str", name="subject")
+    s.index = s.index + 7
+    expected = s.astype("category")
+    pd.testing.assert_series_equal(sorted_categorical(s), expected)
+    with shared_codes():  # from remembered codes, the same
+        pd.testing.assert_series_equal(sorted_categorical(s), expected)
+    nothing = pd.Series([None, None], dtype="str")
+    pd.testing.assert_series_equal(sorted_categorical(nothing), nothing.astype("category"))
+
+
+@pytest.mark.parametrize("kind", ["str", "school_id"])
+def test_parsed_column_remembers_the_codes_pandas_gives(kind, monkeypatch):
+    """A text column parsed once per distinct cell: the codes it leaves for the checks and
+    for :func:`~edu_quality.dataset.tables.compact` are ``pd.factorize`` of the parsed column
+    (cells that parse to one value, and missing ones, included)."""
+    from edu_quality import _codes
+    from edu_quality.io.cells import parse_distinct
+    from edu_quality.schema import RESULTS_PUPILS
+
+    col = RESULTS_PUPILS.column("subject" if kind == "str" else "school_id")
+    rng = np.random.default_rng(5)
+    cells = ["Математика", " Математика ", "Русский язык", "русский  язык", "", None, "Химия"]
+    if kind == "school_id":
+        cells = ["010001", " 010001", "010002", "", None, "010003 "]
+    s = pd.Series(rng.choice(cells, 6000), dtype="str")
+    real = pd.factorize
+    with _codes.shared_codes():
+        values, bad, _ = parse_distinct(col, s)
+        monkeypatch.setattr(_codes.pd, "factorize", None)  # the codes are remembered
+        codes, uniques = _codes.factorize(values)
+        monkeypatch.undo()
+        assert not bad.any()
+    want_codes, want_uniques = real(values)
+    np.testing.assert_array_equal(codes, want_codes)
+    pd.testing.assert_index_equal(pd.Index(uniques), want_uniques)
+    assert (codes < 0).any() and len(want_uniques) < len(set(cells)) - 1
+
+
 def test_the_session_default_fills_an_absent_and_an_empty_column(write):
     from edu_quality import read_results
 

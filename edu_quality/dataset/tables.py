@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .._codes import sorted_categorical
 from .._grouping import is_dask
 from .._russian import plural
 from ..schema import TableSpec, dtype_of
@@ -74,7 +75,12 @@ def compact(table: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
         return table
     out = table.copy(deep=False)
     for name in names:
-        out[name] = out[name].astype("category")
+        col = out[name]
+        out[name] = (
+            sorted_categorical(col)
+            if isinstance(col.dtype, pd.StringDtype)
+            else col.astype("category")
+        )
     return out
 
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from .._codes import remember
 from ..marks import parse_marks
 from ..schema import Column, dtype_of, normalize_header
 
@@ -202,4 +203,8 @@ def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str
         return parse(col, s)
     codes, uniques = pd.factorize(s, use_na_sentinel=False)
     values, bad, expected = parse(col, pd.Series(uniques))
-    return (values.take(codes).set_axis(s.index), bad.take(codes).set_axis(s.index), expected)
+    out = values.take(codes).set_axis(s.index)
+    if isinstance(out.dtype, pd.StringDtype):  # its codes follow from those of the cells
+        inner, distinct = pd.factorize(values)
+        remember(out, inner[codes], distinct)
+    return out, bad.take(codes).set_axis(s.index), expected
