@@ -150,8 +150,14 @@ class _Structure:
     """Index arrays of the rule: (school, session) groups of the year, pairs of two years."""
 
     def __init__(self, rows: pd.DataFrame, year: int):
-        self.schools = pd.Index(rows["school_id"].astype("str").unique())
-        sid = self.schools.get_indexer(rows["school_id"].astype("str"))
+        school = rows["school_id"]
+        if isinstance(school.dtype, pd.CategoricalDtype):  # by its codes: no text per row
+            sid, first = pd.factorize(school.cat.codes.to_numpy())  # a missing id: one school
+        else:
+            first = pd.Index(school.astype("str").unique())
+            sid = first.get_indexer(school.astype("str"))
+        #: how many schools are judged (a missing id counts as one, as a text would)
+        self.n_schools = len(first)
         this = (rows["year"] == year).to_numpy()
         self.this = np.flatnonzero(this)
         ses = pd.factorize(rows["session"].to_numpy()[this])[0]
@@ -172,7 +178,7 @@ class _Structure:
 
     def meets(self, hit: np.ndarray) -> np.ndarray:
         """Schools meeting the rule for the hits (share ≥ the rule's) of :attr:`rows`."""
-        k = len(self.schools)
+        k = self.n_schools
         per_group = np.bincount(self.session_group, weights=hit[self.this], minlength=self.n_groups)
         two = np.bincount(self.group_school, weights=per_group >= 2, minlength=k) > 0
         both = hit[self.pair_now] & hit[self.pair_prev]
@@ -305,7 +311,7 @@ def rule_chance(
         "mean": float(counts.mean()) if n_sim else float("nan"),
         "low": float(np.percentile(counts, 5)) if n_sim else float("nan"),
         "high": float(np.percentile(counts, 95)) if n_sim else float("nan"),
-        "schools": len(st.schools),
+        "schools": st.n_schools,
         "n_sim": n_sim,
         "counts": counts,
     }

@@ -139,3 +139,16 @@ def test_rule_chance_counts_equal_a_plain_simulation():
         expected.append(len(set(two.index.get_level_values(0)) | set(both["school_id"])))
     assert ch["counts"].tolist() == expected
     assert len(set(expected)) > 3  # the draws differ: the comparison means something
+
+    # the school codes as a categorical (the loader's), categories in another order, and a
+    # row without one: the schools are numbered by the codes, as by the texts
+    rows.loc[7, "school_id"] = None
+    ids = rows["school_id"].astype("str")
+    categorical = rows.assign(
+        school_id=pd.Categorical(ids, categories=sorted(ids.dropna().unique(), reverse=True))
+    )
+    as_text = rule_chance(rows.assign(school_id=ids), 2023, share=0.3, n_sim=40, seed=3)
+    as_codes = rule_chance(categorical, 2023, share=0.3, n_sim=40, seed=3)
+    assert as_codes["counts"].tolist() == as_text["counts"].tolist()
+    assert as_codes["schools"] == as_text["schools"] == ids.nunique(dropna=False)
+    assert as_codes["observed"] == as_text["observed"]
