@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-__all__ = ["factorize", "remember", "shared_codes", "sorted_categorical"]
+__all__ = ["factorize", "remember", "remembering", "shared_codes", "sorted_categorical"]
 
 _local = threading.local()  # the loader reads two files at a time, one per thread
 
@@ -88,6 +88,19 @@ def _arrow_data(values: object) -> object | None:
     if not isinstance(array, pd.arrays.ArrowExtensionArray):
         return None
     return array.__arrow_array__()  # the array itself, not a conversion
+
+
+def remembering() -> bool:
+    """Whether this thread is within :func:`shared_codes` (codes given are kept).
+
+    Examples
+    --------
+    >>> with shared_codes():
+    ...     inside = remembering()
+    >>> inside, remembering()
+    (True, False)
+    """
+    return getattr(_local, "memo", None) is not None
 
 
 def remember(values: pd.Series, codes: np.ndarray, uniques: pd.Index) -> None:

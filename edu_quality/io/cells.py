@@ -18,7 +18,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from .._codes import remember
+from .._codes import remember, remembering
 from ..marks import parse_marks
 from ..schema import Column, dtype_of, normalize_header
 
@@ -204,7 +204,7 @@ def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str
     codes, uniques = pd.factorize(s, use_na_sentinel=False)
     values, bad, expected = parse(col, pd.Series(uniques))
     out = values.take(codes).set_axis(s.index)
-    if isinstance(out.dtype, pd.StringDtype):  # its codes follow from those of the cells
+    if remembering() and isinstance(out.dtype, pd.StringDtype):  # codes from the cells' codes
         inner, distinct = pd.factorize(values)
         remember(out, inner[codes], distinct)
     return out, bad.take(codes).set_axis(s.index), expected
