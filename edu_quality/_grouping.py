@@ -118,8 +118,9 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 def _whole_numbers(v: np.ndarray) -> tuple[np.ndarray, pd.Index] | None:
     """:func:`factorize` of floats that are whole numbers in a narrow range, or NaN (counts).
 
-    None for anything else — a fraction, an infinity, −0.0 (pandas keeps it apart
-    from 0.0), a range of a million values or more — and for no number at all.
+    None for anything else — a fraction, an infinity, −0.0 (pandas takes it as 0.0
+    but keeps the sign of the first zero it meets), a range of a million values or
+    more — and for no number at all.
     """
     missing = np.isnan(v)
     known = v[~missing] if missing.any() else v
