@@ -441,8 +441,8 @@ def summarize(
         out = _finish(_aggregated_counts(results, by), results.attrs, by, min_n, alpha)
     if added and (out["session"] == SPRING).all():  # spring throughout: the table as before
         out = out.drop(columns="session")
-    if not is_dask(results) and len(results) >= LARGE:
-        give_back()  # the columns made from millions of rows, freed
+    if len(out) >= LARGE or (not is_dask(results) and len(results) >= LARGE):
+        give_back()  # the columns made from millions of rows (or partial counts), freed
     return out
 
 

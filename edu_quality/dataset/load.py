@@ -141,7 +141,11 @@ def load_dataset(
     for path in found["results"]:
         parts += partitions(path, folder) if path.is_dir() else [(path, {}, path.name)]
     if results_engine == "dask":
-        return load_with_dask(folder, found, schools.table, known, parts, pseudonymize_ids, limits)
+        dataset = load_with_dask(
+            folder, found, schools.table, known, parts, pseudonymize_ids, limits
+        )
+        give_back()  # what the workers sent for the checks, freed with the loader's locals
+        return dataset
     read = _read_files(found, parts, pseudonymize_ids, known, limits)
     pupils, aggregates, every, id_errors, shared_in_part, optional = read
     del read
