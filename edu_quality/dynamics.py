@@ -54,6 +54,9 @@ __all__ = [
 
 VERDICTS = ("положительная", "стабильная", "отрицательная")
 
+#: The number columns of :func:`year_over_year`, in their order.
+_NUMBERS = ("value_from", "value_to", "change", "change_low", "change_high")
+
 #: ``caveat`` of a change involving a selective population (no verdict is given).
 SELECTIVE_CAVEAT = (
     "выборочный состав (ЕГЭ 2020 и 2021 сдавали только поступающие в вузы): "
@@ -301,10 +304,6 @@ def year_over_year(
     if len(out) >= LARGE:
         give_back()  # the columns of millions of pairs, freed
     return out
-
-
-#: The number columns of :func:`year_over_year`, in their order.
-_NUMBERS = ("value_from", "value_to", "change", "change_low", "change_high")
 
 
 def _note(dropped: int) -> str:

@@ -179,9 +179,7 @@ def session_of(data: pd.DataFrame) -> pd.Series:
     if "session" not in data.columns:
         return pd.Series(SPRING, index=data.index, dtype="str")
     col = data["session"]
-    if isinstance(col.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(
-        col.cat.categories
-    ):  # each category once, then the codes: no text made per row
+    if _categorical_text(col):  # each category once, then the codes: no text made per row
         texts = pd.array([*col.cat.categories, SPRING], dtype="str")
         codes = col.cat.codes.to_numpy()
         return pd.Series(
@@ -192,16 +190,19 @@ def session_of(data: pd.DataFrame) -> pd.Series:
     return col.astype("object").where(col.notna(), SPRING).astype("str")
 
 
+def _categorical_text(col: pd.Series) -> bool:
+    """Whether ``col`` is a categorical of texts (as the loader keeps the session)."""
+    return isinstance(col.dtype, pd.CategoricalDtype) and pd.api.types.is_string_dtype(
+        col.cat.categories
+    )
+
+
 def _in_session(data: pd.DataFrame, session: str) -> np.ndarray:
     """``session_of(data) == session``, without the column of texts for a column of texts."""
     col = data.get("session")
     if col is None:
         return np.full(len(data), session == SPRING)
-    if not (
-        isinstance(col.dtype, pd.StringDtype)
-        or isinstance(col.dtype, pd.CategoricalDtype)
-        and pd.api.types.is_string_dtype(col.cat.categories)
-    ):
+    if not (isinstance(col.dtype, pd.StringDtype) or _categorical_text(col)):
         return (session_of(data) == session).to_numpy(dtype=bool)
     hit = (col == session).to_numpy(dtype=bool, na_value=False)
     return hit | col.isna().to_numpy() if session == SPRING else hit
@@ -230,8 +231,7 @@ def _matches(data: pd.DataFrame, status: str, *, outside_subjects: bool = False)
             held = data["subject"].isin(f.subjects.split(";")).to_numpy(dtype=bool, na_value=False)
             hit &= ~held if outside_subjects else held
         hits |= hit
-    out[:] = hits
-    return out
+    return pd.Series(hits, index=data.index)
 
 
 def exam_not_held(data: pd.DataFrame) -> pd.Series:

@@ -146,10 +146,9 @@ def load_dataset(
         )
         give_back()  # what the workers sent for the checks, freed with the loader's locals
         return dataset
-    read = _read_files(found, parts, pseudonymize_ids, known, limits)
-    pupils, aggregates, every, id_errors, shared_in_part, optional = read
-    del read
-    notes: list[str] = []
+    pupils, aggregates, every, id_errors, shared_in_part, optional = _read_files(
+        found, parts, pseudonymize_ids, known, limits
+    )
     for file, (problems, total) in id_errors.items():
         if problems:
             raise DataError(file, problems, total=total)
@@ -171,7 +170,7 @@ def load_dataset(
     result_years = set(results["year"].unique().tolist()) | set(
         aggregated["year"].unique().tolist()
     )
-    notes += dataset_notes(shared, result_years, optional)
+    notes = dataset_notes(shared, result_years, optional)
     dataset = Dataset(
         schools=schools.table,
         results=results,
