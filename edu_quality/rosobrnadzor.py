@@ -153,9 +153,8 @@ class _Structure:
         school = rows["school_id"]
         if isinstance(school.dtype, pd.CategoricalDtype):  # by its codes: no text per row
             sid, first = pd.factorize(school.cat.codes.to_numpy())  # a missing id: one school
-        else:
-            first = pd.Index(school.astype("str").unique())
-            sid = first.get_indexer(school.astype("str"))
+        else:  # in order of first appearance, a missing id one school
+            sid, first = pd.factorize(school.astype("str"), use_na_sentinel=False)
         #: how many schools are judged (a missing id counts as one, as a text would)
         self.n_schools = len(first)
         this = (rows["year"] == year).to_numpy()
