@@ -37,6 +37,7 @@ from .._files import (
     sha256_file,
     staging_folder,
 )
+from .._pool import stop_pool
 from ..errors import DataError, WriteError, os_error_text
 from ..io.limits import DEFAULT_LIMITS, ReadLimits
 from ..scales import read_scales
@@ -443,28 +444,10 @@ def _read_vpr_files(
             thread.start()  # the workers are forked by now
             for fut in as_completed(futures):
                 done(*fut.result())
+            pool.shutdown()
         except BaseException:  # Ctrl+C or an error: stop now, not after every queued file
-            # the workers' processes (the executor has no public way to stop a running task)
-            workers_running = list((getattr(pool, "_processes", None) or {}).values())
-            manager = getattr(pool, "_executor_manager_thread", None)  # shutdown forgets it
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in workers_running:
-                process.terminate()
-            for process in workers_running:
-                process.join(5)
-            # a worker stopped while it sent its result leaves the executor's manager thread
-            # waiting for the rest of the message, and the exit joining that thread for ever:
-            # with this process's end of the pipe closed too, it reads the end of the file
-            writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
-            if writer is not None:
-                writer.close()
-            # the manager thread then closes its wake-up pipe; the interpreter's exit writes to
-            # that pipe unless it is closed already, and a close between the two printed
-            # «OSError: Bad file descriptor» after the message (Python 3.11): wait for it here
-            if manager is not None:
-                manager.join(5)
+            stop_pool(pool)
             raise
-        pool.shutdown()
         thread.join()
     else:
         for f in todo:
