@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-__all__ = ["factorize", "remember", "remembering", "shared_codes", "sorted_categorical"]
+__all__ = ["factorize", "forget", "remember", "remembering", "shared_codes", "sorted_categorical"]
 
 _local = threading.local()  # the loader reads two files at a time, one per thread
 
@@ -123,6 +123,28 @@ def remember(values: pd.Series, codes: np.ndarray, uniques: pd.Index) -> None:
     arrow = _arrow_data(values)
     if memo is not None and arrow is not None:
         memo[id(arrow)] = (arrow, codes, uniques, bool((codes < 0).any()))
+
+
+def forget(values: pd.Series) -> None:
+    """Within :func:`shared_codes`, drop the codes kept for ``values`` (a column no longer read).
+
+    The column and its codes are freed with the last other reference to them,
+    not at the end of the block: a file's raw cells, once parsed.
+
+    Examples
+    --------
+    >>> s = pd.Series(["a", "b"], dtype="str")
+    >>> with shared_codes():
+    ...     first = factorize(s)[0]
+    ...     forget(s)
+    ...     again = factorize(s)[0]
+    >>> first is again
+    False
+    """
+    memo = getattr(_local, "memo", None)
+    arrow = _arrow_data(values)
+    if memo is not None and arrow is not None:
+        memo.pop(id(arrow), None)
 
 
 def sorted_categorical(values: pd.Series) -> pd.Series:

@@ -176,6 +176,30 @@ def test_a_lone_header_like_cell_is_no_repeated_header(write):
     assert table["school_id"].tolist().count("Код ОО") == 1
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_total_row_is_found_among_many_schools(write, tmp_path, suffix):
+    """A column of many distinct codes is sifted for «итог»/«всего» before the rule is matched."""
+    from edu_quality import read_results
+    from edu_quality.errors import DataError
+
+    rows = [
+        f"2022;ВПР;Математика;5;{1000 + i};P{i:04d};{10 + i % 5};{2 + i % 4}" for i in range(300)
+    ]
+    rows[250] = "2022;ВПР;Математика;5;ИТОГО по району;P9999;12;3"
+    rows[10] = "2022;ВПР;Математика;5;Всегоднев;P9998;12;3"  # a school, not a total
+    path = write("r.csv", "\n".join([PUPIL_COLUMNS, *rows]) + "\n")
+    if suffix == ".parquet":
+        frame = pd.read_csv(path, sep=";", dtype=str)
+        path = tmp_path / "r.parquet"
+        frame.astype("str").to_parquet(path)
+    with pytest.raises(DataError) as err:
+        read_results(path)
+    assert "строка итогов «ИТОГО по району»" in str(err.value)
+    assert err.value.column == "Код ОО" and len(err.value.problems) == 1
+    rows[250] = "2022;ВПР;Математика;5;1250;P0250;12;3"
+    assert len(read_results(write("ok.csv", "\n".join([PUPIL_COLUMNS, *rows]) + "\n"))) == 300
+
+
 def test_shared_codes_are_pandas_codes_and_computed_once(monkeypatch):
     from edu_quality import _codes
 

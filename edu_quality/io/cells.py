@@ -18,7 +18,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from .._codes import remember, remembering
+from .._codes import factorize, remember, remembering
 from ..marks import parse_marks
 from ..schema import Column, dtype_of, normalize_header
 
@@ -201,10 +201,15 @@ def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str
         or (s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) != "string")
     ):
         return parse(col, s)
-    codes, uniques = pd.factorize(s, use_na_sentinel=False)
-    values, bad, expected = parse(col, pd.Series(uniques))
+    codes, uniques = factorize(s)  # the layout checks' codes of these cells, if they had them
+    missing = len(uniques)  # a missing cell: one more distinct value, the last
+    codes = np.where(codes < 0, missing, codes) if (codes < 0).any() else codes
+    uniques = pd.Series(uniques).reindex(range(missing + 1))
+    values, bad, expected = parse(col, uniques)
     out = values.take(codes).set_axis(s.index)
-    if remembering() and isinstance(out.dtype, pd.StringDtype):  # codes from the cells' codes
+    if remembering() and isinstance(out.dtype, pd.StringDtype) and values.iloc[-1:].isna().all():
+        # codes from the cells' codes: the distinct values in the order of the cells,
+        # so the parsed ones in the order they first come (a missing cell stays missing)
         inner, distinct = pd.factorize(values)
         remember(out, inner[codes], distinct)
     return out, bad.take(codes).set_axis(s.index), expected

@@ -199,6 +199,7 @@ def _fmt(v: object) -> str:
 
 
 _TOTAL_ROW = r"^\s*(?:итого|всего|итог)(?:\s*[:.]|\s+по\b|\s*$)"
+_TOTAL_WORDS = "итог|всего"  # in every match of _TOTAL_ROW
 _NUMERIC_KINDS = frozenset({"int", "float", "share", "mark", "bool", "year"})
 
 
@@ -243,7 +244,7 @@ def layout_problems(raw: Raw, names: dict[int, str], spec: TableSpec) -> list[Pr
         if col is None or col.kind in _NUMERIC_KINDS or col.name == "pupil_id":
             continue
         s = raw.data[pos]
-        totals = [u for u in pd.unique(s) if isinstance(u, str) and total_row.match(u)]
+        totals = [u for u in _total_candidates(s) if isinstance(u, str) and total_row.match(u)]
         if not totals:
             continue
         for i in np.flatnonzero(s.isin(totals).to_numpy(dtype=bool))[:PER_COLUMN_PROBLEMS]:
@@ -256,6 +257,21 @@ def layout_problems(raw: Raw, names: dict[int, str], spec: TableSpec) -> list[Pr
                 )
             )
     return problems
+
+
+def _total_candidates(values: pd.Series) -> list[object]:
+    """The distinct values of a column that may be an «Итого» row (a superset, in order).
+
+    The distinct texts are those the other checks of the file factorise
+    (:func:`~edu_quality._codes.factorize`); a column of Arrow texts is sifted
+    at once for «итог» and «всего» in any case, and only those are matched
+    one by one with :data:`_TOTAL_ROW`.
+    """
+    _, uniques = factorize(values)
+    if isinstance(uniques.dtype, pd.StringDtype) and len(uniques) > 64:
+        maybe = uniques.str.contains(_TOTAL_WORDS, case=False, regex=True)
+        uniques = uniques[np.asarray(maybe, dtype=bool)]
+    return uniques.tolist()
 
 
 _EDGE_MARKS = "\"'«»*.:"
@@ -279,7 +295,7 @@ def _header_like(values: pd.Series, keys: frozenset[str]) -> np.ndarray:
     sifted together by :func:`_plain_candidates`; only the few left are tested
     one by one.
     """
-    codes, uniques = pd.factorize(values)
+    codes, uniques = factorize(values)  # shared with the other checks of the file
     squeezed = {_squeezed(k) for k in keys}
     look = _plain_candidates(uniques, squeezed)
     items = uniques if look is None else np.asarray(uniques, dtype=object)[look]

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._codes import forget
 from ..errors import DataError, Problem
 from ..schema import (
     SCHOOLS,
@@ -117,6 +118,7 @@ def load(
         else:
             continue
         values, bad, expected = (parse_distinct if typed else parse)(col, raw.data[pos])
+        forget(raw.data[pos])  # its codes, shared by the layout checks and the parsing
         if bad.any():
             found, n = problem_cells(raw.rows, header, as_text(raw.data[pos]), bad, expected)
             problems += found
