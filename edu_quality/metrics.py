@@ -16,7 +16,7 @@ n2…n5 the counts of each mark:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from copy import deepcopy
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ from .reliability import drop_unreliable
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "DEFAULT_BY",
@@ -312,6 +313,7 @@ def summarize(
     min_n: int = 5,
     alpha: float = 0.05,
     include_unreliable: bool = False,
+    where: Callable[[pd.DataFrame], ArrayLike] | None = None,
 ) -> pd.DataFrame:
     """Metrics per group, from pupil-level or aggregated results.
 
@@ -340,6 +342,13 @@ def summarize(
     include_unreliable : bool
         Count the rows of unreliable protocols too (column ``unreliable``,
         :mod:`edu_quality.reliability`); by default they are left out.
+    where : callable, optional
+        Keep only the groups for which ``where(keys)`` is True: ``keys`` holds
+        the grouping columns (``session`` included when added), one row per
+        group, and the callable returns one flag per row. The table equals
+        ``out.loc[where(out)]`` — the same rows, index and columns — without
+        computing the metrics of the others or copying the whole table to
+        leave them out (a country's summary has millions of rows).
 
     Returns
     -------
@@ -433,13 +442,28 @@ def summarize(
     _check_columns(results, by, "summarize")
     results = drop_unreliable(results, include_unreliable=include_unreliable)
     if is_dask(results):
-        out = _finish(_dask_counts(results, by), results._meta.attrs, by, min_n, alpha)
+        counts, attrs = _dask_counts(results, by), results._meta.attrs
     elif is_pupil_level(results):
-        out = _finish(_pupil_counts(results, by), results.attrs, by, min_n, alpha)
+        counts, attrs = _pupil_counts(results, by), results.attrs
     else:
         _check_columns(results, ["participants"], "summarize")
-        out = _finish(_aggregated_counts(results, by), results.attrs, by, min_n, alpha)
-    if added and (out["session"] == SPRING).all():  # spring throughout: the table as before
+        counts, attrs = _aggregated_counts(results, by), results.attrs
+    spring = added and bool((counts["session"] == SPRING).all())  # of every group, kept or not
+    kept = None
+    if where is not None:
+        keep = np.asarray(where(counts[by]), dtype=bool)
+        if len(keep) != len(counts):
+            raise ValueError(
+                f"Параметр `where`: нужен один признак на группу ({len(counts)}), "
+                f"получено {len(keep)}"
+            )
+        if not keep.all():
+            kept = counts.index[keep]  # the index ``out.loc[flags]`` would have
+            counts = counts.loc[keep].reset_index(drop=True)
+    out = _finish(counts, attrs, by, min_n, alpha)
+    if kept is not None:
+        out.index = kept
+    if spring:  # spring throughout: the table as before
         out = out.drop(columns="session")
     if len(out) >= LARGE or (not is_dask(results) and len(results) >= LARGE):
         give_back()  # the columns made from millions of rows (or partial counts), freed

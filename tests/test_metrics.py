@@ -214,3 +214,38 @@ def test_bad_options():
         summarize(pd.DataFrame({"school_id": [], "participants": []}), by=["school_id"], alpha=2)
     with pytest.raises(eq.DataError, match="нет столбцов municipality"):
         summarize(pd.DataFrame({"school_id": ["1"], "participants": [3]}), by=["municipality"])
+
+
+def _with_autumn(p: pd.DataFrame) -> pd.DataFrame:
+    """``p`` with a session column: a few schools' works of one year written in autumn."""
+    autumn = p["school_id"].isin(p["school_id"].unique()[:2]) & (p["year"] == p["year"].max())
+    return p.assign(session=np.where(autumn, "осень", "весна"))
+
+
+@pytest.mark.parametrize("engine", ["pupils", "aggregated", "dask"])
+def test_where_equals_the_rows_of_the_whole_summary(rng, engine):
+    """``where`` leaves groups out before their metrics: the rows, index and columns of ``.loc``."""
+    p = _with_autumn(pupils(rng))
+    data = p
+    if engine == "aggregated":
+        data = summarize(p)[["school_id", "assessment", "subject", "grade", "year", "session"]]
+        data = data.assign(participants=5, not_admitted=0, n2=1, mean_score=12.5)
+    elif engine == "dask":
+        dd = pytest.importorskip("dask.dataframe")
+        data = dd.from_pandas(p, npartitions=3)
+
+    def odd_schools(keys: pd.DataFrame) -> np.ndarray:
+        return keys["school_id"].isin(["S1", "S3"]).to_numpy()
+
+    def spring(keys: pd.DataFrame) -> pd.Series:
+        return keys["session"] == "весна"
+
+    whole = summarize(data)
+    assert "session" in whole.columns and whole.index.equals(pd.RangeIndex(len(whole)))
+    for where in (odd_schools, spring, lambda keys: np.ones(len(keys), dtype=bool)):
+        kept = summarize(data, where=where)
+        pd.testing.assert_frame_equal(kept, whole.loc[np.asarray(where(whole), dtype=bool)])
+    # every autumn group left out: the column stays, as in the whole summary
+    assert "session" in summarize(data, where=spring).columns
+    with pytest.raises(ValueError, match="Параметр `where`: нужен один признак на группу"):
+        summarize(data, where=lambda keys: [True])

@@ -48,6 +48,9 @@ def school_summaries(
     only the summary, one row per school and procedure, comes back. Nothing
     else of :func:`~edu_quality.identify.classify` reads the pupil rows.
 
+    The procedures left out are never summarised (``summarize(..., where=...)``):
+    a country's summary is not copied to drop them. The rows are numbered from 0.
+
     Examples
     --------
     >>> from edu_quality.demo import sample_folder
@@ -57,7 +60,15 @@ def school_summaries(
     True
     """
     by = ["school_id", *PROCEDURE, "year"]
-    opts = {"min_n": min_n, "include_unreliable": include_unreliable}
+
+    def judged(keys: pd.DataFrame) -> pd.Series:  # left out before their metrics are computed
+        keys = keys.assign(session=session_of(keys)) if "session" in keys.columns else keys
+        drop = exam_not_held(keys)
+        if not include_selective:
+            drop |= selective_population(keys)
+        return ~drop
+
+    opts = {"min_n": min_n, "include_unreliable": include_unreliable, "where": judged}
     parts = []
     for t in (dataset.results, dataset.aggregates):
         if is_dask(t):  # its length would cost a pass over the files: look at the summary
@@ -68,14 +79,11 @@ def school_summaries(
             parts.append(summarize(t, by, **opts))
     if not parts:
         return summarize(dataset.aggregates, by, **opts)
-    s = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    joined = len(parts) > 1
+    s = pd.concat(parts, ignore_index=True) if joined else parts[0].reset_index(drop=True)
     del parts  # joined: gone before the memory is given back
     if "session" in s.columns:  # a part without autumn works has no column: spring
         s["session"] = session_of(s)
-    drop = exam_not_held(s)
-    if not include_selective:
-        drop |= selective_population(s)
-    s = s.loc[~drop]
-    if len(s) >= LARGE:
-        give_back()  # the summaries before the rows were left out
+    if joined and len(s) >= LARGE:
+        give_back()  # the parts, joined
     return s
