@@ -22,7 +22,7 @@ out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from copy import deepcopy
 from dataclasses import dataclass
 
@@ -235,8 +235,57 @@ def year_over_year(
     absent = sorted(needed - set(s.columns))
     if absent:  # as the selection of missing columns says it
         raise KeyError(f"{absent} not in index")
-    # rows in series order, then year (as sort_values: stable, missing last); the
-    # year before is the row above in the same series
+    s, at_now, at_before = _pairs(s, keys)
+
+    def now(col: str) -> np.ndarray:
+        return s[col].to_numpy(dtype="float64", na_value=np.nan)[at_now]
+
+    def before(col: str) -> np.ndarray:
+        return s[col].to_numpy(dtype="float64", na_value=np.nan)[at_before]
+
+    # the numbers, metric after metric, each with every pair of years of every series:
+    # written in place into one block, whose rows become the frame's columns (no copies)
+    k, m = len(metrics), len(at_now)
+    numbers = np.empty((len(_NUMBERS), k * m), dtype="float64")
+    verdicts = np.empty(k * m, dtype=np.int8)  # places in VERDICTS, −1 for none
+    for i, metric in enumerate(metrics):
+        part = slice(i * m, (i + 1) * m)
+        for row, values in enumerate(_changes(metric, now, before, alpha)):
+            numbers[row, part] = values
+        low, high = numbers[_NUMBERS.index("change_low"), part], numbers[-1, part]
+        verdicts[part] = _verdict_codes(low, high, metric)
+    # a selective population (ЕГЭ 2020, 2021) on either side: labelled, no verdict
+    selective = np.tile((before("_selective") > 0) | (now("_selective") > 0), k)
+    verdicts[selective] = -1
+    place = np.tile(at_now, k)
+    columns = {c: s[c].array.take(place) for c in keys}
+    year_to = s["year"].to_numpy().take(place)
+    del place
+    which = np.repeat(np.arange(k, dtype=np.int8 if k < 128 else np.int64), m)
+    columns["metric"] = _text(which, metrics)
+    columns["label"] = _text(which, [METRICS[x][0] for x in metrics])
+    del which
+    columns["year_from"] = np.tile(before("year").astype("int64"), k)
+    columns["year_to"] = year_to
+    columns.update({name: numbers[row] for row, name in enumerate(_NUMBERS)})
+    columns["verdict"] = _text(verdicts, VERDICTS)
+    columns["caveat"] = _text(np.where(selective, np.int8(0), np.int8(1)), [SELECTIVE_CAVEAT, ""])
+    # the columns as they are: inserting them one by one would copy each
+    out = pd.DataFrame(columns, index=pd.RangeIndex(k * m), copy=False)
+    del columns
+    out.attrs = {**deepcopy(s.attrs), "note": _note(dropped)}  # as taken from the summary
+    if len(out) >= LARGE:
+        give_back()  # the columns of millions of pairs, freed
+    return out
+
+
+def _pairs(s: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The rows of ``s`` of each pair of years of a series: the year of the change, the year before.
+
+    The rows in series order, then year (as ``sort_values``: stable, missing
+    last); the year before is the row above in the same series. Without keys
+    ``s`` comes back sorted by year.
+    """
     if keys:
         ids = groups(s, keys)[0]
         order = np.lexsort((factorize(s["year"])[0], ids))
@@ -249,61 +298,39 @@ def year_over_year(
     year = s["year"].to_numpy(dtype="float64", na_value=np.nan)[order]
     has_prev[1:] &= ~np.isnan(year[:-1])
     rows = np.flatnonzero(has_prev)
-    # the rows of ``s`` of each pair: the year of the change, and the year before
-    at_now, at_before = order[rows], order[rows - 1]
+    return s, order[rows], order[rows - 1]
 
-    def now(col: str) -> np.ndarray:
-        return s[col].to_numpy(dtype="float64", na_value=np.nan)[at_now]
 
-    def before(col: str) -> np.ndarray:
-        return s[col].to_numpy(dtype="float64", na_value=np.nan)[at_before]
+def _changes(
+    metric: str,
+    now: Callable[[str], np.ndarray],
+    before: Callable[[str], np.ndarray],
+    alpha: float,
+) -> tuple[np.ndarray, ...]:
+    """The value before, the value after, the change and its interval, of every pair of years.
 
-    # the numbers, metric after metric, each with every pair of years of every series:
-    # written in place into one block, which becomes the frame's own (no copies)
-    k, m = len(metrics), len(rows)
-    numbers = np.empty((len(_NUMBERS), k * m), dtype="float64")
-    verdicts = np.empty(k * m, dtype=np.int8)  # places in VERDICTS, −1 for none
-    for i, metric in enumerate(metrics):
-        if metric in _SHARES:
-            nums, den = _SHARES[metric]
-            c_to = sum(now(c) for c in nums)
-            c_from = sum(before(c) for c in nums)
-            n_to = now(den)
-            n_from = before(den)
-            change, low, high = on_distinct(
-                lambda *a: newcombe(*a, alpha=alpha), c_from, n_from, c_to, n_to
-            )
-            with np.errstate(invalid="ignore", divide="ignore"):
-                v_from = c_from / np.where(n_from > 0, n_from, np.nan)
-                v_to = c_to / np.where(n_to > 0, n_to, np.nan)
-        else:
-            mean, sd, n = _MEANS[metric]
-            v_to = now(mean)
-            v_from = before(mean)
-            change, low, high = _welch(v_from, before(sd), before(n), v_to, now(sd), now(n), alpha)
-        part = slice(i * m, (i + 1) * m)
-        for row, values in enumerate((v_from, v_to, change, low, high)):
-            numbers[row, part] = values
-        verdicts[part] = _verdict_codes(low, high, metric)
-    # a selective population (ЕГЭ 2020, 2021) on either side: labelled, no verdict
-    selective = np.tile((before("_selective") > 0) | (now("_selective") > 0), k)
-    verdicts[selective] = -1
-    out = pd.DataFrame(numbers.T, columns=list(_NUMBERS), index=pd.RangeIndex(k * m), copy=False)
-    which = np.repeat(np.arange(k, dtype=np.int8 if k < 128 else np.int64), m)
-    place = np.tile(at_now, k)
-    front = {c: s[c].array.take(place) for c in keys}
-    front["metric"] = _text(which, metrics)
-    front["label"] = _text(which, [METRICS[x][0] for x in metrics])
-    front["year_from"] = np.tile(before("year").astype("int64"), k)
-    front["year_to"] = s["year"].to_numpy().take(place)
-    for i, (name, values) in enumerate(front.items()):
-        out.insert(i, name, values)
-    out["verdict"] = _text(verdicts, VERDICTS)
-    out["caveat"] = _text(np.where(selective, np.int8(0), np.int8(1)), [SELECTIVE_CAVEAT, ""])
-    out.attrs = {**deepcopy(s.attrs), "note": _note(dropped)}  # as taken from the summary
-    if len(out) >= LARGE:
-        give_back()  # the columns of millions of pairs, freed
-    return out
+    A share: the difference of two proportions with Newcombe's interval; a
+    mean: the difference of two means with Welch's (:func:`_welch`).
+    ``now(col)`` and ``before(col)`` give a column at the pairs' two rows.
+    """
+    if metric in _SHARES:
+        nums, den = _SHARES[metric]
+        c_to = sum(now(c) for c in nums)
+        c_from = sum(before(c) for c in nums)
+        n_to = now(den)
+        n_from = before(den)
+        change, low, high = on_distinct(
+            lambda *a: newcombe(*a, alpha=alpha), c_from, n_from, c_to, n_to
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v_from = c_from / np.where(n_from > 0, n_from, np.nan)
+            v_to = c_to / np.where(n_to > 0, n_to, np.nan)
+        return v_from, v_to, change, low, high
+    mean, sd, n = _MEANS[metric]
+    v_to = now(mean)
+    v_from = before(mean)
+    change, low, high = _welch(v_from, before(sd), before(n), v_to, now(sd), now(n), alpha)
+    return v_from, v_to, change, low, high
 
 
 def _note(dropped: int) -> str:

@@ -121,6 +121,8 @@ def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     marked = wrote & has_mark
     ids, out = groups(results, by)
     g = len(out)
+    # each array of a row is let go once counted: a country has 12 million rows, and the
+    # mean and deviation of the scores below need memory of their own
     # flags of a row: 1 wrote the work, 2 not admitted, 4 has a score (one byte a row)
     byte = np.uint8
     state = (
@@ -128,26 +130,31 @@ def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         + (~admitted).view(byte) * byte(2)
         + (wrote & has_score).view(byte) * byte(4)
     )
+    del admitted, has_mark, has_score
     flags = _tally(ids, g, state, 8)
+    del state
+    # sums of a few columns, added one to another (a row sum over 8 states is slower)
+    out["participants"] = flags[:, 1] + flags[:, 3] + flags[:, 5] + flags[:, 7]
+    out["not_admitted"] = flags[:, 2] + flags[:, 3] + flags[:, 6] + flags[:, 7]
+    score_n = flags[:, 4] + flags[:, 5] + flags[:, 6] + flags[:, 7]
+    del flags
     # mark of a participant: 0 none, 1–4 the marks 2–5, 5 another mark
     which = np.where(marked, byte(5), byte(0))
     for k in (2, 3, 4, 5):
         which[marked & (mark == k)] = k - 1
+    del mark, marked
     marks = _tally(ids, g, which, 6)
-    # sums of a few columns, added one to another (a row sum over 8 states is slower)
-    out["participants"] = flags[:, 1] + flags[:, 3] + flags[:, 5] + flags[:, 7]
-    out["not_admitted"] = flags[:, 2] + flags[:, 3] + flags[:, 6] + flags[:, 7]
-    for k in (2, 3, 4, 5):
-        out[f"n{k}"] = marks[:, k - 1]
-    stats = by_group(np.where(wrote, score, np.nan), ids, g).agg(["mean", "std"])
-    out["mean_score"] = stats["mean"].to_numpy()
-    out["score_sd"] = stats["std"].to_numpy()
-    out["score_n"] = flags[:, 4] + flags[:, 5] + flags[:, 6] + flags[:, 7]
+    del which
     # marks unknown for some participants (e.g. ЕГЭ has no marks): counts unknown
     with_mark = marks[:, 1] + marks[:, 2] + marks[:, 3] + marks[:, 4] + marks[:, 5]
     unknown = with_mark < out["participants"].to_numpy()
-    for c in _COUNTS:
-        out[c] = out[c].astype("float64").where(~unknown)
+    for k in (2, 3, 4, 5):
+        out[f"n{k}"] = pd.Series(marks[:, k - 1], index=out.index).astype("float64").where(~unknown)
+    del marks, with_mark
+    stats = by_group(np.where(wrote, score, np.nan), ids, g).agg(["mean", "std"])
+    out["mean_score"] = stats["mean"].to_numpy()
+    out["score_sd"] = stats["std"].to_numpy()
+    out["score_n"] = score_n
     return out
 
 
