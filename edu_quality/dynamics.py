@@ -34,7 +34,7 @@ from ._grouping import factorize, groups, on_distinct
 from ._memory import LARGE, give_back
 from ._russian import plural
 from .errors import DataError
-from .exam_years import exam_not_held, selective_population
+from .exam_years import FACT_COLUMNS, exam_not_held, selective_population
 from .intervals import newcombe, wilson
 from .metrics import METRICS
 
@@ -420,9 +420,13 @@ def trend(
     (0.183, 'отрицательная')
     """
     check_option("metric", metric, list(_SHARES))
-    s, dropped = _prepare(summary, include_no_exam, drop_selective=True)
-    keys = _keys(s, by)
+    keys = _keys(summary, by)
     nums, den = _SHARES[metric]
+    # the columns read (the keys, the year, those the exam years and the share need):
+    # the rows left out are copied without the other columns of the summary
+    read = [*keys, "year", *FACT_COLUMNS, "participants", "not_admitted", *nums, den]
+    summary = summary[[c for c in dict.fromkeys(read) if c in summary.columns]]
+    s, dropped = _prepare(summary, include_no_exam, drop_selective=True)
     count = sum(s[c].to_numpy(dtype="float64", na_value=np.nan) for c in nums)
     n = s[den].to_numpy(dtype="float64", na_value=np.nan)
     use = ~np.isnan(count) & (n > 0)

@@ -51,6 +51,7 @@ import pandas as pd
 __all__ = [
     "AUTUMN",
     "EXAM_STATUSES",
+    "FACT_COLUMNS",
     "SESSIONS",
     "SPRING",
     "exam_not_held",
@@ -66,6 +67,9 @@ SPRING = "весна"
 AUTUMN = "осень"
 #: Sessions of a school year, in order.
 SESSIONS = (AUTUMN, SPRING)
+
+#: The columns :func:`exam_not_held` and :func:`selective_population` look at.
+FACT_COLUMNS = ("assessment", "year", "session", "subject")
 
 #: Statuses of :func:`exam_years`.
 EXAM_STATUSES = ("не проводился", "выборочный состав", "частично", "перенесён")
