@@ -252,7 +252,8 @@ def year_over_year(
         part = slice(i * m, (i + 1) * m)
         for row, values in enumerate(_changes(metric, now, before, alpha)):
             numbers[row, part] = values
-        low, high = numbers[_NUMBERS.index("change_low"), part], numbers[-1, part]
+        low = numbers[_NUMBERS.index("change_low"), part]
+        high = numbers[_NUMBERS.index("change_high"), part]
         verdicts[part] = _verdict_codes(low, high, metric)
     # a selective population (ЕГЭ 2020, 2021) on either side: labelled, no verdict
     selective = np.tile((before("_selective") > 0) | (now("_selective") > 0), k)

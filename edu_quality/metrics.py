@@ -426,6 +426,11 @@ def summarize(
     >>> float(row["share_2"]), bool(np.isnan(row["quality_rate"]))
     (0.625, True)
 
+    Groups left out before their metrics are computed (here, every year up to 2022):
+
+    >>> len(summarize(agg, where=lambda keys: keys["year"] > 2022))
+    0
+
     The same table from a Dask DataFrame, a school's pupils in two partitions:
 
     >>> import dask.dataframe as dd

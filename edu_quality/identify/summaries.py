@@ -62,8 +62,7 @@ def school_summaries(
     by = ["school_id", *PROCEDURE, "year"]
 
     def judged(keys: pd.DataFrame) -> pd.Series:  # left out before their metrics are computed
-        keys = keys.assign(session=session_of(keys)) if "session" in keys.columns else keys
-        drop = exam_not_held(keys)
+        drop = exam_not_held(keys)  # a missing session is spring, as session_of says
         if not include_selective:
             drop |= selective_population(keys)
         return ~drop
