@@ -23,7 +23,7 @@ from ..schema import CONTEXT, RESULTS_AGGREGATED, RESULTS_PUPILS, match_columns
 from .checks import known_works
 from .files import OPTIONAL
 from .ids import check_ids, ids_in_several_schools
-from .tables import compact, empty_table
+from .tables import compact, empty_table, in_one_piece
 
 __all__ = ["load_part", "optional_tables", "read_part", "submit_optional"]
 
@@ -48,6 +48,7 @@ def load_part(
         if loaded.spec is RESULTS_PUPILS:  # compact from here on: the checks group by codes
             loaded.table = compact(loaded.table, RESULTS_PUPILS)
         shared = ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
+    loaded.table = in_one_piece(loaded.table)  # the file's other columns are freed by now
     return loaded, check_ids(loaded, known), known_works(loaded.table, loaded.spec), shared
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyarrow as pa
 
 from .._codes import sorted_categorical
 from .._grouping import is_dask
@@ -28,6 +29,7 @@ __all__ = [
     "compact",
     "dataset_notes",
     "empty_table",
+    "in_one_piece",
     "rows_label",
     "same_categories",
     "union_of_categories",
@@ -81,6 +83,44 @@ def compact(table: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
             if isinstance(col.dtype, pd.StringDtype)
             else col.astype("category")
         )
+    return out
+
+
+def in_one_piece(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with each Arrow-backed column held in one piece of memory.
+
+    A text column read from Parquet comes in one chunk per row group,
+    allocated among the chunks of the file's other columns. Kept for the
+    dataset while the others are freed, those chunks leave Arrow's allocator
+    pages it cannot give back — about 35 MB for each file of 2 million pupil
+    results. Copied once into one piece, after the file's other columns are
+    gone, the column leaves those pages free. The values and the dtypes are
+    the same; ``table`` itself is not changed.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> chunks = pa.chunked_array([["P01", "P02"], ["P03"]], type=pa.large_string())
+    >>> t = pd.DataFrame({"pupil_id": pd.array(chunks, dtype="str")})
+    >>> one = in_one_piece(t)
+    >>> one["pupil_id"].array.__arrow_array__().num_chunks, one["pupil_id"].tolist()
+    (1, ['P01', 'P02', 'P03'])
+    >>> one["pupil_id"].dtype == t["pupil_id"].dtype, in_one_piece(one) is one
+    (True, True)
+    """
+    names = [
+        c
+        for c in table.columns
+        if isinstance(table[c].array, pd.arrays.ArrowExtensionArray)
+        and table[c].array.__arrow_array__().num_chunks > 1
+    ]
+    if not names:
+        return table
+    out = table.copy(deep=False)
+    for name in names:
+        col = out[name]
+        one = pa.chunked_array([col.array.__arrow_array__().combine_chunks()])
+        out[name] = pd.Series(pd.array(one, dtype=col.dtype), index=out.index)
     return out
 
 
