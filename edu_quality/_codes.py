@@ -66,9 +66,8 @@ def factorize(
     >>> factorize(pd.Series(["x", None, "x"], dtype="str"))[0].tolist()
     [0, -1, 0]
     """
-    memo = getattr(_local, "memo", None)
-    arrow = _arrow_data(values)
-    if memo is None or arrow is None:
+    memo, arrow = _slot(values)
+    if memo is None:
         return pd.factorize(values, use_na_sentinel=use_na_sentinel)
     kept = memo.get(id(arrow))
     if kept is None or kept[0] is not arrow:
@@ -78,6 +77,13 @@ def factorize(
     if missing and not use_na_sentinel:
         return pd.factorize(values, use_na_sentinel=False)
     return codes, uniques
+
+
+def _slot(values: object) -> tuple[dict | None, object | None]:
+    """The memo of this thread and the Arrow array of ``values``; (None, None) when nothing is kept."""
+    memo = getattr(_local, "memo", None)
+    arrow = _arrow_data(values)
+    return (memo, arrow) if memo is not None and arrow is not None else (None, None)
 
 
 def _arrow_data(values: object) -> object | None:
@@ -119,9 +125,8 @@ def remember(values: pd.Series, codes: np.ndarray, uniques: pd.Index) -> None:
     >>> codes.tolist()
     [0, 1, 0]
     """
-    memo = getattr(_local, "memo", None)
-    arrow = _arrow_data(values)
-    if memo is not None and arrow is not None:
+    memo, arrow = _slot(values)
+    if memo is not None:
         memo[id(arrow)] = (arrow, codes, uniques, bool((codes < 0).any()))
 
 
@@ -141,9 +146,8 @@ def forget(values: pd.Series) -> None:
     >>> first is again
     False
     """
-    memo = getattr(_local, "memo", None)
-    arrow = _arrow_data(values)
-    if memo is not None and arrow is not None:
+    memo, arrow = _slot(values)
+    if memo is not None:
         memo.pop(id(arrow), None)
 
 

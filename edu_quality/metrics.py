@@ -148,8 +148,8 @@ def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     # marks unknown for some participants (e.g. ЕГЭ has no marks): counts unknown
     with_mark = marks[:, 1] + marks[:, 2] + marks[:, 3] + marks[:, 4] + marks[:, 5]
     unknown = with_mark < out["participants"].to_numpy()
-    for k in (2, 3, 4, 5):
-        out[f"n{k}"] = pd.Series(marks[:, k - 1], index=out.index).astype("float64").where(~unknown)
+    for place, c in enumerate(_COUNTS, start=1):  # n2 … n5: the places 1–4 of ``which``
+        out[c] = pd.Series(marks[:, place], index=out.index).astype("float64").where(~unknown)
     del marks, with_mark
     stats = by_group(np.where(wrote, score, np.nan), ids, g).agg(["mean", "std"])
     out["mean_score"] = stats["mean"].to_numpy()
