@@ -12,7 +12,7 @@ or the scheduler at ``--scheduler`` — times
 * ``load_dataset(folder, results_engine="dask")``: every file read and checked
   on the workers, only summaries sent back;
 * ``summarize(ds.results)``: counts per partition on the workers, combined here;
-* ``classify(ds, year)``.
+* ``classify(ds, year, results_summary=summary)``: from the summary of the step before.
 
 It reports each step's wall time, this process's peak resident memory (the
 pupil rows never come here) and the workers' peak memory. The same three steps
@@ -90,7 +90,12 @@ def main(argv: list[str] | None = None) -> int:
                 lambda: state.setdefault("ds", eq.load_dataset(folder, results_engine="dask")),
             ),
             ("summarize", lambda: state.setdefault("summary", eq.summarize(state["ds"].results))),
-            ("classify", lambda: eq.classify(state["ds"], max(state["ds"].years))),
+            (
+                "classify",
+                lambda: eq.classify(
+                    state["ds"], max(state["ds"].years), results_summary=state["summary"]
+                ),
+            ),
         )
         try:
             for label, action in steps:

@@ -17,7 +17,9 @@ runs the steps of the analysis on it, one after another:
 * ``influence``: the share of «2» in ВПР of the last year, pooled per school,
   on the 14 context factors (binomial GLM, one row per school);
 * ``social_index`` of the context (every school and year, PCA);
-* ``classify`` of the last year (ШНОР, ШНСУ, risk zone, resilient).
+* ``classify`` of the last year (ШНОР, ШНСУ, risk zone, resilient), given the
+  summary of the ``summarize`` step (``results_summary=``): the pupils are not
+  summarised twice.
 
 Each step's wall time and the process's resident memory (the peak while the
 step ran, sampled every 20 ms, and the high-water mark ``ru_maxrss`` at its
@@ -135,7 +137,9 @@ def run_steps(folder: Path) -> dict:
         "trend": lambda: trend(state["summary"], metric="share_2"),
         "influence": school_level,
         "social_index": lambda: social_index(state["ds"].context),
-        "classify": lambda: classify(state["ds"], max(state["ds"].years)),
+        "classify": lambda: classify(
+            state["ds"], max(state["ds"].years), results_summary=state["summary"]
+        ),
     }
     for key, _ in STEPS:
         with _Sampler() as sampler:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = [
+    "DEFAULT_ALPHA",
     "DEFAULT_BY",
     "METRICS",
     "NO_EXAM_YEARS",
@@ -46,6 +47,9 @@ __all__ = [
 
 #: Default grouping: one row per school, procedure, subject, grade and year.
 DEFAULT_BY = ("school_id", "assessment", "subject", "grade", "year")
+
+#: 1 − the confidence level of :func:`summarize`'s intervals unless told otherwise.
+DEFAULT_ALPHA = 0.05
 
 #: Years in which a procedure was not held as an exam (derived from
 #: :func:`edu_quality.exam_years.exam_years`, the one list of such years):
@@ -318,7 +322,7 @@ def summarize(
     by: Sequence[str] = DEFAULT_BY,
     *,
     min_n: int = 5,
-    alpha: float = 0.05,
+    alpha: float = DEFAULT_ALPHA,
     include_unreliable: bool = False,
     where: Callable[[pd.DataFrame], ArrayLike] | None = None,
 ) -> pd.DataFrame:
@@ -390,6 +394,9 @@ def summarize(
             :func:`edu_quality.exam_years.exam_years`);
         ``small``
             N < ``min_n``.
+
+        ``attrs`` keeps those of ``results`` and adds ``alpha``, ``min_n`` and
+        ``include_unreliable``: what the table was counted with.
 
     Notes
     -----
@@ -473,6 +480,7 @@ def summarize(
             kept = counts.index[keep]  # the index ``out.loc[flags]`` would have
             counts = counts.loc[keep].reset_index(drop=True)
     out = _finish(counts, attrs, by, min_n, alpha)
+    out.attrs["include_unreliable"] = include_unreliable
     if kept is not None:
         out.index = kept
     if spring:  # spring throughout: the table as before

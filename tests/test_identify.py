@@ -366,3 +366,63 @@ def test_hidden_cells_are_matched_cell_by_cell_and_a_missing_cell_only_by_a_miss
     )
     assert mark_hidden(rows, hidden).tolist() == [False, True, False, True, False]
     assert mark_hidden(rows, hidden.iloc[:0]).tolist() == [False] * 5
+
+
+@pytest.mark.parametrize("include_unreliable", [False, True])
+def test_a_results_summary_at_hand_gives_the_same_identification(region, include_unreliable):
+    """``results_summary=summarize(results)``: the same tables as summarising the pupils again.
+
+    The region has selective populations (ЕГЭ 2021) and unreliable protocols, so the
+    judged rows are a part of the summary in every case but one.
+    """
+    from edu_quality.identify import school_summaries
+
+    rs = summarize(region.results, include_unreliable=include_unreliable)
+    assert rs.attrs["include_unreliable"] is include_unreliable
+    for selective in (False, True):
+        opts = {"include_selective": selective, "include_unreliable": include_unreliable}
+        own = school_summaries(region, **opts)
+        assert len(own) < len(rs) or selective
+        pd.testing.assert_frame_equal(
+            school_summaries(region, results_summary=rs, **opts), own, check_exact=True
+        )
+        a = classify(region, 2024, rosobrnadzor_sims=20, **opts)
+        b = classify(region, 2024, rosobrnadzor_sims=20, results_summary=rs, **opts)
+        pd.testing.assert_frame_equal(b, a, check_exact=True)
+        assert str(b.attrs) == str(a.attrs)
+    assert rs.equals(summarize(region.results, include_unreliable=include_unreliable))  # unchanged
+
+
+def test_a_results_summary_counted_otherwise_is_refused(region):
+    from edu_quality.identify import school_summaries
+
+    rs = summarize(region.results)
+    for other, said in (
+        ({"min_n": 3}, "min_n=3"),
+        ({"include_unreliable": True}, "include_unreliable=True"),
+        ({"alpha": 0.1}, "alpha=0.1"),
+    ):
+        with pytest.raises(ValueError, match=f"results_summary`: сводка посчитана с {said}"):
+            school_summaries(region, results_summary=summarize(region.results, **other))
+    with pytest.raises(ValueError, match="нужна сводка по столбцам school_id"):
+        classify(region, 2024, results_summary=summarize(region.results, ["school_id", "year"]))
+    with pytest.raises(ValueError, match="нужна таблица summarize"):
+        classify(region, 2024, results_summary=region.results)
+    with pytest.raises(ValueError, match="сводка посчитана с min_n=5, нужна с min_n=3"):
+        classify(region, 2024, min_n=3, results_summary=rs)
+
+
+def test_a_results_summary_of_the_real_region(altai_folder):
+    """Autumn and spring works apart (the ``session`` column): the same identification."""
+    from edu_quality.identify import school_summaries
+
+    ds = eq.load_dataset(altai_folder)
+    rs = summarize(ds.results)
+    assert "session" in rs.columns
+    pd.testing.assert_frame_equal(
+        school_summaries(ds, results_summary=rs), school_summaries(ds), check_exact=True
+    )
+    a = classify(ds, 2021, rosobrnadzor_sims=0)
+    pd.testing.assert_frame_equal(
+        classify(ds, 2021, rosobrnadzor_sims=0, results_summary=rs), a, check_exact=True
+    )

@@ -55,6 +55,7 @@ def classify(
     rosobrnadzor_min_n_ovz: int = 10,
     hidden: pd.DataFrame | None = None,
     rosobrnadzor_sims: int = 200,
+    results_summary: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Identify ШНОР, ШНСУ, risk-zone and resilient schools for a year, with reasons.
 
@@ -117,6 +118,11 @@ def classify(
     rosobrnadzor_sims : int
         Draws of :func:`~edu_quality.identify.rosobrnadzor_chance` kept in
         ``attrs["rosobrnadzor_chance"]`` (seed 0; 0 skips it).
+    results_summary : DataFrame, optional
+        ``summarize(dataset.results, min_n=min_n, include_unreliable=include_unreliable)``
+        when it is at hand: the pupil results are not summarised again (a
+        country's take seconds), with the same table
+        (:func:`~edu_quality.identify.school_summaries`).
 
     Returns
     -------
@@ -153,6 +159,7 @@ def classify(
         min_n=min_n,
         include_selective=include_selective,
         include_unreliable=include_unreliable,
+        results_summary=results_summary,
     )
     if year not in set(summary["year"]):
         raise ValueError(

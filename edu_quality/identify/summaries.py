@@ -15,7 +15,7 @@ from .._grouping import is_dask
 from .._memory import LARGE, give_back
 from ..dataset import Dataset
 from ..exam_years import exam_not_held, selective_population, session_of
-from ..metrics import summarize
+from ..metrics import DEFAULT_ALPHA, summarize
 
 __all__ = ["PROCEDURE", "school_summaries", "session_columns"]
 
@@ -34,6 +34,7 @@ def school_summaries(
     min_n: int = 5,
     include_selective: bool = False,
     include_unreliable: bool = False,
+    results_summary: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Metrics per school and procedure, as :func:`~edu_quality.identify.classify` judges them.
 
@@ -51,12 +52,22 @@ def school_summaries(
     The procedures left out are never summarised (``summarize(..., where=...)``):
     a country's summary is not copied to drop them. The rows are numbered from 0.
 
+    ``results_summary``, when given, is ``summarize(dataset.results, min_n=min_n,
+    include_unreliable=include_unreliable)`` computed before (its default
+    ``by`` and ``alpha``): its judged rows are taken, and the pupil results are
+    not summarised again — a country's take seconds. The table is the same.
+    A summary counted otherwise (other keys, ``min_n``, ``alpha`` or
+    ``include_unreliable``, as its ``attrs`` and columns say) is refused.
+
     Examples
     --------
     >>> from edu_quality.demo import sample_folder
     >>> from edu_quality import load_dataset
     >>> s = school_summaries(load_dataset(sample_folder("inta")))
     >>> {"school_id", "participants", "share_2"} <= set(s.columns)
+    True
+    >>> ds = load_dataset(sample_folder("inta"))
+    >>> s.equals(school_summaries(ds, results_summary=summarize(ds.results)))
     True
     """
     by = ["school_id", *PROCEDURE, "year"]
@@ -69,7 +80,16 @@ def school_summaries(
 
     opts = {"min_n": min_n, "include_unreliable": include_unreliable, "where": judged}
     parts = []
+    if results_summary is not None:
+        _check_results_summary(results_summary, by, min_n, include_unreliable)
+        keys = [c for c in results_summary.columns if c in (*by, "session")]
+        kept = results_summary.loc[judged(results_summary[keys])]
+        if len(kept) if is_dask(dataset.results) else len(dataset.results):
+            parts.append(kept)  # as summarize(..., where=judged) would give it
+        del kept
     for t in (dataset.results, dataset.aggregates):
+        if t is dataset.results and results_summary is not None:
+            continue
         if is_dask(t):  # its length would cost a pass over the files: look at the summary
             s = summarize(t, by, **opts)
             if len(s):
@@ -86,3 +106,24 @@ def school_summaries(
     if joined and len(s) >= LARGE:
         give_back()  # the parts, joined
     return s
+
+
+def _check_results_summary(
+    summary: pd.DataFrame, by: list[str], min_n: int, include_unreliable: bool
+) -> None:
+    """Refuse a ``results_summary`` that is not ``summarize(results)`` with these options."""
+    name = "Параметр `results_summary`"
+    if not isinstance(summary, pd.DataFrame) or "participants" not in summary.columns:
+        raise ValueError(f"{name}: нужна таблица summarize(dataset.results)")
+    keys = list(summary.columns[: summary.columns.get_loc("participants")])
+    if keys not in (by, [*by, "session"]):  # the session, when apart, right after the year
+        raise ValueError(
+            f"{name}: нужна сводка по столбцам {', '.join(by)}, передана по {', '.join(keys)}"
+        )
+    counted = {"min_n": min_n, "alpha": DEFAULT_ALPHA, "include_unreliable": include_unreliable}
+    for option, value in counted.items():
+        if summary.attrs.get(option) != value:
+            raise ValueError(
+                f"{name}: сводка посчитана с {option}={summary.attrs.get(option)!r}, "
+                f"нужна с {option}={value!r}"
+            )
