@@ -132,7 +132,14 @@ def union_of_categories(values: Iterable[Iterable[str]]) -> pd.CategoricalDtype:
     >>> union_of_categories([["Математика"], ["Биология", "Математика"]]).categories.tolist()
     ['Биология', 'Математика']
     """
-    return pd.CategoricalDtype(pd.Index(sorted(set().union(*values)), dtype="str"))
+    indexes = [pd.Index(v, dtype="str") for v in values]  # an Index of texts: not copied
+    if not indexes:
+        return pd.CategoricalDtype(pd.Index([], dtype="str"))
+    first = indexes[0]
+    if first.is_monotonic_increasing and first.is_unique and all(first.equals(i) for i in indexes):
+        return pd.CategoricalDtype(first)  # the files of one table share their categories
+    # not sorted(set().union(*values)): a country's school codes one by one, through Python
+    return pd.CategoricalDtype(first.append(indexes[1:]).unique().sort_values())
 
 
 def same_categories(tables: list[pd.DataFrame]) -> list[pd.DataFrame]:
@@ -161,9 +168,10 @@ def same_categories(tables: list[pd.DataFrame]) -> list[pd.DataFrame]:
     union = {c: union_of_categories(t[c].cat.categories for t in tables) for c in names}
     out = []
     for t in tables:
-        changed = {c: t[c].cat.set_categories(union[c].categories) for c in names}
         changed = {
-            c: v for c, v in changed.items() if not v.cat.categories.equals(t[c].cat.categories)
+            c: t[c].cat.set_categories(union[c].categories)
+            for c in names
+            if not t[c].cat.categories.equals(union[c].categories)
         }
         out.append(t.assign(**changed) if changed else t)
     return out
