@@ -52,7 +52,7 @@ possible too: a cell of two plain words outside an id column («Русский �
 is hidden in a report, which costs nothing but the value shown; in an id
 column such a cell is no code anyway.
 
-Cells without a letter (most codes) are set aside by one vectorised pass; the
+Cells without two letters side by side (most codes) are set aside by one vectorised pass; the
 rules are then looked at once per distinct value, with vectorised regular
 expressions (pyarrow's RE2 for ``str`` columns, Python's ``re`` otherwise: the
 patterns mean the same in both). Measured on the project's 2-core machine: a
@@ -178,6 +178,8 @@ _SEP = "[ \t\u00a0\u2009\u202f_/,;:()#№‐-]"  # what splits a code into parts
 _MULTI = f"{_TOKEN}(?:,? {_TOKEN}){{1,4}},?"
 _SINGLE = _TOKEN
 _TWO_LETTERS = f"{_L}{{2}}"
+# in every name: two letters side by side or joined («Петров», «П.П. Ли», «А-Б-В»)
+_PAIR = f"{_L}{_JOIN}?{_L}"
 # a function word between spaces (an initial «С.» or «И. И.» is none): one letter in lower
 # case only, longer words in any case
 _FUNCTION = (
@@ -291,9 +293,10 @@ def looks_like_name(
     [True, False, True, False, False, False]
     """
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
-        # a column of text: the cells without a letter (most codes) are no names, at one look
+        # a column of text: the cells without two letters side by side (most codes: «40001»,
+        # «P-0012») are no names, at one look — every rule needs a word of two letters
         out = np.zeros(len(values), dtype=bool)
-        letters = values.str.contains(_L, regex=True).to_numpy(dtype=bool, na_value=False)
+        letters = values.str.contains(_PAIR, regex=True).to_numpy(dtype=bool, na_value=False)
         if letters.any():
             codes, uniques = factorize(values[letters] if not letters.all() else values)
             flags = _distinct_names(pd.Series(uniques, dtype="str"), id_column)

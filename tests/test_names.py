@@ -114,6 +114,20 @@ def test_distinct_values_give_what_each_value_gives():
         assert (looks_like_name(as_objects, id_column=id_column) == expected).all()
 
 
+def test_the_first_look_at_a_text_column_sets_aside_no_name():
+    """A ``str`` column is first sifted for two letters side by side (or joined): the
+    cells set aside are those the rules, looked at one by one, find no name in."""
+    rng = np.random.default_rng(5)
+    alphabet = list("аБвПЁxQ-'’.,_ 5/№")
+    texts = ["".join(rng.choice(alphabet, rng.integers(1, 7))) for _ in range(20_000)]
+    texts += ["А-Б-В", "А-Б В.", "П. П.", "Ли", "Ё’Ж", "5 Ли-Ким 7", "X-Y_12"]
+    column = pd.Series(texts, dtype="str")
+    for id_column in (False, True):
+        one_by_one = looks_like_name(column.to_numpy(dtype=object), id_column=id_column)
+        assert one_by_one.sum() > 100  # names among them: the sift has something to keep
+        assert (looks_like_name(column, id_column=id_column) == one_by_one).all()
+
+
 def test_hidden_and_shown_values():
     shown, hidden = hide_names(pd.Series(["8", "Петров П.П."]))
     assert shown.tolist() == ["8", HIDDEN] and hidden.tolist() == [False, True]

@@ -307,6 +307,78 @@ def test_ids_in_several_schools_as_drop_duplicates(rng):
         assert ids_in_several_schools(frame) == reference(frame)
 
 
+def test_text_hashes_are_equal_for_equal_texts_whatever_their_chunks(rng):
+    import pyarrow as pa
+
+    pool = ["", "a", "ab", "aб", "ba", "P-0012", "П0012", "x" * 64, "40001", "4000"]
+    values = rng.choice(pool, 3_000).tolist()
+    values[::7] = [None] * len(values[::7])
+    # chunks of different longest texts, one of them a slice, small and large offsets
+    chunks = [
+        pa.array(values[:1000], pa.large_string()),
+        pa.array(values[1000:2000], pa.large_string()),
+    ]
+    chunks.append(pa.array(["zz", *values[2000:]], pa.large_string()).slice(1))
+    s = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks)))
+    h = _codes.text_hashes(s)
+    short = pd.Series(pd.arrays.ArrowStringArray(pa.array(values, pa.string())))  # 32-bit offsets
+    assert (_codes.text_hashes(short) == h).all()
+    codes, _ = pd.factorize(pd.Series(values, dtype="str"), use_na_sentinel=False)
+    # one hash per distinct text (the missing cell and «» apart), the same in every chunk
+    assert len(set(h.tolist())) == len(set(codes.tolist())) == len(pool) + 1
+    assert (pd.factorize(h)[0] == pd.factorize(codes)[0]).all()
+    uneven = pa.chunked_array([pa.array(["ab", "P-1"]), pa.array(["x" * 64, "P-1", "ab"])])
+    h = _codes.text_hashes(pd.Series(pd.arrays.ArrowStringArray(uneven)))
+    assert h[0] == h[4] and h[1] == h[3]  # chunks of different longest texts
+    assert _codes.text_hashes(pd.Series(["x" * 65], dtype="str")) is None  # too long: factorize
+    assert _codes.text_hashes(pd.Series(["a"], dtype=object)) is None
+
+
+@pytest.mark.parametrize("hashes", ["own", "every text alike"])
+def test_hashed_pupil_codes_give_the_exact_answers(rng, monkeypatch, hashes):
+    """The duplicate check and the count of codes in several schools hash the pupil codes;
+    equal hashes are looked at again by their texts — with every hash alike, too."""
+    from edu_quality.dataset import ids
+    from edu_quality.io import checks
+
+    calls = []
+
+    def hashed(values):
+        calls.append(len(values))
+        h = _codes.text_hashes(values)
+        return None if h is None else (h if hashes == "own" else np.zeros_like(h))
+
+    monkeypatch.setattr(checks, "text_hashes", hashed)
+    monkeypatch.setattr(ids, "text_hashes", hashed)
+
+    def several(results: pd.DataFrame) -> int:  # the plain pandas formulation
+        work = ["year", "assessment", "subject", "grade", "pupil_id"]
+        r = results.loc[results["pupil_id"].notna(), [*work, "school_id"]].drop_duplicates()
+        return int(r.loc[r.duplicated(work, keep=False)].drop_duplicates(work).shape[0])
+
+    seen = {True: 0, False: 0}
+    for _ in range(60):
+        n = int(rng.integers(1, 400))
+        frame = pd.DataFrame(
+            {
+                "school_id": pd.Series(rng.choice(["1", "2", "3"], n), dtype="str"),
+                "pupil_id": pd.Series(
+                    [f"P{i}" for i in rng.integers(0, int(rng.integers(2, 3 * n + 3)), n)],
+                    dtype="str",
+                ),
+                "year": rng.integers(2020, 2022, n),
+                "assessment": pd.Series(rng.choice(["ВПР", "ОГЭ"], n), dtype="str"),
+                "subject": pd.Series(rng.choice(["М", "Р"], n), dtype="str"),
+                "grade": rng.integers(4, 6, n),
+            }
+        )
+        repeated = bool(frame.duplicated(KEY).any())
+        seen[repeated] += 1
+        assert duplicated_any(frame, KEY) is repeated
+        assert ids_in_several_schools(frame) == several(frame)
+    assert calls and min(seen.values()) > 5  # hashed; tables with and without repeats
+
+
 # ------------------------------------------------------------------ summaries
 
 

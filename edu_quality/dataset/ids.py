@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._codes import factorize
+from .._codes import factorize, known, mix_hashes, text_hashes
 from .._russian import did_you_mean
 from ..errors import MAX_PROBLEMS, Problem
 from ..io.load import Loaded
@@ -49,21 +49,42 @@ def ids_in_several_schools(results: pd.DataFrame) -> int:
     if results.empty:
         return 0
     work = ["year", "assessment", "subject", "grade", "pupil_id"]
-    known = results["pupil_id"].notna()
-    r = results if known.all() else results.loc[known]
+    coded = results["pupil_id"].notna()
+    r = results if coded.all() else results.loc[coded]
     if r.empty:
         return 0
-    # one number per work and pupil, one per school; sorted, a work and pupil with two
-    # schools is a run of equal numbers with two different schools
-    code = _code(r, work)
     school, schools = pd.factorize(r["school_id"], use_na_sentinel=False)
     k = max(len(schools), 1)
+    hashes = None if known(r["pupil_id"]) else text_hashes(r["pupil_id"])
+    if hashes is None:
+        return len(_in_several_schools(_code(r, work), school, k))
+    # the pupil codes hashed (a million texts per file of a country): a work and pupil in
+    # two schools has one hash in two schools; only such rows are looked at by their texts.
+    # The school in the hash's low bits: one sort, no table of a million hashes.
+    low = np.uint64((1 << max(k - 1, 1).bit_length()) - 1)
+    hashed = mix_hashes(_code(r, work[:-1]), hashes) & ~low
+    pair = np.sort(hashed | school.astype(np.uint64))
+    pair = pair[np.r_[True, pair[1:] != pair[:-1]]]  # sorted distinct (hash, school)
+    head = pair & ~low
+    again = np.isin(hashed, head[1:][head[1:] == head[:-1]])
+    if not again.any():
+        return 0
+    return len(_in_several_schools(_code(r.loc[again], work), school[again], k))
+
+
+def _in_several_schools(code: np.ndarray, school: np.ndarray, k: int) -> np.ndarray:
+    """The distinct codes of work and pupil found with two schools or more (of ``k``)."""
+    if not len(code):
+        return code
     if int(code.max()) >= 2**62 // k:
         code = pd.factorize(code)[0]
+    # one number per work and pupil, one per school; sorted, a work and pupil with two
+    # schools is a run of equal numbers with two different schools
     pair = np.sort(code * k + school)
     pair = pair[np.r_[True, pair[1:] != pair[:-1]]]  # sorted distinct (work and pupil, school)
-    same = pair[1:] // k == pair[:-1] // k  # the next pair has the same work and pupil
-    return int((same & ~np.r_[False, same[:-1]]).sum())  # runs of such pairs
+    work = pair // k
+    several = work[1:][work[1:] == work[:-1]]  # sorted: one run per work and pupil
+    return several[np.r_[True, several[1:] != several[:-1]]] if len(several) else several
 
 
 def _code(table: pd.DataFrame, columns: list[str]) -> np.ndarray:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .._codes import factorize
+from .._codes import factorize, known, mix_hashes, text_hashes
 from ..errors import DataError, Problem
 from ..names import NAME_AS_ID, looks_like_name, shown_value
 from ..schema import (
@@ -444,13 +444,23 @@ def passes(schema: pa.DataFrameSchema, table: pd.DataFrame) -> bool:
 
 
 def duplicated_any(table: pd.DataFrame, keys: Sequence[str]) -> bool:
-    """``table.duplicated(keys).any()``, on one integer code per row."""
+    """``table.duplicated(keys).any()``, on one integer code per row.
+
+    A text key whose codes are not known yet (the pupil codes: a million
+    distinct texts in a file of a national region) is hashed instead
+    (:func:`edu_quality._codes.text_hashes`); equal hashes send the table to
+    ``table.duplicated``, which compares the texts.
+    """
     code = np.zeros(len(table), dtype=np.int64)
     size = 1
+    hashes = []
     for k in keys:
         s = table[k]
         if s.dtype == np.int64 and len(s) and int(s.max()) - int(s.min()) < 2**20:
             codes, k_size = s.to_numpy() - int(s.min()), int(s.max()) - int(s.min()) + 1
+        elif not known(s) and (h := text_hashes(s)) is not None:
+            hashes.append(h)
+            continue
         else:
             codes, uniques = factorize(s, use_na_sentinel=False)
             k_size = max(len(uniques), 1)
@@ -458,8 +468,11 @@ def duplicated_any(table: pd.DataFrame, keys: Sequence[str]) -> bool:
         if size >= 2**62:
             return bool(table.duplicated(list(keys)).any())
         code = code * k_size + codes
+    for h in hashes:
+        code = mix_hashes(code, h)
     code = np.sort(code)  # equal keys are neighbours
-    return bool((code[1:] == code[:-1]).any())
+    repeated = bool((code[1:] == code[:-1]).any())
+    return bool(table.duplicated(list(keys)).any()) if repeated and hashes else repeated
 
 
 def refuse_names_as_ids(loaded: Loaded) -> None:
