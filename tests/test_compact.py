@@ -101,6 +101,16 @@ def test_same_categories_gives_what_compact_gives_of_the_whole():
     pd.testing.assert_frame_equal(parts, whole)
     assert parts["subject"].cat.codes.tolist() == [2, 1, -1, 0, 2]
     assert a["subject"].dtype == "str"  # the input tables are not changed
+    # parts whose categories are already the union (the files of one table) stay as they are
+    c, d = (
+        compact(pd.DataFrame({"subject": s, "n": [6, 7, 8]}), RESULTS_PUPILS)
+        for s in (["Химия", "Биология", "Математика"], ["Математика", "Химия", "Биология"])
+    )
+    kept = same_categories([c, d])
+    assert kept[0] is c and kept[1] is d
+    joined = pd.concat(kept, ignore_index=True)["subject"]
+    assert joined.cat.categories.tolist() == ["Биология", "Математика", "Химия"]
+    assert joined.tolist() == ["Химия", "Биология", "Математика", "Математика", "Химия", "Биология"]
 
 
 ANALYSES = {
