@@ -191,7 +191,11 @@ _DISTINCT_MIN = 2_000  # a shorter column is parsed cell by cell: little to save
 
 
 def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
-    """:func:`parse` of a column, parsing each distinct value once where that is the same."""
+    """:func:`parse` of a column, parsing each distinct value once where that is the same.
+
+    A yes/no column's values come in their nullable ``boolean`` dtype (the
+    dtype :func:`cast` gives), not as Python objects spread over every row.
+    """
     head = s.iloc[:_DISTINCT_SAMPLE]
     text = isinstance(s.dtype, pd.StringDtype)
     if (
@@ -206,6 +210,8 @@ def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str
     codes = np.where(codes < 0, missing, codes) if (codes < 0).any() else codes
     uniques = pd.Series(uniques).reindex(range(missing + 1))
     values, bad, expected = parse(col, uniques)
+    if dtype_of(col) == "boolean":  # True, False or missing: typed before spread to every row
+        values = values.astype("boolean")
     out = values.take(codes).set_axis(s.index)
     if remembering() and isinstance(out.dtype, pd.StringDtype) and values.iloc[-1:].isna().all():
         # codes from the cells' codes: the distinct values in the order of the cells,
