@@ -29,24 +29,11 @@ import pandas as pd
 from ._checks import check_fraction
 from ._grouping import aggregate
 from .errors import DataError
+from .intervals import wilson
 
 __all__ = ["task_performance"]
 
 _DEFAULT_BY = ("year", "subject", "grade", "work_grade")
-
-
-def _wilson(share: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    from ._stats import norm_ppf
-
-    z = norm_ppf(0.5 + level / 2)
-    n = n.astype("float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        denom = 1 + z**2 / n
-        center = (share + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(share * (1 - share) / n + z**2 / (4 * n**2)) / denom
-    low = np.where(n > 0, np.clip(center - half, 0, 1), np.nan)
-    high = np.where(n > 0, np.clip(center + half, 0, 1), np.nan)
-    return low, high
 
 
 def task_performance(
@@ -143,7 +130,8 @@ def task_performance(
     else:
         school["municipality"] = pd.Series(pd.NA, index=school.index, dtype="str")
     school["share"] = school["points"] / school["max_points"]
-    low, high = _wilson(school["share"].to_numpy(dtype=float), school["n"].to_numpy(), level)
+    n = school["n"].to_numpy(dtype="float64")  # pupils; the share of points as their count
+    low, high = wilson(school["share"].to_numpy(dtype=float) * n, n, alpha=1 - level)
     school["share_low"], school["share_high"] = low, high
 
     def level_share(keys: list[str], prefix: str) -> pd.DataFrame:
