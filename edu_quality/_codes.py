@@ -262,15 +262,16 @@ def _hashes(arrow: object) -> np.ndarray | None:
             continue
         _, offsets, data = chunk.buffers()
         wide = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        at = np.frombuffer(offsets, dtype=wide)[chunk.offset : chunk.offset + len(chunk) + 1]
-        starts, lengths = at[:-1].astype(np.int64), np.diff(at).astype(np.int64)
-        if lengths.max() > _HASHED_BYTES:
+        bounds = np.frombuffer(offsets, dtype=wide)[chunk.offset : chunk.offset + len(chunk) + 1]
+        starts, lengths = bounds[:-1].astype(np.int64), np.diff(bounds).astype(np.int64)
+        shortest, longest = int(lengths.min()), int(lengths.max())
+        if longest > _HASHED_BYTES:
             return None
         text = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(1, np.uint8)
         h = np.full(len(chunk), _FNV_BASIS, dtype=np.uint64)
         at, byte = starts.copy(), np.empty(len(chunk), dtype=np.uint8)  # reused: no new pages
-        for j in range(int(lengths.max())):
-            if j < lengths.min():  # every text has a byte here: in place
+        for j in range(longest):
+            if j < shortest:  # every text has a byte here: in place
                 np.take(text, at, out=byte)
                 np.bitwise_xor(h, byte, out=h)
                 np.multiply(h, _FNV_PRIME, out=h)
