@@ -20,6 +20,7 @@ __all__ = [
     "EduQualityError",
     "Problem",
     "WriteError",
+    "YearWithoutResults",
     "os_error_text",
 ]
 
@@ -144,6 +145,16 @@ def _restore(
 ) -> DataError:
     """Rebuild a pickled :class:`DataError` (see :meth:`DataError.__reduce__`)."""
     return cls(file, problems, total=total, other_files=other_files)
+
+
+class YearWithoutResults(EduQualityError, ValueError):
+    """The year asked for has no results to judge (a ``ValueError`` naming the years there are).
+
+    Examples
+    --------
+    >>> isinstance(YearWithoutResults("Параметр `year`: нет результатов за 2019 год"), ValueError)
+    True
+    """
 
 
 class WriteError(EduQualityError, OSError):

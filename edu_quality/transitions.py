@@ -22,6 +22,7 @@ Transitions need two years with results: with one, the table is empty and
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Sequence
 
@@ -29,7 +30,9 @@ import pandas as pd
 
 from ._russian import decimal
 from .dataset import Dataset
+from .errors import YearWithoutResults
 from .identify import classify
+from .metrics import summarize
 
 __all__ = ["CRITERIA", "LISTS", "TRANSITIONS", "list_transitions", "one_year_note"]
 
@@ -130,7 +133,8 @@ def list_transitions(
         Names of :data:`LISTS` (default all).
     **options
         Passed to :func:`edu_quality.identify.classify` for every year (e.g.
-        ``min_n``, ``metric``, ``hidden``).
+        ``min_n``, ``metric``, ``hidden``). The pupil results are summarised
+        once for all the years (``results_summary``), unless given.
 
     Returns
     -------
@@ -159,13 +163,17 @@ def list_transitions(
             )
     candidates = sorted(int(y) for y in (years if years is not None else dataset.years))
     options.setdefault("rosobrnadzor_sims", 0)
+    if len(candidates) > 1 and "results_summary" not in options:  # once, not once a year
+        own = inspect.signature(classify).parameters
+        counted = {k: options.get(k, own[k].default) for k in ("min_n", "include_unreliable")}
+        options["results_summary"] = summarize(dataset.results, **counted)
     classified: dict[int, pd.DataFrame] = {}
     for y in candidates:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 c = classify(dataset, y, **options)
-        except ValueError:  # no results that year
+        except YearWithoutResults:  # a wrong parameter is raised, not taken for an empty year
             continue
         classified[y] = c.assign(school_id=c["school_id"].astype(str))
     done = sorted(classified)

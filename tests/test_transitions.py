@@ -64,6 +64,28 @@ def test_unknown_list_refused(region):
         list_transitions(region, lists=["ШНОР", "лучшие"])
 
 
+def test_a_wrong_rule_is_refused_not_taken_for_years_without_results(region):
+    with pytest.raises(ValueError, match="low_share"):
+        list_transitions(region, years=[2023, 2024], low_share=1.5)
+    # a year without results is still one to leave out
+    t = list_transitions(region, years=[2019, 2024])
+    assert t.empty and t.attrs["years"] == [2024]
+
+
+def test_the_results_summarised_once_give_each_years_reasons(region, monkeypatch):
+    import edu_quality.transitions as module
+    from edu_quality.metrics import summarize
+
+    calls = []
+    monkeypatch.setattr(module, "summarize", lambda *a, **k: calls.append(k) or summarize(*a, **k))
+    own = list_transitions(region, years=[2023, 2024], min_n=3)
+    assert calls == [{"min_n": 3, "include_unreliable": False}]  # once, with classify's options
+    for year, column in ((2023, "reason_from"), (2024, "reason_to")):
+        c = classify(region, year, min_n=3, rosobrnadzor_sims=0).set_index("school_id")
+        said = own.drop_duplicates("school_id").set_index("school_id")[column]
+        assert len(said) > 10 and (said == c.loc[said.index, "reasons"]).all()
+
+
 @pytest.mark.slow
 def test_school_without_results_in_a_year():
     r = make_region(seed=4)

@@ -19,6 +19,7 @@ import pandas as pd
 from .._checks import check_fraction
 from .._stats import norm_ppf
 from ..dataset import Dataset
+from ..errors import YearWithoutResults
 from ..rosobrnadzor import rule_chance, rule_rows
 from .composite import composite_results, low_within_groups, with_uncompared
 from .context import adjust_for_context, context_index
@@ -162,7 +163,7 @@ def classify(
         results_summary=results_summary,
     )
     if year not in set(summary["year"]):
-        raise ValueError(
+        raise YearWithoutResults(
             f"Параметр `year`: нет результатов за {year} год "
             f"(есть: {sorted(summary['year'].unique().tolist())})"
         )
