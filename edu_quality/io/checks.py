@@ -153,6 +153,10 @@ def _failures_to_problems(
 ) -> list[Problem]:
     """Pandera's failure cases as problems, one per row, column and check."""
     problems: dict[tuple, Problem] = {}
+
+    def header(name: str) -> str:  # as the file heads it; a column it lacks (a default) by label
+        return headers.get(name) or (spec.column(name).label if name in spec.names else name)
+
     for rec in fc.itertuples(index=False):
         check = str(rec.check)
         idx = rec.index
@@ -161,19 +165,20 @@ def _failures_to_problems(
             key = (row, check)
             if key not in problems:
                 about = _CHECK_COLUMNS.get(check)
-                header = headers.get(about, about) if about in table.columns else None
-                problems[key] = Problem(row, header, check)
+                problems[key] = Problem(
+                    row, header(about) if about in table.columns else None, check
+                )
             continue
         column = rec.column if isinstance(rec.column, str) else None
-        header = headers.get(column, column) if column else None
+        shown = header(column) if column else None
         if check == "multiple_fields_uniqueness":
             present = [k for k in spec.key if k in table.columns]
-            key_cols = ", ".join(headers.get(k, k) for k in present)
+            key_cols = ", ".join(header(k) for k in present)
             key = (row, "dup")
             if key not in problems:  # named by the most specific column of the key
                 problems[key] = Problem(
                     row,
-                    headers.get(present[-1], present[-1]),
+                    header(present[-1]),
                     f"повторяющаяся запись: совпадают {key_cols}",
                 )
             continue
@@ -182,7 +187,7 @@ def _failures_to_problems(
             text = f"неверный тип данных ({check})"
         value = rec.failure_case
         message = text if check == "not_nullable" else f"значение «{_fmt(value)}»: {text}"
-        problems[(row, header, check)] = Problem(row, header, message)
+        problems[(row, shown, check)] = Problem(row, shown, message)
     return list(problems.values())
 
 
