@@ -10,7 +10,7 @@ import difflib
 import math
 from collections.abc import Iterable
 
-__all__ = ["decimal", "did_you_mean", "percent", "plural", "school_year", "sentence"]
+__all__ = ["decimal", "did_you_mean", "percent", "plural", "rows_label", "school_year", "sentence"]
 
 
 def decimal(value: object, digits: int = 1) -> str:
@@ -66,6 +66,17 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
         return few
     return many
+
+
+def rows_label(n: int) -> str:
+    """«1 строка», «3 строки», «42 строки», «132 строки», «5 строк».
+
+    Examples
+    --------
+    >>> rows_label(2), rows_label(11), rows_label(21)
+    ('2 строки', '11 строк', '21 строка')
+    """
+    return f"{n} {plural(n, 'строка', 'строки', 'строк')}"
 
 
 def school_year(year: int) -> str:

@@ -810,3 +810,29 @@ def test_real_region_unreliable_protocols(imported):
     assert imported["result"].files["unreliable_protocols"].sum() == len(protocols)
     ds = load_dataset(imported["out"])
     assert ds.results["unreliable"].sum() == len(u)
+
+
+def test_the_same_results_in_two_vpr_files_are_named_by_their_labels():
+    """The error names the work by the columns' labels, never repeating a pupil's code."""
+    from types import SimpleNamespace
+
+    from edu_quality.fisoko.combine import all_results
+
+    one = pd.DataFrame(
+        {
+            "year": [2021, 2021],
+            "session": ["осень", "осень"],
+            "assessment": ["ВПР", "ВПР"],
+            "subject": ["Математика", "Математика"],
+            "grade": [5, 5],
+            "school_id": ["220101", "220102"],
+            "pupil_id": ["17001", "17002"],
+        }
+    )
+    with pytest.raises(DataError) as info:
+        all_results([SimpleNamespace(results=one), SimpleNamespace(results=one.iloc[[1]])])
+    assert str(info.value) == (
+        "одни и те же результаты есть в нескольких файлах ВПР (2 строки), например: "
+        "Учебный год 2020/2021, Сессия осень, Процедура ВПР, Предмет Математика, Класс 5, "
+        "Код ОО 220102, у одного и того же участника"
+    )

@@ -13,10 +13,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._russian import rows_label
 from ..errors import DataError, Problem
 from ..io.load import Loaded
 from ..schema import RESULTS_AGGREGATED, RESULTS_PUPILS, TableSpec
-from .tables import empty_table, rows_label, same_categories
+from .tables import empty_table, same_categories
 
 __all__ = [
     "SCHOOL_WORK",
@@ -115,12 +116,10 @@ def concat_parts(
             else duplicated(out, [(t, checked) for t, checked, _ in parts], list(spec.key))
         )
         if dup.any():
-            first = out.loc[dup].iloc[0]
-            key = ", ".join(f"{k}={first[k]}" for k in spec.key)
             raise DataError(
                 "results*",
                 f"одни и те же результаты есть в нескольких файлах ({rows_label(int(dup.sum()))}), "
-                f"например {key}",
+                f"например: {spec.shown_key(out.loc[dup].iloc[0])}",
             )
     out.attrs = {"kind": tables[0].attrs.get("kind")}
     return out

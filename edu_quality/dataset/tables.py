@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from .._codes import sorted_categorical
 from .._grouping import is_dask
-from .._russian import plural
+from .._russian import rows_label
 from ..schema import TableSpec, dtype_of
 from .files import OPTIONAL, table_files
 
@@ -30,7 +30,6 @@ __all__ = [
     "dataset_notes",
     "empty_table",
     "in_one_piece",
-    "rows_label",
     "same_categories",
     "union_of_categories",
 ]
@@ -323,11 +322,6 @@ class Dataset:
         for note in self.notes:
             lines.append(f"  примечание: {note}")
         return "\n".join(lines)
-
-
-def rows_label(n: int) -> str:
-    """«1 строка», «3 строки», «42 строки», «132 строки», «5 строк»."""
-    return f"{n} {plural(n, 'строка', 'строки', 'строк')}"
 
 
 def _rows_per_work(table: pd.DataFrame | dd.DataFrame) -> tuple[int, pd.Series | None]:

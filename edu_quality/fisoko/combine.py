@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .._russian import rows_label
 from ..errors import DataError
 from ..schema import RESULTS_PUPILS
 from .common import QUALITY_COLUMNS, WARNING, empty_quality
@@ -27,11 +28,10 @@ def all_results(vprs: list[FisOkoVpr]) -> pd.DataFrame:
     key_cols = list(RESULTS_PUPILS.key)
     dup = results.duplicated(key_cols, keep=False)
     if dup.any():
-        first = results.loc[dup].iloc[0]
         raise DataError(
             None,
-            "одни и те же результаты есть в нескольких файлах ВПР ("
-            f"{int(dup.sum())} строк), например " + ", ".join(f"{k}={first[k]}" for k in key_cols),
+            f"одни и те же результаты есть в нескольких файлах ВПР ({rows_label(int(dup.sum()))}), "
+            f"например: {RESULTS_PUPILS.shown_key(results.loc[dup].iloc[0])}",
         )
     return results
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from numbers import Integral, Real
 
 __all__ = ["Column", "TableSpec", "dtype_of", "normalize_header"]
 
@@ -96,6 +97,36 @@ class TableSpec:
     def names(self) -> list[str]:
         """Canonical column names in order."""
         return [c.name for c in self.columns]
+
+    def shown_key(self, row: Mapping[str, object]) -> str:
+        """A row's key as a message names it: each column by its label.
+
+        A school year as a reader writes it; a pupil's code is not repeated (it
+        may be a raw code of ФИС ОКО, which no message shows).
+
+        Examples
+        --------
+        >>> from edu_quality.schema import RESULTS_PUPILS
+        >>> RESULTS_PUPILS.shown_key({"year": 2021, "session": "весна", "assessment": "ВПР",
+        ...     "subject": "Математика", "grade": 4.0, "school_id": "0101", "pupil_id": "P-1"})
+        'Учебный год 2020/2021, Сессия весна, Процедура ВПР, Предмет Математика, Класс 4, Код ОО 0101, у одного и того же участника'
+        """
+        from .._russian import school_year
+
+        parts = []
+        for name in self.key:
+            col, value = self.column(name), row[name]
+            if name == "pupil_id":
+                parts.append("у одного и того же участника")
+                continue
+            if isinstance(value, Real) and not isinstance(value, Integral) and value.is_integer():
+                value = int(value)
+            if value is None or value != value:  # missing: a dash, never «nan»
+                value = "—"
+            elif col.kind == "year" and isinstance(value, Integral):
+                value = school_year(int(value))
+            parts.append(f"{col.label} {value}")
+        return ", ".join(parts)
 
     @property
     def required(self) -> list[str]:
