@@ -52,7 +52,8 @@ possible too: a cell of two plain words outside an id column («Русский �
 is hidden in a report, which costs nothing but the value shown; in an id
 column such a cell is no code anyway.
 
-Cells without two letters side by side (most codes) are set aside by one vectorised pass; the
+Cells without two letters side by side or joined by a hyphen or an apostrophe
+(most codes) are set aside by one vectorised pass; the
 rules are then looked at once per distinct value, with vectorised regular
 expressions (pyarrow's RE2 for ``str`` columns, Python's ``re`` otherwise: the
 patterns mean the same in both). Measured on the project's 2-core machine: a

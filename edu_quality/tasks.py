@@ -131,7 +131,8 @@ def task_performance(
         school["municipality"] = pd.Series(pd.NA, index=school.index, dtype="str")
     school["share"] = school["points"] / school["max_points"]
     n = school["n"].to_numpy(dtype="float64")  # pupils; the share of points as their count
-    low, high = wilson(school["share"].to_numpy(dtype=float) * n, n, alpha=1 - level)
+    with np.errstate(invalid="ignore"):  # points beyond the maximum (a share over 1): NaN, quietly
+        low, high = wilson(school["share"].to_numpy(dtype=float) * n, n, alpha=1 - level)
     school["share_low"], school["share_high"] = low, high
 
     def level_share(keys: list[str], prefix: str) -> pd.DataFrame:

@@ -147,6 +147,15 @@ def list_transitions(
         ``attrs["years"]`` holds the years classified; ``attrs["note"]`` the
         «одного года недостаточно» line when there are fewer than two.
 
+    Raises
+    ------
+    ValueError
+        A wrong rule or option, as :func:`~edu_quality.identify.classify`
+        raises it; a :class:`~edu_quality.errors.DataError` when a year's data
+        cannot be judged (e.g. a social context too thin for its index). Only a
+        year without results (:class:`~edu_quality.errors.YearWithoutResults`)
+        is left out.
+
     Examples
     --------
     >>> from edu_quality.demo import sample_folder
@@ -173,7 +182,7 @@ def list_transitions(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 c = classify(dataset, y, **options)
-        except YearWithoutResults:  # a wrong parameter is raised, not taken for an empty year
+        except YearWithoutResults:  # a wrong rule or a year's bad data is raised, not skipped
             continue
         classified[y] = c.assign(school_id=c["school_id"].astype(str))
     done = sorted(classified)

@@ -836,3 +836,8 @@ def test_the_same_results_in_two_vpr_files_are_named_by_their_labels():
         "Учебный год 2020/2021, Сессия осень, Процедура ВПР, Предмет Математика, Класс 5, "
         "Код ОО 220102, у одного и того же участника"
     )
+    # a missing cell of the key (None, NaN, pd.NA) reads as a dash
+    row = one.iloc[0].to_dict() | {"session": pd.NA, "grade": float("nan")}
+    from edu_quality.schema import RESULTS_PUPILS
+
+    assert "Сессия —, Процедура ВПР, Предмет Математика, Класс —" in RESULTS_PUPILS.shown_key(row)

@@ -410,6 +410,10 @@ def test_a_results_summary_counted_otherwise_is_refused(region):
         classify(region, 2024, results_summary=region.results)
     with pytest.raises(ValueError, match="сводка посчитана с min_n=5, нужна с min_n=3"):
         classify(region, 2024, min_n=3, results_summary=rs)
+    read_back = rs.copy()
+    read_back.attrs = {}
+    with pytest.raises(ValueError, match="у сводки нет отметки о min_n"):
+        classify(region, 2024, results_summary=read_back)
 
 
 def test_a_results_summary_of_the_real_region(altai_folder):

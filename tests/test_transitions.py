@@ -67,6 +67,15 @@ def test_unknown_list_refused(region):
 def test_a_wrong_rule_is_refused_not_taken_for_years_without_results(region):
     with pytest.raises(ValueError, match="low_share"):
         list_transitions(region, years=[2023, 2024], low_share=1.5)
+    # a year whose data cannot be judged is an error too, not a year left out
+    import dataclasses
+
+    from edu_quality.errors import DataError
+
+    ctx = region.context
+    thin = ctx.loc[(ctx["year"] != 2023) | (ctx.index.isin(ctx.index[ctx["year"] == 2023][:2]))]
+    with pytest.raises(DataError, match="индекс"):
+        list_transitions(dataclasses.replace(region, context=thin), years=[2023, 2024])
     # a year without results is still one to leave out
     t = list_transitions(region, years=[2019, 2024])
     assert t.empty and t.attrs["years"] == [2024]

@@ -57,7 +57,9 @@ def school_summaries(
     ``by`` and ``alpha``): its judged rows are taken, and the pupil results are
     not summarised again — a country's take seconds. The table is the same.
     A summary counted otherwise (other keys, ``min_n``, ``alpha`` or
-    ``include_unreliable``, as its ``attrs`` and columns say) is refused.
+    ``include_unreliable``, as its ``attrs`` and columns say) or without those
+    ``attrs`` (read back from a file) is refused; that it is a summary of
+    these results, all its groups kept, is the caller's word.
 
     Examples
     --------
@@ -122,7 +124,12 @@ def _check_results_summary(
         )
     counted = {"min_n": min_n, "alpha": DEFAULT_ALPHA, "include_unreliable": include_unreliable}
     for option, value in counted.items():
-        if summary.attrs.get(option) != value:
+        if option not in summary.attrs:  # read back from a file, or joined: no record of it
+            raise ValueError(
+                f"{name}: у сводки нет отметки о {option} (attrs) — передайте таблицу "
+                "summarize(dataset.results) как есть, не прочитанную из файла"
+            )
+        if summary.attrs[option] != value:
             raise ValueError(
                 f"{name}: сводка посчитана с {option}={summary.attrs.get(option)!r}, "
                 f"нужна с {option}={value!r}"

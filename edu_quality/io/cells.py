@@ -193,8 +193,9 @@ _DISTINCT_MIN = 2_000  # a shorter column is parsed cell by cell: little to save
 def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     """:func:`parse` of a column, parsing each distinct value once where that is the same.
 
-    A yes/no column's values come in their nullable ``boolean`` dtype (the
-    dtype :func:`cast` gives), not as Python objects spread over every row.
+    A yes/no column parsed once per distinct value comes in its nullable
+    ``boolean`` dtype (the dtype :func:`cast` gives it anyway), not as Python
+    objects spread over every row.
     """
     head = s.iloc[:_DISTINCT_SAMPLE]
     text = isinstance(s.dtype, pd.StringDtype)

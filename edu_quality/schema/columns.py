@@ -111,6 +111,8 @@ class TableSpec:
         ...     "subject": "Математика", "grade": 4.0, "school_id": "0101", "pupil_id": "P-1"})
         'Учебный год 2020/2021, Сессия весна, Процедура ВПР, Предмет Математика, Класс 4, Код ОО 0101, у одного и того же участника'
         """
+        import pandas as pd
+
         from .._russian import school_year
 
         parts = []
@@ -121,7 +123,7 @@ class TableSpec:
                 continue
             if isinstance(value, Real) and not isinstance(value, Integral) and value.is_integer():
                 value = int(value)
-            if value is None or value != value:  # missing: a dash, never «nan»
+            if pd.isna(value):  # missing (None, NaN, pd.NA): a dash, never «nan»
                 value = "—"
             elif col.kind == "year" and isinstance(value, Integral):
                 value = school_year(int(value))
