@@ -82,6 +82,7 @@ def school_summaries(
 
     opts = {"min_n": min_n, "include_unreliable": include_unreliable, "where": judged}
     parts = []
+    to_summarise = [dataset.results, dataset.aggregates]
     if results_summary is not None:
         _check_results_summary(results_summary, by, min_n, include_unreliable)
         keys = [c for c in results_summary.columns if c in (*by, "session")]
@@ -89,9 +90,8 @@ def school_summaries(
         if len(kept) if is_dask(dataset.results) else len(dataset.results):
             parts.append(kept)  # as summarize(..., where=judged) would give it
         del kept
-    for t in (dataset.results, dataset.aggregates):
-        if t is dataset.results and results_summary is not None:
-            continue
+        to_summarise = [dataset.aggregates]
+    for t in to_summarise:
         if is_dask(t):  # its length would cost a pass over the files: look at the summary
             s = summarize(t, by, **opts)
             if len(s):
