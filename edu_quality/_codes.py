@@ -83,8 +83,8 @@ def factorize(
     memo, arrow = _slot(values)
     if memo is None:
         return pd.factorize(values, use_na_sentinel=use_na_sentinel)
-    kept = memo.get(id(arrow))
-    if kept is None or kept[0] is not arrow:
+    kept = _found(memo, id(arrow), arrow)
+    if kept is None:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         kept = memo[id(arrow)] = (arrow, codes, uniques, bool((codes < 0).any()))
     _, codes, uniques, missing = kept
@@ -98,6 +98,12 @@ def _slot(values: object) -> tuple[dict | None, object | None]:
     memo = getattr(_local, "memo", None)
     arrow = _arrow_data(values)
     return (memo, arrow) if memo is not None and arrow is not None else (None, None)
+
+
+def _found(memo: dict, key: object, arrow: object) -> tuple | None:
+    """What the memo keeps under ``key`` for this very Arrow array (an id may be reused)."""
+    kept = memo.get(key)
+    return kept if kept is not None and kept[0] is arrow else None
 
 
 def _arrow_data(values: object) -> object | None:
@@ -160,8 +166,7 @@ def known(values: pd.Series) -> bool:
     memo, arrow = _slot(values)
     if memo is None:
         return False
-    kept = memo.get(id(arrow))
-    return kept is not None and kept[0] is arrow
+    return _found(memo, id(arrow), arrow) is not None
 
 
 def forget(values: pd.Series) -> None:
@@ -243,8 +248,8 @@ def text_hashes(values: pd.Series) -> np.ndarray | None:
     if memo is None:
         arrow = _arrow_data(values)
         return None if arrow is None else _hashes(arrow)
-    kept = memo.get(("hashes", id(arrow)))
-    if kept is None or kept[0] is not arrow:
+    kept = _found(memo, ("hashes", id(arrow)), arrow)
+    if kept is None:
         kept = memo[("hashes", id(arrow))] = (arrow, _hashes(arrow))
     return kept[1]
 
