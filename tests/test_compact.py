@@ -1,10 +1,11 @@
-"""The pupil results held compact (categoricals) give the same analysis as the results as text.
+"""The pupil results held compact give the same analysis as the results as text and in 64 bits.
 
 :func:`edu_quality.load_dataset` holds the low-cardinality text columns of the
-pupil results as pandas categoricals (``RESULTS_PUPILS.compact``), file by file,
-and :func:`year_over_year` builds its text columns as categoricals: here every
-analysis is run on the compact table and on the same table as plain text, and
-the values must be equal, row for row.
+pupil results as pandas categoricals (``RESULTS_PUPILS.compact``) and their
+whole numbers in the smallest integer dtype (``RESULTS_PUPILS.narrow``), file by
+file, and :func:`year_over_year` builds its text columns as categoricals: here
+every analysis is run on the compact table and on the same table as plain text
+and 64-bit integers, and the values must be equal, row for row.
 """
 
 from __future__ import annotations
@@ -24,12 +25,19 @@ from edu_quality.metrics import summarize
 from edu_quality.schema import RESULTS_PUPILS
 from edu_quality.synthetic import make_region, write_region
 
+_NARROW = {np.dtype(n): np.dtype("int64") for n in ("int8", "int16", "int32")} | {
+    pd.api.types.pandas_dtype(n): pd.Int64Dtype() for n in ("Int8", "Int16", "Int32")
+}
+
 
 def _as_text(table: pd.DataFrame) -> pd.DataFrame:
+    """Categoricals as their text, integers narrower than 64 bits in 64 (nullable kept)."""
     out = table.copy()
     for c in out.columns:
         if isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype(out[c].cat.categories.dtype)
+        elif out[c].dtype in _NARROW:
+            out[c] = out[c].astype(_NARROW[out[c].dtype])
     return out
 
 
@@ -38,7 +46,7 @@ def _plain(ds: eq.Dataset) -> eq.Dataset:
 
 
 def _same(a: object, b: object) -> None:
-    """Equal values (a categorical column compared as its text); tables in the same order."""
+    """Equal values (a categorical column as its text, a narrow integer in 64 bits); same order."""
     if isinstance(a, pd.DataFrame):
         pd.testing.assert_frame_equal(_as_text(a), _as_text(b))
     elif isinstance(a, dict):
@@ -76,6 +84,40 @@ def test_loaded_results_are_compact_with_sorted_categories(region):
         assert cats == sorted(cats) and len(cats) == len(set(cats)), name
         assert not dtype.ordered
     assert r["pupil_id"].dtype == "str"  # a code per pupil: as many values as rows, kept as text
+    narrow = {c: str(r[c].dtype) for c in RESULTS_PUPILS.narrow if c in r.columns}
+    assert narrow == {
+        "year": "int16",
+        "grade": "int8",
+        "mark": "Int8",
+        "journal_mark": "Int8",
+        "work_grade": "Int8",
+    }
+
+
+def test_whole_numbers_take_the_smallest_dtype_that_holds_them():
+    t = pd.DataFrame(
+        {
+            "year": [1990, 2100],
+            "grade": [300, 4],  # the schema sets no upper bound: 16 bits keep it
+            "mark": pd.array([None, None], dtype="Int64"),  # no value: the smallest
+            "journal_mark": pd.array([-129, 5], dtype="Int64"),
+            "work_grade": [70000.0, 1.5],  # not whole numbers: left as they are
+            "score": [1, 2],  # not in RESULTS_PUPILS.narrow
+        }
+    )
+    c = compact(t, RESULTS_PUPILS)
+    assert c.dtypes.astype(str).to_dict() == {
+        "year": "int16",
+        "grade": "int16",
+        "mark": "Int8",
+        "journal_mark": "Int16",
+        "work_grade": "float64",
+        "score": "int64",
+    }
+    pd.testing.assert_frame_equal(_as_text(c), t)  # the same values
+    assert compact(c, RESULTS_PUPILS) is c  # already compact: not copied
+    big = pd.DataFrame({"year": np.array([2**40], dtype="int64")})
+    assert compact(big, RESULTS_PUPILS) is big  # no narrower dtype holds it
 
 
 def test_parts_with_different_categories_concatenate_compact(parts):

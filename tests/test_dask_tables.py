@@ -382,6 +382,23 @@ def test_partitions_check_again_only_a_changed_file(small_region, tmp_path, monk
     assert checked and "year=" in info.value.file and "повторяющаяся запись" in str(info.value)
 
 
+def test_a_changed_file_whose_numbers_the_partition_cannot_hold(small_region, tmp_path):
+    """The whole numbers are held as narrow as the files were: a file changed since is refused."""
+    write_region(small_region, tmp_path, format="parquet", partition_by_year=True)
+    ds = eq.load_dataset(tmp_path, results_engine="dask")
+    assert str(ds.results.dtypes["grade"]) == "int8"
+    path = sorted((tmp_path / "results_vpr").rglob("*.parquet"))[0]
+    table = pd.read_parquet(path)
+    table["grade"] = table["grade"] + 200  # 8 bits no longer hold it: never wrapped round
+    table.to_parquet(path)
+    with pytest.raises(eq.DataError) as info:
+        ds.results.compute(scheduler="synchronous")
+    assert "year=" in info.value.file
+    assert "изменён после загрузки набора: значения столбца «Класс» от 204 до 208" in str(
+        info.value
+    )
+
+
 def test_shared_works_across_files_with_dask(dask_client, small_region, tmp_path):
     """Two files of one work (schools split between them): compared row by row on a worker."""
     write_region(small_region, tmp_path, format="csv")

@@ -35,7 +35,15 @@ from .checks import (
 )
 from .ids import ids_in_several_schools
 from .read import load_part, optional_tables, read_part, submit_optional
-from .tables import Dataset, dataset_notes, empty_table, union_of_categories
+from .tables import (
+    Dataset,
+    dataset_notes,
+    empty_table,
+    holds,
+    smallest_integer,
+    union_of_categories,
+    value_range,
+)
 
 __all__ = ["load_with_dask"]
 
@@ -108,6 +116,8 @@ def _inspect_part(
                 for c in RESULTS_PUPILS.compact
                 if c in table.columns
             },
+            # the whole numbers' ranges: their dtypes in every partition
+            ranges={c: value_range(table[c]) for c in RESULTS_PUPILS.narrow if c in table.columns},
             # the schools' works, for check_counted_twice
             per_school=Loaded(
                 table[SCHOOL_WORK].drop_duplicates(),
@@ -196,6 +206,16 @@ def _pupil_partition(
         error = DataError(err.file, err.problems, total=err.total)
     if error is not None:  # raised here, without the reader's exceptions as its context
         raise error
+    for name in RESULTS_PUPILS.narrow:  # a file changed since: its numbers may not fit
+        if name in table.columns and name in meta.columns:
+            low, high = value_range(table[name])
+            if not holds(meta[name].dtype, low, high):
+                raise DataError(
+                    shown,
+                    f"файл изменён после загрузки набора: значения столбца "
+                    f"«{RESULTS_PUPILS.column(name).label}» от {low} до {high} — "
+                    "загрузите набор заново",
+                )
     if list(table.columns) != list(meta.columns) or not table.dtypes.equals(meta.dtypes):
         table = table.reindex(columns=meta.columns).astype(meta.dtypes.to_dict())
     table.index = pd.RangeIndex(offset, offset + len(table))
@@ -308,6 +328,15 @@ def load_with_dask(
                 {
                     c: union_of_categories(i["values"][c] for _, i in pupils)
                     for c in RESULTS_PUPILS.compact
+                    if c in meta.columns
+                }
+                | {
+                    c: smallest_integer(
+                        meta[c].dtype,
+                        min(i["ranges"][c][0] for _, i in pupils),
+                        max(i["ranges"][c][1] for _, i in pupils),
+                    )
+                    for c in RESULTS_PUPILS.narrow
                     if c in meta.columns
                 }
             )

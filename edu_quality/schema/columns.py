@@ -77,6 +77,10 @@ class TableSpec:
         Text columns with few distinct values that a loaded dataset holds as
         pandas categoricals (:func:`edu_quality.dataset.tables.compact`): the same
         values in a fraction of the memory, grouped faster.
+    narrow : tuple of str
+        Whole-number columns that a loaded dataset holds in the smallest signed
+        integer dtype that keeps every value (:func:`edu_quality.dataset.tables.compact`):
+        a year in 16 bits, a grade or a mark in 8.
     """
 
     name: str
@@ -85,6 +89,7 @@ class TableSpec:
     description: str = ""
     extra: bool = False  # whether unknown columns are kept (as text)
     compact: tuple[str, ...] = ()
+    narrow: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``."""

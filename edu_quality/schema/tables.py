@@ -238,6 +238,7 @@ RESULTS_PUPILS = TableSpec(
         "session",
         "unreliable_reason",
     ),
+    narrow=("year", "grade", "mark", "journal_mark", "work_grade"),
 )
 
 RESULTS_AGGREGATED = TableSpec(
