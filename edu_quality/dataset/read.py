@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .._codes import shared_codes
+from .._memory import LARGE, give_back
 from ..errors import DataError, Problem
 from ..io.limits import DEFAULT_LIMITS, ReadLimits, regular_file
 from ..io.load import Loaded, context_extra, load
@@ -49,6 +50,8 @@ def load_part(
             loaded.table = compact(loaded.table, RESULTS_PUPILS)
         shared = ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
     loaded.table = in_one_piece(loaded.table)  # the file's other columns are freed by now
+    if len(loaded.table) >= LARGE:  # what parsing a large file freed: not kept for the next
+        give_back()
     return loaded, check_ids(loaded, known), known_works(loaded.table, loaded.spec), shared
 
 
