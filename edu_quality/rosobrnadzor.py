@@ -170,18 +170,25 @@ class _Structure:
         )
         self.pair_school = pairs["_s"].to_numpy()
         #: the rows the rule reads (sorted); the arrays below are places among them
-        self.rows = np.union1d(self.this, pairs["_i_prev"].to_numpy())
-        self.this = np.searchsorted(self.rows, self.this)
-        self.pair_now = np.searchsorted(self.rows, pairs["_i"].to_numpy())
-        self.pair_prev = np.searchsorted(self.rows, pairs["_i_prev"].to_numpy())
+        read = np.zeros(len(rows), dtype=bool)  # np.union1d, without sorting a million rows
+        read[self.this] = True
+        read[pairs["_i_prev"].to_numpy()] = True
+        self.rows = np.flatnonzero(read)
+        place = np.cumsum(read) - 1  # a read row's place among self.rows
+        self.this = place[self.this]
+        self.pair_now = place[pairs["_i"].to_numpy()]
+        self.pair_prev = place[pairs["_i_prev"].to_numpy()]
 
     def meets(self, hit: np.ndarray) -> np.ndarray:
-        """Schools meeting the rule for the hits (share ≥ the rule's) of :attr:`rows`."""
-        k = self.n_schools
-        per_group = np.bincount(self.session_group, weights=hit[self.this], minlength=self.n_groups)
-        two = np.bincount(self.group_school, weights=per_group >= 2, minlength=k) > 0
-        both = hit[self.pair_now] & hit[self.pair_prev]
-        return two | (np.bincount(self.pair_school, weights=both, minlength=k) > 0)
+        """Schools meeting the rule for the hits (share ≥ the rule's) of :attr:`rows`.
+
+        Only the hits are counted (few rows of a country's: the share is high).
+        """
+        per_group = np.bincount(self.session_group[hit[self.this]], minlength=self.n_groups)
+        out = np.zeros(self.n_schools, dtype=bool)
+        out[self.group_school[per_group >= 2]] = True  # two works of one session this year
+        out[self.pair_school[hit[self.pair_now] & hit[self.pair_prev]]] = True  # two years
+        return out
 
 
 def _item(row, value: str, hidden: bool, autumn_mark: bool) -> str:
@@ -220,6 +227,8 @@ def meeting_rule(
     )
     out: dict[str, list[str]] = {}
     groups: dict[tuple, list[str]] = {}  # (school, session) in order of first row, as groupby
+    works = this.groupby(["school_id", "session"], observed=True, sort=False)["year"]
+    this = this.loc[works.transform("size").to_numpy() >= 2]  # the texts of these only
     for r in this.itertuples():
         if pd.isna(r.school_id) or pd.isna(r.session):  # groupby leaves such rows out
             continue
