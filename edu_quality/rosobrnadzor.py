@@ -158,9 +158,10 @@ class _Structure:
         #: how many schools are judged (a missing id counts as one, as a text would)
         self.n_schools = len(first)
         this = (rows["year"] == year).to_numpy()
-        self.this = np.flatnonzero(this)
         ses = pd.factorize(rows["session"].to_numpy()[this])[0]
-        self.session_group, uniq = pd.factorize(sid[this] * 8 + ses)
+        in_group = ses >= 0  # a missing session: in no group, as meeting_rule's groupby leaves it
+        self.this = np.flatnonzero(this)[in_group]
+        self.session_group, uniq = pd.factorize(sid[this][in_group] * 8 + ses[in_group])
         self.group_school = uniq // 8
         self.n_groups = len(uniq)
         r = rows.reset_index(drop=True).assign(_i=np.arange(len(rows)), _s=sid)
@@ -172,6 +173,7 @@ class _Structure:
         #: the rows the rule reads (sorted); the arrays below are places among them
         read = np.zeros(len(rows), dtype=bool)  # np.union1d, without sorting a million rows
         read[self.this] = True
+        read[pairs["_i"].to_numpy()] = True
         read[pairs["_i_prev"].to_numpy()] = True
         self.rows = np.flatnonzero(read)
         place = np.cumsum(read) - 1  # a read row's place among self.rows

@@ -106,7 +106,7 @@ def test_rule_chance_counts_equal_a_plain_simulation():
     """rule_chance's counts are those of NumPy's draws judged by pandas, draw by draw."""
     import pandas as pd
 
-    from edu_quality.rosobrnadzor import rule_chance
+    from edu_quality.rosobrnadzor import meeting_rule, rule_chance
 
     rng = np.random.default_rng(8)
     cells = pd.MultiIndex.from_product(
@@ -127,18 +127,30 @@ def test_rule_chance_counts_equal_a_plain_simulation():
     rows["share_2"] = rows["n2"] / rows["participants"]
     ch = rule_chance(rows, 2023, share=0.3, n_sim=40, seed=3)
 
-    draws = np.random.default_rng(3)
-    n, p = rows["participants"].to_numpy(), rows["region_share"].to_numpy()
-    key = ["school_id", "assessment", "subject", "grade", "session"]
-    expected = []
-    for _ in range(40):
-        hit = rows.assign(hit=draws.binomial(n, p) / np.maximum(n, 1) >= 0.3)
-        now, before = hit.loc[hit["year"] == 2023], hit.loc[hit["year"] == 2022]
-        two = now.groupby(["school_id", "session"])["hit"].sum().loc[lambda s: s >= 2]
-        both = now.merge(before, on=key).loc[lambda d: d["hit_x"] & d["hit_y"]]
-        expected.append(len(set(two.index.get_level_values(0)) | set(both["school_id"])))
+    def plain(rows: pd.DataFrame) -> list[int]:
+        draws = np.random.default_rng(3)
+        n, p = rows["participants"].to_numpy(), rows["region_share"].to_numpy()
+        key = ["school_id", "assessment", "subject", "grade", "session"]
+        expected = []
+        for _ in range(40):
+            hit = rows.assign(hit=draws.binomial(n, p) / np.maximum(n, 1) >= 0.3)
+            now, before = hit.loc[hit["year"] == 2023], hit.loc[hit["year"] == 2022]
+            two = now.groupby(["school_id", "session"])["hit"].sum().loc[lambda s: s >= 2]
+            both = now.merge(before, on=key).loc[lambda d: d["hit_x"] & d["hit_y"]]
+            expected.append(len(set(two.index.get_level_values(0)) | set(both["school_id"])))
+        return expected
+
+    expected = plain(rows)
     assert ch["counts"].tolist() == expected
     assert len(set(expected)) > 3  # the draws differ: the comparison means something
+
+    # rows without a session (only rule_rows fills it): in no group of a session, as pandas'
+    # groupby and meeting_rule leave them; never counted for another school
+    unknown = rows.copy()
+    unknown.loc[unknown.index % 7 == 0, "session"] = None
+    ch = rule_chance(unknown, 2023, share=0.3, n_sim=40, seed=3)
+    assert ch["counts"].tolist() == plain(unknown) != expected
+    assert ch["observed"] == meeting_rule(unknown, 2023, share=0.3)["school_id"].nunique()
 
     # the school codes as a categorical (the loader's), categories in another order, and a
     # row without one: the schools are numbered by the codes, as by the texts

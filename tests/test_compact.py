@@ -118,6 +118,28 @@ def test_whole_numbers_take_the_smallest_dtype_that_holds_them():
     assert compact(c, RESULTS_PUPILS) is c  # already compact: not copied
     big = pd.DataFrame({"year": np.array([2**40], dtype="int64")})
     assert compact(big, RESULTS_PUPILS) is big  # no narrower dtype holds it
+    other = pd.DataFrame(  # not signed integers: left as they are, never an error
+        {
+            "year": ["2021/2022", "2022/2023"],
+            "grade": pd.Categorical([4, 5]),
+            "mark": [np.inf, 2.0],
+            "journal_mark": np.array([3, 4], dtype="uint8"),
+        }
+    )
+    assert compact(other, RESULTS_PUPILS) is other
+
+
+def test_years_from_narrow_results_stay_whole_years(region):
+    """The years a table or its attributes quote are Python's, or in one dtype per table."""
+    year = max(region.years)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = classify(region, year)
+        yoy = eq.year_over_year(summarize(region.results))
+    assert all(type(y) is int for y in c.attrs["rules"]["years"])
+    assert all(type(y) is int for v in c["low_years"] for y in v)
+    assert c["low_years"].str.len().sum() > 0  # some school was low: the lists were checked
+    assert yoy["year_from"].dtype == yoy["year_to"].dtype == region.results["year"].dtype
 
 
 def test_parts_with_different_categories_concatenate_compact(parts):

@@ -88,7 +88,7 @@ def compact(table: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
         if name in table.columns and not isinstance((col := table[name]).dtype, pd.CategoricalDtype)
     }
     for name in spec.narrow:
-        if name in table.columns:
+        if name in table.columns and _signed(table[name].dtype):
             col = table[name]
             dtype = smallest_integer(col.dtype, *value_range(col))
             if dtype != col.dtype:
@@ -117,6 +117,12 @@ def value_range(col: pd.Series) -> tuple[int, int]:
     return int(col.min()), int(col.max())
 
 
+def _signed(dtype: object) -> bool:
+    """Whether ``dtype`` is a signed integer dtype of NumPy or a nullable one of pandas."""
+    nullable = (pd.Int8Dtype, pd.Int16Dtype, pd.Int32Dtype, pd.Int64Dtype)
+    return isinstance(dtype, nullable) or (isinstance(dtype, np.dtype) and dtype.kind == "i")
+
+
 def holds(dtype: object, low: int, high: int) -> bool:
     """Whether the whole-number ``dtype`` (NumPy or nullable) holds every value from ``low`` to ``high``.
 
@@ -132,7 +138,8 @@ def holds(dtype: object, low: int, high: int) -> bool:
 def smallest_integer(dtype: object, low: int, high: int) -> object:
     """The smallest signed integer dtype that holds ``low`` … ``high``, nullable as ``dtype`` is.
 
-    ``dtype`` itself when it is not a whole-number dtype of NumPy or pandas.
+    ``dtype`` itself when it is not a signed integer dtype of NumPy nor a nullable one of
+    pandas (unsigned and Arrow-backed integers, floats and texts are left as they are).
 
     Examples
     --------
@@ -141,9 +148,9 @@ def smallest_integer(dtype: object, low: int, high: int) -> object:
     >>> smallest_integer(np.dtype("float64"), 0, 1)
     dtype('float64')
     """
-    nullable = isinstance(dtype, (pd.Int8Dtype, pd.Int16Dtype, pd.Int32Dtype, pd.Int64Dtype))
-    if not nullable and not (isinstance(dtype, np.dtype) and dtype.kind == "i"):
+    if not _signed(dtype):
         return dtype
+    nullable = not isinstance(dtype, np.dtype)
     for name in _SIGNED:
         if holds(np.dtype(name), low, high):
             return pd.api.types.pandas_dtype(name.capitalize() if nullable else name)

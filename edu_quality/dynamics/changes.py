@@ -137,7 +137,7 @@ def year_over_year(
     columns["metric"] = coded_text(which, metrics)
     columns["label"] = coded_text(which, [METRICS[x][0] for x in metrics])
     del which
-    columns["year_from"] = np.tile(before("year").astype("int64"), k)
+    columns["year_from"] = np.tile(before("year").astype(year_to.dtype), k)  # as year_to
     columns["year_to"] = year_to
     columns.update({name: numbers[row] for row, name in enumerate(_NUMBERS)})
     columns["verdict"] = coded_text(verdicts, VERDICTS)

@@ -169,9 +169,12 @@ def classify(
         )
     comp = composite_results(summary, metric=metric)
     comp = low_within_groups(comp, dataset.schools, low_share, near_share, min_group)
-    years = sorted(y for y in comp["year"].unique() if y <= year)[-n:]
+    # Python's integers: the years may be held in 16 bits (RESULTS_PUPILS.narrow)
+    years = sorted(int(y) for y in comp["year"].unique() if y <= year)[-n:]
     window = comp.loc[comp["year"].isin(years)]
-    low_years = window.loc[window["low"]].groupby("school_id")["year"].apply(sorted)
+    low_years = (
+        window.loc[window["low"]].groupby("school_id")["year"].apply(lambda v: sorted(map(int, v)))
+    )
     now = with_uncompared(comp.loc[comp["year"] == year], summary, dataset.schools, year)
     now["low_years"] = (
         now["school_id"].map(low_years).apply(lambda v: v if isinstance(v, list) else [])

@@ -201,7 +201,9 @@ def dtype_of(col: Column) -> str:
 
     Text is pandas' ``str``; numbers are ``float64`` with NaN for missing;
     counts and marks are nullable ``Int64``, except required whole-number
-    columns (year, grade, participants), which are plain ``int64``.
+    columns (year, grade, participants), which are plain ``int64``. A loaded
+    dataset holds its pupil results' whole numbers narrower
+    (``TableSpec.narrow``).
 
     Examples
     --------
