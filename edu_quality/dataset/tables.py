@@ -61,8 +61,9 @@ def compact(table: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     integer dtype that keeps every value of it (:func:`smallest_integer`; a
     nullable column stays nullable): a year in 16 bits, a grade or a mark in
     8. A country's pupil results (12 million rows) take 581 MiB instead of
-    966 with the numbers in 64 bits (and about twice that with the texts as
-    texts), and grouping by a categorical skips hashing the strings. A column
+    966 with the numbers in 64 bits (the categoricals took the table of
+    4 000 schools from 204 to 94 MB), and grouping by a categorical skips
+    hashing the strings. A column
     already compact, or absent, is left as it is; ``table`` itself is not
     changed.
 
@@ -89,8 +90,8 @@ def compact(table: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
         if name in table.columns and not isinstance((col := table[name]).dtype, pd.CategoricalDtype)
     }
     for name in spec.narrow:
-        if name in table.columns and _signed(table[name].dtype):
-            col = table[name]
+        col = table.get(name)
+        if col is not None and _signed(col.dtype):
             dtype = smallest_integer(col.dtype, *value_range(col))
             if dtype != col.dtype:
                 changed[name] = col.astype(dtype)
