@@ -57,6 +57,7 @@ _EXPORTS = {
     "read_schools": "io",
     "read_staff": "io",
     "summarize": "metrics",
+    "summarize_together": "metrics",
     "partner_schools": "similar",
     "similar_schools": "similar",
     "marks_vs_journal": "objectivity",
@@ -106,7 +107,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the names as plain imports
         read_schools,
         read_staff,
     )
-    from .metrics import summarize
+    from .metrics import summarize, summarize_together
     from .objectivity import (
         compare_with_list,
         marks_vs_journal,

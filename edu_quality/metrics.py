@@ -43,6 +43,7 @@ __all__ = [
     "exam_not_held",
     "is_pupil_level",
     "summarize",
+    "summarize_together",
 ]
 
 #: Default grouping: one row per school, procedure, subject, grade and year.
@@ -215,7 +216,9 @@ def _dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
     return _combine_counts(partials, by, aggregated=not pupils)
 
 
-def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) -> pd.DataFrame:
+def _combine_counts(
+    partials: pd.DataFrame, by: list[str], *, aggregated: bool | np.ndarray
+) -> pd.DataFrame:
     r"""Counts per group from counts per group and part of the rows (vectorised, no loop).
 
     ``partials`` are the outputs of :func:`_pupil_counts` (``aggregated=False``)
@@ -223,7 +226,9 @@ def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) 
     group may have a row in several parts. The result is what that function
     gives on the whole table: the groups in the same order with the same key
     dtypes (:func:`groups`), the counts exactly, the mean and standard
-    deviation to rounding.
+    deviation to rounding. ``aggregated`` may also be one flag per row of
+    ``partials``: the counts of pupil results and of school counts together
+    (:func:`summarize_together`).
 
     * ``participants``, ``score_n`` — summed;
     * ``not_admitted``, ``n2``…``n5`` — summed, and unknown (NaN) when unknown
@@ -233,12 +238,12 @@ def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) 
       (parts with ``score_n`` > 0); unknown when such a part's mean is
       unknown, and (aggregated) when the participants with a mean are not all
       the participants;
-    * ``score_sd`` (pupil level) — the pairwise update of Chan, Golub &
+    * ``score_sd`` — the pairwise update of Chan, Golub &
       LeVeque (1979): with :math:`M_{2,i} = s_i^2 (n_i - 1)` (0 when
       :math:`n_i \le 1`), :math:`M_2 = \sum_i M_{2,i} + \sum_i n_i (\bar x_i - \bar x)^2`
       and :math:`s = \sqrt{M_2 / (n - 1)}`; unknown when :math:`n \le 1` or a
-      part with :math:`n_i > 1` has none. Aggregated tables have no standard
-      deviation.
+      part with :math:`n_i > 1` has none. Unknown for a group with an
+      aggregated part: counts per school have no standard deviation.
 
     A group with one contributing part keeps that part's mean and standard
     deviation as they are (no rounding added).
@@ -263,6 +268,7 @@ def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) 
     """
     ids, out = groups(partials, by)
     g = len(out)
+    per_school = np.broadcast_to(np.asarray(aggregated, dtype=bool), (len(partials),))
 
     def total(values: np.ndarray) -> np.ndarray:
         return np.bincount(ids, weights=values, minlength=g)
@@ -289,17 +295,14 @@ def _combine_counts(partials: pd.DataFrame, by: list[str], *, aggregated: bool) 
         own = total(np.where(has, mean, 0.0))  # the one contributing part's mean, exactly
         mean_all = np.where(single, own, combined)
         mean_all[(total(has & np.isnan(mean)) > 0) | (score_n == 0)] = np.nan
-        if aggregated:
-            mean_all[score_n != total(participants)] = np.nan
-            sd_all = np.full(g, np.nan)
-        else:
-            m2 = np.where(n > 1, sd**2 * (n - 1), 0.0)
-            dev = np.where(has, n * (mean - mean_all[ids]) ** 2, 0.0)
-            sd_all = np.sqrt((total(m2) + total(dev)) / (score_n - 1))
-            sd_all = np.where(single, total(np.where(has, sd, 0.0)), sd_all)
-            sd_all[(total((n > 1) & np.isnan(sd)) > 0) | (score_n <= 1) | np.isnan(mean_all)] = (
-                np.nan
-            )
+        # counts per school: a mean only when every participant is behind one
+        mean_all[total(np.where(per_school, participants - n, 0.0)) > 0] = np.nan
+        m2 = np.where(n > 1, sd**2 * (n - 1), 0.0)
+        dev = np.where(has, n * (mean - mean_all[ids]) ** 2, 0.0)
+        sd_all = np.sqrt((total(m2) + total(dev)) / (score_n - 1))
+        sd_all = np.where(single, total(np.where(has, sd, 0.0)), sd_all)
+        unknown = (total((n > 1) & np.isnan(sd)) > 0) | (score_n <= 1) | np.isnan(mean_all)
+        sd_all[unknown | (total(per_school) > 0)] = np.nan
     out["mean_score"] = mean_all
     out["score_sd"] = sd_all
     out["score_n"] = like(score_n, "score_n")
@@ -451,23 +454,137 @@ def summarize(
     True
     """
     by = list(by)
-    check_fraction("alpha", alpha)
-    if min_n < 0:
-        raise ValueError(f"Параметр `min_n` должен быть неотрицательным, передано {min_n!r}")
+    _check_options(min_n, alpha)
     added = "session" in results.columns and "year" in by and "session" not in by
     if added:
         by.insert(by.index("year") + 1, "session")
         results = _spring_where_missing(results)
+    counts, attrs = _counts(results, by, include_unreliable)
+    out = _summary(counts, attrs, by, session_added=added, where=where, min_n=min_n, alpha=alpha)
+    out.attrs["include_unreliable"] = include_unreliable
+    if len(out) >= LARGE or (not is_dask(results) and len(results) >= LARGE):
+        give_back()  # the columns made from millions of rows (or partial counts), freed
+    return out
+
+
+def summarize_together(
+    tables: Sequence[pd.DataFrame | dd.DataFrame],
+    by: Sequence[str] = DEFAULT_BY,
+    *,
+    min_n: int = 5,
+    alpha: float = DEFAULT_ALPHA,
+    include_unreliable: bool = False,
+    where: Callable[[pd.DataFrame], ArrayLike] | None = None,
+) -> pd.DataFrame:
+    """:func:`summarize` of pupil results and school counts together, each group once.
+
+    A region's results may come per pupil from some schools and as counts per
+    school from others (``Dataset.results`` and ``Dataset.aggregates``). Above
+    the school — a municipality, the region — a group then has rows of both
+    kinds; summarising each table apart would give it two rows, each with a
+    part of its pupils. Here every table is counted as :func:`summarize`
+    counts it and the counts of a group are added up:
+
+    * ``participants``, ``not_admitted``, ``n2``…``n5`` — summed (a count
+      unknown in one part is unknown);
+    * ``mean_score`` — the means weighted by the pupils behind them, unknown
+      when a school's counts have participants without a mean (as for counts
+      alone);
+    * ``score_sd`` — unknown for a group with counts per school (they carry no
+      deviation); the pooled deviation (Chan, Golub & LeVeque, 1979) otherwise.
+
+    Parameters
+    ----------
+    tables : sequence of DataFrame or dask.dataframe.DataFrame
+        Pupil-level and aggregated results, as :func:`summarize` takes them.
+        The same pupils must not be in two tables (:func:`edu_quality.load_dataset`
+        refuses a school's work given in both forms).
+    by, min_n, alpha, include_unreliable, where
+        As for :func:`summarize`.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`summarize`. With one non-empty table it is
+        ``summarize`` of that table; ``attrs`` keeps those every table shares.
+
+    Examples
+    --------
+    >>> pupils = pd.DataFrame({"school_id": ["1", "1", "1"], "municipality": "М",
+    ...                        "mark": [2, 4, 5], "score": [4.0, 14.0, 19.0]})
+    >>> counts = pd.DataFrame({"school_id": ["2"], "municipality": "М", "participants": [2],
+    ...                        "n2": [0], "n3": [1], "n4": [1], "n5": [0], "mean_score": [11.0]})
+    >>> s = summarize_together([pupils, counts], ["municipality"])
+    >>> s[["participants", "n2", "n4", "mean_score"]].to_numpy().tolist()
+    [[5, 1, 2, 11.8]]
+    """
+    given = [t for t in tables if is_dask(t) or len(t)]  # a Dask table's length costs a pass
+    if len(given) <= 1:
+        table = given[0] if given else tables[0]
+        return summarize(
+            table,
+            by,
+            min_n=min_n,
+            alpha=alpha,
+            include_unreliable=include_unreliable,
+            where=where,
+        )
+    by = list(by)
+    _check_options(min_n, alpha)
+    added = "year" in by and "session" not in by and any("session" in t.columns for t in given)
+    if added:
+        by.insert(by.index("year") + 1, "session")
+        given = [
+            _spring_where_missing(t) if "session" in t.columns else t.assign(session=SPRING)
+            for t in given
+        ]
+    partials, kinds = [], []
+    for t in given:
+        counts, _ = _counts(t, by, include_unreliable)
+        partials.append(counts)
+        kinds.append(np.full(len(counts), not is_pupil_level(t)))
+    counts = _combine_counts(
+        pd.concat(partials, ignore_index=True), by, aggregated=np.concatenate(kinds)
+    )
+    first, *rest = ((t._meta if is_dask(t) else t).attrs for t in given)
+    attrs = {k: v for k, v in first.items() if all(k in r and r[k] == v for r in rest)}
+    out = _summary(counts, attrs, by, session_added=added, where=where, min_n=min_n, alpha=alpha)
+    out.attrs["include_unreliable"] = include_unreliable
+    return out
+
+
+def _check_options(min_n: int, alpha: float) -> None:
+    check_fraction("alpha", alpha)
+    if min_n < 0:
+        raise ValueError(f"Параметр `min_n` должен быть неотрицательным, передано {min_n!r}")
+
+
+def _counts(
+    results: pd.DataFrame | dd.DataFrame, by: list[str], include_unreliable: bool
+) -> tuple[pd.DataFrame, dict]:
+    """The counts per group of one table (:func:`_pupil_counts`, :func:`_aggregated_counts`) and its attrs."""
     _check_columns(results, by, "summarize")
     results = drop_unreliable(results, include_unreliable=include_unreliable)
     if is_dask(results):
-        counts, attrs = _dask_counts(results, by), results._meta.attrs
-    elif is_pupil_level(results):
-        counts, attrs = _pupil_counts(results, by), results.attrs
-    else:
-        _check_columns(results, ["participants"], "summarize")
-        counts, attrs = _aggregated_counts(results, by), results.attrs
-    spring = added and bool((counts["session"] == SPRING).all())  # of every group, kept or not
+        return _dask_counts(results, by), results._meta.attrs
+    if is_pupil_level(results):
+        return _pupil_counts(results, by), results.attrs
+    _check_columns(results, ["participants"], "summarize")
+    return _aggregated_counts(results, by), results.attrs
+
+
+def _summary(
+    counts: pd.DataFrame,
+    attrs: dict,
+    by: list[str],
+    *,
+    session_added: bool,
+    where: Callable[[pd.DataFrame], ArrayLike] | None,
+    min_n: int,
+    alpha: float,
+) -> pd.DataFrame:
+    """The table of :func:`summarize` from the counts per group (``counts`` is changed)."""
+    spring = session_added and bool((counts["session"] == SPRING).all())  # every group's
     kept = None
     if where is not None:
         keep = np.asarray(where(counts[by]), dtype=bool)
@@ -480,13 +597,10 @@ def summarize(
             kept = counts.index[keep]  # the index ``out.loc[flags]`` would have
             counts = counts.loc[keep].reset_index(drop=True)
     out = _finish(counts, attrs, by, min_n, alpha)
-    out.attrs["include_unreliable"] = include_unreliable
     if kept is not None:
         out.index = kept
     if spring:  # spring throughout: the table as before
         out = out.drop(columns="session")
-    if len(out) >= LARGE or (not is_dask(results) and len(results) >= LARGE):
-        give_back()  # the columns made from millions of rows (or partial counts), freed
     return out
 
 

@@ -10,7 +10,7 @@ from scipy import stats
 
 import edu_quality as eq
 from edu_quality.intervals import newcombe, wilson
-from edu_quality.metrics import summarize
+from edu_quality.metrics import summarize, summarize_together
 
 
 @pytest.fixture(scope="module")
@@ -249,3 +249,65 @@ def test_where_equals_the_rows_of_the_whole_summary(rng, engine):
     assert "session" in summarize(data, where=spring).columns
     with pytest.raises(ValueError, match="Параметр `where`: нужен один признак на группу"):
         summarize(data, where=lambda keys: [True])
+
+
+def _as_counts(pupils: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Pupil results as counts per group, with plain pandas: the form of a school's table."""
+    wrote = pupils["admitted"] & (pupils["mark"].notna() | pupils["score"].notna())
+    g = pupils.assign(wrote=wrote, na=~pupils["admitted"]).groupby(by)
+    out = g.agg(participants=("wrote", "sum"), not_admitted=("na", "sum"))
+    for m in (2, 3, 4, 5):
+        out[f"n{m}"] = g.apply(lambda x, m=m: int((x["wrote"] & (x["mark"] == m)).sum()))
+    out["mean_score"] = g.apply(lambda x: x.loc[x["wrote"], "score"].mean())
+    return out.reset_index()
+
+
+def test_pupils_and_counts_summarised_together():
+    rng = np.random.default_rng(7)
+    n = 400
+    pupils = pd.DataFrame(
+        {
+            "municipality": rng.choice(["А", "Б"], n),
+            "school_id": rng.choice([f"{i:02d}" for i in range(8)], n),
+            "subject": rng.choice(["Математика", "Русский язык"], n),
+            "year": 2024,
+            "mark": rng.integers(2, 6, n),
+            "admitted": rng.random(n) > 0.05,
+        }
+    )
+    pupils["municipality"] = np.where(pupils["school_id"] < "04", "А", "Б")
+    pupils["score"] = pupils["mark"] * 5.0 + rng.normal(0, 2, n)
+    pupils.loc[~pupils["admitted"], ["mark", "score"]] = np.nan
+    school = ["municipality", "school_id", "subject", "year"]
+    counted = pupils["school_id"].isin(["00", "01", "04"])  # two schools of А, one of Б
+    counts = _as_counts(pupils.loc[counted], school)
+    by = ["municipality", "subject", "year"]
+    got = summarize_together([pupils.loc[~counted], counts], by)
+    whole = summarize(pupils, by)
+    assert len(got) == len(whole) == 4  # one row per municipality and subject
+    for c in ("participants", "not_admitted", "n2", "n3", "n4", "n5"):
+        assert got[c].tolist() == whole[c].tolist(), c
+    for c in ("share_2", "share_2_low", "quality_rate", "sou", "mean_mark", "mean_score"):
+        np.testing.assert_allclose(got[c], whole[c], rtol=1e-12, err_msg=c)
+    assert got["score_sd"].isna().all()  # counts per school carry no deviation
+    # a count unknown in the counts is unknown in the whole; a school's mean missing: no mean
+    partial = counts.assign(n5=counts["n5"].astype("Int64"))
+    partial.loc[0, "n5"] = pd.NA
+    partial.loc[1, "mean_score"] = np.nan
+    got = summarize_together([pupils.loc[~counted], partial], by).set_index(
+        ["municipality", "subject"]
+    )
+    first, second = (
+        tuple(counts.loc[0, ["municipality", "subject"]]),
+        tuple(counts.loc[1, ["municipality", "subject"]]),
+    )
+    assert pd.isna(got.loc[first, "n5"]) and pd.isna(got.loc[first, "quality_rate"])
+    assert np.isnan(got.loc[second, "mean_score"])
+    assert got.drop([first, second])["mean_score"].notna().all()
+
+
+def test_summarize_together_of_one_table_is_summarize(inta):
+    by = ["assessment", "year"]
+    got = summarize_together([inta.results, inta.aggregates], by)
+    pd.testing.assert_frame_equal(got, summarize(inta.aggregates, by))
+    assert got.attrs == summarize(inta.aggregates, by).attrs

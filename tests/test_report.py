@@ -5,11 +5,13 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
 from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill
 import pytest
 from _helpers import SAMPLES
@@ -261,7 +263,7 @@ def test_spravka_reconciles_computed_and_reported_indicators(region):
     v = region.summary
     v = v.loc[v["school_id"].isin(ids) & (v["assessment"] == "ВПР") & v["year"].isin([2023, 2024])]
     g = v.groupby(["school_id", "year"])[["n2", "participants"]].sum()
-    share = (g["n2"] / g["participants"]).unstack().dropna()
+    share = (g["n2"] / g["participants"]).unstack().dropna()  # noqa: PD010 (years to columns)
     k = int((share[2024] - share[2023] <= -0.03).sum())
     assert round(100 * k / len(share), 1) == round(float(reported), 1)
     assert f"не меньше чем на 3 п. п.: {k} из {len(share)}" in row["Почему различаются"]
@@ -681,3 +683,36 @@ def test_the_page_leaves_out_what_cells_wrote_to_stderr():
         "stderr",
         "stdout",
     ]
+
+
+def test_reports_of_a_region_with_pupils_from_some_schools_and_counts_from_others(tmp_path, region):
+    """Above the school, a work given per pupil and as counts is one row, its counts whole."""
+    folder = tmp_path / "region"
+    shutil.copytree(SAMPLES / "region", folder)
+    oge = pd.read_csv(folder / "results_oge.csv", dtype={"school_id": str})
+    counted = oge["school_id"].isin(sorted(oge["school_id"].unique())[::2])
+    oge.loc[~counted].to_csv(folder / "results_oge.csv", index=False)
+    work = ["year", "assessment", "subject", "grade", "school_id"]
+    rows = oge.loc[counted]
+    wrote = rows["admitted"] & rows["mark"].notna()
+    g = rows.assign(wrote=wrote, na=~rows["admitted"]).groupby(work)
+    counts = g.agg(participants=("wrote", "sum"), not_admitted=("na", "sum"))
+    for m in (2, 3, 4, 5):
+        counts[f"n{m}"] = g.apply(lambda x, m=m: int((x["wrote"] & (x["mark"] == m)).sum()))
+    counts.reset_index().to_csv(folder / "results_oge_counts.csv", index=False)
+    mixed = report_data(folder, 2024)
+    assert len(mixed.dataset.results) and len(mixed.dataset.aggregates)
+    keys = ["municipality", "assessment", "subject", "grade", "year"]
+    for table in (mixed.summary_municipality, mixed.summary_region):
+        assert not table.duplicated([k for k in keys if k in table.columns]).any()
+    both = mixed.summary_municipality.merge(
+        region.summary_municipality, on=keys, suffixes=("", "_pupils")
+    )
+    assert len(both) == len(region.summary_municipality)
+    for c in ("participants", "not_admitted", "n2", "n5"):
+        assert both[c].tolist() == both[f"{c}_pupils"].tolist(), c
+    sid = oge.loc[counted, "school_id"].iloc[0]
+    html = page(
+        "x", s.school_report(mixed, sid) + s.municipality_report(mixed, mixed.municipality_of[sid])
+    )
+    assert "Ключевые показатели" in html

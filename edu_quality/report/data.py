@@ -23,7 +23,7 @@ from ..dataset import Dataset
 from ..disclosure import complementary_suppression, hide
 from ..errors import DataError
 from ..identify import classify
-from ..metrics import summarize
+from ..metrics import summarize_together
 from ..reliability import drop_unreliable, unreliable_protocols
 from .cache import cached_dataset, folder_version
 from .table_cache import REPORT_MIN_N, stored, table_key
@@ -181,16 +181,14 @@ class ReportData:
             zip(dataset.schools["school_id"], dataset.schools["municipality"], strict=True)
         )
 
-    def _results(self) -> list[pd.DataFrame]:
-        return [t for t in (self.dataset.results, self.dataset.aggregates) if len(t)]
-
     def _summ(self, by: list[str]) -> pd.DataFrame:
-        parts = []
-        for t in self._results():
-            if "municipality" in by:
-                t = t.assign(municipality=t["school_id"].map(self.municipality_of))
-            parts.append(summarize(t, by, min_n=self.min_n))
-        return pd.concat(parts, ignore_index=True)
+        tables = [self.dataset.results, self.dataset.aggregates]
+        if "municipality" in by:
+            tables = [
+                t.assign(municipality=t["school_id"].map(self.municipality_of)) for t in tables
+            ]
+        # a municipality's (the region's) schools may give pupils and counts: one row each
+        return summarize_together(tables, by, min_n=self.min_n)
 
     @region_table()
     def summary(self) -> pd.DataFrame:
