@@ -31,3 +31,62 @@ def test_give_back_returns_the_free_heap():
     give_back()
     assert before - _rss() > 400_000_000
     assert last.sum() == 8_000  # what is in use stays
+
+
+def test_large_files_are_known_before_they_are_read(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from edu_quality.dataset import read
+
+    monkeypatch.setattr(read, "LARGE", 10)
+    monkeypatch.setattr(read, "LARGE_FILE_BYTES", 1_000)
+    pd.DataFrame({"mark": range(12)}).to_parquet(tmp_path / "big.parquet")
+    pd.DataFrame({"mark": range(9)}).to_parquet(tmp_path / "small.parquet")
+    (tmp_path / "big.csv").write_text("mark\n" + "4\n" * 600, encoding="utf-8")
+    (tmp_path / "small.csv").write_text("mark\n4\n", encoding="utf-8")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not a footer")
+    assert read.is_large(tmp_path / "big.parquet") and read.is_large(tmp_path / "big.csv")
+    assert not read.is_large(tmp_path / "small.parquet")
+    assert not read.is_large(tmp_path / "small.csv")
+    assert not read.is_large(tmp_path / "broken.parquet")  # reading it names the fault
+
+
+def test_two_large_files_are_never_parsed_at_once(tmp_path, monkeypatch):
+    """Each large file's parsing needs several times the table it makes: one at a time, the
+    small files and the optional tables read beside it."""
+    import threading
+    import time
+
+    import edu_quality as eq
+    from edu_quality.dataset import load as loading
+    from edu_quality.synthetic import make_region, write_region
+
+    folder = tmp_path / "region"
+    write_region(make_region(years=(2023, 2024), pupils_scale=0.3), folder)
+    results = sorted(p for p in folder.iterdir() if p.name.startswith("results_"))
+    large = {p.name for p in results[::2]}  # every other results file taken for a large one
+    assert len(large) >= 2
+    active: list[str] = []
+    most = {"large": 0, "all": 0}
+    lock = threading.Lock()
+    real = loading.load_part
+
+    def watched(path, *args):
+        with lock:
+            active.append(path.name)
+            most["large"] = max(most["large"], sum(n in large for n in active))
+            most["all"] = max(most["all"], len(active))
+        try:
+            time.sleep(0.2)  # long enough for the other thread to start what it may
+            return real(path, *args)
+        finally:
+            with lock:
+                active.remove(path.name)
+
+    monkeypatch.setattr(loading, "is_large", lambda path: path.name in large)
+    monkeypatch.setattr(loading, "load_part", watched)
+    monkeypatch.setattr(loading.os, "cpu_count", lambda: 2)
+    ds = eq.load_dataset(folder)
+    assert most["large"] == 1  # never two large files at once
+    assert most["all"] >= 2  # but a small one beside a large one
+    assert len(ds.results) == len(eq.load_dataset(folder).results)

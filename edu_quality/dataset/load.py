@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Literal
 
@@ -26,7 +27,7 @@ from .checks import check_counted_twice, check_repeated, concat_parts, works_apa
 from .dask_loader import load_with_dask
 from .files import find_tables, partitions
 from .ids import ids_in_several_schools
-from .read import load_part, optional_tables, submit_optional
+from .read import is_large, load_part, optional_tables, submit_optional
 from .tables import Dataset, dataset_notes
 
 __all__ = ["load_dataset"]
@@ -192,7 +193,7 @@ def _read_files(
     known: set[str],
     limits: ReadLimits,
 ) -> tuple[list, list, list[Loaded], dict[str, tuple[list[Problem], int]], list[int], dict]:
-    """Every results part and optional table, read two at a time.
+    """Every results part and optional table, read on two threads; large files one at a time.
 
     Returns the pupil tables and the tables of counts (each as (table, whether
     its reader refused repeated keys, its works)), every results file read (for
@@ -204,9 +205,15 @@ def _read_files(
     id_errors: dict[str, tuple[list[Problem], int]] = {}
     shared_in_part: list[int] = []
     workers = min(2, os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=workers) as pool:  # the first error in file order wins
+    with ExitStack() as stack:  # the first error in file order wins
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers))
+        # large files one after another, the others beside them: two large files parsed at
+        # once would hold two files' worth of parsing at the peak, for little time saved
+        lane = stack.enter_context(ThreadPoolExecutor(max_workers=1)) if workers > 1 else pool
         futures = [
-            pool.submit(load_part, path, partition, shown, pseudonymize_ids, known, limits)
+            (lane if is_large(path) else pool).submit(
+                load_part, path, partition, shown, pseudonymize_ids, known, limits
+            )
             for path, partition, shown in parts
         ]
         later = submit_optional(pool, found, limits)

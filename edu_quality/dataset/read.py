@@ -26,7 +26,26 @@ from .files import OPTIONAL
 from .ids import check_ids, ids_in_several_schools
 from .tables import compact, empty_table, in_one_piece
 
-__all__ = ["load_part", "optional_tables", "read_part", "submit_optional"]
+__all__ = ["is_large", "load_part", "optional_tables", "read_part", "submit_optional"]
+
+#: Size on disk from which a results file other than Parquet is taken for a large one (a CSV
+#: of a million pupil results is about 60 MB; a workbook holds at most 1 048 576 rows).
+LARGE_FILE_BYTES = 48 * 2**20
+
+
+def is_large(path: Path) -> bool:
+    """Whether a results file holds a million rows or more (:data:`~edu_quality._memory.LARGE`).
+
+    A Parquet file says in its footer, read without its rows; any other file is
+    judged by its size on disk (:data:`LARGE_FILE_BYTES`). A file that cannot be
+    looked at is taken for a small one: reading it says what is wrong.
+    """
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pq.ParquetFile(path).metadata.num_rows >= LARGE
+        return path.stat().st_size >= LARGE_FILE_BYTES
+    except Exception:  # noqa: BLE001 (read_part names the file and its fault)
+        return False
 
 
 def load_part(
