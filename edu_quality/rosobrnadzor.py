@@ -29,7 +29,7 @@ import pandas as pd
 
 from ._binomial import BinomialAtLeast
 from ._russian import percent as share_text
-from .exam_years import AUTUMN, SPRING, session_of
+from .exam_years import AUTUMN, session_of
 from .metrics import summarize
 
 __all__ = [
@@ -104,10 +104,8 @@ def mark_hidden(rows: pd.DataFrame, hidden: pd.DataFrame | None) -> pd.Series:
     h = hidden.copy()
     cols = ["school_id", *WORK, "year"]
     if "session" in h.columns:
-        h["session"] = h["session"].astype("object").fillna(SPRING)
-        if "session" not in rows.columns:
-            rows = rows.assign(session=SPRING)
-        rows = rows.assign(session=rows["session"].astype("object").fillna(SPRING))
+        h["session"] = session_of(h)
+        rows = rows.assign(session=session_of(rows))
         cols.append("session")
     return _key(rows, cols).isin(set(_key(h, cols)))
 

@@ -59,6 +59,7 @@ from ._checks import check_fraction, check_option, check_positive
 from ._russian import decimal
 from ._stats import norm_ppf
 from .dataset import Dataset
+from .exam_years import AUTUMN
 from .identify import composite_results, school_summaries
 
 __all__ = [
@@ -198,8 +199,8 @@ def _prior(summary: pd.DataFrame, comp: pd.DataFrame, year: int) -> tuple[pd.Ser
     if len(before):
         return before.set_index("school_id")["composite"], f"составной результат {year - 1} г."
     if "session" in summary.columns:
-        autumn = summary.loc[(summary["year"] == year) & (summary["session"] == "осень")]
-        spring = summary.loc[(summary["year"] == year) & (summary["session"] != "осень")]
+        autumn = summary.loc[(summary["year"] == year) & (summary["session"] == AUTUMN)]
+        spring = summary.loc[(summary["year"] == year) & (summary["session"] != AUTUMN)]
         if len(autumn) and len(spring):
             c = composite_results(autumn)
             return c.set_index("school_id")["composite"], f"осенние работы {year} г."
@@ -681,7 +682,6 @@ def partner_schools(
 
 def _spring_rule(dataset: Dataset, year: int) -> set[str]:
     """Schools meeting Рособрнадзор's rule in ``year`` on works other than the autumn ones."""
-    from .exam_years import AUTUMN
     from .rosobrnadzor import meeting_rule, rule_rows
 
     s = school_summaries(dataset)

@@ -11,10 +11,10 @@ import pandas as pd
 
 from .._checks import check_fraction
 from ..errors import DataError, Problem
+from ..exam_years import session_of
 from ..schema import RESULTS_PUPILS
 
 __all__ = [
-    "SPRING",
     "as_float",
     "check_alpha",
     "check_assessments",
@@ -30,8 +30,6 @@ __all__ = [
     "with_work",
 ]
 
-#: The session of a result without a ``session`` column (or with it empty).
-SPRING = "весна"
 NUMERIC = ("score", "mark", "journal_mark")
 
 
@@ -194,7 +192,7 @@ def with_work(results: pd.DataFrame) -> pd.DataFrame:
 
     ``work_grade`` is the grade of the work written (equal to ``grade``, the
     pupils' grade, where the column is absent or empty); ``session`` is
-    «осень» or «весна» (:data:`SPRING` where absent or empty). ``year`` is the
+    «осень» or «весна» (:data:`~edu_quality.exam_years.SPRING` where absent or empty). ``year`` is the
     calendar year in which the school year ends.
     """
     out = results.copy(deep=False)
@@ -204,8 +202,5 @@ def with_work(results: pd.DataFrame) -> pd.DataFrame:
         out["work_grade"] = work.fillna(grade) if grade is not None else work
     elif grade is not None:
         out["work_grade"] = grade
-    if "session" in out.columns:
-        out["session"] = out["session"].astype("object").where(out["session"].notna(), SPRING)
-    else:
-        out["session"] = SPRING
+    out["session"] = session_of(out)
     return out

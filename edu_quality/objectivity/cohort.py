@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, Problem
+from ..exam_years import AUTUMN
 from .checks import (
     as_float,
     check_min_n,
@@ -25,10 +26,8 @@ from .checks import (
 from .labels import SOURCE_COHORT_CHANGE
 from .signs import SUBJECTS
 
-__all__ = ["AUTUMN", "FALL", "RISE", "sign_cohort_change"]
+__all__ = ["FALL", "RISE", "sign_cohort_change"]
 
-#: The session of the autumn works (the spring-2020 ВПР moved to autumn 2020).
-AUTUMN = "осень"
 FALL = "резкое падение"
 RISE = "резкое возрастание"
 

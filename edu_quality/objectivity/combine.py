@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..exam_years import AUTUMN
 from .labels import MESSAGE_FLAGGED, SIGN_NAMES, work_label
 
 __all__ = ["ObjectivityIndex", "combine", "sign_works"]
@@ -114,7 +115,7 @@ def sign_works(signs: dict[str, pd.DataFrame]) -> pd.DataFrame:
         grade = pd.Series(4, index=table.index) if cohort else table["grade"]
         written = table["session_grade4"] if cohort else table["session"]
         labels = [
-            work_label(a, s, int(g), cohort=cohort) + (" (осень)" if ses == "осень" else "")
+            work_label(a, s, int(g), cohort=cohort) + (f" ({AUTUMN})" if ses == AUTUMN else "")
             for a, s, g, ses in zip(
                 table["assessment"], table["subject"], grade, written, strict=True
             )

@@ -22,6 +22,7 @@ from .._rows import KeyedRows, iter_rows
 from ..dataset import Dataset
 from ..disclosure import complementary_suppression, hide
 from ..errors import DataError
+from ..exam_years import session_of
 from ..identify import classify
 from ..metrics import summarize_together
 from ..reliability import drop_unreliable, unreliable_protocols
@@ -410,7 +411,6 @@ class ReportData:
         ``subject``, ``grade``, ``session``, ``marker``, ``detail`` (Russian, with no
         pupil count). Empty when nothing fires or nothing can be judged.
         """
-        from ..exam_years import SPRING
         from ..score_checks import cutoff_excess, total_above_tasks
 
         cols = ["school_id", "subject", "grade", "session", "marker", "detail"]
@@ -451,9 +451,7 @@ class ReportData:
         if not parts:
             return pd.DataFrame(columns=cols)
         out = pd.concat(parts, ignore_index=True)
-        if "session" not in out.columns:
-            out["session"] = SPRING
-        out["session"] = out["session"].astype("object").fillna(SPRING)
+        out["session"] = session_of(out)
         return out[cols].astype({"school_id": "str"}).reset_index(drop=True)
 
     @region_table()

@@ -259,7 +259,7 @@ def far_works(data: ReportData, school_id: str, *, n: int = FAR_WORKS) -> pd.Dat
         value = float(reg.share_2)
         if row.share_2_low <= value <= row.share_2_high:
             continue
-        autumn = " (осень)" if getattr(row, "session", "весна") == "осень" else ""
+        autumn = f" ({AUTUMN})" if getattr(row, "session", SPRING) == AUTUMN else ""
         rows.append(
             {
                 "label": f"{row.assessment}, {row.subject}, {row.grade} кл.{autumn}",

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .._rows import iter_rows
 from .._russian import plural
-from ..exam_years import AUTUMN
+from ..exam_years import AUTUMN, SPRING
 from ..fisoko.common import canonical_school_id
 from ..io.official import read_official_list
 from ..objectivity import FEDERAL_LABEL, MESSAGE_FLAGGED, TRIAGE_LABEL, compare_with_list
@@ -132,7 +132,7 @@ def _shares(data: ReportData, ids: list[str] | None) -> list[str]:
     s = oi.schools.loc[(oi.schools["year"] == data.year) & oi.schools["evaluated"]]
     lines = []
     for r in iter_rows(oi.region.loc[oi.region["year"] == data.year]):
-        campaign = "" if r.session == "весна" else f" ({r.session})"
+        campaign = "" if r.session == SPRING else f" ({r.session})"
         region = (
             f"по региону {int(r.n_flagged)} из {int(r.n_schools)} "
             f"({fmt_percent(r.share_flagged / 100)}; индекс объективности {fmt_number(r.index)})"

@@ -32,6 +32,7 @@ import pandas as pd
 
 from .._rows import KeyedRows, iter_rows
 from .._russian import plural
+from ..exam_years import AUTUMN
 from ..gaps import GROUP_LABELS, group_gaps
 from ..reliability import drop_unreliable
 from ..reteach import MARKS, completion_by_mark, weak_tasks
@@ -58,7 +59,7 @@ _METRIC = {"share_2": "Доля «2»", "mean_score": "Средний балл",
 
 def _work_label(subject: str, grade: int, session: object = None, work_grade: object = None) -> str:
     label = f"{subject}, {grade} кл."
-    if session == "осень":
+    if session == AUTUMN:
         done = f" за {int(work_grade)} кл." if pd.notna(work_grade) else " за прошлый класс"
         label += f" (осень: работа{done})"
     return label

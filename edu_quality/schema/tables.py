@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..exam_years import SPRING
 from .columns import Column, TableSpec
 from .vocabularies import (
     ASSESSMENTS,
@@ -77,7 +78,7 @@ _SESSION = _c(
     "срок проведения",
     label="Сессия",
     values=SESSION_VALUES,
-    default="весна",
+    default=SPRING,
 )
 _YEAR = _c(
     "year",

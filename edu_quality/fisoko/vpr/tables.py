@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ...exam_years import SPRING
 from ...privacy import key_for, pseudonymize
 from ...scales import score_to_mark
 from ...schema import RESULTS_PUPILS, dtype_of
@@ -101,7 +102,7 @@ class FisOkoVpr:
     subject: str
     grade: int
     work_grade: int
-    session: str = "весна"
+    session: str = SPRING
     notes: tuple[str, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
     source_rows: np.ndarray = field(default_factory=lambda: np.array([], dtype=int), repr=False)
