@@ -190,7 +190,8 @@ def _size(dataset: Dataset, year: int, comp: pd.DataFrame) -> tuple[pd.Series, s
         y = _context_year(e, year)
         v = e.loc[e["year"] == y].groupby("school_id")["pupils"].sum()
         return v, f"контингент {y} г."
-    return comp.set_index("school_id")["participants"], "участники работ года"
+    now = comp.loc[comp["year"] == year]  # one row per school and year
+    return now.set_index("school_id")["participants"], f"участники работ {year} г."
 
 
 def _prior(summary: pd.DataFrame, comp: pd.DataFrame, year: int) -> tuple[pd.Series, str]:

@@ -126,3 +126,50 @@ def test_excel_lock_files_ignored(tmp_path):
     folder = copy_inta(tmp_path)
     (folder / "~$schools.xlsx").write_bytes(b"lock")
     assert len(eq.load_dataset(folder).schools) == 6
+
+
+def _region_with_vpr_counts(tmp_path, session: str):
+    """The sample region, with the 2021 grade-5 ВПР of its first school also given as counts
+    for ``session`` (the pupils' file holds the spring works, its session missing)."""
+    folder = tmp_path / "region"
+    shutil.copytree(SAMPLES / "region", folder)
+    vpr = pd.read_csv(folder / "results_vpr.csv", dtype={"school_id": str})
+    rows = vpr.loc[(vpr["year"] == 2021) & (vpr["grade"] == 5) & (vpr["school_id"] == "01001")]
+    counts = (
+        rows.groupby(["year", "assessment", "subject", "grade", "school_id"])["mark"]
+        .agg(participants="count", n2=lambda m: int((m == 2).sum()))
+        .reset_index()
+        .assign(session=session)
+    )
+    counts.to_csv(folder / "results_vpr_counts.csv", index=False)
+    return folder, len(counts)
+
+
+def test_a_work_given_per_pupil_and_as_counts_is_refused(tmp_path):
+    folder, n = _region_with_vpr_counts(tmp_path, "весна")
+    with pytest.raises(eq.DataError) as err:
+        eq.load_dataset(folder)
+    text = str(err.value)
+    assert "results_vpr_counts.csv" in text and "строка 2" in text
+    assert "школы «01001» (ВПР, Математика, 5 кл., 2021) есть и по участникам" in text
+    assert "«results_vpr.csv»" in text and "посчитаны дважды" in text
+
+
+def test_autumn_counts_beside_the_spring_pupils_are_another_work(tmp_path):
+    """The autumn and the spring works of a school year are two works: nothing is counted
+    twice, and the autumn works are summarised apart."""
+    folder, n = _region_with_vpr_counts(tmp_path, "осень")
+    ds = eq.load_dataset(folder)
+    assert len(ds.aggregates) == n
+    s = eq.summarize_together(
+        [ds.results, ds.aggregates], ["assessment", "subject", "grade", "year"]
+    )
+    autumn = s.loc[s["session"] == "осень"]
+    assert len(autumn) == n and autumn["participants"].sum() == ds.aggregates["participants"].sum()
+    spring = s.loc[(s["session"] == "весна") & (s["year"] == 2021) & (s["grade"] == 5)]
+    assert (
+        spring["participants"].sum()
+        == eq.summarize(
+            ds.results.loc[(ds.results["year"] == 2021) & (ds.results["grade"] == 5)], ["year"]
+        )["participants"].sum()
+    )

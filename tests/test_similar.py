@@ -109,6 +109,19 @@ def test_family_results_fall_back_to_the_family_without_context(region):
     assert r.loc[sid, "adjusted"] == pytest.approx(expected)
 
 
+def test_without_enrolment_the_size_is_the_participants_of_the_year(region):
+    """A region of two years without the enrolment table: each school's participants of the
+    year, not of every year (a school had two rows, the families could not be made)."""
+    ds = dataclasses.replace(region, enrolment=region.enrolment.iloc[:0])
+    f = similar_schools(ds, 2024, k=3, on=("size",))
+    assert f.attrs["size_source"] == "участники работ 2024 г."
+    comp = eq.identify.composite_results(eq.identify.school_summaries(ds))
+    now = comp.loc[comp["year"] == 2024].set_index("school_id")["participants"]
+    sizes = f.attrs["values"].set_index("school_id")["size:pupils"]
+    assert len(sizes) == len(now) and sizes.notna().all()
+    assert sizes.to_dict() == now.loc[sizes.index].astype("float64").to_dict()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

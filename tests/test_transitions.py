@@ -148,3 +148,27 @@ def test_one_school_year_with_autumn_works(tmp_path):
     assert "Одного года недостаточно" in text and "(есть: 2021)" in text
     assert "один учебный год 2020/21" in text
     assert not sec.tables
+
+
+def test_autumn_works_given_as_counts_are_said_to_be_one_school_year(tmp_path):
+    from edu_quality.report import report_data
+    from edu_quality.report.transitions import transitions_section
+    from edu_quality.synthetic import write_region
+
+    r = make_region(years=(2021,), seed=5)
+    vpr = r.results_vpr
+    vpr["session"] = np.where(vpr["grade"] >= 7, "осень", "весна")
+    write_region(r, tmp_path)
+    rows = pd.read_csv(tmp_path / "results_vpr.csv", dtype={"school_id": str})
+    autumn = rows["session"] == "осень"
+    rows.loc[~autumn].to_csv(tmp_path / "results_vpr.csv", index=False)
+    counts = (
+        rows.loc[autumn]
+        .groupby(["year", "session", "assessment", "subject", "grade", "school_id"])["mark"]
+        .agg(participants="count", n2=lambda m: int((m == 2).sum()))
+        .reset_index()
+    )
+    counts.to_csv(tmp_path / "results_vpr_autumn.csv", index=False)
+    data = report_data(tmp_path, 2021)
+    assert (data.dataset.aggregates["session"] == "осень").all()
+    assert "один учебный год 2020/21" in transitions_section(data).html()

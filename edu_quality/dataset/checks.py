@@ -15,6 +15,7 @@ import pandas as pd
 
 from .._russian import rows_label
 from ..errors import DataError, Problem
+from ..exam_years import AUTUMN, session_of
 from ..io.load import Loaded
 from ..schema import RESULTS_AGGREGATED, RESULTS_PUPILS, TableSpec
 from .tables import empty_table, same_categories
@@ -28,11 +29,22 @@ __all__ = [
     "connected",
     "duplicated",
     "known_works",
+    "school_works",
     "works_apart",
 ]
 
-#: The columns naming a school's work: year, assessment, subject, grade and school.
-SCHOOL_WORK = ["year", "assessment", "subject", "grade", "school_id"]
+#: The columns naming a school's work: year, session, assessment, subject, grade and school.
+SCHOOL_WORK = ["year", "session", "assessment", "subject", "grade", "school_id"]
+
+
+def school_works(table: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`SCHOOL_WORK` of each row of a results table, a missing session «весна».
+
+    The autumn and the spring works of one school year are two works
+    (:func:`~edu_quality.exam_years.session_of`).
+    """
+    keys = [c for c in SCHOOL_WORK if c != "session"]
+    return table[keys].assign(session=session_of(table))[SCHOOL_WORK]
 
 
 def known_works(table: pd.DataFrame, spec: TableSpec) -> frozenset | None:
@@ -200,11 +212,15 @@ def check_counted_twice(loaded: list[Loaded]) -> None:
     if not pupils or not counts:
         return
     per_pupil = pd.concat(
-        [x.table[SCHOOL_WORK].assign(pupil_file=i) for i, x in enumerate(pupils)], ignore_index=True
+        [
+            school_works(x.table).drop_duplicates().assign(pupil_file=i)
+            for i, x in enumerate(pupils)
+        ],
+        ignore_index=True,
     ).drop_duplicates(SCHOOL_WORK)
     file, rows = _sources(counts)
     both = (
-        pd.concat([x.table[SCHOOL_WORK] for x in counts], ignore_index=True)
+        pd.concat([school_works(x.table) for x in counts], ignore_index=True)
         .reset_index()
         .merge(per_pupil, on=SCHOOL_WORK, how="inner")
     )
@@ -220,7 +236,7 @@ def check_counted_twice(loaded: list[Loaded]) -> None:
                 int(rows[r.index]),
                 where.headers.get("school_id", "Код ОО"),
                 f"результаты школы «{r.school_id}» ({r.assessment}, {r.subject}, {r.grade} кл., "
-                f"{r.year}) есть и по участникам в файле «{pupils[r.pupil_file].file}»: "
+                f"{r.year}{', ' + AUTUMN if r.session == AUTUMN else ''}) есть и по участникам в файле «{pupils[r.pupil_file].file}»: "
                 "они были бы посчитаны дважды — оставьте одну форму",
             )
             for r in these.head(200).itertuples()

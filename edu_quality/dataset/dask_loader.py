@@ -25,12 +25,12 @@ from ..io.load import Loaded
 from ..privacy import KEY_VARIABLE
 from ..schema import RESULTS_AGGREGATED, RESULTS_PUPILS
 from .checks import (
-    SCHOOL_WORK,
     all_works,
     check_counted_twice,
     check_repeated,
     concat_parts,
     connected,
+    school_works,
     works_apart,
 )
 from .ids import ids_in_several_schools
@@ -120,7 +120,7 @@ def _inspect_part(
             ranges={c: value_range(table[c]) for c in RESULTS_PUPILS.narrow if c in table.columns},
             # the schools' works, for check_counted_twice
             per_school=Loaded(
-                table[SCHOOL_WORK].drop_duplicates(),
+                school_works(table).drop_duplicates(),
                 np.empty(0, dtype=np.int64),
                 {},
                 loaded.file,

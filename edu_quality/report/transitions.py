@@ -33,10 +33,11 @@ __all__ = ["programme_effect_section", "transitions_section"]
 
 def _autumn_note(data: ReportData) -> str:
     """Said when the data hold autumn works: they belong to the school year of the spring ones."""
-    res = data.dataset.results
-    if "session" not in getattr(res, "columns", ()) or not len(res):
-        return ""
-    if not (res["session"] == AUTUMN).any():  # a missing session is spring (session_of)
+    tables = (data.dataset.results, data.dataset.aggregates)  # per pupil or as counts
+    # a missing session is spring (session_of)
+    if not any(
+        len(t) and "session" in t.columns and (t["session"] == AUTUMN).any() for t in tables
+    ):
         return ""
     return (
         "осенние ВПР 2020 года и весенние ВПР 2021 года — один учебный год 2020/21 (2021): "
