@@ -47,6 +47,11 @@ def school_works(table: pd.DataFrame) -> pd.DataFrame:
     return table[keys].assign(session=session_of(table))[SCHOOL_WORK]
 
 
+def _autumn(session: str) -> str:
+    """«, осень» after the year of an autumn work; nothing after a spring one."""
+    return f", {AUTUMN}" if session == AUTUMN else ""
+
+
 def known_works(table: pd.DataFrame, spec: TableSpec) -> frozenset | None:
     """The distinct works of a results table: its key without school and pupil.
 
@@ -236,7 +241,8 @@ def check_counted_twice(loaded: list[Loaded]) -> None:
                 int(rows[r.index]),
                 where.headers.get("school_id", "Код ОО"),
                 f"результаты школы «{r.school_id}» ({r.assessment}, {r.subject}, {r.grade} кл., "
-                f"{r.year}{', ' + AUTUMN if r.session == AUTUMN else ''}) есть и по участникам в файле «{pupils[r.pupil_file].file}»: "
+                f"{r.year}{_autumn(r.session)}) есть и по участникам в файле "
+                f"«{pupils[r.pupil_file].file}»: "
                 "они были бы посчитаны дважды — оставьте одну форму",
             )
             for r in these.head(200).itertuples()
