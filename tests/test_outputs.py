@@ -252,6 +252,33 @@ def test_excel_export_of_school_names_with_control_characters(tmp_path):
     assert {"МБОУ «СОШ № 5»", "'=HYPERLINK(1)"} <= seen
 
 
+def test_excel_export_speaks_russian_and_keeps_to_the_report_year(tmp_path):
+    """Every header in Russian, yes/no in words, no year after the report's, and a year
+    without the exam (ОГЭ 2020, Inta) with its keys and N but no share to quote."""
+    region = pd.read_excel(
+        export_batch_xlsx(SAMPLES / "region", 2021, tmp_path / "r"),
+        sheet_name=None,
+        engine="calamine",
+    )
+    inta = pd.read_excel(
+        export_batch_xlsx(INTA, YEAR, tmp_path / "i"), sheet_name=None, engine="calamine"
+    )
+    for name, t in [*region.items(), *inta.items()]:
+        assert not [c for c in t.columns if re.fullmatch(r"[\x00-\x7f]+", str(c))], name
+        for flag in ("Малая группа", "Экзамен не проводился"):
+            if flag in t.columns:
+                assert set(t[flag]) <= {"да", "нет"}, (name, flag)
+    for name in ("Показатели", "Муниципалитеты", "Регион"):
+        assert set(region[name]["Год"]) == {2021}, name  # the sample runs to 2024
+        t = inta[name]
+        held = t.loc[t["Экзамен не проводился"] == "нет"]
+        not_held = t.loc[t["Экзамен не проводился"] == "да"]
+        assert set(not_held["Год"]) == {2020} and not_held["Участников"].notna().all()
+        assert not_held[["Доля «2»", "Доля «2»: от", "«2»"]].isna().all().all(), name
+        assert (not_held["Малая группа"] == "нет").all()  # not hidden for being small
+        assert held["Доля «2»"].notna().any()
+
+
 # ------------------------------------------------------------------ 3. links
 
 

@@ -58,7 +58,12 @@ _RU = {
     "sou": "СОУ, %",
     "mean_mark": "Средняя отметка",
     "mean_score": "Средний балл",
+    "score_sd": "Ст. отклонение балла",
+    "score_n": "Участников с баллом",
     "not_admitted_share": "Доля не допущенных",
+    "not_admitted_share_low": "Доля не допущенных: от",
+    "not_admitted_share_high": "Доля не допущенных: до",
+    "session": "Сессия",
     "exam_not_held": "Экзамен не проводился",
     "small": "Малая группа",
     "status": "Статус",
@@ -158,11 +163,30 @@ def suppress_small(summary: pd.DataFrame) -> pd.DataFrame:
     return hide(summary, summary["small"].astype(bool).to_numpy())
 
 
+def _up_to(summary: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of the report's school year and before; a procedure not held as an exam blank.
+
+    A later year is not the report's; a year without the exam (ОГЭ 2020 …) has no
+    results to quote, only its keys and N (as the pages leave it out of the dynamics).
+    """
+    s = summary.loc[summary["year"] <= year]
+    out = hide(s, s["exam_not_held"].astype(bool).to_numpy())
+    out["small"] = s["small"]  # a small group stays said to be one; no other is
+    return out
+
+
+def _in_words(table: pd.DataFrame) -> pd.DataFrame:
+    """Russian headers (:data:`_RU`) and «да»/«нет» for yes/no columns."""
+    flags = [c for c in table.columns if pd.api.types.is_bool_dtype(table[c].dtype)]
+    words = {c: table[c].map({True: "да", False: "нет"}) for c in flags}
+    return table.assign(**words).rename(columns=_RU)
+
+
 def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, table in sheets.items():
-                t = excel_safe_text(table.rename(columns=_RU))
+                t = excel_safe_text(_in_words(table))
                 t.to_excel(writer, sheet_name=name[:31], index=False)
                 ws = writer.sheets[name[:31]]
                 for j, col in enumerate(table.columns, start=1):
@@ -177,7 +201,7 @@ def _write(path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
 
 
 def _school_sheets(data: ReportData, ids: list[str]) -> dict[str, pd.DataFrame]:
-    s = data.shown_summary
+    s = _up_to(data.shown_summary, data.year)
     s = s.loc[s["school_id"].isin(ids)].copy()
     s.insert(1, "name", s["school_id"].map(data.names))
     sheets = {"Показатели": s}
@@ -207,7 +231,7 @@ def export_xlsx(job: Job, out_dir: str | Path) -> Path:
         ids = data.schools_of(p["municipality"])
     sheets = _school_sheets(data, ids)
     if job.kind == "municipality":
-        m = data.shown_municipality
+        m = _up_to(data.shown_municipality, data.year)
         sheets["Муниципалитет"] = m.loc[m["municipality"] == p["municipality"]]
     return _write(Path(out_dir) / f"{job.name}.xlsx", sheets)
 
@@ -223,7 +247,7 @@ def export_batch_xlsx(
         else data.dataset.schools["school_id"].tolist()
     )
     sheets = _school_sheets(data, ids)
-    sheets["Муниципалитеты"] = data.shown_municipality
-    sheets["Регион"] = data.shown_region
+    sheets["Муниципалитеты"] = _up_to(data.shown_municipality, data.year)
+    sheets["Регион"] = _up_to(data.shown_region, data.year)
     name = f"tables_{safe_name(municipality)}.xlsx" if municipality else "tables.xlsx"
     return _write(Path(out_dir) / name, sheets)
