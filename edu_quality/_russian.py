@@ -7,6 +7,7 @@ One home for how a number is written in Russian: the decimal comma, the minus si
 from __future__ import annotations
 
 import difflib
+import re
 import math
 from collections.abc import Iterable
 
@@ -142,13 +143,22 @@ def sentence(text: str) -> str:
     Notes, paragraphs and list items of a page are sentences; reasons and parts of
     messages are written lower-case to be joined into other sentences, and become
     sentences of their own here. Text starting otherwise (a digit, a quote, Latin
-    identifiers such as «edu_quality») is left as it is.
+    identifiers such as «edu_quality») is left as it is, and so is a place's name
+    after its lower-case abbreviation («г. Заречный», «пгт Тальменка»).
 
     Examples
     --------
     >>> sentence("на границе: интервал пересекает порог"), sentence("edu_quality"), sentence("")
     ('На границе: интервал пересекает порог', 'edu_quality', '')
+    >>> sentence("г. Бийск: 12 школ")
+    'г. Бийск: 12 школ'
     """
+    if _PLACE.match(text):
+        return text
     if text and "а" <= text[0] <= "я" or text[:1] == "ё":
         return text[0].upper() + text[1:]
     return text
+
+
+#: A place's name after the lower-case abbreviation of its kind (г., с., пгт, р. п. …).
+_PLACE = re.compile(r"(?:(?:г|с|п|д|х|ст|пос|дер|р\. ?п)\.|пгт|рп) ?[А-ЯЁ]")

@@ -513,6 +513,9 @@ def test_first_screen_blocks_in_order(inta, region, which, sid):
     order += ["Главное: ", "Что делать", "Трек 1 — адресная поддержка"]
     at = [text.index(part) for part in order]
     assert at == sorted(at)
+    # the municipality as it is written («г. Заречный», never «Г. Заречный»)
+    muni = data.municipality_of[sid]
+    assert f"Муниципалитет: {muni}. " in secs[0].html()
     # the details follow: the full reasons, then the key metrics
     titles = [x.title for x in secs]
     assert titles.index("Что делать") < next(

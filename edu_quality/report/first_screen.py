@@ -336,7 +336,7 @@ def first_screen_header(data: ReportData, school_id: str) -> Section:
     sec = Section(str(row["name"]), level=1)
     group = row["group"] if pd.notna(row["group"]) else "не указана"
     sec.text(
-        f"{row['municipality']}. {year_label(data.year).capitalize()}. "
+        f"Муниципалитет: {row['municipality']}. {year_label(data.year).capitalize()}. "
         f"Группа для сравнения: {group}."
     )
     markers = objectivity_markers(data, school_id)
