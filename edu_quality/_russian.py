@@ -7,8 +7,8 @@ One home for how a number is written in Russian: the decimal comma, the minus si
 from __future__ import annotations
 
 import difflib
-import re
 import math
+import re
 from collections.abc import Iterable
 
 __all__ = ["decimal", "did_you_mean", "percent", "plural", "rows_label", "school_year", "sentence"]

@@ -538,6 +538,9 @@ def test_jobs_are_capped_at_the_cores_and_must_be_positive():
         f"задано {cores + 10} одновременных отчётов, а ядер процессора {cores}: "
         f"отчёты строятся по {cores} одновременно"
     )
+    if cores < 21:  # the number agrees with its noun
+        assert cap_jobs(21)[1].startswith("задано 21 одновременный отчёт, ")
+        assert cap_jobs(22)[1].startswith("задано 22 одновременных отчёта, ")
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="Параметр `jobs` должен быть целым числом"):
             check_jobs(bad)

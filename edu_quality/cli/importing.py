@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._russian import plural
 from .parsing import Parser, examples, positive_int, whole_number
 
 __all__ = ["add_import_command", "import_fis_oko", "print_summary"]
@@ -202,13 +203,18 @@ def print_summary(
     ['м4.xlsx', '2021', '5(4)']
     >>> lines[3].replace("\u202f", " ")
     'Итого: участников 1 200, отсутствовали 100, исключено результатов с ошибками 0.'
+    >>> with contextlib.redirect_stdout(io.StringIO()) as shown:
+    ...     print_summary([row], {}, out=Path("ds"), seconds=2.5, from_cache=False)
+    >>> shown.getvalue().splitlines()[0]
+    'Импорт ФИС ОКО → ds: 1 файл ВПР за 2,5 с (из кэша 0).'
     """
     shown = f"{seconds:.1f}".replace(".", ",")
     if from_cache:
         print(f"Исходные файлы не изменились: таблицы в {out} актуальны (из кэша, {shown} с).")
     else:
+        files = plural(len(rows), "файл", "файла", "файлов")
         print(
-            f"Импорт ФИС ОКО → {out}: {len(rows)} файлов ВПР за {shown} с (из кэша {cache_hits})."
+            f"Импорт ФИС ОКО → {out}: {len(rows)} {files} ВПР за {shown} с (из кэша {cache_hits})."
         )
     header = (
         f"{'файл':<44} {'год':>4} {'класс':>5} {'участн.':>8} {'школ':>5} "
@@ -232,7 +238,8 @@ def print_summary(
         print(
             f"Недостоверных протоколов (школа × работа с невозможными итоговыми баллами или "
             f"неизвестным вариантом): {_fmt_int(unreliable)}; их результаты "
-            f"({_fmt_int(kept)}) сохранены с пометкой unreliable и по умолчанию не "
+            f"({_fmt_int(kept)}) сохранены с пометкой «недостоверный протокол» (столбец unreliable) и по "
+            "умолчанию не "
             "учитываются в анализе — список в data_quality.parquet."
         )
     print(

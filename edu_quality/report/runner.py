@@ -44,7 +44,7 @@ from pathlib import Path
 
 from .._checks import check_option, check_positive, check_school_year
 from .._files import open_append
-from .._russian import did_you_mean
+from .._russian import did_you_mean, plural
 from ..errors import DataError
 from .batch_state import BatchResult, BatchRun, note
 from .html import export_html, export_resources, report_exporter, report_exporter_class
@@ -368,8 +368,9 @@ def cap_jobs(jobs: int) -> tuple[int, str | None]:
     cores = usable_cores()
     if jobs <= cores:
         return jobs, None
+    reports = plural(jobs, "одновременный отчёт", "одновременных отчёта", "одновременных отчётов")
     return cores, (
-        f"задано {jobs} одновременных отчётов, а ядер процессора {cores}: "
+        f"задано {jobs} {reports}, а ядер процессора {cores}: "
         f"отчёты строятся по {cores} одновременно"
     )
 
