@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -130,8 +131,29 @@ def test_user_template_with_custom_tag(data, tmp_path):
             ["{%p for m in measures %}", "{{ m.cost }}", "{%p endfor %}"],
             "шаблон my.docx: неизвестное поле «cost»",
         ),
-        (["Школа {{ school }"], "шаблон my.docx: ошибка в записи тегов"),
-        (["{%p for m in measures %}", "{{ m.measure }}"], "шаблон my.docx: ошибка в записи тегов"),
+        (
+            ["Школа {{ school }"],
+            "шаблон my.docx: ошибка в записи тегов (абзац 1: «Школа {{ school }»): "
+            "запись тега не разобрана",
+        ),
+        (
+            ["{%p for m in measures %}", "{{ m.measure }}"],
+            "шаблон my.docx: ошибка в записи тегов: блок не закрыт или неизвестен",
+        ),
+        (
+            ["Итог", '{{ "abc"|nosuchfilter }}'],
+            'шаблон my.docx: ошибка в записи тегов (абзац 2: «{{ "abc"|nosuchfilter }}»): '
+            "неизвестный фильтр «nosuchfilter» после «|»",
+        ),
+        (
+            ["{{ 1/0 }}"],
+            "шаблон my.docx: выражение в теге не вычисляется (деление на ноль)",
+        ),
+        (
+            ["{{ school + 1 }}"],
+            "шаблон my.docx: выражение в теге не вычисляется "
+            "(действие над значениями неподходящего вида)",
+        ),
     ],
 )
 def test_broken_template_one_line_error_and_no_file(data, tmp_path, lines, expected):
@@ -142,6 +164,9 @@ def test_broken_template_one_line_error_and_no_file(data, tmp_path, lines, expec
         render_docx(data, out, template=tpl, school_id="01004")
     message = str(err.value)
     assert message.startswith(expected) and "\n" not in message
+    assert not re.search(
+        r"[A-Za-z]{4,}", re.sub(r"\{\{.*?\}\}|\{%.*?%\}|«[^»]*»|my\.docx", "", message)
+    )
     assert list(out.iterdir()) == []  # nothing written, no temporary file left
 
 

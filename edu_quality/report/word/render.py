@@ -210,10 +210,47 @@ def _template_error(path: Path, exc: Exception) -> TemplateError:
         return TemplateError(f"шаблон {name}: неизвестное поле «{tag}»{_where(path, tag)}")
     lines = [ln.strip() for ln in getattr(exc, "docx_context", []) or []]
     around = lines[3] if len(lines) > 3 else next((ln for ln in lines if ln), "")
-    where = f" в абзаце «{around[:80]}»" if around else ""
-    return TemplateError(
-        f"шаблон {name}: ошибка в записи тегов{where} ({getattr(exc, 'message', exc)})"
-    )
+    where = f" в абзаце «{around[:80]}»" if around else _unbalanced(path, exc)
+    return TemplateError(f"шаблон {name}: ошибка в записи тегов{where}: {_in_russian(exc)}")
+
+
+def _unbalanced(path: Path, exc: Exception) -> str:
+    """The paragraph of an unknown filter, else the first one whose braces do not pair up."""
+    m = _NO_FILTER.search(str(getattr(exc, "message", None) or exc))
+    if m:
+        return _where(path, m.group(2))
+    for i, text in enumerate(_paragraphs(path), 1):
+        if text.count("{{") != text.count("}}") or text.count("{%") != text.count("%}"):
+            shown = text if len(text) <= 80 else text[:79] + "…"
+            return f" (абзац {i}: «{shown}»)"
+    return ""
+
+
+#: What a failed expression in a tag did, by its Python exception.
+_FAILED = {
+    "ZeroDivisionError": "деление на ноль",
+    "TypeError": "действие над значениями неподходящего вида",
+    "ValueError": "неподходящее значение",
+    "OverflowError": "слишком большое число",
+    "IndexError": "нет элемента с таким номером",
+    "KeyError": "нет элемента с таким ключом",
+    "AttributeError": "у значения нет такого свойства",
+}
+_NO_FILTER = re.compile(r"No (filter|test) named '([^']+)'")
+
+
+def _in_russian(exc: Exception) -> str:
+    """What is wrong with a tag, in words a template's author acts on (Jinja speaks English)."""
+    message = str(getattr(exc, "message", None) or exc)
+    m = _NO_FILTER.search(message)
+    if m:
+        kind = "фильтр" if m.group(1) == "filter" else "проверка"
+        return f"неизвестный {kind} «{m.group(2)}» после «|»"
+    if "unexpected end of template" in message or "expected token 'end of print" in message:
+        return "тег не закрыт: у каждого «{{» нужна пара «}}», у «{%» — «%}»"
+    if "Encountered unknown tag" in message or "end of" in message:
+        return "блок не закрыт или неизвестен: у каждого {% if %} и {% for %} нужен {% endif %}, {% endfor %}"
+    return "запись тега не разобрана: сверьте скобки «{{ }}» и «{% %}» и слова внутри"
 
 
 def _open(template: Path):
@@ -274,10 +311,17 @@ def render_context(context: dict, template: str | Path, out: str | Path) -> Path
         raise TemplateError(
             f"шаблон {template.name}: неизвестное поле «{unknown[0]}»{_where(template, unknown[0])}"
         )
+    values = _word_values(tpl, context, Document())
     try:
-        tpl.render(_word_values(tpl, context, Document()), env)
+        tpl.render(values, env)
     except jinja2.TemplateError as exc:
         raise _template_error(template, exc) from None
+    except Exception as exc:  # noqa: BLE001 (an expression the template's author wrote)
+        raise TemplateError(
+            f"шаблон {template.name}: выражение в теге не вычисляется "
+            f"({_FAILED.get(type(exc).__name__, 'ошибка вычисления')}): проверьте теги с "
+            "расчётами — в шаблоне оставьте только поля, посчитанные программой"
+        ) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".docx", dir=out.parent)
     os.close(fd)
