@@ -719,3 +719,24 @@ def test_reports_of_a_region_with_pupils_from_some_schools_and_counts_from_other
         "x", s.school_report(mixed, sid) + s.municipality_report(mixed, mixed.municipality_of[sid])
     )
     assert "Ключевые показатели" in html
+
+
+def test_a_directors_plan_names_no_other_school(inta):
+    from edu_quality.report.first_screen import OTHER_SCHOOL, _without_other_schools
+
+    plan = pd.DataFrame(
+        {
+            "measure": [
+                "кураторы МБОУ «Гимназия № 2», «Лицей № 1 г. Инты» и Лицей № 1 г. Инты "
+                "для МБОУ «СОШ № 6»",
+                "СОШ № 5 и СОШ № 50",
+            ],
+            "responsible": ["директор МБОУ «СОШ № 6»", None],
+        }
+    )
+    out = _without_other_schools(inta, "INT06", plan)
+    assert out["measure"].tolist() == [
+        f"кураторы {OTHER_SCHOOL}, {OTHER_SCHOOL} и {OTHER_SCHOOL} для МБОУ «СОШ № 6»",
+        f"{OTHER_SCHOOL} и СОШ № 50",  # «СОШ № 50» is no school of the registry
+    ]
+    assert out["responsible"].iloc[0] == "директор МБОУ «СОШ № 6»"  # its own name stays

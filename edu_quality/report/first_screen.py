@@ -407,26 +407,54 @@ OTHER_SCHOOL = "другая школа"
 
 
 def _without_other_schools(data: ReportData, school_id: str, plan: pd.DataFrame) -> pd.DataFrame:
-    """The plan's texts with other schools' registry names replaced by :data:`OTHER_SCHOOL`.
+    """The plan's texts with other schools' names replaced by :data:`OTHER_SCHOOL`.
 
     A director's report names no other school (a curator school in the
-    «Ответственный» column included): the municipal report keeps the names.
+    «Ответственный» column included): the municipal report keeps the names. A
+    school is found by its registry name and by the name in its quotes without
+    the legal form (МБОУ «Лицей № 1» as «Лицей № 1»), as a plan writes it; never
+    inside a longer name («СОШ № 1» is not in «СОШ № 12»), and never in the
+    school's own name.
     """
-    others = sorted(
-        (str(n) for sid, n in data.names.items() if sid != school_id and isinstance(n, str)),
-        key=len,
-        reverse=True,  # «СОШ № 12» before «СОШ № 1»
-    )
+    own = {str(data.names[school_id])} if isinstance(data.names.get(school_id), str) else set()
+    own |= {f"«{c}»" for c in map(_in_quotes, own) if c} | {c for c in map(_in_quotes, own) if c}
+    others = set()
+    for sid, name in data.names.items():
+        if sid != school_id and isinstance(name, str):
+            core = _in_quotes(name)
+            others |= {name, f"«{core}»", core} if len(core) >= 5 else {name}
+    others -= own
+    if not others:
+        return plan.copy()
+    kept = {form: f"\x00{i}\x00" for i, form in enumerate(sorted(own, key=len, reverse=True))}
+
+    def alternatives(forms: set[str]) -> re.Pattern:
+        words = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+        return re.compile(rf"(?<!\w)(?:{words})(?!\w)")
+
+    mine = alternatives(set(kept)) if kept else None
+    theirs = alternatives(others)
+    back = {v: k for k, v in kept.items()}
+
+    def clean(v: object) -> object:
+        if not isinstance(v, str):
+            return v
+        if mine is not None:
+            v = mine.sub(lambda m: kept[m.group(0)], v)
+        v = theirs.sub(OTHER_SCHOOL, v)
+        return re.sub("\x00\\d+\x00", lambda m: back[m.group(0)], v) if mine else v
+
     out = plan.copy()
     for col in ("measure", "responsible", "expected_result", "task"):
         if col in out.columns:
-            text = out[col].astype("object")
-            for name in others:
-                text = text.map(
-                    lambda v, name=name: v.replace(name, OTHER_SCHOOL) if isinstance(v, str) else v
-                )
-            out[col] = text
+            out[col] = out[col].astype("object").map(clean)
     return out
+
+
+def _in_quotes(name: str) -> str:
+    """The name in a school's outer quotes (МБОУ «Лицей № 1» → Лицей № 1), else ""."""
+    start, end = name.find("«"), name.rfind("»")
+    return name[start + 1 : end].strip() if 0 <= start < end else ""
 
 
 def school_measures(data: ReportData, school_id: str) -> tuple[str, pd.DataFrame, bool]:
