@@ -114,6 +114,11 @@ _SCHOOL_YEAR = re.compile(r"(\d{4})(?:\s*(?:/|-|–|—)\s*(\d{2}|\d{4}))?(?:\s*
 _YEAR_RANGE = (2000, 2100)
 
 
+def _quoted(value: object) -> str:
+    """A value as a message quotes it: a text in «», anything else as Python writes it."""
+    return f"«{value}»" if isinstance(value, str) else repr(value)
+
+
 def check_school_year(name: str, value: object) -> int:
     """A school year as the year of its end: 2024, «2023/2024», «2023-2024», «2023/24» → 2024.
 
@@ -143,7 +148,7 @@ def check_school_year(name: str, value: object) -> int:
         m = _SCHOOL_YEAR.fullmatch(text) if text else None
         if m is None:
             raise ValueError(
-                f"Параметр `{name}`: {value!r} — не учебный год; укажите год его окончания "
+                f"Параметр `{name}`: {_quoted(value)} — не учебный год; укажите год его окончания "
                 "(2024) или оба года («2023/2024», «2023-2024», «2023/24»)"
             )
         year = int(m[1])

@@ -30,6 +30,7 @@ __all__ = [
     "check_complete",
     "default_file_mode",
     "finish_replace",
+    "missing_folder",
     "open_append",
     "remove_staging",
     "replace_files",
@@ -41,6 +42,19 @@ __all__ = [
 INCOMPLETE_MARKER = ".import-incomplete"
 #: How the staging folders of :func:`staging_folder` begin (hidden: readers skip them).
 STAGING_PREFIX = ".import-staging-"
+
+
+def missing_folder(folder: Path) -> str:
+    """Why ``folder`` is no data folder: not there, or a file where a folder is needed.
+
+    Examples
+    --------
+    >>> missing_folder(Path("нет-такой-папки"))
+    'папка с данными не найдена: нет-такой-папки'
+    """
+    if folder.is_file():
+        return f"это файл, а нужна папка с данными (в ней schools.xlsx и файлы results…): {folder}"
+    return f"папка с данными не найдена: {folder}"
 
 
 def default_file_mode() -> int:

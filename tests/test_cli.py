@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 
 import pandas as pd
 import pytest
@@ -266,6 +267,26 @@ def test_a_wrong_year_is_a_parameter_error(text, capsys):
     assert err.count("\n") == 1 and "не учебный год" in err
     with pytest.raises(ValueError, match="не учебный год"):
         check_school_year("year", text)
+    if not text.isdigit():  # a text is quoted as texts are, «…», not as Python writes it
+        assert f"«{text}»" in err and f"'{text}'" not in err
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "65536"])
+def test_a_port_out_of_range_is_a_parameter_error(value, capsys):
+    assert main(["explore", "--data", "d", "--port", value]) == 2
+    err = capsys.readouterr().err
+    assert "порт должен быть от 1 до 65535" in err and err.count("\n") == 1
+
+
+def test_a_file_given_for_the_data_folder_is_named_a_file(tmp_path, capsys):
+    afile = tmp_path / "results.csv"
+    afile.write_text("year\n2024\n", encoding="utf-8")
+    argv = ["report", "batch", "--data", str(afile), "--year", "2024", "--out", str(tmp_path / "o")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "это файл, а нужна папка с данными" in err and err.count("\n") == 1
+    # the command declines Hypothesis in its own process only: this one imports it as usual
+    assert sys.modules.get("hypothesis", "absent") is not None
 
 
 def test_report_data_and_run_batch_take_the_year_in_both_forms(tmp_path):

@@ -43,7 +43,7 @@ from pathlib import Path
 from .explore import add_explore_command
 from .importing import add_import_command
 from .parsing import ARGPARSE_RU, Parser, UsageError, debug_on, examples
-from .report import add_report_commands
+from .report import add_report_commands, allow_declined_imports
 
 __all__ = ["ARGPARSE_RU", "build_parser", "debug_on", "main", "run"]
 
@@ -173,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:  # called from another program, which imports as usual after it
+        allow_declined_imports()
 
 
 def run() -> None:

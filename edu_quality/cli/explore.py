@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .parsing import examples, whole_number
+from .parsing import examples, port
 
 __all__ = ["add_explore_command", "descendants", "explore", "port_taken", "voila_command"]
 
@@ -50,7 +50,7 @@ def add_explore_command(commands) -> None:
     )
     p.add_argument("--data", required=True, type=Path, metavar="ПАПКА", help="папка набора данных")
     p.add_argument(
-        "--port", type=whole_number, default=8866, metavar="ПОРТ", help="порт (по умолчанию 8866)"
+        "--port", type=port, default=8866, metavar="ПОРТ", help="порт (по умолчанию 8866)"
     )
     p.add_argument("--no-browser", action="store_true", help="не открывать браузер")
     p.set_defaults(handler=explore)

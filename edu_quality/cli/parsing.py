@@ -20,6 +20,7 @@ __all__ = [
     "examples",
     "positive_int",
     "school_year",
+    "port",
     "whole_number",
 ]
 
@@ -174,6 +175,19 @@ def whole_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"«{text}» — не целое число") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"должно быть целым числом от 0, передано {value}")
+    return value
+
+
+def port(text: str) -> int:
+    """An argparse type: a network port, 1–65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» — не целое число") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(
+            f"порт должен быть от 1 до 65535, передано {value}: например, --port 8866"
+        )
     return value
 
 

@@ -10,6 +10,7 @@ from .parsing import Parser, examples, positive_int, school_year
 
 __all__ = [
     "add_report_commands",
+    "allow_declined_imports",
     "decline_unused_imports",
     "print_folder_pdfs",
     "report_batch",
@@ -172,12 +173,26 @@ def decline_unused_imports() -> None:
     imports Hypothesis (a test tool, ≈0.5 s) only to offer strategies that
     generate test data. Only this process is affected: the kernels and the
     user's own sessions import as usual. Nothing is changed for a module
-    already imported.
+    already imported; :func:`allow_declined_imports` undoes it when the command
+    was run from another program (``main([...])``), which goes on after it.
     """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # «import rfc3987_syntax» → ImportError
-    if "pandera" not in sys.modules:
-        sys.modules.setdefault("hypothesis", None)
+    # a declined module's import raises ImportError; declined only before its importer is in
+    for name, unless in (("rfc3987_syntax", "jsonschema"), ("hypothesis", "pandera")):
+        if unless not in sys.modules and name not in sys.modules:
+            sys.modules[name] = None
+            _DECLINED.append(name)
+
+
+#: The modules :func:`decline_unused_imports` declined, for :func:`allow_declined_imports`.
+_DECLINED: list[str] = []
+
+
+def allow_declined_imports() -> None:
+    """Let the modules :func:`decline_unused_imports` declined be imported again."""
+    while _DECLINED:
+        name = _DECLINED.pop()
+        if name in sys.modules and sys.modules[name] is None:
+            del sys.modules[name]
 
 
 def report_one(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from .._checks import check_option
-from .._files import check_complete
+from .._files import check_complete, missing_folder
 from .._memory import give_back
 from ..errors import DataError, Problem
 from ..io.limits import DEFAULT_LIMITS, ReadLimits
@@ -132,7 +132,7 @@ def load_dataset(
     limits = limits or DEFAULT_LIMITS
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError(folder.name, f"папка с данными не найдена: {folder}")
+        raise DataError(folder.name, missing_folder(folder))
     check_complete(folder)  # an import was moving its files in when it stopped
     found = find_tables(folder)
 

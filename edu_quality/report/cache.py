@@ -21,6 +21,7 @@ import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .._files import missing_folder
 from ..errors import DataError
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def folder_version(data_dir: str | Path) -> tuple[Path, tuple]:
     """
     folder = Path(data_dir).resolve()
     if not folder.is_dir():
-        raise DataError(folder.name, f"папка с данными не найдена: {folder}")
+        raise DataError(folder.name, missing_folder(folder))
     if str(folder) in _PINNED:
         return folder, _PINNED[str(folder)]
     files = []
