@@ -10,8 +10,22 @@ import difflib
 import math
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-__all__ = ["decimal", "did_you_mean", "percent", "plural", "rows_label", "school_year", "sentence"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "decimal",
+    "did_you_mean",
+    "in_name_order",
+    "name_order",
+    "percent",
+    "plural",
+    "rows_label",
+    "school_year",
+    "sentence",
+]
 
 
 def decimal(value: object, digits: int = 1) -> str:
@@ -135,6 +149,23 @@ def did_you_mean(value: object, known: Iterable[object], *, similar: bool = True
     if not near:
         return ""
     return "возможно, вы имели в виду " + " или ".join(f"«{k}»" for k in near) + "?"
+
+
+def name_order(name: object) -> tuple:
+    """Sort key of a name as a reader orders a list: numbers by value, letters case-blind.
+
+    Examples
+    --------
+    >>> sorted(["СОШ № 10", "сош № 3", "СОШ № 2", "Гимназия"], key=name_order)
+    ['Гимназия', 'СОШ № 2', 'сош № 3', 'СОШ № 10']
+    """
+    parts = re.split(r"(\d+)", str(name).replace("ё", "е").replace("Ё", "Е").casefold())
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
+
+
+def in_name_order(names: pd.Series) -> pd.Series:
+    """:func:`name_order` of every name: the ``key`` of ``DataFrame.sort_values``."""
+    return names.map(name_order)
 
 
 def sentence(text: str) -> str:

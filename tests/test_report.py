@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup
 from nbconvert import HTMLExporter
 
 import edu_quality as eq
+from edu_quality._russian import name_order
 from edu_quality.demo import sample_folder
 from edu_quality.report import first_screen as fs
 from edu_quality.report import page, report_data
@@ -178,7 +179,7 @@ def test_spravka_names_every_school_behind_its_counts(request, which, muni):
                 listed = listed.replace(name, "")
         assert len(found) == count, head
         order = sorted(found, key=lambda n: head.index(n))
-        assert order == sorted(found)  # by name, never by result
+        assert order == sorted(found, key=name_order)  # by name, never by result
     for row in problems.itertuples():
         assert row.Школ == sum(name in row.Школы for name in set(names) if name) > 0
     c = data.classified
@@ -194,7 +195,9 @@ def test_spravka_objectivity_line_names_the_flagged_schools(region):
     o = region.objectivity.schools
     ids = region.schools_of(muni)
     o = o.loc[o["school_id"].isin(ids) & (o["year"] == 2024) & o["evaluated"]]
-    flagged = sorted(str(region.names[i]) for i in o.loc[o["flagged"], "school_id"].unique())
+    flagged = sorted(
+        (str(region.names[i]) for i in o.loc[o["flagged"], "school_id"].unique()), key=name_order
+    )
     head = next(h for h, _ in _count_lines(sec) if h.startswith("Признаки необъективности ВПР"))
     n = o["school_id"].nunique()
     assert f"из {n} — " + ", ".join(flagged) + "." in head
@@ -457,14 +460,14 @@ def test_lists_are_not_league_tables(region):
     muni = region.dataset.schools["municipality"].iloc[0]
     table = s.schools_overview_section(region, muni).tables["schools"]
     assert len(table) > 2
-    assert table["Школа"].tolist() == sorted(table["Школа"])
+    assert table["Школа"].tolist() == sorted(table["Школа"], key=name_order)
     lists = {
         k: t for k, t in identification_summary(region).tables.items() if k.startswith("list_")
     }
     assert lists  # the sample region has listed schools: not vacuous
     for t in lists.values():
         keys = list(zip(t["Муниципалитет"], t["Школа"], strict=True))
-        assert keys == sorted(keys)
+        assert keys == sorted(keys, key=lambda k: tuple(map(name_order, k)))
 
 
 def test_our_markers_apart_from_the_federal_signs(region):

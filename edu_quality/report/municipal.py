@@ -20,7 +20,7 @@ import re
 import pandas as pd
 
 from .._rows import iter_rows
-from .._russian import plural
+from .._russian import name_order, plural
 from ..dynamics import positive_share, year_over_year
 from ..errors import DataError
 from ..indicators import evaluate_indicators
@@ -72,7 +72,7 @@ def names_line(label: str, names: list[str], total: int | None = None) -> str:
     >>> names_line("Значимое ухудшение", ["Б", "А"], 22)
     'Значимое ухудшение: 2 школы из 22 — А, Б.'
     """
-    names = sorted(names)
+    names = sorted(names, key=name_order)
     of = f" из {total}" if total is not None else ""
     return f"{label}: {schools_word(len(names))}{of} — {', '.join(names)}."
 
@@ -657,7 +657,10 @@ def measure_tracks(data: ReportData, ids: list[str]) -> tuple[list[str], list[di
         names: list[str] = []
         text = ""
         if t in concerns and mine is not None:
-            names = sorted(str(data.names[s]) for s in mine.index[mine["status"].isin(concerns[t])])
+            names = sorted(
+                (str(data.names[s]) for s in mine.index[mine["status"].isin(concerns[t])]),
+                key=name_order,
+            )
             text = (
                 names_line("Школы трека", names)
                 if names

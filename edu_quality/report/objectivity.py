@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._rows import iter_rows
-from .._russian import plural
+from .._russian import in_name_order, name_order, plural
 from ..exam_years import AUTUMN, SPRING
 from ..fisoko.common import canonical_school_id
 from ..io.official import read_official_list
@@ -84,7 +84,7 @@ def sign_table(data: ReportData, ids: list[str]) -> pd.DataFrame:
     """
     wide, split, works, flagged, evaluated = data.memo("federal_signs", lambda: _signs(data))
     rows = []
-    for sid in sorted(ids, key=lambda i: str(data.names[i])):  # by name, never by result
+    for sid in sorted(ids, key=lambda i: name_order(data.names[i])):  # by name, never by result
         row = {"Школа": str(data.names[sid])}
         mine = wide.get(sid)
         for work in works:
@@ -157,7 +157,9 @@ def _triage_lines(data: ReportData, ids: list[str] | None) -> list[str]:
     t = tri.schools.loc[(tri.schools["year"] == data.year) & tri.schools["evaluated"]]
     if ids is not None:
         t = t.loc[t["school_id"].isin(ids)]
-    marked = sorted({str(data.names.get(i, i)) for i in t.loc[t["flagged"], "school_id"]})
+    marked = sorted(
+        {str(data.names.get(i, i)) for i in t.loc[t["flagged"], "school_id"]}, key=name_order
+    )
     n = t["school_id"].nunique()
     text = (
         f"По правилу edu_quality (совпадение не менее двух признаков, интервалы Стьюдента, "
@@ -181,7 +183,7 @@ def _marker_lines(data: ReportData, ids: list[str] | None) -> list[str]:
     m = m.assign(
         _name=[str(data.names.get(i, i)) for i in m["school_id"]],
         _work=m["subject"].astype(str) + ", " + m["grade"].astype(str) + " кл." + autumn,
-    ).sort_values(["_name", "_work"])  # by name, never by result
+    ).sort_values(["_name", "_work"], key=in_name_order)  # by name, never by result
     return [
         f"{name}: " + "; ".join(f"{w} — {d}" for w, d in zip(g["_work"], g["detail"], strict=True))
         for name, g in m.groupby("_name", sort=False)

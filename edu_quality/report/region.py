@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .._russian import plural
+from .._russian import in_name_order, plural
 from ..errors import DataError, EduQualityError
 from ..identify import STATUSES
 from ..index import SocialIndex, default_factors, social_index
@@ -386,7 +386,7 @@ def identification_summary(data: ReportData) -> Section:
         part = c.loc[c["status"] == status]
         # by municipality and name, never by result: a list, not a league table
         part = part.assign(_name=[data.names[i] for i in part.index]).sort_values(
-            ["municipality", "_name"]
+            ["municipality", "_name"], key=in_name_order
         )
         sec.subtitle(f"{status} ({len(part)})")
         sec.table(
@@ -494,7 +494,7 @@ def multilevel_section(data: ReportData) -> Section:
     shown = eff.loc[((eff["ci_low"] > 0) | (eff["ci_high"] < 0)) & (eff["n"] >= data.min_n)]
     # by municipality and name, never by effect: a list, not a league table
     shown = shown.assign(_muni=shown["group"].map(data.municipality_of)).sort_values(
-        ["_muni", "name"]
+        ["_muni", "name"], key=in_name_order
     )
     if len(shown):
         sec.table(

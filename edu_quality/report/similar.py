@@ -15,7 +15,7 @@ import html
 
 import pandas as pd
 
-from .._russian import decimal, plural
+from .._russian import decimal, name_order, plural
 from ..errors import DataError
 from ..similar import family_results, partner_schools, similar_schools
 from .data import ReportData
@@ -99,7 +99,7 @@ def _result_cells(data: ReportData) -> dict[str, tuple[str, str]]:
 
 def _by_municipality_and_name(row: tuple) -> tuple:
     """Sort key of a family row: municipality, then name; a missing one last (as pandas)."""
-    return tuple((0, v) if isinstance(v, str) else (1, "") for v in (row[1], row[0]))
+    return tuple((0, name_order(v)) if isinstance(v, str) else (1, ()) for v in (row[1], row[0]))
 
 
 def similar_section(data: ReportData, school_id: str) -> Section:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .._rows import KeyedRows, iter_rows
-from .._russian import plural
+from .._russian import name_order, plural
 from ..exam_years import AUTUMN
 from ..gaps import GROUP_LABELS, group_gaps
 from ..reliability import drop_unreliable
@@ -515,7 +515,7 @@ def _municipal_tasks(data: ReportData) -> tuple[KeyedRows, pd.Series] | None:
         unit = _unit_completion(scored, keys)
         named = scored.loc[scored["reteach"] & ~scored["small"]]
         names = named.groupby([*keys, "task_no"], observed=True)["school_id"].agg(
-            lambda s: sorted(str(data.names[i]) for i in s)
+            lambda s: sorted((str(data.names[i]) for i in s), key=name_order)
         )
         return KeyedRows(unit, "municipality"), names
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .._russian import decimal, plural
+from .._russian import decimal, name_order, plural
 from ..effect import (
     EFFECT_METHOD,
     OUTCOMES,
@@ -242,7 +242,10 @@ def programme_effect_section(
             ),
             name=f"event_study_{label}",
         )
-    names = sorted((data.municipality_of.get(s, ""), data.names.get(s, s)) for s in chosen)
+    names = sorted(
+        ((data.municipality_of.get(s, ""), data.names.get(s, s)) for s in chosen),
+        key=lambda mn: (name_order(mn[0]), name_order(mn[1])),
+    )
     sec.subtitle("Школы программы")
     sec.table(pd.DataFrame(names, columns=["Муниципалитет", "Школа"]), name="programme_schools")
     sec.note(

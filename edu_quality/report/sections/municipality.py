@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..._russian import name_order
 from ..data import ReportData
 from ..municipal import check_municipality
 from ..render import Section, Sections, fmt_interval, fmt_percent
@@ -55,7 +56,7 @@ def schools_overview_section(data: ReportData, municipality: str) -> Section:
     )
     c = data.classified
     rows = []
-    for sid in sorted(ids, key=lambda i: str(data.names[i])):  # by name, never by result
+    for sid in sorted(ids, key=lambda i: name_order(data.names[i])):  # by name, never by result
         row = {"Школа": data.names[sid]}
         if sid in everyone.index:
             a = (
