@@ -163,6 +163,7 @@ def test_cli_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
     assert code == 1
     assert err.startswith("edu-quality: ошибка: не удалось подключиться к планировщику Dask")
     assert "\n" not in err and "Traceback" not in err
+    assert "проверьте адрес" in err and "Timed out" not in err  # in Russian throughout
 
 
 def test_scheduler_needs_the_dask_executor(tmp_path):

@@ -157,7 +157,8 @@ def connect(scheduler, *, workers: int = 2) -> tuple[object, Callable[[], None]]
     except (OSError, TimeoutError) as exc:
         raise ClusterError(
             f"не удалось подключиться к планировщику Dask «{scheduler}» "
-            f"за {CONNECT_TIMEOUT} с: {exc}"
+            f"за {CONNECT_TIMEOUT} с: проверьте адрес (tcp://узел:8786) и что планировщик "
+            "запущен (dask scheduler) и доступен с этого компьютера"
         ) from exc
     return client, client.close
 
