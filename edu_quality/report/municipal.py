@@ -657,10 +657,8 @@ def measure_tracks(data: ReportData, ids: list[str]) -> tuple[list[str], list[di
         names: list[str] = []
         text = ""
         if t in concerns and mine is not None:
-            names = sorted(
-                (str(data.names[s]) for s in mine.index[mine["status"].isin(concerns[t])]),
-                key=name_order,
-            )
+            chosen = mine.index[mine["status"].isin(concerns[t])]
+            names = sorted((str(data.names[s]) for s in chosen), key=name_order)
             text = (
                 names_line("Школы трека", names)
                 if names
