@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from _helpers import ALTAI
 
+from edu_quality._russian import name_order
 from edu_quality.errors import DataError
 from edu_quality.objectivity import (
     FEDERAL_LABEL,
@@ -251,7 +252,7 @@ def test_report_comparison_with_official_list(tmp_path):
     sec = s.objectivity_municipality_section(data, "Северный район", str(listed))
     signs = sec.tables["objectivity_signs"]
     names = signs["Школа"].tolist()
-    assert names == sorted(names)  # by name, never by result
+    assert names == sorted(names, key=name_order)  # by name, never by result
     assert {"4 РУ", "4 МА", "5 РУ", "5 МА"} <= set(signs.columns)
     row = signs.set_index("Школа").loc["МБОУ «СОШ № 1»"]  # 01004
     assert row["4 РУ"] == "а, б" and row["Итог"] == MESSAGE_FLAGGED
