@@ -158,9 +158,14 @@ def name_order(name: object) -> tuple:
     --------
     >>> sorted(["СОШ № 10", "сош № 3", "СОШ № 2", "Гимназия"], key=name_order)
     ['Гимназия', 'СОШ № 2', 'сош № 3', 'СОШ № 10']
+    >>> sorted([None, "СОШ № 1²", "СОШ № 1"], key=name_order)
+    ['СОШ № 1', 'СОШ № 1²', None]
     """
-    parts = re.split(r"(\d+)", str(name).replace("ё", "е").replace("Ё", "Е").casefold())
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
+    if not isinstance(name, str):  # a missing name last
+        return ((2, 0, ""),)
+    parts = re.split(r"([0-9]+)", name.replace("ё", "е").replace("Ё", "Е").casefold())
+    # the odd parts are the runs of digits (ASCII: «²» is no number to sort by)
+    return tuple((0, int(p), "") if i % 2 else (1, 0, p) for i, p in enumerate(parts) if p)
 
 
 def in_name_order(names: pd.Series) -> pd.Series:
@@ -192,4 +197,4 @@ def sentence(text: str) -> str:
 
 
 #: A place's name after the lower-case abbreviation of its kind (г., с., пгт, р. п. …).
-_PLACE = re.compile(r"(?:(?:г|с|п|д|х|ст|пос|дер|р\. ?п)\.|пгт|рп) ?[А-ЯЁ]")
+_PLACE = re.compile(r"(?:(?:г|с|п|д|х|ст|пос|дер|р\. ?п)\.|пгт\.?|рп\.?|ст-ца) ?[А-ЯЁ]")

@@ -278,7 +278,9 @@ def test_a_port_out_of_range_is_a_parameter_error(value, capsys):
     assert "порт должен быть от 1 до 65535" in err and err.count("\n") == 1
 
 
-def test_a_file_given_for_the_data_folder_is_named_a_file(tmp_path, capsys):
+def test_a_file_given_for_the_data_folder_is_named_a_file(tmp_path, capsys, monkeypatch):
+    for name in ("hypothesis", "pandera"):  # as in a program that has not imported them yet
+        monkeypatch.delitem(sys.modules, name, raising=False)
     afile = tmp_path / "results.csv"
     afile.write_text("year\n2024\n", encoding="utf-8")
     argv = ["report", "batch", "--data", str(afile), "--year", "2024", "--out", str(tmp_path / "o")]

@@ -146,6 +146,11 @@ def test_user_template_with_custom_tag(data, tmp_path):
             "неизвестный фильтр «nosuchfilter» после «|»",
         ),
         (
+            ["{% if school is nosuchtest %}x{% endif %}"],
+            "шаблон my.docx: ошибка в записи тегов (абзац 1: «{% if school is nosuchtest %}x"
+            "{% endif %}»): неизвестная проверка «nosuchtest» после «is»",
+        ),
+        (
             ["{{ 1/0 }}"],
             "шаблон my.docx: выражение в теге не вычисляется (деление на ноль)",
         ),

@@ -290,6 +290,12 @@ def test_pupils_and_counts_summarised_together():
     for c in ("share_2", "share_2_low", "quality_rate", "sou", "mean_mark", "mean_score"):
         np.testing.assert_allclose(got[c], whole[c], rtol=1e-12, err_msg=c)
     assert got["score_sd"].isna().all()  # counts per school carry no deviation
+    # a group of pupils alone keeps its deviation: a school given per pupil
+    per_school = ["school_id", "subject", "year"]
+    schools = summarize_together([pupils.loc[~counted], counts], per_school)
+    alone = schools.loc[~schools["school_id"].isin(["00", "01", "04"])].reset_index(drop=True)
+    mine = summarize(pupils.loc[~counted], per_school)
+    np.testing.assert_allclose(alone["score_sd"], mine["score_sd"], rtol=1e-12)
     # a count unknown in the counts is unknown in the whole; a school's mean missing: no mean
     partial = counts.assign(n5=counts["n5"].astype("Int64"))
     partial.loc[0, "n5"] = pd.NA

@@ -743,3 +743,14 @@ def test_a_directors_plan_names_no_other_school(inta):
         f"{OTHER_SCHOOL} и СОШ № 50",  # «СОШ № 50» is no school of the registry
     ]
     assert out["responsible"].iloc[0] == "директор МБОУ «СОШ № 6»"  # its own name stays
+    # another school's name holding the school's own name is still another school's
+    names = {
+        "1": "МБОУ «Лицей № 1»",
+        "2": "МАОУ «Лицей № 1 имени А. С. Пушкина»",
+        "4": "МКОУ «Лицей № 1»",
+    }
+    plan = pd.DataFrame({"measure": ["в МАОУ «Лицей № 1 имени А. С. Пушкина» и МКОУ «Лицей № 1»"]})
+    data = type("Names", (), {"names": names})()
+    assert _without_other_schools(data, "1", plan)["measure"].iloc[0] == (
+        f"в {OTHER_SCHOOL} и {OTHER_SCHOOL}"
+    )

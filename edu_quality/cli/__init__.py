@@ -173,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    finally:  # called from another program, which imports as usual after it
+    finally:  # called from another program: the modules declined for the command come back
         allow_declined_imports()
 
 

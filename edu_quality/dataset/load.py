@@ -193,7 +193,7 @@ def _read_files(
     known: set[str],
     limits: ReadLimits,
 ) -> tuple[list, list, list[Loaded], dict[str, tuple[list[Problem], int]], list[int], dict]:
-    """Every results part and optional table, read on two threads; large files one at a time.
+    """Every results part and optional table: large files one at a time, the others on two threads.
 
     Returns the pupil tables and the tables of counts (each as (table, whether
     its reader refused repeated keys, its works)), every results file read (for
@@ -207,8 +207,9 @@ def _read_files(
     workers = min(2, os.cpu_count() or 1)
     with ExitStack() as stack:  # the first error in file order wins
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers))
-        # large files one after another, the others beside them: two large files parsed at
-        # once would hold two files' worth of parsing at the peak, for little time saved
+        # large files one after another on a lane of their own, the others on the pool beside
+        # them: two large files parsed at once would hold two files' worth of parsing at the
+        # peak, for little time saved
         lane = stack.enter_context(ThreadPoolExecutor(max_workers=1)) if workers > 1 else pool
         futures = [
             (lane if is_large(path) else pool).submit(

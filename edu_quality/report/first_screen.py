@@ -412,37 +412,30 @@ def _without_other_schools(data: ReportData, school_id: str, plan: pd.DataFrame)
     A director's report names no other school (a curator school in the
     «Ответственный» column included): the municipal report keeps the names. A
     school is found by its registry name and by the name in its quotes without
-    the legal form (МБОУ «Лицей № 1» as «Лицей № 1»), as a plan writes it; never
-    inside a longer name («СОШ № 1» is not in «СОШ № 12»), and never in the
-    school's own name.
+    the legal form (МБОУ «Лицей № 1» as «Лицей № 1»), as a plan writes it. One
+    search over every school's forms, longest first, the leftmost match winning:
+    a name is never found inside a longer one («СОШ № 1» in «СОШ № 12», the
+    school's own «Лицей № 1» in «Лицей № 1 имени А. С. Пушкина»), and the
+    school's own forms stay.
     """
-    own = {str(data.names[school_id])} if isinstance(data.names.get(school_id), str) else set()
-    own |= {f"«{c}»" for c in map(_in_quotes, own) if c} | {c for c in map(_in_quotes, own) if c}
-    others = set()
-    for sid, name in data.names.items():
-        if sid != school_id and isinstance(name, str):
-            core = _in_quotes(name)
-            others |= {name, f"«{core}»", core} if len(core) >= 5 else {name}
-    others -= own
+
+    def forms(name: object) -> set[str]:
+        if not isinstance(name, str):
+            return set()
+        core = _in_quotes(name)
+        return {name, f"«{core}»", core} if len(core) >= 5 else {name}
+
+    own = forms(data.names.get(school_id))
+    others = set().union(*(forms(n) for sid, n in data.names.items() if sid != school_id)) - own
     if not others:
         return plan.copy()
-    kept = {form: f"\x00{i}\x00" for i, form in enumerate(sorted(own, key=len, reverse=True))}
-
-    def alternatives(forms: set[str]) -> re.Pattern:
-        words = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-        return re.compile(rf"(?<!\w)(?:{words})(?!\w)")
-
-    mine = alternatives(set(kept)) if kept else None
-    theirs = alternatives(others)
-    back = {v: k for k, v in kept.items()}
+    words = "|".join(re.escape(f) for f in sorted(own | others, key=len, reverse=True))
+    names = re.compile(rf"(?<!\w)(?:{words})(?!\w)")
 
     def clean(v: object) -> object:
         if not isinstance(v, str):
             return v
-        if mine is not None:
-            v = mine.sub(lambda m: kept[m.group(0)], v)
-        v = theirs.sub(OTHER_SCHOOL, v)
-        return re.sub("\x00\\d+\x00", lambda m: back[m.group(0)], v) if mine else v
+        return names.sub(lambda m: m.group(0) if m.group(0) in own else OTHER_SCHOOL, v)
 
     out = plan.copy()
     for col in ("measure", "responsible", "expected_result", "task"):

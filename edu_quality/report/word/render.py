@@ -244,8 +244,9 @@ def _in_russian(exc: Exception) -> str:
     message = str(getattr(exc, "message", None) or exc)
     m = _NO_FILTER.search(message)
     if m:
-        kind = "фильтр" if m.group(1) == "filter" else "проверка"
-        return f"неизвестный {kind} «{m.group(2)}» после «|»"
+        if m.group(1) == "filter":
+            return f"неизвестный фильтр «{m.group(2)}» после «|»"
+        return f"неизвестная проверка «{m.group(2)}» после «is»"
     if "unexpected end of template" in message or "expected token 'end of print" in message:
         return "тег не закрыт: у каждого «{{» нужна пара «}}», у «{%» — «%}»"
     if "Encountered unknown tag" in message or "end of" in message:
