@@ -454,7 +454,8 @@ def test_excel_exports_hold_no_pupil_and_hide_small_groups(region_named, tmp_pat
                 if c in header
             ]
             assert hidden, (path.name, ws.title)
-            small_rows = [row for row in rows[1:] if row[at]]
+            assert {row[at] for row in rows[1:]} <= {"да", "нет"}, (path.name, ws.title)
+            small_rows = [row for row in rows[1:] if row[at] == "да"]
             for row in small_rows:
                 assert all(row[i] is None for i in hidden), (path.name, ws.title, row)
             if ws.title == "Показатели":
