@@ -139,6 +139,12 @@ def test_explorer_page_redraws_on_a_picker_and_stops_clean(tmp_path):
 
         first = wait(lambda p: p["selects"] >= 7 and p["src"], "виджетов и графика")
         assert "Показатели 2024 года" in first["text"]
+        head = browser.call(
+            "Runtime.evaluate",
+            expression="document.documentElement.lang + '|' + document.title",
+            returnByValue=True,
+        )["result"]["value"]
+        assert head == "ru|Исследование результатов школ"  # a Russian page, named as one
         hidden = browser.call(
             "Runtime.evaluate",
             expression="Array.from(document.querySelectorAll('.jp-Cell')).filter(c => "

@@ -7,11 +7,11 @@ import json
 import re
 from html.parser import HTMLParser
 
+from edu_quality._russian import name_order
 from edu_quality.report.manifest import (
     STATUS_LABELS,
     ManifestRecord,
     manifest_problem,
-    natural_key,
     write_index,
 )
 
@@ -168,9 +168,9 @@ def test_links_only_to_pages_made_and_text_escaped(tmp_path):
     assert 'href="school_y.html"' in page and 'href="school_x.html"' not in page
 
 
-def test_natural_key_orders_numbers_by_value():
+def test_name_order_orders_numbers_by_value():
     names = ["СОШ № 19", "СОШ № 1", "СОШ № 2", "Гимназия № 5", "ООШ № 10а", "ООШ № 10"]
-    assert sorted(names, key=natural_key) == [
+    assert sorted(names, key=name_order) == [
         "Гимназия № 5",
         "ООШ № 10",
         "ООШ № 10а",

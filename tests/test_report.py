@@ -725,7 +725,7 @@ def test_reports_of_a_region_with_pupils_from_some_schools_and_counts_from_other
 
 
 def test_a_directors_plan_names_no_other_school(inta):
-    from edu_quality.report.first_screen import OTHER_SCHOOL, _without_other_schools
+    from edu_quality.report.first_screen import OTHER_SCHOOL, OTHER_SCHOOLS, _without_other_schools
 
     plan = pd.DataFrame(
         {
@@ -739,7 +739,7 @@ def test_a_directors_plan_names_no_other_school(inta):
     )
     out = _without_other_schools(inta, "INT06", plan)
     assert out["measure"].tolist() == [
-        f"кураторы {OTHER_SCHOOL}, {OTHER_SCHOOL} и {OTHER_SCHOOL} для МБОУ «СОШ № 6»",
+        f"кураторы {OTHER_SCHOOLS} для МБОУ «СОШ № 6»",  # three in a row: «другие школы»
         f"{OTHER_SCHOOL} и СОШ № 50",  # «СОШ № 50» is no school of the registry
     ]
     assert out["responsible"].iloc[0] == "директор МБОУ «СОШ № 6»"  # its own name stays
@@ -749,8 +749,8 @@ def test_a_directors_plan_names_no_other_school(inta):
         "2": "МАОУ «Лицей № 1 имени А. С. Пушкина»",
         "4": "МКОУ «Лицей № 1»",
     }
-    plan = pd.DataFrame({"measure": ["в МАОУ «Лицей № 1 имени А. С. Пушкина» и МКОУ «Лицей № 1»"]})
     data = type("Names", (), {"names": names})()
+    plan = pd.DataFrame({"measure": ["в МАОУ «Лицей № 1 имени А. С. Пушкина»; МКОУ «Лицей № 1»"]})
     assert _without_other_schools(data, "1", plan)["measure"].iloc[0] == (
-        f"в {OTHER_SCHOOL} и {OTHER_SCHOOL}"
+        f"в {OTHER_SCHOOL}; {OTHER_SCHOOL}"
     )

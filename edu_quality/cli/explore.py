@@ -105,6 +105,7 @@ def voila_command(notebook: Path, port: int, *, browser: bool = True) -> list[st
         "--strip_sources=True",
         f"--VoilaExecutor.kernel_name={KERNEL_NAME}",
         "--Voila.log_level=ERROR",
+        "--HTMLExporter.language_code=ru",  # the page's lang: a Russian page, read as one
     ]
     if not browser:
         cmd.append("--no-browser")

@@ -404,6 +404,9 @@ def risk_year(data: ReportData, school_id: str) -> int | None:
 
 #: What stands in a school's report for another school named in the plan.
 OTHER_SCHOOL = "другая школа"
+#: … and for several named one after another.
+OTHER_SCHOOLS = "другие школы"
+_SEVERAL_OTHERS = re.compile(rf"{OTHER_SCHOOL}(?:(?:, | и ){OTHER_SCHOOL})+")
 
 
 def _without_other_schools(data: ReportData, school_id: str, plan: pd.DataFrame) -> pd.DataFrame:
@@ -435,7 +438,10 @@ def _without_other_schools(data: ReportData, school_id: str, plan: pd.DataFrame)
     def clean(v: object) -> object:
         if not isinstance(v, str):
             return v
-        return names.sub(lambda m: m.group(0) if m.group(0) in own else OTHER_SCHOOL, v)
+        v = names.sub(lambda m: m.group(0) if m.group(0) in own else OTHER_SCHOOL, v)
+        return _SEVERAL_OTHERS.sub(
+            OTHER_SCHOOLS, v
+        )  # «другая школа, другая школа» → «другие школы»
 
     out = plan.copy()
     for col in ("measure", "responsible", "expected_result", "task"):

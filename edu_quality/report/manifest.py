@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from .._files import atomic_write
+from .._russian import name_order
 from .cache import folder_version
 from .notebooks import notebooks_dir
 from .render import CSS
@@ -36,7 +37,6 @@ __all__ = [
     "append_log",
     "inputs_stamp",
     "manifest_problem",
-    "natural_key",
     "read_manifest",
     "refresh_index",
     "write_index",
@@ -322,26 +322,11 @@ _INDEX_CSS = (
 NO_STATUS = "—"
 
 
-def natural_key(text: str) -> tuple:
-    """Sort key that orders the numbers in a text by value: «СОШ № 2» before «СОШ № 19».
-
-    Examples
-    --------
-    >>> sorted(["СОШ № 19", "СОШ № 1", "сош № 2"], key=natural_key)
-    ['СОШ № 1', 'сош № 2', 'СОШ № 19']
-    """
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part)
-        for part in re.split(r"(\d+)", text.casefold().replace("ё", "е"))
-        if part
-    )
-
-
 def _index_order(entry: dict) -> tuple:
     return (
-        natural_key(entry.get("municipality") or ""),
+        name_order(entry.get("municipality") or ""),
         entry["kind"] != "municipality",
-        natural_key(entry["title"]),
+        name_order(entry["title"]),
     )
 
 
