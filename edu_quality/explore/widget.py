@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .._russian import in_name_order
 from ..report.render import Section
 from .tables import DATA_ENV, PROCEDURE, TABLES_ENV, ExplorerView, ExploreTables, explore_tables
 from .views import dynamics_table, metric_title, ranking_table, year_table
@@ -224,7 +225,8 @@ class Explorer:
         p = self._procedures
         if source is self.municipality:
             s = self.data.schools
-            s = s.loc[s["municipality"] == self.municipality.value].sort_values("name")
+            s = s.loc[s["municipality"] == self.municipality.value]
+            s = s.sort_values("name", key=in_name_order)  # «СОШ № 2» before «СОШ № 10»
             with_results = s.loc[s["school_id"].isin(self.data.summary["school_id"]), "school_id"]
             self._set_options(
                 self.school, list(zip(s["name"], s["school_id"], strict=True)), *with_results[:1]
