@@ -130,14 +130,16 @@ def rule_rows(
     if list(by) != WORK:  # a coarser procedure: pool the counts first
         s = summarize(summary.loc[judged], ["school_id", *by, "year"])
         s["grade"] = "все"
-    else:  # the columns read below, not a copy of the whole summary
+        s = s.loc[s["share_2"].notna() & (s["participants"] > 0)]
+    else:  # the rows and columns read below, in one copy of a part of the summary
         used = ["school_id", *WORK, "year", "session", "participants", "n2", "share_2"]
+        judged &= summary["share_2"].notna() & (summary["participants"] > 0)
         s = summary.loc[judged, [c for c in used if c in summary.columns]]
-    s = s.assign(session=session_of(s))
-    s = s.loc[s["share_2"].notna() & (s["participants"] > 0)]
+    s["session"] = session_of(s)  # a copy of its own: its columns are set in place
     cell = [*WORK, "year", "session"]
     tot = s.groupby(cell, dropna=False)[["n2", "participants"]].transform("sum")
-    s = s.assign(region_share=tot["n2"] / tot["participants"])
+    s["region_share"] = tot["n2"] / tot["participants"]
+    del tot
     cols = ["school_id", *cell, "participants", "n2", "share_2", "region_share"]
     s = s.loc[s["participants"] >= min_n, cols]
     ovz = s["school_id"].isin(set(ovz_schools)) & (s["participants"] < min_n_ovz)

@@ -430,3 +430,29 @@ def test_a_results_summary_of_the_real_region(altai_folder):
     pd.testing.assert_frame_equal(
         classify(ds, 2021, rosobrnadzor_sims=0, results_summary=rs), a, check_exact=True
     )
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {},
+        {"metric": "share_2", "min_group": 2, "k": 1, "n": 2},
+        {"rosobrnadzor_by": ("assessment", "subject")},
+        {"include_selective": True, "include_unreliable": True},
+    ],
+)
+def test_classify_reads_only_its_columns_of_the_summary(region, monkeypatch, opts):
+    """The summary cut to :data:`CLASSIFY_COLUMNS` identifies as the whole one does."""
+    from edu_quality.identify import classification, school_summaries
+    from edu_quality.identify.summaries import CLASSIFY_COLUMNS
+
+    rs = summarize(region.results, include_unreliable=opts.get("include_unreliable", False))
+    cut = classify(region, 2024, rosobrnadzor_sims=20, results_summary=rs, **opts)
+    monkeypatch.setattr(classification, "CLASSIFY_COLUMNS", None)  # every metric column
+    whole = classify(region, 2024, rosobrnadzor_sims=20, results_summary=rs, **opts)
+    pd.testing.assert_frame_equal(cut, whole, check_exact=True)
+    assert str(cut.attrs) == str(whole.attrs)
+    kept = school_summaries(region, columns=CLASSIFY_COLUMNS)
+    assert list(kept.columns[5:]) == list(CLASSIFY_COLUMNS) and len(CLASSIFY_COLUMNS) < 10
+    with pytest.raises(ValueError, match="в сводке нет столбцов share_9"):
+        school_summaries(region, columns=["share_2", "share_9"])

@@ -98,11 +98,11 @@ def year_over_year(
     """
     check_fraction("alpha", alpha)
     check_metrics(metrics, [*SHARES, *MEANS])
-    s, dropped = prepare_summary(summary, include_no_exam)
-    keys = series_keys(s, by)
+    keys = series_keys(summary, by)
     needed = {
         c for m in metrics for c in ((*SHARES[m][0], SHARES[m][1]) if m in SHARES else MEANS[m])
     }
+    s, dropped = prepare_summary(summary, include_no_exam, columns=[*keys, *needed])
     absent = sorted(needed - set(s.columns))
     if absent:  # as the selection of missing columns says it
         raise KeyError(f"{absent} not in index")

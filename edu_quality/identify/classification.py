@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_fraction
+from .._memory import LARGE, give_back
 from .._stats import norm_ppf
 from ..dataset import Dataset
 from ..errors import YearWithoutResults
@@ -26,7 +27,7 @@ from .context import adjust_for_context, context_index
 from .decline import declines
 from .reasons import school_reasons
 from .rosobrnadzor_rule import rosobrnadzor_schools
-from .summaries import school_summaries
+from .summaries import CLASSIFY_COLUMNS, school_summaries
 
 __all__ = ["STATUSES", "classify"]
 
@@ -161,8 +162,9 @@ def classify(
         include_selective=include_selective,
         include_unreliable=include_unreliable,
         results_summary=results_summary,
+        columns=CLASSIFY_COLUMNS,  # not a copy of every metric of a country's summary
     )
-    if year not in set(summary["year"]):
+    if not (summary["year"] == year).any():
         raise YearWithoutResults(
             f"Параметр `year`: нет результатов за {year} год "
             f"(есть: {sorted(summary['year'].unique().tolist())})"
@@ -189,7 +191,7 @@ def classify(
         ovz_schools=ovz.tolist(),
         min_n_ovz=rosobrnadzor_min_n_ovz,
     )
-    judged = rule_rows(summary, **rule)  # the school × work rows: the rule and its chance
+    judged, left_out = rule_rows(summary, **rule)  # school × work rows: the rule and its chance
     ros = rosobrnadzor_schools(
         summary,
         year,
@@ -200,13 +202,18 @@ def classify(
         ovz_schools=rule["ovz_schools"],
         min_n_ovz=rosobrnadzor_min_n_ovz,
         hidden=hidden,
-        rows=judged,
+        rows=(judged, left_out),
     )
     now = now.merge(ros, on="school_id", how="left")
     now["rosobrnadzor"] = now["rosobrnadzor"].fillna(False).astype(bool)
+    decline = declines(summary, year, alpha, min_n, hidden)
+    large = len(summary) >= LARGE
+    del summary, comp, window, left_out  # the rest reads the schools and the rule's rows
+    if large:
+        give_back()  # before the rule's chance draws its arrays
     chance = None
     if rosobrnadzor_sims > 0:
-        chance = rule_chance(judged[0], year, share=rosobrnadzor_share, n_sim=rosobrnadzor_sims)
+        chance = rule_chance(judged, year, share=rosobrnadzor_share, n_sim=rosobrnadzor_sims)
         chance.pop("counts")
     z = norm_ppf(1 - alpha / 2)
     lo = now["composite"] - z * now["composite_se"]
@@ -220,7 +227,6 @@ def classify(
     now["unfavourable"] = now["unfavourable"].fillna(False).astype(bool)
     now = adjust_for_context(now, alpha)
 
-    decline = declines(summary, year, alpha, min_n, hidden)
     now = now.merge(decline, on="school_id", how="left")
     now["decline"] = now["decline"].fillna(False).astype(bool)
     now["risk_zone"] = now["decline"] | now["near_low"] | now["low"] | now["rosobrnadzor"]

@@ -9,6 +9,8 @@ unreliable protocols.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from .._grouping import is_dask
@@ -17,10 +19,22 @@ from ..dataset import Dataset
 from ..exam_years import exam_not_held, selective_population, session_of
 from ..metrics import DEFAULT_ALPHA, summarize
 
-__all__ = ["PROCEDURE", "school_summaries", "session_columns"]
+__all__ = ["CLASSIFY_COLUMNS", "PROCEDURE", "school_summaries", "session_columns"]
 
 #: The columns naming one procedure (a work of one grade).
 PROCEDURE = ["assessment", "subject", "grade"]
+
+#: The metric columns :func:`~edu_quality.identify.classify` reads of a summary: the
+#: composite result, Рособрнадзор's rule, the declines and the schools not compared.
+CLASSIFY_COLUMNS = (
+    "participants",
+    "not_admitted",
+    "n2",
+    "share_2",
+    "mean_score",
+    "score_sd",
+    "exam_not_held",
+)
 
 
 def session_columns(summary: pd.DataFrame) -> list[str]:
@@ -35,6 +49,7 @@ def school_summaries(
     include_selective: bool = False,
     include_unreliable: bool = False,
     results_summary: pd.DataFrame | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Metrics per school and procedure, as :func:`~edu_quality.identify.classify` judges them.
 
@@ -61,6 +76,12 @@ def school_summaries(
     ``attrs`` (read back from a file) is refused; that it is a summary of
     these results, all its groups kept, is the caller's word.
 
+    ``columns``, when given, names the metric columns kept beside the keys
+    (:func:`edu_quality.metrics.summarize` documents them; a name it does not
+    give is refused): a country's summary is then taken without the columns
+    nobody reads — :func:`~edu_quality.identify.classify` reads seven of
+    twenty-five (:data:`CLASSIFY_COLUMNS`).
+
     Examples
     --------
     >>> from edu_quality.demo import sample_folder
@@ -71,6 +92,8 @@ def school_summaries(
     >>> ds = load_dataset(sample_folder("inta"))
     >>> s.equals(school_summaries(ds, results_summary=summarize(ds.results)))
     True
+    >>> list(school_summaries(ds, columns=["participants", "share_2"]).columns)
+    ['school_id', 'assessment', 'subject', 'grade', 'year', 'participants', 'share_2']
     """
     by = ["school_id", *PROCEDURE, "year"]
 
@@ -80,26 +103,43 @@ def school_summaries(
             drop |= selective_population(keys)
         return ~drop
 
+    def kept_columns(summary: pd.DataFrame) -> pd.Series | list[str] | slice:
+        if columns is None:
+            return slice(None)
+        keys = list(summary.columns[: summary.columns.get_loc("participants")])
+        unknown = [c for c in columns if c not in summary.columns]
+        if unknown:
+            raise ValueError(
+                f"Параметр `columns`: в сводке нет столбцов {', '.join(unknown)} "
+                f"(есть: {', '.join(summary.columns[len(keys) :])})"
+            )
+        return [*keys, *dict.fromkeys(columns)]
+
     opts = {"min_n": min_n, "include_unreliable": include_unreliable, "where": judged}
     parts = []
     to_summarise = [dataset.results, dataset.aggregates]
     if results_summary is not None:
         _check_results_summary(results_summary, by, min_n, include_unreliable)
         keys = [c for c in results_summary.columns if c in (*by, "session")]
-        kept = results_summary.loc[judged(results_summary[keys])]
+        kept = results_summary.loc[judged(results_summary[keys]), kept_columns(results_summary)]
         if len(kept) if is_dask(dataset.results) else len(dataset.results):
             parts.append(kept)  # as summarize(..., where=judged) would give it
         del kept
         to_summarise = [dataset.aggregates]
+
+    def summarised(t) -> pd.DataFrame:
+        s = summarize(t, by, **opts)
+        return s if columns is None else s[kept_columns(s)]
+
     for t in to_summarise:
         if is_dask(t):  # its length would cost a pass over the files: look at the summary
-            s = summarize(t, by, **opts)
+            s = summarised(t)
             if len(s):
                 parts.append(s)
         elif len(t):
-            parts.append(summarize(t, by, **opts))
+            parts.append(summarised(t))
     if not parts:
-        return summarize(dataset.aggregates, by, **opts)
+        return summarised(dataset.aggregates)
     joined = len(parts) > 1
     s = pd.concat(parts, ignore_index=True) if joined else parts[0].reset_index(drop=True)
     del parts  # joined: gone before the memory is given back
