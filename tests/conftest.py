@@ -9,10 +9,14 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.pop("EDU_QUALITY_PUPIL_KEY", None)
 # the region-wide report tables go to a cache of the test run, never the user's
+# (removed when the run ends: a run leaves no cache behind)
 if "EDU_QUALITY_CACHE" not in os.environ:
+    import atexit
+    import shutil
     import tempfile
 
     os.environ["EDU_QUALITY_CACHE"] = tempfile.mkdtemp(prefix="eq-cache-")
+    atexit.register(shutil.rmtree, os.environ["EDU_QUALITY_CACHE"], ignore_errors=True)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -129,6 +129,7 @@ def load(
             total += len(found)
         columns[col.name] = values
         headers[col.name] = header
+        del raw.data[pos]  # its cells, parsed: not held beside the parsed columns to come
     n = len(raw.data)
     raw.data = raw.data.iloc[:0]  # the cells, parsed: freed before the checks of the table
     for name, value in fill.items():
