@@ -167,33 +167,3 @@ def test_cohort_unknown_level_is_an_error():
     r.loc[0, "level"] = "высокий"
     with pytest.raises(eq.DataError, match="неизвестные уровни: высокий"):
         cohort_progress(r, before=(2017, 4), after=(2019, 6))
-
-
-@pytest.mark.parametrize("include_no_exam", [False, True])
-@pytest.mark.parametrize("drop_selective", [False, True])
-def test_a_prepared_summary_cut_to_some_columns_keeps_the_same_rows(
-    include_no_exam, drop_selective
-):
-    """``prepare_summary(columns=...)``: the whole summary's rows and values, fewer columns."""
-    from edu_quality.dynamics.series import prepare_summary
-
-    ds = eq.load_dataset(SAMPLES / "region")
-    s = summarize(ds.results)
-    oge = s.loc[s["assessment"] == "ОГЭ"]
-    s = pd.concat([oge.assign(year=2020, exam_not_held=True), s], ignore_index=True)
-    whole, dropped = prepare_summary(s, include_no_exam, drop_selective)
-    cut, cut_dropped = prepare_summary(
-        s, include_no_exam, drop_selective, columns=["school_id", "share_2"]
-    )
-    assert dropped == cut_dropped and (dropped > 0) == (not include_no_exam or drop_selective)
-    assert list(cut.columns) == [
-        "school_id",
-        "year",
-        "participants",
-        "not_admitted",
-        "share_2",
-        "_registered",
-        "_selective",
-    ]
-    pd.testing.assert_frame_equal(cut, whole[cut.columns], check_exact=True)
-    assert cut["_selective"].any() != drop_selective

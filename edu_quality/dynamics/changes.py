@@ -17,6 +17,7 @@ import pandas as pd
 from .._checks import check_fraction
 from .._grouping import factorize, groups, on_distinct
 from .._memory import LARGE, give_back
+from ..exam_years import FACT_COLUMNS
 from ..intervals import newcombe, wilson
 from ..metrics import METRICS
 from .series import (
@@ -102,7 +103,10 @@ def year_over_year(
     needed = {
         c for m in metrics for c in ((*SHARES[m][0], SHARES[m][1]) if m in SHARES else MEANS[m])
     }
-    s, dropped = prepare_summary(summary, include_no_exam, columns=[*keys, *needed])
+    # the columns read (as trend takes them): the rows left out are copied without the others
+    read = [*keys, "year", *FACT_COLUMNS, "participants", "not_admitted", *sorted(needed)]
+    summary = summary[[c for c in dict.fromkeys(read) if c in summary.columns]]
+    s, dropped = prepare_summary(summary, include_no_exam)
     absent = sorted(needed - set(s.columns))
     if absent:  # as the selection of missing columns says it
         raise KeyError(f"{absent} not in index")

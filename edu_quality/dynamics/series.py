@@ -110,41 +110,32 @@ def check_metrics(metrics: Sequence[str], allowed: Sequence[str]) -> None:
 
 
 def prepare_summary(
-    summary: pd.DataFrame,
-    include_no_exam: bool,
-    drop_selective: bool = False,
-    columns: Sequence[str] | None = None,
+    summary: pd.DataFrame, include_no_exam: bool, drop_selective: bool = False
 ) -> tuple[pd.DataFrame, int]:
     """The summary a dynamics compares, and how many of its rows were left out.
 
     The procedures not held as exams are left out unless ``include_no_exam``,
     the selective populations too when ``drop_selective`` (a trend); the
     columns ``_registered`` (participants and not admitted) and ``_selective``
-    are added. ``columns``, when given, are the only ones of ``summary`` kept
-    (with ``year``, ``participants`` and ``not_admitted``): leaving rows out
-    then copies those columns only, not a country's whole summary.
+    are added.
     """
     if "year" not in summary.columns:
         raise DataError(None, "для динамики нужна таблица summarize() со столбцом year")
-    keep = np.ones(len(summary), dtype=bool)
+    s = summary
     dropped = 0
     if not include_no_exam:
-        keep &= ~exam_not_held(summary).to_numpy()
-        dropped = len(summary) - int(keep.sum())
-    selective = selective_population(summary).to_numpy()
+        mask = exam_not_held(s)
+        dropped = int(mask.sum())
+        if dropped:
+            s = s.loc[~mask]
     if drop_selective:
-        dropped += int((keep & selective).sum())
-        keep &= ~selective
-    s = summary
-    if columns is not None:
-        wanted = {*columns, "year", "participants", "not_admitted"}
-        s = s[[c for c in s.columns if c in wanted]]  # the rows are taken below
-    if not keep.all():
-        s = s.loc[keep]
-        selective = selective[keep]
+        mask = selective_population(s)
+        dropped += int(mask.sum())
+        if mask.any():
+            s = s.loc[~mask]
     s = s.assign(
         _registered=s["participants"] + s["not_admitted"].astype("float64"),
-        _selective=selective,
+        _selective=selective_population(s).to_numpy(),
     )
     return s, dropped
 
