@@ -627,7 +627,8 @@ def plot_risk_profile(profile: pd.DataFrame, *, ax: plt.Axes | None = None) -> p
 
     ax = _ax(ax, size=(8, max(2.5, 0.55 * len(profile) + 1)))
     order = {"высокая": 0, "средняя": 1, "низкая": 2}
-    p = profile.sort_values("significance", key=lambda s: s.map(order), kind="stable")
+    # by the words: a categorical would map its categories and keep their order
+    p = profile.sort_values("significance", key=lambda s: s.astype("str").map(order), kind="stable")
     names = [textwrap.fill(str(f), 45) for f in p["risk_factor"]]
     colours = [SIGNIFICANCE_COLOURS.get(s, "#bbbbbb") for s in p["significance"]]
     ax.barh(names, p["score"], color=colours)

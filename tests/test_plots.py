@@ -118,3 +118,17 @@ def test_risk_profile_chart_on_inta():
     render(ax)
     colours = {tuple(round(c, 3) for c in p.get_facecolor()[:3]) for p in ax.patches}
     assert len(ax.patches) == 6 and len(colours) == 3  # СОШ № 8 has all three levels
+
+
+def test_risk_profile_bars_go_from_high_to_low_significance():
+    """The loaded profile holds its words as categoricals: still sorted by significance."""
+    from matplotlib.colors import to_hex
+
+    ds = eq.load_dataset(SAMPLES / "inta")
+    rp = ds.risk_profiles.query("school_id == 'INT08'")
+    assert isinstance(rp["significance"].dtype, pd.CategoricalDtype)
+    ax = plots.plot_risk_profile(rp)
+    level = {c: w for w, c in plots.SIGNIFICANCE_COLOURS.items()}
+    bars = [level[to_hex(p.get_facecolor())] for p in ax.patches]
+    rank = {"высокая": 0, "средняя": 1, "низкая": 2}
+    assert [rank[b] for b in bars] == sorted(rank[b] for b in bars) and len(set(bars)) == 3

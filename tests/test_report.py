@@ -754,3 +754,11 @@ def test_a_directors_plan_names_no_other_school(inta):
     assert _without_other_schools(data, "1", plan)["measure"].iloc[0] == (
         f"в {OTHER_SCHOOL}; {OTHER_SCHOOL}"
     )
+
+
+def test_the_risk_section_lists_high_significance_first(inta):
+    """The loaded profile's words are categoricals: the table is still high, medium, low."""
+    assert isinstance(inta.dataset.risk_profiles["significance"].dtype, pd.CategoricalDtype)
+    table = s.risk_section(inta, "INT08").tables["risk_profile"]
+    rank = table["Значимость"].astype("str").map({"высокая": 0, "средняя": 1, "низкая": 2})
+    assert rank.is_monotonic_increasing and rank.nunique() == 3

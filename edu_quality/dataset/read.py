@@ -132,15 +132,18 @@ def optional_tables(
 ) -> dict[str, pd.DataFrame]:
     """The optional tables (read in ``later``, futures by name), empty where absent.
 
+    Each is held as its spec says (:func:`~.tables.compact`: the risk profiles'
+    factors as categoricals).
+
     The school ids of each are checked against the registry into ``id_errors``.
     """
     optional: dict[str, pd.DataFrame] = {}
     for name, spec in OPTIONAL.items():
         if not found[name]:
-            optional[name] = empty_table(spec)
+            optional[name] = compact(empty_table(spec), spec)
             continue
         loaded = later[name].result()
         if "school_id" in loaded.table.columns:
             id_errors[loaded.file] = check_ids(loaded, known)
-        optional[name] = loaded.table
+        optional[name] = compact(loaded.table, spec)  # as its spec says (risk profiles)
     return optional

@@ -470,6 +470,8 @@ RISK_PROFILES = TableSpec(
     ),
     key=("school_id", "year", "risk_factor"),
     description="one row per school, year and risk factor of the 500+ questionnaire",
+    # every school repeats the same few dozen factors (a country: a million rows)
+    compact=("risk_factor", "significance"),
 )
 
 INDICATORS = TableSpec(

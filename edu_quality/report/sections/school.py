@@ -380,7 +380,8 @@ def risk_section(data: ReportData, school_id: str) -> Section:
             "следующий год."
         )
     order = {"высокая": 0, "средняя": 1, "низкая": 2}
-    rp = rp.sort_values("significance", key=lambda s: s.map(order))
+    # by the words (a categorical would map its categories and sort by their old order)
+    rp = rp.sort_values("significance", key=lambda s: s.astype("str").map(order))
     head = "<tr><th>Фактор риска</th><th>Сумма баллов</th><th>Значимость</th></tr>"
     body = "".join(
         f'<tr class="eq-{ {"высокая": "high", "средняя": "medium", "низкая": "low"}[r.significance] }">'
