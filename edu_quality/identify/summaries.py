@@ -103,7 +103,7 @@ def school_summaries(
             drop |= selective_population(keys)
         return ~drop
 
-    def kept_columns(summary: pd.DataFrame) -> pd.Series | list[str] | slice:
+    def kept_columns(summary: pd.DataFrame) -> list[str] | slice:
         if columns is None:
             return slice(None)
         keys = list(summary.columns[: summary.columns.get_loc("participants")])
