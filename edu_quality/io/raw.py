@@ -182,10 +182,8 @@ def _read_parquet(path: Path, file: str, limits: ReadLimits) -> Raw:
             "(например, по годам: папка results_…/year=…/) или увеличьте предел "
             "(ReadLimits.max_cells)",
         )
-    try:  # each column a block of its own, Arrow's buffers freed as they are converted:
-        # no copy into 2-D blocks (a fraction of the time at millions of rows), and a
-        # column parsed can be freed alone (:func:`~.load.load`)
-        data = pd.read_parquet(path, to_pandas_kwargs={"self_destruct": True, "split_blocks": True})
+    try:
+        data = pd.read_parquet(path)
     except Exception as exc:
         raise DataError(file, f"файл Parquet повреждён ({exc})") from None
     headers = [str(c) for c in data.columns]
