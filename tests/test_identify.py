@@ -456,3 +456,28 @@ def test_classify_reads_only_its_columns_of_the_summary(region, monkeypatch, opt
     assert list(kept.columns[5:]) == list(CLASSIFY_COLUMNS) and len(CLASSIFY_COLUMNS) < 10
     with pytest.raises(ValueError, match="в сводке нет столбцов share_9"):
         school_summaries(region, columns=["share_2", "share_9"])
+
+
+def test_school_summaries_columns_always_keep_the_keys_once(region):
+    """Key names among ``columns`` are kept once; a part without autumn works joins one with them."""
+    import dataclasses
+
+    from edu_quality.identify import school_summaries
+
+    cut = school_summaries(region, columns=["year", "share_2", "year"])
+    assert list(cut.columns) == [
+        *["school_id", "assessment", "subject", "grade", "year"],
+        "share_2",
+    ]
+    r = region.results.copy()
+    r["session"] = r["session"].cat.add_categories(["осень"])
+    autumn = (r["year"] == 2021) & (r["subject"] == "Математика") & (r["grade"] == 5)
+    r.loc[autumn, "session"] = "осень"
+    counts = eq.load_dataset(SAMPLES / "inta").aggregates  # a part of counts, without autumn
+    both = dataclasses.replace(region, results=r, aggregates=counts)
+    whole = school_summaries(both)
+    for asked in (["share_2"], ["session", "share_2"], ["year", "share_2"]):
+        cut = school_summaries(both, columns=asked)
+        keys = ["school_id", "assessment", "subject", "grade", "year", "session"]
+        assert list(cut.columns) == [*keys, "share_2"]
+        pd.testing.assert_frame_equal(cut, whole[cut.columns], check_exact=True)

@@ -77,10 +77,11 @@ def school_summaries(
     these results, all its groups kept, is the caller's word.
 
     ``columns``, when given, names the metric columns kept beside the keys
-    (:func:`edu_quality.metrics.summarize` documents them; a name it does not
-    give is refused): a country's summary is then taken without the columns
-    nobody reads — :func:`~edu_quality.identify.classify` reads seven of
-    twenty-five (:data:`CLASSIFY_COLUMNS`).
+    (the keys, the session included, are always kept;
+    :func:`edu_quality.metrics.summarize` documents the metrics, and a name it
+    does not give is refused): a country's summary is then taken without the
+    columns nobody reads — :func:`~edu_quality.identify.classify` reads seven
+    of twenty-five (:data:`CLASSIFY_COLUMNS`).
 
     Examples
     --------
@@ -104,16 +105,18 @@ def school_summaries(
         return ~drop
 
     def kept_columns(summary: pd.DataFrame) -> list[str] | slice:
+        """The keys of ``summary`` (always kept), then the metric columns asked for."""
         if columns is None:
             return slice(None)
         keys = list(summary.columns[: summary.columns.get_loc("participants")])
-        unknown = [c for c in columns if c not in summary.columns]
+        metrics = [c for c in dict.fromkeys(columns) if c not in (*by, "session")]
+        unknown = [c for c in metrics if c not in summary.columns]
         if unknown:
             raise ValueError(
                 f"Параметр `columns`: в сводке нет столбцов {', '.join(unknown)} "
                 f"(есть: {', '.join(summary.columns[len(keys) :])})"
             )
-        return [*keys, *dict.fromkeys(columns)]
+        return [*keys, *metrics]
 
     opts = {"min_n": min_n, "include_unreliable": include_unreliable, "where": judged}
     parts = []
