@@ -109,16 +109,17 @@ def read_part(
     return loaded
 
 
+def _read_optional(path: Path, spec, limits) -> Loaded:
+    """One optional table, read and checked, held as its spec says (:func:`~.tables.compact`)."""
+    loaded = load(path, [spec], extra=context_extra if spec is CONTEXT else None, limits=limits)
+    loaded.table = compact(loaded.table, spec)  # the risk profiles' factors as categoricals
+    return loaded
+
+
 def submit_optional(pool, found: dict[str, list[Path]], limits) -> dict:
     """Start reading the optional tables the folder has on ``pool``: futures by name."""
     return {
-        name: pool.submit(
-            load,
-            found[name][0],
-            [spec],
-            extra=context_extra if spec is CONTEXT else None,
-            limits=limits,
-        )
+        name: pool.submit(_read_optional, found[name][0], spec, limits)
         for name, spec in OPTIONAL.items()
         if found[name]
     }
@@ -145,5 +146,5 @@ def optional_tables(
         loaded = later[name].result()
         if "school_id" in loaded.table.columns:
             id_errors[loaded.file] = check_ids(loaded, known)
-        optional[name] = compact(loaded.table, spec)  # as its spec says (risk profiles)
+        optional[name] = loaded.table
     return optional
