@@ -20,7 +20,7 @@ from ..errors import DataError, Problem
 from ..io.limits import DEFAULT_LIMITS, ReadLimits, regular_file
 from ..io.load import Loaded, context_extra, load
 from ..io.results import load_results
-from ..schema import CONTEXT, RESULTS_AGGREGATED, RESULTS_PUPILS, match_columns
+from ..schema import CONTEXT, RESULTS_AGGREGATED, RESULTS_PUPILS, TableSpec, match_columns
 from .checks import known_works
 from .files import OPTIONAL
 from .ids import check_ids, ids_in_several_schools
@@ -109,7 +109,7 @@ def read_part(
     return loaded
 
 
-def _read_optional(path: Path, spec, limits) -> Loaded:
+def _read_optional(path: Path, spec: TableSpec, limits: ReadLimits) -> Loaded:
     """One optional table, read and checked, held as its spec says (:func:`~.tables.compact`)."""
     loaded = load(path, [spec], extra=context_extra if spec is CONTEXT else None, limits=limits)
     loaded.table = compact(loaded.table, spec)  # the risk profiles' factors as categoricals

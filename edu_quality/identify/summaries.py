@@ -130,7 +130,7 @@ def school_summaries(
         del kept
         to_summarise = [dataset.aggregates]
 
-    def summarised(t) -> pd.DataFrame:
+    def summarised(t: pd.DataFrame) -> pd.DataFrame:
         s = summarize(t, by, **opts)
         return s if columns is None else s[kept_columns(s)]
 
