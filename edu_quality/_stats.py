@@ -21,6 +21,8 @@ Examples
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 __all__ = [
@@ -38,6 +40,39 @@ __all__ = [
 
 #: Multiple-testing corrections :func:`p_adjusted` knows (statsmodels' names).
 P_ADJUSTMENTS = ("fdr_bh", "holm")
+
+#: Elements from which :func:`_in_halves` computes a special function on two threads.
+_SPLIT = 1_000_000
+
+
+def _in_halves(func, *args: np.ndarray) -> np.ndarray:
+    """``func(*args)`` for a special function of :mod:`scipy.special`, elementwise.
+
+    From :data:`_SPLIT` elements on a machine of two cores or more, the two
+    halves are computed at once on two threads (SciPy's functions release the
+    GIL; NumPy's error settings of the caller are kept in both): the same
+    numbers in about half the time — the quantiles of Welch's intervals of a
+    country's pairs of years (:func:`t_ppf`).
+    """
+    args = np.broadcast_arrays(*args)
+    shape = args[0].shape
+    if args[0].size < _SPLIT or (os.cpu_count() or 1) < 2:
+        return func(*args)
+    from concurrent.futures import ThreadPoolExecutor
+
+    flat = [a.ravel() for a in args]
+    half = len(flat[0]) // 2
+    settings = np.geterr()
+
+    def part(*a: np.ndarray) -> np.ndarray:
+        with np.errstate(**settings):  # the error settings belong to a thread
+            return func(*a)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(part, *(a[:half] for a in flat))
+        second = func(*(a[half:] for a in flat))
+        out = np.concatenate([first.result(), second])
+    return out.reshape(shape)
 
 
 def norm_ppf(q):
@@ -64,7 +99,7 @@ def t_ppf(q, df):
     q = np.asarray(q, dtype="float64")
     df = np.asarray(df, dtype="float64")
     with np.errstate(invalid="ignore"):
-        out = np.where(df > 0, stdtrit(df, q), np.nan)
+        out = np.where(df > 0, _in_halves(stdtrit, df, q), np.nan)
     return out[()] if out.ndim == 0 else out
 
 

@@ -36,6 +36,22 @@ def test_normal_and_student_functions(seed):
     _same(_stats.t_cdf(-1.3, 12.0), stats.t.cdf(-1.3, 12.0))
 
 
+def test_student_quantiles_of_a_country_are_computed_in_halves_equal_to_the_bit():
+    """From a million elements ``t_ppf`` runs in two halves on two threads: the same numbers."""
+    import warnings
+
+    rng = np.random.default_rng(3)
+    n = _stats._SPLIT + 11  # an odd length: two unequal halves
+    df = rng.uniform(1, 400, n)
+    df[::1000] = np.nan
+    df[1::1000] = -1.0  # no quantile (SciPy's check), and no warning from either thread
+    q = np.full(n, 0.975)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _same(_stats.t_ppf(q, df), stats.t.ppf(q, df))
+        _same(_stats.t_ppf(0.975, df.reshape(-1, 1))[:5], stats.t.ppf(0.975, df[:5, None]))
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_binomial_survival(seed):
     rng = np.random.default_rng(seed)
