@@ -18,9 +18,9 @@ __all__ = [
     "argparse_in_russian",
     "debug_on",
     "examples",
+    "port",
     "positive_int",
     "school_year",
-    "port",
     "whole_number",
 ]
 

@@ -439,9 +439,8 @@ def _without_other_schools(data: ReportData, school_id: str, plan: pd.DataFrame)
         if not isinstance(v, str):
             return v
         v = names.sub(lambda m: m.group(0) if m.group(0) in own else OTHER_SCHOOL, v)
-        return _SEVERAL_OTHERS.sub(
-            OTHER_SCHOOLS, v
-        )  # «другая школа, другая школа» → «другие школы»
+        # «другая школа, другая школа» → «другие школы»
+        return _SEVERAL_OTHERS.sub(OTHER_SCHOOLS, v)
 
     out = plan.copy()
     for col in ("measure", "responsible", "expected_result", "task"):
