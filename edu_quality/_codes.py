@@ -75,11 +75,21 @@ def factorize(
     change them in place. Without missing values both ``use_na_sentinel``
     give the same codes, and one computation serves both.
 
+    A categorical column (text read from a Parquet dictionary) is factorised by
+    its codes, without a look at its texts; its uniques come in the dtype of
+    its categories, as they come for the same column held as text.
+
     Examples
     --------
     >>> factorize(pd.Series(["x", None, "x"], dtype="str"))[0].tolist()
     [0, -1, 0]
+    >>> codes, uniques = factorize(pd.Series(["y", None, "x", "y"], dtype="category"))
+    >>> codes.tolist(), uniques.tolist()
+    ([0, -1, 1, 0], ['y', 'x'])
     """
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(values, use_na_sentinel=use_na_sentinel)
+        return codes, pd.Index(uniques.astype(values.cat.categories.dtype))
     memo, arrow = _slot(values)
     if memo is None:
         return pd.factorize(values, use_na_sentinel=use_na_sentinel)

@@ -382,3 +382,48 @@ def test_empty_rows_of_a_parquet_file_are_dropped_as_in_a_csv(tmp_path):
     from_parquet = eq.read_schools(tmp_path / "schools.parquet")
     from_csv = eq.read_schools(tmp_path / "schools.csv")
     assert from_parquet["school_id"].tolist() == from_csv["school_id"].tolist() == ["1", "2"]
+
+
+@pytest.mark.parametrize("problem", [None, "header", "total"])
+def test_parquet_text_read_as_categories_is_read_and_checked_as_in_a_csv(tmp_path, problem):
+    # a Parquet file's subjects, works and school codes are read as categoricals (its
+    # dictionary): the cells the same once parsed, the same layout problems found
+    n = 2_500  # enough rows for each distinct value to be parsed once
+    rng = np.random.default_rng(5)
+    table = pd.DataFrame(
+        {
+            "Учебный год": rng.choice(["2023-2024", "2024"], n),
+            "Процедура": rng.choice(["ВПР", "впр ", "ВПР"], n),
+            "Предмет": rng.choice(["Математика", " Русский язык", "История"], n),
+            "Класс": "5",
+            "Код ОО": rng.choice([" 12", "0007", "5", "12\xa0"], n),
+            "Код участника": [f"P{i:05d}" for i in range(n)],
+            "Отметка": rng.choice(["2", "3", "4", "5"], n),
+            "Пол": rng.choice(["м", "ж", None], n),
+        },
+        dtype="str",
+    )
+    if problem == "header":  # a second table below the first
+        table.iloc[1_000] = table.columns
+    elif problem == "total":
+        table.loc[2_000, "Код ОО"] = "Итого по району"
+    table.to_parquet(tmp_path / "results.parquet", index=False)
+    table.to_csv(tmp_path / "results.csv", sep=";", index=False)
+    from edu_quality.io.raw import read_raw
+    from edu_quality.schema import RESULTS_PUPILS
+
+    raw = read_raw(tmp_path / "results.parquet", None, [RESULTS_PUPILS])
+    kept = [raw.headers[c] for c in raw.data.columns if raw.data[c].dtype == "category"]
+    assert kept == ["Процедура", "Предмет", "Код ОО", "Пол"]
+    if problem is None:
+        pd.testing.assert_frame_equal(
+            eq.read_results(tmp_path / "results.parquet"), eq.read_results(tmp_path / "results.csv")
+        )
+        return
+    errors = []
+    for name in ("results.parquet", "results.csv"):
+        with pytest.raises(DataError) as info:
+            eq.read_results(tmp_path / name)
+        errors.append(str(info.value).replace(name, "FILE"))
+    assert errors[0] == errors[1]
+    assert ("повтор строки заголовков" if problem == "header" else "строка итогов") in errors[0]

@@ -173,6 +173,18 @@ def test_parse_distinct_is_parse(rng):
             pd.testing.assert_series_equal(got[0], values, obj=kind)
             pd.testing.assert_series_equal(got[1], slow[1], obj=kind)
             assert got[2] == slow[2]
+        if isinstance(s.dtype, pd.StringDtype):  # read from a Parquet dictionary: categories
+            got = parse_distinct(columns[kind], s.astype("category"))
+            pd.testing.assert_series_equal(got[0], values, obj=kind)
+            pd.testing.assert_series_equal(got[1], slow[1], obj=kind)
+            # fewer cells than the distinct values are parsed for: parsed cell by cell
+            few = s.head(1_000)
+            got, expected = (
+                parse_distinct(columns[kind], few.astype("category")),
+                parse(columns[kind], few),
+            )
+            pd.testing.assert_series_equal(got[0], expected[0], obj=kind)
+            pd.testing.assert_series_equal(got[1], expected[1], obj=kind)
 
 
 def test_empty_rows_as_the_general_test():
@@ -190,6 +202,8 @@ def test_empty_rows_as_the_general_test():
     )
     assert general.tolist() == [True, True, False, True, False, True]
     np.testing.assert_array_equal(empty_rows(data), general)
+    as_categories = data.astype({0: "category", 1: "category"})  # a Parquet dictionary
+    np.testing.assert_array_equal(empty_rows(as_categories), general)
     # without the numeric column: row 4 («nan» as text) is empty too
     assert empty_rows(data[[0, 1]]).tolist() == [True, True, False, True, True, True]
 

@@ -22,7 +22,7 @@ from .._codes import factorize, remember, remembering
 from ..marks import parse_marks
 from ..schema import Column, dtype_of, normalize_header
 
-__all__ = ["as_text", "cast", "is_missing", "parse", "parse_distinct", "parse_year"]
+__all__ = ["as_text", "cast", "is_missing", "parse", "parse_distinct", "parse_year", "plain"]
 
 _MISSING = frozenset(
     {"", "nan", "none", "null", "-", "—", "–", "н/д", "нет данных", "#н/д", "n/a", "na", "#n/a"}
@@ -31,6 +31,7 @@ _MISSING = frozenset(
 
 def as_text(s: pd.Series) -> pd.Series:
     """Cells as stripped text; numbers from Excel written without «.0»."""
+    s = plain(s)
     if pd.api.types.is_float_dtype(s.dtype):
         whole = s.notna() & (s % 1 == 0)
         out = s.astype(str)
@@ -40,6 +41,19 @@ def as_text(s: pd.Series) -> pd.Series:
         s = s.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v)
     # missing values (None, NaN, pd.NA of Parquet columns) stay missing under astype(str)
     return s.astype(str).fillna("").str.replace("\xa0", " ", regex=False).str.strip()
+
+
+def plain(s: pd.Series) -> pd.Series:
+    """A categorical column as the values it stands for, in its categories' dtype; others as they are.
+
+    Examples
+    --------
+    >>> plain(pd.Series(["б", None, "а"], dtype="category")).tolist()
+    ['б', nan, 'а']
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.astype(s.cat.categories.dtype)
+    return s
 
 
 def is_missing(t: pd.Series) -> pd.Series:
@@ -198,14 +212,22 @@ def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str
     objects spread over every row.
     """
     head = s.iloc[:_DISTINCT_SAMPLE]
-    text = isinstance(s.dtype, pd.StringDtype)
+    # a categorical (text read from a Parquet dictionary): its distinct values are known,
+    # never more than its cells, and parsed once each however many they are
+    categories = s.cat.categories if isinstance(s.dtype, pd.CategoricalDtype) else None
+    dtype = s.dtype if categories is None else categories.dtype
+    text, objects = isinstance(dtype, pd.StringDtype), pd.api.types.is_object_dtype(dtype)
     if (
         len(s) < _DISTINCT_MIN
-        or (col.kind in ("int", "float", "share") and not text and s.dtype != object)
-        or head.nunique(dropna=False) > len(head) // 10
-        or (s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) != "string")
+        or (col.kind in ("int", "float", "share") and not text and not objects)
+        or (categories is None and head.nunique(dropna=False) > len(head) // 10)
+        or (
+            objects
+            and pd.api.types.infer_dtype(s if categories is None else categories, skipna=True)
+            != "string"
+        )
     ):
-        return parse(col, s)
+        return parse(col, plain(s))
     codes, uniques = factorize(s)  # the layout checks' codes of these cells, if they had them
     missing = len(uniques)  # a missing cell: one more distinct value, the last
     codes = np.where(codes < 0, missing, codes) if (codes < 0).any() else codes

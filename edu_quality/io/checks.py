@@ -236,11 +236,7 @@ def layout_problems(raw: Raw, names: dict[int, str], spec: TableSpec) -> list[Pr
                 )
     if problems or not len(raw.data):
         return problems
-    text_cols = [
-        pos
-        for pos in names
-        if raw.data[pos].dtype == object or pd.api.types.is_string_dtype(raw.data[pos].dtype)
-    ]
+    text_cols = [pos for pos in names if _is_text(raw.data[pos].dtype)]
     if len(names) >= 2 and len(text_cols) >= 2:
         problems += _repeated_headers(raw, names, text_cols, spec)
     total_row = re.compile(_TOTAL_ROW, re.IGNORECASE)
@@ -262,6 +258,13 @@ def layout_problems(raw: Raw, names: dict[int, str], spec: TableSpec) -> list[Pr
                 )
             )
     return problems
+
+
+def _is_text(dtype: object) -> bool:
+    """Whether cells of ``dtype`` may be text: Python objects, strings, categories of either."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
 
 
 def _total_candidates(values: pd.Series) -> list[object]:

@@ -2,7 +2,8 @@
 
 :func:`read_raw` dispatches on the suffix (:data:`SUFFIXES`): a CSV file is
 decoded (:mod:`.csv_text`), its delimiter sniffed and its header row found; a
-workbook is read by :mod:`.excel`; a Parquet file is taken as it is. Fully
+workbook is read by :mod:`.excel`; a Parquet file is taken as it is, its text
+columns that the table keeps as categoricals read as categoricals. Fully
 empty rows are dropped, keeping the row numbers the user sees for the others.
 Every file is first checked to be a regular file of bounded size, and its
 table to have a bounded number of columns and cells (:mod:`.limits`), before
@@ -27,7 +28,7 @@ from .excel import read_xlsx
 from .grid import HEADER_SEARCH_ROWS, Raw, check_unnamed, find_header, sub_header
 from .limits import DEFAULT_LIMITS, ReadLimits, grouped, regular_file
 
-__all__ = ["SUFFIXES", "empty_rows", "read_raw"]
+__all__ = ["SUFFIXES", "dictionary_columns", "empty_rows", "read_raw"]
 
 #: The suffixes of the files the readers take.
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet")
@@ -160,16 +161,18 @@ def _read_csv(path: Path, file: str, score: Callable, expected: str, limits: Rea
     return Raw(file, headers, data, rows, header_row=h + 1)
 
 
-def _read_parquet(path: Path, file: str, limits: ReadLimits) -> Raw:
+def _read_parquet(path: Path, file: str, limits: ReadLimits, specs: Sequence[TableSpec]) -> Raw:
     """The grid of a Parquet file, typed as stored; its header is its column names.
 
     The rows and columns its footer declares are checked against ``limits``
-    before any row is read.
+    before any row is read. The text columns that a table of ``specs`` keeps as
+    categoricals (:func:`dictionary_columns`) are read as categoricals.
     """
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.ParquetFile(path).metadata
+        found = pq.ParquetFile(path)
+        meta, schema = found.metadata, found.schema_arrow
     except Exception as exc:
         raise DataError(file, f"файл Parquet повреждён ({exc})") from None
     if meta.num_columns > limits.max_columns:
@@ -183,12 +186,56 @@ def _read_parquet(path: Path, file: str, limits: ReadLimits) -> Raw:
             "(ReadLimits.max_cells)",
         )
     try:
-        data = pd.read_parquet(path)
+        as_categories = dictionary_columns(schema, specs)
+        data = pd.read_parquet(path, read_dictionary=as_categories)
+        for name in as_categories:  # no value at all: read as text, typed as a text column is
+            if not len(data[name].cat.categories):
+                data[name] = pd.read_parquet(path, columns=[name])[name]
     except Exception as exc:
         raise DataError(file, f"файл Parquet повреждён ({exc})") from None
     headers = [str(c) for c in data.columns]
     data.columns = range(len(headers))
     return Raw(file, headers, data.reset_index(drop=True), np.arange(2, 2 + len(data)))
+
+
+# A Parquet file of a national region holds millions of rows, and the text columns its table
+# keeps as categoricals (years' subjects, works, school codes) have a few thousand distinct
+# values at most. Read as categoricals (Parquet stores them so, as a dictionary and codes),
+# they are never spelled out row by row: every check and the parsing look at each distinct
+# value once and spread the result by the codes, which gives exactly what the same column
+# read as text gives.
+def dictionary_columns(schema: object, specs: Sequence[TableSpec]) -> list[str]:
+    """The text columns of a Parquet file (its Arrow ``schema``) to read as categoricals.
+
+    Those whose header names a column of ``spec.compact`` of one of ``specs``;
+    none when two columns have the same name (the layout check names them).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> from edu_quality.schema import RESULTS_PUPILS
+    >>> schema = pa.schema([("Предмет", pa.string()), ("Код участника", pa.string()),
+    ...                     ("Отметка", pa.int64())])
+    >>> dictionary_columns(schema, [RESULTS_PUPILS])
+    ['Предмет']
+    """
+    import pyarrow as pa
+
+    names = [str(n) for n in schema.names]
+    if len(set(names)) < len(names):
+        return []
+    text = {
+        pos
+        for pos, field in enumerate(schema)
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
+    }
+    chosen = {
+        pos
+        for spec in specs
+        for pos, name in match_columns(names, spec).items()
+        if name in spec.compact and pos in text
+    }
+    return [names[pos] for pos in sorted(chosen)]
 
 
 # A Parquet file arrives typed and may hold millions of rows: its rows are tested for
@@ -205,11 +252,17 @@ def empty_rows(data: pd.DataFrame) -> np.ndarray:
         idx = np.flatnonzero(empty)
         if not len(idx):
             break
-        part = data[c].iloc[idx]
-        # a missing value stays missing under astype(str) in a string column: count it too
-        blank = part.astype(str).str.strip().isin(("", "nan", "None")) | part.isna()
-        empty[idx] = blank.to_numpy()
+        empty[idx] = _blank(data[c].iloc[idx])
     return empty
+
+
+def _blank(part: pd.Series) -> np.ndarray:
+    """Cells missing or, as stripped text, "", "nan" or "None"; a categorical's by its categories."""
+    if isinstance(part.dtype, pd.CategoricalDtype):
+        categories = _blank(pd.Series(part.cat.categories))
+        return np.append(categories, True)[part.cat.codes.to_numpy()]  # code −1: missing
+    # a missing value stays missing under astype(str) in a string column: count it too
+    return (part.astype(str).str.strip().isin(("", "nan", "None")) | part.isna()).to_numpy()
 
 
 def read_raw(
@@ -243,7 +296,7 @@ def read_raw(
     elif suffix in (".xlsx", ".xlsm"):
         raw = read_xlsx(path, file, sheet, score, expected, limits)
     elif suffix == ".parquet":
-        raw = _read_parquet(path, file, limits)
+        raw = _read_parquet(path, file, limits, specs)
     elif suffix == ".xls":
         raise DataError(file, "старый формат .xls не поддерживается: сохраните файл как .xlsx")
     else:
