@@ -90,14 +90,34 @@ def groups(frame: pd.DataFrame, by: Sequence[str]) -> tuple[np.ndarray, pd.DataF
     return ids, pd.DataFrame({b: keys[b] for b in by})
 
 
+#: Integers of 8 and 16 bits: the unsigned integer of the same width whose order is theirs
+#: (the sign bit flipped), so that they are ranked by counting without a wider copy.
+_NARROW = {
+    np.dtype(np.int8): (np.uint8, 0x80),
+    np.dtype(np.int16): (np.uint16, 0x8000),
+    np.dtype(np.uint8): (np.uint8, 0),
+    np.dtype(np.uint16): (np.uint16, 0),
+}
+
+
 def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize(values, sort=True, use_na_sentinel=False)``, faster for small integers.
 
-    64-bit integers spanning fewer than a million values are ranked by counting
-    (narrower integers are hashed by pandas faster than they are counted), and so
-    are 64-bit floats holding such integers or NaN (the counts :func:`on_distinct`
-    gets).
+    64-bit integers spanning fewer than a million values are ranked by counting,
+    and so are integers of 8 and 16 bits (grades and years held compact: pandas
+    hashes each of a country's 12 million rows) and 64-bit floats holding such
+    integers or NaN (the counts :func:`on_distinct` gets).
     """
+    narrow = _NARROW.get(values.dtype)
+    if narrow is not None and len(values):
+        unsigned, flip = narrow
+        key = values.to_numpy().view(unsigned)
+        key = key ^ unsigned(flip) if flip else key  # the same order, from 0
+        present = np.bincount(key, minlength=np.iinfo(unsigned).max + 1) > 0
+        rank = np.cumsum(present) - 1
+        found = np.flatnonzero(present).astype(unsigned)
+        found = found ^ unsigned(flip) if flip else found
+        return rank[key], pd.Index(found.view(values.dtype), dtype=values.dtype)
     if values.dtype == np.int64 and len(values):
         v = values.to_numpy()
         low, high = int(v.min()), int(v.max())

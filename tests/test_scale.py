@@ -777,6 +777,11 @@ def test_unknown_schools_error_as_before(region, tmp_path):
         ([7], "int64"),
         ([-3, 5, 0, 5], "int64"),
         ([0, 2**40], "int64"),  # a wide range
+        ([9, 4, 11, 4, 5], "int8"),  # grades held in 8 bits
+        ([-128, 127, 0, -1, 5], "int8"),
+        ([2024, 2021, 2024, -32768, 32767], "int16"),  # years held in 16 bits
+        ([0, 255, 7], "uint8"),
+        ([65535, 0, 300, 300], "uint16"),
         ([3.0, np.nan, 0.0, 25.0, 3.0, np.nan], "float64"),  # counts held as floats
         ([12.0, 12.0], "float64"),
         ([-2.0, 5.0, np.nan], "float64"),
