@@ -35,6 +35,7 @@ __all__ = [
     "remembering",
     "shared_codes",
     "sorted_categorical",
+    "sorted_from_codes",
     "text_hashes",
 ]
 
@@ -215,15 +216,28 @@ def sorted_categorical(values: pd.Series) -> pd.Series:
     (['а', 'б'], [1, -1, 0, 1])
     """
     codes, uniques = factorize(values)
+    return pd.Series(sorted_from_codes(codes, uniques), index=values.index, name=values.name)
+
+
+def sorted_from_codes(codes: np.ndarray, uniques: object) -> pd.Categorical:
+    """The categorical of ``codes`` into ``uniques`` (−1 missing), its categories sorted.
+
+    The categories are ``uniques`` sorted as pandas sorts them, as
+    ``astype("category")`` of the values the codes stand for gives them when
+    every one of ``uniques`` is among those values.
+
+    Examples
+    --------
+    >>> c = sorted_from_codes(np.array([0, -1, 1, 0]), pd.Index(["б", "а"], dtype="str"))
+    >>> c.categories.tolist(), c.codes.tolist()
+    (['а', 'б'], [1, -1, 0, 1])
+    """
     uniques = pd.Index(uniques)
     order = uniques.argsort()
     rank = np.empty(len(order) + 1, dtype=np.int64)
     rank[order] = np.arange(len(order))
     rank[-1] = -1  # a missing value (code −1) stays missing
-    dtype = pd.CategoricalDtype(uniques.take(order))
-    return pd.Series(
-        pd.Categorical.from_codes(rank[codes], dtype=dtype), index=values.index, name=values.name
-    )
+    return pd.Categorical.from_codes(rank[codes], dtype=pd.CategoricalDtype(uniques.take(order)))
 
 
 # FNV-1a, 64 bits (Fowler, Noll, Vo; draft-eastlake-fnv): offset basis and prime.

@@ -384,10 +384,16 @@ def test_empty_rows_of_a_parquet_file_are_dropped_as_in_a_csv(tmp_path):
     assert from_parquet["school_id"].tolist() == from_csv["school_id"].tolist() == ["1", "2"]
 
 
-@pytest.mark.parametrize("problem", [None, "header", "total"])
+@pytest.mark.parametrize("problem", [None, "header", "total", "unknown", "empty"])
 def test_parquet_text_read_as_categories_is_read_and_checked_as_in_a_csv(tmp_path, problem):
     # a Parquet file's subjects, works and school codes are read as categoricals (its
-    # dictionary): the cells the same once parsed, the same layout problems found
+    # dictionary): the cells the same once parsed, the same problems found, whether the
+    # table keeps them as categoricals (a dataset) or as text (the reader)
+    from edu_quality.dataset.tables import compact
+    from edu_quality.io.raw import read_raw
+    from edu_quality.io.results import load_results
+    from edu_quality.schema import RESULTS_PUPILS
+
     n = 2_500  # enough rows for each distinct value to be parsed once
     rng = np.random.default_rng(5)
     table = pd.DataFrame(
@@ -407,23 +413,42 @@ def test_parquet_text_read_as_categories_is_read_and_checked_as_in_a_csv(tmp_pat
         table.iloc[1_000] = table.columns
     elif problem == "total":
         table.loc[2_000, "Код ОО"] = "Итого по району"
-    table.to_parquet(tmp_path / "results.parquet", index=False)
-    table.to_csv(tmp_path / "results.csv", sep=";", index=False)
-    from edu_quality.io.raw import read_raw
-    from edu_quality.schema import RESULTS_PUPILS
+    elif problem == "unknown":
+        table.loc[[3, 30], "Процедура"] = "Олимпиада"
+    elif problem == "empty":  # a required cell empty: found by the schema's checks
+        table.loc[[7, 70], "Код ОО"] = None
+    parquet, csv = tmp_path / "results.parquet", tmp_path / "results.csv"
+    table.to_csv(csv, sep=";", index=False)
+    # a column written as categories, one of them («99») of no cell
+    codes = table["Код ОО"].astype("category").cat.add_categories("99")
+    table.assign(**{"Код ОО": codes}).to_parquet(parquet, index=False)
 
-    raw = read_raw(tmp_path / "results.parquet", None, [RESULTS_PUPILS])
+    raw = read_raw(parquet, None, [RESULTS_PUPILS])
     kept = [raw.headers[c] for c in raw.data.columns if raw.data[c].dtype == "category"]
     assert kept == ["Процедура", "Предмет", "Код ОО", "Пол"]
+    reads = {
+        "csv": lambda: load_results(csv).table,
+        "text": lambda: load_results(parquet).table,
+        "categories": lambda: load_results(parquet, categorical=True).table,
+    }
     if problem is None:
+        got = {name: read() for name, read in reads.items()}
+        pd.testing.assert_frame_equal(got["text"], got["csv"])
+        held = got["categories"][["assessment", "subject", "school_id", "gender"]]
+        assert all(isinstance(t, pd.CategoricalDtype) for t in held.dtypes)
         pd.testing.assert_frame_equal(
-            eq.read_results(tmp_path / "results.parquet"), eq.read_results(tmp_path / "results.csv")
+            compact(got["categories"], RESULTS_PUPILS), compact(got["csv"], RESULTS_PUPILS)
         )
         return
     errors = []
-    for name in ("results.parquet", "results.csv"):
+    for read in reads.values():
         with pytest.raises(DataError) as info:
-            eq.read_results(tmp_path / name)
-        errors.append(str(info.value).replace(name, "FILE"))
-    assert errors[0] == errors[1]
-    assert ("повтор строки заголовков" if problem == "header" else "строка итогов") in errors[0]
+            read()
+        errors.append(str(info.value).replace(csv.name, "FILE").replace(parquet.name, "FILE"))
+    assert errors[0] == errors[1] == errors[2]
+    assert {
+        "header": "повтор строки заголовков",
+        "total": "строка итогов",
+        "unknown": "Олимпиада",
+        "empty": "пустое значение",
+    }[problem] in errors[0]

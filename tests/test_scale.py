@@ -177,6 +177,13 @@ def test_parse_distinct_is_parse(rng):
             got = parse_distinct(columns[kind], s.astype("category"))
             pd.testing.assert_series_equal(got[0], values, obj=kind)
             pd.testing.assert_series_equal(got[1], slow[1], obj=kind)
+            # kept as categories (a dataset's table): the text parsed, as a categorical
+            held = parse_distinct(columns[kind], s.astype("category"), categorical=True)
+            text = isinstance(values.dtype, pd.StringDtype)
+            pd.testing.assert_series_equal(
+                held[0], values.astype("category") if text else values, obj=kind
+            )
+            pd.testing.assert_series_equal(held[1], slow[1], obj=kind)
             # fewer cells than the distinct values are parsed for: parsed cell by cell
             few = s.head(1_000)
             got, expected = (

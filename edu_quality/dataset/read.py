@@ -64,7 +64,7 @@ def load_part(
     :func:`~.ids.ids_in_several_schools` within it.
     """
     with shared_codes():  # the checks of the file factorise its pupil codes once
-        loaded = read_part(path, partition, shown, pseudonymize_ids, limits)
+        loaded = read_part(path, partition, shown, pseudonymize_ids, limits, categorical=True)
         if loaded.spec is RESULTS_PUPILS:  # compact from here on: the checks group by codes
             loaded.table = compact(loaded.table, RESULTS_PUPILS)
         shared = ids_in_several_schools(loaded.table) if loaded.spec is RESULTS_PUPILS else 0
@@ -81,10 +81,12 @@ def read_part(
     pseudonymize_ids: bool | str | None,
     limits: ReadLimits = DEFAULT_LIMITS,
     checks: bool = True,
+    categorical: bool = False,
 ) -> Loaded:
     """Read one results file, named ``shown`` in messages (see :func:`load_part`).
 
-    ``checks`` False: read again, unchanged since it was checked
+    ``checks`` False: read again, unchanged since it was checked; ``categorical``
+    True: its texts held as a Parquet dictionary come as categoricals
     (:func:`~edu_quality.io.results.load_results`).
     """
     fill: dict[str, str] = {}
@@ -99,7 +101,12 @@ def read_part(
         fill = {k: v for k, v in partition.items() if k not in have}
     try:
         loaded = load_results(
-            path, pseudonymize_ids=pseudonymize_ids, limits=limits, checks=checks, **fill
+            path,
+            pseudonymize_ids=pseudonymize_ids,
+            limits=limits,
+            checks=checks,
+            categorical=categorical,
+            **fill,
         )
     except DataError as err:
         if err.file == shown:

@@ -18,7 +18,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from .._codes import factorize, remember, remembering
+from .._codes import factorize, remember, remembering, sorted_from_codes
 from ..marks import parse_marks
 from ..schema import Column, dtype_of, normalize_header
 
@@ -204,12 +204,16 @@ _DISTINCT_SAMPLE = 10_000  # rows looked at to decide whether distinct values ar
 _DISTINCT_MIN = 2_000  # a shorter column is parsed cell by cell: little to save
 
 
-def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
+def parse_distinct(
+    col: Column, s: pd.Series, *, categorical: bool = False
+) -> tuple[pd.Series, pd.Series, str]:
     """:func:`parse` of a column, parsing each distinct value once where that is the same.
 
     A yes/no column parsed once per distinct value comes in its nullable
     ``boolean`` dtype (the dtype :func:`cast` gives it anyway), not as Python
-    objects spread over every row.
+    objects spread over every row. ``categorical`` True: a categorical ``s``
+    parsed into text comes as the categorical of that text, its categories
+    sorted (``astype("category")`` of the text), not spelled out row by row.
     """
     head = s.iloc[:_DISTINCT_SAMPLE]
     # a categorical (text read from a Parquet dictionary): its distinct values are known,
@@ -230,11 +234,17 @@ def parse_distinct(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str
         return parse(col, plain(s))
     codes, uniques = factorize(s)  # the layout checks' codes of these cells, if they had them
     missing = len(uniques)  # a missing cell: one more distinct value, the last
-    codes = np.where(codes < 0, missing, codes) if (codes < 0).any() else codes
+    has_missing = bool((codes < 0).any())
+    codes = np.where(codes < 0, missing, codes) if has_missing else codes
     uniques = pd.Series(uniques).reindex(range(missing + 1))
     values, bad, expected = parse(col, uniques)
     if dtype_of(col) == "boolean":  # True, False or missing: typed before spread to every row
         values = values.astype("boolean")
+    if categorical and categories is not None and isinstance(values.dtype, pd.StringDtype):
+        # the categories: the parsed values of the cells (the last, of a missing cell, if any)
+        inner, distinct = pd.factorize(values if has_missing else values.iloc[:missing])
+        out = pd.Series(sorted_from_codes(inner[codes], distinct), index=s.index)
+        return out, bad.take(codes).set_axis(s.index), expected
     out = values.take(codes).set_axis(s.index)
     if remembering() and isinstance(out.dtype, pd.StringDtype) and values.iloc[-1:].isna().all():
         # codes from the cells' codes: the distinct values in the order of the cells,

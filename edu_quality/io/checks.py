@@ -29,6 +29,7 @@ from ..schema import (
     TableSpec,
     normalize_header,
 )
+from .cells import plain
 from .grid import PER_COLUMN_PROBLEMS, Raw
 
 if TYPE_CHECKING:  # for the annotations only: load imports this module; pandera is
@@ -87,7 +88,8 @@ def validate(
     """Check a parsed table with its pandera schema; a DataError lists every problem.
 
     ``extra_kind`` is the kind of the columns beyond the spec's; a ``typed``
-    (Parquet) table is first checked on whole columns (:func:`passes`).
+    (Parquet) table is first checked on whole columns (:func:`passes`). A text
+    column held as a categorical is checked as the text it stands for.
     """
     from pandera.errors import SchemaErrors
 
@@ -98,6 +100,7 @@ def validate(
     )
     if typed and passes(schema, table):
         return
+    table = _as_text_columns(table)
     try:
         schema.validate(table, lazy=True)
     except SchemaErrors as exc:
@@ -428,11 +431,16 @@ def cell_problems(raw: Raw, pos: int, header: str, col: Column) -> list[Problem]
 # only a table that fails one goes through pandera, which then reports every problem as
 # for any other file.
 def passes(schema: pa.DataFrameSchema, table: pd.DataFrame) -> bool:
-    """Whether pandera would accept ``table``: the schema's checks, run on whole columns."""
+    """Whether pandera would accept ``table``: the schema's checks, run on whole columns.
+
+    A text column held as a categorical is taken for the text it stands for:
+    its dtype is that of its categories, and the checks (a list of values,
+    a range) are run on it as on the text.
+    """
     from pandera.errors import SchemaErrors
 
     try:  # columns and their dtypes
-        schema.validate(table.iloc[:0], lazy=True)
+        schema.validate(_as_text_columns(table.iloc[:0]), lazy=True)
     except SchemaErrors:
         return False
     for name, column in schema.columns.items():
@@ -449,6 +457,19 @@ def passes(schema: pa.DataFrameSchema, table: pd.DataFrame) -> bool:
         return False
     unique = schema.unique
     return not (unique and duplicated_any(table, [unique] if isinstance(unique, str) else unique))
+
+
+def _as_text_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its categorical columns as the values they stand for (:func:`~.cells.plain`).
+
+    ``table`` itself when it has none.
+    """
+    if not any(isinstance(t, pd.CategoricalDtype) for t in table.dtypes):
+        return table
+    out = table.copy(deep=False)
+    for c in out.columns:
+        out[c] = plain(out[c])
+    return out
 
 
 def duplicated_any(table: pd.DataFrame, keys: Sequence[str]) -> bool:

@@ -30,7 +30,7 @@ from ..schema import (
     match_columns,
     normalize_header,
 )
-from .cells import as_text, cast, parse, parse_distinct
+from .cells import as_text, cast, parse, parse_distinct, plain
 from .checks import cell_problems, layout_problems, problem_cells, validate
 from .limits import ReadLimits
 from .raw import read_raw
@@ -58,6 +58,7 @@ def load(
     extra: Callable[[str], str | None] | None = None,
     limits: ReadLimits | None = None,
     checks: bool = True,
+    categorical: bool = False,
 ) -> Loaded:
     """Read, map, parse and validate one file against the best-fitting spec.
 
@@ -65,7 +66,10 @@ def load(
     column (kept, as a share) or to None (dropped); ``limits`` bound what is
     read (:class:`~.limits.ReadLimits`). ``checks`` False reads again a file
     these checks accepted and that has not changed since: its cells are parsed,
-    the layout and the schema's checks are not run again.
+    the layout and the schema's checks are not run again. ``categorical`` True:
+    a column of ``spec.compact`` read as a categorical (a Parquet dictionary)
+    comes as the categorical of its text, its categories sorted, as
+    ``compact`` of :mod:`edu_quality.dataset` holds it; otherwise as text.
     """
     raw = read_raw(path, sheet, specs, limits)
     file = raw.file
@@ -117,7 +121,11 @@ def load(
             extras.append(col)
         else:
             continue
-        values, bad, expected = (parse_distinct if typed else parse)(col, raw.data[pos])
+        if typed:
+            as_category = categorical and col.name in spec.compact
+            values, bad, expected = parse_distinct(col, raw.data[pos], categorical=as_category)
+        else:
+            values, bad, expected = parse(col, raw.data[pos])
         forget(raw.data[pos])  # its codes, shared by the layout checks and the parsing
         if bad.any():
             found, n = problem_cells(raw.rows, header, as_text(raw.data[pos]), bad, expected)
@@ -152,8 +160,8 @@ def load(
             if col.name not in table.columns:
                 values = pd.Series(col.default, index=table.index, dtype=dtype_of(col))
                 table.insert(min(i, table.shape[1]), col.name, values)
-            elif table[col.name].isna().any():
-                table[col.name] = table[col.name].fillna(col.default).astype(dtype_of(col))
+            elif table[col.name].isna().any():  # a categorical as its text
+                table[col.name] = plain(table[col.name]).fillna(col.default).astype(dtype_of(col))
     if checks:
         validate(
             table,

@@ -129,11 +129,14 @@ def load_results(
     scales: pd.DataFrame | str | Path | None = None,
     limits: ReadLimits | None = None,
     checks: bool = True,
+    categorical: bool = False,
 ) -> Loaded:
     """:func:`read_results`, with the row numbers and headers the table came from.
 
     ``checks`` False: a file read and accepted before, unchanged since
     (:func:`~edu_quality.io.load.load`); its pupil codes are not checked again.
+    ``categorical`` True: the text a Parquet file holds as a dictionary comes as
+    categoricals (:func:`~edu_quality.io.load.load`).
     """
     from ..fisoko import sniff_vpr  # on first use: importing the readers does not load fisoko
 
@@ -159,6 +162,7 @@ def load_results(
         fill=fill,
         limits=limits,
         checks=checks,
+        categorical=categorical,
     )
     table = loaded.table
     if loaded.spec is RESULTS_PUPILS:
