@@ -118,7 +118,8 @@ def read_part(
 
 def _read_optional(path: Path, spec: TableSpec, limits: ReadLimits) -> Loaded:
     """One optional table, read and checked, held as its spec says (:func:`~.tables.compact`)."""
-    loaded = load(path, [spec], extra=context_extra if spec is CONTEXT else None, limits=limits)
+    extra = context_extra if spec is CONTEXT else None
+    loaded = load(path, [spec], extra=extra, limits=limits, categorical=True)
     loaded.table = compact(loaded.table, spec)  # the risk profiles' factors as categoricals
     return loaded
 
