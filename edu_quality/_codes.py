@@ -14,7 +14,9 @@ are computed once and given to every check that asks for them; outside it,
 :func:`factorize` is ``pd.factorize``. A column made from codes already known
 (a column parsed once per distinct value) is :func:`remember`-ed at once, and
 :func:`sorted_categorical` turns it into the categorical the loader keeps
-without hashing its texts again.
+without hashing its texts again (:func:`sorted_from_codes`, from codes known
+otherwise: a Parquet dictionary's). A categorical column is factorised by its
+codes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "as_categories_dtype",
     "factorize",
     "forget",
     "known",
@@ -90,7 +93,7 @@ def factorize(
     """
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         codes, uniques = pd.factorize(values, use_na_sentinel=use_na_sentinel)
-        return codes, pd.Index(uniques.astype(values.cat.categories.dtype))
+        return codes, pd.Index(as_categories_dtype(uniques))
     memo, arrow = _slot(values)
     if memo is None:
         return pd.factorize(values, use_na_sentinel=use_na_sentinel)
@@ -102,6 +105,25 @@ def factorize(
     if missing and not use_na_sentinel:
         return pd.factorize(values, use_na_sentinel=False)
     return codes, uniques
+
+
+def as_categories_dtype(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
+    """Categorical ``values`` as the values they stand for, in the dtype of their categories.
+
+    As Python objects where that dtype cannot hold a missing value among them
+    (whole-number categories with a missing value).
+
+    Examples
+    --------
+    >>> as_categories_dtype(pd.Series(["б", None], dtype="category")).dtype
+    <StringDtype(na_value=nan)>
+    >>> as_categories_dtype(pd.Series([3, None], dtype="category")).dtype
+    dtype('O')
+    """
+    try:
+        return values.astype(values.dtype.categories.dtype)
+    except (TypeError, ValueError):  # a missing value among integers, say
+        return values.astype(object)
 
 
 def _slot(values: object) -> tuple[dict | None, object | None]:

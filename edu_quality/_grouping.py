@@ -104,12 +104,13 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """``pd.factorize(values, sort=True, use_na_sentinel=False)``, faster for small integers.
 
     64-bit integers spanning fewer than a million values are ranked by counting,
-    and so are integers of 8 and 16 bits (grades and years held compact: pandas
-    hashes each of a country's 12 million rows) and 64-bit floats holding such
-    integers or NaN (the counts :func:`on_distinct` gets).
+    and so are integers of 8 and 16 bits with more rows than their type has
+    values (grades and years held compact: pandas hashes each of a country's 12
+    million rows) and 64-bit floats holding such integers or NaN (the counts
+    :func:`on_distinct` gets).
     """
     narrow = _NARROW.get(values.dtype)
-    if narrow is not None and len(values):
+    if narrow is not None and len(values) > np.iinfo(narrow[0]).max:  # more rows than values
         unsigned, flip = narrow
         key = values.to_numpy().view(unsigned)
         key = key ^ unsigned(flip) if flip else key  # the same order, from 0

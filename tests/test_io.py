@@ -452,3 +452,25 @@ def test_parquet_text_read_as_categories_is_read_and_checked_as_in_a_csv(tmp_pat
         "unknown": "Олимпиада",
         "empty": "пустое значение",
     }[problem] in errors[0]
+
+
+def test_parquet_index_named_as_a_column_is_left_out_as_before(tmp_path):
+    # pandas writes a named index as a column of the file; the readers leave it out
+    table = pd.DataFrame(
+        {
+            "Учебный год": [2024, 2024],
+            "Процедура": "ВПР",
+            "Предмет": "Математика",
+            "Класс": 5,
+            "Код ОО": "S1",
+            "Код участника": ["P1", "P2"],
+            "Отметка": [4, 5],
+            "Уровень": ["базовый", "высокий"],
+        }
+    )
+    table.set_index("Уровень").to_parquet(tmp_path / "level.parquet")
+    got = eq.read_results(tmp_path / "level.parquet")
+    assert got["level"].isna().all() and got["mark"].tolist() == [4, 5]
+    table.set_index("Код ОО").to_parquet(tmp_path / "school.parquet")
+    with pytest.raises(DataError, match="нет обязательного столбца «Код ОО»"):
+        eq.read_results(tmp_path / "school.parquet")

@@ -18,7 +18,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from .._codes import factorize, remember, remembering, sorted_from_codes
+from .._codes import as_categories_dtype, factorize, remember, remembering, sorted_from_codes
 from ..marks import parse_marks
 from ..schema import Column, dtype_of, normalize_header
 
@@ -44,15 +44,20 @@ def as_text(s: pd.Series) -> pd.Series:
 
 
 def plain(s: pd.Series) -> pd.Series:
-    """A categorical column as the values it stands for, in its categories' dtype; others as they are.
+    """A categorical column as the values it stands for; other columns as they are.
+
+    The values come in the dtype of the categories (text as text), or as
+    Python objects where that dtype cannot hold a missing value the column has.
 
     Examples
     --------
     >>> plain(pd.Series(["б", None, "а"], dtype="category")).tolist()
     ['б', nan, 'а']
+    >>> plain(pd.Series([101, None], dtype="category")).tolist()
+    [101, nan]
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return s.astype(s.cat.categories.dtype)
+        return as_categories_dtype(s)
     return s
 
 
@@ -211,16 +216,17 @@ def parse_distinct(
 
     A yes/no column parsed once per distinct value comes in its nullable
     ``boolean`` dtype (the dtype :func:`cast` gives it anyway), not as Python
-    objects spread over every row. ``categorical`` True: a categorical ``s``
-    parsed into text comes as the categorical of that text, its categories
-    sorted (``astype("category")`` of the text), not spelled out row by row.
+    objects spread over every row. ``categorical`` True: a categorical ``s`` of
+    2 000 cells or more (parsed once per distinct value) parsed into text comes
+    as the categorical of that text, its categories sorted (``astype("category")``
+    of the text), not spelled out row by row; a shorter one comes as text.
     """
-    head = s.iloc[:_DISTINCT_SAMPLE]
     # a categorical (text read from a Parquet dictionary): its distinct values are known,
     # never more than its cells, and parsed once each however many they are
     categories = s.cat.categories if isinstance(s.dtype, pd.CategoricalDtype) else None
     dtype = s.dtype if categories is None else categories.dtype
     text, objects = isinstance(dtype, pd.StringDtype), pd.api.types.is_object_dtype(dtype)
+    head = s.iloc[:_DISTINCT_SAMPLE]
     if (
         len(s) < _DISTINCT_MIN
         or (col.kind in ("int", "float", "share") and not text and not objects)

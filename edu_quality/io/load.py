@@ -68,8 +68,10 @@ def load(
     these checks accepted and that has not changed since: its cells are parsed,
     the layout and the schema's checks are not run again. ``categorical`` True:
     a column of ``spec.compact`` read as a categorical (a Parquet dictionary)
-    comes as the categorical of its text, its categories sorted, as
-    ``compact`` of :mod:`edu_quality.dataset` holds it; otherwise as text.
+    may come as the categorical of its text, its categories sorted, as
+    ``compact`` of :mod:`edu_quality.dataset` holds it (a column parsed cell by
+    cell, or filled with its default, comes as text: ``compact`` makes it so);
+    otherwise every text column comes as text.
     """
     raw = read_raw(path, sheet, specs, limits)
     file = raw.file
@@ -160,7 +162,7 @@ def load(
             if col.name not in table.columns:
                 values = pd.Series(col.default, index=table.index, dtype=dtype_of(col))
                 table.insert(min(i, table.shape[1]), col.name, values)
-            elif table[col.name].isna().any():  # a categorical as its text
+            elif table[col.name].isna().any():  # filled as text (a categorical has no «весна»)
                 table[col.name] = plain(table[col.name]).fillna(col.default).astype(dtype_of(col))
     if checks:
         validate(

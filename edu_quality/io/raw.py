@@ -185,12 +185,20 @@ def _read_parquet(path: Path, file: str, limits: ReadLimits, specs: Sequence[Tab
             "(например, по годам: папка results_…/year=…/) или увеличьте предел "
             "(ReadLimits.max_cells)",
         )
+    as_categories = dictionary_columns(schema, specs)
     try:
-        as_categories = dictionary_columns(schema, specs)
         data = pd.read_parquet(path, read_dictionary=as_categories)
-        for name in as_categories:  # no value at all: read as text, typed as a text column is
-            if not len(data[name].cat.categories):
-                data[name] = pd.read_parquet(path, columns=[name])[name]
+        # a column without a value has no categories, nor their dtype: read as text, as it is
+        empty = [
+            name
+            for name in as_categories
+            if isinstance(data[name].dtype, pd.CategoricalDtype)
+            and not len(data[name].cat.categories)
+        ]
+        if empty:
+            again = pd.read_parquet(path, columns=empty)
+            for name in empty:
+                data[name] = again[name].array
     except Exception as exc:
         raise DataError(file, f"файл Parquet повреждён ({exc})") from None
     headers = [str(c) for c in data.columns]
@@ -209,6 +217,8 @@ def dictionary_columns(schema: object, specs: Sequence[TableSpec]) -> list[str]:
 
     Those whose header names a column of ``spec.compact`` of one of ``specs``;
     none when two columns have the same name (the layout check names them).
+    The columns of a pandas index stored in the file are not among them: they
+    are read as the index, which the readers leave out.
 
     Examples
     --------
@@ -224,10 +234,14 @@ def dictionary_columns(schema: object, specs: Sequence[TableSpec]) -> list[str]:
     names = [str(n) for n in schema.names]
     if len(set(names)) < len(names):
         return []
+    index = {
+        c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)
+    }
     text = {
         pos
         for pos, field in enumerate(schema)
-        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
+        if (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))
+        and names[pos] not in index
     }
     chosen = {
         pos
