@@ -474,3 +474,24 @@ def test_parquet_index_named_as_a_column_is_left_out_as_before(tmp_path):
     table.set_index("Код ОО").to_parquet(tmp_path / "school.parquet")
     with pytest.raises(DataError, match="нет обязательного столбца «Код ОО»"):
         eq.read_results(tmp_path / "school.parquet")
+
+
+@pytest.mark.parametrize("meta", [b"{bad", b"[1, 2]", b'{"index_columns": 5}'])
+def test_parquet_with_broken_pandas_metadata_is_a_damaged_file(tmp_path, meta):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "Учебный год": [2024],
+            "Процедура": ["ВПР"],
+            "Предмет": ["Математика"],
+            "Класс": [5],
+            "Код ОО": ["S1"],
+            "Код участника": ["P1"],
+            "Отметка": [4],
+        }
+    )
+    pq.write_table(table.replace_schema_metadata({b"pandas": meta}), tmp_path / "r.parquet")
+    with pytest.raises(DataError, match="файл Parquet повреждён"):
+        eq.read_results(tmp_path / "r.parquet")

@@ -207,7 +207,7 @@ def _read_parquet(path: Path, file: str, limits: ReadLimits, specs: Sequence[Tab
 
 
 # A Parquet file of a national region holds millions of rows, and the text columns its table
-# keeps as categoricals (years' subjects, works, school codes) have a few thousand distinct
+# keeps as categoricals (works, subjects, school codes) have a few thousand distinct
 # values at most. Read as categoricals (Parquet stores them so, as a dictionary and codes),
 # they are never spelled out row by row: every check and the parsing look at each distinct
 # value once and spread the result by the codes, which gives exactly what the same column
@@ -234,9 +234,11 @@ def dictionary_columns(schema: object, specs: Sequence[TableSpec]) -> list[str]:
     names = [str(n) for n in schema.names]
     if len(set(names)) < len(names):
         return []
-    index = {
-        c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)
-    }
+    try:
+        pandas_meta = schema.pandas_metadata or {}
+        index = {c for c in pandas_meta.get("index_columns", []) if isinstance(c, str)}
+    except Exception:  # noqa: BLE001 (metadata pandas cannot read: reading the file says so)
+        return []
     text = {
         pos
         for pos, field in enumerate(schema)
