@@ -29,11 +29,11 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "as_categories_dtype",
     "factorize",
     "forget",
     "known",
     "mix_hashes",
+    "plain",
     "remember",
     "remembering",
     "shared_codes",
@@ -93,7 +93,7 @@ def factorize(
     """
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         codes, uniques = pd.factorize(values, use_na_sentinel=use_na_sentinel)
-        return codes, pd.Index(as_categories_dtype(uniques))
+        return codes, pd.Index(plain(uniques))
     memo, arrow = _slot(values)
     if memo is None:
         return pd.factorize(values, use_na_sentinel=use_na_sentinel)
@@ -107,19 +107,24 @@ def factorize(
     return codes, uniques
 
 
-def as_categories_dtype(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
-    """Categorical ``values`` as the values they stand for, in the dtype of their categories.
+def plain(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
+    """Categorical ``values`` as the values they stand for; others as they are.
 
-    As Python objects where that dtype cannot hold a missing value among them
+    The values come in the dtype of the categories (text as text), or as
+    Python objects where that dtype cannot hold a missing value among them
     (whole-number categories with a missing value).
 
     Examples
     --------
-    >>> as_categories_dtype(pd.Series(["б", None], dtype="category")).dtype
-    <StringDtype(na_value=nan)>
-    >>> as_categories_dtype(pd.Series([3, None], dtype="category")).dtype
+    >>> plain(pd.Series(["б", None, "а"], dtype="category")).tolist()
+    ['б', nan, 'а']
+    >>> plain(pd.Series([3, None], dtype="category")).dtype
     dtype('O')
+    >>> plain(pd.Series([3, 4])).dtype
+    dtype('int64')
     """
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return values
     try:
         return values.astype(values.dtype.categories.dtype)
     except (TypeError, ValueError):  # a missing value among integers, say

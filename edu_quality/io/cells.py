@@ -18,11 +18,11 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from .._codes import as_categories_dtype, factorize, remember, remembering, sorted_from_codes
+from .._codes import factorize, plain, remember, remembering, sorted_from_codes
 from ..marks import parse_marks
 from ..schema import Column, dtype_of, normalize_header
 
-__all__ = ["as_text", "cast", "is_missing", "parse", "parse_distinct", "parse_year", "plain"]
+__all__ = ["as_text", "cast", "is_missing", "parse", "parse_distinct", "parse_year"]
 
 _MISSING = frozenset(
     {"", "nan", "none", "null", "-", "—", "–", "н/д", "нет данных", "#н/д", "n/a", "na", "#n/a"}
@@ -41,24 +41,6 @@ def as_text(s: pd.Series) -> pd.Series:
         s = s.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else v)
     # missing values (None, NaN, pd.NA of Parquet columns) stay missing under astype(str)
     return s.astype(str).fillna("").str.replace("\xa0", " ", regex=False).str.strip()
-
-
-def plain(s: pd.Series) -> pd.Series:
-    """A categorical column as the values it stands for; other columns as they are.
-
-    The values come in the dtype of the categories (text as text), or as
-    Python objects where that dtype cannot hold a missing value the column has.
-
-    Examples
-    --------
-    >>> plain(pd.Series(["б", None, "а"], dtype="category")).tolist()
-    ['б', nan, 'а']
-    >>> plain(pd.Series([101, None], dtype="category")).tolist()
-    [101, nan]
-    """
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return as_categories_dtype(s)
-    return s
 
 
 def is_missing(t: pd.Series) -> pd.Series:

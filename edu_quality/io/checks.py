@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .._codes import factorize, known, mix_hashes, text_hashes
+from .._codes import factorize, known, mix_hashes, plain, text_hashes
 from ..errors import DataError, Problem
 from ..names import NAME_AS_ID, looks_like_name, shown_value
 from ..schema import (
@@ -29,7 +29,6 @@ from ..schema import (
     TableSpec,
     normalize_header,
 )
-from .cells import plain
 from .grid import PER_COLUMN_PROBLEMS, Raw
 
 if TYPE_CHECKING:  # for the annotations only: load imports this module; pandera is
@@ -460,7 +459,7 @@ def passes(schema: pa.DataFrameSchema, table: pd.DataFrame) -> bool:
 
 
 def _as_text_columns(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with its categorical columns as the values they stand for (:func:`~.cells.plain`).
+    """``table`` with its categorical columns as the values they stand for (:func:`~edu_quality._codes.plain`).
 
     ``table`` itself when it has none.
     """

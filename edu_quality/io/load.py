@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._codes import forget
+from .._codes import forget, plain
 from ..errors import DataError, Problem
 from ..schema import (
     SCHOOLS,
@@ -30,7 +30,7 @@ from ..schema import (
     match_columns,
     normalize_header,
 )
-from .cells import as_text, cast, parse, parse_distinct, plain
+from .cells import as_text, cast, parse, parse_distinct
 from .checks import cell_problems, layout_problems, problem_cells, validate
 from .limits import ReadLimits
 from .raw import read_raw
