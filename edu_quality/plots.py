@@ -17,6 +17,7 @@ import pandas as pd
 
 from ._russian import percent as russian_percent
 from .metrics import METRICS
+from .risk import by_significance
 
 if TYPE_CHECKING:  # pyplot and the dynamics (scipy) are imported when first needed
     import matplotlib.pyplot as plt
@@ -626,9 +627,7 @@ def plot_risk_profile(profile: pd.DataFrame, *, ax: plt.Axes | None = None) -> p
     from matplotlib.patches import Patch
 
     ax = _ax(ax, size=(8, max(2.5, 0.55 * len(profile) + 1)))
-    order = {"высокая": 0, "средняя": 1, "низкая": 2}
-    # by the words: a categorical would map its categories and keep their order
-    p = profile.sort_values("significance", key=lambda s: s.astype("str").map(order), kind="stable")
+    p = profile.sort_values("significance", key=by_significance, kind="stable")
     names = [textwrap.fill(str(f), 45) for f in p["risk_factor"]]
     colours = [SIGNIFICANCE_COLOURS.get(s, "#bbbbbb") for s in p["significance"]]
     ax.barh(names, p["score"], color=colours)

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._russian import plural
 from .errors import DataError
@@ -24,6 +23,7 @@ from .intervals import wilson
 __all__ = [
     "LEVELS",
     "apply_cutoffs",
+    "by_significance",
     "risk_cutoffs",
     "risk_summary",
     "risk_vs_results",
@@ -31,6 +31,23 @@ __all__ = [
 
 #: Significance levels from lowest to highest risk.
 LEVELS = ("низкая", "средняя", "высокая")
+
+
+def by_significance(values: pd.Series) -> pd.Series:
+    """A sort key of significance words: «высокая» first, then «средняя», «низкая» (:data:`LEVELS`).
+
+    Taken from the text: ``map`` on a categorical (a dataset holds the
+    significance so) maps its categories and keeps their order. A word not
+    among the levels has no place (NaN: sorted last).
+
+    Examples
+    --------
+    >>> s = pd.Series(["низкая", "высокая", "средняя"], dtype="category")
+    >>> s.sort_values(key=by_significance).tolist()
+    ['высокая', 'средняя', 'низкая']
+    """
+    place = {level: len(LEVELS) - 1 - i for i, level in enumerate(LEVELS)}
+    return values.astype("str").map(place)
 
 
 def _need(data: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -263,6 +280,8 @@ def risk_vs_results(
     m = risk_profiles.merge(results[["school_id", metric]], on="school_id").dropna(
         subset=["score", metric]
     )
+    from scipy import stats  # here, not at import: the reports sort by significance from here
+
     rows = []
     for factor, g in m.groupby("risk_factor", sort=True):
         n = g["school_id"].nunique()

@@ -17,6 +17,7 @@ from ...dynamics import enrolment_change, year_over_year
 from ...errors import DataError
 from ...exam_years import AUTUMN, SPRING
 from ...indicators import evaluate_indicators
+from ...risk import by_significance
 from ..data import ReportData, work_keys, work_of
 from ..first_screen import (
     STATUS_TEXT,
@@ -379,9 +380,7 @@ def risk_section(data: ReportData, school_id: str) -> Section:
             f"Анкетирования за {year_label(data.year)} и раньше нет: показан ближайший "
             "следующий год."
         )
-    order = {"высокая": 0, "средняя": 1, "низкая": 2}
-    # by the words (a categorical would map its categories and sort by their old order)
-    rp = rp.sort_values("significance", key=lambda s: s.astype("str").map(order))
+    rp = rp.sort_values("significance", key=by_significance)
     head = "<tr><th>Фактор риска</th><th>Сумма баллов</th><th>Значимость</th></tr>"
     body = "".join(
         f'<tr class="eq-{ {"высокая": "high", "средняя": "medium", "низкая": "low"}[r.significance] }">'
