@@ -42,7 +42,7 @@ __all__ = [
 P_ADJUSTMENTS = ("fdr_bh", "holm")
 
 #: Elements from which :func:`_in_halves` computes a special function on two threads.
-_SPLIT = 1_000_000
+_SPLIT = 100_000
 
 
 def _in_halves(func, *args: np.ndarray) -> np.ndarray:

@@ -97,6 +97,19 @@ def test_mean_score_change_welch_interval():
     assert (yoy["change_low"], yoy["change_high"]) == pytest.approx((ci.low, ci.high))
 
 
+def test_yoy_worked_out_a_slice_of_pairs_at_a_time_equals_all_at_once(monkeypatch):
+    # a country's pairs are worked out a slice at a time: the same table as all at once,
+    # with shares and means, pairs split across slices and series of several metrics
+    from edu_quality.dynamics import changes
+
+    s = summarize(eq.load_dataset(SAMPLES / "region").results)
+    metrics = ["share_2", "success_rate", "mean_score", "not_admitted_share"]
+    whole = year_over_year(s, metrics=metrics)
+    assert len(whole) > 40 and whole["change_low"].notna().sum() > 20
+    monkeypatch.setattr(changes, "_SLICE", 7)  # a length no series' pairs divide evenly
+    pd.testing.assert_frame_equal(year_over_year(s, metrics=metrics), whole, check_exact=True)
+
+
 def test_trend_against_closed_form_wls(inta):
     s = summarize(inta.aggregates)
     t = trend(s, metric="share_2").set_index("school_id").loc["INT08"]

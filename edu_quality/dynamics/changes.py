@@ -38,6 +38,9 @@ __all__ = ["positive_share", "year_over_year"]
 #: The number columns of :func:`year_over_year`, in their order.
 _NUMBERS = ("value_from", "value_to", "change", "change_low", "change_high")
 
+#: Pairs of years worked out at a time (their values and intermediate arrays).
+_SLICE = 1 << 18
+
 
 def year_over_year(
     summary: pd.DataFrame,
@@ -111,37 +114,45 @@ def year_over_year(
     if absent:  # as the selection of missing columns says it
         raise KeyError(f"{absent} not in index")
     s, at_now, at_before = _pairs(s, keys)
-
-    def now(col: str) -> np.ndarray:
-        return s[col].to_numpy(dtype="float64", na_value=np.nan)[at_now]
-
-    def before(col: str) -> np.ndarray:
-        return s[col].to_numpy(dtype="float64", na_value=np.nan)[at_before]
-
     # the numbers, metric after metric, each with every pair of years of every series:
-    # written in place into one block, whose rows become the frame's columns (no copies)
+    # written in place into one block, whose rows become the frame's columns (no copies);
+    # the pairs are taken a slice at a time, so that what a change needs while it is
+    # worked out is a slice's worth of arrays, not millions of rows
     k, m = len(metrics), len(at_now)
     numbers = np.empty((len(_NUMBERS), k * m), dtype="float64")
     verdicts = np.empty(k * m, dtype=np.int8)  # places in VERDICTS, −1 for none
     for i, metric in enumerate(metrics):
         part = slice(i * m, (i + 1) * m)
-        for row, values in enumerate(_changes(metric, now, before, alpha)):
-            numbers[row, part] = values
+        for start in range(0, m, _SLICE):
+            now, before = at_now[start : start + _SLICE], at_before[start : start + _SLICE]
+            changes = _changes(
+                metric,
+                lambda col, at=now: _floats(s[col], at),
+                lambda col, at=before: _floats(s[col], at),
+                alpha,
+            )
+            for row, values in enumerate(changes):
+                numbers[row, i * m + start : i * m + start + len(now)] = values
+            del changes
         low = numbers[_NUMBERS.index("change_low"), part]
         high = numbers[_NUMBERS.index("change_high"), part]
         verdicts[part] = verdict_codes(low, high, metric)
     # a selective population (ЕГЭ 2020, 2021) on either side: labelled, no verdict
-    selective = np.tile((before("_selective") > 0) | (now("_selective") > 0), k)
+    selective = _floats(s["_selective"], at_before) > 0
+    selective |= _floats(s["_selective"], at_now) > 0
+    selective = np.tile(selective, k)
     verdicts[selective] = -1
-    place = np.tile(at_now, k)
-    columns = {c: s[c].array.take(place) for c in keys}
-    year_to = s["year"].to_numpy().take(place)
-    del place
+    # the series of each pair, once per metric: taken at the pairs' rows, then repeated
+    columns = {
+        c: pd.concat([pd.Series(s[c].array.take(at_now), copy=False)] * k, ignore_index=True).array
+        for c in keys
+    }
+    year_to = np.tile(s["year"].to_numpy()[at_now], k)
     which = np.repeat(np.arange(k, dtype=np.int8 if k < 128 else np.int64), m)
     columns["metric"] = coded_text(which, metrics)
     columns["label"] = coded_text(which, [METRICS[x][0] for x in metrics])
     del which
-    columns["year_from"] = np.tile(before("year").astype(year_to.dtype), k)  # as year_to
+    columns["year_from"] = np.tile(_floats(s["year"], at_before).astype(year_to.dtype), k)
     columns["year_to"] = year_to
     columns.update({name: numbers[row] for row, name in enumerate(_NUMBERS)})
     columns["verdict"] = coded_text(verdicts, VERDICTS)
@@ -155,6 +166,11 @@ def year_over_year(
     if len(out) >= LARGE:
         give_back()  # the columns of millions of pairs, freed
     return out
+
+
+def _floats(column: pd.Series, at: np.ndarray) -> np.ndarray:
+    """The values of ``column`` at the positions ``at``, as floats (missing: NaN)."""
+    return column.array.take(at).to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _pairs(s: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
