@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._binomial import BinomialAtLeast
+from ._grouping import groups
 from ._russian import percent as share_text
 from .exam_years import AUTUMN, session_of
 from .metrics import summarize
@@ -137,13 +138,18 @@ def rule_rows(
         s = summary.loc[judged, [c for c in used if c in summary.columns]]
     s["session"] = session_of(s)  # a copy of its own: its columns are set in place
     cell = [*WORK, "year", "session"]
-    tot = s.groupby(cell, dropna=False)[["n2", "participants"]].transform("sum")
+    # the work's cells numbered at once (as groupby(cell, dropna=False) numbers them),
+    # not by pandas' passes over each key of millions of rows
+    tot = s[["n2", "participants"]].groupby(groups(s, cell)[0]).transform("sum")
     s["region_share"] = tot["n2"] / tot["participants"]
     del tot
     cols = ["school_id", *cell, "participants", "n2", "share_2", "region_share"]
-    s = s.loc[s["participants"] >= min_n, cols]
+    enough = s["participants"] >= min_n
     ovz = s["school_id"].isin(set(ovz_schools)) & (s["participants"] < min_n_ovz)
-    return s.loc[~ovz].reset_index(drop=True), s.loc[ovz].reset_index(drop=True)
+    return (
+        s.loc[enough & ~ovz, cols].reset_index(drop=True),
+        s.loc[enough & ovz, cols].reset_index(drop=True),
+    )
 
 
 class _Structure:

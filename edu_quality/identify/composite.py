@@ -51,31 +51,40 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
     unit = ["school_id", "year"]
     # rows of a cell with a missing key have no z-score (pandas drops such groups)
     used = list(dict.fromkeys([*cell, *unit, "participants", "mean_score", "share_2", "score_sd"]))
-    s = summary.loc[(summary["participants"] > 0) & summary[cell].notna().all(axis=1), used]
-    n = s["participants"].to_numpy(dtype="float64")
-    mean_score = s["mean_score"].to_numpy(dtype="float64", na_value=np.nan)
-    p = s["share_2"].to_numpy(dtype="float64", na_value=np.nan)
-    ids, cells = groups(s, cell)
+    absent = [c for c in used if c not in summary.columns]
+    if absent:  # as the selection of missing columns says it
+        raise KeyError(f"{absent} not in index")
+    rows = ((summary["participants"] > 0) & summary[cell].notna().all(axis=1)).to_numpy()
+    # the keys of the rows used, and each number column as floats at those rows: a
+    # country's summary has millions of rows, and no copy of them is made beside these
+    keys = summary.loc[rows, list(dict.fromkeys([*cell, *unit]))]
+
+    def column(name: str) -> np.ndarray:
+        return summary[name].to_numpy(dtype="float64", na_value=np.nan)[rows]
+
+    n = column("participants")
+    mean_score, p = column("mean_score"), column("share_2")
+    ids, cells = groups(keys, cell)
     if metric == "mean_score":  # by score where every school of the cell has one
         no_score = np.bincount(ids, weights=np.isnan(mean_score), minlength=len(cells))
         score_cell = (no_score == 0)[ids]
     else:
-        score_cell = np.zeros(len(s), dtype=bool)
+        score_cell = np.zeros(len(keys), dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         v = np.where(score_cell, mean_score, -p)
-        se = np.where(
-            score_cell,
-            s["score_sd"].to_numpy(dtype="float64", na_value=np.nan) / np.sqrt(n),
-            np.sqrt(p * (1 - p) / n),
-        )
+        se = np.where(score_cell, column("score_sd") / np.sqrt(n), np.sqrt(p * (1 - p) / n))
+        del mean_score, p, score_cell
         g = by_group(v, ids, len(cells))
         sd = g.std().to_numpy()[ids]
         sd = np.where(sd > 0, sd, np.nan)
         z = (v - g.mean().to_numpy()[ids]) / sd
         sez = se / sd
-    keep = ~np.isnan(z) & s[unit].notna().all(axis=1).to_numpy()
-    s = s.loc[keep]
+        del v, se, sd, g, ids
+    keep = ~np.isnan(z) & keys[unit].notna().all(axis=1).to_numpy()
+    s = keys.loc[keep, unit]
+    del keys
     z, sez, w = z[keep], sez[keep], n[keep]
+    participants = summary["participants"].to_numpy()[rows][keep]
     ids, out = groups(s, unit)
     k = len(out)
 
@@ -86,7 +95,7 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
     out["composite"] = wz / sw
     out["composite_se"] = np.sqrt(w2se2) / sw
     out["procedures"] = np.bincount(ids, minlength=k).astype("int64")
-    out["participants"] = by_group(s["participants"].to_numpy(), ids, k).sum().to_numpy()
+    out["participants"] = by_group(participants, ids, k).sum().to_numpy()
     return out
 
 
