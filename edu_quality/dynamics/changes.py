@@ -114,6 +114,8 @@ def year_over_year(
     if absent:  # as the selection of missing columns says it
         raise KeyError(f"{absent} not in index")
     s, at_now, at_before = _pairs(s, keys)
+    if len(s) >= LARGE:
+        give_back()  # the numbering of the series, freed before the block of numbers
     # the numbers, metric after metric, each with every pair of years of every series:
     # written in place into one block, whose rows become the frame's columns (no copies);
     # the pairs are taken a slice at a time, so that what a change needs while it is
