@@ -281,6 +281,37 @@ def test_a_hidden_cell_is_counted_but_never_quoted():
     assert "44,0\u00a0%" in plain.loc["c", "rosobrnadzor_reason"]
 
 
+def test_rule_rows_equal_a_plain_pandas_reading_of_the_rule():
+    # the region's share of each work, year and session over every school, then the rows
+    # of at least min_n pupils, the ОВЗ schools' small works apart: as pandas reads it
+    from edu_quality.rosobrnadzor import rule_rows
+
+    rng = np.random.default_rng(7)
+    rows = [
+        (f"S{i:02d}", subject, session, int(n), int(rng.binomial(n, 0.2)))
+        for i in range(30)
+        for subject in ("Математика", "Русский язык")
+        for session in ("весна", "осень")
+        if rng.random() < 0.8
+        for n in [rng.integers(1, 25)]
+    ]
+    s = _works(rows)
+    # three ОВЗ schools, each with a work of 5 to 9 pupils: judged at 10 only
+    ovz = sorted(set(s.loc[s["participants"].between(5, 9), "school_id"].astype(str)))[:3]
+    judged, left_out = rule_rows(s, assessments=("ВПР",), min_n=5, ovz_schools=ovz, min_n_ovz=10)
+    plain = s.loc[s["share_2"].notna() & (s["participants"] > 0)].copy()
+    cell = ["assessment", "subject", "grade", "year", "session"]
+    total = plain.groupby(cell, dropna=False)[["n2", "participants"]].transform("sum")
+    plain["region_share"] = total["n2"] / total["participants"]
+    plain = plain.loc[plain["participants"] >= 5]
+    small_ovz = plain["school_id"].isin(ovz) & (plain["participants"] < 10)
+    cols = list(judged.columns)
+    assert len(left_out) and len(judged) > len(left_out)
+    for got, want in ((judged, plain.loc[~small_ovz]), (left_out, plain.loc[small_ovz])):
+        want = want[cols].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
 def test_rule_chance_matches_the_exact_binomial_expectation():
     from scipy import stats
 
