@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from edu_quality._memory import give_back
@@ -51,9 +52,10 @@ def test_large_files_are_known_before_they_are_read(tmp_path, monkeypatch):
     assert not read.is_large(tmp_path / "broken.parquet")  # reading it names the fault
 
 
-def test_two_large_files_are_never_parsed_at_once(tmp_path, monkeypatch):
-    """Each large file's parsing needs several times the table it makes: one at a time, the
-    small files and the optional tables read beside it."""
+def test_large_files_are_parsed_first_on_both_threads(tmp_path, monkeypatch):
+    """The longest work first: the large files two at once, while few parts are held, then
+    the small ones, so that neither thread ends alone with the large files; the tables are
+    those of a reading one file after another."""
     import threading
     import time
 
@@ -64,18 +66,19 @@ def test_two_large_files_are_never_parsed_at_once(tmp_path, monkeypatch):
     folder = tmp_path / "region"
     write_region(make_region(years=(2023, 2024), pupils_scale=0.3), folder)
     results = sorted(p for p in folder.iterdir() if p.name.startswith("results_"))
-    large = {p.name for p in results[::2]}  # every other results file taken for a large one
-    assert len(large) >= 2
+    large = {p.name for p in results[1::2]}  # every other results file taken for a large one
+    assert len(large) >= 2 and len(results) > len(large)
     active: list[str] = []
-    most = {"large": 0, "all": 0}
+    begun: list[str] = []
+    most = {"large": 0}
     lock = threading.Lock()
     real = loading.load_part
 
     def watched(path, *args):
         with lock:
             active.append(path.name)
+            begun.append(path.name)
             most["large"] = max(most["large"], sum(n in large for n in active))
-            most["all"] = max(most["all"], len(active))
         try:
             time.sleep(0.2)  # long enough for the other thread to start what it may
             return real(path, *args)
@@ -87,6 +90,9 @@ def test_two_large_files_are_never_parsed_at_once(tmp_path, monkeypatch):
     monkeypatch.setattr(loading, "load_part", watched)
     monkeypatch.setattr(loading.os, "cpu_count", lambda: 2)
     ds = eq.load_dataset(folder)
-    assert most["large"] == 1  # never two large files at once
-    assert most["all"] >= 2  # but a small one beside a large one
-    assert len(ds.results) == len(eq.load_dataset(folder).results)
+    assert most["large"] == 2  # two large files at once, one per thread
+    assert set(begun[: len(large)]) == large  # every large file begun before a small one
+    monkeypatch.setattr(loading.os, "cpu_count", lambda: 1)
+    one_by_one = eq.load_dataset(folder)
+    pd.testing.assert_frame_equal(ds.results, one_by_one.results)
+    pd.testing.assert_frame_equal(ds.aggregates, one_by_one.aggregates)

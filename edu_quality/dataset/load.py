@@ -11,7 +11,7 @@ pupil results are left on disk as a Dask DataFrame
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Literal
@@ -193,7 +193,7 @@ def _read_files(
     known: set[str],
     limits: ReadLimits,
 ) -> tuple[list, list, list[Loaded], dict[str, tuple[list[Problem], int]], list[int], dict]:
-    """Every results part and optional table: large files one at a time, the others on two threads.
+    """Every results part and optional table, on two threads: the large files first.
 
     Returns the pupil tables and the tables of counts (each as (table, whether
     its reader refused repeated keys, its works)), every results file read (for
@@ -207,17 +207,19 @@ def _read_files(
     workers = min(2, os.cpu_count() or 1)
     with ExitStack() as stack:  # the first error in file order wins
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers))
-        # large files one after another on a lane of their own, the others on the pool beside
-        # them: two large files parsed at once would hold two files' worth of parsing at the
-        # peak, for little time saved
-        lane = stack.enter_context(ThreadPoolExecutor(max_workers=1)) if workers > 1 else pool
-        futures = [
-            (lane if is_large(path) else pool).submit(
-                load_part, path, partition, shown, pseudonymize_ids, known, limits
-            )
-            for path, partition, shown in parts
-        ]
+        # the longest work first: the large files (two at once, one per thread, while few
+        # parts are held), then the optional tables and the small files, so that both
+        # threads stay busy to the end instead of one parsing the large files alone
+        large = [is_large(path) for path, _, _ in parts]
+
+        def submit(i: int) -> Future:
+            path, partition, shown = parts[i]
+            return pool.submit(load_part, path, partition, shown, pseudonymize_ids, known, limits)
+
+        started = {i: submit(i) for i in range(len(parts)) if large[i]}
         later = submit_optional(pool, found, limits)
+        started.update({i: submit(i) for i in range(len(parts)) if not large[i]})
+        futures = [started[i] for i in range(len(parts))]  # in file order
         try:
             for (path, _, shown), future in zip(parts, futures, strict=True):
                 loaded, id_errors[shown], cells, shared = future.result()
