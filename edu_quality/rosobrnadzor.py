@@ -140,16 +140,13 @@ def rule_rows(
     cell = [*WORK, "year", "session"]
     # the work's cells numbered at once (as groupby(cell, dropna=False) numbers them),
     # not by pandas' passes over each key of millions of rows
-    tot = s[["n2", "participants"]].groupby(groups(s, cell)[0]).transform("sum")
+    tot = s.groupby(groups(s, cell)[0])[["n2", "participants"]].transform("sum")
     s["region_share"] = tot["n2"] / tot["participants"]
     del tot
-    cols = ["school_id", *cell, "participants", "n2", "share_2", "region_share"]
+    s = s[["school_id", *cell, "participants", "n2", "share_2", "region_share"]]  # not copied
     enough = s["participants"] >= min_n
     ovz = s["school_id"].isin(set(ovz_schools)) & (s["participants"] < min_n_ovz)
-    return (
-        s.loc[enough & ~ovz, cols].reset_index(drop=True),
-        s.loc[enough & ovz, cols].reset_index(drop=True),
-    )
+    return s.loc[enough & ~ovz].reset_index(drop=True), s.loc[enough & ovz].reset_index(drop=True)
 
 
 class _Structure:

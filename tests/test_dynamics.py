@@ -110,6 +110,11 @@ def test_yoy_worked_out_a_slice_of_pairs_at_a_time_equals_all_at_once(monkeypatc
     pd.testing.assert_frame_equal(year_over_year(s, metrics=metrics), whole, check_exact=True)
 
 
+def test_yoy_of_no_metric_is_an_empty_table_with_its_columns(inta_yoy):
+    none = year_over_year(summarize(eq.load_dataset(SAMPLES / "region").results), metrics=[])
+    assert none.empty and list(none.columns) == list(inta_yoy.columns)
+
+
 def test_trend_against_closed_form_wls(inta):
     s = summarize(inta.aggregates)
     t = trend(s, metric="share_2").set_index("school_id").loc["INT08"]

@@ -281,6 +281,19 @@ def test_a_hidden_cell_is_counted_but_never_quoted():
     assert "44,0\u00a0%" in plain.loc["c", "rosobrnadzor_reason"]
 
 
+def test_composite_leaves_out_rows_of_an_unknown_count():
+    # participants as nullable integers with a missing count: such a row is not used,
+    # as when it is not there at all
+    s = pd.DataFrame({"school_id": ["a", "b", "c", "d"], "assessment": "ВПР", "subject": "М",
+                      "grade": 4, "year": 2021, "mean_score": [10.0, 12.0, 14.0, 30.0],
+                      "score_sd": 3.0, "share_2": [0.3, 0.2, 0.1, 0.0]})  # fmt: skip
+    s["participants"] = pd.array([20, 20, 20, None], dtype="Int64")
+    got = composite_results(s)
+    assert got["school_id"].tolist() == ["a", "b", "c"]
+    assert got["composite"].round(6).tolist() == [-1.0, 0.0, 1.0]
+    pd.testing.assert_frame_equal(got, composite_results(s.iloc[:3]))
+
+
 def test_rule_rows_equal_a_plain_pandas_reading_of_the_rule():
     # the region's share of each work, year and session over every school, then the rows
     # of at least min_n pupils, the ОВЗ schools' small works apart: as pandas reads it

@@ -210,7 +210,7 @@ def _read_files(
         # the longest work first: the large files (two at once, one per thread, while few
         # parts are held), then the optional tables and the small files, so that both
         # threads stay busy to the end instead of one parsing the large files alone
-        large = [is_large(path) for path, _, _ in parts]
+        large = [workers > 1 and is_large(path) for path, _, _ in parts]  # one thread: in order
 
         def submit(i: int) -> Future:
             path, partition, shown = parts[i]

@@ -145,10 +145,7 @@ def year_over_year(
     selective = np.tile(selective, k)
     verdicts[selective] = -1
     # the series of each pair, once per metric: taken at the pairs' rows, then repeated
-    columns = {
-        c: pd.concat([pd.Series(s[c].array.take(at_now), copy=False)] * k, ignore_index=True).array
-        for c in keys
-    }
+    columns = {c: _repeated(s[c].array.take(at_now), k) for c in keys}
     year_to = np.tile(s["year"].to_numpy()[at_now], k)
     which = np.repeat(np.arange(k, dtype=np.int8 if k < 128 else np.int64), m)
     columns["metric"] = coded_text(which, metrics)
@@ -168,6 +165,13 @@ def year_over_year(
     if len(out) >= LARGE:
         give_back()  # the columns of millions of pairs, freed
     return out
+
+
+def _repeated(values: pd.api.extensions.ExtensionArray, k: int) -> pd.api.extensions.ExtensionArray:
+    """``values`` one after another ``k`` times (none for no metric), in their dtype."""
+    if not k:
+        return values[:0]
+    return pd.concat([pd.Series(values, copy=False)] * k, ignore_index=True).array
 
 
 def _floats(column: pd.Series, at: np.ndarray) -> np.ndarray:

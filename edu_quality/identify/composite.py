@@ -49,18 +49,17 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
     check_option("metric", metric, ("mean_score", "share_2"))
     cell = ["assessment", "subject", "grade", "year", *session_columns(summary)]
     unit = ["school_id", "year"]
-    # rows of a cell with a missing key have no z-score (pandas drops such groups)
     used = list(dict.fromkeys([*cell, *unit, "participants", "mean_score", "share_2", "score_sd"]))
-    absent = [c for c in used if c not in summary.columns]
-    if absent:  # as the selection of missing columns says it
-        raise KeyError(f"{absent} not in index")
-    rows = ((summary["participants"] > 0) & summary[cell].notna().all(axis=1)).to_numpy()
+    # rows of a cell with a missing key have no z-score (pandas drops such groups)
+    rows = (summary["participants"] > 0) & summary[cell].notna().all(axis=1)
+    rows = rows.to_numpy(dtype=bool, na_value=False)  # a missing count: not a row used
+    summary = summary[used]  # the columns read, not copied: a missing one named as pandas names it
     # the keys of the rows used, and each number column as floats at those rows: a
     # country's summary has millions of rows, and no copy of them is made beside these
     keys = summary.loc[rows, list(dict.fromkeys([*cell, *unit]))]
 
     def column(name: str) -> np.ndarray:
-        return summary[name].to_numpy(dtype="float64", na_value=np.nan)[rows]
+        return summary[name].array[rows].to_numpy(dtype="float64", na_value=np.nan)
 
     n = column("participants")
     mean_score, p = column("mean_score"), column("share_2")
@@ -84,7 +83,7 @@ def composite_results(summary: pd.DataFrame, *, metric: str = "mean_score") -> p
     s = keys.loc[keep, unit]
     del keys
     z, sez, w = z[keep], sez[keep], n[keep]
-    participants = summary["participants"].to_numpy()[rows][keep]
+    participants = summary["participants"].array[rows].to_numpy()[keep]
     ids, out = groups(s, unit)
     k = len(out)
 
