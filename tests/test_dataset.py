@@ -173,3 +173,19 @@ def test_autumn_counts_beside_the_spring_pupils_are_another_work(tmp_path):
             ds.results.loc[(ds.results["year"] == 2021) & (ds.results["grade"] == 5)], ["year"]
         )["participants"].sum()
     )
+
+
+def test_years_of_a_table_without_results_are_noted(tmp_path):
+    # the context and the staffing of a year no results have: said, the years named once
+    folder = tmp_path / "region"
+    shutil.copytree(SAMPLES / "region", folder)
+    for name in ("context", "staff"):
+        table = pd.read_csv(folder / f"{name}.csv", dtype={"school_id": str})
+        extra = table.loc[table["year"] == table["year"].max()].assign(year=2031)
+        pd.concat([table, extra, extra.assign(year=2030)]).to_csv(
+            folder / f"{name}.csv", index=False
+        )
+    notes = eq.load_dataset(folder).notes
+    assert "в таблице «context» есть годы без результатов: 2030, 2031" in notes
+    assert "в таблице «staff» есть годы без результатов: 2030, 2031" in notes
+    assert not any("enrolment" in n for n in notes)

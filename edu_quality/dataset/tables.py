@@ -435,7 +435,7 @@ def dataset_notes(shared: int, result_years: set, optional: dict[str, pd.DataFra
         )
     for name, table in optional.items():
         if "year" in table.columns and len(table) and result_years:
-            outside = sorted(set(table["year"]) - result_years)
+            outside = sorted(set(table["year"].unique().tolist()) - result_years)
             if outside:
                 notes.append(
                     f"в таблице «{name}» есть годы без результатов: "
