@@ -93,6 +93,8 @@ def test_large_files_are_parsed_first_on_both_threads(tmp_path, monkeypatch):
     assert most["large"] == 2  # two large files at once, one per thread
     assert set(begun[: len(large)]) == large  # every large file begun before a small one
     monkeypatch.setattr(loading.os, "cpu_count", lambda: 1)
+    begun.clear()
     one_by_one = eq.load_dataset(folder)
+    assert begun == [p.name for p in results]  # one thread: in their order, an error at once
     pd.testing.assert_frame_equal(ds.results, one_by_one.results)
     pd.testing.assert_frame_equal(ds.aggregates, one_by_one.aggregates)
