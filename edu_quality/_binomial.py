@@ -44,6 +44,8 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -186,30 +188,44 @@ class BinomialAtLeast:
         self.place = place  # −1: no uniform
         self.read = np.maximum(place, 0)  # the uniform a row reads (without one: any)
         self.rows = rows
+        self._buffers = [np.empty(max(len(rows), 1)) for _ in range(2)]  # draws taken in turn
 
     def __call__(self) -> np.ndarray:
         """One draw: ``binomial(n, p) >= k`` at the ``needed`` rows."""
+        return self.draw()()
+
+    def draw(self) -> Callable[[], np.ndarray]:
+        """Take one draw's randomness from the generator; the answer is worked out later.
+
+        Returns a function giving the draw's answer (as a call of the object
+        does), which may be called on another thread while the next draw is
+        taken: the generator is not touched by it. It reads a buffer of the
+        object, so it must be called before the draw after next is taken.
+        """
         if not self.fast:
-            return (self.rng.binomial(self.n, self.p) >= self.k)[self.needed]
+            hit = (self.rng.binomial(self.n, self.p) >= self.k)[self.needed]
+            return lambda: hit
         if self.checked:
-            return self._draw()
+            return partial(self._answer, *self._uniforms())
         bits = self.rng.bit_generator
         start = bits.state
         numpy_hit = (self.rng.binomial(self.n, self.p) >= self.k)[self.needed]
         after = bits.state
         bits.state = start
-        mine = self._draw()
+        mine = self._answer(*self._uniforms())
         self.checked = True
         if bits.state != after or not np.array_equal(mine, numpy_hit):
             self.fast = False
             bits.state = after
-            return numpy_hit
-        return mine
+            return lambda: numpy_hit
+        return lambda: mine
 
-    def _draw(self) -> np.ndarray:
+    def _uniforms(self) -> tuple[np.ndarray, dict[int, int]]:
+        """The uniforms of one draw, and NumPy's own draw at the positions it draws."""
         rng, bits = self.rng, self.rng.bit_generator
         m = len(self.rows)
-        u = np.empty(max(m, 1))
+        self._buffers.reverse()  # the other buffer: the last draw's may still be read
+        u = self._buffers[0]
         by_numpy: dict[int, int] = {}  # position → NumPy's own draw
         special = self.one_by_one.tolist() + [m]
         pos = 0
@@ -231,6 +247,10 @@ class BinomialAtLeast:
                 i = self.rows[end]
                 by_numpy[end] = int(rng.binomial(self.n[i], self.p[i]))
                 pos = end + 1
+        return u, by_numpy
+
+    def _answer(self, u: np.ndarray, by_numpy: dict[int, int]) -> np.ndarray:
+        """The answer of the draw of uniforms ``u`` (:meth:`_uniforms`)."""
         hit = (u[self.read] >= self.threshold) != self.turn
         if by_numpy:
             where = np.flatnonzero(np.isin(self.place, list(by_numpy)))

@@ -23,6 +23,7 @@ participants and the region's share of «2» of that work.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -161,14 +162,18 @@ class _Structure:
         #: how many schools are judged (a missing id counts as one, as a text would)
         self.n_schools = len(first)
         this = (rows["year"] == year).to_numpy()
-        ses = pd.factorize(rows["session"].to_numpy()[this])[0]
+        # the sessions by their codes (a missing one −1): no Python string per row
+        session = pd.factorize(rows["session"].array)[0]
+        ses = session[this]
         in_group = ses >= 0  # a missing session: in no group, as meeting_rule's groupby leaves it
         self.this = np.flatnonzero(this)[in_group]
-        self.session_group, uniq = pd.factorize(sid[this][in_group] * 8 + ses[in_group])
-        self.group_school = uniq // 8
+        width = int(session.max(initial=0)) + 1  # one number per (school, session)
+        self.session_group, uniq = pd.factorize(sid[this][in_group] * width + ses[in_group])
+        self.group_school = uniq // width
         self.n_groups = len(uniq)
-        r = rows.reset_index(drop=True).assign(_i=np.arange(len(rows)), _s=sid)
-        on = ["school_id", *WORK, "session"]
+        r = rows[["school_id", *WORK]].reset_index(drop=True)
+        r = r.assign(_session=session, _i=np.arange(len(rows)), _s=sid)
+        on = ["school_id", *WORK, "_session"]  # a missing session meets a missing one, as NaN
         pairs = r.loc[this, [*on, "_i", "_s"]].merge(
             r.loc[(rows["year"] == year - 1).to_numpy(), [*on, "_i"]], on=on, suffixes=("", "_prev")
         )
@@ -317,8 +322,17 @@ def rule_chance(
         np.random.default_rng(seed), n, p, _least_count(n, share), needed=st.rows
     )
     counts = np.empty(n_sim, dtype="int64")
-    for i in range(n_sim):
-        counts[i] = st.meets(reach()).sum()
+    # each draw judged on a second thread while the next is taken from the generator
+    # (NumPy fills the uniforms without the GIL); at most two draws are held at once
+    with ThreadPoolExecutor(max_workers=1) as judge:
+        judged: Future | None = None
+        for i in range(n_sim):
+            answer = reach.draw()
+            if judged is not None:
+                counts[i - 1] = judged.result()
+            judged = judge.submit(lambda answer: int(st.meets(answer()).sum()), answer)
+        if judged is not None:
+            counts[n_sim - 1] = judged.result()
     return {
         "observed": observed,
         "mean": float(counts.mean()) if n_sim else float("nan"),

@@ -44,6 +44,10 @@ def test_answers_and_state_equal_numpys(seed):
     rng = np.random.default_rng(seed)
     for _ in range(4):
         assert np.array_equal(fast(), rng.binomial(n, p) >= k)
+    # a draw taken while the last is not answered yet (as rule_chance judges on a thread)
+    first, second = fast.draw(), fast.draw()
+    expected = [rng.binomial(n, p) >= k for _ in range(2)]
+    assert np.array_equal(second(), expected[1]) and np.array_equal(first(), expected[0])
     assert fast.fast and len(fast.one_by_one) > 0  # the fast path ran, BTPE rows among it
     assert fast.rng.bit_generator.state == rng.bit_generator.state
 
@@ -151,6 +155,11 @@ def test_rule_chance_counts_equal_a_plain_simulation():
     ch = rule_chance(unknown, 2023, share=0.3, n_sim=40, seed=3)
     assert ch["counts"].tolist() == plain(unknown) != expected
     assert ch["observed"] == meeting_rule(unknown, 2023, share=0.3)["school_id"].nunique()
+
+    # twelve sessions: a school's groups of a session stay apart however many there are
+    many = rows.assign(session=rows["session"] + (rows.index % 6).astype(str))
+    ch = rule_chance(many, 2023, share=0.3, n_sim=40, seed=3)
+    assert ch["counts"].tolist() == plain(many) != expected
 
     # the school codes as a categorical (the loader's), categories in another order, and a
     # row without one: the schools are numbered by the codes, as by the texts
