@@ -201,9 +201,24 @@ class _Structure:
         return out
 
 
-def _item(row, value: str, hidden: bool, autumn_mark: bool) -> str:
-    mark = " (осень)" if autumn_mark and row.session == AUTUMN else ""
-    return f"{row.assessment} {row.subject} {row.grade} кл.{mark} — {value}"
+def _items(table: pd.DataFrame, values: list[str], notes: list[str], autumn: bool) -> list[str]:
+    """«ВПР Математика 5 кл. — value» for each row of ``table``, then its note.
+
+    ``autumn``: « (осень)» after the grade of an autumn work. Column by column, not
+    row by row: a country's schools have tens of thousands of such works.
+    """
+    columns = [table[c].tolist() for c in (*WORK, "session")]
+    return [
+        f"{a} {s} {g} кл.{' (осень)' if autumn and q == AUTUMN else ''} — {v}{note}"
+        for a, s, g, q, v, note in zip(*columns, values, notes, strict=True)
+    ]
+
+
+def _shares(column: pd.Series) -> list[str]:
+    """The shares of ``column`` as quoted (:func:`~edu_quality._russian.percent`), each once."""
+    values = column.tolist()
+    text = {v: share_text(v) for v in set(values)}
+    return [text[v] for v in values]
 
 
 def _few(*ns: int) -> str:
@@ -226,8 +241,9 @@ def meeting_rule(
     names cells that are counted but whose share is not quoted. ``sessions``
     False when the data have spring works only (the reason does not name one).
     """
-    rows = rows.assign(secret=mark_hidden(rows, hidden).to_numpy())
-    high = rows.loc[rows["share_2"] >= share]
+    secret = mark_hidden(rows, hidden).to_numpy()
+    at = (rows["share_2"] >= share).to_numpy()
+    high = rows.loc[at].assign(secret=secret[at])
     this = high.loc[high["year"] == year]
     prev = high.loc[high["year"] == year - 1]
     both = this.merge(
@@ -239,13 +255,18 @@ def meeting_rule(
     groups: dict[tuple, list[str]] = {}  # (school, session) in order of first row, as groupby
     works = this.groupby(["school_id", "session"], observed=True, sort=False)["year"]
     this = this.loc[works.transform("size").to_numpy() >= 2]  # the texts of these only
-    for r in this.itertuples():
-        if pd.isna(r.school_id) or pd.isna(r.session):  # groupby leaves such rows out
+    hidden_now = this["secret"].tolist()
+    values = [
+        "значение скрыто" if h else v
+        for h, v in zip(hidden_now, _shares(this["share_2"]), strict=True)
+    ]
+    items = _items(this, values, [_few(n) for n in this["participants"].tolist()], autumn=False)
+    for sid, ses, item in zip(
+        this["school_id"].tolist(), this["session"].tolist(), items, strict=True
+    ):
+        if pd.isna(sid) or pd.isna(ses):  # groupby leaves such rows out
             continue
-        groups.setdefault((r.school_id, r.session), []).append(
-            _item(r, "значение скрыто" if r.secret else share_text(r.share_2), r.secret, False)
-            + _few(r.participants)
-        )
+        groups.setdefault((sid, ses), []).append(item)
     for (sid, ses), items in groups.items():
         if len(items) < 2:
             continue
@@ -255,21 +276,12 @@ def meeting_rule(
             + listing(items)
             + ")"
         )
-    items2 = per_school(
-        both,
-        [
-            _item(
-                r,
-                "значение скрыто"
-                if r.secret or r.secret_prev
-                else f"{share_text(r.share_2_prev)} и {share_text(r.share_2)}",
-                r.secret or r.secret_prev,
-                sessions,
-            )
-            + _few(r.participants_prev, r.participants)
-            for r in both.itertuples()
-        ],
-    )
+    secret = (both["secret"] | both["secret_prev"]).tolist()
+    pairs = zip(secret, _shares(both["share_2_prev"]), _shares(both["share_2"]), strict=True)
+    values = ["значение скрыто" if h else f"{a} и {b}" for h, a, b in pairs]
+    counts = zip(both["participants_prev"].tolist(), both["participants"].tolist(), strict=True)
+    few = [_few(a, b) for a, b in counts]
+    items2 = per_school(both, _items(both, values, few, autumn=sessions))
     for sid, items in items2.items():
         out.setdefault(str(sid), []).append(
             f"доля «2» не ниже {percent(share)} два года подряд ({year - 1} и {year}): "

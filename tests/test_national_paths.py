@@ -14,9 +14,10 @@ import pytest
 
 from edu_quality.io.checks import _header_like, _squeezed
 from edu_quality.rosobrnadzor import (
+    WORK,
     _few,
-    _item,
     listing,
+    mark_hidden,
     meeting_rule,
     per_school,
     percent,
@@ -80,9 +81,15 @@ def test_header_like_mixed_objects():
     np.testing.assert_array_equal(_header_like(values, KEYS), _header_like_one_by_one(values, KEYS))
 
 
-def _meeting_rule_by_groups(rows, year, *, share, sessions=True):
-    """The original: one ``itertuples`` per (school, session) group."""
-    rows = rows.assign(secret=False)
+def _item(row, value: str, autumn_mark: bool) -> str:
+    """The original text of one work, from a row of ``itertuples``."""
+    mark = " (осень)" if autumn_mark and row.session == "осень" else ""
+    return f"{row.assessment} {row.subject} {row.grade} кл.{mark} — {value}"
+
+
+def _meeting_rule_by_groups(rows, year, *, share, sessions=True, hidden=None):
+    """The original: one ``itertuples`` per (school, session) group, one text per row."""
+    rows = rows.assign(secret=mark_hidden(rows, hidden).to_numpy())
     high = rows.loc[rows["share_2"] >= share]
     this = high.loc[high["year"] == year]
     prev = high.loc[high["year"] == year - 1]
@@ -97,7 +104,8 @@ def _meeting_rule_by_groups(rows, year, *, share, sessions=True):
         if len(part) < 2:
             continue
         items = [
-            _item(r, share_text(r.share_2), False, False) + _few(r.participants)
+            _item(r, "значение скрыто" if r.secret else share_text(r.share_2), False)
+            + _few(r.participants)
             for r in part.itertuples()
         ]
         where = f"{year} года" + (f", сессия «{ses}»" if sessions else "")
@@ -109,7 +117,13 @@ def _meeting_rule_by_groups(rows, year, *, share, sessions=True):
     items2 = per_school(
         both,
         [
-            _item(r, f"{share_text(r.share_2_prev)} и {share_text(r.share_2)}", False, sessions)
+            _item(
+                r,
+                "значение скрыто"
+                if r.secret or r.secret_prev
+                else f"{share_text(r.share_2_prev)} и {share_text(r.share_2)}",
+                sessions,
+            )
             + _few(r.participants_prev, r.participants)
             for r in both.itertuples()
         ],
@@ -143,6 +157,17 @@ def test_meeting_rule_equals_groups():
     assert len(got) > 5
     assert list(got["school_id"]) == list(expected)
     assert list(got["rosobrnadzor_reason"]) == ["; ".join(v) for v in expected.values()]
+    assert got["rosobrnadzor_reason"].str.contains("(осень)", regex=False).any()
+    assert got["rosobrnadzor_reason"].str.contains("мало участников", regex=False).any()
+
+    # cells a report hides, the autumn works named only where the data have sessions
+    hidden = rows.sample(frac=0.3, random_state=2)[["school_id", *WORK, "year", "session"]]
+    for sessions in (True, False):
+        got = meeting_rule(rows, 2024, share=0.3, hidden=hidden, sessions=sessions)
+        expected = _meeting_rule_by_groups(rows, 2024, share=0.3, hidden=hidden, sessions=sessions)
+        assert list(got["school_id"]) == list(expected)
+        assert list(got["rosobrnadzor_reason"]) == ["; ".join(v) for v in expected.values()]
+        assert got["rosobrnadzor_reason"].str.contains("значение скрыто", regex=False).any()
 
 
 # ------------------------------------------------------------------ a results file's checks
