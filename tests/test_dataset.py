@@ -92,6 +92,25 @@ def test_unknown_school_in_results(tmp_path):
     assert err.row is not None and err.row > 2
 
 
+def test_an_error_of_the_registry_comes_before_those_of_the_results(tmp_path):
+    """The registry is read while the results are parsed, but its error is the one shown."""
+    folder = tmp_path / "region"
+    shutil.copytree(SAMPLES / "region", folder)
+    schools = folder / "schools.csv"
+    lines = schools.read_text(encoding="utf-8").splitlines()
+    schools.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")  # a school twice
+    vpr = folder / "results_vpr.csv"
+    text = vpr.read_text(encoding="utf-8").replace(",8.0,3,3,", ",8.0,7,3,", 1)  # a mark of 7
+    vpr.write_text(text, encoding="utf-8")
+    with pytest.raises(eq.DataError) as info:
+        eq.load_dataset(folder)
+    assert info.value.file == "schools.csv", str(info.value)
+    schools.write_text("\n".join(lines) + "\n", encoding="utf-8")  # the results' error is real
+    with pytest.raises(eq.DataError) as info:
+        eq.load_dataset(folder)
+    assert info.value.file == "results_vpr.csv", str(info.value)
+
+
 def test_required_files(tmp_path):
     folder = copy_inta(tmp_path)
     (folder / "schools.xlsx").unlink()

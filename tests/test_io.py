@@ -495,3 +495,29 @@ def test_parquet_with_broken_pandas_metadata_is_a_damaged_file(tmp_path, meta):
     pq.write_table(table.replace_schema_metadata({b"pandas": meta}), tmp_path / "r.parquet")
     with pytest.raises(DataError, match="файл Parquet повреждён"):
         eq.read_results(tmp_path / "r.parquet")
+
+
+def test_tables_read_on_threads_at_once_in_a_new_process():
+    """The first tables validated on several threads at once import pandera one thread
+    at a time: two imports at once deadlock in pandera's own modules (Python stops it with
+    an error), as they did for files read in a thread pool."""
+    import subprocess
+    import sys
+
+    code = """
+from concurrent.futures import ThreadPoolExecutor
+import edu_quality as eq
+from edu_quality.demo import sample_folder
+folder = sample_folder("region")
+jobs = [(eq.read_results, "results_vpr.csv"), (eq.read_results, "results_oge.csv"),
+        (eq.read_schools, "schools.csv")]
+with ThreadPoolExecutor(len(jobs)) as pool:
+    futures = [pool.submit(read, folder / name) for read, name in jobs]
+    print(sum(len(f.result()) for f in futures))
+"""
+    for _ in range(2):  # each in a new interpreter: nothing of pandera imported before
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert int(done.stdout) > 1000

@@ -13,6 +13,7 @@ and the column's header in the file.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -75,6 +76,19 @@ _CHECK_TEXT = {
 }
 
 
+#: Held by the thread importing the validation library: pandera's modules import one
+#: another, and two threads importing them at once can deadlock (Python then raises).
+_IMPORTING = threading.Lock()
+
+
+def _import_validation() -> None:
+    """Import pandera and the schemas built with it, one thread at a time (a no-op after)."""
+    with _IMPORTING:
+        import pandera.errors  # noqa: F401
+
+        from ..schema import pandera_schema  # noqa: F401 (imports pandera.pandas)
+
+
 def validate(
     table: pd.DataFrame,
     spec: TableSpec,
@@ -90,6 +104,7 @@ def validate(
     (Parquet) table is first checked on whole columns (:func:`passes`). A text
     column held as a categorical is checked as the text it stands for.
     """
+    _import_validation()  # tables may be read on several threads at once
     from pandera.errors import SchemaErrors
 
     from ..schema import pandera_schema
