@@ -26,7 +26,8 @@ step ran, sampled every 20 ms, and the high-water mark ``ru_maxrss`` at its
 end) are measured; generating the region is not counted. The steps run
 ``--runs`` times (3 by default), each time in a new process, as the machine's
 noise moves a run by a second or more: the table shows the run of median total
-time, and the verdict that total and the highest peak of all runs. The table — both
+time (of an even number, the slower middle one), the highest peak of all runs
+in its total, and every run's total and peak below it. The table — both
 sizes, the growth factor of time and of memory — is printed and appended to
 ``reports/bench_national.md``, each total beside its target (at 40 000 schools
 on 2 cores: all steps under 15 s in total, peak memory under 2 GiB). The exit
@@ -223,15 +224,19 @@ def _total(run: dict) -> float:
     return sum(s["seconds"] for s in run["steps"].values())
 
 
+def _peak(run: dict) -> int:
+    """The run's highest resident memory (``ru_maxrss`` after its last step)."""
+    return max(s["high_water"] for s in run["steps"].values())
+
+
 def _median_run(measured: list[dict]) -> dict:
-    """The run whose total time is the median (the lower of the two middle ones), whole.
+    """The run whose total time is the median (of an even number, the slower middle one).
 
     A whole run, not the median of each step: its steps add up to its total. Every
     run's total and peak are kept under ``runs``, in the order they ran.
     """
-    median = sorted(measured, key=_total)[(len(measured) - 1) // 2]
-    peaks = [max(s["high_water"] for s in m["steps"].values()) for m in measured]
-    return {**median, "runs": [(_total(m), p) for m, p in zip(measured, peaks, strict=True)]}
+    median = sorted(measured, key=_total)[len(measured) // 2]
+    return {**median, "runs": [(_total(m), _peak(m)) for m in measured]}
 
 
 def _n(n: int) -> str:
@@ -276,9 +281,9 @@ def _table(sizes: list[int], runs: dict[int, dict]) -> list[str]:
         "**всего**",
         [
             (
-                sum(s["seconds"] for s in runs[n]["steps"].values()),
+                _total(runs[n]),
                 sum(s["cpu"] for s in runs[n]["steps"].values()),
-                max(s["high_water"] for s in runs[n]["steps"].values()),
+                max(p for _, p in runs[n]["runs"]),  # the highest of every run
             )
             for n in sizes
         ],
@@ -292,8 +297,18 @@ def _table(sizes: list[int], runs: dict[int, dict]) -> list[str]:
         "«с» — время по часам, «ЦП, с» — процессорное время процесса (все потоки; при "
         "занятой другими задачами машине время по часам больше). "
         "Память — наибольший резидентный объём процесса за шаг; «всего» — пик процесса "
-        "(ru_maxrss); до первого шага (импорт библиотек) "
+        "(ru_maxrss), наибольший из всех прогонов; до первого шага (импорт библиотек) "
         + ", ".join(f"{_gib(runs[n]['baseline'])} ГиБ" for n in sizes)
+        + ".",
+        "Прогонов на размер: "
+        + str(len(runs[large]["runs"]))
+        + " (каждый в новом процессе); в таблице — срединный по общему времени "
+        "(при чётном числе — более медленный из двух средних). Всего по прогонам: "
+        + "; ".join(
+            f"{_n(n)} школ — "
+            + " / ".join(f"{t:.1f} с ({_gib(p)} ГиБ)" for t, p in runs[n]["runs"])
+            for n in sizes
+        )
         + ".",
         "Генерация региона (не входит в «всего»): "
         + ", ".join(f"{runs[n]['generate']:.1f} с" for n in sizes)
@@ -357,12 +372,6 @@ def main(argv: list[str] | None = None) -> int:
         f"пик {_gib(peak)} ГиБ (цель < {TARGET_GIB:.0f} ГиБ) — "
         + ("цели достигнуты" if ok else "цель не достигнута")
     )
-    if len(large["runs"]) > 1:
-        verdict += (
-            f". Время — срединного по времени из {len(large['runs'])} прогонов "
-            f"(всего {' / '.join(f'{t:.1f}' for t, _ in large['runs'])} с), "
-            f"пик — наибольший из всех ({' / '.join(_gib(p) for _, p in large['runs'])} ГиБ)."
-        )
     machine = (
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} ядра, pupils_scale {args.pupils_scale}, seed {args.seed}; "

@@ -242,7 +242,7 @@ def meeting_rule(
     False when the data have spring works only (the reason does not name one).
     """
     secret = mark_hidden(rows, hidden).to_numpy()
-    at = (rows["share_2"] >= share).to_numpy()
+    at = (rows["share_2"] >= share).to_numpy(dtype=bool, na_value=False)  # a missing share: no
     high = rows.loc[at].assign(secret=secret[at])
     this = high.loc[high["year"] == year]
     prev = high.loc[high["year"] == year - 1]

@@ -316,3 +316,22 @@ def test_the_session_default_fills_an_absent_and_an_empty_column(write):
     assert absent["session"].tolist() == ["весна"] * 3 and absent["session"].dtype == "str"
     assert empty["session"].tolist() == ["осень", "весна", "весна"]
     assert empty["session"].dtype == "str"
+
+
+def test_meeting_rule_takes_a_missing_share_for_one_below_the_rule():
+    rows = pd.DataFrame(
+        {
+            "school_id": ["A"] * 4 + ["B"] * 4,
+            "assessment": "ВПР",
+            "subject": ["М", "Р"] * 4,
+            "grade": 5,
+            "session": "весна",
+            "year": [2022, 2022, 2023, 2023] * 2,
+            "participants": 20,
+            "share_2": pd.array([0.4, 0.4, 0.4, None, 0.1, 0.5, 0.1, 0.5], dtype="Float64"),
+        }
+    )
+    got = meeting_rule(rows, 2023, share=0.3)
+    assert got["school_id"].tolist() == ["A", "B"]
+    assert "ВПР М 5 кл. — 40,0\u00a0% и 40,0\u00a0%" in got["rosobrnadzor_reason"].iloc[0]
+    assert "ВПР Р 5 кл. — 50,0\u00a0% и 50,0\u00a0%" in got["rosobrnadzor_reason"].iloc[1]

@@ -81,12 +81,27 @@ _CHECK_TEXT = {
 _IMPORTING = threading.Lock()
 
 
-def _import_validation() -> None:
-    """Import pandera and the schemas built with it, one thread at a time (a no-op after)."""
-    with _IMPORTING:
-        import pandera.errors  # noqa: F401
+_IMPORTED: list[bool] = []  # a value once pandera and its backends for pandas are imported
 
-        from ..schema import pandera_schema  # noqa: F401 (imports pandera.pandas)
+
+def _import_validation() -> None:
+    """Import pandera and the schemas built with it, one thread at a time (a no-op after).
+
+    pandera imports its backends for pandas at its first validation: an empty
+    table is validated here, under the lock, so that they are imported too.
+    """
+    if _IMPORTED:
+        return
+    with _IMPORTING:
+        if _IMPORTED:
+            return
+        import pandera.pandas as pa
+
+        from ..schema import pandera_schema  # noqa: F401 (imports the schemas' module)
+
+        check = pa.Check(lambda s: s >= 0)
+        pa.DataFrameSchema({"x": pa.Column(int, check)}).validate(pd.DataFrame({"x": [1]}))
+        _IMPORTED.append(True)
 
 
 def validate(
