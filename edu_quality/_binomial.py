@@ -136,7 +136,8 @@ class BinomialAtLeast:
         Rows whose answers the caller reads (sorted); all rows by default. The
         other rows still take their place in the stream.
 
-    Calling the object returns one draw: a boolean array over ``needed``.
+    Calling the object returns one draw: a boolean array over ``needed``;
+    :meth:`draw` takes one from the generator and leaves its answer for later.
     """
 
     def __init__(self, rng: np.random.Generator, n, p, k, *, needed=None) -> None:

@@ -316,7 +316,8 @@ def rule_chance(
     region_share); the rule (same rows, same session logic) is applied to each
     of ``n_sim`` draws. The draws are NumPy's (``default_rng(seed).binomial``,
     one array per simulation), answered for all rows at once by
-    :class:`edu_quality._binomial.BinomialAtLeast`.
+    :class:`edu_quality._binomial.BinomialAtLeast`; each draw is judged on a
+    second thread while the next one is drawn.
 
     Returns
     -------

@@ -93,7 +93,7 @@ def test_unknown_school_in_results(tmp_path):
 
 
 def test_an_error_of_the_registry_comes_before_those_of_the_results(tmp_path):
-    """The registry is read while the results are parsed, but its error is the one shown."""
+    """A file of the results with an error too: the registry's error is the one shown."""
     folder = tmp_path / "region"
     shutil.copytree(SAMPLES / "region", folder)
     schools = folder / "schools.csv"

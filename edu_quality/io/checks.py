@@ -79,21 +79,20 @@ _CHECK_TEXT = {
 #: Held by the thread importing the validation library: pandera's modules import one
 #: another, and two threads importing them at once can deadlock (Python then raises).
 _IMPORTING = threading.Lock()
-
-
-_IMPORTED: list[bool] = []  # a value once pandera and its backends for pandas are imported
+#: Set once pandera and its backends for pandas are imported.
+_IMPORTED = threading.Event()
 
 
 def _import_validation() -> None:
     """Import pandera and the schemas built with it, one thread at a time (a no-op after).
 
-    pandera imports its backends for pandas at its first validation: an empty
-    table is validated here, under the lock, so that they are imported too.
+    pandera imports its backends for pandas at its first validation: a table of one
+    row is validated here, under the lock, so that they are imported too.
     """
-    if _IMPORTED:
+    if _IMPORTED.is_set():
         return
     with _IMPORTING:
-        if _IMPORTED:
+        if _IMPORTED.is_set():
             return
         import pandera.pandas as pa
 
@@ -101,7 +100,7 @@ def _import_validation() -> None:
 
         check = pa.Check(lambda s: s >= 0)
         pa.DataFrameSchema({"x": pa.Column(int, check)}).validate(pd.DataFrame({"x": [1]}))
-        _IMPORTED.append(True)
+        _IMPORTED.set()
 
 
 def validate(
