@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_fraction
-from ._grouping import by_group, groups, is_dask, on_distinct
+from ._grouping import by_group, group_mean, groups, is_dask, on_distinct
 from ._memory import LARGE, give_back
 from .errors import DataError
 from .exam_years import SPRING, exam_not_held, exam_years
@@ -156,9 +156,9 @@ def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     for place, c in enumerate(_COUNTS, start=1):  # n2 … n5: the places 1–4 of ``which``
         out[c] = pd.Series(marks[:, place], index=out.index).astype("float64").where(~unknown)
     del marks, with_mark
-    stats = by_group(np.where(wrote, score, np.nan), ids, g).agg(["mean", "std"])
-    out["mean_score"] = stats["mean"].to_numpy()
-    out["score_sd"] = stats["std"].to_numpy()
+    scores = np.where(wrote, score, np.nan)
+    out["mean_score"] = group_mean(scores, ids, g)  # at once where exact, as pandas' own
+    out["score_sd"] = by_group(scores, ids, g).std().to_numpy()
     out["score_n"] = score_n
     return out
 

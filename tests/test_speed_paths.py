@@ -320,3 +320,34 @@ def test_spearman_of_all_groups_at_once_is_spearmanr_to_the_bit(seed):
     assert (same_bits | (np.isnan(fast_values) & np.isnan(general_values))).all()
     if n > 1000 and seed % 3 != 2:  # correlations were computed, not only skipped
         assert np.isfinite(general_values).any()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(
+    "kind", ["whole", "negative", "fractions", "huge", "infinite", "all missing", "empty"]
+)
+def test_group_mean_is_pandas_group_mean_to_the_bit(seed, kind):
+    """Counted at once where the sums are exact (whole numbers), pandas' kernel otherwise."""
+    from edu_quality._grouping import by_group, group_mean
+
+    rng = np.random.default_rng(seed)
+    n, groups = (0, 3) if kind == "empty" else (5_000, 900)  # many groups without a value
+    ids = np.sort(rng.integers(0, groups, n))
+    values = rng.integers(0, 60, n).astype("float64")
+    values[rng.random(n) < 0.1] = np.nan
+    if kind == "negative":
+        values -= 30.0
+        values[::7] = -0.0
+    elif kind == "fractions":  # a tenth is inexact in binary: pandas' compensated sum
+        values = values / 10 + 0.1
+    elif kind == "huge":  # whole, but sums past 2⁵³
+        values[::3] = 2.0**52
+    elif kind == "infinite":
+        values[::11] = np.inf
+    elif kind == "all missing":
+        values[:] = np.nan
+    expected = by_group(values, ids, groups).mean().to_numpy()
+    got = group_mean(values, ids, groups)
+    assert got.dtype == expected.dtype and len(got) == groups
+    np.testing.assert_array_equal(got, expected)  # NaN where NaN, every other value equal
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
