@@ -351,3 +351,31 @@ def test_group_mean_is_pandas_group_mean_to_the_bit(seed, kind):
     assert got.dtype == expected.dtype and len(got) == groups
     np.testing.assert_array_equal(got, expected)  # NaN where NaN, every other value equal
     assert np.array_equal(np.signbit(got), np.signbit(expected))
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_known_works_are_the_distinct_keys_of_the_rows(missing):
+    """Numbered by their codes, the works are those ``drop_duplicates`` gives."""
+    from edu_quality.dataset.checks import known_works
+    from edu_quality.schema import RESULTS_PUPILS
+
+    rng = np.random.default_rng(4)
+    n = 3_000
+    table = pd.DataFrame(
+        {
+            "year": rng.choice([2023, 2024], n).astype("int16"),
+            "session": pd.Categorical(rng.choice(["весна", "осень"], n)),
+            "assessment": pd.Categorical(rng.choice(["ВПР", "ОГЭ"], n), ["ОГЭ", "ВПР", "КДР"]),
+            "subject": pd.Series(rng.choice(["Математика", "История"], n), dtype="str"),
+            "grade": rng.choice([4, 5, 9], n).astype("int8"),
+            "school_id": "S1",
+            "pupil_id": [f"P{i}" for i in range(n)],
+        }
+    )
+    if missing:
+        table.loc[17, "subject"] = None
+    cell = table[["year", "session", "assessment", "subject", "grade"]].drop_duplicates()
+    expected = None if missing else frozenset(cell.itertuples(index=False, name=None))
+    assert known_works(table, RESULTS_PUPILS) == expected
+    if not missing:
+        assert len(expected) == 2 * 2 * 2 * 2 * 3
