@@ -208,10 +208,12 @@ def group_mean(values: np.ndarray, ids: np.ndarray, n_groups: int) -> np.ndarray
     values = np.asarray(values, dtype="float64")
     known = ~np.isnan(values)
     given = values[known]
-    finite = bool(np.isfinite(given).all()) if len(given) else True
-    if not (finite and np.array_equal(given, np.floor(given))) or (
-        len(given) and float(np.abs(given).max()) * len(given) >= 2.0**53
-    ):
+    exact = not len(given) or (
+        bool(np.isfinite(given).all())
+        and np.array_equal(given, np.floor(given))
+        and float(np.abs(given).max()) * len(given) < 2.0**53
+    )
+    if not exact:
         return by_group(values, ids, n_groups).mean().to_numpy()
     total = np.bincount(ids, weights=np.where(known, values, 0.0), minlength=n_groups)
     count = np.bincount(ids[known], minlength=n_groups)

@@ -343,7 +343,7 @@ def rule_chance(
             answer = reach.draw()
             if judged is not None:
                 counts[i - 1] = judged.result()
-            judged = judge.submit(lambda answer: int(st.meets(answer()).sum()), answer)
+            judged = judge.submit(lambda answered: int(st.meets(answered()).sum()), answer)
         if judged is not None:
             counts[n_sim - 1] = judged.result()
     return {
