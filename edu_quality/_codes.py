@@ -9,14 +9,15 @@ a national region — was the largest part of reading it. The two checks that
 only compare codes hash them instead (:func:`text_hashes`: no table, several
 times faster) and look again at the texts only where two hashes are equal;
 the name check sets aside at one look the codes that cannot be names.
-Within :func:`shared_codes` the codes (and hashes) of one Arrow-backed column
-are computed once and given to every check that asks for them; outside it,
+Within :func:`shared_codes` the codes (and hashes) of one Arrow-backed or
+categorical column are computed once and given to every check that asks for
+them; outside it,
 :func:`factorize` is ``pd.factorize``. A column made from codes already known
 (a column parsed once per distinct value) is :func:`remember`-ed at once, and
 :func:`sorted_categorical` turns it into the categorical the loader keeps
 without hashing its texts again (:func:`sorted_from_codes`, from codes known
 otherwise: a Parquet dictionary's). A categorical column is factorised by its
-codes.
+codes — each of a file's categorical columns was factorised again by four checks.
 """
 
 from __future__ import annotations
@@ -47,10 +48,12 @@ _local = threading.local()  # the loader reads two files at a time, one per thre
 
 @contextmanager
 def shared_codes() -> Iterator[None]:
-    """Within the block, :func:`factorize` of one Arrow column is computed once (per thread).
+    """Within the block, :func:`factorize` of one column is computed once (per thread).
 
     The columns factorised are kept alive until the block ends, so a column's
-    identity names its values for as long as the codes are remembered.
+    identity names its values for as long as the codes are remembered. An
+    Arrow-backed column cannot change; a categorical one must not be changed in
+    place within the block (the loader only reads the columns it checks).
 
     Examples
     --------
@@ -73,11 +76,12 @@ def factorize(
 ) -> tuple[np.ndarray, pd.Index | np.ndarray]:
     """``pd.factorize(values, use_na_sentinel=...)``, remembered within :func:`shared_codes`.
 
-    Only Arrow-backed columns (pandas' ``str`` dtype) are remembered: their
-    data are immutable, so the same Arrow array has the same codes; a copy of
-    the Series shares that array. The codes returned may be shared: do not
-    change them in place. Without missing values both ``use_na_sentinel``
-    give the same codes, and one computation serves both.
+    Arrow-backed columns (pandas' ``str`` dtype) are remembered: their data are
+    immutable, so the same Arrow array has the same codes; a copy of the Series
+    shares that array. So are categorical columns, by the memory of their codes
+    and their categories, which a copy or a re-indexed column shares. The codes
+    returned may be shared: do not change them in place. Without missing values
+    both ``use_na_sentinel`` give the same codes, and one computation serves both.
 
     A categorical column (text read from a Parquet dictionary) is factorised by
     its codes, without a look at its texts; its uniques come in the dtype of
@@ -91,20 +95,32 @@ def factorize(
     >>> codes.tolist(), uniques.tolist()
     ([0, -1, 1, 0], ['y', 'x'])
     """
+    memo, source = _slot(values)
+    if memo is None:
+        return _factorize(values, use_na_sentinel)
+    key, owners = source
+    kept = _found(memo, key, owners)
+    if kept is None:
+        codes, uniques = _factorize(values, True)
+        kept = memo[key] = (owners, codes, uniques, bool((codes < 0).any()))
+    _, codes, uniques, missing = kept
+    if missing and not use_na_sentinel:
+        return _factorize(values, False)
+    return codes, uniques
+
+
+def _factorize(
+    values: pd.Series, use_na_sentinel: bool
+) -> tuple[np.ndarray, pd.Index | np.ndarray]:
+    """:func:`factorize` computed: a categorical by its codes, its uniques as plain values."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         codes, uniques = pd.factorize(values, use_na_sentinel=use_na_sentinel)
         return codes, pd.Index(plain(uniques))
-    memo, arrow = _slot(values)
-    if memo is None:
-        return pd.factorize(values, use_na_sentinel=use_na_sentinel)
-    kept = _found(memo, id(arrow), arrow)
-    if kept is None:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        kept = memo[id(arrow)] = (arrow, codes, uniques, bool((codes < 0).any()))
-    _, codes, uniques, missing = kept
-    if missing and not use_na_sentinel:
-        return pd.factorize(values, use_na_sentinel=False)
-    return codes, uniques
+    arrow = _arrow_data(values)
+    if use_na_sentinel and arrow is not None and len(arrow) and arrow.null_count == len(arrow):
+        # a column the file has not (filled with missing values): nothing to hash
+        return np.full(len(arrow), -1, dtype=np.intp), pd.Index([], dtype=values.dtype)
+    return pd.factorize(values, use_na_sentinel=use_na_sentinel)
 
 
 def plain(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
@@ -131,17 +147,41 @@ def plain(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
         return values.astype(object)
 
 
-def _slot(values: object) -> tuple[dict | None, object | None]:
-    """The memo of this thread and the Arrow array of ``values``; (None, None) when nothing is kept."""
+def _slot(values: object) -> tuple[dict | None, tuple | None]:
+    """The memo of this thread and what ``values`` are known by in it; (None, None) when nothing is kept."""
     memo = getattr(_local, "memo", None)
-    arrow = _arrow_data(values)
-    return (memo, arrow) if memo is not None and arrow is not None else (None, None)
+    source = _source(values) if memo is not None else None
+    return (memo, source) if source is not None else (None, None)
 
 
-def _found(memo: dict, key: object, arrow: object) -> tuple | None:
-    """What the memo keeps under ``key`` for this very Arrow array (an id may be reused)."""
+def _found(memo: dict, key: object, owners: tuple) -> tuple | None:
+    """What the memo keeps under ``key`` for these very arrays (an id may be reused)."""
     kept = memo.get(key)
-    return kept if kept is not None and kept[0] is arrow else None
+    if kept is None or len(kept[0]) != len(owners):
+        return None
+    return kept if all(a is b for a, b in zip(kept[0], owners, strict=True)) else None
+
+
+def _source(values: object) -> tuple[object, tuple] | None:
+    """A column's key in the memo and the arrays behind it (kept alive with its codes).
+
+    An Arrow-backed column is known by its Arrow array. A categorical one is known
+    by the memory of its codes and by its categories: the columns the checks of a
+    file take of one categorical cell by cell (a copy, a column renamed or
+    re-indexed) share them. None for any other column: nothing is kept.
+    """
+    arrow = _arrow_data(values)
+    if arrow is not None:
+        return id(arrow), (arrow,)
+    if not (isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype)):
+        return None
+    codes = values.array.codes  # a view of the categorical's own codes
+    root = codes
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    categories = values.dtype.categories
+    where = (codes.__array_interface__["data"][0], codes.shape, codes.strides, codes.dtype.str)
+    return ("categorical", id(root), id(categories), where), (root, categories)
 
 
 def _arrow_data(values: object) -> object | None:
@@ -183,9 +223,10 @@ def remember(values: pd.Series, codes: np.ndarray, uniques: pd.Index) -> None:
     >>> codes.tolist()
     [0, 1, 0]
     """
-    memo, arrow = _slot(values)
+    memo, source = _slot(values)
     if memo is not None:
-        memo[id(arrow)] = (arrow, codes, uniques, bool((codes < 0).any()))
+        key, owners = source
+        memo[key] = (owners, codes, uniques, bool((codes < 0).any()))
 
 
 def known(values: pd.Series) -> bool:
@@ -201,10 +242,10 @@ def known(values: pd.Series) -> bool:
     >>> before, after
     (False, True)
     """
-    memo, arrow = _slot(values)
+    memo, source = _slot(values)
     if memo is None:
         return False
-    return _found(memo, id(arrow), arrow) is not None
+    return _found(memo, *source) is not None
 
 
 def forget(values: pd.Series) -> None:
@@ -223,10 +264,11 @@ def forget(values: pd.Series) -> None:
     >>> first is again
     False
     """
-    memo, arrow = _slot(values)
+    memo, source = _slot(values)
     if memo is not None:
-        memo.pop(id(arrow), None)
-        memo.pop(("hashes", id(arrow)), None)
+        key, _ = source
+        memo.pop(key, None)
+        memo.pop(("hashes", key), None)
 
 
 def sorted_categorical(values: pd.Series) -> pd.Series:
@@ -295,13 +337,16 @@ def text_hashes(values: pd.Series) -> np.ndarray | None:
     >>> text_hashes(pd.Series(["P-1"], dtype=object)) is None
     True
     """
-    memo, arrow = _slot(values)
+    arrow = _arrow_data(values)
+    if arrow is None:
+        return None
+    memo, source = _slot(values)
     if memo is None:
-        arrow = _arrow_data(values)
-        return None if arrow is None else _hashes(arrow)
-    kept = _found(memo, ("hashes", id(arrow)), arrow)
+        return _hashes(arrow)
+    key, owners = source
+    kept = _found(memo, ("hashes", key), owners)
     if kept is None:
-        kept = memo[("hashes", id(arrow))] = (arrow, _hashes(arrow))
+        kept = memo[("hashes", key)] = (owners, _hashes(arrow))
     return kept[1]
 
 

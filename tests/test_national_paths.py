@@ -8,6 +8,8 @@ texts sifted together) and the reasons of :func:`edu_quality.rosobrnadzor.meetin
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -249,6 +251,73 @@ def test_shared_codes_are_pandas_codes_and_computed_once(monkeypatch):
     assert len(calls) == 3 and outside[0] is not first[0]
 
 
+def test_categorical_codes_are_pandas_codes_and_computed_once(monkeypatch):
+    """A categorical (text of a Parquet dictionary) is factorised once per block: by the
+    memory of its codes, which a shallow copy, a re-indexed column and a column of a table
+    share; its uniques as the texts they stand for."""
+    from edu_quality import _codes
+
+    cat = pd.Series(["б", None, "а", "б", "в"], dtype="category")
+    real = pd.factorize
+    expected = real(cat)
+    calls = []
+
+    def counting(values, **kw):
+        calls.append(kw)
+        return real(values, **kw)
+
+    monkeypatch.setattr(_codes.pd, "factorize", counting)
+    with _codes.shared_codes():
+        first = _codes.factorize(cat)
+        shared = [
+            cat.copy(deep=False),
+            cat.set_axis(range(10, 15)),
+            pd.DataFrame({"x": cat}, copy=False)["x"],
+        ]
+        again = [_codes.factorize(s) for s in shared]
+        assert len(calls) == 1 and all(a[0] is first[0] for a in again)
+        # other codes or other categories: their own
+        tail = _codes.factorize(cat.iloc[1:])
+        renamed = cat.cat.rename_categories(["x", "y", "z"])
+        other = _codes.factorize(renamed)
+        keep_na = _codes.factorize(cat, use_na_sentinel=False)
+    np.testing.assert_array_equal(first[0], expected[0])
+    assert list(first[1]) == ["б", "а", "в"] and first[1].dtype == "str"
+    np.testing.assert_array_equal(tail[0], real(cat.iloc[1:])[0])
+    assert list(other[1]) == ["y", "x", "z"]
+    np.testing.assert_array_equal(keep_na[0], real(cat, use_na_sentinel=False)[0])
+
+
+def test_an_empty_text_column_is_factorised_without_hashing(monkeypatch):
+    from edu_quality import _codes
+
+    for n in (0, 1, 5):
+        s = pd.Series([None] * n, dtype="str")
+        for inside in (False, True):
+            with _codes.shared_codes() if inside else contextlib.nullcontext():
+                codes, uniques = _codes.factorize(s)
+            want_codes, want_uniques = pd.factorize(s)
+            np.testing.assert_array_equal(codes, want_codes)
+            assert codes.dtype == want_codes.dtype
+            pd.testing.assert_index_equal(uniques, want_uniques)
+        keep_na = _codes.factorize(s, use_na_sentinel=False)
+        np.testing.assert_array_equal(keep_na[0], pd.factorize(s, use_na_sentinel=False)[0])
+
+
+def test_the_session_default_leaves_the_codes_pandas_gives(write, monkeypatch):
+    from edu_quality import _codes, read_results
+
+    real = pd.factorize
+    with _codes.shared_codes():
+        table = read_results(write("a.csv", "\n".join([PUPIL_COLUMNS, *_pupil_rows(3)]) + "\n"))
+        monkeypatch.setattr(_codes.pd, "factorize", None)  # the codes are remembered
+        codes, uniques = _codes.factorize(table["session"])
+        monkeypatch.undo()
+    want_codes, want_uniques = real(table["session"])
+    np.testing.assert_array_equal(codes, want_codes)
+    pd.testing.assert_index_equal(uniques, want_uniques)
+
+
 TEXTS_TO_SORT = [
     "Математика",
     "математика",
@@ -278,7 +347,7 @@ def test_sorted_categorical_is_astype_category():
     pd.testing.assert_series_equal(sorted_categorical(nothing), nothing.astype("category"))
 
 
-@pytest.mark.parametrize("kind", ["str", "school_id"])
+@pytest.mark.parametrize("kind", ["str", "school_id", "category"])
 def test_parsed_column_remembers_the_codes_pandas_gives(kind, monkeypatch):
     """A text column parsed once per distinct cell: the codes it leaves for the checks and
     for :func:`~edu_quality.dataset.tables.compact` are ``pd.factorize`` of the parsed column
@@ -292,16 +361,19 @@ def test_parsed_column_remembers_the_codes_pandas_gives(kind, monkeypatch):
     cells = ["Математика", " Математика ", "Русский язык", "русский  язык", "", None, "Химия"]
     if kind == "school_id":
         cells = ["010001", " 010001", "010002", "", None, "010003 "]
-    s = pd.Series(rng.choice(cells, 6000), dtype="str")
+    s = pd.Series(rng.choice(cells, 6000), dtype="category" if kind == "category" else "str")
     real = pd.factorize
     with _codes.shared_codes():
-        values, bad, _ = parse_distinct(col, s)
+        values, bad, _ = parse_distinct(col, s, categorical=kind == "category")
+        assert isinstance(values.dtype, pd.CategoricalDtype) == (kind == "category")
         monkeypatch.setattr(_codes.pd, "factorize", None)  # the codes are remembered
         codes, uniques = _codes.factorize(values)
         monkeypatch.undo()
         assert not bad.any()
     want_codes, want_uniques = real(values)
     np.testing.assert_array_equal(codes, want_codes)
+    if kind == "category":  # as the texts the categories stand for
+        want_uniques = pd.Index(want_uniques.astype("str"))
     pd.testing.assert_index_equal(pd.Index(uniques), want_uniques)
     assert (codes < 0).any() and len(want_uniques) < len(set(cells)) - 1
 

@@ -231,7 +231,10 @@ def parse_distinct(
     if categorical and categories is not None and isinstance(values.dtype, pd.StringDtype):
         # the categories: the parsed values of the cells (the last, of a missing cell, if any)
         inner, distinct = pd.factorize(values if has_missing else values.iloc[:missing])
-        out = pd.Series(sorted_from_codes(inner[codes], distinct), index=s.index)
+        inner = inner[codes]
+        out = pd.Series(sorted_from_codes(inner, distinct), index=s.index)
+        # the distinct values in the order the cells first have them (see below)
+        remember(out, inner, pd.Index(distinct))
         return out, bad.take(codes).set_axis(s.index), expected
     out = values.take(codes).set_axis(s.index)
     if remembering() and isinstance(out.dtype, pd.StringDtype) and values.iloc[-1:].isna().all():

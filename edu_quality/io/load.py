@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._codes import forget, plain
+from .._codes import forget, plain, remember
 from ..errors import DataError, Problem
 from ..schema import (
     SCHOOLS,
@@ -154,13 +154,16 @@ def load(
         raise DataError(file, problems, total=total)
 
     ordered = [c for c in spec.columns if c.name in columns] + extras
+    # not copied (copy-on-write keeps them apart): a categorical keeps the codes its checks know
     table = pd.DataFrame(
-        {c.name: cast(c, columns[c.name]) for c in ordered}, index=pd.RangeIndex(n)
+        {c.name: cast(c, columns[c.name]) for c in ordered}, index=pd.RangeIndex(n), copy=False
     )
     for i, col in enumerate(spec.columns):  # a default («весна») where absent or empty:
         if col.default is not None:  # filled before the checks, as it may be part of a key
             if col.name not in table.columns:
                 values = pd.Series(col.default, index=table.index, dtype=dtype_of(col))
+                if n:  # one value throughout: its codes known (the checks group by it)
+                    remember(values, np.zeros(n, dtype=np.intp), pd.Index(values.iloc[:1]))
                 table.insert(min(i, table.shape[1]), col.name, values)
             elif table[col.name].isna().any():  # filled as text (a categorical has no «весна»)
                 table[col.name] = plain(table[col.name]).fillna(col.default).astype(dtype_of(col))
