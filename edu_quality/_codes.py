@@ -114,8 +114,17 @@ def _factorize(
 ) -> tuple[np.ndarray, pd.Index | np.ndarray]:
     """:func:`factorize` computed: a categorical by its codes, its uniques as plain values."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
-        codes, uniques = pd.factorize(values, use_na_sentinel=use_na_sentinel)
-        return codes, pd.Index(plain(uniques))
+        # the codes factorised as integers, −1 (a missing value) among them: what pandas
+        # gives, without a categorical of the uniques (40 000 schools' codes: a third)
+        codes, found = pd.factorize(values.array.codes)
+        missing = np.flatnonzero(found < 0)
+        if len(missing) and use_na_sentinel:  # a missing value: −1, not a code of its own
+            at = missing[0]
+            codes = np.where(codes == at, -1, codes - (codes > at))
+            found = np.delete(found, at)
+        if (found < 0).any():  # kept (``use_na_sentinel`` False): as plain() holds it
+            return codes, pd.Index(plain(pd.Categorical.from_codes(found, dtype=values.dtype)))
+        return codes, values.dtype.categories.take(found)
     arrow = _arrow_data(values)
     if use_na_sentinel and arrow is not None and len(arrow) and arrow.null_count == len(arrow):
         # a column the file has not (filled with missing values): nothing to hash

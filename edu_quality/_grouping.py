@@ -138,23 +138,28 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def _whole_numbers(v: np.ndarray) -> tuple[np.ndarray, pd.Index] | None:
-    """:func:`factorize` of floats that are whole numbers in a narrow range, or NaN (counts).
+    """:func:`factorize` of floats a whole number of steps of 1 from their least, or NaN (counts).
 
-    None for anything else — a fraction, an infinity, −0.0 (pandas takes it as 0.0
-    but keeps the sign of the first zero it meets), a range of a million values or
-    more — and for no number at all.
+    Each value must come back exactly from its code (the least value plus a
+    whole number): a value off that lattice by however little is not coded.
+    None for anything else — such a value, an infinity, −0.0 (pandas takes it
+    as 0.0 but keeps the sign of the first zero it meets), a range of a million
+    values or more — and for no number at all.
     """
-    missing = np.isnan(v)
-    known = v[~missing] if missing.any() else v
-    if not len(known):
-        return None
-    low, high = known.min(), known.max()
+    with np.errstate(invalid="ignore"):
+        low, high = np.fmin.reduce(v), np.fmax.reduce(v)  # NaN skipped (all NaN: NaN)
     if not (np.isfinite(low) and np.isfinite(high)) or high - low >= 1_000_000:
         return None
-    if not np.array_equal(known, np.floor(known)) or np.signbit(known[known == 0]).any():
+    if low <= 0 <= high and (v.view(np.int64) == np.iinfo(np.int64).min).any():  # −0.0
+        return None
+    missing = np.isnan(v)
+    with np.errstate(invalid="ignore"):
+        shifted = (v - low).astype(np.int64)  # a missing value: any number, set below
+    # whole numbers: each comes back from its code (a fraction, however small, does not)
+    if np.count_nonzero(shifted + low == v) != len(v) - np.count_nonzero(missing):
         return None
     k = int(high - low) + 1  # the code k: a missing value, last as pandas puts it
-    shifted = np.where(missing, k, v - low).astype(np.int64)
+    shifted[missing] = k
     present = np.bincount(shifted, minlength=k + 1) > 0
     rank = np.cumsum(present) - 1
     uniques = np.flatnonzero(present[:k]) + low

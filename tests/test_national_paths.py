@@ -9,6 +9,7 @@ texts sifted together) and the reasons of :func:`edu_quality.rosobrnadzor.meetin
 from __future__ import annotations
 
 import contextlib
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -286,6 +287,29 @@ def test_categorical_codes_are_pandas_codes_and_computed_once(monkeypatch):
     np.testing.assert_array_equal(tail[0], real(cat.iloc[1:])[0])
     assert list(other[1]) == ["y", "x", "z"]
     np.testing.assert_array_equal(keep_na[0], real(cat, use_na_sentinel=False)[0])
+
+
+@pytest.mark.parametrize(
+    "categories", [["б", "а", "в"], [3, 1, 2], [2.5, 1.0], ["x"], ["а", "б", "не было"]]
+)
+def test_a_categorical_is_factorised_as_pandas_does(categories):
+    """By its codes as integers: the codes and (plain) uniques of ``pd.factorize``, with
+    missing values, unused categories and no rows."""
+    from edu_quality._codes import factorize, plain
+
+    rng = np.random.default_rng(7)
+    dtype = pd.CategoricalDtype(categories)
+    used = len(categories) - (categories[-1] == "не было")
+    for size, missing in itertools.product((0, 1, 7, 300), (0.0, 0.3, 1.0)):
+        codes = rng.integers(0, used, size)
+        codes[rng.random(size) < missing] = -1
+        s = pd.Series(pd.Categorical.from_codes(codes, dtype=dtype))
+        for na in (True, False):
+            want_codes, want_uniques = pd.factorize(s, use_na_sentinel=na)
+            got_codes, got_uniques = factorize(s, use_na_sentinel=na)
+            np.testing.assert_array_equal(got_codes, want_codes)
+            assert got_codes.dtype == want_codes.dtype
+            pd.testing.assert_index_equal(got_uniques, pd.Index(plain(want_uniques)), exact=True)
 
 
 def test_an_empty_text_column_is_factorised_without_hashing(monkeypatch):
