@@ -431,3 +431,25 @@ def test_meeting_rule_takes_a_missing_share_for_one_below_the_rule():
     assert got["school_id"].tolist() == ["A", "B"]
     assert "ВПР М 5 кл. — 40,0\u00a0% и 40,0\u00a0%" in got["rosobrnadzor_reason"].iloc[0]
     assert "ВПР Р 5 кл. — 50,0\u00a0% и 50,0\u00a0%" in got["rosobrnadzor_reason"].iloc[1]
+
+
+@pytest.mark.parametrize("dtype", ["str", "Int64", "boolean", "float64", "int64", "category"])
+@pytest.mark.parametrize("n", [0, 1, 5, 3000])
+def test_a_column_of_one_value_is_the_column_pandas_builds(dtype, n):
+    """An absent column (missing throughout) and the session's default, built at once:
+    the very Series ``pd.Series(value, index=..., dtype=...)`` gives."""
+    from edu_quality.io.load import _one_value
+
+    index = pd.RangeIndex(n)
+    values = [None, "весна"] if dtype == "str" else [None]
+    if dtype in ("Int64", "float64", "int64"):
+        values.append(3)
+    for value in values:
+        if value is None and dtype == "int64":
+            continue  # no missing whole number without Int64
+        got = _one_value(value, index, dtype)
+        want = pd.Series(value, index=index, dtype=dtype)
+        pd.testing.assert_series_equal(got, want, check_exact=True)
+        assert type(got.array) is type(want.array)
+        if dtype == "str":
+            assert got.array.__arrow_array__().type == want.array.__arrow_array__().type

@@ -161,7 +161,7 @@ def load(
     for i, col in enumerate(spec.columns):  # a default («весна») where absent or empty:
         if col.default is not None:  # filled before the checks, as it may be part of a key
             if col.name not in table.columns:
-                values = pd.Series(col.default, index=table.index, dtype=dtype_of(col))
+                values = _one_value(col.default, table.index, dtype_of(col))
                 if n:  # one value throughout: its codes known (the checks group by it)
                     remember(values, np.zeros(n, dtype=np.intp), pd.Index(values.iloc[:1]))
                 table.insert(min(i, table.shape[1]), col.name, values)
@@ -180,7 +180,7 @@ def load(
     for i, col in enumerate(spec.columns):  # every canonical column, empty when absent
         if col.name not in table.columns:
             table.insert(
-                min(i, table.shape[1]), col.name, pd.Series(index=table.index, dtype=dtype_of(col))
+                min(i, table.shape[1]), col.name, _one_value(None, table.index, dtype_of(col))
             )
     # headers the loader did not use (pupil names among them): said, not lost silently
     table.attrs["ignored_columns"] = [
@@ -212,6 +212,30 @@ def _used_columns(
             if xname is not None:
                 names[pos] = xname
     return names
+
+
+def _one_value(value: object, index: pd.Index, dtype: str) -> pd.Series:
+    """A column of ``value`` in every row (None: a missing value), in ``dtype``.
+
+    ``pd.Series(value, index=index, dtype=dtype)``, the same column, built at once
+    where pandas builds it cell by cell: text (Arrow), and missing integers and
+    yes/no values (an array of values and one of missing flags). A file of two
+    million rows lacking four columns of these took 65 ms for them; now under 3.
+    """
+    n = len(index)
+    text = pd.api.types.pandas_dtype(dtype) if dtype == "str" else None
+    if text is not None and getattr(text, "storage", None) == "pyarrow":
+        import pyarrow as pa
+
+        large = pa.large_string()  # as pandas holds its text
+        cells = pa.nulls(n, large) if value is None else pa.repeat(pa.scalar(value, large), n)
+        array = pd.arrays.ArrowStringArray(pa.chunked_array([cells], large), dtype=text)
+        return pd.Series(array, index=index, copy=False)
+    if value is None and dtype in ("Int64", "boolean"):
+        kind = pd.arrays.IntegerArray if dtype == "Int64" else pd.arrays.BooleanArray
+        values = np.zeros(n, dtype=np.int64 if dtype == "Int64" else bool)
+        return pd.Series(kind(values, np.ones(n, dtype=bool)), index=index, copy=False)
+    return pd.Series(value, index=index, dtype=dtype)
 
 
 @lru_cache(maxsize=1)
