@@ -324,10 +324,14 @@ def test_ids_in_several_schools_as_drop_duplicates(rng):
                 "subject": pd.Series(rng.choice(["М", "Р", None], n), dtype="str"),
                 "grade": rng.integers(4, 6, n),
                 "pupil_id": pd.Series(rng.choice(["a", "b", "c", None], n), dtype="str"),
-                "school_id": pd.Series(rng.choice(["1", "2", "3"], n), dtype="str"),
+                "school_id": pd.Series(
+                    rng.choice(["1", "2", "3", None], n), dtype=str(rng.choice(["str", "category"]))
+                ),
             }
         )
         assert ids_in_several_schools(frame) == reference(frame)
+        with _codes.shared_codes():  # the school codes of a file's checks
+            assert ids_in_several_schools(frame) == reference(frame)
 
 
 def test_text_hashes_are_equal_for_equal_texts_whatever_their_chunks(rng):

@@ -53,7 +53,7 @@ def ids_in_several_schools(results: pd.DataFrame) -> int:
     r = results if coded.all() else results.loc[coded]
     if r.empty:
         return 0
-    school, schools = pd.factorize(r["school_id"], use_na_sentinel=False)
+    school, schools = factorize(r["school_id"], use_na_sentinel=False)  # its codes: known
     k = max(len(schools), 1)
     hashes = None if known(r["pupil_id"]) else text_hashes(r["pupil_id"])
     if hashes is None:
