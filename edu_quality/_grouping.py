@@ -138,7 +138,7 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def _whole_numbers(v: np.ndarray) -> tuple[np.ndarray, pd.Index] | None:
-    """:func:`factorize` of floats a whole number of steps of 1 from their least, or NaN (counts).
+    """:func:`factorize` of floats lying a whole number of units above their least, or NaN (counts).
 
     Each value must come back exactly from its code (the least value plus a
     whole number): a value off that lattice by however little is not coded.

@@ -98,3 +98,31 @@ def test_large_files_are_parsed_first_on_both_threads(tmp_path, monkeypatch):
     assert begun == [p.name for p in results]  # one thread: in their order, an error at once
     pd.testing.assert_frame_equal(ds.results, one_by_one.results)
     pd.testing.assert_frame_equal(ds.aggregates, one_by_one.aggregates)
+
+
+def test_a_table_keeps_no_block_of_the_file_it_was_read_from(tmp_path):
+    """Parquet's number columns come as one block: the table's scores are a copy of their own,
+    not a view keeping the file's other columns (30 tasks here) alive."""
+    from edu_quality import read_results
+
+    n = 2_000
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "Учебный год": np.full(n, 2024),
+            "Процедура": ["ВПР"] * n,
+            "Предмет": ["Математика"] * n,
+            "Класс": np.full(n, 5),
+            "Код ОО": ["010001"] * n,
+            "Код участника": [f"P{i}" for i in range(n)],
+            "Балл": rng.integers(0, 20, n).astype(float),
+            **{f"Задание {j}": rng.random(n) for j in range(30)},
+        }
+    )
+    frame.to_parquet(tmp_path / "results.parquet")
+    table = read_results(tmp_path / "results.parquet")
+    root = table["score"].to_numpy()
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    assert root.nbytes <= 8 * n
+    assert table["score"].tolist() == frame["Балл"].tolist()

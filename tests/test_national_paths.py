@@ -278,28 +278,43 @@ def test_categorical_codes_are_pandas_codes_and_computed_once(monkeypatch):
         again = [_codes.factorize(s) for s in shared]
         assert len(calls) == 1 and all(a[0] is first[0] for a in again)
         # other codes or other categories: their own
-        tail = _codes.factorize(cat.iloc[1:])
+        parts = [cat.iloc[1:], cat.iloc[:-1], cat.iloc[::2], cat.iloc[::-1]]
+        own = [_codes.factorize(p) for p in parts]
         renamed = cat.cat.rename_categories(["x", "y", "z"])
         other = _codes.factorize(renamed)
         keep_na = _codes.factorize(cat, use_na_sentinel=False)
     np.testing.assert_array_equal(first[0], expected[0])
     assert list(first[1]) == ["б", "а", "в"] and first[1].dtype == "str"
-    np.testing.assert_array_equal(tail[0], real(cat.iloc[1:])[0])
+    for part, (codes, uniques) in zip(parts, own, strict=True):
+        np.testing.assert_array_equal(codes, real(part)[0])
+        assert list(uniques) == list(real(part)[1].astype("str"))
     assert list(other[1]) == ["y", "x", "z"]
     np.testing.assert_array_equal(keep_na[0], real(cat, use_na_sentinel=False)[0])
 
 
 @pytest.mark.parametrize(
-    "categories", [["б", "а", "в"], [3, 1, 2], [2.5, 1.0], ["x"], ["а", "б", "не было"]]
+    "categories",
+    [
+        ["б", "а", "в"],
+        [3, 1, 2],
+        [2.5, 1.0],
+        ["x"],
+        ["а", "б", "не было"],
+        pd.Index(["а", "б"], dtype=object),
+        pd.RangeIndex(3),
+        pd.Index(["а", "б"], dtype="str", name="школа"),
+        pd.date_range("2024-01-01", periods=3, freq="D"),
+        pd.interval_range(0, 3),
+    ],
 )
 def test_a_categorical_is_factorised_as_pandas_does(categories):
     """By its codes as integers: the codes and (plain) uniques of ``pd.factorize``, with
-    missing values, unused categories and no rows."""
+    missing values, unused categories, categories of every kind and no rows."""
     from edu_quality._codes import factorize, plain
 
     rng = np.random.default_rng(7)
     dtype = pd.CategoricalDtype(categories)
-    used = len(categories) - (categories[-1] == "не было")
+    used = len(categories) - (list(categories)[-1] == "не было")
     for size, missing in itertools.product((0, 1, 7, 300), (0.0, 0.3, 1.0)):
         codes = rng.integers(0, used, size)
         codes[rng.random(size) < missing] = -1
@@ -309,18 +324,24 @@ def test_a_categorical_is_factorised_as_pandas_does(categories):
             got_codes, got_uniques = factorize(s, use_na_sentinel=na)
             np.testing.assert_array_equal(got_codes, want_codes)
             assert got_codes.dtype == want_codes.dtype
-            pd.testing.assert_index_equal(got_uniques, pd.Index(plain(want_uniques)), exact=True)
+            want_uniques = pd.Index(plain(want_uniques))
+            pd.testing.assert_index_equal(got_uniques, want_uniques, exact=True)
+            assert got_uniques.name == want_uniques.name
 
 
 def test_an_empty_text_column_is_factorised_without_hashing(monkeypatch):
     from edu_quality import _codes
 
+    real = pd.factorize
     for n in (0, 1, 5):
         s = pd.Series([None] * n, dtype="str")
         for inside in (False, True):
             with _codes.shared_codes() if inside else contextlib.nullcontext():
+                if n:  # nothing hashed
+                    monkeypatch.setattr(_codes.pd, "factorize", None)
                 codes, uniques = _codes.factorize(s)
-            want_codes, want_uniques = pd.factorize(s)
+                monkeypatch.undo()
+            want_codes, want_uniques = real(s)
             np.testing.assert_array_equal(codes, want_codes)
             assert codes.dtype == want_codes.dtype
             pd.testing.assert_index_equal(uniques, want_uniques)

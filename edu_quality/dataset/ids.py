@@ -53,7 +53,8 @@ def ids_in_several_schools(results: pd.DataFrame) -> int:
     r = results if coded.all() else results.loc[coded]
     if r.empty:
         return 0
-    school, schools = factorize(r["school_id"], use_na_sentinel=False)  # its codes: known
+    # the codes the file's checks counted, when every pupil has a code (r is the table)
+    school, schools = factorize(r["school_id"], use_na_sentinel=False)
     k = max(len(schools), 1)
     hashes = None if known(r["pupil_id"]) else text_hashes(r["pupil_id"])
     if hashes is None:

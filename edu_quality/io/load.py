@@ -154,9 +154,10 @@ def load(
         raise DataError(file, problems, total=total)
 
     ordered = [c for c in spec.columns if c.name in columns] + extras
-    # not copied (copy-on-write keeps them apart): a categorical keeps the codes its checks know
     table = pd.DataFrame(
-        {c.name: cast(c, columns[c.name]) for c in ordered}, index=pd.RangeIndex(n), copy=False
+        {c.name: _own(cast(c, columns[c.name])) for c in ordered},
+        index=pd.RangeIndex(n),
+        copy=False,
     )
     for i, col in enumerate(spec.columns):  # a default («весна») where absent or empty:
         if col.default is not None:  # filled before the checks, as it may be part of a key
@@ -214,17 +215,30 @@ def _used_columns(
     return names
 
 
+def _own(values: pd.Series) -> pd.Series:
+    """``values`` as a column of the table: copied where it may be a view of the file's cells.
+
+    A NumPy column may be a view of a block of the file's columns (Parquet's numbers
+    come as one block): copied, so that the table does not keep the block alive.
+    Other columns are not copied (copy-on-write keeps them apart from the cells): a
+    categorical keeps the codes the file's checks counted (:mod:`edu_quality._codes`).
+    """
+    return values.copy() if isinstance(values.dtype, np.dtype) else values
+
+
 def _one_value(value: object, index: pd.Index, dtype: str) -> pd.Series:
     """A column of ``value`` in every row (None: a missing value), in ``dtype``.
 
     ``pd.Series(value, index=index, dtype=dtype)``, the same column, built at once
-    where pandas builds it cell by cell: text (Arrow), and missing integers and
-    yes/no values (an array of values and one of missing flags). A file of two
-    million rows lacking four columns of these took 65 ms for them; now under 3.
+    where pandas builds it cell by cell: text or nothing as text (Arrow), and
+    missing integers and yes/no values (an array of values, as pandas fills it, and
+    one of missing flags). A file of two million rows lacking four columns of these
+    took 65 ms for them; now under 3.
     """
     n = len(index)
     text = pd.api.types.pandas_dtype(dtype) if dtype == "str" else None
-    if text is not None and getattr(text, "storage", None) == "pyarrow":
+    arrow = text is not None and getattr(text, "storage", None) == "pyarrow"
+    if arrow and (value is None or isinstance(value, str)):
         import pyarrow as pa
 
         large = pa.large_string()  # as pandas holds its text
@@ -233,7 +247,7 @@ def _one_value(value: object, index: pd.Index, dtype: str) -> pd.Series:
         return pd.Series(array, index=index, copy=False)
     if value is None and dtype in ("Int64", "boolean"):
         kind = pd.arrays.IntegerArray if dtype == "Int64" else pd.arrays.BooleanArray
-        values = np.zeros(n, dtype=np.int64 if dtype == "Int64" else bool)
+        values = np.ones(n, dtype=np.int64) if dtype == "Int64" else np.zeros(n, dtype=bool)
         return pd.Series(kind(values, np.ones(n, dtype=bool)), index=index, copy=False)
     return pd.Series(value, index=index, dtype=dtype)
 
