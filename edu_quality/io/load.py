@@ -154,17 +154,12 @@ def load(
         raise DataError(file, problems, total=total)
 
     ordered = [c for c in spec.columns if c.name in columns] + extras
-    table = pd.DataFrame(
-        {c.name: _own(cast(c, columns[c.name])) for c in ordered},
-        index=pd.RangeIndex(n),
-        copy=False,
-    )
+    parsed = {c.name: _own(cast(c, columns[c.name])) for c in ordered}
+    table = pd.DataFrame(parsed, index=pd.RangeIndex(n), copy=False)
     for i, col in enumerate(spec.columns):  # a default («весна») where absent or empty:
         if col.default is not None:  # filled before the checks, as it may be part of a key
             if col.name not in table.columns:
                 values = _one_value(col.default, table.index, dtype_of(col))
-                if n:  # one value throughout: its codes known (the checks group by it)
-                    remember(values, np.zeros(n, dtype=np.intp), pd.Index(values.iloc[:1]))
                 table.insert(min(i, table.shape[1]), col.name, values)
             elif table[col.name].isna().any():  # filled as text (a categorical has no «весна»)
                 table[col.name] = plain(table[col.name]).fillna(col.default).astype(dtype_of(col))
@@ -232,8 +227,9 @@ def _one_value(value: object, index: pd.Index, dtype: str) -> pd.Series:
     ``pd.Series(value, index=index, dtype=dtype)``, the same column, built at once
     where pandas builds it cell by cell: text or nothing as text (Arrow), and
     missing integers and yes/no values (an array of values, as pandas fills it, and
-    one of missing flags). A file of two million rows lacking four columns of these
-    took 65 ms for them; now under 3.
+    one of missing flags). A file of two million rows lacking five columns of these
+    took 65 ms for them; now under 3. Within :func:`~edu_quality._codes.shared_codes`,
+    a column of one text leaves its codes for the file's checks.
     """
     n = len(index)
     text = pd.api.types.pandas_dtype(dtype) if dtype == "str" else None
@@ -244,7 +240,10 @@ def _one_value(value: object, index: pd.Index, dtype: str) -> pd.Series:
         large = pa.large_string()  # as pandas holds its text
         cells = pa.nulls(n, large) if value is None else pa.repeat(pa.scalar(value, large), n)
         array = pd.arrays.ArrowStringArray(pa.chunked_array([cells], large), dtype=text)
-        return pd.Series(array, index=index, copy=False)
+        out = pd.Series(array, index=index, copy=False)
+        if value is not None and n:  # one text throughout: its codes known to the checks
+            remember(out, np.zeros(n, dtype=np.intp), pd.Index(out.iloc[:1]))
+        return out
     if value is None and dtype in ("Int64", "boolean"):
         kind = pd.arrays.IntegerArray if dtype == "Int64" else pd.arrays.BooleanArray
         values = np.ones(n, dtype=np.int64) if dtype == "Int64" else np.zeros(n, dtype=bool)
