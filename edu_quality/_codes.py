@@ -11,12 +11,13 @@ times faster) and look again at the texts only where two hashes are equal;
 the name check sets aside at one look the codes that cannot be names.
 Within :func:`shared_codes` the codes of one Arrow-backed or categorical column
 (and the hashes of an Arrow-backed one) are computed once and given to every
-check that asks for them; outside it, :func:`factorize` is ``pd.factorize``. A column made from codes already known
-(a column parsed once per distinct value) is :func:`remember`-ed at once, and
-:func:`sorted_categorical` turns it into the categorical the loader keeps
-without hashing its texts again (:func:`sorted_from_codes`, from codes known
-otherwise: a Parquet dictionary's). A categorical column is factorised by its
-codes, once: four checks of a file factorised each of its categorical columns.
+check that asks for them; outside it, :func:`factorize` is ``pd.factorize``. A
+column made from codes already known (a column parsed once per distinct value)
+is :func:`remember`-ed at once, and :func:`sorted_categorical` turns it into the
+categorical the loader keeps without hashing its texts again
+(:func:`sorted_from_codes`, from codes known otherwise: a Parquet dictionary's).
+A categorical column is factorised by its codes, once: four checks of a file
+factorised each of its categorical columns.
 """
 
 from __future__ import annotations
@@ -162,7 +163,10 @@ def plain(values: pd.Series | pd.Index) -> pd.Series | pd.Index:
 
 
 def _slot(values: object) -> tuple[dict | None, tuple | None]:
-    """The memo of this thread and what ``values`` are known by in it; (None, None) when nothing is kept."""
+    """The memo of this thread and what ``values`` are known by in it (:func:`_source`).
+
+    (None, None) outside :func:`shared_codes` and for a column nothing is kept of.
+    """
     memo = getattr(_local, "memo", None)
     source = _source(values) if memo is not None else None
     return (memo, source) if source is not None else (None, None)

@@ -228,11 +228,9 @@ def test_a_total_row_is_found_among_many_schools(write, tmp_path, suffix):
     assert len(read_results(write("ok.csv", "\n".join([PUPIL_COLUMNS, *rows]) + "\n"))) == 300
 
 
-def test_shared_codes_are_pandas_codes_and_computed_once(monkeypatch):
-    from edu_quality import _codes
-
-    s = pd.Series(["b", "a", None, "b"], dtype="str")
-    expected = pd.factorize(s)
+@pytest.fixture
+def counted(monkeypatch) -> tuple[list[dict], object]:
+    """``pd.factorize`` counted from here on: the options of every call, and the real one."""
     calls = []
     real = pd.factorize
 
@@ -240,7 +238,16 @@ def test_shared_codes_are_pandas_codes_and_computed_once(monkeypatch):
         calls.append(kw)
         return real(values, **kw)
 
-    monkeypatch.setattr(_codes.pd, "factorize", counting)
+    monkeypatch.setattr(pd, "factorize", counting)
+    return calls, real
+
+
+def test_shared_codes_are_pandas_codes_and_computed_once(counted):
+    from edu_quality import _codes
+
+    calls, real = counted
+    s = pd.Series(["b", "a", None, "b"], dtype="str")
+    expected = real(s)
     with _codes.shared_codes():
         first = _codes.factorize(s)
         again = _codes.factorize(s.copy())  # a copy shares the Arrow data
@@ -252,22 +259,15 @@ def test_shared_codes_are_pandas_codes_and_computed_once(monkeypatch):
     assert len(calls) == 3 and outside[0] is not first[0]
 
 
-def test_categorical_codes_are_pandas_codes_and_computed_once(monkeypatch):
+def test_categorical_codes_are_pandas_codes_and_computed_once(counted):
     """A categorical (text of a Parquet dictionary) is factorised once per block: by the
     memory of its codes, which a shallow copy, a re-indexed column and a column of a table
     share; its uniques as the texts they stand for."""
     from edu_quality import _codes
 
+    calls, real = counted
     cat = pd.Series(["б", None, "а", "б", "в"], dtype="category")
-    real = pd.factorize
     expected = real(cat)
-    calls = []
-
-    def counting(values, **kw):
-        calls.append(kw)
-        return real(values, **kw)
-
-    monkeypatch.setattr(_codes.pd, "factorize", counting)
     with _codes.shared_codes():
         first = _codes.factorize(cat)
         shared = [
