@@ -29,6 +29,8 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
+from ._text_bytes import arrow_data, chunk_bytes
+
 __all__ = [
     "factorize",
     "forget",
@@ -131,7 +133,7 @@ def _factorize(
             uniques = pd.CategoricalIndex(pd.Categorical.from_codes(found, dtype=values.dtype))
             return codes, pd.Index(plain(uniques))
         return codes, categories.take(found)
-    arrow = _arrow_data(values)
+    arrow = arrow_data(values)
     if use_na_sentinel and arrow is not None and len(arrow) and arrow.null_count == len(arrow):
         # a column absent from the file (every cell missing): nothing to hash
         return np.full(len(arrow), -1, dtype=np.intp), pd.Index([], dtype=values.dtype)
@@ -189,7 +191,7 @@ def _source(values: object) -> tuple[object, tuple] | None:
     re-indexed; a deep copy is another column). None for any other column:
     nothing is kept.
     """
-    arrow = _arrow_data(values)
+    arrow = arrow_data(values)
     if arrow is not None:
         return id(arrow), (arrow,)
     if not (isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype)):
@@ -201,16 +203,6 @@ def _source(values: object) -> tuple[object, tuple] | None:
     categories = values.dtype.categories
     where = (codes.__array_interface__["data"][0], codes.shape, codes.strides, codes.dtype.str)
     return ("categorical", id(root), id(categories), where), (root, categories)
-
-
-def _arrow_data(values: object) -> object | None:
-    """The Arrow array holding a Series' values, or None when it is not Arrow-backed."""
-    if not isinstance(values, pd.Series):
-        return None
-    array = values.array
-    if not isinstance(array, pd.arrays.ArrowExtensionArray):
-        return None
-    return array.__arrow_array__()  # the array itself, not a conversion
 
 
 def remembering() -> bool:
@@ -357,7 +349,7 @@ def text_hashes(values: pd.Series) -> np.ndarray | None:
     >>> text_hashes(pd.Series(["P-1"], dtype=object)) is None
     True
     """
-    arrow = _arrow_data(values)
+    arrow = arrow_data(values)
     if arrow is None:
         return None
     memo, source = _slot(values)
@@ -381,14 +373,10 @@ def _hashes(arrow: object) -> np.ndarray | None:
     for chunk in chunks:
         if not len(chunk):
             continue
-        _, offsets, data = chunk.buffers()
-        wide = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        bounds = np.frombuffer(offsets, dtype=wide)[chunk.offset : chunk.offset + len(chunk) + 1]
-        starts, lengths = bounds[:-1].astype(np.int64), np.diff(bounds).astype(np.int64)
+        text, starts, lengths = chunk_bytes(chunk)
         shortest, longest = int(lengths.min()), int(lengths.max())
         if longest > _HASHED_BYTES:
             return None
-        text = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(1, np.uint8)
         h = np.full(len(chunk), _FNV_BASIS, dtype=np.uint64)
         at, byte = starts.copy(), np.empty(len(chunk), dtype=np.uint8)  # reused: no new pages
         for j in range(longest):

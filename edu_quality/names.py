@@ -70,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from ._codes import factorize
+from ._text_bytes import ascii_text, pairs_of
 
 __all__ = [
     "CODE_WORDS",
@@ -297,7 +298,12 @@ def looks_like_name(
         # a column of text: the cells without two letters side by side (most codes: «40001»,
         # «P-0012») are no names, at one look — every rule needs a word of two letters
         out = np.zeros(len(values), dtype=bool)
-        letters = values.str.contains(_PAIR, regex=True).to_numpy(dtype=bool, na_value=False)
+        text = ascii_text(values)  # ASCII codes: the pairs found in their bytes at once
+        letters = (
+            pairs_of(text, _L, _JOIN)
+            if text is not None
+            else values.str.contains(_PAIR, regex=True).to_numpy(dtype=bool, na_value=False)
+        )
         if letters.any():
             codes, uniques = factorize(values[letters] if not letters.all() else values)
             flags = _distinct_names(pd.Series(uniques, dtype="str"), id_column)

@@ -474,3 +474,68 @@ def test_a_column_of_one_value_is_the_column_pandas_builds(dtype, n):
         assert type(got.array) is type(want.array)
         if dtype == "str":
             assert got.array.__arrow_array__().type == want.array.__arrow_array__().type
+
+
+def _random_text_columns(rng, trials: int):
+    """Short random text columns, mostly ASCII codes: missing, empty and blank cells, words
+    for a missing value, names, a no-break space; some in two Arrow chunks, some sliced."""
+    import pyarrow as pa
+
+    plain = [*"abcXYZ0123-'_ /.", "\t"]
+    other = [" ", "nan", "NA", "n/a", "Иван", "\xa0", "—", ""]
+    for _ in range(trials):
+        size = int(rng.integers(0, 6))
+        pool = plain if rng.random() < 0.7 else plain + other
+        cells = [
+            None if rng.random() < 0.1 else "".join(rng.choice(pool, int(rng.integers(0, 9))))
+            for _ in range(size)
+        ]
+        s = pd.Series(cells, dtype="str")
+        if size > 2 and rng.random() < 0.3:
+            half = size // 2
+            arrow = pa.chunked_array(
+                [
+                    pa.array(cells[:half], pa.large_string()),
+                    pa.array(cells[half:], pa.large_string()),
+                ]
+            )
+            s = pd.Series(pd.arrays.ArrowStringArray(arrow, dtype=s.dtype))
+            if rng.random() < 0.5:
+                s = s.iloc[1:].reset_index(drop=True)
+        yield s
+
+
+def test_ascii_codes_parse_as_every_cell_does():
+    """Codes whose bytes show nothing to trim nor a word for a missing value are taken as
+    they are: what trimming and setting such words aside gives, cell by cell."""
+    from edu_quality.io.cells import as_text, is_missing, parse
+    from edu_quality.schema import RESULTS_PUPILS
+
+    col = RESULTS_PUPILS.column("pupil_id")
+    taken = 0
+    for s in _random_text_columns(np.random.default_rng(11), 1500):
+        text = as_text(s)
+        want = text.where(~is_missing(text)).astype("str")
+        got = parse(col, s)[0]
+        pd.testing.assert_series_equal(got, want)
+        taken += got is s
+    assert taken > 50  # the shortcut was taken, and not always
+    codes = pd.Series([f"P{i:011d}" for i in range(3000)], dtype="str")
+    assert parse(col, codes)[0] is codes
+
+
+def test_letter_pairs_in_the_bytes_are_the_regular_expressions():
+    from edu_quality._text_bytes import ascii_text, pairs_of
+    from edu_quality.names import _JOIN, _L, _PAIR, looks_like_name
+
+    found = 0
+    for s in _random_text_columns(np.random.default_rng(12), 1500):
+        want = s.str.contains(_PAIR, regex=True).to_numpy(dtype=bool, na_value=False)
+        text = ascii_text(s)
+        if text is not None:
+            np.testing.assert_array_equal(pairs_of(text, _L, _JOIN), want)
+            found += want.sum()
+        np.testing.assert_array_equal(
+            looks_like_name(s, id_column=True), looks_like_name(s.astype(object), id_column=True)
+        )
+    assert found > 100

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._codes import factorize, plain, remember, remembering, sorted_from_codes
+from .._text_bytes import ascii_text
 from ..marks import parse_marks
 from ..schema import Column, dtype_of, normalize_header
 
@@ -46,6 +47,33 @@ def as_text(s: pd.Series) -> pd.Series:
 def is_missing(t: pd.Series) -> pd.Series:
     """Text cells that say the value is missing («», «н/д», «—», «нет данных»…)."""
     return t.str.lower().isin(_MISSING)
+
+
+#: lengths in bytes of the words for a missing value that an ASCII cell may be
+_ASCII_MISSING_LENGTHS = np.array(sorted({len(w) for w in _MISSING if w.isascii()}))
+
+
+def _as_it_is(s: pd.Series) -> pd.Series | None:
+    """``s`` when text parsing leaves it as it is (Arrow ASCII cells, none to change); else None.
+
+    No cell starts or ends with a space or a control character (nothing to trim;
+    the no-break space is not ASCII), and none has the length of an ASCII word
+    for a missing value (the others are not ASCII): ``as_text`` then ``is_missing``
+    would give every cell back. A national file's pupil codes are looked at in
+    their bytes (:mod:`edu_quality._text_bytes`), not by four kernels over every cell.
+    """
+    text = ascii_text(s) if s.dtype == "str" else None  # pandas' text, as parsing gives
+    if text is None:
+        return None
+
+    def changed(data, starts, lengths, valid):  # a cell parsing might change
+        filled = np.flatnonzero(lengths > 0)
+        edges = np.concatenate([data[starts[filled]], data[starts[filled] + lengths[filled] - 1]])
+        if len(edges) and edges.min() <= 0x20:
+            return np.ones(1, dtype=bool)
+        return np.isin(lengths[valid], _ASCII_MISSING_LENGTHS)
+
+    return None if text.cells(changed).any() else s
 
 
 _NUM_CLEAN = re.compile(r"[\s\xa0\u202f']")
@@ -130,6 +158,9 @@ def parse(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     """Parse one column. Return (values, bad mask, what was expected)."""
     kind = col.kind
     if kind in ("id", "text"):
+        plain_text = _as_it_is(s)
+        if plain_text is not None:
+            return plain_text, pd.Series(False, index=s.index), ""
         t = as_text(s)
         return t.where(~is_missing(t)).astype("str"), pd.Series(False, index=s.index), ""
     if kind == "year":
