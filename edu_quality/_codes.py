@@ -29,7 +29,7 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-from ._text_bytes import arrow_data, chunk_bytes
+from ._text_bytes import arrow_data, chunk_bytes, text_chunks
 
 __all__ = [
     "factorize",
@@ -364,15 +364,11 @@ def text_hashes(values: pd.Series) -> np.ndarray | None:
 
 def _hashes(arrow: object) -> np.ndarray | None:
     """:func:`text_hashes` of an Arrow array."""
-    import pyarrow as pa
-
-    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
-    if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
+    chunks = text_chunks(arrow)
+    if chunks is None:
         return None
     out = []
     for chunk in chunks:
-        if not len(chunk):
-            continue
         text, starts, lengths = chunk_bytes(chunk)
         shortest, longest = int(lengths.min()), int(lengths.max())
         if longest > _HASHED_BYTES:

@@ -19,7 +19,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-__all__ = ["AsciiText", "arrow_data", "ascii_text", "chunk_bytes", "pairs_of"]
+__all__ = ["AsciiText", "arrow_data", "ascii_text", "chunk_bytes", "pairs_of", "text_chunks"]
 
 
 def arrow_data(values: object) -> object | None:
@@ -30,6 +30,16 @@ def arrow_data(values: object) -> object | None:
     if not isinstance(array, pd.arrays.ArrowExtensionArray):
         return None
     return array.__arrow_array__()  # the array itself, not a conversion
+
+
+def text_chunks(arrow: object) -> list | None:
+    """The non-empty chunks of an Arrow text array (or chunked array); None if it is not text."""
+    import pyarrow as pa
+
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
+        return None
+    return [c for c in chunks if len(c)]
 
 
 def chunk_bytes(chunk: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -74,18 +84,12 @@ def ascii_text(values: pd.Series) -> AsciiText | None:
     >>> ascii_text(pd.Series(["Иванов"], dtype="str")) is None
     True
     """
-    import pyarrow as pa
-
     arrow = arrow_data(values)
-    if arrow is None:
-        return None
-    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
-    if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
+    chunks = None if arrow is None else text_chunks(arrow)
+    if chunks is None:
         return None
     out = []
     for chunk in chunks:
-        if not len(chunk):
-            continue
         text, starts, lengths = chunk_bytes(chunk)
         begin, end = int(starts[0]), int(starts[-1] + lengths[-1])
         data = text[begin:end]
