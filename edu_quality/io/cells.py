@@ -66,14 +66,14 @@ def _as_it_is(s: pd.Series) -> pd.Series | None:
     if text is None:
         return None
 
-    def changed(data, starts, lengths, valid):  # a cell parsing might change
+    def changes(data, starts, lengths, valid) -> bool:  # whether parsing may change a cell
         filled = np.flatnonzero(lengths > 0)
-        edges = np.concatenate([data[starts[filled]], data[starts[filled] + lengths[filled] - 1]])
-        if len(edges) and edges.min() <= 0x20:
-            return np.ones(1, dtype=bool)
-        return np.isin(lengths[valid], _ASCII_MISSING_LENGTHS)
+        first, last = data[starts[filled]], data[starts[filled] + lengths[filled] - 1]
+        if len(filled) and min(first.min(), last.min()) <= 0x20:  # a space or control to trim
+            return True
+        return bool(np.isin(lengths[valid], _ASCII_MISSING_LENGTHS).any())
 
-    return None if text.cells(changed).any() else s
+    return None if any(changes(*chunk) for chunk in text.chunks) else s
 
 
 _NUM_CLEAN = re.compile(r"[\s\xa0\u202f']")

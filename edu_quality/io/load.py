@@ -228,7 +228,7 @@ def _one_value(value: object, index: pd.Index, dtype: str) -> pd.Series:
     where pandas builds it cell by cell: text or nothing as text (Arrow), and
     missing integers and yes/no values (an array of values, as pandas fills it, and
     one of missing flags). A file of two million rows lacking five columns of these
-    took 65 ms for them; now under 3. Within :func:`~edu_quality._codes.shared_codes`,
+    took 65 ms for them; now about 7. Within :func:`~edu_quality._codes.shared_codes`,
     a column of one text leaves its codes for the file's checks.
     """
     n = len(index)
