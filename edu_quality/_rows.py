@@ -2,8 +2,10 @@
 
 pandas 3 stores text as Arrow-backed strings, and ``itertuples`` takes their
 values one element at a time (≈25 µs each); the report builders walk many
-small tables row by row. :func:`iter_rows` takes the table whole, block by block
-(``to_numpy(dtype=object)``), and makes the named tuples from its rows — the same values (a nullable integer as a Python int), several times faster — and
+small tables row by row. :func:`iter_rows` takes the table column by column (a
+NumPy number column as a list of Python numbers, any other as
+``to_numpy(dtype=object)``), and makes the named tuples from its rows — the same
+values (a nullable integer as a Python int), several times faster — and
 keeps one tuple class per set of column names instead of making one per call.
 
 :class:`KeyedRows` finds the rows of every key of a table once (a school's rows
@@ -42,7 +44,14 @@ def iter_rows(frame: pd.DataFrame) -> Iterator[Any]:
     make = _row_type(columns)._make
     if not columns:
         return (make(()) for _ in range(len(frame)))
-    return map(make, frame.to_numpy(dtype=object).tolist())
+    return map(make, zip(*(_values(frame.iloc[:, k]) for k in range(len(columns))), strict=True))
+
+
+def _values(column: pd.Series) -> list:
+    """The values of ``column`` as ``itertuples`` gives them: Python numbers, pandas' scalars."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
+        return column.to_numpy().tolist()  # Python's numbers, at once
+    return column.to_numpy(dtype=object).tolist()
 
 
 class KeyedRows:

@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 import edu_quality as eq
-from edu_quality.dataset.tables import compact, same_categories
+from edu_quality._memory import LARGE
+from edu_quality.dataset.tables import compact, join_rows, same_categories
 from edu_quality.demo import sample_folder
 from edu_quality.identify import classify, composite_results
 from edu_quality.metrics import summarize
@@ -175,6 +176,56 @@ def test_same_categories_gives_what_compact_gives_of_the_whole():
     joined = pd.concat(kept, ignore_index=True)["subject"]
     assert joined.cat.categories.tolist() == ["Биология", "Математика", "Химия"]
     assert joined.tolist() == ["Химия", "Биология", "Математика", "Математика", "Химия", "Биология"]
+
+
+def _parts(rng: np.random.Generator, sizes: list[int]) -> list[pd.DataFrame]:
+    """Tables alike of every kind of column a results table holds, with missing cells."""
+    out = []
+    for n in sizes:
+        missing = rng.random(n) < 0.1
+        out.append(
+            pd.DataFrame(
+                {
+                    "year": np.full(n, 2024, dtype="int16"),
+                    "subject": pd.Categorical.from_codes(
+                        np.where(missing, -1, rng.integers(0, 3, n)), ["Биология", "Химия", "Я"]
+                    ),
+                    "pupil_id": pd.array(
+                        [None if m else f"p{i}" for i, m in enumerate(missing)], dtype="str"
+                    ),
+                    "score": np.where(missing, np.nan, rng.random(n)),
+                    "share": rng.random(n),
+                    "mark": pd.array(np.where(missing, None, rng.integers(2, 6, n)), dtype="Int8"),
+                    "admitted": pd.array(np.where(missing, None, rng.random(n) > 0.5), "boolean"),
+                    "reason": pd.Series([None] * n, dtype="object"),
+                }
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("sizes", [[3, 0, 5], [LARGE // 2, 7, LARGE // 2]])
+def test_join_rows_is_concat(sizes):
+    parts = _parts(np.random.default_rng(len(sizes) + sizes[0]), sizes)
+    joined = join_rows(parts)
+    pd.testing.assert_frame_equal(joined, pd.concat(parts, ignore_index=True), check_exact=True)
+    # each column as it was joined, not copied into a block of two (pandas: score and share)
+    assert joined._mgr.nblocks == len(parts[0].columns)
+    # tables not alike (another dtype, other categories, other columns): pandas' own join
+    other = parts[1].assign(year=parts[1]["year"].astype("int32"))
+    recoded = parts[1].assign(
+        subject=parts[1]["subject"].cat.reorder_categories(["Я", "Химия", "Биология"])
+    )
+    for unlike in (
+        other,
+        recoded,
+        parts[1].drop(columns="reason"),
+        parts[1][parts[1].columns[::-1]],
+    ):
+        tables = [parts[0], unlike, parts[2]]
+        pd.testing.assert_frame_equal(
+            join_rows(tables), pd.concat(tables, ignore_index=True), check_exact=True
+        )
 
 
 ANALYSES = {

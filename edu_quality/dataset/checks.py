@@ -19,7 +19,7 @@ from ..errors import DataError, Problem
 from ..exam_years import AUTUMN, session_of
 from ..io.load import Loaded
 from ..schema import RESULTS_AGGREGATED, RESULTS_PUPILS, TableSpec
-from .tables import empty_table, same_categories
+from .tables import empty_table, join_rows, same_categories
 
 __all__ = [
     "SCHOOL_WORK",
@@ -127,7 +127,7 @@ def concat_parts(
     if len(tables) == 1:
         out = tables[0]
     else:
-        out = pd.concat(same_categories(tables), ignore_index=True)
+        out = join_rows(same_categories(tables))
         separate = all(checked for _, checked, _ in parts) and works_apart([c for _, _, c in parts])
         dup = (
             pd.Series(False, index=out.index)

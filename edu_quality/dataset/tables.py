@@ -7,7 +7,9 @@ table the folder lacks is empty, with its canonical columns (:func:`empty_table`
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +20,7 @@ import pyarrow as pa
 
 from .._codes import sorted_categorical
 from .._grouping import is_dask
+from .._memory import LARGE
 from .._russian import rows_label
 from ..schema import TableSpec, dtype_of
 from .files import OPTIONAL, table_files
@@ -32,6 +35,7 @@ __all__ = [
     "empty_table",
     "holds",
     "in_one_piece",
+    "join_rows",
     "same_categories",
     "smallest_integer",
     "union_of_categories",
@@ -248,6 +252,55 @@ def same_categories(tables: list[pd.DataFrame]) -> list[pd.DataFrame]:
         }
         out.append(t.assign(**changed) if changed else t)
     return out
+
+
+def join_rows(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat(tables, ignore_index=True)`` of tables alike, column by column.
+
+    pandas joins the tables' blocks through its general path, which took 0,9 s
+    for the 16 files of a national region's pupils (12 million rows). Where every
+    table has the same columns with the same dtypes (the parts of one table, with
+    :func:`same_categories`), each column is joined alone — on two threads for a
+    table of :data:`~edu_quality._memory.LARGE` rows or more — and the columns are
+    put together without a copy: the same table, in a fraction of the time.
+    Otherwise it is ``pd.concat``. The tables' ``attrs`` are not kept.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"year": [2023], "mark": pd.array([5], dtype="Int8")})
+    >>> b = pd.DataFrame({"year": [2024], "mark": pd.array([None], dtype="Int8")})
+    >>> join_rows([a, b])["mark"].tolist()
+    [5, <NA>]
+    """
+    first = tables[0]
+    alike = first.columns.is_unique and all(
+        t.columns.equals(first.columns) and all(map(_same_dtype, t.dtypes, first.dtypes))
+        for t in tables[1:]
+    )
+    if len(tables) < 2 or not alike or not len(first.columns):
+        out = pd.concat(tables, ignore_index=True)
+        out.attrs = {}
+        return out
+
+    def column(name: object) -> pd.Series:
+        return pd.concat([t[name] for t in tables], ignore_index=True)
+
+    names = list(first.columns)
+    if sum(len(t) for t in tables) >= LARGE:
+        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+            joined = list(pool.map(column, names))
+    else:
+        joined = [column(name) for name in names]
+    out = pd.DataFrame(dict(zip(names, joined, strict=True)), index=joined[0].index, copy=False)
+    out.columns = first.columns
+    return out
+
+
+def _same_dtype(a: object, b: object) -> bool:
+    """Whether two dtypes are one: a categorical's categories in the same order too."""
+    if isinstance(a, pd.CategoricalDtype) and isinstance(b, pd.CategoricalDtype):
+        return a.ordered == b.ordered and a.categories.equals(b.categories)
+    return a == b and type(a) is type(b)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._checks import check_fraction
 from .._memory import LARGE, give_back
+from .._rows import iter_rows
 from .._stats import norm_ppf
 from ..dataset import Dataset
 from ..errors import YearWithoutResults
@@ -25,7 +26,7 @@ from ..rosobrnadzor import rule_chance, rule_rows
 from .composite import composite_results, low_within_groups, with_uncompared
 from .context import adjust_for_context, context_index
 from .decline import declines
-from .reasons import school_reasons
+from .reasons import REASON_COLUMNS, school_reasons
 from .rosobrnadzor_rule import rosobrnadzor_schools
 from .summaries import CLASSIFY_COLUMNS, school_summaries
 
@@ -250,7 +251,7 @@ def classify(
     )
     now["reasons"] = [
         school_reasons(r, k, n, years, low_share, near_share, unfavourable_share)
-        for r in now.itertuples()
+        for r in iter_rows(now[list(REASON_COLUMNS)])
     ]
     now = now.merge(dataset.schools[["school_id", "name"]], on="school_id", how="left")
     now = now.rename(columns={"composite": "actual"})

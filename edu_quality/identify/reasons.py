@@ -15,7 +15,30 @@ import pandas as pd
 from .._russian import decimal
 from ..rosobrnadzor import percent
 
-__all__ = ["school_reasons"]
+__all__ = ["REASON_COLUMNS", "school_reasons"]
+
+#: The columns of :func:`~edu_quality.identify.classify`'s table that :func:`school_reasons` reads.
+REASON_COLUMNS = (
+    "group",
+    "composite",
+    "compared_with",
+    "stably_low",
+    "low_years",
+    "low",
+    "borderline_low",
+    "borderline_near",
+    "rosobrnadzor",
+    "rosobrnadzor_reason",
+    "rosobrnadzor_note",
+    "unfavourable",
+    "index_z",
+    "adjusted",
+    "adjusted_low",
+    "adjusted_high",
+    "decline",
+    "decline_reason",
+    "near_low",
+)
 
 
 def _fmt(v: float) -> str:
@@ -36,7 +59,8 @@ def school_reasons(
     """The reasons of one school's status: Russian sentences with the numbers, joined by «; ».
 
     ``r`` is a row of the table :func:`~edu_quality.identify.classify` builds
-    (``itertuples``); the other parameters are its rules.
+    (a named tuple of at least :data:`REASON_COLUMNS`); the other parameters are
+    its rules.
     """
     out = []
     cmp = f"группой «{r.group}»"
