@@ -17,6 +17,7 @@ n2…n5 the counts of each mark:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
 from typing import TYPE_CHECKING
 
@@ -124,10 +125,39 @@ def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     has_score = ~np.isnan(score)
     wrote = admitted & (has_mark | has_score)
     marked = wrote & has_mark
+    del has_mark
     ids, out = groups(results, by)
     g = len(out)
-    # each array of a row is let go once counted: a country has 12 million rows, and the
-    # mean and deviation of the scores below need memory of their own
+    scores = np.where(wrote, score, np.nan)
+    del score
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # pandas' deviation per group (its kernel runs without the GIL) on a second
+        # thread while the rows are tallied here: a country's 12 million rows
+        sd = pool.submit(_group_sd, scores, ids, g) if n >= LARGE else None
+        score_n = _tallies(out, ids, wrote, admitted, marked, has_score, mark)
+        del admitted, marked, has_score, mark
+        out["mean_score"] = group_mean(scores, ids, g)  # at once where exact, as pandas' own
+        out["score_sd"] = sd.result() if sd is not None else _group_sd(scores, ids, g)
+    out["score_n"] = score_n
+    return out
+
+
+def _group_sd(scores: np.ndarray, ids: np.ndarray, n_groups: int) -> np.ndarray:
+    """The standard deviation of the scores per group, pandas' own (``ddof=1``)."""
+    return by_group(scores, ids, n_groups).std().to_numpy()
+
+
+def _tallies(
+    out: pd.DataFrame,
+    ids: np.ndarray,
+    wrote: np.ndarray,
+    admitted: np.ndarray,
+    marked: np.ndarray,
+    has_score: np.ndarray,
+    mark: np.ndarray,
+) -> np.ndarray:
+    """The counts of :func:`_pupil_counts` per group, put in ``out``; returns the scores' count."""
+    g = len(out)
     # flags of a row: 1 wrote the work, 2 not admitted, 4 has a score (one byte a row)
     byte = np.uint8
     state = (
@@ -135,7 +165,6 @@ def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         + (~admitted).view(byte) * byte(2)
         + (wrote & has_score).view(byte) * byte(4)
     )
-    del admitted, has_mark, has_score
     flags = _tally(ids, g, state, 8)
     del state
     # sums of a few columns, added one to another (a row sum over 8 states is slower)
@@ -147,7 +176,6 @@ def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     which = np.where(marked, byte(5), byte(0))
     for k in (2, 3, 4, 5):
         which[marked & (mark == k)] = k - 1
-    del mark, marked
     marks = _tally(ids, g, which, 6)
     del which
     # marks unknown for some participants (e.g. ЕГЭ has no marks): counts unknown
@@ -156,11 +184,7 @@ def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     for place, c in enumerate(_COUNTS, start=1):  # n2 … n5: the places 1–4 of ``which``
         out[c] = pd.Series(marks[:, place], index=out.index).astype("float64").where(~unknown)
     del marks, with_mark
-    scores = np.where(wrote, score, np.nan)
-    out["mean_score"] = group_mean(scores, ids, g)  # at once where exact, as pandas' own
-    out["score_sd"] = by_group(scores, ids, g).std().to_numpy()
-    out["score_n"] = score_n
-    return out
+    return score_n
 
 
 def _aggregated_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:

@@ -317,3 +317,22 @@ def test_summarize_together_of_one_table_is_summarize(inta):
     got = summarize_together([inta.results, inta.aggregates], by)
     pd.testing.assert_frame_equal(got, summarize(inta.aggregates, by))
     assert got.attrs == summarize(inta.aggregates, by).attrs
+
+
+def test_a_large_table_counted_on_two_threads_gives_the_same_summary(monkeypatch):
+    import edu_quality.metrics as metrics
+
+    results = eq.load_dataset(SAMPLES / "region").results
+    alone = summarize(results)
+    monkeypatch.setattr(metrics, "LARGE", 1)  # the deviations on a second thread
+    both = summarize(results)
+    pd.testing.assert_frame_equal(both, alone, check_exact=True)
+    # the deviation is pandas' own, written one group at a time
+    wrote = results.loc[results["admitted"].fillna(True).astype(bool)]
+    sd = wrote.groupby(["school_id", "year", "assessment", "subject", "grade"], observed=True)[
+        "score"
+    ].std()
+    got = both.set_index(["school_id", "year", "assessment", "subject", "grade"])["score_sd"]
+    pd.testing.assert_series_equal(
+        got.loc[sd.index].rename("score"), sd, check_exact=True, check_index_type=False
+    )
