@@ -814,3 +814,27 @@ def test_factorize_as_pandas(values, dtype):
         np.testing.assert_array_equal(codes, want_codes)
         pd.testing.assert_index_equal(uniques, want_uniques)
         assert [np.signbit(u) for u in uniques] == [np.signbit(u) for u in want_uniques]
+
+
+@pytest.mark.parametrize("used", [True, False])
+def test_unknown_schools_of_a_categorical_column_are_those_of_its_text(used):
+    from edu_quality.dataset.ids import check_ids
+    from edu_quality.io.load import Loaded
+
+    text = pd.Series(["s1", None, "s9" if used else "s2", "s2", "s1"], dtype="str")
+    codes = text.astype(pd.CategoricalDtype(["s1", "s2", "s9"]))  # s9 a category in any case
+    found = []
+    for ids in (text, codes):
+        loaded = Loaded(
+            table=pd.DataFrame({"school_id": ids}),
+            file="results.parquet",
+            spec=None,
+            rows=np.arange(2, 7),
+            headers={"school_id": "Код ОО"},
+        )
+        problems, total = check_ids(loaded, {"s1", "s2"})
+        found.append(([(p.row, p.column, p.message) for p in problems], total))
+    assert found[0] == found[1]
+    assert found[1][1] == (1 if used else 0)
+    if used:
+        assert found[1][0][0][:2] == (4, "Код ОО") and "s9" in found[1][0][0][2]
