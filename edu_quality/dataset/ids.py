@@ -25,7 +25,7 @@ def check_ids(loaded: Loaded, known: set[str]) -> tuple[list[Problem], int]:
     The first ones a DataError shows (:data:`edu_quality.errors.MAX_PROBLEMS`, by row).
     """
     ids = loaded.table["school_id"]
-    absent = _absent(ids, known)
+    absent = set(ids.dropna().unique().tolist()) - known
     if not absent:
         return [], 0
     where = np.flatnonzero(ids.isin(list(absent)).to_numpy())
@@ -42,24 +42,6 @@ def check_ids(loaded: Loaded, known: set[str]) -> tuple[list[Problem], int]:
         message = f"школа «{sid}» не найдена в реестре школ{hints[sid]}"
         problems.append(Problem(int(rows[j]), header, message))
     return problems, len(where)
-
-
-def _absent(ids: pd.Series, registry: set[str]) -> set[str]:
-    """The ids found in ``ids`` (missing ones aside) that are not in ``registry``.
-
-    A categorical column (a large file's school codes) is looked at by its
-    categories: only when one is unknown are the rows' codes counted to see
-    whether a row uses it.
-    """
-    if not isinstance(ids.dtype, pd.CategoricalDtype):
-        return set(ids.dropna().unique().tolist()) - registry
-    categories = ids.cat.categories
-    unknown = ~categories.isin(registry)
-    if not unknown.any():
-        return set()
-    codes = ids.cat.codes.to_numpy()
-    used = np.bincount(codes[codes >= 0], minlength=len(categories)) > 0
-    return set(categories[unknown & used].tolist())
 
 
 def ids_in_several_schools(results: pd.DataFrame) -> int:

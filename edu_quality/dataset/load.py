@@ -16,6 +16,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
+
 from .._checks import check_option
 from .._files import check_complete, missing_folder
 from .._memory import give_back
@@ -26,7 +28,7 @@ from ..schema import RESULTS_AGGREGATED, RESULTS_PUPILS, SCHOOLS
 from .checks import check_counted_twice, check_repeated, concat_parts, works_apart
 from .dask_loader import load_with_dask
 from .files import find_tables, partitions
-from .ids import ids_in_several_schools
+from .ids import check_ids, ids_in_several_schools
 from .read import is_large, load_part, optional_tables, submit_optional
 from .tables import Dataset, dataset_notes
 
@@ -136,19 +138,17 @@ def load_dataset(
     check_complete(folder)  # an import was moving its files in when it stopped
     found = find_tables(folder)
 
-    schools = load(found["schools"][0], [SCHOOLS], limits=limits)
-    known = set(schools.table["school_id"].dropna())
     parts = []
     for path in found["results"]:
         parts += partitions(path, folder) if path.is_dir() else [(path, {}, path.name)]
     if results_engine == "dask":
-        dataset = load_with_dask(
-            folder, found, schools.table, known, parts, pseudonymize_ids, limits
-        )
+        schools = _registry(found, limits)
+        known = set(schools["school_id"].dropna())
+        dataset = load_with_dask(folder, found, schools, known, parts, pseudonymize_ids, limits)
         give_back()  # what the workers sent for the checks, freed with the loader's locals
         return dataset
-    pupils, aggregates, every, id_errors, shared_in_part, optional = _read_files(
-        found, parts, pseudonymize_ids, known, limits
+    schools, pupils, aggregates, every, id_errors, shared_in_part, optional = _read_files(
+        found, parts, pseudonymize_ids, limits
     )
     for file, (problems, total) in id_errors.items():
         if problems:
@@ -173,7 +173,7 @@ def load_dataset(
     )
     notes = dataset_notes(shared, result_years, optional)
     dataset = Dataset(
-        schools=schools.table,
+        schools=schools,
         results=results,
         aggregates=aggregated,
         folder=folder,
@@ -186,18 +186,26 @@ def load_dataset(
     return dataset
 
 
+def _registry(found: dict[str, list[Path]], limits: ReadLimits) -> pd.DataFrame:
+    """The registry of schools, read and checked."""
+    return load(found["schools"][0], [SCHOOLS], limits=limits).table
+
+
 def _read_files(
     found: dict[str, list[Path]],
     parts: list[tuple[Path, dict[str, str], str]],
     pseudonymize_ids: bool | str | None,
-    known: set[str],
     limits: ReadLimits,
-) -> tuple[list, list, list[Loaded], dict[str, tuple[list[Problem], int]], list[int], dict]:
-    """Every results part and optional table, on two threads: the large files first.
+) -> tuple[
+    pd.DataFrame, list, list, list[Loaded], dict[str, tuple[list[Problem], int]], list[int], dict
+]:
+    """The registry, every results part and optional table: the large files first, on two threads.
 
-    Returns the pupil tables and the tables of counts (each as (table, whether
-    its reader refused repeated keys, its works)), every results file read (for
-    messages naming rows), the pupil codes' problems by file, the codes shared
+    The registry is read here while the threads read the results; its error,
+    if any, comes first. Returns the registry, the pupil tables and the tables
+    of counts (each as (table, whether its reader refused repeated keys, its
+    works)), every results file read (for messages naming rows), the problems
+    of the school codes missing from the registry by file, the codes shared
     between schools in each pupil part, and the optional tables. Nothing else
     refers to the parts once this returns: they are freed as soon as joined.
     """
@@ -214,15 +222,18 @@ def _read_files(
 
         def submit(i: int) -> Future:
             path, partition, shown = parts[i]
-            return pool.submit(load_part, path, partition, shown, pseudonymize_ids, known, limits)
+            return pool.submit(load_part, path, partition, shown, pseudonymize_ids, None, limits)
 
         started = {i: submit(i) for i in range(len(parts)) if large[i]}
         later = submit_optional(pool, found, limits)
         started.update({i: submit(i) for i in range(len(parts)) if not large[i]})
         futures = [started[i] for i in range(len(parts))]  # in file order
         try:
+            schools = _registry(found, limits)  # while the threads read
+            known = set(schools["school_id"].dropna())
             for (path, _, shown), future in zip(parts, futures, strict=True):
-                loaded, id_errors[shown], cells, shared = future.result()
+                loaded, _, cells, shared = future.result()
+                id_errors[shown] = check_ids(loaded, known)
                 # a ФИС ОКО export (.xlsx) checks its pupils per school only: see concat_parts
                 target = pupils if loaded.spec is RESULTS_PUPILS else aggregates
                 target.append((loaded.table, path.suffix.lower() in (".csv", ".parquet"), cells))
@@ -234,4 +245,4 @@ def _read_files(
             for future in [*futures, *later.values()]:
                 future.cancel()
             raise
-    return pupils, aggregates, every, id_errors, shared_in_part, optional
+    return schools, pupils, aggregates, every, id_errors, shared_in_part, optional

@@ -53,15 +53,16 @@ def load_part(
     partition: dict[str, str],
     shown: str,
     pseudonymize_ids: bool | str | None,
-    known: set[str],
+    known: set[str] | None,
     limits: ReadLimits = DEFAULT_LIMITS,
-) -> tuple[Loaded, list[Problem], frozenset | None, int]:
+) -> tuple[Loaded, tuple[list[Problem], int], frozenset | None, int]:
     """Read one results file; a partition's values fill the columns the file lacks.
 
     Pupil results are held compact (:func:`~.tables.compact`) once read.
-    Returns the table, its schools missing from the registry (:func:`~.ids.check_ids`),
-    its works (:func:`~.checks.known_works`) and, for pupils, the count of
-    :func:`~.ids.ids_in_several_schools` within it.
+    Returns the table, its schools missing from the registry ``known``
+    (:func:`~.ids.check_ids`; none looked for where ``known`` is None: the
+    caller checks them), its works (:func:`~.checks.known_works`) and, for
+    pupils, the count of :func:`~.ids.ids_in_several_schools` within it.
     """
     with shared_codes():  # the checks of the file factorise its pupil codes once
         loaded = read_part(path, partition, shown, pseudonymize_ids, limits, categorical=True)
@@ -71,7 +72,8 @@ def load_part(
     loaded.table = in_one_piece(loaded.table)  # the file's other columns are freed by now
     if len(loaded.table) >= LARGE:  # what parsing a large file freed: not kept for the next
         give_back()
-    return loaded, check_ids(loaded, known), known_works(loaded.table, loaded.spec), shared
+    ids = check_ids(loaded, known) if known is not None else ([], 0)
+    return loaded, ids, known_works(loaded.table, loaded.spec), shared
 
 
 def read_part(

@@ -413,6 +413,8 @@ def _repeated_headers(
             like[rows] = _header_like(raw.data[pos].iloc[rows], keys)
         else:
             like = _header_like(raw.data[pos], keys)
+        if not like.any():  # as a rule: no cell repeats a header
+            continue
         hits += like
         first = np.where(like & ((first < 0) | (first > pos)), pos, first)  # the leftmost
     return [
