@@ -48,7 +48,10 @@ def iter_rows(frame: pd.DataFrame) -> Iterator[Any]:
 
 
 def _values(column: pd.Series) -> list:
-    """The values of ``column`` as ``itertuples`` gives them: Python numbers, pandas' scalars."""
+    """The values of ``column`` for :func:`iter_rows`: Python numbers, pandas' scalars.
+
+    As ``itertuples`` gives them, but a nullable integer or yes/no value as Python's.
+    """
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
         return column.to_numpy().tolist()  # Python's numbers, at once
     return column.to_numpy(dtype=object).tolist()

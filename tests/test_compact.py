@@ -205,27 +205,42 @@ def _parts(rng: np.random.Generator, sizes: list[int]) -> list[pd.DataFrame]:
 
 
 @pytest.mark.parametrize("sizes", [[3, 0, 5], [LARGE // 2, 7, LARGE // 2]])
-def test_join_rows_is_concat(sizes):
+def test_join_rows_is_concat(sizes, monkeypatch):
     parts = _parts(np.random.default_rng(len(sizes) + sizes[0]), sizes)
+    for t in parts:
+        t.attrs = {"kind": "pupils"}
+    joined_with = []  # what pd.concat was given: tables (pandas' join) or columns
+    concat = pd.concat
+
+    def spy(objs, **kw):
+        joined_with.append({type(o).__name__ for o in objs})
+        return concat(objs, **kw)
+
+    monkeypatch.setattr(pd, "concat", spy)
     joined = join_rows(parts)
-    pd.testing.assert_frame_equal(joined, pd.concat(parts, ignore_index=True), check_exact=True)
-    # each column as it was joined, not copied into a block of two (pandas: score and share)
-    assert joined._mgr.nblocks == len(parts[0].columns)
-    # tables not alike (another dtype, other categories, other columns): pandas' own join
+    assert joined_with and all(kinds == {"Series"} for kinds in joined_with)  # column by column
+    expected = concat(parts, ignore_index=True)
+    pd.testing.assert_frame_equal(joined, expected, check_exact=True)
+    assert joined.attrs == expected.attrs == {"kind": "pupils"}
+    # tables not alike (another dtype, other categories, other columns, another name
+    # of the columns, other attrs): pandas' own join, or its attrs
     other = parts[1].assign(year=parts[1]["year"].astype("int32"))
     recoded = parts[1].assign(
         subject=parts[1]["subject"].cat.reorder_categories(["Я", "Химия", "Биология"])
     )
-    for unlike in (
-        other,
-        recoded,
-        parts[1].drop(columns="reason"),
-        parts[1][parts[1].columns[::-1]],
-    ):
-        tables = [parts[0], unlike, parts[2]]
-        pd.testing.assert_frame_equal(
-            join_rows(tables), pd.concat(tables, ignore_index=True), check_exact=True
-        )
+    named = parts[1].rename_axis(columns="поле")
+    unlike = [other, recoded, parts[1].drop(columns="reason"), parts[1][parts[1].columns[::-1]]]
+    for table in [*unlike, named]:
+        joined_with.clear()
+        tables = [parts[0], table, parts[2]]
+        got = join_rows(tables)
+        expected = concat(tables, ignore_index=True)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert got.columns.name == expected.columns.name and got.attrs == expected.attrs
+        assert joined_with == [{"DataFrame"}]
+    mixed = [parts[0], parts[1].copy(), parts[2]]
+    mixed[1].attrs = {"kind": "counts"}
+    assert join_rows(mixed).attrs == concat(mixed, ignore_index=True).attrs == {}
 
 
 ANALYSES = {

@@ -111,6 +111,20 @@ def test_an_error_of_the_registry_comes_before_those_of_the_results(tmp_path):
     assert info.value.file == "results_vpr.csv", str(info.value)
 
 
+def test_an_error_of_the_registry_comes_before_a_wrong_results_folder(tmp_path):
+    folder = tmp_path / "region"
+    shutil.copytree(SAMPLES / "region", folder)
+    (folder / "schools.csv").write_text("bad;header\n1;2\n", encoding="utf-8")
+    (folder / "results_extra").mkdir()  # a folder of results without a Parquet file
+    with pytest.raises(eq.DataError) as info:
+        eq.load_dataset(folder)
+    assert info.value.file == "schools.csv", str(info.value)
+    shutil.copy(SAMPLES / "region" / "schools.csv", folder / "schools.csv")
+    with pytest.raises(eq.DataError) as info:  # the folder's own error, once the registry is right
+        eq.load_dataset(folder)
+    assert info.value.file == "results_extra", str(info.value)
+
+
 def test_required_files(tmp_path):
     folder = copy_inta(tmp_path)
     (folder / "schools.xlsx").unlink()

@@ -1,7 +1,8 @@
 """Loading a dataset folder: :func:`load_dataset`, every table read and cross-checked.
 
-The files are found (:mod:`~edu_quality.dataset.files`), read two at a time
-and checked alone (:mod:`~edu_quality.dataset.read`), then against each other
+The files are found (:mod:`~edu_quality.dataset.files`), the results read two
+at a time while the registry is read, and checked alone
+(:mod:`~edu_quality.dataset.read`), then against each other
 (:mod:`~edu_quality.dataset.checks`, :mod:`~edu_quality.dataset.ids`) into a
 :class:`~edu_quality.dataset.Dataset`; with ``results_engine="dask"`` the
 pupil results are left on disk as a Dask DataFrame
@@ -53,7 +54,8 @@ def load_dataset(
     :data:`~edu_quality.dataset.PARTITION_KEYS` (``results_vpr/year=2022/part-0.parquet``, as
     :func:`edu_quality.synthetic.write_region` writes with
     ``partition_by_year=True``): the values in the folder names fill the
-    columns the files lack. Results files are read two at a time.
+    columns the files lack. Results files are read two at a time, while the
+    registry is read; the registry's error, if any, is the one raised.
 
     Parameters
     ----------
@@ -139,8 +141,12 @@ def load_dataset(
     found = find_tables(folder)
 
     parts = []
-    for path in found["results"]:
-        parts += partitions(path, folder) if path.is_dir() else [(path, {}, path.name)]
+    try:
+        for path in found["results"]:
+            parts += partitions(path, folder) if path.is_dir() else [(path, {}, path.name)]
+    except DataError:
+        _registry(found, limits)  # the registry's error, if any, comes first
+        raise
     if results_engine == "dask":
         schools = _registry(found, limits)
         known = set(schools["school_id"].dropna())
