@@ -17,7 +17,9 @@ or the scheduler at ``--scheduler`` — times
 It reports each step's wall time, this process's peak resident memory (the
 pupil rows never come here) and the workers' peak memory. The same three steps
 are then run with pandas on the same folder in a new process (as
-``bench_national.py`` runs them), and the totals are compared beside the
+``bench_national.py`` runs them, with the environment from before the cluster:
+distributed's nannies leave ``OMP_NUM_THREADS=1`` and ``MALLOC_TRIM_THRESHOLD_``
+set in this process for their workers), and the totals are compared beside the
 targets: the cluster no slower than twice the pandas run, the client under
 1 GiB. The table is printed and appended to ``reports/bench_dask.md``; the
 exit status is 1 when a target is missed (``--no-pandas`` skips the pandas run
@@ -27,6 +29,7 @@ and that target).
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
@@ -71,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp) / "region"
         made = _generate(args.schools, args.pupils_scale, 2024, folder)
         print(f"Регион: {_n(args.schools)} школ, записан за {made:.0f} с", flush=True)
+        # distributed's nannies set their workers' environment (OMP_NUM_THREADS=1,
+        # MALLOC_TRIM_THRESHOLD_, …) in this process and leave it: the pandas run is
+        # started with the environment from before the cluster, as a user's would be
+        environ = dict(os.environ)
         if args.scheduler:
             client, cluster = distributed.Client(args.scheduler), None
         else:
@@ -111,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             client.close()
             if cluster is not None:
                 cluster.close()
-        pandas = None if args.no_pandas else _measure(folder)["steps"]
+        pandas = None if args.no_pandas else _measure(folder, env=environ)["steps"]
     total = sum(r[1] for r in rows)
     client_peak = max(r[2] for r in rows)
     verdicts = [

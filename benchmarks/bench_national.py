@@ -212,13 +212,15 @@ def _generate(size: int, scale: float, seed: int, folder: Path) -> float:
     return seconds
 
 
-def _measure(folder: Path) -> dict:
+def _measure(folder: Path, env: dict[str, str] | None = None) -> dict:
+    """One run of the steps on ``folder`` in a new process (its environment ``env``, or this one's)."""
     done = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", str(folder)],
         cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
