@@ -1,4 +1,7 @@
-"""Stopping a process pool at once, on Ctrl+C or an error.
+"""Pools of workers: how many threads a table is read with, and stopping a process pool.
+
+:func:`reading_threads` is the number of threads the loaders read and join
+tables with: two at most, one per core.
 
 :meth:`concurrent.futures.ProcessPoolExecutor.shutdown` lets the running
 tasks finish: a region's import would read every file a worker had begun
@@ -8,9 +11,21 @@ leaves nothing that keeps the interpreter from exiting.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor
 
-__all__ = ["stop_pool"]
+__all__ = ["reading_threads", "stop_pool"]
+
+
+def reading_threads() -> int:
+    """Threads for reading and joining tables: two, or one on a machine of one core.
+
+    Examples
+    --------
+    >>> reading_threads() in (1, 2)
+    True
+    """
+    return min(2, os.cpu_count() or 1)
 
 
 def stop_pool(pool: ProcessPoolExecutor, *, wait: float = 5.0) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._pool import reading_threads
 from ..errors import DataError, Problem
 from ..io.limits import DEFAULT_LIMITS, ReadLimits
 from ..io.load import Loaded
@@ -247,7 +248,7 @@ def load_with_dask(
         for path, partition, shown in parts
     ]
     id_errors: dict[str, tuple[list[Problem], int]] = {}
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=reading_threads()) as pool:
         later = submit_optional(pool, found, limits)
         try:
             infos = dask.compute(*inspect)

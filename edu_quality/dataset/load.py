@@ -11,7 +11,6 @@ pupil results are left on disk as a Dask DataFrame
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
@@ -22,6 +21,7 @@ import pandas as pd
 from .._checks import check_option
 from .._files import check_complete, missing_folder
 from .._memory import give_back
+from .._pool import reading_threads
 from ..errors import DataError, Problem
 from ..io.limits import DEFAULT_LIMITS, ReadLimits
 from ..io.load import Loaded, load
@@ -218,7 +218,7 @@ def _read_files(
     pupils, aggregates, every = [], [], []
     id_errors: dict[str, tuple[list[Problem], int]] = {}
     shared_in_part: list[int] = []
-    workers = min(2, os.cpu_count() or 1)
+    workers = reading_threads()
     with ExitStack() as stack:  # the first error in file order wins
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers))
         # the longest work first: the large files (two at once, one per thread, while few

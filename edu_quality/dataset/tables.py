@@ -7,7 +7,6 @@ table the folder lacks is empty, with its canonical columns (:func:`empty_table`
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
@@ -22,6 +21,7 @@ import pyarrow as pa
 from .._codes import sorted_categorical
 from .._grouping import is_dask
 from .._memory import LARGE
+from .._pool import reading_threads
 from .._russian import rows_label
 from ..schema import TableSpec, dtype_of
 from .files import OPTIONAL, table_files
@@ -288,7 +288,7 @@ def join_rows(tables: list[pd.DataFrame]) -> pd.DataFrame:
 
     names = list(first.columns)
     if sum(len(t) for t in tables) >= LARGE:
-        with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        with ThreadPoolExecutor(max_workers=reading_threads()) as pool:
             joined = list(pool.map(column, names))
     else:
         joined = [column(name) for name in names]

@@ -157,12 +157,13 @@ def _year_from_date(v: date) -> float:
 def parse(col: Column, s: pd.Series) -> tuple[pd.Series, pd.Series, str]:
     """Parse one column. Return (values, bad mask, what was expected)."""
     kind = col.kind
-    if kind in ("id", "text"):
+    if kind in ("id", "text"):  # any text is good
+        good = pd.Series(False, index=s.index)
         plain_text = _as_it_is(s)
         if plain_text is not None:
-            return plain_text, pd.Series(False, index=s.index), ""
+            return plain_text, good, ""
         t = as_text(s)
-        return t.where(~is_missing(t)).astype("str"), pd.Series(False, index=s.index), ""
+        return t.where(~is_missing(t)).astype("str"), good, ""
     if kind == "year":
         v, bad = parse_year(s)
         return v, bad, "учебный год (например, «2021-2022» или 2022)"
