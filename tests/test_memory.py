@@ -88,11 +88,11 @@ def test_large_files_are_parsed_first_on_both_threads(tmp_path, monkeypatch):
 
     monkeypatch.setattr(loading, "is_large", lambda path: path.name in large)
     monkeypatch.setattr(loading, "load_part", watched)
-    monkeypatch.setattr(loading.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(loading, "reading_threads", lambda: 2)
     ds = eq.load_dataset(folder)
     assert most["large"] == 2  # two large files at once, one per thread
     assert set(begun[: len(large)]) == large  # every large file begun before a small one
-    monkeypatch.setattr(loading.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(loading, "reading_threads", lambda: 1)
     begun.clear()
     one_by_one = eq.load_dataset(folder)
     assert begun == [p.name for p in results]  # one thread: in their order, an error at once
