@@ -104,6 +104,10 @@ def _tally(ids: np.ndarray, n_groups: int, state: np.ndarray, n_states: int) -> 
     return flat.reshape(n_groups, n_states).astype("int64", copy=False)
 
 
+#: The columns of pupil results :func:`_pupil_counts` reads, beside those it groups by.
+_PUPIL_COUNTED = ("admitted", "mark", "score")
+
+
 def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     n = len(results)
     admitted = (
@@ -227,17 +231,51 @@ def _dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
 
     Each partition is counted on its own (on the cluster, if there is one); only
     the counts per group and partition come back, and :func:`_combine_counts`
-    makes them the counts of the whole groups.
+    makes them the counts of the whole groups. Of pupil results only the
+    columns counted are asked for (``_PUPIL_COUNTED``): a dataset's
+    partitions read no others.
     """
     pupils = is_pupil_level(results)
     if not pupils:
         _check_columns(results, ["participants"], "summarize")
-    count = _pupil_counts if pupils else _aggregated_counts
+    else:
+        used = {*by, *_PUPIL_COUNTED}
+        results = results[[c for c in results.columns if c in used]]
+    count = _sent_counts if pupils else _aggregated_counts
     # the counts of a made-up non-empty partition give the dtypes (an empty one gives
     # integer sums where a real one gives floats)
     meta = count(results._meta_nonempty, by).iloc[:0]
     partials = results.map_partitions(count, by, meta=meta).compute()
+    if pupils:  # widened again, as the counts of the whole table come
+        partials = partials.astype(
+            dict.fromkeys(_SENT_NARROW, "int64") | dict.fromkeys(_COUNTS, "float64")
+        )
     return _combine_counts(partials, by, aggregated=not pupils)
+
+
+# the counts of pupil results that a partition sends in 32 bits (see _sent_counts)
+_SENT_NARROW = ("participants", "not_admitted", "score_n")
+
+
+def _sent_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """:func:`_pupil_counts` of one partition, its counts in 32 bits to be sent.
+
+    Each count of a part of fewer than 2²⁴ rows is below 2²⁴: a whole number
+    that ``int32`` and ``float32`` (the marks, which may be unknown) hold
+    exactly. A third less to send from the workers; :func:`_dask_counts`
+    widens them again. A larger part is sent as counted.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"school_id": ["1", "1"], "mark": [3, 5], "score": [9.0, 20.0]})
+    >>> c = _sent_counts(r, ["school_id"])
+    >>> str(c["participants"].dtype), str(c["n5"].dtype), c["n5"].tolist()
+    ('int32', 'float32', [1.0])
+    """
+    out = _pupil_counts(results, by)
+    if len(results) < 2**24:
+        out = out.astype(dict.fromkeys(_SENT_NARROW, "int32") | dict.fromkeys(_COUNTS, "float32"))
+    return out
 
 
 def _combine_counts(
@@ -334,12 +372,21 @@ def _combine_counts(
 
 
 def _spring_where_missing(results: pd.DataFrame | dd.DataFrame) -> pd.DataFrame | dd.DataFrame:
-    """``results`` with a missing session «весна»; a categorical session stays one."""
+    """``results`` with a missing session «весна»; a categorical session stays one.
+
+    A categorical session without a missing value is left as it is, so that a
+    Dask table gives the same categories as pandas: one whose categories hold
+    «весна» has none to add, and of one without it the session is looked at once.
+    """
     session = results["session"]
-    if not is_dask(results) and isinstance(session.dtype, pd.CategoricalDtype):
-        if not session.isna().any():
-            return results
-        spring = sorted({*session.cat.categories, SPRING})  # sorted, as compact keeps them
+    dask = is_dask(results)
+    if isinstance(session.dtype, pd.CategoricalDtype) and (not dask or session.cat.known):
+        categories = session.cat.categories
+        if not dask or SPRING not in categories:
+            missing = session.isna().any()
+            if not (missing.compute() if dask else missing):
+                return results
+        spring = sorted({*categories, SPRING})  # sorted, as compact keeps them
         return results.assign(session=session.cat.set_categories(spring).fillna(SPRING))
     return results.assign(session=session.astype("object").fillna(SPRING).astype("str"))
 

@@ -354,6 +354,40 @@ def test_load_dataset_errors_with_dask(dask_client, small_region, tmp_path):
     table.to_parquet(path)
     (pandas_error, dask_error) = errors(bad)
     assert dask_error == pandas_error and "«99999» не найдена" in dask_error[1]
+    earlier = sorted((bad / "results_vpr").rglob("*.parquet"))[0]  # the first file named
+    pd.read_parquet(earlier).assign(school_id="88888").to_parquet(earlier)
+    (pandas_error, dask_error) = errors(bad)
+    assert (
+        dask_error == pandas_error
+        and dask_error[0] == f"results_vpr/{earlier.parent.name}/{earlier.name}"
+    )
+    assert "«88888» не найдена" in dask_error[1] and "99999" not in dask_error[1]
+    # counts per school naming a school missing from the registry
+    counts = tmp_path / "counts"
+    shutil.copytree(folder, counts)
+    pd.DataFrame(
+        {
+            "year": [2019, 2019],
+            "assessment": "ВПР",
+            "subject": "Математика",
+            "grade": 5,
+            "school_id": [small_region.schools["school_id"].iloc[0], "77777"],
+            "participants": 20,
+            "n2": 2,
+            "n3": 8,
+            "n4": 6,
+            "n5": 4,
+        }
+    ).to_csv(counts / "results_counts.csv", index=False)
+    (pandas_error, dask_error) = errors(counts)
+    assert dask_error == pandas_error and "«77777» не найдена" in dask_error[1]
+    # the registry's error comes before the results' (read while the workers read them)
+    broken = tmp_path / "broken"
+    shutil.copytree(bad, broken)
+    registry = pd.read_parquet(broken / "schools.parquet")
+    pd.concat([registry, registry.iloc[:1]]).to_parquet(broken / "schools.parquet")
+    (pandas_error, dask_error) = errors(broken)
+    assert dask_error == pandas_error and dask_error[0] == "schools.parquet"
     # the same results in two folders: found, and named by file, row and column
     twice = tmp_path / "twice"
     shutil.copytree(folder, twice)
@@ -394,9 +428,98 @@ def test_a_changed_file_whose_numbers_the_partition_cannot_hold(small_region, tm
     with pytest.raises(eq.DataError) as info:
         ds.results.compute(scheduler="synchronous")
     assert "year=" in info.value.file
-    assert "изменён после загрузки набора: значения столбца «Класс» от 204 до 208" in str(
+    assert "изменён после загрузки набора: в столбце «Класс» значения от 204 до 208" in str(
         info.value
     )
+
+
+def _spy_columns(monkeypatch) -> list:
+    """The ``columns`` each read of a Dask partition asks for (in this process)."""
+    import edu_quality.dataset.dask_loader as loader
+
+    asked = []
+    real = loader.read_part
+    monkeypatch.setattr(
+        loader, "read_part", lambda *a, **k: asked.append(k.get("columns")) or real(*a, **k)
+    )
+    return asked
+
+
+def test_summarize_reads_only_the_counted_columns(small_region, tmp_path, monkeypatch):
+    """Counting the marks reads neither the pupil codes nor the columns nobody groups by."""
+    write_region(small_region, tmp_path, format="parquet", partition_by_year=True)
+    ds = eq.load_dataset(tmp_path, results_engine="dask")
+    asked = _spy_columns(monkeypatch)
+    with dask.config.set(scheduler="synchronous"):
+        got = summarize(ds.results)
+    assert len(asked) == ds.results.npartitions
+    used = {*DEFAULT_BY, "session", "unreliable", "admitted", "mark", "score"}
+    assert all(a is not None and set(a) <= used and "mark" in a for a in asked)
+    assert_same_summary(got, summarize(eq.load_dataset(tmp_path).results))
+
+
+def test_a_file_whose_whole_reading_dropped_empty_rows_is_read_whole(
+    small_region, tmp_path, monkeypatch
+):
+    """A row empty in every column was dropped at loading: a part of its columns cannot tell
+    it from a row with values in the others, so the file is read whole again."""
+    write_region(small_region, tmp_path, format="parquet", partition_by_year=True)
+    path = sorted((tmp_path / "results_vpr").rglob("*.parquet"))[0]
+    table = pd.read_parquet(path)
+    empty = pd.DataFrame({c: [None] for c in table.columns}).astype(
+        {c: "float64" for c in table.columns if table[c].dtype.kind in "iuf"}
+    )
+    pd.concat([table.iloc[:5], empty, table.iloc[5:]], ignore_index=True).to_parquet(path)
+    local = eq.load_dataset(tmp_path)
+    assert len(local.results) == len(small_region.results_vpr) + sum(
+        len(getattr(small_region, f"results_{k}")) for k in ("oge", "ege", "kdr")
+    )
+    ds = eq.load_dataset(tmp_path, results_engine="dask")
+    asked = _spy_columns(monkeypatch)
+    with dask.config.set(scheduler="synchronous"):
+        got = summarize(ds.results)
+    assert asked.count(None) == 1  # that file, again with every column
+    assert_same_summary(got, summarize(local.results))
+
+
+def test_a_changed_file_with_a_text_the_dataset_did_not_have(small_region, tmp_path):
+    """A text of a changed file outside the partition's categories is refused, not lost."""
+    write_region(small_region, tmp_path, format="parquet", partition_by_year=True)
+    ds = eq.load_dataset(tmp_path, results_engine="dask")
+    path = sorted((tmp_path / "results_vpr").rglob("*.parquet"))[0]
+    table = pd.read_parquet(path)
+    table.loc[table.index[:3], "subject"] = "Астрономия"
+    table.to_parquet(path)
+    with pytest.raises(eq.DataError) as info:
+        ds.results.compute(scheduler="synchronous")
+    assert "year=" in info.value.file
+    assert "в столбце «Предмет» значения, которых не было при загрузке" in str(info.value)
+
+
+def test_autumn_sessions_summarised_on_dask_as_with_pandas(small_region, tmp_path):
+    """A categorical session keeps its categories on Dask as with pandas, «весна» among them
+    or not."""
+    region = dataclasses.replace(
+        small_region,
+        results_vpr=small_region.results_vpr.assign(
+            session=np.where(small_region.results_vpr["grade"] == 4, "осень", "весна")
+        ),
+    )
+    write_region(region, tmp_path, format="parquet", partition_by_year=True)
+    local = eq.load_dataset(tmp_path)
+    assert set(local.results["session"].cat.categories) == {"весна", "осень"}
+    got = summarize(eq.load_dataset(tmp_path, results_engine="dask").results)
+    assert_same_summary(got, summarize(local.results))
+    assert isinstance(got["session"].dtype, pd.CategoricalDtype)
+    # every session autumn, one missing: «весна» added to the categories as pandas adds it
+    autumn = local.results[local.results["session"] == "осень"].copy()
+    autumn["session"] = autumn["session"].cat.remove_unused_categories()
+    autumn.loc[autumn.index[0], "session"] = None
+    autumn.attrs = dict(local.results.attrs)
+    assert_same_summary(summarize(to_dask(autumn, 3)), summarize(autumn))
+    whole = autumn.dropna(subset=["session"])
+    whole.attrs = dict(local.results.attrs)
+    assert_same_summary(summarize(to_dask(whole, 3)), summarize(whole))
 
 
 def test_shared_works_across_files_with_dask(dask_client, small_region, tmp_path):

@@ -12,6 +12,7 @@ Dask itself is imported only when such a dataset is loaded.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -34,13 +35,15 @@ from .checks import (
     school_works,
     works_apart,
 )
-from .ids import ids_in_several_schools
+from .ids import check_ids, ids_in_several_schools
 from .read import load_part, optional_tables, read_part, submit_optional
 from .tables import (
     Dataset,
+    compact,
     dataset_notes,
     empty_table,
     holds,
+    same_dtype,
     smallest_integer,
     union_of_categories,
     value_range,
@@ -76,21 +79,19 @@ def _inspect_part(
     partition: dict[str, str],
     shown: str,
     pseudonymize_ids: bool | str,
-    known: frozenset[str],
     limits: ReadLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """Read one results file on a worker and return what the checks need of it.
 
     Everything :func:`~edu_quality.dataset.load_dataset` checks file by file, and small summaries for
-    the checks across files; the whole table only for aggregated results (one row
-    per school and work). An error is returned, not raised, so that the caller
-    reports the first one in file order.
+    the checks across files — its distinct school codes among them, checked
+    against the registry by the caller; the whole table only for aggregated
+    results (one row per school and work). An error is returned, not raised, so
+    that the caller reports the first one in file order.
     """
     try:
         signature = _signature(path)  # before reading: a file written meanwhile differs
-        loaded, id_errors, cells, shared = load_part(
-            path, partition, shown, pseudonymize_ids, set(known), limits
-        )
+        loaded, _, cells, shared = load_part(path, partition, shown, pseudonymize_ids, None, limits)
     except DataError as err:
         return {"error": (err.file, err.problems, err.total)}
     except Exception as err:  # noqa: BLE001 - raised by the caller, in file order
@@ -98,7 +99,6 @@ def _inspect_part(
     table = loaded.table
     info: dict[str, Any] = {
         "pupils": loaded.spec is RESULTS_PUPILS,
-        "id_errors": id_errors,
         "cells": cells,
         "checked": path.suffix.lower() in (".csv", ".parquet"),
         "shown": shown,
@@ -131,6 +131,17 @@ def _inspect_part(
     else:
         info["loaded"] = loaded
     return info
+
+
+def _missing_schools(
+    part: tuple[Path, dict[str, str], str],
+    pseudonymize_ids: bool | str,
+    known: frozenset[str],
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> tuple[list[Problem], int]:
+    """On a worker: the rows of a results file naming schools missing from the registry."""
+    path, partition, shown = part
+    return load_part(path, partition, shown, pseudonymize_ids, set(known), limits)[1]
 
 
 def _check_together(
@@ -182,58 +193,87 @@ def _pupil_partition(
     part: tuple[Path, dict[str, str], str],
     offset: int,
     signature: tuple[int, int, int],
+    rows: int,
     pseudonymize_ids: bool | str,
     meta: pd.DataFrame,
     limits: ReadLimits = DEFAULT_LIMITS,
+    columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """One partition of the Dask results: one file, read on a worker as the pandas loader does.
 
     Its index continues the previous files' (``offset``), as in the pandas
     loader's concatenation. A file unchanged since it was loaded (``signature``,
-    :func:`_signature`) is parsed without its checks again; a changed one is
-    checked as at loading.
+    :func:`_signature`) is parsed without its checks again, and of a Parquet
+    file only the ``columns`` a computation asks for are read (Dask passes them:
+    counting the marks reads no pupil codes) — unless that reading gives other
+    than the ``rows`` the whole file gave (empty rows it dropped); a changed file
+    is checked as at loading.
     """
     path, partition, shown = part
-    error = None
+    wanted = list(meta.columns) if columns is None else list(columns)
     try:
         unchanged = _signature(path) == signature
     except OSError:
         unchanged = False  # the reader says what is wrong
-    try:
-        table = read_part(
-            path, partition, shown, pseudonymize_ids, limits, checks=not unchanged
+
+    def read(**options: Any) -> pd.DataFrame:
+        return read_part(
+            path, partition, shown, pseudonymize_ids, limits, categorical=True, **options
         ).table
+
+    error = table = None
+    try:
+        if unchanged and columns is not None:
+            table = read(checks=False, columns=wanted)
+            if len(table) != rows:  # the whole file's reading dropped empty rows
+                table = None
+        if table is None:
+            table = read(checks=not unchanged)
     except DataError as err:  # e.g. the file was changed since the dataset was loaded
         error = DataError(err.file, err.problems, total=err.total)
     if error is not None:  # raised here, without the reader's exceptions as its context
         raise error
+    table = compact(table.reindex(columns=wanted), RESULTS_PUPILS)
     for name in RESULTS_PUPILS.narrow:  # a file changed since: its numbers may not fit
-        if name in table.columns and name in meta.columns:
+        if name in wanted:
             low, high = value_range(table[name])
             if not holds(meta[name].dtype, low, high):
-                raise DataError(
-                    shown,
-                    f"файл изменён после загрузки набора: значения столбца "
-                    f"«{RESULTS_PUPILS.column(name).label}» от {low} до {high} — "
-                    "загрузите набор заново",
-                )
-    if list(table.columns) != list(meta.columns) or not table.dtypes.equals(meta.dtypes):
-        table = table.reindex(columns=meta.columns).astype(meta.dtypes.to_dict())
+                raise _changed(shown, name, f"значения от {low} до {high}")
+    dtypes = {c: meta[c].dtype for c in wanted if not same_dtype(table[c].dtype, meta[c].dtype)}
+    for name, dtype in dtypes.items():  # a text of a changed file the categories lack
+        if isinstance(dtype, pd.CategoricalDtype):
+            lacking = np.flatnonzero(~table[name].cat.categories.isin(dtype.categories))
+            if len(lacking) and np.isin(table[name].cat.codes.to_numpy(), lacking).any():
+                raise _changed(shown, name, "значения, которых не было при загрузке")
+    if dtypes:
+        table = table.astype(dtypes)
     table.index = pd.RangeIndex(offset, offset + len(table))
     table.attrs = dict(meta.attrs)
     return table
 
 
+def _changed(shown: str, name: str, what: str) -> DataError:
+    """The error of a file changed since the dataset was loaded, in column ``name``."""
+    return DataError(
+        shown,
+        f"файл изменён после загрузки набора: в столбце "
+        f"«{RESULTS_PUPILS.column(name).label}» {what} — загрузите набор заново",
+    )
+
+
 def load_with_dask(
     folder: Path,
     found: dict[str, list[Path]],
-    schools: pd.DataFrame,
-    known: set[str],
+    registry: Callable[[], pd.DataFrame],
     parts: list[tuple[Path, dict[str, str], str]],
     pseudonymize_ids: bool | str | None,
     limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Dataset:
-    """:func:`~edu_quality.dataset.load_dataset` with ``results_engine="dask"`` (after the registry is read)."""
+    """:func:`~edu_quality.dataset.load_dataset` with ``results_engine="dask"``.
+
+    The workers read the results files while ``registry`` (which reads the
+    registry of schools) runs here; its error, if any, is the one raised.
+    """
     try:
         import dask
         import dask.dataframe as dd
@@ -242,28 +282,40 @@ def load_with_dask(
             "для results_engine='dask' нужен пакет dask[dataframe]: pip install 'edu_quality[dask]'"
         ) from exc
     key = _key_for_workers(pseudonymize_ids)
-    registry = dask.delayed(frozenset(known), pure=True)
     inspect = [
-        dask.delayed(_inspect_part, pure=False)(path, partition, shown, key, registry, limits)
+        dask.delayed(_inspect_part, pure=False)(path, partition, shown, key, limits)
         for path, partition, shown in parts
     ]
-    id_errors: dict[str, tuple[list[Problem], int]] = {}
-    with ThreadPoolExecutor(max_workers=reading_threads()) as pool:
+    id_errors: dict[str, tuple[list[Problem], int]] = {}  # of the optional tables
+    # one thread waits for the workers, the others read the optional tables
+    with ThreadPoolExecutor(max_workers=reading_threads() + 1) as pool:
+        checking = pool.submit(dask.compute, *inspect)
         later = submit_optional(pool, found, limits)
         try:
-            infos = dask.compute(*inspect)
+            schools = registry()
+            known = set(schools["school_id"].dropna())
+            infos = checking.result()
             for info in infos:  # the first error in file order wins
                 if "error" in info:
                     file, problems, total = info["error"]
                     raise DataError(file, problems, total=total)
                 if "exception" in info:
                     raise info["exception"]
-                id_errors[info["shown"]] = info["id_errors"]
             optional = optional_tables(found, later, known, id_errors)
         except BaseException:
             for future in later.values():
                 future.cancel()
             raise
+    for part, info in zip(parts, infos, strict=True):  # schools missing from the registry
+        if not info["pupils"]:
+            problems, total = check_ids(info["loaded"], known)
+        elif set(info["values"]["school_id"]) - known:  # their rows, read again on a worker
+            task = dask.delayed(_missing_schools, pure=False)(part, key, frozenset(known), limits)
+            problems, total = dask.compute(task)[0]
+        else:
+            continue
+        if problems:
+            raise DataError(info["shown"], problems, total=total)
     for file, (problems, total) in id_errors.items():
         if problems:
             raise DataError(file, problems, total=total)
@@ -348,6 +400,7 @@ def load_with_dask(
                 [part for part, _ in pupils],
                 offsets,
                 [info["signature"] for _, info in pupils],
+                rows,
                 args=(key, meta, limits),
                 meta=meta,
                 label="results",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -148,9 +149,8 @@ def load_dataset(
         _registry(found, limits)  # the registry's error, if any, comes first
         raise
     if results_engine == "dask":
-        schools = _registry(found, limits)
-        known = set(schools["school_id"].dropna())
-        dataset = load_with_dask(folder, found, schools, known, parts, pseudonymize_ids, limits)
+        registry = partial(_registry, found, limits)
+        dataset = load_with_dask(folder, found, registry, parts, pseudonymize_ids, limits)
         give_back()  # what the workers sent for the checks, freed with the loader's locals
         return dataset
     schools, pupils, aggregates, every, id_errors, shared_in_part, optional = _read_files(

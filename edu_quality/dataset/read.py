@@ -9,6 +9,7 @@ where the folder has none (:func:`optional_tables`).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -84,11 +85,13 @@ def read_part(
     limits: ReadLimits = DEFAULT_LIMITS,
     checks: bool = True,
     categorical: bool = False,
+    columns: Collection[str] | None = None,
 ) -> Loaded:
     """Read one results file, named ``shown`` in messages (see :func:`load_part`).
 
     ``checks`` False: read again, unchanged since it was checked; ``categorical``
-    True: its texts held as a Parquet dictionary come as categoricals
+    True: its texts held as a Parquet dictionary come as categoricals;
+    ``columns``: only these columns of pupil results read again
     (:func:`~edu_quality.io.results.load_results`).
     """
     fill: dict[str, str] = {}
@@ -108,6 +111,7 @@ def read_part(
             limits=limits,
             checks=checks,
             categorical=categorical,
+            columns=columns,
             **fill,
         )
     except DataError as err:

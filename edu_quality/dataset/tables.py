@@ -38,6 +38,7 @@ __all__ = [
     "in_one_piece",
     "join_rows",
     "same_categories",
+    "same_dtype",
     "smallest_integer",
     "union_of_categories",
     "value_range",
@@ -277,7 +278,7 @@ def join_rows(tables: list[pd.DataFrame]) -> pd.DataFrame:
     alike = first.columns.is_unique and all(
         t.columns.equals(first.columns)
         and t.columns.names == first.columns.names
-        and all(map(_same_dtype, t.dtypes, first.dtypes))
+        and all(map(same_dtype, t.dtypes, first.dtypes))
         for t in tables[1:]
     )
     if len(tables) < 2 or not alike or not len(first.columns):
@@ -299,8 +300,14 @@ def join_rows(tables: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
-def _same_dtype(a: object, b: object) -> bool:
-    """Whether two dtypes are one: a categorical's categories in the same order too."""
+def same_dtype(a: object, b: object) -> bool:
+    """Whether two dtypes are one: a categorical's categories in the same order too.
+
+    Examples
+    --------
+    >>> same_dtype(pd.CategoricalDtype(["а", "б"]), pd.CategoricalDtype(["б", "а"]))
+    False
+    """
     if isinstance(a, pd.CategoricalDtype) and isinstance(b, pd.CategoricalDtype):
         return a.ordered == b.ordered and a.categories.equals(b.categories)
     return a == b and type(a) is type(b)

@@ -11,7 +11,7 @@ Columns of pupil names are never read; the headers not used are listed in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +32,7 @@ from ..schema import (
 )
 from .cells import as_text, cast, parse, parse_distinct
 from .checks import cell_problems, layout_problems, problem_cells, validate
+from .grid import Raw
 from .limits import ReadLimits
 from .raw import read_raw
 
@@ -59,6 +60,7 @@ def load(
     limits: ReadLimits | None = None,
     checks: bool = True,
     categorical: bool = False,
+    columns: Collection[str] | None = None,
 ) -> Loaded:
     """Read, map, parse and validate one file against the best-fitting spec.
 
@@ -72,8 +74,15 @@ def load(
     ``compact`` of :mod:`edu_quality.dataset` holds it (a column parsed cell by
     cell, or filled with its default, comes as text: ``compact`` makes it so);
     otherwise every text column comes as text.
+
+    ``columns`` (with ``checks`` False): only these canonical columns are parsed
+    and returned; of a Parquet file only they are read, and its empty rows are
+    kept (:func:`~.raw.read_raw`).
     """
-    raw = read_raw(path, sheet, specs, limits)
+    if columns is not None and checks:
+        raise ValueError("columns: only for a file read again without its checks")
+    wanted = None if columns is None else set(columns)
+    raw = read_raw(path, sheet, specs, limits, columns)
     file = raw.file
     typed = Path(path).suffix.lower() == ".parquet"
     fill = {k: v for k, v in (fill or {}).items() if v is not None}
@@ -84,22 +93,10 @@ def load(
         key=lambda sm: (sum(n in set(sm[1].values()) for n in sm[0].required), len(sm[1])),
     )[0]
     mapping = match_columns(raw.headers, spec, keep_names=spec is SCHOOLS, keys=keys)
-    present = set(mapping.values())
-    missing = [
-        c for c in spec.columns if c.required and c.name not in present and c.name not in fill
-    ]
-    if missing:
-        problems = [
-            Problem(
-                int(raw.rows[0]) - 1 if len(raw.rows) else None,
-                c.label,
-                f"нет обязательного столбца «{c.label}» (подходят заголовки: "
-                + ", ".join(f"«{a}»" for a in (c.label, *c.aliases[:3]))
-                + ")",
-            )
-            for c in missing
-        ]
-        raise DataError(file, problems)
+    if wanted is not None:
+        mapping = {pos: name for pos, name in mapping.items() if name in wanted}
+        fill = {k: v for k, v in fill.items() if k in wanted}
+    _check_required(raw, spec, {*mapping.values(), *fill}, wanted)
 
     used = _used_columns(raw.headers, keys, mapping, spec, extra)
     layout = layout_problems(raw, used, spec) if checks else []
@@ -115,7 +112,7 @@ def load(
         name = mapping.get(pos)
         if name is not None:
             col = spec.column(name)
-        elif extra is not None and not is_name_header(header):
+        elif extra is not None and wanted is None and not is_name_header(header):
             xname = extra(header)
             if xname is None or xname in columns:
                 continue
@@ -156,7 +153,8 @@ def load(
     ordered = [c for c in spec.columns if c.name in columns] + extras
     parsed = {c.name: _own(cast(c, columns[c.name])) for c in ordered}
     table = pd.DataFrame(parsed, index=pd.RangeIndex(n), copy=False)
-    for i, col in enumerate(spec.columns):  # a default («весна») where absent or empty:
+    kept = [c for c in spec.columns if wanted is None or c.name in wanted]
+    for i, col in enumerate(kept):  # a default («весна») where absent or empty:
         if col.default is not None:  # filled before the checks, as it may be part of a key
             if col.name not in table.columns:
                 values = _one_value(col.default, table.index, dtype_of(col))
@@ -173,7 +171,7 @@ def load(
             extra_kind="share" if extras else None,
             typed=typed,
         )
-    for i, col in enumerate(spec.columns):  # every canonical column, empty when absent
+    for i, col in enumerate(kept):  # every canonical column, empty when absent
         if col.name not in table.columns:
             table.insert(
                 min(i, table.shape[1]), col.name, _one_value(None, table.index, dtype_of(col))
@@ -183,6 +181,30 @@ def load(
         h for pos, h in enumerate(raw.headers) if h and pos not in used
     ]
     return Loaded(table, raw.rows, headers, file, spec)
+
+
+def _check_required(raw: Raw, spec: TableSpec, present: set[str], wanted: set[str] | None) -> None:
+    """Refuse a file without a required column of ``spec`` (of ``wanted``, if given).
+
+    ``present`` are the columns its headers name or the caller fills.
+    """
+    missing = [
+        c
+        for c in spec.columns
+        if c.required and c.name not in present and (wanted is None or c.name in wanted)
+    ]
+    if missing:
+        problems = [
+            Problem(
+                int(raw.rows[0]) - 1 if len(raw.rows) else None,
+                c.label,
+                f"нет обязательного столбца «{c.label}» (подходят заголовки: "
+                + ", ".join(f"«{a}»" for a in (c.label, *c.aliases[:3]))
+                + ")",
+            )
+            for c in missing
+        ]
+        raise DataError(raw.file, problems)
 
 
 def _used_columns(

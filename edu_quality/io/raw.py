@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io as _io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -161,12 +161,21 @@ def _read_csv(path: Path, file: str, score: Callable, expected: str, limits: Rea
     return Raw(file, headers, data, rows, header_row=h + 1)
 
 
-def _read_parquet(path: Path, file: str, limits: ReadLimits, specs: Sequence[TableSpec]) -> Raw:
+def _read_parquet(
+    path: Path,
+    file: str,
+    limits: ReadLimits,
+    specs: Sequence[TableSpec],
+    columns: Collection[str] | None = None,
+) -> Raw:
     """The grid of a Parquet file, typed as stored; its header is its column names.
 
     The rows and columns its footer declares are checked against ``limits``
     before any row is read. The text columns that a table of ``specs`` keeps as
     categoricals (:func:`dictionary_columns`) are read as categoricals.
+    ``columns`` (canonical names): only the file's columns that name one of them
+    in one of ``specs`` are read (all of them where none does, or where two
+    columns share a name).
     """
     import pyarrow.parquet as pq
 
@@ -186,8 +195,11 @@ def _read_parquet(path: Path, file: str, limits: ReadLimits, specs: Sequence[Tab
             "(ReadLimits.max_cells)",
         )
     as_categories = dictionary_columns(schema, specs)
+    chosen = None if columns is None else _columns_naming(schema.names, specs, columns)
+    if chosen is not None:
+        as_categories = [name for name in as_categories if name in chosen]
     try:
-        data = pd.read_parquet(path, read_dictionary=as_categories)
+        data = pd.read_parquet(path, columns=chosen, read_dictionary=as_categories)
         # a column without a value has no categories, nor their dtype: read as text, as it is
         empty = [
             name
@@ -204,6 +216,34 @@ def _read_parquet(path: Path, file: str, limits: ReadLimits, specs: Sequence[Tab
     headers = [str(c) for c in data.columns]
     data.columns = range(len(headers))
     return Raw(file, headers, data.reset_index(drop=True), np.arange(2, 2 + len(data)))
+
+
+def _columns_naming(
+    names: list[str], specs: Sequence[TableSpec], columns: Collection[str]
+) -> list[str] | None:
+    """The file's columns (``names``) that name one of ``columns`` in one of ``specs``.
+
+    None (every column) where none does, or where two columns share a name.
+
+    Examples
+    --------
+    >>> from edu_quality.schema import RESULTS_PUPILS
+    >>> _columns_naming(["Предмет", "Код участника", "Отметка"], [RESULTS_PUPILS], ["mark"])
+    ['Отметка']
+    """
+    names = [str(n) for n in names]
+    if len(set(names)) < len(names):
+        return None
+    wanted = set(columns)
+    chosen = sorted(
+        {
+            pos
+            for spec in specs
+            for pos, name in match_columns(names, spec).items()
+            if name in wanted
+        }
+    )
+    return [names[pos] for pos in chosen] or None
 
 
 # A Parquet file of a national region holds millions of rows, and the text columns its table
@@ -286,6 +326,7 @@ def read_raw(
     sheet: str | int | None,
     specs: Sequence[TableSpec],
     limits: ReadLimits | None = None,
+    columns: Collection[str] | None = None,
 ) -> Raw:
     """The grid of the table in ``path`` whose header names most columns of one of ``specs``.
 
@@ -293,6 +334,12 @@ def read_raw(
     sheet with the table); ``limits`` bound what is read
     (:class:`~.limits.ReadLimits`, by default :data:`~.limits.DEFAULT_LIMITS`).
     Fully empty rows are dropped.
+
+    ``columns`` (canonical names): of a Parquet file, only the columns naming
+    one of them are read (:func:`_read_parquet`), and no row is dropped — a row
+    is empty only across every column, and the others are not read. The caller
+    compares the number of rows with that of the whole file's reading. Other
+    files are read whole.
     """
     path = Path(path)
     file = _display_name(path)
@@ -312,7 +359,9 @@ def read_raw(
     elif suffix in (".xlsx", ".xlsm"):
         raw = read_xlsx(path, file, sheet, score, expected, limits)
     elif suffix == ".parquet":
-        raw = _read_parquet(path, file, limits, specs)
+        raw = _read_parquet(path, file, limits, specs, columns)
+        if columns is not None:
+            return raw
     elif suffix == ".xls":
         raise DataError(file, "старый формат .xls не поддерживается: сохраните файл как .xlsx")
     else:

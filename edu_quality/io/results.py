@@ -9,6 +9,7 @@ numbers and headers the table came from, for :class:`edu_quality.Dataset`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -130,13 +131,16 @@ def load_results(
     limits: ReadLimits | None = None,
     checks: bool = True,
     categorical: bool = False,
+    columns: Collection[str] | None = None,
 ) -> Loaded:
     """:func:`read_results`, with the row numbers and headers the table came from.
 
     ``checks`` False: a file read and accepted before, unchanged since
     (:func:`~edu_quality.io.load.load`); its pupil codes are not checked again.
     ``categorical`` True: the text a Parquet file holds as a dictionary comes as
-    categoricals (:func:`~edu_quality.io.load.load`).
+    categoricals (:func:`~edu_quality.io.load.load`). ``columns``: only these
+    columns of a file of pupil results read before (``checks`` False; see
+    :func:`~edu_quality.io.load.load`).
     """
     from ..fisoko import sniff_vpr  # on first use: importing the readers does not load fisoko
 
@@ -157,18 +161,19 @@ def load_results(
     fill = {"assessment": assessment, "year": year, "subject": subject, "grade": grade}
     loaded = load(
         path,
-        [RESULTS_PUPILS, RESULTS_AGGREGATED],
+        [RESULTS_PUPILS] if columns is not None else [RESULTS_PUPILS, RESULTS_AGGREGATED],
         sheet=sheet,
         fill=fill,
         limits=limits,
         checks=checks,
         categorical=categorical,
+        columns=columns,
     )
     table = loaded.table
     if loaded.spec is RESULTS_PUPILS:
         if checks:
             refuse_names_as_ids(loaded)
-        key = key_for(pseudonymize_ids, loaded.file)
+        key = key_for(pseudonymize_ids, loaded.file) if "pupil_id" in table.columns else None
         if key is not None:
             table["pupil_id"] = pseudonymize(table["pupil_id"], key)
     table.attrs["kind"] = "pupils" if loaded.spec is RESULTS_PUPILS else "aggregated"
