@@ -381,6 +381,20 @@ def test_load_dataset_errors_with_dask(dask_client, small_region, tmp_path):
     ).to_csv(counts / "results_counts.csv", index=False)
     (pandas_error, dask_error) = errors(counts)
     assert dask_error == pandas_error and "«77777» не найдена" in dask_error[1]
+    # a school's work both per pupil and as counts: refused, as it would be counted twice
+    work = small_region.results_vpr.iloc[[0]][["year", "assessment", "subject", "grade"]]
+    twice_counted = work.assign(
+        school_id=small_region.results_vpr["school_id"].iloc[0],
+        participants=20,
+        n2=2,
+        n3=8,
+        n4=6,
+        n5=4,
+    )
+    twice_counted.to_csv(counts / "results_counts.csv", index=False)
+    (pandas_error, dask_error) = errors(counts)
+    assert dask_error == pandas_error and "посчитаны дважды" in dask_error[1]
+    assert dask_error[0] == "results_counts.csv"
     # the registry's error comes before the results' (read while the workers read them)
     broken = tmp_path / "broken"
     shutil.copytree(bad, broken)

@@ -27,12 +27,13 @@ from ..io.load import Loaded
 from ..privacy import KEY_VARIABLE
 from ..schema import RESULTS_AGGREGATED, RESULTS_PUPILS
 from .checks import (
+    SCHOOL_WORK,
     all_works,
     check_counted_twice,
     check_repeated,
     concat_parts,
     connected,
-    school_works,
+    distinct_school_works,
     works_apart,
 )
 from .ids import check_ids, ids_in_several_schools
@@ -119,18 +120,29 @@ def _inspect_part(
             },
             # the whole numbers' ranges: their dtypes in every partition
             ranges={c: value_range(table[c]) for c in RESULTS_PUPILS.narrow if c in table.columns},
-            # the schools' works, for check_counted_twice
-            per_school=Loaded(
-                school_works(table).drop_duplicates(),
-                np.empty(0, dtype=np.int64),
-                {},
-                loaded.file,
-                RESULTS_PUPILS,
-            ),
         )
     else:
         info["loaded"] = loaded
     return info
+
+
+def _school_works_of(
+    part: tuple[Path, dict[str, str], str],
+    signature: tuple[int, int, int],
+    rows: int,
+    pseudonymize_ids: bool | str,
+    meta: pd.DataFrame,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> pd.DataFrame:
+    """On a worker: the distinct works of each school in a pupil file, for :func:`~.checks.check_counted_twice`.
+
+    Read again (:func:`_pupil_partition`, its key columns alone): only a
+    dataset that also has counts per school needs them.
+    """
+    table = _pupil_partition(
+        part, 0, signature, rows, pseudonymize_ids, meta, limits, columns=list(SCHOOL_WORK)
+    )
+    return distinct_school_works(table)
 
 
 def _missing_schools(
@@ -261,6 +273,34 @@ def _changed(shown: str, name: str, what: str) -> DataError:
     )
 
 
+def _results_meta(infos: list[dict[str, Any]]) -> pd.DataFrame:
+    """The empty table of the Dask results: the columns and dtypes every partition has.
+
+    Compact as the pandas loader's results (``infos`` of :func:`_inspect_part`
+    of the pupil files): the same categories in every partition, the whole
+    numbers as narrow as all files allow.
+    """
+    heads = [info["head"] for info in infos]
+    meta = heads[0] if len(heads) == 1 else pd.concat(heads, ignore_index=True)
+    meta.attrs = {"kind": heads[0].attrs.get("kind")}
+    return meta.astype(
+        {
+            c: union_of_categories(i["values"][c] for i in infos)
+            for c in RESULTS_PUPILS.compact
+            if c in meta.columns
+        }
+        | {
+            c: smallest_integer(
+                meta[c].dtype,
+                min(i["ranges"][c][0] for i in infos),
+                max(i["ranges"][c][1] for i in infos),
+            )
+            for c in RESULTS_PUPILS.narrow
+            if c in meta.columns
+        }
+    )
+
+
 def load_with_dask(
     folder: Path,
     found: dict[str, list[Path]],
@@ -362,9 +402,23 @@ def load_with_dask(
     except DataError:
         check_repeated([info["loaded"] for _, info in counted])
         raise
-    check_counted_twice(
-        [info["per_school"] if info["pupils"] else info["loaded"] for info in infos]
-    )
+    meta = _results_meta([info for _, info in pupils]) if pupils else None
+    if pupils and counted:  # a school's work per pupil and as counts: the pupils' works
+        per_school = dask.compute(
+            *[
+                dask.delayed(_school_works_of, pure=False)(
+                    part, info["signature"], info["rows"], key, meta, limits
+                )
+                for part, info in pupils
+            ]
+        )
+        check_counted_twice(
+            [
+                Loaded(table, np.empty(0, dtype=np.int64), {}, part[2], RESULTS_PUPILS)
+                for (part, _), table in zip(pupils, per_school, strict=True)
+            ]
+            + [info["loaded"] for _, info in counted]
+        )
 
     result_years = {y for _, info in pupils for y in info["years"]} | set(
         aggregated["year"].unique().tolist()
@@ -373,26 +427,6 @@ def load_with_dask(
 
     with dask.config.set({"dataframe.convert-string": False}):  # keep pandas' own dtypes
         if pupils:
-            heads = [info["head"] for _, info in pupils]
-            meta = heads[0] if len(heads) == 1 else pd.concat(heads, ignore_index=True)
-            meta.attrs = {"kind": heads[0].attrs.get("kind")}
-            # compact as the pandas loader's results: the same categories in every partition
-            meta = meta.astype(
-                {
-                    c: union_of_categories(i["values"][c] for _, i in pupils)
-                    for c in RESULTS_PUPILS.compact
-                    if c in meta.columns
-                }
-                | {
-                    c: smallest_integer(
-                        meta[c].dtype,
-                        min(i["ranges"][c][0] for _, i in pupils),
-                        max(i["ranges"][c][1] for _, i in pupils),
-                    )
-                    for c in RESULTS_PUPILS.narrow
-                    if c in meta.columns
-                }
-            )
             rows = [info["rows"] for _, info in pupils]
             offsets = np.concatenate([[0], np.cumsum(rows)[:-1]]).astype(int).tolist()
             results = dd.from_map(

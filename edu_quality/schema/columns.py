@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from numbers import Integral, Real
+from typing import Any, SupportsIndex
 
 __all__ = ["Column", "TableSpec", "dtype_of", "normalize_header"]
 
@@ -90,6 +91,26 @@ class TableSpec:
     extra: bool = False  # whether unknown columns are kept (as text)
     compact: tuple[str, ...] = ()
     narrow: tuple[str, ...] = ()
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        """Pickled by name when it is one of :data:`~edu_quality.schema.TABLES`.
+
+        The readers and checks tell tables apart by identity (``spec is
+        RESULTS_PUPILS``): a table read on a Dask worker and sent back keeps it.
+
+        Examples
+        --------
+        >>> import pickle
+        >>> from edu_quality.schema import RESULTS_PUPILS
+        >>> pickle.loads(pickle.dumps(RESULTS_PUPILS)) is RESULTS_PUPILS
+        True
+        """
+        from .tables import TABLES
+
+        for key, spec in TABLES.items():
+            if spec is self:
+                return (_table_named, (key,))
+        return super().__reduce_ex__(protocol)
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``."""
@@ -214,3 +235,10 @@ def dtype_of(col: Column) -> str:
     if col.kind == "int" and col.required:
         return "int64"
     return _DTYPES[col.kind]
+
+
+def _table_named(key: str) -> TableSpec:
+    """The table of :data:`~edu_quality.schema.TABLES` under ``key`` (unpickling a spec)."""
+    from .tables import TABLES
+
+    return TABLES[key]
