@@ -17,7 +17,7 @@ from functools import cached_property
 from numbers import Integral, Real
 from typing import Any, SupportsIndex
 
-__all__ = ["Column", "TableSpec", "dtype_of", "normalize_header"]
+__all__ = ["Column", "TableSpec", "dtype_of", "normalize_header", "shared_by_key"]
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class TableSpec:
     narrow: tuple[str, ...] = ()
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
-        """Pickled by name when it is one of :data:`~edu_quality.schema.TABLES`.
+        """Pickled by its key when it is one of :data:`~edu_quality.schema.TABLES` (:func:`shared_by_key`).
 
         The readers and checks tell tables apart by identity (``spec is
         RESULTS_PUPILS``): a table read on a Dask worker and sent back keeps it.
@@ -105,9 +105,7 @@ class TableSpec:
         >>> pickle.loads(pickle.dumps(RESULTS_PUPILS)) is RESULTS_PUPILS
         True
         """
-        from .tables import TABLES
-
-        for key, spec in TABLES.items():
+        for key, spec in _BY_KEY.items():
             if spec is self:
                 return (_table_named, (key,))
         return super().__reduce_ex__(protocol)
@@ -237,8 +235,23 @@ def dtype_of(col: Column) -> str:
     return _DTYPES[col.kind]
 
 
-def _table_named(key: str) -> TableSpec:
-    """The table of :data:`~edu_quality.schema.TABLES` under ``key`` (unpickling a spec)."""
-    from .tables import TABLES
+#: The tables unpickled as themselves (:meth:`TableSpec.__reduce_ex__`), by key.
+_BY_KEY: dict[str, TableSpec] = {}
 
-    return TABLES[key]
+
+def shared_by_key(tables: dict[str, TableSpec]) -> dict[str, TableSpec]:
+    """``tables``, each unpickled as itself, so that ``spec is X`` holds in every process.
+
+    Examples
+    --------
+    >>> from edu_quality.schema import TABLES
+    >>> shared_by_key(TABLES) is TABLES
+    True
+    """
+    _BY_KEY.update(tables)
+    return tables
+
+
+def _table_named(key: str) -> TableSpec:
+    """The table shared under ``key`` (:func:`shared_by_key`): unpickling a spec."""
+    return _BY_KEY[key]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..exam_years import SPRING
-from .columns import Column, TableSpec
+from .columns import Column, TableSpec, shared_by_key
 from .vocabularies import (
     ASSESSMENTS,
     DIRECTIONS,
@@ -555,14 +555,16 @@ PLAN = TableSpec(
 )
 
 #: Every table of the data model by name (``results`` in both forms).
-TABLES: dict[str, TableSpec] = {
-    "schools": SCHOOLS,
-    "results_pupils": RESULTS_PUPILS,
-    "results_aggregated": RESULTS_AGGREGATED,
-    "context": CONTEXT,
-    "staff": STAFF,
-    "enrolment": ENROLMENT,
-    "risk_profiles": RISK_PROFILES,
-    "indicators": INDICATORS,
-    "plan": PLAN,
-}
+TABLES: dict[str, TableSpec] = shared_by_key(
+    {
+        "schools": SCHOOLS,
+        "results_pupils": RESULTS_PUPILS,
+        "results_aggregated": RESULTS_AGGREGATED,
+        "context": CONTEXT,
+        "staff": STAFF,
+        "enrolment": ENROLMENT,
+        "risk_profiles": RISK_PROFILES,
+        "indicators": INDICATORS,
+        "plan": PLAN,
+    }
+)
