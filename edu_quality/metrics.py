@@ -235,6 +235,8 @@ def _dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
     columns counted are asked for (``_PUPIL_COUNTED``): a dataset's
     partitions read no others.
     """
+    import dask
+
     pupils = is_pupil_level(results)
     if not pupils:
         _check_columns(results, ["participants"], "summarize")
@@ -245,7 +247,9 @@ def _dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
     # the counts of a made-up non-empty partition give the dtypes (an empty one gives
     # integer sums where a real one gives floats)
     meta = count(results._meta_nonempty, by).iloc[:0]
-    partials = results.map_partitions(count, by, meta=meta).compute()
+    parts = results.map_partitions(count, by, meta=meta).to_delayed()
+    # each partition's counts straight from its worker (not joined on one worker first)
+    partials = pd.concat(dask.compute(*parts), ignore_index=True)
     if pupils:  # widened again, as the counts of the whole table come
         partials = partials.astype(
             dict.fromkeys(_SENT_NARROW, "int64") | dict.fromkeys(_COUNTS, "float64")
