@@ -478,6 +478,9 @@ def test_a_part_of_the_columns_read_again(tmp_path):
     table.to_csv(csv, sep=";", index=False)
     raw = read_raw(parquet, None, [RESULTS_PUPILS, RESULTS_AGGREGATED], columns=["mark", "grade"])
     assert raw.headers == ["Класс", "Отметка"] and len(raw.data) == 3
+    indexed = tmp_path / "indexed.parquet"  # a column kept as the index: left out, as before
+    table.set_index("Отметка").to_parquet(indexed)
+    assert read_raw(indexed, None, [RESULTS_PUPILS], columns=["mark", "grade"]).headers == ["Класс"]
     whole = load_results(csv).table
     for path in (parquet, csv):
         part = load_results(path, checks=False, columns=["school_id", "mark"]).table

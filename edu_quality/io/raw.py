@@ -195,7 +195,7 @@ def _read_parquet(
             "(ReadLimits.max_cells)",
         )
     as_categories = dictionary_columns(schema, specs)
-    chosen = None if columns is None else _columns_naming(schema.names, specs, columns)
+    chosen = None if columns is None else _columns_naming(schema, specs, columns)
     if chosen is not None:
         as_categories = [name for name in as_categories if name in chosen]
     try:
@@ -219,20 +219,26 @@ def _read_parquet(
 
 
 def _columns_naming(
-    names: list[str], specs: Sequence[TableSpec], columns: Collection[str]
+    schema: object, specs: Sequence[TableSpec], columns: Collection[str]
 ) -> list[str] | None:
-    """The file's columns (``names``) that name one of ``columns`` in one of ``specs``.
+    """The columns of a Parquet file (its Arrow ``schema``) that name one of ``columns`` in ``specs``.
 
     None (every column) where none does, or where two columns share a name.
+    The columns of a pandas index stored in the file are not among them: they
+    are read as the index, which the readers leave out (:func:`dictionary_columns`).
 
     Examples
     --------
+    >>> import pyarrow as pa
     >>> from edu_quality.schema import RESULTS_PUPILS
-    >>> _columns_naming(["Предмет", "Код участника", "Отметка"], [RESULTS_PUPILS], ["mark"])
+    >>> schema = pa.schema([("Предмет", pa.string()), ("Код участника", pa.string()),
+    ...                     ("Отметка", pa.int64())])
+    >>> _columns_naming(schema, [RESULTS_PUPILS], ["mark"])
     ['Отметка']
     """
-    names = [str(n) for n in names]
-    if len(set(names)) < len(names):
+    names = [str(n) for n in schema.names]
+    index = _index_columns(schema)
+    if len(set(names)) < len(names) or index is None:
         return None
     wanted = set(columns)
     chosen = sorted(
@@ -240,10 +246,19 @@ def _columns_naming(
             pos
             for spec in specs
             for pos, name in match_columns(names, spec).items()
-            if name in wanted
+            if name in wanted and names[pos] not in index
         }
     )
     return [names[pos] for pos in chosen] or None
+
+
+def _index_columns(schema: object) -> set[str] | None:
+    """The names of the pandas index stored in a Parquet file; None if pandas cannot tell."""
+    try:
+        pandas_meta = schema.pandas_metadata or {}
+        return {c for c in pandas_meta.get("index_columns", []) if isinstance(c, str)}
+    except Exception:  # noqa: BLE001 (metadata pandas cannot read: reading the file says so)
+        return None
 
 
 # A Parquet file of a national region holds millions of rows, and the text columns its table
@@ -274,10 +289,8 @@ def dictionary_columns(schema: object, specs: Sequence[TableSpec]) -> list[str]:
     names = [str(n) for n in schema.names]
     if len(set(names)) < len(names):
         return []
-    try:
-        pandas_meta = schema.pandas_metadata or {}
-        index = {c for c in pandas_meta.get("index_columns", []) if isinstance(c, str)}
-    except Exception:  # noqa: BLE001 (metadata pandas cannot read: reading the file says so)
+    index = _index_columns(schema)
+    if index is None:
         return []
     text = {
         pos
