@@ -236,6 +236,7 @@ def _dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
     partitions read no others.
     """
     import dask
+    from dask.dataframe import methods
 
     pupils = is_pupil_level(results)
     if not pupils:
@@ -248,8 +249,9 @@ def _dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
     # integer sums where a real one gives floats)
     meta = count(results._meta_nonempty, by).iloc[:0]
     parts = results.map_partitions(count, by, meta=meta).to_delayed()
-    # each partition's counts straight from its worker (not joined on one worker first)
-    partials = pd.concat(dask.compute(*parts), ignore_index=True)
+    # each partition's counts straight from its worker (not joined on one worker first),
+    # joined as Dask joins them (categories that differ between partitions united)
+    partials = methods.concat(list(dask.compute(*parts)), ignore_index=True)
     if pupils:  # widened again, as the counts of the whole table come
         partials = partials.astype(
             dict.fromkeys(_SENT_NARROW, "int64") | dict.fromkeys(_COUNTS, "float64")
@@ -379,14 +381,15 @@ def _spring_where_missing(results: pd.DataFrame | dd.DataFrame) -> pd.DataFrame 
     """``results`` with a missing session «весна»; a categorical session stays one.
 
     A categorical session without a missing value is left as it is, so that a
-    Dask table gives the same categories as pandas: one whose categories hold
-    «весна» has none to add, and of one without it the session is looked at once.
+    Dask table gives the same categories as pandas: one whose categories are
+    sorted and hold «весна» has nothing to change, and of another the session is
+    looked at once.
     """
     session = results["session"]
     dask = is_dask(results)
     if isinstance(session.dtype, pd.CategoricalDtype) and (not dask or session.cat.known):
         categories = session.cat.categories
-        if not dask or SPRING not in categories:
+        if not dask or list(categories) != sorted({*categories, SPRING}):
             missing = session.isna().any()
             if not (missing.compute() if dask else missing):
                 return results

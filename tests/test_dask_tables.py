@@ -268,6 +268,26 @@ def test_summarize_with_dask_string_conversion(dask_client, pupils):
     pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_exact=False, rtol=1e-12)
 
 
+def test_summarize_partitions_with_categories_of_their_own(dask_client):
+    """Partitions whose categories differ are counted as Dask joins them (categories united)."""
+    frame = pd.DataFrame(
+        {
+            "school_id": ["b", "b", "a", "a"],
+            "year": 2024,
+            "mark": pd.array([3, 4, 5, 2], dtype="Int64"),
+            "score": [9.0, 12.0, 20.0, 4.0],
+        }
+    )
+    frame.attrs = {"kind": "pupils"}
+    ddf = to_dask(frame, 2).astype({"school_id": "category"})
+    local = ddf.compute()
+    local.attrs = dict(frame.attrs)
+    assert local["school_id"].cat.categories.tolist() == ["b", "a"]
+    assert_same_summary(
+        summarize(ddf, ["school_id", "year"]), summarize(local, ["school_id", "year"])
+    )
+
+
 def test_load_dataset_with_dask_results(dask_client, local, remote):
     ds = remote
     assert isinstance(ds.results, dd.DataFrame)
@@ -284,6 +304,18 @@ def test_load_dataset_with_dask_results(dask_client, local, remote):
                 assert b == a, f.name
     assert ds.years == local.years
     assert ds.summary() == local.summary()
+
+
+def test_load_dataset_with_a_client_made_current(dask_cluster, small_region, tmp_path):
+    """A client made current (not the default) is the one the loader computes on."""
+    import distributed
+
+    write_region(small_region, tmp_path, format="parquet", partition_by_year=True)
+    with distributed.Client(dask_cluster, set_as_default=False) as client:
+        with client.as_current():
+            ds = eq.load_dataset(tmp_path, results_engine="dask")
+            got = ds.results.compute()
+    pd.testing.assert_frame_equal(got, eq.load_dataset(tmp_path).results, check_exact=True)
 
 
 def test_dask_years_are_known_from_the_files(local, remote, monkeypatch):
@@ -534,6 +566,13 @@ def test_autumn_sessions_summarised_on_dask_as_with_pandas(small_region, tmp_pat
     whole = autumn.dropna(subset=["session"])
     whole.attrs = dict(local.results.attrs)
     assert_same_summary(summarize(to_dask(whole, 3)), summarize(whole))
+    # categories not sorted, none missing: left as they are, as pandas leaves them
+    both = local.results.copy()
+    both["session"] = both["session"].cat.reorder_categories(["осень", "весна"])
+    both.attrs = dict(local.results.attrs)
+    got = summarize(to_dask(both, 3))
+    assert got["session"].cat.categories.tolist() == ["осень", "весна"]
+    assert_same_summary(got, summarize(both))
 
 
 def test_shared_works_across_files_with_dask(dask_client, small_region, tmp_path):

@@ -312,7 +312,8 @@ def load_with_dask(
     """:func:`~edu_quality.dataset.load_dataset` with ``results_engine="dask"``.
 
     The workers read the results files while ``registry`` (which reads the
-    registry of schools) runs here; its error, if any, is the one raised.
+    registry of schools) runs on a thread here; its error, if any, is the one
+    raised, once the workers are done.
     """
     try:
         import dask
@@ -327,14 +328,15 @@ def load_with_dask(
         for path, partition, shown in parts
     ]
     id_errors: dict[str, tuple[list[Problem], int]] = {}  # of the optional tables
-    # one thread waits for the workers, the others read the optional tables
-    with ThreadPoolExecutor(max_workers=reading_threads() + 1) as pool:
-        checking = pool.submit(dask.compute, *inspect)
+    # the registry and the optional tables are read here while the workers read the
+    # results (Dask is called from this thread: a client made current here is used)
+    with ThreadPoolExecutor(max_workers=reading_threads()) as pool:
+        reading = pool.submit(registry)
         later = submit_optional(pool, found, limits)
         try:
-            schools = registry()
+            infos = dask.compute(*inspect)
+            schools = reading.result()  # its error, if any, comes first
             known = set(schools["school_id"].dropna())
-            infos = checking.result()
             for info in infos:  # the first error in file order wins
                 if "error" in info:
                     file, problems, total = info["error"]
@@ -343,7 +345,7 @@ def load_with_dask(
                     raise info["exception"]
             optional = optional_tables(found, later, known, id_errors)
         except BaseException:
-            for future in later.values():
+            for future in [reading, *later.values()]:
                 future.cancel()
             raise
     for part, info in zip(parts, infos, strict=True):  # schools missing from the registry
@@ -403,19 +405,24 @@ def load_with_dask(
         check_repeated([info["loaded"] for _, info in counted])
         raise
     meta = _results_meta([info for _, info in pupils]) if pupils else None
-    if pupils and counted:  # a school's work per pupil and as counts: the pupils' works
+    # a school's work per pupil and as counts: the schools' works of the pupil files that
+    # share a work with the counts, read again on the workers
+    counted_works = all_works(aggregated, RESULTS_AGGREGATED)
+    sharing = [(part, info) for part, info in pupils if info["works"] & counted_works]
+    if sharing:
+        held = dask.delayed(meta)  # sent once, not with every task
         per_school = dask.compute(
             *[
                 dask.delayed(_school_works_of, pure=False)(
-                    part, info["signature"], info["rows"], key, meta, limits
+                    part, info["signature"], info["rows"], key, held, limits
                 )
-                for part, info in pupils
+                for part, info in sharing
             ]
         )
         check_counted_twice(
             [
                 Loaded(table, np.empty(0, dtype=np.int64), {}, part[2], RESULTS_PUPILS)
-                for (part, _), table in zip(pupils, per_school, strict=True)
+                for (part, _), table in zip(sharing, per_school, strict=True)
             ]
             + [info["loaded"] for _, info in counted]
         )

@@ -107,7 +107,11 @@ def load_dataset(
     registry, the same results in two files, results given both per pupil and
     as counts, the pupil ids note — of which only small summaries (the works,
     schools and years of each file, the problems found) come back; and again
-    whenever ``results`` is computed, lazily. Files that share a work (year,
+    whenever ``results`` is computed, lazily (of a Parquet file unchanged since,
+    only the columns the computation asks for). A folder that also has counts
+    per school reads the key columns of the pupil files sharing a work with them
+    once more, and a file naming a school missing from the registry is read
+    again for the rows to name. Files that share a work (year,
     assessment, subject, grade) are compared row by row on one worker, so
     such a group of files must fit in a worker's memory, as must each file;
     write large results partitioned (:func:`edu_quality.synthetic.write_region`

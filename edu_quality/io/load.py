@@ -105,7 +105,7 @@ def load(
 
     problems: list[Problem] = []
     total = 0
-    columns: dict[str, pd.Series] = {}
+    values_of: dict[str, pd.Series] = {}
     headers: dict[str, str] = {}
     extras: list[Column] = []
     for pos, header in enumerate(raw.headers):
@@ -114,7 +114,7 @@ def load(
             col = spec.column(name)
         elif extra is not None and wanted is None and not is_name_header(header):
             xname = extra(header)
-            if xname is None or xname in columns:
+            if xname is None or xname in values_of:
                 continue
             col = Column(xname, "share", label=header)
             extras.append(col)
@@ -134,7 +134,7 @@ def load(
             found = cell_problems(raw, pos, header, col)
             problems += found
             total += len(found)
-        columns[col.name] = values
+        values_of[col.name] = values
         headers[col.name] = header
         del raw.data[pos]  # its cells, parsed: not held beside the parsed columns to come
     n = len(raw.data)
@@ -145,13 +145,13 @@ def load(
         if n and bad.iloc[0]:
             raise DataError(file, f"параметр {name}={value!r}: ожидается {expected}")
         values = values.take(np.zeros(n, dtype=np.intp)).set_axis(pd.RangeIndex(n))
-        columns[name] = values
+        values_of[name] = values
         headers.setdefault(name, col.label)
     if problems:
         raise DataError(file, problems, total=total)
 
-    ordered = [c for c in spec.columns if c.name in columns] + extras
-    parsed = {c.name: _own(cast(c, columns[c.name])) for c in ordered}
+    ordered = [c for c in spec.columns if c.name in values_of] + extras
+    parsed = {c.name: _own(cast(c, values_of[c.name])) for c in ordered}
     table = pd.DataFrame(parsed, index=pd.RangeIndex(n), copy=False)
     kept = [c for c in spec.columns if wanted is None or c.name in wanted]
     for i, col in enumerate(kept):  # a default («весна») where absent or empty:

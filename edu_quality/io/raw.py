@@ -223,42 +223,48 @@ def _columns_naming(
 ) -> list[str] | None:
     """The columns of a Parquet file (its Arrow ``schema``) that name one of ``columns`` in ``specs``.
 
-    None (every column) where none does, or where two columns share a name.
-    The columns of a pandas index stored in the file are not among them: they
-    are read as the index, which the readers leave out (:func:`dictionary_columns`).
+    None (every column) where two columns share a name; none where no column
+    names one (the rows are still counted). The columns of a pandas index stored
+    in the file are not among them: they are read as the index, which the
+    readers leave out (:func:`dictionary_columns`).
 
     Examples
     --------
     >>> import pyarrow as pa
     >>> from edu_quality.schema import RESULTS_PUPILS
-    >>> schema = pa.schema([("Предмет", pa.string()), ("Код участника", pa.string()),
-    ...                     ("Отметка", pa.int64())])
-    >>> _columns_naming(schema, [RESULTS_PUPILS], ["mark"])
+    >>> marks = pa.schema([("Класс", pa.int64()), ("Отметка", pa.int64()), ("Пол", pa.string())])
+    >>> _columns_naming(marks, [RESULTS_PUPILS], ["mark", "school_id"])
     ['Отметка']
+    >>> _columns_naming(marks, [RESULTS_PUPILS], ["school_id"])
+    []
+    """
+    matched = _matched(schema, specs)
+    if matched is None:
+        return None
+    names = [str(n) for n in schema.names]
+    wanted = set(columns)
+    return [names[pos] for pos in sorted({pos for pos, name, _ in matched if name in wanted})]
+
+
+def _matched(schema: object, specs: Sequence[TableSpec]) -> list[tuple[int, str, TableSpec]] | None:
+    """Each column of a Parquet file that names a column of one of ``specs``: position, name, spec.
+
+    The columns of a pandas index stored in the file name none (they are read
+    as the index, which the readers leave out). None where two columns share a
+    name, or where pandas cannot read the file's metadata (reading says so).
     """
     names = [str(n) for n in schema.names]
-    index = _index_columns(schema)
-    if len(set(names)) < len(names) or index is None:
+    if len(set(names)) < len(names):
         return None
-    wanted = set(columns)
-    chosen = sorted(
-        {
-            pos
-            for spec in specs
-            for pos, name in match_columns(names, spec).items()
-            if name in wanted and names[pos] not in index
-        }
-    )
-    return [names[pos] for pos in chosen] or None
-
-
-def _index_columns(schema: object) -> set[str] | None:
-    """The names of the pandas index stored in a Parquet file; None if pandas cannot tell."""
     try:
         pandas_meta = schema.pandas_metadata or {}
-        return {c for c in pandas_meta.get("index_columns", []) if isinstance(c, str)}
+        index = {c for c in pandas_meta.get("index_columns", []) if isinstance(c, str)}
     except Exception:  # noqa: BLE001 (metadata pandas cannot read: reading the file says so)
         return None
+    headers = ["" if n in index else n for n in names]  # an index names no column
+    return [
+        (pos, name, spec) for spec in specs for pos, name in match_columns(headers, spec).items()
+    ]
 
 
 # A Parquet file of a national region holds millions of rows, and the text columns its table
@@ -286,23 +292,15 @@ def dictionary_columns(schema: object, specs: Sequence[TableSpec]) -> list[str]:
     """
     import pyarrow as pa
 
+    matched = _matched(schema, specs)
+    if matched is None:
+        return []
     names = [str(n) for n in schema.names]
-    if len(set(names)) < len(names):
-        return []
-    index = _index_columns(schema)
-    if index is None:
-        return []
-    text = {
-        pos
-        for pos, field in enumerate(schema)
-        if (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))
-        and names[pos] not in index
-    }
     chosen = {
         pos
-        for spec in specs
-        for pos, name in match_columns(names, spec).items()
-        if name in spec.compact and pos in text
+        for pos, name, spec in matched
+        if name in spec.compact
+        and (pa.types.is_string(schema[pos].type) or pa.types.is_large_string(schema[pos].type))
     }
     return [names[pos] for pos in sorted(chosen)]
 
