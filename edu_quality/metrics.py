@@ -251,7 +251,7 @@ def _dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
     parts = results.map_partitions(count, by, meta=meta).to_delayed()
     # each partition's counts straight from its worker (not joined on one worker first),
     # joined as Dask joins them (categories that differ between partitions united)
-    partials = methods.concat(list(dask.compute(*parts)), ignore_index=True)
+    partials = methods.concat(list(dask.compute(*parts)))
     if pupils:  # widened again, as the counts of the whole table come
         partials = partials.astype(
             dict.fromkeys(_SENT_NARROW, "int64") | dict.fromkeys(_COUNTS, "float64")
