@@ -389,11 +389,11 @@ def _spring_where_missing(results: pd.DataFrame | dd.DataFrame) -> pd.DataFrame 
     dask = is_dask(results)
     if isinstance(session.dtype, pd.CategoricalDtype) and (not dask or session.cat.known):
         categories = session.cat.categories
-        if not dask or list(categories) != sorted({*categories, SPRING}):
+        spring = sorted({*categories, SPRING})  # sorted, as compact keeps them
+        if not dask or list(categories) != spring:
             missing = session.isna().any()
             if not (missing.compute() if dask else missing):
                 return results
-        spring = sorted({*categories, SPRING})  # sorted, as compact keeps them
         return results.assign(session=session.cat.set_categories(spring).fillna(SPRING))
     return results.assign(session=session.astype("object").fillna(SPRING).astype("str"))
 

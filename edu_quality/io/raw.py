@@ -174,8 +174,8 @@ def _read_parquet(
     before any row is read. The text columns that a table of ``specs`` keeps as
     categoricals (:func:`dictionary_columns`) are read as categoricals.
     ``columns`` (canonical names): only the file's columns that name one of them
-    in one of ``specs`` are read (all of them where none does, or where two
-    columns share a name).
+    in one of ``specs`` are read (:func:`_columns_naming`; every column where two
+    share a name).
     """
     import pyarrow.parquet as pq
 
