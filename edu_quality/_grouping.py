@@ -270,6 +270,32 @@ def on_distinct(func, *arrays) -> tuple[np.ndarray, ...]:
     repeat a lot (a class of 25 with 3 «2» is everywhere), so this saves most
     of the work and gives the same numbers.
     """
+    code, uniques, size = None, [], 1
+    for a in arrays:  # the values of each array numbered, and the numbers combined
+        codes, values = pd.factorize(np.asarray(a, dtype="float64"), use_na_sentinel=False)
+        k = max(len(values), 1)
+        size *= k
+        if size >= 2**62:  # too many combinations for one integer: numbered as rows
+            return _on_distinct_rows(func, *arrays)
+        if code is None:
+            code = codes
+        else:
+            code *= k
+            code += codes
+        del codes
+        uniques.append((values, k))
+    ids, distinct = pd.factorize(code)
+    del code
+    columns = []
+    for values, k in reversed(uniques):
+        columns.append(values[distinct % k])
+        distinct = distinct // k
+    results = func(*reversed(columns))
+    return tuple(np.asarray(r)[ids] for r in results)
+
+
+def _on_distinct_rows(func, *arrays) -> tuple[np.ndarray, ...]:
+    """:func:`on_distinct` of arrays with too many distinct values to number them in one integer."""
     frame = pd.DataFrame({i: np.asarray(a, dtype="float64") for i, a in enumerate(arrays)})
     ids, distinct = groups(frame, list(frame.columns))
     results = func(*(distinct[c].to_numpy() for c in frame.columns))

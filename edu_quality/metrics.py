@@ -17,7 +17,6 @@ n2…n5 the counts of each mark:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from copy import deepcopy
 from typing import TYPE_CHECKING
 
@@ -25,9 +24,17 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_fraction
-from ._grouping import by_group, group_mean, groups, is_dask, on_distinct
+from ._counts import (
+    COUNTS,
+    aggregated_counts,
+    check_columns,
+    combine_counts,
+    dask_counts,
+    is_pupil_level,
+    pupil_counts,
+)
+from ._grouping import is_dask, on_distinct
 from ._memory import LARGE, give_back
-from .errors import DataError
 from .exam_years import SPRING, exam_not_held, exam_years
 from .intervals import wilson
 from .reliability import drop_unreliable
@@ -73,308 +80,6 @@ METRICS: dict[str, tuple[str, int]] = {
     "mean_mark": ("средняя отметка", +1),
     "mean_score": ("средний балл", +1),
 }
-
-_COUNTS = ("n2", "n3", "n4", "n5")
-
-
-def is_pupil_level(results: pd.DataFrame) -> bool:
-    """Whether ``results`` has one row per pupil (else: counts per school).
-
-    Examples
-    --------
-    >>> is_pupil_level(pd.DataFrame({"pupil_id": ["1"], "mark": [4]}))
-    True
-    >>> is_pupil_level(pd.DataFrame({"participants": [24], "n2": [15]}))
-    False
-    """
-    return "participants" not in results.columns and (
-        "pupil_id" in results.columns or "mark" in results.columns or "score" in results.columns
-    )
-
-
-def _check_columns(data: pd.DataFrame, needed: Sequence[str], what: str) -> None:
-    missing = [c for c in needed if c not in data.columns]
-    if missing:
-        raise DataError(None, f"{what}: нет столбцов {', '.join(missing)}")
-
-
-def _tally(ids: np.ndarray, n_groups: int, state: np.ndarray, n_states: int) -> np.ndarray:
-    """Rows per group and state (0 … n_states − 1): an array n_groups × n_states."""
-    flat = np.bincount(ids * n_states + state, minlength=n_groups * n_states)
-    return flat.reshape(n_groups, n_states).astype("int64", copy=False)
-
-
-#: The columns of pupil results :func:`_pupil_counts` reads, beside those it groups by.
-_PUPIL_COUNTED = ("admitted", "mark", "score")
-
-
-def _pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    n = len(results)
-    admitted = (
-        results["admitted"].fillna(True).astype(bool).to_numpy()
-        if "admitted" in results.columns
-        else np.ones(n, dtype=bool)
-    )
-    mark = (
-        results["mark"].to_numpy(dtype="float64", na_value=np.nan)
-        if "mark" in results.columns
-        else np.full(n, np.nan)
-    )
-    score = (
-        results["score"].to_numpy(dtype="float64", na_value=np.nan)
-        if "score" in results.columns
-        else np.full(n, np.nan)
-    )
-    has_mark = ~np.isnan(mark)
-    has_score = ~np.isnan(score)
-    wrote = admitted & (has_mark | has_score)
-    marked = wrote & has_mark
-    del has_mark
-    ids, out = groups(results, by)
-    g = len(out)
-    scores = np.where(wrote, score, np.nan)
-    del score
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # pandas' deviation per group (its kernel runs without the GIL) on a second
-        # thread while the rows are tallied here: a country's 12 million rows
-        sd = pool.submit(_group_sd, scores, ids, g) if n >= LARGE else None
-        score_n = _tallies(out, ids, wrote, admitted, marked, has_score, mark)
-        del admitted, marked, has_score, mark
-        out["mean_score"] = group_mean(scores, ids, g)  # at once where exact, as pandas' own
-        out["score_sd"] = sd.result() if sd is not None else _group_sd(scores, ids, g)
-    out["score_n"] = score_n
-    return out
-
-
-def _group_sd(scores: np.ndarray, ids: np.ndarray, n_groups: int) -> np.ndarray:
-    """The standard deviation of the scores per group, pandas' own (``ddof=1``)."""
-    return by_group(scores, ids, n_groups).std().to_numpy()
-
-
-def _tallies(
-    out: pd.DataFrame,
-    ids: np.ndarray,
-    wrote: np.ndarray,
-    admitted: np.ndarray,
-    marked: np.ndarray,
-    has_score: np.ndarray,
-    mark: np.ndarray,
-) -> np.ndarray:
-    """The counts of :func:`_pupil_counts` per group, put in ``out``; returns the scores' count."""
-    g = len(out)
-    # flags of a row: 1 wrote the work, 2 not admitted, 4 has a score (one byte a row)
-    byte = np.uint8
-    state = (
-        wrote.view(byte)
-        + (~admitted).view(byte) * byte(2)
-        + (wrote & has_score).view(byte) * byte(4)
-    )
-    flags = _tally(ids, g, state, 8)
-    del state
-    # sums of a few columns, added one to another (a row sum over 8 states is slower)
-    out["participants"] = flags[:, 1] + flags[:, 3] + flags[:, 5] + flags[:, 7]
-    out["not_admitted"] = flags[:, 2] + flags[:, 3] + flags[:, 6] + flags[:, 7]
-    score_n = flags[:, 4] + flags[:, 5] + flags[:, 6] + flags[:, 7]
-    del flags
-    # mark of a participant: 0 none, 1–4 the marks 2–5, 5 another mark
-    which = np.where(marked, byte(5), byte(0))
-    for k in (2, 3, 4, 5):
-        which[marked & (mark == k)] = k - 1
-    marks = _tally(ids, g, which, 6)
-    del which
-    # marks unknown for some participants (e.g. ЕГЭ has no marks): counts unknown
-    with_mark = marks[:, 1] + marks[:, 2] + marks[:, 3] + marks[:, 4] + marks[:, 5]
-    unknown = with_mark < out["participants"].to_numpy()
-    for place, c in enumerate(_COUNTS, start=1):  # n2 … n5: the places 1–4 of ``which``
-        out[c] = pd.Series(marks[:, place], index=out.index).astype("float64").where(~unknown)
-    del marks, with_mark
-    return score_n
-
-
-def _aggregated_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    participants = results["participants"].astype("float64").to_numpy()
-    has_mean = "mean_score" in results.columns
-    ms = (
-        results["mean_score"].to_numpy(dtype="float64", na_value=np.nan)
-        if has_mean
-        else np.full(len(results), np.nan)
-    )
-    ids, out = groups(results, by)
-    g = len(out)
-    size = np.bincount(ids, minlength=g)
-
-    def total(values: np.ndarray) -> np.ndarray:
-        return np.bincount(ids, weights=values, minlength=g)
-
-    out["participants"] = total(participants)
-    # a count is known for a group only when it is known in every row of the group
-    for c in ("not_admitted", *_COUNTS):
-        if c not in results.columns:
-            out[c] = np.nan
-            continue
-        v = results[c].to_numpy(dtype="float64", na_value=np.nan)
-        known = np.bincount(ids[~np.isnan(v)], minlength=g) == size
-        out[c] = np.where(known, total(np.nan_to_num(v)), np.nan)
-    score_n = total(np.where(np.isnan(ms), 0.0, participants))
-    # pandas' group sum (compensated) of the non-integer products
-    score_sum = by_group(ms * participants, ids, g).sum().to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = score_sum / score_n
-    out["mean_score"] = np.where(score_n == out["participants"], mean, np.nan)
-    out["score_sd"] = np.nan
-    out["score_n"] = score_n
-    return out
-
-
-def _dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """The counts of :func:`_pupil_counts` or :func:`_aggregated_counts` of a Dask DataFrame.
-
-    Each partition is counted on its own (on the cluster, if there is one); only
-    the counts per group and partition come back, and :func:`_combine_counts`
-    makes them the counts of the whole groups. Of pupil results only the
-    columns counted are asked for (``_PUPIL_COUNTED``): a dataset's
-    partitions read no others.
-    """
-    import dask
-    from dask.dataframe import methods
-
-    pupils = is_pupil_level(results)
-    if not pupils:
-        _check_columns(results, ["participants"], "summarize")
-    else:
-        used = {*by, *_PUPIL_COUNTED}
-        results = results[[c for c in results.columns if c in used]]
-    count = _sent_counts if pupils else _aggregated_counts
-    # the counts of a made-up non-empty partition give the dtypes (an empty one gives
-    # integer sums where a real one gives floats)
-    meta = count(results._meta_nonempty, by).iloc[:0]
-    parts = results.map_partitions(count, by, meta=meta).to_delayed()
-    # each partition's counts straight from its worker (not joined on one worker first),
-    # joined as Dask joins them (categories that differ between partitions united)
-    partials = methods.concat(list(dask.compute(*parts)))
-    if pupils:  # widened again, as the counts of the whole table come
-        partials = partials.astype(
-            dict.fromkeys(_SENT_NARROW, "int64") | dict.fromkeys(_COUNTS, "float64")
-        )
-    return _combine_counts(partials, by, aggregated=not pupils)
-
-
-# the counts of pupil results that a partition sends in 32 bits (see _sent_counts)
-_SENT_NARROW = ("participants", "not_admitted", "score_n")
-
-
-def _sent_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """:func:`_pupil_counts` of one partition, its counts in 32 bits to be sent.
-
-    Each count of a part of fewer than 2²⁴ rows is below 2²⁴: a whole number
-    that ``int32`` and ``float32`` (the marks, which may be unknown) hold
-    exactly. A third less to send from the workers; :func:`_dask_counts`
-    widens them again. A larger part is sent as counted.
-
-    Examples
-    --------
-    >>> r = pd.DataFrame({"school_id": ["1", "1"], "mark": [3, 5], "score": [9.0, 20.0]})
-    >>> c = _sent_counts(r, ["school_id"])
-    >>> str(c["participants"].dtype), str(c["n5"].dtype), c["n5"].tolist()
-    ('int32', 'float32', [1.0])
-    """
-    out = _pupil_counts(results, by)
-    if len(results) < 2**24:
-        out = out.astype(dict.fromkeys(_SENT_NARROW, "int32") | dict.fromkeys(_COUNTS, "float32"))
-    return out
-
-
-def _combine_counts(
-    partials: pd.DataFrame, by: list[str], *, aggregated: bool | np.ndarray
-) -> pd.DataFrame:
-    r"""Counts per group from counts per group and part of the rows (vectorised, no loop).
-
-    ``partials`` are the outputs of :func:`_pupil_counts` (``aggregated=False``)
-    or :func:`_aggregated_counts` on disjoint parts of one table, concatenated; a
-    group may have a row in several parts. The result is what that function
-    gives on the whole table: the groups in the same order with the same key
-    dtypes (:func:`groups`), the counts exactly, the mean and standard
-    deviation to rounding. ``aggregated`` may also be one flag per row of
-    ``partials``: the counts of pupil results and of school counts together
-    (:func:`summarize_together`).
-
-    * ``participants``, ``score_n`` — summed;
-    * ``not_admitted``, ``n2``…``n5`` — summed, and unknown (NaN) when unknown
-      in any part: a count is known only when it is known everywhere, and the
-      marks are unknown when they are unknown for some participants;
-    * ``mean_score`` — the mean of the parts' means weighted by their ``score_n``
-      (parts with ``score_n`` > 0); unknown when such a part's mean is
-      unknown, and (aggregated) when the participants with a mean are not all
-      the participants;
-    * ``score_sd`` — the pairwise update of Chan, Golub &
-      LeVeque (1979): with :math:`M_{2,i} = s_i^2 (n_i - 1)` (0 when
-      :math:`n_i \le 1`), :math:`M_2 = \sum_i M_{2,i} + \sum_i n_i (\bar x_i - \bar x)^2`
-      and :math:`s = \sqrt{M_2 / (n - 1)}`; unknown when :math:`n \le 1` or a
-      part with :math:`n_i > 1` has none. Unknown for a group with an
-      aggregated part: counts per school have no standard deviation.
-
-    A group with one contributing part keeps that part's mean and standard
-    deviation as they are (no rounding added).
-
-    References
-    ----------
-    T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise
-    algorithm for computing sample variances", Stanford University, report
-    STAN-CS-79-773, 1979.
-
-    Examples
-    --------
-    >>> pupils = pd.DataFrame({"school_id": ["1", "1", "1", "2"], "mark": [2, 3, 5, 4],
-    ...                        "score": [4.0, 9.0, 20.0, 15.0]})
-    >>> parts = pd.concat([_pupil_counts(pupils[:2], ["school_id"]),
-    ...                    _pupil_counts(pupils[2:], ["school_id"])], ignore_index=True)
-    >>> c = _combine_counts(parts, ["school_id"], aggregated=False)
-    >>> c[["participants", "n2", "n5", "mean_score"]].to_numpy().tolist()
-    [[3.0, 1.0, 1.0, 11.0], [1.0, 0.0, 0.0, 15.0]]
-    >>> bool(np.isclose(c.loc[0, "score_sd"], pupils["score"][:3].std()))
-    True
-    """
-    ids, out = groups(partials, by)
-    g = len(out)
-    per_school = np.broadcast_to(np.asarray(aggregated, dtype=bool), (len(partials),))
-
-    def total(values: np.ndarray) -> np.ndarray:
-        return np.bincount(ids, weights=values, minlength=g)
-
-    def column(name: str) -> np.ndarray:
-        return partials[name].to_numpy(dtype="float64", na_value=np.nan)
-
-    def like(values: np.ndarray, name: str) -> np.ndarray:
-        dtype = partials[name].dtype  # integer sums stay integers (they have no NaN)
-        return values.astype(dtype) if pd.api.types.is_integer_dtype(dtype) else values
-
-    participants = column("participants")
-    out["participants"] = like(total(participants), "participants")
-    for c in ("not_admitted", *_COUNTS):
-        v = column(c)
-        unknown = total(np.isnan(v)) > 0
-        out[c] = like(np.where(unknown, np.nan, total(np.where(np.isnan(v), 0.0, v))), c)
-    n, mean, sd = column("score_n"), column("mean_score"), column("score_sd")
-    has = n > 0
-    score_n = total(n)
-    single = total(has) == 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        combined = total(np.where(has, n * mean, 0.0)) / total(np.where(has, n, 0.0))
-        own = total(np.where(has, mean, 0.0))  # the one contributing part's mean, exactly
-        mean_all = np.where(single, own, combined)
-        mean_all[(total(has & np.isnan(mean)) > 0) | (score_n == 0)] = np.nan
-        # counts per school: a mean only when every participant is behind one
-        mean_all[total(np.where(per_school, participants - n, 0.0)) > 0] = np.nan
-        m2 = np.where(n > 1, sd**2 * (n - 1), 0.0)
-        dev = np.where(has, n * (mean - mean_all[ids]) ** 2, 0.0)
-        sd_all = np.sqrt((total(m2) + total(dev)) / (score_n - 1))
-        sd_all = np.where(single, total(np.where(has, sd, 0.0)), sd_all)
-        unknown = (total((n > 1) & np.isnan(sd)) > 0) | (score_n <= 1) | np.isnan(mean_all)
-        sd_all[unknown | (total(per_school) > 0)] = np.nan
-    out["mean_score"] = mean_all
-    out["score_sd"] = sd_all
-    out["score_n"] = like(score_n, "score_n")
-    return out
 
 
 def _spring_where_missing(results: pd.DataFrame | dd.DataFrame) -> pd.DataFrame | dd.DataFrame:
@@ -621,7 +326,7 @@ def summarize_together(
         counts, _ = _counts(t, by, include_unreliable)
         partials.append(counts)
         kinds.append(np.full(len(counts), not is_pupil_level(t)))
-    counts = _combine_counts(
+    counts = combine_counts(
         pd.concat(partials, ignore_index=True), by, aggregated=np.concatenate(kinds)
     )
     first, *rest = ((t._meta if is_dask(t) else t).attrs for t in given)
@@ -640,15 +345,18 @@ def _check_options(min_n: int, alpha: float) -> None:
 def _counts(
     results: pd.DataFrame | dd.DataFrame, by: list[str], include_unreliable: bool
 ) -> tuple[pd.DataFrame, dict]:
-    """The counts per group of one table (:func:`_pupil_counts`, :func:`_aggregated_counts`) and its attrs."""
-    _check_columns(results, by, "summarize")
+    """The counts per group of one table (:func:`pupil_counts`, :func:`aggregated_counts`) and its attrs."""
+    check_columns(results, by, "summarize")
     results = drop_unreliable(results, include_unreliable=include_unreliable)
     if is_dask(results):
-        return _dask_counts(results, by), results._meta.attrs
+        counts = dask_counts(results, by)
+        if len(counts) >= LARGE:
+            give_back()  # the counts of each partition, combined: before the metrics grow
+        return counts, results._meta.attrs
     if is_pupil_level(results):
-        return _pupil_counts(results, by), results.attrs
-    _check_columns(results, ["participants"], "summarize")
-    return _aggregated_counts(results, by), results.attrs
+        return pupil_counts(results, by), results.attrs
+    check_columns(results, ["participants"], "summarize")
+    return aggregated_counts(results, by), results.attrs
 
 
 def _summary(
@@ -688,41 +396,41 @@ def _finish(
     """The metrics of :func:`summarize` from the counts per group (``counts`` is changed)."""
     out = counts
     out.attrs = deepcopy(attrs)  # as pandas passes them on through a groupby
+    # the intervals first, while the table is smallest: each numbers the distinct
+    # pairs of its counts (on_distinct), the memory of a country's millions of groups
     n = out["participants"].astype("float64")
-    n_marked = out[list(_COUNTS)].sum(axis=1, min_count=4)  # NaN if any count unknown
-    n2 = out["n2"]
-    out["share_2"] = n2 / n.where(n > 0)
-    success = out["n3"] + out["n4"] + out["n5"]
-    quality = out["n4"] + out["n5"]
-    out["success_rate"] = success / n.where(n > 0)
-    out["quality_rate"] = quality / n.where(n > 0)
-    out["sou"] = (
-        100 * out["n5"] + 64 * out["n4"] + 36 * out["n3"] + 16 * out["n2"]
-    ) / n_marked.where(n_marked > 0)
-    out["mean_mark"] = (
-        2 * out["n2"] + 3 * out["n3"] + 4 * out["n4"] + 5 * out["n5"]
-    ) / n_marked.where(n_marked > 0)
+    n2, n3, n4, n5 = (out[c] for c in COUNTS)
     registered = n + out["not_admitted"]
-    out["not_admitted_share"] = out["not_admitted"] / registered.where(registered > 0)
     for name, count, total in (
         ("share_2", n2, n),
-        ("success_rate", success, n),
-        ("quality_rate", quality, n),
+        ("success_rate", n3 + n4 + n5, n),
+        ("quality_rate", n4 + n5, n),
         ("not_admitted_share", out["not_admitted"], registered),
     ):
         out[f"{name}_low"], out[f"{name}_high"] = on_distinct(
             lambda c, t: wilson(c, t, alpha=alpha), count, total
         )
+    del count, total
+    out["share_2"] = n2 / n.where(n > 0)
+    out["success_rate"] = (n3 + n4 + n5) / n.where(n > 0)
+    out["quality_rate"] = (n4 + n5) / n.where(n > 0)
+    out["not_admitted_share"] = out["not_admitted"] / registered.where(registered > 0)
+    del registered
+    n_marked = n2 + n3 + n4 + n5  # unknown if any count is
+    n_marked = n_marked.where(n_marked > 0)
+    out["sou"] = (100 * n5 + 64 * n4 + 36 * n3 + 16 * n2) / n_marked
+    out["mean_mark"] = (2 * n2 + 3 * n3 + 4 * n4 + 5 * n5) / n_marked
+    del n_marked, n2, n3, n4, n5
     out["exam_not_held"] = exam_not_held(out) if {"assessment", "year"} <= set(by) else False
     out["small"] = n < min_n
     out["participants"] = out["participants"].astype("int64")
-    for c in ("not_admitted", *_COUNTS):
+    for c in ("not_admitted", *COUNTS):
         out[c] = out[c].astype("Int64")
     order = [
         *by,
         "participants",
         "not_admitted",
-        *_COUNTS,
+        *COUNTS,
         "share_2",
         "share_2_low",
         "share_2_high",

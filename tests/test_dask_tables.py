@@ -16,15 +16,10 @@ import pandas as pd
 import pytest
 
 import edu_quality as eq
+from edu_quality._counts import aggregated_counts, combine_counts, pupil_counts
 from edu_quality.dataset.checks import connected
 from edu_quality.identify import classify
-from edu_quality.metrics import (
-    DEFAULT_BY,
-    _aggregated_counts,
-    _combine_counts,
-    _pupil_counts,
-    summarize,
-)
+from edu_quality.metrics import DEFAULT_BY, summarize
 from edu_quality.synthetic import make_region, write_region
 
 pytestmark = pytest.mark.slow  # starts a Dask cluster
@@ -173,11 +168,11 @@ def test_partial_pupil_counts_combine_to_the_whole(pieces):
         for _ in range(5):
             cuts = np.sort(rng.choice(np.arange(1, len(frame)), pieces - 1, replace=False))
             parts = pd.concat(
-                [_pupil_counts(frame.iloc[i], by) for i in np.split(np.arange(len(frame)), cuts)],
+                [pupil_counts(frame.iloc[i], by) for i in np.split(np.arange(len(frame)), cuts)],
                 ignore_index=True,
             )
-            got = _combine_counts(parts, by, aggregated=False)
-            expected = _pupil_counts(frame, by)
+            got = combine_counts(parts, by, aggregated=False)
+            expected = pupil_counts(frame, by)
             pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
             pd.testing.assert_frame_equal(got[COUNTS], expected[COUNTS], check_exact=True)
 
@@ -185,8 +180,8 @@ def test_partial_pupil_counts_combine_to_the_whole(pieces):
 def test_partial_counts_of_the_region(pupils, aggregated):
     rng = np.random.default_rng(3)
     for frame, count, agg in (
-        (pupils, _pupil_counts, False),
-        (aggregated, _aggregated_counts, True),
+        (pupils, pupil_counts, False),
+        (aggregated, aggregated_counts, True),
     ):
         for by in BYS:
             cuts = np.sort(rng.choice(np.arange(1, len(frame)), 6, replace=False))
@@ -194,7 +189,7 @@ def test_partial_counts_of_the_region(pupils, aggregated):
                 [count(frame.iloc[i], by) for i in np.split(np.arange(len(frame)), cuts)],
                 ignore_index=True,
             )
-            got = _combine_counts(parts, by, aggregated=agg)
+            got = combine_counts(parts, by, aggregated=agg)
             expected = count(frame, by)
             pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
             pd.testing.assert_frame_equal(got[COUNTS], expected[COUNTS], check_exact=True)
@@ -203,9 +198,9 @@ def test_partial_counts_of_the_region(pupils, aggregated):
 def test_a_group_in_one_piece_keeps_its_numbers_exactly(pupils):
     by = list(DEFAULT_BY)
     # pieces by year: every group in one piece
-    parts = pd.concat([_pupil_counts(g, by) for _, g in pupils.groupby("year")], ignore_index=True)
+    parts = pd.concat([pupil_counts(g, by) for _, g in pupils.groupby("year")], ignore_index=True)
     pd.testing.assert_frame_equal(
-        _combine_counts(parts, by, aggregated=False), _pupil_counts(pupils, by), check_exact=True
+        combine_counts(parts, by, aggregated=False), pupil_counts(pupils, by), check_exact=True
     )
 
 
