@@ -33,6 +33,8 @@ __all__ = [
     "combine_counts",
     "dask_counts",
     "is_pupil_level",
+    "joined_counts",
+    "partition_counts",
     "pupil_counts",
     "sent_counts",
 ]
@@ -190,18 +192,15 @@ def aggregated_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out
 
 
-def dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """The counts of :func:`pupil_counts` or :func:`aggregated_counts` of a Dask DataFrame.
+def partition_counts(results: dd.DataFrame, by: list[str]) -> tuple[list, bool]:
+    """The counts of each partition of a Dask DataFrame, not yet computed.
 
-    Each partition is counted on its own (on the cluster, if there is one); only
-    the counts per group and partition come back, and :func:`combine_counts`
-    makes them the counts of the whole groups. Of pupil results only the
-    columns counted are asked for (``PUPIL_COUNTED``): a dataset's
-    partitions read no others.
+    Returns the partitions' counts as ``dask.delayed`` objects (:func:`sent_counts`
+    of pupil results, :func:`aggregated_counts` of counts per school) and
+    whether they are counts per school. Of pupil results only the columns
+    counted are asked for (``PUPIL_COUNTED``): a dataset's partitions read no
+    others.
     """
-    import dask
-    from dask.dataframe import methods
-
     pupils = is_pupil_level(results)
     if not pupils:
         check_columns(results, ["participants"], "summarize")
@@ -212,14 +211,37 @@ def dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
     # the counts of a made-up non-empty partition give the dtypes (an empty one gives
     # integer sums where a real one gives floats)
     meta = count(results._meta_nonempty, by).iloc[:0]
-    parts = results.map_partitions(count, by, meta=meta).to_delayed()
-    # each partition's counts straight from its worker (not joined on one worker first),
-    # joined as Dask joins them (categories that differ between partitions united)
-    partials = methods.concat(list(dask.compute(*parts)))
+    return results.map_partitions(count, by, meta=meta).to_delayed(), not pupils
+
+
+def joined_counts(parts: list[pd.DataFrame], by: list[str], *, aggregated: bool) -> pd.DataFrame:
+    """The counts of the whole groups from the counts of each partition (:func:`partition_counts`).
+
+    The partitions' counts are joined as Dask joins them (categories that differ
+    between partitions united) and combined (:func:`combine_counts`), the narrow
+    counts widened again. ``parts`` is emptied: its tables are freed once joined.
+    """
+    from dask.dataframe import methods
+
+    partials = methods.concat(parts)
+    parts.clear()
     if len(partials) >= LARGE:
         give_back()  # the partitions' counts as they came, now joined
-    # widened again as they are combined: integers to 64 bits, the marks to floats
-    return combine_counts(partials, by, aggregated=not pupils)
+    return combine_counts(partials, by, aggregated=aggregated)
+
+
+def dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The counts of :func:`pupil_counts` or :func:`aggregated_counts` of a Dask DataFrame.
+
+    Each partition is counted on its own (on the cluster, if there is one); only
+    the counts per group and partition come back, each straight from its worker
+    (not joined on one worker first), and :func:`joined_counts` makes them the
+    counts of the whole groups.
+    """
+    import dask
+
+    parts, aggregated = partition_counts(results, by)
+    return joined_counts(list(dask.compute(*parts)), by, aggregated=aggregated)
 
 
 # the counts of pupil results that a partition sends in 32 bits (see sent_counts)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from copy import deepcopy
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,6 +32,8 @@ from ._counts import (
     combine_counts,
     dask_counts,
     is_pupil_level,
+    joined_counts,
+    partition_counts,
     pupil_counts,
 )
 from ._grouping import is_dask, on_distinct
@@ -111,7 +114,8 @@ def summarize(
     alpha: float = DEFAULT_ALPHA,
     include_unreliable: bool = False,
     where: Callable[[pd.DataFrame], ArrayLike] | None = None,
-) -> pd.DataFrame:
+    persist: bool = False,
+) -> pd.DataFrame | dd.DataFrame:
     """Metrics per group, from pupil-level or aggregated results.
 
     Parameters
@@ -146,6 +150,10 @@ def summarize(
         ``out.loc[where(out)]`` — the same rows, index and columns — without
         computing the metrics of the others or copying the whole table to
         leave them out (a country's summary has millions of rows).
+    persist : bool
+        Of a Dask DataFrame only: keep the table on the cluster instead of
+        bringing it here (see Notes). Returns a Dask DataFrame of one
+        partition, already computed; ``.compute()`` gives the table.
 
     Returns
     -------
@@ -205,6 +213,12 @@ def summarize(
     ``dask.config.set({"dataframe.convert-string": False})``; the keys of
     the table then have that dtype.
 
+    With ``persist=True`` the partitions' counts are combined on a worker and
+    the table stays there: a country's summary (millions of groups, about half
+    a gigabyte) need not come to this process. :func:`~edu_quality.identify.classify`
+    and :func:`~edu_quality.identify.school_summaries` take it as
+    ``results_summary`` and bring back only the rows and columns they read.
+
     References
     ----------
     T. F. Chan, G. H. Golub, R. J. LeVeque, "Updating formulae and a pairwise
@@ -238,13 +252,27 @@ def summarize(
     """
     by = list(by)
     _check_options(min_n, alpha)
+    if persist and not is_dask(results):
+        raise ValueError(
+            "Параметр `persist`: только для таблицы Dask (load_dataset(..., "
+            'results_engine="dask")), передана таблица pandas'
+        )
     added = "session" in results.columns and "year" in by and "session" not in by
     if added:
         by.insert(by.index("year") + 1, "session")
         results = _spring_where_missing(results)
+    counted = dict(
+        by=by,
+        session_added=added,
+        where=where,
+        min_n=min_n,
+        alpha=alpha,
+        include_unreliable=include_unreliable,
+    )
+    if persist:
+        return _persisted(results, counted)
     counts, attrs = _counts(results, by, include_unreliable)
-    out = _summary(counts, attrs, by, session_added=added, where=where, min_n=min_n, alpha=alpha)
-    out.attrs["include_unreliable"] = include_unreliable
+    out = _summary(counts, attrs, **counted)
     if len(out) >= LARGE or (not is_dask(results) and len(results) >= LARGE):
         give_back()  # the columns made from millions of rows (or partial counts), freed
     return out
@@ -331,9 +359,16 @@ def summarize_together(
     )
     first, *rest = ((t._meta if is_dask(t) else t).attrs for t in given)
     attrs = {k: v for k, v in first.items() if all(k in r and r[k] == v for r in rest)}
-    out = _summary(counts, attrs, by, session_added=added, where=where, min_n=min_n, alpha=alpha)
-    out.attrs["include_unreliable"] = include_unreliable
-    return out
+    return _summary(
+        counts,
+        attrs,
+        by,
+        session_added=added,
+        where=where,
+        min_n=min_n,
+        alpha=alpha,
+        include_unreliable=include_unreliable,
+    )
 
 
 def _check_options(min_n: int, alpha: float) -> None:
@@ -359,6 +394,38 @@ def _counts(
     return aggregated_counts(results, by), results.attrs
 
 
+def _persisted(results: pd.DataFrame | dd.DataFrame, counted: dict) -> dd.DataFrame:
+    """:func:`summarize` of a Dask DataFrame, combined on a worker and kept there."""
+    import dask
+    import dask.dataframe as dd
+
+    check_columns(results, counted["by"], "summarize")
+    results = drop_unreliable(results, include_unreliable=counted["include_unreliable"])
+    parts, aggregated = partition_counts(results, counted["by"])
+    made = dask.delayed(
+        partial(_summary_of_parts, aggregated=aggregated, attrs=results._meta.attrs, **counted),
+        pure=True,
+    )(parts)
+    (made,) = dask.persist(made)
+    meta = dask.delayed(_no_rows)(made).compute()  # its columns depend on its rows (the session)
+    return dd.from_delayed([made], meta=meta, verify_meta=False)
+
+
+def _summary_of_parts(
+    parts: list[pd.DataFrame], *, aggregated: bool, attrs: dict, **counted
+) -> pd.DataFrame:
+    """The table of :func:`summarize` from the counts of each partition (on a worker)."""
+    counts = joined_counts(parts, counted["by"], aggregated=aggregated)
+    out = _summary(counts, attrs, **counted)
+    if len(out) >= LARGE:
+        give_back()
+    return out
+
+
+def _no_rows(table: pd.DataFrame) -> pd.DataFrame:
+    return table.iloc[:0]
+
+
 def _summary(
     counts: pd.DataFrame,
     attrs: dict,
@@ -368,6 +435,7 @@ def _summary(
     where: Callable[[pd.DataFrame], ArrayLike] | None,
     min_n: int,
     alpha: float,
+    include_unreliable: bool,
 ) -> pd.DataFrame:
     """The table of :func:`summarize` from the counts per group (``counts`` is changed)."""
     spring = session_added and bool((counts["session"] == SPRING).all())  # every group's
@@ -387,6 +455,7 @@ def _summary(
         out.index = kept
     if spring:  # spring throughout: the table as before
         out = out.drop(columns="session")
+    out.attrs["include_unreliable"] = include_unreliable
     return out
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import edu_quality as eq
-from edu_quality._counts import aggregated_counts, combine_counts, pupil_counts
+from edu_quality._counts import aggregated_counts, combine_counts, pupil_counts, sent_counts
 from edu_quality.dataset.checks import connected
 from edu_quality.identify import classify
 from edu_quality.metrics import DEFAULT_BY, summarize
@@ -195,13 +195,30 @@ def test_partial_counts_of_the_region(pupils, aggregated):
             pd.testing.assert_frame_equal(got[COUNTS], expected[COUNTS], check_exact=True)
 
 
-def test_a_group_in_one_piece_keeps_its_numbers_exactly(pupils):
+def test_a_group_in_one_piece_keeps_its_numbers_exactly(pupils, aggregated):
     by = list(DEFAULT_BY)
-    # pieces by year: every group in one piece
-    parts = pd.concat([pupil_counts(g, by) for _, g in pupils.groupby("year")], ignore_index=True)
-    pd.testing.assert_frame_equal(
-        combine_counts(parts, by, aggregated=False), pupil_counts(pupils, by), check_exact=True
-    )
+    # pieces by year: every group in one piece, its counts taken as they are
+    for frame, count, agg in (
+        (pupils, pupil_counts, False),
+        (pupils, sent_counts, False),  # sent in 32 bits, widened again
+        (aggregated, aggregated_counts, True),
+    ):
+        parts = pd.concat([count(g, by) for _, g in frame.groupby("year")], ignore_index=True)
+        expected = (pupil_counts if count is sent_counts else count)(frame, by)
+        pd.testing.assert_frame_equal(
+            combine_counts(parts, by, aggregated=agg), expected, check_exact=True
+        )
+    # pupils of some schools and counts of others: each school in one piece, in the
+    # groups' order, the counts per school without a deviation
+    schools = sorted(pupils["school_id"].unique())
+    half = set(schools[::2])
+    own = pupil_counts(pupils[pupils["school_id"].isin(half)], ["school_id"])
+    counted = aggregated_counts(aggregated[~aggregated["school_id"].isin(half)], ["school_id"])
+    parts = pd.concat([counted, own], ignore_index=True)
+    got = combine_counts(parts, ["school_id"], aggregated=np.arange(len(parts)) < len(counted))
+    expected = parts.sort_values("school_id", ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got["score_sd"].notna().any() and counted["score_sd"].isna().all()
 
 
 def test_connected_files():
@@ -351,6 +368,66 @@ def test_classify_with_groups_across_partitions(dask_client, local):
     assert got["status"].tolist() == expected["status"].tolist()
     assert got["reasons"].tolist() == expected["reasons"].tolist()
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
+def test_a_summary_kept_on_the_cluster_is_the_summary(dask_client, pupils, local, remote):
+    ddf = to_dask(pupils, npartitions=4)
+
+    def judged(keys):
+        return keys["year"] > 2022
+
+    for by, options in (
+        (list(DEFAULT_BY), {}),
+        (BYS[2], {"min_n": 7, "alpha": 0.1, "where": judged}),
+    ):
+        kept = summarize(ddf, by, persist=True, **options)
+        assert isinstance(kept, dd.DataFrame) and kept.npartitions == 1
+        got = kept.compute()
+        assert list(kept.columns) == list(got.columns)
+        assert kept._meta.attrs == got.attrs
+        pd.testing.assert_frame_equal(got, summarize(ddf, by, **options), check_exact=True)
+        assert got.attrs == summarize(ddf, by, **options).attrs
+    # the loader's partitions: the pandas summary exactly, its length counted there
+    kept = summarize(remote.results, persist=True)
+    pd.testing.assert_frame_equal(kept.compute(), summarize(local.results), check_exact=True)
+    assert len(kept) == len(summarize(local.results))
+
+
+def test_a_summary_kept_on_the_cluster_has_the_columns_its_rows_give(dask_client, pupils):
+    """The session is a column only when some work is autumn: the table's columns say it."""
+    spring = pupils.assign(session="весна")
+    autumn = pupils.assign(session=np.where(pupils["grade"] == 4, "осень", "весна"))
+    for frame, has_session in ((spring, False), (autumn, True)):
+        kept = summarize(to_dask(frame, 3), persist=True)
+        assert ("session" in kept.columns) is has_session
+        pd.testing.assert_frame_equal(kept.compute(), summarize(frame), check_exact=False)
+
+
+def test_classify_from_a_summary_kept_on_the_cluster(dask_client, local, remote):
+    expected = classify(local, 2024)
+    kept = summarize(remote.results, persist=True)
+    got = classify(remote, 2024, results_summary=kept)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got.attrs == expected.attrs
+    columns = ["participants", "share_2"]
+    pd.testing.assert_frame_equal(
+        eq.identify.school_summaries(remote, results_summary=kept, columns=columns),
+        eq.identify.school_summaries(local, columns=columns),
+        check_exact=True,
+    )
+    # a summary in several partitions on the cluster: each one's rows taken there
+    parts = dd.from_pandas(summarize(local.results), npartitions=3)
+    pd.testing.assert_frame_equal(
+        classify(remote, 2024, results_summary=parts), expected, check_exact=True
+    )
+    # one counted otherwise is refused, as a pandas one is
+    with pytest.raises(ValueError, match="min_n=7"):
+        classify(remote, 2024, results_summary=summarize(remote.results, min_n=7, persist=True))
+
+
+def test_a_pandas_table_is_not_kept_on_a_cluster(pupils):
+    with pytest.raises(ValueError, match="только для таблицы Dask"):
+        summarize(pupils, persist=True)
 
 
 def test_load_dataset_csv_with_dask(dask_client, small_region, tmp_path):

@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from edu_quality._grouping import on_distinct
 from edu_quality.fisoko.common import numbers
 from edu_quality.fisoko.vpr.tables import repeated_categorical
+from edu_quality.intervals import wilson
 from edu_quality.marks import parse_marks
 from edu_quality.report import html
 
@@ -387,3 +389,23 @@ def test_known_works_are_the_distinct_keys_of_the_rows(missing):
     assert known_works(table, RESULTS_PUPILS) == expected
     if not missing:
         assert len(expected) == 2 * 2 * 2 * 2 * 3
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_function_on_distinct_values_is_the_function_of_every_row(seed):
+    rng = np.random.default_rng(seed)
+    c = rng.integers(0, 30, 5000).astype("float64")
+    n = c + rng.integers(0, 30, 5000)
+    c[::13] = np.nan  # an unknown count: a value of its own
+    n[::29] = 0.0
+    for fast, slow in zip(on_distinct(wilson, c, n), wilson(c, n), strict=True):
+        np.testing.assert_array_equal(fast, slow)
+    # too many combinations of values for one integer: numbered as rows, the same
+    columns = [rng.permutation(70_000).astype("float64") for _ in range(4)]
+
+    def total(*arrays):
+        return (sum(arrays), arrays[0] * arrays[1])
+
+    for fast, slow in zip(on_distinct(total, *columns), total(*columns), strict=True):
+        np.testing.assert_array_equal(fast, slow)
+    assert [a.tolist() for a in on_distinct(total, *(a[:0] for a in columns))] == [[], []]

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,9 @@ from .decline import declines
 from .reasons import REASON_COLUMNS, school_reasons
 from .rosobrnadzor_rule import rosobrnadzor_schools
 from .summaries import CLASSIFY_COLUMNS, school_summaries
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 __all__ = ["STATUSES", "classify"]
 
@@ -58,7 +62,7 @@ def classify(
     rosobrnadzor_min_n_ovz: int = 10,
     hidden: pd.DataFrame | None = None,
     rosobrnadzor_sims: int = 200,
-    results_summary: pd.DataFrame | None = None,
+    results_summary: pd.DataFrame | dd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Identify ШНОР, ШНСУ, risk-zone and resilient schools for a year, with reasons.
 
@@ -121,11 +125,13 @@ def classify(
     rosobrnadzor_sims : int
         Draws of :func:`~edu_quality.identify.rosobrnadzor_chance` kept in
         ``attrs["rosobrnadzor_chance"]`` (seed 0; 0 skips it).
-    results_summary : DataFrame, optional
+    results_summary : DataFrame or dask.dataframe.DataFrame, optional
         ``summarize(dataset.results, min_n=min_n, include_unreliable=include_unreliable)``
         when it is at hand: the pupil results are not summarised again (a
         country's take seconds), with the same table
-        (:func:`~edu_quality.identify.school_summaries`).
+        (:func:`~edu_quality.identify.school_summaries`). One kept on a Dask
+        cluster (``persist=True``) is read there: only the seven columns
+        classified come to this process.
 
     Returns
     -------

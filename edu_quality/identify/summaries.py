@@ -9,7 +9,8 @@ unreliable protocols.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -18,6 +19,9 @@ from .._memory import LARGE, give_back
 from ..dataset import Dataset
 from ..exam_years import exam_not_held, selective_population, session_of
 from ..metrics import DEFAULT_ALPHA, summarize
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
 
 __all__ = ["CLASSIFY_COLUMNS", "PROCEDURE", "school_summaries", "session_columns"]
 
@@ -48,7 +52,7 @@ def school_summaries(
     min_n: int = 5,
     include_selective: bool = False,
     include_unreliable: bool = False,
-    results_summary: pd.DataFrame | None = None,
+    results_summary: pd.DataFrame | dd.DataFrame | None = None,
     columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Metrics per school and procedure, as :func:`~edu_quality.identify.classify` judges them.
@@ -74,7 +78,9 @@ def school_summaries(
     A summary counted otherwise (other keys, ``min_n``, ``alpha`` or
     ``include_unreliable``, as its ``attrs`` and columns say) or without those
     ``attrs`` (read back from a file) is refused; that it is a summary of
-    these results, all its groups kept, is the caller's word.
+    these results, all its groups kept, is the caller's word. A summary kept
+    on a Dask cluster (``summarize(..., persist=True)``) is read there: only
+    the judged rows and the columns kept come to this process.
 
     ``columns``, when given, names the metric columns kept beside the keys
     (the keys, the session included, are always kept;
@@ -122,9 +128,15 @@ def school_summaries(
     parts = []
     to_summarise = [dataset.results, dataset.aggregates]
     if results_summary is not None:
-        _check_results_summary(results_summary, by, min_n, include_unreliable)
-        keys = [c for c in results_summary.columns if c in (*by, "session")]
-        kept = results_summary.loc[judged(results_summary[keys]), kept_columns(results_summary)]
+        on_cluster = is_dask(results_summary)
+        given = results_summary._meta if on_cluster else results_summary
+        _check_results_summary(given, by, min_n, include_unreliable)
+        keys = [c for c in given.columns if c in (*by, "session")]
+
+        def taken(summary: pd.DataFrame) -> pd.DataFrame:
+            return summary.loc[judged(summary[keys]), kept_columns(summary)]
+
+        kept = _taken_on_cluster(results_summary, taken) if on_cluster else taken(given)
         if len(kept) if is_dask(dataset.results) else len(dataset.results):
             parts.append(kept)  # as summarize(..., where=judged) would give it
         del kept
@@ -177,3 +189,11 @@ def _check_results_summary(
                 f"{name}: сводка посчитана с {option}={summary.attrs.get(option)!r}, "
                 f"нужна с {option}={value!r}"
             )
+
+
+def _taken_on_cluster(summary: dd.DataFrame, taken: Callable) -> pd.DataFrame:
+    """``taken`` of each partition of a summary kept on a Dask cluster, brought here and joined."""
+    import dask
+
+    parts = dask.compute(*(dask.delayed(taken)(p) for p in summary.to_delayed()))
+    return parts[0] if len(parts) == 1 else pd.concat(parts)
