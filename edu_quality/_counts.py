@@ -59,6 +59,7 @@ def is_pupil_level(results: pd.DataFrame) -> bool:
 
 
 def check_columns(data: pd.DataFrame, needed: Sequence[str], what: str) -> None:
+    """Refuse ``data`` without the columns ``needed`` by ``what`` (a :class:`DataError`)."""
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise DataError(None, f"{what}: нет столбцов {', '.join(missing)}")
@@ -75,6 +76,18 @@ PUPIL_COUNTED = ("admitted", "mark", "score")
 
 
 def pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The counts of pupil results per group of ``by`` (the groups of :func:`groups`).
+
+    ``participants`` (admitted, with a mark or a score), ``not_admitted``,
+    ``n2``…``n5`` (NaN where some participant has no mark), the scores'
+    ``mean_score``, ``score_sd`` (pandas' own, ``ddof=1``) and ``score_n``.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"school_id": ["1", "1", "2"], "mark": [2, 5, 4], "score": [4.0, 20.0, 15.0]})
+    >>> pupil_counts(r, ["school_id"])[["participants", "n2", "mean_score"]].to_numpy().tolist()
+    [[2.0, 1.0, 12.0], [1.0, 0.0, 15.0]]
+    """
     n = len(results)
     admitted = (
         results["admitted"].fillna(True).astype(bool).to_numpy()
@@ -158,6 +171,12 @@ def _tallies(
 
 
 def aggregated_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The counts of counts per school (``participants``, ``n2``…) per group of ``by``.
+
+    The columns of :func:`pupil_counts`: counts summed (unknown where unknown in a
+    row of the group), the mean score weighted by participants (unknown unless
+    every participant is behind a mean), no standard deviation.
+    """
     participants = results["participants"].astype("float64").to_numpy()
     has_mean = "mean_score" in results.columns
     ms = (
