@@ -238,7 +238,9 @@ def joined_counts(parts: list[pd.DataFrame], by: list[str], *, aggregated: bool)
 
     The partitions' counts are joined as Dask joins them (categories that differ
     between partitions united) and combined (:func:`combine_counts`), the narrow
-    counts widened again. ``parts`` is emptied: its tables are freed once joined.
+    counts widened again. ``parts`` is emptied, so that its tables are freed once
+    joined where nothing else holds them (here, not on a worker, which keeps a
+    task's inputs until it ends).
     """
     from dask.dataframe import methods
 
@@ -341,7 +343,7 @@ def combine_counts(
     ids, out = groups(partials, by)
     g = len(out)
     per_school = np.broadcast_to(np.asarray(aggregated, dtype=bool), (len(partials),))
-    if g == len(partials):  # every group in one part (a file per year, say): no sums
+    if g and g == len(partials):  # every group in one part (a file per year, say): no sums
         return _one_part_each(partials, ids, out, per_school)
 
     def total(values: np.ndarray) -> np.ndarray:

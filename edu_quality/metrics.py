@@ -403,9 +403,8 @@ def _persisted(results: pd.DataFrame | dd.DataFrame, counted: dict) -> dd.DataFr
     results = drop_unreliable(results, include_unreliable=counted["include_unreliable"])
     parts, aggregated = partition_counts(results, counted["by"])
     made = dask.delayed(
-        partial(_summary_of_parts, aggregated=aggregated, attrs=results._meta.attrs, **counted),
-        pure=True,
-    )(parts)
+        partial(_summary_of_parts, aggregated=aggregated, attrs=results._meta.attrs, **counted)
+    )(parts)  # not pure: a key of its own at each call (``where`` may read what has changed)
     (made,) = dask.persist(made)
     meta = dask.delayed(_no_rows)(made).compute()  # its columns depend on its rows (the session)
     return dd.from_delayed([made], meta=meta, verify_meta=False)

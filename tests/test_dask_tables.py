@@ -259,9 +259,10 @@ def test_summarize_groups_in_one_partition_are_exact(dask_client, local, remote)
     )
 
 
-def test_summarize_empty_and_missing_keys(dask_client, pupils):
-    empty = pupils.iloc[:0]
-    pd.testing.assert_frame_equal(summarize(to_dask(empty, 2)), summarize(empty))
+def test_summarize_empty_and_missing_keys(dask_client, pupils, aggregated):
+    for frame in (pupils, aggregated):  # the dtypes of an empty table as pandas gives them
+        empty = frame.iloc[:0]
+        pd.testing.assert_frame_equal(summarize(to_dask(empty, 2)), summarize(empty))
     holes = pupils.copy()
     holes.loc[holes.index[::97], "school_id"] = np.nan  # missing keys: a group of their own, last
     assert_same_summary(summarize(to_dask(holes, 3)), summarize(holes))
@@ -386,11 +387,25 @@ def test_a_summary_kept_on_the_cluster_is_the_summary(dask_client, pupils, local
         assert list(kept.columns) == list(got.columns)
         assert kept._meta.attrs == got.attrs
         pd.testing.assert_frame_equal(got, summarize(ddf, by, **options), check_exact=True)
-        assert got.attrs == summarize(ddf, by, **options).attrs
+        assert_same_summary(got, summarize(pupils, by, **options))  # groups across partitions
     # the loader's partitions: the pandas summary exactly, its length counted there
     kept = summarize(remote.results, persist=True)
     pd.testing.assert_frame_equal(kept.compute(), summarize(local.results), check_exact=True)
     assert len(kept) == len(summarize(local.results))
+
+
+def test_a_summary_kept_again_counts_the_files_as_they_are_now(dask_client, small_region, tmp_path):
+    """Each call is a computation of its own: a file rewritten since is counted anew."""
+    write_region(small_region, tmp_path, format="parquet", partition_by_year=True)
+    ds = eq.load_dataset(tmp_path, results_engine="dask")
+    before = summarize(ds.results, persist=True)  # still held on the cluster
+    path = sorted((tmp_path / "results_vpr").rglob("*.parquet"))[0]
+    table = pd.read_parquet(path)
+    table["mark"] = table["mark"].where(table["mark"].isna(), 2)  # every mark a «2»
+    table.to_parquet(path)
+    after = summarize(ds.results, persist=True).compute()
+    pd.testing.assert_frame_equal(after, summarize(ds.results), check_exact=True)
+    assert after["n2"].sum() > before.compute()["n2"].sum()
 
 
 def test_a_summary_kept_on_the_cluster_has_the_columns_its_rows_give(dask_client, pupils):

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from edu_quality import _grouping
 from edu_quality._grouping import on_distinct
 from edu_quality.fisoko.common import numbers
 from edu_quality.fisoko.vpr.tables import repeated_categorical
@@ -392,7 +393,7 @@ def test_known_works_are_the_distinct_keys_of_the_rows(missing):
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_a_function_on_distinct_values_is_the_function_of_every_row(seed):
+def test_a_function_on_distinct_values_is_the_function_of_every_row(seed, monkeypatch):
     rng = np.random.default_rng(seed)
     c = rng.integers(0, 30, 5000).astype("float64")
     n = c + rng.integers(0, 30, 5000)
@@ -402,10 +403,17 @@ def test_a_function_on_distinct_values_is_the_function_of_every_row(seed):
         np.testing.assert_array_equal(fast, slow)
     # too many combinations of values for one integer: numbered as rows, the same
     columns = [rng.permutation(70_000).astype("float64") for _ in range(4)]
+    as_rows = []
+    monkeypatch.setattr(
+        _grouping,
+        "_on_distinct_rows",
+        lambda *a, _rows=_grouping._on_distinct_rows: as_rows.append(1) or _rows(*a),
+    )
 
     def total(*arrays):
         return (sum(arrays), arrays[0] * arrays[1])
 
     for fast, slow in zip(on_distinct(total, *columns), total(*columns), strict=True):
         np.testing.assert_array_equal(fast, slow)
+    assert as_rows == [1]
     assert [a.tolist() for a in on_distinct(total, *(a[:0] for a in columns))] == [[], []]

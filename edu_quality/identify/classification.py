@@ -130,8 +130,8 @@ def classify(
         when it is at hand: the pupil results are not summarised again (a
         country's take seconds), with the same table
         (:func:`~edu_quality.identify.school_summaries`). One kept on a Dask
-        cluster (``persist=True``) is read there: only the seven columns
-        classified come to this process.
+        cluster (``persist=True``) is read there: only the rows judged, with
+        their keys and the seven columns classified, come to this process.
 
     Returns
     -------

@@ -132,6 +132,8 @@ def school_summaries(
         given = results_summary._meta if on_cluster else results_summary
         _check_results_summary(given, by, min_n, include_unreliable)
         keys = [c for c in given.columns if c in (*by, "session")]
+        if on_cluster:
+            kept_columns(given)  # a column it lacks refused here, before the cluster is asked
 
         def taken(summary: pd.DataFrame) -> pd.DataFrame:
             return summary.loc[judged(summary[keys]), kept_columns(summary)]
@@ -194,6 +196,8 @@ def _check_results_summary(
 def _taken_on_cluster(summary: dd.DataFrame, taken: Callable) -> pd.DataFrame:
     """``taken`` of each partition of a summary kept on a Dask cluster, brought here and joined."""
     import dask
+    from dask.dataframe import methods
 
     parts = dask.compute(*(dask.delayed(taken)(p) for p in summary.to_delayed()))
-    return parts[0] if len(parts) == 1 else pd.concat(parts)
+    # joined as Dask joins them: categories that differ between partitions united
+    return parts[0] if len(parts) == 1 else methods.concat(list(parts))
