@@ -394,7 +394,7 @@ def _counts(
     return aggregated_counts(results, by), results.attrs
 
 
-def _persisted(results: pd.DataFrame | dd.DataFrame, counted: dict) -> dd.DataFrame:
+def _persisted(results: dd.DataFrame, counted: dict) -> dd.DataFrame:
     """:func:`summarize` of a Dask DataFrame, combined on a worker and kept there."""
     import dask
     import dask.dataframe as dd
