@@ -440,6 +440,30 @@ def test_classify_from_a_summary_kept_on_the_cluster(dask_client, local, remote)
         classify(remote, 2024, results_summary=summarize(remote.results, min_n=7, persist=True))
 
 
+def test_a_kept_summary_is_read_from_its_partitions_as_dask_joins_them(dask_client, local):
+    """Partitions with categories of their own are united, not turned into text; a column
+    the summary lacks is refused before anything is computed."""
+    whole = summarize(local.results)
+    schools = whole["school_id"].astype("str")
+    first = whole.loc[schools < sorted(schools.unique())[len(schools.unique()) // 2]]
+    parts = [first, whole.drop(index=first.index)]
+    for part in parts:
+        part["school_id"] = part["school_id"].cat.remove_unused_categories()
+    kept = dd.from_delayed([dask.delayed(p) for p in parts], meta=whole.iloc[:0], verify_meta=False)
+    got = eq.identify.school_summaries(local, results_summary=kept, columns=["share_2"])
+    expected = eq.identify.school_summaries(local, columns=["share_2"])
+    assert isinstance(got["school_id"].dtype, pd.CategoricalDtype)
+    assert got["school_id"].astype("str").tolist() == expected["school_id"].astype("str").tolist()
+    pd.testing.assert_series_equal(got["share_2"], expected["share_2"], check_exact=True)
+
+    def broken():
+        raise RuntimeError("вычислено")
+
+    never = dd.from_delayed([dask.delayed(broken)()], meta=whole.iloc[:0], verify_meta=False)
+    with pytest.raises(ValueError, match="в сводке нет столбцов nonexistent"):
+        eq.identify.school_summaries(local, results_summary=never, columns=["nonexistent"])
+
+
 def test_a_pandas_table_is_not_kept_on_a_cluster(pupils):
     with pytest.raises(ValueError, match="только для таблицы Dask"):
         summarize(pupils, persist=True)
