@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COUNTS",
-    "PUPIL_COUNTED",
-    "SENT_NARROW",
     "aggregated_counts",
     "check_columns",
     "combine_counts",
@@ -72,7 +70,7 @@ def _tally(ids: np.ndarray, n_groups: int, state: np.ndarray, n_states: int) -> 
 
 
 #: The columns of pupil results :func:`pupil_counts` reads, beside those it groups by.
-PUPIL_COUNTED = ("admitted", "mark", "score")
+_PUPIL_COUNTED = ("admitted", "mark", "score")
 
 
 def pupil_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -217,14 +215,14 @@ def partition_counts(results: dd.DataFrame, by: list[str]) -> tuple[list, bool]:
     Returns the partitions' counts as ``dask.delayed`` objects (:func:`sent_counts`
     of pupil results, :func:`aggregated_counts` of counts per school) and
     whether they are counts per school. Of pupil results only the columns
-    counted are asked for (``PUPIL_COUNTED``): a dataset's partitions read no
+    counted are asked for (``_PUPIL_COUNTED``): a dataset's partitions read no
     others.
     """
     pupils = is_pupil_level(results)
     if not pupils:
         check_columns(results, ["participants"], "summarize")
     else:
-        used = {*by, *PUPIL_COUNTED}
+        used = {*by, *_PUPIL_COUNTED}
         results = results[[c for c in results.columns if c in used]]
     count = sent_counts if pupils else aggregated_counts
     # the counts of a made-up non-empty partition give the dtypes (an empty one gives
@@ -266,7 +264,7 @@ def dask_counts(results: dd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 # the counts of pupil results that a partition sends in 32 bits (see sent_counts)
-SENT_NARROW = ("participants", "not_admitted", "score_n")
+_SENT_NARROW = ("participants", "not_admitted", "score_n")
 
 
 def sent_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -286,7 +284,7 @@ def sent_counts(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """
     out = pupil_counts(results, by)
     if len(results) < 2**24:
-        out = out.astype(dict.fromkeys(SENT_NARROW, "int32") | dict.fromkeys(COUNTS, "float32"))
+        out = out.astype(dict.fromkeys(_SENT_NARROW, "int32") | dict.fromkeys(COUNTS, "float32"))
     return out
 
 

@@ -377,12 +377,19 @@ def _check_options(min_n: int, alpha: float) -> None:
         raise ValueError(f"Параметр `min_n` должен быть неотрицательным, передано {min_n!r}")
 
 
+def _counted_rows(
+    results: pd.DataFrame | dd.DataFrame, by: list[str], include_unreliable: bool
+) -> pd.DataFrame | dd.DataFrame:
+    """``results`` checked for the columns ``by`` names, without the rows not counted."""
+    check_columns(results, by, "summarize")
+    return drop_unreliable(results, include_unreliable=include_unreliable)
+
+
 def _counts(
     results: pd.DataFrame | dd.DataFrame, by: list[str], include_unreliable: bool
 ) -> tuple[pd.DataFrame, dict]:
     """The counts per group of one table (:func:`pupil_counts`, :func:`aggregated_counts`) and its attrs."""
-    check_columns(results, by, "summarize")
-    results = drop_unreliable(results, include_unreliable=include_unreliable)
+    results = _counted_rows(results, by, include_unreliable)
     if is_dask(results):
         counts = dask_counts(results, by)
         if len(counts) >= LARGE:
@@ -399,8 +406,7 @@ def _persisted(results: dd.DataFrame, counted: dict) -> dd.DataFrame:
     import dask
     import dask.dataframe as dd
 
-    check_columns(results, counted["by"], "summarize")
-    results = drop_unreliable(results, include_unreliable=counted["include_unreliable"])
+    results = _counted_rows(results, counted["by"], counted["include_unreliable"])
     parts, aggregated = partition_counts(results, counted["by"])
     made = dask.delayed(
         partial(_summary_of_parts, aggregated=aggregated, attrs=results._meta.attrs, **counted)
@@ -468,11 +474,11 @@ def _finish(
     # pairs of its counts (on_distinct), the memory of a country's millions of groups
     n = out["participants"].astype("float64")
     n2, n3, n4, n5 = (out[c] for c in COUNTS)
-    registered = n + out["not_admitted"]
+    success, quality, registered = n3 + n4 + n5, n4 + n5, n + out["not_admitted"]
     for name, count, total in (
         ("share_2", n2, n),
-        ("success_rate", n3 + n4 + n5, n),
-        ("quality_rate", n4 + n5, n),
+        ("success_rate", success, n),
+        ("quality_rate", quality, n),
         ("not_admitted_share", out["not_admitted"], registered),
     ):
         out[f"{name}_low"], out[f"{name}_high"] = on_distinct(
@@ -480,10 +486,10 @@ def _finish(
         )
     del count, total
     out["share_2"] = n2 / n.where(n > 0)
-    out["success_rate"] = (n3 + n4 + n5) / n.where(n > 0)
-    out["quality_rate"] = (n4 + n5) / n.where(n > 0)
+    out["success_rate"] = success / n.where(n > 0)
+    out["quality_rate"] = quality / n.where(n > 0)
     out["not_admitted_share"] = out["not_admitted"] / registered.where(registered > 0)
-    del registered
+    del success, quality, registered
     n_marked = n2 + n3 + n4 + n5  # unknown if any count is
     n_marked = n_marked.where(n_marked > 0)
     out["sou"] = (100 * n5 + 64 * n4 + 36 * n3 + 16 * n2) / n_marked
